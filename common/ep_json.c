@@ -1,0 +1,1 @@
+/* placeholder */ typedef int ep_placeholder_ep_json_t;

@@ -1,0 +1,54 @@
+/*  ep_wire: short names for the generated protobuf-c types of
+    schemas/execplane.proto, and the id syntax every boundary shares.  */
+#ifndef EP_WIRE_H_INCLUDED
+#define EP_WIRE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "execplane.pb-c.h"
+
+typedef Execplane__V1__OrderIntent      ep_intent_t;
+typedef Execplane__V1__Fill             ep_fill_t;
+typedef Execplane__V1__ExecutionReport  ep_report_t;
+typedef Execplane__V1__PlaneCommand     ep_command_t;
+typedef Execplane__V1__PlaneState       ep_plane_state_t;
+typedef Execplane__V1__Stats            ep_stats_t;
+typedef Execplane__V1__Dispatch         ep_dispatch_t;
+typedef Execplane__V1__WorkerMessage    ep_worker_msg_t;
+typedef Execplane__V1__QueryRequest     ep_query_request_t;
+typedef Execplane__V1__QueryReply       ep_query_reply_t;
+typedef Execplane__V1__RestoreRequest   ep_restore_request_t;
+typedef Execplane__V1__RestingOrder     ep_resting_order_t;
+typedef Execplane__V1__RestoreReply     ep_restore_reply_t;
+
+#define EP_SIDE(x)      EXECPLANE__V1__SIDE__##x
+#define EP_TYPE(x)      EXECPLANE__V1__ORDER_TYPE__##x
+#define EP_TIF(x)       EXECPLANE__V1__TIME_IN_FORCE__##x
+#define EP_PLANE(x)     EXECPLANE__V1__PLANE__##x
+#define EP_STATUS(x)    EXECPLANE__V1__STATUS__##x
+#define EP_FAILURE(x)   EXECPLANE__V1__FAILURE__##x
+#define EP_COMMAND(x)   EXECPLANE__V1__COMMAND_KIND__##x
+
+//  Largest quantity or price accepted anywhere: 10^9 units (10^17 e8), so
+//  that qty * price always fits in a signed 128-bit product.
+#define EP_MAX_E8       100000000000000000LL
+
+//  Longest id (intent_id, strategy_id) and symbol accepted.
+#define EP_ID_MAX       64
+
+//  Largest message any receiving socket accepts, in bytes.
+#define EP_MAX_MSG      65536
+
+//  True if s is 1..EP_ID_MAX characters of [A-Za-z0-9._:-].
+bool ep_id_valid (const char *s);
+
+//  Topic of a strategy's reports on the outcomes socket: "outcome.<id>".
+//  Writes at most size bytes including the terminating NUL.
+void ep_outcome_topic (char *buf, size_t size, const char *strategy_id);
+
+//  Topic of a plane's dispatched intents: "exec.paper" or "exec.live";
+//  NULL for any other plane.
+const char *ep_exec_topic (int plane);
+
+#endif

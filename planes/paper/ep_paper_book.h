@@ -1,0 +1,80 @@
+/*  ep_paper_book: the paper execution plane's fill engine.
+
+    A pure library: no I/O, no clock, no randomness, no floating point. Its
+    input is the stream of intents dispatched to the paper plane, in
+    router_seq order; its output is execution reports. Logical time is the
+    router_seq of the intent being executed: it stamps each report's
+    logical_ts, and the fill ids derive from the order's own router_seq, so
+    every byte of every report derives from the input stream and the config.
+
+    Rules (one "tick" per executed intent):
+    1. Crossing: before the new intent itself, every resting order on the
+       same symbol, oldest first, is checked against the new intent's
+       ref_price_e8. A resting BUY crosses when ref <= limit, a SELL when
+       ref >= limit. A crossing order fills at its limit price, at most
+       liquidity_cap_e8 per tick (0 = no cap); one report per order filled.
+    2. MARKET: fills at ref_price moved against the taker by slippage_bps:
+       BUY pays ref * (10000 + bps) / 10000 rounded up, SELL receives
+       ref * (10000 - bps) / 10000 rounded down (rounding never favours the
+       taker). TIF unspecified means IOC. IOC fills min(qty, cap) and the
+       remainder ends EXPIRED; FOK fills entirely or ends EXPIRED with
+       nothing filled. GTC is not accepted for MARKET (router rejects it).
+    3. LIMIT: marketable when BUY ref <= limit or SELL ref >= limit, and then
+       fills at the limit price, up to the cap. GTC: what is not filled
+       rests (ACCEPTED when nothing filled, PARTIALLY_FILLED otherwise) until
+       later ticks cross it; IOC: the remainder ends EXPIRED; FOK: all or
+       EXPIRED with nothing.
+    4. One report per order per tick: status, the tick's new fills, the
+       cumulative filled quantity and the average price
+       (sum(qty * price) / sum(qty), rounded down), terminal when FILLED or
+       EXPIRED. Fees are zero. fill_id is "<router_seq>.<n>", n counting the
+       order's fills from 1; venue_order_id is "paper-<router_seq>".
+
+    The caller validates intents (ids, enums, positive quantities and prices
+    no larger than EP_MAX_E8) before they reach the book.  */
+#ifndef EP_PAPER_BOOK_H_INCLUDED
+#define EP_PAPER_BOOK_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ep_wire.h"
+
+typedef struct {
+    int64_t slippage_bps;       //  0..10000
+    int64_t liquidity_cap_e8;   //  max quantity per fill per tick; 0 = no cap
+} ep_paper_config_t;
+
+typedef struct _ep_paper_book_t ep_paper_book_t;
+
+//  Receives each report the book produces, in order. The report and
+//  everything it points to belong to the book and are valid only during the
+//  call: pack or copy it there.
+typedef void (ep_paper_emit_fn) (void *arg, const ep_report_t *report);
+
+//  Creates an empty book. Returns NULL if the config is out of range
+//  (slippage_bps outside 0..10000, negative cap) or on out of memory.
+ep_paper_book_t *ep_paper_book_new (const ep_paper_config_t *config);
+
+//  Destroys the book and NULLs *self_p. Safe on a NULL *self_p.
+void ep_paper_book_destroy (ep_paper_book_t **self_p);
+
+//  Executes one intent at tick router_seq, emitting the reports for resting
+//  orders it crosses and then its own report(s), in that order. router_seq
+//  must be greater than that of every intent executed or restored before.
+//  Returns the number of reports emitted (>= 1), or -1 on out of memory, in
+//  which case nothing was emitted and the book is unchanged.
+int ep_paper_book_execute (ep_paper_book_t *self, const ep_intent_t *intent,
+                           uint64_t router_seq, ep_paper_emit_fn *emit, void *arg);
+
+//  Puts back a resting GTC limit order that an earlier book accepted, with
+//  the fills it already reported (in order), so that a restarted worker
+//  carries on exactly as the one before it would have. Emits nothing.
+//  Returns 0, or -1 if the order would not rest (not GTC LIMIT, already
+//  fully filled) or on out of memory.
+int ep_paper_book_restore (ep_paper_book_t *self, const ep_intent_t *intent,
+                           uint64_t router_seq, ep_fill_t *const *fills, size_t fill_count);
+
+//  Number of orders resting in the book.
+size_t ep_paper_book_resting (const ep_paper_book_t *self);
+
+#endif
