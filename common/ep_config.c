@@ -1,1 +1,161 @@
-/* placeholder */ typedef int ep_placeholder_ep_config_t;
+/*  ep_config: defaults, ZPL file loading and saving.  */
+#include <czmq.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ep_config.h"
+#include "ep_decimal.h"
+
+typedef enum { S_STRING, S_INT, S_BOOL, S_DECIMAL } s_kind_t;
+
+typedef struct {
+    const char *path;           //  ZPL path, section/key
+    s_kind_t kind;              //  how the value is parsed
+    size_t offset;              //  where in ep_config_t it goes
+    size_t size;                //  buffer size for strings
+    int64_t min, max;           //  range for numbers
+    const char *fallback;       //  the built-in default, as text
+} s_key_t;
+
+#define S_STR(path, field, def) \
+    { path, S_STRING, offsetof (ep_config_t, field), sizeof (((ep_config_t *) 0)->field), 0, 0, def }
+#define S_NUM(path, field, lo, hi, def) \
+    { path, S_INT, offsetof (ep_config_t, field), 0, lo, hi, def }
+
+static const s_key_t s_keys [] = {
+    S_STR ("router/intake",   intake,   "tcp://127.0.0.1:5550"),
+    S_STR ("router/outcomes", outcomes, "tcp://127.0.0.1:5551"),
+    S_STR ("router/control",  control,  "tcp://127.0.0.1:5552"),
+    S_STR ("router/dispatch", dispatch, "tcp://127.0.0.1:5553"),
+    S_STR ("router/results",  results,  "tcp://127.0.0.1:5554"),
+    S_STR ("router/query",    query,    "tcp://127.0.0.1:5555"),
+    S_STR ("router/journal",  journal,  "var/journal.db"),
+    S_NUM ("router/paper_deadline_ms", paper_deadline_ms, 1, 86400000, "2000"),
+    S_NUM ("router/live_deadline_ms",  live_deadline_ms,  1, 86400000, "30000"),
+    S_NUM ("router/worker_timeout_ms", worker_timeout_ms, 10, 3600000, "1000"),
+    S_NUM ("router/heartbeat_ms",      heartbeat_ms,      1, 60000, "100"),
+    S_STR ("router/journal_sync", journal_sync, "full"),
+    S_NUM ("paper/slippage_bps", slippage_bps, 0, 10000, "0"),
+    { "paper/liquidity_cap", S_DECIMAL, offsetof (ep_config_t, liquidity_cap_e8), 0,
+      0, INT64_MAX, "0" },
+    S_STR ("live/venue",    venue,    "binance"),
+    S_STR ("live/base_url", base_url, "https://testnet.binance.vision"),
+    S_STR ("live/keys",     keys,     "var/venue.keys"),
+    S_STR ("live/audit",    audit,    "var/live-audit.db"),
+    { "security/curve", S_BOOL, offsetof (ep_config_t, curve), 0, 0, 1, "1" },
+    S_STR ("security/certs", certs, "var/certs"),
+};
+#define S_KEY_COUNT (sizeof s_keys / sizeof s_keys [0])
+
+//  Stores text as the key's value; returns 0 or -1 with err set.
+static int
+s_set (ep_config_t *config, const s_key_t *key, const char *text, char *err, size_t err_size)
+{
+    char *field = (char *) config + key->offset;
+    if (key->kind == S_STRING) {
+        if (strlen (text) >= key->size) {
+            snprintf (err, err_size, "%s: value longer than %zu characters", key->path, key->size - 1);
+            return -1;
+        }
+        strcpy (field, text);
+        return 0;
+    }
+    if (key->kind == S_DECIMAL) {
+        int64_t value;
+        ep_decimal_error_t rc = ep_decimal_parse (text, false, &value);
+        if (rc != EP_DECIMAL_OK) {
+            snprintf (err, err_size, "%s: %s (\"%s\")", key->path, ep_decimal_strerror (rc), text);
+            return -1;
+        }
+        memcpy (field, &value, sizeof value);
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long long value = strtoll (text, &end, 10);
+    if (errno || end == text || *end || value < key->min || value > key->max) {
+        snprintf (err, err_size, "%s: expected a whole number from %lld to %lld, got \"%s\"",
+                  key->path, (long long) key->min, (long long) key->max, text);
+        return -1;
+    }
+    if (key->kind == S_BOOL) {
+        bool flag = value != 0;
+        memcpy (field, &flag, sizeof flag);
+    }
+    else {
+        int64_t v = value;
+        memcpy (field, &v, sizeof v);
+    }
+    return 0;
+}
+
+int
+ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_size)
+{
+    memset (config, 0, sizeof *config);
+    for (size_t i = 0; i < S_KEY_COUNT; i++)
+        if (s_set (config, &s_keys [i], s_keys [i].fallback, err, err_size))
+            return -1;
+    if (!path)
+        return 0;
+    if (!zsys_file_exists (path)) {
+        snprintf (err, err_size, "config %s: no such file", path);
+        return -1;
+    }
+    zconfig_t *root = zconfig_load (path);
+    if (!root) {
+        snprintf (err, err_size, "config %s: not a valid ZPL file", path);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < S_KEY_COUNT && rc == 0; i++) {
+        zconfig_t *item = zconfig_locate (root, s_keys [i].path);
+        if (item && zconfig_value (item)) {
+            char sub [512];
+            rc = s_set (config, &s_keys [i], zconfig_value (item), sub, sizeof sub);
+            if (rc)
+                snprintf (err, err_size, "config %s: %s", path, sub);
+        }
+    }
+    zconfig_destroy (&root);
+    if (rc == 0 && strcmp (config->journal_sync, "full") && strcmp (config->journal_sync, "normal")) {
+        snprintf (err, err_size, "config %s: router/journal_sync must be full or normal", path);
+        rc = -1;
+    }
+    return rc;
+}
+
+int
+ep_config_save (const ep_config_t *config, const char *path)
+{
+    zconfig_t *root = zconfig_new ("root", NULL);
+    for (size_t i = 0; i < S_KEY_COUNT; i++) {
+        const s_key_t *key = &s_keys [i];
+        const char *field = (const char *) config + key->offset;
+        char text [EP_PATH_MAX];
+        if (key->kind == S_STRING)
+            snprintf (text, sizeof text, "%s", field);
+        else
+        if (key->kind == S_BOOL)
+            snprintf (text, sizeof text, "%d", *(const bool *) field ? 1 : 0);
+        else {
+            int64_t v;
+            memcpy (&v, field, sizeof v);
+            if (key->kind == S_DECIMAL) {
+                char buf [EP_DECIMAL_BUFSIZE];
+                snprintf (text, sizeof text, "%s", ep_decimal_format (v, buf));
+            }
+            else
+                snprintf (text, sizeof text, "%lld", (long long) v);
+        }
+        zconfig_put (root, key->path, text);
+    }
+    char tmp [EP_PATH_MAX + 8];
+    snprintf (tmp, sizeof tmp, "%s.tmp", path);
+    int rc = zconfig_save (root, tmp);
+    zconfig_destroy (&root);
+    if (rc == 0 && rename (tmp, path))
+        rc = -1;
+    return rc;
+}

@@ -1,1 +1,44 @@
-/* placeholder */ typedef int ep_placeholder_ep_sock_t;
+/*  ep_sock: socket setup with linger and size limits.  */
+#include <string.h>
+#include <time.h>
+#include "ep_sock.h"
+#include "ep_wire.h"
+
+zsock_t *
+ep_sock_new (int type, const char *endpoint, bool bind, char *err, size_t err_size)
+{
+    zsock_t *self = zsock_new (type);
+    if (!self) {
+        snprintf (err, err_size, "cannot create socket: %s", zmq_strerror (zmq_errno ()));
+        return NULL;
+    }
+    zsock_set_linger (self, EP_SOCK_LINGER_MS);
+    if (type == ZMQ_PULL || type == ZMQ_SUB || type == ZMQ_XPUB || type == ZMQ_ROUTER
+    ||  type == ZMQ_DEALER)
+        zsock_set_maxmsgsize (self, EP_MAX_MSG);
+    int rc = bind ? zsock_bind (self, "%s", endpoint) : zsock_connect (self, "%s", endpoint);
+    if (rc < 0) {
+        snprintf (err, err_size, "cannot %s %s: %s", bind ? "bind" : "connect",
+                  endpoint, zmq_strerror (zmq_errno ()));
+        zsock_destroy (&self);
+    }
+    return self;
+}
+
+int
+ep_sock_send2 (zsock_t *self, const char *topic, const void *data, size_t size, int flags)
+{
+    void *handle = zsock_resolve (self);
+    if (zmq_send (handle, topic, strlen (topic), ZMQ_SNDMORE | flags) < 0)
+        return -1;
+    //  Once the first frame is queued the second always follows it.
+    return zmq_send (handle, data, size, 0) < 0 ? -1 : 0;
+}
+
+int64_t
+ep_sock_clock_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

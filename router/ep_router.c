@@ -1,1 +1,1258 @@
-/* placeholder */ typedef int ep_placeholder_ep_router_t;
+/*  ep_router: intake, validation, plane selection, dispatch, in-flight
+    deadlines, worker liveness, reports, journal and query.  */
+#include <czmq.h>
+#include <sodium.h>
+#include <string.h>
+#include "ep_router.h"
+#include "ep_inflight.h"
+#include "ep_journal.h"
+#include "ep_log.h"
+#include "ep_names.h"
+#include "ep_sock.h"
+#include "ep_wire.h"
+
+#define S_BATCH         1024            //  messages read per socket per turn
+#define S_QUERY_LIMIT   1000            //  reports per query reply
+#define S_STATE_MS      1000            //  plane state and stats at least this often
+#define S_RETRY_MS      1               //  dispatch retry while the HWM is reached
+#define S_DISPATCH_HWM  100000          //  queued intents per worker connection
+#define S_PLANES        3               //  PLANE_UNSPECIFIED, PAPER, LIVE
+
+typedef struct {
+    char *topic;                        //  frame 1
+    uint8_t *data;                      //  frame 2
+    size_t size;
+} s_out_t;
+
+//  A growable FIFO of messages waiting to be sent.
+typedef struct {
+    s_out_t *items;
+    size_t head, count, capacity;
+} s_queue_t;
+
+typedef struct {
+    char session [64];                  //  the worker process we accept reports from
+    int64_t last_heard_ms;              //  its last heartbeat or report
+    bool alive;                         //  heard within worker_timeout_ms
+    uint64_t processed_through;         //  highest router_seq it reported on
+} s_worker_t;
+
+struct _ep_router_t {
+    ep_config_t config;                 //  endpoints, deadlines, journal path
+    zsock_t *intake;                    //  PULL: OrderIntents from strategies
+    zsock_t *outcomes;                  //  PUB: reports, plane state, stats
+    zsock_t *control;                   //  SUB: PlaneCommands
+    zsock_t *dispatch;                  //  XPUB (NODROP): intents to workers
+    zsock_t *results;                   //  PULL: worker reports and heartbeats
+    zsock_t *query;                     //  ROUTER: report replay, worker restore
+    ep_journal_t *journal;              //  the durable record
+    ep_inflight_t *inflight;            //  dispatched, not yet terminal
+    uint64_t last_seq;                  //  newest report seq
+    uint64_t last_router_seq;           //  newest intent acceptance number
+    char boot [40];                     //  this start's id, sent with dispatches
+    //  Applied plane state (strings owned here)
+    int plane;
+    uint64_t epoch;
+    bool halted;
+    char issued_by [128];
+    char reason [256];
+    uint64_t changed_at_seq;
+    uint64_t last_command_epoch;
+    char last_command_issued_by [128];
+    bool last_command_applied;
+    char last_command_outcome [256];
+    bool state_dirty;                   //  publish plane state after this turn
+    int64_t next_state_ms;              //  when plane state is due anyway
+    s_worker_t worker [S_PLANES];       //  by plane
+    s_queue_t outbox;                   //  reports to publish after commit
+    s_queue_t pending;                  //  dispatches waiting for room (back-pressure)
+    ep_stats_t stats;                   //  counters published on `stats`
+    int64_t malformed_logged_ms;        //  rate limit for malformed-intake logs
+    uint64_t malformed_unlogged;        //  malformed since that log line
+    bool failed;                        //  the journal failed: stop
+};
+
+//  --------------------------------------------------------------------------
+//  Message queues
+
+static int
+s_queue_push (s_queue_t *queue, const char *topic, uint8_t *data, size_t size)
+{
+    if (queue->count == queue->capacity) {
+        size_t capacity = queue->capacity ? queue->capacity * 2 : 256;
+        s_out_t *items = malloc (capacity * sizeof *items);
+        if (!items)
+            return -1;
+        for (size_t i = 0; i < queue->count; i++)
+            items [i] = queue->items [(queue->head + i) % queue->capacity];
+        free (queue->items);
+        queue->items = items;
+        queue->capacity = capacity;
+        queue->head = 0;
+    }
+    char *copy = strdup (topic);
+    if (!copy)
+        return -1;
+    queue->items [(queue->head + queue->count) % queue->capacity] = (s_out_t) { copy, data, size };
+    queue->count++;
+    return 0;
+}
+
+static s_out_t *
+s_queue_head (s_queue_t *queue)
+{
+    return queue->count ? &queue->items [queue->head] : NULL;
+}
+
+static void
+s_queue_pop (s_queue_t *queue)
+{
+    s_out_t *item = &queue->items [queue->head];
+    free (item->topic);
+    free (item->data);
+    queue->head = (queue->head + 1) % queue->capacity;
+    queue->count--;
+}
+
+static void
+s_queue_free (s_queue_t *queue)
+{
+    while (queue->count)
+        s_queue_pop (queue);
+    free (queue->items);
+}
+
+//  Packs any protobuf-c message into a malloc'd buffer; NULL on out of memory.
+static uint8_t *
+s_pack (const ProtobufCMessage *message, size_t *size)
+{
+    *size = protobuf_c_message_get_packed_size (message);
+    uint8_t *data = malloc (*size ? *size : 1);
+    if (data)
+        protobuf_c_message_pack (message, data);
+    return data;
+}
+
+static void
+s_fail (ep_router_t *self, const char *what)
+{
+    if (!self->failed)
+        ep_log_error ("%s: stopping, nothing more will be accepted", what);
+    self->failed = true;
+}
+
+//  --------------------------------------------------------------------------
+//  Reports
+
+//  Journals report (stamping its seq) and queues it for publication after
+//  the commit. plane_payload is the plane's report as produced, or NULL.
+static void
+s_emit (ep_router_t *self, ep_report_t *report, ep_origin_t origin, bool late,
+        const uint8_t *plane_payload, size_t plane_size)
+{
+    report->seq = ++self->last_seq;
+    size_t size;
+    uint8_t *data = s_pack (&report->base, &size);
+    if (!data) {
+        s_fail (self, "out of memory");
+        return;
+    }
+    ep_journal_report_t record = {
+        .seq = report->seq, .router_seq = report->router_seq,
+        .strategy_id = report->strategy_id, .plane = report->plane,
+        .status = report->status, .terminal = report->terminal,
+        .origin = origin, .late = late,
+        .plane_payload = plane_payload, .plane_size = plane_size,
+        .payload = data, .size = size
+    };
+    if (ep_journal_begin (self->journal) || ep_journal_add_report (self->journal, &record)) {
+        free (data);
+        s_fail (self, "journal write failed");
+        return;
+    }
+    char topic [EP_ID_MAX + 16];
+    ep_outcome_topic (topic, sizeof topic, report->strategy_id);
+    if (s_queue_push (&self->outbox, topic, data, size)) {
+        free (data);
+        s_fail (self, "out of memory");
+        return;
+    }
+    self->stats.reports++;
+    if (late)
+        self->stats.late_reports++;
+}
+
+//  A terminal report the router makes on behalf of an in-flight intent.
+static void
+s_emit_for_entry (ep_router_t *self, ep_inflight_entry_t *entry, int status, int failure,
+                  const char *reason)
+{
+    ep_report_t report;
+    execplane__v1__execution_report__init (&report);
+    report.intent_id = entry->intent_id;
+    report.strategy_id = entry->strategy_id;
+    report.symbol = entry->symbol;
+    report.side = entry->side;
+    report.plane = entry->plane;
+    report.plane_epoch = entry->plane_epoch;
+    report.status = status;
+    report.failure = failure;
+    report.reason = (char *) reason;
+    report.filled_qty_e8 = entry->filled_qty_e8;
+    report.avg_price_e8 = entry->avg_price_e8;
+    report.terminal = true;
+    report.router_seq = entry->router_seq;
+    report.safety = entry->safety;
+    ep_log_warn ("intent %s/%s (router_seq %llu): %s %s: %s", entry->strategy_id,
+                 entry->intent_id, (unsigned long long) entry->router_seq,
+                 ep_status_name (status), ep_failure_name (failure), reason);
+    s_emit (self, &report, EP_ORIGIN_ROUTER, false, NULL, 0);
+}
+
+//  The terminal report of an in-flight intent its plane never answered.
+static void
+s_expire (ep_router_t *self, ep_inflight_entry_t *entry, const char *why)
+{
+    bool live = entry->plane == EP_PLANE (LIVE);
+    char reason [256];
+    snprintf (reason, sizeof reason, "%s%s", why,
+              live ? "; it may have reached the venue: reconcile before acting" : "");
+    s_emit_for_entry (self, entry,
+                      live ? EP_STATUS (UNKNOWN) : EP_STATUS (FAILED),
+                      live ? EP_FAILURE (SEND_UNKNOWN) : EP_FAILURE (PLANE_UNAVAILABLE),
+                      reason);
+    ep_inflight_remove (self->inflight, entry->router_seq);
+}
+
+//  --------------------------------------------------------------------------
+//  Plane state
+
+static void
+s_publish_state (ep_router_t *self)
+{
+    ep_plane_state_t state;
+    execplane__v1__plane_state__init (&state);
+    state.plane = self->plane;
+    state.epoch = self->epoch;
+    state.halted = self->halted;
+    state.issued_by = self->issued_by;
+    state.reason = self->reason;
+    state.changed_at_seq = self->changed_at_seq;
+    state.paper_alive = self->worker [EP_PLANE (PAPER)].alive;
+    state.live_alive = self->worker [EP_PLANE (LIVE)].alive;
+    state.last_seq = self->last_seq;
+    state.last_command_epoch = self->last_command_epoch;
+    state.last_command_issued_by = self->last_command_issued_by;
+    state.last_command_applied = self->last_command_applied;
+    state.last_command_outcome = self->last_command_outcome;
+    size_t size;
+    uint8_t *data = s_pack (&state.base, &size);
+    if (data) {
+        ep_sock_send2 (self->outcomes, "plane", data, size, ZMQ_DONTWAIT);
+        free (data);
+    }
+}
+
+//  The durable part of the plane state, saved whenever a command applies.
+static int
+s_save_state (ep_router_t *self)
+{
+    ep_plane_state_t state;
+    execplane__v1__plane_state__init (&state);
+    state.plane = self->plane;
+    state.epoch = self->epoch;
+    state.halted = self->halted;
+    state.issued_by = self->issued_by;
+    state.reason = self->reason;
+    state.changed_at_seq = self->changed_at_seq;
+    size_t size;
+    uint8_t *data = s_pack (&state.base, &size);
+    int rc = data ? ep_journal_save_state (self->journal, data, size) : -1;
+    free (data);
+    return rc;
+}
+
+static void
+s_handle_command (ep_router_t *self, const uint8_t *data, size_t size)
+{
+    ep_command_t *command = execplane__v1__plane_command__unpack (NULL, size, data);
+    //  Until CURVE authenticates peers, every sender is anonymous.
+    const char *sender = "insecure";
+    char outcome [256];
+    bool applied = false;
+    if (!command) {
+        ep_log_warn ("control: undecodable PlaneCommand (%zu bytes) refused", size);
+        if (ep_journal_begin (self->journal)
+        ||  ep_journal_add_command (self->journal, self->last_seq, 0, 0, 0, "", sender, "",
+                                    false, "refused: undecodable PlaneCommand", data, size))
+            s_fail (self, "journal write failed");
+        return;
+    }
+    const char *kind = ep_command_name (command->kind);
+    if (!kind || command->kind == EP_COMMAND (COMMAND_KIND_UNSPECIFIED))
+        snprintf (outcome, sizeof outcome, "refused: unknown command kind %d", command->kind);
+    else
+    if (command->kind == EP_COMMAND (SELECT)
+    &&  command->plane != EP_PLANE (PAPER) && command->plane != EP_PLANE (LIVE))
+        snprintf (outcome, sizeof outcome, "refused: SELECT needs plane PAPER or LIVE");
+    else
+    if (command->epoch <= self->epoch)
+        snprintf (outcome, sizeof outcome, "refused: epoch %llu is not above the current %llu",
+                  (unsigned long long) command->epoch, (unsigned long long) self->epoch);
+    else {
+        applied = true;
+        if (command->kind == EP_COMMAND (SELECT))
+            self->plane = command->plane;
+        else
+            self->halted = command->kind == EP_COMMAND (HALT);
+        self->epoch = command->epoch;
+        snprintf (self->issued_by, sizeof self->issued_by, "%s", command->issued_by);
+        snprintf (self->reason, sizeof self->reason, "%s", command->reason);
+        self->changed_at_seq = self->last_seq;
+        snprintf (outcome, sizeof outcome, "applied: %s%s%s, epoch %llu", kind,
+                  command->kind == EP_COMMAND (SELECT) ? " " : "",
+                  command->kind == EP_COMMAND (SELECT) ? ep_plane_name (command->plane) : "",
+                  (unsigned long long) command->epoch);
+    }
+    self->last_command_epoch = command->epoch;
+    snprintf (self->last_command_issued_by, sizeof self->last_command_issued_by, "%s",
+              command->issued_by);
+    self->last_command_applied = applied;
+    snprintf (self->last_command_outcome, sizeof self->last_command_outcome, "%s", outcome);
+    self->state_dirty = true;
+    (applied ? ep_log_info : ep_log_warn) ("control: %s from %s (%s): %s",
+        kind ? kind : "?", command->issued_by, sender, outcome);
+    if (ep_journal_begin (self->journal)
+    ||  ep_journal_add_command (self->journal, self->last_seq, command->kind, command->plane,
+                                command->epoch, command->issued_by, sender, command->reason,
+                                applied, outcome, data, size)
+    ||  (applied && s_save_state (self)))
+        s_fail (self, "journal write failed");
+    execplane__v1__plane_command__free_unpacked (command, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  Intake
+
+//  An intent is readable, and so gets a report, when it decodes and its ids
+//  are printable text of sane length; anything else is only counted.
+static bool
+s_printable (const char *s, size_t max, bool allow_empty)
+{
+    size_t len = 0;
+    for (; s [len]; len++)
+        if (s [len] < 0x21 || s [len] > 0x7e || len >= max)
+            return false;
+    return allow_empty || len > 0;
+}
+
+//  Checks everything but ids and duplicates. Returns true if valid, else
+//  false with a reason a person understands.
+static bool
+s_intent_valid (const ep_intent_t *intent, char *reason, size_t size)
+{
+    if (!ep_id_valid (intent->symbol))
+        snprintf (reason, size, "symbol must be 1 to %d characters of A-Z a-z 0-9 . _ : -",
+                  EP_ID_MAX);
+    else
+    if (intent->side != EP_SIDE (BUY) && intent->side != EP_SIDE (SELL))
+        snprintf (reason, size, "side must be BUY or SELL (got %d)", intent->side);
+    else
+    if (intent->type != EP_TYPE (MARKET) && intent->type != EP_TYPE (LIMIT))
+        snprintf (reason, size, "type must be MARKET or LIMIT (got %d)", intent->type);
+    else
+    if (intent->tif < EP_TIF (TIF_UNSPECIFIED) || intent->tif > EP_TIF (FOK))
+        snprintf (reason, size, "tif must be GTC, IOC or FOK (got %d)", intent->tif);
+    else
+    if (intent->type == EP_TYPE (LIMIT) && intent->tif == EP_TIF (TIF_UNSPECIFIED))
+        snprintf (reason, size, "a LIMIT order needs tif GTC, IOC or FOK");
+    else
+    if (intent->type == EP_TYPE (MARKET) && intent->tif == EP_TIF (GTC))
+        snprintf (reason, size, "a MARKET order never rests: tif must be IOC, FOK or unspecified");
+    else
+    if (intent->qty_e8 <= 0 || intent->qty_e8 > EP_MAX_E8)
+        snprintf (reason, size, "qty must be above 0 and at most 1000000000 (got qty_e8 %lld)",
+                  (long long) intent->qty_e8);
+    else
+    if (intent->ref_price_e8 <= 0 || intent->ref_price_e8 > EP_MAX_E8)
+        snprintf (reason, size,
+                  "ref_price must be above 0 and at most 1000000000 (got ref_price_e8 %lld)",
+                  (long long) intent->ref_price_e8);
+    else
+    if (intent->type == EP_TYPE (LIMIT)
+    &&  (intent->limit_price_e8 <= 0 || intent->limit_price_e8 > EP_MAX_E8))
+        snprintf (reason, size, "a LIMIT order needs a limit_price above 0 and at most "
+                  "1000000000 (got limit_price_e8 %lld)", (long long) intent->limit_price_e8);
+    else
+    if (intent->type == EP_TYPE (MARKET) && intent->limit_price_e8 != 0)
+        snprintf (reason, size, "a MARKET order takes no limit_price");
+    else
+    if (intent->safety && intent->side != EP_SIDE (SELL))
+        snprintf (reason, size, "a Safety Sell must be a SELL");
+    else
+        return true;
+    return false;
+}
+
+static void
+s_count_malformed (ep_router_t *self, const char *why, size_t size)
+{
+    self->stats.malformed++;
+    self->malformed_unlogged++;
+    int64_t now = ep_sock_clock_ms ();
+    if (now - self->malformed_logged_ms >= 1000) {
+        ep_log_warn ("intake: %llu malformed message(s) dropped without report; last: %s "
+                     "(%zu bytes)", (unsigned long long) self->malformed_unlogged, why, size);
+        self->malformed_logged_ms = now;
+        self->malformed_unlogged = 0;
+    }
+}
+
+static void
+s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size)
+{
+    self->stats.intake_messages++;
+    ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, size, data);
+    if (!intent) {
+        s_count_malformed (self, "not an OrderIntent", size);
+        return;
+    }
+    if (!s_printable (intent->intent_id, 256, false)
+    ||  !s_printable (intent->strategy_id, 256, true)) {
+        s_count_malformed (self, "no readable intent_id or strategy_id", size);
+        execplane__v1__order_intent__free_unpacked (intent, NULL);
+        return;
+    }
+    uint64_t router_seq = ++self->last_router_seq;
+    int plane = self->plane;
+    int failure = EP_FAILURE (FAILURE_NONE);
+    char reason [512] = "";
+    if (ep_journal_begin (self->journal)) {
+        s_fail (self, "journal write failed");
+        goto out;
+    }
+    if (!ep_id_valid (intent->intent_id) || !ep_id_valid (intent->strategy_id)) {
+        failure = EP_FAILURE (INVALID_INTENT);
+        snprintf (reason, sizeof reason, "intent_id and strategy_id must be 1 to %d "
+                  "characters of A-Z a-z 0-9 . _ : -", EP_ID_MAX);
+    }
+    else {
+        int claim = ep_journal_claim (self->journal, intent->strategy_id, intent->intent_id,
+                                      router_seq);
+        if (claim < 0) {
+            s_fail (self, "journal write failed");
+            goto out;
+        }
+        if (claim == 0) {
+            failure = EP_FAILURE (DUPLICATE_INTENT);
+            snprintf (reason, sizeof reason, "intent_id %s was already used by strategy %s",
+                      intent->intent_id, intent->strategy_id);
+        }
+        else
+        if (!s_intent_valid (intent, reason, sizeof reason))
+            failure = EP_FAILURE (INVALID_INTENT);
+        else
+        if (self->halted && !intent->safety) {
+            failure = EP_FAILURE (PLANE_HALTED);
+            snprintf (reason, sizeof reason, "execution is halted (by %s: %s)",
+                      self->issued_by, self->reason);
+        }
+        else
+        if (!self->worker [plane].alive) {
+            failure = EP_FAILURE (PLANE_UNAVAILABLE);
+            snprintf (reason, sizeof reason, "no %s worker is alive",
+                      plane == EP_PLANE (LIVE) ? "live" : "paper");
+        }
+    }
+    bool dispatched = failure == EP_FAILURE (FAILURE_NONE);
+    if (ep_journal_add_intent (self->journal, router_seq, intent->strategy_id,
+                               intent->intent_id, plane, self->epoch, dispatched, data, size)) {
+        s_fail (self, "journal write failed");
+        goto out;
+    }
+    if (dispatched) {
+        int64_t deadline = plane == EP_PLANE (LIVE) ? self->config.live_deadline_ms
+                                                    : self->config.paper_deadline_ms;
+        ep_dispatch_t dispatch;
+        execplane__v1__dispatch__init (&dispatch);
+        dispatch.intent = intent;
+        dispatch.plane = plane;
+        dispatch.plane_epoch = self->epoch;
+        dispatch.router_seq = router_seq;
+        dispatch.router_boot = self->boot;
+        size_t packed_size;
+        uint8_t *packed = s_pack (&dispatch.base, &packed_size);
+        if (!packed
+        ||  !ep_inflight_add (self->inflight, router_seq, intent, plane, self->epoch,
+                              ep_sock_clock_ms () + deadline, false)
+        ||  s_queue_push (&self->pending, ep_exec_topic (plane), packed, packed_size)) {
+            free (packed);
+            s_fail (self, "out of memory");
+            goto out;
+        }
+        self->stats.accepted++;
+    }
+    else {
+        ep_report_t report;
+        execplane__v1__execution_report__init (&report);
+        report.intent_id = intent->intent_id;
+        report.strategy_id = intent->strategy_id;
+        report.symbol = intent->symbol;
+        report.side = intent->side;
+        report.plane = plane;
+        report.plane_epoch = self->epoch;
+        report.status = EP_STATUS (REJECTED);
+        report.failure = failure;
+        report.reason = reason;
+        report.terminal = true;
+        report.router_seq = router_seq;
+        report.safety = intent->safety;
+        s_emit (self, &report, EP_ORIGIN_ROUTER, false, NULL, 0);
+        self->stats.rejected++;
+    }
+out:
+    execplane__v1__order_intent__free_unpacked (intent, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  Workers
+
+static void
+s_set_alive (ep_router_t *self, int plane, bool alive, const char *why)
+{
+    s_worker_t *worker = &self->worker [plane];
+    if (worker->alive == alive)
+        return;
+    worker->alive = alive;
+    self->state_dirty = true;
+    char detail [256];
+    snprintf (detail, sizeof detail, "%s worker %s %s: %s", ep_plane_name (plane),
+              worker->session, alive ? "alive" : "lost", why);
+    (alive ? ep_log_info : ep_log_warn) ("%s", detail);
+    if (ep_journal_begin (self->journal)
+    ||  ep_journal_add_event (self->journal, self->last_seq, "worker", detail))
+        s_fail (self, "journal write failed");
+}
+
+//  Makes session the plane's worker: the only one whose reports count.
+static void
+s_adopt (ep_router_t *self, int plane, const char *session, const char *why)
+{
+    s_worker_t *worker = &self->worker [plane];
+    if (strcmp (worker->session, session)) {
+        worker->alive = false;
+        snprintf (worker->session, sizeof worker->session, "%s", session);
+    }
+    worker->last_heard_ms = ep_sock_clock_ms ();
+    s_set_alive (self, plane, true, why);
+}
+
+//  A report a plane produced, for the intent it names.
+static void
+s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
+{
+    size_t plane_size;
+    uint8_t *plane_payload = s_pack (&report->base, &plane_size);
+    if (!plane_payload) {
+        s_fail (self, "out of memory");
+        return;
+    }
+    ep_inflight_entry_t *entry = ep_inflight_find (self->inflight, report->router_seq);
+    bool late = false;
+    if (entry && entry->plane == plane) {
+        entry->acked = true;
+        entry->filled_qty_e8 = report->filled_qty_e8;
+        entry->avg_price_e8 = report->avg_price_e8;
+        report->plane_epoch = entry->plane_epoch;
+    }
+    else {
+        //  Not in flight: either its terminal report was already made (by a
+        //  deadline, or a restart), or the worker names an intent it was
+        //  never sent. The first is journaled and published as late.
+        int journaled_plane = 0;
+        uint64_t epoch = 0;
+        bool dispatched = false;
+        void *payload = NULL;
+        size_t size = 0;
+        int found = ep_journal_intent (self->journal, report->router_seq, &journaled_plane,
+                                       &epoch, &dispatched, &payload, &size);
+        free (payload);
+        if (found <= 0 || !dispatched || journaled_plane != plane) {
+            self->stats.fenced_reports++;
+            ep_log_warn ("%s worker reported on router_seq %llu (intent %s), which was never "
+                         "dispatched to it: ignored", ep_plane_name (plane),
+                         (unsigned long long) report->router_seq, report->intent_id);
+            if (ep_journal_begin (self->journal)
+            ||  ep_journal_add_event (self->journal, self->last_seq, "bogus-report",
+                                      report->intent_id))
+                s_fail (self, "journal write failed");
+            free (plane_payload);
+            return;
+        }
+        late = true;
+        report->plane_epoch = epoch;
+    }
+    report->plane = plane;
+    char reason [512];
+    if (late) {
+        snprintf (reason, sizeof reason, "late: arrived after this intent's terminal report; "
+                  "the plane said %s%s: %s", ep_status_name (report->status),
+                  report->terminal ? " (terminal)" : "", report->reason);
+        report->reason = reason;
+        report->terminal = false;
+    }
+    s_emit (self, report, EP_ORIGIN_PLANE, late, plane_payload, plane_size);
+    free (plane_payload);
+    if (entry && report->terminal)
+        ep_inflight_remove (self->inflight, report->router_seq);
+}
+
+static void
+s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_t size)
+{
+    ep_worker_msg_t *message = execplane__v1__worker_message__unpack (NULL, size, data);
+    if (!message || (message->plane != EP_PLANE (PAPER) && message->plane != EP_PLANE (LIVE))) {
+        ep_log_warn ("results: undecodable worker message (%zu bytes) ignored", size);
+        if (message)
+            execplane__v1__worker_message__free_unpacked (message, NULL);
+        return;
+    }
+    int plane = message->plane;
+    s_worker_t *worker = &self->worker [plane];
+    if (strcmp (worker->session, message->session)) {
+        if (worker->alive) {
+            //  Another worker serves this plane: its reports would realize
+            //  intents twice, so they are fenced off.
+            self->stats.fenced_reports += message->n_reports;
+            if (message->n_reports) {
+                ep_log_warn ("%s worker %s is not the plane's worker (%s is): %zu report(s) "
+                             "fenced", ep_plane_name (plane), message->session, worker->session,
+                             message->n_reports);
+                if (ep_journal_begin (self->journal)
+                ||  ep_journal_add_event (self->journal, self->last_seq, "fenced",
+                                          message->session))
+                    s_fail (self, "journal write failed");
+            }
+            execplane__v1__worker_message__free_unpacked (message, NULL);
+            return;
+        }
+        s_adopt (self, plane, message->session, "first heartbeat");
+    }
+    worker->last_heard_ms = ep_sock_clock_ms ();
+    s_set_alive (self, plane, true, "heartbeat");
+    if (streq (kind, "reports")) {
+        for (size_t i = 0; i < message->n_reports && !self->failed; i++)
+            s_plane_report (self, plane, message->reports [i]);
+        if (message->tick > worker->processed_through)
+            worker->processed_through = message->tick;
+    }
+    execplane__v1__worker_message__free_unpacked (message, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  Query: report replay and worker restore
+
+static void
+s_collect_payload (void *arg, uint64_t seq, const void *payload, size_t size)
+{
+    (void) seq;
+    ep_query_reply_t *reply = arg;
+    ProtobufCBinaryData *item = &reply->reports [reply->n_reports++];
+    item->data = (uint8_t *) payload;
+    item->len = size;
+}
+
+//  Sends [identity][kind][message] on query; frees nothing.
+static void
+s_reply (ep_router_t *self, zframe_t *identity, const char *kind, const ProtobufCMessage *message)
+{
+    size_t size;
+    uint8_t *data = s_pack (message, &size);
+    if (!data)
+        return;
+    void *handle = zsock_resolve (self->query);
+    zmq_send (handle, zframe_data (identity), zframe_size (identity), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (handle, kind, strlen (kind), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (handle, data, size, ZMQ_DONTWAIT);
+    free (data);
+}
+
+//  Copies of each report payload must outlive the journal cursor: the
+//  query packs the reply while the statement is still positioned, so the
+//  reports are collected into owned copies first.
+typedef struct {
+    ep_query_reply_t reply;
+    ProtobufCBinaryData items [S_QUERY_LIMIT];
+} s_query_t;
+
+static void
+s_copy_payload (void *arg, uint64_t seq, const void *payload, size_t size)
+{
+    s_query_t *query = arg;
+    uint8_t *copy = malloc (size ? size : 1);
+    if (!copy)
+        return;
+    memcpy (copy, payload, size);
+    s_collect_payload (&query->reply, seq, copy, size);
+}
+
+static void
+s_serve_reports (ep_router_t *self, zframe_t *identity, const uint8_t *data, size_t size)
+{
+    ep_query_request_t *request = execplane__v1__query_request__unpack (NULL, size, data);
+    if (!request)
+        return;
+    static s_query_t query;
+    execplane__v1__query_reply__init (&query.reply);
+    query.reply.reports = query.items;
+    unsigned limit = request->limit && request->limit < S_QUERY_LIMIT ? request->limit
+                                                                      : S_QUERY_LIMIT;
+    uint64_t through = 0;
+    uint64_t from = request->from_seq ? request->from_seq : 1;
+    if (ep_journal_reports (self->journal, from, request->to_seq, request->strategy_id, limit,
+                            s_copy_payload, &query, &through) >= 0) {
+        query.reply.through_seq = through;
+        query.reply.head_seq = self->last_seq;
+        s_reply (self, identity, "reports", &query.reply.base);
+    }
+    for (size_t i = 0; i < query.reply.n_reports; i++)
+        free (query.items [i].data);
+    execplane__v1__query_request__free_unpacked (request, NULL);
+}
+
+typedef struct {
+    ep_router_t *router;
+    int plane;
+    zlistx_t *orders;                   //  ep_resting_order_t *, owned
+} s_restore_t;
+
+static void
+s_collect_fill (void *arg, uint64_t seq, const void *payload, size_t size)
+{
+    (void) seq;
+    ep_resting_order_t *order = arg;
+    ep_report_t *report = execplane__v1__execution_report__unpack (NULL, size, payload);
+    if (!report)
+        return;
+    for (size_t i = 0; i < report->n_fills; i++) {
+        ep_fill_t **fills = realloc (order->fills, (order->n_fills + 1) * sizeof *fills);
+        ep_fill_t *fill = malloc (sizeof *fill);
+        if (!fills || !fill) {
+            free (fill);
+            if (fills)
+                order->fills = fills;
+            break;
+        }
+        order->fills = fills;
+        execplane__v1__fill__init (fill);
+        fill->fill_id = strdup (report->fills [i]->fill_id);
+        fill->qty_e8 = report->fills [i]->qty_e8;
+        fill->price_e8 = report->fills [i]->price_e8;
+        fill->fee_e8 = report->fills [i]->fee_e8;
+        order->fills [order->n_fills++] = fill;
+    }
+    execplane__v1__execution_report__free_unpacked (report, NULL);
+}
+
+static void
+s_free_order (ep_resting_order_t *order)
+{
+    for (size_t i = 0; i < order->n_fills; i++) {
+        free (order->fills [i]->fill_id);
+        free (order->fills [i]);
+    }
+    free (order->fills);
+    if (order->dispatch) {
+        if (order->dispatch->intent)
+            execplane__v1__order_intent__free_unpacked (order->dispatch->intent, NULL);
+        free (order->dispatch);
+    }
+    free (order);
+}
+
+static void
+s_collect_resting (void *arg, ep_inflight_entry_t *entry)
+{
+    s_restore_t *restore = arg;
+    if (entry->plane != restore->plane || !entry->acked)
+        return;
+    int plane;
+    uint64_t epoch;
+    bool dispatched;
+    void *payload = NULL;
+    size_t size = 0;
+    if (ep_journal_intent (restore->router->journal, entry->router_seq, &plane, &epoch,
+                           &dispatched, &payload, &size) != 1)
+        return;
+    ep_resting_order_t *order = calloc (1, sizeof *order);
+    ep_dispatch_t *dispatch = calloc (1, sizeof *dispatch);
+    ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, size, payload);
+    free (payload);
+    if (!order || !dispatch || !intent) {
+        free (order);
+        free (dispatch);
+        if (intent)
+            execplane__v1__order_intent__free_unpacked (intent, NULL);
+        return;
+    }
+    execplane__v1__resting_order__init (order);
+    execplane__v1__dispatch__init (dispatch);
+    dispatch->intent = intent;
+    dispatch->plane = plane;
+    dispatch->plane_epoch = epoch;
+    dispatch->router_seq = entry->router_seq;
+    dispatch->router_boot = restore->router->boot;
+    order->dispatch = dispatch;
+    ep_journal_plane_reports (restore->router->journal, entry->router_seq, s_collect_fill, order);
+    zlistx_add_end (restore->orders, order);
+}
+
+static int
+s_compare_orders (const void *a, const void *b)
+{
+    uint64_t x = ((const ep_resting_order_t *) a)->dispatch->router_seq;
+    uint64_t y = ((const ep_resting_order_t *) b)->dispatch->router_seq;
+    return x < y ? -1 : x > y;
+}
+
+static void
+s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, size_t size)
+{
+    ep_restore_request_t *request = execplane__v1__restore_request__unpack (NULL, size, data);
+    if (!request)
+        return;
+    int plane = request->plane;
+    if (plane != EP_PLANE (PAPER) && plane != EP_PLANE (LIVE)) {
+        execplane__v1__restore_request__free_unpacked (request, NULL);
+        return;
+    }
+    //  The worker that asks to be restored is the plane's worker from now
+    //  on: reports from an earlier one are fenced off.
+    s_adopt (self, plane, request->session, "restored");
+    s_restore_t restore = { self, plane, zlistx_new () };
+    zlistx_set_comparator (restore.orders, s_compare_orders);
+    ep_inflight_each (self->inflight, s_collect_resting, &restore);
+    zlistx_sort (restore.orders);
+    ep_restore_reply_t reply;
+    execplane__v1__restore_reply__init (&reply);
+    reply.n_orders = zlistx_size (restore.orders);
+    reply.orders = calloc (reply.n_orders + 1, sizeof *reply.orders);
+    size_t n = 0;
+    for (ep_resting_order_t *order = zlistx_first (restore.orders); order && reply.orders;
+         order = zlistx_next (restore.orders))
+        reply.orders [n++] = order;
+    reply.n_orders = n;
+    reply.processed_through = self->worker [plane].processed_through;
+    reply.router_boot = self->boot;
+    s_reply (self, identity, "restore", &reply.base);
+    ep_log_info ("%s worker %s restored with %zu resting order(s), processed through %llu",
+                 ep_plane_name (plane), request->session, n,
+                 (unsigned long long) reply.processed_through);
+    free (reply.orders);
+    for (ep_resting_order_t *order = zlistx_first (restore.orders); order;
+         order = zlistx_next (restore.orders))
+        s_free_order (order);
+    zlistx_destroy (&restore.orders);
+    execplane__v1__restore_request__free_unpacked (request, NULL);
+}
+
+static void
+s_handle_query (ep_router_t *self)
+{
+    zmsg_t *msg = zmsg_recv_nowait (self->query);
+    if (!msg)
+        return;
+    zframe_t *identity = zmsg_pop (msg);
+    char *kind = zmsg_popstr (msg);
+    zframe_t *body = zmsg_pop (msg);
+    if (identity && kind && body) {
+        if (streq (kind, "reports"))
+            s_serve_reports (self, identity, zframe_data (body), zframe_size (body));
+        else
+        if (streq (kind, "restore"))
+            s_serve_restore (self, identity, zframe_data (body), zframe_size (body));
+    }
+    zframe_destroy (&identity);
+    zstr_free (&kind);
+    zframe_destroy (&body);
+    zmsg_destroy (&msg);
+}
+
+//  --------------------------------------------------------------------------
+//  Start-up recovery
+
+static void
+s_collect_fill_totals (void *arg, uint64_t seq, const void *payload, size_t size)
+{
+    (void) seq;
+    ep_inflight_entry_t *entry = arg;
+    ep_report_t *report = execplane__v1__execution_report__unpack (NULL, size, payload);
+    if (report) {
+        entry->filled_qty_e8 = report->filled_qty_e8;
+        entry->avg_price_e8 = report->avg_price_e8;
+        execplane__v1__execution_report__free_unpacked (report, NULL);
+    }
+}
+
+static void
+s_recover_intent (void *arg, uint64_t router_seq, int plane, uint64_t epoch, bool acked,
+                  const void *payload, size_t size)
+{
+    ep_router_t *self = arg;
+    ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, size, payload);
+    if (!intent)
+        return;
+    ep_inflight_entry_t *entry = ep_inflight_add (self->inflight, router_seq, intent, plane,
+                                                  epoch, 0, acked);
+    execplane__v1__order_intent__free_unpacked (intent, NULL);
+    if (!entry) {
+        s_fail (self, "out of memory");
+        return;
+    }
+    if (acked) {
+        //  A resting order stays in flight; its cumulative fill is its
+        //  plane's last word on it.
+        ep_journal_plane_reports (self->journal, router_seq, s_collect_fill_totals, entry);
+        return;
+    }
+    s_expire (self, entry, "the router restarted before the plane answered");
+}
+
+static int
+s_recover (ep_router_t *self)
+{
+    void *payload = NULL;
+    size_t size = 0;
+    if (ep_journal_load_state (self->journal, &payload, &size))
+        return -1;
+    self->plane = EP_PLANE (PAPER);         //  a new journal starts on paper
+    if (size) {
+        ep_plane_state_t *state = execplane__v1__plane_state__unpack (NULL, size, payload);
+        if (!state) {
+            free (payload);
+            ep_log_error ("journal: the saved plane state does not decode");
+            return -1;
+        }
+        self->plane = state->plane;
+        self->epoch = state->epoch;
+        self->halted = state->halted;
+        snprintf (self->issued_by, sizeof self->issued_by, "%s", state->issued_by);
+        snprintf (self->reason, sizeof self->reason, "%s", state->reason);
+        self->changed_at_seq = state->changed_at_seq;
+        execplane__v1__plane_state__free_unpacked (state, NULL);
+    }
+    free (payload);
+    self->last_seq = ep_journal_last_seq (self->journal);
+    self->last_router_seq = ep_journal_last_router_seq (self->journal);
+    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++)
+        self->worker [plane].processed_through =
+            ep_journal_processed_through (self->journal, plane);
+    char detail [128];
+    snprintf (detail, sizeof detail, "boot %s, last seq %llu, last router_seq %llu",
+              self->boot, (unsigned long long) self->last_seq,
+              (unsigned long long) self->last_router_seq);
+    if (ep_journal_begin (self->journal)
+    ||  ep_journal_add_event (self->journal, self->last_seq, "start", detail)
+    ||  ep_journal_open_intents (self->journal, s_recover_intent, self)
+    ||  self->failed
+    ||  ep_journal_commit (self->journal))
+        return -1;
+    ep_log_info ("started on plane %s epoch %llu%s: %s; %zu intent(s) still in flight",
+                 ep_plane_name (self->plane), (unsigned long long) self->epoch,
+                 self->halted ? " (halted)" : "", detail,
+                 ep_inflight_count (self->inflight, 0));
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The loop
+
+static void
+s_check_timers (ep_router_t *self, int64_t now)
+{
+    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++) {
+        s_worker_t *worker = &self->worker [plane];
+        if (worker->alive && now - worker->last_heard_ms >= self->config.worker_timeout_ms)
+            s_set_alive (self, plane, false, "no heartbeat");
+        char why [128];
+        snprintf (why, sizeof why, "no answer from the %s plane within %lld ms",
+                  plane == EP_PLANE (LIVE) ? "live" : "paper",
+                  (long long) (plane == EP_PLANE (LIVE) ? self->config.live_deadline_ms
+                                                        : self->config.paper_deadline_ms));
+        ep_inflight_entry_t *entry;
+        while (!self->failed && (entry = ep_inflight_expired (self->inflight, plane, now)))
+            s_expire (self, entry, why);
+    }
+}
+
+//  Publishes the committed reports, then sends what waits for dispatch
+//  until the high-water mark pushes back.
+static void
+s_flush (ep_router_t *self)
+{
+    s_out_t *item;
+    while ((item = s_queue_head (&self->outbox))) {
+        ep_sock_send2 (self->outcomes, item->topic, item->data, item->size, 0);
+        s_queue_pop (&self->outbox);
+    }
+    while ((item = s_queue_head (&self->pending))) {
+        if (ep_sock_send2 (self->dispatch, item->topic, item->data, item->size, ZMQ_DONTWAIT))
+            break;                      //  EAGAIN: a worker's queue is full
+        s_queue_pop (&self->pending);
+    }
+}
+
+static void
+s_publish_stats (ep_router_t *self)
+{
+    self->stats.in_flight_paper = ep_inflight_count (self->inflight, EP_PLANE (PAPER));
+    self->stats.in_flight_live = ep_inflight_count (self->inflight, EP_PLANE (LIVE));
+    self->stats.last_seq = self->last_seq;
+    self->stats.last_router_seq = self->last_router_seq;
+    size_t size;
+    uint8_t *data = s_pack (&self->stats.base, &size);
+    if (data) {
+        ep_sock_send2 (self->outcomes, "stats", data, size, ZMQ_DONTWAIT);
+        free (data);
+    }
+}
+
+//  Reads up to S_BATCH two-frame messages from socket and hands each to fn.
+typedef void (s_frames_fn) (ep_router_t *self, const char *kind, const uint8_t *data, size_t size);
+
+static void
+s_drain2 (ep_router_t *self, zsock_t *socket, s_frames_fn *fn)
+{
+    void *handle = zsock_resolve (socket);
+    for (int i = 0; i < S_BATCH && !self->failed; i++) {
+        zmq_msg_t head, body;
+        zmq_msg_init (&head);
+        if (zmq_msg_recv (&head, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&head);
+            break;
+        }
+        zmq_msg_init (&body);
+        bool two = zmq_msg_more (&head) && zmq_msg_recv (&body, handle, 0) >= 0;
+        //  Anything beyond two frames is not ours: skip it.
+        while (zmq_msg_more (two ? &body : &head)) {
+            zmq_msg_t extra;
+            zmq_msg_init (&extra);
+            zmq_msg_recv (&extra, handle, 0);
+            bool more = zmq_msg_more (&extra);
+            zmq_msg_close (&extra);
+            if (!more)
+                break;
+        }
+        if (two) {
+            char kind [32];
+            size_t len = zmq_msg_size (&head) < sizeof kind - 1 ? zmq_msg_size (&head)
+                                                                  : sizeof kind - 1;
+            memcpy (kind, zmq_msg_data (&head), len);
+            kind [len] = 0;
+            fn (self, kind, zmq_msg_data (&body), zmq_msg_size (&body));
+        }
+        zmq_msg_close (&head);
+        zmq_msg_close (&body);
+    }
+}
+
+static void
+s_on_control (ep_router_t *self, const char *topic, const uint8_t *data, size_t size)
+{
+    if (streq (topic, "control.plane"))
+        s_handle_command (self, data, size);
+}
+
+static void
+s_drain_intake (ep_router_t *self)
+{
+    void *handle = zsock_resolve (self->intake);
+    for (int i = 0; i < S_BATCH && !self->failed; i++) {
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&msg);
+            break;
+        }
+        if (zmq_msg_more (&msg))
+            s_count_malformed (self, "more than one frame", zmq_msg_size (&msg));
+        else
+            s_handle_intent (self, zmq_msg_data (&msg), zmq_msg_size (&msg));
+        //  Drop the rest of a multi-frame message.
+        while (zmq_msg_more (&msg)) {
+            zmq_msg_close (&msg);
+            zmq_msg_init (&msg);
+            zmq_msg_recv (&msg, handle, 0);
+        }
+        zmq_msg_close (&msg);
+    }
+}
+
+//  XPUB hands us subscriptions; nothing to do with them but read them.
+static void
+s_drain_subscriptions (ep_router_t *self)
+{
+    zframe_t *frame;
+    while ((frame = zframe_recv_nowait (self->dispatch)))
+        zframe_destroy (&frame);
+}
+
+int
+ep_router_run (ep_router_t *self)
+{
+    zmq_pollitem_t items [] = {
+        { zsock_resolve (self->control), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->results), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->query), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->dispatch), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->intake), 0, ZMQ_POLLIN, 0 },
+    };
+    self->state_dirty = true;
+    int64_t next_stats_ms = 0;
+    while (!zsys_interrupted && !self->failed) {
+        int64_t now = ep_sock_clock_ms ();
+        //  Back-pressure: while dispatches wait for room, intake is not read.
+        bool backlog = self->pending.count > 0;
+        int count = backlog ? 4 : 5;
+        int64_t wake = self->next_state_ms;
+        int64_t deadline = ep_inflight_next_deadline (self->inflight);
+        if (deadline < wake)
+            wake = deadline;
+        for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++)
+            if (self->worker [plane].alive) {
+                int64_t lost = self->worker [plane].last_heard_ms + self->config.worker_timeout_ms;
+                if (lost < wake)
+                    wake = lost;
+            }
+        long timeout = backlog ? S_RETRY_MS : (wake > now ? (long) (wake - now) : 0);
+        if (zmq_poll (items, count, timeout) < 0) {
+            if (zmq_errno () == EINTR)
+                continue;
+            ep_log_error ("poll failed: %s", zmq_strerror (zmq_errno ()));
+            return -1;
+        }
+        if (items [0].revents & ZMQ_POLLIN)
+            s_drain2 (self, self->control, s_on_control);
+        if (items [1].revents & ZMQ_POLLIN)
+            s_drain2 (self, self->results, s_handle_result);
+        if (items [3].revents & ZMQ_POLLIN)
+            s_drain_subscriptions (self);
+        if (!backlog && (items [4].revents & ZMQ_POLLIN))
+            s_drain_intake (self);
+        now = ep_sock_clock_ms ();
+        s_check_timers (self, now);
+        if (self->failed || ep_journal_commit (self->journal))
+            break;
+        s_flush (self);
+        if (self->state_dirty || now >= self->next_state_ms) {
+            s_publish_state (self);
+            self->state_dirty = false;
+            self->next_state_ms = now + S_STATE_MS;
+        }
+        if (now >= next_stats_ms) {
+            s_publish_stats (self);
+            next_stats_ms = now + S_STATE_MS;
+        }
+        //  Queries read only what is committed, so they come after the commit.
+        if (items [2].revents & ZMQ_POLLIN)
+            for (int i = 0; i < 64; i++)
+                s_handle_query (self);
+    }
+    if (self->failed) {
+        s_fail (self, "journal failure");
+        return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Lifecycle
+
+ep_router_t *
+ep_router_new (const ep_config_t *config, const char *ready_file, char *err, size_t err_size)
+{
+    ep_router_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        snprintf (err, err_size, "out of memory");
+        return NULL;
+    }
+    self->config = *config;
+    execplane__v1__stats__init (&self->stats);
+    uint8_t nonce [8];
+    randombytes_buf (nonce, sizeof nonce);
+    sodium_bin2hex (self->boot, sizeof self->boot, nonce, sizeof nonce);
+    self->inflight = ep_inflight_new ();
+    self->journal = ep_journal_open (config->journal, streq (config->journal_sync, "full"),
+                                     err, err_size);
+    if (!self->inflight || !self->journal)
+        goto fail;
+    if (s_recover (self)) {
+        snprintf (err, err_size, "journal %s: recovery failed (see the log)", config->journal);
+        goto fail;
+    }
+    struct { zsock_t **socket; int type; char *endpoint; } binds [] = {
+        { &self->intake,   ZMQ_PULL,   self->config.intake },
+        { &self->outcomes, ZMQ_PUB,    self->config.outcomes },
+        { &self->control,  ZMQ_SUB,    self->config.control },
+        { &self->dispatch, ZMQ_XPUB,   self->config.dispatch },
+        { &self->results,  ZMQ_PULL,   self->config.results },
+        { &self->query,    ZMQ_ROUTER, self->config.query },
+    };
+    for (size_t i = 0; i < sizeof binds / sizeof binds [0]; i++) {
+        *binds [i].socket = ep_sock_new (binds [i].type, binds [i].endpoint, true, err, err_size);
+        if (!*binds [i].socket)
+            goto fail;
+        //  Keep what was bound, so a tcp://host:* wildcard becomes a port.
+        const char *bound = zsock_endpoint (*binds [i].socket);
+        if (bound)
+            snprintf (binds [i].endpoint, EP_ENDPOINT_MAX, "%s", bound);
+    }
+    zsock_set_subscribe (self->control, "control.plane");
+    //  Never drop an intent at the high-water mark: push back instead.
+    zsock_set_xpub_nodrop (self->dispatch, 1);
+    zsock_set_sndhwm (self->dispatch, S_DISPATCH_HWM);
+    zsock_set_sndhwm (self->outcomes, S_DISPATCH_HWM);
+    zsock_set_rcvhwm (self->intake, S_DISPATCH_HWM);
+    if (ready_file && ep_config_save (&self->config, ready_file)) {
+        snprintf (err, err_size, "cannot write %s", ready_file);
+        goto fail;
+    }
+    ep_log_info ("intake %s, outcomes %s, control %s, dispatch %s, results %s, query %s, "
+                 "journal %s", self->config.intake, self->config.outcomes,
+                 self->config.control, self->config.dispatch, self->config.results,
+                 self->config.query, self->config.journal);
+    return self;
+fail:
+    ep_router_destroy (&self);
+    return NULL;
+}
+
+void
+ep_router_destroy (ep_router_t **self_p)
+{
+    ep_router_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->journal) {
+        if (!self->failed) {
+            ep_journal_begin (self->journal);
+            ep_journal_add_event (self->journal, self->last_seq, "stop", self->boot);
+        }
+        ep_journal_commit (self->journal);
+        //  What was committed may still be published before the sockets go.
+        if (self->outcomes && self->dispatch && !self->failed)
+            s_flush (self);
+    }
+    zsock_destroy (&self->intake);
+    zsock_destroy (&self->outcomes);
+    zsock_destroy (&self->control);
+    zsock_destroy (&self->dispatch);
+    zsock_destroy (&self->results);
+    zsock_destroy (&self->query);
+    ep_journal_destroy (&self->journal);
+    ep_inflight_destroy (&self->inflight);
+    s_queue_free (&self->outbox);
+    s_queue_free (&self->pending);
+    free (self);
+    *self_p = NULL;
+}

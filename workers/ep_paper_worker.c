@@ -1,1 +1,318 @@
-int main (void) { return 1; }
+/*  ep-paper: the paper worker, a thin loop around the paper book.
+
+    It subscribes to exec.paper, executes each dispatched intent in the book,
+    and pushes the reports of each intent to the router as one message, so
+    a tick's reports arrive together or not at all. Before it executes
+    anything it asks the router for the plane's resting orders and carries
+    on from them; it does so again whenever the router restarts.  */
+#include <czmq.h>
+#include <getopt.h>
+#include <sodium.h>
+#include "ep_config.h"
+#include "ep_log.h"
+#include "ep_paper_book.h"
+#include "ep_sock.h"
+#include "ep_wire.h"
+
+#define S_RESTORE_RETRY_MS 1000         //  ask again when the router is silent
+
+typedef struct {
+    ep_config_t config;                 //  endpoints and paper settings
+    ep_paper_book_t *book;              //  the fill engine
+    zsock_t *intents;                   //  SUB exec.paper
+    zsock_t *results;                   //  PUSH reports and heartbeats
+    zsock_t *query;                     //  DEALER restore requests
+    char session [33];                  //  this process's id, in every message
+    char boot [40];                     //  the router start we restored from
+    uint64_t processed_through;         //  intents up to here are not ours to run
+    int64_t next_heartbeat_ms;          //  when the next heartbeat is due
+    uint8_t *buffer;                    //  the message being built
+    size_t size, capacity;
+    bool failed;                        //  out of memory while building
+} s_worker_t;
+
+//  Makes room for size more bytes; returns 0, or -1 (and marks the message
+//  failed) on out of memory.
+static int
+s_reserve (s_worker_t *self, size_t size)
+{
+    if (self->size + size > self->capacity) {
+        size_t capacity = self->capacity ? self->capacity : 4096;
+        while (capacity < self->size + size)
+            capacity *= 2;
+        uint8_t *buffer = realloc (self->buffer, capacity);
+        if (!buffer) {
+            self->failed = true;
+            return -1;
+        }
+        self->buffer = buffer;
+        self->capacity = capacity;
+    }
+    return 0;
+}
+
+static void
+s_append (s_worker_t *self, const void *data, size_t size)
+{
+    if (s_reserve (self, size) == 0) {
+        memcpy (self->buffer + self->size, data, size);
+        self->size += size;
+    }
+}
+
+static void
+s_append_varint (s_worker_t *self, uint64_t value)
+{
+    uint8_t bytes [10];
+    size_t n = 0;
+    do {
+        bytes [n] = value & 0x7f;
+        value >>= 7;
+        if (value)
+            bytes [n] |= 0x80;
+        n++;
+    } while (value);
+    s_append (self, bytes, n);
+}
+
+//  Starts a WorkerMessage: plane, session and tick, without reports.
+static void
+s_begin (s_worker_t *self, uint64_t tick)
+{
+    ep_worker_msg_t message;
+    execplane__v1__worker_message__init (&message);
+    message.plane = EP_PLANE (PAPER);
+    message.session = self->session;
+    message.tick = tick;
+    self->size = 0;
+    self->failed = false;
+    uint8_t head [128];
+    size_t size = execplane__v1__worker_message__get_packed_size (&message);
+    assert (size <= sizeof head);
+    execplane__v1__worker_message__pack (&message, head);
+    s_append (self, head, size);
+}
+
+//  Appends a report as field 4 (reports): protobuf messages concatenate.
+static void
+s_emit (void *arg, const ep_report_t *report)
+{
+    s_worker_t *self = arg;
+    size_t size = execplane__v1__execution_report__get_packed_size (report);
+    s_append_varint (self, (4 << 3) | 2);
+    s_append_varint (self, size);
+    if (s_reserve (self, size) == 0) {
+        execplane__v1__execution_report__pack (report, self->buffer + self->size);
+        self->size += size;
+    }
+}
+
+static void
+s_send (s_worker_t *self, const char *kind)
+{
+    if (self->failed)
+        ep_log_error ("out of memory building a %s message: not sent", kind);
+    else
+        ep_sock_send2 (self->results, kind, self->buffer, self->size, 0);
+}
+
+static void
+s_heartbeat (s_worker_t *self)
+{
+    s_begin (self, 0);
+    s_send (self, "hb");
+    self->next_heartbeat_ms = ep_sock_clock_ms () + self->config.heartbeat_ms;
+}
+
+//  Asks the router for the plane's resting orders and rebuilds the book
+//  from them. Returns 0, or -1 if interrupted first.
+static int
+s_restore (s_worker_t *self)
+{
+    ep_restore_request_t request;
+    execplane__v1__restore_request__init (&request);
+    request.plane = EP_PLANE (PAPER);
+    request.session = self->session;
+    size_t size = execplane__v1__restore_request__get_packed_size (&request);
+    uint8_t data [128];
+    execplane__v1__restore_request__pack (&request, data);
+    while (!zsys_interrupted) {
+        ep_sock_send2 (self->query, "restore", data, size, ZMQ_DONTWAIT);
+        zpoller_t *poller = zpoller_new (self->query, NULL);
+        void *ready = zpoller_wait (poller, S_RESTORE_RETRY_MS);
+        zpoller_destroy (&poller);
+        if (!ready)
+            continue;                   //  the router is not there yet: ask again
+        zmsg_t *msg = zmsg_recv (self->query);
+        char *kind = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        ep_restore_reply_t *reply = kind && body && streq (kind, "restore")
+            ? execplane__v1__restore_reply__unpack (NULL, zframe_size (body), zframe_data (body))
+            : NULL;
+        zstr_free (&kind);
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+        if (!reply)
+            continue;
+        ep_paper_config_t paper = { self->config.slippage_bps, self->config.liquidity_cap_e8 };
+        ep_paper_book_destroy (&self->book);
+        self->book = ep_paper_book_new (&paper);
+        assert (self->book);            //  the config was validated at start
+        for (size_t i = 0; i < reply->n_orders; i++) {
+            ep_resting_order_t *order = reply->orders [i];
+            if (!order->dispatch || !order->dispatch->intent
+            ||  ep_paper_book_restore (self->book, order->dispatch->intent,
+                                       order->dispatch->router_seq, order->fills,
+                                       order->n_fills))
+                ep_log_error ("restore: resting order %llu could not be restored",
+                              order->dispatch ? (unsigned long long) order->dispatch->router_seq
+                                              : 0ULL);
+        }
+        self->processed_through = reply->processed_through;
+        snprintf (self->boot, sizeof self->boot, "%s", reply->router_boot);
+        ep_log_info ("session %s: restored %zu resting order(s); intents up to router_seq "
+                     "%llu were run before", self->session, reply->n_orders,
+                     (unsigned long long) self->processed_through);
+        execplane__v1__restore_reply__free_unpacked (reply, NULL);
+        s_heartbeat (self);
+        return 0;
+    }
+    return -1;
+}
+
+static void
+s_handle_dispatch (s_worker_t *self, const uint8_t *data, size_t size)
+{
+    ep_dispatch_t *dispatch = execplane__v1__dispatch__unpack (NULL, size, data);
+    if (!dispatch || !dispatch->intent || dispatch->plane != EP_PLANE (PAPER)) {
+        ep_log_error ("undecodable dispatch (%zu bytes) ignored", size);
+        if (dispatch)
+            execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        return;
+    }
+    //  A router that restarted may hold a different view of resting orders.
+    if (strcmp (dispatch->router_boot, self->boot) && s_restore (self)) {
+        execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        return;
+    }
+    if (dispatch->router_seq > self->processed_through) {
+        s_begin (self, dispatch->router_seq);
+        if (ep_paper_book_execute (self->book, dispatch->intent, dispatch->router_seq,
+                                   s_emit, self) < 0)
+            ep_log_error ("intent %s: out of memory, not executed", dispatch->intent->intent_id);
+        else
+            s_send (self, "reports");
+        self->processed_through = dispatch->router_seq;
+    }
+    execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+}
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: ep-paper [--config FILE] [--insecure]\n"
+        "\n"
+        "The paper execution plane's worker: executes intents dispatched on\n"
+        "exec.paper deterministically (no I/O, no clock in the fill engine) and\n"
+        "reports the outcomes to the router.\n"
+        "\n"
+        "  --config FILE   ZPL configuration (default: built-in defaults)\n"
+        "  --insecure      run without CURVE (currently the only mode)\n"
+        "  --help          this text\n");
+}
+
+int
+main (int argc, char *argv [])
+{
+    static struct option options [] = {
+        { "config", required_argument, 0, 'c' },
+        { "insecure", no_argument, 0, 'i' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    const char *config_path = NULL;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+            case 'c': config_path = optarg; break;
+            case 'i': break;
+            case 'h': s_usage (stdout); return 0;
+            default:  s_usage (stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "ep-paper: unexpected argument '%s' (see --help)\n", argv [optind]);
+        return 2;
+    }
+    ep_log_init ("paper");
+    s_worker_t self = { 0 };
+    char err [512];
+    if (ep_config_load (&self.config, config_path, err, sizeof err)) {
+        fprintf (stderr, "ep-paper: %s\n", err);
+        return 2;
+    }
+    ep_paper_config_t paper = { self.config.slippage_bps, self.config.liquidity_cap_e8 };
+    self.book = ep_paper_book_new (&paper);
+    if (!self.book) {
+        fprintf (stderr, "ep-paper: invalid paper configuration\n");
+        return 2;
+    }
+    zsys_init ();
+    zsys_catch_interrupts ();
+    if (sodium_init () < 0)
+        return 1;
+    uint8_t nonce [16];
+    randombytes_buf (nonce, sizeof nonce);
+    sodium_bin2hex (self.session, sizeof self.session, nonce, sizeof nonce);
+    self.intents = ep_sock_new (ZMQ_SUB, self.config.dispatch, false, err, sizeof err);
+    if (self.intents) {
+        zsock_set_rcvhwm (self.intents, 100000);
+        zsock_set_subscribe (self.intents, "exec.paper");
+        self.results = ep_sock_new (ZMQ_PUSH, self.config.results, false, err, sizeof err);
+    }
+    if (self.results) {
+        zsock_set_sndhwm (self.results, 100000);
+        self.query = ep_sock_new (ZMQ_DEALER, self.config.query, false, err, sizeof err);
+    }
+    if (!self.query) {
+        fprintf (stderr, "ep-paper: %s\n", err);
+        return 1;
+    }
+    ep_log_info ("session %s: dispatch %s, results %s", self.session, self.config.dispatch,
+                 self.config.results);
+    int rc = s_restore (&self);
+    void *intents = zsock_resolve (self.intents);
+    while (rc == 0 && !zsys_interrupted) {
+        int64_t now = ep_sock_clock_ms ();
+        if (now >= self.next_heartbeat_ms)
+            s_heartbeat (&self);
+        zmq_pollitem_t item = { intents, 0, ZMQ_POLLIN, 0 };
+        long timeout = (long) (self.next_heartbeat_ms - now);
+        if (zmq_poll (&item, 1, timeout > 0 ? timeout : 0) < 0)
+            continue;
+        for (int i = 0; i < 1024 && (item.revents & ZMQ_POLLIN); i++) {
+            zmq_msg_t topic, body;
+            zmq_msg_init (&topic);
+            zmq_msg_init (&body);
+            if (zmq_msg_recv (&topic, intents, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close (&topic);
+                zmq_msg_close (&body);
+                break;
+            }
+            if (zmq_msg_more (&topic) && zmq_msg_recv (&body, intents, 0) >= 0)
+                s_handle_dispatch (&self, zmq_msg_data (&body), zmq_msg_size (&body));
+            zmq_msg_close (&topic);
+            zmq_msg_close (&body);
+            if (ep_sock_clock_ms () >= self.next_heartbeat_ms)
+                s_heartbeat (&self);
+        }
+    }
+    ep_log_info ("session %s: stopping", self.session);
+    zsock_destroy (&self.intents);
+    zsock_destroy (&self.query);
+    zsock_destroy (&self.results);
+    ep_paper_book_destroy (&self.book);
+    free (self.buffer);
+    return 0;
+}

@@ -1,1 +1,632 @@
-/* placeholder */ typedef int ep_placeholder_ep_paper_book_t;
+/*  ep_paper_book: the paper execution plane's fill engine.
+
+    The book keeps, per symbol, the resting GTC orders oldest first, and for
+    each symbol the highest resting BUY limit and lowest resting SELL limit,
+    so that an intent whose ref crosses nothing costs one hash lookup. Every
+    report is built in one scratch report owned by the book: nothing is
+    allocated for an intent that does not rest.  */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ep_paper_book.h"
+
+#define S_E8            100000000LL
+#define S_BPS           10000
+#define S_NUMBER_SIZE   32      //  a formatted e8 value with sign and NUL
+
+//  One order the book is working on: a resting GTC order on the heap, or
+//  the intent being executed, on the stack.
+typedef struct {
+    uint64_t router_seq;        //  the order's own router_seq: identity and age
+    int64_t qty_e8;             //  quantity ordered
+    int64_t limit_e8;           //  limit price, which every crossing fill gets
+    int64_t filled_e8;          //  cumulative quantity filled
+    __int128 notional;          //  sum of qty * price over its fills, for the average
+    uint64_t fill_count;        //  fills reported so far; the next is fill_count + 1
+    Execplane__V1__Side side;   //  copied into every report
+    bool safety;                //  copied into every report
+    char *intent_id;            //  in the same allocation as a resting order
+    char *strategy_id;          //  likewise
+    char *symbol;               //  the symbol's name (or the intent's)
+} s_order_t;
+
+//  A symbol that has had resting orders.
+typedef struct {
+    uint64_t hash;              //  of the name, kept for lookups and rehashing
+    s_order_t **orders;         //  resting orders, oldest first
+    size_t count;               //  orders in use
+    size_t capacity;            //  orders allocated
+    int64_t best_bid;           //  highest resting BUY limit, INT64_MIN if none
+    int64_t best_ask;           //  lowest resting SELL limit, INT64_MAX if none
+    char *name;                 //  in the same allocation
+} s_symbol_t;
+
+//  What executing the new intent does, decided before anything is emitted.
+typedef struct {
+    bool limit;                 //  LIMIT rules (else MARKET)
+    Execplane__V1__TimeInForce tif;   //  effective: GTC, IOC or FOK
+    bool marketable;            //  the ref allows a fill
+    int64_t price_e8;           //  price of the fill, if any
+    int64_t fill_e8;            //  quantity filled this tick, 0 if none
+    Execplane__V1__Status status;  //  of the intent's report
+    bool rests;                 //  stays in the book afterwards
+} s_outcome_t;
+
+struct _ep_paper_book_t {
+    ep_paper_config_t config;   //  validated at construction
+    s_symbol_t **table;         //  open addressing, size a power of two
+    size_t table_size;          //  slots in table, 0 until the first symbol
+    size_t symbol_count;        //  slots in use
+    size_t resting;             //  orders resting over all symbols
+    uint64_t last_seq;          //  highest router_seq executed or restored
+    bool started;               //  last_seq is meaningful
+    ep_report_t report;         //  scratch, handed to emit
+    ep_fill_t fill;             //  scratch: a report has at most one fill
+    ep_fill_t *fill_p;          //  report.fills points here
+    char fill_id [48];          //  "<router_seq>.<n>"
+    char venue_order_id [32];   //  "paper-<router_seq>"
+    char reason [256];          //  person-readable, deterministic
+};
+
+
+//  Formats value_e8 exactly, without trailing zeros: 150000000 -> "1.5".
+static char *
+s_format_e8 (int64_t value_e8, char buf [S_NUMBER_SIZE])
+{
+    uint64_t magnitude = value_e8 < 0? (uint64_t) 0 - (uint64_t) value_e8: (uint64_t) value_e8;
+    uint64_t whole = magnitude / S_E8;
+    uint64_t fraction = magnitude % S_E8;
+    char digits [24];
+    int count = 0;
+    do {
+        digits [count++] = (char) ('0' + whole % 10);
+        whole /= 10;
+    } while (whole);
+
+    char *p = buf;
+    if (value_e8 < 0)
+        *p++ = '-';
+    while (count)
+        *p++ = digits [--count];
+    if (fraction) {
+        *p++ = '.';
+        int width = 8;
+        while (fraction % 10 == 0) {
+            fraction /= 10;
+            width--;
+        }
+        for (int i = width - 1; i >= 0; i--) {
+            p [i] = (char) ('0' + fraction % 10);
+            fraction /= 10;
+        }
+        p += width;
+    }
+    *p = '\0';
+    return buf;
+}
+
+//  Division rounding towards minus and plus infinity; divisor > 0.
+static __int128
+s_div_floor (__int128 numerator, __int128 divisor)
+{
+    __int128 quotient = numerator / divisor;
+    return (numerator % divisor < 0)? quotient - 1: quotient;
+}
+
+static __int128
+s_div_ceil (__int128 numerator, __int128 divisor)
+{
+    __int128 quotient = numerator / divisor;
+    return (numerator % divisor > 0)? quotient + 1: quotient;
+}
+
+//  The MARKET fill price: ref moved against the taker, rounded so that
+//  rounding never favours the taker.
+static int64_t
+s_market_price (const ep_paper_book_t *self, bool buy, int64_t ref_e8)
+{
+    int64_t bps = self->config.slippage_bps;
+    if (buy)
+        return (int64_t) s_div_ceil ((__int128) ref_e8 * (S_BPS + bps), S_BPS);
+    else
+        return (int64_t) s_div_floor ((__int128) ref_e8 * (S_BPS - bps), S_BPS);
+}
+
+//  The quantity one order may fill this tick.
+static int64_t
+s_capped (const ep_paper_book_t *self, int64_t remaining_e8)
+{
+    int64_t cap = self->config.liquidity_cap_e8;
+    return (cap > 0 && cap < remaining_e8)? cap: remaining_e8;
+}
+
+static bool
+s_crosses (bool buy, int64_t ref_e8, int64_t limit_e8)
+{
+    return buy? ref_e8 <= limit_e8: ref_e8 >= limit_e8;
+}
+
+//  FNV-1a: symbols are short, and this needs no seed (determinism).
+static uint64_t
+s_hash (const char *name)
+{
+    uint64_t hash = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *) name; *p; p++)
+        hash = (hash ^ *p) * 1099511628211ULL;
+    return hash;
+}
+
+static s_symbol_t *
+s_symbol_lookup (const ep_paper_book_t *self, const char *name, uint64_t hash)
+{
+    if (self->table_size == 0)
+        return NULL;
+    size_t mask = self->table_size - 1;
+    for (size_t slot = (size_t) hash & mask; self->table [slot]; slot = (slot + 1) & mask) {
+        s_symbol_t *symbol = self->table [slot];
+        if (symbol->hash == hash && strcmp (symbol->name, name) == 0)
+            return symbol;
+    }
+    return NULL;
+}
+
+static void
+s_table_put (s_symbol_t **table, size_t size, s_symbol_t *symbol)
+{
+    size_t mask = size - 1;
+    size_t slot = (size_t) symbol->hash & mask;
+    while (table [slot])
+        slot = (slot + 1) & mask;
+    table [slot] = symbol;
+}
+
+//  Adds a new, empty symbol. Returns NULL on out of memory, the table
+//  unchanged.
+static s_symbol_t *
+s_symbol_insert (ep_paper_book_t *self, const char *name, uint64_t hash)
+{
+    //  Keep the load at most one half, so probes stay short
+    if ((self->symbol_count + 1) * 2 > self->table_size) {
+        size_t size = self->table_size? self->table_size * 2: 16;
+        s_symbol_t **table = (s_symbol_t **) calloc (size, sizeof (s_symbol_t *));
+        if (!table)
+            return NULL;
+        for (size_t slot = 0; slot < self->table_size; slot++)
+            if (self->table [slot])
+                s_table_put (table, size, self->table [slot]);
+        free (self->table);
+        self->table = table;
+        self->table_size = size;
+    }
+    size_t length = strlen (name);
+    s_symbol_t *symbol = (s_symbol_t *) malloc (sizeof (s_symbol_t) + length + 1);
+    if (!symbol)
+        return NULL;
+    symbol->hash = hash;
+    symbol->orders = NULL;
+    symbol->count = 0;
+    symbol->capacity = 0;
+    symbol->best_bid = INT64_MIN;
+    symbol->best_ask = INT64_MAX;
+    symbol->name = (char *) (symbol + 1);
+    memcpy (symbol->name, name, length + 1);
+    s_table_put (self->table, self->table_size, symbol);
+    self->symbol_count++;
+    return symbol;
+}
+
+//  Makes room for one more order. Returns 0, or -1 on out of memory.
+static int
+s_symbol_reserve (s_symbol_t *symbol)
+{
+    if (symbol->count < symbol->capacity)
+        return 0;
+    size_t capacity = symbol->capacity? symbol->capacity * 2: 4;
+    s_order_t **orders = (s_order_t **) realloc (symbol->orders, capacity * sizeof (s_order_t *));
+    if (!orders)
+        return -1;
+    symbol->orders = orders;
+    symbol->capacity = capacity;
+    return 0;
+}
+
+//  Inserts a reserved order, keeping oldest first, and widens the bounds.
+static void
+s_symbol_add (ep_paper_book_t *self, s_symbol_t *symbol, s_order_t *order)
+{
+    assert (symbol->count < symbol->capacity);
+    size_t position = symbol->count;
+    while (position > 0 && symbol->orders [position - 1]->router_seq > order->router_seq)
+        position--;
+    memmove (symbol->orders + position + 1, symbol->orders + position,
+             (symbol->count - position) * sizeof (s_order_t *));
+    symbol->orders [position] = order;
+    symbol->count++;
+    if (order->side == EP_SIDE (BUY)) {
+        if (order->limit_e8 > symbol->best_bid)
+            symbol->best_bid = order->limit_e8;
+    }
+    else
+    if (order->limit_e8 < symbol->best_ask)
+        symbol->best_ask = order->limit_e8;
+    order->symbol = symbol->name;
+    self->resting++;
+}
+
+//  Sets an order's identity and an empty fill state from the intent; the
+//  strings are the caller's business.
+static void
+s_order_init (s_order_t *order, const ep_intent_t *intent, uint64_t router_seq)
+{
+    order->router_seq = router_seq;
+    order->qty_e8 = intent->qty_e8;
+    order->limit_e8 = intent->limit_price_e8;
+    order->filled_e8 = 0;
+    order->notional = 0;
+    order->fill_count = 0;
+    order->side = intent->side;
+    order->safety = intent->safety != 0;
+    order->intent_id = intent->intent_id;
+    order->strategy_id = intent->strategy_id;
+    order->symbol = intent->symbol;
+}
+
+//  A resting order with copies of its strings, in one allocation. Returns
+//  NULL on out of memory.
+static s_order_t *
+s_order_new (const ep_intent_t *intent, uint64_t router_seq)
+{
+    size_t id_size = strlen (intent->intent_id) + 1;
+    size_t strategy_size = strlen (intent->strategy_id) + 1;
+    s_order_t *order = (s_order_t *) malloc (sizeof (s_order_t) + id_size + strategy_size);
+    if (!order)
+        return NULL;
+    s_order_init (order, intent, router_seq);
+    order->intent_id = (char *) (order + 1);
+    memcpy (order->intent_id, intent->intent_id, id_size);
+    order->strategy_id = order->intent_id + id_size;
+    memcpy (order->strategy_id, intent->strategy_id, strategy_size);
+    order->symbol = NULL;
+    return order;
+}
+
+static void
+s_order_fill (s_order_t *order, int64_t qty_e8, int64_t price_e8)
+{
+    order->filled_e8 += qty_e8;
+    order->notional += (__int128) qty_e8 * price_e8;
+    order->fill_count++;
+}
+
+//  Builds the order's report for this tick in the scratch report and hands
+//  it to emit. The reason is already in self->reason.
+static void
+s_emit (ep_paper_book_t *self, const s_order_t *order, uint64_t tick,
+        Execplane__V1__Status status, int64_t fill_qty_e8, int64_t fill_price_e8,
+        ep_paper_emit_fn *emit, void *arg)
+{
+    ep_report_t *report = &self->report;
+    execplane__v1__execution_report__init (report);
+    report->intent_id = order->intent_id;
+    report->strategy_id = order->strategy_id;
+    report->symbol = order->symbol;
+    report->side = order->side;
+    report->plane = EP_PLANE (PAPER);
+    report->status = status;
+    report->failure = EP_FAILURE (FAILURE_NONE);
+    report->reason = self->reason;
+    if (fill_qty_e8 > 0) {
+        execplane__v1__fill__init (&self->fill);
+        snprintf (self->fill_id, sizeof (self->fill_id), "%" PRIu64 ".%" PRIu64,
+                  order->router_seq, order->fill_count);
+        self->fill.fill_id = self->fill_id;
+        self->fill.qty_e8 = fill_qty_e8;
+        self->fill.price_e8 = fill_price_e8;
+        self->fill_p = &self->fill;
+        report->n_fills = 1;
+        report->fills = &self->fill_p;
+    }
+    report->filled_qty_e8 = order->filled_e8;
+    report->avg_price_e8 = order->filled_e8 > 0
+        ? (int64_t) s_div_floor (order->notional, order->filled_e8): 0;
+    report->terminal = status == EP_STATUS (FILLED) || status == EP_STATUS (EXPIRED);
+    snprintf (self->venue_order_id, sizeof (self->venue_order_id), "paper-%" PRIu64,
+              order->router_seq);
+    report->venue_order_id = self->venue_order_id;
+    report->logical_ts = tick;
+    report->router_seq = order->router_seq;
+    report->safety = order->safety;
+    emit (arg, report);
+}
+
+//  Fills every resting order on the symbol that ref crosses, oldest first,
+//  one report each, and drops the ones completed. Returns the reports
+//  emitted.
+static int
+s_cross (ep_paper_book_t *self, s_symbol_t *symbol, int64_t ref_e8, uint64_t tick,
+         ep_paper_emit_fn *emit, void *arg)
+{
+    int reports = 0;
+    size_t kept = 0;
+    int64_t best_bid = INT64_MIN;
+    int64_t best_ask = INT64_MAX;
+    char ref [S_NUMBER_SIZE], qty [S_NUMBER_SIZE], limit [S_NUMBER_SIZE];
+    char filled [S_NUMBER_SIZE], total [S_NUMBER_SIZE];
+
+    for (size_t index = 0; index < symbol->count; index++) {
+        s_order_t *order = symbol->orders [index];
+        bool buy = order->side == EP_SIDE (BUY);
+        if (s_crosses (buy, ref_e8, order->limit_e8)) {
+            int64_t fill_e8 = s_capped (self, order->qty_e8 - order->filled_e8);
+            s_order_fill (order, fill_e8, order->limit_e8);
+            bool done = order->filled_e8 >= order->qty_e8;
+            snprintf (self->reason, sizeof (self->reason),
+                      "crossed by ref %s: filled %s at limit %s, %s of %s filled%s",
+                      s_format_e8 (ref_e8, ref), s_format_e8 (fill_e8, qty),
+                      s_format_e8 (order->limit_e8, limit),
+                      s_format_e8 (order->filled_e8, filled),
+                      s_format_e8 (order->qty_e8, total), done? "": ", resting (GTC)");
+            s_emit (self, order, tick, done? EP_STATUS (FILLED): EP_STATUS (PARTIALLY_FILLED),
+                    fill_e8, order->limit_e8, emit, arg);
+            reports++;
+            if (done) {
+                free (order);
+                self->resting--;
+                continue;
+            }
+        }
+        symbol->orders [kept++] = order;
+        if (buy) {
+            if (order->limit_e8 > best_bid)
+                best_bid = order->limit_e8;
+        }
+        else
+        if (order->limit_e8 < best_ask)
+            best_ask = order->limit_e8;
+    }
+    //  The scan saw every order, so the bounds are exact again
+    symbol->count = kept;
+    symbol->best_bid = best_bid;
+    symbol->best_ask = best_ask;
+    return reports;
+}
+
+//  Decides what the new intent does this tick, without touching the book.
+static void
+s_decide (const ep_paper_book_t *self, const ep_intent_t *intent, s_outcome_t *outcome)
+{
+    bool buy = intent->side == EP_SIDE (BUY);
+    outcome->limit = intent->type == EP_TYPE (LIMIT);
+    if (outcome->limit) {
+        //  The router requires a tif for LIMIT; if none came, never rest
+        outcome->tif = intent->tif == EP_TIF (GTC) || intent->tif == EP_TIF (FOK)
+                     ? intent->tif: EP_TIF (IOC);
+        outcome->marketable = s_crosses (buy, intent->ref_price_e8, intent->limit_price_e8);
+        outcome->price_e8 = intent->limit_price_e8;
+    }
+    else {
+        //  A market order never rests: unspecified and (defensively) GTC are IOC
+        outcome->tif = intent->tif == EP_TIF (FOK)? EP_TIF (FOK): EP_TIF (IOC);
+        outcome->marketable = true;
+        outcome->price_e8 = s_market_price (self, buy, intent->ref_price_e8);
+    }
+    int64_t fillable_e8 = s_capped (self, intent->qty_e8);
+    if (!outcome->marketable
+    || (outcome->tif == EP_TIF (FOK) && fillable_e8 < intent->qty_e8))
+        outcome->fill_e8 = 0;
+    else
+        outcome->fill_e8 = fillable_e8;
+
+    outcome->rests = false;
+    if (outcome->fill_e8 == intent->qty_e8)
+        outcome->status = EP_STATUS (FILLED);
+    else
+    if (outcome->tif == EP_TIF (GTC)) {
+        outcome->status = outcome->fill_e8 > 0
+                        ? EP_STATUS (PARTIALLY_FILLED): EP_STATUS (ACCEPTED);
+        outcome->rests = true;
+    }
+    else
+        outcome->status = EP_STATUS (EXPIRED);
+}
+
+//  Writes the reason of the new intent's report.
+static void
+s_reason_new (ep_paper_book_t *self, const ep_intent_t *intent, const s_outcome_t *outcome)
+{
+    char ref [S_NUMBER_SIZE], qty [S_NUMBER_SIZE], price [S_NUMBER_SIZE];
+    char fill [S_NUMBER_SIZE], cap [S_NUMBER_SIZE];
+    char at [128];
+    s_format_e8 (intent->ref_price_e8, ref);
+    s_format_e8 (intent->qty_e8, qty);
+    s_format_e8 (outcome->price_e8, price);
+    s_format_e8 (outcome->fill_e8, fill);
+
+    if (outcome->limit)
+        snprintf (at, sizeof (at), "at limit %s (ref %s)", price, ref);
+    else
+        snprintf (at, sizeof (at), "at %s (ref %s, %" PRId64 " bps slippage)",
+                  price, ref, self->config.slippage_bps);
+
+    const char *outcome_name = outcome->rests? "resting (GTC)"
+                             : outcome->tif == EP_TIF (FOK)? "FOK expired": "IOC expired";
+    if (outcome->status == EP_STATUS (FILLED))
+        snprintf (self->reason, sizeof (self->reason), "filled %s", at);
+    else
+    if (outcome->fill_e8 > 0)
+        snprintf (self->reason, sizeof (self->reason), "filled %s of %s %s, %s",
+                  fill, qty, at, outcome->rests? "resting (GTC)": "IOC remainder expired");
+    else
+    if (!outcome->marketable)
+        snprintf (self->reason, sizeof (self->reason), "%s: ref %s does not cross limit %s",
+                  outcome_name, ref, price);
+    else
+        snprintf (self->reason, sizeof (self->reason), "FOK: cannot fill %s entirely (cap %s)",
+                  qty, s_format_e8 (self->config.liquidity_cap_e8, cap));
+}
+
+
+//  --------------------------------------------------------------------------
+//  Creates an empty book. Returns NULL if the config is out of range or on
+//  out of memory.
+
+ep_paper_book_t *
+ep_paper_book_new (const ep_paper_config_t *config)
+{
+    assert (config);
+    if (config->slippage_bps < 0 || config->slippage_bps > S_BPS
+    ||  config->liquidity_cap_e8 < 0)
+        return NULL;
+    ep_paper_book_t *self = (ep_paper_book_t *) calloc (1, sizeof (ep_paper_book_t));
+    if (!self)
+        return NULL;
+    self->config = *config;
+    return self;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Destroys the book and NULLs *self_p.
+
+void
+ep_paper_book_destroy (ep_paper_book_t **self_p)
+{
+    assert (self_p);
+    ep_paper_book_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t slot = 0; slot < self->table_size; slot++) {
+        s_symbol_t *symbol = self->table [slot];
+        if (!symbol)
+            continue;
+        for (size_t index = 0; index < symbol->count; index++)
+            free (symbol->orders [index]);
+        free (symbol->orders);
+        free (symbol);
+    }
+    free (self->table);
+    free (self);
+    *self_p = NULL;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Executes one intent at tick router_seq. Returns the reports emitted, or
+//  -1 on out of memory with nothing emitted and the book unchanged.
+
+int
+ep_paper_book_execute (ep_paper_book_t *self, const ep_intent_t *intent,
+                       uint64_t router_seq, ep_paper_emit_fn *emit, void *arg)
+{
+    assert (self);
+    assert (intent);
+    assert (emit);
+    assert (!self->started || router_seq > self->last_seq);
+
+    uint64_t hash = s_hash (intent->symbol);
+    s_symbol_t *symbol = s_symbol_lookup (self, intent->symbol, hash);
+
+    //  Decide the intent's own outcome first, so that whatever it needs to
+    //  rest is allocated before a single report goes out
+    s_outcome_t outcome;
+    s_decide (self, intent, &outcome);
+    s_order_t *resting = NULL;
+    if (outcome.rests) {
+        resting = s_order_new (intent, router_seq);
+        if (!resting)
+            return -1;
+        if (!symbol)
+            symbol = s_symbol_insert (self, intent->symbol, hash);
+        //  A symbol left empty by a failure here is invisible from outside
+        if (!symbol || s_symbol_reserve (symbol)) {
+            free (resting);
+            return -1;
+        }
+    }
+    int reports = 0;
+    if (symbol && symbol->count > 0
+    && (intent->ref_price_e8 <= symbol->best_bid || intent->ref_price_e8 >= symbol->best_ask))
+        reports = s_cross (self, symbol, intent->ref_price_e8, router_seq, emit, arg);
+
+    s_order_t order;
+    s_order_init (&order, intent, router_seq);
+    if (outcome.fill_e8 > 0)
+        s_order_fill (&order, outcome.fill_e8, outcome.price_e8);
+    s_reason_new (self, intent, &outcome);
+    s_emit (self, &order, router_seq, outcome.status, outcome.fill_e8, outcome.price_e8,
+            emit, arg);
+    reports++;
+
+    if (resting) {
+        resting->filled_e8 = order.filled_e8;
+        resting->notional = order.notional;
+        resting->fill_count = order.fill_count;
+        s_symbol_add (self, symbol, resting);
+    }
+    self->last_seq = router_seq;
+    self->started = true;
+    return reports;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Puts back a resting GTC limit order with its prior fills. Returns 0, or
+//  -1 if it would not rest or on out of memory, the book unchanged.
+
+int
+ep_paper_book_restore (ep_paper_book_t *self, const ep_intent_t *intent,
+                       uint64_t router_seq, ep_fill_t *const *fills, size_t fill_count)
+{
+    assert (self);
+    assert (intent);
+    assert (fills || fill_count == 0);
+    if (intent->type != EP_TYPE (LIMIT) || intent->tif != EP_TIF (GTC)
+    ||  intent->qty_e8 <= 0)
+        return -1;
+
+    //  The fills must leave something to fill; comparing with what remains
+    //  keeps the running sum from overflowing
+    int64_t filled_e8 = 0;
+    __int128 notional = 0;
+    for (size_t index = 0; index < fill_count; index++) {
+        const ep_fill_t *fill = fills [index];
+        if (!fill || fill->qty_e8 <= 0 || fill->price_e8 < 0
+        ||  fill->qty_e8 >= intent->qty_e8 - filled_e8)
+            return -1;
+        filled_e8 += fill->qty_e8;
+        notional += (__int128) fill->qty_e8 * fill->price_e8;
+    }
+    uint64_t hash = s_hash (intent->symbol);
+    s_symbol_t *symbol = s_symbol_lookup (self, intent->symbol, hash);
+    s_order_t *order = s_order_new (intent, router_seq);
+    if (!order)
+        return -1;
+    if (!symbol)
+        symbol = s_symbol_insert (self, intent->symbol, hash);
+    if (!symbol || s_symbol_reserve (symbol)) {
+        free (order);
+        return -1;
+    }
+    order->filled_e8 = filled_e8;
+    order->notional = notional;
+    order->fill_count = fill_count;
+    s_symbol_add (self, symbol, order);
+    if (!self->started || router_seq > self->last_seq)
+        self->last_seq = router_seq;
+    self->started = true;
+    return 0;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Number of orders resting in the book.
+
+size_t
+ep_paper_book_resting (const ep_paper_book_t *self)
+{
+    assert (self);
+    return self->resting;
+}

@@ -1,0 +1,51 @@
+/*  ep_config: the one configuration file every program shares (ZPL, CZMQ's
+    zconfig format; contract.md "Configuration"). Every key has a built-in
+    default, so no file is needed on one machine.  */
+#ifndef EP_CONFIG_H_INCLUDED
+#define EP_CONFIG_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EP_ENDPOINT_MAX 256
+#define EP_PATH_MAX     1024
+
+typedef struct {
+    //  router
+    char intake [EP_ENDPOINT_MAX];      //  PULL: strategies push OrderIntent
+    char outcomes [EP_ENDPOINT_MAX];    //  PUB: reports, plane state, stats
+    char control [EP_ENDPOINT_MAX];     //  SUB: meta publishes PlaneCommand
+    char dispatch [EP_ENDPOINT_MAX];    //  XPUB: intents to workers
+    char results [EP_ENDPOINT_MAX];     //  PULL: worker reports and heartbeats
+    char query [EP_ENDPOINT_MAX];       //  ROUTER: replay of reports by seq
+    char journal [EP_PATH_MAX];         //  SQLite journal file
+    int64_t paper_deadline_ms;          //  paper intent unanswered this long fails
+    int64_t live_deadline_ms;           //  live intent unanswered this long is UNKNOWN
+    int64_t worker_timeout_ms;          //  no heartbeat this long: worker is dead
+    int64_t heartbeat_ms;               //  how often workers send heartbeats
+    char journal_sync [16];             //  "full" (default) or "normal"
+    //  paper
+    int64_t slippage_bps;               //  MARKET slippage against the taker
+    int64_t liquidity_cap_e8;           //  max quantity per fill per tick; 0 = none
+    //  live
+    char venue [32];
+    char base_url [EP_ENDPOINT_MAX];
+    char keys [EP_PATH_MAX];
+    char audit [EP_PATH_MAX];
+    //  security
+    bool curve;
+    char certs [EP_PATH_MAX];
+} ep_config_t;
+
+//  Fills *config with the built-in defaults, then, if path is not NULL,
+//  overrides them with the file's values. Returns 0, or -1 with a one-line
+//  explanation in err if the file cannot be read, or a value is out of range
+//  or not a number.
+int ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_size);
+
+//  Writes *config as a complete ZPL file at path (atomically: a temporary
+//  file renamed into place). Returns 0, or -1 on I/O error.
+int ep_config_save (const ep_config_t *config, const char *path);
+
+#endif

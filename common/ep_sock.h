@@ -1,0 +1,25 @@
+/*  ep_sock: sockets set up the way every guarantee needs them.
+
+    CZMQ's default linger is 0, which silently drops queued messages when a
+    socket closes; every socket made here lingers (EP_SOCK_LINGER_MS) and
+    every receiving socket refuses messages over EP_MAX_MSG bytes.  */
+#ifndef EP_SOCK_H_INCLUDED
+#define EP_SOCK_H_INCLUDED
+
+#include <czmq.h>
+#include <stdbool.h>
+
+#define EP_SOCK_LINGER_MS 2000
+
+//  Creates a socket of the given ZMQ type and binds (bind true) or connects
+//  it to endpoint. Returns NULL, with the reason in err, on failure.
+zsock_t *ep_sock_new (int type, const char *endpoint, bool bind, char *err, size_t err_size);
+
+//  Sends a two-frame message, topic then payload. flags: 0 or ZMQ_DONTWAIT.
+//  Returns 0, or -1 with errno set (EAGAIN when it would block).
+int ep_sock_send2 (zsock_t *self, const char *topic, const void *data, size_t size, int flags);
+
+//  Milliseconds on a monotonic clock.
+int64_t ep_sock_clock_ms (void);
+
+#endif

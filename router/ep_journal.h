@@ -1,0 +1,112 @@
+/*  ep_journal: the router's durable record, one SQLite file in WAL mode.
+
+    It holds every intent the router read (accepted or rejected), every
+    report it published, every plane command (applied or refused, with the
+    sender), the applied plane state, and events (starts, stops, worker
+    sessions, fenced reports). The router writes a loop turn's records in one
+    transaction and commits it before publishing any of them.
+
+    Every function returns 0 on success and -1 on a SQLite failure, which it
+    logs, unless stated otherwise.  */
+#ifndef EP_JOURNAL_H_INCLUDED
+#define EP_JOURNAL_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct _ep_journal_t ep_journal_t;
+
+//  Who produced a report.
+typedef enum {
+    EP_ORIGIN_ROUTER = 0,       //  validation, deadlines, restarts
+    EP_ORIGIN_PLANE = 1         //  the plane's worker
+} ep_origin_t;
+
+typedef struct {
+    uint64_t seq;               //  router-wide, gap-free
+    uint64_t router_seq;        //  the intent it reports on
+    const char *strategy_id;
+    int plane;
+    int status;
+    bool terminal;
+    ep_origin_t origin;
+    bool late;                  //  arrived after the intent's terminal report
+    const void *plane_payload;  //  the plane's report as it produced it; NULL for router reports
+    size_t plane_size;
+    const void *payload;        //  the report as published
+    size_t size;
+} ep_journal_report_t;
+
+//  Opens (creating if needed) the journal at path, creating its folder.
+//  sync_full selects synchronous=FULL, else NORMAL. Returns NULL with the
+//  reason in err if the file cannot be opened or is not a journal.
+ep_journal_t *ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size);
+
+//  Closes the journal and NULLs *self_p. Safe on NULL.
+void ep_journal_destroy (ep_journal_t **self_p);
+
+//  Transactions: begin is a no-op if one is open; commit is a no-op if none.
+int ep_journal_begin (ep_journal_t *self);
+int ep_journal_commit (ep_journal_t *self);
+
+//  Highest seq and router_seq journaled (0 on a new journal).
+uint64_t ep_journal_last_seq (ep_journal_t *self);
+uint64_t ep_journal_last_router_seq (ep_journal_t *self);
+
+//  Highest router_seq on which plane has reported (0 if none).
+uint64_t ep_journal_processed_through (ep_journal_t *self, int plane);
+
+//  Claims (strategy_id, intent_id) for router_seq. Returns 1 if it was new,
+//  0 if it was claimed before (a duplicate), -1 on failure.
+int ep_journal_claim (ep_journal_t *self, const char *strategy_id, const char *intent_id,
+                      uint64_t router_seq);
+
+//  Records an intent read from intake. dispatched: sent to plane, else
+//  rejected by the router.
+int ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *strategy_id,
+                           const char *intent_id, int plane, uint64_t epoch, bool dispatched,
+                           const void *payload, size_t size);
+
+int ep_journal_add_report (ep_journal_t *self, const ep_journal_report_t *report);
+
+//  Records a plane command and what became of it.
+int ep_journal_add_command (ep_journal_t *self, uint64_t at_seq, int kind, int plane,
+                            uint64_t epoch, const char *issued_by, const char *sender,
+                            const char *reason, bool applied, const char *outcome,
+                            const void *payload, size_t size);
+
+//  Records an event: kind is a short word ("start", "stop", "worker"...).
+int ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind, const char *detail);
+
+//  The applied plane state, as a packed PlaneState. load returns 0 and sets
+//  *size to 0 when none was saved; the caller frees *payload.
+int ep_journal_save_state (ep_journal_t *self, const void *payload, size_t size);
+int ep_journal_load_state (ep_journal_t *self, void **payload, size_t *size);
+
+//  Calls fn for each report with from_seq <= seq <= to_seq (to_seq 0: no
+//  upper bound) of strategy_id (NULL or "": all), in seq order, at most
+//  limit of them. *through_seq is set to the highest seq examined (from_seq
+//  - 1 if none). Returns the number of reports, or -1.
+typedef void (ep_journal_report_fn) (void *arg, uint64_t seq, const void *payload, size_t size);
+int ep_journal_reports (ep_journal_t *self, uint64_t from_seq, uint64_t to_seq,
+                        const char *strategy_id, unsigned limit,
+                        ep_journal_report_fn *fn, void *arg, uint64_t *through_seq);
+
+//  Calls fn for each dispatched intent that has no terminal report, in
+//  router_seq order; acked tells whether its plane has reported on it.
+typedef void (ep_journal_open_fn) (void *arg, uint64_t router_seq, int plane, uint64_t epoch,
+                                   bool acked, const void *payload, size_t size);
+int ep_journal_open_intents (ep_journal_t *self, ep_journal_open_fn *fn, void *arg);
+
+//  Reads the intent journaled as router_seq: its plane, epoch, whether it
+//  was dispatched, and its payload (malloc'd; the caller frees it). Returns
+//  1 if found, 0 if not, -1 on failure.
+int ep_journal_intent (ep_journal_t *self, uint64_t router_seq, int *plane, uint64_t *epoch,
+                       bool *dispatched, void **payload, size_t *size);
+
+//  Calls fn with each plane-produced report on router_seq, in seq order.
+int ep_journal_plane_reports (ep_journal_t *self, uint64_t router_seq,
+                              ep_journal_report_fn *fn, void *arg);
+
+#endif
