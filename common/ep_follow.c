@@ -1,1 +1,273 @@
-/* placeholder */ typedef int ep_placeholder_ep_follow_t;
+/*  ep_follow: live subscription plus query-based gap filling.  */
+#include <czmq.h>
+#include "ep_follow.h"
+#include "ep_sock.h"
+
+#define S_QUERY_LIMIT 1000
+
+struct _ep_follow_t {
+    zsock_t *sub;                       //  outcomes: outcome.*, plane
+    zsock_t *query;                     //  DEALER to the router's query socket
+    uint64_t from_seq;                  //  as asked; 0 = after the newest
+    uint64_t next_seq;                  //  the next seq to hand out
+    bool ready;                         //  first plane state seen
+    bool asking;                        //  a query is outstanding
+    uint64_t asked_to;                  //  its upper bound (0: the newest)
+    zlistx_t *held;                     //  live reports past a gap (ep_report_t *)
+    zlistx_t *ready_reports;            //  in order, ready to hand out
+    ep_plane_state_t *plane;            //  newest plane state
+    bool plane_fresh;                   //  a plane state arrived since last asked
+};
+
+ep_follow_t *
+ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t err_size)
+{
+    ep_follow_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->from_seq = from_seq;
+    self->held = zlistx_new ();
+    self->ready_reports = zlistx_new ();
+    self->sub = ep_sock_new (ZMQ_SUB, config->outcomes, false, err, err_size);
+    if (self->sub) {
+        zsock_set_rcvhwm (self->sub, 0);
+        zsock_set_subscribe (self->sub, "outcome.");
+        //  Subscriptions travel in order: once `plane` flows, so do reports.
+        zsock_set_subscribe (self->sub, "plane");
+        self->query = ep_sock_new (ZMQ_DEALER, config->query, false, err, err_size);
+    }
+    if (!self->query)
+        ep_follow_destroy (&self);
+    return self;
+}
+
+static void
+s_free_reports (zlistx_t **list_p)
+{
+    if (!*list_p)
+        return;
+    ep_report_t *report;
+    while ((report = zlistx_detach (*list_p, NULL)))
+        execplane__v1__execution_report__free_unpacked (report, NULL);
+    zlistx_destroy (list_p);
+}
+
+void
+ep_follow_destroy (ep_follow_t **self_p)
+{
+    ep_follow_t *self = *self_p;
+    if (!self)
+        return;
+    zsock_destroy (&self->sub);
+    zsock_destroy (&self->query);
+    s_free_reports (&self->held);
+    s_free_reports (&self->ready_reports);
+    if (self->plane)
+        execplane__v1__plane_state__free_unpacked (self->plane, NULL);
+    free (self);
+    *self_p = NULL;
+}
+
+static void
+s_ask (ep_follow_t *self, uint64_t to_seq)
+{
+    ep_query_request_t request;
+    execplane__v1__query_request__init (&request);
+    request.from_seq = self->next_seq;
+    request.to_seq = to_seq;
+    request.limit = S_QUERY_LIMIT;
+    uint8_t data [64];
+    size_t size = execplane__v1__query_request__pack (&request, data);
+    ep_sock_send2 (self->query, "reports", data, size, 0);
+    self->asking = true;
+    self->asked_to = to_seq;
+}
+
+//  Moves held live reports that are now in order to the ready list, and
+//  asks for the range before the first held one if there is a gap.
+static void
+s_settle (ep_follow_t *self)
+{
+    ep_report_t *report;
+    while ((report = zlistx_first (self->held))) {
+        if (report->seq < self->next_seq) {
+            zlistx_detach_cur (self->held);
+            execplane__v1__execution_report__free_unpacked (report, NULL);
+        }
+        else
+        if (report->seq == self->next_seq) {
+            zlistx_detach_cur (self->held);
+            zlistx_add_end (self->ready_reports, report);
+            self->next_seq++;
+        }
+        else {
+            if (!self->asking)
+                s_ask (self, report->seq - 1);
+            break;
+        }
+    }
+}
+
+static void
+s_on_reply (ep_follow_t *self, const uint8_t *data, size_t size)
+{
+    self->asking = false;
+    ep_query_reply_t *reply = execplane__v1__query_reply__unpack (NULL, size, data);
+    if (!reply)
+        return;
+    for (size_t i = 0; i < reply->n_reports; i++) {
+        ep_report_t *report = execplane__v1__execution_report__unpack (
+            NULL, reply->reports [i].len, reply->reports [i].data);
+        if (!report)
+            continue;
+        if (report->seq == self->next_seq) {
+            zlistx_add_end (self->ready_reports, report);
+            self->next_seq++;
+        }
+        else
+            execplane__v1__execution_report__free_unpacked (report, NULL);
+    }
+    if (reply->through_seq >= self->next_seq)
+        self->next_seq = reply->through_seq + 1;
+    bool more = reply->through_seq < reply->head_seq
+             && (self->asked_to == 0 || reply->through_seq < self->asked_to);
+    uint64_t to = self->asked_to;
+    execplane__v1__query_reply__free_unpacked (reply, NULL);
+    if (more)
+        s_ask (self, to);
+    s_settle (self);
+}
+
+static void
+s_on_plane (ep_follow_t *self, const uint8_t *data, size_t size)
+{
+    ep_plane_state_t *state = execplane__v1__plane_state__unpack (NULL, size, data);
+    if (!state)
+        return;
+    if (self->plane)
+        execplane__v1__plane_state__free_unpacked (self->plane, NULL);
+    self->plane = state;
+    self->plane_fresh = true;
+    if (!self->ready) {
+        self->ready = true;
+        self->next_seq = self->from_seq ? self->from_seq : state->last_seq + 1;
+    }
+    //  A journaled report we have not seen and nothing live after it: ask.
+    if (state->last_seq >= self->next_seq && !self->asking && zlistx_size (self->held) == 0)
+        s_ask (self, state->last_seq);
+}
+
+static void
+s_on_report (ep_follow_t *self, const uint8_t *data, size_t size)
+{
+    ep_report_t *report = execplane__v1__execution_report__unpack (NULL, size, data);
+    if (!report)
+        return;
+    if (!self->ready || report->seq < self->next_seq) {
+        //  Before ready we do not know where to start; the query brings it.
+        execplane__v1__execution_report__free_unpacked (report, NULL);
+        return;
+    }
+    zlistx_add_end (self->held, report);
+    s_settle (self);
+}
+
+//  Waits up to timeout_ms for one message and handles it. Returns -1 on
+//  timeout or interrupt.
+static int
+s_pump (ep_follow_t *self, int timeout_ms)
+{
+    zmq_pollitem_t items [] = {
+        { zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->query), 0, ZMQ_POLLIN, 0 },
+    };
+    if (zmq_poll (items, 2, timeout_ms) <= 0 || zsys_interrupted)
+        return -1;
+    if (items [1].revents & ZMQ_POLLIN) {
+        zmsg_t *msg = zmsg_recv (self->query);
+        char *kind = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        if (kind && body && streq (kind, "reports"))
+            s_on_reply (self, zframe_data (body), zframe_size (body));
+        zstr_free (&kind);
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+    }
+    for (int i = 0; i < 256 && (items [0].revents & ZMQ_POLLIN); i++) {
+        zmsg_t *msg = zmsg_recv_nowait (self->sub);
+        if (!msg)
+            break;
+        char *topic = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        if (topic && body) {
+            if (streq (topic, "plane"))
+                s_on_plane (self, zframe_data (body), zframe_size (body));
+            else
+            if (strncmp (topic, "outcome.", 8) == 0)
+                s_on_report (self, zframe_data (body), zframe_size (body));
+        }
+        zstr_free (&topic);
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+    }
+    return 0;
+}
+
+//  Milliseconds left until deadline (-1 stays -1: no deadline).
+static int
+s_left (int64_t deadline)
+{
+    if (deadline < 0)
+        return -1;
+    int64_t left = deadline - ep_sock_clock_ms ();
+    return left > 0 ? (int) left : 0;
+}
+
+int
+ep_follow_ready (ep_follow_t *self, int timeout_ms)
+{
+    int64_t deadline = timeout_ms < 0 ? -1 : ep_sock_clock_ms () + timeout_ms;
+    while (!self->ready) {
+        int left = s_left (deadline);
+        if (left == 0 || s_pump (self, left) < 0) {
+            if (zsys_interrupted || (deadline >= 0 && ep_sock_clock_ms () >= deadline))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+const ep_plane_state_t *
+ep_follow_plane (ep_follow_t *self)
+{
+    return self->plane;
+}
+
+ep_report_t *
+ep_follow_next (ep_follow_t *self, int timeout_ms)
+{
+    int64_t deadline = timeout_ms < 0 ? -1 : ep_sock_clock_ms () + timeout_ms;
+    while (zlistx_size (self->ready_reports) == 0) {
+        int left = s_left (deadline);
+        if (left == 0 && deadline >= 0)
+            return NULL;
+        if (s_pump (self, left) < 0 && (zsys_interrupted || s_left (deadline) == 0))
+            return NULL;
+    }
+    return zlistx_detach (self->ready_reports, NULL);
+}
+
+const ep_plane_state_t *
+ep_follow_next_plane (ep_follow_t *self, int timeout_ms)
+{
+    int64_t deadline = timeout_ms < 0 ? -1 : ep_sock_clock_ms () + timeout_ms;
+    self->plane_fresh = false;
+    while (!self->plane_fresh) {
+        int left = s_left (deadline);
+        if (left == 0 && deadline >= 0)
+            return NULL;
+        if (s_pump (self, left) < 0 && (zsys_interrupted || s_left (deadline) == 0))
+            return NULL;
+    }
+    return self->plane;
+}

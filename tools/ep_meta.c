@@ -1,1 +1,246 @@
-int main (void) { return 1; }
+/*  ep-meta: the meta controller. Publishes a PlaneCommand on control.plane,
+    repeating it until the router's plane broadcast shows the outcome, and
+    prints the router's plane state.  */
+#include <czmq.h>
+#include <getopt.h>
+#include "ep_config.h"
+#include "ep_json.h"
+#include "ep_names.h"
+#include "ep_sock.h"
+
+#define S_REPEAT_MS 200                 //  publish again this often until confirmed
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: ep-meta select paper|live --reason TEXT [options]\n"
+        "       ep-meta halt --reason TEXT [options]\n"
+        "       ep-meta resume --reason TEXT [options]\n"
+        "       ep-meta status [options]\n"
+        "\n"
+        "Selects the execution plane, halts or resumes execution (Safety Sells pass\n"
+        "a halt), or prints the router's plane state as JSON. A command carries an\n"
+        "epoch one above the router's current one; the router applies a command\n"
+        "only with a strictly higher epoch and journals every command it reads.\n"
+        "\n"
+        "  --reason TEXT      why (journaled with the command; required)\n"
+        "  --as NAME          issued_by (default: ep-meta:USER@HOST:PID)\n"
+        "  --epoch N          use epoch N instead of the current one plus one\n"
+        "  --timeout SECONDS  wait this long for the router (default 10)\n"
+        "  --config FILE      ZPL configuration (default: built-in defaults)\n"
+        "  --insecure         run without CURVE (currently the only mode)\n"
+        "  --help             this text\n"
+        "\n"
+        "Exit: 0 applied (status: printed); 1 refused, or no confirmation in time;\n"
+        "2 bad usage.\n");
+}
+
+//  Waits for the next plane state on sub; NULL on timeout.
+static ep_plane_state_t *
+s_next_state (zsock_t *sub, int64_t deadline)
+{
+    while (!zsys_interrupted) {
+        int64_t left = deadline - ep_sock_clock_ms ();
+        if (left <= 0)
+            return NULL;
+        zsock_set_rcvtimeo (sub, (int) left);
+        zmsg_t *msg = zmsg_recv (sub);
+        if (!msg)
+            return NULL;
+        char *topic = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        ep_plane_state_t *state = topic && body && streq (topic, "plane")
+            ? execplane__v1__plane_state__unpack (NULL, zframe_size (body), zframe_data (body))
+            : NULL;
+        zstr_free (&topic);
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+        if (state)
+            return state;
+    }
+    return NULL;
+}
+
+static void
+s_print (const ep_plane_state_t *state)
+{
+    char *json = ep_json_plane_state_format (state);
+    if (json)
+        printf ("%s\n", json);
+    free (json);
+}
+
+int
+main (int argc, char *argv [])
+{
+    static struct option options [] = {
+        { "reason", required_argument, 0, 'r' },
+        { "as", required_argument, 0, 'a' },
+        { "epoch", required_argument, 0, 'e' },
+        { "timeout", required_argument, 0, 't' },
+        { "config", required_argument, 0, 'c' },
+        { "insecure", no_argument, 0, 'i' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    const char *config_path = NULL, *reason = NULL, *as = NULL;
+    unsigned long long epoch = 0;
+    long timeout_s = 10;
+    int opt;
+    char *end;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+            case 'r': reason = optarg; break;
+            case 'a': as = optarg; break;
+            case 'e':
+                errno = 0;
+                epoch = strtoull (optarg, &end, 10);
+                if (errno || *end || epoch == 0 || optarg [0] == '-') {
+                    fprintf (stderr, "ep-meta: --epoch takes a whole number above 0\n");
+                    return 2;
+                }
+                break;
+            case 't':
+                timeout_s = strtol (optarg, &end, 10);
+                if (*end || timeout_s <= 0 || timeout_s > 3600) {
+                    fprintf (stderr, "ep-meta: --timeout takes 1 to 3600 seconds\n");
+                    return 2;
+                }
+                break;
+            case 'c': config_path = optarg; break;
+            case 'i': break;
+            case 'h': s_usage (stdout); return 0;
+            default:  s_usage (stderr); return 2;
+        }
+    }
+    const char *verb = optind < argc ? argv [optind++] : NULL;
+    const char *plane_name = NULL;
+    ep_command_t command;
+    execplane__v1__plane_command__init (&command);
+    if (verb && streq (verb, "select")) {
+        plane_name = optind < argc ? argv [optind++] : NULL;
+        command.kind = EP_COMMAND (SELECT);
+        if (plane_name && streq (plane_name, "paper"))
+            command.plane = EP_PLANE (PAPER);
+        else
+        if (plane_name && streq (plane_name, "live"))
+            command.plane = EP_PLANE (LIVE);
+        else {
+            fprintf (stderr, "ep-meta: select takes paper or live\n");
+            return 2;
+        }
+    }
+    else
+    if (verb && streq (verb, "halt"))
+        command.kind = EP_COMMAND (HALT);
+    else
+    if (verb && streq (verb, "resume"))
+        command.kind = EP_COMMAND (RESUME);
+    else
+    if (!verb || !streq (verb, "status")) {
+        fprintf (stderr, "ep-meta: expected select, halt, resume or status (see --help)\n");
+        return 2;
+    }
+    if (optind < argc) {
+        fprintf (stderr, "ep-meta: unexpected argument '%s' (see --help)\n", argv [optind]);
+        return 2;
+    }
+    bool is_status = streq (verb, "status");
+    if (!is_status && (!reason || !*reason)) {
+        fprintf (stderr, "ep-meta: %s needs --reason TEXT\n", verb);
+        return 2;
+    }
+    ep_config_t config;
+    char err [512];
+    if (ep_config_load (&config, config_path, err, sizeof err)) {
+        fprintf (stderr, "ep-meta: %s\n", err);
+        return 2;
+    }
+    zsys_init ();
+    zsys_catch_interrupts ();
+    int64_t deadline = ep_sock_clock_ms () + timeout_s * 1000;
+    zsock_t *sub = ep_sock_new (ZMQ_SUB, config.outcomes, false, err, sizeof err);
+    if (!sub) {
+        fprintf (stderr, "ep-meta: %s\n", err);
+        return 1;
+    }
+    zsock_set_subscribe (sub, "plane");
+    ep_plane_state_t *state = s_next_state (sub, deadline);
+    if (!state) {
+        fprintf (stderr, "ep-meta: no plane state from the router at %s within %ld s\n",
+                 config.outcomes, timeout_s);
+        zsock_destroy (&sub);
+        return 1;
+    }
+    if (is_status) {
+        s_print (state);
+        execplane__v1__plane_state__free_unpacked (state, NULL);
+        zsock_destroy (&sub);
+        return 0;
+    }
+    char issued_by [256];
+    if (as)
+        snprintf (issued_by, sizeof issued_by, "%s", as);
+    else {
+        const char *user = getenv ("USER");
+        char host [128] = "localhost";
+        gethostname (host, sizeof host - 1);
+        snprintf (issued_by, sizeof issued_by, "ep-meta:%s@%s:%d", user ? user : "unknown",
+                  host, (int) getpid ());
+    }
+    command.epoch = epoch ? epoch : state->epoch + 1;
+    command.issued_by = issued_by;
+    command.reason = (char *) reason;
+    execplane__v1__plane_state__free_unpacked (state, NULL);
+    uint8_t data [1024];
+    if (execplane__v1__plane_command__get_packed_size (&command) > sizeof data) {
+        fprintf (stderr, "ep-meta: --reason or --as too long\n");
+        return 2;
+    }
+    size_t size = execplane__v1__plane_command__pack (&command, data);
+    zsock_t *control = ep_sock_new (ZMQ_PUB, config.control, false, err, sizeof err);
+    if (!control) {
+        fprintf (stderr, "ep-meta: %s\n", err);
+        return 1;
+    }
+    int rc = 1;
+    const char *outcome = "no confirmation from the router";
+    while (!zsys_interrupted && ep_sock_clock_ms () < deadline) {
+        //  A PUB drops what it sends before the router's subscription lands,
+        //  so the command goes out again until its outcome is seen.
+        ep_sock_send2 (control, "control.plane", data, size, 0);
+        int64_t until = ep_sock_clock_ms () + S_REPEAT_MS;
+        if (until > deadline)
+            until = deadline;
+        while ((state = s_next_state (sub, until))) {
+            bool mine = streq (state->issued_by, issued_by) && state->epoch == command.epoch;
+            bool refused = !mine && state->last_command_epoch == command.epoch
+                        && streq (state->last_command_issued_by, issued_by)
+                        && !state->last_command_applied;
+            bool superseded = !mine && state->epoch >= command.epoch;
+            if (mine) {
+                s_print (state);
+                rc = 0;
+            }
+            else
+            if (refused || superseded) {
+                fprintf (stderr, "ep-meta: %s %s refused by the router: %s\n", verb,
+                         plane_name ? plane_name : "",
+                         refused ? state->last_command_outcome
+                                 : "another command took this epoch first");
+                rc = 1;
+                outcome = NULL;
+            }
+            execplane__v1__plane_state__free_unpacked (state, NULL);
+            if (rc == 0 || !outcome)
+                goto done;
+        }
+    }
+done:
+    if (rc && outcome)
+        fprintf (stderr, "ep-meta: %s: %s within %ld s\n", verb, outcome, timeout_s);
+    zsock_destroy (&control);
+    zsock_destroy (&sub);
+    return rc;
+}

@@ -1,1 +1,188 @@
-int main (void) { return 1; }
+/*  ep-replay: re-runs a journal's paper intents through the paper plane and
+    prints the SHA-256 digest of the reports it produces; with --verify it
+    also digests the paper reports the journal recorded and fails unless the
+    two are equal.
+
+    The paper plane's input is every intent dispatched to it on which it
+    reported, in router_seq order (an intent the plane never answered, lost
+    with a worker that died, never touched the book). Each report enters the
+    digest as a 4-byte big-endian length and its protobuf bytes, in order.  */
+#include <czmq.h>
+#include <getopt.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include "ep_config.h"
+#include "ep_paper_book.h"
+#include "ep_wire.h"
+
+typedef struct {
+    crypto_hash_sha256_state sha;       //  running digest
+    uint64_t reports;                   //  reports digested
+    bool failed;                        //  out of memory
+} s_digest_t;
+
+static void
+s_digest_add (s_digest_t *digest, const void *data, size_t size)
+{
+    uint8_t length [4] = { size >> 24, size >> 16, size >> 8, size };
+    crypto_hash_sha256_update (&digest->sha, length, sizeof length);
+    crypto_hash_sha256_update (&digest->sha, data, size);
+    digest->reports++;
+}
+
+static void
+s_digest_hex (s_digest_t *digest, char hex [2 * crypto_hash_sha256_BYTES + 1])
+{
+    uint8_t out [crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final (&digest->sha, out);
+    sodium_bin2hex (hex, 2 * crypto_hash_sha256_BYTES + 1, out, sizeof out);
+}
+
+static void
+s_emit (void *arg, const ep_report_t *report)
+{
+    s_digest_t *digest = arg;
+    size_t size = execplane__v1__execution_report__get_packed_size (report);
+    uint8_t *data = malloc (size ? size : 1);
+    if (!data) {
+        digest->failed = true;
+        return;
+    }
+    execplane__v1__execution_report__pack (report, data);
+    s_digest_add (digest, data, size);
+    free (data);
+}
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: ep-replay --journal FILE [--verify] [--config FILE]\n"
+        "\n"
+        "Re-runs the journal's paper intents through the paper plane (with the\n"
+        "paper settings of the configuration) and prints the SHA-256 digest of the\n"
+        "reports it produces.\n"
+        "\n"
+        "  --journal FILE   the router's journal (read only)\n"
+        "  --verify         also digest the paper reports recorded in the journal;\n"
+        "                   exit 1 unless the two digests are equal\n"
+        "  --config FILE    ZPL configuration: paper/slippage_bps, paper/liquidity_cap\n"
+        "  --help           this text\n");
+}
+
+int
+main (int argc, char *argv [])
+{
+    static struct option options [] = {
+        { "journal", required_argument, 0, 'j' },
+        { "verify", no_argument, 0, 'v' },
+        { "config", required_argument, 0, 'c' },
+        { "insecure", no_argument, 0, 'i' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    const char *config_path = NULL, *journal = NULL;
+    bool verify = false;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+            case 'j': journal = optarg; break;
+            case 'v': verify = true; break;
+            case 'c': config_path = optarg; break;
+            case 'i': break;
+            case 'h': s_usage (stdout); return 0;
+            default:  s_usage (stderr); return 2;
+        }
+    }
+    if (!journal || optind < argc) {
+        fprintf (stderr, "ep-replay: %s (see --help)\n",
+                 journal ? "unexpected argument" : "--journal FILE is required");
+        return 2;
+    }
+    ep_config_t config;
+    char err [512];
+    if (ep_config_load (&config, config_path, err, sizeof err)) {
+        fprintf (stderr, "ep-replay: %s\n", err);
+        return 2;
+    }
+    if (sodium_init () < 0)
+        return 1;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2 (journal, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf (stderr, "ep-replay: cannot open %s: %s\n", journal,
+                 db ? sqlite3_errmsg (db) : "out of memory");
+        sqlite3_close (db);
+        return 1;
+    }
+    ep_paper_config_t paper = { config.slippage_bps, config.liquidity_cap_e8 };
+    ep_paper_book_t *book = ep_paper_book_new (&paper);
+    s_digest_t replayed = { .reports = 0 }, recorded = { .reports = 0 };
+    crypto_hash_sha256_init (&replayed.sha);
+    crypto_hash_sha256_init (&recorded.sha);
+    uint64_t intents = 0;
+    int rc = 0;
+    sqlite3_stmt *stmt = NULL;
+    const char *sql =
+        "SELECT i.router_seq, i.payload FROM intents i"
+        " WHERE i.dispatched = 1 AND i.plane = ?1 AND EXISTS"
+        " (SELECT 1 FROM reports r WHERE r.router_seq = i.router_seq AND r.origin = 1)"
+        " ORDER BY i.router_seq";
+    if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        goto db_error;
+    sqlite3_bind_int (stmt, 1, EP_PLANE (PAPER));
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        ep_intent_t *intent = execplane__v1__order_intent__unpack (
+            NULL, sqlite3_column_bytes (stmt, 1), sqlite3_column_blob (stmt, 1));
+        if (!intent) {
+            fprintf (stderr, "ep-replay: intent %lld in the journal does not decode\n",
+                     (long long) sqlite3_column_int64 (stmt, 0));
+            rc = SQLITE_CORRUPT;
+            break;
+        }
+        ep_paper_book_execute (book, intent, (uint64_t) sqlite3_column_int64 (stmt, 0),
+                               s_emit, &replayed);
+        execplane__v1__order_intent__free_unpacked (intent, NULL);
+        intents++;
+    }
+    sqlite3_finalize (stmt);
+    stmt = NULL;
+    if (rc != SQLITE_DONE)
+        goto db_error;
+    if (verify) {
+        if (sqlite3_prepare_v2 (db, "SELECT plane_payload FROM reports WHERE origin = 1"
+                                " AND plane = ?1 ORDER BY seq", -1, &stmt, NULL) != SQLITE_OK)
+            goto db_error;
+        sqlite3_bind_int (stmt, 1, EP_PLANE (PAPER));
+        while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+            s_digest_add (&recorded, sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+        sqlite3_finalize (stmt);
+        stmt = NULL;
+        if (rc != SQLITE_DONE)
+            goto db_error;
+    }
+    char replayed_hex [2 * crypto_hash_sha256_BYTES + 1];
+    char recorded_hex [2 * crypto_hash_sha256_BYTES + 1];
+    s_digest_hex (&replayed, replayed_hex);
+    printf ("%s\n", replayed_hex);
+    fprintf (stderr, "ep-replay: %llu paper intent(s), %llu report(s) replayed\n",
+             (unsigned long long) intents, (unsigned long long) replayed.reports);
+    int status = replayed.failed ? 1 : 0;
+    if (verify) {
+        s_digest_hex (&recorded, recorded_hex);
+        bool same = !replayed.failed && streq (replayed_hex, recorded_hex);
+        fprintf (stderr, "ep-replay: journal has %llu paper report(s), digest %s: %s\n",
+                 (unsigned long long) recorded.reports, recorded_hex,
+                 same ? "identical" : "DIFFERENT");
+        status = same ? 0 : 1;
+    }
+    ep_paper_book_destroy (&book);
+    sqlite3_close (db);
+    return status;
+
+db_error:
+    fprintf (stderr, "ep-replay: %s: %s\n", journal, sqlite3_errmsg (db));
+    sqlite3_finalize (stmt);
+    ep_paper_book_destroy (&book);
+    sqlite3_close (db);
+    return 1;
+}

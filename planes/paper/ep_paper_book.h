@@ -13,22 +13,35 @@
        ref_price_e8. A resting BUY crosses when ref <= limit, a SELL when
        ref >= limit. A crossing order fills at its limit price, at most
        liquidity_cap_e8 per tick (0 = no cap); one report per order filled.
+       The cap bounds each order's fill separately, not the tick's total.
+       Only the ref decides: the new intent's own side, type and limit play
+       no part, and resting orders never match one another.
     2. MARKET: fills at ref_price moved against the taker by slippage_bps:
        BUY pays ref * (10000 + bps) / 10000 rounded up, SELL receives
        ref * (10000 - bps) / 10000 rounded down (rounding never favours the
        taker). TIF unspecified means IOC. IOC fills min(qty, cap) and the
        remainder ends EXPIRED; FOK fills entirely or ends EXPIRED with
-       nothing filled. GTC is not accepted for MARKET (router rejects it).
+       nothing filled. GTC is not accepted for MARKET (router rejects it);
+       should one arrive, it is treated as IOC: a market order never rests.
     3. LIMIT: marketable when BUY ref <= limit or SELL ref >= limit, and then
        fills at the limit price, up to the cap. GTC: what is not filled
        rests (ACCEPTED when nothing filled, PARTIALLY_FILLED otherwise) until
        later ticks cross it; IOC: the remainder ends EXPIRED; FOK: all or
-       EXPIRED with nothing.
+       EXPIRED with nothing. No slippage applies to LIMIT. The router
+       requires a tif for LIMIT; without one the book treats it as IOC. An
+       order that rests is first crossed by the next tick, not its own.
     4. One report per order per tick: status, the tick's new fills, the
        cumulative filled quantity and the average price
-       (sum(qty * price) / sum(qty), rounded down), terminal when FILLED or
-       EXPIRED. Fees are zero. fill_id is "<router_seq>.<n>", n counting the
-       order's fills from 1; venue_order_id is "paper-<router_seq>".
+       (sum(qty * price) / sum(qty), rounded down; 0 while nothing is
+       filled), terminal when FILLED or EXPIRED. A report carries at most
+       one fill. Fees are zero. fill_id is "<router_seq>.<n>", n counting the
+       order's fills from 1; venue_order_id is "paper-<router_seq>";
+       logical_ts is the tick, router_seq the order's own; plane is PAPER,
+       failure FAILURE_NONE, seq and plane_epoch 0 (the router stamps them).
+       The reason is short fixed text with exact decimals, e.g. "filled at
+       100.5 (ref 100, 50 bps slippage)", "resting (GTC): ref 100 does not
+       cross limit 99", "crossed by ref 99: filled 2 at limit 100, 4 of 5
+       filled, resting (GTC)", "FOK: cannot fill 5 entirely (cap 2)".
 
     The caller validates intents (ids, enums, positive quantities and prices
     no larger than EP_MAX_E8) before they reach the book.  */
@@ -48,7 +61,7 @@ typedef struct _ep_paper_book_t ep_paper_book_t;
 
 //  Receives each report the book produces, in order. The report and
 //  everything it points to belong to the book and are valid only during the
-//  call: pack or copy it there.
+//  call: pack or copy it there. It must not call into the book.
 typedef void (ep_paper_emit_fn) (void *arg, const ep_report_t *report);
 
 //  Creates an empty book. Returns NULL if the config is out of range
@@ -69,8 +82,10 @@ int ep_paper_book_execute (ep_paper_book_t *self, const ep_intent_t *intent,
 //  Puts back a resting GTC limit order that an earlier book accepted, with
 //  the fills it already reported (in order), so that a restarted worker
 //  carries on exactly as the one before it would have. Emits nothing.
-//  Returns 0, or -1 if the order would not rest (not GTC LIMIT, already
-//  fully filled) or on out of memory.
+//  Orders may be restored in any order: each symbol's orders are kept
+//  oldest (lowest router_seq) first. Returns 0, or -1 if the order would
+//  not rest (not GTC LIMIT, already fully filled, a fill with qty <= 0 or
+//  price < 0) or on out of memory; on -1 the book is unchanged.
 int ep_paper_book_restore (ep_paper_book_t *self, const ep_intent_t *intent,
                            uint64_t router_seq, ep_fill_t *const *fills, size_t fill_count);
 

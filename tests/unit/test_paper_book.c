@@ -490,6 +490,26 @@ test_limit_fok_with_cap_below_qty_expires_unfilled (void **state)
     ep_paper_book_destroy (&book);
 }
 
+static void
+test_limit_without_tif_never_rests (void **state)
+{
+    (void) state;
+    //  The router requires a tif for LIMIT; should none come, treat it as IOC
+    ep_paper_book_t *book = s_book (0, E8 (2));
+    collector_t out = { 0 };
+    ep_intent_t away = s_limit ("l1", "AAA", EP_SIDE (BUY), EP_TIF (TIF_UNSPECIFIED),
+                                E8 (5), E8 (99), E8 (100));
+    ep_intent_t capped = s_limit ("l2", "AAA", EP_SIDE (BUY), EP_TIF (TIF_UNSPECIFIED),
+                                  E8 (5), E8 (101), E8 (100));
+    s_run (book, &out, &away, 1, 1);
+    s_run (book, &out, &capped, 2, 1);
+    s_assert_report (out.reports [0], EP_STATUS (EXPIRED), 0, 0, 0, 0);
+    s_assert_report (out.reports [1], EP_STATUS (EXPIRED), E8 (2), E8 (101), E8 (2), E8 (101));
+    assert_int_equal (ep_paper_book_resting (book), 0);
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+}
+
 
 //  --- Resting orders -------------------------------------------------------
 
@@ -819,6 +839,13 @@ test_restore_refuses_orders_that_would_not_rest (void **state)
     assert_int_equal (ep_paper_book_restore (book, &gtc, 4, fills, 2), -1);
     two.qty_e8 = E8 (3);
     assert_int_equal (ep_paper_book_restore (book, &gtc, 4, fills, 2), -1);
+    //  Fills no book could have reported
+    one.price_e8 = -1;
+    assert_int_equal (ep_paper_book_restore (book, &gtc, 4, fills, 1), -1);
+    one.price_e8 = E8 (100);
+    one.qty_e8 = 0;
+    assert_int_equal (ep_paper_book_restore (book, &gtc, 4, fills, 1), -1);
+    one.qty_e8 = E8 (1);
     assert_int_equal (ep_paper_book_resting (book), 0);
 
     assert_int_equal (ep_paper_book_restore (book, &gtc, 4, fills, 1), 0);
@@ -1006,6 +1033,7 @@ main (void)
         cmocka_unit_test (test_limit_fok_marketable_fills_entirely),
         cmocka_unit_test (test_limit_fok_not_marketable_expires_unfilled),
         cmocka_unit_test (test_limit_fok_with_cap_below_qty_expires_unfilled),
+        cmocka_unit_test (test_limit_without_tif_never_rests),
         cmocka_unit_test (test_resting_buy_crossed_only_by_crossing_ref_on_same_symbol),
         cmocka_unit_test (test_resting_sell_crossed_when_ref_at_or_above_limit),
         cmocka_unit_test (test_resting_orders_cross_oldest_first),

@@ -1,0 +1,42 @@
+/*  ep_follow: a monitor's gap-free, duplicate-free view of the reports.
+
+    It subscribes to the outcomes socket (every outcome.* topic and `plane`)
+    and asks the router's query socket for whatever it did not see: the
+    range before the first live report (from_seq), and any gap between two
+    live reports (the zguide Clone pattern). Reports come out strictly in
+    seq order, each once.  */
+#ifndef EP_FOLLOW_H_INCLUDED
+#define EP_FOLLOW_H_INCLUDED
+
+#include <stdint.h>
+#include "ep_config.h"
+#include "ep_wire.h"
+
+typedef struct _ep_follow_t ep_follow_t;
+
+//  Connects to config's outcomes and query endpoints. from_seq: the first
+//  report wanted; 0 means the first one after the newest journaled when the
+//  follower becomes ready. Returns NULL with the reason in err.
+ep_follow_t *ep_follow_new (const ep_config_t *config, uint64_t from_seq,
+                            char *err, size_t err_size);
+
+void ep_follow_destroy (ep_follow_t **self_p);
+
+//  Waits until the subscription is live (the first plane state arrived).
+//  Returns 0, or -1 on timeout or interrupt.
+int ep_follow_ready (ep_follow_t *self, int timeout_ms);
+
+//  The newest plane state seen, or NULL before the first.
+const ep_plane_state_t *ep_follow_plane (ep_follow_t *self);
+
+//  Returns the next report, waiting at most timeout_ms (-1: forever), or
+//  NULL on timeout or interrupt. The caller frees it with
+//  execplane__v1__execution_report__free_unpacked.
+ep_report_t *ep_follow_next (ep_follow_t *self, int timeout_ms);
+
+//  Waits up to timeout_ms for a new plane state (any field may have
+//  changed). Returns it, or NULL on timeout or interrupt. Reports that
+//  arrive meanwhile are kept for ep_follow_next.
+const ep_plane_state_t *ep_follow_next_plane (ep_follow_t *self, int timeout_ms);
+
+#endif
