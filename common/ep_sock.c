@@ -13,9 +13,9 @@ ep_sock_new (int type, const char *endpoint, bool bind, char *err, size_t err_si
         return NULL;
     }
     zsock_set_linger (self, EP_SOCK_LINGER_MS);
-    if (type == ZMQ_PULL || type == ZMQ_SUB || type == ZMQ_XPUB || type == ZMQ_ROUTER
-    ||  type == ZMQ_DEALER)
-        zsock_set_maxmsgsize (self, EP_MAX_MSG);
+    //  A DEALER talks only to the router's query socket, whose replies
+    //  (report batches, resting orders) are larger than any intent.
+    zsock_set_maxmsgsize (self, type == ZMQ_DEALER ? EP_MAX_REPLY : EP_MAX_MSG);
     int rc = bind ? zsock_bind (self, "%s", endpoint) : zsock_connect (self, "%s", endpoint);
     if (rc < 0) {
         snprintf (err, err_size, "cannot %s %s: %s", bind ? "bind" : "connect",

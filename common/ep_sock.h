@@ -2,7 +2,8 @@
 
     CZMQ's default linger is 0, which silently drops queued messages when a
     socket closes; every socket made here lingers (EP_SOCK_LINGER_MS) and
-    every receiving socket refuses messages over EP_MAX_MSG bytes.  */
+    every receiving socket refuses messages over EP_MAX_MSG bytes (a DEALER,
+    which only hears the router's query replies, over EP_MAX_REPLY).  */
 #ifndef EP_SOCK_H_INCLUDED
 #define EP_SOCK_H_INCLUDED
 

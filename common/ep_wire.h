@@ -40,6 +40,10 @@ typedef Execplane__V1__RestoreReply     ep_restore_reply_t;
 //  Largest message any receiving socket accepts, in bytes.
 #define EP_MAX_MSG      65536
 
+//  Largest reply the router's query socket sends (report batches, a
+//  worker's resting orders), in bytes.
+#define EP_MAX_REPLY    (64 * 1024 * 1024)
+
 //  True if s is 1..EP_ID_MAX characters of [A-Za-z0-9._:-].
 bool ep_id_valid (const char *s);
 

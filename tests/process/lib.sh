@@ -1,0 +1,105 @@
+# Process-test helpers: real daemons on ephemeral loopback ports, in a
+# private folder, all stopped when the test exits. Source it with the bin
+# directory as $1.
+set -euo pipefail
+
+BIN=${1:?usage: test_x.sh BIN_DIR}
+BIN=$(cd "$BIN" && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ep-test.XXXXXX")
+CFG=$WORK/config.zpl           # what the router starts from
+READY=$WORK/ready.zpl          # the same with the ports it bound: what clients use
+JOURNAL=$WORK/journal.db
+PIDS=()
+ROUTER_PID=
+PAPER_PID=
+
+cleanup () {
+    local rc=$?
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [ $rc -ne 0 ]; then
+        echo "--- logs in $WORK ---"
+        for log in "$WORK"/*.log; do [ -f "$log" ] && { echo "== $log"; tail -n 30 "$log"; }; done
+    elif [ -z "${KEEP:-}" ]; then
+        rm -rf "$WORK"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+
+fail () { echo "FAIL: $*" >&2; exit 1; }
+pass () { echo "PASS: $*"; }
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 50 ms, fails after SECONDS.
+wait_until () {
+    local limit=$1; shift
+    local end=$(( $(date +%s%N) + limit * 1000000000 ))
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s%N)" -lt "$end" ] || fail "timed out after ${limit}s waiting for: $*"
+        sleep 0.05
+    done
+}
+
+# write_config [EXTRA ZPL LINES for the router section]: wildcard ports.
+write_config () {
+    {
+        echo "router"
+        for key in intake outcomes control dispatch results query; do
+            echo "    $key = tcp://127.0.0.1:*"
+        done
+        echo "    journal = $JOURNAL"
+        for line in "$@"; do echo "    $line"; done
+    } > "$CFG"
+}
+
+start_router () {
+    local config=${1:-$CFG}
+    rm -f "$READY.new"
+    "$BIN/ep-router" --config "$config" --ready-file "$READY.new" >>"$WORK/router.log" 2>&1 &
+    ROUTER_PID=$!
+    PIDS+=("$ROUTER_PID")
+    wait_until 10 test -f "$READY.new"
+    mv "$READY.new" "$READY"
+}
+
+# The ready file names the ports the router bound; a restarted router must
+# bind the same ones, so it starts from the ready file.
+restart_router () {
+    cp "$READY" "$WORK/restart.zpl"
+    start_router "$WORK/restart.zpl"
+}
+
+plane_field () { "$BIN/ep-meta" --config "$READY" --timeout 5 status | jq -r ".$1"; }
+
+start_paper () {
+    "$BIN/ep-paper" --config "$READY" >>"$WORK/paper.log" 2>&1 &
+    PAPER_PID=$!
+    PIDS+=("$PAPER_PID")
+    wait_until 10 paper_alive_is true
+}
+
+paper_alive_is () { [ "$(plane_field paper_alive)" = "$1" ]; }
+
+# sql QUERY: one query against the journal, read only.
+sql () { sqlite3 -readonly -batch -noheader "$JOURNAL" "$1"; }
+
+# Checks the journal's report stream: seq gap-free from 1, one terminal
+# report per dispatched or rejected intent, nothing after a terminal one
+# but reports marked late.
+check_journal_invariants () {
+    local n_intents n_reports max_seq bad
+    n_intents=$(sql "SELECT COUNT(*) FROM intents")
+    n_reports=$(sql "SELECT COUNT(*) FROM reports")
+    max_seq=$(sql "SELECT IFNULL(MAX(seq),0) FROM reports")
+    [ "$n_reports" = "$max_seq" ] || fail "seq has gaps: $n_reports reports, max seq $max_seq"
+    bad=$(sql "SELECT COUNT(*) FROM intents i WHERE (SELECT COUNT(*) FROM reports r
+               WHERE r.router_seq = i.router_seq AND r.terminal = 1) <> 1")
+    [ "$bad" = 0 ] || fail "$bad of $n_intents intents do not have exactly one terminal report"
+    bad=$(sql "SELECT COUNT(*) FROM reports r JOIN reports t ON t.router_seq = r.router_seq
+               AND t.terminal = 1 AND r.seq > t.seq WHERE r.late = 0")
+    [ "$bad" = 0 ] || fail "$bad reports follow their intent's terminal report without being marked late"
+}
