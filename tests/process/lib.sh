@@ -13,14 +13,38 @@ PIDS=()
 ROUTER_PID=
 PAPER_PID=
 
+# running PID: the process exists and is not a zombie waiting to be reaped.
+running () {
+    [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
 cleanup () {
     local rc=$?
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    # A daemon still running is stopped with SIGTERM and must exit 0: a
+    # sanitizer finding or a failed shutdown makes the test fail.
     for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+        if ! running "$pid"; then
+            wait "$pid" 2>/dev/null || true     # a test killed it on purpose
+            continue
+        fi
+        kill -TERM "$pid" 2>/dev/null || continue
+        local status=0
+        for _ in $(seq 100); do running "$pid" || break; sleep 0.1; done
+        if running "$pid"; then
+            echo "FAIL: process $pid did not stop within 10 s of SIGTERM" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+            [ $rc -ne 0 ] || rc=1
+        fi
+        wait "$pid" 2>/dev/null || status=$?
+        if [ $status -ne 0 ]; then
+            echo "FAIL: process $pid exited $status after SIGTERM" >&2
+            [ $rc -ne 0 ] || rc=1
+        fi
     done
+    if grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$WORK"/*.log 2>/dev/null; then
+        echo "FAIL: sanitizer findings in the logs above" >&2
+        [ $rc -ne 0 ] || rc=1
+    fi
     if [ $rc -ne 0 ]; then
         echo "--- logs in $WORK ---"
         for log in "$WORK"/*.log; do [ -f "$log" ] && { echo "== $log"; tail -n 30 "$log"; }; done

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every program answers --help with exit 0, and bad usage with exit 2 and a
+# one-line error on stderr.
+source "$(dirname "$0")/lib.sh"
+
+for p in ep-router ep-paper ep-send ep-tap ep-meta ep-replay; do
+    "$BIN/$p" --help > "$WORK/help.txt" || fail "$p --help exited $?"
+    grep -q "Usage: $p" "$WORK/help.txt" || fail "$p --help does not show its usage"
+    rc=0; "$BIN/$p" --no-such-option > /dev/null 2> "$WORK/err.txt" || rc=$?
+    [ $rc = 2 ] || fail "$p --no-such-option exited $rc, expected 2"
+    [ -s "$WORK/err.txt" ] || fail "$p said nothing on stderr for bad usage"
+done
+rc=0; "$BIN/ep-meta" select moon --reason x 2> "$WORK/err.txt" || rc=$?
+[ $rc = 2 ] || fail "ep-meta select moon exited $rc"
+rc=0; "$BIN/ep-meta" halt 2> "$WORK/err.txt" || rc=$?
+[ $rc = 2 ] && grep -q -- "--reason" "$WORK/err.txt" || fail "ep-meta halt without --reason must exit 2 naming --reason"
+rc=0; "$BIN/ep-replay" 2> "$WORK/err.txt" || rc=$?
+[ $rc = 2 ] || fail "ep-replay without --journal exited $rc"
+printf 'router\n    paper_deadline_ms = soon\n' > "$WORK/bad.zpl"
+rc=0; "$BIN/ep-router" --config "$WORK/bad.zpl" 2> "$WORK/err.txt" || rc=$?
+[ $rc = 2 ] && grep -q "paper_deadline_ms" "$WORK/err.txt" || fail "a bad config value must exit 2 naming the key"
+rc=0; "$BIN/ep-router" --config "$WORK/missing.zpl" 2> "$WORK/err.txt" || rc=$?
+[ $rc = 2 ] || fail "a missing config file exited $rc"
+# A router with nothing to talk to: ep-meta status gives up with exit 1.
+printf 'router\n    outcomes = tcp://127.0.0.1:1\n' > "$WORK/nobody.zpl"
+rc=0; "$BIN/ep-meta" --config "$WORK/nobody.zpl" --timeout 1 status 2> "$WORK/err.txt" || rc=$?
+[ $rc = 1 ] || fail "ep-meta status with no router exited $rc, expected 1"
+pass "--help, bad usage and bad configuration answered as the contract says"
