@@ -99,7 +99,8 @@ main (int argc, char *argv [])
         fprintf (stderr, "ep-send: %s\n", err);
         return 1;
     }
-    zsock_set_linger (intake, -1);
+    //  Intents still queued at exit get until the timeout to leave.
+    zsock_set_linger (intake, (int) (timeout_s * 1000));
     if (ep_follow_ready (follow, (int) (deadline - ep_sock_clock_ms ())) < 0) {
         fprintf (stderr, "ep-send: no answer from the router at %s within %ld s\n",
                  config.outcomes, timeout_s);
