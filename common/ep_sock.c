@@ -7,15 +7,24 @@
 zsock_t *
 ep_sock_new (int type, const char *endpoint, bool bind, char *err, size_t err_size)
 {
+    //  A DEALER talks only to the router's query socket, whose replies
+    //  (report batches, resting orders) are larger than any intent.
+    return ep_sock_new_sized (type, endpoint, bind, type == ZMQ_DEALER ? EP_MAX_REPLY : EP_MAX_MSG,
+                              err, err_size);
+}
+
+zsock_t *
+ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
+                   char *err, size_t err_size)
+{
     zsock_t *self = zsock_new (type);
     if (!self) {
         snprintf (err, err_size, "cannot create socket: %s", zmq_strerror (zmq_errno ()));
         return NULL;
     }
     zsock_set_linger (self, EP_SOCK_LINGER_MS);
-    //  A DEALER talks only to the router's query socket, whose replies
-    //  (report batches, resting orders) are larger than any intent.
-    zsock_set_maxmsgsize (self, type == ZMQ_DEALER ? EP_MAX_REPLY : EP_MAX_MSG);
+    //  Set before bind or connect: it holds for connections made after it.
+    zsock_set_maxmsgsize (self, (int) max_msg);
     int rc = bind ? zsock_bind (self, "%s", endpoint) : zsock_connect (self, "%s", endpoint);
     if (rc < 0) {
         snprintf (err, err_size, "cannot %s %s: %s", bind ? "bind" : "connect",

@@ -16,6 +16,10 @@
 //  it to endpoint. Returns NULL, with the reason in err, on failure.
 zsock_t *ep_sock_new (int type, const char *endpoint, bool bind, char *err, size_t err_size);
 
+//  Same, refusing received messages over max_msg bytes.
+zsock_t *ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
+                            char *err, size_t err_size);
+
 //  Sends a two-frame message, topic then payload. flags: 0 or ZMQ_DONTWAIT.
 //  Returns 0, or -1 with errno set (EAGAIN when it would block).
 int ep_sock_send2 (zsock_t *self, const char *topic, const void *data, size_t size, int flags);

@@ -411,7 +411,6 @@ s_count_malformed (ep_router_t *self, const char *why, size_t size)
 static void
 s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size)
 {
-    self->stats.intake_messages++;
     ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, size, data);
     if (!intent) {
         s_count_malformed (self, "not an OrderIntent", size);
@@ -594,6 +593,7 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
     }
     report->plane = plane;
     char reason [512];
+    char *plane_reason = report->reason;    //  owned by the unpacked message
     if (late) {
         snprintf (reason, sizeof reason, "late: arrived after this intent's terminal report; "
                   "the plane said %s%s: %s", ep_status_name (report->status),
@@ -602,6 +602,8 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
         report->terminal = false;
     }
     s_emit (self, report, EP_ORIGIN_PLANE, late, plane_payload, plane_size);
+    //  Put the plane's string back: free_unpacked must not free our stack buffer.
+    report->reason = plane_reason;
     free (plane_payload);
     if (entry && report->terminal)
         ep_inflight_remove (self->inflight, report->router_seq);
@@ -1074,6 +1076,8 @@ s_drain_intake (ep_router_t *self)
             zmq_msg_close (&msg);
             break;
         }
+        //  Every message read counts, multi-frame ones too (as malformed).
+        self->stats.intake_messages++;
         if (zmq_msg_more (&msg))
             s_count_malformed (self, "more than one frame", zmq_msg_size (&msg));
         else
@@ -1149,6 +1153,14 @@ ep_router_run (ep_router_t *self)
             self->state_dirty = false;
             self->next_state_ms = now + S_STATE_MS;
         }
+        //  Malformed messages counted since the last log line are logged
+        //  within a second or so, not only when the next one arrives.
+        if (self->malformed_unlogged && now - self->malformed_logged_ms >= 1000) {
+            ep_log_warn ("intake: %llu malformed message(s) dropped without report",
+                         (unsigned long long) self->malformed_unlogged);
+            self->malformed_logged_ms = now;
+            self->malformed_unlogged = 0;
+        }
         if (now >= next_stats_ms) {
             s_publish_stats (self);
             next_stats_ms = now + S_STATE_MS;
@@ -1190,16 +1202,20 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
         snprintf (err, err_size, "journal %s: recovery failed (see the log)", config->journal);
         goto fail;
     }
-    struct { zsock_t **socket; int type; char *endpoint; } binds [] = {
-        { &self->intake,   ZMQ_PULL,   self->config.intake },
-        { &self->outcomes, ZMQ_PUB,    self->config.outcomes },
-        { &self->control,  ZMQ_SUB,    self->config.control },
-        { &self->dispatch, ZMQ_XPUB,   self->config.dispatch },
-        { &self->results,  ZMQ_PULL,   self->config.results },
-        { &self->query,    ZMQ_ROUTER, self->config.query },
+    //  A worker sends all the reports of one tick as one message: an intent
+    //  that crosses hundreds of resting orders makes one far larger than any
+    //  intent, so results takes up to EP_MAX_REPLY.
+    struct { zsock_t **socket; int type; char *endpoint; int64_t max_msg; } binds [] = {
+        { &self->intake,   ZMQ_PULL,   self->config.intake,   EP_MAX_MSG },
+        { &self->outcomes, ZMQ_PUB,    self->config.outcomes, EP_MAX_MSG },
+        { &self->control,  ZMQ_SUB,    self->config.control,  EP_MAX_MSG },
+        { &self->dispatch, ZMQ_XPUB,   self->config.dispatch, EP_MAX_MSG },
+        { &self->results,  ZMQ_PULL,   self->config.results,  EP_MAX_REPLY },
+        { &self->query,    ZMQ_ROUTER, self->config.query,    EP_MAX_MSG },
     };
     for (size_t i = 0; i < sizeof binds / sizeof binds [0]; i++) {
-        *binds [i].socket = ep_sock_new (binds [i].type, binds [i].endpoint, true, err, err_size);
+        *binds [i].socket = ep_sock_new_sized (binds [i].type, binds [i].endpoint, true,
+                                               binds [i].max_msg, err, err_size);
         if (!*binds [i].socket)
             goto fail;
         //  Keep what was bound, so a tcp://host:* wildcard becomes a port.

@@ -68,12 +68,16 @@ wait_until () {
     done
 }
 
-# write_config [EXTRA ZPL LINES for the router section]: wildcard ports.
+# write_config [EXTRA ZPL LINES for the router section]: random free ports
+# of the dynamic range (CZMQ's `:!`). Not `:*`, which takes the lowest free
+# ones: a test running at the same time would get the same ports as soon as
+# they are free, and a worker that outlives its router (kill and restart
+# tests) would reconnect to the other test's router.
 write_config () {
     {
         echo "router"
         for key in intake outcomes control dispatch results query; do
-            echo "    $key = tcp://127.0.0.1:*"
+            echo "    $key = tcp://127.0.0.1:!"
         done
         echo "    journal = $JOURNAL"
         for line in "$@"; do echo "    $line"; done
@@ -127,3 +131,6 @@ check_journal_invariants () {
                AND t.terminal = 1 AND r.seq > t.seq WHERE r.late = 0")
     [ "$bad" = 0 ] || fail "$bad reports follow their intent's terminal report without being marked late"
 }
+
+# stats_field FIELD: FIELD of the router's next `stats` message (at least one a second).
+stats_field () { "$BIN/ep-probe" stats "$READY" | jq -r ".$1"; }

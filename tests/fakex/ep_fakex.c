@@ -1,0 +1,1334 @@
+/*  ep-fakex: a local fake of the Binance Spot REST subset the live plane
+    uses (POST/GET/DELETE /api/v3/order), with fault injection, so tests can
+    drive the live plane without an exchange. Listens on 127.0.0.1 only.
+
+    Threads: libmicrohttpd runs one polling thread per daemon (main and
+    control). The main thread owns the main port's listening socket: it
+    accepts there and hands each connection to the main daemon, so the
+    refuse fault can close the socket and reopen it later without
+    restarting a daemon. One mutex guards the book, the counts, the fault
+    mode and the hung requests.  */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "ep_decimal.h"
+#include "ep_log.h"
+#include "fakex_book.h"
+#include "fakex_params.h"
+
+#define S_DEFAULT_KEY       "fakex-test-key"
+#define S_DEFAULT_SECRET    "fakex-test-secret"
+#define S_BODY_MAX          (64 * 1024)     //  larger bodies are answered 413
+#define S_RECV_WINDOW       5000            //  Binance's default, ms
+#define S_RECV_WINDOW_MAX   60000           //  and its ceiling
+#define S_SWITCH_TIMEOUT_S  5               //  a fault switch waits this for the port
+#define S_IDLE_TIMEOUT_S    120             //  an idle connection is closed after this
+
+#define streq(a, b) (strcmp ((a), (b)) == 0)
+
+//  The fault modes, in the order --help lists them
+typedef enum {
+    S_FAULT_NONE, S_FAULT_REFUSE, S_FAULT_CLOSE_EARLY, S_FAULT_HANG,
+    S_FAULT_HTTP_500, S_FAULT_HTTP_503, S_FAULT_CODE_1007, S_FAULT_TRUNCATED,
+    S_FAULT_WRONG_ID, S_FAULT_HTTP_429, S_FAULT_HTTP_418, S_FAULT_INSUFFICIENT,
+    S_FAULT_DUPLICATE, S_FAULT_BAD_SIGNATURE, S_FAULT_COUNT
+} s_fault_t;
+
+typedef struct {
+    const char *name;           //  as --fault and /fakex/fault spell it
+    bool places;                //  the request goes through the venue first
+    unsigned int status;        //  a canned answer's HTTP status, when it does not
+    int code;                   //  the canned answer's Binance code
+    const char *msg;            //  and message
+    const char *retry_after;    //  its Retry-After header, or NULL
+} s_fault_spec_t;
+
+//  refuse and close-early act before a request is read; one that slips
+//  through (a switch in mid-request) is served as under none
+static const s_fault_spec_t s_faults [S_FAULT_COUNT] = {
+    [S_FAULT_NONE]          = { "none", true, 0, 0, NULL, NULL },
+    [S_FAULT_REFUSE]        = { "refuse", true, 0, 0, NULL, NULL },
+    [S_FAULT_CLOSE_EARLY]   = { "close-early", true, 0, 0, NULL, NULL },
+    [S_FAULT_HANG]          = { "hang", true, 0, 0, NULL, NULL },
+    [S_FAULT_HTTP_500]      = { "http-500", true, 0, 0, NULL, NULL },
+    [S_FAULT_HTTP_503]      = { "http-503", false, 503, -1008,
+        "Server is currently overloaded with other requests. "
+        "Please try again in a few minutes.", NULL },
+    [S_FAULT_CODE_1007]     = { "code-1007", true, 0, 0, NULL, NULL },
+    [S_FAULT_TRUNCATED]     = { "truncated", true, 0, 0, NULL, NULL },
+    [S_FAULT_WRONG_ID]      = { "wrong-id", true, 0, 0, NULL, NULL },
+    [S_FAULT_HTTP_429]      = { "http-429", false, 429, -1003,
+        "Too much request weight used; current limit is 6000 request weight per 1 MINUTE. "
+        "Please use WebSocket Streams for live updates to avoid polling the API.", "7" },
+    [S_FAULT_HTTP_418]      = { "http-418", false, 418, -1003,
+        "Way too much request weight used; IP banned until 1700000000000. "
+        "Please use WebSocket Streams for live updates to avoid bans.", "120" },
+    [S_FAULT_INSUFFICIENT]  = { "insufficient", false, 400, -2010,
+        "Account has insufficient balance for requested action.", NULL },
+    [S_FAULT_DUPLICATE]     = { "duplicate", false, 400, -2010, "Duplicate order sent.", NULL },
+    [S_FAULT_BAD_SIGNATURE] = { "bad-signature", false, 400, -1022,
+        "Signature for this request is not valid.", NULL },
+};
+
+static const char *s_msg_1007 =
+    "Timeout waiting for response from backend server. "
+    "Send status unknown; execution status unknown.";
+static const char *s_html_500 =
+    "<html><head><title>500 Internal Server Error</title></head>"
+    "<body><h1>500 Internal Server Error</h1></body></html>\n";
+static const char *s_json_type = "application/json;charset=UTF-8";
+
+//  One HTTP request, from its URI to its end
+typedef struct _s_request_t s_request_t;
+struct _s_request_t {
+    char *uri;                  //  as received, query string included
+    char *body;                 //  the body so far, NUL-terminated
+    size_t body_size;           //  bytes in body
+    bool started;               //  the handler has seen the headers
+    bool too_large;             //  the body passed S_BODY_MAX and was dropped
+    bool hung;                  //  suspended by the hang fault, never answered
+    struct MHD_Connection *connection;      //  its connection, while hung
+    s_request_t *next;          //  next hung request
+};
+
+typedef struct {
+    char *client_id;            //  newClientOrderId as sent, decoded
+    int64_t requests;           //  order requests received with it
+} s_count_t;
+
+typedef struct {
+    //  Set before the daemons start, read-only after
+    const char *api_key;        //  the one key X-MBX-APIKEY must carry
+    const char *api_secret;     //  HMAC key; never logged
+    int wake [2];               //  pipe: a fault switch wakes the main thread
+
+    pthread_mutex_t mutex;      //  guards every field below
+    pthread_cond_t applied;     //  the main thread applied a fault switch
+    fakex_book_t *book;         //  every order placed
+    s_count_t *counts;          //  order requests per client order id
+    size_t counts_size;         //  counts in use
+    size_t counts_max;          //  counts allocated
+    s_fault_t fault;            //  what the next order requests meet
+    uint64_t switches;          //  fault switches requested so far
+    uint64_t applied_switches;  //  of those, applied to the main port
+    int reopen_errno;           //  why the main port did not reopen, or 0
+    bool stopping;              //  shutting down: hang nothing more
+    s_request_t *hung;          //  requests the hang fault suspended
+} s_fakex_t;
+
+typedef struct {
+    s_fakex_t *fakex;           //  the venue
+    bool control;               //  serves /fakex/* only
+} s_listener_t;
+
+static const char *const s_order_post_params [] = {
+    "symbol", "side", "type", "timeInForce", "quantity", "price", "newClientOrderId",
+    "newOrderRespType", "recvWindow", "timestamp", "signature", NULL
+};
+static const char *const s_order_get_params [] = {
+    "symbol", "orderId", "origClientOrderId", "recvWindow", "timestamp", "signature", NULL
+};
+static const char *const s_order_delete_params [] = {
+    "symbol", "orderId", "origClientOrderId", "newClientOrderId", "recvWindow",
+    "timestamp", "signature", NULL
+};
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: ep-fakex --port N --price DECIMAL [--fault MODE] [--api-key K] [--api-secret S]\n"
+        "                [--control-port M]\n"
+        "       ep-fakex --sign PARAMS [--api-secret S]\n"
+        "\n"
+        "A fake Binance Spot venue on 127.0.0.1 for tests: POST, GET and DELETE\n"
+        "/api/v3/order (signed as Binance signs: X-MBX-APIKEY header, HMAC-SHA256\n"
+        "hex signature of the query string followed by the form body, timestamp\n"
+        "within recvWindow), plus GET /api/v3/ping and /api/v3/time. Every order\n"
+        "fills against one price: MARKET and marketable LIMIT orders fill at once at\n"
+        "--price; a non-marketable LIMIT IOC/FOK expires; a non-marketable LIMIT GTC\n"
+        "rests, and each later GET on it fills half, then the rest, at its limit\n"
+        "price. Commission: 0.1%% of each fill's notional, in USDT. Answers are FULL.\n"
+        "Prints 'ep-fakex listening on 127.0.0.1:PORT' once ready (after\n"
+        "'ep-fakex control on 127.0.0.1:M' when there is a control port).\n"
+        "\n"
+        "  --port N           main port (0: any free port; the line above names it)\n"
+        "  --price DECIMAL    the price orders fill at (> 0, at most 8 decimals)\n"
+        "  --fault MODE       the fault mode to start in (default none)\n"
+        "  --api-key K        the API key requests must carry (default %s)\n"
+        "  --api-secret S     the HMAC secret (default %s);\n"
+        "                     both defaults are fixed test values, not secrets\n"
+        "  --control-port M   a second listener serving only /fakex/* (0: any port)\n"
+        "  --sign PARAMS      print the signature of PARAMS under the secret and exit\n"
+        "  --config FILE      accepted like every execplane program; ep-fakex has no\n"
+        "                     configuration keys, so it is not read\n"
+        "  --help             this text\n"
+        "\n"
+        "Test endpoints, never faulted: POST /fakex/fault?mode=MODE switches the mode\n"
+        "for the following order requests (400 on an unknown mode); GET /fakex/fault\n"
+        "names the current one; GET /fakex/counts answers {client order id: number\n"
+        "of POST /api/v3/order requests received with it}. A request is counted as\n"
+        "soon as it is read, before any check, in every mode that reads it.\n"
+        "\n"
+        "Fault modes (they apply to POST /api/v3/order only):\n"
+        "  none           the venue as described above\n"
+        "  refuse         the main port is closed: connections are refused. With\n"
+        "                 --control-port, switching to another mode there reopens it;\n"
+        "                 without it, refuse is one-way until ep-fakex restarts\n"
+        "  close-early    the connection is closed once the request line and headers\n"
+        "                 are read, before the body; nothing is counted or placed\n"
+        "  hang           the order is placed (and filled as usual) but never\n"
+        "                 answered; the server keeps serving everything else\n"
+        "  http-500       the order is placed; the answer is 500 with an HTML body\n"
+        "  http-503       not placed; 503 with code -1008\n"
+        "  code-1007      the order is placed; the answer is 408 with code -1007\n"
+        "  truncated      the order is placed; the answer is 200 with the first half\n"
+        "                 of its JSON\n"
+        "  wrong-id       the order is placed; the answer is 200 with another\n"
+        "                 clientOrderId\n"
+        "  http-429       not placed; 429 with Retry-After: 7 and code -1003\n"
+        "  http-418       not placed; 418 with Retry-After: 120 and code -1003\n"
+        "  insufficient   not placed; 400 with code -2010 (insufficient balance)\n"
+        "  duplicate      not placed; 400 with code -2010 (Duplicate order sent.)\n"
+        "  bad-signature  not placed; 400 with code -1022\n"
+        "The modes that do not place answer without checking the request; those that\n"
+        "place answer an invalid request with its usual error.\n"
+        "\n"
+        "Exit: 0 after SIGINT or SIGTERM (or after --sign); 1 if a port cannot be\n"
+        "bound; 2 on bad usage.\n",
+        S_DEFAULT_KEY, S_DEFAULT_SECRET);
+}
+
+static int64_t
+s_now_ms (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static int
+s_fault_parse (const char *name)
+{
+    for (int fault = 0; name && fault < S_FAULT_COUNT; fault++)
+        if (streq (name, s_faults [fault].name))
+            return fault;
+    return -1;
+}
+
+//  Binance's client order id rule
+static bool
+s_client_id_ok (const char *id)
+{
+    size_t len = id ? strlen (id) : 0;
+    if (len < 1 || len > FAKEX_CLIENT_ID_MAX)
+        return false;
+    for (const char *c = id; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')
+           || *c == '_' || *c == '-'))
+            return false;
+    return true;
+}
+
+static bool
+s_symbol_ok (const char *symbol)
+{
+    size_t len = strlen (symbol);
+    if (len < 1 || len > FAKEX_SYMBOL_MAX)
+        return false;
+    for (const char *c = symbol; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')
+           || *c == '-' || *c == '_' || *c == '.'))
+            return false;
+    return true;
+}
+
+//  Digits only, at most 18 of them, so no overflow
+static bool
+s_parse_count (const char *text, int64_t *value)
+{
+    size_t len = text ? strlen (text) : 0;
+    if (len < 1 || len > 18)
+        return false;
+    int64_t result = 0;
+    for (const char *c = text; *c; c++) {
+        if (*c < '0' || *c > '9')
+            return false;
+        result = result * 10 + (*c - '0');
+    }
+    *value = result;
+    return true;
+}
+
+//  ---------------------------------------------------------------------
+//  Answers
+
+static enum MHD_Result
+s_reply (struct MHD_Connection *connection, unsigned int status, const char *content_type,
+         const char *body, size_t size, const char *retry_after)
+{
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer (size, (void *) body, MHD_RESPMEM_MUST_COPY);
+    if (!response)
+        return MHD_NO;
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (retry_after)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
+    enum MHD_Result rc = MHD_queue_response (connection, status, response);
+    MHD_destroy_response (response);
+    return rc;
+}
+
+//  Answers json (and takes it); NULL means we ran out of memory on the way
+static enum MHD_Result
+s_reply_json (struct MHD_Connection *connection, unsigned int status, json_t *json,
+              const char *retry_after)
+{
+    char *text = json ? json_dumps (json, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref (json);
+    if (!text) {
+        static const char *oom = "{\"code\":-1000,\"msg\":\"Out of memory.\"}";
+        return s_reply (connection, 500, s_json_type, oom, strlen (oom), NULL);
+    }
+    enum MHD_Result rc = s_reply (connection, status, s_json_type, text, strlen (text),
+                                  retry_after);
+    free (text);
+    return rc;
+}
+
+//  A Binance error body: {"code":-1022,"msg":"..."}
+static json_t *
+s_error (int code, const char *msg)
+{
+    return json_pack ("{s:i, s:s}", "code", code, "msg", msg);
+}
+
+static json_t *
+s_mandatory (const char *name)
+{
+    char msg [160];
+    snprintf (msg, sizeof msg,
+              "Mandatory parameter '%s' was not sent, was empty/null, or malformed.", name);
+    return s_error (-1102, msg);
+}
+
+static json_t *
+s_illegal (const char *name, const char *legal)
+{
+    char msg [200];
+    snprintf (msg, sizeof msg, "Illegal characters found in parameter '%s'; legal range is '%s'.",
+              name, legal);
+    return s_error (-1100, msg);
+}
+
+//  Our own endpoints answer {"error": "..."}
+static enum MHD_Result
+s_reply_fakex_error (struct MHD_Connection *connection, unsigned int status, const char *text)
+{
+    return s_reply_json (connection, status, json_pack ("{s:s}", "error", text), NULL);
+}
+
+static int
+s_error_code (json_t *answer)
+{
+    return (int) json_integer_value (json_object_get (answer, "code"));
+}
+
+//  ---------------------------------------------------------------------
+//  Request checks shared by the order endpoints
+
+//  Before the parameters: the body's size and type. NULL if fine.
+static json_t *
+s_body_check (struct MHD_Connection *connection, s_request_t *request, unsigned int *status)
+{
+    if (request->too_large) {
+        *status = 413;
+        return s_error (-1000, "Request body too large.");
+    }
+    const char *type = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *form = "application/x-www-form-urlencoded";
+    if (request->body_size > 0 && type && strncasecmp (type, form, strlen (form)) != 0) {
+        *status = 400;
+        return s_error (-1100, "Illegal characters found in a parameter: "
+                               "the body must be application/x-www-form-urlencoded.");
+    }
+    return NULL;
+}
+
+static json_t *
+s_params_error (fakex_params_error_t error, unsigned int *status)
+{
+    *status = 400;
+    switch (error) {
+        case FAKEX_PARAMS_DUPLICATE:
+            return s_error (-1101, "Duplicate values for a parameter detected.");
+        case FAKEX_PARAMS_TOO_MANY:
+            return s_error (-1101, "Too many parameters sent for this endpoint.");
+        case FAKEX_PARAMS_NOMEM:
+            *status = 500;
+            return s_error (-1000, "An unknown error occurred while processing the request.");
+        default:
+            return s_error (-1100, "Illegal characters found in a parameter.");
+    }
+}
+
+//  A parameter's value, NULL when not sent or empty (Binance treats both
+//  as not sent)
+static const char *
+s_param (fakex_params_t *params, const char *name)
+{
+    const char *value = fakex_params_get (params, name);
+    return value && *value ? value : NULL;
+}
+
+//  What every signed endpoint checks: the API key, the signature, the
+//  timestamp against recvWindow, and that it knows every parameter sent.
+//  Returns NULL if all pass, else the error to answer.
+static json_t *
+s_check_signed (s_fakex_t *self, struct MHD_Connection *connection, fakex_params_t *params,
+                const char *const *known, int64_t now_ms, unsigned int *status)
+{
+    const char *key = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "X-MBX-APIKEY");
+    if (!key || !streq (key, self->api_key)) {
+        *status = 401;
+        return s_error (-2015, "Invalid API-key, IP, or permissions for action.");
+    }
+    *status = 400;
+    if (!s_param (params, "signature"))
+        return s_mandatory ("signature");
+    if (!fakex_params_verify (params, self->api_secret))
+        return s_error (-1022, "Signature for this request is not valid.");
+    int64_t timestamp, window = S_RECV_WINDOW;
+    if (!s_parse_count (s_param (params, "timestamp"), &timestamp))
+        return s_mandatory ("timestamp");
+    const char *window_text = fakex_params_get (params, "recvWindow");
+    if (window_text && !s_parse_count (window_text, &window))
+        return s_illegal ("recvWindow", "^[0-9]{1,18}$");
+    if (window > S_RECV_WINDOW_MAX)
+        return s_error (-1131, "recvWindow must be less than 60000.");
+    if (timestamp < now_ms - window || timestamp > now_ms + window)
+        return s_error (-1021, "Timestamp for this request is outside of the recvWindow.");
+    size_t sent = fakex_params_size (params), read = 0;
+    for (size_t index = 0; index < sent; index++)
+        for (const char *const *name = known; *name; name++)
+            if (streq (*name, fakex_params_name (params, index))) {
+                read++;
+                break;
+            }
+    if (read < sent) {
+        char msg [160];
+        snprintf (msg, sizeof msg,
+                  "Not all sent parameters were read; read '%zu' parameter(s) but was sent '%zu'.",
+                  read, sent);
+        return s_error (-1104, msg);
+    }
+    return NULL;
+}
+
+static json_t *
+s_decimal_param (fakex_params_t *params, const char *name, int64_t *value)
+{
+    const char *text = s_param (params, name);
+    if (!text)
+        return s_mandatory (name);
+    switch (ep_decimal_parse (text, false, value)) {
+        case EP_DECIMAL_OK:
+            return NULL;
+        case EP_DECIMAL_TOO_PRECISE:
+            return s_error (-1111, "Precision is over the maximum defined for this asset.");
+        case EP_DECIMAL_OVERFLOW:
+            return s_error (-1013, streq (name, "price") ? "Invalid price." : "Invalid quantity.");
+        default:
+            return s_illegal (name, "^([0-9]{1,20})(\\.[0-9]{1,20})?$");
+    }
+}
+
+//  Reads a new order's parameters into *order. NULL if they are complete
+//  and well-formed, else the error to answer.
+static json_t *
+s_order_parse (fakex_params_t *params, fakex_order_t *order)
+{
+    memset (order, 0, sizeof *order);
+    const char *symbol = s_param (params, "symbol");
+    if (!symbol)
+        return s_mandatory ("symbol");
+    if (!s_symbol_ok (symbol))
+        return s_illegal ("symbol", "^[A-Z0-9-_.]{1,20}$");
+    strcpy (order->symbol, symbol);
+
+    const char *side = s_param (params, "side");
+    if (!side)
+        return s_mandatory ("side");
+    if (streq (side, "BUY"))
+        order->side = FAKEX_BUY;
+    else
+    if (streq (side, "SELL"))
+        order->side = FAKEX_SELL;
+    else
+        return s_error (-1117, "Invalid side.");
+
+    const char *type = s_param (params, "type");
+    if (!type)
+        return s_mandatory ("type");
+    if (streq (type, "MARKET"))
+        order->type = FAKEX_MARKET;
+    else
+    if (streq (type, "LIMIT"))
+        order->type = FAKEX_LIMIT;
+    else
+        return s_error (-1116, "Invalid orderType.");
+
+    json_t *error = s_decimal_param (params, "quantity", &order->qty_e8);
+    if (error)
+        return error;
+    if (order->qty_e8 == 0)
+        return s_error (-1013, "Invalid quantity.");
+
+    const char *tif = s_param (params, "timeInForce");
+    if (order->type == FAKEX_MARKET) {
+        //  Binance refuses both on a MARKET order
+        if (tif)
+            return s_error (-1106, "Parameter 'timeInForce' sent when not required.");
+        if (s_param (params, "price"))
+            return s_error (-1106, "Parameter 'price' sent when not required.");
+    }
+    else {
+        error = s_decimal_param (params, "price", &order->price_e8);
+        if (error)
+            return error;
+        if (order->price_e8 == 0)
+            return s_error (-1013, "Invalid price.");
+        if (!tif)
+            return s_mandatory ("timeInForce");
+        if (streq (tif, "GTC"))
+            order->tif = FAKEX_GTC;
+        else
+        if (streq (tif, "IOC"))
+            order->tif = FAKEX_IOC;
+        else
+        if (streq (tif, "FOK"))
+            order->tif = FAKEX_FOK;
+        else
+            return s_error (-1115, "Invalid timeInForce.");
+    }
+
+    const char *client_id = s_param (params, "newClientOrderId");
+    if (!client_id)
+        return s_mandatory ("newClientOrderId");
+    if (!s_client_id_ok (client_id))
+        return s_illegal ("newClientOrderId", "^[a-zA-Z0-9-_]{1,36}$");
+    strcpy (order->client_id, client_id);
+
+    //  Any of the three is accepted; the answer is always FULL
+    const char *resp_type = fakex_params_get (params, "newOrderRespType");
+    if (resp_type && !streq (resp_type, "ACK") && !streq (resp_type, "RESULT")
+    &&  !streq (resp_type, "FULL"))
+        return s_illegal ("newOrderRespType", "ACK|RESULT|FULL");
+    return NULL;
+}
+
+//  Reads which order a GET or DELETE means. NULL if well-formed.
+static json_t *
+s_order_ref (fakex_params_t *params, const char **symbol, int64_t *order_id,
+             const char **client_id)
+{
+    *symbol = s_param (params, "symbol");
+    if (!*symbol)
+        return s_mandatory ("symbol");
+    if (!s_symbol_ok (*symbol))
+        return s_illegal ("symbol", "^[A-Z0-9-_.]{1,20}$");
+    const char *id_text = s_param (params, "orderId");
+    *order_id = 0;
+    if (id_text && (!s_parse_count (id_text, order_id) || *order_id == 0))
+        return s_illegal ("orderId", "^[1-9][0-9]{0,17}$");
+    *client_id = s_param (params, "origClientOrderId");
+    if (!id_text && !*client_id)
+        return s_error (-1102, "Param 'origClientOrderId' or 'orderId' must be sent, "
+                               "but both were empty/null!");
+    return NULL;
+}
+
+//  ---------------------------------------------------------------------
+//  The order endpoints
+
+//  Called with the mutex held
+static void
+s_count (s_fakex_t *self, const char *client_id)
+{
+    for (size_t index = 0; index < self->counts_size; index++)
+        if (streq (self->counts [index].client_id, client_id)) {
+            self->counts [index].requests++;
+            return;
+        }
+    if (self->counts_size == self->counts_max) {
+        size_t max = self->counts_max ? self->counts_max * 2 : 64;
+        s_count_t *counts = realloc (self->counts, max * sizeof *counts);
+        if (!counts) {
+            ep_log_error ("out of memory: an order request was not counted");
+            return;
+        }
+        self->counts = counts;
+        self->counts_max = max;
+    }
+    char *copy = strdup (client_id);
+    if (!copy) {
+        ep_log_error ("out of memory: an order request was not counted");
+        return;
+    }
+    self->counts [self->counts_size].client_id = copy;
+    self->counts [self->counts_size].requests = 1;
+    self->counts_size++;
+}
+
+static const char *
+s_query (s_request_t *request)
+{
+    const char *mark = strchr (request->uri, '?');
+    return mark ? mark + 1 : "";
+}
+
+//  Suspends the connection for good (until shutdown resumes it to close it)
+static enum MHD_Result
+s_hang (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
+{
+    pthread_mutex_lock (&self->mutex);
+    if (self->stopping) {
+        pthread_mutex_unlock (&self->mutex);
+        return MHD_NO;
+    }
+    request->hung = true;
+    request->connection = connection;
+    request->next = self->hung;
+    self->hung = request;
+    MHD_suspend_connection (connection);
+    pthread_mutex_unlock (&self->mutex);
+    return MHD_YES;
+}
+
+static enum MHD_Result
+s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
+{
+    unsigned int status = 400;
+    fakex_params_t *params = NULL;
+    fakex_params_error_t params_error;
+    json_t *answer = s_body_check (connection, request, &status);
+    if (!answer) {
+        params = fakex_params_new (s_query (request), request->body, &params_error);
+        if (!params)
+            answer = s_params_error (params_error, &status);
+    }
+    //  Counted before anything else is decided, whatever the outcome
+    const char *client_id = params ? s_param (params, "newClientOrderId") : NULL;
+    pthread_mutex_lock (&self->mutex);
+    if (client_id)
+        s_count (self, client_id);
+    s_fault_t fault = self->fault;
+    pthread_mutex_unlock (&self->mutex);
+    const s_fault_spec_t *spec = &s_faults [fault];
+    //  Ids go into logs only when they are plain
+    char log_id [FAKEX_CLIENT_ID_MAX + 1];
+    snprintf (log_id, sizeof log_id, "%s", s_client_id_ok (client_id) ? client_id : "-");
+
+    if (!spec->places) {
+        json_decref (answer);
+        fakex_params_destroy (&params);
+        ep_log_info ("POST order %s: fault %s, not placed -> %u %d",
+                     log_id, spec->name, spec->status, spec->code);
+        return s_reply_json (connection, spec->status, s_error (spec->code, spec->msg),
+                             spec->retry_after);
+    }
+    int64_t now_ms = s_now_ms ();
+    fakex_order_t wanted, order;
+    fakex_fill_t fill;
+    bool placed = false, filled = false;
+    if (!answer)
+        answer = s_check_signed (self, connection, params, s_order_post_params, now_ms, &status);
+    if (!answer)
+        answer = s_order_parse (params, &wanted);
+    fakex_params_destroy (&params);
+    if (!answer) {
+        pthread_mutex_lock (&self->mutex);
+        fakex_book_error_t rc = fakex_book_place (self->book, &wanted, now_ms,
+                                                  &order, &fill, &filled);
+        pthread_mutex_unlock (&self->mutex);
+        if (rc == FAKEX_BOOK_DUPLICATE)
+            answer = s_error (-2010, "Duplicate order sent.");
+        else
+        if (rc == FAKEX_BOOK_NOTIONAL)
+            answer = s_error (-1013, "Filter failure: NOTIONAL");
+        else
+        if (rc == FAKEX_BOOK_NOMEM) {
+            status = 500;
+            answer = s_error (-1000, "An unknown error occurred while processing the request.");
+        }
+        placed = rc == FAKEX_BOOK_OK;
+    }
+    if (fault == S_FAULT_HANG) {
+        json_decref (answer);
+        ep_log_info ("POST order %s: fault hang, %s, never answered",
+                     log_id, placed ? "placed" : "not placed");
+        return s_hang (self, connection, request);
+    }
+    if (!placed) {
+        ep_log_info ("POST order %s: rejected -> %u %d", log_id, status, s_error_code (answer));
+        return s_reply_json (connection, status, answer, NULL);
+    }
+    ep_log_info ("POST order %s: order %" PRId64 " placed, fault %s", log_id, order.order_id,
+                 spec->name);
+    if (fault == S_FAULT_HTTP_500)
+        return s_reply (connection, 500, "text/html", s_html_500, strlen (s_html_500), NULL);
+    if (fault == S_FAULT_CODE_1007)
+        return s_reply_json (connection, 408, s_error (-1007, s_msg_1007), NULL);
+    char wrong_id [FAKEX_CLIENT_ID_MAX + 1];
+    snprintf (wrong_id, sizeof wrong_id, "fakexWrongId%" PRId64, order.order_id);
+    answer = fakex_order_full_json (&order, filled ? &fill : NULL,
+                                    fault == S_FAULT_WRONG_ID ? wrong_id : NULL);
+    if (fault == S_FAULT_TRUNCATED && answer) {
+        char *text = json_dumps (answer, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref (answer);
+        if (!text)
+            return MHD_NO;
+        enum MHD_Result rc = s_reply (connection, 200, s_json_type, text, strlen (text) / 2, NULL);
+        free (text);
+        return rc;
+    }
+    return s_reply_json (connection, 200, answer, NULL);
+}
+
+//  GET (query) and DELETE (cancel) /api/v3/order
+static enum MHD_Result
+s_order_lookup (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request,
+                bool cancel)
+{
+    unsigned int status = 400;
+    int64_t now_ms = s_now_ms ();
+    fakex_params_t *params = NULL;
+    fakex_params_error_t params_error;
+    json_t *answer = s_body_check (connection, request, &status);
+    if (!answer) {
+        params = fakex_params_new (s_query (request), request->body, &params_error);
+        if (!params)
+            answer = s_params_error (params_error, &status);
+    }
+    if (!answer)
+        answer = s_check_signed (self, connection, params,
+                                 cancel ? s_order_delete_params : s_order_get_params,
+                                 now_ms, &status);
+    const char *symbol = NULL, *client_id = NULL, *cancel_id = NULL;
+    int64_t order_id = 0;
+    if (!answer)
+        answer = s_order_ref (params, &symbol, &order_id, &client_id);
+    if (!answer && cancel) {
+        cancel_id = s_param (params, "newClientOrderId");
+        if (cancel_id && !s_client_id_ok (cancel_id))
+            answer = s_illegal ("newClientOrderId", "^[a-zA-Z0-9-_]{1,36}$");
+    }
+    const char *what = cancel ? "DELETE" : "GET";
+    if (!answer) {
+        fakex_order_t order;
+        pthread_mutex_lock (&self->mutex);
+        bool found = cancel
+            ? fakex_book_cancel (self->book, symbol, order_id, client_id, now_ms, &order)
+            : fakex_book_query (self->book, symbol, order_id, client_id, now_ms, &order);
+        pthread_mutex_unlock (&self->mutex);
+        if (found) {
+            //  Binance names the cancel itself with a fresh id unless given one
+            char fresh_id [FAKEX_CLIENT_ID_MAX + 1];
+            snprintf (fresh_id, sizeof fresh_id, "fakexCancel%" PRId64, order.order_id);
+            status = 200;
+            answer = cancel
+                ? fakex_order_cancel_json (&order, cancel_id ? cancel_id : fresh_id, now_ms)
+                : fakex_order_query_json (&order);
+            ep_log_info ("%s order %s: order %" PRId64 " -> 200", what, order.client_id,
+                         order.order_id);
+        }
+        else {
+            answer = cancel ? s_error (-2011, "Unknown order sent.")
+                            : s_error (-2013, "Order does not exist.");
+            ep_log_info ("%s order: not found -> 400", what);
+        }
+    }
+    else
+        ep_log_info ("%s order: rejected -> %u %d", what, status, s_error_code (answer));
+    fakex_params_destroy (&params);
+    return s_reply_json (connection, status, answer, NULL);
+}
+
+//  ---------------------------------------------------------------------
+//  The test endpoints
+
+static json_t *
+s_counts_json (s_fakex_t *self)
+{
+    json_t *json = json_object ();
+    for (size_t index = 0; json && index < self->counts_size; index++)
+        //  A key that is not UTF-8 cannot be a JSON key: it is left out
+        json_object_set_new (json, self->counts [index].client_id,
+                             json_integer (self->counts [index].requests));
+    return json;
+}
+
+//  Switches the fault mode and waits until the main port matches it.
+//  Returns 0, or the errno of a failed reopen.
+static int
+s_fault_switch (s_fakex_t *self, s_fault_t fault)
+{
+    pthread_mutex_lock (&self->mutex);
+    self->fault = fault;
+    uint64_t ticket = ++self->switches;
+    char byte = 1;
+    if (write (self->wake [1], &byte, 1) < 0) {
+        //  A full pipe already holds a wake-up
+    }
+    struct timespec deadline;
+    clock_gettime (CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += S_SWITCH_TIMEOUT_S;
+    int rc = 0;
+    while (self->applied_switches < ticket && !self->stopping && rc == 0)
+        rc = pthread_cond_timedwait (&self->applied, &self->mutex, &deadline);
+    int error = self->applied_switches >= ticket ? self->reopen_errno
+              : rc == ETIMEDOUT ? ETIMEDOUT : 0;
+    pthread_mutex_unlock (&self->mutex);
+    return error;
+}
+
+static enum MHD_Result
+s_fakex_endpoint (s_fakex_t *self, struct MHD_Connection *connection, const char *url,
+                  const char *method, s_request_t *request)
+{
+    if (streq (url, "/fakex/counts")) {
+        if (!streq (method, "GET"))
+            return s_reply_fakex_error (connection, 405, "use GET");
+        pthread_mutex_lock (&self->mutex);
+        json_t *counts = s_counts_json (self);
+        pthread_mutex_unlock (&self->mutex);
+        return s_reply_json (connection, 200, counts, NULL);
+    }
+    if (streq (url, "/fakex/fault")) {
+        if (streq (method, "GET")) {
+            pthread_mutex_lock (&self->mutex);
+            const char *name = s_faults [self->fault].name;
+            pthread_mutex_unlock (&self->mutex);
+            return s_reply_json (connection, 200, json_pack ("{s:s}", "mode", name), NULL);
+        }
+        if (!streq (method, "POST"))
+            return s_reply_fakex_error (connection, 405, "use POST /fakex/fault?mode=MODE");
+        fakex_params_error_t params_error;
+        fakex_params_t *params = fakex_params_new (s_query (request), request->body,
+                                                   &params_error);
+        int fault = params ? s_fault_parse (fakex_params_get (params, "mode")) : -1;
+        fakex_params_destroy (&params);
+        if (fault < 0)
+            return s_reply_fakex_error (connection, 400,
+                                        "unknown or missing fault mode (see --help)");
+        int error = s_fault_switch (self, (s_fault_t) fault);
+        ep_log_info ("fault mode is now %s", s_faults [fault].name);
+        if (error) {
+            char text [160];
+            snprintf (text, sizeof text, "mode set, but the main port did not reopen: %s",
+                      strerror (error));
+            ep_log_error ("%s", text);
+            return s_reply_fakex_error (connection, 500, text);
+        }
+        return s_reply_json (connection, 200, json_pack ("{s:s}", "mode", s_faults [fault].name),
+                             NULL);
+    }
+    return s_reply_fakex_error (connection, 404, "no such fakex endpoint");
+}
+
+//  ---------------------------------------------------------------------
+//  libmicrohttpd callbacks
+
+//  Called once per request with the URI as sent: the only place the raw
+//  query string (which the signature covers) is available
+static void *
+s_request_new (void *cls, const char *uri, struct MHD_Connection *connection)
+{
+    (void) cls;
+    (void) connection;
+    s_request_t *request = calloc (1, sizeof *request);
+    if (request) {
+        request->uri = strdup (uri);
+        request->body = calloc (1, 1);
+        if (!request->uri || !request->body) {
+            free (request->uri);
+            free (request->body);
+            free (request);
+            request = NULL;
+        }
+    }
+    return request;
+}
+
+static void
+s_request_done (void *cls, struct MHD_Connection *connection, void **req_cls,
+                enum MHD_RequestTerminationCode toe)
+{
+    s_fakex_t *self = cls;
+    s_request_t *request = *req_cls;
+    (void) connection;
+    (void) toe;
+    if (!request)
+        return;
+    if (request->hung) {
+        pthread_mutex_lock (&self->mutex);
+        for (s_request_t **link = &self->hung; *link; link = &(*link)->next)
+            if (*link == request) {
+                *link = request->next;
+                break;
+            }
+        pthread_mutex_unlock (&self->mutex);
+    }
+    free (request->uri);
+    free (request->body);
+    free (request);
+    *req_cls = NULL;
+}
+
+static void
+s_request_append (s_request_t *request, const char *data, size_t size)
+{
+    if (request->too_large || request->body_size + size > S_BODY_MAX) {
+        request->too_large = true;
+        return;
+    }
+    char *body = realloc (request->body, request->body_size + size + 1);
+    if (!body) {
+        request->too_large = true;
+        return;
+    }
+    memcpy (body + request->body_size, data, size);
+    request->body_size += size;
+    body [request->body_size] = '\0';
+    request->body = body;
+}
+
+static enum MHD_Result
+s_handle (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
+          const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+    s_listener_t *listener = cls;
+    s_fakex_t *self = listener->fakex;
+    s_request_t *request = *req_cls;
+    (void) version;
+    if (!request)
+        return MHD_NO;          //  out of memory when it began
+    bool is_order = streq (url, "/api/v3/order");
+    if (!request->started) {
+        //  Headers read, body not yet: where close-early strikes
+        request->started = true;
+        if (!listener->control && is_order && streq (method, "POST")) {
+            pthread_mutex_lock (&self->mutex);
+            bool close_early = self->fault == S_FAULT_CLOSE_EARLY;
+            pthread_mutex_unlock (&self->mutex);
+            if (close_early) {
+                ep_log_info ("POST order: fault close-early, connection closed unread");
+                return MHD_NO;
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        s_request_append (request, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (request->hung)
+        return MHD_NO;          //  resumed at shutdown, only to be closed
+
+    if (strncmp (url, "/fakex/", 7) == 0)
+        return s_fakex_endpoint (self, connection, url, method, request);
+    if (listener->control)
+        return s_reply_fakex_error (connection, 404, "the control port serves /fakex/* only");
+    if (is_order) {
+        if (streq (method, "POST"))
+            return s_order_post (self, connection, request);
+        if (streq (method, "GET"))
+            return s_order_lookup (self, connection, request, false);
+        if (streq (method, "DELETE"))
+            return s_order_lookup (self, connection, request, true);
+        return s_reply_json (connection, 405, s_error (-1000, "Method not allowed."), NULL);
+    }
+    if (streq (url, "/api/v3/ping") && streq (method, "GET"))
+        return s_reply_json (connection, 200, json_object (), NULL);
+    if (streq (url, "/api/v3/time") && streq (method, "GET"))
+        return s_reply_json (connection, 200,
+                             json_pack ("{s:I}", "serverTime", (json_int_t) s_now_ms ()), NULL);
+    return s_reply_json (connection, 404, s_error (-1000, "Unknown path."), NULL);
+}
+
+//  libmicrohttpd's own messages go through ep_log; nothing after a
+//  "signature=" survives, in case a message ever quotes a request
+static void __attribute__ ((format (printf, 2, 0)))
+s_mhd_log (void *cls, const char *format, va_list args)
+{
+    (void) cls;
+    char line [512];
+    vsnprintf (line, sizeof line, format, args);
+    char *signature = strstr (line, "signature=");
+    if (signature)
+        signature [strlen ("signature=")] = '\0';
+    size_t len = strlen (line);
+    while (len > 0 && line [len - 1] == '\n')
+        line [--len] = '\0';
+    ep_log_warn ("microhttpd: %s", line);
+}
+
+//  ---------------------------------------------------------------------
+//  Sockets and the main thread
+
+//  A listening socket on 127.0.0.1:port (0: any free port); sets *bound
+//  to the port it got. Returns -1 with errno set on failure.
+static int
+s_listen (uint16_t port, uint16_t *bound)
+{
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (port) };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    //  SO_REUSEADDR lets refuse reopen the port over TIME_WAIT connections
+    if (setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0
+    ||  bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0
+    ||  listen (fd, 128) < 0
+    ||  getsockname (fd, (struct sockaddr *) &addr, &len) < 0) {
+        int error = errno;
+        close (fd);
+        errno = error;
+        return -1;
+    }
+    if (bound)
+        *bound = ntohs (addr.sin_port);
+    return fd;
+}
+
+static struct MHD_Daemon *
+s_daemon_start (s_listener_t *listener, int listen_fd)
+{
+    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME
+                       | MHD_USE_ERROR_LOG;
+    if (listen_fd < 0)
+        return MHD_start_daemon (flags | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
+                                 s_handle, listener,
+                                 MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
+                                 MHD_OPTION_URI_LOG_CALLBACK, s_request_new, NULL,
+                                 MHD_OPTION_NOTIFY_COMPLETED, s_request_done, listener->fakex,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) S_IDLE_TIMEOUT_S,
+                                 MHD_OPTION_END);
+    return MHD_start_daemon (flags, 0, NULL, NULL, s_handle, listener,
+                             MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
+                             MHD_OPTION_URI_LOG_CALLBACK, s_request_new, NULL,
+                             MHD_OPTION_NOTIFY_COMPLETED, s_request_done, listener->fakex,
+                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) S_IDLE_TIMEOUT_S,
+                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
+                             MHD_OPTION_END);
+}
+
+//  Opens or closes the main port to match the fault mode, then releases
+//  the handlers waiting for that
+static void
+s_apply_fault (s_fakex_t *self, int *listen_fd, uint16_t port)
+{
+    pthread_mutex_lock (&self->mutex);
+    uint64_t ticket = self->switches;
+    bool refuse = self->fault == S_FAULT_REFUSE;
+    pthread_mutex_unlock (&self->mutex);
+    int error = 0;
+    if (refuse && *listen_fd >= 0) {
+        close (*listen_fd);
+        *listen_fd = -1;
+        ep_log_info ("refuse: main port %u closed", port);
+    }
+    else
+    if (!refuse && *listen_fd < 0) {
+        *listen_fd = s_listen (port, NULL);
+        if (*listen_fd < 0) {
+            error = errno;
+            ep_log_error ("could not reopen main port %u: %s", port, strerror (error));
+        }
+        else
+            ep_log_info ("main port %u reopened", port);
+    }
+    pthread_mutex_lock (&self->mutex);
+    self->applied_switches = ticket;
+    self->reopen_errno = error;
+    pthread_cond_broadcast (&self->applied);
+    pthread_mutex_unlock (&self->mutex);
+}
+
+static void
+s_accept (int listen_fd, struct MHD_Daemon *daemon)
+{
+    for (;;) {
+        struct sockaddr_in addr;
+        socklen_t len = sizeof addr;
+        int fd = accept4 (listen_fd, (struct sockaddr *) &addr, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+            if (errno == ECONNABORTED)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                ep_log_warn ("accept failed: %s", strerror (errno));
+            return;
+        }
+        //  MHD closes the socket itself when it cannot take it
+        if (MHD_add_connection (daemon, fd, (struct sockaddr *) &addr, len) != MHD_YES)
+            ep_log_warn ("a connection could not be handed to libmicrohttpd");
+    }
+}
+
+//  Serves until SIGINT or SIGTERM
+static void
+s_run (s_fakex_t *self, int signal_fd, int *listen_fd, uint16_t port, struct MHD_Daemon *daemon)
+{
+    for (;;) {
+        struct pollfd items [3] = {
+            { .fd = signal_fd, .events = POLLIN },
+            { .fd = self->wake [0], .events = POLLIN },
+            { .fd = *listen_fd, .events = POLLIN }
+        };
+        nfds_t count = *listen_fd >= 0 ? 3 : 2;
+        if (poll (items, count, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            ep_log_error ("poll failed: %s", strerror (errno));
+            return;
+        }
+        if (items [0].revents) {
+            struct signalfd_siginfo info;
+            if (read (signal_fd, &info, sizeof info) == sizeof info)
+                ep_log_info ("signal %u: stopping", info.ssi_signo);
+            return;
+        }
+        if (items [1].revents) {
+            char drain [64];
+            while (read (self->wake [0], drain, sizeof drain) > 0)
+                ;
+            s_apply_fault (self, listen_fd, port);
+        }
+        //  Only if the socket polled is still the one open
+        if (count == 3 && *listen_fd == items [2].fd && items [2].revents)
+            s_accept (*listen_fd, daemon);
+    }
+}
+
+static bool
+s_parse_port (const char *text, uint16_t *port)
+{
+    int64_t value;
+    if (strlen (text) > 5 || !s_parse_count (text, &value) || value > 65535)
+        return false;
+    *port = (uint16_t) value;
+    return true;
+}
+
+int
+main (int argc, char *argv [])
+{
+    static struct option options [] = {
+        { "port", required_argument, 0, 'p' },
+        { "price", required_argument, 0, 'P' },
+        { "fault", required_argument, 0, 'f' },
+        { "api-key", required_argument, 0, 'k' },
+        { "api-secret", required_argument, 0, 's' },
+        { "control-port", required_argument, 0, 'C' },
+        { "sign", required_argument, 0, 'S' },
+        { "config", required_argument, 0, 'c' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    const char *price_text = NULL, *fault_text = "none", *sign_text = NULL;
+    const char *api_key = S_DEFAULT_KEY, *api_secret = S_DEFAULT_SECRET;
+    uint16_t port = 0, control_port = 0;
+    bool have_port = false, have_control = false;
+    //  getopt stays quiet: a usage error is one line, ours
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+            case 'p':
+            case 'C':
+                if (!s_parse_port (optarg, opt == 'p' ? &port : &control_port)) {
+                    fprintf (stderr, "ep-fakex: --%s takes a port number from 0 to 65535\n",
+                             opt == 'p' ? "port" : "control-port");
+                    return 2;
+                }
+                *(opt == 'p' ? &have_port : &have_control) = true;
+                break;
+            case 'P': price_text = optarg; break;
+            case 'f': fault_text = optarg; break;
+            case 'k': api_key = optarg; break;
+            case 's': api_secret = optarg; break;
+            case 'S': sign_text = optarg; break;
+            case 'c': break;
+            case 'h': s_usage (stdout); return 0;
+            default:
+                fprintf (stderr, "ep-fakex: unknown option or missing value in '%s' (see --help)\n",
+                         argv [optind - 1]);
+                return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "ep-fakex: unexpected argument '%s' (see --help)\n", argv [optind]);
+        return 2;
+    }
+    if (!*api_key || !*api_secret) {
+        fprintf (stderr, "ep-fakex: --api-key and --api-secret may not be empty\n");
+        return 2;
+    }
+    if (sodium_init () < 0) {
+        fprintf (stderr, "ep-fakex: libsodium failed to initialise\n");
+        return 1;
+    }
+    if (sign_text) {
+        char signature [FAKEX_SIGNATURE_BUFSIZE];
+        fakex_params_sign (api_secret, sign_text, signature);
+        printf ("%s\n", signature);
+        return 0;
+    }
+    if (!have_port) {
+        fprintf (stderr, "ep-fakex: --port is required (see --help)\n");
+        return 2;
+    }
+    int64_t price_e8 = 0;
+    ep_decimal_error_t price_error = price_text ? ep_decimal_parse (price_text, false, &price_e8)
+                                                : EP_DECIMAL_EMPTY;
+    if (price_error != EP_DECIMAL_OK || price_e8 <= 0) {
+        fprintf (stderr, "ep-fakex: --price takes a decimal above 0 with at most 8 decimals%s%s\n",
+                 price_error != EP_DECIMAL_OK ? ": " : "",
+                 price_error != EP_DECIMAL_OK ? ep_decimal_strerror (price_error) : "");
+        return 2;
+    }
+    int fault = s_fault_parse (fault_text);
+    if (fault < 0) {
+        fprintf (stderr, "ep-fakex: unknown --fault mode '%s' (see --help)\n", fault_text);
+        return 2;
+    }
+    ep_log_init ("fakex");
+
+    //  Signals arrive on a descriptor the main loop polls; blocked before
+    //  any thread starts, so no libmicrohttpd thread takes them
+    sigset_t stop_signals;
+    sigemptyset (&stop_signals);
+    sigaddset (&stop_signals, SIGINT);
+    sigaddset (&stop_signals, SIGTERM);
+    pthread_sigmask (SIG_BLOCK, &stop_signals, NULL);
+    signal (SIGPIPE, SIG_IGN);
+
+    int rc = 1;
+    s_fakex_t fakex = {
+        .api_key = api_key,
+        .api_secret = api_secret,
+        .wake = { -1, -1 },
+        .fault = (s_fault_t) fault
+    };
+    s_fakex_t *self = &fakex;
+    pthread_mutex_init (&self->mutex, NULL);
+    pthread_cond_init (&self->applied, NULL);
+    s_listener_t main_listener = { self, false };
+    s_listener_t control_listener = { self, true };
+    struct MHD_Daemon *main_daemon = NULL, *control_daemon = NULL;
+    int listen_fd = -1, control_fd = -1;
+    int signal_fd = signalfd (-1, &stop_signals, SFD_CLOEXEC);
+    self->book = fakex_book_new (price_e8);
+    if (signal_fd < 0 || !self->book || pipe2 (self->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+        ep_log_error ("could not set up: %s", strerror (errno));
+        goto out;
+    }
+    listen_fd = s_listen (port, &port);
+    if (listen_fd < 0) {
+        fprintf (stderr, "ep-fakex: cannot listen on 127.0.0.1:%u: %s\n", port, strerror (errno));
+        goto out;
+    }
+    if (have_control) {
+        control_fd = s_listen (control_port, &control_port);
+        if (control_fd < 0) {
+            fprintf (stderr, "ep-fakex: cannot listen on 127.0.0.1:%u: %s\n", control_port,
+                     strerror (errno));
+            goto out;
+        }
+    }
+    main_daemon = s_daemon_start (&main_listener, -1);
+    if (have_control) {
+        control_daemon = s_daemon_start (&control_listener, control_fd);
+        if (control_daemon)
+            control_fd = -1;        //  the daemon owns it now
+    }
+    if (!main_daemon || (have_control && !control_daemon)) {
+        fprintf (stderr, "ep-fakex: libmicrohttpd failed to start\n");
+        goto out;
+    }
+    //  Starting in refuse: the port is bound (so it can be named), then closed
+    s_apply_fault (self, &listen_fd, port);
+    char price_buf [EP_DECIMAL_BUFSIZE];
+    ep_log_info ("listening on 127.0.0.1:%u%s, price %s, fault %s", port,
+                 have_control ? " with a control port" : "",
+                 ep_decimal_format (price_e8, price_buf), s_faults [fault].name);
+    if (have_control)
+        printf ("ep-fakex control on 127.0.0.1:%u\n", control_port);
+    printf ("ep-fakex listening on 127.0.0.1:%u\n", port);
+    fflush (stdout);
+
+    s_run (self, signal_fd, &listen_fd, port, main_daemon);
+    rc = 0;
+
+out:
+    //  Nothing may hang from now on; hung connections are resumed so that
+    //  libmicrohttpd can close them (it refuses to stop with any suspended).
+    //  Resumed outside the mutex: a suspended connection cannot go away.
+    pthread_mutex_lock (&self->mutex);
+    self->stopping = true;
+    size_t hung = 0;
+    for (s_request_t *request = self->hung; request; request = request->next)
+        hung++;
+    struct MHD_Connection **connections = calloc (hung + 1, sizeof *connections);
+    hung = 0;
+    for (s_request_t *request = self->hung; connections && request; request = request->next)
+        connections [hung++] = request->connection;
+    pthread_cond_broadcast (&self->applied);
+    pthread_mutex_unlock (&self->mutex);
+    for (size_t index = 0; index < hung; index++)
+        MHD_resume_connection (connections [index]);
+    free (connections);
+    if (main_daemon)
+        MHD_stop_daemon (main_daemon);
+    if (control_daemon)
+        MHD_stop_daemon (control_daemon);
+    if (listen_fd >= 0)
+        close (listen_fd);
+    if (control_fd >= 0)
+        close (control_fd);
+    if (signal_fd >= 0)
+        close (signal_fd);
+    for (int end = 0; end < 2; end++)
+        if (self->wake [end] >= 0)
+            close (self->wake [end]);
+    for (size_t index = 0; index < self->counts_size; index++)
+        free (self->counts [index].client_id);
+    free (self->counts);
+    fakex_book_destroy (&self->book);
+    pthread_cond_destroy (&self->applied);
+    pthread_mutex_destroy (&self->mutex);
+    if (rc == 0)
+        ep_log_info ("stopped");
+    return rc;
+}

@@ -1,0 +1,344 @@
+/*  fakex_book: orders, matching and their Binance JSON forms.
+
+    Orders stay in one array in placement order, so the latest order with a
+    client id is the last match; a test run places at most a few thousand,
+    so a linear search is plenty.  */
+#include <stdlib.h>
+#include <string.h>
+#include "ep_decimal.h"
+#include "fakex_book.h"
+
+#define S_E8          100000000LL   //  1e8: one unit in e8
+#define S_COMMISSION  1000          //  commission is notional / 1000 (0.1%)
+
+struct _fakex_book_t {
+    int64_t price_e8;           //  the price every marketable order fills at
+    fakex_order_t *orders;      //  every order ever placed, in order
+    size_t size;                //  orders in use
+    size_t max;                 //  orders allocated
+    int64_t next_order_id;      //  next venue order id
+    int64_t next_trade_id;      //  next fill's trade id
+};
+
+fakex_book_t *
+fakex_book_new (int64_t price_e8)
+{
+    fakex_book_t *self = calloc (1, sizeof *self);
+    if (self) {
+        self->price_e8 = price_e8;
+        self->next_order_id = 1;
+        self->next_trade_id = 1;
+    }
+    return self;
+}
+
+void
+fakex_book_destroy (fakex_book_t **self_p)
+{
+    if (*self_p) {
+        free ((*self_p)->orders);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+//  qty * price in e8, rounded down, or -1 if it does not fit int64
+static int64_t
+s_notional (int64_t qty_e8, int64_t price_e8)
+{
+    __int128 product = (__int128) qty_e8 * price_e8 / S_E8;
+    return product > INT64_MAX ? -1 : (int64_t) product;
+}
+
+//  Commission from the exact product, not from the rounded notional
+static int64_t
+s_commission (int64_t qty_e8, int64_t price_e8)
+{
+    return (int64_t) ((__int128) qty_e8 * price_e8 / ((__int128) S_E8 * S_COMMISSION));
+}
+
+static bool
+s_is_open (const fakex_order_t *order)
+{
+    return order->status == FAKEX_NEW || order->status == FAKEX_PARTIALLY_FILLED;
+}
+
+static void
+s_fill (fakex_book_t *self, fakex_order_t *order, int64_t qty_e8, int64_t price_e8,
+        int64_t now_ms, fakex_fill_t *fill)
+{
+    order->executed_e8 += qty_e8;
+    //  Checked at placement: each part is at most the whole notional
+    order->quote_e8 += s_notional (qty_e8, price_e8);
+    order->status = order->executed_e8 == order->qty_e8 ? FAKEX_FILLED : FAKEX_PARTIALLY_FILLED;
+    order->update_ms = now_ms;
+    if (fill) {
+        fill->price_e8 = price_e8;
+        fill->qty_e8 = qty_e8;
+        fill->commission_e8 = s_commission (qty_e8, price_e8);
+        fill->trade_id = self->next_trade_id;
+    }
+    self->next_trade_id++;
+}
+
+fakex_book_error_t
+fakex_book_place (fakex_book_t *self, const fakex_order_t *request, int64_t now_ms,
+                  fakex_order_t *order, fakex_fill_t *fill, bool *filled)
+{
+    for (size_t index = 0; index < self->size; index++)
+        if (s_is_open (&self->orders [index])
+        &&  strcmp (self->orders [index].client_id, request->client_id) == 0)
+            return FAKEX_BOOK_DUPLICATE;
+    bool is_limit = request->type == FAKEX_LIMIT;
+    if (s_notional (request->qty_e8, self->price_e8) < 0
+    ||  (is_limit && s_notional (request->qty_e8, request->price_e8) < 0))
+        return FAKEX_BOOK_NOTIONAL;
+    if (self->size == self->max) {
+        size_t max = self->max ? self->max * 2 : 64;
+        fakex_order_t *orders = realloc (self->orders, max * sizeof *orders);
+        if (!orders)
+            return FAKEX_BOOK_NOMEM;
+        self->orders = orders;
+        self->max = max;
+    }
+    fakex_order_t *placed = &self->orders [self->size++];
+    *placed = *request;
+    placed->order_id = self->next_order_id++;
+    placed->tif = is_limit ? request->tif : FAKEX_GTC;
+    placed->price_e8 = is_limit ? request->price_e8 : 0;
+    placed->executed_e8 = 0;
+    placed->quote_e8 = 0;
+    placed->status = FAKEX_NEW;
+    placed->time_ms = now_ms;
+    placed->update_ms = now_ms;
+
+    bool marketable = !is_limit
+                   || (request->side == FAKEX_BUY && request->price_e8 >= self->price_e8)
+                   || (request->side == FAKEX_SELL && request->price_e8 <= self->price_e8);
+    *filled = false;
+    if (marketable) {
+        s_fill (self, placed, placed->qty_e8, self->price_e8, now_ms, fill);
+        *filled = true;
+    }
+    else
+    if (placed->tif != FAKEX_GTC)
+        placed->status = FAKEX_EXPIRED;
+    *order = *placed;
+    return FAKEX_BOOK_OK;
+}
+
+static fakex_order_t *
+s_find (fakex_book_t *self, const char *symbol, int64_t order_id, const char *client_id,
+        bool open_only)
+{
+    for (size_t index = self->size; index-- > 0;) {
+        fakex_order_t *order = &self->orders [index];
+        if (strcmp (order->symbol, symbol) != 0 || (open_only && !s_is_open (order)))
+            continue;
+        if (order_id > 0) {
+            if (order->order_id != order_id)
+                continue;
+            if (client_id && strcmp (order->client_id, client_id) != 0)
+                return NULL;
+            return order;
+        }
+        if (client_id && strcmp (order->client_id, client_id) == 0)
+            return order;
+    }
+    return NULL;
+}
+
+bool
+fakex_book_query (fakex_book_t *self, const char *symbol, int64_t order_id,
+                  const char *client_id, int64_t now_ms, fakex_order_t *order)
+{
+    fakex_order_t *found = s_find (self, symbol, order_id, client_id, false);
+    if (!found)
+        return false;
+    //  Only a resting GTC order is open here: the others ended at placement
+    if (s_is_open (found)) {
+        int64_t qty_e8 = found->executed_e8 == 0 ? found->qty_e8 / 2 : 0;
+        //  Half of 1e-8 rounds to nothing: fill it whole instead
+        if (qty_e8 == 0)
+            qty_e8 = found->qty_e8 - found->executed_e8;
+        s_fill (self, found, qty_e8, found->price_e8, now_ms, NULL);
+    }
+    *order = *found;
+    return true;
+}
+
+bool
+fakex_book_cancel (fakex_book_t *self, const char *symbol, int64_t order_id,
+                   const char *client_id, int64_t now_ms, fakex_order_t *order)
+{
+    fakex_order_t *found = s_find (self, symbol, order_id, client_id, true);
+    if (!found)
+        return false;
+    found->status = FAKEX_CANCELED;
+    found->update_ms = now_ms;
+    *order = *found;
+    return true;
+}
+
+//  Binance writes decimals with 8 places: "0.50000000", "100.00000000"
+static json_t *
+s_decimal8 (int64_t value_e8)
+{
+    char text [EP_DECIMAL_BUFSIZE];
+    ep_decimal_format (value_e8, text);
+    char *point = strchr (text, '.');
+    size_t len = strlen (text);
+    size_t decimals = point ? len - (size_t) (point - text) - 1 : 0;
+    if (!point)
+        text [len++] = '.';
+    //  At most 21 characters plus the padding: fits EP_DECIMAL_BUFSIZE
+    while (decimals++ < 8)
+        text [len++] = '0';
+    text [len] = '\0';
+    return json_string (text);
+}
+
+static const char *
+s_side_name (fakex_side_t side)
+{
+    return side == FAKEX_BUY ? "BUY" : "SELL";
+}
+
+static const char *
+s_type_name (fakex_type_t type)
+{
+    return type == FAKEX_MARKET ? "MARKET" : "LIMIT";
+}
+
+static const char *
+s_tif_name (fakex_tif_t tif)
+{
+    return tif == FAKEX_GTC ? "GTC" : tif == FAKEX_IOC ? "IOC" : "FOK";
+}
+
+static const char *
+s_status_name (fakex_status_t status)
+{
+    switch (status) {
+        case FAKEX_NEW:              return "NEW";
+        case FAKEX_PARTIALLY_FILLED: return "PARTIALLY_FILLED";
+        case FAKEX_FILLED:           return "FILLED";
+        case FAKEX_CANCELED:         return "CANCELED";
+        case FAKEX_EXPIRED:          return "EXPIRED";
+    }
+    return "REJECTED";
+}
+
+//  json_object_set_new takes ownership even on failure, so a chain of them
+//  needs one check at the end
+static bool
+s_set (json_t *object, const char *key, json_t *value, bool ok)
+{
+    return json_object_set_new (object, key, value) == 0 && value && ok;
+}
+
+json_t *
+fakex_order_full_json (const fakex_order_t *order, const fakex_fill_t *fill,
+                       const char *client_id)
+{
+    json_t *json = json_object ();
+    json_t *fills = json_array ();
+    if (!json || !fills) {
+        json_decref (json);
+        json_decref (fills);
+        return NULL;
+    }
+    bool ok = true;
+    ok = s_set (json, "symbol", json_string (order->symbol), ok);
+    ok = s_set (json, "orderId", json_integer (order->order_id), ok);
+    ok = s_set (json, "orderListId", json_integer (-1), ok);
+    ok = s_set (json, "clientOrderId", json_string (client_id ? client_id : order->client_id), ok);
+    ok = s_set (json, "transactTime", json_integer (order->time_ms), ok);
+    ok = s_set (json, "price", s_decimal8 (order->price_e8), ok);
+    ok = s_set (json, "origQty", s_decimal8 (order->qty_e8), ok);
+    ok = s_set (json, "executedQty", s_decimal8 (order->executed_e8), ok);
+    ok = s_set (json, "origQuoteOrderQty", s_decimal8 (0), ok);
+    ok = s_set (json, "cummulativeQuoteQty", s_decimal8 (order->quote_e8), ok);
+    ok = s_set (json, "status", json_string (s_status_name (order->status)), ok);
+    ok = s_set (json, "timeInForce", json_string (s_tif_name (order->tif)), ok);
+    ok = s_set (json, "type", json_string (s_type_name (order->type)), ok);
+    ok = s_set (json, "side", json_string (s_side_name (order->side)), ok);
+    ok = s_set (json, "workingTime", json_integer (order->time_ms), ok);
+    ok = s_set (json, "selfTradePreventionMode", json_string ("NONE"), ok);
+    if (fill) {
+        json_t *entry = json_object ();
+        ok = ok && entry;
+        if (entry) {
+            ok = s_set (entry, "price", s_decimal8 (fill->price_e8), ok);
+            ok = s_set (entry, "qty", s_decimal8 (fill->qty_e8), ok);
+            ok = s_set (entry, "commission", s_decimal8 (fill->commission_e8), ok);
+            ok = s_set (entry, "commissionAsset", json_string ("USDT"), ok);
+            ok = s_set (entry, "tradeId", json_integer (fill->trade_id), ok);
+            ok = json_array_append_new (fills, entry) == 0 && ok;
+        }
+    }
+    ok = s_set (json, "fills", fills, ok);
+    if (!ok)
+        json_decref (json);
+    return ok ? json : NULL;
+}
+
+json_t *
+fakex_order_query_json (const fakex_order_t *order)
+{
+    json_t *json = json_object ();
+    if (!json)
+        return NULL;
+    bool ok = true;
+    ok = s_set (json, "symbol", json_string (order->symbol), ok);
+    ok = s_set (json, "orderId", json_integer (order->order_id), ok);
+    ok = s_set (json, "orderListId", json_integer (-1), ok);
+    ok = s_set (json, "clientOrderId", json_string (order->client_id), ok);
+    ok = s_set (json, "price", s_decimal8 (order->price_e8), ok);
+    ok = s_set (json, "origQty", s_decimal8 (order->qty_e8), ok);
+    ok = s_set (json, "executedQty", s_decimal8 (order->executed_e8), ok);
+    ok = s_set (json, "cummulativeQuoteQty", s_decimal8 (order->quote_e8), ok);
+    ok = s_set (json, "status", json_string (s_status_name (order->status)), ok);
+    ok = s_set (json, "timeInForce", json_string (s_tif_name (order->tif)), ok);
+    ok = s_set (json, "type", json_string (s_type_name (order->type)), ok);
+    ok = s_set (json, "side", json_string (s_side_name (order->side)), ok);
+    ok = s_set (json, "stopPrice", s_decimal8 (0), ok);
+    ok = s_set (json, "icebergQty", s_decimal8 (0), ok);
+    ok = s_set (json, "time", json_integer (order->time_ms), ok);
+    ok = s_set (json, "updateTime", json_integer (order->update_ms), ok);
+    ok = s_set (json, "isWorking", json_true (), ok);
+    ok = s_set (json, "workingTime", json_integer (order->time_ms), ok);
+    ok = s_set (json, "origQuoteOrderQty", s_decimal8 (0), ok);
+    ok = s_set (json, "selfTradePreventionMode", json_string ("NONE"), ok);
+    if (!ok)
+        json_decref (json);
+    return ok ? json : NULL;
+}
+
+json_t *
+fakex_order_cancel_json (const fakex_order_t *order, const char *cancel_id, int64_t now_ms)
+{
+    json_t *json = json_object ();
+    if (!json)
+        return NULL;
+    bool ok = true;
+    ok = s_set (json, "symbol", json_string (order->symbol), ok);
+    ok = s_set (json, "origClientOrderId", json_string (order->client_id), ok);
+    ok = s_set (json, "orderId", json_integer (order->order_id), ok);
+    ok = s_set (json, "orderListId", json_integer (-1), ok);
+    ok = s_set (json, "clientOrderId", json_string (cancel_id), ok);
+    ok = s_set (json, "transactTime", json_integer (now_ms), ok);
+    ok = s_set (json, "price", s_decimal8 (order->price_e8), ok);
+    ok = s_set (json, "origQty", s_decimal8 (order->qty_e8), ok);
+    ok = s_set (json, "executedQty", s_decimal8 (order->executed_e8), ok);
+    ok = s_set (json, "origQuoteOrderQty", s_decimal8 (0), ok);
+    ok = s_set (json, "cummulativeQuoteQty", s_decimal8 (order->quote_e8), ok);
+    ok = s_set (json, "status", json_string (s_status_name (order->status)), ok);
+    ok = s_set (json, "timeInForce", json_string (s_tif_name (order->tif)), ok);
+    ok = s_set (json, "type", json_string (s_type_name (order->type)), ok);
+    ok = s_set (json, "side", json_string (s_side_name (order->side)), ok);
+    ok = s_set (json, "selfTradePreventionMode", json_string ("NONE"), ok);
+    if (!ok)
+        json_decref (json);
+    return ok ? json : NULL;
+}

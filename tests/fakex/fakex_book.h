@@ -1,0 +1,96 @@
+/*  fakex_book: the fake venue's orders and its matching rule, with no I/O
+    and no clock (callers pass the time). Every amount is int64 e8.
+
+    Matching against one configured price P: MARKET fills entirely at P; a
+    marketable LIMIT (BUY at or above P, SELL at or below P) fills entirely
+    at P; a non-marketable LIMIT IOC/FOK expires unfilled; a non-marketable
+    LIMIT GTC rests, and each later query on it fills half of its quantity
+    (rounded down to 1e-8) at its limit price, the next one the rest.
+    Commission on each fill: 0.1% of its notional, rounded down to 1e-8.  */
+#ifndef FAKEX_BOOK_H_INCLUDED
+#define FAKEX_BOOK_H_INCLUDED
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FAKEX_CLIENT_ID_MAX 36
+#define FAKEX_SYMBOL_MAX    20
+
+typedef enum { FAKEX_BUY, FAKEX_SELL } fakex_side_t;
+typedef enum { FAKEX_MARKET, FAKEX_LIMIT } fakex_type_t;
+typedef enum { FAKEX_GTC, FAKEX_IOC, FAKEX_FOK } fakex_tif_t;
+typedef enum {
+    FAKEX_NEW, FAKEX_PARTIALLY_FILLED, FAKEX_FILLED, FAKEX_CANCELED, FAKEX_EXPIRED
+} fakex_status_t;
+
+typedef struct {
+    int64_t order_id;           //  venue order id, increasing from 1
+    char client_id [FAKEX_CLIENT_ID_MAX + 1];   //  newClientOrderId
+    char symbol [FAKEX_SYMBOL_MAX + 1];
+    fakex_side_t side;
+    fakex_type_t type;
+    fakex_tif_t tif;            //  GTC for MARKET, as Binance reports it
+    int64_t qty_e8;             //  origQty
+    int64_t price_e8;           //  limit price; 0 for MARKET
+    int64_t executed_e8;        //  executedQty
+    int64_t quote_e8;           //  cummulativeQuoteQty
+    fakex_status_t status;
+    int64_t time_ms;            //  when placed (transactTime, time, workingTime)
+    int64_t update_ms;          //  last change
+} fakex_order_t;
+
+typedef struct {
+    int64_t price_e8;
+    int64_t qty_e8;
+    int64_t commission_e8;      //  in USDT, whatever the symbol
+    int64_t trade_id;           //  increasing from 1, venue-wide
+} fakex_fill_t;
+
+typedef enum {
+    FAKEX_BOOK_OK = 0,
+    FAKEX_BOOK_DUPLICATE,       //  the client order id is on an open order
+    FAKEX_BOOK_NOTIONAL,        //  quantity times price does not fit int64 e8
+    FAKEX_BOOK_NOMEM            //  out of memory
+} fakex_book_error_t;
+
+typedef struct _fakex_book_t fakex_book_t;
+
+//  A book that matches against price_e8 (> 0). NULL if out of memory.
+fakex_book_t *fakex_book_new (int64_t price_e8);
+
+//  Frees the book and NULLs the caller's pointer.
+void fakex_book_destroy (fakex_book_t **self_p);
+
+//  Places an order described by request (client_id, symbol, side, type,
+//  tif, qty_e8, price_e8; the rest is ignored) and matches it. On success
+//  *order is the order as placed, and *filled says whether *fill holds its
+//  one fill. On error nothing is placed.
+fakex_book_error_t fakex_book_place (fakex_book_t *self, const fakex_order_t *request,
+                                     int64_t now_ms, fakex_order_t *order,
+                                     fakex_fill_t *fill, bool *filled);
+
+//  Finds the order on symbol by order_id (when > 0; client_id, if not NULL,
+//  must then match too) or else by client_id (the latest order with it),
+//  advances it if it rests, and copies it into *order. False if not found.
+bool fakex_book_query (fakex_book_t *self, const char *symbol, int64_t order_id,
+                       const char *client_id, int64_t now_ms, fakex_order_t *order);
+
+//  Cancels the open order found as fakex_book_query finds it (by client_id:
+//  the open one) and copies it into *order. False if no such open order.
+bool fakex_book_cancel (fakex_book_t *self, const char *symbol, int64_t order_id,
+                        const char *client_id, int64_t now_ms, fakex_order_t *order);
+
+//  JSON renderings, in Binance's key order, decimals with 8 places. NULL
+//  only if out of memory.
+//  The newOrderRespType=FULL answer; fill may be NULL. client_id, if not
+//  NULL, replaces the order's own (for the wrong-id fault).
+json_t *fakex_order_full_json (const fakex_order_t *order, const fakex_fill_t *fill,
+                               const char *client_id);
+//  The GET /api/v3/order answer.
+json_t *fakex_order_query_json (const fakex_order_t *order);
+//  The DELETE /api/v3/order answer; cancel_id is the cancel's own client id.
+json_t *fakex_order_cancel_json (const fakex_order_t *order, const char *cancel_id,
+                                 int64_t now_ms);
+
+#endif
