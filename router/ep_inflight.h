@@ -20,6 +20,7 @@ typedef struct {
     uint64_t plane_epoch;               //  the epoch it was dispatched under
     int64_t deadline_ms;                //  unacked: when it times out
     bool acked;                         //  the plane has reported on it
+    bool zombie;                        //  terminal report made, yet the plane holds it
     bool safety;                        //  a Safety Sell
     int side;                           //  copied from the intent
     int64_t filled_qty_e8;              //  cumulative, from the plane's last report

@@ -37,11 +37,12 @@ static const char *s_schema =
     "  applied INTEGER NOT NULL, outcome TEXT NOT NULL, payload BLOB);"
     "CREATE TABLE IF NOT EXISTS events ("
     "  id INTEGER PRIMARY KEY, at_seq INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT);"
-    "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB);";
+    "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB);"
+    "CREATE TABLE IF NOT EXISTS zombies (router_seq INTEGER PRIMARY KEY);";
 
 enum {
     S_CLAIM, S_INTENT, S_REPORT, S_COMMAND, S_EVENT, S_SAVE_STATE,
-    S_REPORTS_ALL, S_REPORTS_ONE, S_PLANE_REPORTS, S_INTENT_BY_SEQ, S_STMT_COUNT
+    S_REPORTS_ALL, S_REPORTS_ONE, S_PLANE_REPORTS, S_INTENT_BY_SEQ, S_ZOMBIE_ON, S_ZOMBIE_OFF, S_STMT_COUNT
 };
 
 static const char *s_sql [S_STMT_COUNT] = {
@@ -60,6 +61,8 @@ static const char *s_sql [S_STMT_COUNT] = {
                         " AND origin = 1 ORDER BY seq",
     [S_INTENT_BY_SEQ] = "SELECT plane, plane_epoch, dispatched, payload FROM intents"
                         " WHERE router_seq = ?",
+    [S_ZOMBIE_ON] = "INSERT OR IGNORE INTO zombies VALUES (?)",
+    [S_ZOMBIE_OFF] = "DELETE FROM zombies WHERE router_seq = ?",
 };
 
 struct _ep_journal_t {
@@ -379,6 +382,32 @@ ep_journal_open_intents (ep_journal_t *self, ep_journal_open_fn *fn, void *arg)
             sqlite3_column_blob (stmt, 4), sqlite3_column_bytes (stmt, 4));
     sqlite3_finalize (stmt);
     return rc == SQLITE_DONE ? 0 : s_fail (self, "read open intents");
+}
+
+int
+ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on)
+{
+    sqlite3_stmt *stmt = self->stmt [on ? S_ZOMBIE_ON : S_ZOMBIE_OFF];
+    sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
+    return s_step_done (self, stmt, "mark zombie");
+}
+
+int
+ep_journal_zombies (ep_journal_t *self, ep_journal_open_fn *fn, void *arg)
+{
+    sqlite3_stmt *stmt;
+    const char *sql = "SELECT i.router_seq, i.plane, i.plane_epoch, i.payload"
+                      " FROM zombies z JOIN intents i ON i.router_seq = z.router_seq"
+                      " ORDER BY i.router_seq";
+    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return s_fail (self, "read zombies");
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        fn (arg, (uint64_t) sqlite3_column_int64 (stmt, 0), sqlite3_column_int (stmt, 1),
+            (uint64_t) sqlite3_column_int64 (stmt, 2), true,
+            sqlite3_column_blob (stmt, 3), sqlite3_column_bytes (stmt, 3));
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : s_fail (self, "read zombies");
 }
 
 int

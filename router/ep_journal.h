@@ -105,6 +105,13 @@ int ep_journal_open_intents (ep_journal_t *self, ep_journal_open_fn *fn, void *a
 int ep_journal_intent (ep_journal_t *self, uint64_t router_seq, int *plane, uint64_t *epoch,
                        bool *dispatched, void **payload, size_t *size);
 
+//  Marks (on) or unmarks router_seq as a zombie: an intent whose terminal
+//  report the router made, while its plane reported it still resting.
+int ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on);
+
+//  Calls fn for each zombie, in router_seq order (acked is always true).
+int ep_journal_zombies (ep_journal_t *self, ep_journal_open_fn *fn, void *arg);
+
 //  Calls fn with each plane-produced report on router_seq, in seq order.
 int ep_journal_plane_reports (ep_journal_t *self, uint64_t router_seq,
                               ep_journal_report_fn *fn, void *arg);

@@ -547,6 +547,49 @@ s_adopt (ep_router_t *self, int plane, const char *session, const char *why)
 }
 
 //  A report a plane produced, for the intent it names.
+//  A plane answered on an intent whose terminal report the router already
+//  made (deadline, restart): the report is late. If the plane says the order
+//  still rests, it is a "zombie": kept in the table (acked, no deadline) so
+//  that a restarted worker is restored with it, exactly as the plane and
+//  ep-replay see the book; its later reports stay late.
+static ep_inflight_entry_t *
+s_track_zombie (ep_router_t *self, ep_inflight_entry_t *entry, const ep_report_t *report,
+                int plane, uint64_t epoch, const void *intent_payload, size_t intent_size)
+{
+    if (ep_journal_begin (self->journal)) {
+        s_fail (self, "journal write failed");
+        return entry;
+    }
+    if (report->terminal) {
+        if (entry) {
+            ep_inflight_remove (self->inflight, report->router_seq);
+            if (ep_journal_set_zombie (self->journal, report->router_seq, false))
+                s_fail (self, "journal write failed");
+        }
+        return NULL;
+    }
+    if (!entry) {
+        ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, intent_size,
+                                                                   intent_payload);
+        if (intent) {
+            entry = ep_inflight_add (self->inflight, report->router_seq, intent, plane, epoch,
+                                     0, true);
+            execplane__v1__order_intent__free_unpacked (intent, NULL);
+        }
+        if (!entry) {
+            s_fail (self, "out of memory");
+            return NULL;
+        }
+        entry->zombie = true;
+        if (ep_journal_set_zombie (self->journal, report->router_seq, true))
+            s_fail (self, "journal write failed");
+    }
+    entry->filled_qty_e8 = report->filled_qty_e8;
+    entry->avg_price_e8 = report->avg_price_e8;
+    return entry;
+}
+
+//  A report a plane produced, for the intent it names.
 static void
 s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
 {
@@ -557,17 +600,18 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
         return;
     }
     ep_inflight_entry_t *entry = ep_inflight_find (self->inflight, report->router_seq);
-    bool late = false;
-    if (entry && entry->plane == plane) {
+    if (entry && entry->plane != plane)
+        entry = NULL;
+    bool late = !entry || entry->zombie;
+    if (!late) {
         entry->acked = true;
         entry->filled_qty_e8 = report->filled_qty_e8;
         entry->avg_price_e8 = report->avg_price_e8;
         report->plane_epoch = entry->plane_epoch;
     }
     else {
-        //  Not in flight: either its terminal report was already made (by a
-        //  deadline, or a restart), or the worker names an intent it was
-        //  never sent. The first is journaled and published as late.
+        //  Either its terminal report was already made, or the worker names
+        //  an intent it was never sent, which is ignored.
         int journaled_plane = 0;
         uint64_t epoch = 0;
         bool dispatched = false;
@@ -575,7 +619,6 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
         size_t size = 0;
         int found = ep_journal_intent (self->journal, report->router_seq, &journaled_plane,
                                        &epoch, &dispatched, &payload, &size);
-        free (payload);
         if (found <= 0 || !dispatched || journaled_plane != plane) {
             self->stats.fenced_reports++;
             ep_log_warn ("%s worker reported on router_seq %llu (intent %s), which was never "
@@ -585,19 +628,22 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
             ||  ep_journal_add_event (self->journal, self->last_seq, "bogus-report",
                                       report->intent_id))
                 s_fail (self, "journal write failed");
+            free (payload);
             free (plane_payload);
             return;
         }
-        late = true;
         report->plane_epoch = epoch;
+        entry = s_track_zombie (self, entry, report, plane, epoch, payload, size);
+        free (payload);
     }
     report->plane = plane;
+    bool plane_terminal = report->terminal;
     char reason [512];
     char *plane_reason = report->reason;    //  owned by the unpacked message
     if (late) {
         snprintf (reason, sizeof reason, "late: arrived after this intent's terminal report; "
                   "the plane said %s%s: %s", ep_status_name (report->status),
-                  report->terminal ? " (terminal)" : "", report->reason);
+                  plane_terminal ? " (terminal)" : "", report->reason);
         report->reason = reason;
         report->terminal = false;
     }
@@ -605,7 +651,7 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
     //  Put the plane's string back: free_unpacked must not free our stack buffer.
     report->reason = plane_reason;
     free (plane_payload);
-    if (entry && report->terminal)
+    if (!late && plane_terminal)
         ep_inflight_remove (self->inflight, report->router_seq);
 }
 
@@ -920,6 +966,26 @@ s_recover_intent (void *arg, uint64_t router_seq, int plane, uint64_t epoch, boo
     s_expire (self, entry, "the router restarted before the plane answered");
 }
 
+//  A zombie: its terminal report is made, but its plane holds it resting.
+static void
+s_recover_zombie (void *arg, uint64_t router_seq, int plane, uint64_t epoch, bool acked,
+                  const void *payload, size_t size)
+{
+    (void) acked;
+    ep_router_t *self = arg;
+    ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, size, payload);
+    ep_inflight_entry_t *entry = intent
+        ? ep_inflight_add (self->inflight, router_seq, intent, plane, epoch, 0, true) : NULL;
+    if (intent)
+        execplane__v1__order_intent__free_unpacked (intent, NULL);
+    if (!entry) {
+        s_fail (self, "out of memory");
+        return;
+    }
+    entry->zombie = true;
+    ep_journal_plane_reports (self->journal, router_seq, s_collect_fill_totals, entry);
+}
+
 static int
 s_recover (ep_router_t *self)
 {
@@ -956,6 +1022,7 @@ s_recover (ep_router_t *self)
     if (ep_journal_begin (self->journal)
     ||  ep_journal_add_event (self->journal, self->last_seq, "start", detail)
     ||  ep_journal_open_intents (self->journal, s_recover_intent, self)
+    ||  ep_journal_zombies (self->journal, s_recover_zombie, self)
     ||  self->failed
     ||  ep_journal_commit (self->journal))
         return -1;
