@@ -43,6 +43,10 @@ static const s_key_t s_keys [] = {
     S_STR ("live/base_url", base_url, "https://testnet.binance.vision"),
     S_STR ("live/keys",     keys,     "var/venue.keys"),
     S_STR ("live/audit",    audit,    "var/live-audit.db"),
+    S_NUM ("live/recv_window_ms",     recv_window_ms,     1, 60000, "5000"),
+    S_NUM ("live/connect_timeout_ms", connect_timeout_ms, 1, 60000, "3000"),
+    S_NUM ("live/timeout_ms",         timeout_ms,         1, 600000, "15000"),
+    S_NUM ("live/poll_ms",            poll_ms,            10, 3600000, "1000"),
     { "security/curve", S_BOOL, offsetof (ep_config_t, curve), 0, 0, 1, "1" },
     S_STR ("security/certs", certs, "var/certs"),
 };

@@ -33,6 +33,10 @@ typedef struct {
     char base_url [EP_ENDPOINT_MAX];
     char keys [EP_PATH_MAX];
     char audit [EP_PATH_MAX];
+    int64_t recv_window_ms;             //  the venue's recvWindow
+    int64_t connect_timeout_ms;         //  libcurl connect timeout
+    int64_t timeout_ms;                 //  libcurl total timeout per request
+    int64_t poll_ms;                    //  status queries of a resting order
     //  security
     bool curve;
     char certs [EP_PATH_MAX];

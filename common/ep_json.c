@@ -549,6 +549,7 @@ ep_json_report_format (const ep_report_t *report)
     s_set (object, "logical_ts", s_uint (report->logical_ts), &ok);
     s_set (object, "router_seq", s_uint (report->router_seq), &ok);
     s_set (object, "safety", json_boolean (report->safety), &ok);
+    s_set (object, "reconciled", json_boolean (report->reconciled), &ok);
     return s_dump (object, ok);
 }
 

@@ -32,7 +32,7 @@ static const char *s_failures [] = {
     "SEND_UNKNOWN", "VENUE_UNAVAILABLE", "INTERNAL"
 };
 static const char *s_commands [] = {
-    "COMMAND_KIND_UNSPECIFIED", "SELECT", "HALT", "RESUME"
+    "COMMAND_KIND_UNSPECIFIED", "SELECT", "HALT", "RESUME", "RECONCILE"
 };
 
 //  Each table must end at the .proto enum's last value; a new value needs
@@ -43,7 +43,7 @@ _Static_assert (S_COUNT (s_tifs) == EP_TIF (FOK) + 1, "tif names");
 _Static_assert (S_COUNT (s_planes) == EP_PLANE (LIVE) + 1, "plane names");
 _Static_assert (S_COUNT (s_statuses) == EP_STATUS (UNKNOWN) + 1, "status names");
 _Static_assert (S_COUNT (s_failures) == EP_FAILURE (INTERNAL) + 1, "failure names");
-_Static_assert (S_COUNT (s_commands) == EP_COMMAND (RESUME) + 1, "command names");
+_Static_assert (S_COUNT (s_commands) == EP_COMMAND (RECONCILE) + 1, "command names");
 
 static const char *
 s_name (const char **table, int count, int value)

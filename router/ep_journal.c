@@ -385,6 +385,29 @@ ep_journal_open_intents (ep_journal_t *self, ep_journal_open_fn *fn, void *arg)
 }
 
 int
+ep_journal_find_intent (ep_journal_t *self, const char *strategy_id, const char *intent_id,
+                        uint64_t *router_seq)
+{
+    bool any = !strategy_id || !*strategy_id;
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (self->db, any
+            ? "SELECT router_seq FROM intent_keys WHERE intent_id = ?1 LIMIT 2"
+            : "SELECT router_seq FROM intent_keys WHERE intent_id = ?1 AND strategy_id = ?2",
+            -1, &stmt, NULL) != SQLITE_OK)
+        return s_fail (self, "find intent");
+    sqlite3_bind_text (stmt, 1, intent_id, -1, SQLITE_STATIC);
+    if (!any)
+        sqlite3_bind_text (stmt, 2, strategy_id, -1, SQLITE_STATIC);
+    int found = 0, rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        *router_seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
+        found++;
+    }
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? found : s_fail (self, "find intent");
+}
+
+int
 ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on)
 {
     sqlite3_stmt *stmt = self->stmt [on ? S_ZOMBIE_ON : S_ZOMBIE_OFF];

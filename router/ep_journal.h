@@ -105,6 +105,12 @@ int ep_journal_open_intents (ep_journal_t *self, ep_journal_open_fn *fn, void *a
 int ep_journal_intent (ep_journal_t *self, uint64_t router_seq, int *plane, uint64_t *epoch,
                        bool *dispatched, void **payload, size_t *size);
 
+//  Finds the router_seq of (strategy_id, intent_id); with strategy_id NULL
+//  or "", of intent_id under any strategy. Returns 1 if found, 0 if not, 2
+//  if intent_id alone names more than one intent, -1 on failure.
+int ep_journal_find_intent (ep_journal_t *self, const char *strategy_id, const char *intent_id,
+                            uint64_t *router_seq);
+
 //  Marks (on) or unmarks router_seq as a zombie: an intent whose terminal
 //  report the router made, while its plane reported it still resting.
 int ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on);

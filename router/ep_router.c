@@ -17,6 +17,7 @@
 #define S_RETRY_MS      1               //  dispatch retry while the HWM is reached
 #define S_DISPATCH_HWM  100000          //  queued intents per worker connection
 #define S_PLANES        3               //  PLANE_UNSPECIFIED, PAPER, LIVE
+#define S_RECENT        64              //  reconcile request ids remembered
 
 typedef struct {
     char *topic;                        //  frame 1
@@ -60,7 +61,7 @@ struct _ep_router_t {
     uint64_t last_command_epoch;
     char last_command_issued_by [128];
     bool last_command_applied;
-    char last_command_outcome [256];
+    char last_command_outcome [512];
     bool state_dirty;                   //  publish plane state after this turn
     int64_t next_state_ms;              //  when plane state is due anyway
     s_worker_t worker [S_PLANES];       //  by plane
@@ -70,6 +71,8 @@ struct _ep_router_t {
     int64_t malformed_logged_ms;        //  rate limit for malformed-intake logs
     uint64_t malformed_unlogged;        //  malformed since that log line
     bool failed;                        //  the journal failed: stop
+    char recent_requests [S_RECENT][64];//  reconcile request ids seen lately
+    size_t recent_next;                 //  where the next one goes
 };
 
 //  --------------------------------------------------------------------------
@@ -272,6 +275,122 @@ s_save_state (ep_router_t *self)
     return rc;
 }
 
+//  Remembers a reconcile request id; returns true if it was seen lately
+//  (ep-meta repeats a command until it sees its outcome).
+static bool
+s_repeated_request (ep_router_t *self, const char *request_id)
+{
+    if (!*request_id)
+        return false;
+    for (size_t i = 0; i < S_RECENT; i++)
+        if (streq (self->recent_requests [i], request_id))
+            return true;
+    snprintf (self->recent_requests [self->recent_next], sizeof self->recent_requests [0],
+              "%s", request_id);
+    self->recent_next = (self->recent_next + 1) % S_RECENT;
+    return false;
+}
+
+//  RECONCILE: the meta layer asks the live plane what the venue knows of an
+//  intent whose outcome is settled as far as the router is concerned
+//  (typically UNKNOWN). The router forwards it to the live worker as a
+//  dispatch marked reconcile; the plane's answer comes back as a report
+//  marked reconciled. Observation only: nothing is ever submitted again.
+static void
+s_handle_reconcile (ep_router_t *self, ep_command_t *command, const char *sender,
+                    const uint8_t *data, size_t size)
+{
+    char outcome [512];
+    if (s_repeated_request (self, command->request_id)) {
+        //  A repeat of a request already handled: journaled, not acted on.
+        snprintf (outcome, sizeof outcome, "ignored: repeat of request %s", command->request_id);
+        if (ep_journal_begin (self->journal)
+        ||  ep_journal_add_command (self->journal, self->last_seq, command->kind,
+                                    EP_PLANE (LIVE), command->epoch, command->issued_by, sender,
+                                    command->reason, false, outcome, data, size))
+            s_fail (self, "journal write failed");
+        return;
+    }
+    bool applied = false;
+    uint64_t router_seq = 0;
+    int plane = 0;
+    uint64_t epoch = 0;
+    bool dispatched = false;
+    void *payload = NULL;
+    size_t payload_size = 0;
+    int found = ep_journal_find_intent (self->journal, command->strategy_id, command->intent_id,
+                                        &router_seq);
+    if (found == 1)
+        found = ep_journal_intent (self->journal, router_seq, &plane, &epoch, &dispatched,
+                                   &payload, &payload_size);
+    ep_inflight_entry_t *entry = found == 1 ? ep_inflight_find (self->inflight, router_seq)
+                                            : NULL;
+    if (found < 0)
+        snprintf (outcome, sizeof outcome, "refused: the journal could not be read");
+    else
+    if (found == 0)
+        snprintf (outcome, sizeof outcome, "refused: no intent %s%s%s", command->intent_id,
+                  *command->strategy_id ? " of strategy " : "", command->strategy_id);
+    else
+    if (found == 2)
+        snprintf (outcome, sizeof outcome, "refused: intent_id %s is used by more than one "
+                  "strategy: name the strategy", command->intent_id);
+    else
+    if (!dispatched || plane != EP_PLANE (LIVE))
+        snprintf (outcome, sizeof outcome, "refused: intent %s (router_seq %llu) was not "
+                  "dispatched to the live plane", command->intent_id,
+                  (unsigned long long) router_seq);
+    else
+    if (entry && !entry->zombie)
+        snprintf (outcome, sizeof outcome, "refused: intent %s (router_seq %llu) is still in "
+                  "flight: the live plane follows it", command->intent_id,
+                  (unsigned long long) router_seq);
+    else
+    if (!self->worker [EP_PLANE (LIVE)].alive)
+        snprintf (outcome, sizeof outcome, "refused: no live worker is alive");
+    else {
+        ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, payload_size, payload);
+        ep_dispatch_t dispatch;
+        execplane__v1__dispatch__init (&dispatch);
+        dispatch.intent = intent;
+        dispatch.plane = EP_PLANE (LIVE);
+        dispatch.plane_epoch = epoch;
+        dispatch.router_seq = router_seq;
+        dispatch.router_boot = self->boot;
+        dispatch.reconcile = true;
+        dispatch.request_id = command->request_id;
+        size_t packed_size = 0;
+        uint8_t *packed = intent ? s_pack (&dispatch.base, &packed_size) : NULL;
+        if (packed && s_queue_push (&self->pending, ep_exec_topic (EP_PLANE (LIVE)), packed,
+                                    packed_size) == 0) {
+            applied = true;
+            snprintf (outcome, sizeof outcome, "applied: RECONCILE %s (router_seq %llu) "
+                      "forwarded to the live plane", command->intent_id,
+                      (unsigned long long) router_seq);
+        }
+        else {
+            free (packed);
+            snprintf (outcome, sizeof outcome, "refused: out of memory");
+        }
+        if (intent)
+            execplane__v1__order_intent__free_unpacked (intent, NULL);
+    }
+    free (payload);
+    self->last_command_epoch = command->epoch;
+    snprintf (self->last_command_issued_by, sizeof self->last_command_issued_by, "%s",
+              command->issued_by);
+    self->last_command_applied = applied;
+    snprintf (self->last_command_outcome, sizeof self->last_command_outcome, "%s", outcome);
+    self->state_dirty = true;
+    (applied ? ep_log_info : ep_log_warn) ("control: RECONCILE from %s (%s): %s",
+                                           command->issued_by, sender, outcome);
+    if (ep_journal_begin (self->journal)
+    ||  ep_journal_add_command (self->journal, self->last_seq, command->kind, EP_PLANE (LIVE),
+                                command->epoch, command->issued_by, sender, command->reason,
+                                applied, outcome, data, size))
+        s_fail (self, "journal write failed");
+}
+
 static void
 s_handle_command (ep_router_t *self, const uint8_t *data, size_t size)
 {
@@ -286,6 +405,11 @@ s_handle_command (ep_router_t *self, const uint8_t *data, size_t size)
         ||  ep_journal_add_command (self->journal, self->last_seq, 0, 0, 0, "", sender, "",
                                     false, "refused: undecodable PlaneCommand", data, size))
             s_fail (self, "journal write failed");
+        return;
+    }
+    if (command->kind == EP_COMMAND (RECONCILE)) {
+        s_handle_reconcile (self, command, sender, data, size);
+        execplane__v1__plane_command__free_unpacked (command, NULL);
         return;
     }
     const char *kind = ep_command_name (command->kind);
@@ -641,10 +765,14 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
     char reason [512];
     char *plane_reason = report->reason;    //  owned by the unpacked message
     if (late) {
-        snprintf (reason, sizeof reason, "late: arrived after this intent's terminal report; "
-                  "the plane said %s%s: %s", ep_status_name (report->status),
-                  plane_terminal ? " (terminal)" : "", report->reason);
-        report->reason = reason;
+        //  A reconciliation answers after the terminal report by design; any
+        //  other late report says that it is late.
+        if (!report->reconciled) {
+            snprintf (reason, sizeof reason, "late: arrived after this intent's terminal "
+                      "report; the plane said %s%s: %s", ep_status_name (report->status),
+                      plane_terminal ? " (terminal)" : "", report->reason);
+            report->reason = reason;
+        }
         report->terminal = false;
     }
     s_emit (self, report, EP_ORIGIN_PLANE, late, plane_payload, plane_size);

@@ -3,7 +3,9 @@
     prints the router's plane state.  */
 #include <czmq.h>
 #include <getopt.h>
+#include <sodium.h>
 #include "ep_config.h"
+#include "ep_follow.h"
 #include "ep_json.h"
 #include "ep_names.h"
 #include "ep_sock.h"
@@ -18,13 +20,20 @@ s_usage (FILE *out)
         "       ep-meta halt --reason TEXT [options]\n"
         "       ep-meta resume --reason TEXT [options]\n"
         "       ep-meta status [options]\n"
+        "       ep-meta reconcile INTENT_ID [--strategy ID] [--reason TEXT] [options]\n"
         "\n"
         "Selects the execution plane, halts or resumes execution (Safety Sells pass\n"
         "a halt), or prints the router's plane state as JSON. A command carries an\n"
         "epoch one above the router's current one; the router applies a command\n"
         "only with a strictly higher epoch and journals every command it reads.\n"
         "\n"
-        "  --reason TEXT      why (journaled with the command; required)\n"
+        "reconcile asks the live plane what the venue knows of an intent whose\n"
+        "outcome is UNKNOWN (it queries, never resubmits) and prints the resulting\n"
+        "report, marked reconciled.\n"
+        "\n"
+        "  --reason TEXT      why (journaled with the command; required but for reconcile)\n"
+        "  --strategy ID      reconcile: the intent's strategy (needed when the\n"
+        "                     intent_id is used by more than one)\n"
         "  --as NAME          issued_by (default: ep-meta:USER@HOST:PID)\n"
         "  --epoch N          use epoch N instead of the current one plus one\n"
         "  --timeout SECONDS  wait this long for the router (default 10)\n"
@@ -71,11 +80,84 @@ s_print (const ep_plane_state_t *state)
     free (json);
 }
 
+//  Publishes a RECONCILE until the router says what became of it, then
+//  waits for the live plane's reconciled report on the intent and prints it.
+static int
+s_reconcile (const ep_config_t *config, ep_command_t *command, int64_t deadline)
+{
+    char err [512];
+    uint8_t nonce [12];
+    char request_id [2 * sizeof nonce + 1];
+    randombytes_buf (nonce, sizeof nonce);
+    sodium_bin2hex (request_id, sizeof request_id, nonce, sizeof nonce);
+    command->request_id = request_id;
+    uint8_t data [1024];
+    if (execplane__v1__plane_command__get_packed_size (command) > sizeof data) {
+        fprintf (stderr, "ep-meta: --reason or --as too long\n");
+        return 2;
+    }
+    size_t size = execplane__v1__plane_command__pack (command, data);
+    ep_follow_t *follow = ep_follow_new (config, 0, err, sizeof err);
+    zsock_t *control = follow ? ep_sock_new (ZMQ_PUB, config->control, false, err, sizeof err)
+                              : NULL;
+    if (!control) {
+        fprintf (stderr, "ep-meta: %s\n", err);
+        ep_follow_destroy (&follow);
+        return 1;
+    }
+    int rc = 1;
+    bool forwarded = false;
+    const char *why = "no answer from the router";
+    if (ep_follow_ready (follow, (int) (deadline - ep_sock_clock_ms ())) == 0) {
+        while (!zsys_interrupted && ep_sock_clock_ms () < deadline) {
+            //  Repeated until the router's plane state shows the outcome (the
+            //  router ignores repeats of the same request id).
+            if (!forwarded)
+                ep_sock_send2 (control, "control.plane", data, size, 0);
+            ep_report_t *report = ep_follow_next (follow, S_REPEAT_MS);
+            if (report) {
+                bool ours = report->reconciled && streq (report->intent_id, command->intent_id)
+                         && (!*command->strategy_id
+                             || streq (report->strategy_id, command->strategy_id));
+                if (ours) {
+                    char *json = ep_json_report_format (report);
+                    if (json)
+                        printf ("%s\n", json);
+                    free (json);
+                    rc = 0;
+                }
+                execplane__v1__execution_report__free_unpacked (report, NULL);
+                if (rc == 0)
+                    break;
+            }
+            const ep_plane_state_t *state = ep_follow_plane (follow);
+            if (state && streq (state->last_command_issued_by, command->issued_by)) {
+                if (!state->last_command_applied
+                &&  strncmp (state->last_command_outcome, "ignored", 7)) {
+                    fprintf (stderr, "ep-meta: reconcile %s %s\n", command->intent_id,
+                             state->last_command_outcome);
+                    why = NULL;
+                    break;
+                }
+                forwarded = forwarded || state->last_command_applied;
+                if (forwarded)
+                    why = "no reconciled report from the live plane";
+            }
+        }
+    }
+    if (rc && why)
+        fprintf (stderr, "ep-meta: reconcile %s: %s in time\n", command->intent_id, why);
+    zsock_destroy (&control);
+    ep_follow_destroy (&follow);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
     static struct option options [] = {
         { "reason", required_argument, 0, 'r' },
+        { "strategy", required_argument, 0, 's' },
         { "as", required_argument, 0, 'a' },
         { "epoch", required_argument, 0, 'e' },
         { "timeout", required_argument, 0, 't' },
@@ -84,7 +166,7 @@ main (int argc, char *argv [])
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
-    const char *config_path = NULL, *reason = NULL, *as = NULL;
+    const char *config_path = NULL, *reason = NULL, *as = NULL, *strategy = NULL;
     unsigned long long epoch = 0;
     long timeout_s = 10;
     int opt;
@@ -92,6 +174,7 @@ main (int argc, char *argv [])
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
             case 'r': reason = optarg; break;
+            case 's': strategy = optarg; break;
             case 'a': as = optarg; break;
             case 'e':
                 errno = 0;
@@ -137,6 +220,17 @@ main (int argc, char *argv [])
     else
     if (verb && streq (verb, "resume"))
         command.kind = EP_COMMAND (RESUME);
+    else
+    if (verb && streq (verb, "reconcile")) {
+        command.kind = EP_COMMAND (RECONCILE);
+        command.intent_id = optind < argc ? argv [optind++] : NULL;
+        if (!command.intent_id || !ep_id_valid (command.intent_id)) {
+            fprintf (stderr, "ep-meta: reconcile takes an INTENT_ID\n");
+            return 2;
+        }
+        if (!reason)
+            reason = "reconcile";
+    }
     else
     if (!verb || !streq (verb, "status")) {
         fprintf (stderr, "ep-meta: expected select, halt, resume or status (see --help)\n");
@@ -188,6 +282,14 @@ main (int argc, char *argv [])
         gethostname (host, sizeof host - 1);
         snprintf (issued_by, sizeof issued_by, "ep-meta:%s@%s:%d", user ? user : "unknown",
                   host, (int) getpid ());
+    }
+    if (command.kind == EP_COMMAND (RECONCILE)) {
+        execplane__v1__plane_state__free_unpacked (state, NULL);
+        zsock_destroy (&sub);
+        command.strategy_id = strategy ? (char *) strategy : "";
+        command.issued_by = issued_by;
+        command.reason = (char *) reason;
+        return s_reconcile (&config, &command, deadline);
     }
     command.epoch = epoch ? epoch : state->epoch + 1;
     command.issued_by = issued_by;

@@ -134,3 +134,71 @@ check_journal_invariants () {
 
 # stats_field FIELD: FIELD of the router's next `stats` message (at least one a second).
 stats_field () { "$BIN/ep-probe" stats "$READY" | jq -r ".$1"; }
+
+# --- the live plane against the fake venue ---------------------------------
+
+# start_fakex [EP-FAKEX OPTIONS]: the fake venue on a free port with a control
+# port, and keys made for this test. Sets FAKEX_URL (orders), FAKEX_CONTROL
+# (/fakex/*), API_KEY, API_SECRET, FAKEX_PID.
+start_fakex () {
+    API_KEY=key$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    API_SECRET=secret$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+    "$BIN/ep-fakex" --port 0 --control-port 0 --price "${FAKEX_PRICE:-250.25}" \
+        --api-key "$API_KEY" --api-secret "$API_SECRET" "$@" \
+        > "$WORK/fakex.out" 2>> "$WORK/fakex.log" &
+    FAKEX_PID=$!
+    PIDS+=("$FAKEX_PID")
+    wait_until 10 grep -q "listening on" "$WORK/fakex.out"
+    FAKEX_URL=http://127.0.0.1:$(sed -n 's/^ep-fakex listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/fakex.out")
+    FAKEX_CONTROL=http://127.0.0.1:$(sed -n 's/^ep-fakex control on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/fakex.out")
+    printf 'api_key = %s\napi_secret = %s\n' "$API_KEY" "$API_SECRET" > "$WORK/venue.keys"
+    chmod 600 "$WORK/venue.keys"
+}
+
+# live_section [EXTRA LINES]: the live plane's settings for $CFG, pointing at
+# the fake venue (call after write_config and start_fakex).
+live_section () {
+    {
+        echo "live"
+        echo "    base_url = $FAKEX_URL"
+        echo "    keys = $WORK/venue.keys"
+        echo "    audit = $WORK/live-audit.db"
+        for line in "$@"; do echo "    $line"; done
+    } >> "$CFG"
+}
+
+start_live () {
+    "$BIN/ep-live" --config "$READY" >> "$WORK/live.log" 2>&1 &
+    LIVE_PID=$!
+    PIDS+=("$LIVE_PID")
+    wait_until 10 live_alive_is true
+}
+
+live_alive_is () { [ "$(plane_field live_alive)" = "$1" ]; }
+
+# fakex_count CLIENT_ORDER_ID: order requests the fake venue received for it.
+fakex_count () {
+    curl -s "$FAKEX_CONTROL/fakex/counts" | jq -r --arg id "$1" '.[$id] // 0'
+}
+
+fakex_count_is () { [ "$(fakex_count "$1")" = "$2" ]; }
+
+fakex_fault () {
+    curl -s -f -X POST "$FAKEX_CONTROL/fakex/fault?mode=$1" > /dev/null || fail "cannot set fault $1"
+}
+
+# audit QUERY: one query against the live audit, read only.
+audit () { sqlite3 -readonly -batch -noheader "$WORK/live-audit.db" "$1"; }
+
+# audit_has QUERY: the query returns at least one row.
+audit_has () { [ -n "$(audit "$1" 2>/dev/null)" ]; }
+
+# assert_no_secrets: neither venue key nor secret in any file of the test
+# (journal, audit with their WAL files, logs, outputs), bar the keys file
+# and the fake venue's own output (it is the venue: it was sent the key).
+assert_no_secrets () {
+    local hits
+    hits=$(grep -l -a -r -F -e "$API_SECRET" -e "$API_KEY" "$WORK" \
+        | grep -v -x -e "$WORK/venue.keys" -e "$WORK/fakex.log" -e "$WORK/fakex.out" || true)
+    [ -z "$hits" ] || fail "venue key or secret found in: $hits"
+}

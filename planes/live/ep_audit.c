@@ -1,0 +1,319 @@
+/*  ep_audit: the live plane's write-ahead audit in SQLite.  */
+#include <czmq.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include "ep_audit.h"
+#include "ep_log.h"
+
+static const char *s_schema =
+    "CREATE TABLE IF NOT EXISTS attempts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind INTEGER NOT NULL,"                  //  1 submit, 2 query, 3 cancel, 4 reconcile
+    "  router_seq INTEGER NOT NULL,"
+    "  strategy_id TEXT NOT NULL,"
+    "  intent_id TEXT NOT NULL,"
+    "  intent BLOB NOT NULL,"                   //  the OrderIntent
+    "  client_order_id TEXT NOT NULL,"
+    "  method TEXT NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  params TEXT NOT NULL,"                   //  as sent, without signature or key
+    "  timestamp_ms INTEGER NOT NULL,"
+    "  recv_window_ms INTEGER NOT NULL,"
+    "  created_us INTEGER NOT NULL,"            //  wall clock, when committed
+    "  finished_us INTEGER,"                    //  NULL until the result is known
+    "  curl_code INTEGER, curl_error TEXT, request_size INTEGER, http_status INTEGER,"
+    "  venue_code INTEGER, venue_msg TEXT, venue_status TEXT, venue_order_id TEXT,"
+    "  body BLOB, elapsed_us INTEGER, retry_after TEXT,"
+    "  status INTEGER, failure INTEGER, terminal INTEGER, reason TEXT);"
+    //  One submission per client order id, ever: an intent is never sent twice.
+    "CREATE UNIQUE INDEX IF NOT EXISTS one_submission ON attempts (client_order_id)"
+    "  WHERE kind = 1;"
+    "CREATE INDEX IF NOT EXISTS unfinished ON attempts (id) WHERE finished_us IS NULL;"
+    "CREATE TABLE IF NOT EXISTS orders ("
+    "  client_order_id TEXT PRIMARY KEY,"
+    "  router_seq INTEGER NOT NULL,"
+    "  plane_epoch INTEGER NOT NULL,"
+    "  dispatch BLOB NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  executed_qty_e8 INTEGER NOT NULL,"
+    "  cum_quote_e8 INTEGER NOT NULL,"
+    "  fills INTEGER NOT NULL,"
+    "  venue_order_id TEXT NOT NULL);";
+
+struct _ep_audit_t {
+    sqlite3 *db;                        //  the open audit
+};
+
+static int
+s_fail (ep_audit_t *self, const char *what)
+{
+    ep_log_error ("audit: %s: %s", what, sqlite3_errmsg (self->db));
+    return -1;
+}
+
+static int64_t
+s_now_us (void)
+{
+    struct timeval tv;
+    gettimeofday (&tv, NULL);
+    return (int64_t) tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+ep_audit_t *
+ep_audit_open (const char *path, char *err, size_t err_size)
+{
+    ep_audit_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        snprintf (err, err_size, "out of memory");
+        return NULL;
+    }
+    char *folder = strdup (path);
+    char *slash = folder ? strrchr (folder, '/') : NULL;
+    if (slash && slash != folder) {
+        *slash = 0;
+        zsys_dir_create ("%s", folder);
+    }
+    free (folder);
+    //  Create the file 0600 before SQLite does (it would honour the umask).
+    int fd = open (path, O_RDWR | O_CREAT, 0600);
+    if (fd >= 0)
+        close (fd);
+    char *msg = NULL;
+    if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
+        != SQLITE_OK
+    ||  sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+                      NULL, NULL, &msg) != SQLITE_OK
+    ||  sqlite3_exec (self->db, s_schema, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf (err, err_size, "audit %s: %s", path,
+                  msg ? msg : self->db ? sqlite3_errmsg (self->db) : "cannot open");
+        sqlite3_free (msg);
+        ep_audit_destroy (&self);
+        return NULL;
+    }
+    sqlite3_busy_timeout (self->db, 5000);
+    return self;
+}
+
+void
+ep_audit_destroy (ep_audit_t **self_p)
+{
+    ep_audit_t *self = *self_p;
+    if (!self)
+        return;
+    sqlite3_close (self->db);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Prepares sql; NULL on failure (logged).
+static sqlite3_stmt *
+s_prepare (ep_audit_t *self, const char *sql)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        s_fail (self, sql);
+    return stmt;
+}
+
+int64_t
+ep_audit_attempt (ep_audit_t *self, ep_audit_kind_t kind, uint64_t router_seq,
+                  const ep_intent_t *intent, const ep_venue_request_t *request)
+{
+    size_t size = execplane__v1__order_intent__get_packed_size (intent);
+    uint8_t *packed = malloc (size ? size : 1);
+    if (!packed)
+        return -1;
+    execplane__v1__order_intent__pack (intent, packed);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT INTO attempts (kind, router_seq, strategy_id, intent_id, intent,"
+        " client_order_id, method, path, params, timestamp_ms, recv_window_ms, created_us)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!stmt) {
+        free (packed);
+        return -1;
+    }
+    sqlite3_bind_int (stmt, 1, kind);
+    sqlite3_bind_int64 (stmt, 2, (int64_t) router_seq);
+    sqlite3_bind_text (stmt, 3, intent->strategy_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, intent->intent_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob (stmt, 5, packed, (int) size, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 6, request->client_order_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 7, request->method, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 8, request->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 9, request->params, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 10, request->timestamp_ms);
+    sqlite3_bind_int64 (stmt, 11, request->recv_window_ms);
+    sqlite3_bind_int64 (stmt, 12, s_now_us ());
+    //  Autocommit: with synchronous=FULL the row is on disk when step returns.
+    int rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    free (packed);
+    if (rc == SQLITE_CONSTRAINT)
+        return 0;
+    if (rc != SQLITE_DONE)
+        return s_fail (self, "write attempt");
+    return sqlite3_last_insert_rowid (self->db);
+}
+
+int
+ep_audit_result (ep_audit_t *self, int64_t id, const ep_venue_result_t *r)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "UPDATE attempts SET finished_us = ?, curl_code = ?, curl_error = ?, request_size = ?,"
+        " http_status = ?, venue_code = ?, venue_msg = ?, venue_status = ?, venue_order_id = ?,"
+        " body = ?, elapsed_us = ?, retry_after = ?, status = ?, failure = ?, terminal = ?,"
+        " reason = ? WHERE id = ?");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, s_now_us ());
+    sqlite3_bind_int (stmt, 2, r->curl_code);
+    sqlite3_bind_text (stmt, 3, r->curl_error, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 4, r->request_size);
+    sqlite3_bind_int64 (stmt, 5, r->http_status);
+    sqlite3_bind_int (stmt, 6, r->venue_code);
+    sqlite3_bind_text (stmt, 7, r->venue_msg, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 8, r->venue_status, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 9, r->venue_order_id, -1, SQLITE_STATIC);
+    if (r->body)
+        sqlite3_bind_blob (stmt, 10, r->body, (int) r->body_size, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 11, r->elapsed_us);
+    sqlite3_bind_text (stmt, 12, r->retry_after, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 13, r->status);
+    sqlite3_bind_int (stmt, 14, r->failure);
+    sqlite3_bind_int (stmt, 15, r->terminal);
+    sqlite3_bind_text (stmt, 16, r->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 17, id);
+    int rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : s_fail (self, "write result");
+}
+
+int
+ep_audit_result_unknown (ep_audit_t *self, int64_t id, const char *reason)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "UPDATE attempts SET finished_us = ?, status = ?, failure = ?, terminal = 1, reason = ?"
+        " WHERE id = ?");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, s_now_us ());
+    sqlite3_bind_int (stmt, 2, EP_STATUS (UNKNOWN));
+    sqlite3_bind_int (stmt, 3, EP_FAILURE (SEND_UNKNOWN));
+    sqlite3_bind_text (stmt, 4, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 5, id);
+    int rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : s_fail (self, "write unknown result");
+}
+
+int
+ep_audit_unfinished (ep_audit_t *self, ep_audit_attempt_fn *fn, void *arg)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT id, kind, router_seq, intent, client_order_id FROM attempts"
+        " WHERE finished_us IS NULL ORDER BY id");
+    if (!stmt)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        ep_intent_t *intent = execplane__v1__order_intent__unpack (
+            NULL, sqlite3_column_bytes (stmt, 3), sqlite3_column_blob (stmt, 3));
+        if (!intent) {
+            ep_log_error ("audit: attempt %lld holds an intent that does not decode",
+                          (long long) sqlite3_column_int64 (stmt, 0));
+            continue;
+        }
+        fn (arg, sqlite3_column_int64 (stmt, 0), sqlite3_column_int (stmt, 1),
+            (uint64_t) sqlite3_column_int64 (stmt, 2), intent,
+            (const char *) sqlite3_column_text (stmt, 4));
+        execplane__v1__order_intent__free_unpacked (intent, NULL);
+    }
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : s_fail (self, "read unfinished attempts");
+}
+
+int
+ep_audit_submitted (ep_audit_t *self, const char *client_order_id,
+                    int64_t *timestamp_ms, int64_t *recv_window_ms)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT timestamp_ms, recv_window_ms FROM attempts"
+        " WHERE kind = 1 AND client_order_id = ?");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, client_order_id, -1, SQLITE_STATIC);
+    int found = 0;
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        *timestamp_ms = sqlite3_column_int64 (stmt, 0);
+        *recv_window_ms = sqlite3_column_int64 (stmt, 1);
+        found = 1;
+    }
+    else
+    if (rc != SQLITE_DONE)
+        found = s_fail (self, "read submission");
+    sqlite3_finalize (stmt);
+    return found;
+}
+
+int
+ep_audit_order_put (ep_audit_t *self, const ep_audit_order_t *o)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, o->client_order_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, (int64_t) o->router_seq);
+    sqlite3_bind_int64 (stmt, 3, (int64_t) o->plane_epoch);
+    sqlite3_bind_blob (stmt, 4, o->dispatch, (int) o->dispatch_size, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 5, o->status);
+    sqlite3_bind_int64 (stmt, 6, o->executed_qty_e8);
+    sqlite3_bind_int64 (stmt, 7, o->cum_quote_e8);
+    sqlite3_bind_int (stmt, 8, (int) o->fills);
+    sqlite3_bind_text (stmt, 9, o->venue_order_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : s_fail (self, "write order");
+}
+
+int
+ep_audit_order_drop (ep_audit_t *self, const char *client_order_id)
+{
+    sqlite3_stmt *stmt = s_prepare (self, "DELETE FROM orders WHERE client_order_id = ?");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, client_order_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : s_fail (self, "drop order");
+}
+
+int
+ep_audit_orders (ep_audit_t *self, ep_audit_order_fn *fn, void *arg)
+{
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT * FROM orders ORDER BY router_seq");
+    if (!stmt)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        ep_audit_order_t order = { .router_seq = 0 };
+        snprintf (order.client_order_id, sizeof order.client_order_id, "%s",
+                  (const char *) sqlite3_column_text (stmt, 0));
+        order.router_seq = (uint64_t) sqlite3_column_int64 (stmt, 1);
+        order.plane_epoch = (uint64_t) sqlite3_column_int64 (stmt, 2);
+        order.dispatch = (void *) sqlite3_column_blob (stmt, 3);
+        order.dispatch_size = sqlite3_column_bytes (stmt, 3);
+        order.status = sqlite3_column_int (stmt, 4);
+        order.executed_qty_e8 = sqlite3_column_int64 (stmt, 5);
+        order.cum_quote_e8 = sqlite3_column_int64 (stmt, 6);
+        order.fills = (uint32_t) sqlite3_column_int (stmt, 7);
+        snprintf (order.venue_order_id, sizeof order.venue_order_id, "%s",
+                  (const char *) sqlite3_column_text (stmt, 8));
+        fn (arg, &order);
+    }
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : s_fail (self, "read orders");
+}

@@ -1,0 +1,89 @@
+/*  ep_audit: the live plane's own durable record, one SQLite file (WAL,
+    synchronous=FULL, created 0600).
+
+    Every request to the venue is an attempt row, committed BEFORE the
+    request is sent: the intent, the client order id, method, path and the
+    parameters exactly as sent minus the signature (the key and the secret
+    are never in it). Its result is written afterwards: libcurl's code and
+    text, the request size, the HTTP status, the venue's code and message,
+    the raw body, timings and the classification. A submission attempt is
+    unique per client order id, so an intent can never be sent twice, and
+    an attempt with no result at start-up is one whose fate is unknown.
+
+    The orders table holds the orders the plane follows (resting at the
+    venue) until they are terminal.
+
+    Functions return 0 (or an id) on success and -1 on a SQLite failure,
+    which they log, unless stated otherwise.  */
+#ifndef EP_AUDIT_H_INCLUDED
+#define EP_AUDIT_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ep_venue.h"
+
+typedef struct _ep_audit_t ep_audit_t;
+
+//  What an attempt is for.
+typedef enum {
+    EP_AUDIT_SUBMIT = 1,                //  places an order: at most once per client order id
+    EP_AUDIT_QUERY = 2,                 //  follows a resting order
+    EP_AUDIT_CANCEL = 3,
+    EP_AUDIT_RECONCILE = 4              //  a query asked for by the meta layer
+} ep_audit_kind_t;
+
+//  An order the plane follows at the venue.
+typedef struct {
+    char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
+    uint64_t router_seq;                //  the intent's acceptance number
+    uint64_t plane_epoch;
+    void *dispatch;                     //  the packed Dispatch it came in (malloc'd)
+    size_t dispatch_size;
+    int status;                         //  the last status reported
+    int64_t executed_qty_e8;            //  cumulative, as last reported
+    int64_t cum_quote_e8;               //  cumulative quote, as last reported
+    uint32_t fills;                     //  fills reported so far
+    char venue_order_id [32];
+} ep_audit_order_t;
+
+//  Opens (creating if needed, mode 0600) the audit at path. Returns NULL with
+//  the reason in err.
+ep_audit_t *ep_audit_open (const char *path, char *err, size_t err_size);
+
+void ep_audit_destroy (ep_audit_t **self_p);
+
+//  Writes and commits the attempt row for request on intent (stored whole). Returns its id (> 0);
+//  0 if kind is SUBMIT and this client order id was submitted before (the
+//  request must not be sent); -1 on failure (the request must not be sent).
+int64_t ep_audit_attempt (ep_audit_t *self, ep_audit_kind_t kind, uint64_t router_seq,
+                          const ep_intent_t *intent, const ep_venue_request_t *request);
+
+//  Writes and commits the result of attempt id.
+int ep_audit_result (ep_audit_t *self, int64_t id, const ep_venue_result_t *result);
+
+//  Closes attempt id, which has no result, as unknown, with reason.
+int ep_audit_result_unknown (ep_audit_t *self, int64_t id, const char *reason);
+
+//  Calls fn for every attempt without a result, oldest first.
+//  intent belongs to the call.
+typedef void (ep_audit_attempt_fn) (void *arg, int64_t id, ep_audit_kind_t kind,
+                                    uint64_t router_seq, const ep_intent_t *intent,
+                                    const char *client_order_id);
+int ep_audit_unfinished (ep_audit_t *self, ep_audit_attempt_fn *fn, void *arg);
+
+//  Finds the submission attempt of client_order_id: returns 1 and sets
+//  *timestamp_ms and *recv_window_ms (as sent) if there is one, 0 if not.
+int ep_audit_submitted (ep_audit_t *self, const char *client_order_id,
+                        int64_t *timestamp_ms, int64_t *recv_window_ms);
+
+//  Stores (inserts or replaces) an order the plane follows.
+int ep_audit_order_put (ep_audit_t *self, const ep_audit_order_t *order);
+
+//  Stops following client_order_id (it is terminal).
+int ep_audit_order_drop (ep_audit_t *self, const char *client_order_id);
+
+//  Calls fn for every order followed. order->dispatch belongs to the call.
+typedef void (ep_audit_order_fn) (void *arg, const ep_audit_order_t *order);
+int ep_audit_orders (ep_audit_t *self, ep_audit_order_fn *fn, void *arg);
+
+#endif

@@ -1,0 +1,105 @@
+/*  ep_venue: what the live plane asks of a venue, and what it learns back.
+
+    A venue is a small object with three operations on one order, submit,
+    query and cancel, each done in two steps so that the attempt can be
+    written down before anything leaves: `prepare` builds the request (the
+    parameters as they will be sent, minus the signature, are what the
+    audit records), then `send` performs it exactly once (never a retry, of
+    any kind, at any layer) and classifies the outcome. A second venue is one
+    new file that fills in an ep_venue_t.  */
+#ifndef EP_VENUE_H_INCLUDED
+#define EP_VENUE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ep_wire.h"
+
+#define EP_VENUE_PARAMS_MAX 1024
+#define EP_VENUE_CLIENT_ID_MAX 36       //  ^[A-Za-z0-9_-]{1,36}$
+
+typedef enum {
+    EP_VENUE_SUBMIT = 1,                //  place a new order
+    EP_VENUE_QUERY = 2,                 //  read an order's state by client order id
+    EP_VENUE_CANCEL = 3                 //  cancel an open order by client order id
+} ep_venue_op_t;
+
+typedef struct {
+    ep_venue_op_t op;
+    char method [8];                    //  "POST", "GET", "DELETE"
+    char path [64];                     //  "/api/v3/order"
+    char params [EP_VENUE_PARAMS_MAX];  //  as sent, without signature or key: audited
+    int64_t timestamp_ms;               //  the venue's `timestamp`
+    int64_t recv_window_ms;             //  the venue's `recvWindow`
+    char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
+    char symbol [EP_ID_MAX + 1];
+} ep_venue_request_t;
+
+typedef struct {
+    int64_t qty_e8;
+    int64_t price_e8;
+    int64_t fee_e8;                     //  commission, in fee_asset
+    char fee_asset [16];
+    char trade_id [32];
+} ep_venue_fill_t;
+
+typedef struct {
+    //  The wire: what libcurl saw
+    int curl_code;                      //  CURLcode; 0 when a response came
+    char curl_error [256];              //  libcurl's error text, "" if none
+    int64_t request_size;               //  bytes sent; 0 after a failure proves nothing left
+    long http_status;                   //  0 when no response came
+    int64_t elapsed_us;                 //  from send to the end of the response
+    char retry_after [32];              //  the Retry-After header, "" if none
+    char *body;                         //  the raw response body (malloc'd, NUL-terminated)
+    size_t body_size;
+    //  The venue: what it said (zero/empty where it said nothing)
+    int venue_code;                     //  its error code, e.g. -2010
+    char venue_msg [256];               //  its error message
+    char venue_status [24];             //  the order status as spelled, e.g. "FILLED"
+    char venue_order_id [32];           //  its order id
+    char echoed_client_id [64];         //  the client order id it echoed
+    int64_t orig_qty_e8;                //  the order's quantity
+    int64_t executed_qty_e8;            //  cumulative filled quantity
+    int64_t cum_quote_e8;               //  cumulative quote amount (sum of qty * price)
+    int64_t avg_price_e8;               //  cum_quote / executed, rounded down; 0 if none
+    ep_venue_fill_t *fills;             //  this response's fills (submit only), malloc'd
+    size_t fill_count;
+    //  The classification: every outcome explicit
+    int status;                         //  EP_STATUS (...); STATUS_UNSPECIFIED: no news (query)
+    int failure;                        //  EP_FAILURE (...)
+    bool terminal;                      //  the order is done at the venue, or we can't know
+    char reason [512];                  //  carries the venue code and message or libcurl code
+} ep_venue_result_t;
+
+//  Frees what a result holds and zeroes it, ready for reuse.
+void ep_venue_result_reset (ep_venue_result_t *result);
+
+typedef struct _ep_venue_t ep_venue_t;
+struct _ep_venue_t {
+    const char *name;                   //  "binance"
+    void *state;                        //  the venue's own
+
+    //  Builds the request for op on the order of intent (query and cancel
+    //  use its symbol), with client_order_id, stamped now_ms. Returns 0, or
+    //  -1 with the reason in request->params if the intent cannot be
+    //  expressed for this venue.
+    int (*prepare) (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
+                    const char *client_order_id, int64_t now_ms, ep_venue_request_t *request);
+
+    //  Signs and performs request once, then classifies the outcome into
+    //  result (which the caller has reset). Blocks up to the total timeout.
+    //  Safe to call from one thread other than the one that prepares.
+    void (*send) (ep_venue_t *self, const ep_venue_request_t *request, ep_venue_result_t *result);
+
+    //  Frees the venue and NULLs *self_p.
+    void (*destroy) (ep_venue_t **self_p);
+};
+
+//  The client order id of an intent: derived from (strategy_id, intent_id)
+//  only, so the same intent can never produce two different ids:
+//  "ep" followed by 32 characters of base64url of their SHA-256.
+void ep_venue_client_order_id (const char *strategy_id, const char *intent_id,
+                               char out [EP_VENUE_CLIENT_ID_MAX + 1]);
+
+#endif

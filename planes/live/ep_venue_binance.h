@@ -1,0 +1,34 @@
+/*  ep_venue_binance: Binance Spot REST (POST/GET/DELETE /api/v3/order),
+    HMAC-SHA256 signed, through libcurl with no connection reuse, HTTP/1.1,
+    no redirects, TLS verification on, explicit connect and total timeouts.  */
+#ifndef EP_VENUE_BINANCE_H_INCLUDED
+#define EP_VENUE_BINANCE_H_INCLUDED
+
+#include "ep_venue.h"
+
+typedef struct {
+    const char *base_url;               //  https://HOST[:PORT]; http:// only to loopback
+    const char *api_key;                //  sent in X-MBX-APIKEY; never logged
+    const char *api_secret;             //  signs; never logged, never stored elsewhere
+    int64_t recv_window_ms;             //  1..60000
+    int64_t connect_timeout_ms;         //  libcurl CURLOPT_CONNECTTIMEOUT_MS
+    int64_t timeout_ms;                 //  libcurl CURLOPT_TIMEOUT_MS; above the venue's 10 s
+} ep_binance_config_t;
+
+//  Returns NULL with the reason in err on a bad config or out of memory.
+//  Plain http:// is refused except to 127.0.0.1, localhost or [::1] (the
+//  key travels in a header). timeout_ms must be at least connect_timeout_ms;
+//  keeping it above the venue's 10 s is the caller's policy to enforce.
+ep_venue_t *ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_size);
+
+//  hex (lowercase) of HMAC-SHA256 (secret, total_params).
+void ep_binance_sign (const char *secret, const char *total_params, char hex [65]);
+
+//  Classifies the outcome in result (curl_code, request_size, http_status,
+//  retry_after and body are set) for op on client_order_id: parses the
+//  body, fills the venue fields, and sets status, failure, terminal and
+//  reason. Pure: no I/O, no clock.
+void ep_binance_classify (ep_venue_op_t op, const char *client_order_id,
+                          ep_venue_result_t *result);
+
+#endif

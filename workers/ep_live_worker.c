@@ -1,0 +1,800 @@
+/*  ep-live: the live worker, a loop around a venue adapter and its audit.
+
+    For each intent dispatched on exec.live it writes the submission attempt
+    to the audit and commits it, and only then hands the request to the
+    sender thread, which performs it once. The result is written to the
+    audit and reported to the router. Nothing is ever sent twice: the audit
+    refuses a second submission of a client order id, and an attempt whose
+    result was never written (the worker died) becomes an UNKNOWN report at
+    the next start, never a new request.
+
+    A resting order (NEW, PARTIALLY_FILLED) is followed by status queries
+    every poll_ms until it is terminal; each change is a report.
+    Observation is not resubmission. A reconciliation, asked for by the meta
+    layer through the router, is one such query on an intent whose outcome
+    is UNKNOWN, reported as reconciled.
+
+    The main thread owns the sockets and the audit; the sender thread only
+    performs requests, so heartbeats go on while a request waits.  */
+#include <czmq.h>
+#include <getopt.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include "ep_audit.h"
+#include "ep_config.h"
+#include "ep_decimal.h"
+#include "ep_log.h"
+#include "ep_names.h"
+#include "ep_sock.h"
+#include "ep_venue_binance.h"
+#include "ep_wire.h"
+
+#define S_RESTORE_RETRY_MS 1000
+//  One "does not exist" is no proof of absence: Binance may say it for tens
+//  of seconds after creation. Absence is conclusive this long after the
+//  attempt's recvWindow closed (after which the venue cannot newly accept it).
+#define S_ABSENCE_MARGIN_MS 60000
+
+typedef struct {
+    int64_t attempt_id;                 //  its audit row
+    ep_audit_kind_t kind;               //  submit, query or reconcile
+    ep_dispatch_t *dispatch;            //  the intent it is about (owned)
+    ep_venue_request_t request;         //  what is sent
+    ep_venue_result_t result;           //  what came back (filled by the sender)
+} s_job_t;
+
+typedef struct {
+    ep_audit_order_t state;             //  what was last reported (dispatch unused here)
+    ep_dispatch_t *dispatch;            //  the order's intent (owned)
+    int64_t next_poll_ms;               //  when to query it next
+    bool querying;                      //  a query is queued or in flight
+    bool reconciled;                    //  followed after a reconciliation
+} s_order_t;
+
+typedef struct {
+    ep_config_t config;                 //  endpoints, venue and audit settings
+    ep_venue_t *venue;                  //  the venue adapter
+    ep_audit_t *audit;                  //  the write-ahead record
+    zsock_t *intents;                   //  SUB exec.live
+    zsock_t *results;                   //  PUSH reports and heartbeats
+    zsock_t *query;                     //  DEALER: claims the plane at start
+    zactor_t *sender;                   //  performs requests, one at a time
+    zlistx_t *jobs;                     //  jobs waiting for the sender (s_job_t *)
+    bool sending;                       //  the sender holds a job
+    zhashx_t *orders;                   //  client order id -> s_order_t *, followed
+    char session [33];                  //  this process's id
+    int64_t next_heartbeat_ms;
+} s_worker_t;
+
+//  --------------------------------------------------------------------------
+//  The sender thread: performs one request at a time, never retries.
+
+static void
+s_sender_actor (zsock_t *pipe, void *arg)
+{
+    ep_venue_t *venue = arg;
+    zsock_signal (pipe, 0);
+    while (true) {
+        zmsg_t *msg = zmsg_recv (pipe);
+        if (!msg)
+            break;
+        zframe_t *frame = zmsg_first (msg);
+        bool term = zframe_streq (frame, "$TERM");
+        s_job_t *job = NULL;
+        if (!term && zframe_size (frame) == sizeof job)
+            memcpy (&job, zframe_data (frame), sizeof job);
+        zmsg_destroy (&msg);
+        if (term)
+            break;
+        if (job) {
+            venue->send (venue, &job->request, &job->result);
+            zsock_send (pipe, "p", job);
+        }
+    }
+}
+
+static void
+s_job_destroy (s_job_t **job_p)
+{
+    s_job_t *job = *job_p;
+    if (!job)
+        return;
+    ep_venue_result_reset (&job->result);
+    if (job->dispatch)
+        execplane__v1__dispatch__free_unpacked (job->dispatch, NULL);
+    free (job);
+    *job_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Reports
+
+static int64_t
+s_wall_ms (void)
+{
+    struct timeval tv;
+    gettimeofday (&tv, NULL);
+    return (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+//  Average price of a cumulative fill, rounded down; 0 when nothing filled.
+static int64_t
+s_avg_price (int64_t executed_qty_e8, int64_t cum_quote_e8)
+{
+    if (executed_qty_e8 <= 0)
+        return 0;
+    return (int64_t) ((__int128) cum_quote_e8 * 100000000 / executed_qty_e8);
+}
+
+//  Sends one report on the intent of dispatch to the router.
+static void
+s_report (s_worker_t *self, const ep_dispatch_t *dispatch, ep_report_t *report)
+{
+    const ep_intent_t *intent = dispatch->intent;
+    report->intent_id = intent->intent_id;
+    report->strategy_id = intent->strategy_id;
+    report->symbol = intent->symbol;
+    report->side = intent->side;
+    report->plane = EP_PLANE (LIVE);
+    report->router_seq = dispatch->router_seq;
+    report->safety = intent->safety;
+    ep_worker_msg_t message;
+    execplane__v1__worker_message__init (&message);
+    message.plane = EP_PLANE (LIVE);
+    message.session = self->session;
+    message.tick = dispatch->router_seq;
+    message.n_reports = 1;
+    message.reports = &report;
+    size_t size = execplane__v1__worker_message__get_packed_size (&message);
+    uint8_t *data = malloc (size);
+    if (!data) {
+        ep_log_error ("intent %s: out of memory: report not sent", intent->intent_id);
+        return;
+    }
+    execplane__v1__worker_message__pack (&message, data);
+    ep_sock_send2 (self->results, "reports", data, size, 0);
+    free (data);
+    ep_log_info ("intent %s/%s: %s %s%s: %s", intent->strategy_id, intent->intent_id,
+                 ep_status_name (report->status), ep_failure_name (report->failure),
+                 report->terminal ? " (terminal)" : "", report->reason);
+}
+
+//  A report with no fills: a failure, or a status without news of fills.
+static void
+s_report_plain (s_worker_t *self, const ep_dispatch_t *dispatch, int status, int failure,
+                bool terminal, const char *reason, bool reconciled)
+{
+    ep_report_t report;
+    execplane__v1__execution_report__init (&report);
+    report.status = status;
+    report.failure = failure;
+    report.terminal = terminal;
+    report.reason = (char *) reason;
+    report.reconciled = reconciled;
+    s_report (self, dispatch, &report);
+}
+
+//  --------------------------------------------------------------------------
+//  Following resting orders
+
+static void
+s_order_destroy (void **item)
+{
+    s_order_t *order = *item;
+    if (order->dispatch)
+        execplane__v1__dispatch__free_unpacked (order->dispatch, NULL);
+    free (order);
+    *item = NULL;
+}
+
+//  Persists and (re)starts following an order; drops it once terminal.
+static void
+s_follow (s_worker_t *self, const ep_dispatch_t *dispatch, const ep_audit_order_t *state,
+          bool terminal, bool reconciled)
+{
+    if (terminal) {
+        zhashx_delete (self->orders, state->client_order_id);
+        ep_audit_order_drop (self->audit, state->client_order_id);
+        return;
+    }
+    s_order_t *order = zhashx_lookup (self->orders, state->client_order_id);
+    if (!order) {
+        order = calloc (1, sizeof *order);
+        size_t size = execplane__v1__dispatch__get_packed_size (dispatch);
+        uint8_t *data = malloc (size ? size : 1);
+        if (!order || !data) {
+            free (order);
+            free (data);
+            ep_log_error ("out of memory: order %s not followed", state->client_order_id);
+            return;
+        }
+        execplane__v1__dispatch__pack (dispatch, data);
+        order->dispatch = execplane__v1__dispatch__unpack (NULL, size, data);
+        free (data);
+        zhashx_insert (self->orders, state->client_order_id, order);
+    }
+    order->state = *state;
+    order->state.dispatch = NULL;
+    order->next_poll_ms = ep_sock_clock_ms () + self->config.poll_ms;
+    order->reconciled = order->reconciled || reconciled;
+    //  The audit keeps the dispatch, so a restarted worker follows it too.
+    size_t size = execplane__v1__dispatch__get_packed_size (order->dispatch);
+    uint8_t *data = malloc (size ? size : 1);
+    if (data) {
+        execplane__v1__dispatch__pack (order->dispatch, data);
+        ep_audit_order_t persisted = order->state;
+        persisted.dispatch = data;
+        persisted.dispatch_size = size;
+        ep_audit_order_put (self->audit, &persisted);
+        free (data);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Jobs
+
+static void
+s_pump_sender (s_worker_t *self)
+{
+    if (self->sending)
+        return;
+    s_job_t *job = zlistx_detach (self->jobs, NULL);
+    if (!job)
+        return;
+    self->sending = true;
+    zsock_send (self->sender, "p", job);
+}
+
+//  Prepares and audits a request; queues it for the sender. On a failure
+//  before anything is sent, reports it (submissions only) and returns -1.
+static int
+s_queue (s_worker_t *self, ep_audit_kind_t kind, ep_dispatch_t *dispatch)
+{
+    s_job_t *job = calloc (1, sizeof *job);
+    if (!job) {
+        execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        return -1;
+    }
+    job->kind = kind;
+    job->dispatch = dispatch;
+    const ep_intent_t *intent = dispatch->intent;
+    char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
+    ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
+    ep_venue_op_t op = kind == EP_AUDIT_SUBMIT ? EP_VENUE_SUBMIT : EP_VENUE_QUERY;
+    if (self->venue->prepare (self->venue, op, intent, client_order_id, s_wall_ms (),
+                              &job->request)) {
+        char reason [EP_VENUE_PARAMS_MAX + 64];
+        snprintf (reason, sizeof reason, "cannot be expressed for the venue: %s",
+                  job->request.params);
+        if (kind == EP_AUDIT_SUBMIT)
+            s_report_plain (self, dispatch, EP_STATUS (REJECTED), EP_FAILURE (INVALID_INTENT),
+                            true, reason, false);
+        s_job_destroy (&job);
+        return -1;
+    }
+    //  Written down before it is sent.
+    job->attempt_id = ep_audit_attempt (self->audit, kind, dispatch->router_seq, intent,
+                                        &job->request);
+    if (job->attempt_id == 0) {
+        ep_log_warn ("intent %s/%s: already submitted as %s: never sent twice",
+                     intent->strategy_id, intent->intent_id, client_order_id);
+        s_job_destroy (&job);
+        return -1;
+    }
+    if (job->attempt_id < 0) {
+        if (kind == EP_AUDIT_SUBMIT)
+            s_report_plain (self, dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), true,
+                            "the audit could not record the attempt, so it was not sent",
+                            false);
+        s_job_destroy (&job);
+        return -1;
+    }
+    zlistx_add_end (self->jobs, job);
+    s_pump_sender (self);
+    return 0;
+}
+
+//  The fills a query reveals: the change in cumulative quantity and quote
+//  since the last report, as one fill at their average price.
+static void
+s_query_fill (const ep_audit_order_t *known, const ep_venue_result_t *result,
+              ep_fill_t *fill, char *fill_id, size_t fill_id_size, uint32_t number)
+{
+    int64_t qty = result->executed_qty_e8 - known->executed_qty_e8;
+    int64_t quote = result->cum_quote_e8 - known->cum_quote_e8;
+    snprintf (fill_id, fill_id_size, "%s.q%u", known->client_order_id, number);
+    fill->fill_id = fill_id;
+    fill->qty_e8 = qty;
+    fill->price_e8 = s_avg_price (qty, quote);
+    fill->fee_e8 = 0;                   //  an order query does not report fees
+}
+
+static void
+s_on_submitted (s_worker_t *self, s_job_t *job)
+{
+    ep_venue_result_t *result = &job->result;
+    ep_report_t report;
+    execplane__v1__execution_report__init (&report);
+    report.status = result->status;
+    report.failure = result->failure;
+    report.terminal = result->terminal;
+    report.reason = result->reason;
+    report.venue_order_id = result->venue_order_id;
+    report.filled_qty_e8 = result->executed_qty_e8;
+    report.avg_price_e8 = s_avg_price (result->executed_qty_e8, result->cum_quote_e8);
+    ep_fill_t *fills = calloc (result->fill_count + 1, sizeof *fills);
+    ep_fill_t **pointers = calloc (result->fill_count + 1, sizeof *pointers);
+    char (*ids) [80] = calloc (result->fill_count + 1, sizeof *ids);
+    if (fills && pointers && ids)
+        for (size_t i = 0; i < result->fill_count; i++) {
+            execplane__v1__fill__init (&fills [i]);
+            snprintf (ids [i], sizeof ids [i], "%s.%s", job->request.client_order_id,
+                      result->fills [i].trade_id);
+            fills [i].fill_id = ids [i];
+            fills [i].qty_e8 = result->fills [i].qty_e8;
+            fills [i].price_e8 = result->fills [i].price_e8;
+            fills [i].fee_e8 = result->fills [i].fee_e8;
+            pointers [i] = &fills [i];
+            report.n_fills++;
+        }
+    report.fills = pointers;
+    s_report (self, job->dispatch, &report);
+    free (fills);
+    free (pointers);
+    free (ids);
+    if (!result->terminal) {
+        ep_audit_order_t state = { .router_seq = job->dispatch->router_seq };
+        snprintf (state.client_order_id, sizeof state.client_order_id, "%s",
+                  job->request.client_order_id);
+        state.plane_epoch = job->dispatch->plane_epoch;
+        state.status = result->status;
+        state.executed_qty_e8 = result->executed_qty_e8;
+        state.cum_quote_e8 = result->cum_quote_e8;
+        state.fills = (uint32_t) result->fill_count;
+        snprintf (state.venue_order_id, sizeof state.venue_order_id, "%s",
+                  result->venue_order_id);
+        s_follow (self, job->dispatch, &state, false, false);
+    }
+}
+
+//  A reconciliation the venue could not answer with the order's state.
+static void
+s_reconcile_without_state (s_worker_t *self, s_job_t *job)
+{
+    ep_venue_result_t *result = &job->result;
+    const char *id = job->request.client_order_id;
+    char reason [768];
+    int64_t submitted_ms = 0, window_ms = 0;
+    if (result->venue_code != -2013) {
+        snprintf (reason, sizeof reason, "reconciled: the venue could not be asked about %s "
+                  "(%s); still unknown: reconcile again", id, result->reason);
+        s_report_plain (self, job->dispatch, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN),
+                        true, reason, true);
+        return;
+    }
+    if (ep_audit_submitted (self->audit, id, &submitted_ms, &window_ms) != 1) {
+        snprintf (reason, sizeof reason, "reconciled: this live plane never attempted %s, "
+                  "and the venue does not know it: it was not placed", id);
+        s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT),
+                        true, reason, true);
+        return;
+    }
+    int64_t conclusive_ms = submitted_ms + window_ms + S_ABSENCE_MARGIN_MS;
+    if (s_wall_ms () < conclusive_ms) {
+        time_t when = (time_t) (conclusive_ms / 1000);
+        struct tm tm;
+        gmtime_r (&when, &tm);
+        char stamp [32];
+        strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        snprintf (reason, sizeof reason, "reconciled: the venue does not know %s yet; its "
+                  "absence is not conclusive before %s (recvWindow plus %d s after the "
+                  "attempt): reconcile again after it", id, stamp, S_ABSENCE_MARGIN_MS / 1000);
+        s_report_plain (self, job->dispatch, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN),
+                        true, reason, true);
+    }
+    else {
+        snprintf (reason, sizeof reason, "reconciled: the venue has no order %s, %lld s after "
+                  "the attempt and past its recvWindow: it was not placed", id,
+                  (long long) ((s_wall_ms () - submitted_ms) / 1000));
+        s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT),
+                        true, reason, true);
+    }
+}
+
+static void
+s_on_queried (s_worker_t *self, s_job_t *job)
+{
+    ep_venue_result_t *result = &job->result;
+    bool reconcile = job->kind == EP_AUDIT_RECONCILE;
+    const char *id = job->request.client_order_id;
+    s_order_t *order = zhashx_lookup (self->orders, id);
+    if (order)
+        order->querying = false;
+    if (result->status == EP_STATUS (STATUS_UNSPECIFIED)) {
+        if (reconcile)
+            s_reconcile_without_state (self, job);
+        else
+            ep_log_warn ("order %s: status query gave no news: %s", id, result->reason);
+        return;
+    }
+    ep_audit_order_t known = { .router_seq = job->dispatch->router_seq };
+    if (order)
+        known = order->state;
+    snprintf (known.client_order_id, sizeof known.client_order_id, "%s", id);
+    bool changed = result->status != known.status
+                || result->executed_qty_e8 != known.executed_qty_e8;
+    if (!changed && !reconcile)
+        return;
+    ep_report_t report;
+    execplane__v1__execution_report__init (&report);
+    char reason [768];
+    snprintf (reason, sizeof reason, "%s%s", reconcile ? "reconciled: " : "", result->reason);
+    report.status = result->status;
+    report.failure = result->failure;
+    report.terminal = result->terminal;
+    report.reason = reason;
+    report.venue_order_id = result->venue_order_id;
+    report.filled_qty_e8 = result->executed_qty_e8;
+    report.avg_price_e8 = s_avg_price (result->executed_qty_e8, result->cum_quote_e8);
+    report.reconciled = reconcile || (order && order->reconciled);
+    ep_fill_t fill;
+    ep_fill_t *fills [1] = { &fill };
+    char fill_id [80];
+    if (result->executed_qty_e8 > known.executed_qty_e8) {
+        execplane__v1__fill__init (&fill);
+        known.fills++;
+        s_query_fill (&known, result, &fill, fill_id, sizeof fill_id, known.fills);
+        report.n_fills = 1;
+        report.fills = fills;
+    }
+    s_report (self, job->dispatch, &report);
+    known.status = result->status;
+    known.executed_qty_e8 = result->executed_qty_e8;
+    known.cum_quote_e8 = result->cum_quote_e8;
+    snprintf (known.venue_order_id, sizeof known.venue_order_id, "%s", result->venue_order_id);
+    known.plane_epoch = job->dispatch->plane_epoch;
+    s_follow (self, job->dispatch, &known, result->terminal, reconcile);
+}
+
+static void
+s_on_sent (s_worker_t *self, s_job_t *job)
+{
+    self->sending = false;
+    if (ep_audit_result (self->audit, job->attempt_id, &job->result))
+        ep_log_error ("attempt %lld: the result could not be written to the audit",
+                      (long long) job->attempt_id);
+    if (job->kind == EP_AUDIT_SUBMIT)
+        s_on_submitted (self, job);
+    else
+        s_on_queried (self, job);
+    s_job_destroy (&job);
+    s_pump_sender (self);
+}
+
+static void
+s_poll_orders (s_worker_t *self)
+{
+    int64_t now = ep_sock_clock_ms ();
+    for (s_order_t *order = zhashx_first (self->orders); order;
+         order = zhashx_next (self->orders)) {
+        if (order->querying || now < order->next_poll_ms)
+            continue;
+        size_t size = execplane__v1__dispatch__get_packed_size (order->dispatch);
+        uint8_t *data = malloc (size ? size : 1);
+        if (!data)
+            continue;
+        execplane__v1__dispatch__pack (order->dispatch, data);
+        ep_dispatch_t *copy = execplane__v1__dispatch__unpack (NULL, size, data);
+        free (data);
+        if (copy && s_queue (self, EP_AUDIT_QUERY, copy) == 0)
+            order->querying = true;
+        order->next_poll_ms = now + self->config.poll_ms;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Start-up
+
+static void
+s_recover_attempt (void *arg, int64_t id, ep_audit_kind_t kind, uint64_t router_seq,
+                   const ep_intent_t *intent, const char *client_order_id)
+{
+    s_worker_t *self = arg;
+    char reason [256];
+    snprintf (reason, sizeof reason, "the live worker stopped before the venue's answer to "
+              "%s was known; it is never sent again: reconcile to learn its fate",
+              client_order_id);
+    ep_audit_result_unknown (self->audit, id, reason);
+    if (kind != EP_AUDIT_SUBMIT)
+        return;
+    ep_dispatch_t dispatch;
+    execplane__v1__dispatch__init (&dispatch);
+    dispatch.intent = (ep_intent_t *) intent;
+    dispatch.plane = EP_PLANE (LIVE);
+    dispatch.router_seq = router_seq;
+    s_report_plain (self, &dispatch, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), true,
+                    reason, false);
+}
+
+static void
+s_recover_order (void *arg, const ep_audit_order_t *state)
+{
+    s_worker_t *self = arg;
+    ep_dispatch_t *dispatch = execplane__v1__dispatch__unpack (NULL, state->dispatch_size,
+                                                               state->dispatch);
+    s_order_t *order = calloc (1, sizeof *order);
+    if (!dispatch || !order) {
+        ep_log_error ("order %s could not be restored", state->client_order_id);
+        free (order);
+        if (dispatch)
+            execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        return;
+    }
+    order->state = *state;
+    order->state.dispatch = NULL;
+    order->dispatch = dispatch;
+    zhashx_insert (self->orders, state->client_order_id, order);
+}
+
+//  Claims the plane from the router (its restore answer carries nothing the
+//  live plane needs: the audit is its memory).
+static int
+s_claim_plane (s_worker_t *self)
+{
+    ep_restore_request_t request;
+    execplane__v1__restore_request__init (&request);
+    request.plane = EP_PLANE (LIVE);
+    request.session = self->session;
+    uint8_t data [128];
+    size_t size = execplane__v1__restore_request__pack (&request, data);
+    while (!zsys_interrupted) {
+        ep_sock_send2 (self->query, "restore", data, size, ZMQ_DONTWAIT);
+        zsock_set_rcvtimeo (self->query, S_RESTORE_RETRY_MS);
+        zmsg_t *msg = zmsg_recv (self->query);
+        if (msg) {
+            zmsg_destroy (&msg);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+//  Reads the venue keys: `api_key = ...` and `api_secret = ...` lines in
+//  the keys file, or EP_VENUE_API_KEY and EP_VENUE_API_SECRET.
+static int
+s_load_keys (const char *path, char *key, char *secret, size_t size, char *err, size_t err_size)
+{
+    const char *env_key = getenv ("EP_VENUE_API_KEY");
+    const char *env_secret = getenv ("EP_VENUE_API_SECRET");
+    if (env_key && env_secret && *env_key && *env_secret) {
+        snprintf (key, size, "%s", env_key);
+        snprintf (secret, size, "%s", env_secret);
+        return 0;
+    }
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        snprintf (err, err_size, "no venue keys: %s cannot be read, and EP_VENUE_API_KEY and "
+                  "EP_VENUE_API_SECRET are not set", path);
+        return -1;
+    }
+    struct stat st;
+    if (fstat (fileno (file), &st) == 0 && (st.st_mode & 077))
+        ep_log_warn ("keys file %s is readable by others: chmod 600 it", path);
+    char line [1024], name [32], value [512];
+    *key = *secret = 0;
+    while (fgets (line, sizeof line, file)) {
+        if (sscanf (line, " %31[a-z_] = %511s", name, value) != 2)
+            continue;
+        if (streq (name, "api_key"))
+            snprintf (key, size, "%s", value);
+        else
+        if (streq (name, "api_secret"))
+            snprintf (secret, size, "%s", value);
+    }
+    fclose (file);
+    sodium_memzero (line, sizeof line);
+    sodium_memzero (value, sizeof value);
+    if (!*key || !*secret) {
+        snprintf (err, err_size, "keys file %s needs `api_key = ...` and `api_secret = ...`",
+                  path);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "Usage: ep-live [--config FILE] [--insecure]\n"
+        "\n"
+        "The live execution plane's worker: submits intents dispatched on exec.live\n"
+        "to the venue (live/venue, live/base_url), writing each attempt to the audit\n"
+        "(live/audit) before it is sent and its result after; never retries; follows\n"
+        "resting orders with status queries (live/poll_ms).\n"
+        "\n"
+        "Venue keys: the file live/keys with lines `api_key = ...` and\n"
+        "`api_secret = ...` (mode 600), or EP_VENUE_API_KEY and EP_VENUE_API_SECRET.\n"
+        "They never reach a log, the audit, the journal or a report.\n"
+        "\n"
+        "  --config FILE   ZPL configuration (default: built-in defaults)\n"
+        "  --insecure      run without CURVE (currently the only mode)\n"
+        "  --help          this text\n");
+}
+
+static void
+s_handle_dispatch (s_worker_t *self, const uint8_t *data, size_t size)
+{
+    ep_dispatch_t *dispatch = execplane__v1__dispatch__unpack (NULL, size, data);
+    if (!dispatch || !dispatch->intent || dispatch->plane != EP_PLANE (LIVE)) {
+        ep_log_error ("undecodable dispatch (%zu bytes) ignored", size);
+        if (dispatch)
+            execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        return;
+    }
+    s_queue (self, dispatch->reconcile ? EP_AUDIT_RECONCILE : EP_AUDIT_SUBMIT, dispatch);
+}
+
+int
+main (int argc, char *argv [])
+{
+    static struct option options [] = {
+        { "config", required_argument, 0, 'c' },
+        { "insecure", no_argument, 0, 'i' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    const char *config_path = NULL;
+    int opt;
+    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+            case 'c': config_path = optarg; break;
+            case 'i': break;
+            case 'h': s_usage (stdout); return 0;
+            default:  s_usage (stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "ep-live: unexpected argument '%s' (see --help)\n", argv [optind]);
+        return 2;
+    }
+    ep_log_init ("live");
+    s_worker_t self = { .next_heartbeat_ms = 0 };
+    char err [2048];
+    if (ep_config_load (&self.config, config_path, err, sizeof err)) {
+        fprintf (stderr, "ep-live: %s\n", err);
+        return 2;
+    }
+    if (!streq (self.config.venue, "binance")) {
+        fprintf (stderr, "ep-live: unknown venue '%s' (known: binance)\n", self.config.venue);
+        return 2;
+    }
+    if (sodium_init () < 0)
+        return 1;
+    char key [512], secret [512];
+    if (s_load_keys (self.config.keys, key, secret, sizeof key, err, sizeof err)) {
+        fprintf (stderr, "ep-live: %s\n", err);
+        return 1;
+    }
+    ep_binance_config_t binance = {
+        .base_url = self.config.base_url, .api_key = key, .api_secret = secret,
+        .recv_window_ms = self.config.recv_window_ms,
+        .connect_timeout_ms = self.config.connect_timeout_ms,
+        .timeout_ms = self.config.timeout_ms
+    };
+    self.venue = ep_venue_binance_new (&binance, err, sizeof err);
+    sodium_memzero (secret, sizeof secret);
+    if (!self.venue) {
+        fprintf (stderr, "ep-live: %s\n", err);
+        return 1;
+    }
+    self.audit = ep_audit_open (self.config.audit, err, sizeof err);
+    if (!self.audit) {
+        fprintf (stderr, "ep-live: %s\n", err);
+        return 1;
+    }
+    zsys_init ();
+    zsys_catch_interrupts ();
+    uint8_t nonce [16];
+    randombytes_buf (nonce, sizeof nonce);
+    sodium_bin2hex (self.session, sizeof self.session, nonce, sizeof nonce);
+    self.jobs = zlistx_new ();
+    self.orders = zhashx_new ();
+    zhashx_set_destructor (self.orders, s_order_destroy);
+    self.intents = ep_sock_new (ZMQ_SUB, self.config.dispatch, false, err, sizeof err);
+    if (self.intents) {
+        zsock_set_rcvhwm (self.intents, 100000);
+        zsock_set_subscribe (self.intents, "exec.live");
+        self.results = ep_sock_new (ZMQ_PUSH, self.config.results, false, err, sizeof err);
+    }
+    if (self.results)
+        self.query = ep_sock_new (ZMQ_DEALER, self.config.query, false, err, sizeof err);
+    if (!self.query) {
+        fprintf (stderr, "ep-live: %s\n", err);
+        return 1;
+    }
+    self.sender = zactor_new (s_sender_actor, self.venue);
+    ep_log_info ("session %s: venue %s at %s, audit %s", self.session, self.venue->name,
+                 self.config.base_url, self.config.audit);
+    //  What the last run left: attempts with no result are UNKNOWN, never
+    //  sent again; resting orders are followed again.
+    ep_audit_unfinished (self.audit, s_recover_attempt, &self);
+    ep_audit_orders (self.audit, s_recover_order, &self);
+    int rc = s_claim_plane (&self);
+    void *intents = zsock_resolve (self.intents);
+    void *sender = zsock_resolve (self.sender);
+    while (rc == 0 && !zsys_interrupted) {
+        int64_t now = ep_sock_clock_ms ();
+        if (now >= self.next_heartbeat_ms) {
+            ep_worker_msg_t message;
+            execplane__v1__worker_message__init (&message);
+            message.plane = EP_PLANE (LIVE);
+            message.session = self.session;
+            uint8_t data [128];
+            size_t size = execplane__v1__worker_message__pack (&message, data);
+            ep_sock_send2 (self.results, "hb", data, size, 0);
+            self.next_heartbeat_ms = now + self.config.heartbeat_ms;
+        }
+        s_poll_orders (&self);
+        zmq_pollitem_t items [] = {
+            { intents, 0, ZMQ_POLLIN, 0 },
+            { sender, 0, ZMQ_POLLIN, 0 },
+        };
+        int64_t wait = self.next_heartbeat_ms - ep_sock_clock_ms ();
+        if (zmq_poll (items, 2, wait > 0 ? (long) wait : 0) < 0)
+            continue;
+        if (items [1].revents & ZMQ_POLLIN) {
+            s_job_t *job = NULL;
+            if (zsock_recv (self.sender, "p", &job) == 0 && job)
+                s_on_sent (&self, job);
+        }
+        for (int i = 0; i < 256 && (items [0].revents & ZMQ_POLLIN); i++) {
+            zmq_msg_t topic, body;
+            zmq_msg_init (&topic);
+            zmq_msg_init (&body);
+            if (zmq_msg_recv (&topic, intents, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close (&topic);
+                zmq_msg_close (&body);
+                break;
+            }
+            if (zmq_msg_more (&topic) && zmq_msg_recv (&body, intents, 0) >= 0)
+                s_handle_dispatch (&self, zmq_msg_data (&body), zmq_msg_size (&body));
+            zmq_msg_close (&topic);
+            zmq_msg_close (&body);
+        }
+    }
+    ep_log_info ("session %s: stopping", self.session);
+    //  A request in flight finishes (bounded by the venue timeout) and its
+    //  result is written down before the worker goes.
+    if (self.sending) {
+        s_job_t *job = NULL;
+        zsock_set_rcvtimeo (self.sender, (int) self.config.timeout_ms + 1000);
+        if (zsock_recv (self.sender, "p", &job) == 0 && job)
+            s_on_sent (&self, job);
+    }
+    zactor_destroy (&self.sender);
+    s_job_t *job;
+    while ((job = zlistx_detach (self.jobs, NULL))) {
+        //  Audited but never handed to the sender: nothing left.
+        ep_venue_result_t *result = &job->result;
+        snprintf (result->reason, sizeof result->reason,
+                  "the live worker stopped before sending it: nothing was sent");
+        result->status = EP_STATUS (FAILED);
+        result->failure = EP_FAILURE (NOT_SENT);
+        result->terminal = true;
+        ep_audit_result (self.audit, job->attempt_id, result);
+        if (job->kind == EP_AUDIT_SUBMIT)
+            s_report_plain (&self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT),
+                            true, result->reason, false);
+        s_job_destroy (&job);
+    }
+    zlistx_destroy (&self.jobs);
+    zhashx_destroy (&self.orders);
+    zsock_destroy (&self.intents);
+    zsock_destroy (&self.query);
+    zsock_destroy (&self.results);
+    self.venue->destroy (&self.venue);
+    ep_audit_destroy (&self.audit);
+    return 0;
+}
