@@ -234,62 +234,66 @@ s_follow (s_worker_t *self, const ep_dispatch_t *dispatch, const ep_audit_order_
 //  --------------------------------------------------------------------------
 //  Jobs
 
+//  Hands the next job to the sender, if it is idle. The request is built
+//  and written down only now, right before it leaves: its timestamp is
+//  fresh (a job that waited would otherwise fall out of the recvWindow),
+//  and the attempt row means "sent now", not "waiting".
 static void
 s_pump_sender (s_worker_t *self)
 {
-    if (self->sending)
-        return;
-    s_job_t *job = zlistx_detach (self->jobs, NULL);
-    if (!job)
-        return;
-    self->sending = true;
-    zsock_send (self->sender, "p", job);
+    s_job_t *job;
+    while (!self->sending && (job = zlistx_detach (self->jobs, NULL))) {
+        const ep_intent_t *intent = job->dispatch->intent;
+        bool submit = job->kind == EP_AUDIT_SUBMIT;
+        char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
+        ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
+        if (self->venue->prepare (self->venue, submit ? EP_VENUE_SUBMIT : EP_VENUE_QUERY,
+                                  intent, client_order_id, s_wall_ms (), &job->request)) {
+            char reason [EP_VENUE_PARAMS_MAX + 64];
+            snprintf (reason, sizeof reason, "cannot be expressed for the venue: %s",
+                      job->request.params);
+            if (submit)
+                s_report_plain (self, job->dispatch, EP_STATUS (REJECTED),
+                                EP_FAILURE (INVALID_INTENT), true, reason, false);
+            s_job_destroy (&job);
+            continue;
+        }
+        //  Written down before it is sent.
+        job->attempt_id = ep_audit_attempt (self->audit, job->kind, job->dispatch->router_seq,
+                                            intent, &job->request);
+        if (job->attempt_id == 0)
+            ep_log_warn ("intent %s/%s: already submitted as %s: never sent twice",
+                         intent->strategy_id, intent->intent_id, client_order_id);
+        else
+        if (job->attempt_id < 0 && submit)
+            s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), true,
+                            "the audit could not record the attempt, so it was not sent",
+                            false);
+        if (job->attempt_id <= 0) {
+            s_order_t *order = zhashx_lookup (self->orders, client_order_id);
+            if (order)
+                order->querying = false;
+            s_job_destroy (&job);
+            continue;
+        }
+        self->sending = true;
+        zsock_send (self->sender, "p", job);
+    }
 }
 
-//  Prepares and audits a request; queues it for the sender. On a failure
-//  before anything is sent, reports it (submissions only) and returns -1.
+//  Queues a job on the intent of dispatch (taking it); the sender takes
+//  jobs one at a time, in order.
 static int
 s_queue (s_worker_t *self, ep_audit_kind_t kind, ep_dispatch_t *dispatch)
 {
     s_job_t *job = calloc (1, sizeof *job);
     if (!job) {
+        ep_log_error ("intent %s: out of memory: not sent", dispatch->intent->intent_id);
         execplane__v1__dispatch__free_unpacked (dispatch, NULL);
         return -1;
     }
     job->kind = kind;
     job->dispatch = dispatch;
-    const ep_intent_t *intent = dispatch->intent;
-    char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
-    ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
-    ep_venue_op_t op = kind == EP_AUDIT_SUBMIT ? EP_VENUE_SUBMIT : EP_VENUE_QUERY;
-    if (self->venue->prepare (self->venue, op, intent, client_order_id, s_wall_ms (),
-                              &job->request)) {
-        char reason [EP_VENUE_PARAMS_MAX + 64];
-        snprintf (reason, sizeof reason, "cannot be expressed for the venue: %s",
-                  job->request.params);
-        if (kind == EP_AUDIT_SUBMIT)
-            s_report_plain (self, dispatch, EP_STATUS (REJECTED), EP_FAILURE (INVALID_INTENT),
-                            true, reason, false);
-        s_job_destroy (&job);
-        return -1;
-    }
-    //  Written down before it is sent.
-    job->attempt_id = ep_audit_attempt (self->audit, kind, dispatch->router_seq, intent,
-                                        &job->request);
-    if (job->attempt_id == 0) {
-        ep_log_warn ("intent %s/%s: already submitted as %s: never sent twice",
-                     intent->strategy_id, intent->intent_id, client_order_id);
-        s_job_destroy (&job);
-        return -1;
-    }
-    if (job->attempt_id < 0) {
-        if (kind == EP_AUDIT_SUBMIT)
-            s_report_plain (self, dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), true,
-                            "the audit could not record the attempt, so it was not sent",
-                            false);
-        s_job_destroy (&job);
-        return -1;
-    }
     zlistx_add_end (self->jobs, job);
     s_pump_sender (self);
     return 0;
@@ -776,17 +780,11 @@ main (int argc, char *argv [])
     zactor_destroy (&self.sender);
     s_job_t *job;
     while ((job = zlistx_detach (self.jobs, NULL))) {
-        //  Audited but never handed to the sender: nothing left.
-        ep_venue_result_t *result = &job->result;
-        snprintf (result->reason, sizeof result->reason,
-                  "the live worker stopped before sending it: nothing was sent");
-        result->status = EP_STATUS (FAILED);
-        result->failure = EP_FAILURE (NOT_SENT);
-        result->terminal = true;
-        ep_audit_result (self.audit, job->attempt_id, result);
+        //  Never written down, never sent: say so for each submission.
         if (job->kind == EP_AUDIT_SUBMIT)
             s_report_plain (&self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT),
-                            true, result->reason, false);
+                            true, "the live worker stopped before sending it: nothing was sent",
+                            false);
         s_job_destroy (&job);
     }
     zlistx_destroy (&self.jobs);

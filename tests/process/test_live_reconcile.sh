@@ -35,6 +35,20 @@ id=$(audit "SELECT client_order_id FROM attempts WHERE kind = 1")
 [ "$(sql "SELECT COUNT(*) FROM reports r JOIN intents i ON i.router_seq = r.router_seq
           WHERE i.intent_id = 'u-1' AND r.terminal = 1")" = 1 ] || fail "u-1 has more than one terminal report"
 
+# An order the venue never placed (503, not placed): right after the attempt
+# its absence is no proof; the reconciled report stays UNKNOWN and says when
+# it becomes conclusive.
+fakex_fault http-503
+echo '{"intent_id":"u-2","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"MARKET","qty":"0.4","ref_price":"250"}' \
+    | "$BIN/ep-send" --config "$READY" --wait --timeout 30 > "$WORK/out2.jsonl"
+[ "$(jq -r 'select(.terminal) | .status' "$WORK/out2.jsonl")" = UNKNOWN ] || fail "a 503 did not end UNKNOWN"
+fakex_fault none
+"$BIN/ep-meta" --config "$READY" reconcile u-2 > "$WORK/reconciled2.json" 2> "$WORK/meta2.log" \
+    || fail "ep-meta reconcile u-2 failed: $(cat "$WORK/meta2.log")"
+jq -e '.reconciled and .status == "UNKNOWN" and .failure == "SEND_UNKNOWN"
+       and (.reason | test("not conclusive before [0-9T:-]+Z"))' "$WORK/reconciled2.json" > /dev/null \
+    || fail "a fresh not-found must stay UNKNOWN and say when it is conclusive: $(cat "$WORK/reconciled2.json")"
+
 rc=0; "$BIN/ep-meta" --config "$READY" reconcile nope-1 --timeout 5 2> "$WORK/err.log" || rc=$?
 [ $rc = 1 ] && grep -q "no intent nope-1" "$WORK/err.log" || fail "reconcile of an unknown intent: rc $rc, $(cat "$WORK/err.log")"
 rc=0; "$BIN/ep-meta" --config "$READY" reconcile p-1 --timeout 5 2> "$WORK/err.log" || rc=$?
