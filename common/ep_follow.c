@@ -1,6 +1,7 @@
 /*  ep_follow: live subscription plus query-based gap filling.  */
 #include <czmq.h>
 #include "ep_follow.h"
+#include "ep_security.h"
 #include "ep_sock.h"
 
 #define S_QUERY_LIMIT 1000
@@ -17,7 +18,11 @@ struct _ep_follow_t {
     zlistx_t *ready_reports;            //  in order, ready to hand out
     ep_plane_state_t *plane;            //  newest plane state
     bool plane_fresh;                   //  a plane state arrived since last asked
+    bool polling;                       //  a strategy key: reports come by query only
 };
+
+//  How often a strategy key asks for news while it waits.
+#define S_POLL_MS 20
 
 ep_follow_t *
 ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t err_size)
@@ -28,10 +33,16 @@ ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t e
     self->from_seq = from_seq;
     self->held = zlistx_new ();
     self->ready_reports = zlistx_new ();
+    //  A strategy or safety key may not subscribe to outcome.*: the router
+    //  filters its reports to its own strategies on the query path instead.
+    zcert_t *cert = ep_security_cert ();
+    const char *role = cert ? zcert_meta (cert, "role") : NULL;
+    self->polling = role && (streq (role, "strategy") || streq (role, "safety"));
     self->sub = ep_sock_new (ZMQ_SUB, config->outcomes, false, err, err_size);
     if (self->sub) {
         zsock_set_rcvhwm (self->sub, 0);
-        zsock_set_subscribe (self->sub, "outcome.");
+        if (!self->polling)
+            zsock_set_subscribe (self->sub, "outcome.");
         //  Subscriptions travel in order: once `plane` flows, so do reports.
         zsock_set_subscribe (self->sub, "plane");
         self->query = ep_sock_new (ZMQ_DEALER, config->query, false, err, err_size);
@@ -115,14 +126,16 @@ s_on_reply (ep_follow_t *self, const uint8_t *data, size_t size)
     ep_query_reply_t *reply = execplane__v1__query_reply__unpack (NULL, size, data);
     if (!reply)
         return;
+    //  The reply covers every seq up to through_seq: one missing in it was
+    //  examined and is not ours to see (a strategy key sees its own only).
     for (size_t i = 0; i < reply->n_reports; i++) {
         ep_report_t *report = execplane__v1__execution_report__unpack (
             NULL, reply->reports [i].len, reply->reports [i].data);
         if (!report)
             continue;
-        if (report->seq == self->next_seq) {
+        if (report->seq >= self->next_seq && report->seq <= reply->through_seq) {
+            self->next_seq = report->seq + 1;
             zlistx_add_end (self->ready_reports, report);
-            self->next_seq++;
         }
         else
             execplane__v1__execution_report__free_unpacked (report, NULL);
@@ -251,8 +264,13 @@ ep_follow_next (ep_follow_t *self, int timeout_ms)
         int left = s_left (deadline);
         if (left == 0 && deadline >= 0)
             return NULL;
-        if (s_pump (self, left) < 0 && (zsys_interrupted || s_left (deadline) == 0))
-            return NULL;
+        int wait = self->polling && (left < 0 || left > S_POLL_MS) ? S_POLL_MS : left;
+        if (s_pump (self, wait) < 0) {
+            if (zsys_interrupted || s_left (deadline) == 0)
+                return NULL;
+            if (self->polling && self->ready && !self->asking)
+                s_ask (self, 0);
+        }
     }
     return zlistx_detach (self->ready_reports, NULL);
 }

@@ -594,5 +594,6 @@ ep_json_stats_format (const ep_stats_t *stats)
     s_set (object, "in_flight_live", s_uint (stats->in_flight_live), &ok);
     s_set (object, "last_seq", s_uint (stats->last_seq), &ok);
     s_set (object, "last_router_seq", s_uint (stats->last_router_seq), &ok);
+    s_set (object, "unauthorized", s_uint (stats->unauthorized), &ok);
     return s_dump (object, ok);
 }

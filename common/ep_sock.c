@@ -1,8 +1,21 @@
 /*  ep_sock: socket setup with linger and size limits.  */
 #include <string.h>
 #include <time.h>
+#include "ep_security.h"
 #include "ep_sock.h"
 #include "ep_wire.h"
+
+zsock_t *
+ep_sock_server_new (int type, int64_t max_msg, const char *domain)
+{
+    zsock_t *self = zsock_new (type);
+    if (self) {
+        zsock_set_linger (self, EP_SOCK_LINGER_MS);
+        zsock_set_maxmsgsize (self, (int) max_msg);
+        ep_security_apply (self, true, domain);
+    }
+    return self;
+}
 
 zsock_t *
 ep_sock_new (int type, const char *endpoint, bool bind, char *err, size_t err_size)
@@ -25,6 +38,7 @@ ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
     zsock_set_linger (self, EP_SOCK_LINGER_MS);
     //  Set before bind or connect: it holds for connections made after it.
     zsock_set_maxmsgsize (self, (int) max_msg);
+    ep_security_apply (self, bind, "");
     int rc = bind ? zsock_bind (self, "%s", endpoint) : zsock_connect (self, "%s", endpoint);
     if (rc < 0) {
         snprintf (err, err_size, "cannot %s %s: %s", bind ? "bind" : "connect",

@@ -3,7 +3,8 @@
     CZMQ's default linger is 0, which silently drops queued messages when a
     socket closes; every socket made here lingers (EP_SOCK_LINGER_MS) and
     every receiving socket refuses messages over EP_MAX_MSG bytes (a DEALER,
-    which only hears the router's query replies, over EP_MAX_REPLY).  */
+    which only hears the router's query replies, over EP_MAX_REPLY). Every
+    socket is secured as ep_security says, before it binds or connects.  */
 #ifndef EP_SOCK_H_INCLUDED
 #define EP_SOCK_H_INCLUDED
 
@@ -19,6 +20,11 @@ zsock_t *ep_sock_new (int type, const char *endpoint, bool bind, char *err, size
 //  Same, refusing received messages over max_msg bytes.
 zsock_t *ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
                             char *err, size_t err_size);
+
+//  A socket for the router to set up and then bind: lingering, refusing
+//  messages over max_msg bytes, and secured as the process is (ep_security)
+//  with domain as its ZAP domain. NULL on failure.
+zsock_t *ep_sock_server_new (int type, int64_t max_msg, const char *domain);
 
 //  Sends a two-frame message, topic then payload. flags: 0 or ZMQ_DONTWAIT.
 //  Returns 0, or -1 with errno set (EAGAIN when it would block).

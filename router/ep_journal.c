@@ -1,5 +1,6 @@
 /*  ep_journal: SQLite (WAL) journal of intents, reports, commands, events.  */
 #include <czmq.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
 #include "ep_journal.h"
@@ -13,7 +14,8 @@ static const char *s_schema =
     "  plane       INTEGER NOT NULL,"
     "  plane_epoch INTEGER NOT NULL,"
     "  dispatched  INTEGER NOT NULL,"           //  1: sent to its plane; 0: rejected
-    "  payload     BLOB NOT NULL);"             //  the OrderIntent as read
+    "  payload     BLOB NOT NULL,"              //  the OrderIntent as read
+    "  sender      TEXT);"             //  the OrderIntent as read
     "CREATE TABLE IF NOT EXISTS intent_keys ("  //  duplicate detection, forever
     "  strategy_id TEXT NOT NULL,"
     "  intent_id   TEXT NOT NULL,"
@@ -47,16 +49,16 @@ enum {
 
 static const char *s_sql [S_STMT_COUNT] = {
     [S_CLAIM] = "INSERT OR IGNORE INTO intent_keys VALUES (?, ?, ?)",
-    [S_INTENT] = "INSERT INTO intents VALUES (?, ?, ?, ?, ?, ?, ?)",
+    [S_INTENT] = "INSERT INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     [S_REPORT] = "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [S_COMMAND] = "INSERT INTO commands (at_seq, kind, plane, epoch, issued_by, sender,"
                   " reason, applied, outcome, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [S_EVENT] = "INSERT INTO events (at_seq, kind, detail) VALUES (?, ?, ?)",
     [S_SAVE_STATE] = "INSERT OR REPLACE INTO state VALUES ('plane_state', ?)",
-    [S_REPORTS_ALL] = "SELECT seq, payload FROM reports WHERE seq >= ?1 AND seq <= ?2"
-                      " ORDER BY seq LIMIT ?3",
-    [S_REPORTS_ONE] = "SELECT seq, payload FROM reports WHERE seq >= ?1 AND seq <= ?2"
-                      " AND strategy_id = ?4 ORDER BY seq LIMIT ?3",
+    [S_REPORTS_ALL] = "SELECT seq, payload, strategy_id FROM reports"
+                      " WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+    [S_REPORTS_ONE] = "SELECT seq, payload, strategy_id FROM reports"
+                      " WHERE seq >= ?1 AND seq <= ?2 AND strategy_id = ?4 ORDER BY seq LIMIT ?3",
     [S_PLANE_REPORTS] = "SELECT seq, plane_payload FROM reports WHERE router_seq = ?"
                         " AND origin = 1 ORDER BY seq",
     [S_INTENT_BY_SEQ] = "SELECT plane, plane_epoch, dispatched, payload FROM intents"
@@ -118,6 +120,15 @@ s_scalar (ep_journal_t *self, const char *sql, int64_t param)
     return value;
 }
 
+static bool
+s_has_column (ep_journal_t *self, const char *table, const char *column)
+{
+    char sql [128];
+    snprintf (sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
+              table, column);
+    return s_scalar (self, sql, 0) == 1;
+}
+
 ep_journal_t *
 ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
 {
@@ -133,6 +144,11 @@ ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
         zsys_dir_create ("%s", folder);
     }
     free (folder);
+    //  Create it 0600 before SQLite does (it would honour the umask); its
+    //  WAL and shared-memory files take the same mode.
+    int fd = open (path, O_RDWR | O_CREAT, 0600);
+    if (fd >= 0)
+        close (fd);
     if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
         != SQLITE_OK) {
         snprintf (err, err_size, "journal %s: %s", path,
@@ -143,6 +159,12 @@ ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
     if (s_exec (self, "PRAGMA journal_mode=WAL")
     ||  s_exec (self, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
     ||  s_exec (self, s_schema)) {
+        snprintf (err, err_size, "journal %s: %s", path, sqlite3_errmsg (self->db));
+        goto fail;
+    }
+    //  A journal from before intents had a sender gets the column (NULL).
+    if (!s_has_column (self, "intents", "sender")
+    &&  s_exec (self, "ALTER TABLE intents ADD COLUMN sender TEXT")) {
         snprintf (err, err_size, "journal %s: %s", path, sqlite3_errmsg (self->db));
         goto fail;
     }
@@ -232,7 +254,7 @@ ep_journal_claim (ep_journal_t *self, const char *strategy_id, const char *inten
 int
 ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *strategy_id,
                        const char *intent_id, int plane, uint64_t epoch, bool dispatched,
-                       const void *payload, size_t size)
+                       const char *sender, const void *payload, size_t size)
 {
     sqlite3_stmt *stmt = self->stmt [S_INTENT];
     sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
@@ -242,6 +264,7 @@ ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *stra
     sqlite3_bind_int64 (stmt, 5, (int64_t) epoch);
     sqlite3_bind_int (stmt, 6, dispatched);
     sqlite3_bind_blob (stmt, 7, size ? payload : "", (int) size, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 8, sender, -1, SQLITE_STATIC);
     return s_step_done (self, stmt, "add intent");
 }
 
@@ -330,7 +353,7 @@ ep_journal_load_state (ep_journal_t *self, void **payload, size_t *size)
 int
 ep_journal_reports (ep_journal_t *self, uint64_t from_seq, uint64_t to_seq,
                     const char *strategy_id, unsigned limit,
-                    ep_journal_report_fn *fn, void *arg, uint64_t *through_seq)
+                    ep_journal_row_fn *fn, void *arg, uint64_t *through_seq)
 {
     bool filtered = strategy_id && *strategy_id;
     sqlite3_stmt *stmt = self->stmt [filtered ? S_REPORTS_ONE : S_REPORTS_ALL];
@@ -344,7 +367,8 @@ ep_journal_reports (ep_journal_t *self, uint64_t from_seq, uint64_t to_seq,
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
         last = (uint64_t) sqlite3_column_int64 (stmt, 0);
-        fn (arg, last, sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1));
+        fn (arg, last, (const char *) sqlite3_column_text (stmt, 2),
+            sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1));
         count++;
     }
     sqlite3_reset (stmt);

@@ -64,9 +64,10 @@ int ep_journal_claim (ep_journal_t *self, const char *strategy_id, const char *i
 
 //  Records an intent read from intake. dispatched: sent to plane, else
 //  rejected by the router.
+//  sender: who pushed it ("NAME:KEY" under CURVE).
 int ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *strategy_id,
                            const char *intent_id, int plane, uint64_t epoch, bool dispatched,
-                           const void *payload, size_t size);
+                           const char *sender, const void *payload, size_t size);
 
 int ep_journal_add_report (ep_journal_t *self, const ep_journal_report_t *report);
 
@@ -84,14 +85,17 @@ int ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind,
 int ep_journal_save_state (ep_journal_t *self, const void *payload, size_t size);
 int ep_journal_load_state (ep_journal_t *self, void **payload, size_t *size);
 
+typedef void (ep_journal_report_fn) (void *arg, uint64_t seq, const void *payload, size_t size);
+
 //  Calls fn for each report with from_seq <= seq <= to_seq (to_seq 0: no
 //  upper bound) of strategy_id (NULL or "": all), in seq order, at most
 //  limit of them. *through_seq is set to the highest seq examined (from_seq
 //  - 1 if none). Returns the number of reports, or -1.
-typedef void (ep_journal_report_fn) (void *arg, uint64_t seq, const void *payload, size_t size);
+typedef void (ep_journal_row_fn) (void *arg, uint64_t seq, const char *strategy_id,
+                                  const void *payload, size_t size);
 int ep_journal_reports (ep_journal_t *self, uint64_t from_seq, uint64_t to_seq,
                         const char *strategy_id, unsigned limit,
-                        ep_journal_report_fn *fn, void *arg, uint64_t *through_seq);
+                        ep_journal_row_fn *fn, void *arg, uint64_t *through_seq);
 
 //  Calls fn for each dispatched intent that has no terminal report, in
 //  router_seq order; acked tells whether its plane has reported on it.

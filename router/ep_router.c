@@ -4,10 +4,12 @@
 #include <sodium.h>
 #include <string.h>
 #include "ep_router.h"
+#include "ep_guard.h"
 #include "ep_inflight.h"
 #include "ep_journal.h"
 #include "ep_log.h"
 #include "ep_names.h"
+#include "ep_security.h"
 #include "ep_sock.h"
 #include "ep_wire.h"
 
@@ -23,6 +25,7 @@ typedef struct {
     char *topic;                        //  frame 1
     uint8_t *data;                      //  frame 2
     size_t size;
+    uint64_t router_seq;                //  a dispatch: the intent it carries
 } s_out_t;
 
 //  A growable FIFO of messages waiting to be sent.
@@ -36,6 +39,8 @@ typedef struct {
     int64_t last_heard_ms;              //  its last heartbeat or report
     bool alive;                         //  heard within worker_timeout_ms
     uint64_t processed_through;         //  highest router_seq it reported on
+    char key [41];                      //  its public key, under CURVE
+    int subscribers;                    //  subscriptions to exec.<plane> in place
 } s_worker_t;
 
 struct _ep_router_t {
@@ -47,6 +52,7 @@ struct _ep_router_t {
     zsock_t *results;                   //  PULL: worker reports and heartbeats
     zsock_t *query;                     //  ROUTER: report replay, worker restore
     ep_journal_t *journal;              //  the durable record
+    ep_guard_t *guard;                  //  who may do what (CURVE keys and roles)
     ep_inflight_t *inflight;            //  dispatched, not yet terminal
     uint64_t last_seq;                  //  newest report seq
     uint64_t last_router_seq;           //  newest intent acceptance number
@@ -71,6 +77,8 @@ struct _ep_router_t {
     int64_t malformed_logged_ms;        //  rate limit for malformed-intake logs
     uint64_t malformed_unlogged;        //  malformed since that log line
     bool failed;                        //  the journal failed: stop
+    bool outcomes_unbound;              //  being bound anew (key removed)
+    bool dispatch_unbound;              //  likewise
     char recent_requests [S_RECENT][64];//  reconcile request ids seen lately
     size_t recent_next;                 //  where the next one goes
 };
@@ -79,7 +87,8 @@ struct _ep_router_t {
 //  Message queues
 
 static int
-s_queue_push (s_queue_t *queue, const char *topic, uint8_t *data, size_t size)
+s_queue_push (s_queue_t *queue, const char *topic, uint8_t *data, size_t size,
+              uint64_t router_seq)
 {
     if (queue->count == queue->capacity) {
         size_t capacity = queue->capacity ? queue->capacity * 2 : 256;
@@ -96,7 +105,8 @@ s_queue_push (s_queue_t *queue, const char *topic, uint8_t *data, size_t size)
     char *copy = strdup (topic);
     if (!copy)
         return -1;
-    queue->items [(queue->head + queue->count) % queue->capacity] = (s_out_t) { copy, data, size };
+    queue->items [(queue->head + queue->count) % queue->capacity] =
+        (s_out_t) { copy, data, size, router_seq };
     queue->count++;
     return 0;
 }
@@ -175,7 +185,7 @@ s_emit (ep_router_t *self, ep_report_t *report, ep_origin_t origin, bool late,
     }
     char topic [EP_ID_MAX + 16];
     ep_outcome_topic (topic, sizeof topic, report->strategy_id);
-    if (s_queue_push (&self->outbox, topic, data, size)) {
+    if (s_queue_push (&self->outbox, topic, data, size, 0)) {
         free (data);
         s_fail (self, "out of memory");
         return;
@@ -362,7 +372,7 @@ s_handle_reconcile (ep_router_t *self, ep_command_t *command, const char *sender
         size_t packed_size = 0;
         uint8_t *packed = intent ? s_pack (&dispatch.base, &packed_size) : NULL;
         if (packed && s_queue_push (&self->pending, ep_exec_topic (EP_PLANE (LIVE)), packed,
-                                    packed_size) == 0) {
+                                    packed_size, 0) == 0) {
             applied = true;
             snprintf (outcome, sizeof outcome, "applied: RECONCILE %s (router_seq %llu) "
                       "forwarded to the live plane", command->intent_id,
@@ -392,11 +402,9 @@ s_handle_reconcile (ep_router_t *self, ep_command_t *command, const char *sender
 }
 
 static void
-s_handle_command (ep_router_t *self, const uint8_t *data, size_t size)
+s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const char *sender)
 {
     ep_command_t *command = execplane__v1__plane_command__unpack (NULL, size, data);
-    //  Until CURVE authenticates peers, every sender is anonymous.
-    const char *sender = "insecure";
     char outcome [256];
     bool applied = false;
     if (!command) {
@@ -518,6 +526,26 @@ s_intent_valid (const ep_intent_t *intent, char *reason, size_t size)
     return false;
 }
 
+//  Checks a message's sender against domain; a refusal is counted, logged
+//  and journaled (at most once a minute per key and socket).
+static bool
+s_admitted (ep_router_t *self, const char *domain, const char *user_id, ep_peer_t *peer)
+{
+    char why [256];
+    if (ep_guard_check (self->guard, domain, user_id, peer, why, sizeof why))
+        return true;
+    self->stats.unauthorized++;
+    if (ep_guard_record_refusal (self->guard, domain, user_id ? user_id : "")) {
+        char detail [512];
+        snprintf (detail, sizeof detail, "%s: refused %s: %s", domain, peer->sender, why);
+        ep_log_warn ("%s", detail);
+        if (ep_journal_begin (self->journal)
+        ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
+            s_fail (self, "journal write failed");
+    }
+    return false;
+}
+
 static void
 s_count_malformed (ep_router_t *self, const char *why, size_t size)
 {
@@ -532,8 +560,28 @@ s_count_malformed (ep_router_t *self, const char *why, size_t size)
     }
 }
 
+//  Under CURVE a key speaks only for the strategies its certificate lists,
+//  and only a safety key sends a Safety Sell.
+static bool
+s_may_speak (const ep_peer_t *peer, const ep_intent_t *intent, char *reason, size_t size)
+{
+    if (!ep_security_curve ())
+        return true;
+    if (!ep_key_info_speaks_for (&peer->info, intent->strategy_id)) {
+        snprintf (reason, size, "key %s may not speak for strategy %s", peer->info.name,
+                  intent->strategy_id);
+        return false;
+    }
+    if (intent->safety && peer->info.role != EP_ROLE_SAFETY) {
+        snprintf (reason, size, "only a safety key may send a Safety Sell (key %s is a %s key)",
+                  peer->info.name, ep_role_name (peer->info.role));
+        return false;
+    }
+    return true;
+}
+
 static void
-s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size)
+s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_peer_t *peer)
 {
     ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, size, data);
     if (!intent) {
@@ -559,6 +607,9 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size)
         snprintf (reason, sizeof reason, "intent_id and strategy_id must be 1 to %d "
                   "characters of A-Z a-z 0-9 . _ : -", EP_ID_MAX);
     }
+    else
+    if (!s_may_speak (peer, intent, reason, sizeof reason))
+        failure = EP_FAILURE (UNAUTHORIZED);
     else {
         int claim = ep_journal_claim (self->journal, intent->strategy_id, intent->intent_id,
                                       router_seq);
@@ -589,7 +640,8 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size)
     }
     bool dispatched = failure == EP_FAILURE (FAILURE_NONE);
     if (ep_journal_add_intent (self->journal, router_seq, intent->strategy_id,
-                               intent->intent_id, plane, self->epoch, dispatched, data, size)) {
+                               intent->intent_id, plane, self->epoch, dispatched, peer->sender,
+                               data, size)) {
         s_fail (self, "journal write failed");
         goto out;
     }
@@ -608,7 +660,8 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size)
         if (!packed
         ||  !ep_inflight_add (self->inflight, router_seq, intent, plane, self->epoch,
                               ep_sock_clock_ms () + deadline, false)
-        ||  s_queue_push (&self->pending, ep_exec_topic (plane), packed, packed_size)) {
+        ||  s_queue_push (&self->pending, ep_exec_topic (plane), packed, packed_size,
+                          router_seq)) {
             free (packed);
             s_fail (self, "out of memory");
             goto out;
@@ -640,10 +693,16 @@ out:
 //  --------------------------------------------------------------------------
 //  Workers
 
+//  A plane's worker is alive while it is heard (heartbeats within
+//  worker_timeout_ms) and subscribed to exec.<plane>: what is dispatched to
+//  a worker that is not subscribed is lost, so then the plane is treated
+//  as unavailable, and its intents are rejected at once.
 static void
 s_set_alive (ep_router_t *self, int plane, bool alive, const char *why)
 {
     s_worker_t *worker = &self->worker [plane];
+    if (alive && worker->subscribers <= 0)
+        alive = false;
     if (worker->alive == alive)
         return;
     worker->alive = alive;
@@ -784,8 +843,12 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
 }
 
 static void
-s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_t size)
+s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_t size,
+                 const char *user_id)
 {
+    ep_peer_t peer;
+    if (!s_admitted (self, "results", user_id, &peer))
+        return;
     ep_worker_msg_t *message = execplane__v1__worker_message__unpack (NULL, size, data);
     if (!message || (message->plane != EP_PLANE (PAPER) && message->plane != EP_PLANE (LIVE))) {
         ep_log_warn ("results: undecodable worker message (%zu bytes) ignored", size);
@@ -794,7 +857,25 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
         return;
     }
     int plane = message->plane;
+    if (ep_security_curve () && peer.info.plane != plane) {
+        //  A worker key serves its own plane only.
+        self->stats.unauthorized++;
+        if (ep_guard_record_refusal (self->guard, "results", user_id)) {
+            char detail [256];
+            snprintf (detail, sizeof detail, "results: refused %s: a %s worker key may not "
+                      "report for %s", peer.sender, ep_plane_name (peer.info.plane),
+                      ep_plane_name (plane));
+            ep_log_warn ("%s", detail);
+            if (ep_journal_begin (self->journal)
+            ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
+                s_fail (self, "journal write failed");
+        }
+        execplane__v1__worker_message__free_unpacked (message, NULL);
+        return;
+    }
     s_worker_t *worker = &self->worker [plane];
+    if (user_id)
+        snprintf (worker->key, sizeof worker->key, "%s", user_id);
     if (strcmp (worker->session, message->session)) {
         if (worker->alive) {
             //  Another worker serves this plane: its reports would realize
@@ -828,15 +909,6 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
 //  --------------------------------------------------------------------------
 //  Query: report replay and worker restore
 
-static void
-s_collect_payload (void *arg, uint64_t seq, const void *payload, size_t size)
-{
-    (void) seq;
-    ep_query_reply_t *reply = arg;
-    ProtobufCBinaryData *item = &reply->reports [reply->n_reports++];
-    item->data = (uint8_t *) payload;
-    item->len = size;
-}
 
 //  Sends [identity][kind][message] on query; frees nothing.
 static void
@@ -854,26 +926,35 @@ s_reply (ep_router_t *self, zframe_t *identity, const char *kind, const Protobuf
 }
 
 //  Copies of each report payload must outlive the journal cursor: the
-//  query packs the reply while the statement is still positioned, so the
-//  reports are collected into owned copies first.
+//  reports are collected into owned copies, then packed into the reply.
 typedef struct {
     ep_query_reply_t reply;
     ProtobufCBinaryData items [S_QUERY_LIMIT];
+    const ep_peer_t *peer;              //  who asks: a strategy key sees its own only
 } s_query_t;
 
 static void
-s_copy_payload (void *arg, uint64_t seq, const void *payload, size_t size)
+s_copy_payload (void *arg, uint64_t seq, const char *strategy_id, const void *payload,
+                size_t size)
 {
+    (void) seq;
     s_query_t *query = arg;
+    if (ep_security_curve ()
+    &&  (query->peer->info.role == EP_ROLE_STRATEGY || query->peer->info.role == EP_ROLE_SAFETY)
+    &&  !ep_key_info_speaks_for (&query->peer->info, strategy_id))
+        return;
     uint8_t *copy = malloc (size ? size : 1);
     if (!copy)
         return;
     memcpy (copy, payload, size);
-    s_collect_payload (&query->reply, seq, copy, size);
+    ProtobufCBinaryData *item = &query->reply.reports [query->reply.n_reports++];
+    item->data = copy;
+    item->len = size;
 }
 
 static void
-s_serve_reports (ep_router_t *self, zframe_t *identity, const uint8_t *data, size_t size)
+s_serve_reports (ep_router_t *self, zframe_t *identity, const uint8_t *data, size_t size,
+                 const ep_peer_t *peer)
 {
     ep_query_request_t *request = execplane__v1__query_request__unpack (NULL, size, data);
     if (!request)
@@ -881,6 +962,7 @@ s_serve_reports (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
     static s_query_t query;
     execplane__v1__query_reply__init (&query.reply);
     query.reply.reports = query.items;
+    query.peer = peer;
     unsigned limit = request->limit && request->limit < S_QUERY_LIMIT ? request->limit
                                                                       : S_QUERY_LIMIT;
     uint64_t through = 0;
@@ -992,12 +1074,21 @@ s_compare_orders (const void *a, const void *b)
 }
 
 static void
-s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, size_t size)
+s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, size_t size,
+                 const ep_peer_t *peer)
 {
     ep_restore_request_t *request = execplane__v1__restore_request__unpack (NULL, size, data);
     if (!request)
         return;
     int plane = request->plane;
+    if (ep_security_curve ()
+    &&  (peer->info.role != EP_ROLE_WORKER || peer->info.plane != plane)) {
+        self->stats.unauthorized++;
+        ep_log_warn ("query: restore of the %s plane refused to %s: not that plane's worker key",
+                     ep_plane_name (plane) ? ep_plane_name (plane) : "?", peer->sender);
+        execplane__v1__restore_request__free_unpacked (request, NULL);
+        return;
+    }
     if (plane != EP_PLANE (PAPER) && plane != EP_PLANE (LIVE)) {
         execplane__v1__restore_request__free_unpacked (request, NULL);
         return;
@@ -1041,12 +1132,14 @@ s_handle_query (ep_router_t *self)
     zframe_t *identity = zmsg_pop (msg);
     char *kind = zmsg_popstr (msg);
     zframe_t *body = zmsg_pop (msg);
-    if (identity && kind && body) {
+    ep_peer_t peer;
+    if (identity && kind && body
+    &&  s_admitted (self, "query", zframe_meta (body, "User-Id"), &peer)) {
         if (streq (kind, "reports"))
-            s_serve_reports (self, identity, zframe_data (body), zframe_size (body));
+            s_serve_reports (self, identity, zframe_data (body), zframe_size (body), &peer);
         else
         if (streq (kind, "restore"))
-            s_serve_restore (self, identity, zframe_data (body), zframe_size (body));
+            s_serve_restore (self, identity, zframe_data (body), zframe_size (body), &peer);
     }
     zframe_destroy (&identity);
     zstr_free (&kind);
@@ -1193,6 +1286,15 @@ s_flush (ep_router_t *self)
         s_queue_pop (&self->outbox);
     }
     while ((item = s_queue_head (&self->pending))) {
+        //  One that waited past its deadline already has its terminal
+        //  report: its plane must not run it now.
+        if (item->router_seq && !ep_inflight_find (self->inflight, item->router_seq)) {
+            s_queue_pop (&self->pending);
+            continue;
+        }
+        //  While dispatch is bound anew, nobody would get it: hold it.
+        if (self->dispatch_unbound)
+            break;
         if (ep_sock_send2 (self->dispatch, item->topic, item->data, item->size, ZMQ_DONTWAIT))
             break;                      //  EAGAIN: a worker's queue is full
         s_queue_pop (&self->pending);
@@ -1215,7 +1317,8 @@ s_publish_stats (ep_router_t *self)
 }
 
 //  Reads up to S_BATCH two-frame messages from socket and hands each to fn.
-typedef void (s_frames_fn) (ep_router_t *self, const char *kind, const uint8_t *data, size_t size);
+typedef void (s_frames_fn) (ep_router_t *self, const char *kind, const uint8_t *data, size_t size,
+                            const char *user_id);
 
 static void
 s_drain2 (ep_router_t *self, zsock_t *socket, s_frames_fn *fn)
@@ -1246,7 +1349,8 @@ s_drain2 (ep_router_t *self, zsock_t *socket, s_frames_fn *fn)
                                                                   : sizeof kind - 1;
             memcpy (kind, zmq_msg_data (&head), len);
             kind [len] = 0;
-            fn (self, kind, zmq_msg_data (&body), zmq_msg_size (&body));
+            fn (self, kind, zmq_msg_data (&body), zmq_msg_size (&body),
+                zmq_msg_gets (&head, "User-Id"));
         }
         zmq_msg_close (&head);
         zmq_msg_close (&body);
@@ -1254,10 +1358,26 @@ s_drain2 (ep_router_t *self, zsock_t *socket, s_frames_fn *fn)
 }
 
 static void
-s_on_control (ep_router_t *self, const char *topic, const uint8_t *data, size_t size)
+s_on_control (ep_router_t *self, const char *topic, const uint8_t *data, size_t size,
+              const char *user_id)
 {
-    if (streq (topic, "control.plane"))
-        s_handle_command (self, data, size);
+    if (!streq (topic, "control.plane"))
+        return;
+    ep_peer_t peer;
+    char why [256];
+    if (!ep_guard_check (self->guard, "control", user_id, &peer, why, sizeof why)) {
+        //  Journaled with its sender, never decoded, never applied.
+        self->stats.unauthorized++;
+        char outcome [512];
+        snprintf (outcome, sizeof outcome, "refused: %s", why);
+        ep_log_warn ("control: command from %s %s", peer.sender, outcome);
+        if (ep_journal_begin (self->journal)
+        ||  ep_journal_add_command (self->journal, self->last_seq, 0, 0, 0, "", peer.sender, "",
+                                    false, outcome, data, size))
+            s_fail (self, "journal write failed");
+        return;
+    }
+    s_handle_command (self, data, size, peer.sender);
 }
 
 static void
@@ -1273,10 +1393,15 @@ s_drain_intake (ep_router_t *self)
         }
         //  Every message read counts, multi-frame ones too (as malformed).
         self->stats.intake_messages++;
+        ep_peer_t peer;
+        //  A sender not (or no longer) allowed here never reaches the decoder.
+        if (!s_admitted (self, "intake", zmq_msg_gets (&msg, "User-Id"), &peer))
+            ;
+        else
         if (zmq_msg_more (&msg))
             s_count_malformed (self, "more than one frame", zmq_msg_size (&msg));
         else
-            s_handle_intent (self, zmq_msg_data (&msg), zmq_msg_size (&msg));
+            s_handle_intent (self, zmq_msg_data (&msg), zmq_msg_size (&msg), &peer);
         //  Drop the rest of a multi-frame message.
         while (zmq_msg_more (&msg)) {
             zmq_msg_close (&msg);
@@ -1287,23 +1412,183 @@ s_drain_intake (ep_router_t *self)
     }
 }
 
-//  XPUB hands us subscriptions; nothing to do with them but read them.
-static void
-s_drain_subscriptions (ep_router_t *self)
+//  True if a subscriber with this key may subscribe to topic on domain:
+//  a worker to its own plane's intents only; a monitor or meta key to
+//  anything on outcomes; a strategy or safety key to the plane state and
+//  stats only (its reports come through the query path, filtered to its
+//  strategies, since a topic prefix cannot keep outcome.a from outcome.ab).
+static bool
+s_may_subscribe (const ep_peer_t *peer, const char *domain, const char *topic, size_t len)
 {
-    zframe_t *frame;
-    while ((frame = zframe_recv_nowait (self->dispatch)))
-        zframe_destroy (&frame);
+    if (!ep_security_curve ())
+        return true;
+    ep_role_t role = peer->info.role;
+    if (streq (domain, "dispatch")) {
+        const char *mine = ep_exec_topic (peer->info.plane);
+        return role == EP_ROLE_WORKER && mine && len == strlen (mine)
+            && memcmp (topic, mine, len) == 0;
+    }
+    if (role == EP_ROLE_MONITOR || role == EP_ROLE_META)
+        return true;
+    return (len == 5 && memcmp (topic, "plane", 5) == 0)
+        || (len == 5 && memcmp (topic, "stats", 5) == 0);
+}
+
+//  Keeps count of the workers' subscriptions to exec.<plane>.
+static void
+s_count_subscriber (ep_router_t *self, zsock_t *socket, const char *topic, size_t len, int delta)
+{
+    if (socket != self->dispatch)
+        return;
+    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++) {
+        const char *mine = ep_exec_topic (plane);
+        if (len != strlen (mine) || memcmp (topic, mine, len))
+            continue;
+        s_worker_t *worker = &self->worker [plane];
+        worker->subscribers += delta;
+        if (worker->subscribers <= 0)
+            s_set_alive (self, plane, false, "its subscription to its intents went");
+        else
+        if (*worker->session
+        &&  ep_sock_clock_ms () - worker->last_heard_ms < self->config.worker_timeout_ms)
+            s_set_alive (self, plane, true, "subscribed");
+    }
+}
+
+//  An XPUB in manual mode hands each (un)subscription over; it is applied
+//  to the subscriber's connection only if its key allows it.
+static void
+s_drain_subscriptions (ep_router_t *self, zsock_t *socket, const char *domain)
+{
+    void *handle = zsock_resolve (socket);
+    for (int i = 0; i < S_BATCH; i++) {
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, handle, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&msg);
+            break;
+        }
+        const uint8_t *data = zmq_msg_data (&msg);
+        size_t size = zmq_msg_size (&msg);
+        const char *user_id = zmq_msg_gets (&msg, "User-Id");
+        ep_peer_t peer;
+        //  When a subscriber goes, libzmq itself hands over its
+        //  unsubscriptions, with no sender: they are already done.
+        bool departed = ep_security_curve () && size >= 1 && data [0] == 0 && !user_id;
+        if (departed)
+            s_count_subscriber (self, socket, (const char *) data + 1, size - 1, -1);
+        if (!departed && size >= 1 && (data [0] == 0 || data [0] == 1)
+        &&  s_admitted (self, domain, user_id, &peer)) {
+            const char *topic = (const char *) data + 1;
+            if (data [0] == 0) {
+                zmq_setsockopt (handle, ZMQ_UNSUBSCRIBE, topic, size - 1);
+                s_count_subscriber (self, socket, topic, size - 1, -1);
+            }
+            else
+            if (s_may_subscribe (&peer, domain, topic, size - 1)) {
+                zmq_setsockopt (handle, ZMQ_SUBSCRIBE, topic, size - 1);
+                s_count_subscriber (self, socket, topic, size - 1, +1);
+            }
+            else {
+                self->stats.unauthorized++;
+                if (ep_guard_record_refusal (self->guard, domain, peer.sender)) {
+                    char detail [512];
+                    snprintf (detail, sizeof detail, "%s: refused %s the subscription to "
+                              "\"%.*s\"", domain, peer.sender, (int) (size - 1 > 64 ? 64 : size - 1),
+                              topic);
+                    ep_log_warn ("%s", detail);
+                    if (ep_journal_begin (self->journal)
+                    ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
+                        s_fail (self, "journal write failed");
+                }
+            }
+        }
+        zmq_msg_close (&msg);
+    }
+}
+
+//  A key removed from the allow-list must lose the connections it has.
+//  Receiving sockets check every message's key; the two publishing
+//  sockets cannot, so they are bound anew: every subscriber reconnects
+//  through ZAP, where a removed key is refused. Subscribers fill the gap
+//  through query; a worker's in-flight intents end by their deadline.
+static void
+s_unbind (zsock_t *socket, const char *endpoint, const char *name, bool *unbound)
+{
+    ep_log_warn ("%s: a key was removed: binding %s anew so that every subscriber is checked "
+                 "again", name, endpoint);
+    if (zsock_unbind (socket, "%s", endpoint) == 0)
+        *unbound = true;
+    else
+        ep_log_error ("%s: unbinding %s failed: %s", name, endpoint, zmq_strerror (zmq_errno ()));
+}
+
+//  The listener closes in the background: bind again once the port is free.
+static void
+s_rebind (zsock_t *socket, const char *endpoint, const char *name, bool *unbound)
+{
+    if (*unbound && zsock_bind (socket, "%s", endpoint) >= 0) {
+        *unbound = false;
+        ep_log_info ("%s: bound %s again", name, endpoint);
+    }
+}
+
+static void
+s_reload_keys (ep_router_t *self)
+{
+    s_rebind (self->outcomes, self->config.outcomes, "outcomes", &self->outcomes_unbound);
+    s_rebind (self->dispatch, self->config.dispatch, "dispatch", &self->dispatch_unbound);
+    if (ep_guard_reload (self->guard) <= 0)
+        return;
+    s_unbind (self->outcomes, self->config.outcomes, "outcomes", &self->outcomes_unbound);
+    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++) {
+        ep_peer_t peer;
+        char why [256];
+        if (self->worker [plane].key [0]
+        &&  !ep_guard_check (self->guard, "dispatch", self->worker [plane].key, &peer, why,
+                             sizeof why)) {
+            s_unbind (self->dispatch, self->config.dispatch, "dispatch", &self->dispatch_unbound);
+            break;
+        }
+    }
+}
+
+//  Answers pending ZAP requests; journals refusals.
+static void
+s_handle_zap (ep_router_t *self)
+{
+    for (int i = 0; i < 64; i++) {
+        ep_zap_refusal_t refusal;
+        zmq_pollitem_t item = { zsock_resolve (ep_guard_zap (self->guard)), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 0) <= 0)
+            break;
+        if (ep_zap_handle (ep_guard_zap_handler (self->guard), &refusal) == 1) {
+            self->stats.unauthorized++;
+            if (ep_guard_record_refusal (self->guard, refusal.domain, refusal.key)) {
+                char detail [512];
+                snprintf (detail, sizeof detail, "%s: refused the handshake of key %s: %s",
+                          refusal.domain, refusal.key [0] ? refusal.key : "?", refusal.why);
+                ep_log_warn ("%s", detail);
+                if (ep_journal_begin (self->journal)
+                ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
+                    s_fail (self, "journal write failed");
+            }
+        }
+    }
 }
 
 int
 ep_router_run (ep_router_t *self)
 {
+    zsock_t *zap = ep_guard_zap (self->guard);
     zmq_pollitem_t items [] = {
         { zsock_resolve (self->control), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->results), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->query), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->dispatch), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->outcomes), 0, ZMQ_POLLIN, 0 },
+        //  Insecure, there is no ZAP handler: a placeholder that asks for nothing.
+        { zsock_resolve (zap ? zap : self->control), 0, zap ? ZMQ_POLLIN : 0, 0 },
         { zsock_resolve (self->intake), 0, ZMQ_POLLIN, 0 },
     };
     self->state_dirty = true;
@@ -1312,7 +1597,8 @@ ep_router_run (ep_router_t *self)
         int64_t now = ep_sock_clock_ms ();
         //  Back-pressure: while dispatches wait for room, intake is not read.
         bool backlog = self->pending.count > 0;
-        int count = backlog ? 4 : 5;
+        int count = backlog ? 6 : 7;
+        ep_security_nag ();
         int64_t wake = self->next_state_ms;
         int64_t deadline = ep_inflight_next_deadline (self->inflight);
         if (deadline < wake)
@@ -1324,6 +1610,8 @@ ep_router_run (ep_router_t *self)
                     wake = lost;
             }
         long timeout = backlog ? S_RETRY_MS : (wake > now ? (long) (wake - now) : 0);
+        if ((self->outcomes_unbound || self->dispatch_unbound) && timeout > 10)
+            timeout = 10;               //  binding anew: try again soon
         if (zmq_poll (items, count, timeout) < 0) {
             if (zmq_errno () == EINTR)
                 continue;
@@ -1334,10 +1622,15 @@ ep_router_run (ep_router_t *self)
             s_drain2 (self, self->control, s_on_control);
         if (items [1].revents & ZMQ_POLLIN)
             s_drain2 (self, self->results, s_handle_result);
+        if (items [5].revents & ZMQ_POLLIN)
+            s_handle_zap (self);
         if (items [3].revents & ZMQ_POLLIN)
-            s_drain_subscriptions (self);
-        if (!backlog && (items [4].revents & ZMQ_POLLIN))
+            s_drain_subscriptions (self, self->dispatch, "dispatch");
+        if (items [4].revents & ZMQ_POLLIN)
+            s_drain_subscriptions (self, self->outcomes, "outcomes");
+        if (!backlog && (items [6].revents & ZMQ_POLLIN))
             s_drain_intake (self);
+        s_reload_keys (self);
         now = ep_sock_clock_ms ();
         s_check_timers (self, now);
         if (self->failed || ep_journal_commit (self->journal))
@@ -1400,30 +1693,48 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
     //  A worker sends all the reports of one tick as one message: an intent
     //  that crosses hundreds of resting orders makes one far larger than any
     //  intent, so results takes up to EP_MAX_REPLY.
-    struct { zsock_t **socket; int type; char *endpoint; int64_t max_msg; } binds [] = {
-        { &self->intake,   ZMQ_PULL,   self->config.intake,   EP_MAX_MSG },
-        { &self->outcomes, ZMQ_PUB,    self->config.outcomes, EP_MAX_MSG },
-        { &self->control,  ZMQ_SUB,    self->config.control,  EP_MAX_MSG },
-        { &self->dispatch, ZMQ_XPUB,   self->config.dispatch, EP_MAX_MSG },
-        { &self->results,  ZMQ_PULL,   self->config.results,  EP_MAX_REPLY },
-        { &self->query,    ZMQ_ROUTER, self->config.query,    EP_MAX_MSG },
+    //  Under CURVE the ZAP handler must be there before any socket binds.
+    self->guard = ep_guard_new (&self->config, err, err_size);
+    if (!self->guard)
+        goto fail;
+    //  The ZAP domain of each socket is its name. Outcomes and dispatch are
+    //  XPUBs in manual mode: each subscription is checked against the
+    //  subscriber's key before it is applied.
+    struct { zsock_t **socket; int type; char *endpoint; int64_t max_msg; const char *name; }
+    binds [] = {
+        { &self->intake,   ZMQ_PULL,   self->config.intake,   EP_MAX_MSG,   "intake" },
+        { &self->outcomes, ZMQ_XPUB,   self->config.outcomes, EP_MAX_MSG,   "outcomes" },
+        { &self->control,  ZMQ_SUB,    self->config.control,  EP_MAX_MSG,   "control" },
+        { &self->dispatch, ZMQ_XPUB,   self->config.dispatch, EP_MAX_MSG,   "dispatch" },
+        { &self->results,  ZMQ_PULL,   self->config.results,  EP_MAX_REPLY, "results" },
+        { &self->query,    ZMQ_ROUTER, self->config.query,    EP_MAX_MSG,   "query" },
     };
     for (size_t i = 0; i < sizeof binds / sizeof binds [0]; i++) {
-        *binds [i].socket = ep_sock_new_sized (binds [i].type, binds [i].endpoint, true,
-                                               binds [i].max_msg, err, err_size);
-        if (!*binds [i].socket)
+        zsock_t *socket = ep_sock_server_new (binds [i].type, binds [i].max_msg, binds [i].name);
+        if (!socket) {
+            snprintf (err, err_size, "cannot create the %s socket", binds [i].name);
             goto fail;
+        }
+        *binds [i].socket = socket;
+        if (binds [i].type == ZMQ_XPUB) {
+            zsock_set_xpub_manual (socket, 1);
+            zsock_set_sndhwm (socket, S_DISPATCH_HWM);
+        }
+        if (socket == self->dispatch)
+            zsock_set_xpub_nodrop (socket, 1);  //  at the HWM push back, never drop
+        if (socket == self->intake)
+            zsock_set_rcvhwm (socket, S_DISPATCH_HWM);
+        if (zsock_bind (socket, "%s", binds [i].endpoint) < 0) {
+            snprintf (err, err_size, "cannot bind %s %s: %s", binds [i].name,
+                      binds [i].endpoint, zmq_strerror (zmq_errno ()));
+            goto fail;
+        }
         //  Keep what was bound, so a tcp://host:* wildcard becomes a port.
-        const char *bound = zsock_endpoint (*binds [i].socket);
+        const char *bound = zsock_endpoint (socket);
         if (bound)
             snprintf (binds [i].endpoint, EP_ENDPOINT_MAX, "%s", bound);
     }
     zsock_set_subscribe (self->control, "control.plane");
-    //  Never drop an intent at the high-water mark: push back instead.
-    zsock_set_xpub_nodrop (self->dispatch, 1);
-    zsock_set_sndhwm (self->dispatch, S_DISPATCH_HWM);
-    zsock_set_sndhwm (self->outcomes, S_DISPATCH_HWM);
-    zsock_set_rcvhwm (self->intake, S_DISPATCH_HWM);
     if (ready_file && ep_config_save (&self->config, ready_file)) {
         snprintf (err, err_size, "cannot write %s", ready_file);
         goto fail;
@@ -1460,6 +1771,7 @@ ep_router_destroy (ep_router_t **self_p)
     zsock_destroy (&self->dispatch);
     zsock_destroy (&self->results);
     zsock_destroy (&self->query);
+    ep_guard_destroy (&self->guard);
     ep_journal_destroy (&self->journal);
     ep_inflight_destroy (&self->inflight);
     s_queue_free (&self->outbox);

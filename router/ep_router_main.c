@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include "ep_config.h"
+#include "ep_security.h"
 #include "ep_log.h"
 #include "ep_router.h"
 
@@ -19,7 +20,8 @@ s_usage (FILE *out)
         "  --ready-file FILE  once every socket is bound, write the configuration\n"
         "                     with the bound endpoints there (tcp://host:* binds\n"
         "                     an ephemeral port)\n"
-        "  --insecure         run without CURVE (currently the only mode)\n"
+        "  --cert NAME        this program's certificate: CERTS/NAME_secret (default router)\n"
+        "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
         "  --help             this text\n"
         "\n"
         "Stops cleanly on SIGINT or SIGTERM. Exit: 0 clean stop, 1 failure, 2 bad usage.\n");
@@ -32,17 +34,21 @@ main (int argc, char *argv [])
         { "config", required_argument, 0, 'c' },
         { "ready-file", required_argument, 0, 'r' },
         { "insecure", no_argument, 0, 'i' },
+        { "cert", required_argument, 0, 'C' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     const char *config_path = NULL;
     const char *ready_file = NULL;
+    bool insecure = false;
+    const char *cert = "router";
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
             case 'c': config_path = optarg; break;
             case 'r': ready_file = optarg; break;
-            case 'i': break;
+            case 'i': insecure = true; break;
+            case 'C': cert = optarg; break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -57,6 +63,11 @@ main (int argc, char *argv [])
     if (ep_config_load (&config, config_path, err, sizeof err)) {
         fprintf (stderr, "ep-router: %s\n", err);
         return 2;
+    }
+    int security = ep_security_init (&config, insecure, cert, err, sizeof err);
+    if (security) {
+        fprintf (stderr, "ep-router: %s\n", err);
+        return security;
     }
     zsys_init ();
     zsys_catch_interrupts ();

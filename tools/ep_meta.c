@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <sodium.h>
 #include "ep_config.h"
+#include "ep_security.h"
 #include "ep_follow.h"
 #include "ep_json.h"
 #include "ep_names.h"
@@ -38,7 +39,8 @@ s_usage (FILE *out)
         "  --epoch N          use epoch N instead of the current one plus one\n"
         "  --timeout SECONDS  wait this long for the router (default 10)\n"
         "  --config FILE      ZPL configuration (default: built-in defaults)\n"
-        "  --insecure         run without CURVE (currently the only mode)\n"
+        "  --cert NAME        this program's certificate: CERTS/NAME_secret (default meta)\n"
+        "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
         "  --help             this text\n"
         "\n"
         "Exit: 0 applied (status: printed); 1 refused, or no confirmation in time;\n"
@@ -163,12 +165,15 @@ main (int argc, char *argv [])
         { "timeout", required_argument, 0, 't' },
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
+        { "cert", required_argument, 0, 'C' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     const char *config_path = NULL, *reason = NULL, *as = NULL, *strategy = NULL;
     unsigned long long epoch = 0;
     long timeout_s = 10;
+    bool insecure = false;
+    const char *cert = "meta";
     int opt;
     char *end;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -192,7 +197,8 @@ main (int argc, char *argv [])
                 }
                 break;
             case 'c': config_path = optarg; break;
-            case 'i': break;
+            case 'i': insecure = true; break;
+            case 'C': cert = optarg; break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -250,6 +256,11 @@ main (int argc, char *argv [])
     if (ep_config_load (&config, config_path, err, sizeof err)) {
         fprintf (stderr, "ep-meta: %s\n", err);
         return 2;
+    }
+    int security = ep_security_init (&config, insecure, cert, err, sizeof err);
+    if (security) {
+        fprintf (stderr, "ep-meta: %s\n", err);
+        return security;
     }
     zsys_init ();
     zsys_catch_interrupts ();

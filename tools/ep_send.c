@@ -5,6 +5,7 @@
 #include <czmq.h>
 #include <getopt.h>
 #include "ep_config.h"
+#include "ep_security.h"
 #include "ep_follow.h"
 #include "ep_json.h"
 #include "ep_sock.h"
@@ -30,7 +31,8 @@ s_usage (FILE *out)
         "  --timeout SECONDS  give up waiting for the router or the reports after\n"
         "                     this long (default 60)\n"
         "  --config FILE      ZPL configuration (default: built-in defaults)\n"
-        "  --insecure         run without CURVE (currently the only mode)\n"
+        "  --cert NAME        this program's certificate: CERTS/NAME_secret (default strategy)\n"
+        "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
         "  --help             this text\n"
         "\n"
         "Exit: 0 all sent (and, with --wait, all terminal); 1 a line was refused,\n"
@@ -46,12 +48,15 @@ main (int argc, char *argv [])
         { "timeout", required_argument, 0, 't' },
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
+        { "cert", required_argument, 0, 'C' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     const char *config_path = NULL, *file = NULL;
     bool wait = false;
     long timeout_s = 60;
+    bool insecure = false;
+    const char *cert = "strategy";
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
@@ -67,7 +72,8 @@ main (int argc, char *argv [])
                 break;
             }
             case 'c': config_path = optarg; break;
-            case 'i': break;
+            case 'i': insecure = true; break;
+            case 'C': cert = optarg; break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -81,6 +87,11 @@ main (int argc, char *argv [])
     if (ep_config_load (&config, config_path, err, sizeof err)) {
         fprintf (stderr, "ep-send: %s\n", err);
         return 2;
+    }
+    int security = ep_security_init (&config, insecure, cert, err, sizeof err);
+    if (security) {
+        fprintf (stderr, "ep-send: %s\n", err);
+        return security;
     }
     FILE *input = file ? fopen (file, "r") : stdin;
     if (!input) {

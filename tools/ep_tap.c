@@ -4,6 +4,7 @@
 #include <czmq.h>
 #include <getopt.h>
 #include "ep_config.h"
+#include "ep_security.h"
 #include "ep_follow.h"
 #include "ep_json.h"
 #include "ep_sock.h"
@@ -23,7 +24,8 @@ s_usage (FILE *out)
         "  --count N          exit 0 after N reports\n"
         "  --timeout SECONDS  exit after this long; exit 1 if --count was not reached\n"
         "  --config FILE      ZPL configuration (default: built-in defaults)\n"
-        "  --insecure         run without CURVE (currently the only mode)\n"
+        "  --cert NAME        this program's certificate: CERTS/NAME_secret (default monitor)\n"
+        "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
         "  --help             this text\n");
 }
 
@@ -50,11 +52,14 @@ main (int argc, char *argv [])
         { "timeout", required_argument, 0, 't' },
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
+        { "cert", required_argument, 0, 'C' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     const char *config_path = NULL, *strategy = NULL;
     long long from_seq = 0, count = 0, timeout_s = 0;
+    bool insecure = false;
+    const char *cert = "monitor";
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
@@ -63,7 +68,8 @@ main (int argc, char *argv [])
             case 'n': if (s_number (optarg, "--count", INT64_MAX, &count)) return 2; break;
             case 't': if (s_number (optarg, "--timeout", 86400, &timeout_s)) return 2; break;
             case 'c': config_path = optarg; break;
-            case 'i': break;
+            case 'i': insecure = true; break;
+            case 'C': cert = optarg; break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -77,6 +83,11 @@ main (int argc, char *argv [])
     if (ep_config_load (&config, config_path, err, sizeof err)) {
         fprintf (stderr, "ep-tap: %s\n", err);
         return 2;
+    }
+    int security = ep_security_init (&config, insecure, cert, err, sizeof err);
+    if (security) {
+        fprintf (stderr, "ep-tap: %s\n", err);
+        return security;
     }
     zsys_init ();
     zsys_catch_interrupts ();

@@ -23,6 +23,7 @@
 #include <sys/time.h>
 #include "ep_audit.h"
 #include "ep_config.h"
+#include "ep_security.h"
 #include "ep_decimal.h"
 #include "ep_log.h"
 #include "ep_names.h"
@@ -623,7 +624,8 @@ s_usage (FILE *out)
         "They never reach a log, the audit, the journal or a report.\n"
         "\n"
         "  --config FILE   ZPL configuration (default: built-in defaults)\n"
-        "  --insecure      run without CURVE (currently the only mode)\n"
+        "  --cert NAME     this program's certificate: CERTS/NAME_secret (default live)\n"
+        "  --insecure      run without CURVE, in the clear (logged as a warning)\n"
         "  --help          this text\n");
 }
 
@@ -646,15 +648,19 @@ main (int argc, char *argv [])
     static struct option options [] = {
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
+        { "cert", required_argument, 0, 'C' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     const char *config_path = NULL;
+    bool insecure = false;
+    const char *cert = "live";
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
             case 'c': config_path = optarg; break;
-            case 'i': break;
+            case 'i': insecure = true; break;
+            case 'C': cert = optarg; break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -669,6 +675,11 @@ main (int argc, char *argv [])
     if (ep_config_load (&self.config, config_path, err, sizeof err)) {
         fprintf (stderr, "ep-live: %s\n", err);
         return 2;
+    }
+    int security = ep_security_init (&self.config, insecure, cert, err, sizeof err);
+    if (security) {
+        fprintf (stderr, "ep-live: %s\n", err);
+        return security;
     }
     if (!streq (self.config.venue, "binance")) {
         fprintf (stderr, "ep-live: unknown venue '%s' (known: binance)\n", self.config.venue);

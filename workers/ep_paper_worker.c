@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <sodium.h>
 #include "ep_config.h"
+#include "ep_security.h"
 #include "ep_log.h"
 #include "ep_paper_book.h"
 #include "ep_sock.h"
@@ -218,7 +219,8 @@ s_usage (FILE *out)
         "reports the outcomes to the router.\n"
         "\n"
         "  --config FILE   ZPL configuration (default: built-in defaults)\n"
-        "  --insecure      run without CURVE (currently the only mode)\n"
+        "  --cert NAME     this program's certificate: CERTS/NAME_secret (default paper)\n"
+        "  --insecure      run without CURVE, in the clear (logged as a warning)\n"
         "  --help          this text\n");
 }
 
@@ -228,15 +230,19 @@ main (int argc, char *argv [])
     static struct option options [] = {
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
+        { "cert", required_argument, 0, 'C' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     const char *config_path = NULL;
+    bool insecure = false;
+    const char *cert = "paper";
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
             case 'c': config_path = optarg; break;
-            case 'i': break;
+            case 'i': insecure = true; break;
+            case 'C': cert = optarg; break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -251,6 +257,11 @@ main (int argc, char *argv [])
     if (ep_config_load (&self.config, config_path, err, sizeof err)) {
         fprintf (stderr, "ep-paper: %s\n", err);
         return 2;
+    }
+    int security = ep_security_init (&self.config, insecure, cert, err, sizeof err);
+    if (security) {
+        fprintf (stderr, "ep-paper: %s\n", err);
+        return security;
     }
     ep_paper_config_t paper = { self.config.slippage_bps, self.config.liquidity_cap_e8 };
     self.book = ep_paper_book_new (&paper);

@@ -8,6 +8,7 @@
 #include <czmq.h>
 #include "ep_config.h"
 #include "ep_json.h"
+#include "ep_security.h"
 #include "ep_sock.h"
 
 static uint64_t s_state;
@@ -114,7 +115,7 @@ int
 main (int argc, char *argv [])
 {
     if (argc < 3) {
-        fprintf (stderr, "usage: ep-probe junk CONFIG COUNT SEED | ep-probe stats CONFIG\n");
+        fprintf (stderr, "usage: ep-probe junk CONFIG COUNT SEED [CERT] | ep-probe stats CONFIG [CERT]\n");
         return 2;
     }
     ep_config_t config;
@@ -123,7 +124,17 @@ main (int argc, char *argv [])
         fprintf (stderr, "ep-probe: %s\n", err);
         return 2;
     }
-    if (streq (argv [1], "junk") && argc == 5)
+    //  The certificate: the last argument beyond the command's own, else
+    //  strategy (junk) or monitor (stats); in the clear when the config says.
+    bool junk = streq (argv [1], "junk");
+    int own = junk ? 5 : 3;
+    const char *cert = argc > own ? argv [own] : junk ? "strategy" : "monitor";
+    int security = ep_security_init (&config, !config.curve, cert, err, sizeof err);
+    if (security) {
+        fprintf (stderr, "ep-probe: %s\n", err);
+        return security;
+    }
+    if (junk && argc >= 5)
         return s_junk (&config, atol (argv [3]), strtoull (argv [4], NULL, 10));
     if (streq (argv [1], "stats"))
         return s_stats (&config);

@@ -73,7 +73,19 @@ wait_until () {
 # ones: a test running at the same time would get the same ports as soon as
 # they are free, and a worker that outlives its router (kill and restart
 # tests) would reconnect to the other test's router.
+#
+# Security as in production: CURVE on every socket, with a fresh set of
+# certificates under $CERTS (ep-keygen --set): router, paper, live (workers),
+# strategy (speaking for $TEST_STRATEGIES), safety (the same), meta, monitor.
+CERTS=$WORK/certs
+TEST_STRATEGIES=${TEST_STRATEGIES:-alpha beta demo det hr kp kr live mx probe rp s sel sw}
 write_config () {
+    if [ ! -d "$CERTS" ]; then
+        local args=()
+        for s in $TEST_STRATEGIES; do args+=(--strategy "$s"); done
+        "$BIN/ep-keygen" --set --certs "$CERTS" "${args[@]}" > "$WORK/keygen.log" 2>&1 \
+            || fail "ep-keygen --set: $(cat "$WORK/keygen.log")"
+    fi
     {
         echo "router"
         for key in intake outcomes control dispatch results query; do
@@ -81,6 +93,8 @@ write_config () {
         done
         echo "    journal = $JOURNAL"
         for line in "$@"; do echo "    $line"; done
+        echo "security"
+        echo "    certs = $CERTS"
     } > "$CFG"
 }
 
@@ -115,6 +129,10 @@ paper_alive_is () { [ "$(plane_field paper_alive)" = "$1" ]; }
 # sql QUERY: one query against the journal, read only.
 sql () { sqlite3 -readonly -batch -noheader "$JOURNAL" "$1"; }
 
+# sql_at_least QUERY N: the query's number is N or more (for wait_until,
+# which runs its command anew each time).
+sql_at_least () { [ "$(sql "$1")" -ge "$2" ]; }
+
 # Checks the journal's report stream: seq gap-free from 1, one terminal
 # report per dispatched or rejected intent, nothing after a terminal one
 # but reports marked late.
@@ -134,6 +152,9 @@ check_journal_invariants () {
 
 # stats_field FIELD: FIELD of the router's next `stats` message (at least one a second).
 stats_field () { "$BIN/ep-probe" stats "$READY" | jq -r ".$1"; }
+
+# stats_at_least FIELD N: for wait_until.
+stats_at_least () { [ "$(stats_field "$1")" -ge "$2" ]; }
 
 # --- the live plane against the fake venue ---------------------------------
 

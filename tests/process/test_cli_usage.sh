@@ -23,6 +23,14 @@ rc=0; "$BIN/ep-router" --config "$WORK/missing.zpl" 2> "$WORK/err.txt" || rc=$?
 [ $rc = 2 ] || fail "a missing config file exited $rc"
 # A router with nothing to talk to: ep-meta status gives up with exit 1.
 printf 'router\n    outcomes = tcp://127.0.0.1:1\n' > "$WORK/nobody.zpl"
-rc=0; "$BIN/ep-meta" --config "$WORK/nobody.zpl" --timeout 1 status 2> "$WORK/err.txt" || rc=$?
+rc=0; "$BIN/ep-meta" --config "$WORK/nobody.zpl" --insecure --timeout 1 status 2> "$WORK/err.txt" || rc=$?
 [ $rc = 1 ] || fail "ep-meta status with no router exited $rc, expected 1"
+# Without CURVE only with --insecure: curve = 0 alone is bad usage.
+printf 'security\n    curve = 0\n' > "$WORK/nocurve.zpl"
+rc=0; "$BIN/ep-router" --config "$WORK/nocurve.zpl" 2> "$WORK/err.txt" || rc=$?
+[ $rc = 2 ] && grep -q -- "--insecure" "$WORK/err.txt" || fail "curve = 0 without --insecure must exit 2 naming --insecure"
+# No certificates where the config says: a clear error, exit 1.
+printf 'security\n    certs = %s/none\n' "$WORK" > "$WORK/nocerts.zpl"
+rc=0; "$BIN/ep-send" --config "$WORK/nocerts.zpl" < /dev/null 2> "$WORK/err.txt" || rc=$?
+[ $rc = 1 ] && grep -q "none" "$WORK/err.txt" || fail "missing certificates must exit 1 naming the folder"
 pass "--help, bad usage and bad configuration answered as the contract says"

@@ -14,10 +14,11 @@ intent () {
     printf '{"intent_id":"%s","strategy_id":"hr","symbol":"BTCUSDT","side":"%s","type":"MARKET","qty":"1","ref_price":"100"%s}\n' \
         "$1" "$2" "${3:+,\"safety\":$3}"
 }
-# send_one NAME LINE: sends one intent, waits for its reports, prints the terminal one.
+# send_one NAME LINE [CERT]: sends one intent with the strategy key (or
+# CERT), waits for its reports, prints the terminal one.
 send_one () {
     echo "$2" > "$WORK/$1.jsonl"
-    "$BIN/ep-send" --config "$READY" --wait --timeout 20 --file "$WORK/$1.jsonl" \
+    "$BIN/ep-send" --config "$READY" --cert "${3:-strategy}" --wait --timeout 20 --file "$WORK/$1.jsonl" \
         > "$WORK/$1.out" 2>>"$WORK/send.log" || fail "ep-send --wait for $1 failed"
     jq -c 'select(.terminal)' "$WORK/$1.out"
 }
@@ -42,7 +43,7 @@ jq -r .reason <<<"$normal" | grep -qi "halt" \
     || fail "the PLANE_HALTED reason does not say halted: $(jq -r .reason <<<"$normal")"
 
 # A Safety Sell passes the halt and is realized on paper.
-safety=$(send_one safety-sell "$(intent safety-1 SELL true)")
+safety=$(send_one safety-sell "$(intent safety-1 SELL true)" safety)
 jq -e '.status == "FILLED" and .plane == "PAPER" and .safety == true and .failure == "FAILURE_NONE"
        and .filled_qty == "1" and (.fills | length) == 1' <<<"$safety" >/dev/null \
     || fail "a Safety Sell during the halt got $safety"
@@ -52,7 +53,7 @@ jq -e '.status == "FILLED" and .plane == "PAPER" and .safety == true and .failur
     || fail "journal: the Safety Sell has no report from the paper plane"
 
 # A safety BUY is not a Safety Sell: invalid.
-sbuy=$(send_one safety-buy "$(intent safety-2 BUY true)")
+sbuy=$(send_one safety-buy "$(intent safety-2 BUY true)" safety)
 jq -e '.status == "REJECTED" and .failure == "INVALID_INTENT"' <<<"$sbuy" >/dev/null \
     || fail "a safety BUY during the halt got $sbuy"
 

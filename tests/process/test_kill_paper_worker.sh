@@ -8,9 +8,9 @@
 # ep-replay --verify still matches the journal.
 source "$(dirname "$0")/lib.sh"
 
-# A worker_timeout well above the kill-to-send delay, so the intents sent
-# right after the kill are dispatched to a worker the router still believes
-# alive (and then fail at the paper deadline).
+# A worker_timeout well above the time the worker is frozen, so that the
+# router keeps dispatching to it until it dies; then it learns of the death
+# from the worker's connection (its subscription goes) at once.
 write_config "worker_timeout_ms = 5000" "paper_deadline_ms = 2000"
 start_router
 start_paper
@@ -61,10 +61,15 @@ exec 3>"$WORK/stream"
 cat "$WORK/A.jsonl" >&3 &
 cat_pid=$!
 wait_until 20 journaled 300
-kill -KILL "$first_paper"
-wait "$first_paper" 2>/dev/null || true
+# Frozen, the worker still looks alive (connected, heartbeats not yet
+# missed): B is dispatched to it and never answered. Then it dies: its
+# connection goes, and from then on the plane is unavailable at once.
+kill -STOP "$first_paper"
 wait_until 20 gone "$cat_pid"
 timeout 20 cat "$WORK/B.jsonl" >&3 || fail "ep-send did not take the intents"
+wait_until 20 journaled 2200
+kill -KILL "$first_paper"
+wait "$first_paper" 2>/dev/null || true
 wait_until 10 paper_alive_is false
 timeout 20 cat "$WORK/R.jsonl" >&3 || fail "ep-send did not take the intents"
 wait_until 20 journaled 2400               # R was read while the worker was dead
@@ -100,7 +105,7 @@ filled=$(count '.status == "FILLED"')
 [ "$failed" -gt 0 ] || fail "no intent dispatched to the dead worker ended FAILED/PLANE_UNAVAILABLE"
 [ "$rejected" -gt 0 ] || fail "no intent ended REJECTED/PLANE_UNAVAILABLE while the worker was dead"
 [ "$(count "(.intent_id | startswith(\"B-\")) and .status == \"FAILED\" and $unavailable")" = 200 ] \
-    || fail "not every intent sent right after the kill ended FAILED/PLANE_UNAVAILABLE"
+    || fail "not every intent dispatched to the frozen worker ended FAILED/PLANE_UNAVAILABLE"
 [ "$(count "(.intent_id | startswith(\"R-\")) and .status == \"REJECTED\" and $unavailable")" = 200 ] \
     || fail "not every intent sent while the worker was known dead ended REJECTED/PLANE_UNAVAILABLE"
 # Every FILLED one was filled by the plane, and the restarted worker ran all

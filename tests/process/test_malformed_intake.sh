@@ -73,13 +73,15 @@ orphans=$(sql "SELECT COUNT(*) FROM reports r WHERE NOT EXISTS
 "$BIN/ep-tap" --config "$READY" --from-seq 1 --count "$n_reports" --timeout 30 \
     > "$WORK/reports.jsonl" || fail "ep-tap could not replay the $n_reports reports"
 jq -s -e 'all(.terminal and .status == "REJECTED"
-              and (.failure == "INVALID_INTENT" or .failure == "DUPLICATE_INTENT"))' \
-    "$WORK/reports.jsonl" >/dev/null || fail "a report on hostile input is not REJECTED/INVALID or DUPLICATE"
+              and (.failure == "INVALID_INTENT" or .failure == "DUPLICATE_INTENT"
+                   or .failure == "UNAUTHORIZED"))' \
+    "$WORK/reports.jsonl" >/dev/null || fail "a report on hostile input is not REJECTED/INVALID, DUPLICATE or UNAUTHORIZED"
 check_journal_invariants
 
 # The log: every malformed message is accounted for by a log line within a
 # second or so, and the lines come at most about once a second.
-wait_until 5 test "$(malformed_logged)" = "$malformed"
+all_logged () { [ "$(malformed_logged)" = "$malformed" ]; }
+wait_until 5 all_logged
 elapsed_ms=$(( $(now_ms) - t0 ))
 lines=$(malformed_lines)
 max_lines=$(( (elapsed_ms + 999) / 1000 + 1 ))

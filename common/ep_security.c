@@ -1,0 +1,93 @@
+/*  ep_security: the process-wide CURVE setting.  */
+#include "ep_certs.h"
+#include "ep_log.h"
+#include "ep_security.h"
+#include "ep_sock.h"
+
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#   define ZMQ_ZAP_ENFORCE_DOMAIN 93    //  libzmq 4.3 (declared as draft in zmq.h)
+#endif
+
+static bool s_curve;                    //  CURVE on
+static zcert_t *s_cert;                 //  our certificate (secret)
+static char s_router_key [41];          //  the router's public key, pinned
+static int64_t s_next_nag_ms;           //  when insecure: next warning
+
+int
+ep_security_init (const ep_config_t *config, bool insecure, const char *name,
+                  char *err, size_t err_size)
+{
+    if (insecure) {
+        s_curve = false;
+        s_next_nag_ms = 0;
+        ep_security_nag ();
+        return 0;
+    }
+    if (!config->curve) {
+        snprintf (err, err_size, "security/curve = 0 needs --insecure on the command line");
+        return 2;
+    }
+    s_cert = ep_certs_load_secret (config->certs, name, err, err_size);
+    if (!s_cert)
+        return 1;
+    zcert_t *router = ep_certs_load_router (config->certs, err, err_size);
+    if (!router) {
+        zcert_destroy (&s_cert);
+        return 1;
+    }
+    snprintf (s_router_key, sizeof s_router_key, "%s", zcert_public_txt (router));
+    zcert_destroy (&router);
+    s_curve = true;
+    return 0;
+}
+
+bool
+ep_security_curve (void)
+{
+    return s_curve;
+}
+
+zcert_t *
+ep_security_cert (void)
+{
+    return s_cert;
+}
+
+void
+ep_security_apply (zsock_t *socket, bool server, const char *domain)
+{
+    if (!s_curve)
+        return;
+    zcert_apply (s_cert, socket);
+    if (server) {
+        zsock_set_curve_server (socket, 1);
+        zsock_set_zap_domain (socket, domain);
+        //  Without a ZAP verdict nothing gets in: a CURVE server whose ZAP
+        //  handler is missing would otherwise admit any key.
+        int on = 1;
+        zmq_setsockopt (zsock_resolve (socket), ZMQ_ZAP_ENFORCE_DOMAIN, &on, sizeof on);
+    }
+    else
+        zsock_set_curve_serverkey (socket, s_router_key);
+}
+
+void
+ep_security_nag (void)
+{
+    if (s_curve)
+        return;
+    int64_t now = ep_sock_clock_ms ();
+    if (now < s_next_nag_ms)
+        return;
+    ep_log_warn ("running WITHOUT CURVE (--insecure): any process that reaches these "
+                 "sockets can push intents as any strategy, change the plane and send "
+                 "Safety Sells, and everything travels in the clear");
+    s_next_nag_ms = now + 60000;
+}
+
+void
+ep_security_shutdown (void)
+{
+    zcert_destroy (&s_cert);
+    s_curve = false;
+}

@@ -1,0 +1,44 @@
+/*  ep_security: how a program's sockets are secured.
+
+    CURVE is the default: the router is the CURVE server on every socket,
+    with a ZAP domain per socket (the socket's name) and domain enforcement,
+    so that no key is admitted without the router's ZAP handler saying so;
+    every client pins the router's public key and presents its own
+    certificate. Running in the clear needs --insecure on the command line
+    (security/curve = 0 alone is refused), and says so in the log at start
+    and every minute.
+
+    The setting is process-wide: ep_sock applies it to every socket it
+    makes once ep_security_init has run.  */
+#ifndef EP_SECURITY_H_INCLUDED
+#define EP_SECURITY_H_INCLUDED
+
+#include <czmq.h>
+#include <stdbool.h>
+#include "ep_config.h"
+
+//  Sets up this process's security: CURVE with the certificate NAME from
+//  config->certs (its secret file), or, with insecure, none. Returns 0; 2
+//  on bad usage (security/curve = 0 without --insecure), 1 if the
+//  certificates cannot be read, with the reason in err.
+int ep_security_init (const ep_config_t *config, bool insecure, const char *name,
+                      char *err, size_t err_size);
+
+//  True when CURVE is on.
+bool ep_security_curve (void);
+
+//  This process's own certificate, or NULL when insecure.
+zcert_t *ep_security_cert (void);
+
+//  Applies the setting to a socket before it binds (server: the router,
+//  with domain, the socket's name) or connects (client).
+void ep_security_apply (zsock_t *socket, bool server, const char *domain);
+
+//  When insecure, logs a warning at most once a minute; call it from a
+//  program's loop. No-op under CURVE.
+void ep_security_nag (void);
+
+//  Frees the certificate. Safe to call when nothing was set up.
+void ep_security_shutdown (void);
+
+#endif

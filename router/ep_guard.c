@@ -1,0 +1,122 @@
+/*  ep_guard: the allow-list, the ZAP handler and per-message checks.  */
+#include "ep_guard.h"
+#include "ep_log.h"
+#include "ep_security.h"
+#include "ep_sock.h"
+
+struct _ep_guard_t {
+    ep_certs_t *certs;                  //  the allow-list; NULL when insecure
+    ep_zap_t *zap;                      //  the ZAP handler; NULL when insecure
+    zhashx_t *refusals;                 //  "domain key" -> when last journaled (ms)
+    int64_t next_reload_ms;             //  when the allow-list is looked at again
+};
+
+ep_guard_t *
+ep_guard_new (const ep_config_t *config, char *err, size_t err_size)
+{
+    ep_guard_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->refusals = zhashx_new ();
+    zhashx_set_destructor (self->refusals, (zhashx_destructor_fn *) zstr_free);
+    zhashx_set_duplicator (self->refusals, (zhashx_duplicator_fn *) strdup);
+    if (!ep_security_curve ())
+        return self;
+    self->certs = ep_certs_new (config->certs, err, err_size);
+    if (self->certs)
+        self->zap = ep_zap_new (self->certs, err, err_size);
+    if (!self->zap)
+        ep_guard_destroy (&self);
+    else
+        ep_log_info ("CURVE on: %zu key(s) admitted from %s/public", ep_certs_size (self->certs),
+                     config->certs);
+    return self;
+}
+
+void
+ep_guard_destroy (ep_guard_t **self_p)
+{
+    ep_guard_t *self = *self_p;
+    if (!self)
+        return;
+    ep_zap_destroy (&self->zap);
+    ep_certs_destroy (&self->certs);
+    zhashx_destroy (&self->refusals);
+    free (self);
+    *self_p = NULL;
+}
+
+zsock_t *
+ep_guard_zap (ep_guard_t *self)
+{
+    return self->zap ? ep_zap_socket (self->zap) : NULL;
+}
+
+ep_zap_t *
+ep_guard_zap_handler (ep_guard_t *self)
+{
+    return self->zap;
+}
+
+bool
+ep_guard_check (ep_guard_t *self, const char *domain, const char *user_id,
+                ep_peer_t *peer, char *why, size_t why_size)
+{
+    memset (peer, 0, sizeof *peer);
+    if (!self->certs) {
+        peer->known = true;
+        snprintf (peer->sender, sizeof peer->sender, "insecure");
+        return true;
+    }
+    snprintf (peer->sender, sizeof peer->sender, "?:%s", user_id ? user_id : "");
+    if (!user_id || !*user_id) {
+        snprintf (why, why_size, "no authenticated key");
+        return false;
+    }
+    if (!ep_certs_lookup (self->certs, user_id, &peer->info)) {
+        snprintf (why, why_size, "key %s is no longer admitted", user_id);
+        return false;
+    }
+    peer->known = true;
+    snprintf (peer->sender, sizeof peer->sender, "%s:%s", peer->info.name, user_id);
+    if (!ep_zap_admits (domain, peer->info.role)) {
+        snprintf (why, why_size, "a %s key (%s) may not use %s", ep_role_name (peer->info.role),
+                  peer->info.name, domain);
+        return false;
+    }
+    return true;
+}
+
+bool
+ep_guard_record_refusal (ep_guard_t *self, const char *domain, const char *key)
+{
+    char name [128];
+    snprintf (name, sizeof name, "%s %s", domain, key);
+    int64_t now = ep_sock_clock_ms ();
+    char *last = zhashx_lookup (self->refusals, name);
+    if (last && now - atoll (last) < 60000)
+        return false;
+    char stamp [32];
+    snprintf (stamp, sizeof stamp, "%lld", (long long) now);
+    zhashx_update (self->refusals, name, stamp);
+    return true;
+}
+
+int
+ep_guard_reload (ep_guard_t *self)
+{
+    if (!self->certs)
+        return 0;
+    int64_t now = ep_sock_clock_ms ();
+    if (now < self->next_reload_ms)
+        return 0;
+    self->next_reload_ms = now + 1000;
+    size_t before = ep_certs_size (self->certs);
+    int removed = ep_certs_reload (self->certs);
+    if (removed < 0)
+        return 0;
+    if (ep_certs_size (self->certs) != before || removed > 0)
+        ep_log_info ("allow-list changed: %zu key(s) admitted, %d removed",
+                     ep_certs_size (self->certs), removed);
+    return removed;
+}
