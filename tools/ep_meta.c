@@ -309,12 +309,14 @@ main (int argc, char *argv [])
     uint8_t data [1024];
     if (execplane__v1__plane_command__get_packed_size (&command) > sizeof data) {
         fprintf (stderr, "ep-meta: --reason or --as too long\n");
+        zsock_destroy (&sub);
         return 2;
     }
     size_t size = execplane__v1__plane_command__pack (&command, data);
     zsock_t *control = ep_sock_new (ZMQ_PUB, config.control, false, err, sizeof err);
     if (!control) {
         fprintf (stderr, "ep-meta: %s\n", err);
+        zsock_destroy (&sub);
         return 1;
     }
     int rc = 1;

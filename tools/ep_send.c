@@ -108,6 +108,7 @@ main (int argc, char *argv [])
                              : NULL;
     if (!intake) {
         fprintf (stderr, "ep-send: %s\n", err);
+        ep_follow_destroy (&follow);
         return 1;
     }
     //  Intents still queued at exit get until the timeout to leave.
@@ -115,6 +116,9 @@ main (int argc, char *argv [])
     if (ep_follow_ready (follow, (int) (deadline - ep_sock_clock_ms ())) < 0) {
         fprintf (stderr, "ep-send: no answer from the router at %s within %ld s\n",
                  config.outcomes, timeout_s);
+        zsock_set_linger (intake, 0);   //  nothing was sent
+        zsock_destroy (&intake);
+        ep_follow_destroy (&follow);
         return 1;
     }
     //  Give a worker that is starting up a moment to be heard (bounded).
