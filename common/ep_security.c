@@ -41,6 +41,18 @@ ep_security_init (const ep_config_t *config, bool insecure, const char *name,
     return 0;
 }
 
+int
+ep_security_setup (const char *program, const char *config_path, bool insecure,
+                   const char *cert, ep_config_t *config)
+{
+    char err [2048];
+    int rc = ep_config_load (config, config_path, err, sizeof err) ? 2
+           : ep_security_init (config, insecure, cert, err, sizeof err);
+    if (rc)
+        fprintf (stderr, "%s: %s\n", program, err);
+    return rc;
+}
+
 bool
 ep_security_curve (void)
 {

@@ -24,6 +24,13 @@
 int ep_security_init (const ep_config_t *config, bool insecure, const char *name,
                       char *err, size_t err_size);
 
+//  What every program does at start: loads its configuration (path, or
+//  the built-in defaults) into *config, then sets up its security. On
+//  failure prints one line, "program: why", on stderr and returns the exit
+//  code (2 bad usage or configuration, 1 certificates unreadable); else 0.
+int ep_security_setup (const char *program, const char *config_path, bool insecure,
+                       const char *cert, ep_config_t *config);
+
 //  True when CURVE is on.
 bool ep_security_curve (void);
 

@@ -240,17 +240,25 @@ s_expire (ep_router_t *self, ep_inflight_entry_t *entry, const char *why)
 //  --------------------------------------------------------------------------
 //  Plane state
 
+//  The applied plane state: what is journaled (durable) and, with the
+//  rest, what is published.
+static void
+s_durable_state (ep_router_t *self, ep_plane_state_t *state)
+{
+    execplane__v1__plane_state__init (state);
+    state->plane = self->plane;
+    state->epoch = self->epoch;
+    state->halted = self->halted;
+    state->issued_by = self->issued_by;
+    state->reason = self->reason;
+    state->changed_at_seq = self->changed_at_seq;
+}
+
 static void
 s_publish_state (ep_router_t *self)
 {
     ep_plane_state_t state;
-    execplane__v1__plane_state__init (&state);
-    state.plane = self->plane;
-    state.epoch = self->epoch;
-    state.halted = self->halted;
-    state.issued_by = self->issued_by;
-    state.reason = self->reason;
-    state.changed_at_seq = self->changed_at_seq;
+    s_durable_state (self, &state);
     state.paper_alive = self->worker [EP_PLANE (PAPER)].alive;
     state.live_alive = self->worker [EP_PLANE (LIVE)].alive;
     state.last_seq = self->last_seq;
@@ -266,18 +274,12 @@ s_publish_state (ep_router_t *self)
     }
 }
 
-//  The durable part of the plane state, saved whenever a command applies.
+//  Saved whenever a command applies.
 static int
 s_save_state (ep_router_t *self)
 {
     ep_plane_state_t state;
-    execplane__v1__plane_state__init (&state);
-    state.plane = self->plane;
-    state.epoch = self->epoch;
-    state.halted = self->halted;
-    state.issued_by = self->issued_by;
-    state.reason = self->reason;
-    state.changed_at_seq = self->changed_at_seq;
+    s_durable_state (self, &state);
     size_t size;
     uint8_t *data = s_pack (&state.base, &size);
     int rc = data ? ep_journal_save_state (self->journal, data, size) : -1;

@@ -60,15 +60,9 @@ main (int argc, char *argv [])
     ep_log_init ("router");
     ep_config_t config;
     char err [512];
-    if (ep_config_load (&config, config_path, err, sizeof err)) {
-        fprintf (stderr, "ep-router: %s\n", err);
-        return 2;
-    }
-    int security = ep_security_init (&config, insecure, cert, err, sizeof err);
-    if (security) {
-        fprintf (stderr, "ep-router: %s\n", err);
-        return security;
-    }
+    int setup = ep_security_setup ("ep-router", config_path, insecure, cert, &config);
+    if (setup)
+        return setup;
     zsys_init ();
     zsys_catch_interrupts ();
     ep_router_t *router = ep_router_new (&config, ready_file, err, sizeof err);

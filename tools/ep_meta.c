@@ -253,15 +253,9 @@ main (int argc, char *argv [])
     }
     ep_config_t config;
     char err [512];
-    if (ep_config_load (&config, config_path, err, sizeof err)) {
-        fprintf (stderr, "ep-meta: %s\n", err);
-        return 2;
-    }
-    int security = ep_security_init (&config, insecure, cert, err, sizeof err);
-    if (security) {
-        fprintf (stderr, "ep-meta: %s\n", err);
-        return security;
-    }
+    int setup = ep_security_setup ("ep-meta", config_path, insecure, cert, &config);
+    if (setup)
+        return setup;
     zsys_init ();
     zsys_catch_interrupts ();
     int64_t deadline = ep_sock_clock_ms () + timeout_s * 1000;

@@ -84,15 +84,9 @@ main (int argc, char *argv [])
     }
     ep_config_t config;
     char err [512];
-    if (ep_config_load (&config, config_path, err, sizeof err)) {
-        fprintf (stderr, "ep-send: %s\n", err);
-        return 2;
-    }
-    int security = ep_security_init (&config, insecure, cert, err, sizeof err);
-    if (security) {
-        fprintf (stderr, "ep-send: %s\n", err);
-        return security;
-    }
+    int setup = ep_security_setup ("ep-send", config_path, insecure, cert, &config);
+    if (setup)
+        return setup;
     FILE *input = file ? fopen (file, "r") : stdin;
     if (!input) {
         fprintf (stderr, "ep-send: cannot read %s: %s\n", file, strerror (errno));

@@ -80,15 +80,9 @@ main (int argc, char *argv [])
     }
     ep_config_t config;
     char err [512];
-    if (ep_config_load (&config, config_path, err, sizeof err)) {
-        fprintf (stderr, "ep-tap: %s\n", err);
-        return 2;
-    }
-    int security = ep_security_init (&config, insecure, cert, err, sizeof err);
-    if (security) {
-        fprintf (stderr, "ep-tap: %s\n", err);
-        return security;
-    }
+    int setup = ep_security_setup ("ep-tap", config_path, insecure, cert, &config);
+    if (setup)
+        return setup;
     zsys_init ();
     zsys_catch_interrupts ();
     int64_t deadline = timeout_s ? ep_sock_clock_ms () + timeout_s * 1000 : -1;

@@ -672,15 +672,9 @@ main (int argc, char *argv [])
     ep_log_init ("live");
     s_worker_t self = { .next_heartbeat_ms = 0 };
     char err [2048];
-    if (ep_config_load (&self.config, config_path, err, sizeof err)) {
-        fprintf (stderr, "ep-live: %s\n", err);
-        return 2;
-    }
-    int security = ep_security_init (&self.config, insecure, cert, err, sizeof err);
-    if (security) {
-        fprintf (stderr, "ep-live: %s\n", err);
-        return security;
-    }
+    int setup = ep_security_setup ("ep-live", config_path, insecure, cert, &self.config);
+    if (setup)
+        return setup;
     if (!streq (self.config.venue, "binance")) {
         fprintf (stderr, "ep-live: unknown venue '%s' (known: binance)\n", self.config.venue);
         return 2;

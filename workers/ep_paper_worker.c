@@ -254,15 +254,9 @@ main (int argc, char *argv [])
     ep_log_init ("paper");
     s_worker_t self = { 0 };
     char err [512];
-    if (ep_config_load (&self.config, config_path, err, sizeof err)) {
-        fprintf (stderr, "ep-paper: %s\n", err);
-        return 2;
-    }
-    int security = ep_security_init (&self.config, insecure, cert, err, sizeof err);
-    if (security) {
-        fprintf (stderr, "ep-paper: %s\n", err);
-        return security;
-    }
+    int setup = ep_security_setup ("ep-paper", config_path, insecure, cert, &self.config);
+    if (setup)
+        return setup;
     ep_paper_config_t paper = { self.config.slippage_bps, self.config.liquidity_cap_e8 };
     self.book = ep_paper_book_new (&paper);
     if (!self.book) {
