@@ -734,6 +734,7 @@ main (int argc, char *argv [])
     void *intents = zsock_resolve (self.intents);
     void *sender = zsock_resolve (self.sender);
     while (rc == 0 && !zsys_interrupted) {
+        ep_security_nag ();
         int64_t now = ep_sock_clock_ms ();
         if (now >= self.next_heartbeat_ms) {
             ep_worker_msg_t message;

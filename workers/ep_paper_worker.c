@@ -289,6 +289,7 @@ main (int argc, char *argv [])
     int rc = s_restore (&self);
     void *intents = zsock_resolve (self.intents);
     while (rc == 0 && !zsys_interrupted) {
+        ep_security_nag ();
         int64_t now = ep_sock_clock_ms ();
         if (now >= self.next_heartbeat_ms)
             s_heartbeat (&self);

@@ -33,4 +33,10 @@ rc=0; "$BIN/ep-router" --config "$WORK/nocurve.zpl" 2> "$WORK/err.txt" || rc=$?
 printf 'security\n    certs = %s/none\n' "$WORK" > "$WORK/nocerts.zpl"
 rc=0; "$BIN/ep-send" --config "$WORK/nocerts.zpl" < /dev/null 2> "$WORK/err.txt" || rc=$?
 [ $rc = 1 ] && grep -q "none" "$WORK/err.txt" || fail "missing certificates must exit 1 naming the folder"
+# --insecure runs in the clear and says so in the log from the start.
+write_config
+"$BIN/ep-router" --config "$CFG" --ready-file "$READY" --insecure >> "$WORK/router.log" 2>&1 &
+PIDS+=($!)
+wait_until 10 test -f "$READY"
+grep -q "WARN.*running WITHOUT CURVE" "$WORK/router.log" || fail "ep-router --insecure does not warn"
 pass "--help, bad usage and bad configuration answered as the contract says"

@@ -33,13 +33,16 @@ rc=0; "$BIN/ep-meta" --config "$READY" --insecure --timeout 3 status 2>/dev/null
 # A worker with an unknown key is never heard: the live plane stays dead.
 "$BIN/ep-paper" --config "$WORK/rogue.zpl" --cert live >> "$WORK/rogue-worker.log" 2>&1 &
 PIDS+=($!)
-wait_until 10 sql_at_least "SELECT COUNT(*) FROM events WHERE kind = 'refused' AND detail LIKE 'query:%'" 1
+for domain in query dispatch results; do
+    wait_until 10 sql_at_least "SELECT COUNT(*) FROM events WHERE kind = 'refused' AND detail LIKE '$domain:%'" 1
+done
+[ "$(plane_field live_alive)" = false ] || fail "a worker with an unknown key made the live plane alive"
 
 kill -0 "$ROUTER_PID" || fail "the router died"
 [ "$(sql 'SELECT COUNT(*) FROM intents')" = 0 ] || fail "an intent from an unknown key was journaled"
 [ "$(sql 'SELECT COUNT(*) FROM commands')" = 0 ] || fail "a command from an unknown key was journaled"
 [ "$(plane_field plane)" = PAPER ] && [ "$(plane_field epoch)" = 0 ] || fail "the plane changed"
-for domain in intake outcomes query; do
+for domain in intake outcomes query dispatch results; do
     [ "$(sql "SELECT COUNT(*) FROM events WHERE kind = 'refused' AND detail LIKE '$domain: refused the handshake%unknown key%'")" -ge 1 ] \
         || fail "no refusal record for the $domain handshake"
 done
