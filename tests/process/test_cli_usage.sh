@@ -19,6 +19,9 @@ rc=0; "$BIN/ep-replay" 2> "$WORK/err.txt" || rc=$?
 printf 'router\n    paper_deadline_ms = soon\n' > "$WORK/bad.zpl"
 rc=0; "$BIN/ep-router" --config "$WORK/bad.zpl" 2> "$WORK/err.txt" || rc=$?
 [ $rc = 2 ] && grep -q "paper_deadline_ms" "$WORK/err.txt" || fail "a bad config value must exit 2 naming the key"
+printf 'paper\n    slippage_bps = 10000\n' > "$WORK/absurd.zpl"
+rc=0; "$BIN/ep-paper" --config "$WORK/absurd.zpl" 2> "$WORK/err.txt" || rc=$?
+[ $rc = 2 ] && grep -q "slippage_bps" "$WORK/err.txt" || fail "a 100% slippage must be refused naming the key"
 rc=0; "$BIN/ep-router" --config "$WORK/missing.zpl" 2> "$WORK/err.txt" || rc=$?
 [ $rc = 2 ] || fail "a missing config file exited $rc"
 # A router with nothing to talk to: ep-meta status gives up with exit 1.
