@@ -1,9 +1,9 @@
 /*  ep_journal: SQLite (WAL) journal of intents, reports, commands, events.  */
 #include <czmq.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
 #include "ep_journal.h"
+#include "ep_file.h"
 #include "ep_log.h"
 
 static const char *s_schema =
@@ -137,18 +137,7 @@ ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
         snprintf (err, err_size, "out of memory");
         return NULL;
     }
-    char *folder = strdup (path);
-    char *slash = folder ? strrchr (folder, '/') : NULL;
-    if (slash && slash != folder) {
-        *slash = 0;
-        zsys_dir_create ("%s", folder);
-    }
-    free (folder);
-    //  Create it 0600 before SQLite does (it would honour the umask); its
-    //  WAL and shared-memory files take the same mode.
-    int fd = open (path, O_RDWR | O_CREAT, 0600);
-    if (fd >= 0)
-        close (fd);
+    ep_file_create_private (path);     //  SQLite reports it if that failed
     if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
         != SQLITE_OK) {
         snprintf (err, err_size, "journal %s: %s", path,

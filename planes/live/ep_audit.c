@@ -1,10 +1,10 @@
 /*  ep_audit: the live plane's write-ahead audit in SQLite.  */
 #include <czmq.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include "ep_audit.h"
+#include "ep_file.h"
 #include "ep_log.h"
 
 static const char *s_schema =
@@ -69,17 +69,7 @@ ep_audit_open (const char *path, char *err, size_t err_size)
         snprintf (err, err_size, "out of memory");
         return NULL;
     }
-    char *folder = strdup (path);
-    char *slash = folder ? strrchr (folder, '/') : NULL;
-    if (slash && slash != folder) {
-        *slash = 0;
-        zsys_dir_create ("%s", folder);
-    }
-    free (folder);
-    //  Create the file 0600 before SQLite does (it would honour the umask).
-    int fd = open (path, O_RDWR | O_CREAT, 0600);
-    if (fd >= 0)
-        close (fd);
+    ep_file_create_private (path);     //  SQLite reports it if that failed
     char *msg = NULL;
     if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
         != SQLITE_OK
