@@ -1,5 +1,6 @@
 /*  ep_wire: id syntax and topic names shared by every boundary.  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ep_wire.h"
 
@@ -33,5 +34,31 @@ ep_exec_topic (int plane)
         case EP_PLANE (PAPER): return "exec.paper";
         case EP_PLANE (LIVE):  return "exec.live";
         default:               return NULL;
+    }
+}
+
+void
+ep_wire_drop_unknown (ProtobufCMessage *message)
+{
+    if (!message)
+        return;
+    for (unsigned i = 0; i < message->n_unknown_fields; i++)
+        free (message->unknown_fields [i].data);
+    //  The array itself goes with the message (free_unpacked frees it).
+    message->n_unknown_fields = 0;
+    const ProtobufCMessageDescriptor *descriptor = message->descriptor;
+    for (unsigned f = 0; f < descriptor->n_fields; f++) {
+        const ProtobufCFieldDescriptor *field = &descriptor->fields [f];
+        if (field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        char *member = (char *) message + field->offset;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t count = *(size_t *) ((char *) message + field->quantifier_offset);
+            ProtobufCMessage **items = *(ProtobufCMessage ***) member;
+            for (size_t n = 0; n < count; n++)
+                ep_wire_drop_unknown (items [n]);
+        }
+        else
+            ep_wire_drop_unknown (*(ProtobufCMessage **) member);
     }
 }

@@ -47,6 +47,13 @@ typedef Execplane__V1__RestoreReply     ep_restore_reply_t;
 //  True if s is 1..EP_ID_MAX characters of [A-Za-z0-9._:-].
 bool ep_id_valid (const char *s);
 
+//  Removes the fields this schema does not know from message and its
+//  submessages (protobuf-c keeps them and packs them again, and accepts on
+//  input tags it would not accept once re-encoded, such as an overlong
+//  field number 0). What the router journals or forwards is re-encoded
+//  without them, so it always decodes.
+void ep_wire_drop_unknown (ProtobufCMessage *message);
+
 //  Topic of a strategy's reports on the outcomes socket: "outcome.<id>".
 //  Writes at most size bytes including the terminating NUL.
 void ep_outcome_topic (char *buf, size_t size, const char *strategy_id);

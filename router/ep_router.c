@@ -10,6 +10,7 @@
 #include "ep_log.h"
 #include "ep_names.h"
 #include "ep_security.h"
+#include "ep_validate.h"
 #include "ep_sock.h"
 #include "ep_wire.h"
 
@@ -362,6 +363,7 @@ s_handle_reconcile (ep_router_t *self, ep_command_t *command, const char *sender
         snprintf (outcome, sizeof outcome, "refused: no live worker is alive");
     else {
         ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, payload_size, payload);
+        ep_wire_drop_unknown (intent ? &intent->base : NULL);
         ep_dispatch_t dispatch;
         execplane__v1__dispatch__init (&dispatch);
         dispatch.intent = intent;
@@ -468,66 +470,6 @@ s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const cha
 //  --------------------------------------------------------------------------
 //  Intake
 
-//  An intent is readable, and so gets a report, when it decodes and its ids
-//  are printable text of sane length; anything else is only counted.
-static bool
-s_printable (const char *s, size_t max, bool allow_empty)
-{
-    size_t len = 0;
-    for (; s [len]; len++)
-        if (s [len] < 0x21 || s [len] > 0x7e || len >= max)
-            return false;
-    return allow_empty || len > 0;
-}
-
-//  Checks everything but ids and duplicates. Returns true if valid, else
-//  false with a reason a person understands.
-static bool
-s_intent_valid (const ep_intent_t *intent, char *reason, size_t size)
-{
-    if (!ep_id_valid (intent->symbol))
-        snprintf (reason, size, "symbol must be 1 to %d characters of A-Z a-z 0-9 . _ : -",
-                  EP_ID_MAX);
-    else
-    if (intent->side != EP_SIDE (BUY) && intent->side != EP_SIDE (SELL))
-        snprintf (reason, size, "side must be BUY or SELL (got %d)", intent->side);
-    else
-    if (intent->type != EP_TYPE (MARKET) && intent->type != EP_TYPE (LIMIT))
-        snprintf (reason, size, "type must be MARKET or LIMIT (got %d)", intent->type);
-    else
-    if (intent->tif < EP_TIF (TIF_UNSPECIFIED) || intent->tif > EP_TIF (FOK))
-        snprintf (reason, size, "tif must be GTC, IOC or FOK (got %d)", intent->tif);
-    else
-    if (intent->type == EP_TYPE (LIMIT) && intent->tif == EP_TIF (TIF_UNSPECIFIED))
-        snprintf (reason, size, "a LIMIT order needs tif GTC, IOC or FOK");
-    else
-    if (intent->type == EP_TYPE (MARKET) && intent->tif == EP_TIF (GTC))
-        snprintf (reason, size, "a MARKET order never rests: tif must be IOC, FOK or unspecified");
-    else
-    if (intent->qty_e8 <= 0 || intent->qty_e8 > EP_MAX_E8)
-        snprintf (reason, size, "qty must be above 0 and at most 1000000000 (got qty_e8 %lld)",
-                  (long long) intent->qty_e8);
-    else
-    if (intent->ref_price_e8 <= 0 || intent->ref_price_e8 > EP_MAX_E8)
-        snprintf (reason, size,
-                  "ref_price must be above 0 and at most 1000000000 (got ref_price_e8 %lld)",
-                  (long long) intent->ref_price_e8);
-    else
-    if (intent->type == EP_TYPE (LIMIT)
-    &&  (intent->limit_price_e8 <= 0 || intent->limit_price_e8 > EP_MAX_E8))
-        snprintf (reason, size, "a LIMIT order needs a limit_price above 0 and at most "
-                  "1000000000 (got limit_price_e8 %lld)", (long long) intent->limit_price_e8);
-    else
-    if (intent->type == EP_TYPE (MARKET) && intent->limit_price_e8 != 0)
-        snprintf (reason, size, "a MARKET order takes no limit_price");
-    else
-    if (intent->safety && intent->side != EP_SIDE (SELL))
-        snprintf (reason, size, "a Safety Sell must be a SELL");
-    else
-        return true;
-    return false;
-}
-
 //  Checks a message's sender against domain; a refusal is counted, logged
 //  and journaled (at most once a minute per key and socket).
 static bool
@@ -590,8 +532,9 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
         s_count_malformed (self, "not an OrderIntent", size);
         return;
     }
-    if (!s_printable (intent->intent_id, 256, false)
-    ||  !s_printable (intent->strategy_id, 256, true)) {
+    //  Unknown fields are ignored, and never forwarded to a worker.
+    ep_wire_drop_unknown (&intent->base);
+    if (!ep_validate_readable (intent)) {
         s_count_malformed (self, "no readable intent_id or strategy_id", size);
         execplane__v1__order_intent__free_unpacked (intent, NULL);
         return;
@@ -625,7 +568,7 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
                       intent->intent_id, intent->strategy_id);
         }
         else
-        if (!s_intent_valid (intent, reason, sizeof reason))
+        if (!ep_validate_intent (intent, reason, sizeof reason))
             failure = EP_FAILURE (INVALID_INTENT);
         else
         if (self->halted && !intent->safety) {
@@ -852,6 +795,7 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
     if (!s_admitted (self, "results", user_id, &peer))
         return;
     ep_worker_msg_t *message = execplane__v1__worker_message__unpack (NULL, size, data);
+    ep_wire_drop_unknown (message ? &message->base : NULL);
     if (!message || (message->plane != EP_PLANE (PAPER) && message->plane != EP_PLANE (LIVE))) {
         ep_log_warn ("results: undecodable worker message (%zu bytes) ignored", size);
         if (message)
@@ -1047,6 +991,7 @@ s_collect_resting (void *arg, ep_inflight_entry_t *entry)
     ep_resting_order_t *order = calloc (1, sizeof *order);
     ep_dispatch_t *dispatch = calloc (1, sizeof *dispatch);
     ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, size, payload);
+    ep_wire_drop_unknown (intent ? &intent->base : NULL);
     free (payload);
     if (!order || !dispatch || !intent) {
         free (order);

@@ -4,7 +4,9 @@
         pushes COUNT hostile messages to intake: random bytes, valid intents
         cut short, multi-frame messages, and one frame over the size limit.
     ep-probe stats CONFIG
-        prints the router's next `stats` message as JSON.  */
+        prints the router's next `stats` message as JSON.
+    ep-probe push CONFIG FILE
+        pushes FILE's bytes to intake as one message.  */
 #include <czmq.h>
 #include "ep_config.h"
 #include "ep_json.h"
@@ -79,6 +81,24 @@ s_junk (const ep_config_t *config, long count, uint64_t seed)
 }
 
 static int
+s_push (const ep_config_t *config, const char *path)
+{
+    zchunk_t *chunk = zchunk_slurp (path, 0);
+    char err [256];
+    zsock_t *push = chunk ? ep_sock_new (ZMQ_PUSH, config->intake, false, err, sizeof err) : NULL;
+    if (!push) {
+        fprintf (stderr, "ep-probe: cannot push %s\n", path);
+        zchunk_destroy (&chunk);
+        return 1;
+    }
+    zsock_set_linger (push, 5000);
+    zmq_send (zsock_resolve (push), zchunk_data (chunk), zchunk_size (chunk), 0);
+    zsock_destroy (&push);
+    zchunk_destroy (&chunk);
+    return 0;
+}
+
+static int
 s_stats (const ep_config_t *config)
 {
     char err [256];
@@ -115,7 +135,7 @@ int
 main (int argc, char *argv [])
 {
     if (argc < 3) {
-        fprintf (stderr, "usage: ep-probe junk CONFIG COUNT SEED [CERT] | ep-probe stats CONFIG [CERT]\n");
+        fprintf (stderr, "usage: ep-probe junk CONFIG COUNT SEED [CERT] | ep-probe stats CONFIG [CERT] | ep-probe push CONFIG FILE [CERT]\n");
         return 2;
     }
     ep_config_t config;
@@ -127,8 +147,9 @@ main (int argc, char *argv [])
     //  The certificate: the last argument beyond the command's own, else
     //  strategy (junk) or monitor (stats); in the clear when the config says.
     bool junk = streq (argv [1], "junk");
-    int own = junk ? 5 : 3;
-    const char *cert = argc > own ? argv [own] : junk ? "strategy" : "monitor";
+    bool push = streq (argv [1], "push");
+    int own = junk ? 5 : push ? 4 : 3;
+    const char *cert = argc > own ? argv [own] : junk || push ? "strategy" : "monitor";
     int security = ep_security_init (&config, !config.curve, cert, err, sizeof err);
     if (security) {
         fprintf (stderr, "ep-probe: %s\n", err);
@@ -136,6 +157,8 @@ main (int argc, char *argv [])
     }
     if (junk && argc >= 5)
         return s_junk (&config, atol (argv [3]), strtoull (argv [4], NULL, 10));
+    if (push && argc >= 4)
+        return s_push (&config, argv [3]);
     if (streq (argv [1], "stats"))
         return s_stats (&config);
     fprintf (stderr, "ep-probe: unknown command\n");
