@@ -25,6 +25,8 @@ typedef struct {
     int64_t worker_timeout_ms;          //  no heartbeat this long: worker is dead
     int64_t heartbeat_ms;               //  how often workers send heartbeats
     char journal_sync [16];             //  "full" (default) or "normal"
+    int64_t drain_ms;                   //  on SIGTERM, wait this long for answers
+    int64_t hwm;                        //  messages queued per connection and way
     //  paper
     int64_t slippage_bps;               //  MARKET slippage against the taker
     int64_t liquidity_cap_e8;           //  max quantity per fill per tick; 0 = none

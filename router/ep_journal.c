@@ -1,7 +1,9 @@
 /*  ep_journal: SQLite (WAL) journal of intents, reports, commands, events.  */
 #include <czmq.h>
+#include <errno.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "ep_journal.h"
 #include "ep_file.h"
 #include "ep_log.h"
@@ -67,10 +69,29 @@ static const char *s_sql [S_STMT_COUNT] = {
     [S_ZOMBIE_OFF] = "DELETE FROM zombies WHERE router_seq = ?",
 };
 
+//  The redo log: every write of the open transaction, as the statement
+//  and its parameters, kept until the transaction commits. When a commit
+//  fails (a full disk), SQLite rolls the transaction back, but the router
+//  has already counted on it: ep_journal_retry runs the same writes again.
+//  A record: u8 statement, u8 parameter count, then per parameter u8
+//  index, u8 type and its value (int64, or u32 length and bytes).
+enum { S_NULL, S_INT, S_TEXT, S_BLOB };
+
+typedef struct {
+    uint8_t *data;
+    size_t size, capacity;
+    size_t count_at;                    //  where the open record's count is
+    size_t writes;                      //  records in the log
+    bool broken;                        //  out of memory: the log is incomplete
+} s_redo_t;
+
 struct _ep_journal_t {
     sqlite3 *db;                        //  the open database
     sqlite3_stmt *stmt [S_STMT_COUNT];  //  prepared once, reset after each use
     bool in_txn;                        //  a transaction is open
+    bool owing;                         //  a commit failed: the redo log waits
+    s_redo_t redo;                      //  the writes of the open transaction
+    char error [256];                   //  why the last commit failed
 };
 
 static int
@@ -88,6 +109,130 @@ s_exec (ep_journal_t *self, const char *sql)
         ep_log_error ("journal: %s: %s", sql, msg ? msg : "?");
         sqlite3_free (msg);
         return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The redo log
+
+static void
+s_redo_put (ep_journal_t *self, const void *bytes, size_t size)
+{
+    s_redo_t *redo = &self->redo;
+    if (redo->broken || !size)
+        return;
+    if (redo->size + size > redo->capacity) {
+        size_t capacity = redo->capacity ? redo->capacity : 64 * 1024;
+        while (capacity < redo->size + size)
+            capacity *= 2;
+        uint8_t *data = realloc (redo->data, capacity);
+        if (!data) {
+            redo->broken = true;
+            return;
+        }
+        redo->data = data;
+        redo->capacity = capacity;
+    }
+    memcpy (redo->data + redo->size, bytes, size);
+    redo->size += size;
+}
+
+//  Starts the record of one write and returns its statement.
+static sqlite3_stmt *
+s_write (ep_journal_t *self, int which)
+{
+    uint8_t head [2] = { (uint8_t) which, 0 };
+    s_redo_put (self, head, sizeof head);
+    self->redo.count_at = self->redo.size - 1;
+    self->redo.writes++;
+    return self->stmt [which];
+}
+
+static void
+s_redo_param (ep_journal_t *self, int index, int type, const void *value, size_t size)
+{
+    uint8_t head [2] = { (uint8_t) index, (uint8_t) type };
+    s_redo_put (self, head, sizeof head);
+    if (type == S_TEXT || type == S_BLOB) {
+        uint32_t length = (uint32_t) size;
+        s_redo_put (self, &length, sizeof length);
+    }
+    s_redo_put (self, value, size);
+    if (!self->redo.broken)
+        self->redo.data [self->redo.count_at]++;
+}
+
+static void
+s_bind_int (ep_journal_t *self, sqlite3_stmt *stmt, int index, int64_t value)
+{
+    sqlite3_bind_int64 (stmt, index, value);
+    s_redo_param (self, index, S_INT, &value, sizeof value);
+}
+
+//  NULL binds SQL NULL.
+static void
+s_bind_text (ep_journal_t *self, sqlite3_stmt *stmt, int index, const char *text)
+{
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
+    s_redo_param (self, index, text ? S_TEXT : S_NULL, text, text ? strlen (text) : 0);
+}
+
+static void
+s_bind_blob (ep_journal_t *self, sqlite3_stmt *stmt, int index, const void *data, size_t size)
+{
+    sqlite3_bind_blob (stmt, index, size ? data : "", (int) size, SQLITE_STATIC);
+    s_redo_param (self, index, S_BLOB, data, size);
+}
+
+static void
+s_redo_clear (ep_journal_t *self)
+{
+    self->redo.size = 0;
+    self->redo.writes = 0;
+    self->redo.broken = false;
+}
+
+//  Runs the redo log's writes again, in order. Returns 0 or -1.
+static int
+s_redo_run (ep_journal_t *self)
+{
+    const uint8_t *at = self->redo.data;
+    const uint8_t *end = at + self->redo.size;
+    while (at < end) {
+        sqlite3_stmt *stmt = self->stmt [at [0]];
+        int params = at [1];
+        at += 2;
+        for (int i = 0; i < params; i++) {
+            int index = at [0], type = at [1];
+            at += 2;
+            if (type == S_INT) {
+                int64_t value;
+                memcpy (&value, at, sizeof value);
+                sqlite3_bind_int64 (stmt, index, value);
+                at += sizeof value;
+            }
+            else
+            if (type == S_TEXT || type == S_BLOB) {
+                uint32_t length;
+                memcpy (&length, at, sizeof length);
+                at += sizeof length;
+                if (type == S_TEXT)
+                    sqlite3_bind_text (stmt, index, (const char *) at, (int) length,
+                                       SQLITE_STATIC);
+                else
+                    sqlite3_bind_blob (stmt, index, length ? (const void *) at : "",
+                                       (int) length, SQLITE_STATIC);
+                at += length;
+            }
+            else
+                sqlite3_bind_null (stmt, index);
+        }
+        int rc = sqlite3_step (stmt);
+        sqlite3_reset (stmt);
+        sqlite3_clear_bindings (stmt);
+        if (rc != SQLITE_DONE)
+            return -1;
     }
     return 0;
 }
@@ -129,6 +274,48 @@ s_has_column (ep_journal_t *self, const char *table, const char *column)
     return s_scalar (self, sql, 0) == 1;
 }
 
+//  The start-up check of an existing journal: SQLite's integrity check, and
+//  the tables a journal has.
+static int
+s_check (ep_journal_t *self, const char *path, char *err, size_t err_size)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (self->db, "PRAGMA integrity_check", -1, &stmt, NULL) != SQLITE_OK) {
+        snprintf (err, err_size, "journal %s cannot be read (%s): refusing to start; the file "
+                  "is left as it is", path, sqlite3_errmsg (self->db));
+        return -1;
+    }
+    char first [256] = "";
+    int rc, problems = 0;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        const char *line = (const char *) sqlite3_column_text (stmt, 0);
+        if (line && streq (line, "ok"))
+            continue;
+        if (!problems++)
+            snprintf (first, sizeof first, "%s", line ? line : "?");
+    }
+    if (rc != SQLITE_DONE && !problems)
+        snprintf (first, sizeof first, "%s", sqlite3_errmsg (self->db));
+    sqlite3_finalize (stmt);
+    for (char *at = first; *at; at++)
+        if (*at == '\n')
+            *at = ' ';
+    if (rc != SQLITE_DONE || problems) {
+        snprintf (err, err_size, "journal %s fails SQLite's integrity check (%s%s): refusing "
+                  "to start; the file is left as it is: restore it from a copy, or move it "
+                  "away to start a new journal", path, first,
+                  problems > 1 ? ", and more" : "");
+        return -1;
+    }
+    if (s_scalar (self, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+                        " AND name IN ('intents', 'reports', 'commands', 'state')", 0) != 4) {
+        snprintf (err, err_size, "%s is an SQLite database but not an execplane journal: "
+                  "refusing to start; the file is left as it is", path);
+        return -1;
+    }
+    return 0;
+}
+
 ep_journal_t *
 ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
 {
@@ -137,6 +324,8 @@ ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
         snprintf (err, err_size, "out of memory");
         return NULL;
     }
+    struct stat info;
+    bool existed = stat (path, &info) == 0 && info.st_size > 0;
     ep_file_create_private (path);     //  SQLite reports it if that failed
     if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
         != SQLITE_OK) {
@@ -145,7 +334,14 @@ ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
         goto fail;
     }
     sqlite3_busy_timeout (self->db, 5000);
-    if (s_exec (self, "PRAGMA journal_mode=WAL")
+    //  An existing journal is checked before anything is written to it: a
+    //  damaged one is left exactly as it is, for whoever restores it.
+    if (existed && s_check (self, path, err, err_size))
+        goto fail;
+    //  Without spilling, the statements of a transaction write nothing to
+    //  the file: a full disk fails the commit, which the redo log can retry.
+    if (s_exec (self, "PRAGMA cache_spill=OFF")
+    ||  s_exec (self, "PRAGMA journal_mode=WAL")
     ||  s_exec (self, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
     ||  s_exec (self, s_schema)) {
         snprintf (err, err_size, "journal %s: %s", path, sqlite3_errmsg (self->db));
@@ -177,6 +373,7 @@ ep_journal_destroy (ep_journal_t **self_p)
         return;
     if (self->in_txn)
         ep_journal_commit (self);
+    free (self->redo.data);
     for (int i = 0; i < S_STMT_COUNT; i++)
         sqlite3_finalize (self->stmt [i]);
     sqlite3_close (self->db);
@@ -189,23 +386,99 @@ ep_journal_begin (ep_journal_t *self)
 {
     if (self->in_txn)
         return 0;
-    if (s_exec (self, "BEGIN"))
+    if (self->owing || s_exec (self, "BEGIN"))
         return -1;
     self->in_txn = true;
+    s_redo_clear (self);
     return 0;
+}
+
+//  Keeps why a write failed: SQLite's message and, for an I/O error, the
+//  system's (errno as the failed call left it: SQLite's own record of it,
+//  sqlite3_system_errno, is not kept for every write).
+static void
+s_keep_error (ep_journal_t *self, int os_error)
+{
+    if (!os_error)
+        os_error = sqlite3_system_errno (self->db);
+    bool io = (sqlite3_errcode (self->db) & 0xff) == SQLITE_IOERR
+           || (sqlite3_errcode (self->db) & 0xff) == SQLITE_FULL;
+    snprintf (self->error, sizeof self->error, "%s%s%s", sqlite3_errmsg (self->db),
+              io && os_error ? ": " : "", io && os_error ? strerror (os_error) : "");
+}
+
+//  Commits, or rolls back and keeps why in self->error (logged by the
+//  caller, which knows how often to say it).
+static int
+s_commit (ep_journal_t *self)
+{
+    errno = 0;
+    if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    s_keep_error (self, errno);
+    //  An I/O error has usually rolled the transaction back already.
+    if (!sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
 }
 
 int
 ep_journal_commit (ep_journal_t *self)
 {
     if (!self->in_txn)
-        return 0;
+        return self->owing ? -1 : 0;
     self->in_txn = false;
-    if (s_exec (self, "COMMIT")) {
-        s_exec (self, "ROLLBACK");
+    if (s_commit (self)) {
+        //  The redo log keeps the writes for ep_journal_retry, unless it is
+        //  incomplete: then this failure is final.
+        self->owing = !self->redo.broken;
+        if (!self->owing)
+            ep_log_error ("journal: COMMIT: %s", self->error);
         return -1;
     }
+    s_redo_clear (self);
     return 0;
+}
+
+int
+ep_journal_retry (ep_journal_t *self)
+{
+    if (!self->owing)
+        return 0;
+    if (sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf (self->error, sizeof self->error, "BEGIN: %s", sqlite3_errmsg (self->db));
+        return -1;
+    }
+    errno = 0;
+    if (s_redo_run (self)) {
+        s_keep_error (self, errno);
+        if (!sqlite3_get_autocommit (self->db))
+            sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    if (s_commit (self))
+        return -1;
+    self->owing = false;
+    s_redo_clear (self);
+    return 0;
+}
+
+bool
+ep_journal_owing (ep_journal_t *self)
+{
+    return self->owing;
+}
+
+size_t
+ep_journal_owed_writes (ep_journal_t *self)
+{
+    return self->owing ? self->redo.writes : 0;
+}
+
+const char *
+ep_journal_error (ep_journal_t *self)
+{
+    return self->error;
 }
 
 uint64_t
@@ -231,10 +504,10 @@ int
 ep_journal_claim (ep_journal_t *self, const char *strategy_id, const char *intent_id,
                   uint64_t router_seq)
 {
-    sqlite3_stmt *stmt = self->stmt [S_CLAIM];
-    sqlite3_bind_text (stmt, 1, strategy_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 2, intent_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 3, (int64_t) router_seq);
+    sqlite3_stmt *stmt = s_write (self, S_CLAIM);
+    s_bind_text (self, stmt, 1, strategy_id);
+    s_bind_text (self, stmt, 2, intent_id);
+    s_bind_int (self, stmt, 3, (int64_t) router_seq);
     if (s_step_done (self, stmt, "claim intent id"))
         return -1;
     return sqlite3_changes (self->db) == 1 ? 1 : 0;
@@ -245,34 +518,33 @@ ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *stra
                        const char *intent_id, int plane, uint64_t epoch, bool dispatched,
                        const char *sender, const void *payload, size_t size)
 {
-    sqlite3_stmt *stmt = self->stmt [S_INTENT];
-    sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
-    sqlite3_bind_text (stmt, 2, strategy_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 3, intent_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int (stmt, 4, plane);
-    sqlite3_bind_int64 (stmt, 5, (int64_t) epoch);
-    sqlite3_bind_int (stmt, 6, dispatched);
-    sqlite3_bind_blob (stmt, 7, size ? payload : "", (int) size, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 8, sender, -1, SQLITE_STATIC);
+    sqlite3_stmt *stmt = s_write (self, S_INTENT);
+    s_bind_int (self, stmt, 1, (int64_t) router_seq);
+    s_bind_text (self, stmt, 2, strategy_id);
+    s_bind_text (self, stmt, 3, intent_id);
+    s_bind_int (self, stmt, 4, plane);
+    s_bind_int (self, stmt, 5, (int64_t) epoch);
+    s_bind_int (self, stmt, 6, dispatched);
+    s_bind_blob (self, stmt, 7, payload, size);
+    s_bind_text (self, stmt, 8, sender);
     return s_step_done (self, stmt, "add intent");
 }
 
 int
 ep_journal_add_report (ep_journal_t *self, const ep_journal_report_t *r)
 {
-    sqlite3_stmt *stmt = self->stmt [S_REPORT];
-    sqlite3_bind_int64 (stmt, 1, (int64_t) r->seq);
-    sqlite3_bind_int64 (stmt, 2, (int64_t) r->router_seq);
-    sqlite3_bind_text (stmt, 3, r->strategy_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int (stmt, 4, r->plane);
-    sqlite3_bind_int (stmt, 5, r->status);
-    sqlite3_bind_int (stmt, 6, r->terminal);
-    sqlite3_bind_int (stmt, 7, r->origin);
-    sqlite3_bind_int (stmt, 8, r->late);
+    sqlite3_stmt *stmt = s_write (self, S_REPORT);
+    s_bind_int (self, stmt, 1, (int64_t) r->seq);
+    s_bind_int (self, stmt, 2, (int64_t) r->router_seq);
+    s_bind_text (self, stmt, 3, r->strategy_id);
+    s_bind_int (self, stmt, 4, r->plane);
+    s_bind_int (self, stmt, 5, r->status);
+    s_bind_int (self, stmt, 6, r->terminal);
+    s_bind_int (self, stmt, 7, r->origin);
+    s_bind_int (self, stmt, 8, r->late);
     if (r->plane_payload)
-        sqlite3_bind_blob (stmt, 9, r->plane_size ? r->plane_payload : "",
-                           (int) r->plane_size, SQLITE_STATIC);
-    sqlite3_bind_blob (stmt, 10, r->size ? r->payload : "", (int) r->size, SQLITE_STATIC);
+        s_bind_blob (self, stmt, 9, r->plane_payload, r->plane_size);
+    s_bind_blob (self, stmt, 10, r->payload, r->size);
     return s_step_done (self, stmt, "add report");
 }
 
@@ -282,35 +554,35 @@ ep_journal_add_command (ep_journal_t *self, uint64_t at_seq, int kind, int plane
                         const char *reason, bool applied, const char *outcome,
                         const void *payload, size_t size)
 {
-    sqlite3_stmt *stmt = self->stmt [S_COMMAND];
-    sqlite3_bind_int64 (stmt, 1, (int64_t) at_seq);
-    sqlite3_bind_int (stmt, 2, kind);
-    sqlite3_bind_int (stmt, 3, plane);
-    sqlite3_bind_int64 (stmt, 4, (int64_t) epoch);
-    sqlite3_bind_text (stmt, 5, issued_by, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 6, sender, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 7, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int (stmt, 8, applied);
-    sqlite3_bind_text (stmt, 9, outcome, -1, SQLITE_STATIC);
-    sqlite3_bind_blob (stmt, 10, size ? payload : "", (int) size, SQLITE_STATIC);
+    sqlite3_stmt *stmt = s_write (self, S_COMMAND);
+    s_bind_int (self, stmt, 1, (int64_t) at_seq);
+    s_bind_int (self, stmt, 2, kind);
+    s_bind_int (self, stmt, 3, plane);
+    s_bind_int (self, stmt, 4, (int64_t) epoch);
+    s_bind_text (self, stmt, 5, issued_by);
+    s_bind_text (self, stmt, 6, sender);
+    s_bind_text (self, stmt, 7, reason);
+    s_bind_int (self, stmt, 8, applied);
+    s_bind_text (self, stmt, 9, outcome);
+    s_bind_blob (self, stmt, 10, payload, size);
     return s_step_done (self, stmt, "add command");
 }
 
 int
 ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind, const char *detail)
 {
-    sqlite3_stmt *stmt = self->stmt [S_EVENT];
-    sqlite3_bind_int64 (stmt, 1, (int64_t) at_seq);
-    sqlite3_bind_text (stmt, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 3, detail, -1, SQLITE_STATIC);
+    sqlite3_stmt *stmt = s_write (self, S_EVENT);
+    s_bind_int (self, stmt, 1, (int64_t) at_seq);
+    s_bind_text (self, stmt, 2, kind);
+    s_bind_text (self, stmt, 3, detail);
     return s_step_done (self, stmt, "add event");
 }
 
 int
 ep_journal_save_state (ep_journal_t *self, const void *payload, size_t size)
 {
-    sqlite3_stmt *stmt = self->stmt [S_SAVE_STATE];
-    sqlite3_bind_blob (stmt, 1, size ? payload : "", (int) size, SQLITE_STATIC);
+    sqlite3_stmt *stmt = s_write (self, S_SAVE_STATE);
+    s_bind_blob (self, stmt, 1, payload, size);
     return s_step_done (self, stmt, "save plane state");
 }
 
@@ -423,8 +695,8 @@ ep_journal_find_intent (ep_journal_t *self, const char *strategy_id, const char 
 int
 ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on)
 {
-    sqlite3_stmt *stmt = self->stmt [on ? S_ZOMBIE_ON : S_ZOMBIE_OFF];
-    sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
+    sqlite3_stmt *stmt = s_write (self, on ? S_ZOMBIE_ON : S_ZOMBIE_OFF);
+    s_bind_int (self, stmt, 1, (int64_t) router_seq);
     return s_step_done (self, stmt, "mark zombie");
 }
 

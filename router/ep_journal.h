@@ -40,15 +40,28 @@ typedef struct {
 
 //  Opens (creating if needed) the journal at path, creating its folder.
 //  sync_full selects synchronous=FULL, else NORMAL. Returns NULL with the
-//  reason in err if the file cannot be opened or is not a journal.
+//  reason in err if the file cannot be opened or is not a journal. An
+//  existing file must pass SQLite's integrity check before anything is
+//  written to it; one that does not is refused and left as it is.
 ep_journal_t *ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size);
 
 //  Closes the journal and NULLs *self_p. Safe on NULL.
 void ep_journal_destroy (ep_journal_t **self_p);
 
 //  Transactions: begin is a no-op if one is open; commit is a no-op if none.
+//  A commit that fails (a full disk, an I/O error) is rolled back, and the
+//  journal is then "owing": its writes are kept, begin and commit fail, and
+//  ep_journal_retry runs the same writes again, until one commits.
 int ep_journal_begin (ep_journal_t *self);
 int ep_journal_commit (ep_journal_t *self);
+int ep_journal_retry (ep_journal_t *self);
+bool ep_journal_owing (ep_journal_t *self);
+
+//  The writes a failed commit left to retry (0 when not owing).
+size_t ep_journal_owed_writes (ep_journal_t *self);
+
+//  Why the last commit failed, with the system's error if there was one.
+const char *ep_journal_error (ep_journal_t *self);
 
 //  Highest seq and router_seq journaled (0 on a new journal).
 uint64_t ep_journal_last_seq (ep_journal_t *self);

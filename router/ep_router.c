@@ -18,9 +18,9 @@
 #define S_QUERY_LIMIT   1000            //  reports per query reply
 #define S_STATE_MS      1000            //  plane state and stats at least this often
 #define S_RETRY_MS      1               //  dispatch retry while the HWM is reached
-#define S_DISPATCH_HWM  100000          //  queued intents per worker connection
 #define S_PLANES        3               //  PLANE_UNSPECIFIED, PAPER, LIVE
 #define S_RECENT        64              //  reconcile request ids remembered
+#define S_JOURNAL_RETRY_MS 1000         //  a failed commit is tried again this often
 
 typedef struct {
     char *topic;                        //  frame 1
@@ -78,6 +78,8 @@ struct _ep_router_t {
     int64_t malformed_logged_ms;        //  rate limit for malformed-intake logs
     uint64_t malformed_unlogged;        //  malformed since that log line
     bool failed;                        //  the journal failed: stop
+    bool draining;                      //  stopping: waiting for answers
+    int64_t drain_until_ms;             //  and no longer than this
     bool outcomes_unbound;              //  being bound anew (key removed)
     bool dispatch_unbound;              //  likewise
     char recent_requests [S_RECENT][64];//  reconcile request ids seen lately
@@ -1524,6 +1526,84 @@ s_handle_zap (ep_router_t *self)
     }
 }
 
+//  --------------------------------------------------------------------------
+//  A journal that cannot commit, and stopping
+
+static void
+s_postpone_entry (void *arg, ep_inflight_entry_t *entry)
+{
+    if (!entry->acked)
+        entry->deadline_ms += *(int64_t *) arg;
+}
+
+//  A commit failed (a full disk, an I/O error). Nothing of this turn is
+//  published or dispatched, and nothing more is read: intake's queues fill
+//  and then its senders block. The same writes are tried again every second
+//  until they commit; then the turn's work goes out as usual, and the time
+//  spent is given back to the deadlines and heartbeats that would otherwise
+//  have run out while nothing was read. Returns 0 once committed, or -1 if
+//  the router is asked to stop first (what was not committed was never
+//  published).
+static int
+s_wait_for_journal (ep_router_t *self)
+{
+    int64_t since = ep_sock_clock_ms ();
+    char first_error [256];
+    snprintf (first_error, sizeof first_error, "%s", ep_journal_error (self->journal));
+    ep_log_error ("journal: cannot commit (%s): %zu write(s) held; nothing is read or "
+                  "published until they commit, tried again every %d ms", first_error,
+                  ep_journal_owed_writes (self->journal), S_JOURNAL_RETRY_MS);
+    unsigned retries = 0;
+    while (true) {
+        zmq_poll (NULL, 0, S_JOURNAL_RETRY_MS);     //  a signal ends it early
+        int64_t now = ep_sock_clock_ms ();
+        if (zsys_interrupted && !self->draining) {
+            self->draining = true;
+            self->drain_until_ms = now + self->config.drain_ms;
+        }
+        if (self->draining && now >= self->drain_until_ms) {
+            ep_log_error ("journal: stopping with %zu write(s) never committed; none of "
+                          "them was published", ep_journal_owed_writes (self->journal));
+            return -1;
+        }
+        if (ep_journal_retry (self->journal) == 0)
+            break;
+        //  Logged after 1, 2, 4 ... 64 retries, then every 64th.
+        retries++;
+        if ((retries <= 64 && (retries & (retries - 1)) == 0) || retries % 64 == 0)
+            ep_log_error ("journal: still cannot commit after %u retries, %lld ms (%s)",
+                          retries, (long long) (now - since), ep_journal_error (self->journal));
+    }
+    int64_t waited = ep_sock_clock_ms () - since;
+    ep_inflight_each (self->inflight, s_postpone_entry, &waited);
+    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++)
+        self->worker [plane].last_heard_ms += waited;
+    char detail [512];
+    snprintf (detail, sizeof detail, "commits failed for %lld ms (%s); nothing was read "
+              "or published meanwhile", (long long) waited, first_error);
+    ep_log_info ("journal: committed again: %s", detail);
+    if (ep_journal_begin (self->journal)
+    ||  ep_journal_add_event (self->journal, self->last_seq, "journal", detail))
+        s_fail (self, "journal write failed");
+    return 0;
+}
+
+static void
+s_count_unanswered (void *arg, ep_inflight_entry_t *entry)
+{
+    if (!entry->acked && !entry->zombie)
+        (*(size_t *) arg)++;
+}
+
+//  Dispatched intents the planes have not answered yet.
+static size_t
+s_unanswered (ep_router_t *self)
+{
+    size_t count = 0;
+    ep_inflight_each (self->inflight, s_count_unanswered, &count);
+    return count;
+}
+
 int
 ep_router_run (ep_router_t *self)
 {
@@ -1540,16 +1620,46 @@ ep_router_run (ep_router_t *self)
     };
     self->state_dirty = true;
     int64_t next_stats_ms = 0;
-    while (!zsys_interrupted && !self->failed) {
+    int64_t drain_started_ms = 0;
+    while (!self->failed) {
         int64_t now = ep_sock_clock_ms ();
+        //  Asked to stop: no more intents or commands are read, and the
+        //  planes get up to drain_ms to answer what they were given.
+        if (zsys_interrupted && !self->draining) {
+            self->draining = true;
+            self->drain_until_ms = now + self->config.drain_ms;
+        }
+        if (self->draining && !drain_started_ms) {
+            drain_started_ms = now;
+            ep_log_info ("stopping: %zu dispatched intent(s) unanswered, waiting up to "
+                         "%lld ms for them", s_unanswered (self),
+                         (long long) (self->drain_until_ms - now));
+        }
+        if (self->draining) {
+            size_t unanswered = s_unanswered (self);
+            if (unanswered == 0 && self->pending.count == 0) {
+                ep_log_info ("stopping: every dispatched intent answered, in %lld ms",
+                             (long long) (now - drain_started_ms));
+                break;
+            }
+            if (now >= self->drain_until_ms) {
+                ep_log_warn ("stopping: %zu dispatched intent(s) still unanswered after "
+                             "%lld ms: the next start settles them", unanswered,
+                             (long long) (now - drain_started_ms));
+                break;
+            }
+        }
+        items [0].events = self->draining ? 0 : ZMQ_POLLIN;
         //  Back-pressure: while dispatches wait for room, intake is not read.
         bool backlog = self->pending.count > 0;
-        int count = backlog ? 6 : 7;
+        int count = backlog || self->draining ? 6 : 7;
         ep_security_nag ();
         int64_t wake = self->next_state_ms;
         int64_t deadline = ep_inflight_next_deadline (self->inflight);
         if (deadline < wake)
             wake = deadline;
+        if (self->draining && self->drain_until_ms < wake)
+            wake = self->drain_until_ms;
         for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++)
             if (self->worker [plane].alive) {
                 int64_t lost = self->worker [plane].last_heard_ms + self->config.worker_timeout_ms;
@@ -1575,13 +1685,24 @@ ep_router_run (ep_router_t *self)
             s_drain_subscriptions (self, self->dispatch, "dispatch");
         if (items [4].revents & ZMQ_POLLIN)
             s_drain_subscriptions (self, self->outcomes, "outcomes");
-        if (!backlog && (items [6].revents & ZMQ_POLLIN))
+        if (count == 7 && (items [6].revents & ZMQ_POLLIN))
             s_drain_intake (self);
         s_reload_keys (self);
         now = ep_sock_clock_ms ();
         s_check_timers (self, now);
-        if (self->failed || ep_journal_commit (self->journal))
+        if (self->failed)
             break;
+        if (ep_journal_commit (self->journal)) {
+            if (!ep_journal_owing (self->journal)) {
+                s_fail (self, "journal commit failed");
+                break;
+            }
+            if (s_wait_for_journal (self)) {
+                self->failed = true;
+                break;
+            }
+            now = ep_sock_clock_ms ();
+        }
         s_flush (self);
         if (self->state_dirty || now >= self->next_state_ms) {
             s_publish_state (self);
@@ -1663,14 +1784,17 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
             goto fail;
         }
         *binds [i].socket = socket;
+        //  At the HWM, dispatch pushes back (never drops) and so stops
+        //  intake, whose senders then block; outcomes drop for a subscriber
+        //  that does not keep up: it fills the gap from query.
         if (binds [i].type == ZMQ_XPUB) {
             zsock_set_xpub_manual (socket, 1);
-            zsock_set_sndhwm (socket, S_DISPATCH_HWM);
+            zsock_set_sndhwm (socket, (int) self->config.hwm);
         }
         if (socket == self->dispatch)
-            zsock_set_xpub_nodrop (socket, 1);  //  at the HWM push back, never drop
+            zsock_set_xpub_nodrop (socket, 1);
         if (socket == self->intake)
-            zsock_set_rcvhwm (socket, S_DISPATCH_HWM);
+            zsock_set_rcvhwm (socket, (int) self->config.hwm);
         if (zsock_bind (socket, "%s", binds [i].endpoint) < 0) {
             snprintf (err, err_size, "cannot bind %s %s: %s", binds [i].name,
                       binds [i].endpoint, zmq_strerror (zmq_errno ()));

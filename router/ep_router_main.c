@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include "ep_config.h"
 #include "ep_security.h"
+#include "ep_signal.h"
 #include "ep_log.h"
 #include "ep_router.h"
 
@@ -64,7 +65,9 @@ main (int argc, char *argv [])
     if (setup)
         return setup;
     zsys_init ();
-    zsys_catch_interrupts ();
+    ep_signal_catch ("ep-router");
+    //  A file size limit reached fails the write (EFBIG) rather than the process.
+    signal (SIGXFSZ, SIG_IGN);
     ep_router_t *router = ep_router_new (&config, ready_file, err, sizeof err);
     if (!router) {
         fprintf (stderr, "ep-router: %s\n", err);

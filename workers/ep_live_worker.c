@@ -24,6 +24,7 @@
 #include "ep_audit.h"
 #include "ep_config.h"
 #include "ep_security.h"
+#include "ep_signal.h"
 #include "ep_decimal.h"
 #include "ep_log.h"
 #include "ep_names.h"
@@ -704,7 +705,7 @@ main (int argc, char *argv [])
         return 1;
     }
     zsys_init ();
-    zsys_catch_interrupts ();
+    ep_signal_catch ("ep-live");
     uint8_t nonce [16];
     randombytes_buf (nonce, sizeof nonce);
     sodium_bin2hex (self.session, sizeof self.session, nonce, sizeof nonce);
@@ -713,7 +714,7 @@ main (int argc, char *argv [])
     zhashx_set_destructor (self.orders, s_order_destroy);
     self.intents = ep_sock_new (ZMQ_SUB, self.config.dispatch, false, err, sizeof err);
     if (self.intents) {
-        zsock_set_rcvhwm (self.intents, 100000);
+        zsock_set_rcvhwm (self.intents, (int) self.config.hwm);
         zsock_set_subscribe (self.intents, "exec.live");
         self.results = ep_sock_new (ZMQ_PUSH, self.config.results, false, err, sizeof err);
     }

@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include "ep_config.h"
 #include "ep_security.h"
+#include "ep_signal.h"
 #include "ep_log.h"
 #include "ep_paper_book.h"
 #include "ep_sock.h"
@@ -30,6 +31,9 @@ typedef struct {
     uint8_t *buffer;                    //  the message being built
     size_t size, capacity;
     bool failed;                        //  out of memory while building
+    long delay_us;                      //  test only: a slow plane, per intent
+    long delay_count;                   //  for this many intents (0: all)
+    long delayed;                       //  intents slowed so far
 } s_worker_t;
 
 //  Makes room for size more bytes; returns 0, or -1 (and marks the message
@@ -212,7 +216,7 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: ep-paper [--config FILE] [--insecure]\n"
+        "Usage: ep-paper [--config FILE] [--cert NAME] [--insecure]\n"
         "\n"
         "The paper execution plane's worker: executes intents dispatched on\n"
         "exec.paper deterministically (no I/O, no clock in the fill engine) and\n"
@@ -221,6 +225,8 @@ s_usage (FILE *out)
         "  --config FILE   ZPL configuration (default: built-in defaults)\n"
         "  --cert NAME     this program's certificate: CERTS/NAME_secret (default paper)\n"
         "  --insecure      run without CURVE, in the clear (logged as a warning)\n"
+        "  --test-delay-us US     for tests: a slow plane, US microseconds per intent\n"
+        "  --test-delay-count N   for tests: only the first N intents are slow\n"
         "  --help          this text\n");
 }
 
@@ -231,18 +237,33 @@ main (int argc, char *argv [])
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
         { "cert", required_argument, 0, 'C' },
+        { "test-delay-us", required_argument, 0, 'd' },
+        { "test-delay-count", required_argument, 0, 'n' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     const char *config_path = NULL;
     bool insecure = false;
     const char *cert = "paper";
+    long delay_us = 0, delay_count = 0;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
             case 'c': config_path = optarg; break;
             case 'i': insecure = true; break;
             case 'C': cert = optarg; break;
+            case 'd':
+            case 'n': {
+                char *end;
+                long value = strtol (optarg, &end, 10);
+                if (*optarg == 0 || *end || value < 0 || value > 10000000) {
+                    fprintf (stderr, "ep-paper: --%s takes a number from 0 to 10000000\n",
+                             opt == 'd' ? "test-delay-us" : "test-delay-count");
+                    return 2;
+                }
+                *(opt == 'd' ? &delay_us : &delay_count) = value;
+                break;
+            }
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -252,7 +273,7 @@ main (int argc, char *argv [])
         return 2;
     }
     ep_log_init ("paper");
-    s_worker_t self = { 0 };
+    s_worker_t self = { .delay_us = delay_us, .delay_count = delay_count };
     char err [512];
     int setup = ep_security_setup ("ep-paper", config_path, insecure, cert, &self.config);
     if (setup)
@@ -264,7 +285,7 @@ main (int argc, char *argv [])
         return 2;
     }
     zsys_init ();
-    zsys_catch_interrupts ();
+    ep_signal_catch ("ep-paper");
     if (sodium_init () < 0)
         return 1;
     uint8_t nonce [16];
@@ -272,12 +293,12 @@ main (int argc, char *argv [])
     sodium_bin2hex (self.session, sizeof self.session, nonce, sizeof nonce);
     self.intents = ep_sock_new (ZMQ_SUB, self.config.dispatch, false, err, sizeof err);
     if (self.intents) {
-        zsock_set_rcvhwm (self.intents, 100000);
+        zsock_set_rcvhwm (self.intents, (int) self.config.hwm);
         zsock_set_subscribe (self.intents, "exec.paper");
         self.results = ep_sock_new (ZMQ_PUSH, self.config.results, false, err, sizeof err);
     }
     if (self.results) {
-        zsock_set_sndhwm (self.results, 100000);
+        zsock_set_sndhwm (self.results, (int) self.config.hwm);
         self.query = ep_sock_new (ZMQ_DEALER, self.config.query, false, err, sizeof err);
     }
     if (!self.query) {
@@ -306,8 +327,12 @@ main (int argc, char *argv [])
                 zmq_msg_close (&body);
                 break;
             }
-            if (zmq_msg_more (&topic) && zmq_msg_recv (&body, intents, 0) >= 0)
+            if (zmq_msg_more (&topic) && zmq_msg_recv (&body, intents, 0) >= 0) {
+                if (self.delay_us && (!self.delay_count || self.delayed++ < self.delay_count))
+                    nanosleep (&(struct timespec) { self.delay_us / 1000000,
+                                                    self.delay_us % 1000000 * 1000 }, NULL);
                 s_handle_dispatch (&self, zmq_msg_data (&body), zmq_msg_size (&body));
+            }
             zmq_msg_close (&topic);
             zmq_msg_close (&body);
             if (ep_sock_clock_ms () >= self.next_heartbeat_ms)
