@@ -12,6 +12,10 @@ JOURNAL=$WORK/journal.db
 PIDS=()
 ROUTER_PID=
 PAPER_PID=
+# WRAP: a command the daemons are started under (valgrind); STARTUP: how
+# long a daemon may take to come up, in seconds.
+WRAP=()
+STARTUP=${STARTUP:-10}
 
 # running PID: the process exists and is not a zombie waiting to be reaped.
 running () {
@@ -27,6 +31,7 @@ cleanup () {
             wait "$pid" 2>/dev/null || true     # a test killed it on purpose
             continue
         fi
+        kill -CONT "$pid" 2>/dev/null || true   # a test may have frozen it
         kill -TERM "$pid" 2>/dev/null || continue
         local status=0
         for _ in $(seq 100); do running "$pid" || break; sleep 0.1; done
@@ -101,10 +106,11 @@ write_config () {
 start_router () {
     local config=${1:-$CFG}
     rm -f "$READY.new"
-    "$BIN/ep-router" --config "$config" --ready-file "$READY.new" >>"$WORK/router.log" 2>&1 &
+    ${WRAP[@]+"${WRAP[@]}"} "$BIN/ep-router" --config "$config" --ready-file "$READY.new" \
+        >>"$WORK/router.log" 2>&1 &
     ROUTER_PID=$!
     PIDS+=("$ROUTER_PID")
-    wait_until 10 test -f "$READY.new"
+    wait_until "$STARTUP" test -f "$READY.new"
     mv "$READY.new" "$READY"
 }
 
@@ -118,10 +124,10 @@ restart_router () {
 plane_field () { "$BIN/ep-meta" --config "$READY" --timeout 5 status | jq -r ".$1"; }
 
 start_paper () {
-    "$BIN/ep-paper" --config "$READY" >>"$WORK/paper.log" 2>&1 &
+    ${WRAP[@]+"${WRAP[@]}"} "$BIN/ep-paper" --config "$READY" >>"$WORK/paper.log" 2>&1 &
     PAPER_PID=$!
     PIDS+=("$PAPER_PID")
-    wait_until 10 paper_alive_is true
+    wait_until "$STARTUP" paper_alive_is true
 }
 
 paper_alive_is () { [ "$(plane_field paper_alive)" = "$1" ]; }
@@ -189,10 +195,10 @@ live_section () {
 }
 
 start_live () {
-    "$BIN/ep-live" --config "$READY" >> "$WORK/live.log" 2>&1 &
+    ${WRAP[@]+"${WRAP[@]}"} "$BIN/ep-live" --config "$READY" >> "$WORK/live.log" 2>&1 &
     LIVE_PID=$!
     PIDS+=("$LIVE_PID")
-    wait_until 10 live_alive_is true
+    wait_until "$STARTUP" live_alive_is true
 }
 
 live_alive_is () { [ "$(plane_field live_alive)" = "$1" ]; }
