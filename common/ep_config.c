@@ -38,6 +38,7 @@ static const s_key_t s_keys [] = {
     S_STR ("router/journal_sync", journal_sync, "full"),
     S_NUM ("router/drain_ms", drain_ms, 0, 600000, "5000"),
     S_NUM ("router/hwm",      hwm,      100, 10000000, "100000"),
+    S_NUM ("router/socket_buffer", socket_buffer, 0, 64 * 1024 * 1024, "0"),
     S_NUM ("paper/slippage_bps", slippage_bps, 0, 9999, "0"),   //  10000 would sell at 0
     { "paper/liquidity_cap", S_DECIMAL, offsetof (ep_config_t, liquidity_cap_e8), 0,
       0, INT64_MAX, "0" },

@@ -27,6 +27,7 @@ typedef struct {
     char journal_sync [16];             //  "full" (default) or "normal"
     int64_t drain_ms;                   //  on SIGTERM, wait this long for answers
     int64_t hwm;                        //  messages queued per connection and way
+    int64_t socket_buffer;              //  kernel buffer per connection; 0: the OS's
     //  paper
     int64_t slippage_bps;               //  MARKET slippage against the taker
     int64_t liquidity_cap_e8;           //  max quantity per fill per tick; 0 = none

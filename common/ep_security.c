@@ -50,6 +50,8 @@ ep_security_setup (const char *program, const char *config_path, bool insecure,
            : ep_security_init (config, insecure, cert, err, sizeof err);
     if (rc)
         fprintf (stderr, "%s: %s\n", program, err);
+    else
+        ep_sock_set_buffer (config->socket_buffer);
     return rc;
 }
 

@@ -5,13 +5,32 @@
 #include "ep_sock.h"
 #include "ep_wire.h"
 
+static int s_buffer;                    //  kernel buffer per connection; 0: the OS's
+
+void
+ep_sock_set_buffer (int64_t bytes)
+{
+    s_buffer = (int) bytes;
+}
+
+//  Set before bind or connect: they hold for connections made after them.
+static void
+s_limits (zsock_t *self, int64_t max_msg)
+{
+    zsock_set_linger (self, EP_SOCK_LINGER_MS);
+    zsock_set_maxmsgsize (self, (int) max_msg);
+    if (s_buffer > 0) {
+        zsock_set_sndbuf (self, s_buffer);
+        zsock_set_rcvbuf (self, s_buffer);
+    }
+}
+
 zsock_t *
 ep_sock_server_new (int type, int64_t max_msg, const char *domain)
 {
     zsock_t *self = zsock_new (type);
     if (self) {
-        zsock_set_linger (self, EP_SOCK_LINGER_MS);
-        zsock_set_maxmsgsize (self, (int) max_msg);
+        s_limits (self, max_msg);
         ep_security_apply (self, true, domain);
     }
     return self;
@@ -35,9 +54,7 @@ ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
         snprintf (err, err_size, "cannot create socket: %s", zmq_strerror (zmq_errno ()));
         return NULL;
     }
-    zsock_set_linger (self, EP_SOCK_LINGER_MS);
-    //  Set before bind or connect: it holds for connections made after it.
-    zsock_set_maxmsgsize (self, (int) max_msg);
+    s_limits (self, max_msg);
     ep_security_apply (self, bind, "");
     int rc = bind ? zsock_bind (self, "%s", endpoint) : zsock_connect (self, "%s", endpoint);
     if (rc < 0) {

@@ -26,6 +26,11 @@ zsock_t *ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t m
 //  with domain as its ZAP domain. NULL on failure.
 zsock_t *ep_sock_server_new (int type, int64_t max_msg, const char *domain);
 
+//  The kernel's send and receive buffer of every connection made from now
+//  on, in bytes (router/socket_buffer; 0: the OS's own, which grows to
+//  megabytes on loopback). Set by ep_security_setup from the configuration.
+void ep_sock_set_buffer (int64_t bytes);
+
 //  Sends a two-frame message, topic then payload. flags: 0 or ZMQ_DONTWAIT.
 //  Returns 0, or -1 with errno set (EAGAIN when it would block).
 int ep_sock_send2 (zsock_t *self, const char *topic, const void *data, size_t size, int flags);
