@@ -727,11 +727,14 @@ main (int argc, char *argv [])
     self.sender = zactor_new (s_sender_actor, self.venue);
     ep_log_info ("session %s: venue %s at %s, audit %s", self.session, self.venue->name,
                  self.config.base_url, self.config.audit);
-    //  What the last run left: attempts with no result are UNKNOWN, never
+    //  The plane first, so the router takes this session's reports. Then
+    //  what the last run left: attempts with no result are UNKNOWN, never
     //  sent again; resting orders are followed again.
-    ep_audit_unfinished (self.audit, s_recover_attempt, &self);
-    ep_audit_orders (self.audit, s_recover_order, &self);
     int rc = s_claim_plane (&self);
+    if (rc == 0) {
+        ep_audit_unfinished (self.audit, s_recover_attempt, &self);
+        ep_audit_orders (self.audit, s_recover_order, &self);
+    }
     void *intents = zsock_resolve (self.intents);
     void *sender = zsock_resolve (self.sender);
     while (rc == 0 && !zsys_interrupted) {
