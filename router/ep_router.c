@@ -79,6 +79,7 @@ struct _ep_router_t {
     uint64_t malformed_unlogged;        //  malformed since that log line
     bool failed;                        //  the journal failed: stop
     bool draining;                      //  stopping: waiting for answers
+    int64_t drain_started_ms;           //  since then
     int64_t drain_until_ms;             //  and no longer than this
     bool outcomes_unbound;              //  being bound anew (key removed)
     bool dispatch_unbound;              //  likewise
@@ -1527,7 +1528,53 @@ s_handle_zap (ep_router_t *self)
 }
 
 //  --------------------------------------------------------------------------
-//  A journal that cannot commit, and stopping
+//  Stopping, and a journal that cannot commit
+
+static void
+s_count_unanswered (void *arg, ep_inflight_entry_t *entry)
+{
+    if (!entry->acked && !entry->zombie)
+        (*(size_t *) arg)++;
+}
+
+//  Dispatched intents the planes have not answered yet.
+static size_t
+s_unanswered (ep_router_t *self)
+{
+    size_t count = 0;
+    ep_inflight_each (self->inflight, s_count_unanswered, &count);
+    return count;
+}
+
+//  Asked to stop (a first SIGTERM or SIGINT): from now on no intent or
+//  command is read, and the planes get up to drain_ms to answer what they
+//  were given. Returns true when it is time to go.
+static bool
+s_drained (ep_router_t *self, int64_t now)
+{
+    if (!zsys_interrupted)
+        return false;
+    size_t unanswered = s_unanswered (self);
+    if (!self->draining) {
+        self->draining = true;
+        self->drain_started_ms = now;
+        self->drain_until_ms = now + self->config.drain_ms;
+        ep_log_info ("stopping: %zu dispatched intent(s) unanswered, waiting up to %lld ms "
+                     "for them", unanswered, (long long) self->config.drain_ms);
+    }
+    if (unanswered == 0 && self->pending.count == 0) {
+        ep_log_info ("stopping: every dispatched intent answered, in %lld ms",
+                     (long long) (now - self->drain_started_ms));
+        return true;
+    }
+    if (now >= self->drain_until_ms) {
+        ep_log_warn ("stopping: %zu dispatched intent(s) still unanswered after %lld ms: "
+                     "the next start settles them", unanswered,
+                     (long long) (now - self->drain_started_ms));
+        return true;
+    }
+    return false;
+}
 
 static void
 s_postpone_entry (void *arg, ep_inflight_entry_t *entry)
@@ -1557,11 +1604,7 @@ s_wait_for_journal (ep_router_t *self)
     while (true) {
         zmq_poll (NULL, 0, S_JOURNAL_RETRY_MS);     //  a signal ends it early
         int64_t now = ep_sock_clock_ms ();
-        if (zsys_interrupted && !self->draining) {
-            self->draining = true;
-            self->drain_until_ms = now + self->config.drain_ms;
-        }
-        if (self->draining && now >= self->drain_until_ms) {
+        if (s_drained (self, now)) {
             ep_log_error ("journal: stopping with %zu write(s) never committed; none of "
                           "them was published", ep_journal_owed_writes (self->journal));
             return -1;
@@ -1588,22 +1631,6 @@ s_wait_for_journal (ep_router_t *self)
     return 0;
 }
 
-static void
-s_count_unanswered (void *arg, ep_inflight_entry_t *entry)
-{
-    if (!entry->acked && !entry->zombie)
-        (*(size_t *) arg)++;
-}
-
-//  Dispatched intents the planes have not answered yet.
-static size_t
-s_unanswered (ep_router_t *self)
-{
-    size_t count = 0;
-    ep_inflight_each (self->inflight, s_count_unanswered, &count);
-    return count;
-}
-
 int
 ep_router_run (ep_router_t *self)
 {
@@ -1620,35 +1647,10 @@ ep_router_run (ep_router_t *self)
     };
     self->state_dirty = true;
     int64_t next_stats_ms = 0;
-    int64_t drain_started_ms = 0;
     while (!self->failed) {
         int64_t now = ep_sock_clock_ms ();
-        //  Asked to stop: no more intents or commands are read, and the
-        //  planes get up to drain_ms to answer what they were given.
-        if (zsys_interrupted && !self->draining) {
-            self->draining = true;
-            self->drain_until_ms = now + self->config.drain_ms;
-        }
-        if (self->draining && !drain_started_ms) {
-            drain_started_ms = now;
-            ep_log_info ("stopping: %zu dispatched intent(s) unanswered, waiting up to "
-                         "%lld ms for them", s_unanswered (self),
-                         (long long) (self->drain_until_ms - now));
-        }
-        if (self->draining) {
-            size_t unanswered = s_unanswered (self);
-            if (unanswered == 0 && self->pending.count == 0) {
-                ep_log_info ("stopping: every dispatched intent answered, in %lld ms",
-                             (long long) (now - drain_started_ms));
-                break;
-            }
-            if (now >= self->drain_until_ms) {
-                ep_log_warn ("stopping: %zu dispatched intent(s) still unanswered after "
-                             "%lld ms: the next start settles them", unanswered,
-                             (long long) (now - drain_started_ms));
-                break;
-            }
-        }
+        if (s_drained (self, now))
+            break;
         items [0].events = self->draining ? 0 : ZMQ_POLLIN;
         //  Back-pressure: while dispatches wait for room, intake is not read.
         bool backlog = self->pending.count > 0;
