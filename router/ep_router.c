@@ -21,6 +21,8 @@
 #define S_PLANES        3               //  PLANE_UNSPECIFIED, PAPER, LIVE
 #define S_RECENT        64              //  reconcile request ids remembered
 #define S_JOURNAL_RETRY_MS 1000         //  a failed commit is tried again this often
+#define S_RESTORE_WAIT_MS  2000         //  a restore waits this long for what preceded it
+#define S_RESTORES      8               //  restores waiting at once
 
 typedef struct {
     char *topic;                        //  frame 1
@@ -42,7 +44,18 @@ typedef struct {
     uint64_t processed_through;         //  highest router_seq it reported on
     char key [41];                      //  its public key, under CURVE
     int subscribers;                    //  subscriptions to exec.<plane> in place
+    char heard_session [64];            //  the last worker message's session
+    uint64_t heard_number;              //  and its number
 } s_worker_t;
+
+//  A restore that waits for the worker's messages sent before it.
+typedef struct {
+    zframe_t *identity;                 //  who asked
+    uint8_t *data;                      //  the RestoreRequest
+    size_t size;
+    ep_peer_t peer;
+    int64_t until_ms;                   //  answered by then in any case
+} s_waiting_restore_t;
 
 struct _ep_router_t {
     ep_config_t config;                 //  endpoints, deadlines, journal path
@@ -74,6 +87,8 @@ struct _ep_router_t {
     s_worker_t worker [S_PLANES];       //  by plane
     s_queue_t outbox;                   //  reports to publish after commit
     s_queue_t pending;                  //  dispatches waiting for room (back-pressure)
+    s_waiting_restore_t restores [S_RESTORES];
+    size_t n_restores;                  //  restores waiting
     ep_stats_t stats;                   //  counters published on `stats`
     int64_t malformed_logged_ms;        //  rate limit for malformed-intake logs
     uint64_t malformed_unlogged;        //  malformed since that log line
@@ -307,6 +322,28 @@ s_repeated_request (ep_router_t *self, const char *request_id)
     return false;
 }
 
+//  What the router has of an intent's fills: the plane's last cumulative
+//  figures and how many fills its reports carried.
+typedef struct {
+    int64_t filled_qty_e8;
+    int64_t avg_price_e8;
+    uint32_t fills;
+} s_known_fills_t;
+
+static void
+s_collect_known_fills (void *arg, uint64_t seq, const void *payload, size_t size)
+{
+    (void) seq;
+    s_known_fills_t *known = arg;
+    ep_report_t *report = execplane__v1__execution_report__unpack (NULL, size, payload);
+    if (report) {
+        known->filled_qty_e8 = report->filled_qty_e8;
+        known->avg_price_e8 = report->avg_price_e8;
+        known->fills += (uint32_t) report->n_fills;
+        execplane__v1__execution_report__free_unpacked (report, NULL);
+    }
+}
+
 //  RECONCILE: the meta layer asks the live plane what the venue knows of an
 //  intent whose outcome is settled as far as the router is concerned
 //  (typically UNKNOWN). The router forwards it to the live worker as a
@@ -376,6 +413,11 @@ s_handle_reconcile (ep_router_t *self, ep_command_t *command, const char *sender
         dispatch.router_boot = self->boot;
         dispatch.reconcile = true;
         dispatch.request_id = command->request_id;
+        s_known_fills_t known = { 0 };
+        ep_journal_plane_reports (self->journal, router_seq, s_collect_known_fills, &known);
+        dispatch.known_filled_qty_e8 = known.filled_qty_e8;
+        dispatch.known_avg_price_e8 = known.avg_price_e8;
+        dispatch.known_fills = known.fills;
         size_t packed_size = 0;
         uint8_t *packed = intent ? s_pack (&dispatch.base, &packed_size) : NULL;
         if (packed && s_queue_push (&self->pending, ep_exec_topic (EP_PLANE (LIVE)), packed,
@@ -825,6 +867,8 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
     s_worker_t *worker = &self->worker [plane];
     if (user_id)
         snprintf (worker->key, sizeof worker->key, "%s", user_id);
+    snprintf (worker->heard_session, sizeof worker->heard_session, "%s", message->session);
+    worker->heard_number = message->number;
     if (strcmp (worker->session, message->session)) {
         if (worker->alive) {
             //  Another worker serves this plane: its reports would realize
@@ -1023,9 +1067,36 @@ s_compare_orders (const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+//  Holds a restore until the messages its worker pushed before asking are
+//  read (they travel on another socket): a report the worker sent just
+//  before must be in the reply's view, or the worker would be told of an
+//  order it has already finished. Returns true if it was held.
+static bool
+s_hold_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, size_t size,
+                const ep_peer_t *peer, const ep_restore_request_t *request, int64_t until_ms)
+{
+    s_worker_t *worker = &self->worker [request->plane];
+    bool heard = streq (worker->heard_session, request->session)
+              && worker->heard_number >= request->through_number;
+    if (heard || !request->through_number || ep_sock_clock_ms () >= until_ms
+    ||  self->n_restores == S_RESTORES)
+        return false;
+    s_waiting_restore_t *waiting = &self->restores [self->n_restores];
+    waiting->data = malloc (size ? size : 1);
+    if (!waiting->data)
+        return false;
+    memcpy (waiting->data, data, size);
+    waiting->size = size;
+    waiting->identity = zframe_dup (identity);
+    waiting->peer = *peer;
+    waiting->until_ms = until_ms;
+    self->n_restores++;
+    return true;
+}
+
 static void
 s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, size_t size,
-                 const ep_peer_t *peer)
+                 const ep_peer_t *peer, int64_t until_ms)
 {
     ep_restore_request_t *request = execplane__v1__restore_request__unpack (NULL, size, data);
     if (!request)
@@ -1039,7 +1110,8 @@ s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
         execplane__v1__restore_request__free_unpacked (request, NULL);
         return;
     }
-    if (plane != EP_PLANE (PAPER) && plane != EP_PLANE (LIVE)) {
+    if ((plane != EP_PLANE (PAPER) && plane != EP_PLANE (LIVE))
+    ||  s_hold_restore (self, identity, data, size, peer, request, until_ms)) {
         execplane__v1__restore_request__free_unpacked (request, NULL);
         return;
     }
@@ -1073,6 +1145,23 @@ s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
     execplane__v1__restore_request__free_unpacked (request, NULL);
 }
 
+//  Restores held for their worker's messages: each is tried again (and
+//  answered once they are read, or at its bound).
+static void
+s_serve_waiting_restores (ep_router_t *self)
+{
+    size_t count = self->n_restores;
+    s_waiting_restore_t waiting [S_RESTORES];
+    memcpy (waiting, self->restores, count * sizeof *waiting);
+    self->n_restores = 0;
+    for (size_t i = 0; i < count; i++) {
+        s_serve_restore (self, waiting [i].identity, waiting [i].data, waiting [i].size,
+                         &waiting [i].peer, waiting [i].until_ms);
+        zframe_destroy (&waiting [i].identity);
+        free (waiting [i].data);
+    }
+}
+
 static void
 s_handle_query (ep_router_t *self)
 {
@@ -1089,7 +1178,8 @@ s_handle_query (ep_router_t *self)
             s_serve_reports (self, identity, zframe_data (body), zframe_size (body), &peer);
         else
         if (streq (kind, "restore"))
-            s_serve_restore (self, identity, zframe_data (body), zframe_size (body), &peer);
+            s_serve_restore (self, identity, zframe_data (body), zframe_size (body), &peer,
+                             ep_sock_clock_ms () + S_RESTORE_WAIT_MS);
     }
     zframe_destroy (&identity);
     zstr_free (&kind);
@@ -1384,6 +1474,27 @@ s_may_subscribe (const ep_peer_t *peer, const char *domain, const char *topic, s
         || (len == 5 && memcmp (topic, "stats", 5) == 0);
 }
 
+//  A worker that (re)subscribes to its intents learns at once which start
+//  of the router it is talking to: a dispatch with no intent, only
+//  router_boot. One that restored from an earlier start restores again
+//  (a report it sent to a router that then died is lost with it).
+static void
+s_hello (ep_router_t *self, const char *topic, size_t len)
+{
+    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++) {
+        const char *mine = ep_exec_topic (plane);
+        if (len != strlen (mine) || memcmp (topic, mine, len))
+            continue;
+        ep_dispatch_t hello;
+        execplane__v1__dispatch__init (&hello);
+        hello.plane = plane;
+        hello.router_boot = self->boot;
+        uint8_t data [64];
+        size_t size = execplane__v1__dispatch__pack (&hello, data);
+        ep_sock_send2 (self->dispatch, mine, data, size, ZMQ_DONTWAIT);
+    }
+}
+
 //  Keeps count of the workers' subscriptions to exec.<plane>.
 static void
 s_count_subscriber (ep_router_t *self, zsock_t *socket, const char *topic, size_t len, int delta)
@@ -1438,6 +1549,8 @@ s_drain_subscriptions (ep_router_t *self, zsock_t *socket, const char *domain)
             if (s_may_subscribe (&peer, domain, topic, size - 1)) {
                 zmq_setsockopt (handle, ZMQ_SUBSCRIBE, topic, size - 1);
                 s_count_subscriber (self, socket, topic, size - 1, +1);
+                if (socket == self->dispatch)
+                    s_hello (self, topic, size - 1);
             }
             else {
                 self->stats.unauthorized++;
@@ -1669,8 +1782,9 @@ ep_router_run (ep_router_t *self)
                     wake = lost;
             }
         long timeout = backlog ? S_RETRY_MS : (wake > now ? (long) (wake - now) : 0);
-        if ((self->outcomes_unbound || self->dispatch_unbound) && timeout > 10)
-            timeout = 10;               //  binding anew: try again soon
+        if ((self->outcomes_unbound || self->dispatch_unbound || self->n_restores)
+        &&  timeout > 10)
+            timeout = 10;               //  binding anew, or restores wait: look again soon
         if (zmq_poll (items, count, timeout) < 0) {
             if (zmq_errno () == EINTR)
                 continue;
@@ -1724,6 +1838,8 @@ ep_router_run (ep_router_t *self)
             next_stats_ms = now + S_STATE_MS;
         }
         //  Queries read only what is committed, so they come after the commit.
+        if (self->n_restores)
+            s_serve_waiting_restores (self);
         if (items [2].revents & ZMQ_POLLIN)
             for (int i = 0; i < 64; i++)
                 s_handle_query (self);
@@ -1849,6 +1965,10 @@ ep_router_destroy (ep_router_t **self_p)
     ep_inflight_destroy (&self->inflight);
     s_queue_free (&self->outbox);
     s_queue_free (&self->pending);
+    for (size_t i = 0; i < self->n_restores; i++) {
+        zframe_destroy (&self->restores [i].identity);
+        free (self->restores [i].data);
+    }
     free (self);
     *self_p = NULL;
 }

@@ -60,12 +60,14 @@ typedef struct {
     ep_audit_t *audit;                  //  the write-ahead record
     zsock_t *intents;                   //  SUB exec.live
     zsock_t *results;                   //  PUSH reports and heartbeats
-    zsock_t *query;                     //  DEALER: claims the plane at start
+    zsock_t *query;                     //  DEALER: claims the plane
     zactor_t *sender;                   //  performs requests, one at a time
     zlistx_t *jobs;                     //  jobs waiting for the sender (s_job_t *)
     bool sending;                       //  the sender holds a job
     zhashx_t *orders;                   //  client order id -> s_order_t *, followed
     char session [33];                  //  this process's id
+    char boot [40];                     //  the router start it claimed the plane from
+    uint64_t number;                    //  of the last worker message sent
     int64_t next_heartbeat_ms;
 } s_worker_t;
 
@@ -129,6 +131,14 @@ s_avg_price (int64_t executed_qty_e8, int64_t cum_quote_e8)
     return (int64_t) ((__int128) cum_quote_e8 * 100000000 / executed_qty_e8);
 }
 
+//  The quote of a cumulative fill from its average price (as s_avg_price
+//  rounds, to within a unit of the last place).
+static int64_t
+s_quote (int64_t executed_qty_e8, int64_t avg_price_e8)
+{
+    return (int64_t) ((__int128) executed_qty_e8 * avg_price_e8 / 100000000);
+}
+
 //  Sends one report on the intent of dispatch to the router.
 static void
 s_report (s_worker_t *self, const ep_dispatch_t *dispatch, ep_report_t *report)
@@ -146,6 +156,7 @@ s_report (s_worker_t *self, const ep_dispatch_t *dispatch, ep_report_t *report)
     message.plane = EP_PLANE (LIVE);
     message.session = self->session;
     message.tick = dispatch->router_seq;
+    message.number = ++self->number;
     message.n_reports = 1;
     message.reports = &report;
     size_t size = execplane__v1__worker_message__get_packed_size (&message);
@@ -427,6 +438,14 @@ s_on_queried (s_worker_t *self, s_job_t *job)
     ep_audit_order_t known = { .router_seq = job->dispatch->router_seq };
     if (order)
         known = order->state;
+    else
+    if (reconcile) {
+        //  What the router already has: only the rest is a new fill.
+        known.executed_qty_e8 = job->dispatch->known_filled_qty_e8;
+        known.cum_quote_e8 = s_quote (job->dispatch->known_filled_qty_e8,
+                                      job->dispatch->known_avg_price_e8);
+        known.fills = job->dispatch->known_fills;
+    }
     snprintf (known.client_order_id, sizeof known.client_order_id, "%s", id);
     bool changed = result->status != known.status
                 || result->executed_qty_e8 != known.executed_qty_e8;
@@ -543,27 +562,111 @@ s_recover_order (void *arg, const ep_audit_order_t *state)
     zhashx_insert (self->orders, state->client_order_id, order);
 }
 
-//  Claims the plane from the router (its restore answer carries nothing the
-//  live plane needs: the audit is its memory).
-static int
+static void
+s_heartbeat (s_worker_t *self)
+{
+    ep_worker_msg_t message;
+    execplane__v1__worker_message__init (&message);
+    message.plane = EP_PLANE (LIVE);
+    message.session = self->session;
+    message.number = ++self->number;
+    uint8_t data [128];
+    size_t size = execplane__v1__worker_message__pack (&message, data);
+    ep_sock_send2 (self->results, "hb", data, size, 0);
+    self->next_heartbeat_ms = ep_sock_clock_ms () + self->config.heartbeat_ms;
+}
+
+//  Claims the plane from the router. Its answer names the router's start
+//  and the live orders it holds in flight, with the fills it has of them:
+//  the caller resynchronizes with those (s_resync). Returns the answer, or
+//  NULL if interrupted first.
+static ep_restore_reply_t *
 s_claim_plane (s_worker_t *self)
 {
     ep_restore_request_t request;
     execplane__v1__restore_request__init (&request);
     request.plane = EP_PLANE (LIVE);
     request.session = self->session;
-    uint8_t data [128];
-    size_t size = execplane__v1__restore_request__pack (&request, data);
     while (!zsys_interrupted) {
+        //  A heartbeat first, on the reports' own way: the router answers
+        //  once it has read it, so every report sent before is in its view.
+        s_heartbeat (self);
+        request.through_number = self->number;
+        uint8_t data [128];
+        size_t size = execplane__v1__restore_request__pack (&request, data);
         ep_sock_send2 (self->query, "restore", data, size, ZMQ_DONTWAIT);
         zsock_set_rcvtimeo (self->query, S_RESTORE_RETRY_MS);
         zmsg_t *msg = zmsg_recv (self->query);
-        if (msg) {
-            zmsg_destroy (&msg);
-            return 0;
+        if (!msg)
+            continue;                   //  the router is not there yet: ask again
+        char *kind = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        ep_restore_reply_t *reply = kind && body && streq (kind, "restore")
+            ? execplane__v1__restore_reply__unpack (NULL, zframe_size (body), zframe_data (body))
+            : NULL;
+        zstr_free (&kind);
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+        if (reply) {
+            snprintf (self->boot, sizeof self->boot, "%s", reply->router_boot);
+            return reply;
         }
     }
-    return -1;
+    return NULL;
+}
+
+//  A report sent to a router that then died is lost with it, so the
+//  router may hold an order in flight that this worker has finished, or
+//  know fewer of its fills. Each live order the router holds is followed
+//  from what the router has of it: the next status query reports whatever
+//  the router missed, as new fills, and the terminal state. Nothing is
+//  ever submitted again.
+static void
+s_resync (s_worker_t *self, ep_restore_reply_t *reply)
+{
+    size_t missed = 0;
+    for (size_t i = 0; i < reply->n_orders; i++) {
+        ep_dispatch_t *dispatch = reply->orders [i]->dispatch;
+        if (!dispatch || !dispatch->intent)
+            continue;
+        ep_audit_order_t known = { .router_seq = dispatch->router_seq,
+                                   .plane_epoch = dispatch->plane_epoch };
+        ep_venue_client_order_id (dispatch->intent->strategy_id, dispatch->intent->intent_id,
+                                  known.client_order_id);
+        for (size_t f = 0; f < reply->orders [i]->n_fills; f++) {
+            ep_fill_t *fill = reply->orders [i]->fills [f];
+            known.executed_qty_e8 += fill->qty_e8;
+            known.cum_quote_e8 += s_quote (fill->qty_e8, fill->price_e8);
+            known.fills++;
+        }
+        s_order_t *order = zhashx_lookup (self->orders, known.client_order_id);
+        if (order && order->state.executed_qty_e8 == known.executed_qty_e8)
+            continue;                   //  the router has all this worker has
+        if (order)
+            snprintf (known.venue_order_id, sizeof known.venue_order_id, "%s",
+                      order->state.venue_order_id);
+        known.status = EP_STATUS (STATUS_UNSPECIFIED);  //  the next answer is news
+        s_follow (self, dispatch, &known, false, false);
+        order = zhashx_lookup (self->orders, known.client_order_id);
+        if (order)
+            order->next_poll_ms = 0;    //  ask the venue now
+        missed++;
+    }
+    ep_log_info ("session %s: plane claimed from router start %s: %zu live order(s) in "
+                 "flight there, %zu of them followed again from the router's fills",
+                 self->session, self->boot, reply->n_orders, missed);
+}
+
+//  Claims the plane and resynchronizes; returns 0, or -1 if interrupted.
+static int
+s_claim_and_resync (s_worker_t *self)
+{
+    ep_restore_reply_t *reply = s_claim_plane (self);
+    if (!reply)
+        return -1;
+    s_resync (self, reply);
+    execplane__v1__restore_reply__free_unpacked (reply, NULL);
+    return 0;
 }
 
 //  Reads the venue keys: `api_key = ...` and `api_secret = ...` lines in
@@ -634,10 +737,17 @@ static void
 s_handle_dispatch (s_worker_t *self, const uint8_t *data, size_t size)
 {
     ep_dispatch_t *dispatch = execplane__v1__dispatch__unpack (NULL, size, data);
-    if (!dispatch || !dispatch->intent || dispatch->plane != EP_PLANE (LIVE)) {
+    if (!dispatch || dispatch->plane != EP_PLANE (LIVE)) {
         ep_log_error ("undecodable dispatch (%zu bytes) ignored", size);
         if (dispatch)
             execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        return;
+    }
+    //  A router that started anew (its hello, or a dispatch from it).
+    if (strcmp (dispatch->router_boot, self->boot))
+        s_claim_and_resync (self);
+    if (!dispatch->intent) {
+        execplane__v1__dispatch__free_unpacked (dispatch, NULL);
         return;
     }
     s_queue (self, dispatch->reconcile ? EP_AUDIT_RECONCILE : EP_AUDIT_SUBMIT, dispatch);
@@ -730,26 +840,21 @@ main (int argc, char *argv [])
     //  The plane first, so the router takes this session's reports. Then
     //  what the last run left: attempts with no result are UNKNOWN, never
     //  sent again; resting orders are followed again.
-    int rc = s_claim_plane (&self);
-    if (rc == 0) {
+    ep_restore_reply_t *claimed = s_claim_plane (&self);
+    int rc = claimed ? 0 : -1;
+    if (claimed) {
         ep_audit_unfinished (self.audit, s_recover_attempt, &self);
         ep_audit_orders (self.audit, s_recover_order, &self);
+        s_resync (&self, claimed);
+        execplane__v1__restore_reply__free_unpacked (claimed, NULL);
     }
     void *intents = zsock_resolve (self.intents);
     void *sender = zsock_resolve (self.sender);
     while (rc == 0 && !zsys_interrupted) {
         ep_security_nag ();
         int64_t now = ep_sock_clock_ms ();
-        if (now >= self.next_heartbeat_ms) {
-            ep_worker_msg_t message;
-            execplane__v1__worker_message__init (&message);
-            message.plane = EP_PLANE (LIVE);
-            message.session = self.session;
-            uint8_t data [128];
-            size_t size = execplane__v1__worker_message__pack (&message, data);
-            ep_sock_send2 (self.results, "hb", data, size, 0);
-            self.next_heartbeat_ms = now + self.config.heartbeat_ms;
-        }
+        if (now >= self.next_heartbeat_ms)
+            s_heartbeat (&self);
         s_poll_orders (&self);
         zmq_pollitem_t items [] = {
             { intents, 0, ZMQ_POLLIN, 0 },

@@ -31,6 +31,7 @@ typedef struct {
     uint8_t *buffer;                    //  the message being built
     size_t size, capacity;
     bool failed;                        //  out of memory while building
+    uint64_t number;                    //  of the last worker message sent
     long delay_us;                      //  test only: a slow plane, per intent
     long delay_count;                   //  for this many intents (0: all)
     long delayed;                       //  intents slowed so far
@@ -89,6 +90,7 @@ s_begin (s_worker_t *self, uint64_t tick)
     message.plane = EP_PLANE (PAPER);
     message.session = self->session;
     message.tick = tick;
+    message.number = ++self->number;
     self->size = 0;
     self->failed = false;
     uint8_t head [128];
@@ -138,10 +140,13 @@ s_restore (s_worker_t *self)
     execplane__v1__restore_request__init (&request);
     request.plane = EP_PLANE (PAPER);
     request.session = self->session;
-    size_t size = execplane__v1__restore_request__get_packed_size (&request);
-    uint8_t data [128];
-    execplane__v1__restore_request__pack (&request, data);
     while (!zsys_interrupted) {
+        //  A heartbeat first, on the reports' own way: the router answers
+        //  once it has read it, so every report sent before is in its view.
+        s_heartbeat (self);
+        request.through_number = self->number;
+        uint8_t data [128];
+        size_t size = execplane__v1__restore_request__pack (&request, data);
         ep_sock_send2 (self->query, "restore", data, size, ZMQ_DONTWAIT);
         zpoller_t *poller = zpoller_new (self->query, NULL);
         void *ready = zpoller_wait (poller, S_RESTORE_RETRY_MS);
@@ -189,6 +194,14 @@ static void
 s_handle_dispatch (s_worker_t *self, const uint8_t *data, size_t size)
 {
     ep_dispatch_t *dispatch = execplane__v1__dispatch__unpack (NULL, size, data);
+    //  The router's hello: a router that started anew holds its own view
+    //  of the resting orders.
+    if (dispatch && !dispatch->intent && dispatch->plane == EP_PLANE (PAPER)) {
+        if (strcmp (dispatch->router_boot, self->boot))
+            s_restore (self);
+        execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        return;
+    }
     if (!dispatch || !dispatch->intent || dispatch->plane != EP_PLANE (PAPER)) {
         ep_log_error ("undecodable dispatch (%zu bytes) ignored", size);
         if (dispatch)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ep-meta reconcile on an UNKNOWN intent the venue did place: an explicit
 # report marked reconciled, with the fills, journaled and published; the
-# venue still received one order request. Reconcile refuses what it cannot
+# venue still received one order request. Reconciled a second time, it
+# reports the same state with no fill repeated. Reconcile refuses what it cannot
 # do: an unknown intent, a paper intent.
 source "$(dirname "$0")/lib.sh"
 
@@ -34,6 +35,13 @@ id=$(audit "SELECT client_order_id FROM attempts WHERE kind = 1")
     || fail "the reconcile command is not journaled as applied"
 [ "$(sql "SELECT COUNT(*) FROM reports r JOIN intents i ON i.router_seq = r.router_seq
           WHERE i.intent_id = 'u-1' AND r.terminal = 1")" = 1 ] || fail "u-1 has more than one terminal report"
+# Reconciled again: the router passes on the fills it has, so the venue's
+# unchanged answer brings no new fill (a fill is never reported twice).
+"$BIN/ep-meta" --config "$READY" reconcile u-1 --strategy live --reason "again" \
+    > "$WORK/reconciled-again.json" 2> "$WORK/meta.log" || fail "the second reconcile failed: $(cat "$WORK/meta.log")"
+jq -e '.reconciled and .status == "FILLED" and .filled_qty == "0.4" and .avg_price == "250.25"
+       and (.fills | length) == 0' "$WORK/reconciled-again.json" > /dev/null \
+    || fail "the second reconciliation repeated a fill: $(cat "$WORK/reconciled-again.json")"
 
 # An order the venue never placed (503, not placed): right after the attempt
 # its absence is no proof; the reconciled report stays UNKNOWN and says when
