@@ -75,6 +75,14 @@ ep_sock_send2 (zsock_t *self, const char *topic, const void *data, size_t size, 
     return zmq_send (handle, data, size, 0) < 0 ? -1 : 0;
 }
 
+void
+ep_sock_discard (zsock_t *self)
+{
+    zmsg_t *msg;
+    while ((msg = zmsg_recv_nowait (self)))
+        zmsg_destroy (&msg);
+}
+
 int64_t
 ep_sock_clock_ms (void)
 {

@@ -26,6 +26,9 @@ zsock_t *ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t m
 //  with domain as its ZAP domain. NULL on failure.
 zsock_t *ep_sock_server_new (int type, int64_t max_msg, const char *domain);
 
+//  Discards the messages waiting on self (stale replies to an earlier ask).
+void ep_sock_discard (zsock_t *self);
+
 //  The kernel's send and receive buffer of every connection made from now
 //  on, in bytes (router/socket_buffer; 0: the OS's own, which grows to
 //  megabytes on loopback). Set by ep_security_setup from the configuration.

@@ -32,7 +32,7 @@
 #include "ep_venue_binance.h"
 #include "ep_wire.h"
 
-#define S_RESTORE_RETRY_MS 1000
+#define S_RESTORE_RETRY_MS 2500     //  above the router's wait for the heartbeat
 //  One "does not exist" is no proof of absence: Binance may say it for tens
 //  of seconds after creation. Absence is conclusive this long after the
 //  attempt's recvWindow closed (after which the venue cannot newly accept it).
@@ -594,6 +594,7 @@ s_claim_plane (s_worker_t *self)
         request.through_number = self->number;
         uint8_t data [128];
         size_t size = execplane__v1__restore_request__pack (&request, data);
+        ep_sock_discard (self->query);
         ep_sock_send2 (self->query, "restore", data, size, ZMQ_DONTWAIT);
         zsock_set_rcvtimeo (self->query, S_RESTORE_RETRY_MS);
         zmsg_t *msg = zmsg_recv (self->query);

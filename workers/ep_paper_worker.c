@@ -16,7 +16,7 @@
 #include "ep_sock.h"
 #include "ep_wire.h"
 
-#define S_RESTORE_RETRY_MS 1000         //  ask again when the router is silent
+#define S_RESTORE_RETRY_MS 2500         //  ask again when the router is silent
 
 typedef struct {
     ep_config_t config;                 //  endpoints and paper settings
@@ -147,6 +147,7 @@ s_restore (s_worker_t *self)
         request.through_number = self->number;
         uint8_t data [128];
         size_t size = execplane__v1__restore_request__pack (&request, data);
+        ep_sock_discard (self->query);
         ep_sock_send2 (self->query, "restore", data, size, ZMQ_DONTWAIT);
         zpoller_t *poller = zpoller_new (self->query, NULL);
         void *ready = zpoller_wait (poller, S_RESTORE_RETRY_MS);
