@@ -25,7 +25,7 @@
 #define S_RESTORES      8               //  restores waiting at once
 
 typedef struct {
-    char *topic;                        //  frame 1
+    char topic [EP_ID_MAX + 16];        //  frame 1: outcome.<strategy> or exec.<plane>
     uint8_t *data;                      //  frame 2
     size_t size;
     uint64_t router_seq;                //  a dispatch: the intent it carries
@@ -121,11 +121,11 @@ s_queue_push (s_queue_t *queue, const char *topic, uint8_t *data, size_t size,
         queue->capacity = capacity;
         queue->head = 0;
     }
-    char *copy = strdup (topic);
-    if (!copy)
-        return -1;
-    queue->items [(queue->head + queue->count) % queue->capacity] =
-        (s_out_t) { copy, data, size, router_seq };
+    s_out_t *item = &queue->items [(queue->head + queue->count) % queue->capacity];
+    snprintf (item->topic, sizeof item->topic, "%s", topic);
+    item->data = data;
+    item->size = size;
+    item->router_seq = router_seq;
     queue->count++;
     return 0;
 }
@@ -140,7 +140,6 @@ static void
 s_queue_pop (s_queue_t *queue)
 {
     s_out_t *item = &queue->items [queue->head];
-    free (item->topic);
     free (item->data);
     queue->head = (queue->head + 1) % queue->capacity;
     queue->count--;
