@@ -24,6 +24,7 @@
 #include "ep_audit.h"
 #include "ep_config.h"
 #include "ep_security.h"
+#include "ep_restore.h"
 #include "ep_signal.h"
 #include "ep_decimal.h"
 #include "ep_log.h"
@@ -583,31 +584,12 @@ s_heartbeat (s_worker_t *self)
 static ep_restore_reply_t *
 s_claim_plane (s_worker_t *self)
 {
-    ep_restore_request_t request;
-    execplane__v1__restore_request__init (&request);
-    request.plane = EP_PLANE (LIVE);
-    request.session = self->session;
     while (!zsys_interrupted) {
         //  A heartbeat first, on the reports' own way: the router answers
         //  once it has read it, so every report sent before is in its view.
         s_heartbeat (self);
-        request.through_number = self->number;
-        uint8_t data [128];
-        size_t size = execplane__v1__restore_request__pack (&request, data);
-        ep_sock_discard (self->query);
-        ep_sock_send2 (self->query, "restore", data, size, ZMQ_DONTWAIT);
-        zsock_set_rcvtimeo (self->query, S_RESTORE_RETRY_MS);
-        zmsg_t *msg = zmsg_recv (self->query);
-        if (!msg)
-            continue;                   //  the router is not there yet: ask again
-        char *kind = zmsg_popstr (msg);
-        zframe_t *body = zmsg_pop (msg);
-        ep_restore_reply_t *reply = kind && body && streq (kind, "restore")
-            ? execplane__v1__restore_reply__unpack (NULL, zframe_size (body), zframe_data (body))
-            : NULL;
-        zstr_free (&kind);
-        zframe_destroy (&body);
-        zmsg_destroy (&msg);
+        ep_restore_reply_t *reply = ep_restore_ask (self->query, EP_PLANE (LIVE), self->session,
+                                                    self->number, S_RESTORE_RETRY_MS);
         if (reply) {
             snprintf (self->boot, sizeof self->boot, "%s", reply->router_boot);
             return reply;

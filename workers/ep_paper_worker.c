@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include "ep_config.h"
 #include "ep_security.h"
+#include "ep_restore.h"
 #include "ep_signal.h"
 #include "ep_log.h"
 #include "ep_paper_book.h"
@@ -136,35 +137,14 @@ s_heartbeat (s_worker_t *self)
 static int
 s_restore (s_worker_t *self)
 {
-    ep_restore_request_t request;
-    execplane__v1__restore_request__init (&request);
-    request.plane = EP_PLANE (PAPER);
-    request.session = self->session;
     while (!zsys_interrupted) {
         //  A heartbeat first, on the reports' own way: the router answers
         //  once it has read it, so every report sent before is in its view.
         s_heartbeat (self);
-        request.through_number = self->number;
-        uint8_t data [128];
-        size_t size = execplane__v1__restore_request__pack (&request, data);
-        ep_sock_discard (self->query);
-        ep_sock_send2 (self->query, "restore", data, size, ZMQ_DONTWAIT);
-        zpoller_t *poller = zpoller_new (self->query, NULL);
-        void *ready = zpoller_wait (poller, S_RESTORE_RETRY_MS);
-        zpoller_destroy (&poller);
-        if (!ready)
-            continue;                   //  the router is not there yet: ask again
-        zmsg_t *msg = zmsg_recv (self->query);
-        char *kind = zmsg_popstr (msg);
-        zframe_t *body = zmsg_pop (msg);
-        ep_restore_reply_t *reply = kind && body && streq (kind, "restore")
-            ? execplane__v1__restore_reply__unpack (NULL, zframe_size (body), zframe_data (body))
-            : NULL;
-        zstr_free (&kind);
-        zframe_destroy (&body);
-        zmsg_destroy (&msg);
+        ep_restore_reply_t *reply = ep_restore_ask (self->query, EP_PLANE (PAPER), self->session,
+                                                    self->number, S_RESTORE_RETRY_MS);
         if (!reply)
-            continue;
+            continue;                   //  the router is not there yet: ask again
         ep_paper_config_t paper = { self->config.slippage_bps, self->config.liquidity_cap_e8 };
         ep_paper_book_destroy (&self->book);
         self->book = ep_paper_book_new (&paper);
