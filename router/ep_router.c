@@ -343,6 +343,15 @@ s_collect_known_fills (void *arg, uint64_t seq, const void *payload, size_t size
     }
 }
 
+//  What the router has of router_seq's fills: its plane's journaled reports.
+static s_known_fills_t
+s_known_fills (ep_router_t *self, uint64_t router_seq)
+{
+    s_known_fills_t known = { 0 };
+    ep_journal_plane_reports (self->journal, router_seq, s_collect_known_fills, &known);
+    return known;
+}
+
 //  RECONCILE: the meta layer asks the live plane what the venue knows of an
 //  intent whose outcome is settled as far as the router is concerned
 //  (typically UNKNOWN). The router forwards it to the live worker as a
@@ -412,8 +421,7 @@ s_handle_reconcile (ep_router_t *self, ep_command_t *command, const char *sender
         dispatch.router_boot = self->boot;
         dispatch.reconcile = true;
         dispatch.request_id = command->request_id;
-        s_known_fills_t known = { 0 };
-        ep_journal_plane_reports (self->journal, router_seq, s_collect_known_fills, &known);
+        s_known_fills_t known = s_known_fills (self, router_seq);
         dispatch.known_filled_qty_e8 = known.filled_qty_e8;
         dispatch.known_avg_price_e8 = known.avg_price_e8;
         dispatch.known_fills = known.fills;
@@ -1189,17 +1197,13 @@ s_handle_query (ep_router_t *self)
 //  --------------------------------------------------------------------------
 //  Start-up recovery
 
+//  An entry's cumulative fill is its plane's last word on it.
 static void
-s_collect_fill_totals (void *arg, uint64_t seq, const void *payload, size_t size)
+s_restore_fill_totals (ep_router_t *self, ep_inflight_entry_t *entry)
 {
-    (void) seq;
-    ep_inflight_entry_t *entry = arg;
-    ep_report_t *report = execplane__v1__execution_report__unpack (NULL, size, payload);
-    if (report) {
-        entry->filled_qty_e8 = report->filled_qty_e8;
-        entry->avg_price_e8 = report->avg_price_e8;
-        execplane__v1__execution_report__free_unpacked (report, NULL);
-    }
+    s_known_fills_t known = s_known_fills (self, entry->router_seq);
+    entry->filled_qty_e8 = known.filled_qty_e8;
+    entry->avg_price_e8 = known.avg_price_e8;
 }
 
 static void
@@ -1220,7 +1224,7 @@ s_recover_intent (void *arg, uint64_t router_seq, int plane, uint64_t epoch, boo
     if (acked) {
         //  A resting order stays in flight; its cumulative fill is its
         //  plane's last word on it.
-        ep_journal_plane_reports (self->journal, router_seq, s_collect_fill_totals, entry);
+        s_restore_fill_totals (self, entry);
         return;
     }
     s_expire (self, entry, "the router restarted before the plane answered");
@@ -1243,7 +1247,7 @@ s_recover_zombie (void *arg, uint64_t router_seq, int plane, uint64_t epoch, boo
         return;
     }
     entry->zombie = true;
-    ep_journal_plane_reports (self->journal, router_seq, s_collect_fill_totals, entry);
+    s_restore_fill_totals (self, entry);
 }
 
 static int
