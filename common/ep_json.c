@@ -550,6 +550,7 @@ ep_json_report_format (const ep_report_t *report)
     s_set (object, "router_seq", s_uint (report->router_seq), &ok);
     s_set (object, "safety", json_boolean (report->safety), &ok);
     s_set (object, "reconciled", json_boolean (report->reconciled), &ok);
+    s_set (object, "first_fill", s_uint (report->first_fill), &ok);
     return s_dump (object, ok);
 }
 
@@ -595,5 +596,6 @@ ep_json_stats_format (const ep_stats_t *stats)
     s_set (object, "last_seq", s_uint (stats->last_seq), &ok);
     s_set (object, "last_router_seq", s_uint (stats->last_router_seq), &ok);
     s_set (object, "unauthorized", s_uint (stats->unauthorized), &ok);
+    s_set (object, "fill_gaps", s_uint (stats->fill_gaps), &ok);
     return s_dump (object, ok);
 }

@@ -25,6 +25,7 @@ typedef struct {
     int side;                           //  copied from the intent
     int64_t filled_qty_e8;              //  cumulative, from the plane's last report
     int64_t avg_price_e8;               //  likewise
+    uint32_t fills;                     //  how many of its fills the router has
     char intent_id [EP_ID_MAX + 1];
     char strategy_id [EP_ID_MAX + 1];
     char symbol [EP_ID_MAX + 1];

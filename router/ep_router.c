@@ -329,6 +329,17 @@ typedef struct {
     uint32_t fills;
 } s_known_fills_t;
 
+//  The number of an order's fills known once report is added to known
+//  ones: a report that numbers its fills past a gap counts from its own
+//  numbering, so that the gap is told once.
+static uint32_t
+s_fills_after (uint32_t known, const ep_report_t *report)
+{
+    uint32_t count = known + (uint32_t) report->n_fills;
+    uint32_t numbered = report->first_fill + (uint32_t) report->n_fills;
+    return numbered > count ? numbered : count;
+}
+
 static void
 s_collect_known_fills (void *arg, uint64_t seq, const void *payload, size_t size)
 {
@@ -338,7 +349,7 @@ s_collect_known_fills (void *arg, uint64_t seq, const void *payload, size_t size
     if (report) {
         known->filled_qty_e8 = report->filled_qty_e8;
         known->avg_price_e8 = report->avg_price_e8;
-        known->fills += (uint32_t) report->n_fills;
+        known->fills = s_fills_after (known->fills, report);
         execplane__v1__execution_report__free_unpacked (report, NULL);
     }
 }
@@ -769,27 +780,47 @@ s_track_zombie (ep_router_t *self, ep_inflight_entry_t *entry, const ep_report_t
     return entry;
 }
 
+//  Leaves out of report's fills those the router has (known of them): a
+//  plane may repeat fills that a router that stopped could have missed.
+//  Tells of fills that never reached the router. Returns how many fills
+//  it left out; the caller puts them back before freeing the report.
+static size_t
+s_new_fills (ep_router_t *self, ep_report_t *report, uint32_t known)
+{
+    if (report->first_fill > known) {
+        self->stats.fill_gaps++;
+        ep_log_warn ("intent %s/%s (router_seq %llu): fills %u to %u never reached the router: "
+                     "the plane's cumulative figures stand", report->strategy_id,
+                     report->intent_id, (unsigned long long) report->router_seq, known + 1,
+                     report->first_fill);
+        char detail [256];
+        snprintf (detail, sizeof detail, "router_seq %llu: fills %u to %u missing",
+                  (unsigned long long) report->router_seq, known + 1, report->first_fill);
+        if (ep_journal_begin (self->journal)
+        ||  ep_journal_add_event (self->journal, self->last_seq, "fill-gap", detail))
+            s_fail (self, "journal write failed");
+        return 0;
+    }
+    size_t repeated = known - report->first_fill;
+    if (repeated > report->n_fills)
+        repeated = report->n_fills;
+    report->fills += repeated;
+    report->n_fills -= repeated;
+    report->first_fill += (uint32_t) repeated;
+    return repeated;
+}
+
 //  A report a plane produced, for the intent it names.
 static void
 s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
 {
-    size_t plane_size;
-    uint8_t *plane_payload = s_pack (&report->base, &plane_size);
-    if (!plane_payload) {
-        s_fail (self, "out of memory");
-        return;
-    }
+    uint64_t plane_epoch = report->plane_epoch;    //  as the plane said
     ep_inflight_entry_t *entry = ep_inflight_find (self->inflight, report->router_seq);
     if (entry && entry->plane != plane)
         entry = NULL;
     bool late = !entry || entry->zombie;
-    if (!late) {
-        entry->acked = true;
-        entry->filled_qty_e8 = report->filled_qty_e8;
-        entry->avg_price_e8 = report->avg_price_e8;
-        report->plane_epoch = entry->plane_epoch;
-    }
-    else {
+    uint32_t known_fills = entry ? entry->fills : 0;
+    if (late) {
         //  Either its terminal report was already made, or the worker names
         //  an intent it was never sent, which is ignored.
         int journaled_plane = 0;
@@ -809,12 +840,34 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
                                       report->intent_id))
                 s_fail (self, "journal write failed");
             free (payload);
-            free (plane_payload);
             return;
         }
+        if (!entry)
+            known_fills = s_known_fills (self, report->router_seq).fills;
         report->plane_epoch = epoch;
         entry = s_track_zombie (self, entry, report, plane, epoch, payload, size);
         free (payload);
+    }
+    else {
+        entry->acked = true;
+        entry->filled_qty_e8 = report->filled_qty_e8;
+        entry->avg_price_e8 = report->avg_price_e8;
+        report->plane_epoch = entry->plane_epoch;
+    }
+    size_t repeated = s_new_fills (self, report, known_fills);
+    if (entry)
+        entry->fills = s_fills_after (known_fills, report);
+    //  The plane's report as produced, less the fills the router had.
+    uint64_t router_epoch = report->plane_epoch;
+    report->plane_epoch = plane_epoch;
+    size_t plane_size;
+    uint8_t *plane_payload = s_pack (&report->base, &plane_size);
+    report->plane_epoch = router_epoch;
+    if (!plane_payload) {
+        s_fail (self, "out of memory");
+        report->fills -= repeated;
+        report->n_fills += repeated;
+        return;
     }
     report->plane = plane;
     bool plane_terminal = report->terminal;
@@ -832,8 +885,10 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
         report->terminal = false;
     }
     s_emit (self, report, EP_ORIGIN_PLANE, late, plane_payload, plane_size);
-    //  Put the plane's string back: free_unpacked must not free our stack buffer.
+    //  Put back what belongs to the unpacked message: free_unpacked frees it.
     report->reason = plane_reason;
+    report->fills -= repeated;
+    report->n_fills += repeated;
     free (plane_payload);
     if (!late && plane_terminal)
         ep_inflight_remove (self->inflight, report->router_seq);
@@ -1204,6 +1259,7 @@ s_restore_fill_totals (ep_router_t *self, ep_inflight_entry_t *entry)
     s_known_fills_t known = s_known_fills (self, entry->router_seq);
     entry->filled_qty_e8 = known.filled_qty_e8;
     entry->avg_price_e8 = known.avg_price_e8;
+    entry->fills = known.fills;
 }
 
 static void

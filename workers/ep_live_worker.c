@@ -53,6 +53,12 @@ typedef struct {
     int64_t next_poll_ms;               //  when to query it next
     bool querying;                      //  a query is queued or in flight
     bool reconciled;                    //  followed after a reconciliation
+    //  Its fills as far as they are known here, numbered from first_fill:
+    //  each report on it carries them all, so that a router that lost a
+    //  report gets the fills it missed with the next.
+    ep_fill_t **fills;
+    size_t n_fills;
+    uint32_t first_fill;
 } s_order_t;
 
 typedef struct {
@@ -193,11 +199,63 @@ s_report_plain (s_worker_t *self, const ep_dispatch_t *dispatch, int status, int
 //  Following resting orders
 
 static void
+s_order_forget_fills (s_order_t *order, uint32_t first_fill)
+{
+    for (size_t i = 0; i < order->n_fills; i++) {
+        free (order->fills [i]->fill_id);
+        free (order->fills [i]);
+    }
+    free (order->fills);
+    order->fills = NULL;
+    order->n_fills = 0;
+    order->first_fill = first_fill;
+}
+
+//  Keeps a copy of fill as the order's next; returns -1 on out of memory.
+static int
+s_order_keep_fill (s_order_t *order, const ep_fill_t *fill)
+{
+    ep_fill_t **fills = realloc (order->fills, (order->n_fills + 1) * sizeof *fills);
+    if (!fills)
+        return -1;
+    order->fills = fills;
+    ep_fill_t *copy = malloc (sizeof *copy);
+    char *fill_id = strdup (fill->fill_id ? fill->fill_id : "");
+    if (!copy || !fill_id) {
+        free (copy);
+        free (fill_id);
+        return -1;
+    }
+    execplane__v1__fill__init (copy);
+    copy->fill_id = fill_id;
+    copy->qty_e8 = fill->qty_e8;
+    copy->price_e8 = fill->price_e8;
+    copy->fee_e8 = fill->fee_e8;
+    order->fills [order->n_fills++] = copy;
+    return 0;
+}
+
+//  The order's fills are these, from its first.
+static void
+s_order_keep_fills (s_order_t *order, ep_fill_t *const *fills, size_t n_fills)
+{
+    s_order_forget_fills (order, 0);
+    for (size_t i = 0; i < n_fills; i++)
+        if (s_order_keep_fill (order, fills [i])) {
+            //  Without all of them, none: the next reports number from here.
+            ep_log_warn ("out of memory: the fills of a followed order are not repeated");
+            s_order_forget_fills (order, (uint32_t) n_fills);
+            return;
+        }
+}
+
+static void
 s_order_destroy (void **item)
 {
     s_order_t *order = *item;
     if (order->dispatch)
         execplane__v1__dispatch__free_unpacked (order->dispatch, NULL);
+    s_order_forget_fills (order, 0);
     free (order);
     *item = NULL;
 }
@@ -226,6 +284,7 @@ s_follow (s_worker_t *self, const ep_dispatch_t *dispatch, const ep_audit_order_
         execplane__v1__dispatch__pack (dispatch, data);
         order->dispatch = execplane__v1__dispatch__unpack (NULL, size, data);
         free (data);
+        order->first_fill = state->fills;
         zhashx_insert (self->orders, state->client_order_id, order);
     }
     order->state = *state;
@@ -358,9 +417,6 @@ s_on_submitted (s_worker_t *self, s_job_t *job)
         }
     report.fills = pointers;
     s_report (self, job->dispatch, &report);
-    free (fills);
-    free (pointers);
-    free (ids);
     if (!result->terminal) {
         ep_audit_order_t state = { .router_seq = job->dispatch->router_seq };
         snprintf (state.client_order_id, sizeof state.client_order_id, "%s",
@@ -373,7 +429,13 @@ s_on_submitted (s_worker_t *self, s_job_t *job)
         snprintf (state.venue_order_id, sizeof state.venue_order_id, "%s",
                   result->venue_order_id);
         s_follow (self, job->dispatch, &state, false, false);
+        s_order_t *order = zhashx_lookup (self->orders, state.client_order_id);
+        if (order && fills && pointers && ids)
+            s_order_keep_fills (order, pointers, report.n_fills);
     }
+    free (fills);
+    free (pointers);
+    free (ids);
 }
 
 //  A reconciliation the venue could not answer with the order's state.
@@ -467,12 +529,23 @@ s_on_queried (s_worker_t *self, s_job_t *job)
     ep_fill_t fill;
     ep_fill_t *fills [1] = { &fill };
     char fill_id [80];
+    report.first_fill = known.fills;
     if (result->executed_qty_e8 > known.executed_qty_e8) {
         execplane__v1__fill__init (&fill);
         known.fills++;
         s_query_fill (&known, result, &fill, fill_id, sizeof fill_id, known.fills);
         report.n_fills = 1;
         report.fills = fills;
+        if (order && s_order_keep_fill (order, &fill)) {
+            ep_log_warn ("out of memory: the fills of order %s are not repeated", id);
+            s_order_forget_fills (order, known.fills);
+        }
+    }
+    if (order && order->n_fills) {
+        //  All the order's fills: the router keeps those it does not have.
+        report.first_fill = order->first_fill;
+        report.n_fills = order->n_fills;
+        report.fills = order->fills;
     }
     s_report (self, job->dispatch, &report);
     known.status = result->status;
@@ -560,6 +633,7 @@ s_recover_order (void *arg, const ep_audit_order_t *state)
     order->state = *state;
     order->state.dispatch = NULL;
     order->dispatch = dispatch;
+    order->first_fill = state->fills;
     zhashx_insert (self->orders, state->client_order_id, order);
 }
 
@@ -623,16 +697,21 @@ s_resync (s_worker_t *self, ep_restore_reply_t *reply)
             known.fills++;
         }
         s_order_t *order = zhashx_lookup (self->orders, known.client_order_id);
-        if (order && order->state.executed_qty_e8 == known.executed_qty_e8)
-            continue;                   //  the router has all this worker has
+        if (order && order->state.executed_qty_e8 == known.executed_qty_e8) {
+            //  The router has all this worker has; its fills are the list.
+            s_order_keep_fills (order, reply->orders [i]->fills, reply->orders [i]->n_fills);
+            continue;
+        }
         if (order)
             snprintf (known.venue_order_id, sizeof known.venue_order_id, "%s",
                       order->state.venue_order_id);
         known.status = EP_STATUS (STATUS_UNSPECIFIED);  //  the next answer is news
         s_follow (self, dispatch, &known, false, false);
         order = zhashx_lookup (self->orders, known.client_order_id);
-        if (order)
+        if (order) {
+            s_order_keep_fills (order, reply->orders [i]->fills, reply->orders [i]->n_fills);
             order->next_poll_ms = 0;    //  ask the venue now
+        }
         missed++;
     }
     ep_log_info ("session %s: plane claimed from router start %s: %zu live order(s) in "

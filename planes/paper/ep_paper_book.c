@@ -329,6 +329,8 @@ s_emit (ep_paper_book_t *self, const s_order_t *order, uint64_t tick,
         report->n_fills = 1;
         report->fills = &self->fill_p;
     }
+    //  The fills reported before this report's: numbered, so a gap shows.
+    report->first_fill = (uint32_t) order->fill_count - (uint32_t) report->n_fills;
     report->filled_qty_e8 = order->filled_e8;
     report->avg_price_e8 = order->filled_e8 > 0
         ? (int64_t) s_div_floor (order->notional, order->filled_e8): 0;
