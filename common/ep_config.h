@@ -55,4 +55,14 @@ int ep_config_load (ep_config_t *config, const char *path, char *err, size_t err
 //  file renamed into place). Returns 0, or -1 on I/O error.
 int ep_config_save (const ep_config_t *config, const char *path);
 
+//  The paper plane's dispatches travel up to this many to a message
+//  (Dispatch.batch): hwm / 1000, from 1 to 256. Its queues then hold
+//  hwm / batch messages, so that they still hold at most hwm intents.
+static inline int64_t
+ep_config_batch (const ep_config_t *config)
+{
+    int64_t batch = config->hwm / 1000;
+    return batch < 1 ? 1 : batch > 256 ? 256 : batch;
+}
+
 #endif

@@ -4,11 +4,18 @@
 #include "ep_security.h"
 #include "ep_sock.h"
 
+#define S_CACHED 4                      //  peers remembered between reloads
+
 struct _ep_guard_t {
     ep_certs_t *certs;                  //  the allow-list; NULL when insecure
     ep_zap_t *zap;                      //  the ZAP handler; NULL when insecure
     zhashx_t *refusals;                 //  "domain key" -> when last journaled (ms)
     int64_t next_reload_ms;             //  when the allow-list is looked at again
+    //  The last admitted keys looked up: every message names its sender,
+    //  and a few senders send nearly all of them. Emptied on each reload.
+    ep_peer_t cached [S_CACHED];
+    char cached_key [S_CACHED][41];
+    size_t cached_next;
 };
 
 ep_guard_t *
@@ -62,23 +69,35 @@ bool
 ep_guard_check (ep_guard_t *self, const char *domain, const char *user_id,
                 ep_peer_t *peer, char *why, size_t why_size)
 {
-    memset (peer, 0, sizeof *peer);
     if (!self->certs) {
+        memset (peer, 0, sizeof *peer);
         peer->known = true;
         snprintf (peer->sender, sizeof peer->sender, "insecure");
         return true;
     }
-    snprintf (peer->sender, sizeof peer->sender, "?:%s", user_id ? user_id : "");
-    if (!user_id || !*user_id) {
-        snprintf (why, why_size, "no authenticated key");
-        return false;
+    size_t cached = 0;
+    while (cached < S_CACHED && !(user_id && streq (self->cached_key [cached], user_id)))
+        cached++;
+    if (cached < S_CACHED)
+        *peer = self->cached [cached];
+    else {
+        memset (peer, 0, sizeof *peer);
+        snprintf (peer->sender, sizeof peer->sender, "?:%s", user_id ? user_id : "");
+        if (!user_id || !*user_id) {
+            snprintf (why, why_size, "no authenticated key");
+            return false;
+        }
+        if (!ep_certs_lookup (self->certs, user_id, &peer->info)) {
+            snprintf (why, why_size, "key %s is no longer admitted", user_id);
+            return false;
+        }
+        peer->known = true;
+        snprintf (peer->sender, sizeof peer->sender, "%s:%s", peer->info.name, user_id);
+        //  A lookup succeeded, so user_id is a 40-character key.
+        size_t slot = self->cached_next++ % S_CACHED;
+        self->cached [slot] = *peer;
+        snprintf (self->cached_key [slot], sizeof self->cached_key [slot], "%s", user_id);
     }
-    if (!ep_certs_lookup (self->certs, user_id, &peer->info)) {
-        snprintf (why, why_size, "key %s is no longer admitted", user_id);
-        return false;
-    }
-    peer->known = true;
-    snprintf (peer->sender, sizeof peer->sender, "%s:%s", peer->info.name, user_id);
     if (!ep_zap_admits (domain, peer->info.role)) {
         snprintf (why, why_size, "a %s key (%s) may not use %s", ep_role_name (peer->info.role),
                   peer->info.name, domain);
@@ -111,6 +130,8 @@ ep_guard_reload (ep_guard_t *self)
     if (now < self->next_reload_ms)
         return 0;
     self->next_reload_ms = now + 1000;
+    for (size_t i = 0; i < S_CACHED; i++)
+        self->cached_key [i][0] = 0;
     size_t before = ep_certs_size (self->certs);
     int removed = ep_certs_reload (self->certs);
     if (removed < 0)

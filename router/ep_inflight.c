@@ -108,7 +108,9 @@ s_grow (ep_inflight_t *self)
 static void
 s_copy_id (char *dest, const char *src)
 {
-    snprintf (dest, EP_ID_MAX + 1, "%s", src ? src : "");
+    size_t length = src ? strnlen (src, EP_ID_MAX) : 0;
+    memcpy (dest, src, length);
+    dest [length] = 0;
 }
 
 ep_inflight_entry_t *

@@ -15,6 +15,7 @@
 #include "ep_wire.h"
 
 #define S_BATCH         1024            //  messages read per socket per turn
+#define S_BATCH_BYTES   (60 * 1024)     //  a batch of dispatches, at most (EP_MAX_MSG)
 #define S_QUERY_LIMIT   1000            //  reports per query reply
 #define S_STATE_MS      1000            //  plane state and stats at least this often
 #define S_RETRY_MS      1               //  dispatch retry while the HWM is reached
@@ -87,6 +88,8 @@ struct _ep_router_t {
     s_worker_t worker [S_PLANES];       //  by plane
     s_queue_t outbox;                   //  reports to publish after commit
     s_queue_t pending;                  //  dispatches waiting for room (back-pressure)
+    uint8_t *batch;                     //  a Dispatch of several (s_batch_dispatches)
+    size_t batch_size, batch_capacity;
     s_waiting_restore_t restores [S_RESTORES];
     size_t n_restores;                  //  restores waiting
     ep_stats_t stats;                   //  counters published on `stats`
@@ -122,7 +125,9 @@ s_queue_push (s_queue_t *queue, const char *topic, uint8_t *data, size_t size,
         queue->head = 0;
     }
     s_out_t *item = &queue->items [(queue->head + queue->count) % queue->capacity];
-    snprintf (item->topic, sizeof item->topic, "%s", topic);
+    size_t length = strnlen (topic, sizeof item->topic - 1);
+    memcpy (item->topic, topic, length);
+    item->topic [length] = 0;
     item->data = data;
     item->size = size;
     item->router_seq = router_seq;
@@ -927,9 +932,10 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
         return;
     }
     s_worker_t *worker = &self->worker [plane];
-    if (user_id)
+    if (user_id && strcmp (worker->key, user_id))
         snprintf (worker->key, sizeof worker->key, "%s", user_id);
-    snprintf (worker->heard_session, sizeof worker->heard_session, "%s", message->session);
+    if (strcmp (worker->heard_session, message->session))
+        snprintf (worker->heard_session, sizeof worker->heard_session, "%s", message->session);
     worker->heard_number = message->number;
     if (strcmp (worker->session, message->session)) {
         if (worker->alive) {
@@ -1376,6 +1382,59 @@ s_check_timers (ep_router_t *self, int64_t now)
 
 //  Publishes the committed reports, then sends what waits for dispatch
 //  until the high-water mark pushes back.
+//  Paper dispatches ready together go in one message (Dispatch.batch):
+//  a message per intent would cost each a send, a receive and their
+//  encryption. Builds the batch in self->batch from the pending queue's
+//  head; returns how many dispatches it holds (1: send the head alone).
+//  Dispatches that expired in between are left out, and popped with it.
+static size_t
+s_batch_dispatches (ep_router_t *self)
+{
+    s_queue_t *queue = &self->pending;
+    s_out_t *head = s_queue_head (queue);
+    if (strcmp (head->topic, ep_exec_topic (EP_PLANE (PAPER))))
+        return 1;
+    self->batch_size = 0;
+    size_t taken = 0, batched = 0;
+    size_t most = (size_t) ep_config_batch (&self->config);
+    while (taken < queue->count && batched < most) {
+        s_out_t *item = &queue->items [(queue->head + taken) % queue->capacity];
+        if (strcmp (item->topic, head->topic))
+            break;
+        if (item->router_seq && !ep_inflight_find (self->inflight, item->router_seq)) {
+            taken++;
+            continue;
+        }
+        //  Field 11, length-delimited: a tag byte and a varint length.
+        uint8_t field [11] = { (11 << 3) | 2 };
+        size_t field_size = 1;
+        for (uint64_t length = item->size; ; length >>= 7) {
+            field [field_size++] = (uint8_t) ((length & 0x7f) | (length > 0x7f ? 0x80 : 0));
+            if (length <= 0x7f)
+                break;
+        }
+        size_t size = self->batch_size + field_size + item->size;
+        if (batched && size > S_BATCH_BYTES)
+            break;
+        if (size > self->batch_capacity) {
+            size_t capacity = self->batch_capacity ? self->batch_capacity * 2 : 64 * 1024;
+            while (capacity < size)
+                capacity *= 2;
+            uint8_t *batch = realloc (self->batch, capacity);
+            if (!batch)
+                break;
+            self->batch = batch;
+            self->batch_capacity = capacity;
+        }
+        memcpy (self->batch + self->batch_size, field, field_size);
+        memcpy (self->batch + self->batch_size + field_size, item->data, item->size);
+        self->batch_size = size;
+        batched++;
+        taken++;
+    }
+    return batched > 1 ? taken : 1;
+}
+
 static void
 s_flush (ep_router_t *self)
 {
@@ -1394,9 +1453,15 @@ s_flush (ep_router_t *self)
         //  While dispatch is bound anew, nobody would get it: hold it.
         if (self->dispatch_unbound)
             break;
-        if (ep_sock_send2 (self->dispatch, item->topic, item->data, item->size, ZMQ_DONTWAIT))
+        size_t taken = s_batch_dispatches (self);
+        int rc = taken > 1
+            ? ep_sock_send2 (self->dispatch, item->topic, self->batch, self->batch_size,
+                             ZMQ_DONTWAIT)
+            : ep_sock_send2 (self->dispatch, item->topic, item->data, item->size, ZMQ_DONTWAIT);
+        if (rc)
             break;                      //  EAGAIN: a worker's queue is full
-        s_queue_pop (&self->pending);
+        while (taken--)
+            s_queue_pop (&self->pending);
     }
 }
 
@@ -1969,6 +2034,8 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
             zsock_set_sndhwm (socket, (int) self->config.hwm);
         }
         if (socket == self->dispatch)
+            zsock_set_sndhwm (socket, (int) (self->config.hwm / ep_config_batch (&self->config)));
+        if (socket == self->dispatch)
             zsock_set_xpub_nodrop (socket, 1);
         if (socket == self->intake)
             zsock_set_rcvhwm (socket, (int) self->config.hwm);
@@ -2024,6 +2091,7 @@ ep_router_destroy (ep_router_t **self_p)
     ep_inflight_destroy (&self->inflight);
     s_queue_free (&self->outbox);
     s_queue_free (&self->pending);
+    free (self->batch);
     for (size_t i = 0; i < self->n_restores; i++) {
         zframe_destroy (&self->restores [i].identity);
         free (self->restores [i].data);

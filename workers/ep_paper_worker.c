@@ -18,6 +18,7 @@
 #include "ep_wire.h"
 
 #define S_RESTORE_RETRY_MS 2500         //  ask again when the router is silent
+#define S_REPORTS_BYTES (256 * 1024)    //  a reports message is sent from this size
 
 typedef struct {
     ep_config_t config;                 //  endpoints and paper settings
@@ -32,6 +33,8 @@ typedef struct {
     uint8_t *buffer;                    //  the message being built
     size_t size, capacity;
     bool failed;                        //  out of memory while building
+    bool open;                          //  a reports message is being built
+    uint64_t tick;                      //  the last intent it reports on
     uint64_t number;                    //  of the last worker message sent
     long delay_us;                      //  test only: a slow plane, per intent
     long delay_count;                   //  for this many intents (0: all)
@@ -124,9 +127,37 @@ s_send (s_worker_t *self, const char *kind)
         ep_sock_send2 (self->results, kind, self->buffer, self->size, 0);
 }
 
+//  Sends the reports built so far, if any. One message carries the
+//  reports of every intent executed since the last: its tick is the last
+//  of them (a field repeated later in a message overrides the first).
+static void
+s_send_reports (s_worker_t *self)
+{
+    if (!self->open)
+        return;
+    s_append_varint (self, (3 << 3) | 0);
+    s_append_varint (self, self->tick);
+    s_send (self, "reports");
+    self->open = false;
+}
+
+//  The reports of the intent at router_seq follow (s_emit).
+static void
+s_reports_for (s_worker_t *self, uint64_t router_seq)
+{
+    if (self->open && self->size > S_REPORTS_BYTES)
+        s_send_reports (self);
+    if (!self->open) {
+        s_begin (self, router_seq);
+        self->open = true;
+    }
+    self->tick = router_seq;
+}
+
 static void
 s_heartbeat (s_worker_t *self)
 {
+    s_send_reports (self);
     s_begin (self, 0);
     s_send (self, "hb");
     self->next_heartbeat_ms = ep_sock_clock_ms () + self->config.heartbeat_ms;
@@ -171,38 +202,60 @@ s_restore (s_worker_t *self)
     return -1;
 }
 
+//  One dispatch, alone or from a batch. Returns -1 if interrupted.
+static int
+s_execute (s_worker_t *self, const ep_dispatch_t *dispatch, size_t size)
+{
+    if (!dispatch->intent || dispatch->plane != EP_PLANE (PAPER)) {
+        ep_log_error ("undecodable dispatch (%zu bytes) ignored", size);
+        return 0;
+    }
+    //  A router that restarted may hold a different view of resting orders.
+    if (strcmp (dispatch->router_boot, self->boot)) {
+        s_send_reports (self);
+        if (s_restore (self))
+            return -1;
+    }
+    if (dispatch->router_seq > self->processed_through) {
+        if (self->delay_us && (!self->delay_count || self->delayed++ < self->delay_count))
+            nanosleep (&(struct timespec) { self->delay_us / 1000000,
+                                            self->delay_us % 1000000 * 1000 }, NULL);
+        s_reports_for (self, dispatch->router_seq);
+        size_t before = self->size;
+        if (ep_paper_book_execute (self->book, dispatch->intent, dispatch->router_seq,
+                                   s_emit, self) < 0) {
+            ep_log_error ("intent %s: out of memory, not executed", dispatch->intent->intent_id);
+            self->size = before;
+        }
+        self->processed_through = dispatch->router_seq;
+    }
+    return 0;
+}
+
 static void
 s_handle_dispatch (s_worker_t *self, const uint8_t *data, size_t size)
 {
     ep_dispatch_t *dispatch = execplane__v1__dispatch__unpack (NULL, size, data);
-    //  The router's hello: a router that started anew holds its own view
-    //  of the resting orders.
-    if (dispatch && !dispatch->intent && dispatch->plane == EP_PLANE (PAPER)) {
-        if (strcmp (dispatch->router_boot, self->boot))
-            s_restore (self);
-        execplane__v1__dispatch__free_unpacked (dispatch, NULL);
-        return;
-    }
-    if (!dispatch || !dispatch->intent || dispatch->plane != EP_PLANE (PAPER)) {
+    if (!dispatch) {
         ep_log_error ("undecodable dispatch (%zu bytes) ignored", size);
-        if (dispatch)
-            execplane__v1__dispatch__free_unpacked (dispatch, NULL);
         return;
     }
-    //  A router that restarted may hold a different view of resting orders.
-    if (strcmp (dispatch->router_boot, self->boot) && s_restore (self)) {
-        execplane__v1__dispatch__free_unpacked (dispatch, NULL);
-        return;
+    if (dispatch->n_batch) {
+        for (size_t i = 0; i < dispatch->n_batch; i++)
+            if (s_execute (self, dispatch->batch [i], size))
+                break;
     }
-    if (dispatch->router_seq > self->processed_through) {
-        s_begin (self, dispatch->router_seq);
-        if (ep_paper_book_execute (self->book, dispatch->intent, dispatch->router_seq,
-                                   s_emit, self) < 0)
-            ep_log_error ("intent %s: out of memory, not executed", dispatch->intent->intent_id);
-        else
-            s_send (self, "reports");
-        self->processed_through = dispatch->router_seq;
+    else
+    if (!dispatch->intent && dispatch->plane == EP_PLANE (PAPER)) {
+        //  The router's hello: a router that started anew holds its own
+        //  view of the resting orders.
+        if (strcmp (dispatch->router_boot, self->boot)) {
+            s_send_reports (self);
+            s_restore (self);
+        }
     }
+    else
+        s_execute (self, dispatch, size);
     execplane__v1__dispatch__free_unpacked (dispatch, NULL);
 }
 
@@ -287,7 +340,8 @@ main (int argc, char *argv [])
     sodium_bin2hex (self.session, sizeof self.session, nonce, sizeof nonce);
     self.intents = ep_sock_new (ZMQ_SUB, self.config.dispatch, false, err, sizeof err);
     if (self.intents) {
-        zsock_set_rcvhwm (self.intents, (int) self.config.hwm);
+        //  Dispatches come in batches (ep_config_batch).
+        zsock_set_rcvhwm (self.intents, (int) (self.config.hwm / ep_config_batch (&self.config)));
         zsock_set_subscribe (self.intents, "exec.paper");
         self.results = ep_sock_new (ZMQ_PUSH, self.config.results, false, err, sizeof err);
     }
@@ -321,18 +375,16 @@ main (int argc, char *argv [])
                 zmq_msg_close (&body);
                 break;
             }
-            if (zmq_msg_more (&topic) && zmq_msg_recv (&body, intents, 0) >= 0) {
-                if (self.delay_us && (!self.delay_count || self.delayed++ < self.delay_count))
-                    nanosleep (&(struct timespec) { self.delay_us / 1000000,
-                                                    self.delay_us % 1000000 * 1000 }, NULL);
+            if (zmq_msg_more (&topic) && zmq_msg_recv (&body, intents, 0) >= 0)
                 s_handle_dispatch (&self, zmq_msg_data (&body), zmq_msg_size (&body));
-            }
             zmq_msg_close (&topic);
             zmq_msg_close (&body);
             if (ep_sock_clock_ms () >= self.next_heartbeat_ms)
                 s_heartbeat (&self);
         }
+        s_send_reports (&self);
     }
+    s_send_reports (&self);
     ep_log_info ("session %s: stopping", self.session);
     zsock_destroy (&self.intents);
     zsock_destroy (&self.query);
