@@ -62,3 +62,59 @@ ep_wire_drop_unknown (ProtobufCMessage *message)
             ep_wire_drop_unknown (*(ProtobufCMessage **) member);
     }
 }
+
+//  Reads a varint at *at (before end); returns -1 if there is none.
+static int
+s_varint (const uint8_t **at, const uint8_t *end, uint64_t *value)
+{
+    *value = 0;
+    for (int shift = 0; shift < 64 && *at < end; shift += 7) {
+        uint8_t byte = *(*at)++;
+        *value |= (uint64_t) (byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+size_t
+ep_wire_fields (const uint8_t *data, size_t size, uint32_t number,
+                ep_slice_t *slices, size_t most)
+{
+    const uint8_t *at = data, *end = data + size;
+    size_t found = 0;
+    while (at < end) {
+        uint64_t key, length;
+        if (s_varint (&at, end, &key))
+            return SIZE_MAX;
+        switch (key & 7) {
+            case 0:                     //  varint
+                if (s_varint (&at, end, &length))
+                    return SIZE_MAX;
+                break;
+            case 1:                     //  64-bit
+                if (end - at < 8)
+                    return SIZE_MAX;
+                at += 8;
+                break;
+            case 2:                     //  length-delimited
+                if (s_varint (&at, end, &length) || length > (uint64_t) (end - at))
+                    return SIZE_MAX;
+                if (key >> 3 == number) {
+                    if (found < most)
+                        slices [found] = (ep_slice_t) { at, (size_t) length };
+                    found++;
+                }
+                at += length;
+                break;
+            case 5:                     //  32-bit
+                if (end - at < 4)
+                    return SIZE_MAX;
+                at += 4;
+                break;
+            default:
+                return SIZE_MAX;
+        }
+    }
+    return found;
+}

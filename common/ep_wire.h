@@ -54,6 +54,19 @@ bool ep_id_valid (const char *s);
 //  without them, so it always decodes.
 void ep_wire_drop_unknown (ProtobufCMessage *message);
 
+//  Bytes within a buffer.
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+} ep_slice_t;
+
+//  The length-delimited occurrences of field `number` at the top level of
+//  the protobuf message in data, in order: stores the first `most` in
+//  slices and returns how many there are, or SIZE_MAX if data is not a
+//  well-formed message.
+size_t ep_wire_fields (const uint8_t *data, size_t size, uint32_t number,
+                       ep_slice_t *slices, size_t most);
+
 //  Topic of a strategy's reports on the outcomes socket: "outcome.<id>".
 //  Writes at most size bytes including the terminating NUL.
 void ep_outcome_topic (char *buf, size_t size, const char *strategy_id);

@@ -16,6 +16,7 @@
 
 #define S_BATCH         1024            //  messages read per socket per turn
 #define S_BATCH_BYTES   (60 * 1024)     //  a batch of dispatches, at most (EP_MAX_MSG)
+#define S_SLICES        4096            //  reports of one worker message sliced at most
 #define S_QUERY_LIMIT   1000            //  reports per query reply
 #define S_STATE_MS      1000            //  plane state and stats at least this often
 #define S_RETRY_MS      1               //  dispatch retry while the HWM is reached
@@ -815,9 +816,10 @@ s_new_fills (ep_router_t *self, ep_report_t *report, uint32_t known)
     return repeated;
 }
 
-//  A report a plane produced, for the intent it names.
+//  A report a plane produced, for the intent it names; produced is its
+//  bytes as the plane sent them (NULL: pack it).
 static void
-s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
+s_plane_report (ep_router_t *self, int plane, ep_report_t *report, const ep_slice_t *produced)
 {
     uint64_t plane_epoch = report->plane_epoch;    //  as the plane said
     ep_inflight_entry_t *entry = ep_inflight_find (self->inflight, report->router_seq);
@@ -863,16 +865,19 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
     if (entry)
         entry->fills = s_fills_after (known_fills, report);
     //  The plane's report as produced, less the fills the router had.
-    uint64_t router_epoch = report->plane_epoch;
-    report->plane_epoch = plane_epoch;
-    size_t plane_size;
-    uint8_t *plane_payload = s_pack (&report->base, &plane_size);
-    report->plane_epoch = router_epoch;
-    if (!plane_payload) {
-        s_fail (self, "out of memory");
-        report->fills -= repeated;
-        report->n_fills += repeated;
-        return;
+    size_t plane_size = produced ? produced->size : 0;
+    uint8_t *plane_payload = NULL;
+    if (!produced || repeated) {
+        uint64_t router_epoch = report->plane_epoch;
+        report->plane_epoch = plane_epoch;
+        plane_payload = s_pack (&report->base, &plane_size);
+        report->plane_epoch = router_epoch;
+        if (!plane_payload) {
+            s_fail (self, "out of memory");
+            report->fills -= repeated;
+            report->n_fills += repeated;
+            return;
+        }
     }
     report->plane = plane;
     bool plane_terminal = report->terminal;
@@ -889,7 +894,8 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report)
         }
         report->terminal = false;
     }
-    s_emit (self, report, EP_ORIGIN_PLANE, late, plane_payload, plane_size);
+    s_emit (self, report, EP_ORIGIN_PLANE, late,
+            plane_payload ? plane_payload : produced->data, plane_size);
     //  Put back what belongs to the unpacked message: free_unpacked frees it.
     report->reason = plane_reason;
     report->fills -= repeated;
@@ -959,8 +965,13 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
     worker->last_heard_ms = ep_sock_clock_ms ();
     s_set_alive (self, plane, true, "heartbeat");
     if (streq (kind, "reports")) {
+        //  Each report's bytes as the plane produced them, for the journal.
+        ep_slice_t produced [S_SLICES];
+        size_t n_produced = ep_wire_fields (data, size, 4, produced, S_SLICES);
         for (size_t i = 0; i < message->n_reports && !self->failed; i++)
-            s_plane_report (self, plane, message->reports [i]);
+            s_plane_report (self, plane, message->reports [i],
+                            n_produced == message->n_reports && i < S_SLICES ? &produced [i]
+                                                                             : NULL);
         if (message->tick > worker->processed_through)
             worker->processed_through = message->tick;
     }

@@ -40,6 +40,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         ep_plane_name (command->plane);
         execplane__v1__plane_command__free_unpacked (command, NULL);
     }
+    //  The router slices the reports out of a WorkerMessage: every slice
+    //  lies within the message.
+    ep_slice_t slices [64];
+    size_t found = ep_wire_fields (data, size, 4, slices, 64);
+    for (size_t i = 0; found != SIZE_MAX && i < found && i < 64; i++)
+        if (slices [i].data < data || slices [i].data + slices [i].size > data + size)
+            abort ();
     s_round_trip (&execplane__v1__plane_command__descriptor, data, size);
     s_round_trip (&execplane__v1__worker_message__descriptor, data, size);
     s_round_trip (&execplane__v1__query_request__descriptor, data, size);

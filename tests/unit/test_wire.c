@@ -1,0 +1,77 @@
+/*  test_wire: slicing a message's length-delimited fields, as the router
+    does to journal each report exactly as its plane produced it.  */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ep_wire.h"
+
+//  A WorkerMessage of three reports: each slice is the report's own packing.
+static void
+test_slices_are_the_reports (void **state)
+{
+    (void) state;
+    ep_report_t reports [3];
+    ep_report_t *pointers [3];
+    char ids [3][8];
+    for (int i = 0; i < 3; i++) {
+        execplane__v1__execution_report__init (&reports [i]);
+        snprintf (ids [i], sizeof ids [i], "i-%d", i);
+        reports [i].intent_id = ids [i];
+        reports [i].router_seq = 1000 + (uint64_t) i;
+        reports [i].filled_qty_e8 = 100000000LL * i;
+        pointers [i] = &reports [i];
+    }
+    ep_worker_msg_t message;
+    execplane__v1__worker_message__init (&message);
+    message.session = "s";
+    message.tick = 1002;
+    message.number = 7;
+    message.n_reports = 3;
+    message.reports = pointers;
+    uint8_t packed [512];
+    size_t size = execplane__v1__worker_message__pack (&message, packed);
+    ep_slice_t slices [4];
+    assert_int_equal (ep_wire_fields (packed, size, 4, slices, 4), 3);
+    for (int i = 0; i < 3; i++) {
+        uint8_t alone [128];
+        size_t alone_size = execplane__v1__execution_report__pack (&reports [i], alone);
+        assert_int_equal (slices [i].size, alone_size);
+        assert_memory_equal (slices [i].data, alone, alone_size);
+    }
+    //  Only the first `most` are stored; all are counted.
+    assert_int_equal (ep_wire_fields (packed, size, 4, slices, 1), 3);
+    assert_int_equal (ep_wire_fields (packed, size, 2, slices, 4), 1);   //  session
+    assert_int_equal (ep_wire_fields (packed, size, 9, slices, 4), 0);
+}
+
+//  Truncated or malformed input is refused, never read past.
+static void
+test_malformed_is_refused (void **state)
+{
+    (void) state;
+    ep_slice_t slices [4];
+    const uint8_t too_long [] = { (4 << 3) | 2, 10, 1, 2, 3 };
+    assert_true (ep_wire_fields (too_long, sizeof too_long, 4, slices, 4) == SIZE_MAX);
+    const uint8_t cut_varint [] = { (3 << 3) | 0, 0x80 };
+    assert_true (ep_wire_fields (cut_varint, sizeof cut_varint, 4, slices, 4) == SIZE_MAX);
+    const uint8_t group [] = { (4 << 3) | 3 };
+    assert_true (ep_wire_fields (group, sizeof group, 4, slices, 4) == SIZE_MAX);
+    const uint8_t cut_fixed [] = { (4 << 3) | 1, 1, 2 };
+    assert_true (ep_wire_fields (cut_fixed, sizeof cut_fixed, 4, slices, 4) == SIZE_MAX);
+    assert_int_equal (ep_wire_fields (NULL, 0, 4, slices, 4), 0);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_slices_are_the_reports),
+        cmocka_unit_test (test_malformed_is_refused),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
