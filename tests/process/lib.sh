@@ -203,6 +203,40 @@ start_live () {
 
 live_alive_is () { [ "$(plane_field live_alive)" = "$1" ]; }
 
+# live_resting_order INTENT_ID POLL_MS: the stack on the live plane, and a
+# LIMIT BUY of 2 that rests at the fake venue (which fills a resting order
+# one unit per status query); returns once the router journaled ACCEPTED.
+live_resting_order () {
+    start_fakex
+    write_config "worker_timeout_ms = 3000"
+    live_section "poll_ms = $2"
+    start_router
+    start_live
+    "$BIN/ep-meta" --config "$READY" select live --reason "resting order test" > /dev/null
+    echo '{"intent_id":"'"$1"'","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"2","limit_price":"200.5","ref_price":"250"}' \
+        | "$BIN/ep-send" --config "$READY" > /dev/null
+    accepted () { sql_at_least "SELECT COUNT(*) FROM reports WHERE status = 1 AND origin = 1" 1; }
+    wait_until 10 accepted
+}
+
+# check_filled_once: that order's reports, through ep-tap (kept in
+# $WORK/all.jsonl): one terminal report, FILLED 2, fills that add up to 2
+# with no id twice, and one order request at the venue.
+check_filled_once () {
+    n_reports=$(sql "SELECT COUNT(*) FROM reports")
+    "$BIN/ep-tap" --config "$READY" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
+        || fail "ep-tap could not replay the reports"
+    [ "$(jq -s 'map(select(.terminal)) | length' "$WORK/all.jsonl")" = 1 ] || fail "not exactly one terminal report"
+    [ "$(jq -r 'select(.terminal) | "\(.status) \(.filled_qty)"' "$WORK/all.jsonl")" = "FILLED 2" ] \
+        || fail "terminal: $(jq -c 'select(.terminal)' "$WORK/all.jsonl")"
+    [ "$(jq -s '[.[].fills[].qty | tonumber] | add' "$WORK/all.jsonl")" = 2 ] \
+        || fail "the fills do not add up to 2: $(jq -c -s '[.[].fills[]]' "$WORK/all.jsonl")"
+    [ "$(jq -s '[.[].fills[].fill_id] | length == (unique | length)' "$WORK/all.jsonl")" = true ] \
+        || fail "a fill id repeats"
+    id=$(audit "SELECT client_order_id FROM attempts WHERE kind = 1")
+    [ "$(fakex_count "$id")" = 1 ] || fail "the venue received $(fakex_count "$id") order requests"
+}
+
 # fakex_count CLIENT_ORDER_ID: order requests the fake venue received for it.
 fakex_count () {
     curl -s "$FAKEX_CONTROL/fakex/counts" | jq -r --arg id "$1" '.[$id] // 0'
