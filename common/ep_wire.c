@@ -63,6 +63,39 @@ ep_wire_drop_unknown (ProtobufCMessage *message)
     }
 }
 
+int
+ep_wire_fills_append (ep_fill_t ***fills, size_t *n_fills, const ep_fill_t *fill)
+{
+    ep_fill_t **grown = realloc (*fills, (*n_fills + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    *fills = grown;
+    ep_fill_t *copy = malloc (sizeof *copy);
+    char *fill_id = strdup (fill->fill_id ? fill->fill_id : "");
+    if (!copy || !fill_id) {
+        free (copy);
+        free (fill_id);
+        return -1;
+    }
+    execplane__v1__fill__init (copy);
+    copy->fill_id = fill_id;
+    copy->qty_e8 = fill->qty_e8;
+    copy->price_e8 = fill->price_e8;
+    copy->fee_e8 = fill->fee_e8;
+    grown [(*n_fills)++] = copy;
+    return 0;
+}
+
+void
+ep_wire_fills_free (ep_fill_t **fills, size_t n_fills)
+{
+    for (size_t i = 0; i < n_fills; i++) {
+        free (fills [i]->fill_id);
+        free (fills [i]);
+    }
+    free (fills);
+}
+
 //  Reads a varint at *at (before end); returns -1 if there is none.
 static int
 s_varint (const uint8_t **at, const uint8_t *end, uint64_t *value)

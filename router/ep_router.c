@@ -1064,34 +1064,16 @@ s_collect_fill (void *arg, uint64_t seq, const void *payload, size_t size)
     ep_report_t *report = execplane__v1__execution_report__unpack (NULL, size, payload);
     if (!report)
         return;
-    for (size_t i = 0; i < report->n_fills; i++) {
-        ep_fill_t **fills = realloc (order->fills, (order->n_fills + 1) * sizeof *fills);
-        ep_fill_t *fill = malloc (sizeof *fill);
-        if (!fills || !fill) {
-            free (fill);
-            if (fills)
-                order->fills = fills;
+    for (size_t i = 0; i < report->n_fills; i++)
+        if (ep_wire_fills_append (&order->fills, &order->n_fills, report->fills [i]))
             break;
-        }
-        order->fills = fills;
-        execplane__v1__fill__init (fill);
-        fill->fill_id = strdup (report->fills [i]->fill_id);
-        fill->qty_e8 = report->fills [i]->qty_e8;
-        fill->price_e8 = report->fills [i]->price_e8;
-        fill->fee_e8 = report->fills [i]->fee_e8;
-        order->fills [order->n_fills++] = fill;
-    }
     execplane__v1__execution_report__free_unpacked (report, NULL);
 }
 
 static void
 s_free_order (ep_resting_order_t *order)
 {
-    for (size_t i = 0; i < order->n_fills; i++) {
-        free (order->fills [i]->fill_id);
-        free (order->fills [i]);
-    }
-    free (order->fills);
+    ep_wire_fills_free (order->fills, order->n_fills);
     if (order->dispatch) {
         if (order->dispatch->intent)
             execplane__v1__order_intent__free_unpacked (order->dispatch->intent, NULL);

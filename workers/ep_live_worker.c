@@ -53,12 +53,11 @@ typedef struct {
     int64_t next_poll_ms;               //  when to query it next
     bool querying;                      //  a query is queued or in flight
     bool reconciled;                    //  followed after a reconciliation
-    //  Its fills as far as they are known here, numbered from first_fill:
+    //  Its last fills, up to state.fills (the first may be unknown here):
     //  each report on it carries them all, so that a router that lost a
     //  report gets the fills it missed with the next.
     ep_fill_t **fills;
     size_t n_fills;
-    uint32_t first_fill;
 } s_order_t;
 
 typedef struct {
@@ -199,52 +198,24 @@ s_report_plain (s_worker_t *self, const ep_dispatch_t *dispatch, int status, int
 //  Following resting orders
 
 static void
-s_order_forget_fills (s_order_t *order, uint32_t first_fill)
+s_order_forget_fills (s_order_t *order)
 {
-    for (size_t i = 0; i < order->n_fills; i++) {
-        free (order->fills [i]->fill_id);
-        free (order->fills [i]);
-    }
-    free (order->fills);
+    ep_wire_fills_free (order->fills, order->n_fills);
     order->fills = NULL;
     order->n_fills = 0;
-    order->first_fill = first_fill;
 }
 
-//  Keeps a copy of fill as the order's next; returns -1 on out of memory.
-static int
-s_order_keep_fill (s_order_t *order, const ep_fill_t *fill)
-{
-    ep_fill_t **fills = realloc (order->fills, (order->n_fills + 1) * sizeof *fills);
-    if (!fills)
-        return -1;
-    order->fills = fills;
-    ep_fill_t *copy = malloc (sizeof *copy);
-    char *fill_id = strdup (fill->fill_id ? fill->fill_id : "");
-    if (!copy || !fill_id) {
-        free (copy);
-        free (fill_id);
-        return -1;
-    }
-    execplane__v1__fill__init (copy);
-    copy->fill_id = fill_id;
-    copy->qty_e8 = fill->qty_e8;
-    copy->price_e8 = fill->price_e8;
-    copy->fee_e8 = fill->fee_e8;
-    order->fills [order->n_fills++] = copy;
-    return 0;
-}
-
-//  The order's fills are these, from its first.
+//  The order's fills are these, from its first; its state counts them.
 static void
 s_order_keep_fills (s_order_t *order, ep_fill_t *const *fills, size_t n_fills)
 {
-    s_order_forget_fills (order, 0);
+    s_order_forget_fills (order);
+    order->state.fills = (uint32_t) n_fills;
     for (size_t i = 0; i < n_fills; i++)
-        if (s_order_keep_fill (order, fills [i])) {
+        if (ep_wire_fills_append (&order->fills, &order->n_fills, fills [i])) {
             //  Without all of them, none: the next reports number from here.
             ep_log_warn ("out of memory: the fills of a followed order are not repeated");
-            s_order_forget_fills (order, (uint32_t) n_fills);
+            s_order_forget_fills (order);
             return;
         }
 }
@@ -255,7 +226,7 @@ s_order_destroy (void **item)
     s_order_t *order = *item;
     if (order->dispatch)
         execplane__v1__dispatch__free_unpacked (order->dispatch, NULL);
-    s_order_forget_fills (order, 0);
+    s_order_forget_fills (order);
     free (order);
     *item = NULL;
 }
@@ -284,7 +255,6 @@ s_follow (s_worker_t *self, const ep_dispatch_t *dispatch, const ep_audit_order_
         execplane__v1__dispatch__pack (dispatch, data);
         order->dispatch = execplane__v1__dispatch__unpack (NULL, size, data);
         free (data);
-        order->first_fill = state->fills;
         zhashx_insert (self->orders, state->client_order_id, order);
     }
     order->state = *state;
@@ -536,14 +506,14 @@ s_on_queried (s_worker_t *self, s_job_t *job)
         s_query_fill (&known, result, &fill, fill_id, sizeof fill_id, known.fills);
         report.n_fills = 1;
         report.fills = fills;
-        if (order && s_order_keep_fill (order, &fill)) {
+        if (order && ep_wire_fills_append (&order->fills, &order->n_fills, &fill)) {
             ep_log_warn ("out of memory: the fills of order %s are not repeated", id);
-            s_order_forget_fills (order, known.fills);
+            s_order_forget_fills (order);
         }
     }
     if (order && order->n_fills) {
         //  All the order's fills: the router keeps those it does not have.
-        report.first_fill = order->first_fill;
+        report.first_fill = known.fills - (uint32_t) order->n_fills;
         report.n_fills = order->n_fills;
         report.fills = order->fills;
     }
@@ -633,7 +603,6 @@ s_recover_order (void *arg, const ep_audit_order_t *state)
     order->state = *state;
     order->state.dispatch = NULL;
     order->dispatch = dispatch;
-    order->first_fill = state->fills;
     zhashx_insert (self->orders, state->client_order_id, order);
 }
 
