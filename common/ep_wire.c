@@ -38,12 +38,15 @@ ep_exec_topic (int plane)
 }
 
 void
-ep_wire_drop_unknown (ProtobufCMessage *message)
+ep_wire_drop_unknown_in (ProtobufCMessage *message, ProtobufCAllocator *allocator)
 {
     if (!message)
         return;
     for (unsigned i = 0; i < message->n_unknown_fields; i++)
-        free (message->unknown_fields [i].data);
+        if (allocator)
+            allocator->free (allocator->allocator_data, message->unknown_fields [i].data);
+        else
+            free (message->unknown_fields [i].data);
     //  The array itself goes with the message (free_unpacked frees it).
     message->n_unknown_fields = 0;
     const ProtobufCMessageDescriptor *descriptor = message->descriptor;
@@ -56,11 +59,17 @@ ep_wire_drop_unknown (ProtobufCMessage *message)
             size_t count = *(size_t *) ((char *) message + field->quantifier_offset);
             ProtobufCMessage **items = *(ProtobufCMessage ***) member;
             for (size_t n = 0; n < count; n++)
-                ep_wire_drop_unknown (items [n]);
+                ep_wire_drop_unknown_in (items [n], allocator);
         }
         else
-            ep_wire_drop_unknown (*(ProtobufCMessage **) member);
+            ep_wire_drop_unknown_in (*(ProtobufCMessage **) member, allocator);
     }
+}
+
+void
+ep_wire_drop_unknown (ProtobufCMessage *message)
+{
+    ep_wire_drop_unknown_in (message, NULL);
 }
 
 int

@@ -54,6 +54,9 @@ bool ep_id_valid (const char *s);
 //  without them, so it always decodes.
 void ep_wire_drop_unknown (ProtobufCMessage *message);
 
+//  Same, for a message decoded with allocator (NULL: the default one).
+void ep_wire_drop_unknown_in (ProtobufCMessage *message, ProtobufCAllocator *allocator);
+
 //  Appends a copy of fill to the list *fills of *n_fills (both updated);
 //  returns 0, or -1 on out of memory (the list is then unchanged).
 int ep_wire_fills_append (ep_fill_t ***fills, size_t *n_fills, const ep_fill_t *fill);

@@ -13,6 +13,7 @@
 #include "ep_validate.h"
 #include "ep_sock.h"
 #include "ep_wire.h"
+#include "ep_arena.h"
 
 #define S_BATCH         1024            //  messages read per socket per turn
 #define S_BATCH_BYTES   (60 * 1024)     //  a batch of dispatches, at most (EP_MAX_MSG)
@@ -89,6 +90,7 @@ struct _ep_router_t {
     s_worker_t worker [S_PLANES];       //  by plane
     s_queue_t outbox;                   //  reports to publish after commit
     s_queue_t pending;                  //  dispatches waiting for room (back-pressure)
+    ep_arena_t arena;                   //  intents and worker messages are decoded here
     uint8_t *batch;                     //  a Dispatch of several (s_batch_dispatches)
     size_t batch_size, batch_capacity;
     s_waiting_restore_t restores [S_RESTORES];
@@ -596,16 +598,19 @@ s_may_speak (const ep_peer_t *peer, const ep_intent_t *intent, char *reason, siz
 static void
 s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_peer_t *peer)
 {
-    ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, size, data);
+    //  Decoded into the arena, which is reset when the intent is handled.
+    ep_intent_t *intent = execplane__v1__order_intent__unpack (&self->arena.allocator, size,
+                                                               data);
     if (!intent) {
+        ep_arena_reset (&self->arena);
         s_count_malformed (self, "not an OrderIntent", size);
         return;
     }
     //  Unknown fields are ignored, and never forwarded to a worker.
-    ep_wire_drop_unknown (&intent->base);
+    ep_wire_drop_unknown_in (&intent->base, &self->arena.allocator);
     if (!ep_validate_readable (intent)) {
         s_count_malformed (self, "no readable intent_id or strategy_id", size);
-        execplane__v1__order_intent__free_unpacked (intent, NULL);
+        ep_arena_reset (&self->arena);
         return;
     }
     uint64_t router_seq = ++self->last_router_seq;
@@ -701,7 +706,7 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
         self->stats.rejected++;
     }
 out:
-    execplane__v1__order_intent__free_unpacked (intent, NULL);
+    ep_arena_reset (&self->arena);
 }
 
 //  --------------------------------------------------------------------------
@@ -912,12 +917,13 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
     ep_peer_t peer;
     if (!s_admitted (self, "results", user_id, &peer))
         return;
-    ep_worker_msg_t *message = execplane__v1__worker_message__unpack (NULL, size, data);
-    ep_wire_drop_unknown (message ? &message->base : NULL);
+    //  Decoded into the arena, which is reset when the message is handled.
+    ep_worker_msg_t *message = execplane__v1__worker_message__unpack (&self->arena.allocator,
+                                                                      size, data);
+    ep_wire_drop_unknown_in (message ? &message->base : NULL, &self->arena.allocator);
     if (!message || (message->plane != EP_PLANE (PAPER) && message->plane != EP_PLANE (LIVE))) {
         ep_log_warn ("results: undecodable worker message (%zu bytes) ignored", size);
-        if (message)
-            execplane__v1__worker_message__free_unpacked (message, NULL);
+        ep_arena_reset (&self->arena);
         return;
     }
     int plane = message->plane;
@@ -934,7 +940,7 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
             ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
                 s_fail (self, "journal write failed");
         }
-        execplane__v1__worker_message__free_unpacked (message, NULL);
+        ep_arena_reset (&self->arena);
         return;
     }
     s_worker_t *worker = &self->worker [plane];
@@ -957,7 +963,7 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
                                           message->session))
                     s_fail (self, "journal write failed");
             }
-            execplane__v1__worker_message__free_unpacked (message, NULL);
+            ep_arena_reset (&self->arena);
             return;
         }
         s_adopt (self, plane, message->session, "first heartbeat");
@@ -975,7 +981,7 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
         if (message->tick > worker->processed_through)
             worker->processed_through = message->tick;
     }
-    execplane__v1__worker_message__free_unpacked (message, NULL);
+    ep_arena_reset (&self->arena);
 }
 
 //  --------------------------------------------------------------------------
@@ -1979,6 +1985,7 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
         snprintf (err, err_size, "out of memory");
         return NULL;
     }
+    ep_arena_init (&self->arena);
     self->config = *config;
     execplane__v1__stats__init (&self->stats);
     uint8_t nonce [8];
@@ -2085,6 +2092,7 @@ ep_router_destroy (ep_router_t **self_p)
     s_queue_free (&self->outbox);
     s_queue_free (&self->pending);
     free (self->batch);
+    ep_arena_destroy (&self->arena);
     for (size_t i = 0; i < self->n_restores; i++) {
         zframe_destroy (&self->restores [i].identity);
         free (self->restores [i].data);
