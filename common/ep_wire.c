@@ -105,6 +105,18 @@ ep_wire_fills_free (ep_fill_t **fills, size_t n_fills)
     free (fills);
 }
 
+size_t
+ep_wire_field_head (uint8_t head [EP_WIRE_HEAD_MAX], uint32_t number, size_t length)
+{
+    size_t size = 0;
+    head [size++] = (uint8_t) ((number << 3) | 2);
+    for (uint64_t rest = length; ; rest >>= 7) {
+        head [size++] = (uint8_t) ((rest & 0x7f) | (rest > 0x7f ? 0x80 : 0));
+        if (rest <= 0x7f)
+            return size;
+    }
+}
+
 //  Reads a varint at *at (before end); returns -1 if there is none.
 static int
 s_varint (const uint8_t **at, const uint8_t *end, uint64_t *value)

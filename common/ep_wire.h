@@ -64,6 +64,12 @@ int ep_wire_fills_append (ep_fill_t ***fills, size_t *n_fills, const ep_fill_t *
 //  Frees a list ep_wire_fills_append built.
 void ep_wire_fills_free (ep_fill_t **fills, size_t n_fills);
 
+//  Writes the head of a length-delimited field `number` (1 to 15) of
+//  length bytes, the tag and the varint length; returns its size (at most
+//  EP_WIRE_HEAD_MAX). The field's bytes follow it.
+#define EP_WIRE_HEAD_MAX 11
+size_t ep_wire_field_head (uint8_t head [EP_WIRE_HEAD_MAX], uint32_t number, size_t length);
+
 //  Bytes within a buffer.
 typedef struct {
     const uint8_t *data;

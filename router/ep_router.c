@@ -172,6 +172,28 @@ s_pack (const ProtobufCMessage *message, size_t *size)
     return data;
 }
 
+//  Packs dispatch with its intent (field 1) as the bytes it was decoded
+//  from, instead of encoding it again; NULL on out of memory.
+static uint8_t *
+s_pack_around (ep_dispatch_t *dispatch, const uint8_t *intent, size_t intent_size,
+               size_t *size)
+{
+    ep_intent_t *decoded = dispatch->intent;
+    dispatch->intent = NULL;
+    size_t rest = execplane__v1__dispatch__get_packed_size (dispatch);
+    uint8_t head [EP_WIRE_HEAD_MAX];
+    size_t head_size = ep_wire_field_head (head, 1, intent_size);
+    *size = head_size + intent_size + rest;
+    uint8_t *data = malloc (*size);
+    if (data) {
+        memcpy (data, head, head_size);
+        memcpy (data + head_size, intent, intent_size);
+        execplane__v1__dispatch__pack (dispatch, data + head_size + intent_size);
+    }
+    dispatch->intent = decoded;
+    return data;
+}
+
 static void
 s_fail (ep_router_t *self, const char *what)
 {
@@ -606,7 +628,9 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
         s_count_malformed (self, "not an OrderIntent", size);
         return;
     }
-    //  Unknown fields are ignored, and never forwarded to a worker.
+    //  Unknown fields are ignored, and never forwarded to a worker: the
+    //  intent is forwarded as it came only if it has none.
+    bool verbatim = intent->base.n_unknown_fields == 0;
     ep_wire_drop_unknown_in (&intent->base, &self->arena.allocator);
     if (!ep_validate_readable (intent)) {
         s_count_malformed (self, "no readable intent_id or strategy_id", size);
@@ -675,7 +699,8 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
         dispatch.router_seq = router_seq;
         dispatch.router_boot = self->boot;
         size_t packed_size;
-        uint8_t *packed = s_pack (&dispatch.base, &packed_size);
+        uint8_t *packed = verbatim ? s_pack_around (&dispatch, data, size, &packed_size)
+                                   : s_pack (&dispatch.base, &packed_size);
         if (!packed
         ||  !ep_inflight_add (self->inflight, router_seq, intent, plane, self->epoch,
                               ep_sock_clock_ms () + deadline, false)
@@ -1404,14 +1429,8 @@ s_batch_dispatches (ep_router_t *self)
             taken++;
             continue;
         }
-        //  Field 11, length-delimited: a tag byte and a varint length.
-        uint8_t field [11] = { (11 << 3) | 2 };
-        size_t field_size = 1;
-        for (uint64_t length = item->size; ; length >>= 7) {
-            field [field_size++] = (uint8_t) ((length & 0x7f) | (length > 0x7f ? 0x80 : 0));
-            if (length <= 0x7f)
-                break;
-        }
+        uint8_t field [EP_WIRE_HEAD_MAX];
+        size_t field_size = ep_wire_field_head (field, 11, item->size);
         size_t size = self->batch_size + field_size + item->size;
         if (batched && size > S_BATCH_BYTES)
             break;

@@ -101,6 +101,31 @@ test_arena_decodes (void **state)
     free (packed);
 }
 
+//  A field head and the bytes after it decode as that field.
+static void
+test_field_head (void **state)
+{
+    (void) state;
+    ep_intent_t intent;
+    execplane__v1__order_intent__init (&intent);
+    char id [300];
+    memset (id, 'x', sizeof id - 1);
+    id [sizeof id - 1] = 0;
+    intent.intent_id = id;                  //  a length of two varint bytes
+    intent.strategy_id = "s";
+    uint8_t packed [400];
+    size_t size = execplane__v1__order_intent__pack (&intent, packed);
+    uint8_t message [420];
+    size_t at = ep_wire_field_head (message, 1, size);
+    assert_int_equal (at, 3);
+    memcpy (message + at, packed, size);
+    ep_dispatch_t *dispatch = execplane__v1__dispatch__unpack (NULL, at + size, message);
+    assert_non_null (dispatch);
+    assert_non_null (dispatch->intent);
+    assert_string_equal (dispatch->intent->intent_id, id);
+    execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+}
+
 int
 main (void)
 {
@@ -108,6 +133,7 @@ main (void)
         cmocka_unit_test (test_slices_are_the_reports),
         cmocka_unit_test (test_malformed_is_refused),
         cmocka_unit_test (test_arena_decodes),
+        cmocka_unit_test (test_field_head),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
