@@ -1,6 +1,7 @@
 /*  ep_router: intake, validation, plane selection, dispatch, in-flight
     deadlines, worker liveness, reports, journal and query.  */
 #include <czmq.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <string.h>
 #include "ep_router.h"
@@ -1496,6 +1497,11 @@ s_publish_stats (ep_router_t *self)
         ep_sock_send2 (self->outcomes, "stats", data, size, ZMQ_DONTWAIT);
         free (data);
     }
+    //  Once a burst is over, the memory it took goes back to the system:
+    //  the router's footprint follows what it holds, not its busiest second.
+    if (ep_inflight_count (self->inflight, 0) == 0 && !self->outbox.count
+    &&  !self->pending.count)
+        malloc_trim (0);
 }
 
 //  Reads up to S_BATCH two-frame messages from socket and hands each to fn.
