@@ -51,12 +51,20 @@ ep_arena_init (ep_arena_t *arena)
 void
 ep_arena_reset (ep_arena_t *arena)
 {
-    //  Keep the oldest chunk: the common message fits it.
-    while (arena->chunks && arena->chunks->next) {
+    //  Keep one chunk of the usual size: the common message fits it. One
+    //  made bigger for a big message goes.
+    ep_arena_chunk_t *kept = NULL;
+    while (arena->chunks) {
         ep_arena_chunk_t *chunk = arena->chunks;
         arena->chunks = chunk->next;
-        free (chunk);
+        if (!kept && chunk->size == S_CHUNK)
+            kept = chunk;
+        else
+            free (chunk);
     }
+    if (kept)
+        kept->next = NULL;
+    arena->chunks = kept;
     arena->used = 0;
 }
 

@@ -12,14 +12,15 @@ typedef struct _ep_arena_chunk_t ep_arena_chunk_t;
 
 typedef struct {
     ProtobufCAllocator allocator;       //  pass &arena->allocator to unpack
-    ep_arena_chunk_t *chunks;           //  newest first; the oldest is kept on reset
+    ep_arena_chunk_t *chunks;           //  newest first; one is kept on reset
     size_t used;                        //  in the newest chunk
 } ep_arena_t;
 
 //  Makes arena an empty arena (no memory yet).
 void ep_arena_init (ep_arena_t *arena);
 
-//  Frees what the arena handed out, keeping one chunk for the next use.
+//  Frees what the arena handed out, keeping one chunk of the usual size
+//  for the next use.
 void ep_arena_reset (ep_arena_t *arena);
 
 //  Frees everything.
