@@ -285,7 +285,8 @@ static void
 s_pump_sender (s_worker_t *self)
 {
     s_job_t *job;
-    while (!self->sending && (job = zlistx_detach (self->jobs, NULL))) {
+    //  Stopping, the request in flight finishes and no other starts.
+    while (!self->sending && !zsys_interrupted && (job = zlistx_detach (self->jobs, NULL))) {
         const ep_intent_t *intent = job->dispatch->intent;
         bool submit = job->kind == EP_AUDIT_SUBMIT;
         char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
@@ -338,6 +339,10 @@ s_queue (s_worker_t *self, ep_audit_kind_t kind, ep_dispatch_t *dispatch)
     job->kind = kind;
     job->dispatch = dispatch;
     zlistx_add_end (self->jobs, job);
+    if (self->sending)
+        ep_log_info ("intent %s/%s waits: %zu request(s) ahead of it",
+                     dispatch->intent->strategy_id, dispatch->intent->intent_id,
+                     zlistx_size (self->jobs));
     s_pump_sender (self);
     return 0;
 }
