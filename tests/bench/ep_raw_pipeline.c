@@ -42,6 +42,7 @@
 #define S_GRACE_MS          2000        //  for the roles to exit once done, or past the deadline
 #define S_STOP_MS           1000        //  between SIGTERM and SIGKILL
 #define S_SEQ_SIZE          sizeof (uint64_t)
+#define S_STAMP_SIZE        (2 * sizeof (uint64_t))     //  sequence, then send time
 
 //  The router's frames, with the same lengths: dispatch topic, the kind a
 //  worker puts before a result, the outcome topic of one strategy.
@@ -67,6 +68,7 @@ typedef struct {
     size_t size;
     size_t reply_size;
     int batch;
+    uint64_t rate;                      //  messages/s the source paces at; 0: unpaced
     int64_t deadline_ns;                //  CLOCK_MONOTONIC: every wait ends by it
     //  Set by the broker before it signals 'E'.
     char intake [S_ENDPOINT_MAX];
@@ -82,6 +84,7 @@ typedef struct {
     s_counter_t received;               //  sink
     s_counter_t disorder;               //  sink: messages out of sequence
     s_counter_t end_ns;                 //  sink: its last receive, or when it gave up
+    s_counter_t latency_ns [4];         //  sink, when paced: p50, p99, p99.9, max
     char why [S_ROLES][256];            //  a role's reason for failing
 } s_shared_t;
 
@@ -379,8 +382,9 @@ s_worker_run (s_shared_t *shared, void *sub, void *push, uint8_t *reply)
             zmq_msg_close (&body);
             return s_fail (shared, S_WORKER, "no complete message by the deadline");
         }
-        if (zmq_msg_size (&body) >= S_SEQ_SIZE && shared->reply_size >= S_SEQ_SIZE)
-            memcpy (reply, zmq_msg_data (&body), S_SEQ_SIZE);
+        size_t echo = shared->rate ? S_STAMP_SIZE : S_SEQ_SIZE;
+        if (zmq_msg_size (&body) >= echo && shared->reply_size >= echo)
+            memcpy (reply, zmq_msg_data (&body), echo);
         zmq_msg_close (&body);
         //  Once the first frame is queued, the second always follows it.
         if (s_send (shared, push, S_RESULT_KIND, strlen (S_RESULT_KIND), ZMQ_SNDMORE)
@@ -412,6 +416,13 @@ s_worker (s_shared_t *shared)
 //  The sink: counts outcomes and checks their sequence numbers.
 
 static int
+s_compare (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return (x > y) - (x < y);
+}
+
+static int
 s_sink_run (s_shared_t *shared, void *sub)
 {
     if (!sub)
@@ -422,6 +433,11 @@ s_sink_run (s_shared_t *shared, void *sub)
     ||  zmq_connect (sub, shared->outcomes))
         return s_fail (shared, S_SINK, "cannot connect");
     bool numbered = shared->size >= S_SEQ_SIZE && shared->reply_size >= S_SEQ_SIZE;
+    //  Paced, each message carries its send time: the sink keeps every
+    //  message's latency (the sizes were checked to hold the stamp).
+    int64_t *latency = NULL;
+    if (shared->rate && !(latency = malloc (shared->messages * sizeof *latency)))
+        return s_fail (shared, S_SINK, "out of memory");
     uint64_t received = 0, disorder = 0;
     while (received < shared->messages) {
         zmq_msg_t body;
@@ -429,7 +445,14 @@ s_sink_run (s_shared_t *shared, void *sub)
         if (s_recv2 (shared, sub, &body)) {
             zmq_msg_close (&body);
             s_store (&shared->end_ns, (uint64_t) s_now_ns ());
+            free (latency);
             return s_fail (shared, S_SINK, "not every outcome by the deadline");
+        }
+        if (latency) {
+            int64_t sent = 0;
+            if (zmq_msg_size (&body) >= S_STAMP_SIZE)
+                memcpy (&sent, (uint8_t *) zmq_msg_data (&body) + S_SEQ_SIZE, sizeof sent);
+            latency [received] = s_now_ns () - sent;
         }
         if (numbered) {
             uint64_t seq = UINT64_MAX;
@@ -442,6 +465,14 @@ s_sink_run (s_shared_t *shared, void *sub)
         s_store (&shared->received, ++received);
     }
     s_store (&shared->end_ns, (uint64_t) s_now_ns ());
+    if (latency) {
+        qsort (latency, received, sizeof *latency, s_compare);
+        const double at [4] = { 0.50, 0.99, 0.999, 1.0 };
+        for (int i = 0; i < 4; i++)
+            s_store (&shared->latency_ns [i],
+                     (uint64_t) latency [(uint64_t) (at [i] * (double) (received - 1) + 0.5)]);
+        free (latency);
+    }
     return disorder ? 1 : 0;
 }
 
@@ -459,8 +490,9 @@ s_sink (s_shared_t *shared)
 }
 
 //  ---------------------------------------------------------------------
-//  The source: pushes the messages as fast as intake takes them, each
-//  numbered in its first 8 bytes (when it has 8).
+//  The source: pushes the messages as fast as intake takes them (or at
+//  --rate), each numbered in its first 8 bytes (when it has 8) and, when
+//  paced, stamped with its send time in the next 8.
 
 static int
 s_source_run (s_shared_t *shared, void *push, uint8_t *data)
@@ -470,10 +502,18 @@ s_source_run (s_shared_t *shared, void *push, uint8_t *data)
     if (s_set_int (push, ZMQ_SNDTIMEO, S_TICK_MS)
     ||  zmq_connect (push, shared->intake))
         return s_fail (shared, S_SOURCE, "cannot connect");
-    s_store (&shared->start_ns, (uint64_t) s_now_ns ());
+    int64_t start = s_now_ns ();
+    s_store (&shared->start_ns, (uint64_t) start);
     for (uint64_t seq = 0; seq < shared->messages; seq++) {
         if (shared->size >= S_SEQ_SIZE)
             memcpy (data, &seq, S_SEQ_SIZE);
+        if (shared->rate) {
+            int64_t due = start + (int64_t) (seq * 1000000000 / shared->rate);
+            struct timespec at = { due / 1000000000, due % 1000000000 };
+            clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL);
+            int64_t now = s_now_ns ();
+            memcpy (data + S_SEQ_SIZE, &now, sizeof now);
+        }
         if (s_send (shared, push, data, shared->size, 0))
             return s_fail (shared, S_SOURCE, "cannot send by the deadline");
         s_store (&shared->sent, seq + 1);
@@ -727,8 +767,20 @@ s_run (s_shared_t *shared)
     if (!good)
         s_report_roles (shared);
     printf ("{\"messages\":%" PRIu64 ",\"size\":%zu,\"reply_size\":%zu,\"elapsed_ms\":%.3f,"
-            "\"msgs_per_s\":%.0f,\"lost\":%" PRIu64 "}\n", shared->messages, shared->size,
+            "\"msgs_per_s\":%.0f,\"lost\":%" PRIu64, shared->messages, shared->size,
             shared->reply_size, elapsed_ms, rate, lost);
+    if (shared->rate && good) {
+        uint64_t us [4];
+        for (int i = 0; i < 4; i++)
+            us [i] = (s_load (&shared->latency_ns [i]) + 500) / 1000;
+        fprintf (stderr, "%s: paced at %" PRIu64 "/s, send to sink: p50 %" PRIu64 " us, p99 %"
+                 PRIu64 " us, p99.9 %" PRIu64 " us, max %" PRIu64 " us\n", S_PROGRAM,
+                 shared->rate, us [0], us [1], us [2], us [3]);
+        printf (",\"rate\":%" PRIu64 ",\"p50_us\":%" PRIu64 ",\"p99_us\":%" PRIu64
+                ",\"p999_us\":%" PRIu64 ",\"max_us\":%" PRIu64, shared->rate,
+                us [0], us [1], us [2], us [3]);
+    }
+    printf ("}\n");
     fflush (stdout);
     return good ? 0 : 1;
 }
@@ -740,7 +792,7 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "Usage: " S_PROGRAM " [--messages N] [--size BYTES] [--reply-size BYTES]\n"
-        "                       [--batch N] [--timeout SECONDS]\n"
+        "                       [--batch N] [--rate PER_SECOND] [--timeout SECONDS]\n"
         "\n"
         "The physical-limit baseline for the benchmark: a raw libzmq pipeline of the\n"
         "router's shape, four processes on tcp 127.0.0.1, no protobuf, no journal.\n"
@@ -753,6 +805,8 @@ s_usage (FILE *out)
         "  --reply-size BYTES  payload of each reply (default: --size)\n"
         "  --batch N           messages the broker reads from a socket per poll\n"
         "                      wakeup (default 1024, as the router)\n"
+        "  --rate PER_SECOND   pace the source and measure each message's latency\n"
+        "                      from send to sink (needs sizes of 16 bytes or more)\n"
         "  --timeout SECONDS   the whole run ends by then (default 60)\n"
         "  --help              this text\n"
         "\n"
@@ -760,6 +814,7 @@ s_usage (FILE *out)
         "Prints one line for people on standard error and, once the source has\n"
         "started, one JSON line on standard output:\n"
         "  {\"messages\":N,\"size\":S,\"reply_size\":R,\"elapsed_ms\":E,\"msgs_per_s\":X,\"lost\":L}\n"
+        "and, with --rate, the keys rate, p50_us, p99_us, p999_us and max_us.\n"
         "\n"
         "Exit: 0 every message arrived, in order; 1 some were lost or a role failed\n"
         "or the timeout passed; 2 bad usage; 128+N stopped by signal N.\n");
@@ -788,10 +843,12 @@ main (int argc, char *argv [])
         { "reply-size", required_argument, 0, 'r' },
         { "batch", required_argument, 0, 'b' },
         { "timeout", required_argument, 0, 't' },
+        { "rate", required_argument, 0, 'p' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
-    uint64_t messages = 1000000, size = 64, reply_size = UINT64_MAX, batch = 1024, timeout_s = 60;
+    uint64_t messages = 1000000, size = 64, reply_size = UINT64_MAX, batch = 1024, timeout_s = 60,
+             pace = 0;
     int opt, rc = 0;
     while (rc == 0 && (opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
@@ -800,6 +857,7 @@ main (int argc, char *argv [])
             case 'r': rc = s_number (optarg, "--reply-size", 0, S_SIZE_MAX, &reply_size); break;
             case 'b': rc = s_number (optarg, "--batch", 1, S_BATCH_MAX, &batch); break;
             case 't': rc = s_number (optarg, "--timeout", 1, 86400, &timeout_s); break;
+            case 'p': rc = s_number (optarg, "--rate", 1, 100000000, &pace); break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -810,6 +868,13 @@ main (int argc, char *argv [])
         fprintf (stderr, "%s: unexpected argument '%s' (see --help)\n", S_PROGRAM, argv [optind]);
         return 2;
     }
+    if (reply_size == UINT64_MAX)
+        reply_size = size;
+    if (pace && (size < S_STAMP_SIZE || reply_size < S_STAMP_SIZE)) {
+        fprintf (stderr, "%s: --rate needs --size and --reply-size of %zu bytes or more\n",
+                 S_PROGRAM, S_STAMP_SIZE);
+        return 2;
+    }
     s_shared_t *shared = mmap (NULL, sizeof *shared, PROT_READ | PROT_WRITE,
                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED) {
@@ -818,7 +883,8 @@ main (int argc, char *argv [])
     }
     shared->messages = messages;
     shared->size = (size_t) size;
-    shared->reply_size = (size_t) (reply_size == UINT64_MAX ? size : reply_size);
+    shared->reply_size = (size_t) reply_size;
+    shared->rate = pace;
     shared->batch = (int) batch;
     shared->deadline_ns = s_now_ns () + (int64_t) timeout_s * 1000000000;
 
