@@ -1,20 +1,16 @@
-/*  ep-tap: the monitor. Prints reports as JSON lines, in seq order, each
-    once; --from-seq first replays the journal through the router's query
-    socket, then follows live, with no gap and no duplicate.  */
+/*  ep-tap: the monitor, on libexecplane. Prints reports as JSON lines, in
+    seq order, each once; --from-seq first replays the journal through the
+    router's query socket, then follows live, with no gap and no duplicate.  */
 #include <czmq.h>
 #include <getopt.h>
-#include "ep_config.h"
-#include "ep_security.h"
-#include "ep_follow.h"
-#include "ep_json.h"
-#include "ep_sock.h"
+#include "execplane/execplane.h"
 
 static void
 s_usage (FILE *out)
 {
     fprintf (out,
         "Usage: ep-tap [--strategy ID] [--from-seq N] [--count N] [--timeout SECONDS]\n"
-        "              [--config FILE] [--insecure]\n"
+        "              [--config FILE] [--cert NAME] [--insecure]\n"
         "\n"
         "Prints execution reports as JSON lines, in seq order, each exactly once.\n"
         "\n"
@@ -56,10 +52,9 @@ main (int argc, char *argv [])
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
-    const char *config_path = NULL, *strategy = NULL;
+    const char *strategy = NULL;
     long long from_seq = 0, count = 0, timeout_s = 0;
-    bool insecure = false;
-    const char *cert = "monitor";
+    execplane_options_t connect = { .cert = "monitor" };
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
@@ -67,9 +62,9 @@ main (int argc, char *argv [])
             case 'f': if (s_number (optarg, "--from-seq", INT64_MAX, &from_seq)) return 2; break;
             case 'n': if (s_number (optarg, "--count", INT64_MAX, &count)) return 2; break;
             case 't': if (s_number (optarg, "--timeout", 86400, &timeout_s)) return 2; break;
-            case 'c': config_path = optarg; break;
-            case 'i': insecure = true; break;
-            case 'C': cert = optarg; break;
+            case 'c': connect.config = optarg; break;
+            case 'i': connect.insecure = true; break;
+            case 'C': connect.cert = optarg; break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -78,43 +73,38 @@ main (int argc, char *argv [])
         fprintf (stderr, "ep-tap: unexpected argument '%s' (see --help)\n", argv [optind]);
         return 2;
     }
-    ep_config_t config;
-    char err [512];
-    int setup = ep_security_setup ("ep-tap", config_path, insecure, cert, &config);
-    if (setup)
-        return setup;
-    zsys_init ();
-    zsys_catch_interrupts ();
-    int64_t deadline = timeout_s ? ep_sock_clock_ms () + timeout_s * 1000 : -1;
-    ep_follow_t *follow = ep_follow_new (&config, (uint64_t) from_seq, err, sizeof err);
-    if (!follow) {
-        fprintf (stderr, "ep-tap: %s\n", err);
-        return 1;
+    int64_t deadline = timeout_s ? zclock_mono () + timeout_s * 1000 : -1;
+    //  Without --timeout, the router gets the library's default time to answer.
+    connect.timeout_ms = (int) (timeout_s * 1000);
+    execplane_error_t error;
+    execplane_monitor_t *monitor = execplane_monitor_new (&connect, strategy, (uint64_t) from_seq,
+                                                          &error);
+    if (!monitor) {
+        fprintf (stderr, "ep-tap: %s\n", error.text);
+        return error.code == EXECPLANE_ECONFIG || error.code == EXECPLANE_EINVAL ? 2 : 1;
     }
     long long printed = 0;
     while (!zsys_interrupted && (count == 0 || printed < count)) {
         int wait = -1;
         if (deadline >= 0) {
-            int64_t left = deadline - ep_sock_clock_ms ();
+            int64_t left = deadline - zclock_mono ();
             if (left <= 0)
                 break;
             wait = (int) left;
         }
-        ep_report_t *report = ep_follow_next (follow, wait);
+        execplane_report_t *report = execplane_monitor_next (monitor, wait);
         if (!report)
             continue;
-        if (!strategy || streq (strategy, report->strategy_id)) {
-            char *json = ep_json_report_format (report);
-            if (json) {
-                printf ("%s\n", json);
-                fflush (stdout);
-                printed++;
-            }
-            free (json);
+        char *json = execplane_report_to_json (report);
+        if (json) {
+            printf ("%s\n", json);
+            fflush (stdout);
+            printed++;
         }
-        execplane__v1__execution_report__free_unpacked (report, NULL);
+        free (json);
+        execplane_report_free (report);
     }
-    ep_follow_destroy (&follow);
+    execplane_monitor_destroy (&monitor);
     if (count && printed < count) {
         fprintf (stderr, "ep-tap: %lld of %lld report(s) before the %s\n", printed, count,
                  zsys_interrupted ? "interrupt" : "timeout");

@@ -1,0 +1,179 @@
+/*  execplane: the client library (libexecplane).
+
+    Strategies push OrderIntents to the router and learn the outcome of
+    each from its execution reports; monitors follow every report, in seq
+    order, each once, with the gaps filled from the journal. The messages
+    are the protobuf-c types generated from schemas/execplane.proto
+    (installed with this header): Execplane__V1__OrderIntent and friends.
+
+    Identity. A handle speaks with a CURVE certificate from the config's
+    certs directory (security/certs), by name: "strategy" by default for a
+    strategy, "monitor" for a monitor. A process speaks with one identity:
+    a handle asking for another certificate (or for none) while a handle
+    of the first is open is refused (EXECPLANE_EIDENTITY).
+
+    Signals. The library uses CZMQ, which catches SIGINT and SIGTERM like
+    in any CZMQ program: a blocking call returns early once one arrived.
+    Call zsys_handler_set (NULL) before the first handle to keep your own
+    handlers.
+
+    Threads. A handle belongs to one thread at a time.
+
+    Link with pkg-config (`pkg-config --cflags --libs execplane`) or CMake
+    (`find_package (execplane)`, target execplane::execplane).  */
+#ifndef EXECPLANE_H_INCLUDED
+#define EXECPLANE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "execplane.pb-c.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EXECPLANE_VERSION_MAJOR 0
+#define EXECPLANE_VERSION_MINOR 1
+#define EXECPLANE_VERSION_PATCH 0
+
+typedef Execplane__V1__OrderIntent      execplane_intent_t;
+typedef Execplane__V1__ExecutionReport  execplane_report_t;
+typedef Execplane__V1__PlaneState       execplane_plane_state_t;
+
+//  What went wrong, for a person and for code.
+typedef enum {
+    EXECPLANE_OK = 0,
+    EXECPLANE_ECONFIG,      //  configuration unreadable or invalid, or CURVE off without insecure
+    EXECPLANE_ECERT,        //  a certificate cannot be read
+    EXECPLANE_EIDENTITY,    //  the process already speaks with another certificate
+    EXECPLANE_ECONNECT,     //  a socket cannot be made or connected
+    EXECPLANE_ETIMEOUT,     //  no answer in time
+    EXECPLANE_EINTR,        //  interrupted by a signal
+    EXECPLANE_EINVAL,       //  an argument that cannot be used (the text says which)
+    EXECPLANE_ENOMEM        //  out of memory
+} execplane_code_t;
+
+typedef struct {
+    execplane_code_t code;
+    char text [512];        //  one line, never a secret
+} execplane_error_t;
+
+//  How a handle connects. Zero-initialise, then set what you need.
+typedef struct {
+    const char *config;     //  ZPL configuration file; NULL: built-in defaults
+    const char *cert;       //  certificate name; NULL: "strategy" or "monitor"
+    bool insecure;          //  no CURVE (the router must run --insecure too)
+    int timeout_ms;         //  how long _new waits for the router; 0: 10000
+} execplane_options_t;
+
+//  The library's version, "MAJOR.MINOR.PATCH".
+const char *execplane_version (void);
+
+//  --------------------------------------------------------------------------
+//  Strategy: sends intents and waits for their outcomes.
+
+typedef struct _execplane_strategy_t execplane_strategy_t;
+
+//  Connects to the router's intake, and follows the reports on this
+//  strategy's intents. Returns once the router answered, or NULL with the
+//  reason in *error (which may be NULL).
+execplane_strategy_t *execplane_strategy_new (const execplane_options_t *options,
+                                              execplane_error_t *error);
+
+//  Closes the handle; intents still queued get up to the options' timeout
+//  to leave. Sets *self_p to NULL. Safe on NULL.
+void execplane_strategy_destroy (execplane_strategy_t **self_p);
+
+//  Waits up to timeout_ms until a worker of the selected plane (whichever
+//  that is) is alive to execute. Returns 0, or -1 on timeout.
+int execplane_strategy_await_worker (execplane_strategy_t *self, int timeout_ms);
+
+//  Pushes one intent. The router judges it: an intent it cannot accept
+//  (an id that is not 1 to 64 of A-Z a-z 0-9 . _ -, a duplicate, a
+//  quantity out of range...) gets a terminal REJECTED report saying why.
+//  Blocks while the router pushes back, up to the options' timeout_ms.
+//  Returns 0, or -1 with the reason in *error (nothing was sent).
+int execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *intent,
+                             execplane_error_t *error);
+
+//  The next report on an intent this handle sent, in seq order, waiting
+//  at most timeout_ms (-1: forever). NULL on timeout or interrupt. Free it
+//  with execplane_report_free.
+execplane_report_t *execplane_strategy_next (execplane_strategy_t *self, int timeout_ms);
+
+//  The terminal report of the intent intent_id this handle sent (for the
+//  strategy it was sent for), waiting at most timeout_ms (-1: forever).
+//  That intent's reports are taken out of what _next hands out; reports on
+//  other intents stay for _next and _wait. NULL on timeout, on interrupt,
+//  or if no intent of that id was sent and is still owed.
+execplane_report_t *execplane_strategy_wait (execplane_strategy_t *self, const char *intent_id,
+                                             int timeout_ms);
+
+//  How many intents sent through this handle have no terminal report yet.
+size_t execplane_strategy_owed (execplane_strategy_t *self);
+
+//  --------------------------------------------------------------------------
+//  Monitor: follows the reports, gap-free, each once.
+
+typedef struct _execplane_monitor_t execplane_monitor_t;
+
+//  Follows the reports of strategy_id (NULL: all strategies), from report
+//  seq from_seq (1: everything journaled; 0: from now on). Returns once the
+//  router answered, or NULL with the reason in *error.
+execplane_monitor_t *execplane_monitor_new (const execplane_options_t *options,
+                                            const char *strategy_id, uint64_t from_seq,
+                                            execplane_error_t *error);
+
+void execplane_monitor_destroy (execplane_monitor_t **self_p);
+
+//  The next report, in seq order, waiting at most timeout_ms (-1: forever);
+//  a report missed live is fetched from the journal. NULL on timeout or
+//  interrupt. Free it with execplane_report_free.
+execplane_report_t *execplane_monitor_next (execplane_monitor_t *self, int timeout_ms);
+
+//  The newest plane state seen (which plane is active, its epoch, whether
+//  the router halted, whether each worker is alive), or NULL before the
+//  first. Owned by the handle; valid until the next call on it.
+const execplane_plane_state_t *execplane_monitor_plane (execplane_monitor_t *self);
+
+//  --------------------------------------------------------------------------
+//  Messages in their JSON forms (the forms ep-send reads and ep-tap prints).
+
+//  Parses one JSON object into *intent (initialised here). Strings it
+//  holds are the library's: release them with execplane_intent_clear.
+//  Returns 0, or -1 with the reason in *error.
+int execplane_intent_from_json (const char *json, execplane_intent_t *intent,
+                                execplane_error_t *error);
+
+//  Releases what execplane_intent_from_json allocated; re-initialises *intent.
+void execplane_intent_clear (execplane_intent_t *intent);
+
+//  One line of JSON for a report; the caller frees it with free (). NULL
+//  when out of memory.
+char *execplane_report_to_json (const execplane_report_t *report);
+
+//  Frees a report the library handed out. Safe on NULL.
+void execplane_report_free (execplane_report_t *report);
+
+//  --------------------------------------------------------------------------
+//  Decimals: quantities and prices travel as int64 in units of 1e-8 (e8).
+
+//  Size of a buffer that holds any formatted value with its NUL.
+#define EXECPLANE_DECIMAL_BUFSIZE 32
+
+//  Parses exact decimal text ("0.5", "64000.12345678"; a '-' only when
+//  allow_negative; at most 8 decimals) into *value_e8. Returns 0, or -1
+//  with the reason in *error and *value_e8 unchanged.
+int execplane_decimal_parse (const char *text, bool allow_negative, int64_t *value_e8,
+                             execplane_error_t *error);
+
+//  Formats value_e8 exactly, without trailing zeros: 150000000 -> "1.5".
+//  Returns buf.
+char *execplane_decimal_format (int64_t value_e8, char buf [EXECPLANE_DECIMAL_BUFSIZE]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

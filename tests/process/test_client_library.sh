@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The client library as users get it: `cmake --install` puts the programs,
+# libexecplane, its headers, the schema, execplane.pc and the CMake package
+# under a prefix; a small program (tests/install/client_check.c) is built
+# out of the tree against that copy, once with pkg-config and once with
+# find_package (execplane), and each build runs against the real stack: it
+# sends intents and waits for their terminal reports (a repeated id comes
+# back REJECTED / DUPLICATE_INTENT), follows one strategy's reports as a
+# monitor, and checks the errors the library gives. The installed ep-send
+# runs from the prefix and finds the installed library.
+source "$(dirname "$0")/lib.sh"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(dirname "$BIN")
+PREFIX=$WORK/prefix
+
+cmake --install "$BUILD" --prefix "$PREFIX" > "$WORK/install.log" 2>&1 \
+    || fail "cmake --install: $(tail -n 5 "$WORK/install.log")"
+for f in bin/ep-router bin/ep-paper bin/ep-live bin/ep-send bin/ep-tap bin/ep-meta \
+         bin/ep-replay bin/ep-keygen include/execplane/execplane.h \
+         include/execplane/execplane.pb-c.h share/execplane/execplane.proto; do
+    [ -e "$PREFIX/$f" ] || fail "not installed: $f"
+done
+pc=$(find "$PREFIX" -name execplane.pc)
+[ -n "$pc" ] || fail "no execplane.pc installed"
+config_cmake=$(find "$PREFIX" -name execplaneConfig.cmake)
+[ -n "$config_cmake" ] || fail "no execplaneConfig.cmake installed"
+libdir=$(dirname "$(find "$PREFIX" -name 'libexecplane.so.0')")
+pass "installed under $PREFIX"
+
+# A sanitized build's library needs the sanitizers' runtime in its users.
+flags=()
+grep -q '^EP_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" && flags=(-fsanitize=address,undefined)
+
+export PKG_CONFIG_PATH=$(dirname "$pc")
+[ "$(pkg-config --modversion execplane)" = 0.1.0 ] || fail "pkg-config --modversion execplane"
+[ "$(pkg-config --variable=schemadir execplane)/execplane.proto" -ef "$PREFIX/share/execplane/execplane.proto" ] \
+    || fail "pkg-config's schemadir does not hold the installed schema"
+# shellcheck disable=SC2046
+cc -Wall -Wextra -Werror "${flags[@]}" -o "$WORK/check-pkg" "$SRC/tests/install/client_check.c" \
+    $(pkg-config --cflags --libs execplane) -Wl,-rpath,"$libdir" 2> "$WORK/cc.log" \
+    || fail "the pkg-config build failed: $(cat "$WORK/cc.log")"
+pass "built with pkg-config"
+
+cmake -S "$SRC/tests/install" -B "$WORK/consumer" -DCMAKE_PREFIX_PATH="$PREFIX" \
+    -DCMAKE_C_FLAGS="${flags[*]}" -DCMAKE_BUILD_RPATH="$libdir" > "$WORK/consumer.log" 2>&1 \
+    && cmake --build "$WORK/consumer" >> "$WORK/consumer.log" 2>&1 \
+    || fail "the find_package build failed: $(tail -n 20 "$WORK/consumer.log")"
+[ "$(cat "$WORK/consumer/schema.txt")" -ef "$PREFIX/share/execplane/execplane.proto" ] \
+    || fail "execplane_SCHEMA is not the installed schema: $(cat "$WORK/consumer/schema.txt")"
+pass "built with find_package (execplane)"
+
+write_config
+start_router
+start_paper
+# A router nobody runs: port 1 on loopback refuses every connection.
+sed 's|tcp://127\.0\.0\.1:[0-9]*|tcp://127.0.0.1:1|g' "$READY" > "$WORK/dead.zpl"
+
+for build in check-pkg consumer/client_check; do
+    strategy=alpha; [ $build = check-pkg ] || strategy=beta
+    out=$("$WORK/$build" "$READY" "$strategy" 20 "$WORK/dead.zpl" 2> "$WORK/check.log") \
+        || fail "$build: $(cat "$WORK/check.log") $out"
+    [ "$(jq -r '[.version, .sent, .filled, .monitor_seen, .failures] | @csv' <<< "$out")" \
+        = '"0.1.0",21,20,21,0' ] || fail "$build: $out"
+    [ "$(jq -r '.duplicate | [.status, .failure, .strategy_id] | @csv' <<< "$out")" \
+        = "\"REJECTED\",\"DUPLICATE_INTENT\",\"$strategy\"" ] || fail "$build: $out"
+    pass "$build: $out"
+done
+[ "$(sql "SELECT COUNT(*) FROM intents WHERE strategy_id IN ('alpha', 'beta')")" = 42 ] \
+    || fail "the journal does not hold the 42 intents sent"
+
+# The installed programs find the installed library.
+used=$(ldd "$PREFIX/bin/ep-send" | awk '$1 == "libexecplane.so.0" { print $3 }')
+[ -n "$used" ] && [ "$used" -ef "$libdir/libexecplane.so.0" ] \
+    || fail "the installed ep-send does not use the installed library: ${used:-none found}"
+out=$(echo '{"intent_id":"inst-1","strategy_id":"alpha","symbol":"BTCUSDT","side":"SELL","type":"MARKET","qty":"1","ref_price":"100"}' \
+      | "$PREFIX/bin/ep-send" --config "$READY" --wait --timeout 20)
+[ "$(jq -r .status <<< "$out")" = FILLED ] || fail "the installed ep-send: $out"
+pass "the installed ep-send: $(jq -c '{intent_id, status}' <<< "$out")"
