@@ -6,6 +6,7 @@
 #include <string.h>
 #include "ep_config.h"
 #include "ep_decimal.h"
+#include "ep_metrics.h"
 
 typedef enum { S_STRING, S_INT, S_BOOL, S_DECIMAL } s_kind_t;
 
@@ -39,9 +40,11 @@ static const s_key_t s_keys [] = {
     S_NUM ("router/drain_ms", drain_ms, 0, 600000, "5000"),
     S_NUM ("router/hwm",      hwm,      100, 10000000, "100000"),
     S_NUM ("router/socket_buffer", socket_buffer, 0, 64 * 1024 * 1024, "0"),
+    S_STR ("router/metrics", router_metrics, ""),
     S_NUM ("paper/slippage_bps", slippage_bps, 0, 9999, "0"),   //  10000 would sell at 0
     { "paper/liquidity_cap", S_DECIMAL, offsetof (ep_config_t, liquidity_cap_e8), 0,
       0, INT64_MAX, "0" },
+    S_STR ("paper/metrics", paper_metrics, ""),
     S_STR ("live/venue",    venue,    "binance"),
     S_STR ("live/base_url", base_url, "https://testnet.binance.vision"),
     S_STR ("live/keys",     keys,     "var/venue.keys"),
@@ -50,6 +53,7 @@ static const s_key_t s_keys [] = {
     S_NUM ("live/connect_timeout_ms", connect_timeout_ms, 1, 60000, "3000"),
     S_NUM ("live/timeout_ms",         timeout_ms,         1, 600000, "15000"),
     S_NUM ("live/poll_ms",            poll_ms,            10, 3600000, "1000"),
+    S_STR ("live/metrics",  live_metrics, ""),
     { "security/curve", S_BOOL, offsetof (ep_config_t, curve), 0, 0, 1, "1" },
     S_STR ("security/certs", certs, "var/certs"),
 };
@@ -129,6 +133,15 @@ ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_siz
     if (rc == 0 && strcmp (config->journal_sync, "full") && strcmp (config->journal_sync, "normal")) {
         snprintf (err, err_size, "config %s: router/journal_sync must be full or normal", path);
         rc = -1;
+    }
+    const char *metrics [] = { config->router_metrics, config->paper_metrics, config->live_metrics };
+    const char *section [] = { "router", "paper", "live" };
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        char sub [512];
+        if (*metrics [i] && ep_metrics_address_check (metrics [i], sub, sizeof sub)) {
+            snprintf (err, err_size, "config %s: %s/%s", path, section [i], sub);
+            rc = -1;
+        }
     }
     return rc;
 }

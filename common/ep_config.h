@@ -28,9 +28,11 @@ typedef struct {
     int64_t drain_ms;                   //  on SIGTERM, wait this long for answers
     int64_t hwm;                        //  messages queued per connection and way
     int64_t socket_buffer;              //  kernel buffer per connection; 0: the OS's
+    char router_metrics [64];           //  HTTP /metrics and /healthz: 127.0.0.1:PORT; "": none
     //  paper
     int64_t slippage_bps;               //  MARKET slippage against the taker
     int64_t liquidity_cap_e8;           //  max quantity per fill per tick; 0 = none
+    char paper_metrics [64];            //  the paper worker's, as router_metrics
     //  live
     char venue [32];
     char base_url [EP_ENDPOINT_MAX];
@@ -40,6 +42,7 @@ typedef struct {
     int64_t connect_timeout_ms;         //  libcurl connect timeout
     int64_t timeout_ms;                 //  libcurl total timeout per request
     int64_t poll_ms;                    //  status queries of a resting order
+    char live_metrics [64];             //  the live worker's, as router_metrics
     //  security
     bool curve;
     char certs [EP_PATH_MAX];

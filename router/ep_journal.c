@@ -479,6 +479,12 @@ ep_journal_owed_writes (ep_journal_t *self)
     return self->owing ? self->redo.writes : 0;
 }
 
+size_t
+ep_journal_open_writes (ep_journal_t *self)
+{
+    return self->in_txn ? self->redo.writes : 0;
+}
+
 const char *
 ep_journal_error (ep_journal_t *self)
 {

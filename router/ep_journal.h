@@ -60,6 +60,9 @@ bool ep_journal_owing (ep_journal_t *self);
 //  The writes a failed commit left to retry (0 when not owing).
 size_t ep_journal_owed_writes (ep_journal_t *self);
 
+//  The writes of the open transaction (0 when none is open).
+size_t ep_journal_open_writes (ep_journal_t *self);
+
 //  Why the last commit failed, with the system's error if there was one.
 const char *ep_journal_error (ep_journal_t *self);
 

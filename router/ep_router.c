@@ -15,6 +15,7 @@
 #include "ep_sock.h"
 #include "ep_wire.h"
 #include "ep_arena.h"
+#include "ep_metrics.h"
 
 #define S_BATCH         1024            //  messages read per socket per turn
 #define S_BATCH_BYTES   (60 * 1024)     //  a batch of dispatches, at most (EP_MAX_MSG)
@@ -23,6 +24,9 @@
 #define S_STATE_MS      1000            //  plane state and stats at least this often
 #define S_RETRY_MS      1               //  dispatch retry while the HWM is reached
 #define S_PLANES        3               //  PLANE_UNSPECIFIED, PAPER, LIVE
+#define S_STATUSES      9               //  STATUS_UNSPECIFIED .. UNKNOWN
+#define S_FAILURES      14              //  FAILURE_NONE .. INTERNAL
+#define S_METRICS_MS    250             //  metrics rendered at most this often
 #define S_RECENT        64              //  reconcile request ids remembered
 #define S_JOURNAL_RETRY_MS 1000         //  a failed commit is tried again this often
 #define S_RESTORE_WAIT_MS  2000         //  a restore waits this long for what preceded it
@@ -107,6 +111,14 @@ struct _ep_router_t {
     bool dispatch_unbound;              //  likewise
     char recent_requests [S_RECENT][64];//  reconcile request ids seen lately
     size_t recent_next;                 //  where the next one goes
+    //  Prometheus metrics and the health check (router/metrics)
+    ep_metrics_t *metrics;              //  NULL: not configured
+    ep_prom_t prom;                     //  rendered again for each update
+    int64_t next_metrics_ms;
+    uint64_t terminal [S_PLANES][S_STATUSES][S_FAILURES];  //  intents by outcome
+    ep_histogram_t commit_seconds;      //  journal commits that wrote something
+    ep_histogram_t commit_writes;       //  rows a commit wrote
+    ep_histogram_t dispatch_batch;      //  intents per dispatch message
 };
 
 //  --------------------------------------------------------------------------
@@ -242,6 +254,10 @@ s_emit (ep_router_t *self, ep_report_t *report, ep_origin_t origin, bool late,
     self->stats.reports++;
     if (late)
         self->stats.late_reports++;
+    if (report->terminal && !late && report->plane >= 0 && report->plane < S_PLANES
+    &&  report->status >= 0 && report->status < S_STATUSES
+    &&  report->failure >= 0 && report->failure < S_FAILURES)
+        self->terminal [report->plane][report->status][report->failure]++;
 }
 
 //  A terminal report the router makes on behalf of an in-flight intent.
@@ -1479,9 +1495,110 @@ s_flush (ep_router_t *self)
             : ep_sock_send2 (self->dispatch, item->topic, item->data, item->size, ZMQ_DONTWAIT);
         if (rc)
             break;                      //  EAGAIN: a worker's queue is full
+        ep_histogram_observe (&self->dispatch_batch, (double) (taken > 1 ? taken : 1));
         while (taken--)
             s_queue_pop (&self->pending);
     }
+}
+
+//  --------------------------------------------------------------------------
+//  Metrics (Prometheus text on router/metrics) and health
+
+static void
+s_init_histograms (ep_router_t *self)
+{
+    static const double seconds [] = { 50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3,
+                                       10e-3, 20e-3, 50e-3, 100e-3, 500e-3, 1, 5 };
+    static const double counts [] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096 };
+    ep_histogram_init (&self->commit_seconds, seconds, sizeof seconds / sizeof *seconds);
+    ep_histogram_init (&self->commit_writes, counts, sizeof counts / sizeof *counts);
+    ep_histogram_init (&self->dispatch_batch, counts, 9);   //  1 to 256
+}
+
+static void
+s_update_metrics (ep_router_t *self, int64_t now)
+{
+    ep_prom_t *prom = &self->prom;
+    ep_prom_reset (prom);
+    char labels [256];
+    struct { const char *name, *help; uint64_t value; } counters [] = {
+        { "execplane_intake_messages_total", "Messages read on intake", self->stats.intake_messages },
+        { "execplane_intake_malformed_total", "Intake messages dropped as malformed, without report",
+          self->stats.malformed },
+        { "execplane_intents_accepted_total", "Intents accepted and dispatched", self->stats.accepted },
+        { "execplane_intents_rejected_total", "Intents rejected by the router", self->stats.rejected },
+        { "execplane_reports_total", "Reports journaled and published", self->stats.reports },
+        { "execplane_late_reports_total", "Reports after their intent's terminal report",
+          self->stats.late_reports },
+        { "execplane_fenced_reports_total", "Plane reports refused: wrong session or epoch",
+          self->stats.fenced_reports },
+        { "execplane_unauthorized_total", "Messages, subscriptions and handshakes refused",
+          self->stats.unauthorized },
+        { "execplane_fill_gaps_total", "Plane reports that numbered fills the router never got",
+          self->stats.fill_gaps },
+    };
+    for (size_t i = 0; i < sizeof counters / sizeof *counters; i++) {
+        ep_prom_family (prom, counters [i].name, "counter", counters [i].help);
+        ep_prom_int (prom, counters [i].name, "", (int64_t) counters [i].value);
+    }
+    ep_prom_family (prom, "execplane_intents_total", "counter",
+                    "Intents by terminal outcome: plane, status and failure");
+    for (int plane = 0; plane < S_PLANES; plane++)
+        for (int status = 0; status < S_STATUSES; status++)
+            for (int failure = 0; failure < S_FAILURES; failure++)
+                if (self->terminal [plane][status][failure]) {
+                    snprintf (labels, sizeof labels, "plane=\"%s\",status=\"%s\",failure=\"%s\"",
+                              ep_plane_name (plane) ? ep_plane_name (plane) : "NONE",
+                              ep_status_name (status), ep_failure_name (failure));
+                    ep_prom_int (prom, "execplane_intents_total", labels,
+                                 (int64_t) self->terminal [plane][status][failure]);
+                }
+    ep_prom_family (prom, "execplane_in_flight", "gauge",
+                    "Intents dispatched and not yet terminal, by plane");
+    ep_prom_family (prom, "execplane_active_plane", "gauge",
+                    "1 for the plane the meta layer selected, 0 for the other");
+    ep_prom_family (prom, "execplane_worker_alive", "gauge",
+                    "1 while the plane's worker is heard within worker_timeout_ms");
+    ep_prom_family (prom, "execplane_worker_silence_seconds", "gauge",
+                    "Time since the plane's worker was last heard (-1: never)");
+    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++) {
+        snprintf (labels, sizeof labels, "plane=\"%s\"", ep_plane_name (plane));
+        ep_prom_int (prom, "execplane_in_flight", labels,
+                     (int64_t) ep_inflight_count (self->inflight, plane));
+        ep_prom_int (prom, "execplane_active_plane", labels, self->plane == plane);
+        ep_prom_int (prom, "execplane_worker_alive", labels, self->worker [plane].alive);
+        ep_prom_double (prom, "execplane_worker_silence_seconds", labels,
+                        self->worker [plane].last_heard_ms
+                        ? (double) (now - self->worker [plane].last_heard_ms) / 1e3 : -1);
+    }
+    ep_prom_family (prom, "execplane_plane_epoch", "gauge", "The applied plane state's epoch");
+    ep_prom_int (prom, "execplane_plane_epoch", "", (int64_t) self->epoch);
+    ep_prom_family (prom, "execplane_halted", "gauge", "1 while the router is halted");
+    ep_prom_int (prom, "execplane_halted", "", self->halted);
+    ep_prom_family (prom, "execplane_report_last_seq", "gauge", "The newest report's seq");
+    ep_prom_int (prom, "execplane_report_last_seq", "", (int64_t) self->last_seq);
+    bool journal_ok = !self->failed && !ep_journal_owing (self->journal);
+    ep_prom_family (prom, "execplane_journal_writable", "gauge",
+                    "1 while journal commits succeed");
+    ep_prom_int (prom, "execplane_journal_writable", "", journal_ok);
+    ep_prom_family (prom, "execplane_journal_commit_seconds", "histogram",
+                    "Time a journal commit took (synchronous=FULL: it waits for the disk)");
+    ep_prom_histogram (prom, "execplane_journal_commit_seconds", "", &self->commit_seconds);
+    ep_prom_family (prom, "execplane_journal_commit_rows", "histogram",
+                    "Rows one journal commit wrote (the group commit's batch)");
+    ep_prom_histogram (prom, "execplane_journal_commit_rows", "", &self->commit_writes);
+    ep_prom_family (prom, "execplane_dispatch_batch_size", "histogram",
+                    "Intents one dispatch message carried");
+    ep_prom_histogram (prom, "execplane_dispatch_batch_size", "", &self->dispatch_batch);
+
+    bool worker_ok = self->plane > 0 && self->plane < S_PLANES && self->worker [self->plane].alive;
+    char health [256];
+    snprintf (health, sizeof health, "\"journal\":\"%s\",\"active_plane\":\"%s\","
+              "\"active_worker_alive\":%s,\"halted\":%s",
+              journal_ok ? "writable" : "failing",
+              ep_plane_name (self->plane) ? ep_plane_name (self->plane) : "NONE",
+              worker_ok ? "true" : "false", self->halted ? "true" : "false");
+    ep_metrics_update (self->metrics, prom, journal_ok && worker_ok, health);
 }
 
 static void
@@ -1870,6 +1987,8 @@ s_wait_for_journal (ep_router_t *self)
                           "them was published", ep_journal_owed_writes (self->journal));
             return -1;
         }
+        if (self->metrics)
+            s_update_metrics (self, now);
         if (ep_journal_retry (self->journal) == 0)
             break;
         //  Logged after 1, 2, 4 ... 64 retries, then every 64th.
@@ -1956,7 +2075,16 @@ ep_router_run (ep_router_t *self)
         s_check_timers (self, now);
         if (self->failed)
             break;
-        if (ep_journal_commit (self->journal)) {
+        size_t writes = ep_journal_open_writes (self->journal);
+        int64_t commit_start = writes ? zclock_usecs () : 0;
+        if (ep_journal_commit (self->journal) == 0) {
+            if (writes) {
+                ep_histogram_observe (&self->commit_seconds,
+                                      (double) (zclock_usecs () - commit_start) / 1e6);
+                ep_histogram_observe (&self->commit_writes, (double) writes);
+            }
+        }
+        else {
             if (!ep_journal_owing (self->journal)) {
                 s_fail (self, "journal commit failed");
                 break;
@@ -1984,6 +2112,10 @@ ep_router_run (ep_router_t *self)
         if (now >= next_stats_ms) {
             s_publish_stats (self);
             next_stats_ms = now + S_STATE_MS;
+        }
+        if (self->metrics && now >= self->next_metrics_ms) {
+            s_update_metrics (self, now);
+            self->next_metrics_ms = now + S_METRICS_MS;
         }
         //  Queries read only what is committed, so they come after the commit.
         if (self->n_restores)
@@ -2075,6 +2207,19 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
             snprintf (binds [i].endpoint, EP_ENDPOINT_MAX, "%s", bound);
     }
     zsock_set_subscribe (self->control, "control.plane");
+    s_init_histograms (self);
+    if (*self->config.router_metrics) {
+        //  Stalled: no update for three times the longest turn between updates.
+        self->metrics = ep_metrics_start (self->config.router_metrics, 3 * S_STATE_MS + 2000,
+                                          err, err_size);
+        if (!self->metrics)
+            goto fail;
+        //  The ready file names the port taken (127.0.0.1:0 picks one).
+        snprintf (self->config.router_metrics, sizeof self->config.router_metrics, "%s",
+                  ep_metrics_address (self->metrics));
+        ep_log_info ("metrics on http://%s/metrics, health on /healthz",
+                     self->config.router_metrics);
+    }
     if (ready_file && ep_config_save (&self->config, ready_file)) {
         snprintf (err, err_size, "cannot write %s", ready_file);
         goto fail;
@@ -2105,6 +2250,8 @@ ep_router_destroy (ep_router_t **self_p)
         if (self->outcomes && self->dispatch && !self->failed)
             s_flush (self);
     }
+    ep_metrics_stop (&self->metrics);
+    ep_prom_free (&self->prom);
     zsock_destroy (&self->intake);
     zsock_destroy (&self->outcomes);
     zsock_destroy (&self->control);

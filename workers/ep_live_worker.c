@@ -28,6 +28,7 @@
 #include "ep_signal.h"
 #include "ep_decimal.h"
 #include "ep_log.h"
+#include "ep_metrics.h"
 #include "ep_names.h"
 #include "ep_sock.h"
 #include "ep_venue_binance.h"
@@ -38,6 +39,9 @@
 //  of seconds after creation. Absence is conclusive this long after the
 //  attempt's recvWindow closed (after which the venue cannot newly accept it).
 #define S_ABSENCE_MARGIN_MS 60000
+#define S_METRICS_MS 250            //  metrics rendered at most this often
+#define S_KINDS 5                   //  ep_audit_kind_t, 1 to 4
+#define S_FAILURES 14               //  FAILURE_NONE .. INTERNAL
 
 typedef struct {
     int64_t attempt_id;                 //  its audit row
@@ -75,6 +79,14 @@ typedef struct {
     char boot [40];                     //  the router start it claimed the plane from
     uint64_t number;                    //  of the last worker message sent
     int64_t next_heartbeat_ms;
+    //  Prometheus metrics and the health check (live/metrics)
+    ep_metrics_t *metrics;              //  NULL: not configured
+    ep_prom_t prom;
+    int64_t next_metrics_ms;
+    ep_histogram_t venue_seconds [S_KINDS];             //  request to response, by kind
+    uint64_t venue_failures [S_KINDS][S_FAILURES];      //  classified outcomes, by kind
+    bool claimed;                       //  the plane, from the router that runs now
+    bool audit_ok;                      //  the last audit write succeeded
 } s_worker_t;
 
 //  --------------------------------------------------------------------------
@@ -305,6 +317,7 @@ s_pump_sender (s_worker_t *self)
         //  Written down before it is sent.
         job->attempt_id = ep_audit_attempt (self->audit, job->kind, job->dispatch->router_seq,
                                             intent, &job->request);
+        self->audit_ok = job->attempt_id >= 0;
         if (job->attempt_id == 0)
             ep_log_warn ("intent %s/%s: already submitted as %s: never sent twice",
                          intent->strategy_id, intent->intent_id, client_order_id);
@@ -535,9 +548,16 @@ static void
 s_on_sent (s_worker_t *self, s_job_t *job)
 {
     self->sending = false;
-    if (ep_audit_result (self->audit, job->attempt_id, &job->result))
+    self->audit_ok = ep_audit_result (self->audit, job->attempt_id, &job->result) == 0;
+    if (!self->audit_ok)
         ep_log_error ("attempt %lld: the result could not be written to the audit",
                       (long long) job->attempt_id);
+    if (job->kind > 0 && job->kind < S_KINDS) {
+        ep_histogram_observe (&self->venue_seconds [job->kind],
+                              (double) job->result.elapsed_us / 1e6);
+        if (job->result.failure >= 0 && job->result.failure < S_FAILURES)
+            self->venue_failures [job->kind][job->result.failure]++;
+    }
     if (job->kind == EP_AUDIT_SUBMIT)
         s_on_submitted (self, job);
     else
@@ -611,6 +631,59 @@ s_recover_order (void *arg, const ep_audit_order_t *state)
     zhashx_insert (self->orders, state->client_order_id, order);
 }
 
+static const char *
+s_kind_name (int kind)
+{
+    return kind == EP_AUDIT_SUBMIT ? "submit" : kind == EP_AUDIT_QUERY ? "query"
+         : kind == EP_AUDIT_CANCEL ? "cancel" : kind == EP_AUDIT_RECONCILE ? "reconcile" : "other";
+}
+
+static void
+s_update_metrics (s_worker_t *self)
+{
+    ep_prom_t *prom = &self->prom;
+    ep_prom_reset (prom);
+    char labels [128];
+    ep_prom_family (prom, "execplane_venue_request_seconds", "histogram",
+                    "Time from sending a venue request to the end of its answer, by kind");
+    for (int kind = EP_AUDIT_SUBMIT; kind < S_KINDS; kind++) {
+        snprintf (labels, sizeof labels, "kind=\"%s\"", s_kind_name (kind));
+        ep_prom_histogram (prom, "execplane_venue_request_seconds", labels,
+                           &self->venue_seconds [kind]);
+    }
+    ep_prom_family (prom, "execplane_venue_requests_total", "counter",
+                    "Venue requests by kind and classified outcome (FAILURE_NONE: no failure)");
+    for (int kind = EP_AUDIT_SUBMIT; kind < S_KINDS; kind++)
+        for (int failure = 0; failure < S_FAILURES; failure++)
+            if (self->venue_failures [kind][failure]) {
+                snprintf (labels, sizeof labels, "kind=\"%s\",failure=\"%s\"",
+                          s_kind_name (kind), ep_failure_name (failure));
+                ep_prom_int (prom, "execplane_venue_requests_total", labels,
+                             (int64_t) self->venue_failures [kind][failure]);
+            }
+    ep_prom_family (prom, "execplane_live_requests_waiting", "gauge",
+                    "Venue requests queued behind the one in flight");
+    ep_prom_int (prom, "execplane_live_requests_waiting", "", (int64_t) zlistx_size (self->jobs));
+    ep_prom_family (prom, "execplane_live_request_in_flight", "gauge",
+                    "1 while a venue request is in flight");
+    ep_prom_int (prom, "execplane_live_request_in_flight", "", self->sending);
+    ep_prom_family (prom, "execplane_live_orders_followed", "gauge",
+                    "Resting venue orders followed by status queries");
+    ep_prom_int (prom, "execplane_live_orders_followed", "", (int64_t) zhashx_size (self->orders));
+    ep_prom_family (prom, "execplane_live_audit_writable", "gauge",
+                    "1 while the last audit write succeeded");
+    ep_prom_int (prom, "execplane_live_audit_writable", "", self->audit_ok);
+    ep_prom_family (prom, "execplane_worker_restored", "gauge",
+                    "1 once the worker has claimed the plane from the router that runs now");
+    ep_prom_int (prom, "execplane_worker_restored", "", self->claimed);
+    char health [160];
+    snprintf (health, sizeof health, "\"plane\":\"LIVE\",\"claimed_from_router\":%s,"
+              "\"audit\":\"%s\"", self->claimed ? "true" : "false",
+              self->audit_ok ? "writable" : "failing");
+    ep_metrics_update (self->metrics, prom, self->claimed && self->audit_ok, health);
+    self->next_metrics_ms = ep_sock_clock_ms () + S_METRICS_MS;
+}
+
 static void
 s_heartbeat (s_worker_t *self)
 {
@@ -632,7 +705,10 @@ s_heartbeat (s_worker_t *self)
 static ep_restore_reply_t *
 s_claim_plane (s_worker_t *self)
 {
+    self->claimed = false;
     while (!zsys_interrupted) {
+        if (self->metrics)
+            s_update_metrics (self);    //  unhealthy until claimed
         //  A heartbeat first, on the reports' own way: the router answers
         //  once it has read it, so every report sent before is in its view.
         s_heartbeat (self);
@@ -640,6 +716,7 @@ s_claim_plane (s_worker_t *self)
                                                     self->number, S_RESTORE_RETRY_MS);
         if (reply) {
             snprintf (self->boot, sizeof self->boot, "%s", reply->router_boot);
+            self->claimed = true;
             return reply;
         }
     }
@@ -817,7 +894,11 @@ main (int argc, char *argv [])
         return 2;
     }
     ep_log_init ("live");
-    s_worker_t self = { .next_heartbeat_ms = 0 };
+    s_worker_t self = { .next_heartbeat_ms = 0, .audit_ok = true };
+    static const double seconds [] = { 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3,
+                                       500e-3, 1, 2.5, 5, 10, 30 };
+    for (int kind = 0; kind < S_KINDS; kind++)
+        ep_histogram_init (&self.venue_seconds [kind], seconds, sizeof seconds / sizeof *seconds);
     char err [2048];
     int setup = ep_security_setup ("ep-live", config_path, insecure, cert, &self.config);
     if (setup)
@@ -873,6 +954,16 @@ main (int argc, char *argv [])
     self.sender = zactor_new (s_sender_actor, self.venue);
     ep_log_info ("session %s: venue %s at %s, audit %s", self.session, self.venue->name,
                  self.config.base_url, self.config.audit);
+    if (*self.config.live_metrics) {
+        self.metrics = ep_metrics_start (self.config.live_metrics, 3 * S_RESTORE_RETRY_MS,
+                                         err, sizeof err);
+        if (!self.metrics) {
+            fprintf (stderr, "ep-live: %s\n", err);
+            return 1;
+        }
+        ep_log_info ("metrics on http://%s/metrics, health on /healthz",
+                     ep_metrics_address (self.metrics));
+    }
     //  The plane first, so the router takes this session's reports. Then
     //  what the last run left: attempts with no result are UNKNOWN, never
     //  sent again; resting orders are followed again.
@@ -918,6 +1009,8 @@ main (int argc, char *argv [])
             zmq_msg_close (&topic);
             zmq_msg_close (&body);
         }
+        if (self.metrics && ep_sock_clock_ms () >= self.next_metrics_ms)
+            s_update_metrics (&self);
     }
     ep_log_info ("session %s: stopping", self.session);
     //  A request in flight finishes (bounded by the venue timeout) and its
@@ -929,6 +1022,8 @@ main (int argc, char *argv [])
             s_on_sent (&self, job);
     }
     zactor_destroy (&self.sender);
+    ep_metrics_stop (&self.metrics);
+    ep_prom_free (&self.prom);
     s_job_t *job;
     while ((job = zlistx_detach (self.jobs, NULL))) {
         //  Never written down, never sent: say so for each submission.

@@ -13,12 +13,16 @@
 #include "ep_restore.h"
 #include "ep_signal.h"
 #include "ep_log.h"
+#include "ep_metrics.h"
+#include "ep_names.h"
 #include "ep_paper_book.h"
 #include "ep_sock.h"
 #include "ep_wire.h"
 
 #define S_RESTORE_RETRY_MS 2500         //  ask again when the router is silent
 #define S_REPORTS_BYTES (256 * 1024)    //  a reports message is sent from this size
+#define S_METRICS_MS 250                //  metrics rendered at most this often
+#define S_STATUSES 9                    //  STATUS_UNSPECIFIED .. UNKNOWN
 
 typedef struct {
     ep_config_t config;                 //  endpoints and paper settings
@@ -39,6 +43,15 @@ typedef struct {
     long delay_us;                      //  test only: a slow plane, per intent
     long delay_count;                   //  for this many intents (0: all)
     long delayed;                       //  intents slowed so far
+    //  Prometheus metrics and the health check (paper/metrics)
+    ep_metrics_t *metrics;              //  NULL: not configured
+    ep_prom_t prom;
+    int64_t next_metrics_ms;
+    uint64_t executed;                  //  intents run through the book
+    uint64_t reports [S_STATUSES];      //  reports made, by status
+    uint64_t fills;                     //  fills in them
+    uint64_t restores;                  //  restores from the router
+    bool restored;                      //  from the router that runs now
 } s_worker_t;
 
 //  Makes room for size more bytes; returns 0, or -1 (and marks the message
@@ -109,6 +122,9 @@ static void
 s_emit (void *arg, const ep_report_t *report)
 {
     s_worker_t *self = arg;
+    if (report->status >= 0 && report->status < S_STATUSES)
+        self->reports [report->status]++;
+    self->fills += report->n_fills;
     size_t size = execplane__v1__execution_report__get_packed_size (report);
     s_append_varint (self, (4 << 3) | 2);
     s_append_varint (self, size);
@@ -155,6 +171,43 @@ s_reports_for (s_worker_t *self, uint64_t router_seq)
 }
 
 static void
+s_update_metrics (s_worker_t *self)
+{
+    ep_prom_t *prom = &self->prom;
+    ep_prom_reset (prom);
+    ep_prom_family (prom, "execplane_paper_intents_executed_total", "counter",
+                    "Intents the paper plane executed");
+    ep_prom_int (prom, "execplane_paper_intents_executed_total", "", (int64_t) self->executed);
+    ep_prom_family (prom, "execplane_paper_reports_total", "counter",
+                    "Reports the paper plane made, by status");
+    for (int status = 1; status < S_STATUSES; status++) {
+        char labels [64];
+        snprintf (labels, sizeof labels, "status=\"%s\"", ep_status_name (status));
+        ep_prom_int (prom, "execplane_paper_reports_total", labels, (int64_t) self->reports [status]);
+    }
+    ep_prom_family (prom, "execplane_paper_fills_total", "counter", "Fills in those reports");
+    ep_prom_int (prom, "execplane_paper_fills_total", "", (int64_t) self->fills);
+    ep_prom_family (prom, "execplane_paper_resting_orders", "gauge",
+                    "Orders resting in the paper book");
+    ep_prom_int (prom, "execplane_paper_resting_orders", "",
+                 (int64_t) ep_paper_book_resting (self->book));
+    ep_prom_family (prom, "execplane_paper_processed_through", "gauge",
+                    "The router_seq of the last intent the plane ran");
+    ep_prom_int (prom, "execplane_paper_processed_through", "", (int64_t) self->processed_through);
+    ep_prom_family (prom, "execplane_worker_restores_total", "counter",
+                    "Times the worker rebuilt its state from the router");
+    ep_prom_int (prom, "execplane_worker_restores_total", "", (int64_t) self->restores);
+    ep_prom_family (prom, "execplane_worker_restored", "gauge",
+                    "1 once the worker has restored from the router that runs now");
+    ep_prom_int (prom, "execplane_worker_restored", "", self->restored);
+    char health [128];
+    snprintf (health, sizeof health, "\"plane\":\"PAPER\",\"restored_from_router\":%s",
+              self->restored ? "true" : "false");
+    ep_metrics_update (self->metrics, prom, self->restored, health);
+    self->next_metrics_ms = ep_sock_clock_ms () + S_METRICS_MS;
+}
+
+static void
 s_heartbeat (s_worker_t *self)
 {
     s_send_reports (self);
@@ -168,7 +221,10 @@ s_heartbeat (s_worker_t *self)
 static int
 s_restore (s_worker_t *self)
 {
+    self->restored = false;
     while (!zsys_interrupted) {
+        if (self->metrics)
+            s_update_metrics (self);    //  unhealthy until restored
         //  A heartbeat first, on the reports' own way: the router answers
         //  once it has read it, so every report sent before is in its view.
         s_heartbeat (self);
@@ -196,6 +252,8 @@ s_restore (s_worker_t *self)
                      "%llu were run before", self->session, reply->n_orders,
                      (unsigned long long) self->processed_through);
         execplane__v1__restore_reply__free_unpacked (reply, NULL);
+        self->restores++;
+        self->restored = true;
         s_heartbeat (self);
         return 0;
     }
@@ -228,6 +286,7 @@ s_execute (s_worker_t *self, const ep_dispatch_t *dispatch, size_t size)
             self->size = before;
         }
         self->processed_through = dispatch->router_seq;
+        self->executed++;
     }
     return 0;
 }
@@ -355,6 +414,16 @@ main (int argc, char *argv [])
     }
     ep_log_info ("session %s: dispatch %s, results %s", self.session, self.config.dispatch,
                  self.config.results);
+    if (*self.config.paper_metrics) {
+        self.metrics = ep_metrics_start (self.config.paper_metrics, 3 * S_RESTORE_RETRY_MS,
+                                         err, sizeof err);
+        if (!self.metrics) {
+            fprintf (stderr, "ep-paper: %s\n", err);
+            return 1;
+        }
+        ep_log_info ("metrics on http://%s/metrics, health on /healthz",
+                     ep_metrics_address (self.metrics));
+    }
     int rc = s_restore (&self);
     void *intents = zsock_resolve (self.intents);
     while (rc == 0 && !zsys_interrupted) {
@@ -383,9 +452,13 @@ main (int argc, char *argv [])
                 s_heartbeat (&self);
         }
         s_send_reports (&self);
+        if (self.metrics && ep_sock_clock_ms () >= self.next_metrics_ms)
+            s_update_metrics (&self);
     }
     s_send_reports (&self);
     ep_log_info ("session %s: stopping", self.session);
+    ep_metrics_stop (&self.metrics);
+    ep_prom_free (&self.prom);
     zsock_destroy (&self.intents);
     zsock_destroy (&self.query);
     zsock_destroy (&self.results);
