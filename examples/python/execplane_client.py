@@ -1,0 +1,256 @@
+"""execplane from Python: a strategy and a monitor over ZeroMQ with CURVE.
+
+The same configuration file (ZPL) and certificates (ep-keygen) as the C
+programs; the messages are the classes protoc generates from
+schemas/execplane.proto at build time (build/python/execplane_pb2.py, or
+share/execplane/python once installed). Needs Debian's python3-zmq and
+python3-protobuf.
+
+    strategy = Strategy("ready.zpl")              # certificate "strategy"
+    strategy.send(intent_id="py-1", strategy_id="demo", symbol="BTCUSDT",
+                  side="BUY", type="MARKET", qty="0.5", ref_price="64000")
+    for report in strategy.wait(["py-1"], timeout=10): ...
+
+    monitor = Monitor("ready.zpl", from_seq=1)    # certificate "monitor"
+    for report in monitor.reports(): ...           # seq order, gap-free, each once
+
+Quantities and prices travel as int64 in units of 1e-8 (the *_e8 fields);
+send() takes them as exact decimal strings, e8() and decimal() convert.
+"""
+import decimal
+import os
+import time
+
+import zmq
+import zmq.auth
+
+import execplane_pb2 as pb
+
+QUERY_LIMIT = 1000
+POLL_S = 0.02                   # how often a strategy asks for news while it waits
+
+
+class ExecplaneError(Exception):
+    """A configuration, certificate or protocol problem, said in one line."""
+
+
+def load_config(path):
+    """The ZPL file as {"section/key": "value"} (values unquoted)."""
+    config, section = {}, None
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()
+    except OSError as error:
+        raise ExecplaneError(f"config {path}: {error.strerror}") from error
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            section = line.split("#", 1)[0].strip()
+        elif "=" in line and section:
+            key, value = (part.strip() for part in line.split("=", 1))
+            if value.startswith('"') and '"' in value[1:]:
+                value = value[1:value.index('"', 1)]
+            else:
+                value = value.split("#", 1)[0].strip()
+            config[f"{section}/{key}"] = value
+    return config
+
+
+DEFAULTS = {
+    "router/intake": "tcp://127.0.0.1:5550", "router/outcomes": "tcp://127.0.0.1:5551",
+    "router/query": "tcp://127.0.0.1:5555", "security/curve": "1", "security/certs": "var/certs",
+}
+
+
+def e8(text):
+    """Exact decimal text ("0.5") as int64 units of 1e-8; refuses more than 8 decimals."""
+    value = decimal.Decimal(text) * 100000000
+    if value != value.to_integral_value() or not -2**63 <= value < 2**63:
+        raise ExecplaneError(f"{text!r}: not a decimal of at most 8 decimals within int64")
+    return int(value)
+
+
+def decimal_text(value_e8):
+    """int64 units of 1e-8 as exact decimal text, without trailing zeros."""
+    text = format(decimal.Decimal(value_e8).scaleb(-8), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def name(enum, value):
+    """An enum value's contract name: name(pb.Status, 3) == "FILLED"."""
+    return enum.Name(value) if value in enum.values() else str(value)
+
+
+class _Connection:
+    def __init__(self, config_path, cert, insecure):
+        self.config = dict(DEFAULTS)
+        if config_path:
+            self.config.update(load_config(config_path))
+        self.context = zmq.Context.instance()
+        self.curve = not insecure
+        if self.curve and self.config["security/curve"] == "0":
+            raise ExecplaneError("security/curve = 0 needs insecure=True")
+        if self.curve:
+            certs = self.config["security/certs"]
+            try:
+                self.public, self.secret = zmq.auth.load_certificate(
+                    os.path.join(certs, f"{cert}_secret"))
+                self.router, _ = zmq.auth.load_certificate(os.path.join(certs, "public", "router"))
+            except (OSError, ValueError) as error:
+                raise ExecplaneError(f"certificate {cert} in {certs}: {error}") from error
+            if not self.secret:
+                raise ExecplaneError(f"certificate {cert} in {certs} holds no secret key")
+        self.sockets = []
+        self.plane = None                       # the newest PlaneState
+        self.sub = self._socket(zmq.SUB, "router/outcomes")
+        self.query = self._socket(zmq.DEALER, "router/query")
+
+    def _socket(self, kind, key):
+        socket = self.context.socket(kind)
+        socket.linger = 1000
+        if self.curve:
+            socket.curve_publickey, socket.curve_secretkey = self.public, self.secret
+            socket.curve_serverkey = self.router
+        socket.connect(self.config[key])
+        self.sockets.append(socket)
+        return socket
+
+    def _await_plane(self, timeout):
+        """Waits for the first plane state: the subscription is then live."""
+        deadline = time.monotonic() + timeout
+        while self.plane is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ExecplaneError(f"no answer from the router at "
+                                     f"{self.config['router/outcomes']} within {timeout} s")
+            self._read_sub(left)
+
+    def _read_sub(self, timeout):
+        """Reads what the subscription holds, waiting up to timeout for the
+        first message; returns the reports among them."""
+        reports = []
+        if not self.sub.poll(int(timeout * 1000)):
+            return reports
+        while True:
+            try:
+                topic, body = self.sub.recv_multipart(zmq.NOBLOCK)[:2]
+            except zmq.Again:
+                return reports
+            if topic == b"plane":
+                self.plane = pb.PlaneState.FromString(body)
+            elif topic.startswith(b"outcome."):
+                reports.append(pb.ExecutionReport.FromString(body))
+
+    def _ask(self, from_seq, to_seq=0, timeout=5.0):
+        """The journaled reports from from_seq (to to_seq; 0: the newest)
+        that this key may see: (reports, through_seq, head_seq)."""
+        request = pb.QueryRequest(from_seq=from_seq, to_seq=to_seq, limit=QUERY_LIMIT)
+        self.query.send_multipart([b"reports", request.SerializeToString()])
+        if not self.query.poll(int(timeout * 1000)):
+            raise ExecplaneError(f"no answer from the router's query socket within {timeout} s")
+        kind, body = self.query.recv_multipart()[:2]
+        if kind != b"reports":
+            raise ExecplaneError(f"the router answered {kind!r} to a query")
+        reply = pb.QueryReply.FromString(body)
+        return ([pb.ExecutionReport.FromString(r) for r in reply.reports],
+                reply.through_seq, reply.head_seq)
+
+    def close(self):
+        for socket in self.sockets:
+            socket.close()
+        self.sockets = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Strategy(_Connection):
+    """Pushes OrderIntents and waits for their terminal reports. A strategy
+    key reads its own strategies' reports through the query socket."""
+
+    def __init__(self, config_path=None, cert="strategy", insecure=False, timeout=10.0):
+        super().__init__(config_path, cert, insecure)
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"plane")
+        self.intake = self._socket(zmq.PUSH, "router/intake")
+        self._await_plane(timeout)
+        self.next_seq = self.plane.last_seq + 1     # what is sent from now on
+
+    def send(self, **fields):
+        """Pushes one intent. Decimal fields (qty, limit_price, ref_price)
+        are exact strings; enums are names ("BUY", "MARKET", "GTC")."""
+        intent = pb.OrderIntent()
+        for key, value in fields.items():
+            if key in ("qty", "limit_price", "ref_price"):
+                key, value = key + "_e8", e8(value)
+            field = intent.DESCRIPTOR.fields_by_name.get(key)
+            if field is None:
+                raise ExecplaneError(f"OrderIntent has no field {key!r}")
+            if field.enum_type is not None and isinstance(value, str):
+                if value not in field.enum_type.values_by_name:
+                    raise ExecplaneError(f"{key}: {value!r} is not one of "
+                                         f"{', '.join(field.enum_type.values_by_name)}")
+                value = field.enum_type.values_by_name[value].number
+            setattr(intent, key, value)
+        self.intake.send(intent.SerializeToString())
+        return intent.intent_id
+
+    def wait(self, intent_ids, timeout=30.0):
+        """The terminal report of each intent id, in the order they come;
+        raises ExecplaneError if one is missing at the timeout."""
+        owed, deadline = set(intent_ids), time.monotonic() + timeout
+        while owed:
+            reports, through, head = self._ask(self.next_seq)
+            self.next_seq = max(self.next_seq, through + 1)
+            for report in reports:
+                if report.terminal and report.intent_id in owed:
+                    owed.discard(report.intent_id)
+                    yield report
+            if owed and through >= head:
+                if time.monotonic() >= deadline:
+                    raise ExecplaneError(f"{len(owed)} intent(s) without a terminal report "
+                                         f"after {timeout} s: {sorted(owed)[:5]}")
+                self._read_sub(POLL_S)               # news of the plane, and a pause
+
+
+class Monitor(_Connection):
+    """Follows every report in seq order, each once: live from the
+    subscription, and from the journal what it missed (the Clone pattern)."""
+
+    def __init__(self, config_path=None, cert="monitor", insecure=False, from_seq=0,
+                 timeout=10.0):
+        super().__init__(config_path, cert, insecure)
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"outcome.")
+        self.sub.setsockopt(zmq.SUBSCRIBE, b"plane")     # after: once it flows, so do reports
+        self._await_plane(timeout)
+        self.next_seq = from_seq or self.plane.last_seq + 1
+
+    def _catch_up(self, to_seq):
+        while self.next_seq <= to_seq:
+            reports, through, head = self._ask(self.next_seq, to_seq)
+            for report in reports:
+                if self.next_seq <= report.seq <= through:
+                    self.next_seq = report.seq + 1
+                    yield report
+            self.next_seq = max(self.next_seq, through + 1)
+            if through >= head:
+                return
+
+    def reports(self, timeout=None):
+        """Yields reports until timeout seconds pass without one (None: forever)."""
+        quiet_since = time.monotonic()
+        while timeout is None or time.monotonic() - quiet_since < timeout:
+            # What the journal holds beyond what was seen: asked for first.
+            if self.plane.last_seq >= self.next_seq:
+                for report in self._catch_up(self.plane.last_seq):
+                    quiet_since = time.monotonic()
+                    yield report
+            for report in self._read_sub(0.1):
+                if report.seq > self.next_seq:
+                    yield from self._catch_up(report.seq - 1)
+                if report.seq == self.next_seq:
+                    self.next_seq += 1
+                    quiet_since = time.monotonic()
+                    yield report
