@@ -281,9 +281,9 @@ s_emit_for_entry (ep_router_t *self, ep_inflight_entry_t *entry, int status, int
     report.terminal = true;
     report.router_seq = entry->router_seq;
     report.safety = entry->safety;
-    ep_log_warn ("intent %s/%s (router_seq %llu): %s %s: %s", entry->strategy_id,
-                 entry->intent_id, (unsigned long long) entry->router_seq,
-                 ep_status_name (status), ep_failure_name (failure), reason);
+    ep_log_intent (EP_LOG_WARN, entry->strategy_id, entry->intent_id,
+                   " (router_seq %llu): %s %s: %s", (unsigned long long) entry->router_seq,
+                   ep_status_name (status), ep_failure_name (failure), reason);
     s_emit (self, &report, EP_ORIGIN_ROUTER, false, NULL, 0);
 }
 
@@ -842,10 +842,10 @@ s_new_fills (ep_router_t *self, ep_report_t *report, uint32_t known)
 {
     if (report->first_fill > known) {
         self->stats.fill_gaps++;
-        ep_log_warn ("intent %s/%s (router_seq %llu): fills %u to %u never reached the router: "
-                     "the plane's cumulative figures stand", report->strategy_id,
-                     report->intent_id, (unsigned long long) report->router_seq, known + 1,
-                     report->first_fill);
+        ep_log_intent (EP_LOG_WARN, report->strategy_id, report->intent_id,
+                       " (router_seq %llu): fills %u to %u never reached the router: "
+                       "the plane's cumulative figures stand",
+                       (unsigned long long) report->router_seq, known + 1, report->first_fill);
         char detail [256];
         snprintf (detail, sizeof detail, "router_seq %llu: fills %u to %u missing",
                   (unsigned long long) report->router_seq, known + 1, report->first_fill);
@@ -886,9 +886,10 @@ s_plane_report (ep_router_t *self, int plane, ep_report_t *report, const ep_slic
                                        &epoch, &dispatched, &payload, &size);
         if (found <= 0 || !dispatched || journaled_plane != plane) {
             self->stats.fenced_reports++;
-            ep_log_warn ("%s worker reported on router_seq %llu (intent %s), which was never "
-                         "dispatched to it: ignored", ep_plane_name (plane),
-                         (unsigned long long) report->router_seq, report->intent_id);
+            ep_log_intent (EP_LOG_WARN, report->strategy_id, report->intent_id,
+                           ": the %s worker reported on it as router_seq %llu, which was never "
+                           "dispatched to it: ignored", ep_plane_name (plane),
+                           (unsigned long long) report->router_seq);
             if (ep_journal_begin (self->journal)
             ||  ep_journal_add_event (self->journal, self->last_seq, "bogus-report",
                                       report->intent_id))

@@ -12,7 +12,7 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: ep-router [--config FILE] [--ready-file FILE] [--insecure]\n"
+        "Usage: ep-router [--config FILE] [--ready-file FILE] [--cert NAME] [--insecure] [--log-json]\n"
         "\n"
         "Realizes each OrderIntent pushed to intake on the plane the meta layer\n"
         "selected, journals everything, and publishes the outcomes.\n"
@@ -20,12 +20,30 @@ s_usage (FILE *out)
         "  --config FILE      ZPL configuration (default: built-in defaults)\n"
         "  --ready-file FILE  once every socket is bound, write the configuration\n"
         "                     with the bound endpoints there (tcp://host:* binds\n"
-        "                     an ephemeral port)\n"
+        "                     an ephemeral port; so does port 0 for router/metrics)\n"
         "  --cert NAME        this program's certificate: CERTS/NAME_secret (default router)\n"
         "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
+        "  --log-json         log one JSON object per line (ts, level, component,\n"
+        "                     strategy_id and intent_id where there is one, msg)\n"
+        "  --version          print the version and exit\n"
         "  --help             this text\n"
         "\n"
-        "Stops cleanly on SIGINT or SIGTERM. Exit: 0 clean stop, 1 failure, 2 bad usage.\n");
+        "Configuration (section router): intake, outcomes, control, dispatch,\n"
+        "results, query (ZeroMQ endpoints); journal (the SQLite file);\n"
+        "journal_sync (full: each commit waits for the disk; normal: only\n"
+        "checkpoints do); paper_deadline_ms, live_deadline_ms (an intent unanswered\n"
+        "this long ends FAILED or UNKNOWN); worker_timeout_ms, heartbeat_ms;\n"
+        "drain_ms (how long a stop waits for answers); hwm, socket_buffer;\n"
+        "metrics (HOST:PORT on loopback: /metrics and /healthz over HTTP).\n"
+        "Section security: curve, certs (the allow-list is certs/public, read\n"
+        "again every second).\n"
+        "\n"
+        "Logs go to standard error. On SIGINT or SIGTERM the router stops reading\n"
+        "intake, waits up to drain_ms for the planes' answers, commits and exits;\n"
+        "a second signal ends it at once. A journal that cannot be written stops\n"
+        "reading and publishing until it can (retried every second).\n"
+        "\n"
+        "Exit: 0 clean stop, 1 failure, 2 bad usage or configuration.\n");
 }
 
 int
@@ -36,6 +54,8 @@ main (int argc, char *argv [])
         { "ready-file", required_argument, 0, 'r' },
         { "insecure", no_argument, 0, 'i' },
         { "cert", required_argument, 0, 'C' },
+        { "log-json", no_argument, 0, 'J' },
+        { "version", no_argument, 0, 'V' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -50,6 +70,8 @@ main (int argc, char *argv [])
             case 'r': ready_file = optarg; break;
             case 'i': insecure = true; break;
             case 'C': cert = optarg; break;
+            case 'J': ep_log_json (true); break;
+            case 'V': printf ("ep-router (execplane) %s\n", EP_VERSION); return 0;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }

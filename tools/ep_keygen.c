@@ -15,9 +15,8 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: ep-keygen --role ROLE --name NAME [--strategy ID ...] [--plane paper|live]\n"
-        "                 [--certs DIR] [--config FILE] [--force]\n"
-        "       ep-keygen --set [--strategy ID ...] [--certs DIR] [--config FILE]\n"
+        "Usage: ep-keygen --role ROLE --name NAME [--strategy ID ...] [--plane paper|live] [--certs DIR] [--config FILE] [--force]\n"
+        "  or:  ep-keygen --set [--strategy ID ...] [--certs DIR] [--config FILE]\n"
         "\n"
         "Writes a CURVE certificate pair: DIR/public/NAME (mode 0644), which the\n"
         "router admits for as long as it is there, and DIR/NAME_secret (mode 0600),\n"
@@ -43,6 +42,7 @@ s_usage (FILE *out)
         "                  safety keys speak for the --strategy ids (default: demo).\n"
         "                  Existing files are kept, and a pair with one half missing\n"
         "                  is left as it is (a removed public certificate stays revoked)\n"
+        "  --version       print the version and exit\n"
         "  --help          this text\n"
         "\n"
         "Exit status: 0 done, 1 NAME exists or a file could not be written, 2 bad usage.\n");
@@ -184,6 +184,7 @@ main (int argc, char *argv [])
         { "config", required_argument, 0, 'c' },
         { "force", no_argument, 0, 'f' },
         { "set", no_argument, 0, 'S' },
+        { "version", no_argument, 0, 'V' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -203,6 +204,7 @@ main (int argc, char *argv [])
             case 'c': config_path = optarg; break;
             case 'f': force = true; break;
             case 'S': set = true; break;
+            case 'V': printf ("ep-keygen (execplane) %s\n", EP_VERSION); return 0;
             case 'h': s_usage (stdout); return 0;
             case ':':
                 fprintf (stderr, "ep-keygen: %s needs a value (see --help)\n", argv [optind - 1]);

@@ -18,10 +18,10 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "Usage: ep-meta select paper|live --reason TEXT [options]\n"
-        "       ep-meta halt --reason TEXT [options]\n"
-        "       ep-meta resume --reason TEXT [options]\n"
-        "       ep-meta status [options]\n"
-        "       ep-meta reconcile INTENT_ID [--strategy ID] [--reason TEXT] [options]\n"
+        "  or:  ep-meta halt --reason TEXT [options]\n"
+        "  or:  ep-meta resume --reason TEXT [options]\n"
+        "  or:  ep-meta status [options]\n"
+        "  or:  ep-meta reconcile INTENT_ID [--strategy ID] [--reason TEXT] [options]\n"
         "\n"
         "Selects the execution plane, halts or resumes execution (Safety Sells pass\n"
         "a halt), or prints the router's plane state as JSON. A command carries an\n"
@@ -41,6 +41,7 @@ s_usage (FILE *out)
         "  --config FILE      ZPL configuration (default: built-in defaults)\n"
         "  --cert NAME        this program's certificate: CERTS/NAME_secret (default meta)\n"
         "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
+        "  --version          print the version and exit\n"
         "  --help             this text\n"
         "\n"
         "Exit: 0 applied (status: printed); 1 refused, or no confirmation in time;\n"
@@ -166,6 +167,7 @@ main (int argc, char *argv [])
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
         { "cert", required_argument, 0, 'C' },
+        { "version", no_argument, 0, 'V' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -199,6 +201,7 @@ main (int argc, char *argv [])
             case 'c': config_path = optarg; break;
             case 'i': insecure = true; break;
             case 'C': cert = optarg; break;
+            case 'V': printf ("ep-meta (execplane) %s\n", EP_VERSION); return 0;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }

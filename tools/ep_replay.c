@@ -67,6 +67,9 @@ s_usage (FILE *out)
         "  --verify         also digest the paper reports recorded in the journal;\n"
         "                   exit 1 unless the two digests are equal\n"
         "  --config FILE    ZPL configuration: paper/slippage_bps, paper/liquidity_cap\n"
+        "  --insecure       accepted and ignored, like every program's (ep-replay\n"
+        "                   reads a file and opens no socket)\n"
+        "  --version        print the version and exit\n"
         "  --help           this text\n");
 }
 
@@ -78,6 +81,7 @@ main (int argc, char *argv [])
         { "verify", no_argument, 0, 'v' },
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
+        { "version", no_argument, 0, 'V' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -90,6 +94,7 @@ main (int argc, char *argv [])
             case 'v': verify = true; break;
             case 'c': config_path = optarg; break;
             case 'i': break;
+            case 'V': printf ("ep-replay (execplane) %s\n", EP_VERSION); return 0;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }

@@ -11,8 +11,7 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: ep-send [--file FILE] [--wait] [--timeout SECONDS] [--config FILE]\n"
-        "               [--cert NAME] [--insecure]\n"
+        "Usage: ep-send [--file FILE] [--wait] [--timeout SECONDS] [--config FILE] [--cert NAME] [--insecure]\n"
         "\n"
         "Reads OrderIntents as JSON lines (standard input, or FILE) and pushes each\n"
         "to the router. A line that does not parse is refused with an error naming\n"
@@ -30,6 +29,7 @@ s_usage (FILE *out)
         "  --config FILE      ZPL configuration (default: built-in defaults)\n"
         "  --cert NAME        this program's certificate: CERTS/NAME_secret (default strategy)\n"
         "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
+        "  --version          print the version and exit\n"
         "  --help             this text\n"
         "\n"
         "Exit: 0 all sent (and, with --wait, all terminal); 1 a line was refused,\n"
@@ -46,6 +46,7 @@ main (int argc, char *argv [])
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
         { "cert", required_argument, 0, 'C' },
+        { "version", no_argument, 0, 'V' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -70,6 +71,7 @@ main (int argc, char *argv [])
             case 'c': connect.config = optarg; break;
             case 'i': connect.insecure = true; break;
             case 'C': connect.cert = optarg; break;
+            case 'V': printf ("ep-send (execplane) %s\n", EP_VERSION); return 0;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }

@@ -9,8 +9,7 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: ep-tap [--strategy ID] [--from-seq N] [--count N] [--timeout SECONDS]\n"
-        "              [--config FILE] [--cert NAME] [--insecure]\n"
+        "Usage: ep-tap [--strategy ID] [--from-seq N] [--count N] [--timeout SECONDS] [--config FILE] [--cert NAME] [--insecure]\n"
         "\n"
         "Prints execution reports as JSON lines, in seq order, each exactly once.\n"
         "\n"
@@ -22,6 +21,7 @@ s_usage (FILE *out)
         "  --config FILE      ZPL configuration (default: built-in defaults)\n"
         "  --cert NAME        this program's certificate: CERTS/NAME_secret (default monitor)\n"
         "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
+        "  --version          print the version and exit\n"
         "  --help             this text\n");
 }
 
@@ -49,6 +49,7 @@ main (int argc, char *argv [])
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
         { "cert", required_argument, 0, 'C' },
+        { "version", no_argument, 0, 'V' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -65,6 +66,7 @@ main (int argc, char *argv [])
             case 'c': connect.config = optarg; break;
             case 'i': connect.insecure = true; break;
             case 'C': connect.cert = optarg; break;
+            case 'V': printf ("ep-tap (execplane) %s\n", EP_VERSION); return 0;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }

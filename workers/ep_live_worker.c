@@ -180,15 +180,16 @@ s_report (s_worker_t *self, const ep_dispatch_t *dispatch, ep_report_t *report)
     size_t size = execplane__v1__worker_message__get_packed_size (&message);
     uint8_t *data = malloc (size);
     if (!data) {
-        ep_log_error ("intent %s: out of memory: report not sent", intent->intent_id);
+        ep_log_intent (EP_LOG_ERROR, intent->strategy_id, intent->intent_id,
+                       ": out of memory: report not sent");
         return;
     }
     execplane__v1__worker_message__pack (&message, data);
     ep_sock_send2 (self->results, "reports", data, size, 0);
     free (data);
-    ep_log_info ("intent %s/%s: %s %s%s: %s", intent->strategy_id, intent->intent_id,
-                 ep_status_name (report->status), ep_failure_name (report->failure),
-                 report->terminal ? " (terminal)" : "", report->reason);
+    ep_log_intent (EP_LOG_INFO, intent->strategy_id, intent->intent_id, ": %s %s%s: %s",
+                   ep_status_name (report->status), ep_failure_name (report->failure),
+                   report->terminal ? " (terminal)" : "", report->reason);
 }
 
 //  A report with no fills: a failure, or a status without news of fills.
@@ -319,8 +320,8 @@ s_pump_sender (s_worker_t *self)
                                             intent, &job->request);
         self->audit_ok = job->attempt_id >= 0;
         if (job->attempt_id == 0)
-            ep_log_warn ("intent %s/%s: already submitted as %s: never sent twice",
-                         intent->strategy_id, intent->intent_id, client_order_id);
+            ep_log_intent (EP_LOG_WARN, intent->strategy_id, intent->intent_id,
+                           ": already submitted as %s: never sent twice", client_order_id);
         else
         if (job->attempt_id < 0 && submit)
             s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), true,
@@ -345,7 +346,8 @@ s_queue (s_worker_t *self, ep_audit_kind_t kind, ep_dispatch_t *dispatch)
 {
     s_job_t *job = calloc (1, sizeof *job);
     if (!job) {
-        ep_log_error ("intent %s: out of memory: not sent", dispatch->intent->intent_id);
+        ep_log_intent (EP_LOG_ERROR, dispatch->intent->strategy_id, dispatch->intent->intent_id,
+                       ": out of memory: not sent");
         execplane__v1__dispatch__free_unpacked (dispatch, NULL);
         return -1;
     }
@@ -353,9 +355,8 @@ s_queue (s_worker_t *self, ep_audit_kind_t kind, ep_dispatch_t *dispatch)
     job->dispatch = dispatch;
     zlistx_add_end (self->jobs, job);
     if (self->sending)
-        ep_log_info ("intent %s/%s waits: %zu request(s) ahead of it",
-                     dispatch->intent->strategy_id, dispatch->intent->intent_id,
-                     zlistx_size (self->jobs));
+        ep_log_intent (EP_LOG_INFO, dispatch->intent->strategy_id, dispatch->intent->intent_id,
+                       " waits: %zu request(s) ahead of it", zlistx_size (self->jobs));
     s_pump_sender (self);
     return 0;
 }
@@ -829,12 +830,14 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: ep-live [--config FILE] [--insecure]\n"
+        "Usage: ep-live [--config FILE] [--cert NAME] [--insecure] [--log-json]\n"
         "\n"
         "The live execution plane's worker: submits intents dispatched on exec.live\n"
         "to the venue (live/venue, live/base_url), writing each attempt to the audit\n"
         "(live/audit) before it is sent and its result after; never retries; follows\n"
-        "resting orders with status queries (live/poll_ms).\n"
+        "resting orders with status queries (live/poll_ms). An attempt whose result\n"
+        "was never written (the worker died) is reported UNKNOWN at the next start,\n"
+        "never sent again.\n"
         "\n"
         "Venue keys: the file live/keys with lines `api_key = ...` and\n"
         "`api_secret = ...` (mode 600), or EP_VENUE_API_KEY and EP_VENUE_API_SECRET.\n"
@@ -843,7 +846,20 @@ s_usage (FILE *out)
         "  --config FILE   ZPL configuration (default: built-in defaults)\n"
         "  --cert NAME     this program's certificate: CERTS/NAME_secret (default live)\n"
         "  --insecure      run without CURVE, in the clear (logged as a warning)\n"
-        "  --help          this text\n");
+        "  --log-json      log one JSON object per line (ts, level, component,\n"
+        "                  strategy_id and intent_id where there is one, msg)\n"
+        "  --version       print the version and exit\n"
+        "  --help          this text\n"
+        "\n"
+        "Configuration: router/dispatch, router/results, router/query (where the\n"
+        "router is), router/heartbeat_ms, router/hwm; live/venue, live/base_url,\n"
+        "live/keys, live/audit, live/recv_window_ms, live/connect_timeout_ms,\n"
+        "live/timeout_ms (per request), live/poll_ms; live/metrics (HOST:PORT on\n"
+        "loopback: /metrics and /healthz over HTTP); security/curve, security/certs.\n"
+        "\n"
+        "Logs go to standard error. On SIGINT or SIGTERM the request in flight\n"
+        "finishes and is written down; requests still queued are reported FAILED\n"
+        "NOT_SENT. Exit: 0 clean stop, 1 failure, 2 bad usage or configuration.\n");
 }
 
 static void
@@ -873,6 +889,8 @@ main (int argc, char *argv [])
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
         { "cert", required_argument, 0, 'C' },
+        { "log-json", no_argument, 0, 'J' },
+        { "version", no_argument, 0, 'V' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -885,6 +903,8 @@ main (int argc, char *argv [])
             case 'c': config_path = optarg; break;
             case 'i': insecure = true; break;
             case 'C': cert = optarg; break;
+            case 'J': ep_log_json (true); break;
+            case 'V': printf ("ep-live (execplane) %s\n", EP_VERSION); return 0;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }

@@ -282,7 +282,8 @@ s_execute (s_worker_t *self, const ep_dispatch_t *dispatch, size_t size)
         size_t before = self->size;
         if (ep_paper_book_execute (self->book, dispatch->intent, dispatch->router_seq,
                                    s_emit, self) < 0) {
-            ep_log_error ("intent %s: out of memory, not executed", dispatch->intent->intent_id);
+            ep_log_intent (EP_LOG_ERROR, dispatch->intent->strategy_id,
+                           dispatch->intent->intent_id, ": out of memory, not executed");
             self->size = before;
         }
         self->processed_through = dispatch->router_seq;
@@ -322,18 +323,30 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: ep-paper [--config FILE] [--cert NAME] [--insecure]\n"
+        "Usage: ep-paper [--config FILE] [--cert NAME] [--insecure] [--log-json]\n"
         "\n"
         "The paper execution plane's worker: executes intents dispatched on\n"
         "exec.paper deterministically (no I/O, no clock in the fill engine) and\n"
-        "reports the outcomes to the router.\n"
+        "reports the outcomes to the router. At start, and whenever the router\n"
+        "restarts, it rebuilds its book from the router's resting orders.\n"
         "\n"
         "  --config FILE   ZPL configuration (default: built-in defaults)\n"
         "  --cert NAME     this program's certificate: CERTS/NAME_secret (default paper)\n"
         "  --insecure      run without CURVE, in the clear (logged as a warning)\n"
+        "  --log-json      log one JSON object per line (ts, level, component,\n"
+        "                  strategy_id and intent_id where there is one, msg)\n"
         "  --test-delay-us US     for tests: a slow plane, US microseconds per intent\n"
         "  --test-delay-count N   for tests: only the first N intents are slow\n"
-        "  --help          this text\n");
+        "  --version       print the version and exit\n"
+        "  --help          this text\n"
+        "\n"
+        "Configuration: router/dispatch, router/results, router/query (where the\n"
+        "router is), router/heartbeat_ms, router/hwm; paper/slippage_bps,\n"
+        "paper/liquidity_cap (the fill rules); paper/metrics (HOST:PORT on\n"
+        "loopback: /metrics and /healthz over HTTP); security/curve, security/certs.\n"
+        "\n"
+        "Logs go to standard error. Stops on SIGINT or SIGTERM.\n"
+        "Exit: 0 clean stop, 1 failure, 2 bad usage or configuration.\n");
 }
 
 int
@@ -345,6 +358,8 @@ main (int argc, char *argv [])
         { "cert", required_argument, 0, 'C' },
         { "test-delay-us", required_argument, 0, 'd' },
         { "test-delay-count", required_argument, 0, 'n' },
+        { "log-json", no_argument, 0, 'J' },
+        { "version", no_argument, 0, 'V' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -370,6 +385,8 @@ main (int argc, char *argv [])
                 *(opt == 'd' ? &delay_us : &delay_count) = value;
                 break;
             }
+            case 'J': ep_log_json (true); break;
+            case 'V': printf ("ep-paper (execplane) %s\n", EP_VERSION); return 0;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
