@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 #include "ep_config.h"
 #include "ep_paper_book.h"
+#include "ep_shadow.h"
 #include "ep_wire.h"
 
 typedef struct {
@@ -58,6 +59,7 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "Usage: ep-replay --journal FILE [--verify] [--config FILE]\n"
+        "  or:  ep-replay --shadow --journal FILE [--html OUT.html] [--config FILE]\n"
         "\n"
         "Re-runs the journal's paper intents through the paper plane (with the\n"
         "paper settings of the configuration) and prints the SHA-256 digest of the\n"
@@ -66,6 +68,13 @@ s_usage (FILE *out)
         "  --journal FILE   the router's journal (read only)\n"
         "  --verify         also digest the paper reports recorded in the journal;\n"
         "                   exit 1 unless the two digests are equal\n"
+        "  --shadow         instead: run the journal's LIVE intents through the paper\n"
+        "                   plane and report how live diverged from paper, per\n"
+        "                   intent and in aggregate (outcome classes, filled\n"
+        "                   quantity, price difference in basis points, + when\n"
+        "                   live did worse for the side), as a table on stdout\n"
+        "  --html FILE      with --shadow: also a self-contained HTML page (inline\n"
+        "                   SVG charts, no external asset)\n"
         "  --config FILE    ZPL configuration: paper/slippage_bps, paper/liquidity_cap\n"
         "  --insecure       accepted and ignored, like every program's (ep-replay\n"
         "                   reads a file and opens no socket)\n"
@@ -79,19 +88,23 @@ main (int argc, char *argv [])
     static struct option options [] = {
         { "journal", required_argument, 0, 'j' },
         { "verify", no_argument, 0, 'v' },
+        { "shadow", no_argument, 0, 's' },
+        { "html", required_argument, 0, 'H' },
         { "config", required_argument, 0, 'c' },
         { "insecure", no_argument, 0, 'i' },
         { "version", no_argument, 0, 'V' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
-    const char *config_path = NULL, *journal = NULL;
-    bool verify = false;
+    const char *config_path = NULL, *journal = NULL, *html = NULL;
+    bool verify = false, shadow = false;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
             case 'j': journal = optarg; break;
             case 'v': verify = true; break;
+            case 's': shadow = true; break;
+            case 'H': html = optarg; break;
             case 'c': config_path = optarg; break;
             case 'i': break;
             case 'V': printf ("ep-replay (execplane) %s\n", EP_VERSION); return 0;
@@ -102,6 +115,14 @@ main (int argc, char *argv [])
     if (!journal || optind < argc) {
         fprintf (stderr, "ep-replay: %s (see --help)\n",
                  journal ? "unexpected argument" : "--journal FILE is required");
+        return 2;
+    }
+    if (html && !shadow) {
+        fprintf (stderr, "ep-replay: --html goes with --shadow (see --help)\n");
+        return 2;
+    }
+    if (shadow && verify) {
+        fprintf (stderr, "ep-replay: --shadow and --verify are two runs (see --help)\n");
         return 2;
     }
     ep_config_t config;
@@ -120,6 +141,11 @@ main (int argc, char *argv [])
         return 1;
     }
     ep_paper_config_t paper = { config.slippage_bps, config.liquidity_cap_e8 };
+    if (shadow) {
+        int status = ep_shadow_run (db, journal, &paper, stdout, html);
+        sqlite3_close (db);
+        return status;
+    }
     ep_paper_book_t *book = ep_paper_book_new (&paper);
     s_digest_t replayed = { .reports = 0 }, recorded = { .reports = 0 };
     crypto_hash_sha256_init (&replayed.sha);
