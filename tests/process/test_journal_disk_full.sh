@@ -5,11 +5,12 @@
 # logs why, and keeps the intents it had read. When the limit is lifted it
 # commits them, publishes their reports and carries on: every intent sent
 # gets exactly one terminal report, seq has no gap, and the outage is
-# journaled as an event.
+# journaled as an event. Its /healthz says 503, journal failing, while the
+# disk is full, and 200 again after.
 source "$(dirname "$0")/lib.sh"
 command -v prlimit > /dev/null || fail "prlimit (util-linux) is required"
 
-write_config "paper_deadline_ms = 30000" "worker_timeout_ms = 3000"
+write_config "paper_deadline_ms = 30000" "worker_timeout_ms = 3000" "metrics = 127.0.0.1:0"
 # The router logs through a pipe: a log file would hit the same size limit.
 rm -f "$READY.new"
 "$BIN/ep-router" --config "$CFG" --ready-file "$READY.new" > >(cat >> "$WORK/router.log") 2>&1 &
@@ -18,6 +19,10 @@ PIDS+=("$ROUTER_PID")
 wait_until 10 test -f "$READY.new"
 mv "$READY.new" "$READY"
 start_paper
+HEALTH=http://$(awk '/^router/ { s = 1; next } /^[a-z]/ { s = 0 }
+    s && $1 == "metrics" { gsub(/"/, "", $3); print $3 }' "$READY")/healthz
+health_is () { [ "$(curl -s -o /dev/null -w '%{http_code}' "$HEALTH")" = "$1" ]; }
+wait_until 10 health_is 200
 
 intents () {   # intents PREFIX FROM TO
     for i in $(seq "$2" "$3"); do
@@ -47,6 +52,9 @@ wait_until 20 grep -q "journal: still cannot commit after 1 retries" "$WORK/rout
 grep "journal: cannot commit" "$WORK/router.log" | head -n 1 | grep -q "File too large" \
     || fail "the log does not say why the journal cannot commit: $(grep 'cannot commit' "$WORK/router.log" | head -n 1)"
 running "$ROUTER_PID" || fail "the router died on a full disk"
+wait_until 10 health_is 503
+curl -s "$HEALTH" | jq -e '.journal == "failing"' > /dev/null \
+    || fail "/healthz during the outage: $(curl -s "$HEALTH")"
 [ "$(sql "SELECT COUNT(*) FROM intents")" = "$n_before" ] || fail "intents were journaled during the outage"
 [ ! -s "$WORK/tap.out" ] || fail "reports were published that the journal did not hold: $(head -n 3 "$WORK/tap.out")"
 
@@ -55,6 +63,7 @@ prlimit --pid "$ROUTER_PID" --fsize=unlimited
 all_done () { sql_at_least "SELECT COUNT(*) FROM reports WHERE terminal = 1" 250; }
 wait_until 30 all_done
 wait_until 30 grep -q "journal: committed again" "$WORK/router.log"
+wait_until 10 health_is 200
 wait "$tap_pid" || fail "the monitor did not get the 200 reports after the outage"
 check_journal_invariants
 [ "$(sql "SELECT COUNT(*) FROM intents WHERE intent_id LIKE 'during-%'")" = 200 ] \
