@@ -17,7 +17,8 @@
     Call zsys_handler_set (NULL) before the first handle to keep your own
     handlers.
 
-    Threads. A handle belongs to one thread at a time.
+    Threads. A handle belongs to one thread at a time; create and destroy
+    handles from one thread (they share the process's identity).
 
     Link with pkg-config (`pkg-config --cflags --libs execplane`) or CMake
     (`find_package (execplane)`, target execplane::execplane).  */
