@@ -65,5 +65,6 @@ timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usag
     --screenshot="$WORK/shadow.png" "file://$WORK/shadow.html" > /dev/null 2>> "$WORK/chromium.log" \
     || fail "chromium could not take a screenshot: $(tail -n 3 "$WORK/chromium.log")"
 [ "$(stat -c %s "$WORK/shadow.png")" -gt 10000 ] || fail "the screenshot is empty"
-cp "$WORK/shadow.png" "${SHADOW_SCREENSHOT:-/dev/null}" 2>/dev/null || true
+# SHADOW_SCREENSHOT=FILE keeps the screenshot, for a person to look at.
+[ -z "${SHADOW_SCREENSHOT:-}" ] || cp "$WORK/shadow.png" "$SHADOW_SCREENSHOT"
 pass "Chromium renders the page: $render"
