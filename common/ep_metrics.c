@@ -218,8 +218,10 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
         return MHD_YES;
     }
     static const char *text_type = "text/plain; charset=utf-8";
+    static const char *get_only = "GET only\n";
+    static const char *not_found = "not found: /metrics or /healthz\n";
     if (strcmp (method, "GET") && strcmp (method, "HEAD"))
-        return s_reply (connection, 405, text_type, "GET only\n", 9);
+        return s_reply (connection, 405, text_type, get_only, strlen (get_only));
     if (strcmp (url, "/metrics") == 0) {
         pthread_mutex_lock (&self->lock);
         enum MHD_Result rc = s_reply (connection, 200, "text/plain; version=0.0.4; charset=utf-8",
@@ -243,7 +245,7 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
         pthread_mutex_unlock (&self->lock);
         return s_reply (connection, healthy ? 200 : 503, "application/json", body, strlen (body));
     }
-    return s_reply (connection, 404, text_type, "not found: /metrics or /healthz\n", 32);
+    return s_reply (connection, 404, text_type, not_found, strlen (not_found));
 }
 
 static void
