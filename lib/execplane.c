@@ -181,21 +181,22 @@ execplane_strategy_new (const execplane_options_t *options, execplane_error_t *e
     //  so that no report on what is sent is missed.
     char err [512];
     self->intake = ep_sock_new (ZMQ_PUSH, config.intake, false, err, sizeof err);
-    self->follow = self->intake ? s_follow (&config, 0, timeout_ms, error) : NULL;
-    if (!self->intake)
+    if (!self->intake) {
         s_error (error, EXECPLANE_ECONNECT, "%s", err);
-    else
-    if (self->follow) {
-        //  Back-pressure and the queue at the end are bounded alike.
-        zsock_set_sndtimeo (self->intake, timeout_ms);
-        zsock_set_linger (self->intake, timeout_ms);
-        s_ok (error);
-        return self;
+        execplane_strategy_destroy (&self);
+        return NULL;
     }
-    if (self->intake)
-        zsock_set_linger (self->intake, 0);     //  nothing was sent
-    execplane_strategy_destroy (&self);
-    return NULL;
+    zsock_set_linger (self->intake, 0);     //  until something is sent
+    self->follow = s_follow (&config, 0, timeout_ms, error);
+    if (!self->follow) {
+        execplane_strategy_destroy (&self);
+        return NULL;
+    }
+    //  Back-pressure and the queue at the end are bounded alike.
+    zsock_set_sndtimeo (self->intake, timeout_ms);
+    zsock_set_linger (self->intake, timeout_ms);
+    s_ok (error);
+    return self;
 }
 
 void
