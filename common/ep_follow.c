@@ -226,22 +226,12 @@ s_pump (ep_follow_t *self, int timeout_ms)
     return 0;
 }
 
-//  Milliseconds left until deadline (-1 stays -1: no deadline).
-static int
-s_left (int64_t deadline)
-{
-    if (deadline < 0)
-        return -1;
-    int64_t left = deadline - ep_sock_clock_ms ();
-    return left > 0 ? (int) left : 0;
-}
-
 int
 ep_follow_ready (ep_follow_t *self, int timeout_ms)
 {
-    int64_t deadline = timeout_ms < 0 ? -1 : ep_sock_clock_ms () + timeout_ms;
+    int64_t deadline = ep_sock_deadline (timeout_ms);
     while (!self->ready) {
-        int left = s_left (deadline);
+        int left = ep_sock_left_ms (deadline);
         if (left == 0 || s_pump (self, left) < 0) {
             if (zsys_interrupted || (deadline >= 0 && ep_sock_clock_ms () >= deadline))
                 return -1;
@@ -259,14 +249,14 @@ ep_follow_plane (ep_follow_t *self)
 ep_report_t *
 ep_follow_next (ep_follow_t *self, int timeout_ms)
 {
-    int64_t deadline = timeout_ms < 0 ? -1 : ep_sock_clock_ms () + timeout_ms;
+    int64_t deadline = ep_sock_deadline (timeout_ms);
     while (zlistx_size (self->ready_reports) == 0) {
-        int left = s_left (deadline);
+        int left = ep_sock_left_ms (deadline);
         if (left == 0 && deadline >= 0)
             return NULL;
         int wait = self->polling && (left < 0 || left > S_POLL_MS) ? S_POLL_MS : left;
         if (s_pump (self, wait) < 0) {
-            if (zsys_interrupted || s_left (deadline) == 0)
+            if (zsys_interrupted || ep_sock_left_ms (deadline) == 0)
                 return NULL;
             if (self->polling && self->ready && !self->asking)
                 s_ask (self, 0);
@@ -278,13 +268,13 @@ ep_follow_next (ep_follow_t *self, int timeout_ms)
 const ep_plane_state_t *
 ep_follow_next_plane (ep_follow_t *self, int timeout_ms)
 {
-    int64_t deadline = timeout_ms < 0 ? -1 : ep_sock_clock_ms () + timeout_ms;
+    int64_t deadline = ep_sock_deadline (timeout_ms);
     self->plane_fresh = false;
     while (!self->plane_fresh) {
-        int left = s_left (deadline);
+        int left = ep_sock_left_ms (deadline);
         if (left == 0 && deadline >= 0)
             return NULL;
-        if (s_pump (self, left) < 0 && (zsys_interrupted || s_left (deadline) == 0))
+        if (s_pump (self, left) < 0 && (zsys_interrupted || ep_sock_left_ms (deadline) == 0))
             return NULL;
     }
     return self->plane;

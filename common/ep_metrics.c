@@ -292,6 +292,7 @@ ep_metrics_start (const char *address, int64_t stall_ms, char *err, size_t err_s
     self->port = info ? info->port : 0;
     snprintf (self->address, sizeof self->address, "%.*s:%d",
               (int) (strrchr (address, ':') - address), address, self->port);
+    ep_log_info ("metrics on http://%s/metrics, health on /healthz", self->address);
     return self;
 }
 

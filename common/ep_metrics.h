@@ -65,8 +65,9 @@ void ep_prom_free (ep_prom_t *prom);
 typedef struct _ep_metrics_t ep_metrics_t;
 
 //  Serves on address ("127.0.0.1:PORT", "localhost:PORT" or "[::1]:PORT";
-//  port 0 picks a free one). stall_ms: how old a verdict may grow before
-//  /healthz calls the daemon stalled. Returns NULL with the reason in err.
+//  port 0 picks a free one), and logs where. stall_ms: how old a verdict
+//  may grow before /healthz calls the daemon stalled. Returns NULL with the
+//  reason in err.
 ep_metrics_t *ep_metrics_start (const char *address, int64_t stall_ms, char *err, size_t err_size);
 
 //  The port served (useful after port 0), and HOST:PORT with it.

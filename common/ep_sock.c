@@ -1,4 +1,5 @@
 /*  ep_sock: socket setup with linger and size limits.  */
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 #include "ep_security.h"
@@ -89,4 +90,19 @@ ep_sock_clock_ms (void)
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+ep_sock_deadline (int timeout_ms)
+{
+    return timeout_ms < 0 ? -1 : ep_sock_clock_ms () + timeout_ms;
+}
+
+int
+ep_sock_left_ms (int64_t deadline)
+{
+    if (deadline < 0)
+        return -1;
+    int64_t left = deadline - ep_sock_clock_ms ();
+    return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int) left;
 }

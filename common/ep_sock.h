@@ -41,4 +41,11 @@ int ep_sock_send2 (zsock_t *self, const char *topic, const void *data, size_t si
 //  Milliseconds on a monotonic clock.
 int64_t ep_sock_clock_ms (void);
 
+//  The deadline timeout_ms from now on that clock; -1 (none) for a
+//  negative timeout.
+int64_t ep_sock_deadline (int timeout_ms);
+
+//  Milliseconds left until deadline, from 0 to INT_MAX; -1 stays -1 (none).
+int ep_sock_left_ms (int64_t deadline);
+
 #endif

@@ -122,16 +122,6 @@ s_follow (const ep_config_t *config, uint64_t from_seq, int timeout_ms, execplan
     return follow;
 }
 
-//  Milliseconds left until deadline (-1: none), at least 0.
-static int
-s_left (int64_t deadline)
-{
-    if (deadline < 0)
-        return -1;
-    int64_t left = deadline - ep_sock_clock_ms ();
-    return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int) left;
-}
-
 //  --------------------------------------------------------------------------
 //  Strategy
 
@@ -223,10 +213,10 @@ execplane_strategy_destroy (execplane_strategy_t **self_p)
 int
 execplane_strategy_await_worker (execplane_strategy_t *self, int timeout_ms)
 {
-    int64_t deadline = timeout_ms < 0 ? -1 : ep_sock_clock_ms () + timeout_ms;
+    int64_t deadline = ep_sock_deadline (timeout_ms);
     const ep_plane_state_t *state = ep_follow_plane (self->follow);
     while (!state || !(state->plane == EP_PLANE (LIVE) ? state->live_alive : state->paper_alive)) {
-        int left = s_left (deadline);
+        int left = ep_sock_left_ms (deadline);
         if (left == 0 || zsys_interrupted)
             return -1;
         //  Reports that arrive meanwhile stay with the follower for _next.
@@ -300,9 +290,9 @@ s_pump (execplane_strategy_t *self, int timeout_ms)
 execplane_report_t *
 execplane_strategy_next (execplane_strategy_t *self, int timeout_ms)
 {
-    int64_t deadline = timeout_ms < 0 ? -1 : ep_sock_clock_ms () + timeout_ms;
+    int64_t deadline = ep_sock_deadline (timeout_ms);
     while (zlistx_size (self->reports) == 0) {
-        int left = s_left (deadline);
+        int left = ep_sock_left_ms (deadline);
         if (left == 0 || zsys_interrupted)
             return NULL;
         s_pump (self, left);
@@ -344,10 +334,10 @@ execplane_strategy_wait (execplane_strategy_t *self, const char *intent_id, int 
 {
     if (!intent_id)
         return NULL;
-    int64_t deadline = timeout_ms < 0 ? -1 : ep_sock_clock_ms () + timeout_ms;
+    int64_t deadline = ep_sock_deadline (timeout_ms);
     execplane_report_t *terminal = s_take_terminal (self, intent_id);
     while (!terminal && zhashx_lookup (self->owed_ids, intent_id)) {
-        int left = s_left (deadline);
+        int left = ep_sock_left_ms (deadline);
         if (left == 0 || zsys_interrupted)
             return NULL;
         execplane_report_t *report = s_pump (self, left);
@@ -413,9 +403,9 @@ execplane_monitor_destroy (execplane_monitor_t **self_p)
 execplane_report_t *
 execplane_monitor_next (execplane_monitor_t *self, int timeout_ms)
 {
-    int64_t deadline = timeout_ms < 0 ? -1 : ep_sock_clock_ms () + timeout_ms;
+    int64_t deadline = ep_sock_deadline (timeout_ms);
     while (!zsys_interrupted) {
-        int left = s_left (deadline);
+        int left = ep_sock_left_ms (deadline);
         execplane_report_t *report = ep_follow_next (self->follow, left);
         if (!report)
             return NULL;

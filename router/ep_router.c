@@ -24,8 +24,6 @@
 #define S_STATE_MS      1000            //  plane state and stats at least this often
 #define S_RETRY_MS      1               //  dispatch retry while the HWM is reached
 #define S_PLANES        3               //  PLANE_UNSPECIFIED, PAPER, LIVE
-#define S_STATUSES      9               //  STATUS_UNSPECIFIED .. UNKNOWN
-#define S_FAILURES      14              //  FAILURE_NONE .. INTERNAL
 #define S_METRICS_MS    250             //  metrics rendered at most this often
 #define S_RECENT        64              //  reconcile request ids remembered
 #define S_JOURNAL_RETRY_MS 1000         //  a failed commit is tried again this often
@@ -115,7 +113,7 @@ struct _ep_router_t {
     ep_metrics_t *metrics;              //  NULL: not configured
     ep_prom_t prom;                     //  rendered again for each update
     int64_t next_metrics_ms;
-    uint64_t terminal [S_PLANES][S_STATUSES][S_FAILURES];  //  intents by outcome
+    uint64_t terminal [S_PLANES][EP_STATUS_COUNT][EP_FAILURE_COUNT];  //  intents by outcome
     ep_histogram_t commit_seconds;      //  journal commits that wrote something
     ep_histogram_t commit_writes;       //  rows a commit wrote
     ep_histogram_t dispatch_batch;      //  intents per dispatch message
@@ -255,8 +253,8 @@ s_emit (ep_router_t *self, ep_report_t *report, ep_origin_t origin, bool late,
     if (late)
         self->stats.late_reports++;
     if (report->terminal && !late && report->plane >= 0 && report->plane < S_PLANES
-    &&  report->status >= 0 && report->status < S_STATUSES
-    &&  report->failure >= 0 && report->failure < S_FAILURES)
+    &&  report->status >= 0 && report->status < EP_STATUS_COUNT
+    &&  report->failure >= 0 && report->failure < EP_FAILURE_COUNT)
         self->terminal [report->plane][report->status][report->failure]++;
 }
 
@@ -1545,8 +1543,8 @@ s_update_metrics (ep_router_t *self, int64_t now)
     ep_prom_family (prom, "execplane_intents_total", "counter",
                     "Intents by terminal outcome: plane, status and failure");
     for (int plane = 0; plane < S_PLANES; plane++)
-        for (int status = 0; status < S_STATUSES; status++)
-            for (int failure = 0; failure < S_FAILURES; failure++)
+        for (int status = 0; status < EP_STATUS_COUNT; status++)
+            for (int failure = 0; failure < EP_FAILURE_COUNT; failure++)
                 if (self->terminal [plane][status][failure]) {
                     snprintf (labels, sizeof labels, "plane=\"%s\",status=\"%s\",failure=\"%s\"",
                               ep_plane_name (plane) ? ep_plane_name (plane) : "NONE",
@@ -2218,8 +2216,6 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
         //  The ready file names the port taken (127.0.0.1:0 picks one).
         snprintf (self->config.router_metrics, sizeof self->config.router_metrics, "%s",
                   ep_metrics_address (self->metrics));
-        ep_log_info ("metrics on http://%s/metrics, health on /healthz",
-                     self->config.router_metrics);
     }
     if (ready_file && ep_config_save (&self->config, ready_file)) {
         snprintf (err, err_size, "cannot write %s", ready_file);

@@ -41,7 +41,6 @@
 #define S_ABSENCE_MARGIN_MS 60000
 #define S_METRICS_MS 250            //  metrics rendered at most this often
 #define S_KINDS 5                   //  ep_audit_kind_t, 1 to 4
-#define S_FAILURES 14               //  FAILURE_NONE .. INTERNAL
 
 typedef struct {
     int64_t attempt_id;                 //  its audit row
@@ -84,7 +83,7 @@ typedef struct {
     ep_prom_t prom;
     int64_t next_metrics_ms;
     ep_histogram_t venue_seconds [S_KINDS];             //  request to response, by kind
-    uint64_t venue_failures [S_KINDS][S_FAILURES];      //  classified outcomes, by kind
+    uint64_t venue_failures [S_KINDS][EP_FAILURE_COUNT];      //  classified outcomes, by kind
     bool claimed;                       //  the plane, from the router that runs now
     bool audit_ok;                      //  the last audit write succeeded
 } s_worker_t;
@@ -556,7 +555,7 @@ s_on_sent (s_worker_t *self, s_job_t *job)
     if (job->kind > 0 && job->kind < S_KINDS) {
         ep_histogram_observe (&self->venue_seconds [job->kind],
                               (double) job->result.elapsed_us / 1e6);
-        if (job->result.failure >= 0 && job->result.failure < S_FAILURES)
+        if (job->result.failure >= 0 && job->result.failure < EP_FAILURE_COUNT)
             self->venue_failures [job->kind][job->result.failure]++;
     }
     if (job->kind == EP_AUDIT_SUBMIT)
@@ -655,7 +654,7 @@ s_update_metrics (s_worker_t *self)
     ep_prom_family (prom, "execplane_venue_requests_total", "counter",
                     "Venue requests by kind and classified outcome (FAILURE_NONE: no failure)");
     for (int kind = EP_AUDIT_SUBMIT; kind < S_KINDS; kind++)
-        for (int failure = 0; failure < S_FAILURES; failure++)
+        for (int failure = 0; failure < EP_FAILURE_COUNT; failure++)
             if (self->venue_failures [kind][failure]) {
                 snprintf (labels, sizeof labels, "kind=\"%s\",failure=\"%s\"",
                           s_kind_name (kind), ep_failure_name (failure));
@@ -981,8 +980,6 @@ main (int argc, char *argv [])
             fprintf (stderr, "ep-live: %s\n", err);
             return 1;
         }
-        ep_log_info ("metrics on http://%s/metrics, health on /healthz",
-                     ep_metrics_address (self.metrics));
     }
     //  The plane first, so the router takes this session's reports. Then
     //  what the last run left: attempts with no result are UNKNOWN, never

@@ -22,7 +22,6 @@
 #define S_RESTORE_RETRY_MS 2500         //  ask again when the router is silent
 #define S_REPORTS_BYTES (256 * 1024)    //  a reports message is sent from this size
 #define S_METRICS_MS 250                //  metrics rendered at most this often
-#define S_STATUSES 9                    //  STATUS_UNSPECIFIED .. UNKNOWN
 
 typedef struct {
     ep_config_t config;                 //  endpoints and paper settings
@@ -48,7 +47,7 @@ typedef struct {
     ep_prom_t prom;
     int64_t next_metrics_ms;
     uint64_t executed;                  //  intents run through the book
-    uint64_t reports [S_STATUSES];      //  reports made, by status
+    uint64_t reports [EP_STATUS_COUNT];      //  reports made, by status
     uint64_t fills;                     //  fills in them
     uint64_t restores;                  //  restores from the router
     bool restored;                      //  from the router that runs now
@@ -122,7 +121,7 @@ static void
 s_emit (void *arg, const ep_report_t *report)
 {
     s_worker_t *self = arg;
-    if (report->status >= 0 && report->status < S_STATUSES)
+    if (report->status >= 0 && report->status < EP_STATUS_COUNT)
         self->reports [report->status]++;
     self->fills += report->n_fills;
     size_t size = execplane__v1__execution_report__get_packed_size (report);
@@ -180,7 +179,7 @@ s_update_metrics (s_worker_t *self)
     ep_prom_int (prom, "execplane_paper_intents_executed_total", "", (int64_t) self->executed);
     ep_prom_family (prom, "execplane_paper_reports_total", "counter",
                     "Reports the paper plane made, by status");
-    for (int status = 1; status < S_STATUSES; status++) {
+    for (int status = 1; status < EP_STATUS_COUNT; status++) {
         char labels [64];
         snprintf (labels, sizeof labels, "status=\"%s\"", ep_status_name (status));
         ep_prom_int (prom, "execplane_paper_reports_total", labels, (int64_t) self->reports [status]);
@@ -438,8 +437,6 @@ main (int argc, char *argv [])
             fprintf (stderr, "ep-paper: %s\n", err);
             return 1;
         }
-        ep_log_info ("metrics on http://%s/metrics, health on /healthz",
-                     ep_metrics_address (self.metrics));
     }
     int rc = s_restore (&self);
     void *intents = zsock_resolve (self.intents);

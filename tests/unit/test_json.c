@@ -533,6 +533,8 @@ test_names_match_every_proto_enum_value (void **state)
     s_check_enum (&execplane__v1__command_kind__descriptor, ep_command_name, ep_command_parse);
     assert_string_equal (ep_command_name (EP_COMMAND (HALT)), "HALT");
     assert_string_equal (ep_failure_name (EP_FAILURE (FAILURE_NONE)), "FAILURE_NONE");
+    assert_int_equal (EP_STATUS_COUNT, execplane__v1__status__descriptor.n_values);
+    assert_int_equal (EP_FAILURE_COUNT, execplane__v1__failure__descriptor.n_values);
 }
 
 static void
