@@ -1,6 +1,7 @@
 /*  ep-raw-pipeline: the physical-limit baseline for the benchmark. A raw
     libzmq pipeline of the router's shape on this machine, with no protobuf,
-    no journal and no security:
+    no journal and no security (or, with --curve, CURVE on every hop as in
+    the product):
 
         source  PUSH -> broker PULL "intake"
         broker  XPUB "dispatch" (topic frame) -> worker SUB
@@ -70,6 +71,9 @@ typedef struct {
     int batch;
     uint64_t rate;                      //  messages/s the source paces at; 0: unpaced
     int64_t deadline_ns;                //  CLOCK_MONOTONIC: every wait ends by it
+    bool curve;                         //  CURVE on every socket
+    char server_public [41], server_secret [41];   //  the broker's keys (Z85)
+    char client_public [41], client_secret [41];   //  everyone else's
     //  Set by the broker before it signals 'E'.
     char intake [S_ENDPOINT_MAX];
     char dispatch [S_ENDPOINT_MAX];
@@ -150,6 +154,22 @@ static int
 s_set_int (void *socket, int option, int value)
 {
     return zmq_setsockopt (socket, option, &value, sizeof value);
+}
+
+//  With --curve, makes socket the CURVE server (the broker) or a client
+//  of it, before it binds or connects. No ZAP handler runs: any client
+//  key is let in, as the router's ZAP handler lets a known one in.
+static int
+s_secure (const s_shared_t *shared, void *socket, bool server)
+{
+    if (!shared->curve || !socket)
+        return 0;
+    if (server)
+        return s_set_int (socket, ZMQ_CURVE_SERVER, 1)
+            || zmq_setsockopt (socket, ZMQ_CURVE_SECRETKEY, shared->server_secret, 40);
+    return zmq_setsockopt (socket, ZMQ_CURVE_SERVERKEY, shared->server_public, 40)
+        || zmq_setsockopt (socket, ZMQ_CURVE_PUBLICKEY, shared->client_public, 40)
+        || zmq_setsockopt (socket, ZMQ_CURVE_SECRETKEY, shared->client_secret, 40);
 }
 
 //  Closes socket. One that sends gets a linger that ends at the deadline,
@@ -285,6 +305,8 @@ s_broker_run (s_shared_t *shared, int fd, void *sockets [4])
         if (i == 1 || i == 3)
             s_set_int (sockets [i], ZMQ_SNDHWM, 0);
         size_t size = S_ENDPOINT_MAX;
+        if (s_secure (shared, sockets [i], true))
+            return s_fail (shared, S_BROKER, "cannot set the CURVE keys");
         if (zmq_bind (sockets [i], "tcp://127.0.0.1:*")
         ||  zmq_getsockopt (sockets [i], ZMQ_LAST_ENDPOINT, endpoints [i], &size))
             return s_fail (shared, S_BROKER, "cannot bind on 127.0.0.1");
@@ -370,8 +392,10 @@ s_worker_run (s_shared_t *shared, void *sub, void *push, uint8_t *reply)
     if (s_set_int (sub, ZMQ_RCVHWM, 0)
     ||  s_set_int (sub, ZMQ_RCVTIMEO, S_TICK_MS)
     ||  zmq_setsockopt (sub, ZMQ_SUBSCRIBE, S_DISPATCH_TOPIC, strlen (S_DISPATCH_TOPIC))
+    ||  s_secure (shared, sub, false)
     ||  zmq_connect (sub, shared->dispatch)
     ||  s_set_int (push, ZMQ_SNDTIMEO, S_TICK_MS)
+    ||  s_secure (shared, push, false)
     ||  zmq_connect (push, shared->results))
         return s_fail (shared, S_WORKER, "cannot connect");
     uint64_t replied = 0;
@@ -430,6 +454,7 @@ s_sink_run (s_shared_t *shared, void *sub)
     if (s_set_int (sub, ZMQ_RCVHWM, 0)
     ||  s_set_int (sub, ZMQ_RCVTIMEO, S_TICK_MS)
     ||  zmq_setsockopt (sub, ZMQ_SUBSCRIBE, S_OUTCOME_PREFIX, strlen (S_OUTCOME_PREFIX))
+    ||  s_secure (shared, sub, false)
     ||  zmq_connect (sub, shared->outcomes))
         return s_fail (shared, S_SINK, "cannot connect");
     bool numbered = shared->size >= S_SEQ_SIZE && shared->reply_size >= S_SEQ_SIZE;
@@ -500,6 +525,7 @@ s_source_run (s_shared_t *shared, void *push, uint8_t *data)
     if (!push || !data)
         return s_fail (shared, S_SOURCE, "cannot create a socket");
     if (s_set_int (push, ZMQ_SNDTIMEO, S_TICK_MS)
+    ||  s_secure (shared, push, false)
     ||  zmq_connect (push, shared->intake))
         return s_fail (shared, S_SOURCE, "cannot connect");
     int64_t start = s_now_ns ();
@@ -760,15 +786,16 @@ s_run (s_shared_t *shared)
     double elapsed_ms = start && end > start ? (double) (end - start) / 1e6 : 0;
     double rate = elapsed_ms > 0 ? (double) received * 1000 / elapsed_ms : 0;
     bool good = done && lost == 0 && s_load (&shared->disorder) == 0;
-    fprintf (stderr, "%s: %" PRIu64 " messages, %zu bytes out, %zu bytes back, batch %d:"
+    fprintf (stderr, "%s: %" PRIu64 " messages, %zu bytes out, %zu bytes back, batch %d%s:"
              " %.1f ms, %.0f msgs/s, %" PRIu64 " lost%s\n", S_PROGRAM, shared->messages,
-             shared->size, shared->reply_size, shared->batch, elapsed_ms, rate, lost,
-             good ? "" : " (FAILED)");
+             shared->size, shared->reply_size, shared->batch, shared->curve ? ", CURVE" : "",
+             elapsed_ms, rate, lost, good ? "" : " (FAILED)");
     if (!good)
         s_report_roles (shared);
-    printf ("{\"messages\":%" PRIu64 ",\"size\":%zu,\"reply_size\":%zu,\"elapsed_ms\":%.3f,"
-            "\"msgs_per_s\":%.0f,\"lost\":%" PRIu64, shared->messages, shared->size,
-            shared->reply_size, elapsed_ms, rate, lost);
+    printf ("{\"messages\":%" PRIu64 ",\"size\":%zu,\"reply_size\":%zu,\"curve\":%s,"
+            "\"elapsed_ms\":%.3f,\"msgs_per_s\":%.0f,\"lost\":%" PRIu64, shared->messages,
+            shared->size, shared->reply_size, shared->curve ? "true" : "false", elapsed_ms, rate,
+            lost);
     if (shared->rate && good) {
         uint64_t us [4];
         for (int i = 0; i < 4; i++)
@@ -792,7 +819,8 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "Usage: " S_PROGRAM " [--messages N] [--size BYTES] [--reply-size BYTES]\n"
-        "                       [--batch N] [--rate PER_SECOND] [--timeout SECONDS]\n"
+        "                       [--batch N] [--rate PER_SECOND] [--curve]\n"
+        "                       [--timeout SECONDS]\n"
         "\n"
         "The physical-limit baseline for the benchmark: a raw libzmq pipeline of the\n"
         "router's shape, four processes on tcp 127.0.0.1, no protobuf, no journal.\n"
@@ -807,13 +835,15 @@ s_usage (FILE *out)
         "                      wakeup (default 1024, as the router)\n"
         "  --rate PER_SECOND   pace the source and measure each message's latency\n"
         "                      from send to sink (needs sizes of 16 bytes or more)\n"
+        "  --curve             CURVE on every hop, as in the product (keys made for\n"
+        "                      the run; no ZAP handler)\n"
         "  --timeout SECONDS   the whole run ends by then (default 60)\n"
         "  --help              this text\n"
         "\n"
         "Elapsed time runs from the source's first send to the sink's last receive.\n"
         "Prints one line for people on standard error and, once the source has\n"
         "started, one JSON line on standard output:\n"
-        "  {\"messages\":N,\"size\":S,\"reply_size\":R,\"elapsed_ms\":E,\"msgs_per_s\":X,\"lost\":L}\n"
+        "  {\"messages\":N,\"size\":S,\"reply_size\":R,\"curve\":C,\"elapsed_ms\":E,\"msgs_per_s\":X,\"lost\":L}\n"
         "and, with --rate, the keys rate, p50_us, p99_us, p999_us and max_us.\n"
         "\n"
         "Exit: 0 every message arrived, in order; 1 some were lost or a role failed\n"
@@ -844,11 +874,13 @@ main (int argc, char *argv [])
         { "batch", required_argument, 0, 'b' },
         { "timeout", required_argument, 0, 't' },
         { "rate", required_argument, 0, 'p' },
+        { "curve", no_argument, 0, 'c' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     uint64_t messages = 1000000, size = 64, reply_size = UINT64_MAX, batch = 1024, timeout_s = 60,
              pace = 0;
+    bool curve = false;
     int opt, rc = 0;
     while (rc == 0 && (opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
@@ -858,6 +890,7 @@ main (int argc, char *argv [])
             case 'b': rc = s_number (optarg, "--batch", 1, S_BATCH_MAX, &batch); break;
             case 't': rc = s_number (optarg, "--timeout", 1, 86400, &timeout_s); break;
             case 'p': rc = s_number (optarg, "--rate", 1, 100000000, &pace); break;
+            case 'c': curve = true; break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -887,6 +920,15 @@ main (int argc, char *argv [])
     shared->rate = pace;
     shared->batch = (int) batch;
     shared->deadline_ns = s_now_ns () + (int64_t) timeout_s * 1000000000;
+    shared->curve = curve;
+    if (curve
+    &&  (zmq_curve_keypair (shared->server_public, shared->server_secret)
+    ||   zmq_curve_keypair (shared->client_public, shared->client_secret))) {
+        fprintf (stderr, "%s: --curve: this libzmq cannot make CURVE keys: %s\n", S_PROGRAM,
+                 zmq_strerror (zmq_errno ()));
+        munmap (shared, sizeof *shared);
+        return 2;
+    }
 
     struct sigaction action;
     memset (&action, 0, sizeof action);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark's own tools measure what they say. ep-raw-pipeline paced
-# delivers every message and reports ordered latency percentiles; ep-sync-probe
+# delivers every message and reports ordered latency percentiles, with
+# CURVE too; ep-sync-probe
 # times the syncs it was asked for and leaves no file behind; ep-loadgen
 # against the real stack counts a terminal report for every intent it pushed,
 # and its count of them matches the journal's.
@@ -20,6 +21,17 @@ ordered "$raw" || fail "ep-raw-pipeline percentiles out of order: $raw"
 # a few milliseconds.
 jq -e '.elapsed_ms >= 900' <<< "$raw" > /dev/null || fail "ep-raw-pipeline did not pace: $raw"
 pass "ep-raw-pipeline --rate: $raw"
+
+# With CURVE on every hop (the broker a CURVE server, the others its
+# clients), every message still arrives, in order: a hop whose two ends
+# disagreed on CURVE would never connect, and the run would fail.
+raw=$("$BIN/ep-raw-pipeline" --messages 2000 --rate 2000 --size 96 --reply-size 160 --curve \
+      --timeout 30 2> "$WORK/raw-curve.log") || fail "ep-raw-pipeline --curve: $(cat "$WORK/raw-curve.log")"
+[ "$(jq '[.messages, .lost, .curve] | @csv' -r <<< "$raw")" = "2000,0,true" ] \
+    || fail "ep-raw-pipeline --curve: $raw"
+ordered "$raw" || fail "ep-raw-pipeline --curve percentiles out of order: $raw"
+grep -q "CURVE" "$WORK/raw-curve.log" || fail "ep-raw-pipeline --curve does not say so: $(cat "$WORK/raw-curve.log")"
+pass "ep-raw-pipeline --curve: $raw"
 
 rc=0
 "$BIN/ep-raw-pipeline" --messages 10 --rate 10 --size 8 > /dev/null 2> "$WORK/raw-bad.log" || rc=$?
