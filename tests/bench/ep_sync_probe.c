@@ -5,7 +5,8 @@
     waits for fdatasync. The WAL is written again from its start once it has
     been checkpointed, so its blocks already exist: the probe does the same,
     overwriting the blocks of a file it sized first, in the directory given,
-    and times each fdatasync. Prints one JSON line:
+    and times each fdatasync, back to back or (--pause) after a rest, as
+    under a light load. Prints one JSON line:
         {"syncs":N,"size":S,"p50_us":X,"p99_us":Y,"max_us":Z}
     =========================================================================
 */
@@ -57,11 +58,13 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: " S_PROGRAM " [--dir DIR] [--syncs N] [--size BYTES]\n"
+        "Usage: " S_PROGRAM " [--dir DIR] [--syncs N] [--size BYTES] [--pause US]\n"
         "\n"
         "Times N fdatasync calls (default 2000), each after overwriting SIZE bytes\n"
         "(default 4096) of a file in DIR (default .) that was sized beforehand, as\n"
         "the journal's WAL is once it has been checkpointed. The file is removed.\n"
+        "With --pause, the probe rests US microseconds before each write, as a\n"
+        "journal does between commits under a light load.\n"
         "Prints {\"syncs\":N,\"size\":S,\"p50_us\":X,\"p99_us\":Y,\"max_us\":Z}.\n"
         "Exit: 0 done, 1 an I/O error, 2 bad usage.\n");
 }
@@ -73,17 +76,19 @@ main (int argc, char *argv [])
         { "dir", required_argument, 0, 'd' },
         { "syncs", required_argument, 0, 'n' },
         { "size", required_argument, 0, 's' },
+        { "pause", required_argument, 0, 'p' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     const char *dir = ".";
-    long syncs = 2000, size = 4096;
+    long syncs = 2000, size = 4096, pause_us = 0;
     int opt;
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
             case 'd': dir = optarg; break;
             case 'n': if (s_number (optarg, "--syncs", 1, 1000000, &syncs)) return 2; break;
             case 's': if (s_number (optarg, "--size", 1, 1 << 20, &size)) return 2; break;
+            case 'p': if (s_number (optarg, "--pause", 0, 1000000, &pause_us)) return 2; break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -120,6 +125,10 @@ main (int argc, char *argv [])
         goto failed;
     memset (block, 'w', (size_t) size);
     for (long i = 0; i < syncs; i++) {
+        if (pause_us) {
+            struct timespec rest = { pause_us / 1000000, pause_us % 1000000 * 1000 };
+            nanosleep (&rest, NULL);
+        }
         if (pwrite (fd, block, (size_t) size, (off_t) (i % blocks * size)) != size)
             goto failed;
         int64_t start = s_now_ns ();

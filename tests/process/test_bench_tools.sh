@@ -42,6 +42,13 @@ pass "ep-raw-pipeline refuses --rate with messages too small for a stamp"
 sync=$("$BIN/ep-sync-probe" --dir "$WORK" --syncs 200) || fail "ep-sync-probe failed"
 [ "$(jq .syncs <<< "$sync")" = 200 ] && ordered "$sync" || fail "ep-sync-probe: $sync"
 ! compgen -G "$WORK/ep-sync-probe.*" > /dev/null || fail "ep-sync-probe left its file"
+# With --pause it rests before each sync: 100 syncs after 2 ms each take
+# 200 ms at least (a probe that did not rest takes about 15).
+started=$(date +%s%N)
+sync=$("$BIN/ep-sync-probe" --dir "$WORK" --syncs 100 --pause 2000) || fail "ep-sync-probe --pause failed"
+took_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+[ "$(jq .syncs <<< "$sync")" = 100 ] && ordered "$sync" || fail "ep-sync-probe --pause: $sync"
+[ "$took_ms" -ge 200 ] || fail "ep-sync-probe --pause 2000 took $took_ms ms for 100 syncs"
 rc=0
 "$BIN/ep-sync-probe" --dir "$WORK/nowhere" > /dev/null 2> "$WORK/sync-bad.log" || rc=$?
 [ "$rc" = 1 ] && grep -q "nowhere" "$WORK/sync-bad.log" \
