@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The benchmark's own tools measure what they say. ep-raw-pipeline paced
-# delivers every message and reports ordered latency percentiles, with
-# CURVE too; ep-sync-probe
-# times the syncs it was asked for and leaves no file behind; ep-loadgen
-# against the real stack counts a terminal report for every intent it pushed,
-# and its count of them matches the journal's.
+# delivers every message and reports ordered latency percentiles, with CURVE
+# too; ep-sync-probe times the syncs it was asked for, rests when asked to,
+# and leaves no file behind; ep-loadgen against the real stack counts a
+# terminal report for every intent it pushed, and its count of them matches
+# the journal's.
 TEST_STRATEGIES="bench s1 s2"
 source "$(dirname "$0")/lib.sh"
 
