@@ -4,7 +4,7 @@
 # too; ep-sync-probe times the syncs it was asked for, rests when asked to,
 # and leaves no file behind; ep-loadgen against the real stack counts a
 # terminal report for every intent it pushed, and its count of them matches
-# the journal's.
+# the journal's; paced, it keeps the pace.
 TEST_STRATEGIES="bench s1 s2"
 source "$(dirname "$0")/lib.sh"
 
@@ -66,3 +66,12 @@ ordered "$out" || fail "ep-loadgen percentiles out of order: $out"
 [ "$(sql "SELECT COUNT(*) FROM reports WHERE terminal = 1")" = 4000 ] \
     || fail "the journal holds $(sql "SELECT COUNT(*) FROM reports WHERE terminal = 1") terminal reports, not 4000"
 pass "ep-loadgen: $out"
+
+# Paced, it keeps the pace: 4,000 intents at 20,000/s cannot all be sent
+# before 199.85 ms (the last is due then, and goes at most 0.1 ms early).
+out=$("$BIN/ep-loadgen" --config "$READY" --cert strategy --tag paced --intents 4000 --rate 20000 \
+      --timeout 60 2> "$WORK/loadgen-paced.log") || fail "ep-loadgen --rate: $(cat "$WORK/loadgen-paced.log")"
+[ "$(jq '[.intents, .terminal, .lost, .rate] | @csv' -r <<< "$out")" = "4000,4000,0,20000" ] \
+    || fail "ep-loadgen --rate: $out"
+jq -e '.elapsed_ms >= 199' <<< "$out" > /dev/null || fail "ep-loadgen --rate 20000 did not pace: $out"
+pass "ep-loadgen --rate: $out"
