@@ -1,8 +1,11 @@
 /*  ep_security: the process-wide CURVE setting.  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include "ep_certs.h"
 #include "ep_log.h"
 #include "ep_security.h"
 #include "ep_sock.h"
+#include <sodium.h>
 
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
 #   define ZMQ_ZAP_ENFORCE_DOMAIN 93    //  libzmq 4.3 (declared as draft in zmq.h)
@@ -99,9 +102,25 @@ ep_security_nag (void)
     s_next_nag_ms = now + 60000;
 }
 
+int
+ep_security_no_dumps (void)
+{
+    struct rlimit none = { 0, 0 };
+    int rc = setrlimit (RLIMIT_CORE, &none);
+    if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0))
+        rc = -1;
+    if (rc)
+        ep_log_error ("cannot keep core dumps off: %s", strerror (errno));
+    return rc;
+}
+
 void
 ep_security_shutdown (void)
 {
+    if (s_cert) {
+        sodium_memzero ((void *) zcert_secret_key (s_cert), 32);   //  ours to wipe
+        sodium_memzero ((void *) zcert_secret_txt (s_cert), 40);
+    }
     zcert_destroy (&s_cert);
     s_curve = false;
 }

@@ -45,7 +45,15 @@ void ep_security_apply (zsock_t *socket, bool server, const char *domain);
 //  program's loop. No-op under CURVE.
 void ep_security_nag (void);
 
-//  Frees the certificate. Safe to call when nothing was set up.
+//  Keeps this process's memory, and so its secrets (the CURVE secret key,
+//  the venue's API secret), out of core dumps and away from other
+//  processes of the same user: no core file (RLIMIT_CORE 0) and not
+//  dumpable (PR_SET_DUMPABLE 0, which also closes /proc/PID/mem and
+//  ptrace to them). Every daemon calls it first. Returns 0, or -1 if
+//  the kernel refused (logged).
+int ep_security_no_dumps (void);
+
+//  Frees the certificate, its secret key zeroed first. Safe to call when nothing was set up.
 void ep_security_shutdown (void);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ep_wire.h"
+#include "ep_utf8.h"
 
 bool
 ep_id_valid (const char *s)
@@ -171,4 +172,67 @@ ep_wire_fields (const uint8_t *data, size_t size, uint32_t number,
         }
     }
     return found;
+}
+
+static int
+s_check_text (const ProtobufCMessageDescriptor *descriptor, const uint8_t *data, size_t size,
+              bool strict, const char **name, int depth)
+{
+    const uint8_t *at = data, *end = data + size;
+    while (at < end) {
+        uint64_t key, length;
+        if (s_varint (&at, end, &key))
+            return -1;
+        switch (key & 7) {
+            case 0:
+                if (s_varint (&at, end, &length))
+                    return -1;
+                break;
+            case 1:
+                if (end - at < 8)
+                    return -1;
+                at += 8;
+                break;
+            case 2: {
+                if (s_varint (&at, end, &length) || length > (uint64_t) (end - at))
+                    return -1;
+                uint64_t number = key >> 3;
+                const ProtobufCFieldDescriptor *field = number <= UINT32_MAX
+                    ? protobuf_c_message_descriptor_get_field (descriptor, (unsigned) number)
+                    : NULL;
+                bool ok = true;
+                if (field && field->type == PROTOBUF_C_TYPE_STRING)
+                    ok = strict ? ep_utf8_text_valid ((const char *) at, (size_t) length)
+                            : ep_utf8_well_formed ((const char *) at, (size_t) length);
+                else
+                if (field && field->type == PROTOBUF_C_TYPE_MESSAGE && depth < 8) {
+                    const char *inner = NULL;
+                    ok = s_check_text (field->descriptor, at, (size_t) length, strict, &inner,
+                                       depth + 1) == 0;
+                }
+                if (!ok) {
+                    if (name)
+                        *name = field->name;
+                    return (int) number;
+                }
+                at += length;
+                break;
+            }
+            case 5:
+                if (end - at < 4)
+                    return -1;
+                at += 4;
+                break;
+            default:
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int
+ep_wire_check_text (const ProtobufCMessageDescriptor *descriptor, const uint8_t *data,
+                    size_t size, bool strict, const char **name)
+{
+    return s_check_text (descriptor, data, size, strict, name, 0);
 }

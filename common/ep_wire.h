@@ -88,6 +88,16 @@ typedef struct {
 size_t ep_wire_fields (const uint8_t *data, size_t size, uint32_t number,
                        ep_slice_t *slices, size_t most);
 
+//  Checks the text of the protobuf message in data as descriptor reads it:
+//  each string field, in submessages too, must be well-formed UTF-8 with no
+//  NUL and, if strict, no control character at all (ep_utf8_text_valid).
+//  protobuf-c checks none of this, and cuts a string at its first NUL.
+//  Returns 0 if every string holds; the number of the first top-level
+//  field that does not (the string, or the submessage holding it), with
+//  its name in *name; or -1 if data is not a well-formed message.
+int ep_wire_check_text (const ProtobufCMessageDescriptor *descriptor, const uint8_t *data,
+                        size_t size, bool strict, const char **name);
+
 //  Topic of a strategy's reports on the outcomes socket: "outcome.<id>".
 //  Writes at most size bytes including the terminating NUL.
 void ep_outcome_topic (char *buf, size_t size, const char *strategy_id);

@@ -81,6 +81,9 @@ main (int argc, char *argv [])
         return 2;
     }
     ep_log_init ("router");
+    //  Before any secret is read: none of them may reach a core file.
+    if (ep_security_no_dumps ())
+        return 1;
     ep_config_t config;
     char err [512];
     int setup = ep_security_setup ("ep-router", config_path, insecure, cert, &config);

@@ -913,6 +913,9 @@ main (int argc, char *argv [])
         return 2;
     }
     ep_log_init ("live");
+    //  Before any secret is read: none of them may reach a core file.
+    if (ep_security_no_dumps ())
+        return 1;
     s_worker_t self = { .next_heartbeat_ms = 0, .audit_ok = true };
     static const double seconds [] = { 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3,
                                        500e-3, 1, 2.5, 5, 10, 30 };

@@ -395,6 +395,9 @@ main (int argc, char *argv [])
         return 2;
     }
     ep_log_init ("paper");
+    //  Before any secret is read: none of them may reach a core file.
+    if (ep_security_no_dumps ())
+        return 1;
     s_worker_t self = { .delay_us = delay_us, .delay_count = delay_count };
     char err [512];
     int setup = ep_security_setup ("ep-paper", config_path, insecure, cert, &self.config);
