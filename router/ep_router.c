@@ -29,6 +29,16 @@
 #define S_JOURNAL_RETRY_MS 1000         //  a failed commit is tried again this often
 #define S_RESTORE_WAIT_MS  2000         //  a restore waits this long for what preceded it
 #define S_RESTORES      8               //  restores waiting at once
+#define S_SEND_MARGIN_MS   1000         //  a live answer's way back to the router, at most
+
+//  How long after its dispatch a live order may still be sent (see
+//  s_stamp_live); ep_router_new refuses a configuration where it is not
+//  positive.
+static int64_t
+s_send_budget_ms (const ep_config_t *config)
+{
+    return config->live_deadline_ms - config->timeout_ms - S_SEND_MARGIN_MS;
+}
 
 typedef struct {
     char topic [EP_ID_MAX + 16];        //  frame 1: outcome.<strategy> or exec.<plane>
@@ -98,6 +108,7 @@ struct _ep_router_t {
     size_t batch_size, batch_capacity;
     s_waiting_restore_t restores [S_RESTORES];
     size_t n_restores;                  //  restores waiting
+    char refused_claim [64];            //  the last live session refused the plane
     ep_stats_t stats;                   //  counters published on `stats`
     int64_t malformed_logged_ms;        //  rate limit for malformed-intake logs
     uint64_t malformed_unlogged;        //  malformed since that log line
@@ -203,6 +214,20 @@ s_pack_around (ep_dispatch_t *dispatch, const uint8_t *intent, size_t intent_siz
     }
     dispatch->intent = decoded;
     return data;
+}
+
+//  A live dispatch names the worker session the router adopted for the
+//  plane (only that worker may submit it) and the wall-clock time after
+//  which it must not be sent: early enough that a request sent just
+//  before it is answered, or timed out by the worker (live/timeout_ms),
+//  before the router's own deadline, so that the router's deadline fires
+//  only when the worker is gone, and never before an order leaves.
+static void
+s_stamp_live (ep_router_t *self, ep_dispatch_t *dispatch, bool submission)
+{
+    dispatch->worker_session = self->worker [EP_PLANE (LIVE)].session;
+    if (submission)
+        dispatch->not_after_ms = zclock_time () + s_send_budget_ms (&self->config);
 }
 
 static void
@@ -477,6 +502,7 @@ s_handle_reconcile (ep_router_t *self, ep_command_t *command, const char *sender
         dispatch.router_boot = self->boot;
         dispatch.reconcile = true;
         dispatch.request_id = command->request_id;
+        s_stamp_live (self, &dispatch, false);
         s_known_fills_t known = s_known_fills (self, router_seq);
         dispatch.known_filled_qty_e8 = known.filled_qty_e8;
         dispatch.known_avg_price_e8 = known.avg_price_e8;
@@ -713,6 +739,8 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
         dispatch.plane_epoch = self->epoch;
         dispatch.router_seq = router_seq;
         dispatch.router_boot = self->boot;
+        if (plane == EP_PLANE (LIVE))
+            s_stamp_live (self, &dispatch, true);
         size_t packed_size;
         uint8_t *packed = verbatim ? s_pack_around (&dispatch, data, size, &packed_size)
                                    : s_pack (&dispatch.base, &packed_size);
@@ -1044,6 +1072,22 @@ s_reply (ep_router_t *self, zframe_t *identity, const char *kind, const Protobuf
     free (data);
 }
 
+//  Answers a claim (restore) with [identity]["refused"][why], and logs it
+//  once per claiming session, since a standby worker asks again every few
+//  seconds.
+static void
+s_refuse_claim (ep_router_t *self, zframe_t *identity, const char *session, const char *why)
+{
+    void *handle = zsock_resolve (self->query);
+    zmq_send (handle, zframe_data (identity), zframe_size (identity), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (handle, "refused", 7, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (handle, why, strlen (why), ZMQ_DONTWAIT);
+    if (strcmp (self->refused_claim, session)) {
+        snprintf (self->refused_claim, sizeof self->refused_claim, "%s", session);
+        ep_log_warn ("query: live worker %s may not claim the plane: %s", session, why);
+    }
+}
+
 //  Copies of each report payload must outlive the journal cursor: the
 //  reports are collected into owned copies, then packed into the reply.
 typedef struct {
@@ -1220,6 +1264,20 @@ s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
     }
     if ((plane != EP_PLANE (PAPER) && plane != EP_PLANE (LIVE))
     ||  s_hold_restore (self, identity, data, size, peer, request, until_ms)) {
+        execplane__v1__restore_request__free_unpacked (request, NULL);
+        return;
+    }
+    //  Only one live worker may ever submit: while the adopted one is alive,
+    //  another live worker's claim is refused (it stands by, and claims the
+    //  plane once the adopted one is gone). A paper worker that asks takes
+    //  over from the one before (paper realizes nothing outside).
+    s_worker_t *adopted = &self->worker [plane];
+    if (plane == EP_PLANE (LIVE) && adopted->alive && strcmp (adopted->session, request->session)) {
+        char why [256];
+        snprintf (why, sizeof why, "the live plane is served by worker session %s, heard %lld ms "
+                  "ago: another live worker may claim it only once that one is gone",
+                  adopted->session, (long long) (ep_sock_clock_ms () - adopted->last_heard_ms));
+        s_refuse_claim (self, identity, request->session, why);
         execplane__v1__restore_request__free_unpacked (request, NULL);
         return;
     }
@@ -2143,6 +2201,15 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
     }
     ep_arena_init (&self->arena);
     self->config = *config;
+    if (s_send_budget_ms (config) <= 0) {
+        snprintf (err, err_size, "router/live_deadline_ms (%lld) must exceed live/timeout_ms "
+                  "(%lld) by more than %d ms: a live order is sent only while its answer can "
+                  "still come back before the router's deadline",
+                  (long long) config->live_deadline_ms, (long long) config->timeout_ms,
+                  S_SEND_MARGIN_MS);
+        free (self);
+        return NULL;
+    }
     execplane__v1__stats__init (&self->stats);
     uint8_t nonce [8];
     randombytes_buf (nonce, sizeof nonce);
