@@ -60,7 +60,9 @@ typedef struct {
     bool alive;                         //  heard within worker_timeout_ms
     uint64_t processed_through;         //  highest router_seq it reported on
     char key [41];                      //  its public key, under CURVE
-    int subscribers;                    //  subscriptions to exec.<plane> in place
+    uint64_t probe_sent;                //  the newest probe of exec.<plane>'s subscriptions
+    int64_t probe_sent_ms;              //  and when
+    uint64_t probe_heard;               //  the newest the plane's worker repeated
     char heard_session [64];            //  the last worker message's session
     uint64_t heard_number;              //  and its number
 } s_worker_t;
@@ -110,6 +112,7 @@ struct _ep_router_t {
     s_waiting_restore_t restores [S_RESTORES];
     size_t n_restores;                  //  restores waiting
     char refused_claim [64];            //  the last live session refused the plane
+    uint64_t next_probe;                //  probes rise across starts: wall-clock based
     ep_stats_t stats;                   //  counters published on `stats`
     int64_t malformed_logged_ms;        //  rate limit for malformed-intake logs
     uint64_t malformed_unlogged;        //  malformed since that log line
@@ -575,6 +578,21 @@ s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const cha
         else
             snprintf (outcome, sizeof outcome, "refused: undecodable PlaneCommand");
         ep_log_warn ("control: command from %s (%zu bytes) %s", sender, size, outcome);
+        //  Its sender learns why from the plane state, if it named itself
+        //  in text the router can repeat.
+        ep_command_t *readable = bad > 0
+            ? execplane__v1__plane_command__unpack (NULL, size, data) : NULL;
+        if (readable && strcmp (bad_field, "issued_by")
+        &&  ep_utf8_text_valid (readable->issued_by, strlen (readable->issued_by))) {
+            self->last_command_epoch = readable->epoch;
+            ep_utf8_copy (self->last_command_issued_by, sizeof self->last_command_issued_by,
+                          readable->issued_by);
+            self->last_command_applied = false;
+            ep_utf8_copy (self->last_command_outcome, sizeof self->last_command_outcome, outcome);
+            self->state_dirty = true;
+        }
+        if (readable)
+            execplane__v1__plane_command__free_unpacked (readable, NULL);
         if (ep_journal_begin (self->journal)
         ||  ep_journal_add_command (self->journal, self->last_seq, 0, 0, 0, "", sender, "",
                                     false, outcome, data, size))
@@ -869,11 +887,26 @@ out:
 //  worker_timeout_ms) and subscribed to exec.<plane>: what is dispatched to
 //  a worker that is not subscribed is lost, so then the plane is treated
 //  as unavailable, and its intents are rejected at once.
+//
+//  Whether it is subscribed, only the worker can say: libzmq hands over a
+//  subscription's end without saying whose connection ended, and any
+//  worker key could send unsubscriptions or subscribe and go. So each
+//  time a subscription to exec.<plane> starts or ends, the router sends a
+//  probe there, and the plane's worker repeats the newest it heard in
+//  every message: it is subscribed if it has repeated one and, since the
+//  latest was sent, repeated that one too or had worker_timeout_ms to.
+static bool
+s_subscribed (ep_router_t *self, const s_worker_t *worker, int64_t now)
+{
+    return worker->probe_heard > 0
+        && (worker->probe_heard >= worker->probe_sent
+            || now - worker->probe_sent_ms < self->config.worker_timeout_ms);
+}
 static void
 s_set_alive (ep_router_t *self, int plane, bool alive, const char *why)
 {
     s_worker_t *worker = &self->worker [plane];
-    if (alive && worker->subscribers <= 0)
+    if (alive && !s_subscribed (self, worker, ep_sock_clock_ms ()))
         alive = false;
     if (worker->alive == alive)
         return;
@@ -1123,6 +1156,8 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
         s_adopt (self, plane, message->session, "first heartbeat");
     }
     worker->last_heard_ms = ep_sock_clock_ms ();
+    if (message->probe > worker->probe_heard)
+        worker->probe_heard = message->probe;
     s_set_alive (self, plane, true, "heartbeat");
     if (streq (kind, "reports")) {
         //  Each report's bytes as the plane produced them, for the journal.
@@ -1589,6 +1624,10 @@ s_check_timers (ep_router_t *self, int64_t now)
         s_worker_t *worker = &self->worker [plane];
         if (worker->alive && now - worker->last_heard_ms >= self->config.worker_timeout_ms)
             s_set_alive (self, plane, false, "no heartbeat");
+        else
+        if (worker->alive && !s_subscribed (self, worker, now))
+            s_set_alive (self, plane, false, "it did not confirm its subscription to its "
+                         "intents within worker_timeout_ms");
         char why [128];
         snprintf (why, sizeof why, "no answer from the %s plane within %lld ms",
                   plane == EP_PLANE (LIVE) ? "live" : "paper",
@@ -1923,47 +1962,38 @@ s_may_subscribe (const ep_peer_t *peer, const char *domain, const char *topic, s
         || (len == strlen (own) && memcmp (topic, own, len) == 0);
 }
 
-//  A worker that (re)subscribes to its intents learns at once which start
-//  of the router it is talking to: a dispatch with no intent, only
-//  router_boot. One that restored from an earlier start restores again
-//  (a report it sent to a router that then died is lost with it).
+//  Sends a hello on exec.<plane>, with a new probe of who is subscribed
+//  (see s_subscribed). A worker that (re)subscribes to its intents learns
+//  from it at once which start of the router it is talking to: a dispatch
+//  with no intent, only router_boot. One that restored from an earlier
+//  start restores again (a report it sent to a router that then died is
+//  lost with it).
 static void
-s_hello (ep_router_t *self, const char *topic, size_t len)
+s_probe (ep_router_t *self, int plane)
 {
-    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++) {
-        const char *mine = ep_exec_topic (plane);
-        if (len != strlen (mine) || memcmp (topic, mine, len))
-            continue;
-        ep_dispatch_t hello;
-        execplane__v1__dispatch__init (&hello);
-        hello.plane = plane;
-        hello.router_boot = self->boot;
-        uint8_t data [64];
-        size_t size = execplane__v1__dispatch__pack (&hello, data);
-        ep_sock_send2 (self->dispatch, mine, data, size, ZMQ_DONTWAIT);
-    }
+    s_worker_t *worker = &self->worker [plane];
+    worker->probe_sent = ++self->next_probe;
+    worker->probe_sent_ms = ep_sock_clock_ms ();
+    ep_dispatch_t hello;
+    execplane__v1__dispatch__init (&hello);
+    hello.plane = plane;
+    hello.router_boot = self->boot;
+    hello.probe = worker->probe_sent;
+    uint8_t data [96];
+    size_t size = execplane__v1__dispatch__pack (&hello, data);
+    ep_sock_send2 (self->dispatch, ep_exec_topic (plane), data, size, ZMQ_DONTWAIT);
 }
 
-//  Keeps count of the workers' subscriptions to exec.<plane>.
+//  A subscription to a plane's intents started or ended: probe them.
 static void
-s_count_subscriber (ep_router_t *self, zsock_t *socket, const char *topic, size_t len, int delta)
+s_subscriptions_changed (ep_router_t *self, zsock_t *socket, const char *topic, size_t len)
 {
     if (socket != self->dispatch)
         return;
     for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++) {
         const char *mine = ep_exec_topic (plane);
-        if (len != strlen (mine) || memcmp (topic, mine, len))
-            continue;
-        s_worker_t *worker = &self->worker [plane];
-        worker->subscribers += delta;
-        if (worker->subscribers < 0)
-            worker->subscribers = 0;    //  never below: no connection can be counted twice off
-        if (worker->subscribers == 0)
-            s_set_alive (self, plane, false, "its subscription to its intents went");
-        else
-        if (*worker->session
-        &&  ep_sock_clock_ms () - worker->last_heard_ms < self->config.worker_timeout_ms)
-            s_set_alive (self, plane, true, "subscribed");
+        if (len == strlen (mine) && memcmp (topic, mine, len) == 0)
+            s_probe (self, plane);
     }
 }
 
@@ -2006,12 +2036,12 @@ s_drain_subscriptions (ep_router_t *self, zsock_t *socket, const char *domain)
         ep_peer_t peer;
         bool curve = ep_security_curve ();
         //  When a subscriber goes, libzmq itself hands over its
-        //  unsubscriptions, with no sender: they are already done. It keeps
-        //  subscriptions per connection and hands over exactly those the
-        //  departing connection had, so the count follows connections.
+        //  unsubscriptions, with no sender: they are already done. They
+        //  are those the connection asked for, applied or not, so they say
+        //  nothing of whose subscription ended: a probe finds out.
         bool departed = curve && size >= 1 && data [0] == 0 && !user_id;
         if (departed)
-            s_count_subscriber (self, socket, (const char *) data + 1, size - 1, -1);
+            s_subscriptions_changed (self, socket, (const char *) data + 1, size - 1);
         if (!departed && size >= 1 && (data [0] == 0 || data [0] == 1)
         &&  s_admitted (self, domain, user_id, &peer)) {
             const char *topic = (const char *) data + 1;
@@ -2023,19 +2053,13 @@ s_drain_subscriptions (ep_router_t *self, zsock_t *socket, const char *domain)
             else
             if (subscribe) {
                 zmq_setsockopt (handle, ZMQ_SUBSCRIBE, topic, size - 1);
-                s_count_subscriber (self, socket, topic, size - 1, +1);
-                if (socket == self->dispatch)
-                    s_hello (self, topic, size - 1);
+                s_subscriptions_changed (self, socket, topic, size - 1);
             }
-            else
-            if (socket != self->dispatch || !curve) {
+            else {
                 //  Applied to the sender's own connection only.
                 zmq_setsockopt (handle, ZMQ_UNSUBSCRIBE, topic, size - 1);
-                s_count_subscriber (self, socket, topic, size - 1, -1);
+                s_subscriptions_changed (self, socket, topic, size - 1);
             }
-            //  Else a worker's subscription to its intents ends with its
-            //  connection, and is counted off then: an explicit one is not
-            //  applied, since nothing tells whose connection it named.
         }
         zmq_msg_close (&msg);
     }
@@ -2350,6 +2374,7 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
     }
     ep_arena_init (&self->arena);
     self->config = *config;
+    self->next_probe = (uint64_t) zclock_time () * 1000;
     if (s_send_budget_ms (config) <= 0) {
         snprintf (err, err_size, "router/live_deadline_ms (%lld) must exceed live/timeout_ms "
                   "(%lld) by more than %d ms: a live order is sent only while its answer can "

@@ -77,6 +77,7 @@ typedef struct {
     char session [33];                  //  this process's id
     char boot [40];                     //  the router start it claimed the plane from
     uint64_t number;                    //  of the last worker message sent
+    uint64_t probe;                     //  the router's newest probe heard on exec.live
     int64_t next_heartbeat_ms;
     //  Prometheus metrics and the health check (live/metrics)
     ep_metrics_t *metrics;              //  NULL: not configured
@@ -174,6 +175,7 @@ s_report (s_worker_t *self, const ep_dispatch_t *dispatch, ep_report_t *report)
     message.session = self->session;
     message.tick = dispatch->router_seq;
     message.number = ++self->number;
+    message.probe = self->probe;
     message.n_reports = 1;
     message.reports = &report;
     size_t size = execplane__v1__worker_message__get_packed_size (&message);
@@ -692,6 +694,7 @@ s_heartbeat (s_worker_t *self)
     message.plane = EP_PLANE (LIVE);
     message.session = self->session;
     message.number = ++self->number;
+    message.probe = self->probe;
     uint8_t data [128];
     size_t size = execplane__v1__worker_message__pack (&message, data);
     ep_sock_send2 (self->results, "hb", data, size, 0);
@@ -871,6 +874,10 @@ s_handle_dispatch (s_worker_t *self, const uint8_t *data, size_t size)
             execplane__v1__dispatch__free_unpacked (dispatch, NULL);
         return;
     }
+    //  Heard on our own subscription: repeated in every message, so the
+    //  router knows this connection still receives its intents.
+    if (dispatch->probe > self->probe)
+        self->probe = dispatch->probe;
     //  A router that started anew (its hello, or a dispatch from it).
     if (strcmp (dispatch->router_boot, self->boot))
         s_claim_and_resync (self);

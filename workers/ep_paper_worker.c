@@ -39,6 +39,7 @@ typedef struct {
     bool open;                          //  a reports message is being built
     uint64_t tick;                      //  the last intent it reports on
     uint64_t number;                    //  of the last worker message sent
+    uint64_t probe;                     //  the router's newest probe heard on exec.paper
     long delay_us;                      //  test only: a slow plane, per intent
     long delay_count;                   //  for this many intents (0: all)
     long delayed;                       //  intents slowed so far
@@ -107,6 +108,7 @@ s_begin (s_worker_t *self, uint64_t tick)
     message.session = self->session;
     message.tick = tick;
     message.number = ++self->number;
+    message.probe = self->probe;
     self->size = 0;
     self->failed = false;
     uint8_t head [128];
@@ -306,6 +308,10 @@ s_handle_dispatch (s_worker_t *self, const uint8_t *data, size_t size)
     }
     else
     if (!dispatch->intent && dispatch->plane == EP_PLANE (PAPER)) {
+        //  Heard on our own subscription: repeated in every message, so
+        //  the router knows this connection still receives its intents.
+        if (dispatch->probe > self->probe)
+            self->probe = dispatch->probe;
         //  The router's hello: a router that started anew holds its own
         //  view of the resting orders.
         if (strcmp (dispatch->router_boot, self->boot)) {
