@@ -9,7 +9,7 @@
 struct _ep_guard_t {
     ep_certs_t *certs;                  //  the allow-list; NULL when insecure
     ep_zap_t *zap;                      //  the ZAP handler; NULL when insecure
-    zhashx_t *refusals;                 //  "domain key" -> when last journaled (ms)
+    ep_refusals_t *refusals;            //  which refusals are journaled in detail
     int64_t next_reload_ms;             //  when the allow-list is looked at again
     //  The last admitted keys looked up: every message names its sender,
     //  and a few senders send nearly all of them. Emptied on each reload.
@@ -24,9 +24,13 @@ ep_guard_new (const ep_config_t *config, char *err, size_t err_size)
     ep_guard_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    self->refusals = zhashx_new ();
-    zhashx_set_destructor (self->refusals, (zhashx_destructor_fn *) zstr_free);
-    zhashx_set_duplicator (self->refusals, (zhashx_duplicator_fn *) strdup);
+    self->refusals = ep_refusals_new (EP_GUARD_DETAILED, EP_GUARD_INTERVAL_MS,
+                                      EP_GUARD_PER_KEY_MS, EP_GUARD_KEYS);
+    if (!self->refusals) {
+        snprintf (err, err_size, "out of memory");
+        ep_guard_destroy (&self);
+        return NULL;
+    }
     if (!ep_security_curve ())
         return self;
     self->certs = ep_certs_new (config->certs, err, err_size);
@@ -48,7 +52,7 @@ ep_guard_destroy (ep_guard_t **self_p)
         return;
     ep_zap_destroy (&self->zap);
     ep_certs_destroy (&self->certs);
-    zhashx_destroy (&self->refusals);
+    ep_refusals_destroy (&self->refusals);
     free (self);
     *self_p = NULL;
 }
@@ -107,18 +111,16 @@ ep_guard_check (ep_guard_t *self, const char *domain, const char *user_id,
 }
 
 bool
-ep_guard_record_refusal (ep_guard_t *self, const char *domain, const char *key)
+ep_guard_record_refusal (ep_guard_t *self, ep_refusal_kind_t kind, const char *domain,
+                         const char *key)
 {
-    char name [128];
-    snprintf (name, sizeof name, "%s %s", domain, key);
-    int64_t now = ep_sock_clock_ms ();
-    char *last = zhashx_lookup (self->refusals, name);
-    if (last && now - atoll (last) < 60000)
-        return false;
-    char stamp [32];
-    snprintf (stamp, sizeof stamp, "%lld", (long long) now);
-    zhashx_update (self->refusals, name, stamp);
-    return true;
+    return ep_refusals_record (self->refusals, kind, domain, key, ep_sock_clock_ms ());
+}
+
+bool
+ep_guard_refusal_summary (ep_guard_t *self, bool final, char *detail, size_t detail_size)
+{
+    return ep_refusals_summary (self->refusals, ep_sock_clock_ms (), final, detail, detail_size);
 }
 
 int

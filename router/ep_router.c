@@ -651,8 +651,30 @@ s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const cha
 //  --------------------------------------------------------------------------
 //  Intake
 
-//  Checks a message's sender against domain; a refusal is counted, logged
-//  and journaled (at most once a minute per key and socket).
+//  Logs and journals a refusal (an `events` row of kind `refused`). Only
+//  those the guard picks get one (ep_guard_record_refusal); the others are
+//  summed up once per interval (s_summarize_refusals).
+static void
+s_journal_refusal (ep_router_t *self, const char *detail)
+{
+    ep_log_warn ("%s", detail);
+    if (ep_journal_begin (self->journal)
+    ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
+        s_fail (self, "journal write failed");
+}
+
+//  The refusals counted without a row of their own, in one row per interval
+//  (or at once if final): the journal's rows stay bounded under a flood.
+static void
+s_summarize_refusals (ep_router_t *self, bool final)
+{
+    char detail [512];
+    if (ep_guard_refusal_summary (self->guard, final, detail, sizeof detail))
+        s_journal_refusal (self, detail);
+}
+
+//  Checks a message's sender against domain; a refusal is counted, and
+//  logged and journaled within the guard's budget.
 static bool
 s_admitted (ep_router_t *self, const char *domain, const char *user_id, ep_peer_t *peer)
 {
@@ -660,13 +682,11 @@ s_admitted (ep_router_t *self, const char *domain, const char *user_id, ep_peer_
     if (ep_guard_check (self->guard, domain, user_id, peer, why, sizeof why))
         return true;
     self->stats.unauthorized++;
-    if (ep_guard_record_refusal (self->guard, domain, user_id ? user_id : "")) {
+    if (ep_guard_record_refusal (self->guard, EP_REFUSAL_MESSAGE, domain,
+                                 user_id ? user_id : "")) {
         char detail [512];
         snprintf (detail, sizeof detail, "%s: refused %s: %s", domain, peer->sender, why);
-        ep_log_warn ("%s", detail);
-        if (ep_journal_begin (self->journal)
-        ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
-            s_fail (self, "journal write failed");
+        s_journal_refusal (self, detail);
     }
     return false;
 }
@@ -1117,15 +1137,12 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
     if (ep_security_curve () && peer.info.plane != plane) {
         //  A worker key serves its own plane only.
         self->stats.unauthorized++;
-        if (ep_guard_record_refusal (self->guard, "results", user_id)) {
+        if (ep_guard_record_refusal (self->guard, EP_REFUSAL_MESSAGE, "results", user_id)) {
             char detail [256];
             snprintf (detail, sizeof detail, "results: refused %s: a %s worker key may not "
                       "report for %s", peer.sender, ep_plane_name (peer.info.plane),
                       ep_plane_name (plane));
-            ep_log_warn ("%s", detail);
-            if (ep_journal_begin (self->journal)
-            ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
-                s_fail (self, "journal write failed");
+            s_journal_refusal (self, detail);
         }
         ep_arena_reset (&self->arena);
         return;
@@ -1390,8 +1407,13 @@ s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
     if (ep_security_curve ()
     &&  (peer->info.role != EP_ROLE_WORKER || peer->info.plane != plane)) {
         self->stats.unauthorized++;
-        ep_log_warn ("query: restore of the %s plane refused to %s: not that plane's worker key",
-                     ep_plane_name (plane) ? ep_plane_name (plane) : "?", peer->sender);
+        if (ep_guard_record_refusal (self->guard, EP_REFUSAL_MESSAGE, "query", peer->sender)) {
+            char detail [512];
+            snprintf (detail, sizeof detail, "query: restore of the %s plane refused to %s: not "
+                      "that plane's worker key", ep_plane_name (plane) ? ep_plane_name (plane) : "?",
+                      peer->sender);
+            s_journal_refusal (self, detail);
+        }
         execplane__v1__restore_request__free_unpacked (request, NULL);
         return;
     }
@@ -1467,14 +1489,11 @@ static void
 s_refuse_query (ep_router_t *self, const ep_peer_t *peer, const char *why)
 {
     self->stats.unauthorized++;
-    if (!ep_guard_record_refusal (self->guard, "query", peer->sender))
+    if (!ep_guard_record_refusal (self->guard, EP_REFUSAL_MESSAGE, "query", peer->sender))
         return;
     char detail [512];
     snprintf (detail, sizeof detail, "query: refused %s: %s", peer->sender, why);
-    ep_log_warn ("%s", detail);
-    if (ep_journal_begin (self->journal)
-    ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
-        s_fail (self, "journal write failed");
+    s_journal_refusal (self, detail);
 }
 
 static void
@@ -1889,8 +1908,12 @@ s_on_control (ep_router_t *self, const char *topic, const uint8_t *data, size_t 
     ep_peer_t peer;
     char why [256];
     if (!ep_guard_check (self->guard, "control", user_id, &peer, why, sizeof why)) {
-        //  Journaled with its sender, never decoded, never applied.
+        //  Journaled with its sender (within the guard's budget, like every
+        //  refusal), never decoded, never applied.
         self->stats.unauthorized++;
+        if (!ep_guard_record_refusal (self->guard, EP_REFUSAL_MESSAGE, "control",
+                                      user_id ? user_id : ""))
+            return;
         char outcome [512];
         snprintf (outcome, sizeof outcome, "refused: %s", why);
         ep_log_warn ("control: command from %s %s", peer.sender, outcome);
@@ -2004,17 +2027,14 @@ s_refuse_subscription (ep_router_t *self, const char *domain, const ep_peer_t *p
                        bool subscribe, const char *topic, size_t size)
 {
     self->stats.unauthorized++;
-    if (!ep_guard_record_refusal (self->guard, domain, peer->sender))
+    if (!ep_guard_record_refusal (self->guard, EP_REFUSAL_SUBSCRIPTION, domain, peer->sender))
         return;
     char shown [65];                    //  the topic as sent may hold anything
     ep_utf8_clean (shown, sizeof shown, topic, size);
     char detail [512];
     snprintf (detail, sizeof detail, "%s: refused %s the %s to \"%s\"", domain, peer->sender,
               subscribe ? "subscription" : "unsubscription", shown);
-    ep_log_warn ("%s", detail);
-    if (ep_journal_begin (self->journal)
-    ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
-        s_fail (self, "journal write failed");
+    s_journal_refusal (self, detail);
 }
 
 //  An XPUB in manual mode hands each (un)subscription over; it is applied
@@ -2111,7 +2131,7 @@ s_reload_keys (ep_router_t *self)
     }
 }
 
-//  Answers pending ZAP requests; journals refusals.
+//  Answers pending ZAP requests; journals refusals within the guard's budget.
 static void
 s_handle_zap (ep_router_t *self)
 {
@@ -2122,14 +2142,12 @@ s_handle_zap (ep_router_t *self)
             break;
         if (ep_zap_handle (ep_guard_zap_handler (self->guard), &refusal) == 1) {
             self->stats.unauthorized++;
-            if (ep_guard_record_refusal (self->guard, refusal.domain, refusal.key)) {
+            if (ep_guard_record_refusal (self->guard, EP_REFUSAL_HANDSHAKE, refusal.domain,
+                                         refusal.key)) {
                 char detail [512];
                 snprintf (detail, sizeof detail, "%s: refused the handshake of key %s: %s",
                           refusal.domain, refusal.key [0] ? refusal.key : "?", refusal.why);
-                ep_log_warn ("%s", detail);
-                if (ep_journal_begin (self->journal)
-                ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
-                    s_fail (self, "journal write failed");
+                s_journal_refusal (self, detail);
             }
         }
     }
@@ -2301,6 +2319,7 @@ ep_router_run (ep_router_t *self)
         if (count == 7 && (items [6].revents & ZMQ_POLLIN))
             s_drain_intake (self);
         s_reload_keys (self);
+        s_summarize_refusals (self, false);
         now = ep_sock_clock_ms ();
         s_check_timers (self, now);
         if (self->failed)
@@ -2358,6 +2377,10 @@ ep_router_run (ep_router_t *self)
         s_fail (self, "journal failure");
         return -1;
     }
+    //  Stopping does not lose the refusals counted since the last summary.
+    s_summarize_refusals (self, true);
+    if (self->failed || ep_journal_commit (self->journal))
+        ep_log_error ("journal: the last summary of refusals was not committed");
     return 0;
 }
 
