@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ep_names.h"
+#include "ep_utf8.h"
 #include "ep_wire.h"
 
 static void
@@ -47,6 +48,28 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     for (size_t i = 0; found != SIZE_MAX && i < found && i < 64; i++)
         if (slices [i].data < data || slices [i].data + slices [i].size > data + size)
             abort ();
+    //  A command the router's text check passes decodes, and every string
+    //  in it is text as the check promised (no cut at a NUL either).
+    const char *field = NULL;
+    int bad = ep_wire_check_text (&execplane__v1__plane_command__descriptor, data, size, true,
+                                  &field);
+    if (bad > 0 && !field)
+        abort ();
+    ep_command_t *checked = bad == 0
+        ? execplane__v1__plane_command__unpack (NULL, size, data) : NULL;
+    if (checked) {
+        const char *texts [] = { checked->issued_by, checked->reason, checked->intent_id,
+                                 checked->strategy_id, checked->request_id };
+        for (size_t i = 0; i < sizeof texts / sizeof texts [0]; i++)
+            if (!ep_utf8_text_valid (texts [i], strlen (texts [i])))
+                abort ();
+        execplane__v1__plane_command__free_unpacked (checked, NULL);
+    }
+    //  Whatever is cut for display stays text.
+    char cut [17];
+    ep_utf8_clean (cut, sizeof cut, (const char *) data, size);
+    if (!ep_utf8_well_formed (cut, strlen (cut)))
+        abort ();
     s_round_trip (&execplane__v1__plane_command__descriptor, data, size);
     s_round_trip (&execplane__v1__worker_message__descriptor, data, size);
     s_round_trip (&execplane__v1__query_request__descriptor, data, size);
