@@ -949,6 +949,7 @@ s_adopt (ep_router_t *self, int plane, const char *session, const char *why)
     if (strcmp (worker->session, session)) {
         worker->alive = false;
         snprintf (worker->session, sizeof worker->session, "%s", session);
+        worker->probe_heard = 0;        //  the new worker proves its own subscription
     }
     worker->last_heard_ms = ep_sock_clock_ms ();
     s_set_alive (self, plane, true, why);
