@@ -551,6 +551,7 @@ ep_json_report_format (const ep_report_t *report)
     s_set (object, "safety", json_boolean (report->safety), &ok);
     s_set (object, "reconciled", json_boolean (report->reconciled), &ok);
     s_set (object, "first_fill", s_uint (report->first_fill), &ok);
+    s_set (object, "sender_key", s_string (report->sender_key), &ok);
     return s_dump (object, ok);
 }
 

@@ -99,6 +99,22 @@ ep_utf8_copy (char *dst, size_t size, const char *src)
     return src [length] != 0;
 }
 
+void
+ep_utf8_trim (char *s)
+{
+    size_t length = strlen (s);
+    size_t start = length;
+    //  The last character starts at the last byte that is no continuation.
+    while (start > 0 && length - start < 4 && ((uint8_t) s [start - 1] & 0xc0) == 0x80)
+        start--;
+    if (start == 0)
+        return;
+    start--;
+    uint32_t code;
+    if (s_char ((const uint8_t *) s + start, length - start, &code) != length - start)
+        s [start] = 0;
+}
+
 size_t
 ep_utf8_clean (char *dst, size_t dst_size, const char *src, size_t size)
 {

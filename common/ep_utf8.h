@@ -31,6 +31,11 @@ size_t ep_utf8_prefix (const char *s, size_t max);
 //  true if it was cut.
 bool ep_utf8_copy (char *dst, size_t size, const char *src);
 
+//  Cuts off the string s's last character if it is incomplete (as a
+//  snprintf that ran out of room may leave it). s is otherwise assumed
+//  well-formed.
+void ep_utf8_trim (char *s);
+
 //  Copies size bytes of untrusted text at src into dst (dst_size bytes,
 //  dst_size > 0) as valid text: each ill-formed byte becomes '?', each
 //  control character a space, and the result is cut at a character

@@ -263,6 +263,36 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
     return 0;
 }
 
+//  This process's public key, as the router names a sender: Z85 under
+//  CURVE, "insecure" without.
+static const char *
+s_own_key (void)
+{
+    zcert_t *cert = ep_security_cert ();
+    return ep_security_curve () && cert ? zcert_public_txt (cert) : "insecure";
+}
+
+//  The owed key (strategy and intent) of an intent sent with intent_id,
+//  for a report told to us as its sender, which names no strategy. Returns
+//  true if one is owed.
+static bool
+s_owed_key_of (execplane_strategy_t *self, const char *intent_id, char *key, size_t size)
+{
+    if (!zhashx_lookup (self->owed_ids, intent_id))
+        return false;
+    for (void *count = zhashx_first (self->owed); count; count = zhashx_next (self->owed)) {
+        const char *owed = zhashx_cursor (self->owed);
+        const char *sent = strchr (owed, '\x1f');
+        //  s_key cuts a key at its buffer's size: so is the id in it.
+        if (sent && strncmp (sent + 1, intent_id, strlen (sent + 1)) == 0
+        &&  (strlen (sent + 1) == strlen (intent_id) || strlen (owed) == size - 1)) {
+            snprintf (key, size, "%s", owed);
+            return true;
+        }
+    }
+    return false;
+}
+
 //  Takes the follower's next report, waiting at most timeout_ms, and keeps
 //  it if it is on one of our intents. Returns the kept report, or NULL
 //  (none in time, or not ours).
@@ -272,8 +302,19 @@ s_pump (execplane_strategy_t *self, int timeout_ms)
     execplane_report_t *report = ep_follow_next (self->follow, timeout_ms);
     if (!report)
         return NULL;
+    //  A report is an intent's outcome only from the intent's own stream:
+    //  its strategy's, or, for one told to its sender alone (sender_key:
+    //  the router would not attribute it to the strategy it named), ours.
     char key [2 * EP_ID_MAX + 2];
-    s_key (key, sizeof key, report->strategy_id, report->intent_id);
+    if (*report->sender_key) {
+        if (!streq (report->sender_key, s_own_key ())
+        ||  !s_owed_key_of (self, report->intent_id, key, sizeof key)) {
+            execplane_report_free (report);
+            return NULL;
+        }
+    }
+    else
+        s_key (key, sizeof key, report->strategy_id, report->intent_id);
     if (!zhashx_lookup (self->owed, key)) {
         execplane_report_free (report);
         return NULL;

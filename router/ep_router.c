@@ -16,6 +16,7 @@
 #include "ep_wire.h"
 #include "ep_arena.h"
 #include "ep_metrics.h"
+#include "ep_utf8.h"
 
 #define S_BATCH         1024            //  messages read per socket per turn
 #define S_BATCH_BYTES   (60 * 1024)     //  a batch of dispatches, at most (EP_MAX_MSG)
@@ -29,6 +30,16 @@
 #define S_JOURNAL_RETRY_MS 1000         //  a failed commit is tried again this often
 #define S_RESTORE_WAIT_MS  2000         //  a restore waits this long for what preceded it
 #define S_RESTORES      8               //  restores waiting at once
+#define S_SEND_MARGIN_MS   1000         //  a live answer's way back to the router, at most
+
+//  How long after its dispatch a live order may still be sent (see
+//  s_stamp_live); ep_router_new refuses a configuration where it is not
+//  positive.
+static int64_t
+s_send_budget_ms (const ep_config_t *config)
+{
+    return config->live_deadline_ms - config->timeout_ms - S_SEND_MARGIN_MS;
+}
 
 typedef struct {
     char topic [EP_ID_MAX + 16];        //  frame 1: outcome.<strategy> or exec.<plane>
@@ -98,6 +109,7 @@ struct _ep_router_t {
     size_t batch_size, batch_capacity;
     s_waiting_restore_t restores [S_RESTORES];
     size_t n_restores;                  //  restores waiting
+    char refused_claim [64];            //  the last live session refused the plane
     ep_stats_t stats;                   //  counters published on `stats`
     int64_t malformed_logged_ms;        //  rate limit for malformed-intake logs
     uint64_t malformed_unlogged;        //  malformed since that log line
@@ -205,6 +217,20 @@ s_pack_around (ep_dispatch_t *dispatch, const uint8_t *intent, size_t intent_siz
     return data;
 }
 
+//  A live dispatch names the worker session the router adopted for the
+//  plane (only that worker may submit it) and the wall-clock time after
+//  which it must not be sent: early enough that a request sent just
+//  before it is answered, or timed out by the worker (live/timeout_ms),
+//  before the router's own deadline, so that the router's deadline fires
+//  only when the worker is gone, and never before an order leaves.
+static void
+s_stamp_live (ep_router_t *self, ep_dispatch_t *dispatch, bool submission)
+{
+    dispatch->worker_session = self->worker [EP_PLANE (LIVE)].session;
+    if (submission)
+        dispatch->not_after_ms = zclock_time () + s_send_budget_ms (&self->config);
+}
+
 static void
 s_fail (ep_router_t *self, const char *what)
 {
@@ -223,8 +249,20 @@ s_emit (ep_router_t *self, ep_report_t *report, ep_origin_t origin, bool late,
         const uint8_t *plane_payload, size_t plane_size)
 {
     report->seq = ++self->last_seq;
+    //  Nothing is published that a client could not decode: a reason cut
+    //  inside a character, or a plane's that holds bytes that are no text.
+    char clean [1024];
+    char *given = report->reason;
+    if (given && !ep_utf8_text_valid (given, strlen (given))) {
+        char cut [sizeof clean];
+        snprintf (cut, sizeof cut, "%s", given);
+        ep_utf8_trim (cut);             //  a snprintf that ran out of room
+        ep_utf8_clean (clean, sizeof clean, cut, strlen (cut));
+        report->reason = clean;
+    }
     size_t size;
     uint8_t *data = s_pack (&report->base, &size);
+    report->reason = given;
     if (!data) {
         s_fail (self, "out of memory");
         return;
@@ -243,7 +281,10 @@ s_emit (ep_router_t *self, ep_report_t *report, ep_origin_t origin, bool late,
         return;
     }
     char topic [EP_ID_MAX + 16];
-    ep_outcome_topic (topic, sizeof topic, report->strategy_id);
+    if (report->sender_key && *report->sender_key)
+        snprintf (topic, sizeof topic, "refused.%s", report->sender_key);
+    else
+        ep_outcome_topic (topic, sizeof topic, report->strategy_id);
     if (s_queue_push (&self->outbox, topic, data, size, 0)) {
         free (data);
         s_fail (self, "out of memory");
@@ -477,6 +518,7 @@ s_handle_reconcile (ep_router_t *self, ep_command_t *command, const char *sender
         dispatch.router_boot = self->boot;
         dispatch.reconcile = true;
         dispatch.request_id = command->request_id;
+        s_stamp_live (self, &dispatch, false);
         s_known_fills_t known = s_known_fills (self, router_seq);
         dispatch.known_filled_qty_e8 = known.filled_qty_e8;
         dispatch.known_avg_price_e8 = known.avg_price_e8;
@@ -499,10 +541,11 @@ s_handle_reconcile (ep_router_t *self, ep_command_t *command, const char *sender
     }
     free (payload);
     self->last_command_epoch = command->epoch;
-    snprintf (self->last_command_issued_by, sizeof self->last_command_issued_by, "%s",
-              command->issued_by);
+    ep_utf8_copy (self->last_command_issued_by, sizeof self->last_command_issued_by,
+                  command->issued_by);
     self->last_command_applied = applied;
-    snprintf (self->last_command_outcome, sizeof self->last_command_outcome, "%s", outcome);
+    ep_utf8_trim (outcome);             //  a long id may have cut it short
+    ep_utf8_copy (self->last_command_outcome, sizeof self->last_command_outcome, outcome);
     self->state_dirty = true;
     (applied ? ep_log_info : ep_log_warn) ("control: RECONCILE from %s (%s): %s",
                                            command->issued_by, sender, outcome);
@@ -516,14 +559,25 @@ s_handle_reconcile (ep_router_t *self, ep_command_t *command, const char *sender
 static void
 s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const char *sender)
 {
-    ep_command_t *command = execplane__v1__plane_command__unpack (NULL, size, data);
+    //  Its text first: every string must be UTF-8 without control
+    //  characters (protobuf-c checks nothing, and would cut at a NUL).
+    const char *bad_field = NULL;
+    int bad = ep_wire_check_text (&execplane__v1__plane_command__descriptor, data, size, true,
+                                  &bad_field);
+    ep_command_t *command = bad ? NULL
+                                : execplane__v1__plane_command__unpack (NULL, size, data);
     char outcome [256];
     bool applied = false;
     if (!command) {
-        ep_log_warn ("control: undecodable PlaneCommand (%zu bytes) refused", size);
+        if (bad > 0)
+            snprintf (outcome, sizeof outcome, "refused: %s is not UTF-8 text without control "
+                      "characters", bad_field);
+        else
+            snprintf (outcome, sizeof outcome, "refused: undecodable PlaneCommand");
+        ep_log_warn ("control: command from %s (%zu bytes) %s", sender, size, outcome);
         if (ep_journal_begin (self->journal)
         ||  ep_journal_add_command (self->journal, self->last_seq, 0, 0, 0, "", sender, "",
-                                    false, "refused: undecodable PlaneCommand", data, size))
+                                    false, outcome, data, size))
             s_fail (self, "journal write failed");
         return;
     }
@@ -550,8 +604,8 @@ s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const cha
         else
             self->halted = command->kind == EP_COMMAND (HALT);
         self->epoch = command->epoch;
-        snprintf (self->issued_by, sizeof self->issued_by, "%s", command->issued_by);
-        snprintf (self->reason, sizeof self->reason, "%s", command->reason);
+        ep_utf8_copy (self->issued_by, sizeof self->issued_by, command->issued_by);
+        ep_utf8_copy (self->reason, sizeof self->reason, command->reason);
         self->changed_at_seq = self->last_seq;
         snprintf (outcome, sizeof outcome, "applied: %s%s%s, epoch %llu", kind,
                   command->kind == EP_COMMAND (SELECT) ? " " : "",
@@ -559,10 +613,11 @@ s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const cha
                   (unsigned long long) command->epoch);
     }
     self->last_command_epoch = command->epoch;
-    snprintf (self->last_command_issued_by, sizeof self->last_command_issued_by, "%s",
-              command->issued_by);
+    ep_utf8_copy (self->last_command_issued_by, sizeof self->last_command_issued_by,
+                  command->issued_by);
     self->last_command_applied = applied;
-    snprintf (self->last_command_outcome, sizeof self->last_command_outcome, "%s", outcome);
+    ep_utf8_trim (outcome);             //  a long id may have cut it short
+    ep_utf8_copy (self->last_command_outcome, sizeof self->last_command_outcome, outcome);
     self->state_dirty = true;
     (applied ? ep_log_info : ep_log_warn) ("control: %s from %s (%s): %s",
         kind ? kind : "?", command->issued_by, sender, outcome);
@@ -612,29 +667,88 @@ s_count_malformed (ep_router_t *self, const char *why, size_t size)
     }
 }
 
-//  Under CURVE a key speaks only for the strategies its certificate lists,
-//  and only a safety key sends a Safety Sell.
-static bool
-s_may_speak (const ep_peer_t *peer, const ep_intent_t *intent, char *reason, size_t size)
+//  The sender's own stream, for what cannot be told to a strategy: its
+//  public key (Z85) under CURVE, "insecure" without.
+static const char *
+s_sender_key (const ep_peer_t *peer)
 {
-    if (!ep_security_curve ())
-        return true;
-    if (!ep_key_info_speaks_for (&peer->info, intent->strategy_id)) {
-        snprintf (reason, size, "key %s may not speak for strategy %s", peer->info.name,
-                  intent->strategy_id);
+    const char *colon = strchr (peer->sender, ':');     //  names hold no colon; keys may
+    return ep_security_curve () && colon ? colon + 1 : "insecure";
+}
+
+//  Whose stream an intent's reports go to. An intent goes to its
+//  strategy's stream (outcome.<strategy_id>) only if its strategy_id is
+//  valid and its sender may speak for that strategy. Anything else is told
+//  to the sender alone, on its own stream (refused.<sender key>, empty
+//  strategy_id): a key that may not speak for a strategy must never put
+//  anything in that strategy's topic, journal view or query replay, not
+//  even a refusal. Returns true for the strategy's stream; else false with
+//  the failure and the reason.
+static bool
+s_attribute (const ep_peer_t *peer, const ep_intent_t *intent, int *failure, char *reason,
+             size_t size)
+{
+    if (!ep_id_valid (intent->strategy_id)) {
+        *failure = EP_FAILURE (INVALID_INTENT);
+        snprintf (reason, size, "strategy_id must be 1 to %d characters of A-Z a-z 0-9 . _ : -",
+                  EP_ID_MAX);
         return false;
     }
-    if (intent->safety && peer->info.role != EP_ROLE_SAFETY) {
-        snprintf (reason, size, "only a safety key may send a Safety Sell (key %s is a %s key)",
-                  peer->info.name, ep_role_name (peer->info.role));
+    if (ep_security_curve () && !ep_key_info_speaks_for (&peer->info, intent->strategy_id)) {
+        *failure = EP_FAILURE (UNAUTHORIZED);
+        snprintf (reason, size, "key %s may not speak for strategy %s", peer->info.name,
+                  intent->strategy_id);
         return false;
     }
     return true;
 }
 
+//  Under CURVE only a safety key sends a Safety Sell.
+static bool
+s_may_send_safety (const ep_peer_t *peer, const ep_intent_t *intent, char *reason, size_t size)
+{
+    if (!ep_security_curve () || !intent->safety || peer->info.role == EP_ROLE_SAFETY)
+        return true;
+    snprintf (reason, size, "only a safety key may send a Safety Sell (key %s is a %s key)",
+              peer->info.name, ep_role_name (peer->info.role));
+    return false;
+}
+
+//  The router's decision on an intent that will not be dispatched.
+static void
+s_reject (ep_router_t *self, const ep_intent_t *intent, uint64_t router_seq, int plane,
+          int failure, const char *reason, const char *sender_key)
+{
+    ep_report_t report;
+    execplane__v1__execution_report__init (&report);
+    report.intent_id = intent->intent_id;
+    report.strategy_id = sender_key ? "" : intent->strategy_id;
+    report.sender_key = sender_key ? (char *) sender_key : "";
+    //  Only text the router accepts is echoed back.
+    report.symbol = ep_id_valid (intent->symbol) ? intent->symbol : "";
+    report.side = intent->side;
+    report.plane = plane;
+    report.plane_epoch = self->epoch;
+    report.status = EP_STATUS (REJECTED);
+    report.failure = failure;
+    report.reason = (char *) reason;
+    report.terminal = true;
+    report.router_seq = router_seq;
+    report.safety = intent->safety;
+    s_emit (self, &report, EP_ORIGIN_ROUTER, false, NULL, 0);
+    self->stats.rejected++;
+}
+
 static void
 s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_peer_t *peer)
 {
+    //  Its text first: protobuf-c would cut an id at a NUL.
+    const char *bad_field = NULL;
+    ep_text_t text = ep_validate_text (data, size, &bad_field);
+    if (text == EP_TEXT_UNREADABLE) {
+        s_count_malformed (self, "intent_id or strategy_id is not UTF-8 text without NUL", size);
+        return;
+    }
     //  Decoded into the arena, which is reset when the intent is handled.
     ep_intent_t *intent = execplane__v1__order_intent__unpack (&self->arena.allocator, size,
                                                                data);
@@ -647,11 +761,6 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
     //  intent is forwarded as it came only if it has none.
     bool verbatim = intent->base.n_unknown_fields == 0;
     ep_wire_drop_unknown_in (&intent->base, &self->arena.allocator);
-    if (!ep_validate_readable (intent)) {
-        s_count_malformed (self, "no readable intent_id or strategy_id", size);
-        ep_arena_reset (&self->arena);
-        return;
-    }
     uint64_t router_seq = ++self->last_router_seq;
     int plane = self->plane;
     int failure = EP_FAILURE (FAILURE_NONE);
@@ -660,13 +769,22 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
         s_fail (self, "journal write failed");
         goto out;
     }
-    if (!ep_id_valid (intent->intent_id) || !ep_id_valid (intent->strategy_id)) {
+    bool attributed = s_attribute (peer, intent, &failure, reason, sizeof reason);
+    if (!attributed)
+        ;
+    else
+    if (!ep_id_valid (intent->intent_id)) {
         failure = EP_FAILURE (INVALID_INTENT);
-        snprintf (reason, sizeof reason, "intent_id and strategy_id must be 1 to %d "
-                  "characters of A-Z a-z 0-9 . _ : -", EP_ID_MAX);
+        snprintf (reason, sizeof reason, "intent_id must be 1 to %d characters of A-Z a-z 0-9 "
+                  ". _ : -", EP_ID_MAX);
     }
     else
-    if (!s_may_speak (peer, intent, reason, sizeof reason))
+    if (text == EP_TEXT_BAD_FIELD) {
+        failure = EP_FAILURE (INVALID_INTENT);
+        snprintf (reason, sizeof reason, "%s is not UTF-8 text without NUL", bad_field);
+    }
+    else
+    if (!s_may_send_safety (peer, intent, reason, sizeof reason))
         failure = EP_FAILURE (UNAUTHORIZED);
     else {
         int claim = ep_journal_claim (self->journal, intent->strategy_id, intent->intent_id,
@@ -697,7 +815,8 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
         }
     }
     bool dispatched = failure == EP_FAILURE (FAILURE_NONE);
-    if (ep_journal_add_intent (self->journal, router_seq, intent->strategy_id,
+    //  An intent told to its sender alone is journaled under no strategy.
+    if (ep_journal_add_intent (self->journal, router_seq, attributed ? intent->strategy_id : "",
                                intent->intent_id, plane, self->epoch, dispatched, peer->sender,
                                data, size)) {
         s_fail (self, "journal write failed");
@@ -713,6 +832,8 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
         dispatch.plane_epoch = self->epoch;
         dispatch.router_seq = router_seq;
         dispatch.router_boot = self->boot;
+        if (plane == EP_PLANE (LIVE))
+            s_stamp_live (self, &dispatch, true);
         size_t packed_size;
         uint8_t *packed = verbatim ? s_pack_around (&dispatch, data, size, &packed_size)
                                    : s_pack (&dispatch.base, &packed_size);
@@ -728,22 +849,14 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
         self->stats.accepted++;
     }
     else {
-        ep_report_t report;
-        execplane__v1__execution_report__init (&report);
-        report.intent_id = intent->intent_id;
-        report.strategy_id = intent->strategy_id;
-        report.symbol = intent->symbol;
-        report.side = intent->side;
-        report.plane = plane;
-        report.plane_epoch = self->epoch;
-        report.status = EP_STATUS (REJECTED);
-        report.failure = failure;
-        report.reason = reason;
-        report.terminal = true;
-        report.router_seq = router_seq;
-        report.safety = intent->safety;
-        s_emit (self, &report, EP_ORIGIN_ROUTER, false, NULL, 0);
-        self->stats.rejected++;
+        if (!attributed) {
+            char shown [EP_ID_MAX + 1];     //  its id as sent may hold anything printable
+            ep_utf8_clean (shown, sizeof shown, intent->intent_id, strlen (intent->intent_id));
+            ep_log_warn ("intake: intent %s from %s refused, told to the sender alone: %s",
+                         shown, peer->sender, reason);
+        }
+        s_reject (self, intent, router_seq, plane, failure, reason,
+                  attributed ? NULL : s_sender_key (peer));
     }
 out:
     ep_arena_reset (&self->arena);
@@ -1044,6 +1157,22 @@ s_reply (ep_router_t *self, zframe_t *identity, const char *kind, const Protobuf
     free (data);
 }
 
+//  Answers a claim (restore) with [identity]["refused"][why], and logs it
+//  once per claiming session, since a standby worker asks again every few
+//  seconds.
+static void
+s_refuse_claim (ep_router_t *self, zframe_t *identity, const char *session, const char *why)
+{
+    void *handle = zsock_resolve (self->query);
+    zmq_send (handle, zframe_data (identity), zframe_size (identity), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (handle, "refused", 7, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (handle, why, strlen (why), ZMQ_DONTWAIT);
+    if (strcmp (self->refused_claim, session)) {
+        snprintf (self->refused_claim, sizeof self->refused_claim, "%s", session);
+        ep_log_warn ("query: live worker %s may not claim the plane: %s", session, why);
+    }
+}
+
 //  Copies of each report payload must outlive the journal cursor: the
 //  reports are collected into owned copies, then packed into the reply.
 typedef struct {
@@ -1051,6 +1180,18 @@ typedef struct {
     ProtobufCBinaryData items [S_QUERY_LIMIT];
     const ep_peer_t *peer;              //  who asks: a strategy key sees its own only
 } s_query_t;
+
+//  True if the report in payload was told to the sender whose key this is
+//  (its own stream: a refusal journaled under no strategy).
+static bool
+s_told_to (const void *payload, size_t size, const char *key)
+{
+    ep_report_t *report = execplane__v1__execution_report__unpack (NULL, size, payload);
+    bool told = report && streq (report->sender_key, key);
+    if (report)
+        execplane__v1__execution_report__free_unpacked (report, NULL);
+    return told;
+}
 
 static void
 s_copy_payload (void *arg, uint64_t seq, const char *strategy_id, const void *payload,
@@ -1060,7 +1201,8 @@ s_copy_payload (void *arg, uint64_t seq, const char *strategy_id, const void *pa
     s_query_t *query = arg;
     if (ep_security_curve ()
     &&  (query->peer->info.role == EP_ROLE_STRATEGY || query->peer->info.role == EP_ROLE_SAFETY)
-    &&  !ep_key_info_speaks_for (&query->peer->info, strategy_id))
+    &&  !(*strategy_id ? ep_key_info_speaks_for (&query->peer->info, strategy_id)
+                       : s_told_to (payload, size, s_sender_key (query->peer))))
         return;
     uint8_t *copy = malloc (size ? size : 1);
     if (!copy)
@@ -1223,6 +1365,20 @@ s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
         execplane__v1__restore_request__free_unpacked (request, NULL);
         return;
     }
+    //  Only one live worker may ever submit: while the adopted one is alive,
+    //  another live worker's claim is refused (it stands by, and claims the
+    //  plane once the adopted one is gone). A paper worker that asks takes
+    //  over from the one before (paper realizes nothing outside).
+    s_worker_t *adopted = &self->worker [plane];
+    if (plane == EP_PLANE (LIVE) && adopted->alive && strcmp (adopted->session, request->session)) {
+        char why [256];
+        snprintf (why, sizeof why, "the live plane is served by worker session %s, heard %lld ms "
+                  "ago: another live worker may claim it only once that one is gone",
+                  adopted->session, (long long) (ep_sock_clock_ms () - adopted->last_heard_ms));
+        s_refuse_claim (self, identity, request->session, why);
+        execplane__v1__restore_request__free_unpacked (request, NULL);
+        return;
+    }
     //  The worker that asks to be restored is the plane's worker from now
     //  on: reports from an earlier one are fenced off.
     s_adopt (self, plane, request->session, "restored");
@@ -1270,6 +1426,22 @@ s_serve_waiting_restores (ep_router_t *self)
     }
 }
 
+//  A query the sender's key may not make: counted, logged and journaled
+//  (the guard limits how often); it gets no answer.
+static void
+s_refuse_query (ep_router_t *self, const ep_peer_t *peer, const char *why)
+{
+    self->stats.unauthorized++;
+    if (!ep_guard_record_refusal (self->guard, "query", peer->sender))
+        return;
+    char detail [512];
+    snprintf (detail, sizeof detail, "query: refused %s: %s", peer->sender, why);
+    ep_log_warn ("%s", detail);
+    if (ep_journal_begin (self->journal)
+    ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
+        s_fail (self, "journal write failed");
+}
+
 static void
 s_handle_query (ep_router_t *self)
 {
@@ -1282,6 +1454,11 @@ s_handle_query (ep_router_t *self)
     ep_peer_t peer;
     if (identity && kind && body
     &&  s_admitted (self, "query", zframe_meta (body, "User-Id"), &peer)) {
+        if (streq (kind, "reports") && ep_security_curve () && peer.info.role == EP_ROLE_WORKER)
+            //  A worker is restored through query; it reads no report.
+            s_refuse_query (self, &peer, "a worker key may only ask to be restored, not read "
+                            "reports");
+        else
         if (streq (kind, "reports"))
             s_serve_reports (self, identity, zframe_data (body), zframe_size (body), &peer);
         else
@@ -1370,8 +1547,11 @@ s_recover (ep_router_t *self)
         self->plane = state->plane;
         self->epoch = state->epoch;
         self->halted = state->halted;
-        snprintf (self->issued_by, sizeof self->issued_by, "%s", state->issued_by);
-        snprintf (self->reason, sizeof self->reason, "%s", state->reason);
+        //  Cleaned: a journal written before text was checked may hold a
+        //  string cut inside a character, which no client could decode.
+        ep_utf8_clean (self->issued_by, sizeof self->issued_by, state->issued_by,
+                       strlen (state->issued_by));
+        ep_utf8_clean (self->reason, sizeof self->reason, state->reason, strlen (state->reason));
         self->changed_at_seq = state->changed_at_seq;
         execplane__v1__plane_state__free_unpacked (state, NULL);
     }
@@ -1734,8 +1914,13 @@ s_may_subscribe (const ep_peer_t *peer, const char *domain, const char *topic, s
     }
     if (role == EP_ROLE_MONITOR || role == EP_ROLE_META)
         return true;
+    //  Its own refusals: keys are all 40 characters, so no key's topic is
+    //  a prefix of another's.
+    char own [64];
+    snprintf (own, sizeof own, "refused.%s", s_sender_key (peer));
     return (len == 5 && memcmp (topic, "plane", 5) == 0)
-        || (len == 5 && memcmp (topic, "stats", 5) == 0);
+        || (len == 5 && memcmp (topic, "stats", 5) == 0)
+        || (len == strlen (own) && memcmp (topic, own, len) == 0);
 }
 
 //  A worker that (re)subscribes to its intents learns at once which start
@@ -1771,13 +1956,35 @@ s_count_subscriber (ep_router_t *self, zsock_t *socket, const char *topic, size_
             continue;
         s_worker_t *worker = &self->worker [plane];
         worker->subscribers += delta;
-        if (worker->subscribers <= 0)
+        if (worker->subscribers < 0)
+            worker->subscribers = 0;    //  never below: no connection can be counted twice off
+        if (worker->subscribers == 0)
             s_set_alive (self, plane, false, "its subscription to its intents went");
         else
         if (*worker->session
         &&  ep_sock_clock_ms () - worker->last_heard_ms < self->config.worker_timeout_ms)
             s_set_alive (self, plane, true, "subscribed");
     }
+}
+
+//  A subscription (or unsubscription) the sender's key may not make:
+//  counted, logged and journaled (the guard limits how often).
+static void
+s_refuse_subscription (ep_router_t *self, const char *domain, const ep_peer_t *peer,
+                       bool subscribe, const char *topic, size_t size)
+{
+    self->stats.unauthorized++;
+    if (!ep_guard_record_refusal (self->guard, domain, peer->sender))
+        return;
+    char shown [65];                    //  the topic as sent may hold anything
+    ep_utf8_clean (shown, sizeof shown, topic, size);
+    char detail [512];
+    snprintf (detail, sizeof detail, "%s: refused %s the %s to \"%s\"", domain, peer->sender,
+              subscribe ? "subscription" : "unsubscription", shown);
+    ep_log_warn ("%s", detail);
+    if (ep_journal_begin (self->journal)
+    ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
+        s_fail (self, "journal write failed");
 }
 
 //  An XPUB in manual mode hands each (un)subscription over; it is applied
@@ -1797,38 +2004,38 @@ s_drain_subscriptions (ep_router_t *self, zsock_t *socket, const char *domain)
         size_t size = zmq_msg_size (&msg);
         const char *user_id = zmq_msg_gets (&msg, "User-Id");
         ep_peer_t peer;
+        bool curve = ep_security_curve ();
         //  When a subscriber goes, libzmq itself hands over its
-        //  unsubscriptions, with no sender: they are already done.
-        bool departed = ep_security_curve () && size >= 1 && data [0] == 0 && !user_id;
+        //  unsubscriptions, with no sender: they are already done. It keeps
+        //  subscriptions per connection and hands over exactly those the
+        //  departing connection had, so the count follows connections.
+        bool departed = curve && size >= 1 && data [0] == 0 && !user_id;
         if (departed)
             s_count_subscriber (self, socket, (const char *) data + 1, size - 1, -1);
         if (!departed && size >= 1 && (data [0] == 0 || data [0] == 1)
         &&  s_admitted (self, domain, user_id, &peer)) {
             const char *topic = (const char *) data + 1;
-            if (data [0] == 0) {
-                zmq_setsockopt (handle, ZMQ_UNSUBSCRIBE, topic, size - 1);
-                s_count_subscriber (self, socket, topic, size - 1, -1);
-            }
+            bool subscribe = data [0] == 1;
+            //  An unsubscription is authorized like a subscription: a key
+            //  may only take back what it may have.
+            if (!s_may_subscribe (&peer, domain, topic, size - 1))
+                s_refuse_subscription (self, domain, &peer, subscribe, topic, size - 1);
             else
-            if (s_may_subscribe (&peer, domain, topic, size - 1)) {
+            if (subscribe) {
                 zmq_setsockopt (handle, ZMQ_SUBSCRIBE, topic, size - 1);
                 s_count_subscriber (self, socket, topic, size - 1, +1);
                 if (socket == self->dispatch)
                     s_hello (self, topic, size - 1);
             }
-            else {
-                self->stats.unauthorized++;
-                if (ep_guard_record_refusal (self->guard, domain, peer.sender)) {
-                    char detail [512];
-                    snprintf (detail, sizeof detail, "%s: refused %s the subscription to "
-                              "\"%.*s\"", domain, peer.sender, (int) (size - 1 > 64 ? 64 : size - 1),
-                              topic);
-                    ep_log_warn ("%s", detail);
-                    if (ep_journal_begin (self->journal)
-                    ||  ep_journal_add_event (self->journal, self->last_seq, "refused", detail))
-                        s_fail (self, "journal write failed");
-                }
+            else
+            if (socket != self->dispatch || !curve) {
+                //  Applied to the sender's own connection only.
+                zmq_setsockopt (handle, ZMQ_UNSUBSCRIBE, topic, size - 1);
+                s_count_subscriber (self, socket, topic, size - 1, -1);
             }
+            //  Else a worker's subscription to its intents ends with its
+            //  connection, and is counted off then: an explicit one is not
+            //  applied, since nothing tells whose connection it named.
         }
         zmq_msg_close (&msg);
     }
@@ -2143,6 +2350,15 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
     }
     ep_arena_init (&self->arena);
     self->config = *config;
+    if (s_send_budget_ms (config) <= 0) {
+        snprintf (err, err_size, "router/live_deadline_ms (%lld) must exceed live/timeout_ms "
+                  "(%lld) by more than %d ms: a live order is sent only while its answer can "
+                  "still come back before the router's deadline",
+                  (long long) config->live_deadline_ms, (long long) config->timeout_ms,
+                  S_SEND_MARGIN_MS);
+        free (self);
+        return NULL;
+    }
     execplane__v1__stats__init (&self->stats);
     uint8_t nonce [8];
     randombytes_buf (nonce, sizeof nonce);

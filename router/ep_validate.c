@@ -2,18 +2,6 @@
 #include <stdio.h>
 #include "ep_validate.h"
 
-//  An intent is readable, and so gets a report, when it decodes and its ids
-//  are printable text of sane length; anything else is only counted.
-static bool
-s_printable (const char *s, size_t max, bool allow_empty)
-{
-    size_t len = 0;
-    for (; s [len]; len++)
-        if (s [len] < 0x21 || s [len] > 0x7e || len >= max)
-            return false;
-    return allow_empty || len > 0;
-}
-
 bool
 ep_validate_intent (const ep_intent_t *intent, char *reason, size_t size)
 {
@@ -60,9 +48,17 @@ ep_validate_intent (const ep_intent_t *intent, char *reason, size_t size)
     return false;
 }
 
-bool
-ep_validate_readable (const ep_intent_t *intent)
+ep_text_t
+ep_validate_text (const uint8_t *data, size_t size, const char **field)
 {
-    return s_printable (intent->intent_id, 256, false)
-        && s_printable (intent->strategy_id, 256, true);
+    const char *name = NULL;
+    int bad = ep_wire_check_text (&execplane__v1__order_intent__descriptor, data, size, false,
+                                  &name);
+    if (bad == 0)
+        return EP_TEXT_OK;
+    if (bad < 0 || bad == 1 || bad == 2)    //  intent_id, strategy_id
+        return EP_TEXT_UNREADABLE;
+    if (field)
+        *field = name;
+    return EP_TEXT_BAD_FIELD;
 }

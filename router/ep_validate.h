@@ -8,10 +8,20 @@
 #include <stddef.h>
 #include "ep_wire.h"
 
-//  True if the intent is readable: its intent_id is 1 to 256 printable
-//  ASCII characters and its strategy_id 0 to 256. A readable intent gets a
-//  report (a rejection, if nothing else); anything else is only counted.
-bool ep_validate_readable (const ep_intent_t *intent);
+//  What the text of an intent, as it came on the wire, allows.
+typedef enum {
+    EP_TEXT_OK = 0,             //  every string is well-formed UTF-8 without NUL
+    EP_TEXT_UNREADABLE,         //  intent_id or strategy_id is not: no report can name it
+    EP_TEXT_BAD_FIELD           //  another string is not: the intent is INVALID_INTENT
+} ep_text_t;
+
+//  Checks the strings of the OrderIntent in data (size bytes) before
+//  anything trusts its decoded form: protobuf-c checks no UTF-8 and cuts a
+//  string at its first NUL, so a decoded id could name another intent than
+//  the one sent. A readable intent gets a report (a rejection, if nothing
+//  else); an unreadable one is only counted. On EP_TEXT_BAD_FIELD, *field
+//  names the field.
+ep_text_t ep_validate_text (const uint8_t *data, size_t size, const char **field);
 
 //  Checks everything but the ids and duplicates: symbol, enums, time in
 //  force, quantities and prices (above 0, at most EP_MAX_E8), the Safety

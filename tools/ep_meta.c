@@ -10,6 +10,7 @@
 #include "ep_json.h"
 #include "ep_names.h"
 #include "ep_sock.h"
+#include "ep_utf8.h"
 
 #define S_REPEAT_MS 200                 //  publish again this often until confirmed
 
@@ -252,6 +253,13 @@ main (int argc, char *argv [])
     bool is_status = streq (verb, "status");
     if (!is_status && (!reason || !*reason)) {
         fprintf (stderr, "ep-meta: %s needs --reason TEXT\n", verb);
+        return 2;
+    }
+    //  The router refuses any other text; say so here, before sending.
+    if ((reason && !ep_utf8_text_valid (reason, strlen (reason)))
+    ||  (as && !ep_utf8_text_valid (as, strlen (as)))) {
+        fprintf (stderr, "ep-meta: --%s is not UTF-8 text without control characters\n",
+                 reason && !ep_utf8_text_valid (reason, strlen (reason)) ? "reason" : "as");
         return 2;
     }
     ep_config_t config;

@@ -177,6 +177,10 @@ class Strategy(_Connection):
         self.intake = self._socket(zmq.PUSH, "router/intake")
         self._await_plane(timeout)
         self.next_seq = self.plane.last_seq + 1     # what is sent from now on
+        self.sent = {}                              # intent_id -> strategy ids it was sent for
+        # How the router names this sender when it tells it alone of an
+        # intent it would not attribute to the strategy named (sender_key).
+        self.own_key = self.public.decode() if self.curve else "insecure"
 
     def send(self, **fields):
         """Pushes one intent. Decimal fields (qty, limit_price, ref_price)
@@ -195,7 +199,16 @@ class Strategy(_Connection):
                 value = field.enum_type.values_by_name[value].number
             setattr(intent, key, value)
         self.intake.send(intent.SerializeToString())
+        self.sent.setdefault(intent.intent_id, set()).add(intent.strategy_id)
         return intent.intent_id
+
+    def _ours(self, report):
+        """A report is an intent's outcome only from the intent's own stream:
+        its strategy's, or this sender's own (a report told to the sender
+        alone names no strategy, and carries the sender's key)."""
+        if report.sender_key:
+            return report.sender_key == self.own_key and report.intent_id in self.sent
+        return report.strategy_id in self.sent.get(report.intent_id, ())
 
     def wait(self, intent_ids, timeout=30.0):
         """The terminal report of each intent id, in the order they come;
@@ -205,7 +218,7 @@ class Strategy(_Connection):
             reports, through, head = self._ask(self.next_seq)
             self.next_seq = max(self.next_seq, through + 1)
             for report in reports:
-                if report.terminal and report.intent_id in owed:
+                if report.terminal and report.intent_id in owed and self._ours(report):
                     owed.discard(report.intent_id)
                     yield report
             if owed and through >= head:

@@ -10,7 +10,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, size, data);
     if (!intent)
         return 0;
-    if (ep_validate_readable (intent)) {
+    const char *field = NULL;
+    ep_text_t text = ep_validate_text (data, size, &field);
+    if (text == EP_TEXT_BAD_FIELD && !field)
+        abort ();                       //  a refusal must name its field
+    if (text != EP_TEXT_UNREADABLE) {
         char reason [512];
         ep_validate_intent (intent, reason, sizeof reason);
         free (ep_json_intent_format (intent));

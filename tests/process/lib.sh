@@ -263,3 +263,20 @@ assert_no_secrets () {
         | grep -v -x -e "$WORK/venue.keys" -e "$WORK/fakex.log" -e "$WORK/fakex.out" || true)
     [ -z "$hits" ] || fail "venue key or secret found in: $hits"
 }
+
+# use_python: Debian's python3 with python3-zmq, python3-protobuf and the
+# module generated from the schema ($PY, $PYTHONPATH), for tests that speak
+# the wire themselves as an attacker would.
+use_python () {
+    local src
+    src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    export PYTHONPATH=$(dirname "$BIN")/python:$src/examples/python
+    [ -f "$(dirname "$BIN")/python/execplane_pb2.py" ] || fail "no execplane_pb2.py: protoc was not found at build time"
+    PY=/usr/bin/python3
+    [ -x "$PY" ] || PY=python3
+    "$PY" -c "import zmq, google.protobuf" 2> "$WORK/import.log" \
+        || fail "$PY cannot import zmq and google.protobuf: $(tail -n 1 "$WORK/import.log")"
+}
+
+# public_key NAME: the Z85 public key of certificate NAME under $CERTS.
+public_key () { sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$CERTS/public/$1"; }

@@ -360,7 +360,7 @@ test_json_formats_report_exactly (void **state)
         "\"fills\":[{\"fill_id\":\"f-1\",\"qty\":\"0.3\",\"price\":\"100\",\"fee\":\"0.000015\"},"
         "{\"fill_id\":\"f-2\",\"qty\":\"0.2\",\"price\":\"100.5\",\"fee\":\"-0.00000001\"}],"
         "\"filled_qty\":\"0.5\",\"avg_price\":\"100.2\",\"terminal\":true,"
-        "\"venue_order_id\":\"v-9\",\"logical_ts\":1001,\"router_seq\":77,\"safety\":false,\"reconciled\":false,\"first_fill\":0}");
+        "\"venue_order_id\":\"v-9\",\"logical_ts\":1001,\"router_seq\":77,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\"}");
     free (line);
 }
 
@@ -376,7 +376,7 @@ test_json_formats_default_report_with_every_key (void **state)
         "\"side\":\"SIDE_UNSPECIFIED\",\"plane\":\"PLANE_UNSPECIFIED\",\"plane_epoch\":0,"
         "\"status\":\"STATUS_UNSPECIFIED\",\"failure\":\"FAILURE_NONE\",\"reason\":\"\","
         "\"fills\":[],\"filled_qty\":\"0\",\"avg_price\":\"0\",\"terminal\":false,"
-        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0}");
+        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\"}");
     free (line);
 }
 
@@ -397,7 +397,7 @@ test_json_formats_unknown_enum_as_number (void **state)
         "{\"seq\":0,\"intent_id\":\"i-1\",\"strategy_id\":\"\",\"symbol\":\"\","
         "\"side\":9,\"plane\":3,\"plane_epoch\":0,\"status\":42,\"failure\":14,\"reason\":\"\","
         "\"fills\":[],\"filled_qty\":\"0\",\"avg_price\":\"0\",\"terminal\":false,"
-        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0}");
+        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\"}");
     free (line);
 }
 
@@ -421,7 +421,7 @@ test_json_formats_extreme_numbers_exactly (void **state)
         "\"failure\":\"FAILURE_NONE\",\"reason\":\"\",\"fills\":[],"
         "\"filled_qty\":\"-92233720368.54775808\",\"avg_price\":\"92233720368.54775807\","
         "\"terminal\":false,\"venue_order_id\":\"\",\"logical_ts\":\"18446744073709551615\","
-        "\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0}");
+        "\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\"}");
     free (line);
 }
 
