@@ -1213,7 +1213,8 @@ main (int argc, char *argv [])
         if (now >= self.next_heartbeat_ms)
             s_heartbeat (&self);
         if (ep_audit_waiting (self.audit) && now >= self.next_audit_retry_ms) {
-            ep_audit_retry (self.audit);
+            //  The last write is these: all written, the audit is writable.
+            self.audit_ok = ep_audit_retry (self.audit) == 0;
             self.next_audit_retry_ms = now + S_AUDIT_RETRY_MS;
         }
         s_poll_orders (&self);
