@@ -1225,11 +1225,8 @@ main (int argc, char *argv [])
         int64_t wait = self.next_heartbeat_ms - ep_sock_clock_ms ();
         if (zmq_poll (items, 2, wait > 0 ? (long) wait : 0) < 0)
             continue;
-        if (items [1].revents & ZMQ_POLLIN) {
-            s_job_t *job = NULL;
-            if (zsock_recv (self.sender, "p", &job) == 0 && job)
-                s_on_sent (&self, job);
-        }
+        //  Dispatches before the sender's answer, which starts the next
+        //  request: one for another session says that none may start.
         for (int i = 0; i < 256 && (items [0].revents & ZMQ_POLLIN); i++) {
             zmq_msg_t topic, body;
             zmq_msg_init (&topic);
@@ -1243,6 +1240,11 @@ main (int argc, char *argv [])
                 s_handle_dispatch (&self, zmq_msg_data (&body), zmq_msg_size (&body));
             zmq_msg_close (&topic);
             zmq_msg_close (&body);
+        }
+        if (items [1].revents & ZMQ_POLLIN) {
+            s_job_t *job = NULL;
+            if (zsock_recv (self.sender, "p", &job) == 0 && job)
+                s_on_sent (&self, job);
         }
         if (self.metrics && ep_sock_clock_ms () >= self.next_metrics_ms)
             s_update_metrics (&self);
