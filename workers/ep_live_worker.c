@@ -1158,9 +1158,12 @@ main (int argc, char *argv [])
         fprintf (stderr, "ep-live: %s\n", err);
         return 1;
     }
+    //  Locked for as long as this process runs: another ep-live on the
+    //  same audit stops here.
     self.audit = ep_audit_open (self.config.audit, err, sizeof err);
     if (!self.audit) {
         fprintf (stderr, "ep-live: %s\n", err);
+        self.venue->destroy (&self.venue);
         return 1;
     }
     zsys_init ();
