@@ -1,11 +1,54 @@
 /*  ep_restore: a worker's request to be restored by the router.  */
+#include <ctype.h>
+#include <poll.h>
+#include "ep_log.h"
+#include "ep_names.h"
 #include "ep_restore.h"
 #include "ep_sock.h"
+#include "ep_utf8.h"
+
+//  The router's last refusal, as logged: each distinct one is logged once.
+static char s_refusal [256];
+
+//  Whether two reasons are the same but for the figures they quote (the
+//  router says how long ago it heard the worker it keeps): a standby
+//  worker asks every few seconds, and one line says it all.
+static bool
+s_same_reason (const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (isdigit ((unsigned char) *a) && isdigit ((unsigned char) *b)) {
+            while (isdigit ((unsigned char) *a))
+                a++;
+            while (isdigit ((unsigned char) *b))
+                b++;
+        }
+        else
+        if (*a++ != *b++)
+            return false;
+    }
+    return *a == *b;
+}
+
+//  The router refused the claim: says why (once per distinct reason).
+static void
+s_refused (int plane, zframe_t *reason)
+{
+    char text [sizeof s_refusal];
+    ep_utf8_clean (text, sizeof text, reason ? (const char *) zframe_data (reason) : "",
+                   reason ? zframe_size (reason) : 0);
+    if (s_same_reason (text, s_refusal))
+        return;
+    snprintf (s_refusal, sizeof s_refusal, "%s", text);
+    ep_log_warn ("cannot claim the %s plane: %s; standing by", ep_plane_name (plane),
+                 *text ? text : "the router gave no reason");
+}
 
 ep_restore_reply_t *
 ep_restore_ask (zsock_t *query, int plane, const char *session, uint64_t through_number,
                 int timeout_ms)
 {
+    int64_t deadline = zclock_mono () + timeout_ms;
     ep_restore_request_t request;
     execplane__v1__restore_request__init (&request);
     request.plane = plane;
@@ -24,8 +67,19 @@ ep_restore_ask (zsock_t *query, int plane, const char *session, uint64_t through
     ep_restore_reply_t *reply = kind && body && streq (kind, "restore")
         ? execplane__v1__restore_reply__unpack (NULL, zframe_size (body), zframe_data (body))
         : NULL;
+    bool refused = kind && streq (kind, "refused");
+    if (refused)
+        s_refused (plane, body);
+    else
+    if (reply)
+        s_refusal [0] = 0;              //  a later refusal is news again
     zstr_free (&kind);
     zframe_destroy (&body);
     zmsg_destroy (&msg);
+    //  Asked again no sooner than on no answer: a refusal comes at once.
+    //  A signal ends the wait (poll returns EINTR).
+    int64_t left = deadline - zclock_mono ();
+    if (refused && left > 0)
+        poll (NULL, 0, (int) left);
     return reply;
 }

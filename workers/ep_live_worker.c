@@ -14,10 +14,19 @@
     layer through the router, is one such query on an intent whose outcome
     is UNKNOWN, reported as reconciled.
 
+    Only what the router dispatched to this worker's session is sent: the
+    router names the live worker session it adopted in every dispatch, and
+    a worker that hears a dispatch for another session (a second ep-live,
+    or one that outlived its adoption) ignores it, and drops the requests
+    it had queued but not sent. A submission is not sent past its
+    dispatch's not_after_ms: the router's deadline for the intent would
+    fire before its answer came. The audit is locked by one process.
+
     The main thread owns the sockets and the audit; the sender thread only
     performs requests, so heartbeats go on while a request waits.  */
 #include <czmq.h>
 #include <getopt.h>
+#include <signal.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -31,6 +40,7 @@
 #include "ep_metrics.h"
 #include "ep_names.h"
 #include "ep_sock.h"
+#include "ep_utf8.h"
 #include "ep_venue_binance.h"
 #include "ep_wire.h"
 
@@ -40,11 +50,14 @@
 //  attempt's recvWindow closed (after which the venue cannot newly accept it).
 #define S_ABSENCE_MARGIN_MS 60000
 #define S_METRICS_MS 250            //  metrics rendered at most this often
+#define S_AUDIT_RETRY_MS 1000       //  results the audit could not take: written again this often
+#define S_IGNORED_LOG_MS 5000       //  dispatches for another session: a line at most this often
 #define S_KINDS 5                   //  ep_audit_kind_t, 1 to 4
 
 typedef struct {
     int64_t attempt_id;                 //  its audit row
     ep_audit_kind_t kind;               //  submit, query or reconcile
+    size_t ahead;                       //  requests ahead of it when it was queued
     ep_dispatch_t *dispatch;            //  the intent it is about (owned)
     ep_venue_request_t request;         //  what is sent
     ep_venue_result_t result;           //  what came back (filled by the sender)
@@ -87,6 +100,12 @@ typedef struct {
     uint64_t venue_failures [S_KINDS][EP_FAILURE_COUNT];      //  classified outcomes, by kind
     bool claimed;                       //  the plane, from the router that runs now
     bool audit_ok;                      //  the last audit write succeeded
+    int64_t next_audit_retry_ms;        //  when the results the audit kept are written again
+    //  Dispatches the router made to another live worker session
+    bool own_seen;                      //  one named this session since the last claim
+    bool superseded;                    //  a later one named another: this one serves no more
+    uint64_t ignored;                   //  ignored since the last line that said so
+    int64_t next_ignored_log_ms;        //  when the next such line may be written
 } s_worker_t;
 
 //  --------------------------------------------------------------------------
@@ -291,6 +310,37 @@ s_follow (s_worker_t *self, const ep_dispatch_t *dispatch, const ep_audit_order_
 //  --------------------------------------------------------------------------
 //  Jobs
 
+//  A wall-clock time in ms as UTC ISO 8601, to the millisecond.
+static void
+s_iso_time (int64_t wall_ms, char *buf, size_t size)
+{
+    time_t seconds = (time_t) (wall_ms / 1000);
+    struct tm tm;
+    gmtime_r (&seconds, &tm);
+    char stamp [32];
+    strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf (buf, size, "%s.%03dZ", stamp, (int) (wall_ms % 1000));
+}
+
+//  A submission whose time to be sent ended (the dispatch's not_after_ms)
+//  is not sent: a request that left now might be answered after the
+//  router's deadline for the intent, which publishes UNKNOWN then. Reports
+//  it FAILED / NOT_SENT and returns true if so.
+static bool
+s_too_late (s_worker_t *self, const s_job_t *job)
+{
+    int64_t not_after_ms = job->dispatch->not_after_ms;
+    if (job->kind != EP_AUDIT_SUBMIT || not_after_ms <= 0 || s_wall_ms () < not_after_ms)
+        return false;
+    char when [40], reason [200];
+    s_iso_time (not_after_ms, when, sizeof when);
+    snprintf (reason, sizeof reason, "not sent: its time to be sent ended at %s while %zu "
+              "request(s) were ahead of it", when, job->ahead);
+    s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), true,
+                    reason, false);
+    return true;
+}
+
 //  Hands the next job to the sender, if it is idle. The request is built
 //  and written down only now, right before it leaves: its timestamp is
 //  fresh (a job that waited would otherwise fall out of the recvWindow),
@@ -303,6 +353,10 @@ s_pump_sender (s_worker_t *self)
     while (!self->sending && !zsys_interrupted && (job = zlistx_detach (self->jobs, NULL))) {
         const ep_intent_t *intent = job->dispatch->intent;
         bool submit = job->kind == EP_AUDIT_SUBMIT;
+        if (s_too_late (self, job)) {
+            s_job_destroy (&job);
+            continue;
+        }
         char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
         ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
         if (self->venue->prepare (self->venue, submit ? EP_VENUE_SUBMIT : EP_VENUE_QUERY,
@@ -354,6 +408,7 @@ s_queue (s_worker_t *self, ep_audit_kind_t kind, ep_dispatch_t *dispatch)
     }
     job->kind = kind;
     job->dispatch = dispatch;
+    job->ahead = zlistx_size (self->jobs) + (self->sending ? 1 : 0);
     zlistx_add_end (self->jobs, job);
     if (self->sending)
         ep_log_intent (EP_LOG_INFO, dispatch->intent->strategy_id, dispatch->intent->intent_id,
@@ -550,10 +605,21 @@ static void
 s_on_sent (s_worker_t *self, s_job_t *job)
 {
     self->sending = false;
+    const ep_intent_t *intent = job->dispatch->intent;
     self->audit_ok = ep_audit_result (self->audit, job->attempt_id, &job->result) == 0;
-    if (!self->audit_ok)
-        ep_log_error ("attempt %lld: the result could not be written to the audit",
-                      (long long) job->attempt_id);
+    if (!self->audit_ok) {
+        //  The audit keeps it in memory; the report goes out as usual.
+        ep_log_intent (EP_LOG_ERROR, intent->strategy_id, intent->intent_id,
+                       ": attempt %lld: the result could not be written to the audit; kept "
+                       "in memory and written again every %d ms until it is",
+                       (long long) job->attempt_id, S_AUDIT_RETRY_MS);
+        self->next_audit_retry_ms = ep_sock_clock_ms () + S_AUDIT_RETRY_MS;
+    }
+    if (job->result.distrusted)
+        ep_log_intent (EP_LOG_ERROR, intent->strategy_id, intent->intent_id,
+                       ": the venue's answer on %s contradicts the order and is not trusted: "
+                       "%s; reported UNKNOWN: look at the order at the venue",
+                       job->request.client_order_id, job->result.reason);
     if (job->kind > 0 && job->kind < S_KINDS) {
         ep_histogram_observe (&self->venue_seconds [job->kind],
                               (double) job->result.elapsed_us / 1e6);
@@ -571,6 +637,9 @@ s_on_sent (s_worker_t *self, s_job_t *job)
 static void
 s_poll_orders (s_worker_t *self)
 {
+    //  Another worker serves the plane, and follows them.
+    if (self->superseded)
+        return;
     int64_t now = ep_sock_clock_ms ();
     for (s_order_t *order = zhashx_first (self->orders); order;
          order = zhashx_next (self->orders)) {
@@ -672,17 +741,23 @@ s_update_metrics (s_worker_t *self)
     ep_prom_family (prom, "execplane_live_orders_followed", "gauge",
                     "Resting venue orders followed by status queries");
     ep_prom_int (prom, "execplane_live_orders_followed", "", (int64_t) zhashx_size (self->orders));
+    //  Writable: the last write succeeded and no result waits for room.
+    size_t waiting = ep_audit_waiting (self->audit);
+    bool writable = self->audit_ok && waiting == 0;
     ep_prom_family (prom, "execplane_live_audit_writable", "gauge",
-                    "1 while the last audit write succeeded");
-    ep_prom_int (prom, "execplane_live_audit_writable", "", self->audit_ok);
+                    "1 while the last audit write succeeded and no result waits to be written");
+    ep_prom_int (prom, "execplane_live_audit_writable", "", writable);
+    ep_prom_family (prom, "execplane_live_audit_results_waiting", "gauge",
+                    "Venue answers the audit could not take yet, kept in memory");
+    ep_prom_int (prom, "execplane_live_audit_results_waiting", "", (int64_t) waiting);
     ep_prom_family (prom, "execplane_worker_restored", "gauge",
                     "1 once the worker has claimed the plane from the router that runs now");
     ep_prom_int (prom, "execplane_worker_restored", "", self->claimed);
-    char health [160];
+    char health [200];
     snprintf (health, sizeof health, "\"plane\":\"LIVE\",\"claimed_from_router\":%s,"
-              "\"audit\":\"%s\"", self->claimed ? "true" : "false",
-              self->audit_ok ? "writable" : "failing");
-    ep_metrics_update (self->metrics, prom, self->claimed && self->audit_ok, health);
+              "\"audit\":\"%s\",\"audit_results_waiting\":%zu",
+              self->claimed ? "true" : "false", writable ? "writable" : "failing", waiting);
+    ep_metrics_update (self->metrics, prom, self->claimed && writable, health);
     self->next_metrics_ms = ep_sock_clock_ms () + S_METRICS_MS;
 }
 
@@ -720,6 +795,9 @@ s_claim_plane (s_worker_t *self)
         if (reply) {
             snprintf (self->boot, sizeof self->boot, "%s", reply->router_boot);
             self->claimed = true;
+            //  Adopted anew: what this worker hears next is for it or not.
+            self->own_seen = false;
+            self->superseded = false;
             return reply;
         }
     }
@@ -785,18 +863,53 @@ s_claim_and_resync (s_worker_t *self)
     return 0;
 }
 
+//  Takes name out of the environment, if it is there: its value is zeroed
+//  where it lies (so /proc/PID/environ no longer shows it), then unset.
+static void
+s_env_forget (const char *name)
+{
+    char *value = getenv (name);
+    if (!value)
+        return;
+    sodium_memzero (value, strlen (value));
+    unsetenv (name);
+}
+
+//  Copies a key read from the environment; -1 if it does not fit.
+static int
+s_env_copy (const char *name, const char *value, char *buf, size_t size,
+            char *err, size_t err_size)
+{
+    if (strlen (value) >= size) {
+        snprintf (err, err_size, "%s is longer than %zu bytes", name, size - 1);
+        return -1;
+    }
+    snprintf (buf, size, "%s", value);
+    return 0;
+}
+
 //  Reads the venue keys: `api_key = ...` and `api_secret = ...` lines in
-//  the keys file, or EP_VENUE_API_KEY and EP_VENUE_API_SECRET.
+//  the keys file, or EP_VENUE_API_KEY and EP_VENUE_API_SECRET, which are
+//  taken out of the environment once read. A keys file open to group or
+//  others is refused, as a secret certificate is. Every copy this makes
+//  on the way is zeroed; key and secret are the caller's to zero.
 static int
 s_load_keys (const char *path, char *key, char *secret, size_t size, char *err, size_t err_size)
 {
+    *key = *secret = 0;
     const char *env_key = getenv ("EP_VENUE_API_KEY");
     const char *env_secret = getenv ("EP_VENUE_API_SECRET");
     if (env_key && env_secret && *env_key && *env_secret) {
-        snprintf (key, size, "%s", env_key);
-        snprintf (secret, size, "%s", env_secret);
-        return 0;
+        int rc = s_env_copy ("EP_VENUE_API_KEY", env_key, key, size, err, err_size);
+        if (rc == 0)
+            rc = s_env_copy ("EP_VENUE_API_SECRET", env_secret, secret, size, err, err_size);
+        s_env_forget ("EP_VENUE_API_KEY");
+        s_env_forget ("EP_VENUE_API_SECRET");
+        return rc;
     }
+    //  One of them alone is not used, and not left there either.
+    s_env_forget ("EP_VENUE_API_KEY");
+    s_env_forget ("EP_VENUE_API_SECRET");
     FILE *file = fopen (path, "r");
     if (!file) {
         snprintf (err, err_size, "no venue keys: %s cannot be read, and EP_VENUE_API_KEY and "
@@ -804,10 +917,16 @@ s_load_keys (const char *path, char *key, char *secret, size_t size, char *err, 
         return -1;
     }
     struct stat st;
-    if (fstat (fileno (file), &st) == 0 && (st.st_mode & 077))
-        ep_log_warn ("keys file %s is readable by others: chmod 600 it", path);
+    if (fstat (fileno (file), &st) || (st.st_mode & 077)) {
+        snprintf (err, err_size, "keys file %s is open to group or others (mode %04o): "
+                  "chmod 600 it", path, (unsigned) (st.st_mode & 07777));
+        fclose (file);
+        return -1;
+    }
+    //  stdio reads through this buffer, which is zeroed after.
+    char buffer [BUFSIZ];
+    setvbuf (file, buffer, _IOFBF, sizeof buffer);
     char line [1024], name [32], value [512];
-    *key = *secret = 0;
     while (fgets (line, sizeof line, file)) {
         if (sscanf (line, " %31[a-z_] = %511s", name, value) != 2)
             continue;
@@ -818,6 +937,7 @@ s_load_keys (const char *path, char *key, char *secret, size_t size, char *err, 
             snprintf (secret, size, "%s", value);
     }
     fclose (file);
+    sodium_memzero (buffer, sizeof buffer);
     sodium_memzero (line, sizeof line);
     sodium_memzero (value, sizeof value);
     if (!*key || !*secret) {
@@ -842,8 +962,12 @@ s_usage (FILE *out)
         "never sent again.\n"
         "\n"
         "Venue keys: the file live/keys with lines `api_key = ...` and\n"
-        "`api_secret = ...` (mode 600), or EP_VENUE_API_KEY and EP_VENUE_API_SECRET.\n"
-        "They never reach a log, the audit, the journal or a report.\n"
+        "`api_secret = ...` (mode 600: one open to group or others is refused), or\n"
+        "EP_VENUE_API_KEY and EP_VENUE_API_SECRET (taken out of the environment once\n"
+        "read). They never reach a log, the audit, the journal or a report.\n"
+        "\n"
+        "One ep-live per audit (the file is locked), and one serves the plane: it\n"
+        "sends only what the router dispatches to its own session.\n"
         "\n"
         "  --config FILE   ZPL configuration (default: built-in defaults)\n"
         "  --cert NAME     this program's certificate: CERTS/NAME_secret (default live)\n"
@@ -864,6 +988,84 @@ s_usage (FILE *out)
         "NOT_SENT. Exit: 0 clean stop, 1 failure, 2 bad usage or configuration.\n");
 }
 
+//  Drops every job queued and not yet sent, with why: each submission is
+//  reported FAILED / NOT_SENT (nothing left for the venue), each query is
+//  asked again later, if at all.
+static void
+s_drop_jobs (s_worker_t *self, const char *why)
+{
+    s_job_t *job;
+    while ((job = zlistx_detach (self->jobs, NULL))) {
+        const ep_intent_t *intent = job->dispatch->intent;
+        if (job->kind == EP_AUDIT_SUBMIT)
+            s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT),
+                            true, why, false);
+        else {
+            char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
+            ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
+            s_order_t *order = zhashx_lookup (self->orders, client_order_id);
+            if (order)
+                order->querying = false;
+            ep_log_intent (EP_LOG_INFO, intent->strategy_id, intent->intent_id,
+                           ": %s query not asked: %s", s_kind_name (job->kind), why);
+        }
+        s_job_destroy (&job);
+    }
+}
+
+//  Whether the dispatch is for this worker: the router names, in each,
+//  the live worker session it adopted. Any other is ignored, and said so
+//  (the first time, then at most every S_IGNORED_LOG_MS with a count). A
+//  dispatch for another session after one for this session means the
+//  router adopted another worker: what this one queued is not sent, and
+//  it follows no order any more.
+static bool
+s_dispatch_is_ours (s_worker_t *self, const ep_dispatch_t *dispatch)
+{
+    const char *named = dispatch->worker_session ? dispatch->worker_session : "";
+    if (streq (named, self->session)) {
+        self->own_seen = true;
+        self->superseded = false;
+        return true;
+    }
+    //  The router's text, but it reaches the log: one clean line.
+    char other [80];
+    ep_utf8_clean (other, sizeof other, named, strlen (named));
+    const ep_intent_t *intent = dispatch->intent;
+    if (*named && self->own_seen && !self->superseded) {
+        self->superseded = true;
+        ep_log_warn ("session %s: the router dispatched router_seq %llu to live worker "
+                     "session %s: this worker is no longer the live plane's worker; %zu "
+                     "queued request(s) dropped unsent", self->session,
+                     (unsigned long long) dispatch->router_seq, other,
+                     zlistx_size (self->jobs));
+        s_drop_jobs (self, "not sent: this worker is no longer the live plane's worker");
+    }
+    self->ignored++;
+    int64_t now = ep_sock_clock_ms ();
+    if (now >= self->next_ignored_log_ms) {
+        char count [80] = "";
+        if (self->ignored > 1)
+            snprintf (count, sizeof count, " (%llu dispatches ignored since the last such line)",
+                      (unsigned long long) self->ignored);
+        if (*named)
+            ep_log_intent (EP_LOG_WARN, intent->strategy_id, intent->intent_id,
+                           ": dispatch router_seq %llu names live worker session %s, not this "
+                           "one (%s): another live worker serves the plane; this one submits "
+                           "nothing%s", (unsigned long long) dispatch->router_seq, other,
+                           self->session, count);
+        else
+            ep_log_intent (EP_LOG_WARN, intent->strategy_id, intent->intent_id,
+                           ": dispatch router_seq %llu names no live worker session, not this "
+                           "one (%s): a router that does not name the worker it adopted is "
+                           "not served; this one submits nothing%s",
+                           (unsigned long long) dispatch->router_seq, self->session, count);
+        self->ignored = 0;
+        self->next_ignored_log_ms = now + S_IGNORED_LOG_MS;
+    }
+    return false;
+}
+
 static void
 s_handle_dispatch (s_worker_t *self, const uint8_t *data, size_t size)
 {
@@ -881,7 +1083,7 @@ s_handle_dispatch (s_worker_t *self, const uint8_t *data, size_t size)
     //  A router that started anew (its hello, or a dispatch from it).
     if (strcmp (dispatch->router_boot, self->boot))
         s_claim_and_resync (self);
-    if (!dispatch->intent) {
+    if (!dispatch->intent || !s_dispatch_is_ours (self, dispatch)) {
         execplane__v1__dispatch__free_unpacked (dispatch, NULL);
         return;
     }
@@ -938,8 +1140,15 @@ main (int argc, char *argv [])
     }
     if (sodium_init () < 0)
         return 1;
+    //  A full disk makes a write fail (the audit keeps the result), not
+    //  the process die.
+    signal (SIGXFSZ, SIG_IGN);
+    //  The adapter keeps its own copies, in sodium_malloc memory; these
+    //  are zeroed as soon as it has them.
     char key [512], secret [512];
     if (s_load_keys (self.config.keys, key, secret, sizeof key, err, sizeof err)) {
+        sodium_memzero (key, sizeof key);
+        sodium_memzero (secret, sizeof secret);
         fprintf (stderr, "ep-live: %s\n", err);
         return 1;
     }
@@ -951,13 +1160,17 @@ main (int argc, char *argv [])
     };
     self.venue = ep_venue_binance_new (&binance, err, sizeof err);
     sodium_memzero (secret, sizeof secret);
+    sodium_memzero (key, sizeof key);
     if (!self.venue) {
         fprintf (stderr, "ep-live: %s\n", err);
         return 1;
     }
+    //  Locked for as long as this process runs: another ep-live on the
+    //  same audit stops here.
     self.audit = ep_audit_open (self.config.audit, err, sizeof err);
     if (!self.audit) {
         fprintf (stderr, "ep-live: %s\n", err);
+        self.venue->destroy (&self.venue);
         return 1;
     }
     zsys_init ();
@@ -1009,6 +1222,11 @@ main (int argc, char *argv [])
         int64_t now = ep_sock_clock_ms ();
         if (now >= self.next_heartbeat_ms)
             s_heartbeat (&self);
+        if (ep_audit_waiting (self.audit) && now >= self.next_audit_retry_ms) {
+            //  The last write is these: all written, the audit is writable.
+            self.audit_ok = ep_audit_retry (self.audit) == 0;
+            self.next_audit_retry_ms = now + S_AUDIT_RETRY_MS;
+        }
         s_poll_orders (&self);
         zmq_pollitem_t items [] = {
             { intents, 0, ZMQ_POLLIN, 0 },
@@ -1017,11 +1235,8 @@ main (int argc, char *argv [])
         int64_t wait = self.next_heartbeat_ms - ep_sock_clock_ms ();
         if (zmq_poll (items, 2, wait > 0 ? (long) wait : 0) < 0)
             continue;
-        if (items [1].revents & ZMQ_POLLIN) {
-            s_job_t *job = NULL;
-            if (zsock_recv (self.sender, "p", &job) == 0 && job)
-                s_on_sent (&self, job);
-        }
+        //  Dispatches before the sender's answer, which starts the next
+        //  request: one for another session says that none may start.
         for (int i = 0; i < 256 && (items [0].revents & ZMQ_POLLIN); i++) {
             zmq_msg_t topic, body;
             zmq_msg_init (&topic);
@@ -1035,6 +1250,11 @@ main (int argc, char *argv [])
                 s_handle_dispatch (&self, zmq_msg_data (&body), zmq_msg_size (&body));
             zmq_msg_close (&topic);
             zmq_msg_close (&body);
+        }
+        if (items [1].revents & ZMQ_POLLIN) {
+            s_job_t *job = NULL;
+            if (zsock_recv (self.sender, "p", &job) == 0 && job)
+                s_on_sent (&self, job);
         }
         if (self.metrics && ep_sock_clock_ms () >= self.next_metrics_ms)
             s_update_metrics (&self);
@@ -1051,21 +1271,16 @@ main (int argc, char *argv [])
     zactor_destroy (&self.sender);
     ep_metrics_stop (&self.metrics);
     ep_prom_free (&self.prom);
-    s_job_t *job;
-    while ((job = zlistx_detach (self.jobs, NULL))) {
-        //  Never written down, never sent: say so for each submission.
-        if (job->kind == EP_AUDIT_SUBMIT)
-            s_report_plain (&self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT),
-                            true, "the live worker stopped before sending it: nothing was sent",
-                            false);
-        s_job_destroy (&job);
-    }
+    //  Never written down, never sent: said so for each submission.
+    s_drop_jobs (&self, "the live worker stopped before sending it: nothing was sent");
     zlistx_destroy (&self.jobs);
     zhashx_destroy (&self.orders);
     zsock_destroy (&self.intents);
     zsock_destroy (&self.query);
     zsock_destroy (&self.results);
     self.venue->destroy (&self.venue);
+    //  A last chance for the results the audit kept; it says what is lost.
+    ep_audit_retry (self.audit);
     ep_audit_destroy (&self.audit);
     return 0;
 }

@@ -1,6 +1,8 @@
 /*  ep_audit: the live plane's write-ahead audit in SQLite.  */
 #include <czmq.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include "ep_audit.h"
@@ -26,7 +28,8 @@ static const char *s_schema =
     "  curl_code INTEGER, curl_error TEXT, request_size INTEGER, http_status INTEGER,"
     "  venue_code INTEGER, venue_msg TEXT, venue_status TEXT, venue_order_id TEXT,"
     "  body BLOB, elapsed_us INTEGER, retry_after TEXT,"
-    "  status INTEGER, failure INTEGER, terminal INTEGER, reason TEXT);"
+    "  status INTEGER, failure INTEGER, terminal INTEGER, reason TEXT,"
+    "  body_size INTEGER);"                     //  the body's full length (body: its head)
     //  One submission per client order id, ever: an intent is never sent twice.
     "CREATE UNIQUE INDEX IF NOT EXISTS one_submission ON attempts (client_order_id)"
     "  WHERE kind = 1;"
@@ -42,8 +45,20 @@ static const char *s_schema =
     "  fills INTEGER NOT NULL,"
     "  venue_order_id TEXT NOT NULL);";
 
+//  A result that could not be written yet
+typedef struct _s_kept_t s_kept_t;
+struct _s_kept_t {
+    int64_t id;                         //  its attempt
+    int64_t finished_us;                //  when it came, not when it is written
+    ep_venue_result_t result;           //  a copy: body cut to EP_AUDIT_BODY_MAX, no fills
+    s_kept_t *next;                     //  the next one kept, or NULL
+};
+
 struct _ep_audit_t {
     sqlite3 *db;                        //  the open audit
+    int lock_fd;                        //  holds the flock; closed after the database
+    s_kept_t *kept;                     //  results waiting to be written, oldest first
+    size_t n_kept;                      //  how many
 };
 
 static int
@@ -61,6 +76,23 @@ s_now_us (void)
     return (int64_t) tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
+//  An audit made before the body was capped gets the column of its length.
+static int
+s_migrate (ep_audit_t *self, char **msg)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db, "SELECT COUNT(*) FROM pragma_table_info ('attempts')"
+                            " WHERE name = 'body_size'", -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    bool has = sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 0) > 0;
+    sqlite3_finalize (stmt);
+    if (has)
+        return 0;
+    ep_log_info ("audit: adding the column body_size to attempts");
+    return sqlite3_exec (self->db, "ALTER TABLE attempts ADD COLUMN body_size INTEGER",
+                         NULL, NULL, msg) == SQLITE_OK ? 0 : -1;
+}
+
 ep_audit_t *
 ep_audit_open (const char *path, char *err, size_t err_size)
 {
@@ -69,13 +101,34 @@ ep_audit_open (const char *path, char *err, size_t err_size)
         snprintf (err, err_size, "out of memory");
         return NULL;
     }
-    ep_file_create_private (path);     //  SQLite reports it if that failed
+    self->lock_fd = -1;
+    ep_file_create_private (path);     //  reported below if that failed
+    //  Locked before SQLite opens it, and unlocked (closed) only after
+    //  SQLite closed it: closing any other descriptor of the file would
+    //  drop the POSIX locks SQLite holds on it. flock and those locks do
+    //  not meet on Linux.
+    self->lock_fd = open (path, O_RDWR | O_CLOEXEC);
+    if (self->lock_fd < 0) {
+        snprintf (err, err_size, "audit %s: %s", path, strerror (errno));
+        ep_audit_destroy (&self);
+        return NULL;
+    }
+    if (flock (self->lock_fd, LOCK_EX | LOCK_NB)) {
+        if (errno == EWOULDBLOCK)
+            snprintf (err, err_size, "audit %s is locked by another process (a live worker "
+                      "already uses it): refusing to start a second one on it", path);
+        else
+            snprintf (err, err_size, "audit %s: cannot lock it: %s", path, strerror (errno));
+        ep_audit_destroy (&self);
+        return NULL;
+    }
     char *msg = NULL;
     if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
         != SQLITE_OK
     ||  sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
                       NULL, NULL, &msg) != SQLITE_OK
-    ||  sqlite3_exec (self->db, s_schema, NULL, NULL, &msg) != SQLITE_OK) {
+    ||  sqlite3_exec (self->db, s_schema, NULL, NULL, &msg) != SQLITE_OK
+    ||  s_migrate (self, &msg)) {
         snprintf (err, err_size, "audit %s: %s", path,
                   msg ? msg : self->db ? sqlite3_errmsg (self->db) : "cannot open");
         sqlite3_free (msg);
@@ -86,13 +139,34 @@ ep_audit_open (const char *path, char *err, size_t err_size)
     return self;
 }
 
+static void
+s_kept_destroy (s_kept_t **kept_p)
+{
+    s_kept_t *kept = *kept_p;
+    if (!kept)
+        return;
+    ep_venue_result_reset (&kept->result);
+    free (kept);
+    *kept_p = NULL;
+}
+
 void
 ep_audit_destroy (ep_audit_t **self_p)
 {
     ep_audit_t *self = *self_p;
     if (!self)
         return;
+    if (self->n_kept)
+        ep_log_error ("audit: %zu result(s) were never written: their attempts will be "
+                      "reported UNKNOWN at the next start", self->n_kept);
+    while (self->kept) {
+        s_kept_t *next = self->kept->next;
+        s_kept_destroy (&self->kept);
+        self->kept = next;
+    }
     sqlite3_close (self->db);
+    if (self->lock_fd >= 0)
+        close (self->lock_fd);
     free (self);
     *self_p = NULL;
 }
@@ -147,17 +221,20 @@ ep_audit_attempt (ep_audit_t *self, ep_audit_kind_t kind, uint64_t router_seq,
     return sqlite3_last_insert_rowid (self->db);
 }
 
-int
-ep_audit_result (ep_audit_t *self, int64_t id, const ep_venue_result_t *r)
+//  Writes the result of attempt id, which came at finished_us; a failure
+//  is logged unless quiet.
+static int
+s_write_result (ep_audit_t *self, int64_t id, const ep_venue_result_t *r, int64_t finished_us,
+                bool quiet)
 {
     sqlite3_stmt *stmt = s_prepare (self,
         "UPDATE attempts SET finished_us = ?, curl_code = ?, curl_error = ?, request_size = ?,"
         " http_status = ?, venue_code = ?, venue_msg = ?, venue_status = ?, venue_order_id = ?,"
         " body = ?, elapsed_us = ?, retry_after = ?, status = ?, failure = ?, terminal = ?,"
-        " reason = ? WHERE id = ?");
+        " reason = ?, body_size = ? WHERE id = ?");
     if (!stmt)
         return -1;
-    sqlite3_bind_int64 (stmt, 1, s_now_us ());
+    sqlite3_bind_int64 (stmt, 1, finished_us);
     sqlite3_bind_int (stmt, 2, r->curl_code);
     sqlite3_bind_text (stmt, 3, r->curl_error, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 4, r->request_size);
@@ -167,17 +244,98 @@ ep_audit_result (ep_audit_t *self, int64_t id, const ep_venue_result_t *r)
     sqlite3_bind_text (stmt, 8, r->venue_status, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 9, r->venue_order_id, -1, SQLITE_STATIC);
     if (r->body)
-        sqlite3_bind_blob (stmt, 10, r->body, (int) r->body_size, SQLITE_STATIC);
+        sqlite3_bind_blob (stmt, 10, r->body,
+                           (int) (r->body_size < EP_AUDIT_BODY_MAX ? r->body_size
+                                                                    : EP_AUDIT_BODY_MAX),
+                           SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 11, r->elapsed_us);
     sqlite3_bind_text (stmt, 12, r->retry_after, -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 13, r->status);
     sqlite3_bind_int (stmt, 14, r->failure);
     sqlite3_bind_int (stmt, 15, r->terminal);
     sqlite3_bind_text (stmt, 16, r->reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 17, id);
+    if (r->body)
+        sqlite3_bind_int64 (stmt, 17, (int64_t) r->body_size);
+    sqlite3_bind_int64 (stmt, 18, id);
     int rc = sqlite3_step (stmt);
     sqlite3_finalize (stmt);
-    return rc == SQLITE_DONE ? 0 : s_fail (self, "write result");
+    if (rc == SQLITE_DONE)
+        return 0;
+    return quiet ? -1 : s_fail (self, "write result");
+}
+
+//  Keeps a copy of result for ep_audit_retry: the texts, the body's head
+//  (as it will be stored) and its full length; not the fills, which the
+//  audit does not store.
+static void
+s_keep (ep_audit_t *self, int64_t id, const ep_venue_result_t *result, int64_t finished_us)
+{
+    s_kept_t *kept = calloc (1, sizeof *kept);
+    if (kept) {
+        kept->id = id;
+        kept->finished_us = finished_us;
+        kept->result = *result;
+        kept->result.fills = NULL;
+        kept->result.fill_count = 0;
+        kept->result.body = NULL;
+        if (result->body) {
+            size_t head = result->body_size < EP_AUDIT_BODY_MAX ? result->body_size
+                                                                : EP_AUDIT_BODY_MAX;
+            kept->result.body = malloc (head + 1);
+            if (kept->result.body) {
+                memcpy (kept->result.body, result->body, head);
+                kept->result.body [head] = 0;
+            }
+        }
+    }
+    if (!kept || (result->body && !kept->result.body)) {
+        ep_log_error ("audit: out of memory: the result of attempt %lld is lost; it will be "
+                      "reported UNKNOWN at the next start", (long long) id);
+        s_kept_destroy (&kept);
+        return;
+    }
+    s_kept_t **last = &self->kept;
+    while (*last)
+        last = &(*last)->next;
+    *last = kept;
+    self->n_kept++;
+    ep_log_warn ("audit: the result of attempt %lld is kept in memory and will be written "
+                 "once the audit can take it (%zu waiting)", (long long) id, self->n_kept);
+}
+
+int
+ep_audit_result (ep_audit_t *self, int64_t id, const ep_venue_result_t *result)
+{
+    int64_t finished_us = s_now_us ();
+    if (s_write_result (self, id, result, finished_us, false) == 0)
+        return 0;
+    s_keep (self, id, result, finished_us);
+    return -1;
+}
+
+size_t
+ep_audit_retry (ep_audit_t *self)
+{
+    size_t written = 0;
+    while (self->kept
+       &&  s_write_result (self, self->kept->id, &self->kept->result,
+                           self->kept->finished_us, true) == 0) {
+        s_kept_t *next = self->kept->next;
+        s_kept_destroy (&self->kept);
+        self->kept = next;
+        self->n_kept--;
+        written++;
+    }
+    if (written)
+        ep_log_info ("audit: %zu result(s) kept in memory written; %zu still waiting",
+                     written, self->n_kept);
+    return self->n_kept;
+}
+
+size_t
+ep_audit_waiting (const ep_audit_t *self)
+{
+    return self->n_kept;
 }
 
 int

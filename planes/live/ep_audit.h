@@ -6,9 +6,17 @@
     parameters exactly as sent minus the signature (the key and the secret
     are never in it). Its result is written afterwards: libcurl's code and
     text, the request size, the HTTP status, the venue's code and message,
-    the raw body, timings and the classification. A submission attempt is
-    unique per client order id, so an intent can never be sent twice, and
-    an attempt with no result at start-up is one whose fate is unknown.
+    the raw body (its first EP_AUDIT_BODY_MAX bytes, with its full length),
+    timings and the classification. A submission attempt is unique per
+    client order id, so an intent can never be sent twice, and an attempt
+    with no result at start-up is one whose fate is unknown. A result that
+    cannot be written (a full disk) is kept in memory and written by
+    ep_audit_retry once it can be, so that the answer is not lost and a
+    restart does not take the attempt for one whose fate is unknown.
+
+    One process at a time: the file is locked (flock, exclusive) for as
+    long as the audit is open, so a second live worker on the same audit
+    is refused at start.
 
     The orders table holds the orders the plane follows (resting at the
     venue) until they are terminal.
@@ -21,6 +29,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ep_venue.h"
+
+#define EP_AUDIT_BODY_MAX (64 * 1024)  //  bytes of a response body stored; its length is kept
 
 typedef struct _ep_audit_t ep_audit_t;
 
@@ -46,8 +56,10 @@ typedef struct {
     char venue_order_id [32];
 } ep_audit_order_t;
 
-//  Opens (creating if needed, mode 0600) the audit at path. Returns NULL with
-//  the reason in err.
+//  Opens (creating if needed, mode 0600) the audit at path and locks it
+//  exclusively; an audit made before body_size existed gets the column.
+//  Returns NULL with the reason in err, which names the file: it cannot be
+//  opened, it is not an audit, or another process holds it.
 ep_audit_t *ep_audit_open (const char *path, char *err, size_t err_size);
 
 void ep_audit_destroy (ep_audit_t **self_p);
@@ -58,8 +70,17 @@ void ep_audit_destroy (ep_audit_t **self_p);
 int64_t ep_audit_attempt (ep_audit_t *self, ep_audit_kind_t kind, uint64_t router_seq,
                           const ep_intent_t *intent, const ep_venue_request_t *request);
 
-//  Writes and commits the result of attempt id.
+//  Writes and commits the result of attempt id (the body cut to
+//  EP_AUDIT_BODY_MAX bytes, body_size its full length). On failure (logged)
+//  returns -1 and keeps a copy of the result, which ep_audit_retry writes.
 int ep_audit_result (ep_audit_t *self, int64_t id, const ep_venue_result_t *result);
+
+//  Writes the results kept after failed writes, oldest first, as far as
+//  it can. Returns how many are still waiting (0: none).
+size_t ep_audit_retry (ep_audit_t *self);
+
+//  How many results are kept in memory, waiting to be written.
+size_t ep_audit_waiting (const ep_audit_t *self);
 
 //  Closes attempt id, which has no result, as unknown, with reason.
 int ep_audit_result_unknown (ep_audit_t *self, int64_t id, const char *reason);

@@ -33,6 +33,7 @@ typedef struct {
     int64_t recv_window_ms;             //  the venue's `recvWindow`
     char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
     char symbol [EP_ID_MAX + 1];
+    int64_t qty_e8;                     //  the order's quantity (what a submission sends)
 } ep_venue_request_t;
 
 typedef struct {
@@ -53,7 +54,9 @@ typedef struct {
     char retry_after [32];              //  the Retry-After header, "" if none
     char *body;                         //  the raw response body (malloc'd, NUL-terminated)
     size_t body_size;
-    //  The venue: what it said (zero/empty where it said nothing)
+    //  The venue: what it said (zero/empty where it said nothing). Its text
+    //  is valid UTF-8 without control characters, cut at a character
+    //  boundary, and holds no key, secret or signature.
     int venue_code;                     //  its error code, e.g. -2010
     char venue_msg [256];               //  its error message
     char venue_status [24];             //  the order status as spelled, e.g. "FILLED"
@@ -69,6 +72,7 @@ typedef struct {
     int status;                         //  EP_STATUS (...); STATUS_UNSPECIFIED: no news (query)
     int failure;                        //  EP_FAILURE (...)
     bool terminal;                      //  the order is done at the venue, or we can't know
+    bool distrusted;                    //  the venue's figures contradict the order (UNKNOWN)
     char reason [512];                  //  carries the venue code and message or libcurl code
 } ep_venue_result_t;
 

@@ -8,7 +8,11 @@
     (CURLINFO_REQUEST_SIZE == 0) is NOT_SENT, and everything the venue
     could have acted on without telling us is UNKNOWN. And nothing secret
     (key, secret, signature) reaches a result, so nothing secret can reach
-    the audit, a report or a log line through it.  */
+    the audit, a report or a log line through it: not as sent, and not
+    JSON-escaped either. Every text of the venue's that a result carries
+    is valid UTF-8 without control characters, cut at a character boundary.
+    The key and the secret live in sodium_malloc memory (guarded, kept out
+    of core dumps, zeroed when freed).  */
 #include <assert.h>
 #include <curl/curl.h>
 #include <inttypes.h>
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ep_decimal.h"
+#include "ep_utf8.h"
 #include "ep_venue_binance.h"
 
 #define S_ORDER_PATH        "/api/v3/order"
@@ -29,14 +34,15 @@
 #define S_SIGNATURE_HEX     64
 #define S_SIGNATURE_PARAM   "&signature="
 #define S_SCRUB_MIN         8               //  shorter needles would scrub innocent text
+#define S_TEXT_MAX          2048            //  a formatted text before it is cut to its place
 #define S_USER_AGENT        "execplane-live"
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 
 typedef struct {
     char *base_url;             //  scheme://host[:port], no trailing '/'
-    char *api_key;              //  X-MBX-APIKEY; zeroed before it is freed
-    char *api_secret;           //  HMAC key; zeroed before it is freed
+    char *api_key;              //  X-MBX-APIKEY; sodium_malloc'd (zeroed when freed)
+    char *api_secret;           //  HMAC key; sodium_malloc'd (zeroed when freed)
     int64_t recv_window_ms;     //  sent as recvWindow
     long connect_timeout_ms;    //  CURLOPT_CONNECTTIMEOUT_MS
     long timeout_ms;            //  CURLOPT_TIMEOUT_MS
@@ -54,6 +60,17 @@ typedef enum {
 //  ---------------------------------------------------------------------
 //  Small text helpers
 
+//  vsnprintf whose truncation is intended, at a character boundary: texts
+//  carry the venue's words, and a character cut in two would not decode
+static void __attribute__ ((format (printf, 3, 0)))
+s_vprintf (char *buf, size_t size, const char *format, va_list args)
+{
+    assert (size > 0 && size < S_TEXT_MAX);
+    char whole [S_TEXT_MAX];
+    vsnprintf (whole, sizeof (whole), format, args);
+    ep_utf8_copy (buf, size, whole);
+}
+
 static void
 s_printf (char *buf, size_t size, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
@@ -64,7 +81,7 @@ s_printf (char *buf, size_t size, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
-    vsnprintf (buf, size, format, args);
+    s_vprintf (buf, size, format, args);
     va_end (args);
 }
 
@@ -88,19 +105,16 @@ s_appendf (char *buf, size_t size, size_t *len, const char *format, ...)
     return true;
 }
 
-//  Copies len bytes of text into buf as one printable line: a venue's
-//  message ends up in reasons and logs, where a newline would forge a line
+//  Copies len bytes of the venue's text into buf as one line of valid
+//  UTF-8: a venue's message ends up in reasons, logs, the journal and the
+//  audit, where a newline would forge a line and a broken character would
+//  not decode (ill-formed bytes become '?', control characters spaces)
 static void
 s_copy_printable (char *buf, size_t size, const char *text, size_t len)
 {
     if (size == 0)
         return;
-    size_t out = 0;
-    for (size_t in = 0; in < len && out + 1 < size; in++) {
-        unsigned char c = (unsigned char) text [in];
-        buf [out++] = (c < 0x20 || c == 0x7f) ? ' ' : (char) c;
-    }
-    buf [out] = '\0';
+    ep_utf8_clean (buf, size, text, len);
 }
 
 //  ASCII only: a locale must not change what "insufficient balance" matches
@@ -129,7 +143,7 @@ s_contains_nocase (const char *haystack, const char *needle)
 //  Overwrites every occurrence of needle in text [0..len) with '*', same
 //  length, so a body stays the shape it was (and JSON stays JSON)
 static void
-s_scrub (char *text, size_t len, const char *needle)
+s_scrub_raw (char *text, size_t len, const char *needle)
 {
     size_t needle_len = needle ? strlen (needle) : 0;
     if (!text || needle_len < S_SCRUB_MIN || needle_len > len)
@@ -139,6 +153,129 @@ s_scrub (char *text, size_t len, const char *needle)
             memset (text + at, '*', needle_len);
             at += needle_len - 1;
         }
+}
+
+static int
+s_hex_digit (char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+//  The \uXXXX escape at text (len bytes left), or -1 if there is none
+static long
+s_unicode_escape (const char *text, size_t len)
+{
+    if (len < 6 || text [0] != '\\' || text [1] != 'u')
+        return -1;
+    long code = 0;
+    for (size_t index = 2; index < 6; index++) {
+        int digit = s_hex_digit (text [index]);
+        if (digit < 0)
+            return -1;
+        code = code * 16 + digit;
+    }
+    return code;
+}
+
+//  One unit of text as a JSON decoder reads it: an escape (\n, \/,
+//  \u0041, a surrogate pair), or one plain byte. Writes the bytes it
+//  stands for to out (up to 4) and their count to *out_len; returns the
+//  raw bytes it takes (at least 1)
+static size_t
+s_json_unit (const char *text, size_t len, char out [4], size_t *out_len)
+{
+    *out_len = 1;
+    out [0] = text [0];
+    if (text [0] != '\\' || len < 2)
+        return 1;
+    static const char names [] = "\"\\/bfnrt";
+    static const char decoded [] = "\"\\/\b\f\n\r\t";
+    const char *simple = text [1] ? strchr (names, text [1]) : NULL;
+    if (simple) {
+        out [0] = decoded [simple - names];
+        return 2;
+    }
+    long code = s_unicode_escape (text, len);
+    if (code < 0)
+        return 1;               //  not an escape: the backslash itself
+    size_t used = 6;
+    if (code >= 0xd800 && code <= 0xdbff) {
+        long low = s_unicode_escape (text + 6, len - 6);
+        if (low < 0xdc00 || low > 0xdfff)
+            return 1;           //  a lone surrogate decodes to nothing we match
+        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        used = 12;
+    }
+    else
+    if (code >= 0xdc00 && code <= 0xdfff)
+        return 1;
+    //  UTF-8, as the decoder would hand the string over
+    if (code < 0x80)
+        out [0] = (char) code;
+    else
+    if (code < 0x800) {
+        out [0] = (char) (0xc0 | (code >> 6));
+        out [1] = (char) (0x80 | (code & 0x3f));
+        *out_len = 2;
+    }
+    else
+    if (code < 0x10000) {
+        out [0] = (char) (0xe0 | (code >> 12));
+        out [1] = (char) (0x80 | ((code >> 6) & 0x3f));
+        out [2] = (char) (0x80 | (code & 0x3f));
+        *out_len = 3;
+    }
+    else {
+        out [0] = (char) (0xf0 | (code >> 18));
+        out [1] = (char) (0x80 | ((code >> 12) & 0x3f));
+        out [2] = (char) (0x80 | ((code >> 6) & 0x3f));
+        out [3] = (char) (0x80 | (code & 0x3f));
+        *out_len = 4;
+    }
+    return used;
+}
+
+//  Overwrites with '*' every stretch of text [0..len) that a JSON decoder
+//  would read as needle, escaped or not ("\u0073\u0065..." for "se..."):
+//  each raw byte of the stretch becomes a '*', so JSON stays JSON and the
+//  decoded strings no longer hold it
+static void
+s_scrub_decoded (char *text, size_t len, const char *needle)
+{
+    size_t needle_len = needle ? strlen (needle) : 0;
+    if (!text || needle_len < S_SCRUB_MIN)
+        return;
+    char unit [4];
+    size_t unit_len;
+    size_t at = 0;
+    while (at < len) {
+        size_t first = s_json_unit (text + at, len - at, unit, &unit_len);
+        size_t raw = at, matched = 0;
+        while (matched < needle_len && raw < len) {
+            size_t used = s_json_unit (text + raw, len - raw, unit, &unit_len);
+            if (unit_len > needle_len - matched || memcmp (unit, needle + matched, unit_len))
+                break;
+            matched += unit_len;
+            raw += used;
+        }
+        if (matched == needle_len) {
+            memset (text + at, '*', raw - at);
+            at = raw;
+        }
+        else
+            at += first;
+    }
+    sodium_memzero (unit, sizeof (unit));
+}
+
+//  Scrubs needle from text as sent and as a JSON decoder would read it
+static void
+s_scrub (char *text, size_t len, const char *needle)
+{
+    s_scrub_raw (text, len, needle);
+    s_scrub_decoded (text, len, needle);
 }
 
 static bool
@@ -245,6 +382,7 @@ s_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
     snprintf (request->path, sizeof (request->path), "%s", S_ORDER_PATH);
     request->timestamp_ms = now_ms;
     request->recv_window_ms = binance->recv_window_ms;
+    request->qty_e8 = intent->qty_e8;
 
     char *params = request->params;
     size_t size = sizeof (request->params);
@@ -322,7 +460,7 @@ s_classify_as (ep_venue_result_t *result, int status, int failure, bool terminal
     result->terminal = terminal;
     va_list args;
     va_start (args, format);
-    vsnprintf (result->reason, sizeof (result->reason), format, args);
+    s_vprintf (result->reason, sizeof (result->reason), format, args);
     va_end (args);
 }
 
@@ -559,9 +697,43 @@ s_forget_order (ep_venue_result_t *result)
     result->avg_price_e8 = 0;
 }
 
+//  The venue's figures are not taken on trust: an order for qty_e8 cannot
+//  have executed more, nor be of another quantity, nor have fills beyond
+//  what executed. Returns NULL, or what contradicts the order (in problem)
+static const char *
+s_check_figures (int64_t qty_e8, const ep_venue_result_t *result,
+                 char *problem, size_t problem_size)
+{
+    char sent [EP_DECIMAL_BUFSIZE], said [EP_DECIMAL_BUFSIZE];
+    ep_decimal_format (qty_e8, sent);
+    if (result->executed_qty_e8 > qty_e8) {
+        s_printf (problem, problem_size, "the venue says executedQty %s of an order for %s",
+                  ep_decimal_format (result->executed_qty_e8, said), sent);
+        return problem;
+    }
+    if (result->orig_qty_e8 != qty_e8) {
+        s_printf (problem, problem_size, "the venue says origQty %s of an order for %s",
+                  ep_decimal_format (result->orig_qty_e8, said), sent);
+        return problem;
+    }
+    int64_t filled = 0;
+    for (size_t index = 0; index < result->fill_count; index++) {
+        filled += result->fills [index].qty_e8;
+        if (filled > result->executed_qty_e8) {
+            char executed [EP_DECIMAL_BUFSIZE];
+            s_printf (problem, problem_size, "the venue's fills add up to more than its "
+                      "executedQty %s (order for %s)",
+                      ep_decimal_format (result->executed_qty_e8, executed), sent);
+            return problem;
+        }
+    }
+    return NULL;
+}
+
 //  Classifies as a submission would be; the operation adjusts afterwards
 static s_outcome_t
-s_classify_answer (ep_venue_op_t op, const char *client_order_id, ep_venue_result_t *result)
+s_classify_answer (ep_venue_op_t op, const char *client_order_id, int64_t qty_e8,
+                   ep_venue_result_t *result)
 {
     if (result->curl_code != CURLE_OK) {
         if (result->request_size == 0)
@@ -657,6 +829,17 @@ s_classify_answer (ep_venue_op_t op, const char *client_order_id, ep_venue_resul
                            "HTTP %ld with %s: execution status unknown", http, problem);
             outcome = S_OUTCOME_UNKNOWN;
         }
+        else
+        if (s_check_figures (qty_e8, result, problem, sizeof (problem))) {
+            //  Whatever it says filled is no more ours to report than a
+            //  stranger's: the order's fate is unknown until someone looks
+            s_forget_order (result);
+            result->distrusted = true;
+            s_classify_as (result, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), true,
+                           "%s (order %s): not trusted; execution status unknown",
+                           problem, result->venue_order_id);
+            outcome = S_OUTCOME_UNKNOWN;
+        }
         else {
             s_classify_order (result);
             outcome = result->status == EP_STATUS (UNKNOWN) ? S_OUTCOME_UNKNOWN
@@ -674,7 +857,8 @@ s_classify_answer (ep_venue_op_t op, const char *client_order_id, ep_venue_resul
 }
 
 void
-ep_binance_classify (ep_venue_op_t op, const char *client_order_id, ep_venue_result_t *result)
+ep_binance_classify (ep_venue_op_t op, const char *client_order_id, int64_t qty_e8,
+                     ep_venue_result_t *result)
 {
     assert (client_order_id);
     assert (result);
@@ -685,9 +869,12 @@ ep_binance_classify (ep_venue_op_t op, const char *client_order_id, ep_venue_res
     result->venue_status [0] = '\0';
     result->venue_order_id [0] = '\0';
     result->echoed_client_id [0] = '\0';
+    result->distrusted = false;
 
-    s_outcome_t outcome = s_classify_answer (op, client_order_id, result);
-    if (op == EP_VENUE_SUBMIT || outcome == S_OUTCOME_ORDER)
+    s_outcome_t outcome = s_classify_answer (op, client_order_id, qty_e8, result);
+    //  An order the venue contradicts is UNKNOWN whatever asked about it:
+    //  following it further would report figures nobody can trust
+    if (op == EP_VENUE_SUBMIT || outcome == S_OUTCOME_ORDER || result->distrusted)
         return;
 
     //  A query or a cancel that failed changes nothing we know about the
@@ -932,14 +1119,23 @@ classify:
     result->body = sink.data;
     result->body_size = sink.size;
 
-    //  The venue could echo what we sent; the audit keeps this body and the
-    //  error text, so neither may carry the signature, key or secret
+    //  The venue could echo what we sent, as sent or JSON-escaped; the audit
+    //  keeps this body and the error text, so neither may carry the
+    //  signature, key or secret. Scrubbed before the body is decoded, and
+    //  what the decoding gave is scrubbed again after
     const char *secrets [] = { signature, binance->api_key, binance->api_secret };
-    for (size_t index = 0; index < sizeof (secrets) / sizeof (secrets [0]); index++) {
+    size_t n_secrets = sizeof (secrets) / sizeof (secrets [0]);
+    for (size_t index = 0; index < n_secrets; index++) {
         s_scrub (result->body, result->body_size, secrets [index]);
         s_scrub (result->curl_error, strlen (result->curl_error), secrets [index]);
+        s_scrub (result->retry_after, strlen (result->retry_after), secrets [index]);
     }
-    ep_binance_classify (request->op, request->client_order_id, result);
+    ep_binance_classify (request->op, request->client_order_id, request->qty_e8, result);
+    char *texts [] = { result->reason, result->venue_msg, result->venue_status,
+                       result->echoed_client_id, result->venue_order_id };
+    for (size_t index = 0; index < n_secrets; index++)
+        for (size_t text = 0; text < sizeof (texts) / sizeof (texts [0]); text++)
+            s_scrub_raw (texts [text], strlen (texts [text]), secrets [index]);
 
     if (curl)
         curl_easy_cleanup (curl);
@@ -969,20 +1165,29 @@ s_curl_init (void)
     s_curl_init_code = curl_global_init (CURL_GLOBAL_DEFAULT);
 }
 
-//  Zeroes the key and secret before they go back to the allocator
+//  A copy of text in sodium_malloc memory: guarded pages, locked when the
+//  system allows, left out of core dumps, and zeroed by sodium_free.
+//  NULL if out of memory.
+static char *
+s_secret_dup (const char *text)
+{
+    size_t size = strlen (text) + 1;
+    char *copy = (char *) sodium_malloc (size);
+    if (copy)
+        memcpy (copy, text, size);
+    return copy;
+}
+
+//  sodium_free zeroes the key and secret before they go back
 static void
 s_binance_free (s_binance_t **binance_p)
 {
     s_binance_t *binance = *binance_p;
     if (!binance)
         return;
-    if (binance->api_key)
-        sodium_memzero (binance->api_key, strlen (binance->api_key));
-    if (binance->api_secret)
-        sodium_memzero (binance->api_secret, strlen (binance->api_secret));
     free (binance->base_url);
-    free (binance->api_key);
-    free (binance->api_secret);
+    sodium_free (binance->api_key);
+    sodium_free (binance->api_secret);
     free (binance);
     *binance_p = NULL;
 }
@@ -1100,8 +1305,8 @@ ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_s
     s_binance_t *binance = (s_binance_t *) calloc (1, sizeof (s_binance_t));
     if (binance) {
         binance->base_url = strdup (config->base_url);
-        binance->api_key = strdup (config->api_key);
-        binance->api_secret = strdup (config->api_secret);
+        binance->api_key = s_secret_dup (config->api_key);
+        binance->api_secret = s_secret_dup (config->api_secret);
     }
     if (!self || !binance || !binance->base_url || !binance->api_key || !binance->api_secret) {
         s_binance_free (&binance);

@@ -8,8 +8,8 @@
 
 typedef struct {
     const char *base_url;               //  https://HOST[:PORT]; http:// only to loopback
-    const char *api_key;                //  sent in X-MBX-APIKEY; never logged
-    const char *api_secret;             //  signs; never logged, never stored elsewhere
+    const char *api_key;                //  sent in X-MBX-APIKEY; never logged; copied
+    const char *api_secret;             //  signs; never logged; copied (the caller zeroes its own)
     int64_t recv_window_ms;             //  1..60000
     int64_t connect_timeout_ms;         //  libcurl CURLOPT_CONNECTTIMEOUT_MS
     int64_t timeout_ms;                 //  libcurl CURLOPT_TIMEOUT_MS; above the venue's 10 s
@@ -25,10 +25,14 @@ ep_venue_t *ep_venue_binance_new (const ep_binance_config_t *config, char *err, 
 void ep_binance_sign (const char *secret, const char *total_params, char hex [65]);
 
 //  Classifies the outcome in result (curl_code, request_size, http_status,
-//  retry_after and body are set) for op on client_order_id: parses the
-//  body, fills the venue fields, and sets status, failure, terminal and
-//  reason. Pure: no I/O, no clock.
-void ep_binance_classify (ep_venue_op_t op, const char *client_order_id,
+//  retry_after and body are set) for op on client_order_id, an order for
+//  qty_e8: parses the body, fills the venue fields, and sets status,
+//  failure, terminal and reason. An answer whose figures contradict the
+//  order (executedQty above qty_e8, origQty other than qty_e8, fills
+//  beyond executedQty) is UNKNOWN / SEND_UNKNOWN and terminal, for any
+//  op, with distrusted set and none of its figures kept. Pure: no I/O, no
+//  clock.
+void ep_binance_classify (ep_venue_op_t op, const char *client_order_id, int64_t qty_e8,
                           ep_venue_result_t *result);
 
 #endif

@@ -48,7 +48,8 @@ typedef enum {
     S_FAULT_NONE, S_FAULT_REFUSE, S_FAULT_CLOSE_EARLY, S_FAULT_HANG,
     S_FAULT_HTTP_500, S_FAULT_HTTP_503, S_FAULT_CODE_1007, S_FAULT_TRUNCATED,
     S_FAULT_WRONG_ID, S_FAULT_HTTP_429, S_FAULT_HTTP_418, S_FAULT_INSUFFICIENT,
-    S_FAULT_DUPLICATE, S_FAULT_BAD_SIGNATURE, S_FAULT_COUNT
+    S_FAULT_DUPLICATE, S_FAULT_BAD_SIGNATURE, S_FAULT_OVERFILL, S_FAULT_WRONG_QTY,
+    S_FAULT_ECHO_SECRET, S_FAULT_COUNT
 } s_fault_t;
 
 typedef struct {
@@ -85,6 +86,10 @@ static const s_fault_spec_t s_faults [S_FAULT_COUNT] = {
     [S_FAULT_DUPLICATE]     = { "duplicate", false, 400, -2010, "Duplicate order sent.", NULL },
     [S_FAULT_BAD_SIGNATURE] = { "bad-signature", false, 400, -1022,
         "Signature for this request is not valid.", NULL },
+    [S_FAULT_OVERFILL]      = { "overfill", true, 0, 0, NULL, NULL },
+    [S_FAULT_WRONG_QTY]     = { "wrong-qty", true, 0, 0, NULL, NULL },
+    //  Its message is made per request, around the key and the secret
+    [S_FAULT_ECHO_SECRET]   = { "echo-secret", false, 400, -1100, NULL, NULL },
 };
 
 static const char *s_msg_1007 =
@@ -208,6 +213,12 @@ s_usage (FILE *out)
         "  insufficient   not placed; 400 with code -2010 (insufficient balance)\n"
         "  duplicate      not placed; 400 with code -2010 (Duplicate order sent.)\n"
         "  bad-signature  not placed; 400 with code -1022\n"
+        "  overfill       the order is placed; the answer is 200 and says more executed\n"
+        "                 (executedQty) than the order's quantity\n"
+        "  wrong-qty      the order is placed; the answer is 200 with twice its quantity\n"
+        "                 as origQty\n"
+        "  echo-secret    not placed; 400 with code -1100 whose message quotes the API\n"
+        "                 key and secret with every character JSON-escaped (\\u0073...)\n"
         "The modes that do not place answer without checking the request; those that\n"
         "place answer an invalid request with its usual error.\n"
         "\n"
@@ -623,6 +634,40 @@ s_hang (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request
     return MHD_YES;
 }
 
+//  Appends text to buf (at *len, size bytes) with every byte as a \u00XX
+//  escape: the JSON a venue might send that quotes it. False if it did not fit.
+static bool
+s_append_escaped (char *buf, size_t size, size_t *len, const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *) text; *c; c++) {
+        if (*len + 7 > size)
+            return false;
+        *len += (size_t) snprintf (buf + *len, size - *len, "\\u%04x", *c);
+    }
+    return true;
+}
+
+//  The echo-secret answer: a -1100 error quoting the key and secret, each
+//  character escaped, so that only a JSON decoder shows them
+static enum MHD_Result
+s_reply_echo_secret (s_fakex_t *self, struct MHD_Connection *connection)
+{
+    char body [2048];
+    size_t len = (size_t) snprintf (body, sizeof body, "{\"code\":-1100,\"msg\":\"Illegal "
+                                    "characters found in a parameter of the request signed "
+                                    "for API-key ");
+    bool fits = s_append_escaped (body, sizeof body, &len, self->api_key);
+    if (fits && len + 16 < sizeof body)
+        len += (size_t) snprintf (body + len, sizeof body - len, " with secret ");
+    fits = fits && s_append_escaped (body, sizeof body, &len, self->api_secret);
+    if (!fits || len + 3 > sizeof body)
+        return s_reply_json (connection, 500, s_error (-1000, "Key or secret too long."), NULL);
+    len += (size_t) snprintf (body + len, sizeof body - len, ".\"}");
+    enum MHD_Result rc = s_reply (connection, 400, s_json_type, body, len, NULL);
+    sodium_memzero (body, sizeof body);
+    return rc;
+}
+
 static enum MHD_Result
 s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
 {
@@ -652,6 +697,8 @@ s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *r
         fakex_params_destroy (&params);
         ep_log_info ("POST order %s: fault %s, not placed -> %u %d",
                      log_id, spec->name, spec->status, spec->code);
+        if (fault == S_FAULT_ECHO_SECRET)
+            return s_reply_echo_secret (self, connection);
         return s_reply_json (connection, spec->status, s_error (spec->code, spec->msg),
                              spec->retry_after);
     }
@@ -701,6 +748,15 @@ s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *r
     snprintf (wrong_id, sizeof wrong_id, "fakexWrongId%" PRId64, order.order_id);
     answer = fakex_order_full_json (&order, filled ? &fill : NULL,
                                     fault == S_FAULT_WRONG_ID ? wrong_id : NULL);
+    if (answer && (fault == S_FAULT_OVERFILL || fault == S_FAULT_WRONG_QTY)) {
+        //  Figures a venue must not be trusted with: more executed than
+        //  ordered, or an order of another quantity
+        char text [EP_DECIMAL_BUFSIZE];
+        const char *key = fault == S_FAULT_OVERFILL ? "executedQty" : "origQty";
+        int64_t value = fault == S_FAULT_OVERFILL ? order.executed_e8 + order.qty_e8
+                                                   : 2 * order.qty_e8;
+        json_object_set_new (answer, key, json_string (ep_decimal_format (value, text)));
+    }
     if (fault == S_FAULT_TRUNCATED && answer) {
         char *text = json_dumps (answer, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref (answer);

@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     memcpy (result.body, data + 3, size - 3);
     result.body [size - 3] = 0;
     result.body_size = size - 3;
-    ep_binance_classify (op, "epTESTclientorderid_0123456789abcd", &result);
+    ep_binance_classify (op, "epTESTclientorderid_0123456789abcd", 50000000, &result);
     if (result.status < 0 || result.status > EP_STATUS (UNKNOWN)
     ||  result.failure < 0 || result.failure > EP_FAILURE (INTERNAL)
     ||  !memchr (result.reason, 0, sizeof result.reason))

@@ -254,12 +254,22 @@ audit () { sqlite3 -readonly -batch -noheader "$WORK/live-audit.db" "$1"; }
 # audit_has QUERY: the query returns at least one row.
 audit_has () { [ -n "$(audit "$1" 2>/dev/null)" ]; }
 
-# assert_no_secrets: neither venue key nor secret in any file of the test
-# (journal, audit with their WAL files, logs, outputs), bar the keys file
-# and the fake venue's own output (it is the venue: it was sent the key).
+# json_escaped TEXT: TEXT with every character as a JSON \uXXXX escape, as
+# the fake venue's echo-secret fault sends it.
+json_escaped () {
+    local text=$1 out="" i
+    for ((i = 0; i < ${#text}; i++)); do out+=$(printf '\\u%04x' "'${text:i:1}"); done
+    printf '%s' "$out"
+}
+
+# assert_no_secrets: neither venue key nor secret, as sent or JSON-escaped,
+# in any file of the test (journal, audit with their WAL files, logs,
+# outputs), bar the keys file and the fake venue's own output (it is the
+# venue: it was sent the key).
 assert_no_secrets () {
     local hits
-    hits=$(grep -l -a -r -F -e "$API_SECRET" -e "$API_KEY" "$WORK" \
+    hits=$(grep -l -a -r -F -e "$API_SECRET" -e "$API_KEY" \
+               -e "$(json_escaped "$API_SECRET")" -e "$(json_escaped "$API_KEY")" "$WORK" \
         | grep -v -x -e "$WORK/venue.keys" -e "$WORK/fakex.log" -e "$WORK/fakex.out" || true)
     [ -z "$hits" ] || fail "venue key or secret found in: $hits"
 }

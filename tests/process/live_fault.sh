@@ -24,6 +24,9 @@ case $mode in
     insufficient)  expect="REJECTED INSUFFICIENT_FUNDS";      count=1 ;;
     duplicate)     expect="REJECTED VENUE_REJECTED";          count=1 ;;
     bad-signature) expect="REJECTED VENUE_AUTH_FAILED";       count=1 ;;
+    overfill)      expect="UNKNOWN SEND_UNKNOWN";             count=1 ;;
+    wrong-qty)     expect="UNKNOWN SEND_UNKNOWN";             count=1 ;;
+    echo-secret)   expect="REJECTED VENUE_REJECTED";          count=1 ;;
     *) fail "unknown mode $mode" ;;
 esac
 
@@ -45,6 +48,17 @@ case $mode in
     http-418) [[ $reason == *"Retry-After: 120"* && $reason == *[Bb]an* ]] || fail "418 reason lacks the ban: $reason" ;;
     insufficient|duplicate|bad-signature) [[ $reason == *-20[0-9][0-9]* || $reason == *-1022* ]] || fail "reason lacks the venue code: $reason" ;;
     refuse|close-early|hang) [[ $reason == *libcurl* ]] || fail "reason lacks the libcurl code: $reason" ;;
+    overfill|wrong-qty)
+        case $mode in
+            overfill)  said="the venue says executedQty 0.8 of an order for 0.4" ;;
+            wrong-qty) said="the venue says origQty 0.8 of an order for 0.4" ;;
+        esac
+        [[ $reason == *"$said"*"not trusted"* ]] || fail "$mode: the reason does not say what is not trusted: $reason"
+        [ "$(jq -r 'select(.terminal) | .filled_qty' "$WORK/out.jsonl")" = 0 ] \
+            || fail "$mode: figures the venue cannot be trusted with were reported"
+        grep -q "ERROR live: intent live/f-1: the venue's answer on .* is not trusted: $said" "$WORK/live.log" \
+            || fail "$mode: no ERROR line in the live worker's log" ;;
+    echo-secret) [[ $reason == *-1100* && $reason == *"****"* ]] || fail "echo-secret: the reason lacks the scrubbed echo: $reason" ;;
 esac
 
 id=$(audit "SELECT client_order_id FROM attempts WHERE kind = 1")
@@ -61,7 +75,7 @@ read -r status failure <<< "$expect"
 [ "$(audit "SELECT status || ' ' || failure FROM attempts WHERE kind = 1")" = "${number[$status]} ${number[$failure]}" ] \
     || fail "$mode: the audit's classification differs from the report's"
 case $mode in
-    none|http-*|code-1007|truncated|wrong-id|insufficient|duplicate|bad-signature)
+    none|http-*|code-1007|truncated|wrong-id|insufficient|duplicate|bad-signature|overfill|wrong-qty|echo-secret)
         [ "$(audit "SELECT http_status > 0 AND length(body) > 0 FROM attempts WHERE kind = 1")" = 1 ] \
             || fail "$mode: the audit lacks the HTTP status or the body" ;;
     refuse)

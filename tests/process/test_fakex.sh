@@ -113,7 +113,7 @@ count_of () { counts "${2:-$PORT}" | jq -r --arg id "$1" '.[$id] // 0'; }
 "$FAKEX" --help > "$WORK/help.txt" || fail "--help exited $?"
 grep -q 'Usage: ep-fakex' "$WORK/help.txt" || fail "--help shows no usage"
 for mode in none refuse close-early hang http-500 http-503 code-1007 truncated wrong-id \
-            http-429 http-418 insufficient duplicate bad-signature; do
+            http-429 http-418 insufficient duplicate bad-signature overfill wrong-qty echo-secret; do
     grep -q "^  $mode " "$WORK/help.txt" || fail "--help does not document fault mode $mode"
 done
 grep -q "$KEY" "$WORK/help.txt" && grep -q "$SECRET" "$WORK/help.txt" \
@@ -384,7 +384,31 @@ expect 200
 expect_fields '[.status]' FILLED
 [ "$(field .clientOrderId)" != fwrong ] || fail "wrong-id answered the right id: $BODY"
 placed fwrong; counted_once fwrong
-pass "http-500, code-1007, truncated, wrong-id: the order is placed, the answer is damaged"
+
+fault overfill
+order "$(market fover 1)"
+expect 200
+expect_fields '[.status, .clientOrderId, .origQty]' "$(printf 'FILLED\tfover\t1.00000000')"
+jq -e '(.executedQty | tonumber) > (.origQty | tonumber)' <<<"$BODY" > /dev/null \
+    || fail "overfill did not say more executed than ordered: $BODY"
+placed fover; counted_once fover
+
+fault wrong-qty
+order "$(market fqty 1)"
+expect 200
+expect_fields '[.status, .clientOrderId, .origQty, .executedQty]' "$(printf 'FILLED\tfqty\t2\t1.00000000')"
+placed fqty; counted_once fqty
+pass "http-500, code-1007, truncated, wrong-id, overfill, wrong-qty: the order is placed, the answer is damaged"
+
+fault echo-secret
+order "$(market fecho 1)"
+expect 400 -1100
+# Only a JSON decoder shows them: the raw body holds neither key nor secret
+[[ "$(field .msg)" == *"API-key $KEY with secret $SECRET."* ]] || fail "echo-secret message: $(field .msg)"
+grep -q -F -e "$SECRET" -e "$KEY" "$WORK/body" && fail "echo-secret sent the secret unescaped: $BODY"
+grep -q -F '\u0073\u0065\u0063' "$WORK/body" || fail "echo-secret is not escaped as \\uXXXX: $BODY"
+not_placed fecho; counted_once fecho
+pass "echo-secret: not placed; the key and secret come back JSON-escaped"
 
 fault hang
 start=$(date +%s)

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <jansson.h>
+#include "ep_utf8.h"
 #include "ep_venue_binance.h"
 
 #define E8(units)   ((int64_t) (units) * 100000000LL)
@@ -33,6 +35,7 @@
 #define ID          "epOurId_0123456789-abcdefghijklmno"
 #define OTHER_ID    "epSomebodyElse_0123456789-abcdefgh"
 #define NOW_MS      1700000000123LL
+#define ORDER_QTY   50000000LL      //  0.5: the quantity the canned answers are for
 
 //  ---------------------------------------------------------------------
 //  Helpers
@@ -655,7 +658,7 @@ test_every_classification_rule_holds (void **state)
         const row_t *row = &s_rows [index];
         s_wire (&result, row->curl_code, row->request_size, row->http_status,
                 row->retry_after, row->body);
-        ep_binance_classify (row->op, ID, &result);
+        ep_binance_classify (row->op, ID, ORDER_QTY, &result);
         if (result.status != row->status || result.failure != row->failure
         ||  result.terminal != row->terminal
         ||  !strstr (result.reason, row->contains)
@@ -689,7 +692,7 @@ test_full_answer_with_two_fills_is_parsed_exactly (void **state)
     ep_venue_result_t result;
     memset (&result, 0, sizeof (result));
     s_wire (&result, 0, 300, 200, NULL, body);
-    ep_binance_classify (EP_VENUE_SUBMIT, ID, &result);
+    ep_binance_classify (EP_VENUE_SUBMIT, ID, ORDER_QTY, &result);
 
     assert_int_equal (result.status, EP_STATUS (FILLED));
     assert_int_equal (result.failure, EP_FAILURE (FAILURE_NONE));
@@ -717,7 +720,7 @@ test_full_answer_with_two_fills_is_parsed_exactly (void **state)
     assert_string_equal (result.reason, "venue FILLED 0.5 at avg 250.2 (order 28457)");
 
     //  Classifying again gives the same, without leaking the first fills
-    ep_binance_classify (EP_VENUE_SUBMIT, ID, &result);
+    ep_binance_classify (EP_VENUE_SUBMIT, ID, ORDER_QTY, &result);
     assert_int_equal (result.fill_count, 2);
     assert_int_equal (result.avg_price_e8, 25020000000LL);
     ep_venue_result_reset (&result);
@@ -733,7 +736,7 @@ test_average_price_is_rounded_down (void **state)
     memset (&result, 0, sizeof (result));
     s_wire (&result, 0, 300, 200, NULL,
             QUERY_ORDER ("PARTIALLY_FILLED", "0.30000000", "100.00000000"));
-    ep_binance_classify (EP_VENUE_QUERY, ID, &result);
+    ep_binance_classify (EP_VENUE_QUERY, ID, ORDER_QTY, &result);
     assert_int_equal (result.status, EP_STATUS (PARTIALLY_FILLED));
     assert_int_equal (result.avg_price_e8, 33333333333LL);    //  333.33333333(3...)
     assert_int_equal (result.fill_count, 0);
@@ -748,7 +751,7 @@ test_answer_for_another_client_id_is_unknown_and_keeps_no_fills (void **state)
     memset (&result, 0, sizeof (result));
     s_wire (&result, 0, 300, 200, NULL,
             ORDER_JSON ("clientOrderId", OTHER_ID, "FILLED", "0.5", "0.5", "125.125", FILL_ONE));
-    ep_binance_classify (EP_VENUE_SUBMIT, ID, &result);
+    ep_binance_classify (EP_VENUE_SUBMIT, ID, ORDER_QTY, &result);
     assert_int_equal (result.status, EP_STATUS (UNKNOWN));
     assert_int_equal (result.failure, EP_FAILURE (SEND_UNKNOWN));
     assert_true (result.terminal);
@@ -772,14 +775,132 @@ test_truncated_json_and_html_4xx_are_unknown (void **state)
         assert_non_null (cut);
         s_wire (&result, 0, 300, 200, NULL, cut);
         free (cut);
-        ep_binance_classify (EP_VENUE_SUBMIT, ID, &result);
+        ep_binance_classify (EP_VENUE_SUBMIT, ID, ORDER_QTY, &result);
         assert_int_equal (result.status, EP_STATUS (UNKNOWN));
         assert_int_equal (result.failure, EP_FAILURE (SEND_UNKNOWN));
     }
     s_wire (&result, 0, 300, 400, NULL, "<html><body>Bad Request</body></html>");
-    ep_binance_classify (EP_VENUE_SUBMIT, ID, &result);
+    ep_binance_classify (EP_VENUE_SUBMIT, ID, ORDER_QTY, &result);
     assert_int_equal (result.status, EP_STATUS (UNKNOWN));
     assert_int_equal (result.failure, EP_FAILURE (SEND_UNKNOWN));
+    ep_venue_result_reset (&result);
+}
+
+//  ---------------------------------------------------------------------
+//  The venue's figures and its text are not taken on trust
+
+static void
+test_venue_figures_that_contradict_the_order_make_it_unknown (void **state)
+{
+    (void) state;
+    typedef struct {
+        const char *name;
+        ep_venue_op_t op;
+        const char *body;
+        const char *contains;
+    } case_t;
+    const case_t cases [] = {
+        { "submit overfilled", SUBMIT,
+          ORDER_JSON ("clientOrderId", ID, "FILLED", "0.50000000", "1.00000000", "250.25",
+                      ",\"fills\":[{\"price\":\"250.25\",\"qty\":\"1\",\"commission\":\"0\","
+                      "\"commissionAsset\":\"USDT\",\"tradeId\":7}]"),
+          "the venue says executedQty 1 of an order for 0.5" },
+        { "submit of another quantity", SUBMIT,
+          ORDER_JSON ("clientOrderId", ID, "FILLED", "2.00000000", "0.50000000", "125.125",
+                      FILL_ONE),
+          "the venue says origQty 2 of an order for 0.5" },
+        { "submit whose fills exceed executedQty", SUBMIT,
+          ORDER_JSON ("clientOrderId", ID, "PARTIALLY_FILLED", "0.50000000", "0.20000000",
+                      "50", FILL_ONE),
+          "fills add up to more than its executedQty 0.2" },
+        { "query overfilled", QUERY,
+          ORDER_JSON ("clientOrderId", ID, "FILLED", "0.50000000", "2.00000000", "500", ""),
+          "the venue says executedQty 2 of an order for 0.5" },
+        { "query of another quantity", QUERY,
+          ORDER_JSON ("clientOrderId", ID, "NEW", "0.40000000", "0", "0", ""),
+          "the venue says origQty 0.4 of an order for 0.5" },
+        { "cancel overfilled", CANCEL,
+          CANCEL_ORDER (ID, "CANCELED", "0.60000000", "150"),
+          "the venue says executedQty 0.6 of an order for 0.5" },
+    };
+    ep_venue_result_t result;
+    memset (&result, 0, sizeof (result));
+    for (size_t index = 0; index < sizeof (cases) / sizeof (cases [0]); index++) {
+        const case_t *c = &cases [index];
+        s_wire (&result, 0, 300, 200, NULL, c->body);
+        ep_binance_classify (c->op, ID, ORDER_QTY, &result);
+        //  UNKNOWN and terminal for a query too: "no news" would keep
+        //  following an order whose figures nobody can trust
+        if (result.status != EP_STATUS (UNKNOWN)
+        ||  result.failure != EP_FAILURE (SEND_UNKNOWN) || !result.terminal
+        ||  !result.distrusted || !strstr (result.reason, c->contains)
+        ||  !strstr (result.reason, "not trusted"))
+            fail_msg ("%s: status %d failure %d terminal %d distrusted %d reason \"%s\"",
+                      c->name, result.status, result.failure, (int) result.terminal,
+                      (int) result.distrusted, result.reason);
+        //  None of its figures is passed on as the order's
+        assert_int_equal (result.executed_qty_e8, 0);
+        assert_int_equal (result.cum_quote_e8, 0);
+        assert_int_equal (result.fill_count, 0);
+        assert_null (result.fills);
+    }
+    //  The same kind of answer for the quantity it states is trusted
+    s_wire (&result, 0, 300, 200, NULL,
+            ORDER_JSON ("clientOrderId", ID, "FILLED", "2.00000000", "2.00000000", "500",
+                        ",\"fills\":[{\"price\":\"250\",\"qty\":\"2\",\"commission\":\"0\","
+                        "\"commissionAsset\":\"USDT\",\"tradeId\":7}]"));
+    ep_binance_classify (SUBMIT, ID, E8 (2), &result);
+    assert_int_equal (result.status, EP_STATUS (FILLED));
+    assert_false (result.distrusted);
+    assert_int_equal (result.executed_qty_e8, E8 (2));
+    ep_venue_result_reset (&result);
+}
+
+//  Every text a result holds: valid UTF-8 without control characters
+static void
+s_assert_texts_valid (const ep_venue_result_t *result)
+{
+    const char *texts [] = { result->reason, result->venue_msg, result->venue_status,
+                             result->echoed_client_id, result->curl_error,
+                             result->retry_after };
+    for (size_t index = 0; index < sizeof (texts) / sizeof (texts [0]); index++)
+        if (!ep_utf8_text_valid (texts [index], strlen (texts [index])))
+            fail_msg ("text %zu is not valid UTF-8 text: \"%s\"", index, texts [index]);
+}
+
+//  A message of 200 'é' (400 bytes) is longer than the place it is copied
+//  to: it is cut between two characters, never inside one, with or
+//  without an ASCII byte before it that shifts where the cut falls
+static void
+test_a_long_venue_message_is_cut_at_a_character_boundary (void **state)
+{
+    (void) state;
+    char accents [401] = "";
+    for (int index = 0; index < 200; index++)
+        strcat (accents, "\xc3\xa9");
+    ep_venue_result_t result;
+    memset (&result, 0, sizeof (result));
+    for (int shift = 0; shift < 2; shift++) {
+        char body [600], echo [700];
+        snprintf (body, sizeof (body), "{\"code\":-1013,\"msg\":\"%s%s\"}",
+                  shift ? "a" : "", accents);
+        s_wire (&result, 0, 300, 400, NULL, body);
+        ep_binance_classify (SUBMIT, ID, ORDER_QTY, &result);
+        assert_int_equal (result.failure, EP_FAILURE (VENUE_REJECTED));
+        s_assert_texts_valid (&result);
+        assert_non_null (strstr (result.reason, "\xc3\xa9\xc3\xa9"));
+        assert_true (strlen (result.venue_msg) >= sizeof (result.venue_msg) - 2);
+
+        //  An echoed client id is quoted in the reason, cut to its place
+        snprintf (echo, sizeof (echo),
+                  "{\"clientOrderId\":\"%s%s\",\"orderId\":1,\"status\":\"NEW\"}",
+                  shift ? "a" : "", accents);
+        s_wire (&result, 0, 300, 200, NULL, echo);
+        ep_binance_classify (SUBMIT, ID, ORDER_QTY, &result);
+        assert_int_equal (result.status, EP_STATUS (UNKNOWN));
+        s_assert_texts_valid (&result);
+        assert_non_null (strstr (result.reason, "not ours"));
+    }
     ep_venue_result_reset (&result);
 }
 
@@ -800,6 +921,7 @@ typedef struct {
     server_mode_t mode;         //  what each connection meets
     const char *answer;         //  raw HTTP answer (SERVER_ANSWER)
     const char *extra;          //  quoted in the echo too (SERVER_ECHO)
+    bool escape_all;            //  the echo writes every character as \uXXXX
     char request [16384];       //  the first request as read
     size_t request_size;        //  bytes in request
     atomic_int connections;     //  connections accepted
@@ -869,6 +991,12 @@ s_serve (server_t *server, int fd)
         const char *parts [2] = { buf, server->extra ? server->extra : "" };
         for (int part = 0; part < 2; part++)
             for (const char *c = parts [part]; *c && at + 8 < sizeof (body); c++) {
+                if (server->escape_all)
+                    //  Upper and lower case hex in turn: JSON reads both
+                    at += (size_t) snprintf (body + at, sizeof (body) - at,
+                                             (c - parts [part]) % 2 ? "\\u%04X" : "\\u%04x",
+                                             (unsigned char) *c);
+                else
                 if (*c == '"' || *c == '\\')
                     at += (size_t) snprintf (body + at, sizeof (body) - at, "\\%c", *c);
                 else
@@ -1129,8 +1257,9 @@ test_send_puts_query_and_cancel_parameters_in_the_query_string (void **state)
         char *answer = s_http_answer ("200 OK", "", bodies [index]);
         server_t *server = s_server_start (SERVER_ANSWER, answer);
         ep_venue_t *venue = s_venue_for (server, 5000);
+        //  The order the canned answers are about: 0.5
         ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC),
-                                       E8 (1), E8 (1));
+                                       ORDER_QTY, E8 (1));
         ep_venue_request_t request;
         assert_int_equal (venue->prepare (venue, ops [index], &intent, ID, NOW_MS, &request), 0);
         ep_venue_result_t result;
@@ -1297,6 +1426,85 @@ test_nothing_secret_reaches_the_result_even_when_the_venue_echoes_it (void **sta
     venue->destroy (&venue);
 }
 
+//  Control characters (escaped in the JSON) become spaces in the message;
+//  bytes that are not UTF-8 in a header become '?'
+static void
+test_venue_text_with_invalid_bytes_and_controls_is_made_valid (void **state)
+{
+    (void) state;
+    const char *body = "{\"code\":-1003,\"msg\":\"slow\\u001bdown\\u0007now\\u009f\\r\\n"
+                       "\xc3\xa9t\xc3\xa9\"}";
+    char *answer = s_http_answer ("429 Too Many Requests", "Retry-After: 7\xff\xc3\x28\x01\r\n",
+                                  body);
+    server_t *server = s_server_start (SERVER_ANSWER, answer);
+    ep_venue_t *venue = s_venue_for (server, 5000);
+    ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), ORDER_QTY, 0);
+    ep_venue_request_t request;
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    ep_venue_result_t result;
+    memset (&result, 0, sizeof (result));
+    venue->send (venue, &request, &result);
+    assert_int_equal (s_server_stop (server), 1);
+    assert_int_equal (result.failure, EP_FAILURE (RATE_LIMITED));
+    s_assert_texts_valid (&result);
+    assert_string_equal (result.venue_msg, "slow down now   \xc3\xa9t\xc3\xa9");
+    assert_string_equal (result.retry_after, "7?\?( ");
+    assert_non_null (strstr (result.reason, "Retry-After: 7?\?("));
+    free (answer);
+    free (server);
+    ep_venue_result_reset (&result);
+    venue->destroy (&venue);
+}
+
+//  The same venue, answering with every character JSON-escaped ("\u0073"
+//  for "s"): what the decoder would read is scrubbed, in the body as in
+//  every text decoded from it
+static void
+test_nothing_secret_reaches_the_result_when_the_venue_echoes_it_escaped (void **state)
+{
+    (void) state;
+    server_t *server = s_server_start (SERVER_ECHO, NULL);
+    server->extra = " secret " DOC_SECRET;
+    server->escape_all = true;
+    ep_venue_t *venue = s_venue_for (server, 5000);
+    ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC), E8 (1), E8 (2));
+    ep_venue_request_t request;
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    ep_venue_result_t result;
+    memset (&result, 0, sizeof (result));
+    venue->send (venue, &request, &result);
+    assert_int_equal (s_server_stop (server), 1);
+    char signature [65];
+    ep_binance_sign (DOC_SECRET, request.params, signature);
+    assert_int_equal (result.venue_code, -1100);
+    assert_int_equal (result.failure, EP_FAILURE (VENUE_REJECTED));
+    assert_non_null (result.body);
+    //  The body decodes, and what it decodes to holds no secret
+    json_error_t error;
+    json_t *json = json_loadb (result.body, result.body_size, 0, &error);
+    assert_non_null (json);
+    const char *msg = json_string_value (json_object_get (json, "msg"));
+    assert_non_null (msg);
+    const char *secrets [3] = { signature, DOC_KEY, DOC_SECRET };
+    for (int index = 0; index < 3; index++) {
+        assert_null (strstr (msg, secrets [index]));
+        assert_null (strstr (result.body, secrets [index]));
+        assert_null (strstr (result.reason, secrets [index]));
+        assert_null (strstr (result.venue_msg, secrets [index]));
+        //  Nor any part of it long enough to matter
+        char head [9];
+        snprintf (head, sizeof (head), "%s", secrets [index]);
+        assert_null (strstr (msg, head));
+    }
+    //  What the venue said around them is still there
+    assert_non_null (strstr (msg, "POST /api/v3/order HTTP/1.1"));
+    assert_non_null (strstr (msg, " secret ****"));
+    json_decref (json);
+    free (server);
+    ep_venue_result_reset (&result);
+    venue->destroy (&venue);
+}
+
 int
 main (void)
 {
@@ -1316,6 +1524,9 @@ main (void)
         cmocka_unit_test (test_average_price_is_rounded_down),
         cmocka_unit_test (test_answer_for_another_client_id_is_unknown_and_keeps_no_fills),
         cmocka_unit_test (test_truncated_json_and_html_4xx_are_unknown),
+        cmocka_unit_test (test_venue_figures_that_contradict_the_order_make_it_unknown),
+        cmocka_unit_test (test_a_long_venue_message_is_cut_at_a_character_boundary),
+        cmocka_unit_test (test_venue_text_with_invalid_bytes_and_controls_is_made_valid),
         cmocka_unit_test (test_send_to_a_closed_port_is_not_sent),
         cmocka_unit_test (test_send_that_cannot_connect_in_time_is_not_sent),
         cmocka_unit_test (test_send_posts_the_signed_body_once_with_key_header),
@@ -1325,6 +1536,7 @@ main (void)
         cmocka_unit_test (test_send_to_a_peer_that_hangs_times_out_unknown),
         cmocka_unit_test (test_send_cuts_an_oversized_answer_and_calls_it_unknown),
         cmocka_unit_test (test_nothing_secret_reaches_the_result_even_when_the_venue_echoes_it),
+        cmocka_unit_test (test_nothing_secret_reaches_the_result_when_the_venue_echoes_it_escaped),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
