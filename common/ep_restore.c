@@ -1,5 +1,4 @@
 /*  ep_restore: a worker's request to be restored by the router.  */
-#include <ctype.h>
 #include <poll.h>
 #include "ep_log.h"
 #include "ep_names.h"
@@ -10,26 +9,6 @@
 //  The router's last refusal, as logged: each distinct one is logged once.
 static char s_refusal [256];
 
-//  Whether two reasons are the same but for the figures they quote (the
-//  router says how long ago it heard the worker it keeps): a standby
-//  worker asks every few seconds, and one line says it all.
-static bool
-s_same_reason (const char *a, const char *b)
-{
-    while (*a && *b) {
-        if (isdigit ((unsigned char) *a) && isdigit ((unsigned char) *b)) {
-            while (isdigit ((unsigned char) *a))
-                a++;
-            while (isdigit ((unsigned char) *b))
-                b++;
-        }
-        else
-        if (*a++ != *b++)
-            return false;
-    }
-    return *a == *b;
-}
-
 //  The router refused the claim: says why (once per distinct reason).
 static void
 s_refused (int plane, zframe_t *reason)
@@ -37,7 +16,7 @@ s_refused (int plane, zframe_t *reason)
     char text [sizeof s_refusal];
     ep_utf8_clean (text, sizeof text, reason ? (const char *) zframe_data (reason) : "",
                    reason ? zframe_size (reason) : 0);
-    if (s_same_reason (text, s_refusal))
+    if (streq (text, s_refusal))
         return;
     snprintf (s_refusal, sizeof s_refusal, "%s", text);
     ep_log_warn ("cannot claim the %s plane: %s; standing by", ep_plane_name (plane),

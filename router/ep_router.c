@@ -942,17 +942,29 @@ s_set_alive (ep_router_t *self, int plane, bool alive, const char *why)
 }
 
 //  Makes session the plane's worker: the only one whose reports count.
+//  The session is bound to the key that presented it (key: its Z85 public
+//  key, "" when insecure): the router names the session in every live
+//  dispatch, so another worker key could learn it and speak as it.
 static void
-s_adopt (ep_router_t *self, int plane, const char *session, const char *why)
+s_adopt (ep_router_t *self, int plane, const char *session, const char *key, const char *why)
 {
     s_worker_t *worker = &self->worker [plane];
     if (strcmp (worker->session, session)) {
         worker->alive = false;
         snprintf (worker->session, sizeof worker->session, "%s", session);
+        snprintf (worker->key, sizeof worker->key, "%s", key);
         worker->probe_heard = 0;        //  the new worker proves its own subscription
     }
     worker->last_heard_ms = ep_sock_clock_ms ();
     s_set_alive (self, plane, true, why);
+}
+
+//  True if key may speak as the plane's adopted session: the key that
+//  presented it (always, when insecure).
+static bool
+s_session_key_matches (const s_worker_t *worker, const char *key)
+{
+    return !ep_security_curve () || !*worker->key || (key && streq (worker->key, key));
 }
 
 //  A report a plane produced, for the intent it names.
@@ -1149,8 +1161,26 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
         return;
     }
     s_worker_t *worker = &self->worker [plane];
-    if (user_id && strcmp (worker->key, user_id))
-        snprintf (worker->key, sizeof worker->key, "%s", user_id);
+    if (streq (worker->session, message->session) && !s_session_key_matches (worker, user_id)) {
+        self->stats.unauthorized++;
+        if (ep_guard_record_refusal (self->guard, EP_REFUSAL_MESSAGE, "results", user_id)) {
+            char detail [256];
+            snprintf (detail, sizeof detail, "results: refused %s: %s worker session %s "
+                      "belongs to another key", peer.sender, ep_plane_name (plane),
+                      message->session);
+            s_journal_refusal (self, detail);
+        }
+        ep_arena_reset (&self->arena);
+        return;
+    }
+    //  A worker that stops says so: its plane is unavailable at once, and
+    //  the next worker need not wait for worker_timeout_ms to take over.
+    if (streq (kind, "bye")) {
+        if (streq (worker->session, message->session))
+            s_set_alive (self, plane, false, "it stopped");
+        ep_arena_reset (&self->arena);
+        return;
+    }
     if (strcmp (worker->heard_session, message->session))
         snprintf (worker->heard_session, sizeof worker->heard_session, "%s", message->session);
     worker->heard_number = message->number;
@@ -1171,7 +1201,7 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
             ep_arena_reset (&self->arena);
             return;
         }
-        s_adopt (self, plane, message->session, "first heartbeat");
+        s_adopt (self, plane, message->session, user_id ? user_id : "", "first heartbeat");
     }
     worker->last_heard_ms = ep_sock_clock_ms ();
     if (message->probe > worker->probe_heard)
@@ -1428,18 +1458,23 @@ s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
     //  plane once the adopted one is gone). A paper worker that asks takes
     //  over from the one before (paper realizes nothing outside).
     s_worker_t *adopted = &self->worker [plane];
-    if (plane == EP_PLANE (LIVE) && adopted->alive && strcmp (adopted->session, request->session)) {
-        char why [256];
-        snprintf (why, sizeof why, "the live plane is served by worker session %s, heard %lld ms "
-                  "ago: another live worker may claim it only once that one is gone",
-                  adopted->session, (long long) (ep_sock_clock_ms () - adopted->last_heard_ms));
+    const char *key = ep_security_curve () ? s_sender_key (peer) : "";
+    char why [256] = "";
+    if (streq (adopted->session, request->session) && !s_session_key_matches (adopted, key))
+        snprintf (why, sizeof why, "worker session %s belongs to another key",
+                  request->session);
+    else
+    if (plane == EP_PLANE (LIVE) && adopted->alive && strcmp (adopted->session, request->session))
+        snprintf (why, sizeof why, "the live plane is served by worker session %s: another "
+                  "live worker may claim it only once that one is gone", adopted->session);
+    if (*why) {
         s_refuse_claim (self, identity, request->session, why);
         execplane__v1__restore_request__free_unpacked (request, NULL);
         return;
     }
     //  The worker that asks to be restored is the plane's worker from now
     //  on: reports from an earlier one are fenced off.
-    s_adopt (self, plane, request->session, "restored");
+    s_adopt (self, plane, request->session, key, "restored");
     s_restore_t restore = { self, plane, zlistx_new () };
     zlistx_set_comparator (restore.orders, s_compare_orders);
     ep_inflight_each (self->inflight, s_collect_resting, &restore);

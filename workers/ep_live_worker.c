@@ -762,7 +762,7 @@ s_update_metrics (s_worker_t *self)
 }
 
 static void
-s_heartbeat (s_worker_t *self)
+s_signal (s_worker_t *self, const char *kind, int flags)
 {
     ep_worker_msg_t message;
     execplane__v1__worker_message__init (&message);
@@ -772,7 +772,13 @@ s_heartbeat (s_worker_t *self)
     message.probe = self->probe;
     uint8_t data [128];
     size_t size = execplane__v1__worker_message__pack (&message, data);
-    ep_sock_send2 (self->results, "hb", data, size, 0);
+    ep_sock_send2 (self->results, kind, data, size, flags);
+}
+
+static void
+s_heartbeat (s_worker_t *self)
+{
+    s_signal (self, "hb", 0);
     self->next_heartbeat_ms = ep_sock_clock_ms () + self->config.heartbeat_ms;
 }
 
@@ -1184,7 +1190,6 @@ main (int argc, char *argv [])
     self.intents = ep_sock_new (ZMQ_SUB, self.config.dispatch, false, err, sizeof err);
     if (self.intents) {
         zsock_set_rcvhwm (self.intents, (int) self.config.hwm);
-        zsock_set_subscribe (self.intents, "exec.live");
         self.results = ep_sock_new (ZMQ_PUSH, self.config.results, false, err, sizeof err);
     }
     if (self.results)
@@ -1209,6 +1214,12 @@ main (int argc, char *argv [])
     //  sent again; resting orders are followed again.
     ep_restore_reply_t *claimed = s_claim_plane (&self);
     int rc = claimed ? 0 : -1;
+    //  Subscribed only once it serves the plane: a worker standing by
+    //  reads no intents, and a queue nobody reads would hold every
+    //  dispatch back (dispatch never drops). The router counts the plane
+    //  alive once this worker repeats the probe its subscription brings.
+    if (claimed)
+        zsock_set_subscribe (self.intents, "exec.live");
     if (claimed) {
         ep_audit_unfinished (self.audit, s_recover_attempt, &self);
         ep_audit_orders (self.audit, s_recover_order, &self);
@@ -1273,6 +1284,10 @@ main (int argc, char *argv [])
     ep_prom_free (&self.prom);
     //  Never written down, never sent: said so for each submission.
     s_drop_jobs (&self, "the live worker stopped before sending it: nothing was sent");
+    //  After its last reports: the plane is unavailable from now on, and
+    //  the next worker may claim it at once.
+    if (self.claimed)
+        s_signal (&self, "bye", ZMQ_DONTWAIT);   //  never waits: the router may be gone
     zlistx_destroy (&self.jobs);
     zhashx_destroy (&self.orders);
     zsock_destroy (&self.intents);

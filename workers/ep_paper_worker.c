@@ -479,6 +479,11 @@ main (int argc, char *argv [])
             s_update_metrics (&self);
     }
     s_send_reports (&self);
+    //  After its last reports: the plane is unavailable from now on, and
+    //  the next worker need not wait for the router to miss it.
+    s_begin (&self, 0);
+    if (!self.failed)                   //  never waits: the router may be gone
+        ep_sock_send2 (self.results, "bye", self.buffer, self.size, ZMQ_DONTWAIT);
     ep_log_info ("session %s: stopping", self.session);
     ep_metrics_stop (&self.metrics);
     ep_prom_free (&self.prom);

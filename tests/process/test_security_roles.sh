@@ -63,11 +63,12 @@ rc=0; "$BIN/ep-meta" --config "$READY" --cert strategy --timeout 3 select live -
 [ "$(sql "SELECT COUNT(*) FROM events WHERE kind = 'refused' AND detail LIKE 'control: refused the handshake%strategy key%'")" -ge 1 ] \
     || fail "the strategy key's attempt on control was not journaled"
 
-# A paper worker key run as the live worker: its subscription to exec.live
-# is refused and its heartbeats are not heard; live intents never reach it.
+# A paper worker key run as the live worker: its claim of the live plane is
+# refused (so it never subscribes to exec.live) and its heartbeats are not
+# heard; live intents never reach it.
 "$BIN/ep-live" --config "$READY" --cert paper >> "$WORK/fake-live.log" 2>&1 &
 PIDS+=($!)
-wait_until 10 sql_at_least "SELECT COUNT(*) FROM events WHERE kind = 'refused' AND detail LIKE 'dispatch: refused paper:%exec.live%'" 1
+wait_until 10 sql_at_least "SELECT COUNT(*) FROM events WHERE kind = 'refused' AND detail LIKE 'query: restore of the LIVE plane refused to paper:%'" 1
 [ "$(plane_field live_alive)" = false ] || fail "a paper worker key made the live plane alive"
 "$BIN/ep-meta" --config "$READY" select live --reason "no live worker" > /dev/null
 echo "$(line l-1 alpha)" | "$BIN/ep-send" --config "$READY" --cert only-alpha --wait --timeout 10 > "$WORK/live.jsonl"
