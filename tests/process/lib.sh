@@ -290,3 +290,12 @@ use_python () {
 
 # public_key NAME: the Z85 public key of certificate NAME under $CERTS.
 public_key () { sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$CERTS/public/$1"; }
+
+# assert_live_fills INTENT_ID WHAT: a MARKET BUY of 1 for strategy "live"
+# (on the live plane, against the fake venue) ends FILLED; fails naming WHAT.
+assert_live_fills () {
+    printf '{"intent_id":"%s","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"MARKET","qty":"1","ref_price":"250"}\n' "$1" \
+        | "$BIN/ep-send" --config "$READY" --wait --timeout 30 > "$WORK/$1.jsonl"
+    [ "$(jq -r 'select(.terminal) | .status' "$WORK/$1.jsonl")" = FILLED ] \
+        || fail "$2: $(cat "$WORK/$1.jsonl")"
+}

@@ -59,10 +59,7 @@ until [ $(( ($(date +%s%N) - spoofed_at) / 1000000 )) -gt 3000 ]; do
 done
 grep -q "LIVE worker .* lost" "$WORK/router.log" && fail "the router lost the live worker: $(grep lost "$WORK/router.log")"
 
-echo '{"intent_id":"after-spoof","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"MARKET","qty":"1","ref_price":"250"}' \
-    | "$BIN/ep-send" --config "$READY" --wait --timeout 30 > "$WORK/out.jsonl"
-[ "$(jq -r 'select(.terminal) | .status' "$WORK/out.jsonl")" = FILLED ] \
-    || fail "a live intent after the spoofing: $(cat "$WORK/out.jsonl")"
+assert_live_fills after-spoof "a live intent after the spoofing"
 pass "40 spoofing connections, 20 of them refused (un)subscriptions: the live plane stays alive and fills"
 
 kill -KILL "$LIVE_PID"

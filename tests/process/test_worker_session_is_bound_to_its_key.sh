@@ -44,10 +44,7 @@ wait_until 10 sql_at_least "SELECT COUNT(*) FROM events WHERE kind = 'refused' A
 [ "$(plane_field live_alive)" = true ] || fail "a forged bye took the live plane's worker away"
 [ "$(sql "SELECT COUNT(*) FROM reports")" = 0 ] || fail "a forged report was journaled"
 [ "$(sql "SELECT COUNT(*) FROM events WHERE kind = 'bogus-report'")" = 0 ] || fail "a forged report was taken as the plane's"
-echo '{"intent_id":"after-forgery","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"MARKET","qty":"1","ref_price":"250"}' \
-    | "$BIN/ep-send" --config "$READY" --wait --timeout 30 > "$WORK/out.jsonl"
-[ "$(jq -r 'select(.terminal) | .status' "$WORK/out.jsonl")" = FILLED ] \
-    || fail "a live intent after the forgery: $(cat "$WORK/out.jsonl")"
+assert_live_fills after-forgery "a live intent after the forgery"
 pass "another live key speaking as the adopted session is refused; the plane keeps its worker"
 
 kill -TERM "$LIVE_PID"
