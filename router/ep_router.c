@@ -1,6 +1,7 @@
 /*  ep_router: intake, validation, plane selection, dispatch, in-flight
     deadlines, worker liveness, reports, journal and query.  */
 #include <czmq.h>
+#include <stdarg.h>
 #include <malloc.h>
 #include <sodium.h>
 #include <string.h>
@@ -673,6 +674,28 @@ s_summarize_refusals (ep_router_t *self, bool final)
         s_journal_refusal (self, detail);
 }
 
+//  Counts a refusal of key on domain and, within the guard's budget, logs
+//  and journals it as format says.
+static void
+s_refuse (ep_router_t *self, ep_refusal_kind_t kind, const char *domain, const char *key,
+          const char *format, ...) __attribute__ ((format (printf, 5, 6)));
+
+static void
+s_refuse (ep_router_t *self, ep_refusal_kind_t kind, const char *domain, const char *key,
+          const char *format, ...)
+{
+    self->stats.unauthorized++;
+    if (!ep_guard_record_refusal (self->guard, kind, domain, key ? key : ""))
+        return;
+    char detail [512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (detail, sizeof detail, format, args);
+    va_end (args);
+    ep_utf8_trim (detail);
+    s_journal_refusal (self, detail);
+}
+
 //  Checks a message's sender against domain; a refusal is counted, and
 //  logged and journaled within the guard's budget.
 static bool
@@ -681,13 +704,8 @@ s_admitted (ep_router_t *self, const char *domain, const char *user_id, ep_peer_
     char why [256];
     if (ep_guard_check (self->guard, domain, user_id, peer, why, sizeof why))
         return true;
-    self->stats.unauthorized++;
-    if (ep_guard_record_refusal (self->guard, EP_REFUSAL_MESSAGE, domain,
-                                 user_id ? user_id : "")) {
-        char detail [512];
-        snprintf (detail, sizeof detail, "%s: refused %s: %s", domain, peer->sender, why);
-        s_journal_refusal (self, detail);
-    }
+    s_refuse (self, EP_REFUSAL_MESSAGE, domain, user_id, "%s: refused %s: %s", domain,
+              peer->sender, why);
     return false;
 }
 
@@ -1149,27 +1167,17 @@ s_handle_result (ep_router_t *self, const char *kind, const uint8_t *data, size_
     int plane = message->plane;
     if (ep_security_curve () && peer.info.plane != plane) {
         //  A worker key serves its own plane only.
-        self->stats.unauthorized++;
-        if (ep_guard_record_refusal (self->guard, EP_REFUSAL_MESSAGE, "results", user_id)) {
-            char detail [256];
-            snprintf (detail, sizeof detail, "results: refused %s: a %s worker key may not "
-                      "report for %s", peer.sender, ep_plane_name (peer.info.plane),
-                      ep_plane_name (plane));
-            s_journal_refusal (self, detail);
-        }
+        s_refuse (self, EP_REFUSAL_MESSAGE, "results", user_id, "results: refused %s: a %s "
+                  "worker key may not report for %s", peer.sender,
+                  ep_plane_name (peer.info.plane), ep_plane_name (plane));
         ep_arena_reset (&self->arena);
         return;
     }
     s_worker_t *worker = &self->worker [plane];
     if (streq (worker->session, message->session) && !s_session_key_matches (worker, user_id)) {
-        self->stats.unauthorized++;
-        if (ep_guard_record_refusal (self->guard, EP_REFUSAL_MESSAGE, "results", user_id)) {
-            char detail [256];
-            snprintf (detail, sizeof detail, "results: refused %s: %s worker session %s "
-                      "belongs to another key", peer.sender, ep_plane_name (plane),
-                      message->session);
-            s_journal_refusal (self, detail);
-        }
+        s_refuse (self, EP_REFUSAL_MESSAGE, "results", user_id, "results: refused %s: %s "
+                  "worker session %s belongs to another key", peer.sender,
+                  ep_plane_name (plane), message->session);
         ep_arena_reset (&self->arena);
         return;
     }
@@ -1437,14 +1445,9 @@ s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
     int plane = request->plane;
     if (ep_security_curve ()
     &&  (peer->info.role != EP_ROLE_WORKER || peer->info.plane != plane)) {
-        self->stats.unauthorized++;
-        if (ep_guard_record_refusal (self->guard, EP_REFUSAL_MESSAGE, "query", peer->sender)) {
-            char detail [512];
-            snprintf (detail, sizeof detail, "query: restore of the %s plane refused to %s: not "
-                      "that plane's worker key", ep_plane_name (plane) ? ep_plane_name (plane) : "?",
-                      peer->sender);
-            s_journal_refusal (self, detail);
-        }
+        s_refuse (self, EP_REFUSAL_MESSAGE, "query", peer->sender, "query: restore of the %s "
+                  "plane refused to %s: not that plane's worker key",
+                  ep_plane_name (plane) ? ep_plane_name (plane) : "?", peer->sender);
         execplane__v1__restore_request__free_unpacked (request, NULL);
         return;
     }
@@ -1519,19 +1522,6 @@ s_serve_waiting_restores (ep_router_t *self)
     }
 }
 
-//  A query the sender's key may not make: counted, logged and journaled
-//  (the guard limits how often); it gets no answer.
-static void
-s_refuse_query (ep_router_t *self, const ep_peer_t *peer, const char *why)
-{
-    self->stats.unauthorized++;
-    if (!ep_guard_record_refusal (self->guard, EP_REFUSAL_MESSAGE, "query", peer->sender))
-        return;
-    char detail [512];
-    snprintf (detail, sizeof detail, "query: refused %s: %s", peer->sender, why);
-    s_journal_refusal (self, detail);
-}
-
 static void
 s_handle_query (ep_router_t *self)
 {
@@ -1546,8 +1536,8 @@ s_handle_query (ep_router_t *self)
     &&  s_admitted (self, "query", zframe_meta (body, "User-Id"), &peer)) {
         if (streq (kind, "reports") && ep_security_curve () && peer.info.role == EP_ROLE_WORKER)
             //  A worker is restored through query; it reads no report.
-            s_refuse_query (self, &peer, "a worker key may only ask to be restored, not read "
-                            "reports");
+            s_refuse (self, EP_REFUSAL_MESSAGE, "query", peer.sender, "query: refused %s: a "
+                      "worker key may only ask to be restored, not read reports", peer.sender);
         else
         if (streq (kind, "reports"))
             s_serve_reports (self, identity, zframe_data (body), zframe_size (body), &peer);
@@ -2062,15 +2052,11 @@ static void
 s_refuse_subscription (ep_router_t *self, const char *domain, const ep_peer_t *peer,
                        bool subscribe, const char *topic, size_t size)
 {
-    self->stats.unauthorized++;
-    if (!ep_guard_record_refusal (self->guard, EP_REFUSAL_SUBSCRIPTION, domain, peer->sender))
-        return;
     char shown [65];                    //  the topic as sent may hold anything
     ep_utf8_clean (shown, sizeof shown, topic, size);
-    char detail [512];
-    snprintf (detail, sizeof detail, "%s: refused %s the %s to \"%s\"", domain, peer->sender,
-              subscribe ? "subscription" : "unsubscription", shown);
-    s_journal_refusal (self, detail);
+    s_refuse (self, EP_REFUSAL_SUBSCRIPTION, domain, peer->sender, "%s: refused %s the %s to "
+              "\"%s\"", domain, peer->sender, subscribe ? "subscription" : "unsubscription",
+              shown);
 }
 
 //  An XPUB in manual mode hands each (un)subscription over; it is applied
@@ -2177,14 +2163,9 @@ s_handle_zap (ep_router_t *self)
         if (zmq_poll (&item, 1, 0) <= 0)
             break;
         if (ep_zap_handle (ep_guard_zap_handler (self->guard), &refusal) == 1) {
-            self->stats.unauthorized++;
-            if (ep_guard_record_refusal (self->guard, EP_REFUSAL_HANDSHAKE, refusal.domain,
-                                         refusal.key)) {
-                char detail [512];
-                snprintf (detail, sizeof detail, "%s: refused the handshake of key %s: %s",
-                          refusal.domain, refusal.key [0] ? refusal.key : "?", refusal.why);
-                s_journal_refusal (self, detail);
-            }
+            s_refuse (self, EP_REFUSAL_HANDSHAKE, refusal.domain, refusal.key,
+                      "%s: refused the handshake of key %s: %s", refusal.domain,
+                      refusal.key [0] ? refusal.key : "?", refusal.why);
         }
     }
 }
