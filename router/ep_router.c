@@ -17,6 +17,7 @@
 #include "ep_wire.h"
 #include "ep_arena.h"
 #include "ep_metrics.h"
+#include "ep_outbox.h"
 #include "ep_utf8.h"
 
 #define S_BATCH         1024            //  messages read per socket per turn
@@ -41,19 +42,6 @@ s_send_budget_ms (const ep_config_t *config)
 {
     return config->live_deadline_ms - config->timeout_ms - S_SEND_MARGIN_MS;
 }
-
-typedef struct {
-    char topic [EP_ID_MAX + 16];        //  frame 1: outcome.<strategy> or exec.<plane>
-    uint8_t *data;                      //  frame 2
-    size_t size;
-    uint64_t router_seq;                //  a dispatch: the intent it carries
-} s_out_t;
-
-//  A growable FIFO of messages waiting to be sent.
-typedef struct {
-    s_out_t *items;
-    size_t head, count, capacity;
-} s_queue_t;
 
 typedef struct {
     char session [64];                  //  the worker process we accept reports from
@@ -105,8 +93,8 @@ struct _ep_router_t {
     bool state_dirty;                   //  publish plane state after this turn
     int64_t next_state_ms;              //  when plane state is due anyway
     s_worker_t worker [S_PLANES];       //  by plane
-    s_queue_t outbox;                   //  reports to publish after commit
-    s_queue_t pending;                  //  dispatches waiting for room (back-pressure)
+    ep_outbox_t outbox;                 //  reports to publish after commit
+    ep_outbox_t pending;                //  dispatches waiting for room (back-pressure)
     ep_arena_t arena;                   //  intents and worker messages are decoded here
     uint8_t *batch;                     //  a Dispatch of several (s_batch_dispatches)
     size_t batch_size, batch_capacity;
@@ -134,59 +122,6 @@ struct _ep_router_t {
     ep_histogram_t commit_writes;       //  rows a commit wrote
     ep_histogram_t dispatch_batch;      //  intents per dispatch message
 };
-
-//  --------------------------------------------------------------------------
-//  Message queues
-
-static int
-s_queue_push (s_queue_t *queue, const char *topic, uint8_t *data, size_t size,
-              uint64_t router_seq)
-{
-    if (queue->count == queue->capacity) {
-        size_t capacity = queue->capacity ? queue->capacity * 2 : 256;
-        s_out_t *items = malloc (capacity * sizeof *items);
-        if (!items)
-            return -1;
-        for (size_t i = 0; i < queue->count; i++)
-            items [i] = queue->items [(queue->head + i) % queue->capacity];
-        free (queue->items);
-        queue->items = items;
-        queue->capacity = capacity;
-        queue->head = 0;
-    }
-    s_out_t *item = &queue->items [(queue->head + queue->count) % queue->capacity];
-    size_t length = strnlen (topic, sizeof item->topic - 1);
-    memcpy (item->topic, topic, length);
-    item->topic [length] = 0;
-    item->data = data;
-    item->size = size;
-    item->router_seq = router_seq;
-    queue->count++;
-    return 0;
-}
-
-static s_out_t *
-s_queue_head (s_queue_t *queue)
-{
-    return queue->count ? &queue->items [queue->head] : NULL;
-}
-
-static void
-s_queue_pop (s_queue_t *queue)
-{
-    s_out_t *item = &queue->items [queue->head];
-    free (item->data);
-    queue->head = (queue->head + 1) % queue->capacity;
-    queue->count--;
-}
-
-static void
-s_queue_free (s_queue_t *queue)
-{
-    while (queue->count)
-        s_queue_pop (queue);
-    free (queue->items);
-}
 
 //  Packs any protobuf-c message into a malloc'd buffer; NULL on out of memory.
 static uint8_t *
@@ -289,7 +224,7 @@ s_emit (ep_router_t *self, ep_report_t *report, ep_origin_t origin, bool late,
         snprintf (topic, sizeof topic, "refused.%s", report->sender_key);
     else
         ep_outcome_topic (topic, sizeof topic, report->strategy_id);
-    if (s_queue_push (&self->outbox, topic, data, size, 0)) {
+    if (ep_outbox_push (&self->outbox, topic, data, size, 0)) {
         free (data);
         s_fail (self, "out of memory");
         return;
@@ -529,7 +464,7 @@ s_handle_reconcile (ep_router_t *self, ep_command_t *command, const char *sender
         dispatch.known_fills = known.fills;
         size_t packed_size = 0;
         uint8_t *packed = intent ? s_pack (&dispatch.base, &packed_size) : NULL;
-        if (packed && s_queue_push (&self->pending, ep_exec_topic (EP_PLANE (LIVE)), packed,
+        if (packed && ep_outbox_push (&self->pending, ep_exec_topic (EP_PLANE (LIVE)), packed,
                                     packed_size, 0) == 0) {
             applied = true;
             snprintf (outcome, sizeof outcome, "applied: RECONCILE %s (router_seq %llu) "
@@ -896,7 +831,7 @@ s_handle_intent (ep_router_t *self, const uint8_t *data, size_t size, const ep_p
         if (!packed
         ||  !ep_inflight_add (self->inflight, router_seq, intent, plane, self->epoch,
                               ep_sock_clock_ms () + deadline, false)
-        ||  s_queue_push (&self->pending, ep_exec_topic (plane), packed, packed_size,
+        ||  ep_outbox_push (&self->pending, ep_exec_topic (plane), packed, packed_size,
                           router_seq)) {
             free (packed);
             s_fail (self, "out of memory");
@@ -1694,15 +1629,15 @@ s_check_timers (ep_router_t *self, int64_t now)
 static size_t
 s_batch_dispatches (ep_router_t *self)
 {
-    s_queue_t *queue = &self->pending;
-    s_out_t *head = s_queue_head (queue);
+    ep_outbox_t *queue = &self->pending;
+    ep_outbox_item_t *head = ep_outbox_at (queue, 0);
     if (strcmp (head->topic, ep_exec_topic (EP_PLANE (PAPER))))
         return 1;
     self->batch_size = 0;
     size_t taken = 0, batched = 0;
     size_t most = (size_t) ep_config_batch (&self->config);
-    while (taken < queue->count && batched < most) {
-        s_out_t *item = &queue->items [(queue->head + taken) % queue->capacity];
+    ep_outbox_item_t *item;
+    while (batched < most && (item = ep_outbox_at (queue, taken))) {
         if (strcmp (item->topic, head->topic))
             break;
         if (item->router_seq && !ep_inflight_find (self->inflight, item->router_seq)) {
@@ -1736,16 +1671,16 @@ s_batch_dispatches (ep_router_t *self)
 static void
 s_flush (ep_router_t *self)
 {
-    s_out_t *item;
-    while ((item = s_queue_head (&self->outbox))) {
+    ep_outbox_item_t *item;
+    while ((item = ep_outbox_at (&self->outbox, 0))) {
         ep_sock_send2 (self->outcomes, item->topic, item->data, item->size, 0);
-        s_queue_pop (&self->outbox);
+        ep_outbox_pop (&self->outbox);
     }
-    while ((item = s_queue_head (&self->pending))) {
+    while ((item = ep_outbox_at (&self->pending, 0))) {
         //  One that waited past its deadline already has its terminal
         //  report: its plane must not run it now.
         if (item->router_seq && !ep_inflight_find (self->inflight, item->router_seq)) {
-            s_queue_pop (&self->pending);
+            ep_outbox_pop (&self->pending);
             continue;
         }
         //  While dispatch is bound anew, nobody would get it: hold it.
@@ -1760,7 +1695,7 @@ s_flush (ep_router_t *self)
             break;                      //  EAGAIN: a worker's queue is full
         ep_histogram_observe (&self->dispatch_batch, (double) (taken > 1 ? taken : 1));
         while (taken--)
-            s_queue_pop (&self->pending);
+            ep_outbox_pop (&self->pending);
     }
 }
 
@@ -1879,8 +1814,8 @@ s_publish_stats (ep_router_t *self)
     }
     //  Once a burst is over, the memory it took goes back to the system:
     //  the router's footprint follows what it holds, not its busiest second.
-    if (ep_inflight_count (self->inflight, 0) == 0 && !self->outbox.count
-    &&  !self->pending.count)
+    if (ep_inflight_count (self->inflight, 0) == 0 && !ep_outbox_count (&self->outbox)
+    &&  !ep_outbox_count (&self->pending))
         malloc_trim (0);
 }
 
@@ -2205,7 +2140,7 @@ s_drained (ep_router_t *self, int64_t now)
         ep_log_info ("stopping: %zu dispatched intent(s) unanswered, waiting up to %lld ms "
                      "for them", unanswered, (long long) self->config.drain_ms);
     }
-    if (unanswered == 0 && self->pending.count == 0) {
+    if (unanswered == 0 && ep_outbox_count (&self->pending) == 0) {
         ep_log_info ("stopping: every dispatched intent answered, in %lld ms",
                      (long long) (now - self->drain_started_ms));
         return true;
@@ -2298,7 +2233,7 @@ ep_router_run (ep_router_t *self)
             break;
         items [0].events = self->draining ? 0 : ZMQ_POLLIN;
         //  Back-pressure: while dispatches wait for room, intake is not read.
-        bool backlog = self->pending.count > 0;
+        bool backlog = ep_outbox_count (&self->pending) > 0;
         int count = backlog || self->draining ? 6 : 7;
         ep_security_nag ();
         int64_t wake = self->next_state_ms;
@@ -2539,8 +2474,8 @@ ep_router_destroy (ep_router_t **self_p)
     ep_guard_destroy (&self->guard);
     ep_journal_destroy (&self->journal);
     ep_inflight_destroy (&self->inflight);
-    s_queue_free (&self->outbox);
-    s_queue_free (&self->pending);
+    ep_outbox_clear (&self->outbox);
+    ep_outbox_clear (&self->pending);
     free (self->batch);
     ep_arena_destroy (&self->arena);
     for (size_t i = 0; i < self->n_restores; i++) {
