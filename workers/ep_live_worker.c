@@ -310,16 +310,19 @@ s_follow (s_worker_t *self, const ep_dispatch_t *dispatch, const ep_audit_order_
 //  --------------------------------------------------------------------------
 //  Jobs
 
-//  A wall-clock time in ms as UTC ISO 8601, to the millisecond.
+//  A wall-clock time in ms as UTC ISO 8601, to the second or the millisecond.
 static void
-s_iso_time (int64_t wall_ms, char *buf, size_t size)
+s_iso_time (int64_t wall_ms, bool millis, char *buf, size_t size)
 {
     time_t seconds = (time_t) (wall_ms / 1000);
     struct tm tm;
     gmtime_r (&seconds, &tm);
     char stamp [32];
     strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf (buf, size, "%s.%03dZ", stamp, (int) (wall_ms % 1000));
+    if (millis)
+        snprintf (buf, size, "%s.%03dZ", stamp, (int) (wall_ms % 1000));
+    else
+        snprintf (buf, size, "%sZ", stamp);
 }
 
 //  A submission whose time to be sent ended (the dispatch's not_after_ms)
@@ -333,7 +336,7 @@ s_too_late (s_worker_t *self, const s_job_t *job)
     if (job->kind != EP_AUDIT_SUBMIT || not_after_ms <= 0 || s_wall_ms () < not_after_ms)
         return false;
     char when [40], reason [200];
-    s_iso_time (not_after_ms, when, sizeof when);
+    s_iso_time (not_after_ms, true, when, sizeof when);
     snprintf (reason, sizeof reason, "not sent: its time to be sent ended at %s while %zu "
               "request(s) were ahead of it", when, job->ahead);
     s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), true,
@@ -507,11 +510,8 @@ s_reconcile_without_state (s_worker_t *self, s_job_t *job)
     }
     int64_t conclusive_ms = submitted_ms + window_ms + S_ABSENCE_MARGIN_MS;
     if (s_wall_ms () < conclusive_ms) {
-        time_t when = (time_t) (conclusive_ms / 1000);
-        struct tm tm;
-        gmtime_r (&when, &tm);
         char stamp [32];
-        strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        s_iso_time (conclusive_ms, false, stamp, sizeof stamp);
         snprintf (reason, sizeof reason, "reconciled: the venue does not know %s yet; its "
                   "absence is not conclusive before %s (recvWindow plus %d s after the "
                   "attempt): reconcile again after it", id, stamp, S_ABSENCE_MARGIN_MS / 1000);
