@@ -8,6 +8,7 @@
 #include <czmq.h>
 #include <getopt.h>
 #include <sodium.h>
+#include "ep_buf.h"
 #include "ep_config.h"
 #include "ep_security.h"
 #include "ep_restore.h"
@@ -33,8 +34,7 @@ typedef struct {
     char boot [40];                     //  the router start we restored from
     uint64_t processed_through;         //  intents up to here are not ours to run
     int64_t next_heartbeat_ms;          //  when the next heartbeat is due
-    uint8_t *buffer;                    //  the message being built
-    size_t size, capacity;
+    ep_buf_t message;                   //  the message being built
     bool failed;                        //  out of memory while building
     bool open;                          //  a reports message is being built
     uint64_t tick;                      //  the last intent it reports on
@@ -54,48 +54,12 @@ typedef struct {
     bool restored;                      //  from the router that runs now
 } s_worker_t;
 
-//  Makes room for size more bytes; returns 0, or -1 (and marks the message
-//  failed) on out of memory.
-static int
-s_reserve (s_worker_t *self, size_t size)
-{
-    if (self->size + size > self->capacity) {
-        size_t capacity = self->capacity ? self->capacity : 4096;
-        while (capacity < self->size + size)
-            capacity *= 2;
-        uint8_t *buffer = realloc (self->buffer, capacity);
-        if (!buffer) {
-            self->failed = true;
-            return -1;
-        }
-        self->buffer = buffer;
-        self->capacity = capacity;
-    }
-    return 0;
-}
-
+//  Appends size bytes to the message (or marks it failed).
 static void
 s_append (s_worker_t *self, const void *data, size_t size)
 {
-    if (s_reserve (self, size) == 0) {
-        memcpy (self->buffer + self->size, data, size);
-        self->size += size;
-    }
-}
-
-static void
-s_append_varint (s_worker_t *self, uint64_t value)
-{
-    uint8_t bytes [10];
-    size_t n = 0;
-    do {
-        bytes [n] = value & 0x7f;
-        value >>= 7;
-        if (value)
-            bytes [n] |= 0x80;
-        n++;
-    } while (value);
-    s_append (self, bytes, n);
+    if (ep_buf_append (&self->message, data, size))
+        self->failed = true;
 }
 
 //  Starts a WorkerMessage: plane, session and tick, without reports.
@@ -109,7 +73,7 @@ s_begin (s_worker_t *self, uint64_t tick)
     message.tick = tick;
     message.number = ++self->number;
     message.probe = self->probe;
-    self->size = 0;
+    ep_buf_clear (&self->message);
     self->failed = false;
     uint8_t head [128];
     size_t size = execplane__v1__worker_message__get_packed_size (&message);
@@ -127,12 +91,14 @@ s_emit (void *arg, const ep_report_t *report)
         self->reports [report->status]++;
     self->fills += report->n_fills;
     size_t size = execplane__v1__execution_report__get_packed_size (report);
-    s_append_varint (self, (4 << 3) | 2);
-    s_append_varint (self, size);
-    if (s_reserve (self, size) == 0) {
-        execplane__v1__execution_report__pack (report, self->buffer + self->size);
-        self->size += size;
+    uint8_t head [EP_WIRE_HEAD_MAX];
+    s_append (self, head, ep_wire_field_head (head, 4, size));
+    if (ep_buf_reserve (&self->message, size) == 0) {
+        execplane__v1__execution_report__pack (report, self->message.data + self->message.size);
+        self->message.size += size;
     }
+    else
+        self->failed = true;
 }
 
 static void
@@ -141,7 +107,7 @@ s_send (s_worker_t *self, const char *kind)
     if (self->failed)
         ep_log_error ("out of memory building a %s message: not sent", kind);
     else
-        ep_sock_send2 (self->results, kind, self->buffer, self->size, 0);
+        ep_sock_send2 (self->results, kind, self->message.data, self->message.size, 0);
 }
 
 //  Sends the reports built so far, if any. One message carries the
@@ -152,8 +118,8 @@ s_send_reports (s_worker_t *self)
 {
     if (!self->open)
         return;
-    s_append_varint (self, (3 << 3) | 0);
-    s_append_varint (self, self->tick);
+    uint8_t tick [EP_WIRE_HEAD_MAX];
+    s_append (self, tick, ep_wire_varint_field (tick, 3, self->tick));
     s_send (self, "reports");
     self->open = false;
 }
@@ -162,7 +128,7 @@ s_send_reports (s_worker_t *self)
 static void
 s_reports_for (s_worker_t *self, uint64_t router_seq)
 {
-    if (self->open && self->size > S_REPORTS_BYTES)
+    if (self->open && self->message.size > S_REPORTS_BYTES)
         s_send_reports (self);
     if (!self->open) {
         s_begin (self, router_seq);
@@ -280,12 +246,12 @@ s_execute (s_worker_t *self, const ep_dispatch_t *dispatch, size_t size)
             nanosleep (&(struct timespec) { self->delay_us / 1000000,
                                             self->delay_us % 1000000 * 1000 }, NULL);
         s_reports_for (self, dispatch->router_seq);
-        size_t before = self->size;
+        size_t before = self->message.size;
         if (ep_paper_book_execute (self->book, dispatch->intent, dispatch->router_seq,
                                    s_emit, self) < 0) {
             ep_log_intent (EP_LOG_ERROR, dispatch->intent->strategy_id,
                            dispatch->intent->intent_id, ": out of memory, not executed");
-            self->size = before;
+            self->message.size = before;
         }
         self->processed_through = dispatch->router_seq;
         self->executed++;
@@ -483,7 +449,7 @@ main (int argc, char *argv [])
     //  the next worker need not wait for the router to miss it.
     s_begin (&self, 0);
     if (!self.failed)                   //  never waits: the router may be gone
-        ep_sock_send2 (self.results, "bye", self.buffer, self.size, ZMQ_DONTWAIT);
+        ep_sock_send2 (self.results, "bye", self.message.data, self.message.size, ZMQ_DONTWAIT);
     ep_log_info ("session %s: stopping", self.session);
     ep_metrics_stop (&self.metrics);
     ep_prom_free (&self.prom);
@@ -491,6 +457,6 @@ main (int argc, char *argv [])
     zsock_destroy (&self.query);
     zsock_destroy (&self.results);
     ep_paper_book_destroy (&self.book);
-    free (self.buffer);
+    ep_buf_free (&self.message);
     return 0;
 }

@@ -11,11 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ep_decimal.h"
 #include "ep_paper_book.h"
 
-#define S_E8            100000000LL
 #define S_BPS           10000
-#define S_NUMBER_SIZE   32      //  a formatted e8 value with sign and NUL
 
 //  One order the book is working on: a resting GTC order on the heap, or
 //  the intent being executed, on the stack.
@@ -71,42 +70,6 @@ struct _ep_paper_book_t {
     char reason [256];          //  person-readable, deterministic
 };
 
-
-//  Formats value_e8 exactly, without trailing zeros: 150000000 -> "1.5".
-static char *
-s_format_e8 (int64_t value_e8, char buf [S_NUMBER_SIZE])
-{
-    uint64_t magnitude = value_e8 < 0? (uint64_t) 0 - (uint64_t) value_e8: (uint64_t) value_e8;
-    uint64_t whole = magnitude / S_E8;
-    uint64_t fraction = magnitude % S_E8;
-    char digits [24];
-    int count = 0;
-    do {
-        digits [count++] = (char) ('0' + whole % 10);
-        whole /= 10;
-    } while (whole);
-
-    char *p = buf;
-    if (value_e8 < 0)
-        *p++ = '-';
-    while (count)
-        *p++ = digits [--count];
-    if (fraction) {
-        *p++ = '.';
-        int width = 8;
-        while (fraction % 10 == 0) {
-            fraction /= 10;
-            width--;
-        }
-        for (int i = width - 1; i >= 0; i--) {
-            p [i] = (char) ('0' + fraction % 10);
-            fraction /= 10;
-        }
-        p += width;
-    }
-    *p = '\0';
-    return buf;
-}
 
 //  Division rounding towards minus and plus infinity; divisor > 0.
 static __int128
@@ -332,8 +295,8 @@ s_emit (ep_paper_book_t *self, const s_order_t *order, uint64_t tick,
     //  The fills reported before this report's: numbered, so a gap shows.
     report->first_fill = (uint32_t) order->fill_count - (uint32_t) report->n_fills;
     report->filled_qty_e8 = order->filled_e8;
-    report->avg_price_e8 = order->filled_e8 > 0
-        ? (int64_t) s_div_floor (order->notional, order->filled_e8): 0;
+    //  At most the highest fill price: it fits.
+    ep_decimal_avg_price (order->notional, order->filled_e8, &report->avg_price_e8);
     report->terminal = status == EP_STATUS (FILLED) || status == EP_STATUS (EXPIRED);
     snprintf (self->venue_order_id, sizeof (self->venue_order_id), "paper-%" PRIu64,
               order->router_seq);
@@ -355,8 +318,8 @@ s_cross (ep_paper_book_t *self, s_symbol_t *symbol, int64_t ref_e8, uint64_t tic
     size_t kept = 0;
     int64_t best_bid = INT64_MIN;
     int64_t best_ask = INT64_MAX;
-    char ref [S_NUMBER_SIZE], qty [S_NUMBER_SIZE], limit [S_NUMBER_SIZE];
-    char filled [S_NUMBER_SIZE], total [S_NUMBER_SIZE];
+    char ref [EP_DECIMAL_BUFSIZE], qty [EP_DECIMAL_BUFSIZE], limit [EP_DECIMAL_BUFSIZE];
+    char filled [EP_DECIMAL_BUFSIZE], total [EP_DECIMAL_BUFSIZE];
 
     for (size_t index = 0; index < symbol->count; index++) {
         s_order_t *order = symbol->orders [index];
@@ -367,10 +330,10 @@ s_cross (ep_paper_book_t *self, s_symbol_t *symbol, int64_t ref_e8, uint64_t tic
             bool done = order->filled_e8 >= order->qty_e8;
             snprintf (self->reason, sizeof (self->reason),
                       "crossed by ref %s: filled %s at limit %s, %s of %s filled%s",
-                      s_format_e8 (ref_e8, ref), s_format_e8 (fill_e8, qty),
-                      s_format_e8 (order->limit_e8, limit),
-                      s_format_e8 (order->filled_e8, filled),
-                      s_format_e8 (order->qty_e8, total), done? "": ", resting (GTC)");
+                      ep_decimal_format (ref_e8, ref), ep_decimal_format (fill_e8, qty),
+                      ep_decimal_format (order->limit_e8, limit),
+                      ep_decimal_format (order->filled_e8, filled),
+                      ep_decimal_format (order->qty_e8, total), done? "": ", resting (GTC)");
             s_emit (self, order, tick, done? EP_STATUS (FILLED): EP_STATUS (PARTIALLY_FILLED),
                     fill_e8, order->limit_e8, emit, arg);
             reports++;
@@ -439,13 +402,13 @@ s_decide (const ep_paper_book_t *self, const ep_intent_t *intent, s_outcome_t *o
 static void
 s_reason_new (ep_paper_book_t *self, const ep_intent_t *intent, const s_outcome_t *outcome)
 {
-    char ref [S_NUMBER_SIZE], qty [S_NUMBER_SIZE], price [S_NUMBER_SIZE];
-    char fill [S_NUMBER_SIZE], cap [S_NUMBER_SIZE];
+    char ref [EP_DECIMAL_BUFSIZE], qty [EP_DECIMAL_BUFSIZE], price [EP_DECIMAL_BUFSIZE];
+    char fill [EP_DECIMAL_BUFSIZE], cap [EP_DECIMAL_BUFSIZE];
     char at [128];
-    s_format_e8 (intent->ref_price_e8, ref);
-    s_format_e8 (intent->qty_e8, qty);
-    s_format_e8 (outcome->price_e8, price);
-    s_format_e8 (outcome->fill_e8, fill);
+    ep_decimal_format (intent->ref_price_e8, ref);
+    ep_decimal_format (intent->qty_e8, qty);
+    ep_decimal_format (outcome->price_e8, price);
+    ep_decimal_format (outcome->fill_e8, fill);
 
     if (outcome->limit)
         snprintf (at, sizeof (at), "at limit %s (ref %s)", price, ref);
@@ -467,7 +430,7 @@ s_reason_new (ep_paper_book_t *self, const ep_intent_t *intent, const s_outcome_
                   outcome_name, ref, price);
     else
         snprintf (self->reason, sizeof (self->reason), "FOK: cannot fill %s entirely (cap %s)",
-                  qty, s_format_e8 (self->config.liquidity_cap_e8, cap));
+                  qty, ep_decimal_format (self->config.liquidity_cap_e8, cap));
 }
 
 

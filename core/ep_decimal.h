@@ -40,4 +40,20 @@ const char *ep_decimal_strerror (ep_decimal_error_t error);
 //  -50000000 -> "-0.5", INT64_MIN is handled. Returns buf.
 char *ep_decimal_format (int64_t value_e8, char buf[EP_DECIMAL_BUFSIZE]);
 
+//  One e8 unit: 1e8 e8 is 1.
+#define EP_E8 100000000
+
+//  The average price (e8) of qty_e8 traded for notional, the sum of
+//  qty_e8 * price_e8 over its fills (so in units of 1e-16), rounded toward
+//  minus infinity, as every plane reports it. Stores 0 when qty_e8 is not
+//  positive. Returns false, *avg_e8 unchanged, if it does not fit int64.
+bool ep_decimal_avg_price (__int128 notional, int64_t qty_e8, int64_t *avg_e8);
+
+//  The notional of a quote amount (e8) as ep_decimal_avg_price takes it.
+static inline __int128
+ep_decimal_notional (int64_t quote_e8)
+{
+    return (__int128) quote_e8 * EP_E8;
+}
+
 #endif

@@ -75,6 +75,10 @@ void ep_wire_fills_free (ep_fill_t **fills, size_t n_fills);
 #define EP_WIRE_HEAD_MAX 11
 size_t ep_wire_field_head (uint8_t head [EP_WIRE_HEAD_MAX], uint32_t number, size_t length);
 
+//  Writes a varint field `number` (1 to 15) of value, tag and value;
+//  returns its size (at most EP_WIRE_HEAD_MAX).
+size_t ep_wire_varint_field (uint8_t field [EP_WIRE_HEAD_MAX], uint32_t number, uint64_t value);
+
 //  Bytes within a buffer.
 typedef struct {
     const uint8_t *data;

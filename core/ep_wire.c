@@ -106,16 +106,29 @@ ep_wire_fills_free (ep_fill_t **fills, size_t n_fills)
     free (fills);
 }
 
-size_t
-ep_wire_field_head (uint8_t head [EP_WIRE_HEAD_MAX], uint32_t number, size_t length)
+//  Writes a tag of number and wire type, then value as a varint.
+static size_t
+s_tag_varint (uint8_t out [EP_WIRE_HEAD_MAX], uint32_t number, unsigned type, uint64_t value)
 {
     size_t size = 0;
-    head [size++] = (uint8_t) ((number << 3) | 2);
-    for (uint64_t rest = length; ; rest >>= 7) {
-        head [size++] = (uint8_t) ((rest & 0x7f) | (rest > 0x7f ? 0x80 : 0));
+    out [size++] = (uint8_t) ((number << 3) | type);
+    for (uint64_t rest = value; ; rest >>= 7) {
+        out [size++] = (uint8_t) ((rest & 0x7f) | (rest > 0x7f ? 0x80 : 0));
         if (rest <= 0x7f)
             return size;
     }
+}
+
+size_t
+ep_wire_field_head (uint8_t head [EP_WIRE_HEAD_MAX], uint32_t number, size_t length)
+{
+    return s_tag_varint (head, number, 2, length);
+}
+
+size_t
+ep_wire_varint_field (uint8_t field [EP_WIRE_HEAD_MAX], uint32_t number, uint64_t value)
+{
+    return s_tag_varint (field, number, 0, value);
 }
 
 //  Reads a varint at *at (before end); returns -1 if there is none.

@@ -125,3 +125,19 @@ ep_decimal_format (int64_t value_e8, char buf [EP_DECIMAL_BUFSIZE])
     }
     return buf;
 }
+
+bool
+ep_decimal_avg_price (__int128 notional, int64_t qty_e8, int64_t *avg_e8)
+{
+    if (qty_e8 <= 0) {
+        *avg_e8 = 0;
+        return true;
+    }
+    __int128 average = notional / qty_e8;
+    if (notional % qty_e8 != 0 && notional < 0)
+        average--;
+    if (average > INT64_MAX || average < INT64_MIN)
+        return false;
+    *avg_e8 = (int64_t) average;
+    return true;
+}
