@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ep_buf.h"
 #include "ep_decimal.h"
 #include "ep_paper_book.h"
 
@@ -185,15 +186,8 @@ s_symbol_insert (ep_paper_book_t *self, const char *name, uint64_t hash)
 static int
 s_symbol_reserve (s_symbol_t *symbol)
 {
-    if (symbol->count < symbol->capacity)
-        return 0;
-    size_t capacity = symbol->capacity? symbol->capacity * 2: 4;
-    s_order_t **orders = (s_order_t **) realloc (symbol->orders, capacity * sizeof (s_order_t *));
-    if (!orders)
-        return -1;
-    symbol->orders = orders;
-    symbol->capacity = capacity;
-    return 0;
+    return ep_grow (&symbol->orders, &symbol->capacity, symbol->count + 1,
+                    sizeof *symbol->orders, 4);
 }
 
 //  Inserts a reserved order, keeping oldest first, and widens the bounds.
