@@ -2,8 +2,8 @@
     repeating it until the router's plane broadcast shows the outcome, and
     prints the router's plane state.  */
 #include <czmq.h>
-#include <getopt.h>
 #include <sodium.h>
+#include "ep_cli.h"
 #include "ep_config.h"
 #include "ep_security.h"
 #include "ep_follow.h"
@@ -159,27 +159,22 @@ s_reconcile (const ep_config_t *config, ep_command_t *command, int64_t deadline)
 int
 main (int argc, char *argv [])
 {
-    static struct option options [] = {
+    static const struct option own [] = {
         { "reason", required_argument, 0, 'r' },
         { "strategy", required_argument, 0, 's' },
         { "as", required_argument, 0, 'a' },
         { "epoch", required_argument, 0, 'e' },
         { "timeout", required_argument, 0, 't' },
-        { "config", required_argument, 0, 'c' },
-        { "insecure", no_argument, 0, 'i' },
-        { "cert", required_argument, 0, 'C' },
-        { "version", no_argument, 0, 'V' },
-        { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
-    const char *config_path = NULL, *reason = NULL, *as = NULL, *strategy = NULL;
+    const char *reason = NULL, *as = NULL, *strategy = NULL;
     unsigned long long epoch = 0;
-    long timeout_s = 10;
-    bool insecure = false;
-    const char *cert = "meta";
+    long long timeout_s = 10;
+    ep_cli_t cli;
+    ep_cli_init (&cli, "ep-meta", "meta", EP_CLI_CLIENT | EP_CLI_ARGUMENTS, s_usage);
     int opt;
     char *end;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+    while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0) {
         switch (opt) {
             case 'r': reason = optarg; break;
             case 's': strategy = optarg; break;
@@ -193,20 +188,15 @@ main (int argc, char *argv [])
                 }
                 break;
             case 't':
-                timeout_s = strtol (optarg, &end, 10);
-                if (*end || timeout_s <= 0 || timeout_s > 3600) {
+                if (ep_cli_number (optarg, 1, 3600, &timeout_s)) {
                     fprintf (stderr, "ep-meta: --timeout takes 1 to 3600 seconds\n");
                     return 2;
                 }
                 break;
-            case 'c': config_path = optarg; break;
-            case 'i': insecure = true; break;
-            case 'C': cert = optarg; break;
-            case 'V': printf ("ep-meta (execplane) %s\n", EP_VERSION); return 0;
-            case 'h': s_usage (stdout); return 0;
-            default:  s_usage (stderr); return 2;
         }
     }
+    if (opt == EP_CLI_EXIT)
+        return cli.exit_code;
     const char *verb = optind < argc ? argv [optind++] : NULL;
     const char *plane_name = NULL;
     ep_command_t command;
@@ -264,7 +254,7 @@ main (int argc, char *argv [])
     }
     ep_config_t config;
     char err [512];
-    int setup = ep_security_setup ("ep-meta", config_path, insecure, cert, &config);
+    int setup = ep_security_setup ("ep-meta", cli.config_path, cli.insecure, cli.cert, &config);
     if (setup)
         return setup;
     zsys_init ();
@@ -278,7 +268,7 @@ main (int argc, char *argv [])
     zsock_set_subscribe (sub, "plane");
     ep_plane_state_t *state = s_next_state (sub, deadline);
     if (!state) {
-        fprintf (stderr, "ep-meta: no plane state from the router at %s within %ld s\n",
+        fprintf (stderr, "ep-meta: no plane state from the router at %s within %lld s\n",
                  config.outcomes, timeout_s);
         zsock_destroy (&sub);
         return 1;
@@ -359,7 +349,7 @@ main (int argc, char *argv [])
     }
 done:
     if (rc && outcome)
-        fprintf (stderr, "ep-meta: %s: %s within %ld s\n", verb, outcome, timeout_s);
+        fprintf (stderr, "ep-meta: %s: %s within %lld s\n", verb, outcome, timeout_s);
     zsock_destroy (&control);
     zsock_destroy (&sub);
     return rc;

@@ -8,9 +8,9 @@
     with a worker that died, never touched the book). Each report enters the
     digest as a 4-byte big-endian length and its protobuf bytes, in order.  */
 #include <czmq.h>
-#include <getopt.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include "ep_cli.h"
 #include "ep_config.h"
 #include "ep_paper_book.h"
 #include "ep_shadow.h"
@@ -85,33 +85,30 @@ s_usage (FILE *out)
 int
 main (int argc, char *argv [])
 {
-    static struct option options [] = {
+    static const struct option own [] = {
         { "journal", required_argument, 0, 'j' },
         { "verify", no_argument, 0, 'v' },
         { "shadow", no_argument, 0, 's' },
         { "html", required_argument, 0, 'H' },
-        { "config", required_argument, 0, 'c' },
-        { "insecure", no_argument, 0, 'i' },
-        { "version", no_argument, 0, 'V' },
-        { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
-    const char *config_path = NULL, *journal = NULL, *html = NULL;
+    const char *journal = NULL, *html = NULL;
     bool verify = false, shadow = false;
+    //  --insecure is accepted and ignored: ep-replay opens no socket
+    ep_cli_t cli;
+    ep_cli_init (&cli, "ep-replay", NULL, EP_CLI_CONFIG | EP_CLI_INSECURE | EP_CLI_ARGUMENTS,
+                 s_usage);
     int opt;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+    while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0) {
         switch (opt) {
             case 'j': journal = optarg; break;
             case 'v': verify = true; break;
             case 's': shadow = true; break;
             case 'H': html = optarg; break;
-            case 'c': config_path = optarg; break;
-            case 'i': break;
-            case 'V': printf ("ep-replay (execplane) %s\n", EP_VERSION); return 0;
-            case 'h': s_usage (stdout); return 0;
-            default:  s_usage (stderr); return 2;
         }
     }
+    if (opt == EP_CLI_EXIT)
+        return cli.exit_code;
     if (!journal || optind < argc) {
         fprintf (stderr, "ep-replay: %s (see --help)\n",
                  journal ? "unexpected argument" : "--journal FILE is required");
@@ -127,7 +124,7 @@ main (int argc, char *argv [])
     }
     ep_config_t config;
     char err [512];
-    if (ep_config_load (&config, config_path, err, sizeof err)) {
+    if (ep_config_load (&config, cli.config_path, err, sizeof err)) {
         fprintf (stderr, "ep-replay: %s\n", err);
         return 2;
     }

@@ -15,6 +15,7 @@
 
 #include <czmq.h>
 #include <stdbool.h>
+#include "ep_cli.h"
 #include "ep_config.h"
 
 //  Sets up this process's security: CURVE with the certificate NAME from
@@ -30,6 +31,13 @@ int ep_security_init (const ep_config_t *config, bool insecure, const char *name
 //  code (2 bad usage or configuration, 1 certificates unreadable); else 0.
 int ep_security_setup (const char *program, const char *config_path, bool insecure,
                        const char *cert, ep_config_t *config);
+
+//  What a daemon does at start, once its command line is read: names
+//  component in every log line, keeps its secrets out of core dumps
+//  (ep_security_no_dumps, before any is read), then ep_security_setup
+//  with what cli says. Returns 0, or the exit code (1, 2) with the reason
+//  said, as ep_security_setup does.
+int ep_security_daemon_start (const ep_cli_t *cli, const char *component, ep_config_t *config);
 
 //  True when CURVE is on.
 bool ep_security_curve (void);

@@ -20,6 +20,8 @@ int
 ep_security_init (const ep_config_t *config, bool insecure, const char *name,
                   char *err, size_t err_size)
 {
+    //  Applied to every socket ep_sock makes; a no-op while insecure
+    ep_sock_set_secure (ep_security_apply);
     if (insecure) {
         s_curve = false;
         s_next_nag_ms = 0;
@@ -56,6 +58,15 @@ ep_security_setup (const char *program, const char *config_path, bool insecure,
     else
         ep_sock_set_buffer (config->socket_buffer);
     return rc;
+}
+
+int
+ep_security_daemon_start (const ep_cli_t *cli, const char *component, ep_config_t *config)
+{
+    ep_log_init (component);
+    if (ep_security_no_dumps ())
+        return 1;
+    return ep_security_setup (cli->program, cli->config_path, cli->insecure, cli->cert, config);
 }
 
 bool
