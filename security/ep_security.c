@@ -1,7 +1,7 @@
 /*  ep_security: the process-wide CURVE setting.  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include "ep_certs.h"
+#include "ep_identity.h"
 #include "ep_log.h"
 #include "ep_security.h"
 #include "ep_sock.h"
@@ -32,10 +32,10 @@ ep_security_init (const ep_config_t *config, bool insecure, const char *name,
         snprintf (err, err_size, "security/curve = 0 needs --insecure on the command line");
         return 2;
     }
-    s_cert = ep_certs_load_secret (config->certs, name, err, err_size);
+    s_cert = ep_identity_load_secret (config->certs, name, err, err_size);
     if (!s_cert)
         return 1;
-    zcert_t *router = ep_certs_load_router (config->certs, err, err_size);
+    zcert_t *router = ep_identity_load_router (config->certs, err, err_size);
     if (!router) {
         zcert_destroy (&s_cert);
         return 1;

@@ -4,9 +4,10 @@
     the paths; the secret key goes to its 0600 file and nowhere else.  */
 #include <czmq.h>
 #include <sys/stat.h>
-#include "ep_certs.h"
 #include "ep_cli.h"
 #include "ep_config.h"
+#include "ep_identity.h"
+#include "ep_roles.h"
 #include "ep_wire.h"
 
 #define S_STRATEGIES_SIZE sizeof (((ep_key_info_t *) 0)->strategies)
@@ -109,7 +110,7 @@ s_pair_write (const char *dir, ep_role_t role, const char *name, const char *pla
             zcert_set_meta (cert, "strategies", "%s", strategies);
         zcert_set_meta (cert, "created-by", "ep-keygen");
         char err [1024];
-        if (ep_certs_save (cert, dir, name, force, err, sizeof err))
+        if (ep_identity_save (cert, dir, name, force, err, sizeof err))
             fprintf (stderr, "ep-keygen: %s\n", err);
         else {
             if (in_set)
