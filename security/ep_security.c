@@ -16,7 +16,7 @@ static zcert_t *s_cert;                 //  our certificate (secret)
 static char s_router_key [41];          //  the router's public key, pinned
 static int64_t s_next_nag_ms;           //  when insecure: next warning
 
-int
+ep_security_status_t
 ep_security_init (const ep_config_t *config, bool insecure, const char *name,
                   char *err, size_t err_size)
 {
@@ -26,24 +26,24 @@ ep_security_init (const ep_config_t *config, bool insecure, const char *name,
         s_curve = false;
         s_next_nag_ms = 0;
         ep_security_nag ();
-        return 0;
+        return EP_SECURITY_OK;
     }
     if (!config->curve) {
         snprintf (err, err_size, "security/curve = 0 needs --insecure on the command line");
-        return 2;
+        return EP_SECURITY_USAGE;
     }
     s_cert = ep_identity_load_secret (config->certs, name, err, err_size);
     if (!s_cert)
-        return 1;
+        return EP_SECURITY_CERTS;
     zcert_t *router = ep_identity_load_router (config->certs, err, err_size);
     if (!router) {
         zcert_destroy (&s_cert);
-        return 1;
+        return EP_SECURITY_CERTS;
     }
     snprintf (s_router_key, sizeof s_router_key, "%s", zcert_public_txt (router));
     zcert_destroy (&router);
     s_curve = true;
-    return 0;
+    return EP_SECURITY_OK;
 }
 
 int
@@ -51,7 +51,7 @@ ep_security_setup (const char *program, const char *config_path, bool insecure,
                    const char *cert, ep_config_t *config)
 {
     char err [2048];
-    int rc = ep_config_load (config, config_path, err, sizeof err) ? 2
+    int rc = ep_config_load (config, config_path, err, sizeof err) ? EP_SECURITY_USAGE
            : ep_security_init (config, insecure, cert, err, sizeof err);
     if (rc)
         fprintf (stderr, "%s: %s\n", program, err);

@@ -18,12 +18,19 @@
 #include "ep_cli.h"
 #include "ep_config.h"
 
+//  How setting up security went. The values are the exit codes a program
+//  returns for each (contract.md: 1 runtime failure, 2 bad usage).
+typedef enum {
+    EP_SECURITY_OK = 0,
+    EP_SECURITY_CERTS = 1,              //  the certificates cannot be read
+    EP_SECURITY_USAGE = 2               //  bad usage: security/curve = 0 without --insecure
+} ep_security_status_t;
+
 //  Sets up this process's security: CURVE with the certificate NAME from
-//  config->certs (its secret file), or, with insecure, none. Returns 0; 2
-//  on bad usage (security/curve = 0 without --insecure), 1 if the
-//  certificates cannot be read, with the reason in err.
-int ep_security_init (const ep_config_t *config, bool insecure, const char *name,
-                      char *err, size_t err_size);
+//  config->certs (its secret file), or, with insecure, none. Returns
+//  EP_SECURITY_OK, or another status with the reason in err.
+ep_security_status_t ep_security_init (const ep_config_t *config, bool insecure,
+                                       const char *name, char *err, size_t err_size);
 
 //  What every program does at start: loads its configuration (path, or
 //  the built-in defaults) into *config, then sets up its security. On
