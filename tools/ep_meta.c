@@ -156,6 +156,132 @@ s_reconcile (const ep_config_t *config, ep_command_t *command, int64_t deadline)
     return rc;
 }
 
+//  Reads the verb and its arguments from argv [optind] on into *command
+//  (and the plane named, for select). A reconcile's reason defaults to
+//  "reconcile". Returns 0, or 2 with the reason on stderr.
+static int
+s_verb_parse (const char *verb, int argc, char *argv [], ep_command_t *command,
+              const char **plane_name, const char **reason)
+{
+    if (verb && streq (verb, "select")) {
+        *plane_name = optind < argc ? argv [optind++] : NULL;
+        command->kind = EP_COMMAND (SELECT);
+        if (*plane_name && streq (*plane_name, "paper"))
+            command->plane = EP_PLANE (PAPER);
+        else
+        if (*plane_name && streq (*plane_name, "live"))
+            command->plane = EP_PLANE (LIVE);
+        else {
+            fprintf (stderr, "ep-meta: select takes paper or live\n");
+            return 2;
+        }
+    }
+    else
+    if (verb && streq (verb, "halt"))
+        command->kind = EP_COMMAND (HALT);
+    else
+    if (verb && streq (verb, "resume"))
+        command->kind = EP_COMMAND (RESUME);
+    else
+    if (verb && streq (verb, "reconcile")) {
+        command->kind = EP_COMMAND (RECONCILE);
+        command->intent_id = optind < argc ? argv [optind++] : NULL;
+        if (!command->intent_id || !ep_id_valid (command->intent_id)) {
+            fprintf (stderr, "ep-meta: reconcile takes an INTENT_ID\n");
+            return 2;
+        }
+        if (!*reason)
+            *reason = "reconcile";
+    }
+    else
+    if (!verb || !streq (verb, "status")) {
+        fprintf (stderr, "ep-meta: expected select, halt, resume or status (see --help)\n");
+        return 2;
+    }
+    if (optind < argc) {
+        fprintf (stderr, "ep-meta: unexpected argument '%s' (see --help)\n", argv [optind]);
+        return 2;
+    }
+    return 0;
+}
+
+//  The command's issued_by: --as, else ep-meta:USER@HOST:PID.
+static void
+s_issued_by (const char *as, char *issued_by, size_t size)
+{
+    if (as)
+        snprintf (issued_by, size, "%s", as);
+    else {
+        const char *user = getenv ("USER");
+        char host [128] = "localhost";
+        gethostname (host, sizeof host - 1);
+        snprintf (issued_by, size, "ep-meta:%s@%s:%d", user ? user : "unknown",
+                  host, (int) getpid ());
+    }
+}
+
+//  Publishes command until the router's plane state on sub shows what
+//  became of it, or deadline. Prints the state that applied it. Returns
+//  0 applied, 1 refused or no confirmation in time, 2 too long to send;
+//  says why on stderr.
+static int
+s_publish (zsock_t *sub, const ep_config_t *config, const ep_command_t *command,
+           const char *verb, const char *plane_name, int64_t deadline, long long timeout_s)
+{
+    char err [512];
+    uint8_t data [1024];
+    if (execplane__v1__plane_command__get_packed_size (command) > sizeof data) {
+        fprintf (stderr, "ep-meta: --reason or --as too long\n");
+        return 2;
+    }
+    size_t size = execplane__v1__plane_command__pack (command, data);
+    zsock_t *control = ep_sock_new (ZMQ_PUB, config->control, false, err, sizeof err);
+    if (!control) {
+        fprintf (stderr, "ep-meta: %s\n", err);
+        return 1;
+    }
+    const char *issued_by = command->issued_by;
+    ep_plane_state_t *state;
+    int rc = 1;
+    const char *outcome = "no confirmation from the router";
+    while (!zsys_interrupted && ep_sock_clock_ms () < deadline) {
+        //  A PUB drops what it sends before the router's subscription lands,
+        //  so the command goes out again until its outcome is seen.
+        ep_sock_send2 (control, "control.plane", data, size, 0);
+        int64_t until = ep_sock_clock_ms () + S_REPEAT_MS;
+        if (until > deadline)
+            until = deadline;
+        while ((state = s_next_state (sub, until))) {
+            bool mine = streq (state->issued_by, issued_by) && state->epoch == command->epoch;
+            bool refused = !mine && state->last_command_epoch == command->epoch
+                        && streq (state->last_command_issued_by, issued_by)
+                        && !state->last_command_applied;
+            bool superseded = !mine && state->epoch >= command->epoch;
+            if (mine) {
+                s_print (state);
+                rc = 0;
+            }
+            else
+            if (refused || superseded) {
+                fprintf (stderr, "ep-meta: %s %s refused by the router: %s\n", verb,
+                         plane_name ? plane_name : "",
+                         refused ? state->last_command_outcome
+                                 : "another command took this epoch first");
+                rc = 1;
+                outcome = NULL;
+            }
+            execplane__v1__plane_state__free_unpacked (state, NULL);
+            if (rc == 0 || !outcome)
+                goto done;
+        }
+    }
+done:
+    if (rc && outcome)
+        fprintf (stderr, "ep-meta: %s: %s within %lld s\n", verb, outcome, timeout_s);
+    zsock_destroy (&control);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -201,45 +327,8 @@ main (int argc, char *argv [])
     const char *plane_name = NULL;
     ep_command_t command;
     execplane__v1__plane_command__init (&command);
-    if (verb && streq (verb, "select")) {
-        plane_name = optind < argc ? argv [optind++] : NULL;
-        command.kind = EP_COMMAND (SELECT);
-        if (plane_name && streq (plane_name, "paper"))
-            command.plane = EP_PLANE (PAPER);
-        else
-        if (plane_name && streq (plane_name, "live"))
-            command.plane = EP_PLANE (LIVE);
-        else {
-            fprintf (stderr, "ep-meta: select takes paper or live\n");
-            return 2;
-        }
-    }
-    else
-    if (verb && streq (verb, "halt"))
-        command.kind = EP_COMMAND (HALT);
-    else
-    if (verb && streq (verb, "resume"))
-        command.kind = EP_COMMAND (RESUME);
-    else
-    if (verb && streq (verb, "reconcile")) {
-        command.kind = EP_COMMAND (RECONCILE);
-        command.intent_id = optind < argc ? argv [optind++] : NULL;
-        if (!command.intent_id || !ep_id_valid (command.intent_id)) {
-            fprintf (stderr, "ep-meta: reconcile takes an INTENT_ID\n");
-            return 2;
-        }
-        if (!reason)
-            reason = "reconcile";
-    }
-    else
-    if (!verb || !streq (verb, "status")) {
-        fprintf (stderr, "ep-meta: expected select, halt, resume or status (see --help)\n");
+    if (s_verb_parse (verb, argc, argv, &command, &plane_name, &reason))
         return 2;
-    }
-    if (optind < argc) {
-        fprintf (stderr, "ep-meta: unexpected argument '%s' (see --help)\n", argv [optind]);
-        return 2;
-    }
     bool is_status = streq (verb, "status");
     if (!is_status && (!reason || !*reason)) {
         fprintf (stderr, "ep-meta: %s needs --reason TEXT\n", verb);
@@ -280,15 +369,7 @@ main (int argc, char *argv [])
         return 0;
     }
     char issued_by [256];
-    if (as)
-        snprintf (issued_by, sizeof issued_by, "%s", as);
-    else {
-        const char *user = getenv ("USER");
-        char host [128] = "localhost";
-        gethostname (host, sizeof host - 1);
-        snprintf (issued_by, sizeof issued_by, "ep-meta:%s@%s:%d", user ? user : "unknown",
-                  host, (int) getpid ());
-    }
+    s_issued_by (as, issued_by, sizeof issued_by);
     if (command.kind == EP_COMMAND (RECONCILE)) {
         execplane__v1__plane_state__free_unpacked (state, NULL);
         zsock_destroy (&sub);
@@ -301,56 +382,7 @@ main (int argc, char *argv [])
     command.issued_by = issued_by;
     command.reason = (char *) reason;
     execplane__v1__plane_state__free_unpacked (state, NULL);
-    uint8_t data [1024];
-    if (execplane__v1__plane_command__get_packed_size (&command) > sizeof data) {
-        fprintf (stderr, "ep-meta: --reason or --as too long\n");
-        zsock_destroy (&sub);
-        return 2;
-    }
-    size_t size = execplane__v1__plane_command__pack (&command, data);
-    zsock_t *control = ep_sock_new (ZMQ_PUB, config.control, false, err, sizeof err);
-    if (!control) {
-        fprintf (stderr, "ep-meta: %s\n", err);
-        zsock_destroy (&sub);
-        return 1;
-    }
-    int rc = 1;
-    const char *outcome = "no confirmation from the router";
-    while (!zsys_interrupted && ep_sock_clock_ms () < deadline) {
-        //  A PUB drops what it sends before the router's subscription lands,
-        //  so the command goes out again until its outcome is seen.
-        ep_sock_send2 (control, "control.plane", data, size, 0);
-        int64_t until = ep_sock_clock_ms () + S_REPEAT_MS;
-        if (until > deadline)
-            until = deadline;
-        while ((state = s_next_state (sub, until))) {
-            bool mine = streq (state->issued_by, issued_by) && state->epoch == command.epoch;
-            bool refused = !mine && state->last_command_epoch == command.epoch
-                        && streq (state->last_command_issued_by, issued_by)
-                        && !state->last_command_applied;
-            bool superseded = !mine && state->epoch >= command.epoch;
-            if (mine) {
-                s_print (state);
-                rc = 0;
-            }
-            else
-            if (refused || superseded) {
-                fprintf (stderr, "ep-meta: %s %s refused by the router: %s\n", verb,
-                         plane_name ? plane_name : "",
-                         refused ? state->last_command_outcome
-                                 : "another command took this epoch first");
-                rc = 1;
-                outcome = NULL;
-            }
-            execplane__v1__plane_state__free_unpacked (state, NULL);
-            if (rc == 0 || !outcome)
-                goto done;
-        }
-    }
-done:
-    if (rc && outcome)
-        fprintf (stderr, "ep-meta: %s: %s within %lld s\n", verb, outcome, timeout_s);
-    zsock_destroy (&control);
+    int rc = s_publish (sub, &config, &command, verb, plane_name, deadline, timeout_s);
     zsock_destroy (&sub);
     return rc;
 }
