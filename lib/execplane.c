@@ -79,9 +79,10 @@ s_connect (const execplane_options_t *options, const char *default_cert, ep_conf
         s_handles++;
         return 0;
     }
-    int rc = ep_security_init (config, insecure, cert, err, sizeof err);
-    if (rc)
-        return s_error (error, rc == 2 ? EXECPLANE_ECONFIG : EXECPLANE_ECERT, "%s", err);
+    ep_security_status_t rc = ep_security_init (config, insecure, cert, err, sizeof err);
+    if (rc != EP_SECURITY_OK)
+        return s_error (error, rc == EP_SECURITY_USAGE ? EXECPLANE_ECONFIG : EXECPLANE_ECERT,
+                        "%s", err);
     ep_sock_set_buffer (config->socket_buffer);
     snprintf (s_identity, sizeof s_identity, "%s", identity);
     s_handles = 1;

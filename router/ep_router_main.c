@@ -1,7 +1,7 @@
 /*  ep-router: the router daemon.  */
 #include <czmq.h>
-#include <getopt.h>
 #include <stdio.h>
+#include "ep_cli.h"
 #include "ep_config.h"
 #include "ep_security.h"
 #include "ep_signal.h"
@@ -49,46 +49,24 @@ s_usage (FILE *out)
 int
 main (int argc, char *argv [])
 {
-    static struct option options [] = {
-        { "config", required_argument, 0, 'c' },
+    static const struct option own [] = {
         { "ready-file", required_argument, 0, 'r' },
-        { "insecure", no_argument, 0, 'i' },
-        { "cert", required_argument, 0, 'C' },
-        { "log-json", no_argument, 0, 'J' },
-        { "version", no_argument, 0, 'V' },
-        { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
-    const char *config_path = NULL;
     const char *ready_file = NULL;
-    bool insecure = false;
-    const char *cert = "router";
+    ep_cli_t cli;
+    ep_cli_init (&cli, "ep-router", "router", EP_CLI_DAEMON, s_usage);
     int opt;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
-            case 'c': config_path = optarg; break;
-            case 'r': ready_file = optarg; break;
-            case 'i': insecure = true; break;
-            case 'C': cert = optarg; break;
-            case 'J': ep_log_json (true); break;
-            case 'V': printf ("ep-router (execplane) %s\n", EP_VERSION); return 0;
-            case 'h': s_usage (stdout); return 0;
-            default:  s_usage (stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf (stderr, "ep-router: unexpected argument '%s' (see --help)\n", argv [optind]);
-        return 2;
-    }
-    ep_log_init ("router");
-    //  Before any secret is read: none of them may reach a core file.
-    if (ep_security_no_dumps ())
-        return 1;
+    while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0)
+        if (opt == 'r')
+            ready_file = optarg;
+    if (opt == EP_CLI_EXIT)
+        return cli.exit_code;
     ep_config_t config;
-    char err [512];
-    int setup = ep_security_setup ("ep-router", config_path, insecure, cert, &config);
+    int setup = ep_security_daemon_start (&cli, "router", &config);
     if (setup)
         return setup;
+    char err [512];
     zsys_init ();
     ep_signal_catch ("ep-router");
     //  A file size limit reached fails the write (EFBIG) rather than the process.

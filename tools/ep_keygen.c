@@ -3,10 +3,11 @@
     ids a strategy or safety key may speak for. Prints the public key and
     the paths; the secret key goes to its 0600 file and nowhere else.  */
 #include <czmq.h>
-#include <getopt.h>
 #include <sys/stat.h>
-#include "ep_certs.h"
+#include "ep_cli.h"
 #include "ep_config.h"
+#include "ep_identity.h"
+#include "ep_roles.h"
 #include "ep_wire.h"
 
 #define S_STRATEGIES_SIZE sizeof (((ep_key_info_t *) 0)->strategies)
@@ -109,7 +110,7 @@ s_pair_write (const char *dir, ep_role_t role, const char *name, const char *pla
             zcert_set_meta (cert, "strategies", "%s", strategies);
         zcert_set_meta (cert, "created-by", "ep-keygen");
         char err [1024];
-        if (ep_certs_save (cert, dir, name, force, err, sizeof err))
+        if (ep_identity_save (cert, dir, name, force, err, sizeof err))
             fprintf (stderr, "ep-keygen: %s\n", err);
         else {
             if (in_set)
@@ -175,49 +176,37 @@ s_set_write (const char *dir, const char *strategies)
 int
 main (int argc, char *argv [])
 {
-    static struct option options [] = {
+    static const struct option own [] = {
         { "role", required_argument, 0, 'r' },
         { "name", required_argument, 0, 'n' },
         { "strategy", required_argument, 0, 's' },
         { "plane", required_argument, 0, 'p' },
         { "certs", required_argument, 0, 'd' },
-        { "config", required_argument, 0, 'c' },
         { "force", no_argument, 0, 'f' },
         { "set", no_argument, 0, 'S' },
-        { "version", no_argument, 0, 'V' },
-        { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
-    const char *config_path = NULL, *certs = NULL, *role_name = NULL, *name = NULL;
+    const char *certs = NULL, *role_name = NULL, *name = NULL;
     const char *plane = NULL;
     char strategies [S_STRATEGIES_SIZE] = "";
     bool force = false, set = false;
+    //  One line of our own for a bad option, instead of getopt's
+    ep_cli_t cli;
+    ep_cli_init (&cli, "ep-keygen", NULL, EP_CLI_CONFIG | EP_CLI_OWN_ERRORS, s_usage);
     int opt;
-    opterr = 0;                         //  one line of our own instead of getopt's
-    while ((opt = getopt_long (argc, argv, ":", options, NULL)) != -1) {
+    while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0) {
         switch (opt) {
             case 'r': role_name = optarg; break;
             case 'n': name = optarg; break;
             case 's': if (s_strategy_add (strategies, sizeof strategies, optarg)) return 2; break;
             case 'p': plane = optarg; break;
             case 'd': certs = optarg; break;
-            case 'c': config_path = optarg; break;
             case 'f': force = true; break;
             case 'S': set = true; break;
-            case 'V': printf ("ep-keygen (execplane) %s\n", EP_VERSION); return 0;
-            case 'h': s_usage (stdout); return 0;
-            case ':':
-                fprintf (stderr, "ep-keygen: %s needs a value (see --help)\n", argv [optind - 1]);
-                return 2;
-            default:
-                fprintf (stderr, "ep-keygen: bad option '%s' (see --help)\n", argv [optind - 1]);
-                return 2;
         }
     }
-    if (optind < argc) {
-        fprintf (stderr, "ep-keygen: unexpected argument '%s' (see --help)\n", argv [optind]);
-        return 2;
-    }
+    if (opt == EP_CLI_EXIT)
+        return cli.exit_code;
     ep_role_t role = EP_ROLE_NONE;
     if (set) {
         if (role_name || name || plane || force) {
@@ -267,7 +256,7 @@ main (int argc, char *argv [])
     }
     ep_config_t config;
     char err [512];
-    if (ep_config_load (&config, config_path, err, sizeof err)) {
+    if (ep_config_load (&config, cli.config_path, err, sizeof err)) {
         fprintf (stderr, "ep-keygen: %s\n", err);
         return 2;
     }

@@ -2,8 +2,8 @@
     repeating it until the router's plane broadcast shows the outcome, and
     prints the router's plane state.  */
 #include <czmq.h>
-#include <getopt.h>
 #include <sodium.h>
+#include "ep_cli.h"
 #include "ep_config.h"
 #include "ep_security.h"
 #include "ep_follow.h"
@@ -156,69 +156,21 @@ s_reconcile (const ep_config_t *config, ep_command_t *command, int64_t deadline)
     return rc;
 }
 
-int
-main (int argc, char *argv [])
+//  Reads the verb and its arguments from argv [optind] on into *command
+//  (and the plane named, for select). A reconcile's reason defaults to
+//  "reconcile". Returns 0, or 2 with the reason on stderr.
+static int
+s_verb_parse (const char *verb, int argc, char *argv [], ep_command_t *command,
+              const char **plane_name, const char **reason)
 {
-    static struct option options [] = {
-        { "reason", required_argument, 0, 'r' },
-        { "strategy", required_argument, 0, 's' },
-        { "as", required_argument, 0, 'a' },
-        { "epoch", required_argument, 0, 'e' },
-        { "timeout", required_argument, 0, 't' },
-        { "config", required_argument, 0, 'c' },
-        { "insecure", no_argument, 0, 'i' },
-        { "cert", required_argument, 0, 'C' },
-        { "version", no_argument, 0, 'V' },
-        { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 }
-    };
-    const char *config_path = NULL, *reason = NULL, *as = NULL, *strategy = NULL;
-    unsigned long long epoch = 0;
-    long timeout_s = 10;
-    bool insecure = false;
-    const char *cert = "meta";
-    int opt;
-    char *end;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
-            case 'r': reason = optarg; break;
-            case 's': strategy = optarg; break;
-            case 'a': as = optarg; break;
-            case 'e':
-                errno = 0;
-                epoch = strtoull (optarg, &end, 10);
-                if (errno || *end || epoch == 0 || optarg [0] == '-') {
-                    fprintf (stderr, "ep-meta: --epoch takes a whole number above 0\n");
-                    return 2;
-                }
-                break;
-            case 't':
-                timeout_s = strtol (optarg, &end, 10);
-                if (*end || timeout_s <= 0 || timeout_s > 3600) {
-                    fprintf (stderr, "ep-meta: --timeout takes 1 to 3600 seconds\n");
-                    return 2;
-                }
-                break;
-            case 'c': config_path = optarg; break;
-            case 'i': insecure = true; break;
-            case 'C': cert = optarg; break;
-            case 'V': printf ("ep-meta (execplane) %s\n", EP_VERSION); return 0;
-            case 'h': s_usage (stdout); return 0;
-            default:  s_usage (stderr); return 2;
-        }
-    }
-    const char *verb = optind < argc ? argv [optind++] : NULL;
-    const char *plane_name = NULL;
-    ep_command_t command;
-    execplane__v1__plane_command__init (&command);
     if (verb && streq (verb, "select")) {
-        plane_name = optind < argc ? argv [optind++] : NULL;
-        command.kind = EP_COMMAND (SELECT);
-        if (plane_name && streq (plane_name, "paper"))
-            command.plane = EP_PLANE (PAPER);
+        *plane_name = optind < argc ? argv [optind++] : NULL;
+        command->kind = EP_COMMAND (SELECT);
+        if (*plane_name && streq (*plane_name, "paper"))
+            command->plane = EP_PLANE (PAPER);
         else
-        if (plane_name && streq (plane_name, "live"))
-            command.plane = EP_PLANE (LIVE);
+        if (*plane_name && streq (*plane_name, "live"))
+            command->plane = EP_PLANE (LIVE);
         else {
             fprintf (stderr, "ep-meta: select takes paper or live\n");
             return 2;
@@ -226,20 +178,20 @@ main (int argc, char *argv [])
     }
     else
     if (verb && streq (verb, "halt"))
-        command.kind = EP_COMMAND (HALT);
+        command->kind = EP_COMMAND (HALT);
     else
     if (verb && streq (verb, "resume"))
-        command.kind = EP_COMMAND (RESUME);
+        command->kind = EP_COMMAND (RESUME);
     else
     if (verb && streq (verb, "reconcile")) {
-        command.kind = EP_COMMAND (RECONCILE);
-        command.intent_id = optind < argc ? argv [optind++] : NULL;
-        if (!command.intent_id || !ep_id_valid (command.intent_id)) {
+        command->kind = EP_COMMAND (RECONCILE);
+        command->intent_id = optind < argc ? argv [optind++] : NULL;
+        if (!command->intent_id || !ep_id_valid (command->intent_id)) {
             fprintf (stderr, "ep-meta: reconcile takes an INTENT_ID\n");
             return 2;
         }
-        if (!reason)
-            reason = "reconcile";
+        if (!*reason)
+            *reason = "reconcile";
     }
     else
     if (!verb || !streq (verb, "status")) {
@@ -250,80 +202,46 @@ main (int argc, char *argv [])
         fprintf (stderr, "ep-meta: unexpected argument '%s' (see --help)\n", argv [optind]);
         return 2;
     }
-    bool is_status = streq (verb, "status");
-    if (!is_status && (!reason || !*reason)) {
-        fprintf (stderr, "ep-meta: %s needs --reason TEXT\n", verb);
-        return 2;
-    }
-    //  The router refuses any other text; say so here, before sending.
-    if ((reason && !ep_utf8_text_valid (reason, strlen (reason)))
-    ||  (as && !ep_utf8_text_valid (as, strlen (as)))) {
-        fprintf (stderr, "ep-meta: --%s is not UTF-8 text without control characters\n",
-                 reason && !ep_utf8_text_valid (reason, strlen (reason)) ? "reason" : "as");
-        return 2;
-    }
-    ep_config_t config;
-    char err [512];
-    int setup = ep_security_setup ("ep-meta", config_path, insecure, cert, &config);
-    if (setup)
-        return setup;
-    zsys_init ();
-    zsys_catch_interrupts ();
-    int64_t deadline = ep_sock_clock_ms () + timeout_s * 1000;
-    zsock_t *sub = ep_sock_new (ZMQ_SUB, config.outcomes, false, err, sizeof err);
-    if (!sub) {
-        fprintf (stderr, "ep-meta: %s\n", err);
-        return 1;
-    }
-    zsock_set_subscribe (sub, "plane");
-    ep_plane_state_t *state = s_next_state (sub, deadline);
-    if (!state) {
-        fprintf (stderr, "ep-meta: no plane state from the router at %s within %ld s\n",
-                 config.outcomes, timeout_s);
-        zsock_destroy (&sub);
-        return 1;
-    }
-    if (is_status) {
-        s_print (state);
-        execplane__v1__plane_state__free_unpacked (state, NULL);
-        zsock_destroy (&sub);
-        return 0;
-    }
-    char issued_by [256];
+    return 0;
+}
+
+//  The command's issued_by: --as, else ep-meta:USER@HOST:PID.
+static void
+s_issued_by (const char *as, char *issued_by, size_t size)
+{
     if (as)
-        snprintf (issued_by, sizeof issued_by, "%s", as);
+        snprintf (issued_by, size, "%s", as);
     else {
         const char *user = getenv ("USER");
         char host [128] = "localhost";
         gethostname (host, sizeof host - 1);
-        snprintf (issued_by, sizeof issued_by, "ep-meta:%s@%s:%d", user ? user : "unknown",
+        snprintf (issued_by, size, "ep-meta:%s@%s:%d", user ? user : "unknown",
                   host, (int) getpid ());
     }
-    if (command.kind == EP_COMMAND (RECONCILE)) {
-        execplane__v1__plane_state__free_unpacked (state, NULL);
-        zsock_destroy (&sub);
-        command.strategy_id = strategy ? (char *) strategy : "";
-        command.issued_by = issued_by;
-        command.reason = (char *) reason;
-        return s_reconcile (&config, &command, deadline);
-    }
-    command.epoch = epoch ? epoch : state->epoch + 1;
-    command.issued_by = issued_by;
-    command.reason = (char *) reason;
-    execplane__v1__plane_state__free_unpacked (state, NULL);
+}
+
+//  Publishes command until the router's plane state on sub shows what
+//  became of it, or deadline. Prints the state that applied it. Returns
+//  0 applied, 1 refused or no confirmation in time, 2 too long to send;
+//  says why on stderr.
+static int
+s_publish (zsock_t *sub, const ep_config_t *config, const ep_command_t *command,
+           const char *verb, const char *plane_name, int64_t deadline, long long timeout_s)
+{
+    char err [512];
     uint8_t data [1024];
-    if (execplane__v1__plane_command__get_packed_size (&command) > sizeof data) {
+    if (execplane__v1__plane_command__get_packed_size (command) > sizeof data) {
         fprintf (stderr, "ep-meta: --reason or --as too long\n");
-        zsock_destroy (&sub);
         return 2;
     }
-    size_t size = execplane__v1__plane_command__pack (&command, data);
-    zsock_t *control = ep_sock_new (ZMQ_PUB, config.control, false, err, sizeof err);
+    size_t size = execplane__v1__plane_command__pack (command, data);
+    zsock_t *control = ep_sock_new (ZMQ_PUB, config->control, false, err, sizeof err);
     if (!control) {
         fprintf (stderr, "ep-meta: %s\n", err);
-        zsock_destroy (&sub);
         return 1;
     }
+    const char *issued_by = command->issued_by;
+    ep_plane_state_t *state;
     int rc = 1;
     const char *outcome = "no confirmation from the router";
     while (!zsys_interrupted && ep_sock_clock_ms () < deadline) {
@@ -334,11 +252,11 @@ main (int argc, char *argv [])
         if (until > deadline)
             until = deadline;
         while ((state = s_next_state (sub, until))) {
-            bool mine = streq (state->issued_by, issued_by) && state->epoch == command.epoch;
-            bool refused = !mine && state->last_command_epoch == command.epoch
+            bool mine = streq (state->issued_by, issued_by) && state->epoch == command->epoch;
+            bool refused = !mine && state->last_command_epoch == command->epoch
                         && streq (state->last_command_issued_by, issued_by)
                         && !state->last_command_applied;
-            bool superseded = !mine && state->epoch >= command.epoch;
+            bool superseded = !mine && state->epoch >= command->epoch;
             if (mine) {
                 s_print (state);
                 rc = 0;
@@ -359,8 +277,112 @@ main (int argc, char *argv [])
     }
 done:
     if (rc && outcome)
-        fprintf (stderr, "ep-meta: %s: %s within %ld s\n", verb, outcome, timeout_s);
+        fprintf (stderr, "ep-meta: %s: %s within %lld s\n", verb, outcome, timeout_s);
     zsock_destroy (&control);
+    return rc;
+}
+
+int
+main (int argc, char *argv [])
+{
+    static const struct option own [] = {
+        { "reason", required_argument, 0, 'r' },
+        { "strategy", required_argument, 0, 's' },
+        { "as", required_argument, 0, 'a' },
+        { "epoch", required_argument, 0, 'e' },
+        { "timeout", required_argument, 0, 't' },
+        { 0, 0, 0, 0 }
+    };
+    const char *reason = NULL, *as = NULL, *strategy = NULL;
+    unsigned long long epoch = 0;
+    long long timeout_s = 10;
+    ep_cli_t cli;
+    ep_cli_init (&cli, "ep-meta", "meta", EP_CLI_CLIENT | EP_CLI_ARGUMENTS, s_usage);
+    int opt;
+    char *end;
+    while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0) {
+        switch (opt) {
+            case 'r': reason = optarg; break;
+            case 's': strategy = optarg; break;
+            case 'a': as = optarg; break;
+            case 'e':
+                errno = 0;
+                epoch = strtoull (optarg, &end, 10);
+                if (errno || *end || epoch == 0 || optarg [0] == '-') {
+                    fprintf (stderr, "ep-meta: --epoch takes a whole number above 0\n");
+                    return 2;
+                }
+                break;
+            case 't':
+                if (ep_cli_number (optarg, 1, 3600, &timeout_s)) {
+                    fprintf (stderr, "ep-meta: --timeout takes 1 to 3600 seconds\n");
+                    return 2;
+                }
+                break;
+        }
+    }
+    if (opt == EP_CLI_EXIT)
+        return cli.exit_code;
+    const char *verb = optind < argc ? argv [optind++] : NULL;
+    const char *plane_name = NULL;
+    ep_command_t command;
+    execplane__v1__plane_command__init (&command);
+    if (s_verb_parse (verb, argc, argv, &command, &plane_name, &reason))
+        return 2;
+    bool is_status = streq (verb, "status");
+    if (!is_status && (!reason || !*reason)) {
+        fprintf (stderr, "ep-meta: %s needs --reason TEXT\n", verb);
+        return 2;
+    }
+    //  The router refuses any other text; say so here, before sending.
+    if ((reason && !ep_utf8_text_valid (reason, strlen (reason)))
+    ||  (as && !ep_utf8_text_valid (as, strlen (as)))) {
+        fprintf (stderr, "ep-meta: --%s is not UTF-8 text without control characters\n",
+                 reason && !ep_utf8_text_valid (reason, strlen (reason)) ? "reason" : "as");
+        return 2;
+    }
+    ep_config_t config;
+    char err [512];
+    int setup = ep_security_setup ("ep-meta", cli.config_path, cli.insecure, cli.cert, &config);
+    if (setup)
+        return setup;
+    zsys_init ();
+    zsys_catch_interrupts ();
+    int64_t deadline = ep_sock_clock_ms () + timeout_s * 1000;
+    zsock_t *sub = ep_sock_new (ZMQ_SUB, config.outcomes, false, err, sizeof err);
+    if (!sub) {
+        fprintf (stderr, "ep-meta: %s\n", err);
+        return 1;
+    }
+    zsock_set_subscribe (sub, "plane");
+    ep_plane_state_t *state = s_next_state (sub, deadline);
+    if (!state) {
+        fprintf (stderr, "ep-meta: no plane state from the router at %s within %lld s\n",
+                 config.outcomes, timeout_s);
+        zsock_destroy (&sub);
+        return 1;
+    }
+    if (is_status) {
+        s_print (state);
+        execplane__v1__plane_state__free_unpacked (state, NULL);
+        zsock_destroy (&sub);
+        return 0;
+    }
+    char issued_by [256];
+    s_issued_by (as, issued_by, sizeof issued_by);
+    if (command.kind == EP_COMMAND (RECONCILE)) {
+        execplane__v1__plane_state__free_unpacked (state, NULL);
+        zsock_destroy (&sub);
+        command.strategy_id = strategy ? (char *) strategy : "";
+        command.issued_by = issued_by;
+        command.reason = (char *) reason;
+        return s_reconcile (&config, &command, deadline);
+    }
+    command.epoch = epoch ? epoch : state->epoch + 1;
+    command.issued_by = issued_by;
+    command.reason = (char *) reason;
+    execplane__v1__plane_state__free_unpacked (state, NULL);
+    int rc = s_publish (sub, &config, &command, verb, plane_name, deadline, timeout_s);
     zsock_destroy (&sub);
     return rc;
 }

@@ -8,9 +8,9 @@
     with a worker that died, never touched the book). Each report enters the
     digest as a 4-byte big-endian length and its protobuf bytes, in order.  */
 #include <czmq.h>
-#include <getopt.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include "ep_cli.h"
 #include "ep_config.h"
 #include "ep_paper_book.h"
 #include "ep_shadow.h"
@@ -54,6 +54,81 @@ s_emit (void *arg, const ep_report_t *report)
     free (data);
 }
 
+//  Runs the journal's paper intents through book, in router_seq order,
+//  digesting the reports it makes into replayed; counts them in *intents.
+//  Returns SQLITE_DONE, or another code (one for an intent that does not
+//  decode, said on stderr).
+static int
+s_replay (sqlite3 *db, ep_paper_book_t *book, s_digest_t *replayed, uint64_t *intents)
+{
+    sqlite3_stmt *stmt = NULL;
+    const char *sql =
+        "SELECT i.router_seq, i.payload FROM intents i"
+        " WHERE i.dispatched = 1 AND i.plane = ?1 AND EXISTS"
+        " (SELECT 1 FROM reports r WHERE r.router_seq = i.router_seq AND r.origin = 1)"
+        " ORDER BY i.router_seq";
+    if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return SQLITE_ERROR;
+    sqlite3_bind_int (stmt, 1, EP_PLANE (PAPER));
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        ep_intent_t *intent = execplane__v1__order_intent__unpack (
+            NULL, sqlite3_column_bytes (stmt, 1), sqlite3_column_blob (stmt, 1));
+        if (!intent) {
+            fprintf (stderr, "ep-replay: intent %lld in the journal does not decode\n",
+                     (long long) sqlite3_column_int64 (stmt, 0));
+            rc = SQLITE_CORRUPT;
+            break;
+        }
+        ep_paper_book_execute (book, intent, (uint64_t) sqlite3_column_int64 (stmt, 0),
+                               s_emit, replayed);
+        execplane__v1__order_intent__free_unpacked (intent, NULL);
+        (*intents)++;
+    }
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+//  Digests the paper reports the journal recorded, in seq order, into
+//  recorded. Returns SQLITE_DONE, or another code.
+static int
+s_recorded (sqlite3 *db, s_digest_t *recorded)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (db, "SELECT plane_payload FROM reports WHERE origin = 1"
+                            " AND plane = ?1 ORDER BY seq", -1, &stmt, NULL) != SQLITE_OK)
+        return SQLITE_ERROR;
+    sqlite3_bind_int (stmt, 1, EP_PLANE (PAPER));
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        s_digest_add (recorded, sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+//  Prints the replayed digest on stdout and the counts on stderr; with
+//  recorded (--verify), compares the two. Returns the exit status.
+static int
+s_digests_print (s_digest_t *replayed, uint64_t intents, s_digest_t *recorded)
+{
+    char replayed_hex [2 * crypto_hash_sha256_BYTES + 1];
+    char recorded_hex [2 * crypto_hash_sha256_BYTES + 1];
+    s_digest_hex (replayed, replayed_hex);
+    printf ("%s\n", replayed_hex);
+    fprintf (stderr, "ep-replay: %llu paper intent(s), %llu report(s) replayed\n",
+             (unsigned long long) intents, (unsigned long long) replayed->reports);
+    int status = replayed->failed ? 1 : 0;
+    if (recorded) {
+        s_digest_hex (recorded, recorded_hex);
+        bool same = !replayed->failed && streq (replayed_hex, recorded_hex);
+        fprintf (stderr, "ep-replay: journal has %llu paper report(s), digest %s: %s\n",
+                 (unsigned long long) recorded->reports, recorded_hex,
+                 same ? "identical" : "DIFFERENT");
+        status = same ? 0 : 1;
+    }
+    return status;
+}
+
 static void
 s_usage (FILE *out)
 {
@@ -85,33 +160,30 @@ s_usage (FILE *out)
 int
 main (int argc, char *argv [])
 {
-    static struct option options [] = {
+    static const struct option own [] = {
         { "journal", required_argument, 0, 'j' },
         { "verify", no_argument, 0, 'v' },
         { "shadow", no_argument, 0, 's' },
         { "html", required_argument, 0, 'H' },
-        { "config", required_argument, 0, 'c' },
-        { "insecure", no_argument, 0, 'i' },
-        { "version", no_argument, 0, 'V' },
-        { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
-    const char *config_path = NULL, *journal = NULL, *html = NULL;
+    const char *journal = NULL, *html = NULL;
     bool verify = false, shadow = false;
+    //  --insecure is accepted and ignored: ep-replay opens no socket
+    ep_cli_t cli;
+    ep_cli_init (&cli, "ep-replay", NULL, EP_CLI_CONFIG | EP_CLI_INSECURE | EP_CLI_ARGUMENTS,
+                 s_usage);
     int opt;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+    while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0) {
         switch (opt) {
             case 'j': journal = optarg; break;
             case 'v': verify = true; break;
             case 's': shadow = true; break;
             case 'H': html = optarg; break;
-            case 'c': config_path = optarg; break;
-            case 'i': break;
-            case 'V': printf ("ep-replay (execplane) %s\n", EP_VERSION); return 0;
-            case 'h': s_usage (stdout); return 0;
-            default:  s_usage (stderr); return 2;
         }
     }
+    if (opt == EP_CLI_EXIT)
+        return cli.exit_code;
     if (!journal || optind < argc) {
         fprintf (stderr, "ep-replay: %s (see --help)\n",
                  journal ? "unexpected argument" : "--journal FILE is required");
@@ -127,7 +199,7 @@ main (int argc, char *argv [])
     }
     ep_config_t config;
     char err [512];
-    if (ep_config_load (&config, config_path, err, sizeof err)) {
+    if (ep_config_load (&config, cli.config_path, err, sizeof err)) {
         fprintf (stderr, "ep-replay: %s\n", err);
         return 2;
     }
@@ -151,69 +223,13 @@ main (int argc, char *argv [])
     crypto_hash_sha256_init (&replayed.sha);
     crypto_hash_sha256_init (&recorded.sha);
     uint64_t intents = 0;
-    int rc = 0;
-    sqlite3_stmt *stmt = NULL;
-    const char *sql =
-        "SELECT i.router_seq, i.payload FROM intents i"
-        " WHERE i.dispatched = 1 AND i.plane = ?1 AND EXISTS"
-        " (SELECT 1 FROM reports r WHERE r.router_seq = i.router_seq AND r.origin = 1)"
-        " ORDER BY i.router_seq";
-    if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-        goto db_error;
-    sqlite3_bind_int (stmt, 1, EP_PLANE (PAPER));
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        ep_intent_t *intent = execplane__v1__order_intent__unpack (
-            NULL, sqlite3_column_bytes (stmt, 1), sqlite3_column_blob (stmt, 1));
-        if (!intent) {
-            fprintf (stderr, "ep-replay: intent %lld in the journal does not decode\n",
-                     (long long) sqlite3_column_int64 (stmt, 0));
-            rc = SQLITE_CORRUPT;
-            break;
-        }
-        ep_paper_book_execute (book, intent, (uint64_t) sqlite3_column_int64 (stmt, 0),
-                               s_emit, &replayed);
-        execplane__v1__order_intent__free_unpacked (intent, NULL);
-        intents++;
-    }
-    sqlite3_finalize (stmt);
-    stmt = NULL;
-    if (rc != SQLITE_DONE)
-        goto db_error;
-    if (verify) {
-        if (sqlite3_prepare_v2 (db, "SELECT plane_payload FROM reports WHERE origin = 1"
-                                " AND plane = ?1 ORDER BY seq", -1, &stmt, NULL) != SQLITE_OK)
-            goto db_error;
-        sqlite3_bind_int (stmt, 1, EP_PLANE (PAPER));
-        while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-            s_digest_add (&recorded, sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
-        sqlite3_finalize (stmt);
-        stmt = NULL;
-        if (rc != SQLITE_DONE)
-            goto db_error;
-    }
-    char replayed_hex [2 * crypto_hash_sha256_BYTES + 1];
-    char recorded_hex [2 * crypto_hash_sha256_BYTES + 1];
-    s_digest_hex (&replayed, replayed_hex);
-    printf ("%s\n", replayed_hex);
-    fprintf (stderr, "ep-replay: %llu paper intent(s), %llu report(s) replayed\n",
-             (unsigned long long) intents, (unsigned long long) replayed.reports);
-    int status = replayed.failed ? 1 : 0;
-    if (verify) {
-        s_digest_hex (&recorded, recorded_hex);
-        bool same = !replayed.failed && streq (replayed_hex, recorded_hex);
-        fprintf (stderr, "ep-replay: journal has %llu paper report(s), digest %s: %s\n",
-                 (unsigned long long) recorded.reports, recorded_hex,
-                 same ? "identical" : "DIFFERENT");
-        status = same ? 0 : 1;
-    }
+    int status = 1;
+    if (s_replay (db, book, &replayed, &intents) != SQLITE_DONE
+    ||  (verify && s_recorded (db, &recorded) != SQLITE_DONE))
+        fprintf (stderr, "ep-replay: %s: %s\n", journal, sqlite3_errmsg (db));
+    else
+        status = s_digests_print (&replayed, intents, verify ? &recorded : NULL);
     ep_paper_book_destroy (&book);
     sqlite3_close (db);
     return status;
-
-db_error:
-    fprintf (stderr, "ep-replay: %s: %s\n", journal, sqlite3_errmsg (db));
-    sqlite3_finalize (stmt);
-    ep_paper_book_destroy (&book);
-    sqlite3_close (db);
-    return 1;
 }

@@ -2,8 +2,8 @@
     lines and pushes them to the router's intake; with --wait, prints every
     report on the intents it sent until each has its terminal report.  */
 #include <czmq.h>
-#include <getopt.h>
 #include "execplane/execplane.h"
+#include "ep_cli.h"
 
 #define S_LINE_MAX 65536
 
@@ -39,47 +39,34 @@ s_usage (FILE *out)
 int
 main (int argc, char *argv [])
 {
-    static struct option options [] = {
+    static const struct option own [] = {
         { "file", required_argument, 0, 'f' },
         { "wait", no_argument, 0, 'w' },
         { "timeout", required_argument, 0, 't' },
-        { "config", required_argument, 0, 'c' },
-        { "insecure", no_argument, 0, 'i' },
-        { "cert", required_argument, 0, 'C' },
-        { "version", no_argument, 0, 'V' },
-        { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     const char *file = NULL;
     bool wait = false;
-    long timeout_s = 60;
-    execplane_options_t connect = { .cert = "strategy" };
+    long long timeout_s = 60;
+    ep_cli_t cli;
+    ep_cli_init (&cli, "ep-send", "strategy", EP_CLI_CLIENT, s_usage);
     int opt;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+    while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0) {
         switch (opt) {
             case 'f': file = optarg; break;
             case 'w': wait = true; break;
-            case 't': {
-                char *end;
-                timeout_s = strtol (optarg, &end, 10);
-                if (*end || timeout_s <= 0 || timeout_s > 86400) {
+            case 't':
+                if (ep_cli_number (optarg, 1, 86400, &timeout_s)) {
                     fprintf (stderr, "ep-send: --timeout takes 1 to 86400 seconds\n");
                     return 2;
                 }
                 break;
-            }
-            case 'c': connect.config = optarg; break;
-            case 'i': connect.insecure = true; break;
-            case 'C': connect.cert = optarg; break;
-            case 'V': printf ("ep-send (execplane) %s\n", EP_VERSION); return 0;
-            case 'h': s_usage (stdout); return 0;
-            default:  s_usage (stderr); return 2;
         }
     }
-    if (optind < argc) {
-        fprintf (stderr, "ep-send: unexpected argument '%s' (see --help)\n", argv [optind]);
-        return 2;
-    }
+    if (opt == EP_CLI_EXIT)
+        return cli.exit_code;
+    execplane_options_t connect = { .config = cli.config_path, .cert = cli.cert,
+                                    .insecure = cli.insecure };
     FILE *input = file ? fopen (file, "r") : stdin;
     if (!input) {
         fprintf (stderr, "ep-send: cannot read %s: %s\n", file, strerror (errno));
@@ -144,7 +131,7 @@ main (int argc, char *argv [])
     fflush (stdout);
     size_t owed = execplane_strategy_owed (strategy);
     if (wait && owed > 0) {
-        fprintf (stderr, "ep-send: %zu intent(s) without a terminal report after %ld s\n",
+        fprintf (stderr, "ep-send: %zu intent(s) without a terminal report after %lld s\n",
                  owed, timeout_s);
         rc = 1;
     }

@@ -2,8 +2,8 @@
     seq order, each once; --from-seq first replays the journal through the
     router's query socket, then follows live, with no gap and no duplicate.  */
 #include <czmq.h>
-#include <getopt.h>
 #include "execplane/execplane.h"
+#include "ep_cli.h"
 
 static void
 s_usage (FILE *out)
@@ -28,10 +28,7 @@ s_usage (FILE *out)
 static int
 s_number (const char *text, const char *what, long long max, long long *value)
 {
-    char *end;
-    errno = 0;
-    *value = strtoll (text, &end, 10);
-    if (errno || *end || end == text || *value < 1 || *value > max) {
+    if (ep_cli_number (text, 1, max, value)) {
         fprintf (stderr, "ep-tap: %s takes a whole number from 1 to %lld\n", what, max);
         return -1;
     }
@@ -41,40 +38,30 @@ s_number (const char *text, const char *what, long long max, long long *value)
 int
 main (int argc, char *argv [])
 {
-    static struct option options [] = {
+    static const struct option own [] = {
         { "strategy", required_argument, 0, 's' },
         { "from-seq", required_argument, 0, 'f' },
         { "count", required_argument, 0, 'n' },
         { "timeout", required_argument, 0, 't' },
-        { "config", required_argument, 0, 'c' },
-        { "insecure", no_argument, 0, 'i' },
-        { "cert", required_argument, 0, 'C' },
-        { "version", no_argument, 0, 'V' },
-        { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     const char *strategy = NULL;
     long long from_seq = 0, count = 0, timeout_s = 0;
-    execplane_options_t connect = { .cert = "monitor" };
+    ep_cli_t cli;
+    ep_cli_init (&cli, "ep-tap", "monitor", EP_CLI_CLIENT, s_usage);
     int opt;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
+    while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0) {
         switch (opt) {
             case 's': strategy = optarg; break;
             case 'f': if (s_number (optarg, "--from-seq", INT64_MAX, &from_seq)) return 2; break;
             case 'n': if (s_number (optarg, "--count", INT64_MAX, &count)) return 2; break;
             case 't': if (s_number (optarg, "--timeout", 86400, &timeout_s)) return 2; break;
-            case 'c': connect.config = optarg; break;
-            case 'i': connect.insecure = true; break;
-            case 'C': connect.cert = optarg; break;
-            case 'V': printf ("ep-tap (execplane) %s\n", EP_VERSION); return 0;
-            case 'h': s_usage (stdout); return 0;
-            default:  s_usage (stderr); return 2;
         }
     }
-    if (optind < argc) {
-        fprintf (stderr, "ep-tap: unexpected argument '%s' (see --help)\n", argv [optind]);
-        return 2;
-    }
+    if (opt == EP_CLI_EXIT)
+        return cli.exit_code;
+    execplane_options_t connect = { .config = cli.config_path, .cert = cli.cert,
+                                    .insecure = cli.insecure };
     int64_t deadline = timeout_s ? zclock_mono () + timeout_s * 1000 : -1;
     //  Without --timeout, the router gets the library's default time to answer.
     connect.timeout_ms = (int) (timeout_s * 1000);

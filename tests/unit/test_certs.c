@@ -13,7 +13,11 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
+#include "ep_allowlist.h"
+#include "ep_certfile.h"
 #include "ep_certs.h"
+#include "ep_identity.h"
+#include "ep_roles.h"
 #include "ep_wire.h"
 
 typedef struct {
@@ -123,13 +127,13 @@ s_hidden_count (const char *dir)
     return count;
 }
 
-static ep_certs_t *
+static ep_allowlist_t *
 s_certs_new (s_fixture_t *self)
 {
     char err [256] = "";
-    ep_certs_t *certs = ep_certs_new (self->dir, err, sizeof err);
+    ep_allowlist_t *certs = ep_allowlist_new (self->dir, err, sizeof err);
     if (!certs)
-        fail_msg ("ep_certs_new: %s", err);
+        fail_msg ("ep_allowlist_new: %s", err);
     return certs;
 }
 
@@ -146,36 +150,36 @@ test_keys_written_by_zcert_are_indexed_with_their_role_name_plane_and_strategies
     char *monitor = s_cert_write (self, "watcher", "monitor", NULL, NULL, NULL);
     //  metadata that the role does not use is not carried over
     char *meta = s_cert_write (self, "meta", "meta", "meta", "live", "a");
-    ep_certs_t *certs = s_certs_new (self);
-    assert_int_equal (ep_certs_size (certs), 7);
+    ep_allowlist_t *certs = s_certs_new (self);
+    assert_int_equal (ep_allowlist_size (certs), 7);
 
     ep_key_info_t info;
-    assert_true (ep_certs_lookup (certs, router, &info));
+    assert_true (ep_allowlist_lookup (certs, router, &info));
     assert_int_equal (info.role, EP_ROLE_ROUTER);
     assert_string_equal (info.name, "router");
-    assert_true (ep_certs_lookup (certs, paper, &info));
+    assert_true (ep_allowlist_lookup (certs, paper, &info));
     assert_int_equal (info.role, EP_ROLE_WORKER);
     assert_string_equal (info.name, "paper-1");
     assert_int_equal (info.plane, EP_PLANE (PAPER));
-    assert_true (ep_certs_lookup (certs, live, &info));
+    assert_true (ep_allowlist_lookup (certs, live, &info));
     assert_int_equal (info.plane, EP_PLANE (LIVE));
-    assert_true (ep_certs_lookup (certs, strategy, &info));
+    assert_true (ep_allowlist_lookup (certs, strategy, &info));
     assert_int_equal (info.role, EP_ROLE_STRATEGY);
     assert_string_equal (info.strategies, "a,b:2");
     assert_int_equal (info.plane, 0);
-    assert_true (ep_certs_lookup (certs, safety, &info));
+    assert_true (ep_allowlist_lookup (certs, safety, &info));
     assert_int_equal (info.role, EP_ROLE_SAFETY);
     assert_string_equal (info.strategies, "a");
-    assert_true (ep_certs_lookup (certs, monitor, &info));
+    assert_true (ep_allowlist_lookup (certs, monitor, &info));
     assert_int_equal (info.role, EP_ROLE_MONITOR);
     assert_string_equal (info.name, "watcher");
-    assert_true (ep_certs_lookup (certs, meta, &info));
+    assert_true (ep_allowlist_lookup (certs, meta, &info));
     assert_int_equal (info.role, EP_ROLE_META);
     assert_int_equal (info.plane, 0);
     assert_string_equal (info.strategies, "");
-    assert_true (ep_certs_lookup (certs, meta, NULL));
+    assert_true (ep_allowlist_lookup (certs, meta, NULL));
 
-    ep_certs_destroy (&certs);
+    ep_allowlist_destroy (&certs);
     assert_null (certs);
     free (router); free (paper); free (live); free (strategy); free (safety);
     free (monitor); free (meta);
@@ -211,19 +215,19 @@ test_an_unknown_key_is_not_found (void **state)
 {
     s_fixture_t *self = *state;
     char *known = s_cert_write (self, "alpha", "strategy", "alpha", NULL, "a");
-    ep_certs_t *certs = s_certs_new (self);
+    ep_allowlist_t *certs = s_certs_new (self);
     zcert_t *stranger = zcert_new ();
     ep_key_info_t info = { .role = EP_ROLE_META };
-    assert_false (ep_certs_lookup (certs, zcert_public_txt (stranger), &info));
+    assert_false (ep_allowlist_lookup (certs, zcert_public_txt (stranger), &info));
     assert_int_equal (info.role, EP_ROLE_META);     //  untouched
-    assert_false (ep_certs_lookup (certs, "", &info));
-    assert_false (ep_certs_lookup (certs, NULL, &info));
+    assert_false (ep_allowlist_lookup (certs, "", &info));
+    assert_false (ep_allowlist_lookup (certs, NULL, &info));
     char longer [64];
     snprintf (longer, sizeof longer, "%sX", known);
-    assert_false (ep_certs_lookup (certs, longer, &info));
-    assert_true (ep_certs_lookup (certs, known, &info));
+    assert_false (ep_allowlist_lookup (certs, longer, &info));
+    assert_true (ep_allowlist_lookup (certs, known, &info));
     zcert_destroy (&stranger);
-    ep_certs_destroy (&certs);
+    ep_allowlist_destroy (&certs);
     free (known);
 }
 
@@ -261,20 +265,20 @@ test_garbage_and_roleless_files_are_skipped_and_the_rest_still_load (void **stat
     fwrite ("\0role = \"x\"\n", 1, 13, out);
     fclose (out);
 
-    ep_certs_t *certs = s_certs_new (self);
-    assert_int_equal (ep_certs_size (certs), 2);
-    assert_true (ep_certs_lookup (certs, good, NULL));
-    assert_true (ep_certs_lookup (certs, good2, NULL));
-    assert_false (ep_certs_lookup (certs, roleless, NULL));
-    assert_false (ep_certs_lookup (certs, unknown, NULL));
-    assert_false (ep_certs_lookup (certs, planeless, NULL));
-    assert_false (ep_certs_lookup (certs, moon, NULL));
-    assert_false (ep_certs_lookup (certs, listless, NULL));
-    assert_false (ep_certs_lookup (certs, bad_list, NULL));
-    assert_false (ep_certs_lookup (certs, bad_name, NULL));
-    assert_false (ep_certs_lookup (certs, nul, NULL));
-    assert_false (ep_certs_lookup (certs, zcert_public_txt (secret), NULL));
-    ep_certs_destroy (&certs);
+    ep_allowlist_t *certs = s_certs_new (self);
+    assert_int_equal (ep_allowlist_size (certs), 2);
+    assert_true (ep_allowlist_lookup (certs, good, NULL));
+    assert_true (ep_allowlist_lookup (certs, good2, NULL));
+    assert_false (ep_allowlist_lookup (certs, roleless, NULL));
+    assert_false (ep_allowlist_lookup (certs, unknown, NULL));
+    assert_false (ep_allowlist_lookup (certs, planeless, NULL));
+    assert_false (ep_allowlist_lookup (certs, moon, NULL));
+    assert_false (ep_allowlist_lookup (certs, listless, NULL));
+    assert_false (ep_allowlist_lookup (certs, bad_list, NULL));
+    assert_false (ep_allowlist_lookup (certs, bad_name, NULL));
+    assert_false (ep_allowlist_lookup (certs, nul, NULL));
+    assert_false (ep_allowlist_lookup (certs, zcert_public_txt (secret), NULL));
+    ep_allowlist_destroy (&certs);
     zcert_destroy (&secret);
     free (good); free (good2); free (roleless); free (unknown); free (planeless);
     free (moon); free (listless); free (bad_list); free (bad_name); free (nul);
@@ -292,9 +296,9 @@ test_a_key_in_two_files_with_different_rights_is_not_admitted (void **state)
     //  the same rights in a second file (a copy) are fine
     snprintf (path, sizeof path, "%s/a-copy", self->public_dir);
     assert_int_equal (zcert_save_public (cert, path), 0);
-    ep_certs_t *certs = s_certs_new (self);
-    assert_true (ep_certs_lookup (certs, a, NULL));
-    ep_certs_destroy (&certs);
+    ep_allowlist_t *certs = s_certs_new (self);
+    assert_true (ep_allowlist_lookup (certs, a, NULL));
+    ep_allowlist_destroy (&certs);
     //  more rights in a second file: which one holds is a guess, so neither
     //  (zcert_set_meta does not replace a value: a new zcert for the key)
     zcert_t *more = zcert_new_from (zcert_public_key (cert), zcert_secret_key (cert));
@@ -303,9 +307,9 @@ test_a_key_in_two_files_with_different_rights_is_not_admitted (void **state)
     assert_int_equal (zcert_save_public (more, path), 0);
     zcert_destroy (&more);
     certs = s_certs_new (self);
-    assert_false (ep_certs_lookup (certs, a, NULL));
-    assert_int_equal (ep_certs_size (certs), 0);
-    ep_certs_destroy (&certs);
+    assert_false (ep_allowlist_lookup (certs, a, NULL));
+    assert_int_equal (ep_allowlist_size (certs), 0);
+    ep_allowlist_destroy (&certs);
     zcert_destroy (&cert);
     free (a);
 }
@@ -316,20 +320,20 @@ test_reload_admits_an_added_cert_and_drops_a_removed_one (void **state)
     s_fixture_t *self = *state;
     char *a = s_cert_write (self, "a", "strategy", "a", NULL, "a");
     s_backdate (self, "a");
-    ep_certs_t *certs = s_certs_new (self);
-    assert_int_equal (ep_certs_size (certs), 1);
+    ep_allowlist_t *certs = s_certs_new (self);
+    assert_int_equal (ep_allowlist_size (certs), 1);
 
     char *b = s_cert_write (self, "b", "strategy", "b", NULL, "b");
-    assert_int_equal (ep_certs_reload (certs), 0);
-    assert_int_equal (ep_certs_size (certs), 2);
-    assert_true (ep_certs_lookup (certs, b, NULL));
+    assert_int_equal (ep_allowlist_reload (certs), 0);
+    assert_int_equal (ep_allowlist_size (certs), 2);
+    assert_true (ep_allowlist_lookup (certs, b, NULL));
 
     s_file_remove (self, "a");
-    assert_int_equal (ep_certs_reload (certs), 1);
-    assert_int_equal (ep_certs_size (certs), 1);
-    assert_false (ep_certs_lookup (certs, a, NULL));
-    assert_true (ep_certs_lookup (certs, b, NULL));
-    ep_certs_destroy (&certs);
+    assert_int_equal (ep_allowlist_reload (certs), 1);
+    assert_int_equal (ep_allowlist_size (certs), 1);
+    assert_false (ep_allowlist_lookup (certs, a, NULL));
+    assert_true (ep_allowlist_lookup (certs, b, NULL));
+    ep_allowlist_destroy (&certs);
     free (a); free (b);
 }
 
@@ -345,20 +349,20 @@ s_rewrite_in_place_is_seen (s_fixture_t *self, bool backdated)
     snprintf (path, sizeof path, "%s/alpha", self->public_dir);
     struct stat before, after;
     assert_int_equal (stat (path, &before), 0);
-    ep_certs_t *certs = s_certs_new (self);
-    assert_true (ep_certs_lookup (certs, old, NULL));
+    ep_allowlist_t *certs = s_certs_new (self);
+    assert_true (ep_allowlist_lookup (certs, old, NULL));
 
     char *new = s_cert_write (self, "alpha", "strategy", "alpha", NULL, "a");
     assert_int_equal (stat (path, &after), 0);
     assert_int_equal (before.st_ino, after.st_ino);
     assert_int_equal (before.st_size, after.st_size);
-    assert_int_equal (ep_certs_reload (certs), 1);
-    assert_false (ep_certs_lookup (certs, old, NULL));
+    assert_int_equal (ep_allowlist_reload (certs), 1);
+    assert_false (ep_allowlist_lookup (certs, old, NULL));
     ep_key_info_t info;
-    assert_true (ep_certs_lookup (certs, new, &info));
+    assert_true (ep_allowlist_lookup (certs, new, &info));
     assert_string_equal (info.name, "alpha");
-    assert_int_equal (ep_certs_size (certs), 1);
-    ep_certs_destroy (&certs);
+    assert_int_equal (ep_allowlist_size (certs), 1);
+    ep_allowlist_destroy (&certs);
     free (old); free (new);
 }
 
@@ -389,14 +393,14 @@ test_reload_without_change_returns_zero_and_keeps_the_keys (void **state)
             s_backdate (self, "b");
             s_backdate (self, "garbage");
         }
-        ep_certs_t *certs = s_certs_new (self);
+        ep_allowlist_t *certs = s_certs_new (self);
         for (int i = 0; i < 3; i++) {
-            assert_int_equal (ep_certs_reload (certs), 0);
-            assert_int_equal (ep_certs_size (certs), 2);
-            assert_true (ep_certs_lookup (certs, a, NULL));
-            assert_true (ep_certs_lookup (certs, b, NULL));
+            assert_int_equal (ep_allowlist_reload (certs), 0);
+            assert_int_equal (ep_allowlist_size (certs), 2);
+            assert_true (ep_allowlist_lookup (certs, a, NULL));
+            assert_true (ep_allowlist_lookup (certs, b, NULL));
         }
-        ep_certs_destroy (&certs);
+        ep_allowlist_destroy (&certs);
     }
     free (a); free (b);
 }
@@ -406,14 +410,14 @@ test_a_removed_public_folder_admits_no_one_and_a_missing_one_fails_new (void **s
 {
     s_fixture_t *self = *state;
     char *a = s_cert_write (self, "a", "meta", "a", NULL, NULL);
-    ep_certs_t *certs = s_certs_new (self);
+    ep_allowlist_t *certs = s_certs_new (self);
     s_file_remove (self, "a");
     assert_int_equal (rmdir (self->public_dir), 0);
-    assert_int_equal (ep_certs_reload (certs), 1);
-    assert_int_equal (ep_certs_size (certs), 0);
-    ep_certs_destroy (&certs);
+    assert_int_equal (ep_allowlist_reload (certs), 1);
+    assert_int_equal (ep_allowlist_size (certs), 0);
+    ep_allowlist_destroy (&certs);
     char err [256] = "";
-    assert_null (ep_certs_new (self->dir, err, sizeof err));
+    assert_null (ep_allowlist_new (self->dir, err, sizeof err));
     assert_non_null (strstr (err, "public"));
     free (a);
 }
@@ -426,41 +430,41 @@ test_a_secret_file_open_to_group_or_others_is_refused (void **state)
     zcert_set_meta (cert, "role", "meta");
     zcert_set_meta (cert, "name", "meta");
     char err [256] = "";
-    assert_int_equal (ep_certs_save (cert, self->dir, "meta", false, err, sizeof err), 0);
+    assert_int_equal (ep_identity_save (cert, self->dir, "meta", false, err, sizeof err), 0);
     char path [256];
     snprintf (path, sizeof path, "%s/meta_secret", self->dir);
     for (int i = 0; i < 3; i++) {
         static const mode_t modes [] = { 0644, 0640, 0604 };
         assert_int_equal (chmod (path, modes [i]), 0);
         err [0] = 0;
-        assert_null (ep_certs_load_secret (self->dir, "meta", err, sizeof err));
+        assert_null (ep_identity_load_secret (self->dir, "meta", err, sizeof err));
         assert_non_null (strstr (err, "meta_secret"));
         assert_non_null (strstr (err, "group or others"));
         assert_null (strstr (err, zcert_secret_txt (cert)));
     }
     assert_int_equal (chmod (path, 0600), 0);
-    zcert_t *loaded = ep_certs_load_secret (self->dir, "meta", err, sizeof err);
+    zcert_t *loaded = ep_identity_load_secret (self->dir, "meta", err, sizeof err);
     if (!loaded)
-        fail_msg ("ep_certs_load_secret: %s", err);
+        fail_msg ("ep_identity_load_secret: %s", err);
     assert_true (zcert_eq (cert, loaded));
     assert_string_equal (zcert_meta (loaded, "role"), "meta");
     zcert_destroy (&loaded);
     //  a secret key filed with another key's public key
     zcert_t *other = zcert_new ();
     zcert_t *mixed = zcert_new_from (zcert_public_key (other), zcert_secret_key (cert));
-    assert_int_equal (ep_certs_save (mixed, self->dir, "mixed", false, err, sizeof err), 0);
-    assert_null (ep_certs_load_secret (self->dir, "mixed", err, sizeof err));
+    assert_int_equal (ep_identity_save (mixed, self->dir, "mixed", false, err, sizeof err), 0);
+    assert_null (ep_identity_load_secret (self->dir, "mixed", err, sizeof err));
     assert_non_null (strstr (err, "not that of its secret key"));
     zcert_destroy (&mixed);
     zcert_destroy (&other);
     //  no such file, and a public certificate where the secret should be
-    assert_null (ep_certs_load_secret (self->dir, "nobody", err, sizeof err));
+    assert_null (ep_identity_load_secret (self->dir, "nobody", err, sizeof err));
     assert_non_null (strstr (err, "nobody_secret"));
     snprintf (path, sizeof path, "%s/meta_secret", self->dir);
     assert_int_equal (unlink (path), 0);
     assert_int_equal (zcert_save_public (cert, path), 0);
     assert_int_equal (chmod (path, 0600), 0);
-    assert_null (ep_certs_load_secret (self->dir, "meta", err, sizeof err));
+    assert_null (ep_identity_load_secret (self->dir, "meta", err, sizeof err));
     assert_non_null (strstr (err, "secret-key"));
     zcert_destroy (&cert);
 }
@@ -478,10 +482,10 @@ test_a_saved_pair_is_0644_and_0600_and_reads_back_with_zcert_load (void **state)
     zcert_set_meta (cert, "created-by", "test");
     char err [256] = "";
     mode_t mask = umask (0);            //  the modes must not depend on it
-    int rc = ep_certs_save (cert, folder, "alpha", false, err, sizeof err);
+    int rc = ep_identity_save (cert, folder, "alpha", false, err, sizeof err);
     umask (mask);
     if (rc)
-        fail_msg ("ep_certs_save: %s", err);
+        fail_msg ("ep_identity_save: %s", err);
     char public_path [256], secret_path [256];
     snprintf (public_path, sizeof public_path, "%s/public/alpha", folder);
     snprintf (secret_path, sizeof secret_path, "%s/alpha_secret", folder);
@@ -518,14 +522,14 @@ test_a_saved_pair_is_0644_and_0600_and_reads_back_with_zcert_load (void **state)
     //  an existing pair is kept unless replace
     zcert_t *other = zcert_new ();
     zcert_set_meta (other, "role", "meta");
-    assert_int_equal (ep_certs_save (other, folder, "alpha", false, err, sizeof err), -1);
+    assert_int_equal (ep_identity_save (other, folder, "alpha", false, err, sizeof err), -1);
     assert_non_null (strstr (err, "already exists"));
-    loaded = ep_certs_load_secret (folder, "alpha", err, sizeof err);
+    loaded = ep_identity_load_secret (folder, "alpha", err, sizeof err);
     assert_non_null (loaded);
     assert_true (zcert_eq (cert, loaded));
     zcert_destroy (&loaded);
-    assert_int_equal (ep_certs_save (other, folder, "alpha", true, err, sizeof err), 0);
-    loaded = ep_certs_load_secret (folder, "alpha", err, sizeof err);
+    assert_int_equal (ep_identity_save (other, folder, "alpha", true, err, sizeof err), 0);
+    loaded = ep_identity_load_secret (folder, "alpha", err, sizeof err);
     assert_non_null (loaded);
     assert_true (zcert_eq (other, loaded));
     zcert_destroy (&loaded);
@@ -544,17 +548,17 @@ test_the_router_cert_is_loaded_from_public_and_must_have_the_router_role (void *
 {
     s_fixture_t *self = *state;
     char err [256] = "";
-    assert_null (ep_certs_load_router (self->dir, err, sizeof err));
+    assert_null (ep_identity_load_router (self->dir, err, sizeof err));
     assert_non_null (strstr (err, "public/router"));
     char *key = s_cert_write (self, "router", "router", "router", NULL, NULL);
-    zcert_t *router = ep_certs_load_router (self->dir, err, sizeof err);
+    zcert_t *router = ep_identity_load_router (self->dir, err, sizeof err);
     if (!router)
-        fail_msg ("ep_certs_load_router: %s", err);
+        fail_msg ("ep_identity_load_router: %s", err);
     assert_string_equal (zcert_public_txt (router), key);
     zcert_destroy (&router);
     free (key);
     key = s_cert_write (self, "router", "meta", "router", NULL, NULL);
-    assert_null (ep_certs_load_router (self->dir, err, sizeof err));
+    assert_null (ep_identity_load_router (self->dir, err, sizeof err));
     assert_non_null (strstr (err, "not a router certificate"));
     free (key);
 }
@@ -601,6 +605,57 @@ test_certificate_names_are_plain_file_names (void **state)
     assert_false (ep_certs_name_valid ("router_secret"));
 }
 
+//  The certificate file reader says why it failed, as a value: the
+//  allow-list reads a folder again while a file cannot be read now, and a
+//  program's own missing certificate points at ep-keygen.
+static void
+test_a_certificate_file_says_whether_it_is_missing_or_refused (void **state)
+{
+    s_fixture_t *self = *state;
+    char path [256], err [512] = "";
+    zcert_t *cert = (zcert_t *) self;   //  must come back NULL
+    snprintf (path, sizeof path, "%s/none", self->public_dir);
+    assert_int_equal (ep_certfile_load (path, false, &cert, err, sizeof err), EP_CERTFILE_MISSING);
+    assert_null (cert);
+    assert_non_null (strstr (err, "No such file"));
+    assert_string_equal (ep_certfile_strerror (EP_CERTFILE_MISSING), "no such file");
+
+    s_file_write (self, "garbage", "metadata\n    role = \"worker\"\ncurve\n    public-key = \"x\"\n");
+    snprintf (path, sizeof path, "%s/garbage", self->public_dir);
+    assert_int_equal (ep_certfile_load (path, false, &cert, err, sizeof err), EP_CERTFILE_REFUSED);
+    assert_null (cert);
+    assert_non_null (strstr (err, "no valid curve/public-key"));
+
+    char *key = s_cert_write (self, "good", "monitor", "good", NULL, NULL);
+    snprintf (path, sizeof path, "%s/good", self->public_dir);
+    assert_int_equal (ep_certfile_load (path, false, &cert, err, sizeof err), EP_CERTFILE_OK);
+    assert_non_null (cert);
+    assert_string_equal (zcert_public_txt (cert), key);
+    assert_false (ep_certfile_has_secret (cert));
+    zcert_destroy (&cert);
+    free (key);
+}
+
+//  The router's code still says ep_certs_*: the old names reach the same
+//  allow-list.
+static void
+test_the_old_certs_names_reach_the_allow_list (void **state)
+{
+    s_fixture_t *self = *state;
+    char *key = s_cert_write (self, "mon", "monitor", "mon", NULL, NULL);
+    char err [256] = "";
+    ep_certs_t *certs = ep_certs_new (self->dir, err, sizeof err);
+    assert_non_null (certs);
+    ep_key_info_t info;
+    assert_true (ep_certs_lookup (certs, key, &info));
+    assert_int_equal (info.role, EP_ROLE_MONITOR);
+    assert_int_equal (ep_certs_size (certs), 1);
+    assert_int_equal (ep_certs_reload (certs), 0);
+    ep_certs_destroy (&certs);
+    assert_null (certs);
+    free (key);
+}
+
 int
 main (void)
 {
@@ -621,6 +676,8 @@ main (void)
         S_TEST (test_the_router_cert_is_loaded_from_public_and_must_have_the_router_role),
         S_TEST (test_role_names_and_parse_round_trip),
         S_TEST (test_certificate_names_are_plain_file_names),
+        S_TEST (test_a_certificate_file_says_whether_it_is_missing_or_refused),
+        S_TEST (test_the_old_certs_names_reach_the_allow_list),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*  ep_security: the process-wide CURVE setting.  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include "ep_certs.h"
+#include "ep_identity.h"
 #include "ep_log.h"
 #include "ep_security.h"
 #include "ep_sock.h"
@@ -16,32 +16,34 @@ static zcert_t *s_cert;                 //  our certificate (secret)
 static char s_router_key [41];          //  the router's public key, pinned
 static int64_t s_next_nag_ms;           //  when insecure: next warning
 
-int
+ep_security_status_t
 ep_security_init (const ep_config_t *config, bool insecure, const char *name,
                   char *err, size_t err_size)
 {
+    //  Applied to every socket ep_sock makes; a no-op while insecure
+    ep_sock_set_secure (ep_security_apply);
     if (insecure) {
         s_curve = false;
         s_next_nag_ms = 0;
         ep_security_nag ();
-        return 0;
+        return EP_SECURITY_OK;
     }
     if (!config->curve) {
         snprintf (err, err_size, "security/curve = 0 needs --insecure on the command line");
-        return 2;
+        return EP_SECURITY_USAGE;
     }
-    s_cert = ep_certs_load_secret (config->certs, name, err, err_size);
+    s_cert = ep_identity_load_secret (config->certs, name, err, err_size);
     if (!s_cert)
-        return 1;
-    zcert_t *router = ep_certs_load_router (config->certs, err, err_size);
+        return EP_SECURITY_CERTS;
+    zcert_t *router = ep_identity_load_router (config->certs, err, err_size);
     if (!router) {
         zcert_destroy (&s_cert);
-        return 1;
+        return EP_SECURITY_CERTS;
     }
     snprintf (s_router_key, sizeof s_router_key, "%s", zcert_public_txt (router));
     zcert_destroy (&router);
     s_curve = true;
-    return 0;
+    return EP_SECURITY_OK;
 }
 
 int
@@ -49,13 +51,22 @@ ep_security_setup (const char *program, const char *config_path, bool insecure,
                    const char *cert, ep_config_t *config)
 {
     char err [2048];
-    int rc = ep_config_load (config, config_path, err, sizeof err) ? 2
+    int rc = ep_config_load (config, config_path, err, sizeof err) ? EP_SECURITY_USAGE
            : ep_security_init (config, insecure, cert, err, sizeof err);
     if (rc)
         fprintf (stderr, "%s: %s\n", program, err);
     else
         ep_sock_set_buffer (config->socket_buffer);
     return rc;
+}
+
+int
+ep_security_daemon_start (const ep_cli_t *cli, const char *component, ep_config_t *config)
+{
+    ep_log_init (component);
+    if (ep_security_no_dumps ())
+        return 1;
+    return ep_security_setup (cli->program, cli->config_path, cli->insecure, cli->cert, config);
 }
 
 bool

@@ -3,9 +3,11 @@
     Decimals travel as JSON strings and go through ep_decimal both ways, so
     no value ever passes through a double. Output objects always carry
     every field, in .proto order, so a monitor can rely on the keys.  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,118 @@ s_streq (const char *a, const char *b)
 
 //  How much of an offending value an error message quotes
 #define S_QUOTE_MAX 40
+
+//  How a message field is written in JSON, and read back.
+typedef enum {
+    S_STRING,                           //  char *: a JSON string
+    S_ENUM,                             //  an enum: its name (a number if unknown)
+    S_DECIMAL,                          //  int64_t *_e8: an exact decimal string
+    S_INT,                              //  int64_t: a JSON integer
+    S_UINT,                             //  uint64_t: a JSON integer (digits beyond int64)
+    S_UINT32,                           //  uint32_t: a JSON integer
+    S_BOOL,                             //  protobuf_c_boolean: true or false
+    S_FILLS                             //  a report's fills: an array of objects
+} s_kind_t;
+
+//  One field of a message in its JSON form: the tables below give each
+//  message's keys once, in .proto order, for both directions.
+typedef struct {
+    const char *key;                    //  the JSON key
+    s_kind_t kind;                      //  how it is written
+    size_t offset;                      //  where the field is in the message
+    const char *(*name) (int);          //  S_ENUM: a value's name, NULL if unknown
+    int (*parse) (const char *);        //  S_ENUM: a name's value, < 0 if unknown
+    const char *expected;               //  S_ENUM: the names an input may use
+} s_field_t;
+
+//  The size a field of each kind has: the tables are checked against the
+//  generated structs when this file compiles (a negative array size).
+#define S_SIZE(kind) ((kind) == S_STRING || (kind) == S_FILLS ? sizeof (void *) \
+                    : (kind) == S_DECIMAL || (kind) == S_INT || (kind) == S_UINT ? 8 \
+                    : (kind) == S_BOOL ? sizeof (protobuf_c_boolean) : 4)
+#define S_OFFSET(type, member, kind) (offsetof (type, member) \
+    + 0 * sizeof (char [sizeof (((type *) 0)->member) == S_SIZE (kind) ? 1 : -1]))
+#define S_FIELD(type, key, kind, member) { key, kind, S_OFFSET (type, member, kind), NULL, NULL, NULL }
+#define S_ENUM_FIELD(type, key, member, names, expected) \
+    { key, S_ENUM, S_OFFSET (type, member, S_ENUM), ep_##names##_name, ep_##names##_parse, expected }
+#define S_COUNT(table) (sizeof (table) / sizeof (table) [0])
+
+static const s_field_t s_intent_fields [] = {
+    S_FIELD (ep_intent_t, "intent_id", S_STRING, intent_id),
+    S_FIELD (ep_intent_t, "strategy_id", S_STRING, strategy_id),
+    S_FIELD (ep_intent_t, "symbol", S_STRING, symbol),
+    S_ENUM_FIELD (ep_intent_t, "side", side, side, "BUY or SELL"),
+    S_ENUM_FIELD (ep_intent_t, "type", type, type, "MARKET or LIMIT"),
+    S_ENUM_FIELD (ep_intent_t, "tif", tif, tif, "GTC, IOC or FOK"),
+    S_FIELD (ep_intent_t, "qty", S_DECIMAL, qty_e8),
+    S_FIELD (ep_intent_t, "limit_price", S_DECIMAL, limit_price_e8),
+    S_FIELD (ep_intent_t, "ref_price", S_DECIMAL, ref_price_e8),
+    S_FIELD (ep_intent_t, "decided_at", S_INT, decided_at),
+    S_FIELD (ep_intent_t, "safety", S_BOOL, safety),
+};
+
+static const s_field_t s_fill_fields [] = {
+    S_FIELD (ep_fill_t, "fill_id", S_STRING, fill_id),
+    S_FIELD (ep_fill_t, "qty", S_DECIMAL, qty_e8),
+    S_FIELD (ep_fill_t, "price", S_DECIMAL, price_e8),
+    S_FIELD (ep_fill_t, "fee", S_DECIMAL, fee_e8),
+};
+
+static const s_field_t s_report_fields [] = {
+    S_FIELD (ep_report_t, "seq", S_UINT, seq),
+    S_FIELD (ep_report_t, "intent_id", S_STRING, intent_id),
+    S_FIELD (ep_report_t, "strategy_id", S_STRING, strategy_id),
+    S_FIELD (ep_report_t, "symbol", S_STRING, symbol),
+    S_ENUM_FIELD (ep_report_t, "side", side, side, NULL),
+    S_ENUM_FIELD (ep_report_t, "plane", plane, plane, NULL),
+    S_FIELD (ep_report_t, "plane_epoch", S_UINT, plane_epoch),
+    S_ENUM_FIELD (ep_report_t, "status", status, status, NULL),
+    S_ENUM_FIELD (ep_report_t, "failure", failure, failure, NULL),
+    S_FIELD (ep_report_t, "reason", S_STRING, reason),
+    S_FIELD (ep_report_t, "fills", S_FILLS, fills),
+    S_FIELD (ep_report_t, "filled_qty", S_DECIMAL, filled_qty_e8),
+    S_FIELD (ep_report_t, "avg_price", S_DECIMAL, avg_price_e8),
+    S_FIELD (ep_report_t, "terminal", S_BOOL, terminal),
+    S_FIELD (ep_report_t, "venue_order_id", S_STRING, venue_order_id),
+    S_FIELD (ep_report_t, "logical_ts", S_UINT, logical_ts),
+    S_FIELD (ep_report_t, "router_seq", S_UINT, router_seq),
+    S_FIELD (ep_report_t, "safety", S_BOOL, safety),
+    S_FIELD (ep_report_t, "reconciled", S_BOOL, reconciled),
+    S_FIELD (ep_report_t, "first_fill", S_UINT32, first_fill),
+    S_FIELD (ep_report_t, "sender_key", S_STRING, sender_key),
+};
+
+static const s_field_t s_plane_state_fields [] = {
+    S_ENUM_FIELD (ep_plane_state_t, "plane", plane, plane, NULL),
+    S_FIELD (ep_plane_state_t, "epoch", S_UINT, epoch),
+    S_FIELD (ep_plane_state_t, "halted", S_BOOL, halted),
+    S_FIELD (ep_plane_state_t, "issued_by", S_STRING, issued_by),
+    S_FIELD (ep_plane_state_t, "reason", S_STRING, reason),
+    S_FIELD (ep_plane_state_t, "changed_at_seq", S_UINT, changed_at_seq),
+    S_FIELD (ep_plane_state_t, "paper_alive", S_BOOL, paper_alive),
+    S_FIELD (ep_plane_state_t, "live_alive", S_BOOL, live_alive),
+    S_FIELD (ep_plane_state_t, "last_seq", S_UINT, last_seq),
+    S_FIELD (ep_plane_state_t, "last_command_epoch", S_UINT, last_command_epoch),
+    S_FIELD (ep_plane_state_t, "last_command_issued_by", S_STRING, last_command_issued_by),
+    S_FIELD (ep_plane_state_t, "last_command_applied", S_BOOL, last_command_applied),
+    S_FIELD (ep_plane_state_t, "last_command_outcome", S_STRING, last_command_outcome),
+};
+
+static const s_field_t s_stats_fields [] = {
+    S_FIELD (ep_stats_t, "intake_messages", S_UINT, intake_messages),
+    S_FIELD (ep_stats_t, "malformed", S_UINT, malformed),
+    S_FIELD (ep_stats_t, "accepted", S_UINT, accepted),
+    S_FIELD (ep_stats_t, "rejected", S_UINT, rejected),
+    S_FIELD (ep_stats_t, "reports", S_UINT, reports),
+    S_FIELD (ep_stats_t, "late_reports", S_UINT, late_reports),
+    S_FIELD (ep_stats_t, "fenced_reports", S_UINT, fenced_reports),
+    S_FIELD (ep_stats_t, "in_flight_paper", S_UINT, in_flight_paper),
+    S_FIELD (ep_stats_t, "in_flight_live", S_UINT, in_flight_live),
+    S_FIELD (ep_stats_t, "last_seq", S_UINT, last_seq),
+    S_FIELD (ep_stats_t, "last_router_seq", S_UINT, last_router_seq),
+    S_FIELD (ep_stats_t, "unauthorized", S_UINT, unauthorized),
+    S_FIELD (ep_stats_t, "fill_gaps", S_UINT, fill_gaps),
+};
 
 //  ---------------------------------------------------------------------
 //  Parsing
@@ -216,47 +330,40 @@ s_own (char **field, const char *original)
     return 0;
 }
 
+//  Reads value into the intent field described by field.
+static int
+s_parse_field (const s_field_t *field, json_t *value, ep_intent_t *work,
+               char *err, size_t err_size)
+{
+    char *at = (char *) work + field->offset;
+    const char *key = field->key;
+    int number;
+    switch (field->kind) {
+        case S_STRING:  return s_parse_string (key, value, (char **) at, err, err_size);
+        case S_DECIMAL: return s_parse_decimal (key, value, (int64_t *) at, err, err_size);
+        case S_INT:     return s_parse_integer (key, value, (int64_t *) at, err, err_size);
+        case S_BOOL:    return s_parse_bool (key, value, (protobuf_c_boolean *) at, err, err_size);
+        case S_ENUM:
+            //  protobuf-c makes every enum int-sized
+            if (s_parse_enum (key, value, field->parse, field->expected, &number, err, err_size))
+                return -1;
+            *(int *) at = number;
+            return 0;
+        default:
+            break;
+    }
+    assert (false);                     //  no such field in an intent
+    return -1;
+}
+
 static int
 s_parse_key (const char *key, json_t *value, ep_intent_t *work,
              char *err, size_t err_size)
 {
+    for (size_t i = 0; i < S_COUNT (s_intent_fields); i++)
+        if (s_streq (key, s_intent_fields [i].key))
+            return s_parse_field (&s_intent_fields [i], value, work, err, err_size);
     char quoted [S_QUOTE_BUFSIZE];
-    int number;
-    int rc;
-    if (s_streq (key, "intent_id"))
-        return s_parse_string (key, value, &work->intent_id, err, err_size);
-    if (s_streq (key, "strategy_id"))
-        return s_parse_string (key, value, &work->strategy_id, err, err_size);
-    if (s_streq (key, "symbol"))
-        return s_parse_string (key, value, &work->symbol, err, err_size);
-    if (s_streq (key, "side")) {
-        rc = s_parse_enum (key, value, ep_side_parse, "BUY or SELL", &number, err, err_size);
-        if (rc == 0)
-            work->side = (Execplane__V1__Side) number;
-        return rc;
-    }
-    if (s_streq (key, "type")) {
-        rc = s_parse_enum (key, value, ep_type_parse, "MARKET or LIMIT", &number, err, err_size);
-        if (rc == 0)
-            work->type = (Execplane__V1__OrderType) number;
-        return rc;
-    }
-    if (s_streq (key, "tif")) {
-        rc = s_parse_enum (key, value, ep_tif_parse, "GTC, IOC or FOK", &number, err, err_size);
-        if (rc == 0)
-            work->tif = (Execplane__V1__TimeInForce) number;
-        return rc;
-    }
-    if (s_streq (key, "qty"))
-        return s_parse_decimal (key, value, &work->qty_e8, err, err_size);
-    if (s_streq (key, "limit_price"))
-        return s_parse_decimal (key, value, &work->limit_price_e8, err, err_size);
-    if (s_streq (key, "ref_price"))
-        return s_parse_decimal (key, value, &work->ref_price_e8, err, err_size);
-    if (s_streq (key, "decided_at"))
-        return s_parse_integer (key, value, &work->decided_at, err, err_size);
-    if (s_streq (key, "safety"))
-        return s_parse_bool (key, value, &work->safety, err, err_size);
     s_err (err, err_size, "unknown key %s", s_quote (key, quoted));
     return -1;
 }
@@ -461,19 +568,62 @@ s_enum (const char *(*name) (int), int value)
     return text ? json_string (text) : json_integer (value);
 }
 
-//  Sets key, taking value; records failure (NULL value or no memory) in *ok
-static void
-s_set (json_t *object, const char *key, json_t *value, bool *ok)
+static json_t *s_object (const s_field_t *fields, size_t count, const void *message);
+
+//  A report's fills, each an object of s_fill_fields.
+static json_t *
+s_fills (const ep_report_t *report)
 {
-    if (json_object_set_new (object, key, value))
-        *ok = false;
+    json_t *fills = json_array ();
+    for (size_t i = 0; fills && i < report->n_fills; i++)
+        if (report->fills [i]
+        &&  json_array_append_new (fills, s_object (s_fill_fields, S_COUNT (s_fill_fields),
+                                                    report->fills [i]))) {
+            json_decref (fills);
+            return NULL;
+        }
+    return fills;
 }
 
-//  Serialises object on one line and releases it; NULL if !ok or no memory
-static char *
-s_dump (json_t *object, bool ok)
+//  The JSON value of the field described by field in message; NULL if out
+//  of memory.
+static json_t *
+s_value (const s_field_t *field, const void *message)
 {
-    char *line = ok ? json_dumps (object, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    const char *at = (const char *) message + field->offset;
+    switch (field->kind) {
+        case S_STRING:  return s_string (*(char *const *) at);
+        case S_ENUM:    return s_enum (field->name, *(const int *) at);
+        case S_DECIMAL: return s_decimal (*(const int64_t *) at);
+        case S_INT:     return json_integer (*(const int64_t *) at);
+        case S_UINT:    return s_uint (*(const uint64_t *) at);
+        case S_UINT32:  return json_integer (*(const uint32_t *) at);
+        case S_BOOL:    return json_boolean (*(const protobuf_c_boolean *) at);
+        case S_FILLS:   return s_fills (message);
+    }
+    return NULL;
+}
+
+//  The object of message's fields, in the table's order; NULL if out of
+//  memory.
+static json_t *
+s_object (const s_field_t *fields, size_t count, const void *message)
+{
+    json_t *object = json_object ();
+    for (size_t i = 0; object && i < count; i++)
+        if (json_object_set_new (object, fields [i].key, s_value (&fields [i], message))) {
+            json_decref (object);
+            return NULL;
+        }
+    return object;
+}
+
+//  Serialises the object of message's fields on one line; NULL if out of memory.
+static char *
+s_dump (const s_field_t *fields, size_t count, const void *message)
+{
+    json_t *object = s_object (fields, count, message);
+    char *line = object ? json_dumps (object, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref (object);
     return line;
 }
@@ -481,122 +631,23 @@ s_dump (json_t *object, bool ok)
 char *
 ep_json_intent_format (const ep_intent_t *intent)
 {
-    json_t *object = json_object ();
-    if (!object)
-        return NULL;
-    bool ok = true;
-    s_set (object, "intent_id", s_string (intent->intent_id), &ok);
-    s_set (object, "strategy_id", s_string (intent->strategy_id), &ok);
-    s_set (object, "symbol", s_string (intent->symbol), &ok);
-    s_set (object, "side", s_enum (ep_side_name, intent->side), &ok);
-    s_set (object, "type", s_enum (ep_type_name, intent->type), &ok);
-    s_set (object, "tif", s_enum (ep_tif_name, intent->tif), &ok);
-    s_set (object, "qty", s_decimal (intent->qty_e8), &ok);
-    s_set (object, "limit_price", s_decimal (intent->limit_price_e8), &ok);
-    s_set (object, "ref_price", s_decimal (intent->ref_price_e8), &ok);
-    s_set (object, "decided_at", json_integer (intent->decided_at), &ok);
-    s_set (object, "safety", json_boolean (intent->safety), &ok);
-    return s_dump (object, ok);
-}
-
-static json_t *
-s_fill (const ep_fill_t *fill)
-{
-    json_t *object = json_object ();
-    if (!object)
-        return NULL;
-    bool ok = true;
-    s_set (object, "fill_id", s_string (fill->fill_id), &ok);
-    s_set (object, "qty", s_decimal (fill->qty_e8), &ok);
-    s_set (object, "price", s_decimal (fill->price_e8), &ok);
-    s_set (object, "fee", s_decimal (fill->fee_e8), &ok);
-    if (!ok) {
-        json_decref (object);
-        return NULL;
-    }
-    return object;
+    return s_dump (s_intent_fields, S_COUNT (s_intent_fields), intent);
 }
 
 char *
 ep_json_report_format (const ep_report_t *report)
 {
-    json_t *object = json_object ();
-    if (!object)
-        return NULL;
-    bool ok = true;
-    s_set (object, "seq", s_uint (report->seq), &ok);
-    s_set (object, "intent_id", s_string (report->intent_id), &ok);
-    s_set (object, "strategy_id", s_string (report->strategy_id), &ok);
-    s_set (object, "symbol", s_string (report->symbol), &ok);
-    s_set (object, "side", s_enum (ep_side_name, report->side), &ok);
-    s_set (object, "plane", s_enum (ep_plane_name, report->plane), &ok);
-    s_set (object, "plane_epoch", s_uint (report->plane_epoch), &ok);
-    s_set (object, "status", s_enum (ep_status_name, report->status), &ok);
-    s_set (object, "failure", s_enum (ep_failure_name, report->failure), &ok);
-    s_set (object, "reason", s_string (report->reason), &ok);
-
-    json_t *fills = json_array ();
-    for (size_t i = 0; fills && i < report->n_fills; i++)
-        if (report->fills [i]
-        &&  json_array_append_new (fills, s_fill (report->fills [i])))
-            ok = false;
-    s_set (object, "fills", fills, &ok);
-
-    s_set (object, "filled_qty", s_decimal (report->filled_qty_e8), &ok);
-    s_set (object, "avg_price", s_decimal (report->avg_price_e8), &ok);
-    s_set (object, "terminal", json_boolean (report->terminal), &ok);
-    s_set (object, "venue_order_id", s_string (report->venue_order_id), &ok);
-    s_set (object, "logical_ts", s_uint (report->logical_ts), &ok);
-    s_set (object, "router_seq", s_uint (report->router_seq), &ok);
-    s_set (object, "safety", json_boolean (report->safety), &ok);
-    s_set (object, "reconciled", json_boolean (report->reconciled), &ok);
-    s_set (object, "first_fill", s_uint (report->first_fill), &ok);
-    s_set (object, "sender_key", s_string (report->sender_key), &ok);
-    return s_dump (object, ok);
+    return s_dump (s_report_fields, S_COUNT (s_report_fields), report);
 }
 
 char *
 ep_json_plane_state_format (const ep_plane_state_t *state)
 {
-    json_t *object = json_object ();
-    if (!object)
-        return NULL;
-    bool ok = true;
-    s_set (object, "plane", s_enum (ep_plane_name, state->plane), &ok);
-    s_set (object, "epoch", s_uint (state->epoch), &ok);
-    s_set (object, "halted", json_boolean (state->halted), &ok);
-    s_set (object, "issued_by", s_string (state->issued_by), &ok);
-    s_set (object, "reason", s_string (state->reason), &ok);
-    s_set (object, "changed_at_seq", s_uint (state->changed_at_seq), &ok);
-    s_set (object, "paper_alive", json_boolean (state->paper_alive), &ok);
-    s_set (object, "live_alive", json_boolean (state->live_alive), &ok);
-    s_set (object, "last_seq", s_uint (state->last_seq), &ok);
-    s_set (object, "last_command_epoch", s_uint (state->last_command_epoch), &ok);
-    s_set (object, "last_command_issued_by", s_string (state->last_command_issued_by), &ok);
-    s_set (object, "last_command_applied", json_boolean (state->last_command_applied), &ok);
-    s_set (object, "last_command_outcome", s_string (state->last_command_outcome), &ok);
-    return s_dump (object, ok);
+    return s_dump (s_plane_state_fields, S_COUNT (s_plane_state_fields), state);
 }
 
 char *
 ep_json_stats_format (const ep_stats_t *stats)
 {
-    json_t *object = json_object ();
-    if (!object)
-        return NULL;
-    bool ok = true;
-    s_set (object, "intake_messages", s_uint (stats->intake_messages), &ok);
-    s_set (object, "malformed", s_uint (stats->malformed), &ok);
-    s_set (object, "accepted", s_uint (stats->accepted), &ok);
-    s_set (object, "rejected", s_uint (stats->rejected), &ok);
-    s_set (object, "reports", s_uint (stats->reports), &ok);
-    s_set (object, "late_reports", s_uint (stats->late_reports), &ok);
-    s_set (object, "fenced_reports", s_uint (stats->fenced_reports), &ok);
-    s_set (object, "in_flight_paper", s_uint (stats->in_flight_paper), &ok);
-    s_set (object, "in_flight_live", s_uint (stats->in_flight_live), &ok);
-    s_set (object, "last_seq", s_uint (stats->last_seq), &ok);
-    s_set (object, "last_router_seq", s_uint (stats->last_router_seq), &ok);
-    s_set (object, "unauthorized", s_uint (stats->unauthorized), &ok);
-    s_set (object, "fill_gaps", s_uint (stats->fill_gaps), &ok);
-    return s_dump (object, ok);
+    return s_dump (s_stats_fields, S_COUNT (s_stats_fields), stats);
 }

@@ -15,14 +15,22 @@
 
 #include <czmq.h>
 #include <stdbool.h>
+#include "ep_cli.h"
 #include "ep_config.h"
 
+//  How setting up security went. The values are the exit codes a program
+//  returns for each (contract.md: 1 runtime failure, 2 bad usage).
+typedef enum {
+    EP_SECURITY_OK = 0,
+    EP_SECURITY_CERTS = 1,              //  the certificates cannot be read
+    EP_SECURITY_USAGE = 2               //  bad usage: security/curve = 0 without --insecure
+} ep_security_status_t;
+
 //  Sets up this process's security: CURVE with the certificate NAME from
-//  config->certs (its secret file), or, with insecure, none. Returns 0; 2
-//  on bad usage (security/curve = 0 without --insecure), 1 if the
-//  certificates cannot be read, with the reason in err.
-int ep_security_init (const ep_config_t *config, bool insecure, const char *name,
-                      char *err, size_t err_size);
+//  config->certs (its secret file), or, with insecure, none. Returns
+//  EP_SECURITY_OK, or another status with the reason in err.
+ep_security_status_t ep_security_init (const ep_config_t *config, bool insecure,
+                                       const char *name, char *err, size_t err_size);
 
 //  What every program does at start: loads its configuration (path, or
 //  the built-in defaults) into *config, then sets up its security. On
@@ -30,6 +38,13 @@ int ep_security_init (const ep_config_t *config, bool insecure, const char *name
 //  code (2 bad usage or configuration, 1 certificates unreadable); else 0.
 int ep_security_setup (const char *program, const char *config_path, bool insecure,
                        const char *cert, ep_config_t *config);
+
+//  What a daemon does at start, once its command line is read: names
+//  component in every log line, keeps its secrets out of core dumps
+//  (ep_security_no_dumps, before any is read), then ep_security_setup
+//  with what cli says. Returns 0, or the exit code (1, 2) with the reason
+//  said, as ep_security_setup does.
+int ep_security_daemon_start (const ep_cli_t *cli, const char *component, ep_config_t *config);
 
 //  True when CURVE is on.
 bool ep_security_curve (void);

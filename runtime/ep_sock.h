@@ -4,7 +4,9 @@
     socket closes; every socket made here lingers (EP_SOCK_LINGER_MS) and
     every receiving socket refuses messages over EP_MAX_MSG bytes (a DEALER,
     which only hears the router's query replies, over EP_MAX_REPLY). Every
-    socket is secured as ep_security says, before it binds or connects.  */
+    socket is secured as ep_security says, before it binds or connects:
+    ep_security hands its setting over through ep_sock_set_secure, so
+    that sockets (the runtime) do not depend on certificates (security).  */
 #ifndef EP_SOCK_H_INCLUDED
 #define EP_SOCK_H_INCLUDED
 
@@ -12,6 +14,14 @@
 #include <stdbool.h>
 
 #define EP_SOCK_LINGER_MS 2000
+
+//  Secures socket before it binds or connects: server (the router), with
+//  domain as its ZAP domain, or client.
+typedef void (ep_sock_secure_fn) (zsock_t *socket, bool server, const char *domain);
+
+//  Every socket made from now on is secured by secure (NULL: none, in the
+//  clear). ep_security_init sets it; nothing else should.
+void ep_sock_set_secure (ep_sock_secure_fn *secure);
 
 //  Creates a socket of the given ZMQ type and binds (bind true) or connects
 //  it to endpoint. Returns NULL, with the reason in err, on failure.

@@ -2,11 +2,25 @@
 #include <limits.h>
 #include <string.h>
 #include <time.h>
-#include "ep_security.h"
 #include "ep_sock.h"
 #include "ep_wire.h"
 
 static int s_buffer;                    //  kernel buffer per connection; 0: the OS's
+static ep_sock_secure_fn *s_secure;     //  ep_security's, once it is set up; NULL: none
+
+void
+ep_sock_set_secure (ep_sock_secure_fn *secure)
+{
+    s_secure = secure;
+}
+
+//  Secures a socket as the process is, before it binds or connects.
+static void
+s_secure_apply (zsock_t *self, bool server, const char *domain)
+{
+    if (s_secure)
+        s_secure (self, server, domain);
+}
 
 void
 ep_sock_set_buffer (int64_t bytes)
@@ -32,7 +46,7 @@ ep_sock_server_new (int type, int64_t max_msg, const char *domain)
     zsock_t *self = zsock_new (type);
     if (self) {
         s_limits (self, max_msg);
-        ep_security_apply (self, true, domain);
+        s_secure_apply (self, true, domain);
     }
     return self;
 }
@@ -56,7 +70,7 @@ ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
         return NULL;
     }
     s_limits (self, max_msg);
-    ep_security_apply (self, bind, "");
+    s_secure_apply (self, bind, "");
     int rc = bind ? zsock_bind (self, "%s", endpoint) : zsock_connect (self, "%s", endpoint);
     if (rc < 0) {
         snprintf (err, err_size, "cannot %s %s: %s", bind ? "bind" : "connect",

@@ -1,0 +1,134 @@
+/*  ep_cli: the shared command-line options.  */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ep_cli.h"
+#include "ep_log.h"
+
+//  The shared options' values: above any character, so never a program's.
+enum {
+    S_CONFIG = 0x100,
+    S_CERT,
+    S_INSECURE,
+    S_LOG_JSON,
+    S_VERSION,
+    S_HELP
+};
+
+void
+ep_cli_init (ep_cli_t *self, const char *program, const char *cert, int flags,
+             ep_cli_usage_fn *usage)
+{
+    assert (self);
+    assert (program);
+    assert (usage);
+    assert (!(flags & EP_CLI_CERT) || cert);
+    memset (self, 0, sizeof *self);
+    self->program = program;
+    self->cert = cert;
+    self->flags = flags;
+    self->usage = usage;
+    //  0, not 1: glibc starts over, as if no line had been read before
+    optind = 0;
+    opterr = flags & EP_CLI_OWN_ERRORS ? 0 : 1;
+}
+
+//  The program's own options, then the shared ones it takes, then the end.
+static void
+s_options_build (ep_cli_t *self, const struct option *own)
+{
+    size_t count = 0;
+    for (; own && own [count].name; count++) {
+        assert (count < EP_CLI_OWN_MAX);
+        assert (own [count].flag == NULL && own [count].val > 0 && own [count].val < 256
+                && own [count].val != '?' && own [count].val != ':');
+        self->options [count] = own [count];
+    }
+    static const struct {
+        int flag;                       //  EP_CLI_* that brings it; 0: always
+        struct option option;
+    } shared [] = {
+        { EP_CLI_CONFIG, { "config", required_argument, 0, S_CONFIG } },
+        { EP_CLI_INSECURE, { "insecure", no_argument, 0, S_INSECURE } },
+        { EP_CLI_CERT, { "cert", required_argument, 0, S_CERT } },
+        { EP_CLI_LOG_JSON, { "log-json", no_argument, 0, S_LOG_JSON } },
+        { 0, { "version", no_argument, 0, S_VERSION } },
+        { 0, { "help", no_argument, 0, S_HELP } },
+    };
+    for (size_t i = 0; i < sizeof shared / sizeof shared [0]; i++)
+        if (shared [i].flag == 0 || (self->flags & shared [i].flag))
+            self->options [count++] = shared [i].option;
+    self->options [count] = (struct option) { 0, 0, 0, 0 };
+    self->built = true;
+}
+
+//  Says what was wrong with the line and sets the exit code for it.
+static int
+s_refuse (ep_cli_t *self, char *argv [], int opt)
+{
+    if (!(self->flags & EP_CLI_OWN_ERRORS))
+        self->usage (stderr);           //  after getopt's own line
+    else
+    if (opt == ':')
+        fprintf (stderr, "%s: %s needs a value (see --help)\n", self->program, argv [optind - 1]);
+    else
+        fprintf (stderr, "%s: bad option '%s' (see --help)\n", self->program, argv [optind - 1]);
+    self->exit_code = 2;
+    return EP_CLI_EXIT;
+}
+
+int
+ep_cli_next (ep_cli_t *self, int argc, char *argv [], const struct option *own)
+{
+    assert (self);
+    if (!self->built)
+        s_options_build (self, own);
+    const char *optstring = self->flags & EP_CLI_OWN_ERRORS ? ":" : "";
+    int opt;
+    while ((opt = getopt_long (argc, argv, optstring, self->options, NULL)) != -1) {
+        switch (opt) {
+            case S_CONFIG:   self->config_path = optarg; break;
+            case S_CERT:     self->cert = optarg; break;
+            case S_INSECURE: self->insecure = true; break;
+            case S_LOG_JSON:
+                self->log_json = true;
+                ep_log_json (true);
+                break;
+            case S_VERSION:
+                printf ("%s (execplane) %s\n", self->program, EP_VERSION);
+                self->exit_code = 0;
+                return EP_CLI_EXIT;
+            case S_HELP:
+                self->usage (stdout);
+                self->exit_code = 0;
+                return EP_CLI_EXIT;
+            case '?':
+            case ':':
+                return s_refuse (self, argv, opt);
+            default:
+                return opt;             //  the program's own
+        }
+    }
+    if (!(self->flags & EP_CLI_ARGUMENTS) && optind < argc) {
+        fprintf (stderr, "%s: unexpected argument '%s' (see --help)\n", self->program,
+                 argv [optind]);
+        self->exit_code = 2;
+        return EP_CLI_EXIT;
+    }
+    return EP_CLI_DONE;
+}
+
+int
+ep_cli_number (const char *text, long long min, long long max, long long *value)
+{
+    assert (text);
+    assert (value);
+    char *end;
+    errno = 0;
+    long long number = strtoll (text, &end, 10);
+    if (errno || *end || end == text || number < min || number > max)
+        return -1;
+    *value = number;
+    return 0;
+}

@@ -1,0 +1,93 @@
+/*  ep_cli: the command line every program shares.
+
+    Every program takes --help and --version, and, as it needs them,
+    --config FILE, --cert NAME, --insecure and --log-json, each spelt,
+    answered and refused the same way everywhere (design/contract.md:
+    exit 0 on success, 2 on bad usage). ep_cli_next is getopt_long with
+    those options added: it handles them itself and hands the program's
+    own options back, one at a time, to the program's switch:
+
+        static const struct option own [] = {
+            { "ready-file", required_argument, 0, 'r' },
+            { 0, 0, 0, 0 }
+        };
+        ep_cli_t cli;
+        ep_cli_init (&cli, "ep-router", "router", EP_CLI_DAEMON, s_usage);
+        int opt;
+        while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0)
+            switch (opt) {
+                case 'r': ready_file = optarg; break;
+            }
+        if (opt == EP_CLI_EXIT)
+            return cli.exit_code;
+        //  cli.config_path, cli.cert, cli.insecure: what the line said
+
+    --help prints the program's usage on stdout (exit 0), --version
+    "PROGRAM (execplane) VERSION" (exit 0); a bad option prints getopt's
+    line and the usage on stderr (exit 2).  */
+#ifndef EP_CLI_H_INCLUDED
+#define EP_CLI_H_INCLUDED
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+//  The shared options a program takes (--help and --version always).
+#define EP_CLI_CONFIG     0x01          //  --config FILE
+#define EP_CLI_CERT       0x02          //  --cert NAME (default: ep_cli_init's cert)
+#define EP_CLI_INSECURE   0x04          //  --insecure
+#define EP_CLI_LOG_JSON   0x08          //  --log-json: ep_log_json (true) when read
+//  How it reads the rest.
+#define EP_CLI_ARGUMENTS  0x10          //  arguments after the options are the program's
+                                        //  (else one is refused: "unexpected argument")
+#define EP_CLI_OWN_ERRORS 0x20          //  a bad option or missing value is one line of
+                                        //  ours, "PROGRAM: bad option '--x' (see --help)",
+                                        //  instead of getopt's line and the usage
+//  The usual sets: a daemon's, and a client tool's.
+#define EP_CLI_DAEMON (EP_CLI_CONFIG | EP_CLI_CERT | EP_CLI_INSECURE | EP_CLI_LOG_JSON)
+#define EP_CLI_CLIENT (EP_CLI_CONFIG | EP_CLI_CERT | EP_CLI_INSECURE)
+
+//  Most options of its own a program may have.
+#define EP_CLI_OWN_MAX 24
+
+//  What ep_cli_next returns besides a program's own option (> 0).
+#define EP_CLI_DONE  0                  //  every option read: run
+#define EP_CLI_EXIT (-1)                //  exit now with cli->exit_code
+
+typedef void (ep_cli_usage_fn) (FILE *out);
+
+typedef struct {
+    const char *program;                //  "ep-router": messages and --version
+    //  What the command line said (valid once ep_cli_next returned EP_CLI_DONE)
+    const char *config_path;            //  --config FILE; NULL: built-in defaults
+    const char *cert;                   //  --cert NAME, else the program's default
+    bool insecure;                      //  --insecure
+    bool log_json;                      //  --log-json
+    int exit_code;                      //  after EP_CLI_EXIT: 0 (--help, --version) or 2
+    //  Private
+    int flags;                          //  EP_CLI_* the program takes
+    ep_cli_usage_fn *usage;             //  prints the --help text
+    bool built;                         //  options [] is filled in
+    struct option options [EP_CLI_OWN_MAX + 7];    //  own + shared + the end
+} ep_cli_t;
+
+//  Sets up self for program (its name in messages, "ep-router"), whose
+//  certificate defaults to cert (NULL without EP_CLI_CERT), taking the
+//  shared options flags names, with usage printing its --help text.
+//  Starts getopt over (optind), so a test may parse more than one line.
+void ep_cli_init (ep_cli_t *self, const char *program, const char *cert, int flags,
+                  ep_cli_usage_fn *usage);
+
+//  Reads the next option of argv. Returns one of own's (its val, which
+//  must be from 1 to 255, with optarg set as getopt_long sets it) for the
+//  program to act on; EP_CLI_DONE once every option is read (optind is
+//  then the first argument, if EP_CLI_ARGUMENTS); or EP_CLI_EXIT, with
+//  self->exit_code, after --help, --version or bad usage (already said).
+//  Pass the same own (NULL: none) on every call.
+int ep_cli_next (ep_cli_t *self, int argc, char *argv [], const struct option *own);
+
+//  Reads text as a whole number from min to max. Returns 0 with *value,
+//  or -1 (the caller says why, in its own words).
+int ep_cli_number (const char *text, long long min, long long max, long long *value);
+
+#endif

@@ -1,0 +1,197 @@
+/*  test_cli: the command line every program shares (ep_cli): the shared
+    options are read for the program, its own are handed back, and --help,
+    --version and bad usage end it with the contract's exit codes.  */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include "ep_cli.h"
+
+static int s_usage_calls;               //  times the usage was printed
+static FILE *s_usage_out;               //  where, the last time
+
+static void
+s_usage (FILE *out)
+{
+    s_usage_calls++;
+    s_usage_out = out;
+}
+
+static const struct option s_own [] = {
+    { "ready-file", required_argument, 0, 'r' },
+    { "wait", no_argument, 0, 'w' },
+    { 0, 0, 0, 0 }
+};
+
+//  Parses the line (argv [0] is the program) with flags; returns what
+//  the last ep_cli_next said, the ready file and --wait seen in *ready,
+//  *wait.
+static int
+s_parse (ep_cli_t *cli, int flags, char **argv, const char **ready, bool *wait)
+{
+    int argc = 0;
+    while (argv [argc])
+        argc++;
+    s_usage_calls = 0;
+    s_usage_out = NULL;
+    ep_cli_init (cli, "ep-test", "tester", flags, s_usage);
+    int opt;
+    while ((opt = ep_cli_next (cli, argc, argv, s_own)) > 0) {
+        if (opt == 'r' && ready)
+            *ready = optarg;
+        if (opt == 'w' && wait)
+            *wait = true;
+    }
+    return opt;
+}
+
+static void
+test_shared_options_are_read_and_own_ones_handed_back (void **state)
+{
+    (void) state;
+    char *argv [] = { "ep-test", "--config", "x.cfg", "--ready-file", "r.cfg", "--insecure",
+                      "--cert", "other", "--wait", NULL };
+    ep_cli_t cli;
+    const char *ready = NULL;
+    bool wait = false;
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, argv, &ready, &wait), EP_CLI_DONE);
+    assert_string_equal (cli.config_path, "x.cfg");
+    assert_string_equal (cli.cert, "other");
+    assert_true (cli.insecure);
+    assert_false (cli.log_json);
+    assert_string_equal (ready, "r.cfg");
+    assert_true (wait);
+    assert_int_equal (s_usage_calls, 0);
+}
+
+static void
+test_defaults_hold_when_the_line_says_nothing (void **state)
+{
+    (void) state;
+    char *argv [] = { "ep-test", NULL };
+    ep_cli_t cli;
+    assert_int_equal (s_parse (&cli, EP_CLI_DAEMON, argv, NULL, NULL), EP_CLI_DONE);
+    assert_null (cli.config_path);
+    assert_string_equal (cli.cert, "tester");
+    assert_false (cli.insecure);
+    assert_string_equal (cli.program, "ep-test");
+}
+
+static void
+test_help_prints_the_usage_on_stdout_and_exits_0 (void **state)
+{
+    (void) state;
+    char *argv [] = { "ep-test", "--wait", "--help", "--bogus", NULL };
+    ep_cli_t cli;
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, argv, NULL, NULL), EP_CLI_EXIT);
+    assert_int_equal (cli.exit_code, 0);
+    assert_int_equal (s_usage_calls, 1);
+    assert_ptr_equal (s_usage_out, stdout);
+}
+
+static void
+test_version_exits_0_without_the_usage (void **state)
+{
+    (void) state;
+    char *argv [] = { "ep-test", "--version", NULL };
+    ep_cli_t cli;
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, argv, NULL, NULL), EP_CLI_EXIT);
+    assert_int_equal (cli.exit_code, 0);
+    assert_int_equal (s_usage_calls, 0);
+}
+
+static void
+test_a_bad_option_prints_the_usage_on_stderr_and_exits_2 (void **state)
+{
+    (void) state;
+    char *argv [] = { "ep-test", "--bogus", NULL };
+    ep_cli_t cli;
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, argv, NULL, NULL), EP_CLI_EXIT);
+    assert_int_equal (cli.exit_code, 2);
+    assert_int_equal (s_usage_calls, 1);
+    assert_ptr_equal (s_usage_out, stderr);
+}
+
+static void
+test_a_shared_option_the_program_does_not_take_is_bad_usage (void **state)
+{
+    (void) state;
+    //  ep-keygen takes no --cert, ep-send no --log-json
+    char *argv [] = { "ep-test", "--log-json", NULL };
+    ep_cli_t cli;
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, argv, NULL, NULL), EP_CLI_EXIT);
+    assert_int_equal (cli.exit_code, 2);
+    char *cert [] = { "ep-test", "--cert", "x", NULL };
+    assert_int_equal (s_parse (&cli, EP_CLI_CONFIG, cert, NULL, NULL), EP_CLI_EXIT);
+    assert_int_equal (cli.exit_code, 2);
+}
+
+static void
+test_an_argument_is_refused_unless_the_program_takes_arguments (void **state)
+{
+    (void) state;
+    char *argv [] = { "ep-test", "--wait", "status", NULL };
+    ep_cli_t cli;
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, argv, NULL, NULL), EP_CLI_EXIT);
+    assert_int_equal (cli.exit_code, 2);
+    assert_int_equal (s_usage_calls, 0);
+
+    bool wait = false;
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT | EP_CLI_ARGUMENTS, argv, NULL, &wait),
+                      EP_CLI_DONE);
+    assert_true (wait);
+    assert_int_equal (optind, 2);
+    assert_string_equal (argv [optind], "status");
+}
+
+static void
+test_own_errors_say_one_line_without_the_usage (void **state)
+{
+    (void) state;
+    char *missing [] = { "ep-test", "--ready-file", NULL };
+    ep_cli_t cli;
+    assert_int_equal (s_parse (&cli, EP_CLI_CONFIG | EP_CLI_OWN_ERRORS, missing, NULL, NULL),
+                      EP_CLI_EXIT);
+    assert_int_equal (cli.exit_code, 2);
+    assert_int_equal (s_usage_calls, 0);
+    char *bogus [] = { "ep-test", "--bogus", NULL };
+    assert_int_equal (s_parse (&cli, EP_CLI_CONFIG | EP_CLI_OWN_ERRORS, bogus, NULL, NULL),
+                      EP_CLI_EXIT);
+    assert_int_equal (cli.exit_code, 2);
+    assert_int_equal (s_usage_calls, 0);
+}
+
+static void
+test_numbers_are_whole_and_within_their_range (void **state)
+{
+    (void) state;
+    long long value = 0;
+    assert_int_equal (ep_cli_number ("60", 1, 86400, &value), 0);
+    assert_int_equal (value, 60);
+    value = 7;
+    assert_int_equal (ep_cli_number ("0", 1, 86400, &value), -1);
+    assert_int_equal (ep_cli_number ("86401", 1, 86400, &value), -1);
+    assert_int_equal (ep_cli_number ("5x", 1, 86400, &value), -1);
+    assert_int_equal (ep_cli_number ("", 1, 86400, &value), -1);
+    assert_int_equal (ep_cli_number ("99999999999999999999", 1, INT64_MAX, &value), -1);
+    assert_int_equal (value, 7);        //  unchanged on refusal
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_shared_options_are_read_and_own_ones_handed_back),
+        cmocka_unit_test (test_defaults_hold_when_the_line_says_nothing),
+        cmocka_unit_test (test_help_prints_the_usage_on_stdout_and_exits_0),
+        cmocka_unit_test (test_version_exits_0_without_the_usage),
+        cmocka_unit_test (test_a_bad_option_prints_the_usage_on_stderr_and_exits_2),
+        cmocka_unit_test (test_a_shared_option_the_program_does_not_take_is_bad_usage),
+        cmocka_unit_test (test_an_argument_is_refused_unless_the_program_takes_arguments),
+        cmocka_unit_test (test_own_errors_say_one_line_without_the_usage),
+        cmocka_unit_test (test_numbers_are_whole_and_within_their_range),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
