@@ -277,11 +277,8 @@ ep_intake_drain (ep_router_t *self)
     void *handle = zsock_resolve (self->sock.intake);
     for (int i = 0; i < EP_ROUTER_BATCH && !status; i++) {
         zmq_msg_t msg;
-        zmq_msg_init (&msg);
-        if (zmq_msg_recv (&msg, handle, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close (&msg);
+        if (!ep_router_recv (handle, &msg))
             break;
-        }
         //  Every message read counts, multi-frame ones too (as malformed).
         self->stats.intake_messages++;
         ep_peer_t peer;

@@ -38,6 +38,16 @@ ep_router_journaled (ep_journal_status_t status)
     return status == EP_JOURNAL_OK ? EP_ROUTER_OK : EP_ROUTER_JOURNAL_WRITE;
 }
 
+bool
+ep_router_recv (void *handle, zmq_msg_t *msg)
+{
+    zmq_msg_init (msg);
+    if (zmq_msg_recv (msg, handle, ZMQ_DONTWAIT) >= 0)
+        return true;
+    zmq_msg_close (msg);
+    return false;
+}
+
 ep_router_status_t
 ep_router_event (ep_router_t *self, const char *kind, const char *detail)
 {
@@ -77,11 +87,8 @@ s_drain2 (ep_router_t *self, zsock_t *socket, s_frames_fn *fn)
     void *handle = zsock_resolve (socket);
     for (int i = 0; i < EP_ROUTER_BATCH && !status; i++) {
         zmq_msg_t head, body;
-        zmq_msg_init (&head);
-        if (zmq_msg_recv (&head, handle, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close (&head);
+        if (!ep_router_recv (handle, &head))
             break;
-        }
         zmq_msg_init (&body);
         bool two = zmq_msg_more (&head) && zmq_msg_recv (&body, handle, 0) >= 0;
         //  Anything beyond two frames is not ours: skip it.

@@ -185,6 +185,10 @@ struct _ep_router_t {
 //  Packs any protobuf-c message into a malloc'd buffer; NULL on out of memory.
 uint8_t *ep_router_pack (const ProtobufCMessage *message, size_t *size);
 
+//  Reads the next message part waiting on handle into msg, without
+//  waiting. Returns true; or false if none waits, msg then closed.
+bool ep_router_recv (void *handle, zmq_msg_t *msg);
+
 //  Begins the turn's transaction if needed and journals an event (kind is a
 //  short word, see ep_journal_add_event) at the newest seq.
 ep_router_status_t ep_router_event (ep_router_t *self, const char *kind, const char *detail);

@@ -96,11 +96,8 @@ ep_subscriptions_drain (ep_router_t *self, zsock_t *socket, const char *domain)
     void *handle = zsock_resolve (socket);
     for (int i = 0; i < EP_ROUTER_BATCH && !status; i++) {
         zmq_msg_t msg;
-        zmq_msg_init (&msg);
-        if (zmq_msg_recv (&msg, handle, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close (&msg);
+        if (!ep_router_recv (handle, &msg))
             break;
-        }
         status = s_handle (self, socket, domain, zmq_msg_data (&msg), zmq_msg_size (&msg),
                            zmq_msg_gets (&msg, "User-Id"));
         zmq_msg_close (&msg);
