@@ -15,6 +15,7 @@ ep_control_strerror (ep_control_verdict_t verdict)
 {
     switch (verdict) {
         case EP_CONTROL_APPLIED:        return "applied";
+        case EP_CONTROL_NOT_A_COMMAND:  return "ignored: not on control.plane";
         case EP_CONTROL_UNAUTHORIZED:   return "refused: the sender may not send commands";
         case EP_CONTROL_NOT_TEXT:       return "refused: a string is not UTF-8 text";
         case EP_CONTROL_UNDECODABLE:    return "refused: undecodable PlaneCommand";
@@ -23,7 +24,6 @@ ep_control_strerror (ep_control_verdict_t verdict)
         case EP_CONTROL_STALE_EPOCH:    return "refused: the epoch is not above the current";
         case EP_CONTROL_REPEATED:       return "ignored: a repeated request";
         case EP_CONTROL_REFUSED:        return "refused: the intent cannot be reconciled";
-        case EP_CONTROL_FAILED:         return "the router failed";
     }
     return "?";
 }
@@ -361,9 +361,10 @@ ep_control_on_message (ep_router_t *self, const char *topic, const uint8_t *data
     ep_control_verdict_t ignored;
     if (!verdict)
         verdict = &ignored;
-    *verdict = EP_CONTROL_UNAUTHORIZED;
+    *verdict = EP_CONTROL_NOT_A_COMMAND;
     if (!streq (topic, "control.plane"))
         return EP_ROUTER_OK;
+    *verdict = EP_CONTROL_UNAUTHORIZED;
     ep_peer_t peer;
     char why [256];
     if (ep_guard_check (self->guard, "control", user_id, &peer, why, sizeof why))

@@ -230,6 +230,7 @@ void ep_intake_log_malformed (ep_router_t *self, int64_t now);
 //  What became of a plane command.
 typedef enum {
     EP_CONTROL_APPLIED = 0,
+    EP_CONTROL_NOT_A_COMMAND,           //  a topic other than control.plane: ignored
     EP_CONTROL_UNAUTHORIZED,            //  its sender may not send commands
     EP_CONTROL_NOT_TEXT,                //  a string is not UTF-8 text without controls
     EP_CONTROL_UNDECODABLE,             //  not a PlaneCommand
@@ -237,8 +238,7 @@ typedef enum {
     EP_CONTROL_NO_PLANE,                //  SELECT of neither PAPER nor LIVE
     EP_CONTROL_STALE_EPOCH,             //  its epoch is not above the current one
     EP_CONTROL_REPEATED,                //  a reconcile request seen lately: ignored
-    EP_CONTROL_REFUSED,                 //  a reconcile the router cannot forward
-    EP_CONTROL_FAILED                   //  the router failed (see the status)
+    EP_CONTROL_REFUSED                  //  a reconcile the router cannot forward
 } ep_control_verdict_t;
 
 //  A verdict's text ("refused: epoch is not above the current one").

@@ -171,9 +171,12 @@ test_other_topics_are_not_commands (void **state)
     ep_command_t command = s_command (EP_COMMAND (HALT), 0, 1);
     size_t size;
     uint8_t *data = fixture_pack (&command.base, &size);
-    assert_int_equal (ep_control_on_message (router, "control.other", data, size, NULL, NULL),
-                      EP_ROUTER_OK);
+    ep_control_verdict_t verdict;
+    assert_int_equal (ep_control_on_message (router, "control.other", data, size, NULL,
+                                             &verdict), EP_ROUTER_OK);
+    assert_int_equal (verdict, EP_CONTROL_NOT_A_COMMAND);
     assert_false (router->state.halted);
+    assert_int_equal (ep_journal_open_writes (router->journal), 0);
     free (data);
     fixture_stop (&fixture);
 }
