@@ -103,20 +103,24 @@ int ep_journal_claim (ep_journal_t *self, const char *strategy_id, const char *i
 //  Records an intent read from intake. dispatched: sent to plane, else
 //  rejected by the router.
 //  sender: who pushed it ("NAME:KEY" under CURVE).
-ep_journal_status_t ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *strategy_id,
-                           const char *intent_id, int plane, uint64_t epoch, bool dispatched,
-                           const char *sender, const void *payload, size_t size);
+ep_journal_status_t ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq,
+                                           const char *strategy_id, const char *intent_id,
+                                           int plane, uint64_t epoch, bool dispatched,
+                                           const char *sender, const void *payload,
+                                           size_t size);
 
 ep_journal_status_t ep_journal_add_report (ep_journal_t *self, const ep_journal_report_t *report);
 
 //  Records a plane command and what became of it.
-ep_journal_status_t ep_journal_add_command (ep_journal_t *self, uint64_t at_seq, int kind, int plane,
-                            uint64_t epoch, const char *issued_by, const char *sender,
-                            const char *reason, bool applied, const char *outcome,
-                            const void *payload, size_t size);
+ep_journal_status_t ep_journal_add_command (ep_journal_t *self, uint64_t at_seq, int kind,
+                                            int plane, uint64_t epoch, const char *issued_by,
+                                            const char *sender, const char *reason,
+                                            bool applied, const char *outcome,
+                                            const void *payload, size_t size);
 
 //  Records an event: kind is a short word ("start", "stop", "worker"...).
-ep_journal_status_t ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind, const char *detail);
+ep_journal_status_t ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind,
+                                          const char *detail);
 
 //  The applied plane state, as a packed PlaneState. load returns 0 and sets
 //  *size to 0 when none was saved; the caller frees *payload.

@@ -145,31 +145,41 @@ ep_link_check (ep_router_t *self, int64_t now)
     return status;
 }
 
-//  Whether message may speak for its plane: a worker key serves its own
-//  plane only, and a session only through the key that presented it.
+//  A worker key serves its own plane only, and a session speaks only
+//  through the key that presented it.
+ep_link_verdict_t
+ep_link_admits (const ep_router_t *self, int plane, const char *session, const ep_peer_t *peer,
+                const char *user_id, bool curve)
+{
+    if (curve && peer->info.plane != plane)
+        return EP_LINK_WRONG_PLANE;
+    const ep_worker_t *worker = &self->link.worker [plane];
+    if (streq (worker->session, session) && !ep_link_session_key_matches (worker, user_id, curve))
+        return EP_LINK_FOREIGN_KEY;
+    return EP_LINK_ACCEPTED;
+}
+
+//  Admits message (ep_link_admits), or refuses it: counted, and logged and
+//  journaled within the guard's budget.
 static ep_link_verdict_t
 s_admit (ep_router_t *self, const ep_worker_msg_t *message, const ep_peer_t *peer,
          const char *user_id, ep_router_status_t *status)
 {
     int plane = message->plane;
-    bool curve = ep_security_curve ();
-    if (curve && peer->info.plane != plane) {
+    ep_link_verdict_t verdict = ep_link_admits (self, plane, message->session, peer, user_id,
+                                                ep_security_curve ());
+    if (verdict == EP_LINK_WRONG_PLANE)
         *status = ep_access_refuse (self, EP_REFUSAL_MESSAGE, "results", user_id,
                                     "results: refused %s: a %s worker key may not report "
                                     "for %s", peer->sender, ep_plane_name (peer->info.plane),
                                     ep_plane_name (plane));
-        return EP_LINK_WRONG_PLANE;
-    }
-    ep_worker_t *worker = &self->link.worker [plane];
-    if (streq (worker->session, message->session)
-    &&  !ep_link_session_key_matches (worker, user_id, curve)) {
+    else
+    if (verdict == EP_LINK_FOREIGN_KEY)
         *status = ep_access_refuse (self, EP_REFUSAL_MESSAGE, "results", user_id,
                                     "results: refused %s: %s worker session %s belongs to "
                                     "another key", peer->sender, ep_plane_name (plane),
                                     message->session);
-        return EP_LINK_FOREIGN_KEY;
-    }
-    return EP_LINK_ACCEPTED;
+    return verdict;
 }
 
 //  Another worker serves this plane: its reports would realize intents

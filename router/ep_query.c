@@ -60,16 +60,29 @@ s_told_to (const void *payload, size_t size, const char *key)
     return told;
 }
 
+bool
+ep_query_shows (const ep_peer_t *peer, const char *strategy_id, const void *payload,
+                size_t size, bool curve)
+{
+    if (!curve || (peer->info.role != EP_ROLE_STRATEGY && peer->info.role != EP_ROLE_SAFETY))
+        return true;
+    return *strategy_id ? ep_key_info_speaks_for (&peer->info, strategy_id)
+                        : s_told_to (payload, size, ep_access_sender_key (peer, curve));
+}
+
+bool
+ep_query_may_restore (const ep_peer_t *peer, int plane, bool curve)
+{
+    return !curve || (peer->info.role == EP_ROLE_WORKER && peer->info.plane == plane);
+}
+
 static void
 s_copy_payload (void *arg, uint64_t seq, const char *strategy_id, const void *payload,
                 size_t size)
 {
     (void) seq;
     s_query_t *query = arg;
-    if (ep_security_curve ()
-    &&  (query->peer->info.role == EP_ROLE_STRATEGY || query->peer->info.role == EP_ROLE_SAFETY)
-    &&  !(*strategy_id ? ep_key_info_speaks_for (&query->peer->info, strategy_id)
-                       : s_told_to (payload, size, ep_access_sender_key (query->peer, true))))
+    if (!ep_query_shows (query->peer, strategy_id, payload, size, ep_security_curve ()))
         return;
     uint8_t *copy = malloc (size ? size : 1);
     if (!copy)
@@ -258,7 +271,7 @@ s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
     bool curve = ep_security_curve ();
     const char *key = curve ? ep_access_sender_key (peer, curve) : "";
     char why [256] = "";
-    if (curve && (peer->info.role != EP_ROLE_WORKER || peer->info.plane != plane))
+    if (!ep_query_may_restore (peer, plane, curve))
         status = ep_access_refuse (self, EP_REFUSAL_MESSAGE, "query", peer->sender,
                                    "query: restore of the %s plane refused to %s: not that "
                                    "plane's worker key",

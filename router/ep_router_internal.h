@@ -297,6 +297,13 @@ ep_router_status_t ep_link_set_alive (ep_router_t *self, int plane, bool alive, 
 ep_router_status_t ep_link_adopt (ep_router_t *self, int plane, const char *session,
                                   const char *key, const char *why);
 
+//  Whether a worker message of session on plane, from peer (user_id: its
+//  key, NULL insecure), may speak for the plane: EP_LINK_ACCEPTED,
+//  EP_LINK_WRONG_PLANE (curve: a worker key of another plane) or
+//  EP_LINK_FOREIGN_KEY (the plane's session, presented by another key).
+ep_link_verdict_t ep_link_admits (const ep_router_t *self, int plane, const char *session,
+                                  const ep_peer_t *peer, const char *user_id, bool curve);
+
 //  True if key may speak as the worker's adopted session.
 bool ep_link_session_key_matches (const ep_worker_t *worker, const char *key, bool curve);
 
@@ -352,6 +359,17 @@ ep_router_status_t ep_reports_from_plane (ep_router_t *self, int plane, ep_repor
 
 //  --------------------------------------------------------------------------
 //  ep_query
+
+//  True if peer may read the report in payload, journaled under
+//  strategy_id ("": a refusal told to its sender alone): under CURVE
+//  (curve) a strategy or safety key reads its strategies' reports and its
+//  own refusals only.
+bool ep_query_shows (const ep_peer_t *peer, const char *strategy_id, const void *payload,
+                     size_t size, bool curve);
+
+//  True if peer may ask to restore plane: under CURVE, only that plane's
+//  worker key.
+bool ep_query_may_restore (const ep_peer_t *peer, int plane, bool curve);
 
 //  Answers up to 64 requests waiting on query.
 ep_router_status_t ep_query_drain (ep_router_t *self);

@@ -242,6 +242,37 @@ test_only_a_safety_key_sends_a_safety_sell (void **state)
     assert_true (ep_intake_may_send_safety (&peer, &intent, true, reason, sizeof reason));
 }
 
+//  What validation refuses, each with the reason a person reads.
+static void
+test_validation_refuses_what_no_plane_could_execute (void **state)
+{
+    (void) state;
+    char reason [256];
+    ep_intent_t intent;
+    fixture_intent (&intent, "i1");
+    assert_true (ep_validate_intent (&intent, reason, sizeof reason));
+    intent.type = EP_TYPE (MARKET);
+    assert_false (ep_validate_intent (&intent, reason, sizeof reason));     //  rests: GTC
+    assert_non_null (strstr (reason, "a MARKET order never rests"));
+    intent.tif = EP_TIF (IOC);
+    assert_false (ep_validate_intent (&intent, reason, sizeof reason));     //  a limit price
+    assert_string_equal (reason, "a MARKET order takes no limit_price");
+    intent.limit_price_e8 = 0;
+    assert_true (ep_validate_intent (&intent, reason, sizeof reason));
+    fixture_intent (&intent, "i2");
+    intent.limit_price_e8 = 0;
+    assert_false (ep_validate_intent (&intent, reason, sizeof reason));
+    assert_non_null (strstr (reason, "a LIMIT order needs a limit_price"));
+    fixture_intent (&intent, "i3");
+    intent.safety = true;                                                   //  a BUY
+    assert_false (ep_validate_intent (&intent, reason, sizeof reason));
+    assert_string_equal (reason, "a Safety Sell must be a SELL");
+    fixture_intent (&intent, "i4");
+    intent.side = 7;
+    assert_false (ep_validate_intent (&intent, reason, sizeof reason));
+    assert_string_equal (reason, "side must be BUY or SELL (got 7)");
+}
+
 int
 main (void)
 {
@@ -265,6 +296,7 @@ main (void)
                                          s_setup, s_teardown),
         cmocka_unit_test (test_key_may_speak_only_for_its_strategies),
         cmocka_unit_test (test_only_a_safety_key_sends_a_safety_sell),
+        cmocka_unit_test (test_validation_refuses_what_no_plane_could_execute),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -165,6 +165,28 @@ test_a_session_is_bound_to_the_key_that_presented_it (void **state)
     assert_true (ep_link_session_key_matches (&worker, "KEY-B", false));
 }
 
+//  Under CURVE a worker key reports for its own plane only.
+static void
+test_a_worker_key_reports_for_its_own_plane_only (void **state)
+{
+    ep_router_t *router = s_router (state);
+    ep_peer_t peer = fixture_peer ();
+    peer.info.role = EP_ROLE_WORKER;
+    peer.info.plane = EP_PLANE (PAPER);
+    assert_int_equal (ep_link_admits (router, EP_PLANE (LIVE), "live-1", &peer, "KEY-A", true),
+                      EP_LINK_WRONG_PLANE);
+    assert_int_equal (ep_link_admits (router, EP_PLANE (PAPER), "paper-1", &peer, "KEY-A",
+                                      true), EP_LINK_ACCEPTED);
+    ep_worker_t *paper = &router->link.worker [EP_PLANE (PAPER)];
+    snprintf (paper->session, sizeof paper->session, "paper-1");
+    snprintf (paper->key, sizeof paper->key, "KEY-A");
+    assert_int_equal (ep_link_admits (router, EP_PLANE (PAPER), "paper-1", &peer, "KEY-B",
+                                      true), EP_LINK_FOREIGN_KEY);
+    //  Insecure, no key is known: the plane's rules alone apply.
+    assert_int_equal (ep_link_admits (router, EP_PLANE (LIVE), "live-1", &peer, NULL, false),
+                      EP_LINK_ACCEPTED);
+}
+
 static void
 test_a_live_worker_may_claim_the_plane_only_once_its_worker_is_gone (void **state)
 {
@@ -196,20 +218,17 @@ test_a_live_worker_may_claim_the_plane_only_once_its_worker_is_gone (void **stat
 int
 main (void)
 {
+#define S_TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_first_heartbeat_adopts_the_worker_and_makes_it_alive,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_worker_counts_as_subscribed_only_once_it_repeats_the_probe,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_silent_worker_is_lost, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_another_workers_reports_are_fenced_while_the_plane_has_one,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_a_worker_that_says_bye_is_lost_and_the_next_one_adopted,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_undecodable_results_are_ignored, s_setup, s_teardown),
+        S_TEST (test_first_heartbeat_adopts_the_worker_and_makes_it_alive),
+        S_TEST (test_worker_counts_as_subscribed_only_once_it_repeats_the_probe),
+        S_TEST (test_silent_worker_is_lost),
+        S_TEST (test_another_workers_reports_are_fenced_while_the_plane_has_one),
+        S_TEST (test_a_worker_that_says_bye_is_lost_and_the_next_one_adopted),
+        S_TEST (test_undecodable_results_are_ignored),
         cmocka_unit_test (test_a_session_is_bound_to_the_key_that_presented_it),
-        cmocka_unit_test_setup_teardown (test_a_live_worker_may_claim_the_plane_only_once_its_worker_is_gone,
-                                         s_setup, s_teardown),
+        S_TEST (test_a_worker_key_reports_for_its_own_plane_only),
+        S_TEST (test_a_live_worker_may_claim_the_plane_only_once_its_worker_is_gone),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

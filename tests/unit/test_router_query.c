@@ -119,12 +119,56 @@ test_restore_names_resting_orders_and_adopts_the_worker (void **state)
     fixture_stop (&fixture);
 }
 
+//  Under CURVE a strategy key reads its strategies' reports and its own
+//  refusals; a monitor reads everything.
+static void
+test_a_strategy_key_reads_only_what_is_its_own (void **state)
+{
+    (void) state;
+    ep_peer_t peer = fixture_peer ();
+    peer.info.role = EP_ROLE_STRATEGY;
+    snprintf (peer.info.strategies, sizeof peer.info.strategies, "s1");
+    snprintf (peer.sender, sizeof peer.sender, "alpha:KEY-A");
+    ep_report_t refusal;
+    execplane__v1__execution_report__init (&refusal);
+    refusal.sender_key = "KEY-A";
+    size_t size;
+    uint8_t *mine = fixture_pack (&refusal.base, &size);
+    assert_true (ep_query_shows (&peer, "s1", NULL, 0, true));
+    assert_false (ep_query_shows (&peer, "s2", NULL, 0, true));
+    assert_true (ep_query_shows (&peer, "", mine, size, true));
+    free (mine);
+    refusal.sender_key = "KEY-B";
+    uint8_t *theirs = fixture_pack (&refusal.base, &size);
+    assert_false (ep_query_shows (&peer, "", theirs, size, true));
+    peer.info.role = EP_ROLE_MONITOR;
+    assert_true (ep_query_shows (&peer, "", theirs, size, true));
+    assert_true (ep_query_shows (&peer, "s2", NULL, 0, true));
+    free (theirs);
+}
+
+static void
+test_only_a_planes_worker_key_may_ask_to_restore_it (void **state)
+{
+    (void) state;
+    ep_peer_t peer = fixture_peer ();
+    peer.info.role = EP_ROLE_WORKER;
+    peer.info.plane = EP_PLANE (LIVE);
+    assert_true (ep_query_may_restore (&peer, EP_PLANE (LIVE), true));
+    assert_false (ep_query_may_restore (&peer, EP_PLANE (PAPER), true));
+    peer.info.role = EP_ROLE_META;
+    assert_false (ep_query_may_restore (&peer, EP_PLANE (LIVE), true));
+    assert_true (ep_query_may_restore (&peer, EP_PLANE (PAPER), false));
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_replay_returns_committed_reports_in_seq_order),
         cmocka_unit_test (test_restore_names_resting_orders_and_adopts_the_worker),
+        cmocka_unit_test (test_a_strategy_key_reads_only_what_is_its_own),
+        cmocka_unit_test (test_only_a_planes_worker_key_may_ask_to_restore_it),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

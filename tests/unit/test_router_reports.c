@@ -244,23 +244,16 @@ test_a_restart_settles_what_no_plane_answered (void **state)
 int
 main (void)
 {
+#define S_TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test_setup_teardown (test_unanswered_paper_intent_fails_at_its_deadline,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_unanswered_live_intent_becomes_unknown,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_plane_report_is_published_and_a_terminal_one_ends_the_intent,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_report_after_the_deadline_is_late_and_a_resting_order_a_zombie,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_report_on_an_intent_never_dispatched_is_fenced,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_fills_the_router_has_are_not_told_twice,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_fills_that_never_reached_the_router_are_counted,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_a_restart_settles_what_no_plane_answered,
-                                         s_setup, s_teardown),
+        S_TEST (test_unanswered_paper_intent_fails_at_its_deadline),
+        S_TEST (test_unanswered_live_intent_becomes_unknown),
+        S_TEST (test_plane_report_is_published_and_a_terminal_one_ends_the_intent),
+        S_TEST (test_report_after_the_deadline_is_late_and_a_resting_order_a_zombie),
+        S_TEST (test_report_on_an_intent_never_dispatched_is_fenced),
+        S_TEST (test_fills_the_router_has_are_not_told_twice),
+        S_TEST (test_fills_that_never_reached_the_router_are_counted),
+        S_TEST (test_a_restart_settles_what_no_plane_answered),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
