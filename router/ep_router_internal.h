@@ -202,7 +202,8 @@ ep_router_status_t ep_intake_drain (ep_router_t *self);
 //  Handles one intake message from an admitted sender: the intent is
 //  journaled and either dispatched (queued in pending, entered in flight)
 //  or refused with a report. A message that is no readable intent is only
-//  counted (malformed).
+//  counted (malformed), and takes no router_seq. On failure the intent
+//  may be journaled but is neither queued nor reported.
 ep_router_status_t ep_intake_handle (ep_router_t *self, const uint8_t *data, size_t size,
                                      const ep_peer_t *peer);
 
@@ -330,6 +331,8 @@ ep_router_status_t ep_link_on_message (ep_router_t *self, const char *kind,
 
 //  Journals report (stamping its seq) and queues it for publication after
 //  the commit. plane_payload is the plane's report as produced, or NULL.
+//  On failure nothing is queued and the stats are unchanged (the seq is
+//  taken: the router stops without committing).
 ep_router_status_t ep_reports_emit (ep_router_t *self, ep_report_t *report, ep_origin_t origin,
                                     bool late, const uint8_t *plane_payload, size_t plane_size);
 
@@ -352,8 +355,12 @@ typedef struct {
 ep_known_fills_t ep_reports_known_fills (ep_router_t *self, uint64_t router_seq);
 
 //  Takes a report a plane produced, for the intent it names; produced is
-//  its bytes as the plane sent them (NULL: pack it). Late, fenced and
-//  repeated fills are dealt with here. The report is as given on return.
+//  its bytes as the plane sent them (NULL: pack it). A report on an intent
+//  never dispatched to plane is fenced (counted, journaled as an event);
+//  one after the intent's terminal report is published late, and a
+//  resting order then kept as a zombie; fills the router has are left
+//  out. On return report holds what it was decoded with (its fills,
+//  reason, terminal flag), stamped with its seq, plane and epoch.
 ep_router_status_t ep_reports_from_plane (ep_router_t *self, int plane, ep_report_t *report,
                                           const ep_slice_t *produced);
 
