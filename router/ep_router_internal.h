@@ -202,8 +202,8 @@ ep_router_status_t ep_intake_drain (ep_router_t *self);
 //  Handles one intake message from an admitted sender: the intent is
 //  journaled and either dispatched (queued in pending, entered in flight)
 //  or refused with a report. A message that is no readable intent is only
-//  counted (malformed), and takes no router_seq. On failure the intent
-//  may be journaled but is neither queued nor reported.
+//  counted (malformed), and takes no router_seq. On failure what was
+//  journaled (or entered in flight) stays, uncommitted: the router stops.
 ep_router_status_t ep_intake_handle (ep_router_t *self, const uint8_t *data, size_t size,
                                      const ep_peer_t *peer);
 
