@@ -5,20 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ep_inflight.h"
+#include "ep_buf.h"
 
 #define S_PLANES 3                      //  PLANE_UNSPECIFIED, PAPER, LIVE
-
-typedef struct {
-    uint64_t *items;                    //  router_seqs in dispatch order
-    size_t head, count, capacity;       //  ring buffer bookkeeping
-} s_fifo_t;
 
 struct _ep_inflight_t {
     ep_inflight_entry_t **slots;        //  linear probing; NULL is empty
     size_t capacity;                    //  a power of two
     size_t count;                       //  entries present
     size_t per_plane [S_PLANES];        //  entries present, by plane
-    s_fifo_t fifo [S_PLANES];           //  deadline candidates, by plane
+    ep_ring_t fifo [S_PLANES];          //  deadline candidates (router_seqs), by plane
 };
 
 static size_t
@@ -30,32 +26,14 @@ s_hash (uint64_t key, size_t capacity)
     return (size_t) key & (capacity - 1);
 }
 
-static int
-s_fifo_push (s_fifo_t *fifo, uint64_t value)
-{
-    if (fifo->count == fifo->capacity) {
-        size_t capacity = fifo->capacity ? fifo->capacity * 2 : 1024;
-        uint64_t *items = malloc (capacity * sizeof *items);
-        if (!items)
-            return -1;
-        for (size_t i = 0; i < fifo->count; i++)
-            items [i] = fifo->items [(fifo->head + i) % fifo->capacity];
-        free (fifo->items);
-        fifo->items = items;
-        fifo->capacity = capacity;
-        fifo->head = 0;
-    }
-    fifo->items [(fifo->head + fifo->count) % fifo->capacity] = value;
-    fifo->count++;
-    return 0;
-}
-
 ep_inflight_t *
 ep_inflight_new (void)
 {
     ep_inflight_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
+    for (int plane = 0; plane < S_PLANES; plane++)
+        self->fifo [plane] = EP_RING_INIT (uint64_t);
     self->capacity = 1024;
     self->slots = calloc (self->capacity, sizeof *self->slots);
     if (!self->slots)
@@ -74,7 +52,7 @@ ep_inflight_destroy (ep_inflight_t **self_p)
             free (self->slots [i]);
     free (self->slots);
     for (int p = 0; p < S_PLANES; p++)
-        free (self->fifo [p].items);
+        ep_ring_free (&self->fifo [p]);
     free (self);
     *self_p = NULL;
 }
@@ -125,7 +103,7 @@ ep_inflight_add (ep_inflight_t *self, uint64_t router_seq, const ep_intent_t *in
     ep_inflight_entry_t *entry = calloc (1, sizeof *entry);
     if (!entry)
         return NULL;
-    if (!acked && s_fifo_push (&self->fifo [plane], router_seq)) {
+    if (!acked && ep_ring_push (&self->fifo [plane], &router_seq)) {
         free (entry);
         return NULL;
     }
@@ -184,13 +162,13 @@ ep_inflight_remove (ep_inflight_t *self, uint64_t router_seq)
 static ep_inflight_entry_t *
 s_fifo_head (ep_inflight_t *self, int plane)
 {
-    s_fifo_t *fifo = &self->fifo [plane];
-    while (fifo->count) {
-        ep_inflight_entry_t *entry = ep_inflight_find (self, fifo->items [fifo->head]);
+    ep_ring_t *fifo = &self->fifo [plane];
+    uint64_t *router_seq;
+    while ((router_seq = ep_ring_at (fifo, 0))) {
+        ep_inflight_entry_t *entry = ep_inflight_find (self, *router_seq);
         if (entry && !entry->acked)
             return entry;
-        fifo->head = (fifo->head + 1) % fifo->capacity;
-        fifo->count--;
+        ep_ring_drop (fifo, 1);
     }
     return NULL;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "ep_journal.h"
+#include "ep_buf.h"
 #include "ep_file.h"
 #include "ep_log.h"
 
@@ -78,8 +79,7 @@ static const char *s_sql [S_STMT_COUNT] = {
 enum { S_NULL, S_INT, S_TEXT, S_BLOB };
 
 typedef struct {
-    uint8_t *data;
-    size_t size, capacity;
+    ep_buf_t log;                       //  the records
     size_t count_at;                    //  where the open record's count is
     size_t writes;                      //  records in the log
     bool broken;                        //  out of memory: the log is incomplete
@@ -122,20 +122,8 @@ s_redo_put (ep_journal_t *self, const void *bytes, size_t size)
     s_redo_t *redo = &self->redo;
     if (redo->broken || !size)
         return;
-    if (redo->size + size > redo->capacity) {
-        size_t capacity = redo->capacity ? redo->capacity : 64 * 1024;
-        while (capacity < redo->size + size)
-            capacity *= 2;
-        uint8_t *data = realloc (redo->data, capacity);
-        if (!data) {
-            redo->broken = true;
-            return;
-        }
-        redo->data = data;
-        redo->capacity = capacity;
-    }
-    memcpy (redo->data + redo->size, bytes, size);
-    redo->size += size;
+    if (ep_buf_append (&redo->log, bytes, size))
+        redo->broken = true;
 }
 
 //  Starts the record of one write and returns its statement.
@@ -144,7 +132,7 @@ s_write (ep_journal_t *self, int which)
 {
     uint8_t head [2] = { (uint8_t) which, 0 };
     s_redo_put (self, head, sizeof head);
-    self->redo.count_at = self->redo.size - 1;
+    self->redo.count_at = self->redo.log.size - 1;
     self->redo.writes++;
     return self->stmt [which];
 }
@@ -160,7 +148,7 @@ s_redo_param (ep_journal_t *self, int index, int type, const void *value, size_t
     }
     s_redo_put (self, value, size);
     if (!self->redo.broken)
-        self->redo.data [self->redo.count_at]++;
+        self->redo.log.data [self->redo.count_at]++;
 }
 
 static void
@@ -188,7 +176,7 @@ s_bind_blob (ep_journal_t *self, sqlite3_stmt *stmt, int index, const void *data
 static void
 s_redo_clear (ep_journal_t *self)
 {
-    self->redo.size = 0;
+    ep_buf_clear (&self->redo.log);
     self->redo.writes = 0;
     self->redo.broken = false;
 }
@@ -197,8 +185,8 @@ s_redo_clear (ep_journal_t *self)
 static int
 s_redo_run (ep_journal_t *self)
 {
-    const uint8_t *at = self->redo.data;
-    const uint8_t *end = at + self->redo.size;
+    const uint8_t *at = self->redo.log.data;
+    const uint8_t *end = at + self->redo.log.size;
     while (at < end) {
         sqlite3_stmt *stmt = self->stmt [at [0]];
         int params = at [1];
@@ -238,13 +226,16 @@ s_redo_run (ep_journal_t *self)
 }
 
 //  Runs a statement that returns no rows, then resets it.
-static int
+static ep_journal_status_t
 s_step_done (ep_journal_t *self, sqlite3_stmt *stmt, const char *what)
 {
     int rc = sqlite3_step (stmt);
     sqlite3_reset (stmt);
     sqlite3_clear_bindings (stmt);
-    return rc == SQLITE_DONE ? 0 : s_fail (self, what);
+    if (rc == SQLITE_DONE)
+        return EP_JOURNAL_OK;
+    s_fail (self, what);
+    return EP_JOURNAL_IO;
 }
 
 //  Returns the single integer a query yields (0 if no row or NULL).
@@ -377,7 +368,7 @@ ep_journal_destroy (ep_journal_t **self_p)
         return;
     if (self->in_txn)
         ep_journal_commit (self);
-    free (self->redo.data);
+    ep_buf_free (&self->redo.log);
     for (int i = 0; i < S_STMT_COUNT; i++)
         sqlite3_finalize (self->stmt [i]);
     sqlite3_close (self->db);
@@ -385,16 +376,18 @@ ep_journal_destroy (ep_journal_t **self_p)
     *self_p = NULL;
 }
 
-int
+ep_journal_status_t
 ep_journal_begin (ep_journal_t *self)
 {
     if (self->in_txn)
-        return 0;
-    if (self->owing || s_exec (self, "BEGIN"))
-        return -1;
+        return EP_JOURNAL_OK;
+    if (self->owing)
+        return EP_JOURNAL_FULL;
+    if (s_exec (self, "BEGIN"))
+        return EP_JOURNAL_IO;
     self->in_txn = true;
     s_redo_clear (self);
-    return 0;
+    return EP_JOURNAL_OK;
 }
 
 //  Keeps why a write failed: SQLite's message and, for an I/O error, the
@@ -426,11 +419,11 @@ s_commit (ep_journal_t *self)
     return -1;
 }
 
-int
+ep_journal_status_t
 ep_journal_commit (ep_journal_t *self)
 {
     if (!self->in_txn)
-        return self->owing ? -1 : 0;
+        return self->owing ? EP_JOURNAL_FULL : EP_JOURNAL_OK;
     self->in_txn = false;
     if (s_commit (self)) {
         //  The redo log keeps the writes for ep_journal_retry, unless it is
@@ -438,33 +431,47 @@ ep_journal_commit (ep_journal_t *self)
         self->owing = !self->redo.broken;
         if (!self->owing)
             ep_log_error ("journal: COMMIT: %s", self->error);
-        return -1;
+        return self->owing ? EP_JOURNAL_FULL : EP_JOURNAL_IO;
     }
     s_redo_clear (self);
-    return 0;
+    return EP_JOURNAL_OK;
 }
 
-int
+ep_journal_status_t
 ep_journal_retry (ep_journal_t *self)
 {
     if (!self->owing)
-        return 0;
+        return EP_JOURNAL_OK;
     if (sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
         snprintf (self->error, sizeof self->error, "BEGIN: %s", sqlite3_errmsg (self->db));
-        return -1;
+        return EP_JOURNAL_FULL;
     }
     errno = 0;
     if (s_redo_run (self)) {
         s_keep_error (self, errno);
         if (!sqlite3_get_autocommit (self->db))
             sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
+        return EP_JOURNAL_FULL;
     }
     if (s_commit (self))
-        return -1;
+        return EP_JOURNAL_FULL;
     self->owing = false;
     s_redo_clear (self);
-    return 0;
+    return EP_JOURNAL_OK;
+}
+
+const char *
+ep_journal_strerror (ep_journal_status_t status)
+{
+    switch (status) {
+        case EP_JOURNAL_OK:
+            return "committed";
+        case EP_JOURNAL_FULL:
+            return "the disk is full or failing: writes held for a retry";
+        case EP_JOURNAL_IO:
+            return "SQLite refused a write: the transaction is lost";
+    }
+    return "?";
 }
 
 bool
@@ -523,7 +530,7 @@ ep_journal_claim (ep_journal_t *self, const char *strategy_id, const char *inten
     return sqlite3_changes (self->db) == 1 ? 1 : 0;
 }
 
-int
+ep_journal_status_t
 ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *strategy_id,
                        const char *intent_id, int plane, uint64_t epoch, bool dispatched,
                        const char *sender, const void *payload, size_t size)
@@ -540,7 +547,7 @@ ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *stra
     return s_step_done (self, stmt, "add intent");
 }
 
-int
+ep_journal_status_t
 ep_journal_add_report (ep_journal_t *self, const ep_journal_report_t *r)
 {
     sqlite3_stmt *stmt = s_write (self, S_REPORT);
@@ -558,7 +565,7 @@ ep_journal_add_report (ep_journal_t *self, const ep_journal_report_t *r)
     return s_step_done (self, stmt, "add report");
 }
 
-int
+ep_journal_status_t
 ep_journal_add_command (ep_journal_t *self, uint64_t at_seq, int kind, int plane,
                         uint64_t epoch, const char *issued_by, const char *sender,
                         const char *reason, bool applied, const char *outcome,
@@ -578,7 +585,7 @@ ep_journal_add_command (ep_journal_t *self, uint64_t at_seq, int kind, int plane
     return s_step_done (self, stmt, "add command");
 }
 
-int
+ep_journal_status_t
 ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind, const char *detail)
 {
     sqlite3_stmt *stmt = s_write (self, S_EVENT);
@@ -588,7 +595,7 @@ ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind, con
     return s_step_done (self, stmt, "add event");
 }
 
-int
+ep_journal_status_t
 ep_journal_save_state (ep_journal_t *self, const void *payload, size_t size)
 {
     sqlite3_stmt *stmt = s_write (self, S_SAVE_STATE);
@@ -702,7 +709,7 @@ ep_journal_find_intent (ep_journal_t *self, const char *strategy_id, const char 
     return rc == SQLITE_DONE ? found : s_fail (self, "find intent");
 }
 
-int
+ep_journal_status_t
 ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on)
 {
     sqlite3_stmt *stmt = s_write (self, on ? S_ZOMBIE_ON : S_ZOMBIE_OFF);

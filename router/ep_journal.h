@@ -6,8 +6,9 @@
     sessions, fenced reports). The router writes a loop turn's records in one
     transaction and commits it before publishing any of them.
 
-    Every function returns 0 on success and -1 on a SQLite failure, which it
-    logs, unless stated otherwise.  */
+    A write (begin, commit, retry, the add_, save and set functions) returns
+    an ep_journal_status_t; every other function returns 0 on success and -1
+    on a SQLite failure, which it logs, unless stated otherwise.  */
 #ifndef EP_JOURNAL_H_INCLUDED
 #define EP_JOURNAL_H_INCLUDED
 
@@ -16,6 +17,19 @@
 #include <stdint.h>
 
 typedef struct _ep_journal_t ep_journal_t;
+
+//  What became of a write. EP_JOURNAL_OK is 0, so that `if (write ())`
+//  reads as "if it failed".
+typedef enum {
+    EP_JOURNAL_OK = 0,          //  done
+    EP_JOURNAL_FULL,            //  a commit failed (a full disk, an I/O error): its
+                                //  writes are kept, and ep_journal_retry runs them again
+    EP_JOURNAL_IO               //  SQLite refused the write or the commit for good
+                                //  (logged): what the transaction held is lost
+} ep_journal_status_t;
+
+//  The text of a status ("the disk is full or failing: writes held for a retry").
+const char *ep_journal_strerror (ep_journal_status_t status);
 
 //  Who produced a report.
 typedef enum {
@@ -52,9 +66,14 @@ void ep_journal_destroy (ep_journal_t **self_p);
 //  A commit that fails (a full disk, an I/O error) is rolled back, and the
 //  journal is then "owing": its writes are kept, begin and commit fail, and
 //  ep_journal_retry runs the same writes again, until one commits.
-int ep_journal_begin (ep_journal_t *self);
-int ep_journal_commit (ep_journal_t *self);
-int ep_journal_retry (ep_journal_t *self);
+//  begin: EP_JOURNAL_FULL while owing, EP_JOURNAL_IO if SQLite refuses.
+//  commit: EP_JOURNAL_FULL if it failed (or still owes) and its writes
+//  wait for a retry, EP_JOURNAL_IO if they could not all be kept.
+//  retry: EP_JOURNAL_OK once they committed (or nothing was owed), else
+//  EP_JOURNAL_FULL, and they are kept for the next retry.
+ep_journal_status_t ep_journal_begin (ep_journal_t *self);
+ep_journal_status_t ep_journal_commit (ep_journal_t *self);
+ep_journal_status_t ep_journal_retry (ep_journal_t *self);
 bool ep_journal_owing (ep_journal_t *self);
 
 //  The writes a failed commit left to retry (0 when not owing).
@@ -78,27 +97,34 @@ uint64_t ep_journal_processed_through (ep_journal_t *self, int plane);
 int ep_journal_claim (ep_journal_t *self, const char *strategy_id, const char *intent_id,
                       uint64_t router_seq);
 
+//  The add_, save_state and set_zombie writes return EP_JOURNAL_OK, or
+//  EP_JOURNAL_IO (logged) if SQLite refused them.
+
 //  Records an intent read from intake. dispatched: sent to plane, else
 //  rejected by the router.
 //  sender: who pushed it ("NAME:KEY" under CURVE).
-int ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *strategy_id,
-                           const char *intent_id, int plane, uint64_t epoch, bool dispatched,
-                           const char *sender, const void *payload, size_t size);
+ep_journal_status_t ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq,
+                                           const char *strategy_id, const char *intent_id,
+                                           int plane, uint64_t epoch, bool dispatched,
+                                           const char *sender, const void *payload,
+                                           size_t size);
 
-int ep_journal_add_report (ep_journal_t *self, const ep_journal_report_t *report);
+ep_journal_status_t ep_journal_add_report (ep_journal_t *self, const ep_journal_report_t *report);
 
 //  Records a plane command and what became of it.
-int ep_journal_add_command (ep_journal_t *self, uint64_t at_seq, int kind, int plane,
-                            uint64_t epoch, const char *issued_by, const char *sender,
-                            const char *reason, bool applied, const char *outcome,
-                            const void *payload, size_t size);
+ep_journal_status_t ep_journal_add_command (ep_journal_t *self, uint64_t at_seq, int kind,
+                                            int plane, uint64_t epoch, const char *issued_by,
+                                            const char *sender, const char *reason,
+                                            bool applied, const char *outcome,
+                                            const void *payload, size_t size);
 
 //  Records an event: kind is a short word ("start", "stop", "worker"...).
-int ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind, const char *detail);
+ep_journal_status_t ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind,
+                                          const char *detail);
 
 //  The applied plane state, as a packed PlaneState. load returns 0 and sets
 //  *size to 0 when none was saved; the caller frees *payload.
-int ep_journal_save_state (ep_journal_t *self, const void *payload, size_t size);
+ep_journal_status_t ep_journal_save_state (ep_journal_t *self, const void *payload, size_t size);
 int ep_journal_load_state (ep_journal_t *self, void **payload, size_t *size);
 
 typedef void (ep_journal_report_fn) (void *arg, uint64_t seq, const void *payload, size_t size);
@@ -133,7 +159,7 @@ int ep_journal_find_intent (ep_journal_t *self, const char *strategy_id, const c
 
 //  Marks (on) or unmarks router_seq as a zombie: an intent whose terminal
 //  report the router made, while its plane reported it still resting.
-int ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on);
+ep_journal_status_t ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on);
 
 //  Calls fn for each zombie, in router_seq order (acked is always true).
 int ep_journal_zombies (ep_journal_t *self, ep_journal_open_fn *fn, void *arg);

@@ -8,56 +8,40 @@ int
 ep_outbox_push (ep_outbox_t *self, const char *topic, uint8_t *data, size_t size,
                 uint64_t router_seq)
 {
-    if (self->count == self->capacity) {
-        size_t capacity = self->capacity ? self->capacity * 2 : 256;
-        ep_outbox_item_t *items = malloc (capacity * sizeof *items);
-        if (!items)
-            return -1;
-        for (size_t i = 0; i < self->count; i++)
-            items [i] = self->items [(self->head + i) % self->capacity];
-        free (self->items);
-        self->items = items;
-        self->capacity = capacity;
-        self->head = 0;
-    }
-    ep_outbox_item_t *item = &self->items [(self->head + self->count) % self->capacity];
-    size_t length = strnlen (topic, sizeof item->topic - 1);
-    memcpy (item->topic, topic, length);
-    item->topic [length] = 0;
-    item->data = data;
-    item->size = size;
-    item->router_seq = router_seq;
-    self->count++;
-    return 0;
+    ep_outbox_item_t item = { .data = data, .size = size, .router_seq = router_seq };
+    size_t length = strnlen (topic, sizeof item.topic - 1);
+    memcpy (item.topic, topic, length);
+    item.topic [length] = 0;
+    //  Zero-initialized, the ring does not know its item size yet.
+    self->ring.item_size = sizeof item;
+    return ep_ring_push (&self->ring, &item);
 }
 
 ep_outbox_item_t *
 ep_outbox_at (ep_outbox_t *self, size_t index)
 {
-    return index < self->count ? &self->items [(self->head + index) % self->capacity] : NULL;
+    return ep_ring_at (&self->ring, index);
 }
 
 size_t
 ep_outbox_count (const ep_outbox_t *self)
 {
-    return self->count;
+    return self->ring.count;
 }
 
 void
 ep_outbox_pop (ep_outbox_t *self)
 {
-    assert (self->count > 0);
-    ep_outbox_item_t *item = &self->items [self->head];
+    ep_outbox_item_t *item = ep_ring_at (&self->ring, 0);
+    assert (item);
     free (item->data);
-    self->head = (self->head + 1) % self->capacity;
-    self->count--;
+    ep_ring_drop (&self->ring, 1);
 }
 
 void
 ep_outbox_clear (ep_outbox_t *self)
 {
-    while (self->count)
+    while (self->ring.count)
         ep_outbox_pop (self);
-    free (self->items);
-    memset (self, 0, sizeof *self);
+    ep_ring_free (&self->ring);
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "ep_buf.h"
 #include "ep_wire.h"
 
 typedef struct {
@@ -20,8 +21,7 @@ typedef struct {
 
 //  Zero-initialized, it is an empty outbox.
 typedef struct {
-    ep_outbox_item_t *items;            //  a ring of capacity items
-    size_t head, count, capacity;
+    ep_ring_t ring;                     //  of ep_outbox_item_t, oldest first
 } ep_outbox_t;
 
 //  Appends a message, taking data (malloc'd); the topic is cut to fit.

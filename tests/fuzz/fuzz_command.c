@@ -1,9 +1,12 @@
 /*  Fuzz: what the router decodes from its peers besides intents: a
     PlaneCommand (control), a WorkerMessage (results), query requests. Each
     that decodes, once rid of unknown fields as the router does, must pack
-    and decode again to the same bytes.  */
+    and decode again to the same bytes. A command the router reads is
+    applied as the router applies it (ep_control_read, ep_control_apply):
+    the epoch only rises, and a refused command changes nothing.  */
 #include <stdlib.h>
 #include <string.h>
+#include "ep_router_internal.h"
 #include "ep_names.h"
 #include "ep_utf8.h"
 #include "ep_wire.h"
@@ -32,9 +35,39 @@ s_round_trip (const ProtobufCMessageDescriptor *descriptor, const uint8_t *data,
     protobuf_c_message_free_unpacked (message, NULL);
 }
 
+//  Applies the command in data to a plane state at epoch 5, as the
+//  router does.
+static void
+s_apply (const uint8_t *data, size_t size)
+{
+    ep_command_t *command = NULL;
+    char outcome [256];
+    ep_control_verdict_t verdict = ep_control_read (data, size, &command, outcome,
+                                                    sizeof outcome);
+    if ((verdict == EP_CONTROL_APPLIED) != (command != NULL) || !ep_control_strerror (verdict))
+        abort ();
+    if (!command)
+        return;
+    ep_control_t state = { .plane = EP_PLANE (PAPER), .epoch = 5 };
+    ep_control_t before = state;
+    verdict = ep_control_apply (&state, command, 42, outcome, sizeof outcome);
+    if (verdict == EP_CONTROL_APPLIED) {
+        if (state.epoch != command->epoch || state.epoch <= before.epoch
+        ||  (state.plane != EP_PLANE (PAPER) && state.plane != EP_PLANE (LIVE))
+        ||  !ep_utf8_well_formed (state.issued_by, strlen (state.issued_by))
+        ||  !ep_utf8_well_formed (outcome, strlen (outcome)))
+            abort ();
+    }
+    else
+    if (memcmp (&state, &before, sizeof state))
+        abort ();
+    execplane__v1__plane_command__free_unpacked (command, NULL);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
+    s_apply (data, size);
     ep_command_t *command = execplane__v1__plane_command__unpack (NULL, size, data);
     if (command) {
         ep_command_name (command->kind);

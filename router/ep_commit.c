@@ -1,0 +1,79 @@
+/*  ep_commit: the commit that ends each turn, before anything of it is
+    published, and what the router does while the journal cannot commit.  */
+#include <czmq.h>
+#include "ep_router_internal.h"
+#include "ep_log.h"
+#include "ep_sock.h"
+
+static void
+s_postpone_entry (void *arg, ep_inflight_entry_t *entry)
+{
+    if (!entry->acked)
+        entry->deadline_ms += *(int64_t *) arg;
+}
+
+//  A commit failed (a full disk, an I/O error). Nothing of this turn is
+//  published or dispatched, and nothing more is read: intake's queues fill
+//  and then its senders block. The same writes are tried again every second
+//  until they commit; then the turn's work goes out as usual, and the time
+//  spent is given back to the deadlines and heartbeats that would otherwise
+//  have run out while nothing was read. Returns 0 once committed, or -1 if
+//  the router is asked to stop first (what was not committed was never
+//  published).
+static ep_router_status_t
+s_wait_for_journal (ep_router_t *self)
+{
+    int64_t since = ep_sock_clock_ms ();
+    char first_error [256];
+    snprintf (first_error, sizeof first_error, "%s", ep_journal_error (self->journal));
+    ep_log_error ("journal: cannot commit (%s): %zu write(s) held; nothing is read or "
+                  "published until they commit, tried again every %d ms", first_error,
+                  ep_journal_owed_writes (self->journal), EP_ROUTER_JOURNAL_RETRY_MS);
+    unsigned retries = 0;
+    while (true) {
+        zmq_poll (NULL, 0, EP_ROUTER_JOURNAL_RETRY_MS);     //  a signal ends it early
+        int64_t now = ep_sock_clock_ms ();
+        if (ep_drain_due (self, now)) {
+            ep_log_error ("journal: stopping with %zu write(s) never committed; none of "
+                          "them was published", ep_journal_owed_writes (self->journal));
+            return EP_ROUTER_UNCOMMITTED;
+        }
+        if (self->metrics.server)
+            ep_router_metrics_update (self, now);
+        if (ep_journal_retry (self->journal) == 0)
+            break;
+        //  Logged after 1, 2, 4 ... 64 retries, then every 64th.
+        retries++;
+        if ((retries <= 64 && (retries & (retries - 1)) == 0) || retries % 64 == 0)
+            ep_log_error ("journal: still cannot commit after %u retries, %lld ms (%s)",
+                          retries, (long long) (now - since), ep_journal_error (self->journal));
+    }
+    int64_t waited = ep_sock_clock_ms () - since;
+    ep_inflight_each (self->inflight, s_postpone_entry, &waited);
+    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++)
+        self->link.worker [plane].last_heard_ms += waited;
+    char detail [512];
+    snprintf (detail, sizeof detail, "commits failed for %lld ms (%s); nothing was read "
+              "or published meanwhile", (long long) waited, first_error);
+    ep_log_info ("journal: committed again: %s", detail);
+    return ep_router_event (self, "journal", detail);
+}
+
+ep_router_status_t
+ep_commit_turn (ep_router_t *self)
+{
+    size_t writes = ep_journal_open_writes (self->journal);
+    int64_t commit_start = writes ? zclock_usecs () : 0;
+    ep_journal_status_t committed = ep_journal_commit (self->journal);
+    if (committed == EP_JOURNAL_OK) {
+        if (writes) {
+            ep_histogram_observe (&self->metrics.commit_seconds,
+                                  (double) (zclock_usecs () - commit_start) / 1e6);
+            ep_histogram_observe (&self->metrics.commit_writes, (double) writes);
+        }
+        return EP_ROUTER_OK;
+    }
+    if (committed != EP_JOURNAL_FULL)
+        return EP_ROUTER_JOURNAL_COMMIT;
+    return s_wait_for_journal (self);
+}

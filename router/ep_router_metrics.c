@@ -1,0 +1,148 @@
+/*  ep_router_metrics: what the router tells of itself. Prometheus text and
+    a health check on router/metrics (when configured), and the counters
+    published on `stats`.  */
+#include <czmq.h>
+#include <malloc.h>
+#include "ep_router_internal.h"
+#include "ep_names.h"
+#include "ep_sock.h"
+
+void
+ep_router_metrics_init (ep_router_t *self)
+{
+    static const double seconds [] = { 50e-6, 100e-6, 200e-6, 500e-6, 1e-3, 2e-3, 5e-3,
+                                       10e-3, 20e-3, 50e-3, 100e-3, 500e-3, 1, 5 };
+    static const double counts [] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096 };
+    ep_histogram_init (&self->metrics.commit_seconds, seconds, sizeof seconds / sizeof *seconds);
+    ep_histogram_init (&self->metrics.commit_writes, counts, sizeof counts / sizeof *counts);
+    ep_histogram_init (&self->metrics.dispatch_batch, counts, 9);   //  1 to 256
+}
+
+void
+ep_router_metrics_count (ep_router_t *self, const ep_report_t *report, bool late)
+{
+    if (report->terminal && !late && report->plane >= 0 && report->plane < EP_ROUTER_PLANES
+    &&  report->status >= 0 && report->status < EP_STATUS_COUNT
+    &&  report->failure >= 0 && report->failure < EP_FAILURE_COUNT)
+        self->metrics.terminal [report->plane][report->status][report->failure]++;
+}
+
+//  The counters, each a family of one sample.
+static void
+s_counters (ep_router_t *self, ep_prom_t *prom)
+{
+    struct { const char *name, *help; uint64_t value; } counters [] = {
+        { "execplane_intake_messages_total", "Messages read on intake", self->stats.intake_messages },
+        { "execplane_intake_malformed_total", "Intake messages dropped as malformed, without report",
+          self->stats.malformed },
+        { "execplane_intents_accepted_total", "Intents accepted and dispatched", self->stats.accepted },
+        { "execplane_intents_rejected_total", "Intents rejected by the router", self->stats.rejected },
+        { "execplane_reports_total", "Reports journaled and published", self->stats.reports },
+        { "execplane_late_reports_total", "Reports after their intent's terminal report",
+          self->stats.late_reports },
+        { "execplane_fenced_reports_total", "Plane reports refused: wrong session or epoch",
+          self->stats.fenced_reports },
+        { "execplane_unauthorized_total", "Messages, subscriptions and handshakes refused",
+          self->stats.unauthorized },
+        { "execplane_fill_gaps_total", "Plane reports that numbered fills the router never got",
+          self->stats.fill_gaps },
+    };
+    for (size_t i = 0; i < sizeof counters / sizeof *counters; i++) {
+        ep_prom_family (prom, counters [i].name, "counter", counters [i].help);
+        ep_prom_int (prom, counters [i].name, "", (int64_t) counters [i].value);
+    }
+}
+
+//  The intents by terminal outcome, and the gauges of each plane.
+static void
+s_planes (ep_router_t *self, ep_prom_t *prom, int64_t now)
+{
+    char labels [256];
+    ep_prom_family (prom, "execplane_intents_total", "counter",
+                    "Intents by terminal outcome: plane, status and failure");
+    for (int plane = 0; plane < EP_ROUTER_PLANES; plane++)
+        for (int status = 0; status < EP_STATUS_COUNT; status++)
+            for (int failure = 0; failure < EP_FAILURE_COUNT; failure++)
+                if (self->metrics.terminal [plane][status][failure]) {
+                    snprintf (labels, sizeof labels, "plane=\"%s\",status=\"%s\",failure=\"%s\"",
+                              ep_plane_name (plane) ? ep_plane_name (plane) : "NONE",
+                              ep_status_name (status), ep_failure_name (failure));
+                    ep_prom_int (prom, "execplane_intents_total", labels,
+                                 (int64_t) self->metrics.terminal [plane][status][failure]);
+                }
+    ep_prom_family (prom, "execplane_in_flight", "gauge",
+                    "Intents dispatched and not yet terminal, by plane");
+    ep_prom_family (prom, "execplane_active_plane", "gauge",
+                    "1 for the plane the meta layer selected, 0 for the other");
+    ep_prom_family (prom, "execplane_worker_alive", "gauge",
+                    "1 while the plane's worker is heard within worker_timeout_ms");
+    ep_prom_family (prom, "execplane_worker_silence_seconds", "gauge",
+                    "Time since the plane's worker was last heard (-1: never)");
+    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++) {
+        snprintf (labels, sizeof labels, "plane=\"%s\"", ep_plane_name (plane));
+        ep_prom_int (prom, "execplane_in_flight", labels,
+                     (int64_t) ep_inflight_count (self->inflight, plane));
+        ep_prom_int (prom, "execplane_active_plane", labels, self->state.plane == plane);
+        ep_prom_int (prom, "execplane_worker_alive", labels, self->link.worker [plane].alive);
+        ep_prom_double (prom, "execplane_worker_silence_seconds", labels,
+                        self->link.worker [plane].last_heard_ms
+                        ? (double) (now - self->link.worker [plane].last_heard_ms) / 1e3 : -1);
+    }
+}
+
+void
+ep_router_metrics_update (ep_router_t *self, int64_t now)
+{
+    ep_prom_t *prom = &self->metrics.prom;
+    ep_prom_reset (prom);
+    s_counters (self, prom);
+    s_planes (self, prom, now);
+    ep_prom_family (prom, "execplane_plane_epoch", "gauge", "The applied plane state's epoch");
+    ep_prom_int (prom, "execplane_plane_epoch", "", (int64_t) self->state.epoch);
+    ep_prom_family (prom, "execplane_halted", "gauge", "1 while the router is halted");
+    ep_prom_int (prom, "execplane_halted", "", self->state.halted);
+    ep_prom_family (prom, "execplane_report_last_seq", "gauge", "The newest report's seq");
+    ep_prom_int (prom, "execplane_report_last_seq", "", (int64_t) self->last_seq);
+    bool journal_ok = !self->failure && !ep_journal_owing (self->journal);
+    ep_prom_family (prom, "execplane_journal_writable", "gauge",
+                    "1 while journal commits succeed");
+    ep_prom_int (prom, "execplane_journal_writable", "", journal_ok);
+    ep_prom_family (prom, "execplane_journal_commit_seconds", "histogram",
+                    "Time a journal commit took (synchronous=FULL: it waits for the disk)");
+    ep_prom_histogram (prom, "execplane_journal_commit_seconds", "", &self->metrics.commit_seconds);
+    ep_prom_family (prom, "execplane_journal_commit_rows", "histogram",
+                    "Rows one journal commit wrote (the group commit's batch)");
+    ep_prom_histogram (prom, "execplane_journal_commit_rows", "", &self->metrics.commit_writes);
+    ep_prom_family (prom, "execplane_dispatch_batch_size", "histogram",
+                    "Intents one dispatch message carried");
+    ep_prom_histogram (prom, "execplane_dispatch_batch_size", "", &self->metrics.dispatch_batch);
+
+    bool worker_ok = self->state.plane > 0 && self->state.plane < EP_ROUTER_PLANES && self->link.worker [self->state.plane].alive;
+    char health [256];
+    snprintf (health, sizeof health, "\"journal\":\"%s\",\"active_plane\":\"%s\","
+              "\"active_worker_alive\":%s,\"halted\":%s",
+              journal_ok ? "writable" : "failing",
+              ep_plane_name (self->state.plane) ? ep_plane_name (self->state.plane) : "NONE",
+              worker_ok ? "true" : "false", self->state.halted ? "true" : "false");
+    ep_metrics_update (self->metrics.server, prom, journal_ok && worker_ok, health);
+}
+
+void
+ep_router_metrics_publish_stats (ep_router_t *self)
+{
+    self->stats.in_flight_paper = ep_inflight_count (self->inflight, EP_PLANE (PAPER));
+    self->stats.in_flight_live = ep_inflight_count (self->inflight, EP_PLANE (LIVE));
+    self->stats.last_seq = self->last_seq;
+    self->stats.last_router_seq = self->last_router_seq;
+    size_t size;
+    uint8_t *data = ep_router_pack (&self->stats.base, &size);
+    if (data) {
+        ep_sock_send2 (self->sock.outcomes, "stats", data, size, ZMQ_DONTWAIT);
+        free (data);
+    }
+    //  Once a burst is over, the memory it took goes back to the system:
+    //  the router's footprint follows what it holds, not its busiest second.
+    if (ep_inflight_count (self->inflight, 0) == 0 && !ep_outbox_count (&self->outbox)
+    &&  !ep_outbox_count (&self->pending))
+        malloc_trim (0);
+}

@@ -1,0 +1,134 @@
+/*  test_router_fixture: see test_router_fixture.h.  */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include "test_router_fixture.h"
+
+static void
+s_endpoints (ep_config_t *config)
+{
+    static unsigned made;
+    made++;
+    struct { char *endpoint; const char *name; } all [] = {
+        { config->intake, "intake" }, { config->outcomes, "outcomes" },
+        { config->control, "control" }, { config->dispatch, "dispatch" },
+        { config->results, "results" }, { config->query, "query" },
+    };
+    for (size_t i = 0; i < sizeof all / sizeof all [0]; i++)
+        snprintf (all [i].endpoint, EP_ENDPOINT_MAX, "inproc://test-%d-%u-%s", (int) getpid (),
+                  made, all [i].name);
+}
+
+ep_router_t *
+fixture_start (fixture_t *fixture)
+{
+    char err [512] = "";
+    memset (fixture, 0, sizeof *fixture);
+    assert_int_equal (ep_config_load (&fixture->config, NULL, err, sizeof err), 0);
+    snprintf (fixture->folder, sizeof fixture->folder, "/tmp/test_router.XXXXXX");
+    assert_non_null (mkdtemp (fixture->folder));
+    snprintf (fixture->config.journal, sizeof fixture->config.journal, "%s/journal.db",
+              fixture->folder);
+    snprintf (fixture->config.journal_sync, sizeof fixture->config.journal_sync, "normal");
+    fixture->config.router_metrics [0] = 0;
+    return fixture_restart (fixture);
+}
+
+ep_router_t *
+fixture_restart (fixture_t *fixture)
+{
+    ep_router_destroy (&fixture->router);
+    s_endpoints (&fixture->config);
+    char err [512] = "";
+    fixture->router = ep_router_new (&fixture->config, NULL, err, sizeof err);
+    if (!fixture->router)
+        fail_msg ("ep_router_new: %s", err);
+    return fixture->router;
+}
+
+void
+fixture_stop (fixture_t *fixture)
+{
+    ep_router_destroy (&fixture->router);
+    char command [128];
+    snprintf (command, sizeof command, "rm -rf '%s'", fixture->folder);
+    assert_int_equal (system (command), 0);
+}
+
+void
+fixture_intent (ep_intent_t *intent, const char *intent_id)
+{
+    execplane__v1__order_intent__init (intent);
+    intent->intent_id = (char *) intent_id;
+    intent->strategy_id = "s1";
+    intent->symbol = "BTCUSDT";
+    intent->side = EP_SIDE (BUY);
+    intent->type = EP_TYPE (LIMIT);
+    intent->tif = EP_TIF (GTC);
+    intent->qty_e8 = 100000000;
+    intent->ref_price_e8 = 5000000000000;
+    intent->limit_price_e8 = 5000000000000;
+}
+
+uint8_t *
+fixture_pack (const ProtobufCMessage *message, size_t *size)
+{
+    uint8_t *data = ep_router_pack (message, size);
+    assert_non_null (data);
+    return data;
+}
+
+ep_peer_t
+fixture_peer (void)
+{
+    ep_peer_t peer;
+    memset (&peer, 0, sizeof peer);
+    peer.known = true;
+    snprintf (peer.sender, sizeof peer.sender, "insecure");
+    return peer;
+}
+
+ep_router_status_t
+fixture_send_intent (ep_router_t *router, const ep_intent_t *intent)
+{
+    size_t size;
+    uint8_t *data = fixture_pack (&intent->base, &size);
+    ep_peer_t peer = fixture_peer ();
+    ep_router_status_t status = ep_intake_handle (router, data, size, &peer);
+    free (data);
+    return status;
+}
+
+ep_router_status_t
+fixture_heartbeat (ep_router_t *router, int plane, const char *session)
+{
+    ep_worker_msg_t message;
+    execplane__v1__worker_message__init (&message);
+    message.plane = plane;
+    message.session = (char *) session;
+    message.number = 1;
+    message.probe = router->link.worker [plane].probe_sent + 1;
+    size_t size;
+    uint8_t *data = fixture_pack (&message.base, &size);
+    ep_router_status_t status = ep_link_on_message (router, "heartbeat", data, size, NULL, NULL);
+    free (data);
+    return status;
+}
+
+ep_report_t *
+fixture_report (ep_router_t *router, size_t index)
+{
+    ep_outbox_item_t *item = ep_outbox_at (&router->outbox, index);
+    return item ? execplane__v1__execution_report__unpack (NULL, item->size, item->data) : NULL;
+}
+
+ep_report_t *
+fixture_last_report (ep_router_t *router)
+{
+    size_t count = ep_outbox_count (&router->outbox);
+    return count ? fixture_report (router, count - 1) : NULL;
+}

@@ -1,0 +1,174 @@
+/*  test_router_query: report replay reads what is committed, in seq order;
+    a worker's restore names the orders still resting on its plane and
+    makes it the plane's worker. Driven through an inproc DEALER.  */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include "test_router_fixture.h"
+
+//  Sends [kind][message] to the router's query socket, has the router
+//  answer, and returns the reply's kind and body (the caller frees both).
+static zmsg_t *
+s_ask (fixture_t *fixture, const char *kind, const ProtobufCMessage *message)
+{
+    zsock_t *client = zsock_new_dealer (fixture->config.query);
+    assert_non_null (client);
+    size_t size;
+    uint8_t *data = fixture_pack (message, &size);
+    zmsg_t *request = zmsg_new ();
+    zmsg_addstr (request, kind);
+    zmsg_addmem (request, data, size);
+    assert_int_equal (zmsg_send (&request, client), 0);
+    free (data);
+    //  The request is on its way through inproc: wait until the router has it.
+    zmq_pollitem_t item = { zsock_resolve (fixture->router->sock.query), 0, ZMQ_POLLIN, 0 };
+    assert_int_equal (zmq_poll (&item, 1, 5000), 1);
+    assert_int_equal (ep_query_drain (fixture->router), EP_ROUTER_OK);
+    zsock_set_rcvtimeo (client, 5000);
+    zmsg_t *reply = zmsg_recv (client);
+    zsock_destroy (&client);
+    assert_non_null (reply);
+    return reply;
+}
+
+static void
+test_replay_returns_committed_reports_in_seq_order (void **state)
+{
+    (void) state;
+    fixture_t fixture;
+    ep_router_t *router = fixture_start (&fixture);
+    ep_intent_t intent;
+    for (int i = 0; i < 3; i++) {
+        char id [8];
+        snprintf (id, sizeof id, "r%d", i);
+        fixture_intent (&intent, id);
+        fixture_send_intent (router, &intent);      //  no worker: each is rejected
+    }
+    assert_int_equal (ep_journal_commit (router->journal), EP_JOURNAL_OK);
+    ep_query_request_t request;
+    execplane__v1__query_request__init (&request);
+    request.from_seq = 2;
+    zmsg_t *reply = s_ask (&fixture, "reports", &request.base);
+    char *kind = zmsg_popstr (reply);
+    assert_string_equal (kind, "reports");
+    zframe_t *body = zmsg_pop (reply);
+    ep_query_reply_t *replayed = execplane__v1__query_reply__unpack (NULL, zframe_size (body),
+                                                                     zframe_data (body));
+    assert_non_null (replayed);
+    assert_int_equal (replayed->n_reports, 2);
+    assert_int_equal (replayed->through_seq, 3);
+    assert_int_equal (replayed->head_seq, 3);
+    ep_report_t *second = execplane__v1__execution_report__unpack (
+        NULL, replayed->reports [0].len, replayed->reports [0].data);
+    assert_int_equal (second->seq, 2);
+    assert_string_equal (second->intent_id, "r1");
+    execplane__v1__execution_report__free_unpacked (second, NULL);
+    execplane__v1__query_reply__free_unpacked (replayed, NULL);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    zmsg_destroy (&reply);
+    fixture_stop (&fixture);
+}
+
+static void
+test_restore_names_resting_orders_and_adopts_the_worker (void **state)
+{
+    (void) state;
+    fixture_t fixture;
+    ep_router_t *router = fixture_start (&fixture);
+    fixture_heartbeat (router, EP_PLANE (PAPER), "paper-1");
+    ep_intent_t intent;
+    fixture_intent (&intent, "resting");
+    fixture_send_intent (router, &intent);
+    uint64_t resting = router->last_router_seq;
+    fixture_intent (&intent, "unanswered");
+    fixture_send_intent (router, &intent);
+    ep_report_t report;
+    execplane__v1__execution_report__init (&report);
+    report.intent_id = "resting";
+    report.strategy_id = "s1";
+    report.status = EP_STATUS (ACCEPTED);
+    report.router_seq = resting;
+    ep_reports_from_plane (router, EP_PLANE (PAPER), &report, NULL);
+    assert_int_equal (ep_journal_commit (router->journal), EP_JOURNAL_OK);
+    router->link.worker [EP_PLANE (PAPER)].alive = false;   //  paper-1 is gone
+
+    ep_restore_request_t request;
+    execplane__v1__restore_request__init (&request);
+    request.plane = EP_PLANE (PAPER);
+    request.session = "paper-2";
+    zmsg_t *reply = s_ask (&fixture, "restore", &request.base);
+    char *kind = zmsg_popstr (reply);
+    assert_string_equal (kind, "restore");
+    zframe_t *body = zmsg_pop (reply);
+    ep_restore_reply_t *restored = execplane__v1__restore_reply__unpack (
+        NULL, zframe_size (body), zframe_data (body));
+    assert_non_null (restored);
+    assert_int_equal (restored->n_orders, 1);   //  only what its plane acknowledged
+    assert_int_equal (restored->orders [0]->dispatch->router_seq, resting);
+    assert_string_equal (restored->router_boot, router->boot);
+    assert_string_equal (router->link.worker [EP_PLANE (PAPER)].session, "paper-2");
+    execplane__v1__restore_reply__free_unpacked (restored, NULL);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    zmsg_destroy (&reply);
+    fixture_stop (&fixture);
+}
+
+//  Under CURVE a strategy key reads its strategies' reports and its own
+//  refusals; a monitor reads everything.
+static void
+test_a_strategy_key_reads_only_what_is_its_own (void **state)
+{
+    (void) state;
+    ep_peer_t peer = fixture_peer ();
+    peer.info.role = EP_ROLE_STRATEGY;
+    snprintf (peer.info.strategies, sizeof peer.info.strategies, "s1");
+    snprintf (peer.sender, sizeof peer.sender, "alpha:KEY-A");
+    ep_report_t refusal;
+    execplane__v1__execution_report__init (&refusal);
+    refusal.sender_key = "KEY-A";
+    size_t size;
+    uint8_t *mine = fixture_pack (&refusal.base, &size);
+    assert_true (ep_query_shows (&peer, "s1", NULL, 0, true));
+    assert_false (ep_query_shows (&peer, "s2", NULL, 0, true));
+    assert_true (ep_query_shows (&peer, "", mine, size, true));
+    free (mine);
+    refusal.sender_key = "KEY-B";
+    uint8_t *theirs = fixture_pack (&refusal.base, &size);
+    assert_false (ep_query_shows (&peer, "", theirs, size, true));
+    peer.info.role = EP_ROLE_MONITOR;
+    assert_true (ep_query_shows (&peer, "", theirs, size, true));
+    assert_true (ep_query_shows (&peer, "s2", NULL, 0, true));
+    free (theirs);
+}
+
+static void
+test_only_a_planes_worker_key_may_ask_to_restore_it (void **state)
+{
+    (void) state;
+    ep_peer_t peer = fixture_peer ();
+    peer.info.role = EP_ROLE_WORKER;
+    peer.info.plane = EP_PLANE (LIVE);
+    assert_true (ep_query_may_restore (&peer, EP_PLANE (LIVE), true));
+    assert_false (ep_query_may_restore (&peer, EP_PLANE (PAPER), true));
+    peer.info.role = EP_ROLE_META;
+    assert_false (ep_query_may_restore (&peer, EP_PLANE (LIVE), true));
+    assert_true (ep_query_may_restore (&peer, EP_PLANE (PAPER), false));
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_replay_returns_committed_reports_in_seq_order),
+        cmocka_unit_test (test_restore_names_resting_orders_and_adopts_the_worker),
+        cmocka_unit_test (test_a_strategy_key_reads_only_what_is_its_own),
+        cmocka_unit_test (test_only_a_planes_worker_key_may_ask_to_restore_it),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
