@@ -7,7 +7,7 @@
 #define S_CACHED 4                      //  peers remembered between reloads
 
 struct _ep_guard_t {
-    ep_certs_t *certs;                  //  the allow-list; NULL when insecure
+    ep_allowlist_t *certs;                  //  the allow-list; NULL when insecure
     ep_zap_t *zap;                      //  the ZAP handler; NULL when insecure
     ep_refusals_t *refusals;            //  which refusals are journaled in detail
     int64_t next_reload_ms;             //  when the allow-list is looked at again
@@ -33,13 +33,13 @@ ep_guard_new (const ep_config_t *config, char *err, size_t err_size)
     }
     if (!ep_security_curve ())
         return self;
-    self->certs = ep_certs_new (config->certs, err, err_size);
+    self->certs = ep_allowlist_new (config->certs, err, err_size);
     if (self->certs)
         self->zap = ep_zap_new (self->certs, err, err_size);
     if (!self->zap)
         ep_guard_destroy (&self);
     else
-        ep_log_info ("CURVE on: %zu key(s) admitted from %s/public", ep_certs_size (self->certs),
+        ep_log_info ("CURVE on: %zu key(s) admitted from %s/public", ep_allowlist_size (self->certs),
                      config->certs);
     return self;
 }
@@ -51,7 +51,7 @@ ep_guard_destroy (ep_guard_t **self_p)
     if (!self)
         return;
     ep_zap_destroy (&self->zap);
-    ep_certs_destroy (&self->certs);
+    ep_allowlist_destroy (&self->certs);
     ep_refusals_destroy (&self->refusals);
     free (self);
     *self_p = NULL;
@@ -91,7 +91,7 @@ ep_guard_check (ep_guard_t *self, const char *domain, const char *user_id,
             snprintf (why, why_size, "no authenticated key");
             return false;
         }
-        if (!ep_certs_lookup (self->certs, user_id, &peer->info)) {
+        if (!ep_allowlist_lookup (self->certs, user_id, &peer->info)) {
             snprintf (why, why_size, "key %s is no longer admitted", user_id);
             return false;
         }
@@ -134,12 +134,12 @@ ep_guard_reload (ep_guard_t *self)
     self->next_reload_ms = now + 1000;
     for (size_t i = 0; i < S_CACHED; i++)
         self->cached_key [i][0] = 0;
-    size_t before = ep_certs_size (self->certs);
-    int removed = ep_certs_reload (self->certs);
+    size_t before = ep_allowlist_size (self->certs);
+    int removed = ep_allowlist_reload (self->certs);
     if (removed < 0)
         return 0;
-    if (ep_certs_size (self->certs) != before || removed > 0)
+    if (ep_allowlist_size (self->certs) != before || removed > 0)
         ep_log_info ("allow-list changed: %zu key(s) admitted, %d removed",
-                     ep_certs_size (self->certs), removed);
+                     ep_allowlist_size (self->certs), removed);
     return removed;
 }

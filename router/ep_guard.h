@@ -1,6 +1,6 @@
 /*  ep_guard: who may do what at the router.
 
-    Under CURVE it owns the allow-list (ep_certs) and the ZAP handler, and
+    Under CURVE it owns the allow-list (ep_allowlist) and the ZAP handler, and
     answers, for a message's User-Id (the sender's public key), whether that
     sender may use a socket now: the handshake was checked by ZAP, but a key
     removed from the allow-list since must be refused on the connection it
@@ -10,7 +10,7 @@
 #define EP_GUARD_H_INCLUDED
 
 #include <czmq.h>
-#include "ep_certs.h"
+#include "ep_allowlist.h"
 #include "ep_config.h"
 #include "ep_refusals.h"
 #include "ep_zap.h"

@@ -4,7 +4,7 @@
 
 struct _ep_zap_t {
     zsock_t *handler;                   //  ROUTER on inproc://zeromq.zap.01
-    ep_certs_t *certs;                  //  the allow-list (not owned)
+    ep_allowlist_t *certs;                  //  the allow-list (not owned)
 };
 
 bool
@@ -29,7 +29,7 @@ ep_zap_admits (const char *domain, ep_role_t role)
 }
 
 ep_zap_t *
-ep_zap_new (ep_certs_t *certs, char *err, size_t err_size)
+ep_zap_new (ep_allowlist_t *certs, char *err, size_t err_size)
 {
     ep_zap_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -87,7 +87,7 @@ ep_zap_handle (ep_zap_t *self, ep_zap_refusal_t *refusal)
         if (streq (mechanism, "CURVE") && credentials && zframe_size (credentials) == 32) {
             zmq_z85_encode (key, zframe_data (credentials), 32);
             ep_key_info_t info;
-            if (!ep_certs_lookup (self->certs, key, &info))
+            if (!ep_allowlist_lookup (self->certs, key, &info))
                 snprintf (refusal->why, sizeof refusal->why, "unknown key");
             else
             if (!ep_zap_admits (domain, info.role))

@@ -2,7 +2,7 @@
     handshake whether a key may connect to a socket.
 
     A key is admitted to a socket only if it is in the allow-list
-    (ep_certs) with a role that socket serves; the socket's ZAP domain is its
+    (ep_allowlist) with a role that socket serves; the socket's ZAP domain is its
     name. The key, in Z85, becomes the connection's User-Id, which the
     router checks again on every message (a key removed from the allow-list
     is refused from then on, on connections made before).
@@ -18,7 +18,7 @@
 #define EP_ZAP_H_INCLUDED
 
 #include <czmq.h>
-#include "ep_certs.h"
+#include "ep_allowlist.h"
 
 typedef struct _ep_zap_t ep_zap_t;
 
@@ -34,7 +34,7 @@ bool ep_zap_admits (const char *domain, ep_role_t role);
 
 //  Binds the ZAP endpoint in CZMQ's context; do it before binding any CURVE
 //  socket. Returns NULL with the reason in err.
-ep_zap_t *ep_zap_new (ep_certs_t *certs, char *err, size_t err_size);
+ep_zap_t *ep_zap_new (ep_allowlist_t *certs, char *err, size_t err_size);
 
 void ep_zap_destroy (ep_zap_t **self_p);
 

@@ -27,7 +27,7 @@ ep_identity_load_secret (const char *folder, const char *name, char *err, size_t
 {
     assert (folder);
     assert (name);
-    if (!ep_certs_name_valid (name)) {
+    if (!ep_roles_name_valid (name)) {
         snprintf (err, err_size, "\"%.80s\" is not a valid certificate name", name);
         return NULL;
     }
@@ -181,7 +181,7 @@ ep_identity_save (zcert_t *cert, const char *folder, const char *name, bool repl
     assert (cert);
     assert (folder);
     assert (name);
-    if (!ep_certs_name_valid (name)) {
+    if (!ep_roles_name_valid (name)) {
         snprintf (err, err_size, "\"%.80s\" is not a valid certificate name", name);
         return -1;
     }

@@ -25,7 +25,7 @@ ep_role_parse (const char *name)
 }
 
 bool
-ep_certs_name_valid (const char *name)
+ep_roles_name_valid (const char *name)
 {
     if (!name || *name == '.')
         return false;
@@ -92,7 +92,7 @@ ep_key_info_from_cert (zcert_t *cert, const char *file_name, ep_key_info_t *info
     const char *name = zcert_meta (cert, "name");
     if (!name)
         name = file_name;
-    if (!ep_certs_name_valid (name)) {
+    if (!ep_roles_name_valid (name)) {
         snprintf (err, err_size, "name \"%.80s\" is not valid", name);
         return -1;
     }

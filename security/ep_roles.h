@@ -37,7 +37,7 @@ ep_role_t ep_role_parse (const char *name);
 //  True if name can name a certificate: 1..EP_CERTS_NAME_MAX characters of
 //  [A-Za-z0-9._-], not starting with '.' (hidden files are not indexed) and
 //  not ending in "_secret" (the secret file's suffix).
-bool ep_certs_name_valid (const char *name);
+bool ep_roles_name_valid (const char *name);
 
 //  What the allow-list says of one public key.
 typedef struct {

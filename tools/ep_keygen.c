@@ -227,7 +227,7 @@ main (int argc, char *argv [])
                      "safety or monitor)\n", role_name);
             return 2;
         }
-        if (!ep_certs_name_valid (name)) {
+        if (!ep_roles_name_valid (name)) {
             fprintf (stderr, "ep-keygen: --name '%.80s' is not valid (1 to 64 of [A-Za-z0-9._-], "
                      "not starting with '.' nor ending in _secret)\n", name);
             return 2;

@@ -15,7 +15,10 @@
 #include <sys/stat.h>
 #include "ep_allowlist.h"
 #include "ep_certfile.h"
-#include "ep_certs.h"
+#include "ep_allowlist.h"
+#include "ep_certfile.h"
+#include "ep_identity.h"
+#include "ep_roles.h"
 #include "ep_identity.h"
 #include "ep_roles.h"
 #include "ep_wire.h"
@@ -588,21 +591,21 @@ test_certificate_names_are_plain_file_names (void **state)
     char longest [EP_CERTS_NAME_MAX + 2];
     memset (longest, 'n', EP_CERTS_NAME_MAX);
     longest [EP_CERTS_NAME_MAX] = 0;
-    assert_true (ep_certs_name_valid (longest));
-    assert_true (ep_certs_name_valid ("a"));
-    assert_true (ep_certs_name_valid ("paper-1.b_2"));
-    assert_true (ep_certs_name_valid ("secret"));
+    assert_true (ep_roles_name_valid (longest));
+    assert_true (ep_roles_name_valid ("a"));
+    assert_true (ep_roles_name_valid ("paper-1.b_2"));
+    assert_true (ep_roles_name_valid ("secret"));
     strcat (longest, "n");
-    assert_false (ep_certs_name_valid (longest));
-    assert_false (ep_certs_name_valid (""));
-    assert_false (ep_certs_name_valid (NULL));
-    assert_false (ep_certs_name_valid ("."));
-    assert_false (ep_certs_name_valid (".."));
-    assert_false (ep_certs_name_valid (".hidden"));
-    assert_false (ep_certs_name_valid ("a/b"));
-    assert_false (ep_certs_name_valid ("a b"));
-    assert_false (ep_certs_name_valid ("a:b"));
-    assert_false (ep_certs_name_valid ("router_secret"));
+    assert_false (ep_roles_name_valid (longest));
+    assert_false (ep_roles_name_valid (""));
+    assert_false (ep_roles_name_valid (NULL));
+    assert_false (ep_roles_name_valid ("."));
+    assert_false (ep_roles_name_valid (".."));
+    assert_false (ep_roles_name_valid (".hidden"));
+    assert_false (ep_roles_name_valid ("a/b"));
+    assert_false (ep_roles_name_valid ("a b"));
+    assert_false (ep_roles_name_valid ("a:b"));
+    assert_false (ep_roles_name_valid ("router_secret"));
 }
 
 //  The certificate file reader says why it failed, as a value: the
@@ -636,26 +639,6 @@ test_a_certificate_file_says_whether_it_is_missing_or_refused (void **state)
     free (key);
 }
 
-//  The router's code still says ep_certs_*: the old names reach the same
-//  allow-list.
-static void
-test_the_old_certs_names_reach_the_allow_list (void **state)
-{
-    s_fixture_t *self = *state;
-    char *key = s_cert_write (self, "mon", "monitor", "mon", NULL, NULL);
-    char err [256] = "";
-    ep_certs_t *certs = ep_certs_new (self->dir, err, sizeof err);
-    assert_non_null (certs);
-    ep_key_info_t info;
-    assert_true (ep_certs_lookup (certs, key, &info));
-    assert_int_equal (info.role, EP_ROLE_MONITOR);
-    assert_int_equal (ep_certs_size (certs), 1);
-    assert_int_equal (ep_certs_reload (certs), 0);
-    ep_certs_destroy (&certs);
-    assert_null (certs);
-    free (key);
-}
-
 int
 main (void)
 {
@@ -677,7 +660,6 @@ main (void)
         S_TEST (test_role_names_and_parse_round_trip),
         S_TEST (test_certificate_names_are_plain_file_names),
         S_TEST (test_a_certificate_file_says_whether_it_is_missing_or_refused),
-        S_TEST (test_the_old_certs_names_reach_the_allow_list),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
