@@ -36,6 +36,11 @@
 #define S_SCRUB_MIN         8               //  shorter needles would scrub innocent text
 #define S_TEXT_MAX          2048            //  a formatted text before it is cut to its place
 #define S_USER_AGENT        "execplane-live"
+#define S_CODE_NO_SUCH_ORDER -2013          //  "Order does not exist."
+//  One "does not exist" is no proof of absence: Binance may say it for tens
+//  of seconds after creation. Absence is conclusive this long after the
+//  attempt's recvWindow closed (after which the venue cannot newly accept it).
+#define S_ABSENCE_MARGIN_MS 60000
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 
@@ -870,6 +875,7 @@ ep_binance_classify (ep_venue_op_t op, const char *client_order_id, int64_t qty_
     result->venue_order_id [0] = '\0';
     result->echoed_client_id [0] = '\0';
     result->distrusted = false;
+    result->absent = false;
 
     s_outcome_t outcome = s_classify_answer (op, client_order_id, qty_e8, result);
     //  An order the venue contradicts is UNKNOWN whatever asked about it:
@@ -881,12 +887,15 @@ ep_binance_classify (ep_venue_op_t op, const char *client_order_id, int64_t qty_
     //  order: no status, the failure kept for the record, never terminal
     char reason [sizeof (result->reason)];
     memcpy (reason, result->reason, sizeof (reason));
-    if (op == EP_VENUE_QUERY && outcome == S_OUTCOME_VENUE_ERROR && result->venue_code == -2013)
+    if (op == EP_VENUE_QUERY && outcome == S_OUTCOME_VENUE_ERROR
+    &&  result->venue_code == S_CODE_NO_SUCH_ORDER) {
+        result->absent = true;
         s_classify_as (result, EP_STATUS (STATUS_UNSPECIFIED), EP_FAILURE (FAILURE_NONE), false,
                        "the venue does not (yet) know order %s: %d %s (HTTP %ld); "
                        "one not-found is no proof of absence",
                        client_order_id, result->venue_code, result->venue_msg,
                        result->http_status);
+    }
     else
     if (op == EP_VENUE_CANCEL && outcome == S_OUTCOME_VENUE_ERROR && result->venue_code == -2011)
         s_classify_as (result, EP_STATUS (STATUS_UNSPECIFIED), EP_FAILURE (VENUE_REJECTED), false,
@@ -1323,6 +1332,7 @@ ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_s
     binance->timeout_ms = (long) config->timeout_ms;
 
     self->name = "binance";
+    self->absence_margin_ms = S_ABSENCE_MARGIN_MS;
     self->prepare = s_prepare;
     self->send = s_send;
     self->destroy = s_destroy;
