@@ -1,27 +1,18 @@
 /*  ep-live: the live worker, a daemon around the live plane (ep_live_plane)
-    and one link to the router (ep_worker_link).
-
-    It claims the live plane from the router before it reads a dispatch,
-    then hands each dispatch on exec.live to the plane, which writes each
-    attempt to its audit before the venue sees it and reports every
-    outcome; the reports go to the router through the link. A router that
-    starts anew is claimed again, and the plane resynchronizes with the
-    orders it holds. The audit is locked by one process.
-
+    and one link to the router (ep_worker_link). It claims the plane before
+    it reads a dispatch, then hands each dispatch on exec.live to the plane,
+    which writes each attempt to its audit before the venue sees it and
+    reports every outcome through the link. A router that starts anew is
+    claimed again, and the plane resynchronizes with the orders it holds.
     The main thread owns the sockets and the plane; the plane's sender
-    thread only performs requests, so heartbeats go on while a request
-    waits.  */
+    thread only performs requests, so heartbeats go on while one waits.  */
 #include <czmq.h>
 #include <getopt.h>
 #include <signal.h>
-#include "ep_audit.h"
-#include "ep_config.h"
 #include "ep_live_plane.h"
 #include "ep_log.h"
 #include "ep_security.h"
 #include "ep_signal.h"
-#include "ep_venue.h"
-#include "ep_wire.h"
 #include "ep_worker_link.h"
 
 typedef struct {
@@ -35,22 +26,8 @@ static void
 s_emit (void *arg, const ep_dispatch_t *dispatch, ep_report_t *report)
 {
     s_worker_t *self = arg;
-    if (!self->link)
-        return;
-    ep_worker_msg_t message;
-    ep_worker_link_head (self->link, dispatch->router_seq, &message);
-    message.n_reports = 1;
-    message.reports = &report;
-    size_t size = execplane__v1__worker_message__get_packed_size (&message);
-    uint8_t *data = malloc (size);
-    if (!data) {
-        ep_log_intent (EP_LOG_ERROR, dispatch->intent->strategy_id, dispatch->intent->intent_id,
-                       ": out of memory: report not sent");
-        return;
-    }
-    execplane__v1__worker_message__pack (&message, data);
-    ep_worker_link_send (self->link, "reports", data, size, 0);
-    free (data);
+    if (self->link)
+        ep_worker_link_report (self->link, dispatch->router_seq, report);
 }
 
 //  The plane's metrics, the claim, and the health check's verdict.
@@ -82,8 +59,7 @@ s_claim (s_worker_t *self, bool recover)
     ep_restore_reply_t *reply = ep_worker_link_claim (self->link);
     if (!reply)
         return -1;
-    //  Subscribed only once it serves the plane: the router counts the
-    //  plane alive once this worker repeats the probe its subscription brings.
+    //  Subscribed once it serves the plane: a worker standing by reads none.
     if (recover) {
         ep_worker_link_subscribe (self->link);
         ep_live_plane_recover (self->plane);
@@ -262,8 +238,7 @@ fail_err:
     fprintf (stderr, "ep-live: %s\n", err);
 fail:
     ep_audit_destroy (&audit);
-    if (venue)
-        venue->destroy (&venue);
+    ep_venue_destroy (&venue);
     s_worker_destroy (&self);
     return NULL;
 }

@@ -144,6 +144,26 @@ ep_worker_link_send (ep_worker_link_t *self, const char *kind, const void *data,
     return ep_sock_send2 (self->results, kind, data, size, flags);
 }
 
+int
+ep_worker_link_report (ep_worker_link_t *self, uint64_t tick, ep_report_t *report)
+{
+    ep_worker_msg_t message;
+    ep_worker_link_head (self, tick, &message);
+    message.n_reports = 1;
+    message.reports = &report;
+    size_t size = execplane__v1__worker_message__get_packed_size (&message);
+    uint8_t *data = malloc (size);
+    if (!data) {
+        ep_log_intent (EP_LOG_ERROR, report->strategy_id, report->intent_id,
+                       ": out of memory: report not sent");
+        return -1;
+    }
+    execplane__v1__worker_message__pack (&message, data);
+    ep_worker_link_send (self, "reports", data, size, 0);
+    free (data);
+    return 0;
+}
+
 //  A message of kind with no reports: a heartbeat or a goodbye.
 static void
 s_signal (ep_worker_link_t *self, const char *kind, int flags)

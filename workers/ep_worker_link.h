@@ -88,6 +88,10 @@ void ep_worker_link_head (ep_worker_link_t *self, uint64_t tick, ep_worker_msg_t
 int ep_worker_link_send (ep_worker_link_t *self, const char *kind, const void *data,
                          size_t size, int flags);
 
+//  Sends one report on the intent at tick as a worker message of its own.
+//  Returns 0, or -1 on out of memory (logged with the intent: not sent).
+int ep_worker_link_report (ep_worker_link_t *self, uint64_t tick, ep_report_t *report);
+
 //  Sends a heartbeat now (before_heartbeat first), and the next in
 //  router/heartbeat_ms.
 void ep_worker_link_heartbeat (ep_worker_link_t *self);

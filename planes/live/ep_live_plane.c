@@ -12,13 +12,12 @@
 #include "ep_live_follow.h"
 #include "ep_live_jobs.h"
 #include "ep_live_plane.h"
+#include "ep_live_session.h"
 #include "ep_log.h"
 #include "ep_names.h"
 #include "ep_sock.h"
-#include "ep_utf8.h"
 
 #define S_AUDIT_RETRY_MS 1000       //  results the audit could not take: written again this often
-#define S_IGNORED_LOG_MS 5000       //  dispatches for another session: a line at most this often
 #define S_KINDS 5                   //  ep_audit_kind_t, 1 to 4
 #define S_REASON_MAX 768            //  a report's reason
 
@@ -27,7 +26,6 @@ struct _ep_live_plane_t {
     ep_audit_t *audit;                  //  the write-ahead record (owned)
     ep_live_jobs_t *jobs;               //  requests queued, and the sender
     ep_live_follow_t *orders;           //  resting orders followed
-    char session [64];                  //  the session dispatches must name
     int64_t poll_ms;                    //  between two queries of one order
     int64_t timeout_ms;                 //  a request's longest
     ep_live_emit_fn *emit;              //  where reports go
@@ -37,11 +35,7 @@ struct _ep_live_plane_t {
     void *clock_arg;
     bool audit_ok;                      //  the last audit write succeeded
     int64_t next_audit_retry_ms;        //  when the results the audit kept are written again
-    //  Dispatches made to another session
-    bool own_seen;                      //  one named this session since the last adoption
-    bool superseded;                    //  a later one named another: this one serves no more
-    uint64_t ignored;                   //  ignored since the last line that said so
-    int64_t next_ignored_log_ms;        //  when the next such line may be written
+    ep_live_session_t session;          //  whether dispatches are for this plane
     //  Metrics
     ep_histogram_t venue_seconds [S_KINDS];               //  request to response, by kind
     uint64_t venue_failures [S_KINDS][EP_FAILURE_COUNT];  //  classified outcomes, by kind
@@ -496,76 +490,23 @@ s_finish (ep_live_plane_t *self, ep_live_job_t **job_p)
 //  --------------------------------------------------------------------------
 //  Dispatches
 
-//  Says (the first time, then at most every S_IGNORED_LOG_MS with a count)
-//  that a dispatch for another session, named, was ignored.
-static void
-s_log_ignored (ep_live_plane_t *self, const ep_dispatch_t *dispatch, const char *named,
-               const char *other)
-{
-    self->ignored++;
-    int64_t now = s_now (self);
-    if (now < self->next_ignored_log_ms)
-        return;
-    const ep_intent_t *intent = dispatch->intent;
-    char count [80] = "";
-    if (self->ignored > 1)
-        snprintf (count, sizeof count, " (%llu dispatches ignored since the last such line)",
-                  (unsigned long long) self->ignored);
-    if (*named)
-        ep_log_intent (EP_LOG_WARN, intent->strategy_id, intent->intent_id,
-                       ": dispatch router_seq %llu names live worker session %s, not this "
-                       "one (%s): another live worker serves the plane; this one submits "
-                       "nothing%s", (unsigned long long) dispatch->router_seq, other,
-                       self->session, count);
-    else
-        ep_log_intent (EP_LOG_WARN, intent->strategy_id, intent->intent_id,
-                       ": dispatch router_seq %llu names no live worker session, not this "
-                       "one (%s): a router that does not name the worker it adopted is "
-                       "not served; this one submits nothing%s",
-                       (unsigned long long) dispatch->router_seq, self->session, count);
-    self->ignored = 0;
-    self->next_ignored_log_ms = now + S_IGNORED_LOG_MS;
-}
-
-//  Whether the dispatch is for this plane: the router names, in each, the
-//  live worker session it adopted. A dispatch for another session after
-//  one for this session means the router adopted another worker: what
-//  this one queued is not sent, and it follows no order any more.
-static bool
-s_dispatch_is_ours (ep_live_plane_t *self, const ep_dispatch_t *dispatch)
-{
-    const char *named = dispatch->worker_session ? dispatch->worker_session : "";
-    if (streq (named, self->session)) {
-        self->own_seen = true;
-        self->superseded = false;
-        return true;
-    }
-    //  The router's text, but it reaches the log: one clean line.
-    char other [80];
-    ep_utf8_clean (other, sizeof other, named, strlen (named));
-    if (*named && self->own_seen && !self->superseded) {
-        self->superseded = true;
-        ep_log_warn ("session %s: the router dispatched router_seq %llu to live worker "
-                     "session %s: this worker is no longer the live plane's worker; %zu "
-                     "queued request(s) dropped unsent", self->session,
-                     (unsigned long long) dispatch->router_seq, other,
-                     ep_live_jobs_waiting (self->jobs));
-        s_drop_jobs (self, "not sent: this worker is no longer the live plane's worker");
-    }
-    s_log_ignored (self, dispatch, named, other);
-    return false;
-}
-
 ep_live_status_t
 ep_live_plane_dispatch (ep_live_plane_t *self, ep_dispatch_t *dispatch)
 {
     assert (self && dispatch);
-    ep_live_status_t status = !dispatch->intent ? EP_LIVE_NOT_AN_INTENT
-                            : !s_dispatch_is_ours (self, dispatch) ? EP_LIVE_NOT_OURS
-                            : EP_LIVE_OK;
-    if (status != EP_LIVE_OK) {
+    if (!dispatch->intent) {
         execplane__v1__dispatch__free_unpacked (dispatch, NULL);
-        return status;
+        return EP_LIVE_NOT_AN_INTENT;
+    }
+    ep_live_session_verdict_t verdict = ep_live_session_check (&self->session, dispatch,
+                                                               ep_live_jobs_waiting (self->jobs));
+    if (verdict != EP_LIVE_SESSION_OURS) {
+        //  What this one queued is not sent, and it follows no order any more.
+        if (verdict == EP_LIVE_SESSION_SUPERSEDED)
+            s_drop_jobs (self, "not sent: this worker is no longer the live plane's worker");
+        ep_live_session_ignored (&self->session, dispatch, s_now (self));
+        execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        return EP_LIVE_NOT_OURS;
     }
     return s_queue (self, dispatch->reconcile ? EP_AUDIT_RECONCILE : EP_AUDIT_SUBMIT, dispatch);
 }
@@ -577,7 +518,7 @@ static void
 s_poll_orders (ep_live_plane_t *self)
 {
     //  Another worker serves the plane, and follows them.
-    if (self->superseded)
+    if (self->session.superseded)
         return;
     int64_t now = s_now (self);
     for (ep_live_order_t *order = ep_live_follow_first (self->orders); order;
@@ -681,8 +622,7 @@ ep_live_plane_resync (ep_live_plane_t *self, const ep_restore_reply_t *reply)
 {
     assert (self && reply);
     //  Adopted anew: what this plane hears next is for it or not.
-    self->own_seen = false;
-    self->superseded = false;
+    ep_live_session_adopted (&self->session);
     size_t missed = 0;
     for (size_t i = 0; i < reply->n_orders; i++)
         if (s_resync_order (self, reply->orders [i]))
@@ -706,7 +646,7 @@ ep_live_plane_new (const ep_live_plane_config_t *config)
         goto fail;
     self->venue = config->venue;
     self->audit = config->audit;
-    snprintf (self->session, sizeof self->session, "%s", config->session);
+    ep_live_session_init (&self->session, config->session);
     self->poll_ms = config->poll_ms;
     self->timeout_ms = config->timeout_ms;
     self->emit = config->emit;
@@ -738,7 +678,7 @@ ep_live_plane_destroy (ep_live_plane_t **self_p)
     s_drop_jobs (self, "the live worker stopped before sending it: nothing was sent");
     ep_live_jobs_destroy (&self->jobs);
     ep_live_follow_destroy (&self->orders);
-    self->venue->destroy (&self->venue);
+    ep_venue_destroy (&self->venue);
     //  A last chance for the results the audit kept; it says what is lost.
     ep_audit_retry (self->audit);
     ep_audit_destroy (&self->audit);

@@ -23,6 +23,14 @@ ep_venue_result_reset (ep_venue_result_t *result)
 }
 
 void
+ep_venue_destroy (ep_venue_t **self_p)
+{
+    assert (self_p);
+    if (*self_p)
+        (*self_p)->destroy (self_p);
+}
+
+void
 ep_venue_client_order_id (const char *strategy_id, const char *intent_id,
                           char out [EP_VENUE_CLIENT_ID_MAX + 1])
 {

@@ -126,6 +126,9 @@ const char *ep_venue_names (void);
 ep_venue_t *ep_venue_new (const char *name, const ep_config_t *config, char *err,
                           size_t err_size);
 
+//  Destroys the venue (self->destroy), if any, and NULLs *self_p.
+void ep_venue_destroy (ep_venue_t **self_p);
+
 //  The client order id of an intent: derived from (strategy_id, intent_id)
 //  only, so the same intent can never produce two different ids:
 //  "ep" followed by 32 characters of base64url of their SHA-256.
