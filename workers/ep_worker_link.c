@@ -40,8 +40,12 @@ ep_worker_link_new (const ep_worker_link_config_t *config,
 {
     assert (config && config->config && handler && handler->dispatch);
     ep_worker_link_t *self = calloc (1, sizeof *self);
-    if (!self || sodium_init () < 0) {
+    if (!self) {
         snprintf (err, err_size, "out of memory");
+        goto fail;
+    }
+    if (sodium_init () < 0) {
+        snprintf (err, err_size, "libsodium failed to initialise");
         goto fail;
     }
     self->config = *config;

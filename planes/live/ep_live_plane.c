@@ -12,6 +12,7 @@
 #include "ep_live_follow.h"
 #include "ep_live_jobs.h"
 #include "ep_live_plane.h"
+#include "ep_live_reconcile.h"
 #include "ep_live_session.h"
 #include "ep_log.h"
 #include "ep_names.h"
@@ -89,19 +90,16 @@ s_kind_name (int kind)
          : kind == EP_AUDIT_CANCEL ? "cancel" : kind == EP_AUDIT_RECONCILE ? "reconcile" : "other";
 }
 
-//  A wall-clock time in ms as UTC ISO 8601, to the second or the millisecond.
+//  A wall-clock time in ms as UTC ISO 8601, to the millisecond.
 static void
-s_iso_time (int64_t wall_ms, bool millis, char *buf, size_t size)
+s_iso_time (int64_t wall_ms, char *buf, size_t size)
 {
     time_t seconds = (time_t) (wall_ms / 1000);
     struct tm tm;
     gmtime_r (&seconds, &tm);
     char stamp [32];
     strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (millis)
-        snprintf (buf, size, "%s.%03dZ", stamp, (int) (wall_ms % 1000));
-    else
-        snprintf (buf, size, "%sZ", stamp);
+    snprintf (buf, size, "%s.%03dZ", stamp, (int) (wall_ms % 1000));
 }
 
 //  --------------------------------------------------------------------------
@@ -177,7 +175,7 @@ s_too_late (ep_live_plane_t *self, const ep_live_job_t *job)
     if (job->kind != EP_AUDIT_SUBMIT || not_after_ms <= 0 || s_wall (self) < not_after_ms)
         return false;
     char when [40], reason [200];
-    s_iso_time (not_after_ms, true, when, sizeof when);
+    s_iso_time (not_after_ms, when, sizeof when);
     snprintf (reason, sizeof reason, "not sent: its time to be sent ended at %s while %zu "
               "request(s) were ahead of it", when, job->ahead);
     s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), true,
@@ -320,44 +318,20 @@ s_on_submitted (ep_live_plane_t *self, ep_live_job_t *job)
 }
 
 //  A reconciliation the venue could not answer with the order's state.
-//  Its word that it has no such order proves the order was never placed
-//  only once the venue's absence margin has passed since the attempt's
-//  receive window closed.
 static void
 s_reconcile_without_state (ep_live_plane_t *self, ep_live_job_t *job)
 {
-    ep_venue_result_t *result = &job->result;
-    const char *id = job->request.client_order_id;
+    ep_live_absence_t facts = {
+        .client_order_id = job->request.client_order_id, .result = &job->result,
+        .margin_ms = self->venue->absence_margin_ms, .now_ms = s_wall (self)
+    };
+    //  Only a word of absence makes the audit's record matter
+    facts.attempted = job->result.absent
+                   && ep_audit_submitted (self->audit, facts.client_order_id,
+                                          &facts.submitted_ms, &facts.window_ms) == 1;
+    int status, failure;
     char reason [S_REASON_MAX];
-    int64_t submitted_ms = 0, window_ms = 0;
-    int status = EP_STATUS (FAILED), failure = EP_FAILURE (NOT_SENT);
-    if (!result->absent) {
-        snprintf (reason, sizeof reason, "reconciled: the venue could not be asked about %s "
-                  "(%s); still unknown: reconcile again", id, result->reason);
-        status = EP_STATUS (UNKNOWN);
-        failure = EP_FAILURE (SEND_UNKNOWN);
-    }
-    else
-    if (ep_audit_submitted (self->audit, id, &submitted_ms, &window_ms) != 1)
-        snprintf (reason, sizeof reason, "reconciled: this live plane never attempted %s, "
-                  "and the venue does not know it: it was not placed", id);
-    else {
-        int64_t margin_ms = self->venue->absence_margin_ms;
-        int64_t conclusive_ms = submitted_ms + window_ms + margin_ms;
-        if (s_wall (self) < conclusive_ms) {
-            char stamp [32];
-            s_iso_time (conclusive_ms, false, stamp, sizeof stamp);
-            snprintf (reason, sizeof reason, "reconciled: the venue does not know %s yet; its "
-                      "absence is not conclusive before %s (recvWindow plus %d s after the "
-                      "attempt): reconcile again after it", id, stamp, (int) (margin_ms / 1000));
-            status = EP_STATUS (UNKNOWN);
-            failure = EP_FAILURE (SEND_UNKNOWN);
-        }
-        else
-            snprintf (reason, sizeof reason, "reconciled: the venue has no order %s, %lld s "
-                      "after the attempt and past its recvWindow: it was not placed", id,
-                      (long long) ((s_wall (self) - submitted_ms) / 1000));
-    }
+    ep_live_reconcile_without_state (&facts, &status, &failure, reason, sizeof reason);
     s_report_plain (self, job->dispatch, status, failure, true, reason, true);
 }
 
