@@ -1,10 +1,14 @@
-/*  ep_venue: what every venue shares: the result's lifetime and the client
-    order id an intent gets at any venue.  */
+/*  ep_venue: what every venue shares: the result's lifetime, the client
+    order id an intent gets at any venue, the keys, and the one place that
+    knows which venues there are.  */
 #include <assert.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "ep_venue.h"
+#include "ep_venue_binance.h"
 
 #define S_ID_PREFIX     "ep"
 #define S_ID_HASHED     32              //  base64url characters kept after the prefix
@@ -16,6 +20,14 @@ ep_venue_result_reset (ep_venue_result_t *result)
     free (result->body);
     free (result->fills);
     memset (result, 0, sizeof (*result));
+}
+
+void
+ep_venue_destroy (ep_venue_t **self_p)
+{
+    assert (self_p);
+    if (*self_p)
+        (*self_p)->destroy (self_p);
 }
 
 void
@@ -52,4 +64,140 @@ ep_venue_client_order_id (const char *strategy_id, const char *intent_id,
     memcpy (out, S_ID_PREFIX, strlen (S_ID_PREFIX));
     memcpy (out + strlen (S_ID_PREFIX), encoded, S_ID_HASHED);
     out [strlen (S_ID_PREFIX) + S_ID_HASHED] = '\0';
+}
+
+//  --------------------------------------------------------------------------
+//  The venue keys
+
+#define S_KEY_MAX 512                   //  bytes of a key or a secret, with its NUL
+
+//  Takes name out of the environment, if it is there: its value is zeroed
+//  where it lies (so /proc/PID/environ no longer shows it), then unset.
+static void
+s_env_forget (const char *name)
+{
+    char *value = getenv (name);
+    if (!value)
+        return;
+    sodium_memzero (value, strlen (value));
+    unsetenv (name);
+}
+
+//  Copies a key read from the environment; -1 if it does not fit.
+static int
+s_env_copy (const char *name, const char *value, char *buf, size_t size,
+            char *err, size_t err_size)
+{
+    if (strlen (value) >= size) {
+        snprintf (err, err_size, "%s is longer than %zu bytes", name, size - 1);
+        return -1;
+    }
+    snprintf (buf, size, "%s", value);
+    return 0;
+}
+
+//  Reads the `api_key = ...` and `api_secret = ...` lines of the keys
+//  file at path. stdio reads through a buffer that is zeroed after.
+static int
+s_keys_file (const char *path, char *key, char *secret, size_t size, char *err,
+             size_t err_size)
+{
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        snprintf (err, err_size, "no venue keys: %s cannot be read, and EP_VENUE_API_KEY and "
+                  "EP_VENUE_API_SECRET are not set", path);
+        return -1;
+    }
+    struct stat st;
+    if (fstat (fileno (file), &st) || (st.st_mode & 077)) {
+        snprintf (err, err_size, "keys file %s is open to group or others (mode %04o): "
+                  "chmod 600 it", path, (unsigned) (st.st_mode & 07777));
+        fclose (file);
+        return -1;
+    }
+    char buffer [BUFSIZ];
+    setvbuf (file, buffer, _IOFBF, sizeof buffer);
+    char line [1024], name [32], value [512];
+    while (fgets (line, sizeof line, file)) {
+        if (sscanf (line, " %31[a-z_] = %511s", name, value) != 2)
+            continue;
+        if (strcmp (name, "api_key") == 0)
+            snprintf (key, size, "%s", value);
+        else
+        if (strcmp (name, "api_secret") == 0)
+            snprintf (secret, size, "%s", value);
+    }
+    fclose (file);
+    sodium_memzero (buffer, sizeof buffer);
+    sodium_memzero (line, sizeof line);
+    sodium_memzero (value, sizeof value);
+    if (!*key || !*secret) {
+        snprintf (err, err_size, "keys file %s needs `api_key = ...` and `api_secret = ...`",
+                  path);
+        return -1;
+    }
+    return 0;
+}
+
+//  Reads the venue keys from the environment or the keys file at path.
+//  Key and secret are the caller's to zero, whatever this returns.
+static int
+s_keys_load (const char *path, char *key, char *secret, size_t size, char *err,
+             size_t err_size)
+{
+    *key = *secret = 0;
+    const char *env_key = getenv ("EP_VENUE_API_KEY");
+    const char *env_secret = getenv ("EP_VENUE_API_SECRET");
+    int rc = 1;                         //  1: not from the environment
+    if (env_key && env_secret && *env_key && *env_secret) {
+        rc = s_env_copy ("EP_VENUE_API_KEY", env_key, key, size, err, err_size);
+        if (rc == 0)
+            rc = s_env_copy ("EP_VENUE_API_SECRET", env_secret, secret, size, err, err_size);
+    }
+    //  One of them alone is not used, and not left there either.
+    s_env_forget ("EP_VENUE_API_KEY");
+    s_env_forget ("EP_VENUE_API_SECRET");
+    return rc == 1 ? s_keys_file (path, key, secret, size, err, err_size) : rc;
+}
+
+//  --------------------------------------------------------------------------
+//  The venues there are
+
+bool
+ep_venue_known (const char *name)
+{
+    return name && strcmp (name, "binance") == 0;
+}
+
+const char *
+ep_venue_names (void)
+{
+    return "binance";
+}
+
+ep_venue_t *
+ep_venue_new (const char *name, const ep_config_t *config, char *err, size_t err_size)
+{
+    assert (config);
+    if (!ep_venue_known (name)) {
+        snprintf (err, err_size, "unknown venue '%s' (known: %s)", name ? name : "",
+                  ep_venue_names ());
+        return NULL;
+    }
+    //  The adapter keeps its own copies, in sodium_malloc memory; these
+    //  are zeroed as soon as it has them.
+    char key [S_KEY_MAX], secret [S_KEY_MAX];
+    ep_venue_t *venue = NULL;
+    if (s_keys_load (config->keys, key, secret, sizeof key, err, err_size) == 0) {
+        ep_binance_config_t binance = {
+            .base_url = config->base_url, .api_key = key, .api_secret = secret,
+            .recv_window_ms = config->recv_window_ms,
+            .connect_timeout_ms = config->connect_timeout_ms,
+            .timeout_ms = config->timeout_ms
+        };
+        venue = ep_venue_binance_new (&binance, err, err_size);
+    }
+    sodium_memzero (secret, sizeof secret);
+    sodium_memzero (key, sizeof key);
+    return venue;
 }

@@ -6,13 +6,14 @@
     parameters as they will be sent, minus the signature, are what the
     audit records), then `send` performs it exactly once (never a retry, of
     any kind, at any layer) and classifies the outcome. A second venue is one
-    new file that fills in an ep_venue_t.  */
+    new file that fills in an ep_venue_t, and a line in ep_venue_new.  */
 #ifndef EP_VENUE_H_INCLUDED
 #define EP_VENUE_H_INCLUDED
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ep_config.h"
 #include "ep_wire.h"
 
 #define EP_VENUE_PARAMS_MAX 1024
@@ -73,6 +74,8 @@ typedef struct {
     int failure;                        //  EP_FAILURE (...)
     bool terminal;                      //  the order is done at the venue, or we can't know
     bool distrusted;                    //  the venue's figures contradict the order (UNKNOWN)
+    bool absent;                        //  the venue said it has no such order: proof of
+                                        //  absence only after the venue's absence_margin_ms
     char reason [512];                  //  carries the venue code and message or libcurl code
 } ep_venue_result_t;
 
@@ -83,6 +86,11 @@ typedef struct _ep_venue_t ep_venue_t;
 struct _ep_venue_t {
     const char *name;                   //  "binance"
     void *state;                        //  the venue's own
+    //  An `absent` answer on an order proves it was never placed only
+    //  this long after its attempt's receive window closed (after which
+    //  the venue cannot newly accept it): before, the venue may not know
+    //  an order it took yet.
+    int64_t absence_margin_ms;
 
     //  Builds the request for op on the order of intent (query and cancel
     //  use its symbol), with client_order_id, stamped now_ms. Returns 0, or
@@ -99,6 +107,27 @@ struct _ep_venue_t {
     //  Frees the venue and NULLs *self_p.
     void (*destroy) (ep_venue_t **self_p);
 };
+
+//  Whether name is a venue ep_venue_new can build ("binance").
+bool ep_venue_known (const char *name);
+
+//  The venues ep_venue_new knows, for a message: "binance".
+const char *ep_venue_names (void);
+
+//  Builds the venue config->venue at config->base_url with its request
+//  settings (live/recv_window_ms, live/connect_timeout_ms, live/timeout_ms)
+//  and its keys: `api_key = ...` and `api_secret = ...` lines in the file
+//  config->keys, or EP_VENUE_API_KEY and EP_VENUE_API_SECRET, which are
+//  taken out of the environment once read (one of them alone is not used,
+//  and taken out too). A keys file open to group or others is refused.
+//  Every copy of a key made on the way is zeroed; the venue keeps its own.
+//  Returns NULL with the reason in err (an unknown venue, no keys, a bad
+//  setting, out of memory).
+ep_venue_t *ep_venue_new (const char *name, const ep_config_t *config, char *err,
+                          size_t err_size);
+
+//  Destroys the venue (self->destroy), if any, and NULLs *self_p.
+void ep_venue_destroy (ep_venue_t **self_p);
 
 //  The client order id of an intent: derived from (strategy_id, intent_id)
 //  only, so the same intent can never produce two different ids:

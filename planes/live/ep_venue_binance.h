@@ -1,6 +1,8 @@
 /*  ep_venue_binance: Binance Spot REST (POST/GET/DELETE /api/v3/order),
     HMAC-SHA256 signed, through libcurl with no connection reuse, HTTP/1.1,
-    no redirects, TLS verification on, explicit connect and total timeouts.  */
+    no redirects, TLS verification on, explicit connect and total timeouts.
+    Included by the files of planes/live and by tests only: everything else
+    builds a venue with ep_venue_new and knows it through ep_venue.h.  */
 #ifndef EP_VENUE_BINANCE_H_INCLUDED
 #define EP_VENUE_BINANCE_H_INCLUDED
 
@@ -30,8 +32,10 @@ void ep_binance_sign (const char *secret, const char *total_params, char hex [65
 //  failure, terminal and reason. An answer whose figures contradict the
 //  order (executedQty above qty_e8, origQty other than qty_e8, fills
 //  beyond executedQty) is UNKNOWN / SEND_UNKNOWN and terminal, for any
-//  op, with distrusted set and none of its figures kept. Pure: no I/O, no
-//  clock.
+//  op, with distrusted set and none of its figures kept. A query the venue
+//  answers with -2013 ("Order does not exist.") is no news with absent
+//  set: Binance may say so for tens of seconds after it took an order, so
+//  the venue's absence_margin_ms is 60 s. Pure: no I/O, no clock.
 void ep_binance_classify (ep_venue_op_t op, const char *client_order_id, int64_t qty_e8,
                           ep_venue_result_t *result);
 

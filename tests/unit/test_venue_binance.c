@@ -1505,11 +1505,38 @@ test_nothing_secret_reaches_the_result_when_the_venue_echoes_it_escaped (void **
     venue->destroy (&venue);
 }
 
+//  Binance's -2013 to a query is its word that it has no such order: the
+//  plane reads it as `absent`, conclusive only after the venue's margin
+static void
+test_order_the_venue_does_not_know_is_absent_after_a_margin (void **state)
+{
+    (void) state;
+    ep_venue_t *venue = s_venue ();
+    assert_int_equal (venue->absence_margin_ms, 60000);
+    venue->destroy (&venue);
+
+    ep_venue_result_t result;
+    memset (&result, 0, sizeof (result));
+    s_wire (&result, 0, 200, 400, NULL, ERROR_JSON (-2013, "Order does not exist."));
+    ep_binance_classify (EP_VENUE_QUERY, ID, ORDER_QTY, &result);
+    assert_true (result.absent);
+    assert_int_equal (result.status, EP_STATUS (STATUS_UNSPECIFIED));
+    //  Any other error, or -2013 to a cancel, says nothing of absence
+    s_wire (&result, 0, 200, 400, NULL, ERROR_JSON (-1022, "Signature not valid."));
+    ep_binance_classify (EP_VENUE_QUERY, ID, ORDER_QTY, &result);
+    assert_false (result.absent);
+    s_wire (&result, 0, 200, 400, NULL, ERROR_JSON (-2013, "Order does not exist."));
+    ep_binance_classify (EP_VENUE_CANCEL, ID, ORDER_QTY, &result);
+    assert_false (result.absent);
+    ep_venue_result_reset (&result);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_signature_matches_binance_documentation_example),
+        cmocka_unit_test (test_order_the_venue_does_not_know_is_absent_after_a_margin),
         cmocka_unit_test (test_signature_covers_query_string_then_body_without_separator),
         cmocka_unit_test (test_client_order_id_is_pinned_and_deterministic),
         cmocka_unit_test (test_client_order_id_fits_binance_syntax_for_any_ids),

@@ -1,0 +1,73 @@
+/*  ep_live_fills: the fills a venue's answer reveals.  */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "ep_decimal.h"
+#include "ep_live_fills.h"
+
+int64_t
+ep_live_avg_price (int64_t executed_qty_e8, int64_t cum_quote_e8)
+{
+    int64_t avg_e8 = 0;
+    //  On overflow avg_e8 stays 0: no price rather than a wrong one
+    ep_decimal_avg_price (ep_decimal_notional (cum_quote_e8), executed_qty_e8, &avg_e8);
+    return avg_e8;
+}
+
+int64_t
+ep_live_quote (int64_t executed_qty_e8, int64_t avg_price_e8)
+{
+    return (int64_t) ((__int128) executed_qty_e8 * avg_price_e8 / EP_E8);
+}
+
+int
+ep_live_fills_of_answer (ep_live_fills_t *fills, const char *client_order_id,
+                         const ep_venue_result_t *result)
+{
+    assert (fills && client_order_id && result);
+    *fills = (ep_live_fills_t) { 0 };
+    size_t count = result->fill_count;
+    fills->fills = calloc (count + 1, sizeof *fills->fills);
+    fills->pointers = calloc (count + 1, sizeof *fills->pointers);
+    fills->ids = calloc (count + 1, sizeof *fills->ids);
+    if (!fills->fills || !fills->pointers || !fills->ids) {
+        ep_live_fills_free (fills);
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        ep_fill_t *fill = &fills->fills [i];
+        execplane__v1__fill__init (fill);
+        snprintf (fills->ids [i], sizeof fills->ids [i], "%s.%s", client_order_id,
+                  result->fills [i].trade_id);
+        fill->fill_id = fills->ids [i];
+        fill->qty_e8 = result->fills [i].qty_e8;
+        fill->price_e8 = result->fills [i].price_e8;
+        fill->fee_e8 = result->fills [i].fee_e8;
+        fills->pointers [i] = fill;
+    }
+    fills->count = count;
+    return 0;
+}
+
+void
+ep_live_fills_free (ep_live_fills_t *fills)
+{
+    free (fills->fills);
+    free (fills->pointers);
+    free (fills->ids);
+    *fills = (ep_live_fills_t) { 0 };
+}
+
+void
+ep_live_fill_of_query (const ep_audit_order_t *known, const ep_venue_result_t *result,
+                       uint32_t number, ep_fill_t *fill, char fill_id [EP_LIVE_FILL_ID_MAX])
+{
+    int64_t qty = result->executed_qty_e8 - known->executed_qty_e8;
+    int64_t quote = result->cum_quote_e8 - known->cum_quote_e8;
+    execplane__v1__fill__init (fill);
+    snprintf (fill_id, EP_LIVE_FILL_ID_MAX, "%s.q%u", known->client_order_id, number);
+    fill->fill_id = fill_id;
+    fill->qty_e8 = qty;
+    fill->price_e8 = ep_live_avg_price (qty, quote);
+    fill->fee_e8 = 0;
+}

@@ -1,0 +1,67 @@
+/*  ep_live_jobs: the live plane's requests to the venue, queued in order,
+    and the sender thread that performs them one at a time.
+
+    The sender only performs requests (ep_venue_t.send: once, never a
+    retry); everything else happens on the thread that owns the queue, so
+    that heartbeats go on while a request waits for its answer.  */
+#ifndef EP_LIVE_JOBS_H_INCLUDED
+#define EP_LIVE_JOBS_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ep_audit.h"
+#include "ep_venue.h"
+#include "ep_wire.h"
+
+typedef struct {
+    int64_t attempt_id;                 //  its audit row
+    ep_audit_kind_t kind;               //  submit, query or reconcile
+    size_t ahead;                       //  requests ahead of it when it was queued
+    ep_dispatch_t *dispatch;            //  the intent it is about (owned)
+    ep_venue_request_t request;         //  what is sent
+    ep_venue_result_t result;           //  what came back (filled by the sender)
+} ep_live_job_t;
+
+//  A job of kind on dispatch, which it takes. Returns NULL on out of
+//  memory (then dispatch is still the caller's).
+ep_live_job_t *ep_live_job_new (ep_audit_kind_t kind, ep_dispatch_t *dispatch);
+
+//  Frees the job, its dispatch and its result, and NULLs *job_p.
+void ep_live_job_destroy (ep_live_job_t **job_p);
+
+typedef struct _ep_live_jobs_t ep_live_jobs_t;
+
+//  An empty queue and its sender thread, which performs requests on venue
+//  (not owned). Returns NULL on failure.
+ep_live_jobs_t *ep_live_jobs_new (ep_venue_t *venue);
+
+//  Stops the sender (a request it performs finishes first), frees the
+//  jobs still queued and NULLs *self_p.
+void ep_live_jobs_destroy (ep_live_jobs_t **self_p);
+
+//  Queues job at the back, counting the requests ahead of it. Returns 0,
+//  or -1 on out of memory (the job is still the caller's).
+int ep_live_jobs_push (ep_live_jobs_t *self, ep_live_job_t *job);
+
+//  Takes the job at the front, or NULL if none waits.
+ep_live_job_t *ep_live_jobs_pop (ep_live_jobs_t *self);
+
+//  How many jobs wait (the one the sender holds aside).
+size_t ep_live_jobs_waiting (const ep_live_jobs_t *self);
+
+//  Whether the sender holds a job.
+bool ep_live_jobs_sending (const ep_live_jobs_t *self);
+
+//  Hands job to the sender, which must be idle.
+void ep_live_jobs_send (ep_live_jobs_t *self, ep_live_job_t *job);
+
+//  The sender's end (a zactor_t *): readable once it has an answer.
+void *ep_live_jobs_sender (ep_live_jobs_t *self);
+
+//  Takes back the job the sender performed, its result filled in, waiting
+//  up to timeout_ms (-1: for as long as it takes). Returns NULL if none
+//  came (the sender still holds it) or none was sent.
+ep_live_job_t *ep_live_jobs_answer (ep_live_jobs_t *self, int timeout_ms);
+
+#endif

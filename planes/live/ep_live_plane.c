@@ -1,0 +1,761 @@
+/*  ep_live_plane: the live execution plane, around one venue and its audit.
+
+    One thread owns the plane; its sender thread only performs requests.
+    Every request is built and written to the audit right before it leaves
+    (s_pump), and its answer is written, reported and followed when it
+    comes back (ep_live_plane_on_answer).  */
+#include <assert.h>
+#include <czmq.h>
+#include <sys/time.h>
+#include <time.h>
+#include "ep_live_fills.h"
+#include "ep_live_follow.h"
+#include "ep_live_jobs.h"
+#include "ep_live_plane.h"
+#include "ep_live_reconcile.h"
+#include "ep_live_session.h"
+#include "ep_log.h"
+#include "ep_names.h"
+#include "ep_sock.h"
+
+#define S_AUDIT_RETRY_MS 1000       //  results the audit could not take: written again this often
+#define S_KINDS 5                   //  ep_audit_kind_t, 1 to 4
+#define S_REASON_MAX 768            //  a report's reason
+
+struct _ep_live_plane_t {
+    ep_venue_t *venue;                  //  the venue adapter (owned)
+    ep_audit_t *audit;                  //  the write-ahead record (owned)
+    ep_live_jobs_t *jobs;               //  requests queued, and the sender
+    ep_live_follow_t *orders;           //  resting orders followed
+    int64_t poll_ms;                    //  between two queries of one order
+    int64_t timeout_ms;                 //  a request's longest
+    ep_live_emit_fn *emit;              //  where reports go
+    void *emit_arg;
+    ep_live_clock_fn *wall_ms;          //  wall clock: not-after, timestamps, absence
+    ep_live_clock_fn *mono_ms;          //  monotonic clock: polls, retries, log pacing
+    void *clock_arg;
+    bool audit_ok;                      //  the last audit write succeeded
+    int64_t next_audit_retry_ms;        //  when the results the audit kept are written again
+    ep_live_session_t session;          //  whether dispatches are for this plane
+    //  Metrics
+    ep_histogram_t venue_seconds [S_KINDS];               //  request to response, by kind
+    uint64_t venue_failures [S_KINDS][EP_FAILURE_COUNT];  //  classified outcomes, by kind
+};
+
+const char *
+ep_live_strerror (ep_live_status_t status)
+{
+    switch (status) {
+        case EP_LIVE_OK:            return "done";
+        case EP_LIVE_NOT_OURS:      return "the dispatch names another live worker session";
+        case EP_LIVE_NOT_AN_INTENT: return "the dispatch carries no intent";
+        case EP_LIVE_NO_MEMORY:     return "out of memory";
+        case EP_LIVE_NO_ANSWER:     return "no answer from the sender";
+    }
+    return "unknown status";
+}
+
+static int64_t
+s_system_wall_ms (void *arg)
+{
+    (void) arg;
+    struct timeval tv;
+    gettimeofday (&tv, NULL);
+    return (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static int64_t
+s_system_mono_ms (void *arg)
+{
+    (void) arg;
+    return ep_sock_clock_ms ();
+}
+
+static int64_t
+s_wall (ep_live_plane_t *self)
+{
+    return self->wall_ms (self->clock_arg);
+}
+
+static int64_t
+s_now (ep_live_plane_t *self)
+{
+    return self->mono_ms (self->clock_arg);
+}
+
+static const char *
+s_kind_name (int kind)
+{
+    return kind == EP_AUDIT_SUBMIT ? "submit" : kind == EP_AUDIT_QUERY ? "query"
+         : kind == EP_AUDIT_CANCEL ? "cancel" : kind == EP_AUDIT_RECONCILE ? "reconcile" : "other";
+}
+
+//  A wall-clock time in ms as UTC ISO 8601, to the millisecond.
+static void
+s_iso_time (int64_t wall_ms, char *buf, size_t size)
+{
+    time_t seconds = (time_t) (wall_ms / 1000);
+    struct tm tm;
+    gmtime_r (&seconds, &tm);
+    char stamp [32];
+    strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf (buf, size, "%s.%03dZ", stamp, (int) (wall_ms % 1000));
+}
+
+//  --------------------------------------------------------------------------
+//  Reports
+
+//  Fills in the intent's fields and hands the report on, then logs it.
+static void
+s_report (ep_live_plane_t *self, const ep_dispatch_t *dispatch, ep_report_t *report)
+{
+    const ep_intent_t *intent = dispatch->intent;
+    report->intent_id = intent->intent_id;
+    report->strategy_id = intent->strategy_id;
+    report->symbol = intent->symbol;
+    report->side = intent->side;
+    report->plane = EP_PLANE (LIVE);
+    report->router_seq = dispatch->router_seq;
+    report->safety = intent->safety;
+    self->emit (self->emit_arg, dispatch, report);
+    ep_log_intent (EP_LOG_INFO, intent->strategy_id, intent->intent_id, ": %s %s%s: %s",
+                   ep_status_name (report->status), ep_failure_name (report->failure),
+                   report->terminal ? " (terminal)" : "", report->reason);
+}
+
+//  A report with no fills: a failure, or a status without news of fills.
+static void
+s_report_plain (ep_live_plane_t *self, const ep_dispatch_t *dispatch, int status, int failure,
+                bool terminal, const char *reason, bool reconciled)
+{
+    ep_report_t report;
+    execplane__v1__execution_report__init (&report);
+    report.status = status;
+    report.failure = failure;
+    report.terminal = terminal;
+    report.reason = (char *) reason;
+    report.reconciled = reconciled;
+    s_report (self, dispatch, &report);
+}
+
+//  A report of the venue's answer: its status, figures and reason.
+static void
+s_report_init (ep_report_t *report, const ep_venue_result_t *result, char *reason)
+{
+    execplane__v1__execution_report__init (report);
+    report->status = result->status;
+    report->failure = result->failure;
+    report->terminal = result->terminal;
+    report->reason = reason;
+    report->venue_order_id = (char *) result->venue_order_id;
+    report->filled_qty_e8 = result->executed_qty_e8;
+    report->avg_price_e8 = ep_live_avg_price (result->executed_qty_e8, result->cum_quote_e8);
+}
+
+//  --------------------------------------------------------------------------
+//  Sending
+
+//  The followed order a job was about is no longer being queried.
+static void
+s_query_done (ep_live_plane_t *self, const char *client_order_id)
+{
+    ep_live_order_t *order = ep_live_follow_lookup (self->orders, client_order_id);
+    if (order)
+        order->querying = false;
+}
+
+//  A submission whose time to be sent ended (the dispatch's not_after_ms)
+//  is not sent: a request that left now might be answered after the
+//  router's deadline for the intent, which publishes UNKNOWN then. Reports
+//  it FAILED / NOT_SENT and returns true if so.
+static bool
+s_too_late (ep_live_plane_t *self, const ep_live_job_t *job)
+{
+    int64_t not_after_ms = job->dispatch->not_after_ms;
+    if (job->kind != EP_AUDIT_SUBMIT || not_after_ms <= 0 || s_wall (self) < not_after_ms)
+        return false;
+    char when [40], reason [200];
+    s_iso_time (not_after_ms, when, sizeof when);
+    snprintf (reason, sizeof reason, "not sent: its time to be sent ended at %s while %zu "
+              "request(s) were ahead of it", when, job->ahead);
+    s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), true,
+                    reason, false);
+    return true;
+}
+
+//  Builds the job's request and writes the attempt down. Returns true if
+//  it may be sent; otherwise it was reported or logged as needed.
+static bool
+s_prepare (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    const ep_intent_t *intent = job->dispatch->intent;
+    bool submit = job->kind == EP_AUDIT_SUBMIT;
+    char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
+    ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
+    if (self->venue->prepare (self->venue, submit ? EP_VENUE_SUBMIT : EP_VENUE_QUERY,
+                              intent, client_order_id, s_wall (self), &job->request)) {
+        char reason [EP_VENUE_PARAMS_MAX + 64];
+        snprintf (reason, sizeof reason, "cannot be expressed for the venue: %s",
+                  job->request.params);
+        if (submit)
+            s_report_plain (self, job->dispatch, EP_STATUS (REJECTED),
+                            EP_FAILURE (INVALID_INTENT), true, reason, false);
+        return false;
+    }
+    //  Written down before it is sent.
+    job->attempt_id = ep_audit_attempt (self->audit, job->kind, job->dispatch->router_seq,
+                                        intent, &job->request);
+    self->audit_ok = job->attempt_id >= 0;
+    if (job->attempt_id == 0)
+        ep_log_intent (EP_LOG_WARN, intent->strategy_id, intent->intent_id,
+                       ": already submitted as %s: never sent twice", client_order_id);
+    else
+    if (job->attempt_id < 0 && submit)
+        s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), true,
+                        "the audit could not record the attempt, so it was not sent", false);
+    if (job->attempt_id <= 0) {
+        s_query_done (self, client_order_id);
+        return false;
+    }
+    return true;
+}
+
+//  Hands the next job to the sender, if it is idle. The request is built
+//  and written down only now, right before it leaves: its timestamp is
+//  fresh (a job that waited would otherwise fall out of the recvWindow),
+//  and the attempt row means "sent now", not "waiting".
+static void
+s_pump (ep_live_plane_t *self)
+{
+    ep_live_job_t *job;
+    //  Stopping, the request in flight finishes and no other starts.
+    while (!ep_live_jobs_sending (self->jobs) && !zsys_interrupted
+       &&  (job = ep_live_jobs_pop (self->jobs))) {
+        if (s_too_late (self, job) || !s_prepare (self, job))
+            ep_live_job_destroy (&job);
+        else
+            ep_live_jobs_send (self->jobs, job);
+    }
+}
+
+//  Queues a job on the intent of dispatch (taking it).
+static ep_live_status_t
+s_queue (ep_live_plane_t *self, ep_audit_kind_t kind, ep_dispatch_t *dispatch)
+{
+    const ep_intent_t *intent = dispatch->intent;
+    ep_live_job_t *job = ep_live_job_new (kind, dispatch);
+    if (!job || ep_live_jobs_push (self->jobs, job)) {
+        ep_log_intent (EP_LOG_ERROR, intent->strategy_id, intent->intent_id,
+                       ": out of memory: not sent");
+        if (job)
+            ep_live_job_destroy (&job);
+        else
+            execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        return EP_LIVE_NO_MEMORY;
+    }
+    if (ep_live_jobs_sending (self->jobs))
+        ep_log_intent (EP_LOG_INFO, intent->strategy_id, intent->intent_id,
+                       " waits: %zu request(s) ahead of it", ep_live_jobs_waiting (self->jobs));
+    s_pump (self);
+    return EP_LIVE_OK;
+}
+
+//  Drops every job queued and not yet sent, with why: each submission is
+//  reported FAILED / NOT_SENT (nothing left for the venue), each query is
+//  asked again later, if at all.
+static void
+s_drop_jobs (ep_live_plane_t *self, const char *why)
+{
+    ep_live_job_t *job;
+    while ((job = ep_live_jobs_pop (self->jobs))) {
+        const ep_intent_t *intent = job->dispatch->intent;
+        if (job->kind == EP_AUDIT_SUBMIT)
+            s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT),
+                            true, why, false);
+        else {
+            char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
+            ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
+            s_query_done (self, client_order_id);
+            ep_log_intent (EP_LOG_INFO, intent->strategy_id, intent->intent_id,
+                           ": %s query not asked: %s", s_kind_name (job->kind), why);
+        }
+        ep_live_job_destroy (&job);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Answers
+
+static void
+s_on_submitted (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    ep_venue_result_t *result = &job->result;
+    ep_report_t report;
+    s_report_init (&report, result, result->reason);
+    ep_live_fills_t fills;
+    bool have_fills = ep_live_fills_of_answer (&fills, job->request.client_order_id,
+                                               result) == 0;
+    report.n_fills = fills.count;
+    report.fills = fills.pointers;
+    s_report (self, job->dispatch, &report);
+    if (!result->terminal) {
+        ep_audit_order_t state = { .router_seq = job->dispatch->router_seq };
+        snprintf (state.client_order_id, sizeof state.client_order_id, "%s",
+                  job->request.client_order_id);
+        state.plane_epoch = job->dispatch->plane_epoch;
+        state.status = result->status;
+        state.executed_qty_e8 = result->executed_qty_e8;
+        state.cum_quote_e8 = result->cum_quote_e8;
+        state.fills = (uint32_t) result->fill_count;
+        snprintf (state.venue_order_id, sizeof state.venue_order_id, "%s",
+                  result->venue_order_id);
+        ep_live_order_t *order = ep_live_follow_put (self->orders, job->dispatch, &state,
+                                                     false, false, s_now (self));
+        if (order && have_fills)
+            ep_live_follow_keep_fills (order, fills.pointers, fills.count);
+    }
+    ep_live_fills_free (&fills);
+}
+
+//  A reconciliation the venue could not answer with the order's state.
+static void
+s_reconcile_without_state (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    ep_live_absence_t facts = {
+        .client_order_id = job->request.client_order_id, .result = &job->result,
+        .margin_ms = self->venue->absence_margin_ms, .now_ms = s_wall (self)
+    };
+    //  Only a word of absence makes the audit's record matter
+    facts.attempted = job->result.absent
+                   && ep_audit_submitted (self->audit, facts.client_order_id,
+                                          &facts.submitted_ms, &facts.window_ms) == 1;
+    int status, failure;
+    char reason [S_REASON_MAX];
+    ep_live_reconcile_without_state (&facts, &status, &failure, reason, sizeof reason);
+    s_report_plain (self, job->dispatch, status, failure, true, reason, true);
+}
+
+//  What the router already has of the order a query is about: the
+//  order's last report, or for a reconciliation of an order not followed,
+//  the figures the dispatch carries (only the rest is a new fill).
+static ep_audit_order_t
+s_known (const ep_live_job_t *job, const ep_live_order_t *order)
+{
+    ep_audit_order_t known = { .router_seq = job->dispatch->router_seq };
+    if (order)
+        known = order->state;
+    else
+    if (job->kind == EP_AUDIT_RECONCILE) {
+        known.executed_qty_e8 = job->dispatch->known_filled_qty_e8;
+        known.cum_quote_e8 = ep_live_quote (job->dispatch->known_filled_qty_e8,
+                                            job->dispatch->known_avg_price_e8);
+        known.fills = job->dispatch->known_fills;
+    }
+    snprintf (known.client_order_id, sizeof known.client_order_id, "%s",
+              job->request.client_order_id);
+    return known;
+}
+
+//  Reports what a query learned beyond known, and updates known to it.
+static void
+s_report_query (ep_live_plane_t *self, ep_live_job_t *job, ep_live_order_t *order,
+                ep_audit_order_t *known)
+{
+    ep_venue_result_t *result = &job->result;
+    bool reconcile = job->kind == EP_AUDIT_RECONCILE;
+    char reason [S_REASON_MAX];
+    snprintf (reason, sizeof reason, "%s%s", reconcile ? "reconciled: " : "", result->reason);
+    ep_report_t report;
+    s_report_init (&report, result, reason);
+    report.reconciled = reconcile || (order && order->reconciled);
+    ep_fill_t fill;
+    ep_fill_t *fills [1] = { &fill };
+    char fill_id [EP_LIVE_FILL_ID_MAX];
+    report.first_fill = known->fills;
+    if (result->executed_qty_e8 > known->executed_qty_e8) {
+        known->fills++;
+        ep_live_fill_of_query (known, result, known->fills, &fill, fill_id);
+        report.n_fills = 1;
+        report.fills = fills;
+        if (order)
+            ep_live_follow_add_fill (order, &fill);
+    }
+    if (order && order->n_fills) {
+        //  All the order's fills: the router keeps those it does not have.
+        report.first_fill = known->fills - (uint32_t) order->n_fills;
+        report.n_fills = order->n_fills;
+        report.fills = order->fills;
+    }
+    s_report (self, job->dispatch, &report);
+    known->status = result->status;
+    known->executed_qty_e8 = result->executed_qty_e8;
+    known->cum_quote_e8 = result->cum_quote_e8;
+    snprintf (known->venue_order_id, sizeof known->venue_order_id, "%s",
+              result->venue_order_id);
+    known->plane_epoch = job->dispatch->plane_epoch;
+}
+
+static void
+s_on_queried (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    ep_venue_result_t *result = &job->result;
+    bool reconcile = job->kind == EP_AUDIT_RECONCILE;
+    const char *id = job->request.client_order_id;
+    ep_live_order_t *order = ep_live_follow_lookup (self->orders, id);
+    if (order)
+        order->querying = false;
+    if (result->status == EP_STATUS (STATUS_UNSPECIFIED)) {
+        if (reconcile)
+            s_reconcile_without_state (self, job);
+        else
+            ep_log_warn ("order %s: status query gave no news: %s", id, result->reason);
+        return;
+    }
+    ep_audit_order_t known = s_known (job, order);
+    bool changed = result->status != known.status
+                || result->executed_qty_e8 != known.executed_qty_e8;
+    if (!changed && !reconcile)
+        return;
+    s_report_query (self, job, order, &known);
+    ep_live_follow_put (self->orders, job->dispatch, &known, result->terminal, reconcile,
+                        s_now (self));
+}
+
+//  Writes the answer down, counts it, and logs a distrusted one.
+static void
+s_record (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    const ep_intent_t *intent = job->dispatch->intent;
+    self->audit_ok = ep_audit_result (self->audit, job->attempt_id, &job->result) == 0;
+    if (!self->audit_ok) {
+        //  The audit keeps it in memory; the report goes out as usual.
+        ep_log_intent (EP_LOG_ERROR, intent->strategy_id, intent->intent_id,
+                       ": attempt %lld: the result could not be written to the audit; kept "
+                       "in memory and written again every %d ms until it is",
+                       (long long) job->attempt_id, S_AUDIT_RETRY_MS);
+        self->next_audit_retry_ms = s_now (self) + S_AUDIT_RETRY_MS;
+    }
+    if (job->result.distrusted)
+        ep_log_intent (EP_LOG_ERROR, intent->strategy_id, intent->intent_id,
+                       ": the venue's answer on %s contradicts the order and is not trusted: "
+                       "%s; reported UNKNOWN: look at the order at the venue",
+                       job->request.client_order_id, job->result.reason);
+    if (job->kind > 0 && job->kind < S_KINDS) {
+        ep_histogram_observe (&self->venue_seconds [job->kind],
+                              (double) job->result.elapsed_us / 1e6);
+        if (job->result.failure >= 0 && job->result.failure < EP_FAILURE_COUNT)
+            self->venue_failures [job->kind][job->result.failure]++;
+    }
+}
+
+//  The answer to a job: written down, reported, followed; the job is freed.
+static void
+s_finish (ep_live_plane_t *self, ep_live_job_t **job_p)
+{
+    ep_live_job_t *job = *job_p;
+    s_record (self, job);
+    if (job->kind == EP_AUDIT_SUBMIT)
+        s_on_submitted (self, job);
+    else
+        s_on_queried (self, job);
+    ep_live_job_destroy (job_p);
+}
+
+//  --------------------------------------------------------------------------
+//  Dispatches
+
+ep_live_status_t
+ep_live_plane_dispatch (ep_live_plane_t *self, ep_dispatch_t *dispatch)
+{
+    assert (self && dispatch);
+    if (!dispatch->intent) {
+        execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        return EP_LIVE_NOT_AN_INTENT;
+    }
+    ep_live_session_verdict_t verdict = ep_live_session_check (&self->session, dispatch,
+                                                               ep_live_jobs_waiting (self->jobs));
+    if (verdict != EP_LIVE_SESSION_OURS) {
+        //  What this one queued is not sent, and it follows no order any more.
+        if (verdict == EP_LIVE_SESSION_SUPERSEDED)
+            s_drop_jobs (self, "not sent: this worker is no longer the live plane's worker");
+        ep_live_session_ignored (&self->session, dispatch, s_now (self));
+        execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        return EP_LIVE_NOT_OURS;
+    }
+    return s_queue (self, dispatch->reconcile ? EP_AUDIT_RECONCILE : EP_AUDIT_SUBMIT, dispatch);
+}
+
+//  --------------------------------------------------------------------------
+//  Following, restarts
+
+static void
+s_poll_orders (ep_live_plane_t *self)
+{
+    //  Another worker serves the plane, and follows them.
+    if (self->session.superseded)
+        return;
+    int64_t now = s_now (self);
+    for (ep_live_order_t *order = ep_live_follow_first (self->orders); order;
+         order = ep_live_follow_next (self->orders)) {
+        if (order->querying || now < order->next_poll_ms)
+            continue;
+        ep_dispatch_t *copy = ep_live_dispatch_dup (order->dispatch);
+        if (copy && s_queue (self, EP_AUDIT_QUERY, copy) == EP_LIVE_OK)
+            order->querying = true;
+        order->next_poll_ms = now + self->poll_ms;
+    }
+}
+
+void
+ep_live_plane_tick (ep_live_plane_t *self)
+{
+    assert (self);
+    int64_t now = s_now (self);
+    if (ep_audit_waiting (self->audit) && now >= self->next_audit_retry_ms) {
+        //  The last write is these: all written, the audit is writable.
+        self->audit_ok = ep_audit_retry (self->audit) == 0;
+        self->next_audit_retry_ms = now + S_AUDIT_RETRY_MS;
+    }
+    s_poll_orders (self);
+}
+
+static void
+s_recover_attempt (void *arg, int64_t id, ep_audit_kind_t kind, uint64_t router_seq,
+                   const ep_intent_t *intent, const char *client_order_id)
+{
+    ep_live_plane_t *self = arg;
+    char reason [256];
+    snprintf (reason, sizeof reason, "the live worker stopped before the venue's answer to "
+              "%s was known; it is never sent again: reconcile to learn its fate",
+              client_order_id);
+    ep_audit_result_unknown (self->audit, id, reason);
+    if (kind != EP_AUDIT_SUBMIT)
+        return;
+    ep_dispatch_t dispatch;
+    execplane__v1__dispatch__init (&dispatch);
+    dispatch.intent = (ep_intent_t *) intent;
+    dispatch.plane = EP_PLANE (LIVE);
+    dispatch.router_seq = router_seq;
+    s_report_plain (self, &dispatch, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), true,
+                    reason, false);
+}
+
+static void
+s_recover_order (void *arg, const ep_audit_order_t *state)
+{
+    ep_live_plane_t *self = arg;
+    ep_live_follow_restore (self->orders, state);
+}
+
+void
+ep_live_plane_recover (ep_live_plane_t *self)
+{
+    assert (self);
+    ep_audit_unfinished (self->audit, s_recover_attempt, self);
+    ep_audit_orders (self->audit, s_recover_order, self);
+}
+
+//  Follows one live order the router holds from what it has of it.
+//  Returns true if it is followed again from the router's fills.
+static bool
+s_resync_order (ep_live_plane_t *self, const ep_resting_order_t *held)
+{
+    ep_dispatch_t *dispatch = held->dispatch;
+    if (!dispatch || !dispatch->intent)
+        return false;
+    ep_audit_order_t known = { .router_seq = dispatch->router_seq,
+                               .plane_epoch = dispatch->plane_epoch };
+    ep_venue_client_order_id (dispatch->intent->strategy_id, dispatch->intent->intent_id,
+                              known.client_order_id);
+    for (size_t f = 0; f < held->n_fills; f++) {
+        ep_fill_t *fill = held->fills [f];
+        known.executed_qty_e8 += fill->qty_e8;
+        known.cum_quote_e8 += ep_live_quote (fill->qty_e8, fill->price_e8);
+        known.fills++;
+    }
+    ep_live_order_t *order = ep_live_follow_lookup (self->orders, known.client_order_id);
+    if (order && order->state.executed_qty_e8 == known.executed_qty_e8) {
+        //  The router has all this plane has; its fills are the list.
+        ep_live_follow_keep_fills (order, held->fills, held->n_fills);
+        return false;
+    }
+    if (order)
+        snprintf (known.venue_order_id, sizeof known.venue_order_id, "%s",
+                  order->state.venue_order_id);
+    known.status = EP_STATUS (STATUS_UNSPECIFIED);  //  the next answer is news
+    order = ep_live_follow_put (self->orders, dispatch, &known, false, false, s_now (self));
+    if (order) {
+        ep_live_follow_keep_fills (order, held->fills, held->n_fills);
+        order->next_poll_ms = 0;        //  ask the venue now
+    }
+    return true;
+}
+
+size_t
+ep_live_plane_resync (ep_live_plane_t *self, const ep_restore_reply_t *reply)
+{
+    assert (self && reply);
+    //  Adopted anew: what this plane hears next is for it or not.
+    ep_live_session_adopted (&self->session);
+    size_t missed = 0;
+    for (size_t i = 0; i < reply->n_orders; i++)
+        if (s_resync_order (self, reply->orders [i]))
+            missed++;
+    return missed;
+}
+
+//  --------------------------------------------------------------------------
+//  The plane's life
+
+ep_live_plane_t *
+ep_live_plane_new (const ep_live_plane_config_t *config)
+{
+    assert (config && config->venue && config->audit && config->session && config->emit);
+    ep_live_plane_t *self = calloc (1, sizeof *self);
+    if (!self)
+        goto fail;
+    self->orders = ep_live_follow_new (config->audit, config->poll_ms);
+    self->jobs = self->orders ? ep_live_jobs_new (config->venue) : NULL;
+    if (!self->jobs)
+        goto fail;
+    self->venue = config->venue;
+    self->audit = config->audit;
+    ep_live_session_init (&self->session, config->session);
+    self->poll_ms = config->poll_ms;
+    self->timeout_ms = config->timeout_ms;
+    self->emit = config->emit;
+    self->emit_arg = config->emit_arg;
+    self->wall_ms = config->wall_ms ? config->wall_ms : s_system_wall_ms;
+    self->mono_ms = config->mono_ms ? config->mono_ms : s_system_mono_ms;
+    self->clock_arg = config->clock_arg;
+    self->audit_ok = true;
+    static const double seconds [] = { 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3,
+                                       500e-3, 1, 2.5, 5, 10, 30 };
+    for (int kind = 0; kind < S_KINDS; kind++)
+        ep_histogram_init (&self->venue_seconds [kind], seconds, sizeof seconds / sizeof *seconds);
+    return self;
+fail:
+    if (self) {
+        ep_live_follow_destroy (&self->orders);
+        free (self);
+    }
+    return NULL;
+}
+
+void
+ep_live_plane_destroy (ep_live_plane_t **self_p)
+{
+    assert (self_p);
+    ep_live_plane_t *self = *self_p;
+    if (!self)
+        return;
+    s_drop_jobs (self, "the live worker stopped before sending it: nothing was sent");
+    ep_live_jobs_destroy (&self->jobs);
+    ep_live_follow_destroy (&self->orders);
+    ep_venue_destroy (&self->venue);
+    //  A last chance for the results the audit kept; it says what is lost.
+    ep_audit_retry (self->audit);
+    ep_audit_destroy (&self->audit);
+    free (self);
+    *self_p = NULL;
+}
+
+void *
+ep_live_plane_sender (ep_live_plane_t *self)
+{
+    return ep_live_jobs_sender (self->jobs);
+}
+
+ep_live_status_t
+ep_live_plane_on_answer (ep_live_plane_t *self, int timeout_ms)
+{
+    assert (self);
+    ep_live_job_t *job = ep_live_jobs_answer (self->jobs, timeout_ms);
+    if (!job)
+        return EP_LIVE_NO_ANSWER;
+    s_finish (self, &job);
+    s_pump (self);
+    return EP_LIVE_OK;
+}
+
+void
+ep_live_plane_stop (ep_live_plane_t *self)
+{
+    assert (self);
+    //  A request in flight finishes (bounded by the venue timeout) and its
+    //  result is written down before the plane goes.
+    if (ep_live_jobs_sending (self->jobs)) {
+        ep_live_job_t *job = ep_live_jobs_answer (self->jobs, (int) self->timeout_ms + 1000);
+        if (job)
+            s_finish (self, &job);
+    }
+    //  Never written down, never sent: said so for each submission.
+    s_drop_jobs (self, "the live worker stopped before sending it: nothing was sent");
+}
+
+//  --------------------------------------------------------------------------
+//  What it tells about itself
+
+size_t
+ep_live_plane_waiting (ep_live_plane_t *self)
+{
+    return ep_live_jobs_waiting (self->jobs);
+}
+
+size_t
+ep_live_plane_following (ep_live_plane_t *self)
+{
+    return ep_live_follow_size (self->orders);
+}
+
+bool
+ep_live_plane_writable (ep_live_plane_t *self, size_t *waiting)
+{
+    size_t count = ep_audit_waiting (self->audit);
+    if (waiting)
+        *waiting = count;
+    return self->audit_ok && count == 0;
+}
+
+void
+ep_live_plane_metrics (ep_live_plane_t *self, ep_prom_t *prom)
+{
+    char labels [128];
+    ep_prom_family (prom, "execplane_venue_request_seconds", "histogram",
+                    "Time from sending a venue request to the end of its answer, by kind");
+    for (int kind = EP_AUDIT_SUBMIT; kind < S_KINDS; kind++) {
+        snprintf (labels, sizeof labels, "kind=\"%s\"", s_kind_name (kind));
+        ep_prom_histogram (prom, "execplane_venue_request_seconds", labels,
+                           &self->venue_seconds [kind]);
+    }
+    ep_prom_family (prom, "execplane_venue_requests_total", "counter",
+                    "Venue requests by kind and classified outcome (FAILURE_NONE: no failure)");
+    for (int kind = EP_AUDIT_SUBMIT; kind < S_KINDS; kind++)
+        for (int failure = 0; failure < EP_FAILURE_COUNT; failure++)
+            if (self->venue_failures [kind][failure]) {
+                snprintf (labels, sizeof labels, "kind=\"%s\",failure=\"%s\"",
+                          s_kind_name (kind), ep_failure_name (failure));
+                ep_prom_int (prom, "execplane_venue_requests_total", labels,
+                             (int64_t) self->venue_failures [kind][failure]);
+            }
+    ep_prom_family (prom, "execplane_live_requests_waiting", "gauge",
+                    "Venue requests queued behind the one in flight");
+    ep_prom_int (prom, "execplane_live_requests_waiting", "",
+                 (int64_t) ep_live_jobs_waiting (self->jobs));
+    ep_prom_family (prom, "execplane_live_request_in_flight", "gauge",
+                    "1 while a venue request is in flight");
+    ep_prom_int (prom, "execplane_live_request_in_flight", "", ep_live_jobs_sending (self->jobs));
+    ep_prom_family (prom, "execplane_live_orders_followed", "gauge",
+                    "Resting venue orders followed by status queries");
+    ep_prom_int (prom, "execplane_live_orders_followed", "",
+                 (int64_t) ep_live_follow_size (self->orders));
+    //  Writable: the last write succeeded and no result waits for room.
+    size_t waiting;
+    bool writable = ep_live_plane_writable (self, &waiting);
+    ep_prom_family (prom, "execplane_live_audit_writable", "gauge",
+                    "1 while the last audit write succeeded and no result waits to be written");
+    ep_prom_int (prom, "execplane_live_audit_writable", "", writable);
+    ep_prom_family (prom, "execplane_live_audit_results_waiting", "gauge",
+                    "Venue answers the audit could not take yet, kept in memory");
+    ep_prom_int (prom, "execplane_live_audit_results_waiting", "", (int64_t) waiting);
+}

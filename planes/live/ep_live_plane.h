@@ -1,0 +1,133 @@
+/*  ep_live_plane: the live execution plane, around one venue and its audit.
+
+    For each intent dispatched to it, the plane writes the submission
+    attempt to the audit and commits it, and only then hands the request to
+    its sender thread, which performs it once. The result is written to the
+    audit and reported (ep_live_emit_fn). Nothing is ever sent twice: the
+    audit refuses a second submission of a client order id, and an attempt
+    whose result was never written (the process died) becomes an UNKNOWN
+    report at the next start (ep_live_plane_recover), never a new request.
+
+    A resting order (NEW, PARTIALLY_FILLED) is followed by status queries
+    every poll_ms until it is terminal; each change is a report.
+    Observation is not resubmission. A reconciliation, asked for by the
+    meta layer through the router, is one such query on an intent whose
+    outcome is UNKNOWN, reported as reconciled.
+
+    Only what was dispatched to this plane's session is sent: a dispatch
+    that names another session is ignored, and one after a dispatch for
+    this session means another worker serves the plane now: the requests
+    queued and not sent are dropped, each submission reported FAILED /
+    NOT_SENT. A submission is not sent past its dispatch's not_after_ms.
+
+    The plane talks to the venue only through ep_venue.h. It knows no
+    socket of the bus: its reports go to the emit callback.  */
+#ifndef EP_LIVE_PLANE_H_INCLUDED
+#define EP_LIVE_PLANE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ep_audit.h"
+#include "ep_metrics.h"
+#include "ep_venue.h"
+#include "ep_wire.h"
+
+typedef struct _ep_live_plane_t ep_live_plane_t;
+
+//  What a call on the plane came to.
+typedef enum {
+    EP_LIVE_OK = 0,                     //  done
+    EP_LIVE_NOT_OURS,                   //  the dispatch names another session: ignored
+    EP_LIVE_NOT_AN_INTENT,              //  the dispatch carries no intent: ignored
+    EP_LIVE_NO_MEMORY,                  //  out of memory: nothing queued (logged)
+    EP_LIVE_NO_ANSWER                   //  the sender has no answer (yet, or nothing sent)
+} ep_live_status_t;
+
+//  The status's text, for a log line.
+const char *ep_live_strerror (ep_live_status_t status);
+
+//  A report on the intent of dispatch; report borrows until the call ends.
+typedef void (ep_live_emit_fn) (void *arg, const ep_dispatch_t *dispatch,
+                                ep_report_t *report);
+
+//  A clock in milliseconds.
+typedef int64_t (ep_live_clock_fn) (void *arg);
+
+typedef struct {
+    ep_venue_t *venue;                  //  taken by ep_live_plane_new
+    ep_audit_t *audit;                  //  taken by ep_live_plane_new
+    const char *session;                //  the worker session dispatches must name (copied)
+    int64_t poll_ms;                    //  between two status queries of a resting order
+    int64_t timeout_ms;                 //  a request's longest: awaited at stop (plus 1 s)
+    ep_live_emit_fn *emit;              //  where reports go
+    void *emit_arg;
+    ep_live_clock_fn *wall_ms;          //  the wall clock; NULL: the system's
+    ep_live_clock_fn *mono_ms;          //  a monotonic clock; NULL: the system's
+    void *clock_arg;
+} ep_live_plane_config_t;
+
+//  Makes the plane and starts its sender thread. Returns NULL on out of
+//  memory; then venue and audit are still the caller's.
+ep_live_plane_t *ep_live_plane_new (const ep_live_plane_config_t *config);
+
+//  Drops what is still queued as ep_live_plane_stop does, stops the sender,
+//  destroys the venue, writes the results the audit kept if it can (it
+//  says what is lost), closes the audit and NULLs *self_p.
+void ep_live_plane_destroy (ep_live_plane_t **self_p);
+
+//  What the last run left: attempts with no result are closed as unknown
+//  (each submission reported UNKNOWN / SEND_UNKNOWN, never sent again);
+//  resting orders are followed again, queried at once.
+void ep_live_plane_recover (ep_live_plane_t *self);
+
+//  The router's view after it was claimed: each live order it holds is
+//  followed from the fills it has of it, queried at once unless this
+//  plane knows no more of it than the router (then its fills are the
+//  router's). Nothing is ever submitted again. Dispatches count as
+//  adopted anew (none seen for this session yet). Returns how many orders
+//  are followed again from the router's fills.
+size_t ep_live_plane_resync (ep_live_plane_t *self, const ep_restore_reply_t *reply);
+
+//  Queues the intent of dispatch (taken, always): a reconciliation if
+//  dispatch->reconcile, else a submission; the sender takes them one at a
+//  time, in order. EP_LIVE_NOT_OURS or EP_LIVE_NOT_AN_INTENT: ignored,
+//  logged at most every few seconds. EP_LIVE_NO_MEMORY: not queued, not
+//  reported.
+ep_live_status_t ep_live_plane_dispatch (ep_live_plane_t *self, ep_dispatch_t *dispatch);
+
+//  Time-driven work: writes again the results the audit could not take,
+//  every second, and queues the status queries that are due.
+void ep_live_plane_tick (ep_live_plane_t *self);
+
+//  The sender's end to wait on (a zactor_t *): readable when it has the
+//  answer to the request in flight.
+void *ep_live_plane_sender (ep_live_plane_t *self);
+
+//  Takes the sender's answer, waiting up to timeout_ms (-1: as long as it
+//  takes): writes it to the audit, reports it, follows the order, then
+//  hands the next request to the sender. EP_LIVE_NO_ANSWER: none came, or
+//  nothing was in flight.
+ep_live_status_t ep_live_plane_on_answer (ep_live_plane_t *self, int timeout_ms);
+
+//  Stopping: the request in flight finishes (up to timeout_ms plus a
+//  second) and is written down; the requests queued are dropped, each
+//  submission reported FAILED / NOT_SENT. No request starts afterwards.
+void ep_live_plane_stop (ep_live_plane_t *self);
+
+//  How many requests wait behind the one in flight.
+size_t ep_live_plane_waiting (ep_live_plane_t *self);
+
+//  How many resting orders are followed.
+size_t ep_live_plane_following (ep_live_plane_t *self);
+
+//  Whether the last audit write succeeded and no result waits for room;
+//  *waiting (if not NULL) is how many results wait.
+bool ep_live_plane_writable (ep_live_plane_t *self, size_t *waiting);
+
+//  Appends the plane's metric families to prom: venue request times and
+//  outcomes by kind, requests waiting and in flight, orders followed, the
+//  audit's state.
+void ep_live_plane_metrics (ep_live_plane_t *self, ep_prom_t *prom);
+
+#endif
