@@ -7,8 +7,8 @@
     The main thread owns the sockets and the plane; the plane's sender
     thread only performs requests, so heartbeats go on while one waits.  */
 #include <czmq.h>
-#include <getopt.h>
 #include <signal.h>
+#include "ep_cli.h"
 #include "ep_live_plane.h"
 #include "ep_log.h"
 #include "ep_security.h"
@@ -145,52 +145,20 @@ s_usage (FILE *out)
         "NOT_SENT. Exit: 0 clean stop, 1 failure, 2 bad usage or configuration.\n");
 }
 
-//  Reads the command line: returns -1 to go on, or the exit code.
-static int
-s_options (int argc, char *argv [], const char **config_path, bool *insecure,
-           const char **cert)
-{
-    static struct option options [] = {
-        { "config", required_argument, 0, 'c' },
-        { "insecure", no_argument, 0, 'i' },
-        { "cert", required_argument, 0, 'C' },
-        { "log-json", no_argument, 0, 'J' },
-        { "version", no_argument, 0, 'V' },
-        { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 }
-    };
-    int opt;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
-            case 'c': *config_path = optarg; break;
-            case 'i': *insecure = true; break;
-            case 'C': *cert = optarg; break;
-            case 'J': ep_log_json (true); break;
-            case 'V': printf ("ep-live (execplane) %s\n", EP_VERSION); return 0;
-            case 'h': s_usage (stdout); return 0;
-            default:  s_usage (stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf (stderr, "ep-live: unexpected argument '%s' (see --help)\n", argv [optind]);
-        return 2;
-    }
-    return -1;
-}
-
 static void s_worker_destroy (s_worker_t **self_p);
 
 //  Sets the worker up: its configuration, the venue with its keys, the
 //  audit (locked: another ep-live on the same audit stops here), the link
 //  and the plane. Returns NULL with the exit code in *rc.
 static s_worker_t *
-s_worker_new (const char *config_path, bool insecure, const char *cert, int *rc)
+s_worker_new (const ep_cli_t *cli, int *rc)
 {
     char err [2048];
     ep_venue_t *venue = NULL;
     ep_audit_t *audit = NULL;
     s_worker_t *self = calloc (1, sizeof *self);
-    *rc = self ? ep_security_setup ("ep-live", config_path, insecure, cert, &self->config) : 1;
+    //  Before any secret is read: none of them may reach a core file.
+    *rc = self ? ep_security_daemon_start (cli, "live", &self->config) : 1;
     if (*rc)
         goto fail;
     *rc = 2;
@@ -280,17 +248,14 @@ s_worker_destroy (s_worker_t **self_p)
 int
 main (int argc, char *argv [])
 {
-    const char *config_path = NULL;
-    bool insecure = false;
-    const char *cert = "live";
-    int rc = s_options (argc, argv, &config_path, &insecure, &cert);
-    if (rc >= 0)
-        return rc;
-    ep_log_init ("live");
-    //  Before any secret is read: none of them may reach a core file.
-    if (ep_security_no_dumps ())
-        return 1;
-    s_worker_t *worker = s_worker_new (config_path, insecure, cert, &rc);
+    ep_cli_t cli;
+    ep_cli_init (&cli, "ep-live", "live", EP_CLI_DAEMON, s_usage);
+    int rc;
+    while ((rc = ep_cli_next (&cli, argc, argv, NULL)) > 0)
+        ;                               //  no options of its own
+    if (rc == EP_CLI_EXIT)
+        return cli.exit_code;
+    s_worker_t *worker = s_worker_new (&cli, &rc);
     if (!worker)
         return rc;
     s_worker_run (worker);

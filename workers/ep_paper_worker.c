@@ -8,8 +8,8 @@
     plane's resting orders, and carries on from them; it does so again
     whenever the router restarts.  */
 #include <czmq.h>
-#include <getopt.h>
 #include "ep_buf.h"
+#include "ep_cli.h"
 #include "ep_config.h"
 #include "ep_security.h"
 #include "ep_signal.h"
@@ -273,57 +273,33 @@ s_usage (FILE *out)
 static long
 s_delay_value (int opt, const char *text)
 {
-    char *end;
-    long value = strtol (text, &end, 10);
-    if (*text == 0 || *end || value < 0 || value > 10000000) {
+    long long value;
+    if (ep_cli_number (text, 0, 10000000, &value)) {
         fprintf (stderr, "ep-paper: --%s takes a number from 0 to 10000000\n",
                  opt == 'd' ? "test-delay-us" : "test-delay-count");
         return -1;
     }
-    return value;
+    return (long) value;
 }
 
 //  Reads the command line: returns -1 to go on, or the exit code.
 static int
-s_options (int argc, char *argv [], const char **config_path, bool *insecure,
-           const char **cert, long *delay_us, long *delay_count)
+s_options (int argc, char *argv [], ep_cli_t *cli, long *delay_us, long *delay_count)
 {
-    static struct option options [] = {
-        { "config", required_argument, 0, 'c' },
-        { "insecure", no_argument, 0, 'i' },
-        { "cert", required_argument, 0, 'C' },
+    static const struct option own [] = {
         { "test-delay-us", required_argument, 0, 'd' },
         { "test-delay-count", required_argument, 0, 'n' },
-        { "log-json", no_argument, 0, 'J' },
-        { "version", no_argument, 0, 'V' },
-        { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
+    ep_cli_init (cli, "ep-paper", "paper", EP_CLI_DAEMON, s_usage);
     int opt;
-    while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
-            case 'c': *config_path = optarg; break;
-            case 'i': *insecure = true; break;
-            case 'C': *cert = optarg; break;
-            case 'd':
-            case 'n': {
-                long value = s_delay_value (opt, optarg);
-                if (value < 0)
-                    return 2;
-                *(opt == 'd' ? delay_us : delay_count) = value;
-                break;
-            }
-            case 'J': ep_log_json (true); break;
-            case 'V': printf ("ep-paper (execplane) %s\n", EP_VERSION); return 0;
-            case 'h': s_usage (stdout); return 0;
-            default:  s_usage (stderr); return 2;
-        }
+    while ((opt = ep_cli_next (cli, argc, argv, own)) > 0) {
+        long value = s_delay_value (opt, optarg);
+        if (value < 0)
+            return 2;
+        *(opt == 'd' ? delay_us : delay_count) = value;
     }
-    if (optind < argc) {
-        fprintf (stderr, "ep-paper: unexpected argument '%s' (see --help)\n", argv [optind]);
-        return 2;
-    }
-    return -1;
+    return opt == EP_CLI_EXIT ? cli->exit_code : -1;
 }
 
 static void s_worker_destroy (s_worker_t **self_p);
@@ -331,11 +307,12 @@ static void s_worker_destroy (s_worker_t **self_p);
 //  Sets the worker up: its configuration, the book and the link. Returns
 //  NULL with the exit code in *rc.
 static s_worker_t *
-s_worker_new (const char *config_path, bool insecure, const char *cert, int *rc)
+s_worker_new (const ep_cli_t *cli, int *rc)
 {
     char err [512];
     s_worker_t *self = calloc (1, sizeof *self);
-    *rc = self ? ep_security_setup ("ep-paper", config_path, insecure, cert, &self->config) : 1;
+    //  Before any secret is read: none of them may reach a core file.
+    *rc = self ? ep_security_daemon_start (cli, "paper", &self->config) : 1;
     if (*rc)
         goto fail;
     ep_paper_config_t paper = { self->config.slippage_bps, self->config.liquidity_cap_e8 };
@@ -404,18 +381,12 @@ s_worker_destroy (s_worker_t **self_p)
 int
 main (int argc, char *argv [])
 {
-    const char *config_path = NULL;
-    bool insecure = false;
-    const char *cert = "paper";
+    ep_cli_t cli;
     long delay_us = 0, delay_count = 0;
-    int rc = s_options (argc, argv, &config_path, &insecure, &cert, &delay_us, &delay_count);
+    int rc = s_options (argc, argv, &cli, &delay_us, &delay_count);
     if (rc >= 0)
         return rc;
-    ep_log_init ("paper");
-    //  Before any secret is read: none of them may reach a core file.
-    if (ep_security_no_dumps ())
-        return 1;
-    s_worker_t *worker = s_worker_new (config_path, insecure, cert, &rc);
+    s_worker_t *worker = s_worker_new (&cli, &rc);
     if (!worker)
         return rc;
     worker->delay_us = delay_us;
