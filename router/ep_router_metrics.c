@@ -97,16 +97,19 @@ ep_router_metrics_update (ep_router_t *self, int64_t now)
     ep_prom_reset (prom);
     s_counters (self, prom);
     s_planes (self, prom, now);
-    ep_prom_family (prom, "execplane_plane_epoch", "gauge", "The applied plane state's epoch");
-    ep_prom_int (prom, "execplane_plane_epoch", "", (int64_t) self->state.epoch);
-    ep_prom_family (prom, "execplane_halted", "gauge", "1 while the router is halted");
-    ep_prom_int (prom, "execplane_halted", "", self->state.halted);
-    ep_prom_family (prom, "execplane_report_last_seq", "gauge", "The newest report's seq");
-    ep_prom_int (prom, "execplane_report_last_seq", "", (int64_t) self->last_seq);
+    ep_prom_one (prom, "execplane_plane_epoch", "gauge",
+                 "The applied plane state's epoch",
+                 (int64_t) self->state.epoch);
+    ep_prom_one (prom, "execplane_halted", "gauge",
+                 "1 while the router is halted",
+                 self->state.halted);
+    ep_prom_one (prom, "execplane_report_last_seq", "gauge",
+                 "The newest report's seq",
+                 (int64_t) self->last_seq);
     bool journal_ok = !self->failure && !ep_journal_owing (self->journal);
-    ep_prom_family (prom, "execplane_journal_writable", "gauge",
-                    "1 while journal commits succeed");
-    ep_prom_int (prom, "execplane_journal_writable", "", journal_ok);
+    ep_prom_one (prom, "execplane_journal_writable", "gauge",
+                 "1 while journal commits succeed",
+                 journal_ok);
     ep_prom_family (prom, "execplane_journal_commit_seconds", "histogram",
                     "Time a journal commit took (synchronous=FULL: it waits for the disk)");
     ep_prom_histogram (prom, "execplane_journal_commit_seconds", "", &self->metrics.commit_seconds);

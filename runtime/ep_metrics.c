@@ -67,6 +67,14 @@ ep_prom_int (ep_prom_t *prom, const char *name, const char *labels, int64_t valu
 }
 
 void
+ep_prom_one (ep_prom_t *prom, const char *name, const char *type, const char *help,
+             int64_t value)
+{
+    ep_prom_family (prom, name, type, help);
+    ep_prom_int (prom, name, "", value);
+}
+
+void
 ep_prom_double (ep_prom_t *prom, const char *name, const char *labels, double value)
 {
     if (labels && *labels)

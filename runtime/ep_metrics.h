@@ -35,6 +35,11 @@ void ep_prom_family (ep_prom_t *prom, const char *name, const char *type, const 
 void ep_prom_int (ep_prom_t *prom, const char *name, const char *labels, int64_t value);
 void ep_prom_double (ep_prom_t *prom, const char *name, const char *labels, double value);
 
+//  A family of one sample without labels: its # HELP and # TYPE lines and
+//  its value.
+void ep_prom_one (ep_prom_t *prom, const char *name, const char *type, const char *help,
+                  int64_t value);
+
 //  A histogram over fixed upper bounds (ascending, in the unit observed).
 #define EP_HISTOGRAM_MAX 24
 typedef struct {

@@ -42,9 +42,9 @@ s_metrics (void *arg, ep_prom_t *prom, char *health, size_t health_size)
         ep_live_plane_metrics (self->plane, prom);
         writable = ep_live_plane_writable (self->plane, &waiting);
     }
-    ep_prom_family (prom, "execplane_worker_restored", "gauge",
-                    "1 once the worker has claimed the plane from the router that runs now");
-    ep_prom_int (prom, "execplane_worker_restored", "", claimed);
+    ep_prom_one (prom, "execplane_worker_restored", "gauge",
+                 "1 once the worker has claimed the plane from the router that runs now",
+                 claimed);
     snprintf (health, health_size, "\"plane\":\"LIVE\",\"claimed_from_router\":%s,"
               "\"audit\":\"%s\",\"audit_results_waiting\":%zu",
               claimed ? "true" : "false", writable ? "writable" : "failing", waiting);

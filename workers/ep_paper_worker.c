@@ -118,9 +118,9 @@ s_metrics (void *arg, ep_prom_t *prom, char *health, size_t health_size)
 {
     s_worker_t *self = arg;
     bool restored = ep_worker_link_claimed (self->link);
-    ep_prom_family (prom, "execplane_paper_intents_executed_total", "counter",
-                    "Intents the paper plane executed");
-    ep_prom_int (prom, "execplane_paper_intents_executed_total", "", (int64_t) self->executed);
+    ep_prom_one (prom, "execplane_paper_intents_executed_total", "counter",
+                 "Intents the paper plane executed",
+                 (int64_t) self->executed);
     ep_prom_family (prom, "execplane_paper_reports_total", "counter",
                     "Reports the paper plane made, by status");
     for (int status = 1; status < EP_STATUS_COUNT; status++) {
@@ -128,21 +128,21 @@ s_metrics (void *arg, ep_prom_t *prom, char *health, size_t health_size)
         snprintf (labels, sizeof labels, "status=\"%s\"", ep_status_name (status));
         ep_prom_int (prom, "execplane_paper_reports_total", labels, (int64_t) self->reports [status]);
     }
-    ep_prom_family (prom, "execplane_paper_fills_total", "counter", "Fills in those reports");
-    ep_prom_int (prom, "execplane_paper_fills_total", "", (int64_t) self->fills);
-    ep_prom_family (prom, "execplane_paper_resting_orders", "gauge",
-                    "Orders resting in the paper book");
-    ep_prom_int (prom, "execplane_paper_resting_orders", "",
+    ep_prom_one (prom, "execplane_paper_fills_total", "counter",
+                 "Fills in those reports",
+                 (int64_t) self->fills);
+    ep_prom_one (prom, "execplane_paper_resting_orders", "gauge",
+                 "Orders resting in the paper book",
                  (int64_t) ep_paper_book_resting (self->book));
-    ep_prom_family (prom, "execplane_paper_processed_through", "gauge",
-                    "The router_seq of the last intent the plane ran");
-    ep_prom_int (prom, "execplane_paper_processed_through", "", (int64_t) self->processed_through);
-    ep_prom_family (prom, "execplane_worker_restores_total", "counter",
-                    "Times the worker rebuilt its state from the router");
-    ep_prom_int (prom, "execplane_worker_restores_total", "", (int64_t) self->restores);
-    ep_prom_family (prom, "execplane_worker_restored", "gauge",
-                    "1 once the worker has restored from the router that runs now");
-    ep_prom_int (prom, "execplane_worker_restored", "", restored);
+    ep_prom_one (prom, "execplane_paper_processed_through", "gauge",
+                 "The router_seq of the last intent the plane ran",
+                 (int64_t) self->processed_through);
+    ep_prom_one (prom, "execplane_worker_restores_total", "counter",
+                 "Times the worker rebuilt its state from the router",
+                 (int64_t) self->restores);
+    ep_prom_one (prom, "execplane_worker_restored", "gauge",
+                 "1 once the worker has restored from the router that runs now",
+                 restored);
     snprintf (health, health_size, "\"plane\":\"PAPER\",\"restored_from_router\":%s",
               restored ? "true" : "false");
     return restored;

@@ -738,24 +738,22 @@ ep_live_plane_metrics (ep_live_plane_t *self, ep_prom_t *prom)
                 ep_prom_int (prom, "execplane_venue_requests_total", labels,
                              (int64_t) self->venue_failures [kind][failure]);
             }
-    ep_prom_family (prom, "execplane_live_requests_waiting", "gauge",
-                    "Venue requests queued behind the one in flight");
-    ep_prom_int (prom, "execplane_live_requests_waiting", "",
+    ep_prom_one (prom, "execplane_live_requests_waiting", "gauge",
+                 "Venue requests queued behind the one in flight",
                  (int64_t) ep_live_jobs_waiting (self->jobs));
-    ep_prom_family (prom, "execplane_live_request_in_flight", "gauge",
-                    "1 while a venue request is in flight");
-    ep_prom_int (prom, "execplane_live_request_in_flight", "", ep_live_jobs_sending (self->jobs));
-    ep_prom_family (prom, "execplane_live_orders_followed", "gauge",
-                    "Resting venue orders followed by status queries");
-    ep_prom_int (prom, "execplane_live_orders_followed", "",
+    ep_prom_one (prom, "execplane_live_request_in_flight", "gauge",
+                 "1 while a venue request is in flight",
+                 ep_live_jobs_sending (self->jobs));
+    ep_prom_one (prom, "execplane_live_orders_followed", "gauge",
+                 "Resting venue orders followed by status queries",
                  (int64_t) ep_live_follow_size (self->orders));
     //  Writable: the last write succeeded and no result waits for room.
     size_t waiting;
     bool writable = ep_live_plane_writable (self, &waiting);
-    ep_prom_family (prom, "execplane_live_audit_writable", "gauge",
-                    "1 while the last audit write succeeded and no result waits to be written");
-    ep_prom_int (prom, "execplane_live_audit_writable", "", writable);
-    ep_prom_family (prom, "execplane_live_audit_results_waiting", "gauge",
-                    "Venue answers the audit could not take yet, kept in memory");
-    ep_prom_int (prom, "execplane_live_audit_results_waiting", "", (int64_t) waiting);
+    ep_prom_one (prom, "execplane_live_audit_writable", "gauge",
+                 "1 while the last audit write succeeded and no result waits to be written",
+                 writable);
+    ep_prom_one (prom, "execplane_live_audit_results_waiting", "gauge",
+                 "Venue answers the audit could not take yet, kept in memory",
+                 (int64_t) waiting);
 }
