@@ -29,10 +29,13 @@ static const char *s_failures [] = {
     "FAILURE_NONE", "INVALID_INTENT", "DUPLICATE_INTENT", "PLANE_HALTED",
     "PLANE_UNAVAILABLE", "UNAUTHORIZED", "VENUE_REJECTED",
     "INSUFFICIENT_FUNDS", "RATE_LIMITED", "VENUE_AUTH_FAILED", "NOT_SENT",
-    "SEND_UNKNOWN", "VENUE_UNAVAILABLE", "INTERNAL"
+    "SEND_UNKNOWN", "VENUE_UNAVAILABLE", "INTERNAL", "TOO_LATE"
 };
 static const char *s_commands [] = {
-    "COMMAND_KIND_UNSPECIFIED", "SELECT", "HALT", "RESUME", "RECONCILE"
+    "COMMAND_KIND_UNSPECIFIED", "SELECT", "HALT", "RESUME", "RECONCILE", "CANCEL_ALL"
+};
+static const char *s_actions [] = {
+    "PLACE", "CANCEL", "REPLACE"
 };
 
 //  Each table must end at the .proto enum's last value; a new value needs
@@ -42,8 +45,9 @@ _Static_assert (S_COUNT (s_types) == EP_TYPE (LIMIT) + 1, "type names");
 _Static_assert (S_COUNT (s_tifs) == EP_TIF (FOK) + 1, "tif names");
 _Static_assert (S_COUNT (s_planes) == EP_PLANE (LIVE) + 1, "plane names");
 _Static_assert (S_COUNT (s_statuses) == EP_STATUS (UNKNOWN) + 1, "status names");
-_Static_assert (S_COUNT (s_failures) == EP_FAILURE (INTERNAL) + 1, "failure names");
-_Static_assert (S_COUNT (s_commands) == EP_COMMAND (RECONCILE) + 1, "command names");
+_Static_assert (S_COUNT (s_failures) == EP_FAILURE (TOO_LATE) + 1, "failure names");
+_Static_assert (S_COUNT (s_commands) == EP_COMMAND (CANCEL_ALL) + 1, "command names");
+_Static_assert (S_COUNT (s_actions) == EP_ACTION (REPLACE) + 1, "action names");
 
 static const char *
 s_name (const char **table, int count, int value)
@@ -75,3 +79,4 @@ S_PAIR (plane, s_planes)
 S_PAIR (status, s_statuses)
 S_PAIR (failure, s_failures)
 S_PAIR (command, s_commands)
+S_PAIR (action, s_actions)

@@ -21,5 +21,7 @@ const char *ep_failure_name (int value);
 int ep_failure_parse (const char *name);
 const char *ep_command_name (int value);
 int ep_command_parse (const char *name);
+const char *ep_action_name (int value);
+int ep_action_parse (const char *name);
 
 #endif

@@ -29,11 +29,12 @@ typedef Execplane__V1__RestoreReply     ep_restore_reply_t;
 #define EP_STATUS(x)    EXECPLANE__V1__STATUS__##x
 #define EP_FAILURE(x)   EXECPLANE__V1__FAILURE__##x
 #define EP_COMMAND(x)   EXECPLANE__V1__COMMAND_KIND__##x
+#define EP_ACTION(x)    EXECPLANE__V1__ACTION__##x
 
 //  How many values Status and Failure have (they run from 0, so these
 //  size arrays indexed by them; test_json checks them against the schema).
 #define EP_STATUS_COUNT  (EP_STATUS (UNKNOWN) + 1)
-#define EP_FAILURE_COUNT (EP_FAILURE (INTERNAL) + 1)
+#define EP_FAILURE_COUNT (EP_FAILURE (TOO_LATE) + 1)
 
 //  Largest quantity or price accepted anywhere: 10^9 units (10^17 e8), so
 //  that qty * price always fits in a signed 128-bit product.

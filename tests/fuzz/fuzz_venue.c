@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     result.body_size = size - 3;
     ep_binance_classify (op, "epTESTclientorderid_0123456789abcd", 50000000, &result);
     if (result.status < 0 || result.status > EP_STATUS (UNKNOWN)
-    ||  result.failure < 0 || result.failure > EP_FAILURE (INTERNAL)
+    ||  result.failure < 0 || result.failure >= EP_FAILURE_COUNT
     ||  !memchr (result.reason, 0, sizeof result.reason))
         abort ();
     //  A submission always ends in an explicit status.

@@ -389,13 +389,13 @@ test_json_formats_unknown_enum_as_number (void **state)
     report.side = (Execplane__V1__Side) 9;
     report.plane = (Execplane__V1__Plane) 3;
     report.status = (Execplane__V1__Status) 42;
-    report.failure = (Execplane__V1__Failure) 14;
+    report.failure = (Execplane__V1__Failure) 99;
     report.intent_id = "i-1";
     report.status = (Execplane__V1__Status) 42;
     char *line = ep_json_report_format (&report);
     assert_string_equal (line,
         "{\"seq\":0,\"intent_id\":\"i-1\",\"strategy_id\":\"\",\"symbol\":\"\","
-        "\"side\":9,\"plane\":3,\"plane_epoch\":0,\"status\":42,\"failure\":14,\"reason\":\"\","
+        "\"side\":9,\"plane\":3,\"plane_epoch\":0,\"status\":42,\"failure\":99,\"reason\":\"\","
         "\"fills\":[],\"filled_qty\":\"0\",\"avg_price\":\"0\",\"terminal\":false,"
         "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\"}");
     free (line);
@@ -531,6 +531,7 @@ test_names_match_every_proto_enum_value (void **state)
     s_check_enum (&execplane__v1__status__descriptor, ep_status_name, ep_status_parse);
     s_check_enum (&execplane__v1__failure__descriptor, ep_failure_name, ep_failure_parse);
     s_check_enum (&execplane__v1__command_kind__descriptor, ep_command_name, ep_command_parse);
+    s_check_enum (&execplane__v1__action__descriptor, ep_action_name, ep_action_parse);
     assert_string_equal (ep_command_name (EP_COMMAND (HALT)), "HALT");
     assert_string_equal (ep_failure_name (EP_FAILURE (FAILURE_NONE)), "FAILURE_NONE");
     assert_int_equal (EP_STATUS_COUNT, execplane__v1__status__descriptor.n_values);
