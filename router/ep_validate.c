@@ -1,10 +1,17 @@
 /*  ep_validate: the router's checks on a decoded intent.  */
 #include <stdio.h>
+#include "ep_names.h"
 #include "ep_validate.h"
 
 bool
 ep_validate_intent (const ep_intent_t *intent, char *reason, size_t size)
 {
+    //  Until the router carries out cancels and replaces, an intent that
+    //  asks for one is refused rather than placed as a new order.
+    if (intent->action != EP_ACTION (PLACE))
+        snprintf (reason, size, "action %s is not carried out by this router",
+                  ep_action_name (intent->action) ? ep_action_name (intent->action) : "unknown");
+    else
     if (!ep_id_valid (intent->symbol))
         snprintf (reason, size, "symbol must be 1 to %d characters of A-Z a-z 0-9 . _ : -",
                   EP_ID_MAX);
