@@ -264,6 +264,37 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
     return 0;
 }
 
+int
+execplane_strategy_cancel (execplane_strategy_t *self, const char *intent_id,
+                           const char *strategy_id, const char *target_intent_id,
+                           execplane_error_t *error)
+{
+    if (!intent_id || !strategy_id || !target_intent_id)
+        return s_error (error, EXECPLANE_EINVAL,
+                        "a cancel needs its intent_id, strategy_id and target_intent_id");
+    //  Only the ids: the router refuses a CANCEL that sets an order field,
+    //  since one that does was likely meant as a REPLACE.
+    execplane_intent_t cancel = EXECPLANE__V1__ORDER_INTENT__INIT;
+    cancel.intent_id = (char *) intent_id;
+    cancel.strategy_id = (char *) strategy_id;
+    cancel.action = EXECPLANE__V1__ACTION__CANCEL;
+    cancel.target_intent_id = (char *) target_intent_id;
+    return execplane_strategy_send (self, &cancel, error);
+}
+
+int
+execplane_strategy_replace (execplane_strategy_t *self, const char *target_intent_id,
+                            const execplane_intent_t *order, execplane_error_t *error)
+{
+    if (!order || !target_intent_id)
+        return s_error (error, EXECPLANE_EINVAL, "a replace needs its order and target_intent_id");
+    //  A shallow copy: its strings stay the caller's, and are only packed.
+    execplane_intent_t replace = *order;
+    replace.action = EXECPLANE__V1__ACTION__REPLACE;
+    replace.target_intent_id = (char *) target_intent_id;
+    return execplane_strategy_send (self, &replace, error);
+}
+
 //  This process's public key, as the router names a sender: Z85 under
 //  CURVE, "insecure" without.
 static const char *

@@ -38,6 +38,13 @@ extern "C" {
 #define EXECPLANE_VERSION_MINOR 1
 #define EXECPLANE_VERSION_PATCH 0
 
+//  The messages are the generated structs, so a schema extension adds
+//  members at their end: OrderIntent's action and target_intent_id (the
+//  order lifecycle) came after 0.1.0's fields. Source written for 0.1.0
+//  builds unchanged (EXECPLANE__V1__ORDER_INTENT__INIT and
+//  execplane_intent_from_json make an intent a PLACE), but a program that
+//  fills in intents itself must be rebuilt against this header: one built
+//  against an older header hands the library a shorter struct.
 typedef Execplane__V1__OrderIntent      execplane_intent_t;
 typedef Execplane__V1__ExecutionReport  execplane_report_t;
 typedef Execplane__V1__PlaneState       execplane_plane_state_t;
@@ -90,13 +97,55 @@ void execplane_strategy_destroy (execplane_strategy_t **self_p);
 //  that is) is alive to execute. Returns 0, or -1 on timeout.
 int execplane_strategy_await_worker (execplane_strategy_t *self, int timeout_ms);
 
-//  Pushes one intent. The router judges it: an intent it cannot accept
-//  (an id that is not 1 to 64 of A-Z a-z 0-9 . _ -, a duplicate, a
-//  quantity out of range...) gets a terminal REJECTED report saying why.
-//  Blocks while the router pushes back, up to the options' timeout_ms.
-//  Returns 0, or -1 with the reason in *error (nothing was sent).
+//  Pushes one intent, whatever its action (PLACE, the default, CANCEL or
+//  REPLACE; _cancel and _replace below build the last two). The router
+//  judges it: an intent it cannot accept (an id that is not 1 to 64 of
+//  A-Z a-z 0-9 . _ -, a duplicate, a quantity out of range...) gets a
+//  terminal REJECTED report saying why. Blocks while the router pushes
+//  back, up to the options' timeout_ms. Returns 0, or -1 with the reason
+//  in *error (nothing was sent).
 int execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *intent,
                              execplane_error_t *error);
+
+//  Pushes a CANCEL: an intent of its own, intent_id (unique like any
+//  other, never reusable), for strategy_id, naming target_intent_id, an
+//  intent of that strategy whose order is meant; it carries no order
+//  field. The target need not have been sent through this handle (nor by
+//  this process), hence strategy_id. The cancel goes to the plane that
+//  holds the target, whichever plane is active now, and a HALT lets it
+//  through. It ends with its own terminal report (_wait on intent_id):
+//    CANCELED / FAILURE_NONE   it took effect; the target's own stream
+//                              ends CANCELED, its fills so far kept, its
+//                              reason naming the cancel
+//    REJECTED / TOO_LATE       the target had already ended (the reason
+//                              says how)
+//    REJECTED / INVALID_INTENT strategy_id has no intent target_intent_id
+//    UNAUTHORIZED              the target is another strategy's order
+//    UNKNOWN / SEND_UNKNOWN    the venue's answer to the cancel is unknown;
+//                              the target stays followed, and its own
+//                              stream tells what became of it
+//  and, like any intent, REJECTED / DUPLICATE_INTENT when intent_id was
+//  used before. Nothing re-sends a cancel; send another with a new id.
+//  To set decided_at too, fill an intent in (action CANCEL) and _send it.
+//  Returns 0, or -1 with the reason in *error (nothing was sent), as _send.
+int execplane_strategy_cancel (execplane_strategy_t *self, const char *intent_id,
+                               const char *strategy_id, const char *target_intent_id,
+                               execplane_error_t *error);
+
+//  Pushes a REPLACE: order, with action REPLACE and target_intent_id set
+//  here (whatever order held in them). order is the complete new order,
+//  under its own intent_id and the target's strategy_id: a LIMIT, same
+//  symbol and side as the target's. Like a cancel, it goes to the plane
+//  that holds the target; a HALT refuses it. When it takes effect the
+//  target's own stream ends CANCELED (the reason: replaced by this
+//  intent) and the new order has its own lifecycle under order's
+//  intent_id: its reports, and its terminal report (_wait on that id),
+//  are the new order's. When the cancel part fails nothing is placed, and
+//  the replace's own terminal report says why (REJECTED / TOO_LATE when
+//  the target had already ended). Never re-sent. order is not changed.
+//  Returns 0, or -1 with the reason in *error (nothing was sent), as _send.
+int execplane_strategy_replace (execplane_strategy_t *self, const char *target_intent_id,
+                                const execplane_intent_t *order, execplane_error_t *error);
 
 //  The next report on an intent this handle sent, in seq order, waiting
 //  at most timeout_ms (-1: forever). NULL on timeout or interrupt. Free it

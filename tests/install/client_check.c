@@ -4,9 +4,13 @@
 
     Usage: client_check CONFIG STRATEGY N DEAD_CONFIG
     Sends N MARKET intents for STRATEGY and the first one again, waits for
-    each terminal report (in reverse order; the repeat's too), then follows STRATEGY's
-    reports from seq 1 as a monitor. DEAD_CONFIG names a router that does
-    not answer. Prints one JSON line; exit 0 if every check held.  */
+    each terminal report (in reverse order; the repeat's too), then cancels
+    the first (cc-cancel) and replaces the second (cc-replace), both ended
+    by then, and waits for those two terminal reports, then follows
+    STRATEGY's reports from seq 1 as a monitor. DEAD_CONFIG names a router
+    that does not answer. Prints one JSON line; exit 0 if every check held.
+    The caller checks, from the journal, what the cancel and the replace
+    carried on the wire.  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +100,56 @@ main (int argc, char *argv [])
     CHECK (duplicate_json, "the repeated id was not rejected as a duplicate");
     CHECK (execplane_strategy_owed (strategy) == 0, "still owed: %zu",
            execplane_strategy_owed (strategy));
+
+    //  A cancel and a replace, each an intent of its own with its own
+    //  terminal report. Their targets had filled, so a router that carries
+    //  them out answers REJECTED / TOO_LATE; one that does not yet carry
+    //  out actions answers REJECTED / INVALID_INTENT, naming the action.
+    CHECK (execplane_strategy_cancel (strategy, "cc-cancel", strategy_id, NULL, &error) == -1
+           && error.code == EXECPLANE_EINVAL, "a cancel without a target: code %d", error.code);
+    CHECK (execplane_strategy_replace (strategy, ids [1], NULL, &error) == -1
+           && error.code == EXECPLANE_EINVAL, "a replace without an order: code %d", error.code);
+    CHECK (execplane_strategy_owed (strategy) == 0, "a refused call sent something");
+    CHECK (execplane_strategy_cancel (strategy, "cc-cancel", strategy_id, ids [0], &error) == 0,
+           "cancel: %s", error.text);
+    execplane_intent_t order;
+    char order_json [256];
+    snprintf (order_json, sizeof order_json,
+              "{\"intent_id\":\"cc-replace\",\"strategy_id\":\"%s\",\"symbol\":\"BTCUSDT\","
+              "\"side\":\"BUY\",\"type\":\"LIMIT\",\"tif\":\"GTC\",\"qty\":\"0.25\","
+              "\"limit_price\":\"100\",\"ref_price\":\"100\"}", strategy_id);
+    CHECK (execplane_intent_from_json (order_json, &order, &error) == 0, "%s", error.text);
+    CHECK (execplane_strategy_replace (strategy, ids [1], &order, &error) == 0,
+           "replace: %s", error.text);
+    CHECK (order.action == EXECPLANE__V1__ACTION__PLACE && !*order.target_intent_id,
+           "replace changed the order it was given");
+    execplane_intent_clear (&order);
+    CHECK (execplane_strategy_owed (strategy) == 2, "owed %zu after a cancel and a replace",
+           execplane_strategy_owed (strategy));
+    char *action_json [2] = { NULL, NULL };
+    const char *action_ids [2] = { "cc-cancel", "cc-replace" };
+    const char *action_names [2] = { "CANCEL", "REPLACE" };
+    for (int i = 0; i < 2; i++) {
+        execplane_report_t *report = execplane_strategy_wait (strategy, action_ids [i], 10000);
+        CHECK (report, "no terminal report for %s", action_ids [i]);
+        if (!report)
+            continue;
+        char not_carried_out [64];
+        snprintf (not_carried_out, sizeof not_carried_out, "action %s is not carried out",
+                  action_names [i]);
+        CHECK (report->terminal && report->status == EXECPLANE__V1__STATUS__REJECTED
+               && (report->failure == EXECPLANE__V1__FAILURE__TOO_LATE
+                   || (report->failure == EXECPLANE__V1__FAILURE__INVALID_INTENT
+                       && strstr (report->reason, not_carried_out))),
+               "%s: status %d failure %d: %s", action_ids [i], report->status, report->failure,
+               report->reason);
+        CHECK (strcmp (report->strategy_id, strategy_id) == 0, "%s: a report of %s",
+               action_ids [i], report->strategy_id);
+        action_json [i] = execplane_report_to_json (report);
+        execplane_report_free (report);
+    }
+    CHECK (execplane_strategy_owed (strategy) == 0, "still owed after the cancel and replace: %zu",
+           execplane_strategy_owed (strategy));
     CHECK (!execplane_strategy_wait (strategy, "never-sent", 100), "a report for an unsent intent");
     execplane_strategy_destroy (&strategy);
     CHECK (!strategy, "destroy did not clear the handle");
@@ -121,8 +175,12 @@ main (int argc, char *argv [])
     execplane_monitor_destroy (&monitor);
 
     printf ("{\"version\":\"%s\",\"sent\":%d,\"filled\":%d,\"monitor_seen\":%d,\"duplicate\":%s,"
-            "\"failures\":%d}\n", execplane_version (), n + 1, filled, seen,
-            duplicate_json ? duplicate_json : "null", failures);
+            "\"cancel\":%s,\"replace\":%s,\"failures\":%d}\n", execplane_version (), n + 1,
+            filled, seen, duplicate_json ? duplicate_json : "null",
+            action_json [0] ? action_json [0] : "null", action_json [1] ? action_json [1] : "null",
+            failures);
     free (duplicate_json);
+    free (action_json [0]);
+    free (action_json [1]);
     return failures ? 1 : 0;
 }

@@ -5,13 +5,19 @@
 # out of the tree against that copy, once with pkg-config and once with
 # find_package (execplane), and each build runs against the real stack: it
 # sends intents and waits for their terminal reports (a repeated id comes
-# back REJECTED / DUPLICATE_INTENT), follows one strategy's reports as a
-# monitor, and checks the errors the library gives. The installed ep-send
-# runs from the prefix and finds the installed library.
+# back REJECTED / DUPLICATE_INTENT), cancels and replaces intents that
+# have ended (each answered by its own terminal report), follows one
+# strategy's reports as a monitor, and checks the errors the library
+# gives. The journal shows what the cancel and the replace carried on the
+# wire, decoded with the installed schema. The installed ep-send runs from
+# the prefix and finds the installed library.
 source "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(dirname "$BIN")
 PREFIX=$WORK/prefix
+
+command -v protoc > /dev/null || fail "no protoc (apt install protobuf-compiler): it decodes the journaled intents"
+command -v xxd > /dev/null || fail "no xxd: it turns the journaled intents back into bytes"
 
 cmake --install "$BUILD" --prefix "$PREFIX" > "$WORK/install.log" 2>&1 \
     || fail "cmake --install: $(tail -n 5 "$WORK/install.log")"
@@ -63,10 +69,38 @@ for build in check-pkg consumer/client_check; do
         = '"0.1.0",21,20,21,0' ] || fail "$build: $out"
     [ "$(jq -r '.duplicate | [.status, .failure, .strategy_id] | @csv' <<< "$out")" \
         = "\"REJECTED\",\"DUPLICATE_INTENT\",\"$strategy\"" ] || fail "$build: $out"
+    # Their targets had filled: REJECTED / TOO_LATE from a router that
+    # carries actions out, REJECTED / INVALID_INTENT naming the action from
+    # one that does not yet (client_check checks which, and the reason).
+    for action in cancel replace; do
+        [ "$(jq -r ".$action | [.intent_id, .status, .terminal] | @csv" <<< "$out")" \
+            = "\"cc-$action\",\"REJECTED\",true" ] || fail "$build: the $action's report: $out"
+        jq -e ".$action.failure | IN(\"TOO_LATE\", \"INVALID_INTENT\")" <<< "$out" > /dev/null \
+            || fail "$build: the $action's failure: $out"
+    done
     pass "$build: $out"
+
+    # What the library put on the wire, as the router journaled it: a
+    # CANCEL that names its target and carries no order field, and a
+    # REPLACE that carries its target and the complete new order.
+    decoded () {
+        sql "SELECT hex(payload) FROM intents WHERE strategy_id = '$strategy' AND intent_id = '$1'" \
+            | xxd -r -p \
+            | protoc --decode=execplane.v1.OrderIntent --proto_path="$PREFIX/share/execplane" execplane.proto
+    }
+    [ "$(decoded cc-cancel)" = "$(printf '%s\n' 'intent_id: "cc-cancel"' "strategy_id: \"$strategy\"" \
+                                  'action: CANCEL' 'target_intent_id: "cc-0"')" ] \
+        || fail "$build: the cancel as sent: $(decoded cc-cancel)"
+    [ "$(decoded cc-replace)" = "$(printf '%s\n' 'intent_id: "cc-replace"' "strategy_id: \"$strategy\"" \
+                                   'symbol: "BTCUSDT"' 'side: BUY' 'type: LIMIT' 'tif: GTC' \
+                                   'qty_e8: 25000000' 'limit_price_e8: 10000000000' \
+                                   'ref_price_e8: 10000000000' 'action: REPLACE' \
+                                   'target_intent_id: "cc-1"')" ] \
+        || fail "$build: the replace as sent: $(decoded cc-replace)"
+    pass "$build: the cancel and the replace as sent: action, target, and the new order's fields"
 done
-[ "$(sql "SELECT COUNT(*) FROM intents WHERE strategy_id IN ('alpha', 'beta')")" = 42 ] \
-    || fail "the journal does not hold the 42 intents sent"
+[ "$(sql "SELECT COUNT(*) FROM intents WHERE strategy_id IN ('alpha', 'beta')")" = 46 ] \
+    || fail "the journal does not hold the 46 intents sent"
 
 # The installed programs find the installed library.
 used=$(ldd "$PREFIX/bin/ep-send" | awk '$1 == "libexecplane.so.0" { print $3 }')
