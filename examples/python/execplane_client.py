@@ -10,6 +10,9 @@ python3-protobuf.
     strategy.send(intent_id="py-1", strategy_id="demo", symbol="BTCUSDT",
                   side="BUY", type="MARKET", qty="0.5", ref_price="64000")
     for report in strategy.wait(["py-1"], timeout=10): ...
+    strategy.cancel("py-2", "py-1")               # a CANCEL of py-1's order, its own intent
+    strategy.replace("py-3", "py-1", symbol="BTCUSDT", side="BUY", tif="GTC",
+                     qty="0.4", limit_price="63000", ref_price="64000")
 
     monitor = Monitor("ready.zpl", from_seq=1)    # certificate "monitor"
     for report in monitor.reports(): ...           # seq order, gap-free, each once
@@ -201,6 +204,53 @@ class Strategy(_Connection):
         self.intake.send(intent.SerializeToString())
         self.sent.setdefault(intent.intent_id, set()).add(intent.strategy_id)
         return intent.intent_id
+
+    def _strategy_of(self, target_intent_id, strategy_id):
+        """The strategy a cancel or replace speaks for: the target's, given,
+        or the one this client sent the target for."""
+        if strategy_id:
+            return strategy_id
+        strategies = self.sent.get(target_intent_id, set())
+        if len(strategies) != 1:
+            raise ExecplaneError(f"{target_intent_id}: give strategy_id (this client sent that "
+                                 f"intent for {len(strategies) or 'no'} strategies)")
+        return next(iter(strategies))
+
+    def cancel(self, intent_id, target_intent_id, strategy_id=None, decided_at=0):
+        """Pushes a CANCEL: an intent of its own, intent_id (unique like any
+        other), asking that the order of target_intent_id be canceled. It
+        carries no order field; strategy_id is the target's (left out: the
+        one this client sent the target for). It goes to the plane that
+        holds the target, and a HALT lets it through. Returns intent_id;
+        wait() gives its own terminal report: CANCELED / FAILURE_NONE (the
+        target's own stream then ends CANCELED, its fills kept), REJECTED /
+        TOO_LATE (the target had already ended), REJECTED / INVALID_INTENT
+        (the strategy has no such intent), UNAUTHORIZED (another strategy's
+        order), UNKNOWN / SEND_UNKNOWN (the venue's answer is unknown: the
+        target's own stream tells what became of it). Never re-sent."""
+        fields = {"intent_id": intent_id, "action": "CANCEL", "target_intent_id": target_intent_id,
+                  "strategy_id": self._strategy_of(target_intent_id, strategy_id)}
+        if decided_at:
+            fields["decided_at"] = decided_at
+        return self.send(**fields)
+
+    def replace(self, intent_id, target_intent_id, **order):
+        """Pushes a REPLACE: the order of target_intent_id is canceled and
+        order, the complete new one (same symbol and side, a LIMIT; fields
+        as send() takes them, type LIMIT and the target's strategy_id unless
+        given), placed in its stead under intent_id. A HALT refuses it.
+        Returns intent_id; when the replace takes effect the target's own
+        stream ends CANCELED and wait() gives the new order's terminal
+        report; when its cancel part fails nothing is placed, and wait()
+        gives the replace's terminal report saying why (REJECTED / TOO_LATE
+        when the target had already ended). Never re-sent."""
+        for key in ("action", "target_intent_id"):
+            if key in order:
+                raise ExecplaneError(f"replace() sets {key} itself")
+        order.setdefault("type", "LIMIT")
+        order["strategy_id"] = self._strategy_of(target_intent_id, order.get("strategy_id"))
+        return self.send(intent_id=intent_id, action="REPLACE", target_intent_id=target_intent_id,
+                         **order)
 
     def _ours(self, report):
         """A report is an intent's outcome only from the intent's own stream:

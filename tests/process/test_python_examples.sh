@@ -53,6 +53,56 @@ diff <(tail -n +2 "$WORK/replay.out") "$WORK/live.jsonl" > /dev/null \
     || fail "monitor.py and ep-tap disagree"
 pass "monitor.py from seq 1 replays the same reports ep-tap prints"
 
+# Strategy.cancel and Strategy.replace: each an intent of its own, ended by
+# its own terminal report. Their targets (alpha-py-0, a BUY, and alpha-py-1,
+# a SELL) had filled: REJECTED / TOO_LATE from a router that carries actions
+# out, REJECTED / INVALID_INTENT naming the action from one that does not
+# yet. What they carried on the wire is read back from the journal.
+"$PY" - "$READY" > "$WORK/actions.out" 2> "$WORK/actions.log" <<'PY' || fail "cancel and replace: $(cat "$WORK/actions.log")"
+import sys
+from execplane_client import ExecplaneError, Strategy, name, pb
+
+with Strategy(sys.argv[1]) as strategy:
+    # Refused before anything is sent: a target this client did not send
+    # (so no strategy to speak for), and a replace told to be a PLACE.
+    for call in (lambda: strategy.cancel("alpha-py-cancel", "alpha-py-0"),
+                 lambda: strategy.replace("alpha-py-replace", "alpha-py-1", strategy_id="alpha",
+                                          action="PLACE")):
+        try:
+            call()
+            sys.exit("a cancel or replace that cannot be built was sent")
+        except ExecplaneError as error:
+            print("refused:", error, file=sys.stderr)
+    ids = [strategy.cancel("alpha-py-cancel", "alpha-py-0", strategy_id="alpha"),
+           strategy.replace("alpha-py-replace", "alpha-py-1", strategy_id="alpha",
+                            symbol="BTCUSDT", side="SELL", tif="GTC", qty="0.5",
+                            limit_price="64000.25", ref_price="64000.25")]
+    for report in strategy.wait(ids, timeout=30):
+        print(report.intent_id, report.strategy_id, name(pb.Status, report.status),
+              name(pb.Failure, report.failure), report.reason)
+PY
+while read -r id strategy status failure reason; do
+    action=REPLACE; [ "$id" = alpha-py-cancel ] && action=CANCEL
+    [ "$strategy $status" = "alpha REJECTED" ] || fail "$id: $strategy $status $failure $reason"
+    [ "$failure" = TOO_LATE ] || [[ "$failure $reason" == "INVALID_INTENT action $action is not carried out"* ]] \
+        || fail "$id: $status $failure $reason"
+done < "$WORK/actions.out"
+[ "$(cut -d' ' -f1 "$WORK/actions.out" | sort | tr '\n' ' ')" = "alpha-py-cancel alpha-py-replace " ] \
+    || fail "not one terminal report each for the cancel and the replace: $(cat "$WORK/actions.out")"
+sql "SELECT hex(payload) FROM intents WHERE strategy_id = 'alpha'
+     AND intent_id IN ('alpha-py-cancel', 'alpha-py-replace') ORDER BY intent_id" \
+    | "$PY" -c '
+import sys
+from google.protobuf import text_format
+import execplane_pb2 as pb
+for line in sys.stdin:
+    print(text_format.MessageToString(pb.OrderIntent.FromString(bytes.fromhex(line.strip())),
+                                      as_one_line=True))' > "$WORK/actions.sent"
+[ "$(cat "$WORK/actions.sent")" = 'intent_id: "alpha-py-cancel" strategy_id: "alpha" action: CANCEL target_intent_id: "alpha-py-0"
+intent_id: "alpha-py-replace" strategy_id: "alpha" symbol: "BTCUSDT" side: SELL type: LIMIT tif: GTC qty_e8: 50000000 limit_price_e8: 6400025000000 ref_price_e8: 6400025000000 action: REPLACE target_intent_id: "alpha-py-1"' ] \
+    || fail "the cancel and replace as sent: $(cat "$WORK/actions.sent")"
+pass "Strategy.cancel and Strategy.replace: one terminal report each ($(cut -d' ' -f3,4 "$WORK/actions.out" | sort -u | tr '\n' ' ')), action and target as sent"
+
 # The README shows strategy.py whole: the same file, line for line, and in
 # 20 lines or fewer.
 awk '/^## Python/ { p = 1 } p && /^```python/ { q = 1; next } q && /^```/ { exit } q' "$SRC/README.md" \
