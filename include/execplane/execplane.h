@@ -117,8 +117,8 @@ int execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_
 //    CANCELED / FAILURE_NONE   it took effect; the target's own stream
 //                              ends CANCELED, its fills so far kept, its
 //                              reason naming the cancel
-//    REJECTED / TOO_LATE       the target had already ended (the reason
-//                              says how)
+//    REJECTED / TOO_LATE       the target had already ended (its own
+//                              stream says how)
 //    REJECTED / INVALID_INTENT strategy_id has no intent target_intent_id
 //    UNAUTHORIZED              the target is another strategy's order
 //    UNKNOWN / SEND_UNKNOWN    the venue's answer to the cancel is unknown;
