@@ -187,10 +187,13 @@ s_end_target (ep_live_plane_t *self, ep_live_job_t *job, int status, const char 
                        ? cum_quote_e8 : order->state.cum_quote_e8;
     snprintf (ended.venue_order_id, sizeof ended.venue_order_id, "%s",
               order->state.venue_order_id);
+    //  Its reason names the cancel, and the plane command that caused it
     char reason [EP_LIVE_REASON_MAX];
-    snprintf (reason, sizeof reason, "%s by intent %s (venue %s)",
+    bool caused = change->cause && *change->cause;
+    snprintf (reason, sizeof reason, "%s by intent %s%s%s (venue %s)",
               change->intent->action == EP_ACTION (REPLACE) ? "replaced" : "canceled",
-              change->intent->intent_id, venue_status);
+              change->intent->intent_id, caused ? ": " : "", caused ? change->cause : "",
+              venue_status);
     ep_audit_order_t known = order->state;
     ep_live_plane_report_state (self, s_target (job), &ended, reason, false, order, &known);
     ep_live_follow_put (self->orders, s_target (job), &known, true, false,

@@ -416,6 +416,23 @@ test_cancel_is_in_the_audit_before_it_is_sent_and_ends_both (void **state)
 }
 
 static void
+test_cancel_caused_by_a_plane_command_names_it (void **state)
+{
+    fixture_t *fixture = *state;
+    s_order_rests (fixture);
+    s_answer_order (&fixture->fake, EP_STATUS (CANCELED), true, 0);
+    ep_dispatch_t *dispatch = s_dispatch ("router-cancel-1", EP_ACTION (CANCEL), "order-1", 8,
+                                          0, 0);
+    dispatch->cause = strdup ("cancel-all by ops: end of day");
+    assert_int_equal (ep_live_plane_dispatch (fixture->plane, dispatch), EP_LIVE_OK);
+    s_take_answer (fixture);
+    const seen_t *target = s_report_of (fixture, "order-1");
+    assert_int_equal (target->status, EP_STATUS (CANCELED));
+    assert_non_null (strstr (target->reason, "cancel-all by ops: end of day"));
+    assert_int_equal (s_report_of (fixture, "router-cancel-1")->status, EP_STATUS (CANCELED));
+}
+
+static void
 test_cancel_keeps_the_fills_of_its_target (void **state)
 {
     fixture_t *fixture = *state;
@@ -674,6 +691,7 @@ main (void)
     const struct CMUnitTest tests [] = {
 #define S_TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
         S_TEST (test_cancel_is_in_the_audit_before_it_is_sent_and_ends_both),
+        S_TEST (test_cancel_caused_by_a_plane_command_names_it),
         S_TEST (test_cancel_keeps_the_fills_of_its_target),
         S_TEST (test_cancel_is_never_sent_twice),
         S_TEST (test_unknown_answer_to_a_cancel_leaves_the_target_followed),
