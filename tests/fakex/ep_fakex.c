@@ -788,10 +788,10 @@ s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *r
     return s_reply_json (connection, 200, answer, NULL);
 }
 
-//  GET (query) and DELETE (cancel) /api/v3/order
+//  GET /api/v3/order: the order's state (a resting one fills as the book
+//  says, unless the mode holds it)
 static enum MHD_Result
-s_order_lookup (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request,
-                bool cancel)
+s_order_query (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
 {
     unsigned int status = 400;
     int64_t now_ms = s_now_ms ();
@@ -804,47 +804,31 @@ s_order_lookup (s_fakex_t *self, struct MHD_Connection *connection, s_request_t 
             answer = s_params_error (params_error, &status);
     }
     if (!answer)
-        answer = s_check_signed (self, connection, params,
-                                 cancel ? s_order_delete_params : s_order_get_params,
-                                 now_ms, &status);
-    const char *symbol = NULL, *client_id = NULL, *cancel_id = NULL;
+        answer = s_check_signed (self, connection, params, s_order_get_params, now_ms, &status);
+    const char *symbol = NULL, *client_id = NULL;
     int64_t order_id = 0;
     if (!answer)
         answer = s_order_ref (params, &symbol, &order_id, &client_id);
-    if (!answer && cancel) {
-        cancel_id = s_param (params, "newClientOrderId");
-        if (cancel_id && !s_client_id_ok (cancel_id))
-            answer = s_illegal ("newClientOrderId", "^[a-zA-Z0-9-_]{1,36}$");
-    }
-    const char *what = cancel ? "DELETE" : "GET";
     if (!answer) {
         fakex_order_t order;
         pthread_mutex_lock (&self->mutex);
         fakex_book_hold (self->book, self->fault == S_FAULT_HOLD
                                   || self->fault == S_FAULT_FILL_WINS);
-        bool found = cancel
-            ? fakex_book_cancel (self->book, symbol, order_id, client_id, now_ms, &order)
-            : fakex_book_query (self->book, symbol, order_id, client_id, now_ms, &order);
+        bool found = fakex_book_query (self->book, symbol, order_id, client_id, now_ms, &order);
         pthread_mutex_unlock (&self->mutex);
         if (found) {
-            //  Binance names the cancel itself with a fresh id unless given one
-            char fresh_id [FAKEX_CLIENT_ID_MAX + 1];
-            snprintf (fresh_id, sizeof fresh_id, "fakexCancel%" PRId64, order.order_id);
             status = 200;
-            answer = cancel
-                ? fakex_order_cancel_json (&order, cancel_id ? cancel_id : fresh_id, now_ms)
-                : fakex_order_query_json (&order);
-            ep_log_info ("%s order %s: order %" PRId64 " -> 200", what, order.client_id,
+            answer = fakex_order_query_json (&order);
+            ep_log_info ("GET order %s: order %" PRId64 " -> 200", order.client_id,
                          order.order_id);
         }
         else {
-            answer = cancel ? s_error (-2011, "Unknown order sent.")
-                            : s_error (-2013, "Order does not exist.");
-            ep_log_info ("%s order: not found -> 400", what);
+            answer = s_error (-2013, "Order does not exist.");
+            ep_log_info ("GET order: not found -> 400");
         }
     }
     else
-        ep_log_info ("%s order: rejected -> %u %d", what, status, s_error_code (answer));
+        ep_log_info ("GET order: rejected -> %u %d", status, s_error_code (answer));
     fakex_params_destroy (&params);
     return s_reply_json (connection, status, answer, NULL);
 }
@@ -1325,7 +1309,7 @@ s_handle (void *cls, struct MHD_Connection *connection, const char *url, const c
         if (streq (method, "POST"))
             return s_order_post (self, connection, request);
         if (streq (method, "GET"))
-            return s_order_lookup (self, connection, request, false);
+            return s_order_query (self, connection, request);
         if (streq (method, "DELETE"))
             return s_order_cancel (self, connection, request);
         return s_reply_json (connection, 405, s_error (-1000, "Method not allowed."), NULL);
