@@ -306,7 +306,10 @@ s_on_target_asked (ep_live_plane_t *self, ep_live_job_t *job)
     char reason [EP_LIVE_REASON_MAX];
     bool state = result->status != EP_STATUS (STATUS_UNSPECIFIED)
               && result->status != EP_STATUS (UNKNOWN);
-    ep_live_plane_on_queried (self, job);
+    //  A status query of its own may have ended the target meanwhile: its
+    //  terminal report was given, and is not given twice
+    if (ep_live_follow_lookup (self->orders, job->request.client_order_id))
+        ep_live_plane_on_queried (self, job);
     if (!state) {
         snprintf (reason, sizeof reason, "the venue knew no open order %s to %s, and cannot "
                   "tell its state yet: %s; the order stays followed",

@@ -544,6 +544,35 @@ test_unknown_order_on_cancel_is_unknown_while_the_venue_cannot_tell (void **stat
 }
 
 static void
+test_target_ended_by_its_own_query_meanwhile_is_reported_once (void **state)
+{
+    fixture_t *fixture = *state;
+    s_order_rests (fixture);
+    //  The cancel is in flight when a status query falls due: it waits
+    //  behind; the venue says -2011, and that query finds the order filled
+    s_answer_failure (&fixture->fake, EP_STATUS (STATUS_UNSPECIFIED),
+                      EP_FAILURE (VENUE_REJECTED), false, -2011);
+    s_answer_order (&fixture->fake, EP_STATUS (FILLED), true, S_QTY);
+    s_answer_order (&fixture->fake, EP_STATUS (FILLED), true, S_QTY);
+    s_cancel (fixture, "cancel-1");
+    fixture->mono_ms += S_POLL_MS;
+    ep_live_plane_tick (fixture->plane);
+    s_take_answer (fixture);            //  the cancel: -2011
+    s_take_answer (fixture);            //  the due query: FILLED
+    s_take_answer (fixture);            //  the cancel's query: FILLED
+    assert_int_equal (fixture->fake.sends, 4);
+    size_t terminal = 0;
+    for (size_t index = 0; index < fixture->n_seen; index++)
+        if (strcmp (fixture->seen [index].intent_id, "order-1") == 0
+        &&  fixture->seen [index].terminal)
+            terminal++;
+    assert_int_equal (terminal, 1);
+    const seen_t *cancel = s_report_of (fixture, "cancel-1");
+    assert_int_equal (cancel->status, EP_STATUS (REJECTED));
+    assert_int_equal (cancel->failure, EP_FAILURE (TOO_LATE));
+}
+
+static void
 test_cancel_of_an_order_that_ended_is_too_late_and_not_sent (void **state)
 {
     fixture_t *fixture = *state;
@@ -697,6 +726,7 @@ main (void)
         S_TEST (test_unknown_answer_to_a_cancel_leaves_the_target_followed),
         S_TEST (test_unknown_order_on_cancel_is_too_late_once_a_query_shows_it_filled),
         S_TEST (test_unknown_order_on_cancel_is_unknown_while_the_venue_cannot_tell),
+        S_TEST (test_target_ended_by_its_own_query_meanwhile_is_reported_once),
         S_TEST (test_cancel_of_an_order_that_ended_is_too_late_and_not_sent),
         S_TEST (test_cancel_left_without_answer_is_unknown_after_a_restart),
         S_TEST (test_replace_at_another_price_is_a_cancel_replace),
