@@ -71,8 +71,9 @@ cancels_of () {
         | jq -r --arg id "$1" '.[$id] // 0'
 }
 
-"$FAKEX" --help | grep -q '^  fill-wins ' || fail "--help does not document fill-wins"
-"$FAKEX" --help | grep -q '^  hold ' || fail "--help does not document hold"
+"$FAKEX" --help > "$WORK/help.txt" || fail "--help exited $?"
+grep -q '^  fill-wins ' "$WORK/help.txt" || fail "--help does not document fill-wins"
+grep -q '^  hold ' "$WORK/help.txt" || fail "--help does not document hold"
 
 # --- hold, cancel, counts -------------------------------------------------------
 fault hold
