@@ -1694,6 +1694,51 @@ test_every_change_classification_rule_holds (void **state)
     ep_venue_result_reset (&result);
 }
 
+static void
+test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies (void **state)
+{
+    (void) state;
+    const ep_venue_op_t ops [2] = { EP_VENUE_AMEND, EP_VENUE_CANCEL_REPLACE };
+    const char *lines [2] = { "PUT /api/v3/order/amend/keepPriority HTTP/1.1\r\n",
+                              "POST /api/v3/order/cancelReplace HTTP/1.1\r\n" };
+    const char *bodies [2] = {
+        AMENDED_JSON (ID, "0.50000000", "0.00000000"),
+        REPLACED_JSON (TARGET_CANCELED, SUBMIT_ORDER ("NEW", "0.00000000", "0.00000000",
+                                                      ",\"fills\":[]"))
+    };
+    for (int index = 0; index < 2; index++) {
+        char *answer = s_http_answer ("200 OK", "", bodies [index]);
+        server_t *server = s_server_start (SERVER_ANSWER, answer);
+        ep_venue_t *venue = s_venue_for (server, 5000);
+        ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC),
+                                       ORDER_QTY, E8 (250));
+        ep_venue_request_t request;
+        assert_int_equal (venue->prepare_change (venue, ops [index], &intent, TARGET_ID, ID,
+                                                 NOW_MS, &request), 0);
+        ep_venue_result_t result;
+        memset (&result, 0, sizeof (result));
+        venue->send (venue, &request, &result);
+        assert_int_equal (s_server_stop (server), 1);
+        assert_int_equal (result.status, EP_STATUS (ACCEPTED));
+        assert_true (result.target_known);
+        assert_int_equal (result.target_status, EP_STATUS (CANCELED));
+
+        char signature [65], expected_body [EP_VENUE_PARAMS_MAX + 80];
+        ep_binance_sign (DOC_SECRET, request.params, signature);
+        snprintf (expected_body, sizeof (expected_body), "%s&signature=%s", request.params,
+                  signature);
+        assert_memory_equal (server->request, lines [index], strlen (lines [index]));
+        assert_non_null (strstr (server->request, "\r\nX-MBX-APIKEY: " DOC_KEY "\r\n"));
+        const char *body = strstr (server->request, "\r\n\r\n");
+        assert_non_null (body);
+        assert_string_equal (body + 4, expected_body);
+        free (answer);
+        free (server);
+        ep_venue_result_reset (&result);
+        venue->destroy (&venue);
+    }
+}
+
 int
 main (void)
 {
@@ -1730,6 +1775,7 @@ main (void)
         cmocka_unit_test (test_cancel_replace_stops_on_failure_and_names_both_orders),
         cmocka_unit_test (test_amend_keeps_priority_and_sends_only_the_new_quantity),
         cmocka_unit_test (test_every_change_classification_rule_holds),
+        cmocka_unit_test (test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
