@@ -593,7 +593,8 @@ static bool
 s_resync_order (ep_live_plane_t *self, const ep_resting_order_t *held)
 {
     ep_dispatch_t *dispatch = held->dispatch;
-    if (!dispatch || !dispatch->intent)
+    //  A cancel places no order: nothing of it rests to be followed
+    if (!dispatch || !dispatch->intent || dispatch->intent->action == EP_ACTION (CANCEL))
         return false;
     ep_audit_order_t known = { .router_seq = dispatch->router_seq,
                                .plane_epoch = dispatch->plane_epoch };
