@@ -29,6 +29,8 @@ typedef struct {
     char intent_id [EP_ID_MAX + 1];
     char strategy_id [EP_ID_MAX + 1];
     char symbol [EP_ID_MAX + 1];
+    int action;                         //  PLACE, CANCEL or REPLACE
+    char target_intent_id [EP_ID_MAX + 1];  //  a CANCEL's or REPLACE's target
 } ep_inflight_entry_t;
 
 typedef struct _ep_inflight_t ep_inflight_t;
