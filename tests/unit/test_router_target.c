@@ -157,6 +157,35 @@ test_cancel_goes_to_the_plane_and_epoch_that_hold_its_target (void **state)
     execplane__v1__dispatch__free_unpacked (dispatch, NULL);
 }
 
+//  A cancel of a live order is stamped like any live dispatch: only the
+//  adopted worker session may send it, and not after its bound.
+static void
+test_cancel_of_a_live_order_is_stamped_for_the_live_worker (void **state)
+{
+    ep_router_t *router = s_router (state);
+    router->state.plane = EP_PLANE (LIVE);
+    fixture_heartbeat (router, EP_PLANE (LIVE), "live-1");
+    ep_intent_t order;
+    fixture_intent (&order, "o1");
+    assert_int_equal (fixture_send_intent (router, &order), EP_ROUTER_OK);
+    uint64_t target = router->last_router_seq;
+    router->state.plane = EP_PLANE (PAPER);
+    router->state.epoch++;
+    ep_intent_t cancel;
+    s_cancel (&cancel, "c1", "o1");
+    int64_t before = zclock_time ();
+    assert_int_equal (fixture_send_intent (router, &cancel), EP_ROUTER_OK);
+    const char *topic;
+    ep_dispatch_t *dispatch = s_last_dispatch (router, &topic);
+    assert_string_equal (topic, "exec.live");
+    assert_int_equal (dispatch->target_router_seq, target);
+    assert_string_equal (dispatch->worker_session, "live-1");
+    assert_true (dispatch->not_after_ms >= before);
+    ep_inflight_entry_t *entry = ep_inflight_find (router->inflight, dispatch->router_seq);
+    assert_int_equal (entry->plane, EP_PLANE (LIVE));
+    execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+}
+
 static void
 test_replace_goes_to_its_target_with_the_new_order (void **state)
 {
@@ -448,6 +477,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         S_TEST (test_cancel_goes_to_the_plane_and_epoch_that_hold_its_target),
+        S_TEST (test_cancel_of_a_live_order_is_stamped_for_the_live_worker),
         S_TEST (test_replace_goes_to_its_target_with_the_new_order),
         S_TEST (test_cancel_of_an_intent_its_strategy_does_not_have_is_invalid),
         S_TEST (test_cancel_reaches_only_its_own_strategys_orders),
