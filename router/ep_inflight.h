@@ -31,6 +31,7 @@ typedef struct {
     char symbol [EP_ID_MAX + 1];
     int action;                         //  PLACE, CANCEL or REPLACE
     char target_intent_id [EP_ID_MAX + 1];  //  a CANCEL's or REPLACE's target
+    uint64_t canceled_by;               //  the router's own cancel of it, once sent
 } ep_inflight_entry_t;
 
 typedef struct _ep_inflight_t ep_inflight_t;

@@ -246,6 +246,19 @@ ep_router_status_t ep_target_judge (ep_router_t *self, const ep_intent_t *intent
                                     ep_target_t *target, int *failure, char *reason,
                                     size_t size);
 
+//  The router's own cancels (CANCEL_ALL, HALT with cancel_open): a CANCEL
+//  of every open order (in flight, not a zombie, not a cancel, not being
+//  canceled by the router already) of strategy_id ("" or NULL: every
+//  strategy) on plane (0: every plane), each its own intent ("<kind>.<its
+//  router_seq>", under the target's strategy) journaled with sender and,
+//  as an event, its cause; dispatched to the target's plane and epoch
+//  with Dispatch.cause. An order on a plane with no living worker is left.
+//  *sent and *left count them. Returns EP_ROUTER_OK, or why the router
+//  must stop (what was queued before stays).
+ep_router_status_t ep_target_cancel_open (ep_router_t *self, const char *strategy_id, int plane,
+                                          const char *kind, const char *cause,
+                                          const char *sender, size_t *sent, size_t *left);
+
 //  --------------------------------------------------------------------------
 //  ep_control
 
