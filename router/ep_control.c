@@ -289,13 +289,15 @@ s_cancel_all (ep_router_t *self, const ep_command_t *command, const char *sender
     bool strategy_ok = !*command->strategy_id || ep_id_valid (command->strategy_id);
     ep_router_status_t status = EP_ROUTER_OK;
     if (!plane_ok || !strategy_ok) {
-        snprintf (outcome, sizeof outcome, "refused: CANCEL_ALL filters %s",
-                  !plane_ok ? "plane PAPER, LIVE or none" : "a valid strategy_id or none");
+        snprintf (outcome, sizeof outcome, "refused: CANCEL_ALL (request %s) filters %s",
+                  command->request_id, !plane_ok ? "plane PAPER, LIVE or none"
+                                                 : "a valid strategy_id or none");
         *verdict = EP_CONTROL_REFUSED;
     }
     else {
-        snprintf (outcome, sizeof outcome, "applied: CANCEL_ALL of %s%s on %s",
-                  *command->strategy_id ? "strategy " : "every strategy",
+        //  The request id names the outcome for the ep-meta that sent it.
+        snprintf (outcome, sizeof outcome, "applied: CANCEL_ALL (request %s) of %s%s on %s",
+                  command->request_id, *command->strategy_id ? "strategy " : "every strategy",
                   command->strategy_id, command->plane ? ep_plane_name (command->plane)
                                                        : "every plane");
         status = s_cancel_open (self, command, command->strategy_id, command->plane, sender,
