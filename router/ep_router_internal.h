@@ -247,7 +247,7 @@ ep_router_status_t ep_target_judge (ep_router_t *self, const ep_intent_t *intent
                                     size_t size);
 
 //  The router's own cancels (CANCEL_ALL, HALT with cancel_open): a CANCEL
-//  of every open order (in flight, not a zombie, not a cancel, not being
+//  of every open order (in flight or a zombie, not a cancel, not being
 //  canceled by the router already) of strategy_id ("" or NULL: every
 //  strategy) on plane (0: every plane), each its own intent ("<kind>.<its
 //  router_seq>", under the target's strategy) journaled with sender and,

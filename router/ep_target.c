@@ -114,7 +114,9 @@ static void
 s_collect_open (void *arg, ep_inflight_entry_t *entry)
 {
     s_sweep_t *sweep = arg;
-    if (entry->zombie || entry->action == EP_ACTION (CANCEL)
+    //  A zombie is included: its terminal report is made, yet its plane
+    //  holds it resting (on live, with its balance locked at the venue).
+    if (entry->action == EP_ACTION (CANCEL)
     ||  (*sweep->strategy_id && strcmp (entry->strategy_id, sweep->strategy_id))
     ||  (sweep->plane && entry->plane != sweep->plane))
         return;

@@ -243,6 +243,33 @@ test_cancel_all_leaves_orders_on_a_plane_without_a_worker (void **state)
                              "0 cancel(s) sent, some left: no living worker on their plane"));
 }
 
+//  A zombie (its terminal report made, yet its plane says it rests) is
+//  still held by its plane: the kill switch cancels it too.
+static void
+test_cancel_all_cancels_a_zombie_its_plane_still_holds (void **state)
+{
+    ep_router_t *router = ((fixture_t *) *state)->router;
+    uint64_t o1 = s_place (router, EP_PLANE (PAPER), "s1", "o1");
+    ep_inflight_entry_t *entry = ep_inflight_find (router->inflight, o1);
+    assert_int_equal (ep_reports_expire (router, entry, "test"), EP_ROUTER_OK);
+    ep_report_t resting;
+    execplane__v1__execution_report__init (&resting);
+    resting.intent_id = "o1";
+    resting.strategy_id = "s1";
+    resting.status = EP_STATUS (ACCEPTED);
+    resting.router_seq = o1;
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (PAPER), &resting, NULL),
+                      EP_ROUTER_OK);
+    assert_true (ep_inflight_find (router->inflight, o1)->zombie);
+    size_t pending = ep_outbox_count (&router->pending);
+    assert_int_equal (s_cancel_all (router, "", 0, "q1"), EP_CONTROL_APPLIED);
+    ep_dispatch_t *dispatch [2];
+    const char *topic [2];
+    assert_int_equal (s_dispatches (router, pending, dispatch, topic, 2), 1);
+    assert_int_equal (dispatch [0]->target_router_seq, o1);
+    s_free (dispatch, 1);
+}
+
 //  The kill switch: halted, and every open order canceled; a new order is
 //  refused while its cancels go out.
 static void
@@ -314,6 +341,7 @@ main (void)
         S_TEST (test_cancel_all_filters_by_strategy_and_plane),
         S_TEST (test_cancel_all_sends_one_cancel_per_open_order),
         S_TEST (test_cancel_all_leaves_orders_on_a_plane_without_a_worker),
+        S_TEST (test_cancel_all_cancels_a_zombie_its_plane_still_holds),
         S_TEST (test_halt_with_cancel_open_halts_and_cancels_everything),
         S_TEST (test_router_cancel_and_its_order_each_end_once),
     };
