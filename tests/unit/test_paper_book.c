@@ -192,6 +192,7 @@ s_assert_rejected (const ep_report_t *report, const char *intent_id,
     assert_true (report->terminal);
     assert_int_equal (report->n_fills, 0);
     assert_int_equal (report->filled_qty_e8, 0);
+    assert_string_equal (report->venue_order_id, "");
 }
 
 
@@ -983,6 +984,7 @@ test_cancel_removes_a_resting_order (void **state)
     assert_int_equal (own->router_seq, 5);
     assert_int_equal (own->logical_ts, 5);
     assert_string_equal (own->reason, "canceled intent t1: 5 of 5 left canceled, 0 filled");
+    assert_string_equal (own->venue_order_id, "paper-3");
 
     //  A ref that would have crossed it finds nothing
     ep_intent_t cross = s_market ("m1", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (1), E8 (90));
