@@ -555,6 +555,13 @@ ep_shadow_run (sqlite3 *db, const char *journal, const ep_paper_config_t *paper,
             goto db_error;
         }
         s_row_t *row = s_add (&shadow, router_seq, intent);
+        //  A cancel has no order fields: its row shows its target's
+        s_row_t *target = row && intent->action == EP_ACTION (CANCEL)
+                        ? s_find (&shadow, dispatch.target_router_seq): NULL;
+        if (target) {
+            memcpy (row->symbol, target->symbol, sizeof row->symbol);
+            row->side = target->side;
+        }
         if (row && ep_paper_book_dispatch (book, &dispatch, s_on_paper, &shadow) < 0)
             shadow.failed = true;
         execplane__v1__order_intent__free_unpacked (intent, NULL);

@@ -340,6 +340,7 @@ s_reject (ep_paper_book_t *self, const ep_intent_t *intent, uint64_t router_seq,
     order.symbol = s_text (intent->symbol);
     ep_report_t *report = s_report (self, &order, router_seq, EP_STATUS (REJECTED), 0, 0);
     report->failure = failure;
+    report->venue_order_id = (char *) "";       //  no order was made or touched
     emit (arg, report);
 }
 
@@ -731,7 +732,11 @@ ep_paper_book_cancel (ep_paper_book_t *self, const ep_intent_t *intent,
 
     s_cancel_target (self, symbol, index, router_seq, by, emit, arg);
     memcpy (self->reason, canceled_reason, sizeof self->reason);
-    s_emit (self, &order, router_seq, EP_STATUS (CANCELED), 0, 0, emit, arg);
+    ep_report_t *report = s_report (self, &order, router_seq, EP_STATUS (CANCELED), 0, 0);
+    //  The cancel has no order of its own: it names the one it canceled
+    snprintf (self->venue_order_id, sizeof (self->venue_order_id), "paper-%" PRIu64,
+              target_router_seq);
+    emit (arg, report);
     s_tick_done (self, router_seq);
     return 2;
 }

@@ -53,18 +53,21 @@
        canceled", or the router's cause when the cancel is the router's own,
        "canceled (cancel-all by ops: end of day): ..."), target_intent_id
        empty; then the cancel's, CANCELED / FAILURE_NONE, terminal, with
-       the target's symbol and side, target_intent_id the target's, nothing
-       filled, its reason saying what was canceled ("canceled intent t1: 3
-       of 5 left canceled, 2 filled"). If nothing rests at target_router_seq
-       (the target filled, expired, was canceled, never rested, or no such
-       order), one report: the cancel's, REJECTED / TOO_LATE, terminal, and
-       the book is unchanged. Its reason cannot say how the target ended: a
-       restarted book knows only what rests, and the reason must not depend
-       on a restart; the target's own stream says how it ended.
+       the target's symbol, side and venue_order_id, target_intent_id the
+       target's, nothing filled, its reason saying what was canceled
+       ("canceled intent t1: 3 of 5 left canceled, 2 filled"). If nothing
+       rests at target_router_seq (the target filled, expired, was
+       canceled, never rested, or no such order), one report: the cancel's,
+       REJECTED / TOO_LATE, terminal, with target_intent_id and no
+       venue_order_id, and the book is unchanged. Its reason cannot say
+       how the target ended: a restarted book knows only what rests, and
+       the reason must not depend on a restart; the target's own stream
+       says how it ended.
     6. REPLACE of the order at target_router_seq: the replacement must be a
        LIMIT on the target's symbol and side, else one REJECTED /
-       INVALID_INTENT report and nothing changes; if the target no longer
-       rests, one REJECTED / TOO_LATE report and nothing is placed.
+       INVALID_INTENT report (no venue_order_id, like every rejection) and
+       nothing changes; if the target no longer rests, one REJECTED /
+       TOO_LATE report and nothing is placed.
        Otherwise the target is canceled as in 5 (reason "replaced by intent
        r1: ..."), then the REPLACE executes as a new LIMIT order under its
        own router_seq, by rules 1 to 4 (its ref crosses the other resting

@@ -192,6 +192,7 @@ s_assert_rejected (const ep_report_t *report, const char *intent_id,
     assert_true (report->terminal);
     assert_int_equal (report->n_fills, 0);
     assert_int_equal (report->filled_qty_e8, 0);
+    assert_string_equal (report->venue_order_id, "");
 }
 
 
@@ -983,6 +984,7 @@ test_cancel_removes_a_resting_order (void **state)
     assert_int_equal (own->router_seq, 5);
     assert_int_equal (own->logical_ts, 5);
     assert_string_equal (own->reason, "canceled intent t1: 5 of 5 left canceled, 0 filled");
+    assert_string_equal (own->venue_order_id, "paper-3");
 
     //  A ref that would have crossed it finds nothing
     ep_intent_t cross = s_market ("m1", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (1), E8 (90));
@@ -1437,6 +1439,141 @@ test_identical_streams_give_identical_reports (void **state)
 }
 
 
+//  Turns part of a stream into cancels and replaces of earlier intents (any
+//  of them: resting, ended or never rested), and fills targets [index]
+//  with the target's router_seq (3 * j + 1, as the runs below number them).
+static void
+s_stream_lifecycle (ep_intent_t *stream, char (*ids) [16], uint64_t *targets)
+{
+    uint64_t seed = 0xD1B54A32D192ED03ULL;
+    for (size_t index = 1; index < STREAM_SIZE; index++) {
+        targets [index] = 0;
+        uint64_t pick = s_xorshift (&seed) % 10;
+        if (pick > 2)
+            continue;
+        //  Mostly a recent one, which is likelier to rest still
+        size_t back = 1 + s_xorshift (&seed) % (index < 40? index: 40);
+        size_t target = index - back;
+        if (stream [target].action != EP_ACTION (PLACE))
+            continue;
+        ep_intent_t *intent = &stream [index];
+        intent->target_intent_id = ids [target];
+        targets [index] = 3 * target + 1;
+        if (pick < 2) {
+            intent->action = EP_ACTION (CANCEL);
+            intent->symbol = (char *) "";
+            intent->side = EP_SIDE (SIDE_UNSPECIFIED);
+            intent->type = EP_TYPE (ORDER_TYPE_UNSPECIFIED);
+            intent->tif = EP_TIF (TIF_UNSPECIFIED);
+            intent->qty_e8 = intent->limit_price_e8 = intent->ref_price_e8 = 0;
+        }
+        else {
+            //  Same symbol and side, but one in eight is refused for its side
+            intent->action = EP_ACTION (REPLACE);
+            intent->symbol = stream [target].symbol;
+            intent->side = stream [target].side;
+            if (s_xorshift (&seed) % 8 == 0)
+                intent->side = intent->side == EP_SIDE (BUY)? EP_SIDE (SELL): EP_SIDE (BUY);
+            intent->strategy_id = stream [target].strategy_id;
+            intent->type = EP_TYPE (LIMIT);
+            intent->tif = EP_TIF (GTC);
+            intent->ref_price_e8 = stream [target].ref_price_e8;
+            intent->limit_price_e8 = intent->ref_price_e8
+                                   + ((int64_t) (s_xorshift (&seed) % 401) - 200) * 1000000;
+            if (intent->limit_price_e8 < 1)
+                intent->limit_price_e8 = 1;
+        }
+    }
+}
+
+//  Two books given the same stream with cancels and replaces agree byte
+//  for byte; so does a third restarted halfway from the resting orders.
+static void
+test_streams_with_cancels_and_replaces_give_identical_reports (void **state)
+{
+    (void) state;
+    char (*ids) [16] = (char (*) [16]) calloc (STREAM_SIZE, 16);
+    uint64_t *targets = (uint64_t *) calloc (STREAM_SIZE, sizeof (uint64_t));
+    bool *ended = (bool *) calloc (STREAM_SIZE, sizeof (bool));
+    assert_non_null (ids);
+    assert_non_null (targets);
+    assert_non_null (ended);
+    ep_intent_t *stream = s_stream_new (ids);
+    s_stream_lifecycle (stream, ids, targets);
+    ep_paper_book_t *first = s_book (7, E8 (2));
+    ep_paper_book_t *second = s_book (7, E8 (2));
+    uint64_t *seqs = (uint64_t *) calloc (STREAM_SIZE, sizeof (uint64_t));
+    assert_non_null (seqs);
+    collector_t one = { 0 };
+    collector_t two = { 0 };
+    collector_t three = { 0 };
+    ep_paper_book_t *restarted = NULL;
+    collector_t half = { 0 };
+    for (size_t index = 0; index < STREAM_SIZE; index++) {
+        //  Halfway, a third book restarts from what rests in the first, as
+        //  a worker restarts from the router's resting orders
+        if (index == STREAM_SIZE / 2) {
+            half = one;
+            restarted = s_book (7, E8 (2));
+            s_restore_from (restarted, &one, stream, seqs, index);
+        }
+        ep_dispatch_t dispatch = EXECPLANE__V1__DISPATCH__INIT;
+        dispatch.intent = &stream [index];
+        dispatch.router_seq = seqs [index] = 3 * index + 1;
+        dispatch.target_router_seq = targets [index];
+        assert_true (ep_paper_book_dispatch (first, &dispatch, s_collect, &one) >= 1);
+        assert_true (ep_paper_book_dispatch (second, &dispatch, s_collect, &two) >= 1);
+        if (restarted)
+            assert_true (ep_paper_book_dispatch (restarted, &dispatch, s_collect, &three) >= 1);
+    }
+    assert_int_equal (one.count, two.count);
+    assert_int_equal (one.size, two.size);
+    assert_memory_equal (one.bytes, two.bytes, one.size);
+    assert_int_equal (ep_paper_book_resting (first), ep_paper_book_resting (second));
+    assert_int_equal (three.size, one.size - half.size);
+    assert_memory_equal (three.bytes, one.bytes + half.size, three.size);
+    assert_int_equal (ep_paper_book_resting (first), ep_paper_book_resting (restarted));
+
+    //  Each intent ends exactly once, nothing reports after its end, and
+    //  every case occurs
+    size_t canceled_targets = 0, cancels_done = 0, too_late = 0, invalid = 0;
+    size_t replacements = 0, terminal = 0;
+    for (size_t index = 0; index < one.count; index++) {
+        const ep_report_t *report = one.reports [index];
+        size_t intent = (size_t) (report->router_seq - 1) / 3;
+        assert_false (ended [intent]);
+        ended [intent] = report->terminal;
+        terminal += report->terminal;
+        bool lifecycle = stream [intent].action != EP_ACTION (PLACE);
+        canceled_targets += report->status == EP_STATUS (CANCELED) && !lifecycle;
+        cancels_done += report->status == EP_STATUS (CANCELED) && lifecycle;
+        too_late += report->failure == EP_FAILURE (TOO_LATE);
+        invalid += report->failure == EP_FAILURE (INVALID_INTENT);
+        replacements += stream [intent].action == EP_ACTION (REPLACE)
+                     && report->status != EP_STATUS (REJECTED) && report->logical_ts == report->router_seq;
+    }
+    assert_true (canceled_targets > 100);
+    assert_true (cancels_done > 100);
+    assert_true (too_late > 100);
+    assert_true (invalid > 10);
+    assert_true (replacements > 50);
+    assert_int_equal (canceled_targets, cancels_done + replacements);
+    assert_int_equal (terminal + ep_paper_book_resting (first), STREAM_SIZE);
+
+    s_collector_clear (&one);
+    s_collector_clear (&two);
+    s_collector_clear (&three);
+    ep_paper_book_destroy (&first);
+    ep_paper_book_destroy (&second);
+    ep_paper_book_destroy (&restarted);
+    free (stream);
+    free (seqs);
+    free (ended);
+    free (targets);
+    free (ids);
+}
+
+
 int
 main (void)
 {
@@ -1488,6 +1625,7 @@ main (void)
         cmocka_unit_test (test_cancel_made_for_a_command_names_it),
         cmocka_unit_test (test_unknown_action_is_rejected),
         cmocka_unit_test (test_restored_book_after_cancels_continues_byte_identically),
+        cmocka_unit_test (test_streams_with_cancels_and_replaces_give_identical_reports),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
