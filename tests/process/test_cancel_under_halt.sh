@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # HALT refuses new PLACE and REPLACE intents and still lets CANCEL through:
-# under a halt, a cancel of a resting paper order takes effect (CANCELED),
+# under a halt, a cancel of a resting paper order, sent with the safety key
+# that serves its strategy, takes effect (CANCELED),
 # a replace of another resting order is REJECTED / PLANE_HALTED and that
 # order rests on untouched.
 source "$(dirname "$0")/lib.sh"
@@ -9,9 +10,11 @@ write_config
 start_router
 start_paper
 
+# send_one NAME LINE [CERT]: sends one line with the strategy key (or
+# CERT), waits for its reports, prints the terminal one.
 send_one () {
     echo "$2" > "$WORK/$1.jsonl"
-    "$BIN/ep-send" --config "$READY" --wait --timeout 20 --file "$WORK/$1.jsonl" \
+    "$BIN/ep-send" --config "$READY" --cert "${3:-strategy}" --wait --timeout 20 --file "$WORK/$1.jsonl" \
         > "$WORK/$1.out" 2>>"$WORK/send.log" || fail "ep-send --wait for $1 failed: $(tail -n 3 "$WORK/send.log")"
     jq -c 'select(.terminal)' "$WORK/$1.out"
 }
@@ -28,7 +31,8 @@ wait_until 10 sql_at_least "SELECT count(*) FROM reports WHERE strategy_id = 'hr
     || fail "ep-meta halt exited $?"
 [ "$(plane_field halted)" = true ] || fail "not halted"
 
-cancel=$(send_one c1 '{"action":"CANCEL","intent_id":"c1","strategy_id":"hr","target_intent_id":"o1"}')
+# The safety key, which serves strategy hr, cancels hr's order.
+cancel=$(send_one c1 '{"action":"CANCEL","intent_id":"c1","strategy_id":"hr","target_intent_id":"o1"}' safety)
 jq -e '.status == "CANCELED" and .failure == "FAILURE_NONE" and .target_intent_id == "o1"' <<<"$cancel" > /dev/null \
     || fail "a cancel under the halt got $cancel"
 wait_until 10 sql_at_least "SELECT count(*) FROM reports r JOIN intents i USING (router_seq) WHERE i.intent_id = 'o1' AND r.terminal = 1 AND r.status = 4" 1
