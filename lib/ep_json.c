@@ -444,13 +444,15 @@ ep_json_intent_clear (ep_intent_t *intent)
 {
     if (!intent)
         return;
-    //  The generated init points strings at a shared constant: not ours
-    if (s_is_set (intent->intent_id))
-        free (intent->intent_id);
-    if (s_is_set (intent->strategy_id))
-        free (intent->strategy_id);
-    if (s_is_set (intent->symbol))
-        free (intent->symbol);
+    //  Every string of the table, so that a field added there is freed
+    //  too. The generated init points strings at a shared constant: not ours.
+    for (size_t i = 0; i < S_COUNT (s_intent_fields); i++) {
+        if (s_intent_fields [i].kind != S_STRING)
+            continue;
+        char **field = (char **) ((char *) intent + s_intent_fields [i].offset);
+        if (s_is_set (*field))
+            free (*field);
+    }
     execplane__v1__order_intent__init (intent);
 }
 

@@ -225,7 +225,8 @@ ep_target_cancel_open (ep_router_t *self, const char *strategy_id, int plane, co
         return EP_ROUTER_NO_MEMORY;
     }
     //  In router_seq order, so that the journal and a replay read the same.
-    qsort (sweep.seqs, sweep.count, sizeof *sweep.seqs, s_compare_seqs);
+    if (sweep.count)
+        qsort (sweep.seqs, sweep.count, sizeof *sweep.seqs, s_compare_seqs);
     ep_router_status_t status = ep_journal_begin (self->journal) ? EP_ROUTER_JOURNAL_WRITE
                                                                  : EP_ROUTER_OK;
     for (size_t i = 0; i < sweep.count && !status; i++) {
