@@ -274,6 +274,28 @@ test_cancel_after_the_targets_terminal_report_is_too_late (void **state)
     execplane__v1__execution_report__free_unpacked (report, NULL);
 }
 
+//  A zombie's terminal report is made (its strategy has been told it
+//  ended): a strategy's cancel of it comes too late, naming that end.
+static void
+test_cancel_of_a_zombie_is_too_late (void **state)
+{
+    ep_router_t *router = s_router (state);
+    uint64_t target = s_place (router, "o1");
+    ep_inflight_entry_t *entry = ep_inflight_find (router->inflight, target);
+    assert_int_equal (ep_reports_expire (router, entry, "test"), EP_ROUTER_OK);
+    ep_report_t resting;
+    s_plane_report (&resting, target, "o1", EP_STATUS (ACCEPTED), false);
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (PAPER), &resting, NULL),
+                      EP_ROUTER_OK);
+    assert_true (ep_inflight_find (router->inflight, target)->zombie);
+    ep_intent_t cancel;
+    s_cancel (&cancel, "c1", "o1");
+    ep_report_t *report = s_refusal_of (router, &cancel);
+    assert_int_equal (report->failure, EP_FAILURE (TOO_LATE));
+    assert_string_equal (report->reason, "the target o1 already ended FAILED");
+    execplane__v1__execution_report__free_unpacked (report, NULL);
+}
+
 static void
 test_cancel_of_an_intent_the_router_refused_is_too_late (void **state)
 {
@@ -482,6 +504,7 @@ main (void)
         S_TEST (test_cancel_of_an_intent_its_strategy_does_not_have_is_invalid),
         S_TEST (test_cancel_reaches_only_its_own_strategys_orders),
         S_TEST (test_cancel_after_the_targets_terminal_report_is_too_late),
+        S_TEST (test_cancel_of_a_zombie_is_too_late),
         S_TEST (test_cancel_of_an_intent_the_router_refused_is_too_late),
         S_TEST (test_halt_lets_a_cancel_through_but_not_a_replace),
         S_TEST (test_duplicate_cancel_is_rejected),
