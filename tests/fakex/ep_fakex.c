@@ -131,6 +131,7 @@ typedef struct {
     //  Set before the daemons start, read-only after
     const char *api_key;        //  the one key X-MBX-APIKEY must carry
     const char *api_secret;     //  HMAC key; never logged
+    bool hold;                  //  --hold: queries never fill a resting order
     int wake [2];               //  pipe: a fault switch wakes the main thread
 
     pthread_mutex_t mutex;      //  guards every field below
@@ -169,7 +170,7 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "Usage: ep-fakex --port N --price DECIMAL [--fault MODE] [--api-key K] [--api-secret S]\n"
-        "                [--control-port M]\n"
+        "                [--control-port M] [--hold]\n"
         "       ep-fakex --sign PARAMS [--api-secret S]\n"
         "\n"
         "A fake Binance Spot venue on 127.0.0.1 for tests: POST, GET and DELETE\n"
@@ -190,6 +191,8 @@ s_usage (FILE *out)
         "  --api-secret S     the HMAC secret (default %s);\n"
         "                     both defaults are fixed test values, not secrets\n"
         "  --control-port M   a second listener serving only /fakex/* (0: any port)\n"
+        "  --hold             a status query never fills a resting order, in every mode\n"
+        "                     (only a fill-wins cancel fills one)\n"
         "  --sign PARAMS      print the signature of PARAMS under the secret and exit\n"
         "  --config FILE      accepted like every execplane program; ep-fakex has no\n"
         "                     configuration keys, so it is not read\n"
@@ -812,7 +815,7 @@ s_order_query (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *
     if (!answer) {
         fakex_order_t order;
         pthread_mutex_lock (&self->mutex);
-        fakex_book_hold (self->book, self->fault == S_FAULT_HOLD
+        fakex_book_hold (self->book, self->hold || self->fault == S_FAULT_HOLD
                                   || self->fault == S_FAULT_FILL_WINS);
         bool found = fakex_book_query (self->book, symbol, order_id, client_id, now_ms, &order);
         pthread_mutex_unlock (&self->mutex);
@@ -1503,6 +1506,7 @@ main (int argc, char *argv [])
         { "api-secret", required_argument, 0, 's' },
         { "control-port", required_argument, 0, 'C' },
         { "sign", required_argument, 0, 'S' },
+        { "hold", no_argument, 0, 'H' },
         { "config", required_argument, 0, 'c' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
@@ -1510,7 +1514,7 @@ main (int argc, char *argv [])
     const char *price_text = NULL, *fault_text = "none", *sign_text = NULL;
     const char *api_key = S_DEFAULT_KEY, *api_secret = S_DEFAULT_SECRET;
     uint16_t port = 0, control_port = 0;
-    bool have_port = false, have_control = false;
+    bool have_port = false, have_control = false, hold = false;
     //  getopt stays quiet: a usage error is one line, ours
     opterr = 0;
     int opt;
@@ -1530,6 +1534,7 @@ main (int argc, char *argv [])
             case 'k': api_key = optarg; break;
             case 's': api_secret = optarg; break;
             case 'S': sign_text = optarg; break;
+            case 'H': hold = true; break;
             case 'c': break;
             case 'h': s_usage (stdout); return 0;
             default:
@@ -1590,7 +1595,8 @@ main (int argc, char *argv [])
         .api_key = api_key,
         .api_secret = api_secret,
         .wake = { -1, -1 },
-        .fault = (s_fault_t) fault
+        .fault = (s_fault_t) fault,
+        .hold = hold
     };
     s_fakex_t *self = &fakex;
     pthread_mutex_init (&self->mutex, NULL);

@@ -1,4 +1,4 @@
-/*  test_live_cancel: the live plane's cancels and replaces against an
+/*  test_live_plane_cancel: the live plane's cancels and replaces against an
     in-process fake venue (an ep_venue_t in this file, no HTTP), a real
     audit in a private folder, and clocks the test sets. Each answer is
     taken with ep_live_plane_on_answer, a blocking receive: nothing here
