@@ -72,6 +72,8 @@ static const s_field_t s_intent_fields [] = {
     S_FIELD (ep_intent_t, "ref_price", S_DECIMAL, ref_price_e8),
     S_FIELD (ep_intent_t, "decided_at", S_INT, decided_at),
     S_FIELD (ep_intent_t, "safety", S_BOOL, safety),
+    S_ENUM_FIELD (ep_intent_t, "action", action, action, "PLACE, CANCEL or REPLACE"),
+    S_FIELD (ep_intent_t, "target_intent_id", S_STRING, target_intent_id),
 };
 
 static const s_field_t s_fill_fields [] = {
@@ -103,6 +105,7 @@ static const s_field_t s_report_fields [] = {
     S_FIELD (ep_report_t, "reconciled", S_BOOL, reconciled),
     S_FIELD (ep_report_t, "first_fill", S_UINT32, first_fill),
     S_FIELD (ep_report_t, "sender_key", S_STRING, sender_key),
+    S_FIELD (ep_report_t, "target_intent_id", S_STRING, target_intent_id),
 };
 
 static const s_field_t s_plane_state_fields [] = {
@@ -441,13 +444,15 @@ ep_json_intent_clear (ep_intent_t *intent)
 {
     if (!intent)
         return;
-    //  The generated init points strings at a shared constant: not ours
-    if (s_is_set (intent->intent_id))
-        free (intent->intent_id);
-    if (s_is_set (intent->strategy_id))
-        free (intent->strategy_id);
-    if (s_is_set (intent->symbol))
-        free (intent->symbol);
+    //  Every string of the table, so that a field added there is freed
+    //  too. The generated init points strings at a shared constant: not ours.
+    for (size_t i = 0; i < S_COUNT (s_intent_fields); i++) {
+        if (s_intent_fields [i].kind != S_STRING)
+            continue;
+        char **field = (char **) ((char *) intent + s_intent_fields [i].offset);
+        if (s_is_set (*field))
+            free (*field);
+    }
     execplane__v1__order_intent__init (intent);
 }
 

@@ -247,6 +247,74 @@ s_reconcile (ep_router_t *self, const ep_command_t *command, const char *sender,
 }
 
 //  --------------------------------------------------------------------------
+//  CANCEL_ALL, and HALT with cancel_open (the kill switch): the router
+//  cancels the open orders itself. CANCEL_ALL changes no plane state and
+//  takes no epoch: like RECONCILE, a request id lets the router ignore the
+//  repeats ep-meta sends until it sees the outcome, and an order already
+//  being canceled by the router gets no second cancel.
+
+//  Cancels what is open (filters: strategy_id, plane) for command; appends
+//  what was sent to outcome.
+static ep_router_status_t
+s_cancel_open (ep_router_t *self, const ep_command_t *command, const char *strategy_id,
+               int plane, const char *sender, char *outcome, size_t size)
+{
+    bool halt = command->kind == EP_COMMAND (HALT);
+    const char *kind = halt ? "kill-switch" : "cancel-all";
+    char cause [512];
+    snprintf (cause, sizeof cause, "%s by %s: %s", halt ? "halt --cancel-open" : "cancel-all",
+              command->issued_by, command->reason);
+    size_t sent = 0, left = 0;
+    ep_router_status_t status = ep_target_cancel_open (self, strategy_id, plane, kind, cause,
+                                                       sender, &sent, &left);
+    size_t used = strlen (outcome);
+    snprintf (outcome + used, size - used, "; %zu cancel(s) sent%s", sent,
+              left ? ", some left: no living worker on their plane" : "");
+    return status;
+}
+
+static ep_router_status_t
+s_cancel_all (ep_router_t *self, const ep_command_t *command, const char *sender,
+              const uint8_t *data, size_t size, ep_control_verdict_t *verdict)
+{
+    char outcome [512];
+    if (s_repeated_request (&self->state, command->request_id)) {
+        snprintf (outcome, sizeof outcome, "ignored: repeat of request %s", command->request_id);
+        *verdict = EP_CONTROL_REPEATED;
+        return s_journal_command (self, command, command->plane, sender, false, outcome,
+                                  data, size);
+    }
+    bool plane_ok = command->plane == EP_PLANE (PLANE_UNSPECIFIED)
+                 || command->plane == EP_PLANE (PAPER) || command->plane == EP_PLANE (LIVE);
+    bool strategy_ok = !*command->strategy_id || ep_id_valid (command->strategy_id);
+    ep_router_status_t status = EP_ROUTER_OK;
+    if (!plane_ok || !strategy_ok) {
+        snprintf (outcome, sizeof outcome, "refused: CANCEL_ALL (request %s) filters %s",
+                  command->request_id, !plane_ok ? "plane PAPER, LIVE or none"
+                                                 : "a valid strategy_id or none");
+        *verdict = EP_CONTROL_REFUSED;
+    }
+    else {
+        //  The request id names the outcome for the ep-meta that sent it.
+        snprintf (outcome, sizeof outcome, "applied: CANCEL_ALL (request %s) of %s%s on %s",
+                  command->request_id, *command->strategy_id ? "strategy " : "every strategy",
+                  command->strategy_id, command->plane ? ep_plane_name (command->plane)
+                                                       : "every plane");
+        status = s_cancel_open (self, command, command->strategy_id, command->plane, sender,
+                                outcome, sizeof outcome);
+        *verdict = EP_CONTROL_APPLIED;
+    }
+    bool applied = *verdict == EP_CONTROL_APPLIED;
+    s_record_command (&self->state, command->epoch, command->issued_by, applied, outcome);
+    (applied ? ep_log_info : ep_log_warn) ("control: CANCEL_ALL from %s (%s): %s",
+                                           command->issued_by, sender, outcome);
+    if (status)
+        return status;
+    return s_journal_command (self, command, command->plane, sender, applied, outcome,
+                              data, size);
+}
+
+//  --------------------------------------------------------------------------
 //  SELECT, HALT, RESUME
 
 ep_control_verdict_t
@@ -277,7 +345,7 @@ ep_control_apply (ep_control_t *state, const ep_command_t *command, uint64_t at_
     const char *kind = ep_command_name (command->kind);
     bool select = command->kind == EP_COMMAND (SELECT);
     if (!kind || command->kind == EP_COMMAND (COMMAND_KIND_UNSPECIFIED)
-    ||  command->kind == EP_COMMAND (RECONCILE)) {
+    ||  command->kind == EP_COMMAND (RECONCILE) || command->kind == EP_COMMAND (CANCEL_ALL)) {
         snprintf (outcome, outcome_size, "refused: unknown command kind %d", command->kind);
         return EP_CONTROL_UNKNOWN_KIND;
     }
@@ -329,7 +397,7 @@ static ep_router_status_t
 s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const char *sender,
                   ep_control_verdict_t *verdict)
 {
-    char outcome [256];
+    char outcome [512];
     ep_command_t *command;
     *verdict = ep_control_read (data, size, &command, outcome, sizeof outcome);
     if (!command)
@@ -337,16 +405,25 @@ s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const cha
     ep_router_status_t status;
     if (command->kind == EP_COMMAND (RECONCILE))
         status = s_reconcile (self, command, sender, data, size, verdict);
+    else
+    if (command->kind == EP_COMMAND (CANCEL_ALL))
+        status = s_cancel_all (self, command, sender, data, size, verdict);
     else {
         *verdict = ep_control_apply (&self->state, command, self->last_seq, outcome,
                                      sizeof outcome);
         bool applied = *verdict == EP_CONTROL_APPLIED;
         const char *kind = ep_command_name (command->kind);
+        //  The kill switch: halted first, so that nothing new is placed
+        //  while its cancels go out.
+        status = applied && command->kind == EP_COMMAND (HALT) && command->cancel_open
+            ? s_cancel_open (self, command, "", 0, sender, outcome, sizeof outcome)
+            : EP_ROUTER_OK;
         s_record_command (&self->state, command->epoch, command->issued_by, applied, outcome);
         (applied ? ep_log_info : ep_log_warn) ("control: %s from %s (%s): %s",
             kind ? kind : "?", command->issued_by, sender, outcome);
-        status = s_journal_command (self, command, command->plane, sender, applied, outcome,
-                                    data, size);
+        if (!status)
+            status = s_journal_command (self, command, command->plane, sender, applied,
+                                        outcome, data, size);
         if (!status && applied)
             status = s_save_state (self);
     }

@@ -117,6 +117,8 @@ ep_inflight_add (ep_inflight_t *self, uint64_t router_seq, const ep_intent_t *in
     s_copy_id (entry->intent_id, intent->intent_id);
     s_copy_id (entry->strategy_id, intent->strategy_id);
     s_copy_id (entry->symbol, intent->symbol);
+    entry->action = intent->action;
+    s_copy_id (entry->target_intent_id, intent->target_intent_id);
     self->slots [slot] = entry;
     self->count++;
     self->per_plane [plane]++;

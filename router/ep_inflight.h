@@ -29,6 +29,9 @@ typedef struct {
     char intent_id [EP_ID_MAX + 1];
     char strategy_id [EP_ID_MAX + 1];
     char symbol [EP_ID_MAX + 1];
+    int action;                         //  PLACE, CANCEL or REPLACE
+    char target_intent_id [EP_ID_MAX + 1];  //  a CANCEL's or REPLACE's target
+    uint64_t canceled_by;               //  the router's own cancel of it, once sent
 } ep_inflight_entry_t;
 
 typedef struct _ep_inflight_t ep_inflight_t;

@@ -2,8 +2,10 @@
     router_seq, is journaled, and is either dispatched to the selected
     plane or refused with a terminal report. The checks, in order: whose
     stream its reports go to (attribution), its ids and text, the Safety
-    Sell key rule, duplicates (a journal claim), validation, halt, and a
-    live worker for the plane.  */
+    Sell key rule, duplicates (a journal claim), validation, a CANCEL's or
+    REPLACE's target (ep_target), halt (which lets a CANCEL through), and a
+    live worker for the plane. A CANCEL or REPLACE goes to the plane and
+    epoch that hold its target, whatever plane is selected.  */
 #include <czmq.h>
 #include "ep_router_internal.h"
 #include "ep_log.h"
@@ -83,14 +85,32 @@ typedef struct {
     ep_text_t text;                     //  what its text allows
     const char *bad_field;              //  on EP_TEXT_BAD_FIELD
     uint64_t router_seq;                //  its acceptance number
-    int plane;                          //  the plane selected
+    int plane;                          //  where it goes: the plane selected, or its target's
+    uint64_t epoch;                     //  likewise, the epoch
+    uint64_t target_router_seq;         //  a CANCEL's or REPLACE's target, once judged
     bool attributed;                    //  told to its strategy's stream
     int failure;                        //  FAILURE_NONE: dispatch it
     char reason [512];
 } s_intent_t;
 
+//  A CANCEL or REPLACE goes where its target is held, if it can still be
+//  reached; refused (and reported on the selected plane) if not.
+static ep_router_status_t
+s_check_target (ep_router_t *self, s_intent_t *in)
+{
+    ep_target_t target;
+    ep_router_status_t status = ep_target_judge (self, in->intent, &target, &in->failure,
+                                                 in->reason, sizeof in->reason);
+    if (!status && !in->failure) {
+        in->plane = target.plane;
+        in->epoch = target.epoch;
+        in->target_router_seq = target.router_seq;
+    }
+    return status;
+}
+
 //  The checks once the intent is attributed, its text and the safety rule
-//  passed: duplicates, validation, halt, a live worker.
+//  passed: duplicates, validation, a target, halt, a live worker.
 static ep_router_status_t
 s_check_claimed (ep_router_t *self, s_intent_t *in)
 {
@@ -107,8 +127,16 @@ s_check_claimed (ep_router_t *self, s_intent_t *in)
     else
     if (!ep_validate_intent (intent, in->reason, sizeof in->reason))
         in->failure = EP_FAILURE (INVALID_INTENT);
+    if (!in->failure && intent->action != EP_ACTION (PLACE)) {
+        ep_router_status_t status = s_check_target (self, in);
+        if (status)
+            return status;
+    }
+    //  HALT stops what would place an order; a CANCEL only takes one away.
+    if (in->failure)
+        ;
     else
-    if (self->state.halted && !intent->safety) {
+    if (self->state.halted && !intent->safety && intent->action != EP_ACTION (CANCEL)) {
         in->failure = EP_FAILURE (PLANE_HALTED);
         snprintf (in->reason, sizeof in->reason, "execution is halted (by %s: %s)",
                   self->state.issued_by, self->state.reason);
@@ -164,9 +192,10 @@ s_dispatch (ep_router_t *self, s_intent_t *in, bool verbatim)
     execplane__v1__dispatch__init (&dispatch);
     dispatch.intent = in->intent;
     dispatch.plane = plane;
-    dispatch.plane_epoch = self->state.epoch;
+    dispatch.plane_epoch = in->epoch;
     dispatch.router_seq = in->router_seq;
     dispatch.router_boot = self->boot;
+    dispatch.target_router_seq = in->target_router_seq;
     if (plane == EP_PLANE (LIVE))
         ep_delivery_stamp_live (self, &dispatch, true);
     size_t packed_size;
@@ -174,7 +203,7 @@ s_dispatch (ep_router_t *self, s_intent_t *in, bool verbatim)
         ? ep_delivery_pack_around (&dispatch, in->data, in->size, &packed_size)
         : ep_router_pack (&dispatch.base, &packed_size);
     if (!packed
-    ||  !ep_inflight_add (self->inflight, in->router_seq, in->intent, plane, self->state.epoch,
+    ||  !ep_inflight_add (self->inflight, in->router_seq, in->intent, plane, in->epoch,
                           ep_sock_clock_ms () + deadline, false)
     ||  ep_outbox_push (&self->pending, ep_exec_topic (plane), packed, packed_size,
                         in->router_seq)) {
@@ -208,7 +237,9 @@ s_reject (ep_router_t *self, const s_intent_t *in, const ep_peer_t *peer)
     report.symbol = ep_id_valid (intent->symbol) ? intent->symbol : "";
     report.side = intent->side;
     report.plane = in->plane;
-    report.plane_epoch = self->state.epoch;
+    report.plane_epoch = in->epoch;
+    report.target_intent_id = ep_id_valid (intent->target_intent_id)
+                            ? intent->target_intent_id : "";
     report.status = EP_STATUS (REJECTED);
     report.failure = in->failure;
     report.reason = (char *) in->reason;
@@ -227,6 +258,7 @@ s_take (ep_router_t *self, s_intent_t *in, const ep_peer_t *peer, bool verbatim)
 {
     in->router_seq = ++self->last_router_seq;
     in->plane = self->state.plane;
+    in->epoch = self->state.epoch;
     in->reason [0] = 0;
     if (ep_journal_begin (self->journal))
         return EP_ROUTER_JOURNAL_WRITE;
@@ -237,7 +269,7 @@ s_take (ep_router_t *self, s_intent_t *in, const ep_peer_t *peer, bool verbatim)
     //  An intent told to its sender alone is journaled under no strategy.
     if (ep_journal_add_intent (self->journal, in->router_seq,
                                in->attributed ? in->intent->strategy_id : "",
-                               in->intent->intent_id, in->plane, self->state.epoch, dispatched,
+                               in->intent->intent_id, in->plane, in->epoch, dispatched,
                                peer->sender, in->data, in->size))
         return EP_ROUTER_JOURNAL_WRITE;
     return dispatched ? s_dispatch (self, in, verbatim) : s_reject (self, in, peer);

@@ -709,6 +709,22 @@ ep_journal_find_intent (ep_journal_t *self, const char *strategy_id, const char 
     return rc == SQLITE_DONE ? found : s_fail (self, "find intent");
 }
 
+int
+ep_journal_ending (ep_journal_t *self, uint64_t router_seq, int *status)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (self->db, "SELECT status FROM reports WHERE router_seq = ?1"
+                            " AND terminal = 1 AND late = 0 ORDER BY seq LIMIT 1",
+                            -1, &stmt, NULL) != SQLITE_OK)
+        return s_fail (self, "read ending");
+    sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        *status = sqlite3_column_int (stmt, 0);
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : s_fail (self, "read ending");
+}
+
 ep_journal_status_t
 ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on)
 {

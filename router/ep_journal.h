@@ -157,6 +157,10 @@ int ep_journal_intent (ep_journal_t *self, uint64_t router_seq, int *plane, uint
 int ep_journal_find_intent (ep_journal_t *self, const char *strategy_id, const char *intent_id,
                             uint64_t *router_seq);
 
+//  How router_seq ended: the status of its terminal report. Returns 1 if
+//  it has one, 0 if not (yet), -1 on failure.
+int ep_journal_ending (ep_journal_t *self, uint64_t router_seq, int *status);
+
 //  Marks (on) or unmarks router_seq as a zombie: an intent whose terminal
 //  report the router made, while its plane reported it still resting.
 ep_journal_status_t ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on);

@@ -155,7 +155,8 @@ static void
 s_collect_resting (void *arg, ep_inflight_entry_t *entry)
 {
     s_restore_t *restore = arg;
-    if (entry->plane != restore->plane || !entry->acked)
+    //  A CANCEL places no order: nothing of it rests.
+    if (entry->plane != restore->plane || !entry->acked || entry->action == EP_ACTION (CANCEL))
         return;
     int plane;
     uint64_t epoch;

@@ -87,6 +87,7 @@ s_emit_for_entry (ep_router_t *self, ep_inflight_entry_t *entry, int status, int
     report.terminal = true;
     report.router_seq = entry->router_seq;
     report.safety = entry->safety;
+    report.target_intent_id = entry->target_intent_id;
     ep_log_intent (EP_LOG_WARN, entry->strategy_id, entry->intent_id,
                    " (router_seq %llu): %s %s: %s", (unsigned long long) entry->router_seq,
                    ep_status_name (status), ep_failure_name (failure), reason);

@@ -6,6 +6,7 @@
 
         ep_intake          intents read from strategies: decoding, who may
                            speak for what, the checks, dispatch or refusal
+        ep_target          the order a CANCEL or REPLACE means, and where
         ep_control         the applied plane state and the plane commands
                            (epochs, SELECT, HALT and RESUME, RECONCILE)
         ep_plane_link      each plane's worker: liveness, subscription
@@ -224,6 +225,39 @@ void ep_intake_count_malformed (ep_router_t *self, const char *why, size_t size)
 //  Logs the malformed messages counted since the last log line, if a
 //  second has passed.
 void ep_intake_log_malformed (ep_router_t *self, int64_t now);
+
+//  --------------------------------------------------------------------------
+//  ep_target
+
+//  The order a CANCEL or REPLACE means, where it is held.
+typedef struct {
+    uint64_t router_seq;                //  its acceptance number; 0: not reachable
+    int plane;                          //  the plane that holds it
+    uint64_t epoch;                     //  the epoch it was dispatched under
+} ep_target_t;
+
+//  Judges the target of a CANCEL or REPLACE intent (valid, claimed): on
+//  *failure FAILURE_NONE, target says where to send it; else the failure
+//  (INVALID_INTENT: the strategy has no such intent, it is no order, or a
+//  REPLACE changes its symbol or side; TOO_LATE: the router has its
+//  terminal report; INTERNAL: the journal cannot be read) and its reason.
+//  Returns EP_ROUTER_NO_MEMORY, or EP_ROUTER_OK.
+ep_router_status_t ep_target_judge (ep_router_t *self, const ep_intent_t *intent,
+                                    ep_target_t *target, int *failure, char *reason,
+                                    size_t size);
+
+//  The router's own cancels (CANCEL_ALL, HALT with cancel_open): a CANCEL
+//  of every open order (in flight or a zombie, not a cancel, not being
+//  canceled by the router already) of strategy_id ("" or NULL: every
+//  strategy) on plane (0: every plane), each its own intent ("<kind>.<its
+//  router_seq>", under the target's strategy) journaled with sender and,
+//  as an event, its cause; dispatched to the target's plane and epoch
+//  with Dispatch.cause. An order on a plane with no living worker is left.
+//  *sent and *left count them. Returns EP_ROUTER_OK, or why the router
+//  must stop (what was queued before stays).
+ep_router_status_t ep_target_cancel_open (ep_router_t *self, const char *strategy_id, int plane,
+                                          const char *kind, const char *cause,
+                                          const char *sender, size_t *sent, size_t *left);
 
 //  --------------------------------------------------------------------------
 //  ep_control

@@ -1,17 +1,34 @@
 /*  ep_validate: the router's checks on a decoded intent.  */
 #include <stdio.h>
+#include <string.h>
 #include "ep_names.h"
 #include "ep_validate.h"
 
-bool
-ep_validate_intent (const ep_intent_t *intent, char *reason, size_t size)
+//  A CANCEL names its target and nothing of an order: an order field set
+//  on it would be ignored, and a strategy that sets one has likely meant a
+//  REPLACE, so it is refused rather than silently dropped.
+static bool
+s_valid_cancel (const ep_intent_t *intent, char *reason, size_t size)
 {
-    //  Until the router carries out cancels and replaces, an intent that
-    //  asks for one is refused rather than placed as a new order.
-    if (intent->action != EP_ACTION (PLACE))
-        snprintf (reason, size, "action %s is not carried out by this router",
-                  ep_action_name (intent->action) ? ep_action_name (intent->action) : "unknown");
-    else
+    const char *set = intent->symbol && *intent->symbol ? "symbol"
+                    : intent->side ? "side"
+                    : intent->type ? "type"
+                    : intent->tif ? "tif"
+                    : intent->qty_e8 ? "qty"
+                    : intent->limit_price_e8 ? "limit_price"
+                    : intent->ref_price_e8 ? "ref_price"
+                    : intent->safety ? "safety" : NULL;
+    if (!set)
+        return true;
+    snprintf (reason, size, "a CANCEL carries no order fields (%s is set): only intent_id, "
+              "strategy_id, target_intent_id and decided_at", set);
+    return false;
+}
+
+//  The order of a PLACE or REPLACE.
+static bool
+s_valid_order (const ep_intent_t *intent, char *reason, size_t size)
+{
     if (!ep_id_valid (intent->symbol))
         snprintf (reason, size, "symbol must be 1 to %d characters of A-Z a-z 0-9 . _ : -",
                   EP_ID_MAX);
@@ -51,7 +68,40 @@ ep_validate_intent (const ep_intent_t *intent, char *reason, size_t size)
     if (intent->safety && intent->side != EP_SIDE (SELL))
         snprintf (reason, size, "a Safety Sell must be a SELL");
     else
+    if (intent->action == EP_ACTION (REPLACE) && intent->type != EP_TYPE (LIMIT))
+        snprintf (reason, size, "a REPLACE places a LIMIT order (got %s)",
+                  ep_type_name (intent->type));
+    else
         return true;
+    return false;
+}
+
+bool
+ep_validate_intent (const ep_intent_t *intent, char *reason, size_t size)
+{
+    const char *target = intent->target_intent_id ? intent->target_intent_id : "";
+    if (intent->action == EP_ACTION (PLACE)) {
+        if (!*target)
+            return s_valid_order (intent, reason, size);
+        snprintf (reason, size, "target_intent_id is only for a CANCEL or REPLACE");
+        return false;
+    }
+    if (intent->action != EP_ACTION (CANCEL) && intent->action != EP_ACTION (REPLACE))
+        snprintf (reason, size, "action must be PLACE, CANCEL or REPLACE (got %d)",
+                  intent->action);
+    else
+    if (!ep_id_valid (target))
+        snprintf (reason, size, "a %s needs a target_intent_id of 1 to %d characters of "
+                  "A-Z a-z 0-9 . _ : -", ep_action_name (intent->action), EP_ID_MAX);
+    else
+    if (!strcmp (target, intent->intent_id))
+        snprintf (reason, size, "a %s cannot target itself (intent_id %s)",
+                  ep_action_name (intent->action), target);
+    else
+    if (intent->action == EP_ACTION (CANCEL))
+        return s_valid_cancel (intent, reason, size);
+    else
+        return s_valid_order (intent, reason, size);
     return false;
 }
 

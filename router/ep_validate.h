@@ -23,9 +23,12 @@ typedef enum {
 //  names the field.
 ep_text_t ep_validate_text (const uint8_t *data, size_t size, const char **field);
 
-//  Checks everything but the ids and duplicates: symbol, enums, time in
-//  force, quantities and prices (above 0, at most EP_MAX_E8), the Safety
-//  Sell rule. Returns true if valid, else false with a reason a person
+//  Checks everything but the ids, duplicates and what a target is:
+//  symbol, enums, time in force, quantities and prices (above 0, at most
+//  EP_MAX_E8), the Safety Sell rule; and by action: a PLACE names no
+//  target; a CANCEL names a valid target other than itself and sets no
+//  order field (symbol, side, type, tif, qty, prices, safety); a REPLACE
+//  names a target and a complete LIMIT order. Returns true if valid, else false with a reason a person
 //  understands in reason (size bytes).
 bool ep_validate_intent (const ep_intent_t *intent, char *reason, size_t size);
 

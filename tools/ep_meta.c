@@ -19,10 +19,11 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "Usage: ep-meta select paper|live --reason TEXT [options]\n"
-        "  or:  ep-meta halt --reason TEXT [options]\n"
+        "  or:  ep-meta halt [--cancel-open] --reason TEXT [options]\n"
         "  or:  ep-meta resume --reason TEXT [options]\n"
         "  or:  ep-meta status [options]\n"
         "  or:  ep-meta reconcile INTENT_ID [--strategy ID] [--reason TEXT] [options]\n"
+        "  or:  ep-meta cancel-all [--strategy ID] [--plane paper|live] --reason TEXT [options]\n"
         "\n"
         "Selects the execution plane, halts or resumes execution (Safety Sells pass\n"
         "a halt), or prints the router's plane state as JSON. A command carries an\n"
@@ -33,9 +34,18 @@ s_usage (FILE *out)
         "outcome is UNKNOWN (it queries, never resubmits) and prints the resulting\n"
         "report, marked reconciled.\n"
         "\n"
+        "cancel-all cancels every resting order (of one strategy, on one plane, when\n"
+        "given), each on the plane that holds it, naming the command in the order's\n"
+        "report; it prints the plane state whose last command outcome says how many\n"
+        "cancels were sent. halt --cancel-open is the kill switch: it halts and\n"
+        "cancels every resting order on every plane.\n"
+        "\n"
         "  --reason TEXT      why (journaled with the command; required but for reconcile)\n"
         "  --strategy ID      reconcile: the intent's strategy (needed when the\n"
-        "                     intent_id is used by more than one)\n"
+        "                     intent_id is used by more than one); cancel-all: only\n"
+        "                     this strategy's orders\n"
+        "  --plane PLANE      cancel-all: only the orders on paper or live\n"
+        "  --cancel-open      halt: also cancel every resting order (the kill switch)\n"
         "  --as NAME          issued_by (default: ep-meta:USER@HOST:PID)\n"
         "  --epoch N          use epoch N instead of the current one plus one\n"
         "  --timeout SECONDS  wait this long for the router (default 10)\n"
@@ -156,6 +166,63 @@ s_reconcile (const ep_config_t *config, ep_command_t *command, int64_t deadline)
     return rc;
 }
 
+//  A random request id, so that the router acts on a command repeated
+//  until confirmed only once.
+static void
+s_request_id (char *request_id, size_t size)
+{
+    uint8_t nonce [12];
+    assert (size >= 2 * sizeof nonce + 1);
+    randombytes_buf (nonce, sizeof nonce);
+    sodium_bin2hex (request_id, size, nonce, sizeof nonce);
+}
+
+//  Publishes a CANCEL_ALL until the router's plane state shows its outcome
+//  (which names its request id), then prints that state. Returns 0
+//  applied, 1 refused or no answer in time, 2 too long to send.
+static int
+s_cancel_all (zsock_t *sub, const ep_config_t *config, ep_command_t *command, int64_t deadline,
+              long long timeout_s)
+{
+    char err [512];
+    char request_id [32];
+    s_request_id (request_id, sizeof request_id);
+    command->request_id = request_id;
+    uint8_t data [1024];
+    if (execplane__v1__plane_command__get_packed_size (command) > sizeof data) {
+        fprintf (stderr, "ep-meta: --reason or --as too long\n");
+        return 2;
+    }
+    size_t size = execplane__v1__plane_command__pack (command, data);
+    zsock_t *control = ep_sock_new (ZMQ_PUB, config->control, false, err, sizeof err);
+    if (!control) {
+        fprintf (stderr, "ep-meta: %s\n", err);
+        return 1;
+    }
+    int rc = -1;
+    while (rc < 0 && !zsys_interrupted && ep_sock_clock_ms () < deadline) {
+        ep_sock_send2 (control, "control.plane", data, size, 0);
+        int64_t until = ep_sock_clock_ms () + S_REPEAT_MS;
+        ep_plane_state_t *state;
+        while (rc < 0 && (state = s_next_state (sub, until < deadline ? until : deadline))) {
+            if (streq (state->last_command_issued_by, command->issued_by)
+            &&  strstr (state->last_command_outcome, request_id)) {
+                rc = state->last_command_applied ? 0 : 1;
+                if (rc == 0)
+                    s_print (state);
+                else
+                    fprintf (stderr, "ep-meta: cancel-all %s\n", state->last_command_outcome);
+            }
+            execplane__v1__plane_state__free_unpacked (state, NULL);
+        }
+    }
+    if (rc < 0)
+        fprintf (stderr, "ep-meta: cancel-all: no confirmation from the router within %lld s\n",
+                 timeout_s);
+    zsock_destroy (&control);
+    return rc < 0 ? 1 : rc;
+}
+
 //  Reads the verb and its arguments from argv [optind] on into *command
 //  (and the plane named, for select). A reconcile's reason defaults to
 //  "reconcile". Returns 0, or 2 with the reason on stderr.
@@ -194,8 +261,12 @@ s_verb_parse (const char *verb, int argc, char *argv [], ep_command_t *command,
             *reason = "reconcile";
     }
     else
+    if (verb && streq (verb, "cancel-all"))
+        command->kind = EP_COMMAND (CANCEL_ALL);
+    else
     if (!verb || !streq (verb, "status")) {
-        fprintf (stderr, "ep-meta: expected select, halt, resume or status (see --help)\n");
+        fprintf (stderr, "ep-meta: expected select, halt, resume, reconcile, cancel-all or "
+                 "status (see --help)\n");
         return 2;
     }
     if (optind < argc) {
@@ -291,9 +362,12 @@ main (int argc, char *argv [])
         { "as", required_argument, 0, 'a' },
         { "epoch", required_argument, 0, 'e' },
         { "timeout", required_argument, 0, 't' },
+        { "plane", required_argument, 0, 'p' },
+        { "cancel-open", no_argument, 0, 'c' },
         { 0, 0, 0, 0 }
     };
-    const char *reason = NULL, *as = NULL, *strategy = NULL;
+    const char *reason = NULL, *as = NULL, *strategy = NULL, *plane = NULL;
+    bool cancel_open = false;
     unsigned long long epoch = 0;
     long long timeout_s = 10;
     ep_cli_t cli;
@@ -305,6 +379,8 @@ main (int argc, char *argv [])
             case 'r': reason = optarg; break;
             case 's': strategy = optarg; break;
             case 'a': as = optarg; break;
+            case 'p': plane = optarg; break;
+            case 'c': cancel_open = true; break;
             case 'e':
                 errno = 0;
                 epoch = strtoull (optarg, &end, 10);
@@ -330,6 +406,29 @@ main (int argc, char *argv [])
     if (s_verb_parse (verb, argc, argv, &command, &plane_name, &reason))
         return 2;
     bool is_status = streq (verb, "status");
+    bool is_cancel_all = command.kind == EP_COMMAND (CANCEL_ALL);
+    if ((plane && !is_cancel_all) || (cancel_open && command.kind != EP_COMMAND (HALT))
+    ||  (strategy && !is_cancel_all && command.kind != EP_COMMAND (RECONCILE))) {
+        fprintf (stderr, "ep-meta: --%s does not go with %s (see --help)\n",
+                 plane && !is_cancel_all ? "plane" : cancel_open && command.kind
+                 != EP_COMMAND (HALT) ? "cancel-open" : "strategy", verb);
+        return 2;
+    }
+    if (plane && streq (plane, "paper"))
+        command.plane = EP_PLANE (PAPER);
+    else
+    if (plane && streq (plane, "live"))
+        command.plane = EP_PLANE (LIVE);
+    else
+    if (plane) {
+        fprintf (stderr, "ep-meta: --plane takes paper or live\n");
+        return 2;
+    }
+    if (strategy && is_cancel_all && !ep_id_valid (strategy)) {
+        fprintf (stderr, "ep-meta: --strategy is not a valid strategy_id\n");
+        return 2;
+    }
+    command.cancel_open = cancel_open;
     if (!is_status && (!reason || !*reason)) {
         fprintf (stderr, "ep-meta: %s needs --reason TEXT\n", verb);
         return 2;
@@ -378,9 +477,17 @@ main (int argc, char *argv [])
         command.reason = (char *) reason;
         return s_reconcile (&config, &command, deadline);
     }
-    command.epoch = epoch ? epoch : state->epoch + 1;
     command.issued_by = issued_by;
     command.reason = (char *) reason;
+    if (is_cancel_all) {
+        //  No epoch: CANCEL_ALL changes no plane state.
+        execplane__v1__plane_state__free_unpacked (state, NULL);
+        command.strategy_id = strategy ? (char *) strategy : "";
+        int rc = s_cancel_all (sub, &config, &command, deadline, timeout_s);
+        zsock_destroy (&sub);
+        return rc;
+    }
+    command.epoch = epoch ? epoch : state->epoch + 1;
     execplane__v1__plane_state__free_unpacked (state, NULL);
     int rc = s_publish (sub, &config, &command, verb, plane_name, deadline, timeout_s);
     zsock_destroy (&sub);

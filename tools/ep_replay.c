@@ -6,7 +6,11 @@
     The paper plane's input is every intent dispatched to it on which it
     reported, in router_seq order (an intent the plane never answered, lost
     with a worker that died, never touched the book). Each report enters the
-    digest as a 4-byte big-endian length and its protobuf bytes, in order.  */
+    digest as a 4-byte big-endian length and its protobuf bytes, in order.
+
+    A CANCEL or REPLACE runs on the order of its target_intent_id, which the
+    router resolved within the intent's strategy: the journal's intent_keys
+    give the same router_seq the router dispatched as target_router_seq.  */
 #include <czmq.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -54,6 +58,25 @@ s_emit (void *arg, const ep_report_t *report)
     free (data);
 }
 
+//  The router_seq of the strategy's intent_id, as the router resolved a
+//  target: 0 (no order has it) if the journal has no such intent. Returns
+//  SQLITE_DONE, or another code.
+static int
+s_target_seq (sqlite3_stmt *lookup, const ep_intent_t *intent, uint64_t *router_seq)
+{
+    *router_seq = 0;
+    sqlite3_reset (lookup);
+    sqlite3_bind_text (lookup, 1, intent->strategy_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text (lookup, 2, intent->target_intent_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (lookup);
+    if (rc == SQLITE_ROW) {
+        *router_seq = (uint64_t) sqlite3_column_int64 (lookup, 0);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_clear_bindings (lookup);
+    return rc;
+}
+
 //  Runs the journal's paper intents through book, in router_seq order,
 //  digesting the reports it makes into replayed; counts them in *intents.
 //  Returns SQLITE_DONE, or another code (one for an intent that does not
@@ -61,14 +84,19 @@ s_emit (void *arg, const ep_report_t *report)
 static int
 s_replay (sqlite3 *db, ep_paper_book_t *book, s_digest_t *replayed, uint64_t *intents)
 {
-    sqlite3_stmt *stmt = NULL;
+    sqlite3_stmt *stmt = NULL, *lookup = NULL;
     const char *sql =
         "SELECT i.router_seq, i.payload FROM intents i"
         " WHERE i.dispatched = 1 AND i.plane = ?1 AND EXISTS"
         " (SELECT 1 FROM reports r WHERE r.router_seq = i.router_seq AND r.origin = 1)"
         " ORDER BY i.router_seq";
-    if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK
+    ||  sqlite3_prepare_v2 (db, "SELECT router_seq FROM intent_keys"
+                            " WHERE strategy_id = ?1 AND intent_id = ?2",
+                            -1, &lookup, NULL) != SQLITE_OK) {
+        sqlite3_finalize (stmt);
         return SQLITE_ERROR;
+    }
     sqlite3_bind_int (stmt, 1, EP_PLANE (PAPER));
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
@@ -80,12 +108,23 @@ s_replay (sqlite3 *db, ep_paper_book_t *book, s_digest_t *replayed, uint64_t *in
             rc = SQLITE_CORRUPT;
             break;
         }
-        ep_paper_book_execute (book, intent, (uint64_t) sqlite3_column_int64 (stmt, 0),
-                               s_emit, replayed);
+        ep_dispatch_t dispatch = EXECPLANE__V1__DISPATCH__INIT;
+        dispatch.intent = intent;
+        dispatch.router_seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
+        dispatch.plane = EP_PLANE (PAPER);
+        if (intent->action != EP_ACTION (PLACE))
+            rc = s_target_seq (lookup, intent, &dispatch.target_router_seq);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+            execplane__v1__order_intent__free_unpacked (intent, NULL);
+            break;
+        }
+        if (ep_paper_book_dispatch (book, &dispatch, s_emit, replayed) < 0)
+            replayed->failed = true;
         execplane__v1__order_intent__free_unpacked (intent, NULL);
         (*intents)++;
     }
     sqlite3_finalize (stmt);
+    sqlite3_finalize (lookup);
     return rc;
 }
 

@@ -109,6 +109,23 @@ s_on_paper (void *arg, const ep_report_t *report)
         s_side_set (&row->paper, report);
 }
 
+//  The router_seq of the intent's target (a CANCEL's or REPLACE's), as the
+//  router resolved it within the strategy: from the journal's intent_keys,
+//  0 if it has none. Returns false on a database error.
+static bool
+s_target_seq (sqlite3_stmt *lookup, const ep_intent_t *intent, uint64_t *router_seq)
+{
+    *router_seq = 0;
+    sqlite3_reset (lookup);
+    sqlite3_bind_text (lookup, 1, intent->strategy_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text (lookup, 2, intent->target_intent_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (lookup);
+    if (rc == SQLITE_ROW)
+        *router_seq = (uint64_t) sqlite3_column_int64 (lookup, 0);
+    sqlite3_clear_bindings (lookup);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
 static s_row_t *
 s_add (s_shadow_t *self, uint64_t router_seq, const ep_intent_t *intent)
 {
@@ -503,7 +520,7 @@ ep_shadow_run (sqlite3 *db, const char *journal, const ep_paper_config_t *paper,
 {
     s_shadow_t shadow = { .rows = NULL };
     ep_paper_book_t *book = ep_paper_book_new (paper);
-    sqlite3_stmt *intents = NULL, *terminal = NULL;
+    sqlite3_stmt *intents = NULL, *terminal = NULL, *lookup = NULL;
     int rc = 1;
     if (!book) {
         fprintf (stderr, "ep-replay: invalid paper configuration\n");
@@ -512,7 +529,9 @@ ep_shadow_run (sqlite3 *db, const char *journal, const ep_paper_config_t *paper,
     if (sqlite3_prepare_v2 (db, "SELECT router_seq, payload FROM intents WHERE dispatched = 1"
                             " AND plane = ?1 ORDER BY router_seq", -1, &intents, NULL)
     ||  sqlite3_prepare_v2 (db, "SELECT payload FROM reports WHERE router_seq = ?1"
-                            " AND terminal = 1 ORDER BY late, seq LIMIT 1", -1, &terminal, NULL))
+                            " AND terminal = 1 ORDER BY late, seq LIMIT 1", -1, &terminal, NULL)
+    ||  sqlite3_prepare_v2 (db, "SELECT router_seq FROM intent_keys WHERE strategy_id = ?1"
+                            " AND intent_id = ?2", -1, &lookup, NULL))
         goto db_error;
     sqlite3_bind_int (intents, 1, EP_PLANE (LIVE));
     int step;
@@ -525,8 +544,25 @@ ep_shadow_run (sqlite3 *db, const char *journal, const ep_paper_config_t *paper,
                      (unsigned long long) router_seq);
             goto done;
         }
+        //  A live cancel or replace runs on paper's copy of its target
+        ep_dispatch_t dispatch = EXECPLANE__V1__DISPATCH__INIT;
+        dispatch.intent = intent;
+        dispatch.router_seq = router_seq;
+        dispatch.plane = EP_PLANE (PAPER);
+        if (intent->action != EP_ACTION (PLACE)
+        &&  !s_target_seq (lookup, intent, &dispatch.target_router_seq)) {
+            execplane__v1__order_intent__free_unpacked (intent, NULL);
+            goto db_error;
+        }
         s_row_t *row = s_add (&shadow, router_seq, intent);
-        if (row && ep_paper_book_execute (book, intent, router_seq, s_on_paper, &shadow) < 0)
+        //  A cancel has no order fields: its row shows its target's
+        s_row_t *target = row && intent->action == EP_ACTION (CANCEL)
+                        ? s_find (&shadow, dispatch.target_router_seq): NULL;
+        if (target) {
+            memcpy (row->symbol, target->symbol, sizeof row->symbol);
+            row->side = target->side;
+        }
+        if (row && ep_paper_book_dispatch (book, &dispatch, s_on_paper, &shadow) < 0)
             shadow.failed = true;
         execplane__v1__order_intent__free_unpacked (intent, NULL);
         if (shadow.failed) {
@@ -573,6 +609,7 @@ db_error:
 done:
     sqlite3_finalize (intents);
     sqlite3_finalize (terminal);
+    sqlite3_finalize (lookup);
     ep_paper_book_destroy (&book);
     free (shadow.rows);
     return rc;

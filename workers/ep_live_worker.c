@@ -1,7 +1,9 @@
 /*  ep-live: the live worker, a daemon around the live plane (ep_live_plane)
     and one link to the router (ep_worker_link). It claims the plane before
-    it reads a dispatch, then hands each dispatch on exec.live to the plane,
-    which writes each attempt to its audit before the venue sees it and
+    it reads a dispatch, then hands each dispatch on exec.live to the plane
+    (a placement, a reconciliation, a cancel or a replace: the plane tells
+    them apart), which writes each attempt to its audit before the venue
+    sees it and
     reports every outcome through the link. A router that starts anew is
     claimed again, and the plane resynchronizes with the orders it holds.
     The main thread owns the sockets and the plane; the plane's sender
@@ -114,7 +116,9 @@ s_usage (FILE *out)
         "The live execution plane's worker: submits intents dispatched on exec.live\n"
         "to the venue (live/venue, live/base_url), writing each attempt to the audit\n"
         "(live/audit) before it is sent and its result after; never retries; follows\n"
-        "resting orders with status queries (live/poll_ms). An attempt whose result\n"
+        "resting orders with status queries (live/poll_ms); cancels and replaces the\n"
+        "orders it follows when the router dispatches a CANCEL or REPLACE, each sent\n"
+        "once like a submission. An attempt whose result\n"
         "was never written (the worker died) is reported UNKNOWN at the next start,\n"
         "never sent again.\n"
         "\n"

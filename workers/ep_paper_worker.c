@@ -198,8 +198,9 @@ s_execute (s_worker_t *self, const ep_dispatch_t *dispatch, size_t size)
                                             self->delay_us % 1000000 * 1000 }, NULL);
         s_reports_for (self, dispatch->router_seq);
         size_t before = self->message.size;
-        if (ep_paper_book_execute (self->book, dispatch->intent, dispatch->router_seq,
-                                   s_emit, self) < 0) {
+        //  A cancel's reports (the target's and its own) leave with the
+        //  rest of the tick's, in the same message
+        if (ep_paper_book_dispatch (self->book, dispatch, s_emit, self) < 0) {
             ep_log_intent (EP_LOG_ERROR, dispatch->intent->strategy_id,
                            dispatch->intent->intent_id, ": out of memory, not executed");
             self->message.size = before;

@@ -12,7 +12,8 @@
 static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS attempts ("
     "  id INTEGER PRIMARY KEY,"
-    "  kind INTEGER NOT NULL,"                  //  1 submit, 2 query, 3 cancel, 4 reconcile
+    "  kind INTEGER NOT NULL,"                  //  1 submit, 2 query, 3 cancel, 4 reconcile,
+                                                //  5 replace
     "  router_seq INTEGER NOT NULL,"
     "  strategy_id TEXT NOT NULL,"
     "  intent_id TEXT NOT NULL,"
@@ -33,6 +34,12 @@ static const char *s_schema =
     //  One submission per client order id, ever: an intent is never sent twice.
     "CREATE UNIQUE INDEX IF NOT EXISTS one_submission ON attempts (client_order_id)"
     "  WHERE kind = 1;"
+    //  A replace places its own order: once per client order id too, and a
+    //  cancel intent is sent once, ever.
+    "CREATE UNIQUE INDEX IF NOT EXISTS one_replace ON attempts (client_order_id)"
+    "  WHERE kind = 5;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS one_cancel ON attempts (strategy_id, intent_id)"
+    "  WHERE kind = 3;"
     "CREATE INDEX IF NOT EXISTS unfinished ON attempts (id) WHERE finished_us IS NULL;"
     "CREATE TABLE IF NOT EXISTS orders ("
     "  client_order_id TEXT PRIMARY KEY,"
@@ -388,7 +395,7 @@ ep_audit_submitted (ep_audit_t *self, const char *client_order_id,
 {
     sqlite3_stmt *stmt = s_prepare (self,
         "SELECT timestamp_ms, recv_window_ms FROM attempts"
-        " WHERE kind = 1 AND client_order_id = ?");
+        " WHERE kind IN (1, 5) AND client_order_id = ?");
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, client_order_id, -1, SQLITE_STATIC);

@@ -38,8 +38,10 @@ typedef struct _ep_audit_t ep_audit_t;
 typedef enum {
     EP_AUDIT_SUBMIT = 1,                //  places an order: at most once per client order id
     EP_AUDIT_QUERY = 2,                 //  follows a resting order
-    EP_AUDIT_CANCEL = 3,
-    EP_AUDIT_RECONCILE = 4              //  a query asked for by the meta layer
+    EP_AUDIT_CANCEL = 3,                //  cancels an order: at most once per cancel intent
+    EP_AUDIT_RECONCILE = 4,             //  a query asked for by the meta layer
+    EP_AUDIT_REPLACE = 5                //  cancel-replace or amend: places the new order,
+                                        //  at most once per (new) client order id
 } ep_audit_kind_t;
 
 //  An order the plane follows at the venue.
@@ -65,8 +67,9 @@ ep_audit_t *ep_audit_open (const char *path, char *err, size_t err_size);
 void ep_audit_destroy (ep_audit_t **self_p);
 
 //  Writes and commits the attempt row for request on intent (stored whole). Returns its id (> 0);
-//  0 if kind is SUBMIT and this client order id was submitted before (the
-//  request must not be sent); -1 on failure (the request must not be sent).
+//  0 if kind is SUBMIT or REPLACE and this client order id was sent
+//  before, or kind is CANCEL and this cancel intent was (the request must
+//  not be sent); -1 on failure (the request must not be sent).
 int64_t ep_audit_attempt (ep_audit_t *self, ep_audit_kind_t kind, uint64_t router_seq,
                           const ep_intent_t *intent, const ep_venue_request_t *request);
 
@@ -92,7 +95,7 @@ typedef void (ep_audit_attempt_fn) (void *arg, int64_t id, ep_audit_kind_t kind,
                                     const char *client_order_id);
 int ep_audit_unfinished (ep_audit_t *self, ep_audit_attempt_fn *fn, void *arg);
 
-//  Finds the submission attempt of client_order_id: returns 1 and sets
+//  Finds the submission (or replace) attempt of client_order_id: returns 1 and sets
 //  *timestamp_ms and *recv_window_ms (as sent) if there is one, 0 if not.
 int ep_audit_submitted (ep_audit_t *self, const char *client_order_id,
                         int64_t *timestamp_ms, int64_t *recv_window_ms);

@@ -228,6 +228,9 @@ s_call_options (s_call_t *call, const ep_binance_t *binance, const char *method,
         S_SET (CURLOPT_POST, 1L);
         S_SET (CURLOPT_POSTFIELDSIZE, (long) strlen (call->signed_params));
         S_SET (CURLOPT_POSTFIELDS, call->signed_params);
+        //  The amend is a PUT with the same form body
+        if (streq (method, "PUT"))
+            S_SET (CURLOPT_CUSTOMREQUEST, "PUT");
     }
     else
     if (streq (method, "DELETE"))
@@ -285,7 +288,11 @@ s_call_classify (s_call_t *call, const ep_binance_t *binance, const ep_venue_req
         ep_binance_scrub (result->curl_error, strlen (result->curl_error), secrets [index]);
         ep_binance_scrub (result->retry_after, strlen (result->retry_after), secrets [index]);
     }
-    ep_binance_classify (request->op, request->client_order_id, request->qty_e8, result);
+    if (request->op == EP_VENUE_CANCEL_REPLACE || request->op == EP_VENUE_AMEND)
+        ep_binance_classify_change (request->op, request->target_client_order_id,
+                                    request->client_order_id, request->qty_e8, result);
+    else
+        ep_binance_classify (request->op, request->client_order_id, request->qty_e8, result);
     char *texts [] = { result->reason, result->venue_msg, result->venue_status,
                        result->echoed_client_id, result->venue_order_id };
     for (size_t index = 0; index < n_secrets; index++)
@@ -324,7 +331,7 @@ ep_binance_send (ep_venue_t *self, const ep_venue_request_t *request,
     assert (request);
     assert (result);
     ep_binance_t *binance = (ep_binance_t *) self->state;
-    bool has_body = streq (request->method, "POST");
+    bool has_body = streq (request->method, "POST") || streq (request->method, "PUT");
     assert (has_body || streq (request->method, "GET") || streq (request->method, "DELETE"));
     assert (request->params [0]);
 

@@ -505,3 +505,178 @@ ep_binance_classify (ep_venue_op_t op, const char *client_order_id, int64_t qty_
                        "%s failed, no news of the order: %s",
                        op == EP_VENUE_QUERY ? "query" : "cancel", reason);
 }
+
+//  ---------------------------------------------------------------------
+//  Cancel-replace and amend
+
+//  The target's part, from the cancel's answer on it (an order, ours)
+static void
+s_change_target (const json_t *json, ep_venue_op_t op, const char *target_client_order_id,
+                 ep_venue_result_t *result)
+{
+    ep_venue_result_t part;
+    memset (&part, 0, sizeof (part));
+    char problem [256];
+    if (s_parse_order (json, op, target_client_order_id, &part, problem, sizeof (problem)))
+        s_forget_order (&part);
+    else {
+        s_classify_order (&part);
+        result->target_known = part.status != EP_STATUS (UNKNOWN);
+        result->target_status = part.status;
+        memcpy (result->target_venue_status, part.venue_status,
+                sizeof (result->target_venue_status));
+        result->target_executed_qty_e8 = part.executed_qty_e8;
+        result->target_cum_quote_e8 = part.cum_quote_e8;
+    }
+    ep_venue_result_reset (&part);
+}
+
+//  The answer to an amend names the order amendedOrder, with "qty" and
+//  "cumulativeQuoteQty": read as an order query of the new id would be
+static s_outcome_t
+s_classify_amended (const json_t *json, const char *target_client_order_id,
+                    const char *client_order_id, int64_t qty_e8, ep_venue_result_t *result)
+{
+    json_t *amended = json_deep_copy (json_object_get (json, "amendedOrder"));
+    if (json_is_object (amended)) {
+        json_t *qty = json_object_get (amended, "qty");
+        json_t *quote = json_object_get (amended, "cumulativeQuoteQty");
+        if (qty)
+            json_object_set (amended, "origQty", qty);
+        if (quote)
+            json_object_set (amended, "cummulativeQuoteQty", quote);
+    }
+    s_outcome_t outcome = s_classify_success (amended, EP_VENUE_QUERY, client_order_id, qty_e8,
+                                              result);
+    if (outcome == S_OUTCOME_ORDER) {
+        //  The same venue order, in place: the target ends here, and what
+        //  executed before the amend was the target's
+        result->target_known = true;
+        result->target_status = EP_STATUS (CANCELED);
+        ep_binance_printf (result->target_venue_status, sizeof (result->target_venue_status),
+                           "AMENDED");
+        result->target_executed_qty_e8 = result->executed_qty_e8;
+        result->target_cum_quote_e8 = result->cum_quote_e8;
+    }
+    (void) target_client_order_id;
+    json_decref (amended);
+    return outcome;
+}
+
+//  A -2021/-2022 answer to a cancel-replace: its data tells each part
+static void
+s_classify_replace_failed (const json_t *data, const char *target_client_order_id,
+                           ep_venue_result_t *result)
+{
+    const char *cancel = json_string_value (json_object_get (data, "cancelResult"));
+    const char *place = json_string_value (json_object_get (data, "newOrderResult"));
+    json_t *cancel_answer = json_object_get (data, "cancelResponse");
+    json_t *place_answer = json_object_get (data, "newOrderResponse");
+    char said [sizeof (result->venue_msg) + 32] = "";
+    if (cancel && streq (cancel, "SUCCESS"))
+        s_change_target (cancel_answer, EP_VENUE_CANCEL, target_client_order_id, result);
+    else {
+        json_t *code = json_object_get (cancel_answer, "code");
+        json_t *msg = json_object_get (cancel_answer, "msg");
+        result->target_code = json_is_integer (code) ? (int) json_integer_value (code) : 0;
+        ep_binance_printf (said, sizeof (said), "%d %s", result->target_code,
+                           json_is_string (msg) ? json_string_value (msg) : "");
+    }
+    if (place && streq (place, "NOT_ATTEMPTED"))
+        s_classify_as (result, EP_STATUS (REJECTED), EP_FAILURE (VENUE_REJECTED), true,
+                       "replace not done: the cancel of %s failed (%s): nothing was placed",
+                       target_client_order_id, said);
+    else
+    if (place && streq (place, "FAILURE")) {
+        json_t *code = json_object_get (place_answer, "code");
+        json_t *msg = json_object_get (place_answer, "msg");
+        bool funds = json_is_integer (code) && json_integer_value (code) == -2010
+                  && json_is_string (msg)
+                  && ep_binance_contains_nocase (json_string_value (msg), "insufficient balance");
+        s_classify_as (result, EP_STATUS (REJECTED),
+                       funds ? EP_FAILURE (INSUFFICIENT_FUNDS) : EP_FAILURE (VENUE_REJECTED),
+                       true, "venue rejected the new order: %" JSON_INTEGER_FORMAT " %s%s",
+                       json_is_integer (code) ? json_integer_value (code) : 0,
+                       json_is_string (msg) ? json_string_value (msg) : "",
+                       result->target_known ? " (the target was canceled)" : "");
+    }
+    else
+        s_classify_as (result, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), true,
+                       "venue %d %s on a cancel-replace with newOrderResult %s: "
+                       "execution status unknown", result->venue_code, result->venue_msg,
+                       place ? place : "missing");
+}
+
+//  What a change's answer says, once the wire gave one
+static void
+s_classify_change_answer (const json_t *json, ep_venue_op_t op,
+                          const char *target_client_order_id, const char *client_order_id,
+                          int64_t qty_e8, ep_venue_result_t *result)
+{
+    long http = result->http_status;
+    if (http >= 200 && http <= 299 && op == EP_VENUE_AMEND) {
+        s_classify_amended (json, target_client_order_id, client_order_id, qty_e8, result);
+        return;
+    }
+    if (http >= 200 && http <= 299) {
+        s_outcome_t outcome = s_classify_success (json_object_get (json, "newOrderResponse"),
+                                                  EP_VENUE_SUBMIT, client_order_id, qty_e8,
+                                                  result);
+        if (outcome == S_OUTCOME_ORDER)
+            s_change_target (json_object_get (json, "cancelResponse"), EP_VENUE_CANCEL,
+                             target_client_order_id, result);
+        return;
+    }
+    bool venue_error = s_parse_venue_error (json, result);
+    json_t *data = venue_error ? json_object_get (json, "data") : NULL;
+    int code = result->venue_code;
+    if (op == EP_VENUE_CANCEL_REPLACE && json_is_object (data) && http >= 400 && http <= 499
+    &&  (code == -2021 || code == -2022)) {
+        s_classify_replace_failed (data, target_client_order_id, result);
+        return;
+    }
+    if (venue_error && http >= 400 && http <= 499 && (code == -2011 || code == -2013)) {
+        //  The target is not open to be changed: nothing was placed
+        result->target_code = code;
+        s_classify_as (result, EP_STATUS (REJECTED), EP_FAILURE (VENUE_REJECTED), true,
+                       "%s not done: %d %s (HTTP %ld) on %s: nothing was placed",
+                       op == EP_VENUE_AMEND ? "amend" : "replace", code, result->venue_msg,
+                       http, target_client_order_id);
+        return;
+    }
+    //  Anything else is read as a submission's answer would be
+    s_classify_http (json, EP_VENUE_SUBMIT, client_order_id, qty_e8, result);
+}
+
+void
+ep_binance_classify_change (ep_venue_op_t op, const char *target_client_order_id,
+                            const char *client_order_id, int64_t qty_e8,
+                            ep_venue_result_t *result)
+{
+    assert (target_client_order_id && client_order_id && result);
+    s_forget_order (result);
+    result->venue_code = 0;
+    result->venue_msg [0] = '\0';
+    result->venue_status [0] = '\0';
+    result->venue_order_id [0] = '\0';
+    result->echoed_client_id [0] = '\0';
+    result->distrusted = false;
+    result->absent = false;
+    result->target_known = false;
+    result->target_status = EP_STATUS (STATUS_UNSPECIFIED);
+    result->target_venue_status [0] = '\0';
+    result->target_executed_qty_e8 = 0;
+    result->target_cum_quote_e8 = 0;
+    result->target_code = 0;
+    if (result->curl_code != CURLE_OK) {
+        s_classify_wire (result);
+        return;
+    }
+    json_error_t error;
+    json_t *json = result->body && result->body_size > 0
+                 ? json_loadb (result->body, result->body_size, JSON_REJECT_DUPLICATES, &error)
+                 : NULL;
+    s_classify_change_answer (json, op, target_client_order_id, client_order_id, qty_e8,
+                              result);
+    json_decref (json);
+}

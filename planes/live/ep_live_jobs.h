@@ -16,9 +16,12 @@
 
 typedef struct {
     int64_t attempt_id;                 //  its audit row
-    ep_audit_kind_t kind;               //  submit, query or reconcile
+    ep_audit_kind_t kind;               //  submit, query, cancel, reconcile or replace
     size_t ahead;                       //  requests ahead of it when it was queued
     ep_dispatch_t *dispatch;            //  the intent it is about (owned)
+    ep_dispatch_t *target;              //  a cancel or replace: the target's order (owned)
+    ep_dispatch_t *change;              //  a query a cancel or replace asked for (the venue
+                                        //  said -2011): that cancel or replace (owned)
     ep_venue_request_t request;         //  what is sent
     ep_venue_result_t result;           //  what came back (filled by the sender)
 } ep_live_job_t;
@@ -27,7 +30,7 @@ typedef struct {
 //  memory (then dispatch is still the caller's).
 ep_live_job_t *ep_live_job_new (ep_audit_kind_t kind, ep_dispatch_t *dispatch);
 
-//  Frees the job, its dispatch and its result, and NULLs *job_p.
+//  Frees the job, its dispatches and its result, and NULLs *job_p.
 void ep_live_job_destroy (ep_live_job_t **job_p);
 
 typedef struct _ep_live_jobs_t ep_live_jobs_t;

@@ -8,10 +8,12 @@
 #include <czmq.h>
 #include <sys/time.h>
 #include <time.h>
+#include "ep_live_cancel.h"
 #include "ep_live_fills.h"
 #include "ep_live_follow.h"
 #include "ep_live_jobs.h"
 #include "ep_live_plane.h"
+#include "ep_live_plane_internal.h"
 #include "ep_live_reconcile.h"
 #include "ep_live_session.h"
 #include "ep_log.h"
@@ -19,28 +21,8 @@
 #include "ep_sock.h"
 
 #define S_AUDIT_RETRY_MS 1000       //  results the audit could not take: written again this often
-#define S_KINDS 5                   //  ep_audit_kind_t, 1 to 4
-#define S_REASON_MAX 768            //  a report's reason
-
-struct _ep_live_plane_t {
-    ep_venue_t *venue;                  //  the venue adapter (owned)
-    ep_audit_t *audit;                  //  the write-ahead record (owned)
-    ep_live_jobs_t *jobs;               //  requests queued, and the sender
-    ep_live_follow_t *orders;           //  resting orders followed
-    int64_t poll_ms;                    //  between two queries of one order
-    int64_t timeout_ms;                 //  a request's longest
-    ep_live_emit_fn *emit;              //  where reports go
-    void *emit_arg;
-    ep_live_clock_fn *wall_ms;          //  wall clock: not-after, timestamps, absence
-    ep_live_clock_fn *mono_ms;          //  monotonic clock: polls, retries, log pacing
-    void *clock_arg;
-    bool audit_ok;                      //  the last audit write succeeded
-    int64_t next_audit_retry_ms;        //  when the results the audit kept are written again
-    ep_live_session_t session;          //  whether dispatches are for this plane
-    //  Metrics
-    ep_histogram_t venue_seconds [S_KINDS];               //  request to response, by kind
-    uint64_t venue_failures [S_KINDS][EP_FAILURE_COUNT];  //  classified outcomes, by kind
-};
+#define S_KINDS EP_LIVE_KINDS
+#define S_REASON_MAX EP_LIVE_REASON_MAX
 
 const char *
 ep_live_strerror (ep_live_status_t status)
@@ -71,23 +53,27 @@ s_system_mono_ms (void *arg)
     return ep_sock_clock_ms ();
 }
 
-static int64_t
-s_wall (ep_live_plane_t *self)
+int64_t
+ep_live_plane_wall (ep_live_plane_t *self)
 {
     return self->wall_ms (self->clock_arg);
 }
 
-static int64_t
-s_now (ep_live_plane_t *self)
+int64_t
+ep_live_plane_now (ep_live_plane_t *self)
 {
     return self->mono_ms (self->clock_arg);
 }
+
+#define s_wall ep_live_plane_wall
+#define s_now ep_live_plane_now
 
 static const char *
 s_kind_name (int kind)
 {
     return kind == EP_AUDIT_SUBMIT ? "submit" : kind == EP_AUDIT_QUERY ? "query"
-         : kind == EP_AUDIT_CANCEL ? "cancel" : kind == EP_AUDIT_RECONCILE ? "reconcile" : "other";
+         : kind == EP_AUDIT_CANCEL ? "cancel" : kind == EP_AUDIT_RECONCILE ? "reconcile"
+         : kind == EP_AUDIT_REPLACE ? "replace" : "other";
 }
 
 //  A wall-clock time in ms as UTC ISO 8601, to the millisecond.
@@ -105,11 +91,12 @@ s_iso_time (int64_t wall_ms, char *buf, size_t size)
 //  --------------------------------------------------------------------------
 //  Reports
 
-//  Fills in the intent's fields and hands the report on, then logs it.
-static void
-s_report (ep_live_plane_t *self, const ep_dispatch_t *dispatch, ep_report_t *report)
+void
+ep_live_plane_report (ep_live_plane_t *self, const ep_dispatch_t *dispatch, ep_report_t *report)
 {
     const ep_intent_t *intent = dispatch->intent;
+    if (intent->target_intent_id && *intent->target_intent_id)
+        report->target_intent_id = intent->target_intent_id;
     report->intent_id = intent->intent_id;
     report->strategy_id = intent->strategy_id;
     report->symbol = intent->symbol;
@@ -123,10 +110,9 @@ s_report (ep_live_plane_t *self, const ep_dispatch_t *dispatch, ep_report_t *rep
                    report->terminal ? " (terminal)" : "", report->reason);
 }
 
-//  A report with no fills: a failure, or a status without news of fills.
-static void
-s_report_plain (ep_live_plane_t *self, const ep_dispatch_t *dispatch, int status, int failure,
-                bool terminal, const char *reason, bool reconciled)
+void
+ep_live_plane_report_plain (ep_live_plane_t *self, const ep_dispatch_t *dispatch, int status,
+                            int failure, bool terminal, const char *reason, bool reconciled)
 {
     ep_report_t report;
     execplane__v1__execution_report__init (&report);
@@ -135,8 +121,11 @@ s_report_plain (ep_live_plane_t *self, const ep_dispatch_t *dispatch, int status
     report.terminal = terminal;
     report.reason = (char *) reason;
     report.reconciled = reconciled;
-    s_report (self, dispatch, &report);
+    ep_live_plane_report (self, dispatch, &report);
 }
+
+#define s_report ep_live_plane_report
+#define s_report_plain ep_live_plane_report_plain
 
 //  A report of the venue's answer: its status, figures and reason.
 static void
@@ -172,7 +161,8 @@ static bool
 s_too_late (ep_live_plane_t *self, const ep_live_job_t *job)
 {
     int64_t not_after_ms = job->dispatch->not_after_ms;
-    if (job->kind != EP_AUDIT_SUBMIT || not_after_ms <= 0 || s_wall (self) < not_after_ms)
+    bool places = job->kind == EP_AUDIT_SUBMIT || job->kind == EP_AUDIT_REPLACE;
+    if (!places || not_after_ms <= 0 || s_wall (self) < not_after_ms)
         return false;
     char when [40], reason [200];
     s_iso_time (not_after_ms, when, sizeof when);
@@ -188,6 +178,8 @@ s_too_late (ep_live_plane_t *self, const ep_live_job_t *job)
 static bool
 s_prepare (ep_live_plane_t *self, ep_live_job_t *job)
 {
+    if (job->kind == EP_AUDIT_CANCEL || job->kind == EP_AUDIT_REPLACE)
+        return ep_live_cancel_prepare (self, job);
     const ep_intent_t *intent = job->dispatch->intent;
     bool submit = job->kind == EP_AUDIT_SUBMIT;
     char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
@@ -200,11 +192,15 @@ s_prepare (ep_live_plane_t *self, ep_live_job_t *job)
         if (submit)
             s_report_plain (self, job->dispatch, EP_STATUS (REJECTED),
                             EP_FAILURE (INVALID_INTENT), true, reason, false);
+        if (job->change)
+            ep_live_cancel_unanswered (self, job, reason);
         return false;
     }
-    //  Written down before it is sent.
-    job->attempt_id = ep_audit_attempt (self->audit, job->kind, job->dispatch->router_seq,
-                                        intent, &job->request);
+    //  Written down before it is sent; a query a cancel or replace asked
+    //  for is written down as theirs.
+    const ep_dispatch_t *owner = job->change ? job->change : job->dispatch;
+    job->attempt_id = ep_audit_attempt (self->audit, job->kind, owner->router_seq,
+                                        owner->intent, &job->request);
     self->audit_ok = job->attempt_id >= 0;
     if (job->attempt_id == 0)
         ep_log_intent (EP_LOG_WARN, intent->strategy_id, intent->intent_id,
@@ -213,6 +209,8 @@ s_prepare (ep_live_plane_t *self, ep_live_job_t *job)
     if (job->attempt_id < 0 && submit)
         s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), true,
                         "the audit could not record the attempt, so it was not sent", false);
+    if (job->attempt_id < 0 && job->change)
+        ep_live_cancel_unanswered (self, job, "the audit could not record the status query");
     if (job->attempt_id <= 0) {
         s_query_done (self, client_order_id);
         return false;
@@ -238,19 +236,24 @@ s_pump (ep_live_plane_t *self)
     }
 }
 
-//  Queues a job on the intent of dispatch (taking it).
-static ep_live_status_t
-s_queue (ep_live_plane_t *self, ep_audit_kind_t kind, ep_dispatch_t *dispatch)
+ep_live_status_t
+ep_live_plane_queue (ep_live_plane_t *self, ep_audit_kind_t kind, ep_dispatch_t *dispatch,
+                     ep_dispatch_t *change)
 {
     const ep_intent_t *intent = dispatch->intent;
     ep_live_job_t *job = ep_live_job_new (kind, dispatch);
+    if (job)
+        job->change = change;
     if (!job || ep_live_jobs_push (self->jobs, job)) {
         ep_log_intent (EP_LOG_ERROR, intent->strategy_id, intent->intent_id,
                        ": out of memory: not sent");
         if (job)
             ep_live_job_destroy (&job);
-        else
+        else {
             execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+            if (change)
+                execplane__v1__dispatch__free_unpacked (change, NULL);
+        }
         return EP_LIVE_NO_MEMORY;
     }
     if (ep_live_jobs_sending (self->jobs))
@@ -269,10 +272,13 @@ s_drop_jobs (ep_live_plane_t *self, const char *why)
     ep_live_job_t *job;
     while ((job = ep_live_jobs_pop (self->jobs))) {
         const ep_intent_t *intent = job->dispatch->intent;
-        if (job->kind == EP_AUDIT_SUBMIT)
+        if (job->kind == EP_AUDIT_SUBMIT || job->kind == EP_AUDIT_CANCEL
+        ||  job->kind == EP_AUDIT_REPLACE)
             s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT),
                             true, why, false);
         else {
+            if (job->change)
+                ep_live_cancel_unanswered (self, job, why);
             char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
             ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
             s_query_done (self, client_order_id);
@@ -286,8 +292,8 @@ s_drop_jobs (ep_live_plane_t *self, const char *why)
 //  --------------------------------------------------------------------------
 //  Answers
 
-static void
-s_on_submitted (ep_live_plane_t *self, ep_live_job_t *job)
+void
+ep_live_plane_on_submitted (ep_live_plane_t *self, ep_live_job_t *job)
 {
     ep_venue_result_t *result = &job->result;
     ep_report_t report;
@@ -356,18 +362,14 @@ s_known (const ep_live_job_t *job, const ep_live_order_t *order)
     return known;
 }
 
-//  Reports what a query learned beyond known, and updates known to it.
-static void
-s_report_query (ep_live_plane_t *self, ep_live_job_t *job, ep_live_order_t *order,
-                ep_audit_order_t *known)
+void
+ep_live_plane_report_state (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
+                            const ep_venue_result_t *result, const char *reason,
+                            bool reconciled, ep_live_order_t *order, ep_audit_order_t *known)
 {
-    ep_venue_result_t *result = &job->result;
-    bool reconcile = job->kind == EP_AUDIT_RECONCILE;
-    char reason [S_REASON_MAX];
-    snprintf (reason, sizeof reason, "%s%s", reconcile ? "reconciled: " : "", result->reason);
     ep_report_t report;
-    s_report_init (&report, result, reason);
-    report.reconciled = reconcile || (order && order->reconciled);
+    s_report_init (&report, result, (char *) reason);
+    report.reconciled = reconciled || (order && order->reconciled);
     ep_fill_t fill;
     ep_fill_t *fills [1] = { &fill };
     char fill_id [EP_LIVE_FILL_ID_MAX];
@@ -386,17 +388,30 @@ s_report_query (ep_live_plane_t *self, ep_live_job_t *job, ep_live_order_t *orde
         report.n_fills = order->n_fills;
         report.fills = order->fills;
     }
-    s_report (self, job->dispatch, &report);
+    s_report (self, dispatch, &report);
     known->status = result->status;
     known->executed_qty_e8 = result->executed_qty_e8;
     known->cum_quote_e8 = result->cum_quote_e8;
     snprintf (known->venue_order_id, sizeof known->venue_order_id, "%s",
               result->venue_order_id);
-    known->plane_epoch = job->dispatch->plane_epoch;
+    known->plane_epoch = dispatch->plane_epoch;
 }
 
+//  Reports what a query learned beyond known, and updates known to it.
 static void
-s_on_queried (ep_live_plane_t *self, ep_live_job_t *job)
+s_report_query (ep_live_plane_t *self, ep_live_job_t *job, ep_live_order_t *order,
+                ep_audit_order_t *known)
+{
+    bool reconcile = job->kind == EP_AUDIT_RECONCILE;
+    char reason [S_REASON_MAX];
+    snprintf (reason, sizeof reason, "%s%s", reconcile ? "reconciled: " : "",
+              job->result.reason);
+    ep_live_plane_report_state (self, job->dispatch, &job->result, reason, reconcile, order,
+                                known);
+}
+
+void
+ep_live_plane_on_queried (ep_live_plane_t *self, ep_live_job_t *job)
 {
     ep_venue_result_t *result = &job->result;
     bool reconcile = job->kind == EP_AUDIT_RECONCILE;
@@ -404,6 +419,12 @@ s_on_queried (ep_live_plane_t *self, ep_live_job_t *job)
     ep_live_order_t *order = ep_live_follow_lookup (self->orders, id);
     if (order)
         order->querying = false;
+    //  A poll of an order followed no more (a cancel ended it meanwhile)
+    //  is news to nobody: the order's terminal report was given
+    if (!order && job->kind == EP_AUDIT_QUERY && !job->change) {
+        ep_log_info ("order %s: no longer followed; its status query is not reported", id);
+        return;
+    }
     if (result->status == EP_STATUS (STATUS_UNSPECIFIED)) {
         if (reconcile)
             s_reconcile_without_state (self, job);
@@ -455,9 +476,12 @@ s_finish (ep_live_plane_t *self, ep_live_job_t **job_p)
     ep_live_job_t *job = *job_p;
     s_record (self, job);
     if (job->kind == EP_AUDIT_SUBMIT)
-        s_on_submitted (self, job);
+        ep_live_plane_on_submitted (self, job);
     else
-        s_on_queried (self, job);
+    if (job->kind == EP_AUDIT_CANCEL || job->kind == EP_AUDIT_REPLACE || job->change)
+        ep_live_cancel_on_answer (self, job);
+    else
+        ep_live_plane_on_queried (self, job);
     ep_live_job_destroy (job_p);
 }
 
@@ -482,7 +506,11 @@ ep_live_plane_dispatch (ep_live_plane_t *self, ep_dispatch_t *dispatch)
         execplane__v1__dispatch__free_unpacked (dispatch, NULL);
         return EP_LIVE_NOT_OURS;
     }
-    return s_queue (self, dispatch->reconcile ? EP_AUDIT_RECONCILE : EP_AUDIT_SUBMIT, dispatch);
+    ep_audit_kind_t kind = dispatch->reconcile ? EP_AUDIT_RECONCILE
+                         : dispatch->intent->action == EP_ACTION (CANCEL) ? EP_AUDIT_CANCEL
+                         : dispatch->intent->action == EP_ACTION (REPLACE) ? EP_AUDIT_REPLACE
+                         : EP_AUDIT_SUBMIT;
+    return ep_live_plane_queue (self, kind, dispatch, NULL);
 }
 
 //  --------------------------------------------------------------------------
@@ -500,7 +528,7 @@ s_poll_orders (ep_live_plane_t *self)
         if (order->querying || now < order->next_poll_ms)
             continue;
         ep_dispatch_t *copy = ep_live_dispatch_dup (order->dispatch);
-        if (copy && s_queue (self, EP_AUDIT_QUERY, copy) == EP_LIVE_OK)
+        if (copy && ep_live_plane_queue (self, EP_AUDIT_QUERY, copy, NULL) == EP_LIVE_OK)
             order->querying = true;
         order->next_poll_ms = now + self->poll_ms;
     }
@@ -529,7 +557,11 @@ s_recover_attempt (void *arg, int64_t id, ep_audit_kind_t kind, uint64_t router_
               "%s was known; it is never sent again: reconcile to learn its fate",
               client_order_id);
     ep_audit_result_unknown (self->audit, id, reason);
-    if (kind != EP_AUDIT_SUBMIT)
+    //  A submission, a cancel, a replace, or a query one of these asked
+    //  for: each is the intent's only answer, never sent again
+    bool own = kind == EP_AUDIT_SUBMIT || kind == EP_AUDIT_CANCEL || kind == EP_AUDIT_REPLACE
+            || (kind == EP_AUDIT_QUERY && intent->action != EP_ACTION (PLACE));
+    if (!own)
         return;
     ep_dispatch_t dispatch;
     execplane__v1__dispatch__init (&dispatch);
@@ -561,7 +593,8 @@ static bool
 s_resync_order (ep_live_plane_t *self, const ep_resting_order_t *held)
 {
     ep_dispatch_t *dispatch = held->dispatch;
-    if (!dispatch || !dispatch->intent)
+    //  A cancel places no order: nothing of it rests to be followed
+    if (!dispatch || !dispatch->intent || dispatch->intent->action == EP_ACTION (CANCEL))
         return false;
     ep_audit_order_t known = { .router_seq = dispatch->router_seq,
                                .plane_epoch = dispatch->plane_epoch };

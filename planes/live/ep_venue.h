@@ -1,7 +1,8 @@
 /*  ep_venue: what the live plane asks of a venue, and what it learns back.
 
-    A venue is a small object with three operations on one order, submit,
-    query and cancel, each done in two steps so that the attempt can be
+    A venue is a small object with operations on one order, submit, query
+    and cancel, and two that change an order (cancel-replace, amend), each
+    done in two steps so that the attempt can be
     written down before anything leaves: `prepare` builds the request (the
     parameters as they will be sent, minus the signature, are what the
     audit records), then `send` performs it exactly once (never a retry, of
@@ -22,12 +23,15 @@
 typedef enum {
     EP_VENUE_SUBMIT = 1,                //  place a new order
     EP_VENUE_QUERY = 2,                 //  read an order's state by client order id
-    EP_VENUE_CANCEL = 3                 //  cancel an open order by client order id
+    EP_VENUE_CANCEL = 3,                //  cancel an open order by client order id
+    EP_VENUE_CANCEL_REPLACE = 4,        //  cancel an open order, then place a new one
+                                        //  (nothing placed if the cancel fails)
+    EP_VENUE_AMEND = 5                  //  lower an open order's quantity in place
 } ep_venue_op_t;
 
 typedef struct {
     ep_venue_op_t op;
-    char method [8];                    //  "POST", "GET", "DELETE"
+    char method [8];                    //  "POST", "GET", "DELETE", "PUT"
     char path [64];                     //  "/api/v3/order"
     char params [EP_VENUE_PARAMS_MAX];  //  as sent, without signature or key: audited
     int64_t timestamp_ms;               //  the venue's `timestamp`
@@ -35,6 +39,9 @@ typedef struct {
     char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
     char symbol [EP_ID_MAX + 1];
     int64_t qty_e8;                     //  the order's quantity (what a submission sends)
+    //  Cancel-replace and amend: the order replaced (its client order id);
+    //  client_order_id and qty_e8 are then the new order's.
+    char target_client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
 } ep_venue_request_t;
 
 typedef struct {
@@ -77,6 +84,15 @@ typedef struct {
     bool absent;                        //  the venue said it has no such order: proof of
                                         //  absence only after the venue's absence_margin_ms
     char reason [512];                  //  carries the venue code and message or libcurl code
+    //  Cancel-replace and amend: the fields above are the new order's;
+    //  these are what became of the order it replaces (the target).
+    bool target_known;                  //  the venue told the target's state
+    int target_status;                  //  EP_STATUS (...): CANCELED when the cancel took effect
+    char target_venue_status [24];      //  as spelled
+    int64_t target_executed_qty_e8;     //  its cumulative figures, as the venue gave them
+    int64_t target_cum_quote_e8;
+    int target_code;                    //  the venue's code for a cancel part that failed
+                                        //  (e.g. -2011): then nothing was placed
 } ep_venue_result_t;
 
 //  Frees what a result holds and zeroes it, ready for reuse.
@@ -98,6 +114,14 @@ struct _ep_venue_t {
     //  expressed for this venue.
     int (*prepare) (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
                     const char *client_order_id, int64_t now_ms, ep_venue_request_t *request);
+
+    //  Builds a cancel-replace or an amend (op) of the order
+    //  target_client_order_id into the order of intent, named
+    //  client_order_id, stamped now_ms. Returns 0, or -1 with the reason
+    //  in request->params. NULL: the venue has no such operation.
+    int (*prepare_change) (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
+                           const char *target_client_order_id, const char *client_order_id,
+                           int64_t now_ms, ep_venue_request_t *request);
 
     //  Signs and performs request once, then classifies the outcome into
     //  result (which the caller has reset). Blocks up to the total timeout.

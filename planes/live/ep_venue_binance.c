@@ -23,6 +23,8 @@
 #include "ep_decimal.h"
 
 #define S_ORDER_PATH        "/api/v3/order"
+#define S_REPLACE_PATH      "/api/v3/order/cancelReplace"
+#define S_AMEND_PATH        "/api/v3/order/amend/keepPriority"
 #define S_RECV_WINDOW_MAX   60000           //  the venue's ceiling, ms
 //  One "does not exist" is no proof of absence: Binance may say it for tens
 //  of seconds after creation. Absence is conclusive this long after the
@@ -192,6 +194,66 @@ s_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
     return 0;
 }
 
+//  A cancel-replace (POST cancelReplace, STOP_ON_FAILURE: nothing placed if
+//  the cancel fails) or a keep-priority amend (PUT, the quantity only) of
+//  the order target_client_order_id into the order of intent
+static int
+s_prepare_change (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
+                  const char *target_client_order_id, const char *client_order_id,
+                  int64_t now_ms, ep_venue_request_t *request)
+{
+    assert (self);
+    assert (intent);
+    assert (target_client_order_id);
+    if (op != EP_VENUE_CANCEL_REPLACE && op != EP_VENUE_AMEND) {
+        memset (request, 0, sizeof (*request));
+        return s_refuse (request, "operation %d is not cancel-replace or amend", (int) op);
+    }
+    //  The checks and the fields every request shares
+    if (s_prepare (self, EP_VENUE_QUERY, intent, client_order_id, now_ms, request))
+        return -1;
+    request->op = op;
+    if (!s_client_id_valid (target_client_order_id))
+        return s_refuse (request, "target client order id is not 1..%d of [A-Za-z0-9_-]",
+                         EP_VENUE_CLIENT_ID_MAX);
+    snprintf (request->target_client_order_id, sizeof (request->target_client_order_id), "%s",
+              target_client_order_id);
+    ep_binance_t *binance = (ep_binance_t *) self->state;
+    char *params = request->params;
+    size_t size = sizeof (request->params);
+    size_t len = 0;
+    bool fits = true;
+    params [0] = '\0';
+    if (op == EP_VENUE_CANCEL_REPLACE) {
+        snprintf (request->method, sizeof (request->method), "POST");
+        snprintf (request->path, sizeof (request->path), "%s", S_REPLACE_PATH);
+        if (intent->type != EP_TYPE (LIMIT))
+            return s_refuse (request, "a replacing order must be a LIMIT");
+        if (s_submit_params (intent, client_order_id, request, &len, &fits))
+            return -1;
+        fits = fits && ep_binance_appendf (params, size, &len,
+                                           "&cancelReplaceMode=STOP_ON_FAILURE"
+                                           "&cancelOrigClientOrderId=%s", target_client_order_id);
+    }
+    else {
+        snprintf (request->method, sizeof (request->method), "PUT");
+        snprintf (request->path, sizeof (request->path), "%s", S_AMEND_PATH);
+        if (intent->qty_e8 <= 0 || intent->qty_e8 > EP_MAX_E8)
+            return s_refuse (request, "quantity is not in (0, 10^9]");
+        char qty [EP_DECIMAL_BUFSIZE];
+        ep_decimal_format (intent->qty_e8, qty);
+        fits = ep_binance_appendf (params, size, &len,
+                                   "symbol=%s&origClientOrderId=%s&newClientOrderId=%s&newQty=%s",
+                                   intent->symbol, target_client_order_id, client_order_id, qty);
+    }
+    fits = fits && ep_binance_appendf (params, size, &len,
+                                       "&recvWindow=%" PRId64 "&timestamp=%" PRId64,
+                                       binance->recv_window_ms, now_ms);
+    if (!fits)
+        return s_refuse (request, "parameters do not fit in %d bytes", EP_VENUE_PARAMS_MAX);
+    return 0;
+}
+
 //  ---------------------------------------------------------------------
 //  Construction
 
@@ -352,6 +414,7 @@ ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_s
     self->name = "binance";
     self->absence_margin_ms = S_ABSENCE_MARGIN_MS;
     self->prepare = s_prepare;
+    self->prepare_change = s_prepare_change;
     self->send = ep_binance_send;
     self->destroy = s_destroy;
     return self;

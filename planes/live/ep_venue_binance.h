@@ -1,4 +1,5 @@
-/*  ep_venue_binance: Binance Spot REST (POST/GET/DELETE /api/v3/order),
+/*  ep_venue_binance: Binance Spot REST (POST/GET/DELETE /api/v3/order, POST
+    /api/v3/order/cancelReplace, PUT /api/v3/order/amend/keepPriority),
     HMAC-SHA256 signed, through libcurl with no connection reuse, HTTP/1.1,
     no redirects, TLS verification on, explicit connect and total timeouts.
     Included by the files of planes/live and by tests only: everything else
@@ -38,5 +39,20 @@ void ep_binance_sign (const char *secret, const char *total_params, char hex [65
 //  the venue's absence_margin_ms is 60 s. Pure: no I/O, no clock.
 void ep_binance_classify (ep_venue_op_t op, const char *client_order_id, int64_t qty_e8,
                           ep_venue_result_t *result);
+
+//  Classifies the answer to a cancel-replace or an amend (op) of the
+//  order target_client_order_id into client_order_id, an order for qty_e8.
+//  The result's order fields are the new order's, classified as a
+//  submission's (an amend's as the amended order's state); its target_
+//  fields say what became of the target: target_known with target_status
+//  CANCELED when the cancel part took effect (for an amend: the order was
+//  amended in place, and what had executed was the target's), or
+//  target_code when the cancel part failed (-2011: the target is not open;
+//  then nothing was placed, REJECTED / VENUE_REJECTED). A -2021 with
+//  newOrderResult FAILURE is the new order's rejection after the target
+//  was canceled. Pure: no I/O, no clock.
+void ep_binance_classify_change (ep_venue_op_t op, const char *target_client_order_id,
+                                 const char *client_order_id, int64_t qty_e8,
+                                 ep_venue_result_t *result);
 
 #endif

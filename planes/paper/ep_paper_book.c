@@ -4,7 +4,11 @@
     each symbol the highest resting BUY limit and lowest resting SELL limit,
     so that an intent whose ref crosses nothing costs one hash lookup. Every
     report is built in one scratch report owned by the book: nothing is
-    allocated for an intent that does not rest.  */
+    allocated for an intent that does not rest.
+
+    A cancel finds its target by router_seq: each symbol's orders are
+    sorted by it, so that is a binary search per symbol, and needs no
+    second index to keep in step.  */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -13,6 +17,7 @@
 #include <string.h>
 #include "ep_buf.h"
 #include "ep_decimal.h"
+#include "ep_names.h"
 #include "ep_paper_book.h"
 
 #define S_BPS           10000
@@ -30,6 +35,7 @@ typedef struct {
     bool safety;                //  copied into every report
     char *intent_id;            //  in the same allocation as a resting order
     char *strategy_id;          //  likewise
+    char *target_intent_id;     //  a REPLACE's target, else empty; likewise
     char *symbol;               //  the symbol's name (or the intent's)
 } s_order_t;
 
@@ -213,6 +219,13 @@ s_symbol_add (ep_paper_book_t *self, s_symbol_t *symbol, s_order_t *order)
     self->resting++;
 }
 
+//  An optional string of a hand-built intent may be NULL.
+static char *
+s_text (char *text)
+{
+    return text? text: (char *) "";
+}
+
 //  Sets an order's identity and an empty fill state from the intent; the
 //  strings are the caller's business.
 static void
@@ -228,6 +241,7 @@ s_order_init (s_order_t *order, const ep_intent_t *intent, uint64_t router_seq)
     order->safety = intent->safety != 0;
     order->intent_id = intent->intent_id;
     order->strategy_id = intent->strategy_id;
+    order->target_intent_id = s_text (intent->target_intent_id);
     order->symbol = intent->symbol;
 }
 
@@ -238,7 +252,9 @@ s_order_new (const ep_intent_t *intent, uint64_t router_seq)
 {
     size_t id_size = strlen (intent->intent_id) + 1;
     size_t strategy_size = strlen (intent->strategy_id) + 1;
-    s_order_t *order = (s_order_t *) malloc (sizeof (s_order_t) + id_size + strategy_size);
+    size_t target_size = strlen (s_text (intent->target_intent_id)) + 1;
+    s_order_t *order = (s_order_t *) malloc (sizeof (s_order_t) + id_size + strategy_size
+                                             + target_size);
     if (!order)
         return NULL;
     s_order_init (order, intent, router_seq);
@@ -246,6 +262,8 @@ s_order_new (const ep_intent_t *intent, uint64_t router_seq)
     memcpy (order->intent_id, intent->intent_id, id_size);
     order->strategy_id = order->intent_id + id_size;
     memcpy (order->strategy_id, intent->strategy_id, strategy_size);
+    order->target_intent_id = order->strategy_id + strategy_size;
+    memcpy (order->target_intent_id, s_text (intent->target_intent_id), target_size);
     order->symbol = NULL;
     return order;
 }
@@ -258,17 +276,17 @@ s_order_fill (s_order_t *order, int64_t qty_e8, int64_t price_e8)
     order->fill_count++;
 }
 
-//  Builds the order's report for this tick in the scratch report and hands
-//  it to emit. The reason is already in self->reason.
-static void
-s_emit (ep_paper_book_t *self, const s_order_t *order, uint64_t tick,
-        Execplane__V1__Status status, int64_t fill_qty_e8, int64_t fill_price_e8,
-        ep_paper_emit_fn *emit, void *arg)
+//  Builds the order's report for this tick in the scratch report, without
+//  handing it out. The reason is already in self->reason.
+static ep_report_t *
+s_report (ep_paper_book_t *self, const s_order_t *order, uint64_t tick,
+          Execplane__V1__Status status, int64_t fill_qty_e8, int64_t fill_price_e8)
 {
     ep_report_t *report = &self->report;
     execplane__v1__execution_report__init (report);
     report->intent_id = order->intent_id;
     report->strategy_id = order->strategy_id;
+    report->target_intent_id = order->target_intent_id;
     report->symbol = order->symbol;
     report->side = order->side;
     report->plane = EP_PLANE (PAPER);
@@ -291,13 +309,38 @@ s_emit (ep_paper_book_t *self, const s_order_t *order, uint64_t tick,
     report->filled_qty_e8 = order->filled_e8;
     //  At most the highest fill price: it fits.
     ep_decimal_avg_price (order->notional, order->filled_e8, &report->avg_price_e8);
-    report->terminal = status == EP_STATUS (FILLED) || status == EP_STATUS (EXPIRED);
+    report->terminal = status == EP_STATUS (FILLED) || status == EP_STATUS (EXPIRED)
+                    || status == EP_STATUS (CANCELED) || status == EP_STATUS (REJECTED);
     snprintf (self->venue_order_id, sizeof (self->venue_order_id), "paper-%" PRIu64,
               order->router_seq);
     report->venue_order_id = self->venue_order_id;
     report->logical_ts = tick;
     report->router_seq = order->router_seq;
     report->safety = order->safety;
+    return report;
+}
+
+//  Builds the order's report for this tick and hands it to emit.
+static void
+s_emit (ep_paper_book_t *self, const s_order_t *order, uint64_t tick,
+        Execplane__V1__Status status, int64_t fill_qty_e8, int64_t fill_price_e8,
+        ep_paper_emit_fn *emit, void *arg)
+{
+    emit (arg, s_report (self, order, tick, status, fill_qty_e8, fill_price_e8));
+}
+
+//  Emits the intent's one report, REJECTED with failure, at its own tick:
+//  nothing of it was done. The reason is already in self->reason.
+static void
+s_reject (ep_paper_book_t *self, const ep_intent_t *intent, uint64_t router_seq,
+          Execplane__V1__Failure failure, ep_paper_emit_fn *emit, void *arg)
+{
+    s_order_t order;
+    s_order_init (&order, intent, router_seq);
+    order.symbol = s_text (intent->symbol);
+    ep_report_t *report = s_report (self, &order, router_seq, EP_STATUS (REJECTED), 0, 0);
+    report->failure = failure;
+    report->venue_order_id = (char *) "";       //  no order was made or touched
     emit (arg, report);
 }
 
@@ -427,6 +470,154 @@ s_reason_new (ep_paper_book_t *self, const ep_intent_t *intent, const s_outcome_
                   qty, ep_decimal_format (self->config.liquidity_cap_e8, cap));
 }
 
+//  A new order, prepared before anything is emitted: its outcome, and
+//  what it needs to rest, allocated.
+typedef struct {
+    s_outcome_t outcome;        //  what it does this tick
+    s_symbol_t *symbol;         //  its symbol, NULL if that never had orders
+    s_order_t *resting;         //  allocated and reserved if it rests, else NULL
+} s_place_t;
+
+//  Decides the intent's own outcome and allocates whatever it needs to rest.
+//  Returns 0, or -1 on out of memory with the book unchanged (a symbol left
+//  empty by a failure here is invisible from outside).
+static int
+s_place_prepare (ep_paper_book_t *self, const ep_intent_t *intent, uint64_t router_seq,
+                 s_place_t *place)
+{
+    uint64_t hash = s_hash (intent->symbol);
+    place->symbol = s_symbol_lookup (self, intent->symbol, hash);
+    s_decide (self, intent, &place->outcome);
+    place->resting = NULL;
+    if (place->outcome.rests) {
+        place->resting = s_order_new (intent, router_seq);
+        if (!place->resting)
+            return -1;
+        if (!place->symbol)
+            place->symbol = s_symbol_insert (self, intent->symbol, hash);
+        if (!place->symbol || s_symbol_reserve (place->symbol)) {
+            free (place->resting);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+//  Runs a prepared order: the tick's crossing, its own report, and it rests
+//  if it does. Cannot fail. Returns the reports emitted.
+static int
+s_place_run (ep_paper_book_t *self, const ep_intent_t *intent, uint64_t router_seq,
+             s_place_t *place, ep_paper_emit_fn *emit, void *arg)
+{
+    s_symbol_t *symbol = place->symbol;
+    int reports = 0;
+    if (symbol && symbol->count > 0
+    && (intent->ref_price_e8 <= symbol->best_bid || intent->ref_price_e8 >= symbol->best_ask))
+        reports = s_cross (self, symbol, intent->ref_price_e8, router_seq, emit, arg);
+
+    s_order_t order;
+    s_order_init (&order, intent, router_seq);
+    if (place->outcome.fill_e8 > 0)
+        s_order_fill (&order, place->outcome.fill_e8, place->outcome.price_e8);
+    s_reason_new (self, intent, &place->outcome);
+    s_emit (self, &order, router_seq, place->outcome.status, place->outcome.fill_e8,
+            place->outcome.price_e8, emit, arg);
+    reports++;
+
+    if (place->resting) {
+        place->resting->filled_e8 = order.filled_e8;
+        place->resting->notional = order.notional;
+        place->resting->fill_count = order.fill_count;
+        s_symbol_add (self, symbol, place->resting);
+    }
+    return reports;
+}
+
+//  Finds the resting order with this router_seq. Returns it, with its
+//  symbol and position there, or NULL if none rests.
+static s_order_t *
+s_find (const ep_paper_book_t *self, uint64_t router_seq, s_symbol_t **symbol_p,
+        size_t *index_p)
+{
+    for (size_t slot = 0; slot < self->table_size; slot++) {
+        s_symbol_t *symbol = self->table [slot];
+        if (!symbol || symbol->count == 0)
+            continue;
+        //  Oldest first: sorted by router_seq
+        size_t low = 0, high = symbol->count;
+        while (low < high) {
+            size_t middle = low + (high - low) / 2;
+            if (symbol->orders [middle]->router_seq < router_seq)
+                low = middle + 1;
+            else
+                high = middle;
+        }
+        if (low < symbol->count && symbol->orders [low]->router_seq == router_seq) {
+            *symbol_p = symbol;
+            *index_p = low;
+            return symbol->orders [low];
+        }
+    }
+    return NULL;
+}
+
+//  Takes the order at index out of the symbol's list, without freeing it,
+//  and makes the bounds exact again.
+static void
+s_symbol_remove (ep_paper_book_t *self, s_symbol_t *symbol, size_t index)
+{
+    memmove (symbol->orders + index, symbol->orders + index + 1,
+             (symbol->count - index - 1) * sizeof (s_order_t *));
+    symbol->count--;
+    symbol->best_bid = INT64_MIN;
+    symbol->best_ask = INT64_MAX;
+    for (size_t other = 0; other < symbol->count; other++) {
+        const s_order_t *order = symbol->orders [other];
+        if (order->side == EP_SIDE (BUY)) {
+            if (order->limit_e8 > symbol->best_bid)
+                symbol->best_bid = order->limit_e8;
+        }
+        else
+        if (order->limit_e8 < symbol->best_ask)
+            symbol->best_ask = order->limit_e8;
+    }
+    self->resting--;
+}
+
+//  Ends a resting target at tick: takes it out of the book and emits its
+//  CANCELED report, fills so far kept. by says what canceled it, as the
+//  reason's head. The target is freed after: the caller must not use it.
+static void
+s_cancel_target (ep_paper_book_t *self, s_symbol_t *symbol, size_t index, uint64_t tick,
+                 const char *by, ep_paper_emit_fn *emit, void *arg)
+{
+    s_order_t *target = symbol->orders [index];
+    char filled [EP_DECIMAL_BUFSIZE], total [EP_DECIMAL_BUFSIZE], left [EP_DECIMAL_BUFSIZE];
+    s_symbol_remove (self, symbol, index);
+    snprintf (self->reason, sizeof (self->reason), "%s: %s of %s filled, %s canceled", by,
+              ep_decimal_format (target->filled_e8, filled),
+              ep_decimal_format (target->qty_e8, total),
+              ep_decimal_format (target->qty_e8 - target->filled_e8, left));
+    s_emit (self, target, tick, EP_STATUS (CANCELED), 0, 0, emit, arg);
+    free (target);
+}
+
+//  Writes the reason of a cancel or replace whose target no longer rests.
+static void
+s_reason_too_late (ep_paper_book_t *self, const ep_intent_t *intent)
+{
+    snprintf (self->reason, sizeof (self->reason),
+              "too late: no resting order for intent %s (it had already ended, or never rested)",
+              s_text (intent->target_intent_id));
+}
+
+static void
+s_tick_done (ep_paper_book_t *self, uint64_t router_seq)
+{
+    self->last_seq = router_seq;
+    self->started = true;
+}
+
 
 //  --------------------------------------------------------------------------
 //  Creates an empty book. Returns NULL if the config is out of range or on
@@ -473,7 +664,7 @@ ep_paper_book_destroy (ep_paper_book_t **self_p)
 
 
 //  --------------------------------------------------------------------------
-//  Executes one intent at tick router_seq. Returns the reports emitted, or
+//  Executes one PLACE intent at tick router_seq. Returns the reports emitted, or
 //  -1 on out of memory with nothing emitted and the book unchanged.
 
 int
@@ -483,51 +674,161 @@ ep_paper_book_execute (ep_paper_book_t *self, const ep_intent_t *intent,
     assert (self);
     assert (intent);
     assert (emit);
+    assert (intent->action == EP_ACTION (PLACE));
     assert (!self->started || router_seq > self->last_seq);
 
-    uint64_t hash = s_hash (intent->symbol);
-    s_symbol_t *symbol = s_symbol_lookup (self, intent->symbol, hash);
+    //  Whatever the order needs to rest is allocated before a single report
+    //  goes out
+    s_place_t place;
+    if (s_place_prepare (self, intent, router_seq, &place))
+        return -1;
+    int reports = s_place_run (self, intent, router_seq, &place, emit, arg);
+    s_tick_done (self, router_seq);
+    return reports;
+}
 
-    //  Decide the intent's own outcome first, so that whatever it needs to
-    //  rest is allocated before a single report goes out
-    s_outcome_t outcome;
-    s_decide (self, intent, &outcome);
-    s_order_t *resting = NULL;
-    if (outcome.rests) {
-        resting = s_order_new (intent, router_seq);
-        if (!resting)
-            return -1;
-        if (!symbol)
-            symbol = s_symbol_insert (self, intent->symbol, hash);
-        //  A symbol left empty by a failure here is invisible from outside
-        if (!symbol || s_symbol_reserve (symbol)) {
-            free (resting);
-            return -1;
-        }
+
+//  --------------------------------------------------------------------------
+//  Executes a CANCEL at tick router_seq on the order at target_router_seq.
+//  Returns the reports emitted; cannot fail.
+
+int
+ep_paper_book_cancel (ep_paper_book_t *self, const ep_intent_t *intent,
+                      uint64_t router_seq, uint64_t target_router_seq, const char *cause,
+                      ep_paper_emit_fn *emit, void *arg)
+{
+    assert (self);
+    assert (intent);
+    assert (emit);
+    assert (!self->started || router_seq > self->last_seq);
+
+    s_symbol_t *symbol;
+    size_t index;
+    s_order_t *target = s_find (self, target_router_seq, &symbol, &index);
+    if (!target) {
+        s_reason_too_late (self, intent);
+        s_reject (self, intent, router_seq, EP_FAILURE (TOO_LATE), emit, arg);
+        s_tick_done (self, router_seq);
+        return 1;
     }
-    int reports = 0;
-    if (symbol && symbol->count > 0
-    && (intent->ref_price_e8 <= symbol->best_bid || intent->ref_price_e8 >= symbol->best_ask))
-        reports = s_cross (self, symbol, intent->ref_price_e8, router_seq, emit, arg);
-
+    //  The cancel's own report names the target's order: build it first,
+    //  while the target exists
     s_order_t order;
     s_order_init (&order, intent, router_seq);
-    if (outcome.fill_e8 > 0)
-        s_order_fill (&order, outcome.fill_e8, outcome.price_e8);
-    s_reason_new (self, intent, &outcome);
-    s_emit (self, &order, router_seq, outcome.status, outcome.fill_e8, outcome.price_e8,
-            emit, arg);
-    reports++;
+    order.symbol = symbol->name;
+    order.side = target->side;
+    char left [EP_DECIMAL_BUFSIZE], total [EP_DECIMAL_BUFSIZE], filled [EP_DECIMAL_BUFSIZE];
+    char canceled_reason [sizeof self->reason];
+    snprintf (canceled_reason, sizeof canceled_reason,
+              "canceled intent %s: %s of %s left canceled, %s filled", target->intent_id,
+              ep_decimal_format (target->qty_e8 - target->filled_e8, left),
+              ep_decimal_format (target->qty_e8, total),
+              ep_decimal_format (target->filled_e8, filled));
+    char by [sizeof self->reason];
+    if (cause && *cause)
+        snprintf (by, sizeof by, "canceled (%s)", cause);
+    else
+        snprintf (by, sizeof by, "canceled by intent %s", intent->intent_id);
 
-    if (resting) {
-        resting->filled_e8 = order.filled_e8;
-        resting->notional = order.notional;
-        resting->fill_count = order.fill_count;
-        s_symbol_add (self, symbol, resting);
+    s_cancel_target (self, symbol, index, router_seq, by, emit, arg);
+    memcpy (self->reason, canceled_reason, sizeof self->reason);
+    ep_report_t *report = s_report (self, &order, router_seq, EP_STATUS (CANCELED), 0, 0);
+    //  The cancel has no order of its own: it names the one it canceled
+    snprintf (self->venue_order_id, sizeof (self->venue_order_id), "paper-%" PRIu64,
+              target_router_seq);
+    emit (arg, report);
+    s_tick_done (self, router_seq);
+    return 2;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Executes a REPLACE at tick router_seq on the order at target_router_seq.
+//  Returns the reports emitted, or -1 on out of memory with nothing emitted
+//  and the book unchanged.
+
+int
+ep_paper_book_replace (ep_paper_book_t *self, const ep_intent_t *intent,
+                       uint64_t router_seq, uint64_t target_router_seq,
+                       ep_paper_emit_fn *emit, void *arg)
+{
+    assert (self);
+    assert (intent);
+    assert (emit);
+    assert (!self->started || router_seq > self->last_seq);
+
+    s_symbol_t *symbol;
+    size_t index;
+    s_order_t *target = s_find (self, target_router_seq, &symbol, &index);
+    //  Each refusal leaves the book as it was: nothing canceled, nothing placed
+    Execplane__V1__Failure failure = EP_FAILURE (FAILURE_NONE);
+    if (intent->type != EP_TYPE (LIMIT)) {
+        snprintf (self->reason, sizeof (self->reason),
+                  "a replacement is a LIMIT order: nothing canceled");
+        failure = EP_FAILURE (INVALID_INTENT);
     }
-    self->last_seq = router_seq;
-    self->started = true;
+    else
+    if (!target) {
+        s_reason_too_late (self, intent);
+        failure = EP_FAILURE (TOO_LATE);
+    }
+    else
+    if (target->side != intent->side || strcmp (symbol->name, s_text (intent->symbol))) {
+        snprintf (self->reason, sizeof (self->reason),
+                  "a replacement keeps its target's symbol and side: intent %s is %s %s,"
+                  " this is %s %s; nothing canceled", target->intent_id,
+                  ep_side_name (target->side), symbol->name, ep_side_name (intent->side),
+                  s_text (intent->symbol));
+        failure = EP_FAILURE (INVALID_INTENT);
+    }
+    if (failure != EP_FAILURE (FAILURE_NONE)) {
+        s_reject (self, intent, router_seq, failure, emit, arg);
+        s_tick_done (self, router_seq);
+        return 1;
+    }
+    s_place_t place;
+    if (s_place_prepare (self, intent, router_seq, &place))
+        return -1;
+    char by [sizeof self->reason];
+    snprintf (by, sizeof by, "replaced by intent %s", intent->intent_id);
+    //  The target goes first: the replacement's own ref never fills it
+    s_cancel_target (self, symbol, index, router_seq, by, emit, arg);
+    int reports = 1 + s_place_run (self, intent, router_seq, &place, emit, arg);
+    s_tick_done (self, router_seq);
     return reports;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Executes one dispatched intent by its action. Returns as the function it
+//  calls.
+
+int
+ep_paper_book_dispatch (ep_paper_book_t *self, const ep_dispatch_t *dispatch,
+                        ep_paper_emit_fn *emit, void *arg)
+{
+    assert (self);
+    assert (dispatch);
+    assert (dispatch->intent);
+    const ep_intent_t *intent = dispatch->intent;
+    uint64_t router_seq = dispatch->router_seq;
+    switch (intent->action) {
+        case EP_ACTION (PLACE):
+            return ep_paper_book_execute (self, intent, router_seq, emit, arg);
+        case EP_ACTION (CANCEL):
+            return ep_paper_book_cancel (self, intent, router_seq, dispatch->target_router_seq,
+                                         dispatch->cause, emit, arg);
+        case EP_ACTION (REPLACE):
+            return ep_paper_book_replace (self, intent, router_seq,
+                                          dispatch->target_router_seq, emit, arg);
+        default:
+            assert (!self->started || router_seq > self->last_seq);
+            snprintf (self->reason, sizeof (self->reason), "unknown action %d",
+                      (int) intent->action);
+            s_reject (self, intent, router_seq, EP_FAILURE (INVALID_INTENT), emit, arg);
+            s_tick_done (self, router_seq);
+            return 1;
+    }
 }
 
 
@@ -542,8 +843,8 @@ ep_paper_book_restore (ep_paper_book_t *self, const ep_intent_t *intent,
     assert (self);
     assert (intent);
     assert (fills || fill_count == 0);
-    if (intent->type != EP_TYPE (LIMIT) || intent->tif != EP_TIF (GTC)
-    ||  intent->qty_e8 <= 0)
+    if (intent->action == EP_ACTION (CANCEL) || intent->type != EP_TYPE (LIMIT)
+    ||  intent->tif != EP_TIF (GTC) || intent->qty_e8 <= 0)
         return -1;
 
     //  The fills must leave something to fill; comparing with what remains

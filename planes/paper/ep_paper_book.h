@@ -43,6 +43,45 @@
        cross limit 99", "crossed by ref 99: filled 2 at limit 100, 4 of 5
        filled, resting (GTC)", "FOK: cannot fill 5 entirely (cap 2)".
 
+    Cancel and replace (the order lifecycle), at the logical time of the
+    CANCEL or REPLACE intent, its own router_seq N:
+    5. CANCEL of the order at target_router_seq: if it still rests at N,
+       what is left of it is removed. Two reports, in this order: the
+       target's own, CANCELED and terminal, with its fills so far (no new
+       fill; filled quantity and average price as reported before), its
+       reason naming the cancel ("canceled by intent c1: 2 of 5 filled, 3
+       canceled", or the router's cause when the cancel is the router's own,
+       "canceled (cancel-all by ops: end of day): ..."), target_intent_id
+       empty; then the cancel's, CANCELED / FAILURE_NONE, terminal, with
+       the target's symbol, side and venue_order_id, target_intent_id the
+       target's, nothing filled, its reason saying what was canceled
+       ("canceled intent t1: 3 of 5 left canceled, 2 filled"). If nothing
+       rests at target_router_seq (the target filled, expired, was
+       canceled, never rested, or no such order), one report: the cancel's,
+       REJECTED / TOO_LATE, terminal, with target_intent_id and no
+       venue_order_id, and the book is unchanged. Its reason cannot say
+       how the target ended: a restarted book knows only what rests, and
+       the reason must not depend on a restart; the target's own stream
+       says how it ended.
+    6. REPLACE of the order at target_router_seq: the replacement must be a
+       LIMIT on the target's symbol and side, else one REJECTED /
+       INVALID_INTENT report (no venue_order_id, like every rejection) and
+       nothing changes; if the target no longer rests, one REJECTED /
+       TOO_LATE report and nothing is placed.
+       Otherwise the target is canceled as in 5 (reason "replaced by intent
+       r1: ..."), then the REPLACE executes as a new LIMIT order under its
+       own router_seq, by rules 1 to 4 (its ref crosses the other resting
+       orders; the target is already gone). There is no separate report for
+       the cancel part: the replacement's own reports are the REPLACE
+       intent's lifecycle, and each carries target_intent_id. A rejected
+       REPLACE crosses nothing.
+    7. Races, decided by logical time alone: a fill of the target caused by
+       an intent before N happened (it is in the target's reports, and the
+       cancel removes only what remained); an intent after N finds nothing
+       of the target to fill. The book identifies the target only by
+       target_router_seq: the router resolved target_intent_id and checked
+       the strategy.
+
     The caller validates intents (ids, enums, positive quantities and prices
     no larger than EP_MAX_E8) before they reach the book.  */
 #ifndef EP_PAPER_BOOK_H_INCLUDED
@@ -71,21 +110,52 @@ ep_paper_book_t *ep_paper_book_new (const ep_paper_config_t *config);
 //  Destroys the book and NULLs *self_p. Safe on a NULL *self_p.
 void ep_paper_book_destroy (ep_paper_book_t **self_p);
 
-//  Executes one intent at tick router_seq, emitting the reports for resting
-//  orders it crosses and then its own report(s), in that order. router_seq
-//  must be greater than that of every intent executed or restored before.
-//  Returns the number of reports emitted (>= 1), or -1 on out of memory, in
-//  which case nothing was emitted and the book is unchanged.
+//  Executes one PLACE intent at tick router_seq, emitting the reports for
+//  resting orders it crosses and then its own report(s), in that order.
+//  router_seq must be greater than that of every intent executed or
+//  restored before. Returns the number of reports emitted (>= 1), or -1 on
+//  out of memory, in which case nothing was emitted and the book is
+//  unchanged. The intent's action is PLACE: ep_paper_book_dispatch takes
+//  any action.
 int ep_paper_book_execute (ep_paper_book_t *self, const ep_intent_t *intent,
                            uint64_t router_seq, ep_paper_emit_fn *emit, void *arg);
+
+//  Executes a CANCEL intent at tick router_seq (rule 5) on the order at
+//  target_router_seq. cause, when neither NULL nor empty, is the plane
+//  command that made the cancel, named in the target's reason in place of
+//  the intent. router_seq as for ep_paper_book_execute. Returns the
+//  reports emitted (2 when it took effect, 1 when too late); it allocates
+//  nothing, so it cannot fail.
+int ep_paper_book_cancel (ep_paper_book_t *self, const ep_intent_t *intent,
+                          uint64_t router_seq, uint64_t target_router_seq, const char *cause,
+                          ep_paper_emit_fn *emit, void *arg);
+
+//  Executes a REPLACE intent at tick router_seq (rule 6) on the order at
+//  target_router_seq. Returns the reports emitted (>= 1), or -1 on out of
+//  memory, in which case nothing was emitted and the book is unchanged.
+int ep_paper_book_replace (ep_paper_book_t *self, const ep_intent_t *intent,
+                           uint64_t router_seq, uint64_t target_router_seq,
+                           ep_paper_emit_fn *emit, void *arg);
+
+//  Executes one dispatched intent by its action, at tick
+//  dispatch->router_seq: PLACE as ep_paper_book_execute, CANCEL and
+//  REPLACE as above with dispatch->target_router_seq (and, for a CANCEL,
+//  dispatch->cause). An action the book does not know gets one report,
+//  REJECTED / INVALID_INTENT, and changes nothing. dispatch->intent is
+//  not NULL. Returns as the function it calls.
+int ep_paper_book_dispatch (ep_paper_book_t *self, const ep_dispatch_t *dispatch,
+                            ep_paper_emit_fn *emit, void *arg);
 
 //  Puts back a resting GTC limit order that an earlier book accepted, with
 //  the fills it already reported (in order), so that a restarted worker
 //  carries on exactly as the one before it would have. Emits nothing.
 //  Orders may be restored in any order: each symbol's orders are kept
-//  oldest (lowest router_seq) first. Returns 0, or -1 if the order would
-//  not rest (not GTC LIMIT, already fully filled, a fill with qty <= 0 or
-//  price < 0) or on out of memory; on -1 the book is unchanged.
+//  oldest (lowest router_seq) first. A REPLACE's order is restored like a
+//  PLACE's, and its later reports carry its target_intent_id again; a
+//  canceled order is not among those the router hands back. Returns 0, or
+//  -1 if the order would not rest (a CANCEL, not GTC LIMIT, already fully
+//  filled, a fill with qty <= 0 or price < 0) or on out of memory; on -1
+//  the book is unchanged.
 int ep_paper_book_restore (ep_paper_book_t *self, const ep_intent_t *intent,
                            uint64_t router_seq, ep_fill_t *const *fills, size_t fill_count);
 

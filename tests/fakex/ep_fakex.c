@@ -49,7 +49,7 @@ typedef enum {
     S_FAULT_HTTP_500, S_FAULT_HTTP_503, S_FAULT_CODE_1007, S_FAULT_TRUNCATED,
     S_FAULT_WRONG_ID, S_FAULT_HTTP_429, S_FAULT_HTTP_418, S_FAULT_INSUFFICIENT,
     S_FAULT_DUPLICATE, S_FAULT_BAD_SIGNATURE, S_FAULT_OVERFILL, S_FAULT_WRONG_QTY,
-    S_FAULT_ECHO_SECRET, S_FAULT_COUNT
+    S_FAULT_ECHO_SECRET, S_FAULT_HOLD, S_FAULT_FILL_WINS, S_FAULT_COUNT
 } s_fault_t;
 
 typedef struct {
@@ -90,6 +90,8 @@ static const s_fault_spec_t s_faults [S_FAULT_COUNT] = {
     [S_FAULT_WRONG_QTY]     = { "wrong-qty", true, 0, 0, NULL, NULL },
     //  Its message is made per request, around the key and the secret
     [S_FAULT_ECHO_SECRET]   = { "echo-secret", false, 400, -1100, NULL, NULL },
+    [S_FAULT_HOLD]          = { "hold", true, 0, 0, NULL, NULL },
+    [S_FAULT_FILL_WINS]     = { "fill-wins", true, 0, 0, NULL, NULL },
 };
 
 static const char *s_msg_1007 =
@@ -118,18 +120,26 @@ typedef struct {
     int64_t requests;           //  order requests received with it
 } s_count_t;
 
+//  Requests counted per client order id
+typedef struct {
+    s_count_t *counts;
+    size_t size;                //  counts in use
+    size_t max;                 //  counts allocated
+} s_counter_t;
+
 typedef struct {
     //  Set before the daemons start, read-only after
     const char *api_key;        //  the one key X-MBX-APIKEY must carry
     const char *api_secret;     //  HMAC key; never logged
+    bool hold;                  //  --hold: queries never fill a resting order
     int wake [2];               //  pipe: a fault switch wakes the main thread
 
     pthread_mutex_t mutex;      //  guards every field below
     pthread_cond_t applied;     //  the main thread applied a fault switch
     fakex_book_t *book;         //  every order placed
-    s_count_t *counts;          //  order requests per client order id
-    size_t counts_size;         //  counts in use
-    size_t counts_max;          //  counts allocated
+    s_counter_t orders;         //  order requests per (new) client order id
+    s_counter_t cancels;        //  cancel, cancel-replace and amend requests per
+                                //  client order id of the order they cancel
     s_fault_t fault;            //  what the next order requests meet
     uint64_t switches;          //  fault switches requested so far
     uint64_t applied_switches;  //  of those, applied to the main port
@@ -160,7 +170,7 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "Usage: ep-fakex --port N --price DECIMAL [--fault MODE] [--api-key K] [--api-secret S]\n"
-        "                [--control-port M]\n"
+        "                [--control-port M] [--hold]\n"
         "       ep-fakex --sign PARAMS [--api-secret S]\n"
         "\n"
         "A fake Binance Spot venue on 127.0.0.1 for tests: POST, GET and DELETE\n"
@@ -181,6 +191,8 @@ s_usage (FILE *out)
         "  --api-secret S     the HMAC secret (default %s);\n"
         "                     both defaults are fixed test values, not secrets\n"
         "  --control-port M   a second listener serving only /fakex/* (0: any port)\n"
+        "  --hold             a status query never fills a resting order, in every mode\n"
+        "                     (only a fill-wins cancel fills one)\n"
         "  --sign PARAMS      print the signature of PARAMS under the secret and exit\n"
         "  --config FILE      accepted like every execplane program; ep-fakex has no\n"
         "                     configuration keys, so it is not read\n"
@@ -192,7 +204,7 @@ s_usage (FILE *out)
         "of POST /api/v3/order requests received with it}. A request is counted as\n"
         "soon as it is read, before any check, in every mode that reads it.\n"
         "\n"
-        "Fault modes (they apply to POST /api/v3/order only):\n"
+        "Fault modes (they apply to POST /api/v3/order, and to cancels as below):\n"
         "  none           the venue as described above\n"
         "  refuse         the main port is closed: connections are refused. With\n"
         "                 --control-port, switching to another mode there reopens it;\n"
@@ -219,6 +231,16 @@ s_usage (FILE *out)
         "                 as origQty\n"
         "  echo-secret    not placed; 400 with code -1100 whose message quotes the API\n"
         "                 key and secret with every character JSON-escaped (\\u0073...)\n"
+        "  hold           as none, but a status query leaves a resting order as it is\n"
+        "  fill-wins      as hold, but a cancel, cancel-replace or amend finds its order\n"
+        "                 filled whole (at its limit price) just before it arrives: -2011\n"
+        "Cancels (DELETE /api/v3/order), cancel-replaces (POST\n"
+        "/api/v3/order/cancelReplace) and amends (PUT /api/v3/order/amend/keepPriority)\n"
+        "meet the same modes: hang, http-500, code-1007 and truncated act first (cancel,\n"
+        "replace, amend) and then answer so; the modes that do not place answer\n"
+        "without acting. GET /fakex/counts?kind=cancel counts them per client order id\n"
+        "of the order they cancel (a cancel-replace's new order, and an amend's new id,\n"
+        "count among the orders).\n"
         "The modes that do not place answer without checking the request; those that\n"
         "place answer an invalid request with its usual error.\n"
         "\n"
@@ -582,31 +604,31 @@ s_order_ref (fakex_params_t *params, const char **symbol, int64_t *order_id,
 
 //  Called with the mutex held
 static void
-s_count (s_fakex_t *self, const char *client_id)
+s_count (s_counter_t *self, const char *client_id)
 {
-    for (size_t index = 0; index < self->counts_size; index++)
+    for (size_t index = 0; index < self->size; index++)
         if (streq (self->counts [index].client_id, client_id)) {
             self->counts [index].requests++;
             return;
         }
-    if (self->counts_size == self->counts_max) {
-        size_t max = self->counts_max ? self->counts_max * 2 : 64;
+    if (self->size == self->max) {
+        size_t max = self->max ? self->max * 2 : 64;
         s_count_t *counts = realloc (self->counts, max * sizeof *counts);
         if (!counts) {
             ep_log_error ("out of memory: an order request was not counted");
             return;
         }
         self->counts = counts;
-        self->counts_max = max;
+        self->max = max;
     }
     char *copy = strdup (client_id);
     if (!copy) {
         ep_log_error ("out of memory: an order request was not counted");
         return;
     }
-    self->counts [self->counts_size].client_id = copy;
-    self->counts [self->counts_size].requests = 1;
-    self->counts_size++;
+    self->counts [self->size].client_id = copy;
+    self->counts [self->size].requests = 1;
+    self->size++;
 }
 
 static const char *
@@ -684,7 +706,7 @@ s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *r
     const char *client_id = params ? s_param (params, "newClientOrderId") : NULL;
     pthread_mutex_lock (&self->mutex);
     if (client_id)
-        s_count (self, client_id);
+        s_count (&self->orders, client_id);
     s_fault_t fault = self->fault;
     pthread_mutex_unlock (&self->mutex);
     const s_fault_spec_t *spec = &s_faults [fault];
@@ -769,10 +791,10 @@ s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *r
     return s_reply_json (connection, 200, answer, NULL);
 }
 
-//  GET (query) and DELETE (cancel) /api/v3/order
+//  GET /api/v3/order: the order's state (a resting one fills as the book
+//  says, unless the mode holds it)
 static enum MHD_Result
-s_order_lookup (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request,
-                bool cancel)
+s_order_query (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
 {
     unsigned int status = 400;
     int64_t now_ms = s_now_ms ();
@@ -785,57 +807,321 @@ s_order_lookup (s_fakex_t *self, struct MHD_Connection *connection, s_request_t 
             answer = s_params_error (params_error, &status);
     }
     if (!answer)
-        answer = s_check_signed (self, connection, params,
-                                 cancel ? s_order_delete_params : s_order_get_params,
-                                 now_ms, &status);
-    const char *symbol = NULL, *client_id = NULL, *cancel_id = NULL;
+        answer = s_check_signed (self, connection, params, s_order_get_params, now_ms, &status);
+    const char *symbol = NULL, *client_id = NULL;
     int64_t order_id = 0;
     if (!answer)
         answer = s_order_ref (params, &symbol, &order_id, &client_id);
-    if (!answer && cancel) {
+    if (!answer) {
+        fakex_order_t order;
+        pthread_mutex_lock (&self->mutex);
+        fakex_book_hold (self->book, self->hold || self->fault == S_FAULT_HOLD
+                                  || self->fault == S_FAULT_FILL_WINS);
+        bool found = fakex_book_query (self->book, symbol, order_id, client_id, now_ms, &order);
+        pthread_mutex_unlock (&self->mutex);
+        if (found) {
+            status = 200;
+            answer = fakex_order_query_json (&order);
+            ep_log_info ("GET order %s: order %" PRId64 " -> 200", order.client_id,
+                         order.order_id);
+        }
+        else {
+            answer = s_error (-2013, "Order does not exist.");
+            ep_log_info ("GET order: not found -> 400");
+        }
+    }
+    else
+        ep_log_info ("GET order: rejected -> %u %d", status, s_error_code (answer));
+    fakex_params_destroy (&params);
+    return s_reply_json (connection, status, answer, NULL);
+}
+
+//  ---------------------------------------------------------------------
+//  Cancels, cancel-replaces and amends
+
+static const char *const s_replace_params [] = {
+    "symbol", "side", "type", "timeInForce", "quantity", "price", "newClientOrderId",
+    "newOrderRespType", "cancelReplaceMode", "cancelOrigClientOrderId", "cancelOrderId",
+    "cancelNewClientOrderId", "recvWindow", "timestamp", "signature", NULL
+};
+static const char *const s_amend_params [] = {
+    "symbol", "orderId", "origClientOrderId", "newClientOrderId", "newQty", "recvWindow",
+    "timestamp", "signature", NULL
+};
+
+//  Reads the parameters of a cancel, cancel-replace or amend and counts it
+//  (target_key names the order it cancels, new_key the order it makes, if
+//  any) before anything is decided. Returns the fault mode it meets; on a
+//  malformed request *answer is the error.
+static s_fault_t
+s_change_begin (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request,
+                const char *target_key, const char *new_key, fakex_params_t **params,
+                json_t **answer, unsigned int *status)
+{
+    fakex_params_error_t params_error;
+    *status = 400;
+    *params = NULL;
+    *answer = s_body_check (connection, request, status);
+    if (!*answer) {
+        *params = fakex_params_new (s_query (request), request->body, &params_error);
+        if (!*params)
+            *answer = s_params_error (params_error, status);
+    }
+    const char *target = *params ? s_param (*params, target_key) : NULL;
+    const char *made = *params && new_key ? s_param (*params, new_key) : NULL;
+    pthread_mutex_lock (&self->mutex);
+    if (target)
+        s_count (&self->cancels, target);
+    if (made)
+        s_count (&self->orders, made);
+    s_fault_t fault = self->fault;
+    pthread_mutex_unlock (&self->mutex);
+    return fault;
+}
+
+//  The canned answer of a mode that does not act
+static enum MHD_Result
+s_reply_canned (s_fakex_t *self, struct MHD_Connection *connection, s_fault_t fault,
+                const char *what)
+{
+    const s_fault_spec_t *spec = &s_faults [fault];
+    ep_log_info ("%s: fault %s, not done -> %u %d", what, spec->name, spec->status, spec->code);
+    if (fault == S_FAULT_ECHO_SECRET)
+        return s_reply_echo_secret (self, connection);
+    return s_reply_json (connection, spec->status, s_error (spec->code, spec->msg),
+                         spec->retry_after);
+}
+
+//  The answer to a request that acted (status 200), or any under hang, as
+//  the fault mode has it: never answered, 500 with HTML, 408 -1007, the
+//  first half of its JSON, or as is
+static enum MHD_Result
+s_reply_acted (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request,
+               s_fault_t fault, unsigned int status, json_t *answer, const char *what)
+{
+    if (fault == S_FAULT_HANG) {
+        json_decref (answer);
+        ep_log_info ("%s: fault hang, never answered", what);
+        return s_hang (self, connection, request);
+    }
+    if (status != 200 || !answer)
+        return s_reply_json (connection, status, answer, NULL);
+    ep_log_info ("%s: done, fault %s", what, s_faults [fault].name);
+    if (fault == S_FAULT_HTTP_500) {
+        json_decref (answer);
+        return s_reply (connection, 500, "text/html", s_html_500, strlen (s_html_500), NULL);
+    }
+    if (fault == S_FAULT_CODE_1007) {
+        json_decref (answer);
+        return s_reply_json (connection, 408, s_error (-1007, s_msg_1007), NULL);
+    }
+    if (fault == S_FAULT_TRUNCATED) {
+        char *text = json_dumps (answer, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref (answer);
+        if (!text)
+            return MHD_NO;
+        enum MHD_Result rc = s_reply (connection, 200, s_json_type, text, strlen (text) / 2, NULL);
+        free (text);
+        return rc;
+    }
+    return s_reply_json (connection, 200, answer, NULL);
+}
+
+//  DELETE /api/v3/order
+static enum MHD_Result
+s_order_cancel (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
+{
+    unsigned int status;
+    fakex_params_t *params;
+    json_t *answer;
+    s_fault_t fault = s_change_begin (self, connection, request, "origClientOrderId", NULL,
+                                      &params, &answer, &status);
+    if (!s_faults [fault].places) {
+        json_decref (answer);
+        fakex_params_destroy (&params);
+        return s_reply_canned (self, connection, fault, "DELETE order");
+    }
+    int64_t now_ms = s_now_ms ();
+    const char *symbol = NULL, *client_id = NULL, *cancel_id = NULL;
+    int64_t order_id = 0;
+    if (!answer)
+        answer = s_check_signed (self, connection, params, s_order_delete_params, now_ms,
+                                 &status);
+    if (!answer)
+        answer = s_order_ref (params, &symbol, &order_id, &client_id);
+    if (!answer) {
         cancel_id = s_param (params, "newClientOrderId");
         if (cancel_id && !s_client_id_ok (cancel_id))
             answer = s_illegal ("newClientOrderId", "^[a-zA-Z0-9-_]{1,36}$");
     }
-    const char *what = cancel ? "DELETE" : "GET";
     if (!answer) {
         fakex_order_t order;
         pthread_mutex_lock (&self->mutex);
-        bool found = cancel
-            ? fakex_book_cancel (self->book, symbol, order_id, client_id, now_ms, &order)
-            : fakex_book_query (self->book, symbol, order_id, client_id, now_ms, &order);
+        //  The fill that wins the race lands just before the cancel
+        if (fault == S_FAULT_FILL_WINS)
+            fakex_book_fill_open (self->book, symbol, order_id, client_id, now_ms);
+        bool found = fakex_book_cancel (self->book, symbol, order_id, client_id, now_ms, &order);
         pthread_mutex_unlock (&self->mutex);
+        char fresh_id [FAKEX_CLIENT_ID_MAX + 1];
+        snprintf (fresh_id, sizeof fresh_id, "fakexCancel%" PRId64, order.order_id);
         if (found) {
-            //  Binance names the cancel itself with a fresh id unless given one
-            char fresh_id [FAKEX_CLIENT_ID_MAX + 1];
-            snprintf (fresh_id, sizeof fresh_id, "fakexCancel%" PRId64, order.order_id);
             status = 200;
-            answer = cancel
-                ? fakex_order_cancel_json (&order, cancel_id ? cancel_id : fresh_id, now_ms)
-                : fakex_order_query_json (&order);
-            ep_log_info ("%s order %s: order %" PRId64 " -> 200", what, order.client_id,
-                         order.order_id);
+            answer = fakex_order_cancel_json (&order, cancel_id ? cancel_id : fresh_id, now_ms);
         }
-        else {
-            answer = cancel ? s_error (-2011, "Unknown order sent.")
-                            : s_error (-2013, "Order does not exist.");
-            ep_log_info ("%s order: not found -> 400", what);
-        }
+        else
+            answer = s_error (-2011, "Unknown order sent.");
     }
-    else
-        ep_log_info ("%s order: rejected -> %u %d", what, status, s_error_code (answer));
     fakex_params_destroy (&params);
-    return s_reply_json (connection, status, answer, NULL);
+    return s_reply_acted (self, connection, request, fault, status, answer, "DELETE order");
+}
+
+//  The -2021/-2022 answer of a cancel-replace that did not do both parts
+static json_t *
+s_replace_failed (json_t *cancel_answer, bool canceled, json_t *place_answer)
+{
+    json_t *json = json_pack ("{s:i,s:s,s:{s:s,s:s,s:o,s:o}}",
+        "code", -2021, "msg", "Order cancel-replace partially failed.",
+        "data", "cancelResult", canceled ? "SUCCESS" : "FAILURE",
+        "newOrderResult", place_answer ? "FAILURE" : "NOT_ATTEMPTED",
+        "cancelResponse", cancel_answer ? cancel_answer : json_null (),
+        "newOrderResponse", place_answer ? place_answer : json_null ());
+    return json;
+}
+
+//  Cancels the target and places the new order (STOP_ON_FAILURE): the
+//  answer, its status set
+static json_t *
+s_replace_do (s_fakex_t *self, fakex_params_t *params, s_fault_t fault, int64_t now_ms,
+              unsigned int *status)
+{
+    fakex_order_t wanted, old, order;
+    fakex_fill_t fill;
+    bool filled = false;
+    json_t *answer = s_order_parse (params, &wanted);
+    if (answer)
+        return answer;
+    const char *mode = s_param (params, "cancelReplaceMode");
+    if (!mode)
+        return s_mandatory ("cancelReplaceMode");
+    if (!streq (mode, "STOP_ON_FAILURE") && !streq (mode, "ALLOW_FAILURE"))
+        return s_illegal ("cancelReplaceMode", "STOP_ON_FAILURE|ALLOW_FAILURE");
+    const char *target = s_param (params, "cancelOrigClientOrderId");
+    if (!target)
+        return s_error (-1102, "Param 'cancelOrigClientOrderId' or 'cancelOrderId' must be "
+                               "sent, but both were empty/null!");
+    pthread_mutex_lock (&self->mutex);
+    if (fault == S_FAULT_FILL_WINS)
+        fakex_book_fill_open (self->book, wanted.symbol, 0, target, now_ms);
+    bool canceled = fakex_book_cancel (self->book, wanted.symbol, 0, target, now_ms, &old);
+    fakex_book_error_t rc = canceled ? fakex_book_place (self->book, &wanted, now_ms, &order,
+                                                         &fill, &filled)
+                                     : FAKEX_BOOK_OK;
+    pthread_mutex_unlock (&self->mutex);
+    if (!canceled)
+        return s_replace_failed (s_error (-2011, "Unknown order sent."), false, NULL);
+    char cancel_id [FAKEX_CLIENT_ID_MAX + 1];
+    snprintf (cancel_id, sizeof cancel_id, "fakexCancel%" PRId64, old.order_id);
+    json_t *cancel_answer = fakex_order_cancel_json (&old, cancel_id, now_ms);
+    if (rc != FAKEX_BOOK_OK)
+        return s_replace_failed (cancel_answer, true,
+                                 rc == FAKEX_BOOK_DUPLICATE
+                                 ? s_error (-2010, "Duplicate order sent.")
+                                 : s_error (-1013, "Filter failure: NOTIONAL"));
+    *status = 200;
+    return json_pack ("{s:s,s:s,s:o,s:o}", "cancelResult", "SUCCESS",
+                      "newOrderResult", "SUCCESS", "cancelResponse", cancel_answer,
+                      "newOrderResponse", fakex_order_full_json (&order, filled ? &fill : NULL,
+                                                                 NULL));
+}
+
+//  POST /api/v3/order/cancelReplace
+static enum MHD_Result
+s_order_replace (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
+{
+    unsigned int status;
+    fakex_params_t *params;
+    json_t *answer;
+    s_fault_t fault = s_change_begin (self, connection, request, "cancelOrigClientOrderId",
+                                      "newClientOrderId", &params, &answer, &status);
+    if (!s_faults [fault].places) {
+        json_decref (answer);
+        fakex_params_destroy (&params);
+        return s_reply_canned (self, connection, fault, "POST cancelReplace");
+    }
+    int64_t now_ms = s_now_ms ();
+    if (!answer)
+        answer = s_check_signed (self, connection, params, s_replace_params, now_ms, &status);
+    if (!answer)
+        answer = s_replace_do (self, params, fault, now_ms, &status);
+    fakex_params_destroy (&params);
+    return s_reply_acted (self, connection, request, fault, status, answer,
+                          "POST cancelReplace");
+}
+
+//  Lowers the order's quantity in place: the answer, its status set
+static json_t *
+s_amend_do (s_fakex_t *self, fakex_params_t *params, s_fault_t fault, int64_t now_ms,
+            unsigned int *status)
+{
+    const char *symbol = NULL, *client_id = NULL;
+    int64_t order_id = 0, new_qty = 0;
+    json_t *answer = s_order_ref (params, &symbol, &order_id, &client_id);
+    if (!answer)
+        answer = s_decimal_param (params, "newQty", &new_qty);
+    const char *new_id = s_param (params, "newClientOrderId");
+    if (!answer && new_id && !s_client_id_ok (new_id))
+        answer = s_illegal ("newClientOrderId", "^[a-zA-Z0-9-_]{1,36}$");
+    if (answer)
+        return answer;
+    fakex_order_t order;
+    pthread_mutex_lock (&self->mutex);
+    if (fault == S_FAULT_FILL_WINS)
+        fakex_book_fill_open (self->book, symbol, order_id, client_id, now_ms);
+    fakex_book_amend_t rc = fakex_book_amend (self->book, symbol, order_id, client_id, new_id,
+                                              new_qty, now_ms, &order);
+    pthread_mutex_unlock (&self->mutex);
+    if (rc == FAKEX_AMEND_UNKNOWN)
+        return s_error (-2011, "Unknown order sent.");
+    if (rc == FAKEX_AMEND_INCREASE)
+        return s_error (-2038, "Order amend (quantity increase) is not supported.");
+    if (rc == FAKEX_AMEND_BELOW_EXECUTED)
+        return s_error (-1013, "Invalid quantity.");
+    *status = 200;
+    return fakex_order_amended_json (&order, client_id ? client_id : "", now_ms,
+                                     order.order_id);
+}
+
+//  PUT /api/v3/order/amend/keepPriority
+static enum MHD_Result
+s_order_amend (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
+{
+    unsigned int status;
+    fakex_params_t *params;
+    json_t *answer;
+    s_fault_t fault = s_change_begin (self, connection, request, "origClientOrderId",
+                                      "newClientOrderId", &params, &answer, &status);
+    if (!s_faults [fault].places) {
+        json_decref (answer);
+        fakex_params_destroy (&params);
+        return s_reply_canned (self, connection, fault, "PUT amend");
+    }
+    int64_t now_ms = s_now_ms ();
+    if (!answer)
+        answer = s_check_signed (self, connection, params, s_amend_params, now_ms, &status);
+    if (!answer)
+        answer = s_amend_do (self, params, fault, now_ms, &status);
+    fakex_params_destroy (&params);
+    return s_reply_acted (self, connection, request, fault, status, answer, "PUT amend");
 }
 
 //  ---------------------------------------------------------------------
 //  The test endpoints
 
 static json_t *
-s_counts_json (s_fakex_t *self)
+s_counts_json (const s_counter_t *self)
 {
     json_t *json = json_object ();
-    for (size_t index = 0; json && index < self->counts_size; index++)
+    for (size_t index = 0; json && index < self->size; index++)
         //  A key that is not UTF-8 cannot be a JSON key: it is left out
         json_object_set_new (json, self->counts [index].client_id,
                              json_integer (self->counts [index].requests));
@@ -873,8 +1159,16 @@ s_fakex_endpoint (s_fakex_t *self, struct MHD_Connection *connection, const char
     if (streq (url, "/fakex/counts")) {
         if (!streq (method, "GET"))
             return s_reply_fakex_error (connection, 405, "use GET");
+        fakex_params_error_t params_error;
+        fakex_params_t *params = fakex_params_new (s_query (request), NULL, &params_error);
+        const char *kind = params ? fakex_params_get (params, "kind") : NULL;
+        bool cancels = kind && streq (kind, "cancel");
+        bool known = !kind || cancels || streq (kind, "order");
+        fakex_params_destroy (&params);
+        if (!known)
+            return s_reply_fakex_error (connection, 400, "kind is order or cancel");
         pthread_mutex_lock (&self->mutex);
-        json_t *counts = s_counts_json (self);
+        json_t *counts = s_counts_json (cancels ? &self->cancels : &self->orders);
         pthread_mutex_unlock (&self->mutex);
         return s_reply_json (connection, 200, counts, NULL);
     }
@@ -1018,11 +1312,15 @@ s_handle (void *cls, struct MHD_Connection *connection, const char *url, const c
         if (streq (method, "POST"))
             return s_order_post (self, connection, request);
         if (streq (method, "GET"))
-            return s_order_lookup (self, connection, request, false);
+            return s_order_query (self, connection, request);
         if (streq (method, "DELETE"))
-            return s_order_lookup (self, connection, request, true);
+            return s_order_cancel (self, connection, request);
         return s_reply_json (connection, 405, s_error (-1000, "Method not allowed."), NULL);
     }
+    if (streq (url, "/api/v3/order/cancelReplace") && streq (method, "POST"))
+        return s_order_replace (self, connection, request);
+    if (streq (url, "/api/v3/order/amend/keepPriority") && streq (method, "PUT"))
+        return s_order_amend (self, connection, request);
     if (streq (url, "/api/v3/ping") && streq (method, "GET"))
         return s_reply_json (connection, 200, json_object (), NULL);
     if (streq (url, "/api/v3/time") && streq (method, "GET"))
@@ -1208,6 +1506,7 @@ main (int argc, char *argv [])
         { "api-secret", required_argument, 0, 's' },
         { "control-port", required_argument, 0, 'C' },
         { "sign", required_argument, 0, 'S' },
+        { "hold", no_argument, 0, 'H' },
         { "config", required_argument, 0, 'c' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
@@ -1215,7 +1514,7 @@ main (int argc, char *argv [])
     const char *price_text = NULL, *fault_text = "none", *sign_text = NULL;
     const char *api_key = S_DEFAULT_KEY, *api_secret = S_DEFAULT_SECRET;
     uint16_t port = 0, control_port = 0;
-    bool have_port = false, have_control = false;
+    bool have_port = false, have_control = false, hold = false;
     //  getopt stays quiet: a usage error is one line, ours
     opterr = 0;
     int opt;
@@ -1235,6 +1534,7 @@ main (int argc, char *argv [])
             case 'k': api_key = optarg; break;
             case 's': api_secret = optarg; break;
             case 'S': sign_text = optarg; break;
+            case 'H': hold = true; break;
             case 'c': break;
             case 'h': s_usage (stdout); return 0;
             default:
@@ -1295,7 +1595,8 @@ main (int argc, char *argv [])
         .api_key = api_key,
         .api_secret = api_secret,
         .wake = { -1, -1 },
-        .fault = (s_fault_t) fault
+        .fault = (s_fault_t) fault,
+        .hold = hold
     };
     s_fakex_t *self = &fakex;
     pthread_mutex_init (&self->mutex, NULL);
@@ -1378,9 +1679,12 @@ out:
     for (int end = 0; end < 2; end++)
         if (self->wake [end] >= 0)
             close (self->wake [end]);
-    for (size_t index = 0; index < self->counts_size; index++)
-        free (self->counts [index].client_id);
-    free (self->counts);
+    s_counter_t *counters [] = { &self->orders, &self->cancels };
+    for (size_t counter = 0; counter < 2; counter++) {
+        for (size_t index = 0; index < counters [counter]->size; index++)
+            free (counters [counter]->counts [index].client_id);
+        free (counters [counter]->counts);
+    }
     fakex_book_destroy (&self->book);
     pthread_cond_destroy (&self->applied);
     pthread_mutex_destroy (&self->mutex);

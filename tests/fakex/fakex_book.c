@@ -3,6 +3,7 @@
     Orders stay in one array in placement order, so the latest order with a
     client id is the last match; a test run places at most a few thousand,
     so a linear search is plenty.  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ep_decimal.h"
@@ -18,6 +19,7 @@ struct _fakex_book_t {
     size_t max;                 //  orders allocated
     int64_t next_order_id;      //  next venue order id
     int64_t next_trade_id;      //  next fill's trade id
+    bool hold;                  //  queries leave resting orders as they are
 };
 
 fakex_book_t *
@@ -156,7 +158,7 @@ fakex_book_query (fakex_book_t *self, const char *symbol, int64_t order_id,
     if (!found)
         return false;
     //  Only a resting GTC order is open here: the others ended at placement
-    if (s_is_open (found)) {
+    if (s_is_open (found) && !self->hold) {
         int64_t qty_e8 = found->executed_e8 == 0 ? found->qty_e8 / 2 : 0;
         //  Half of 1e-8 rounds to nothing: fill it whole instead
         if (qty_e8 == 0)
@@ -178,6 +180,43 @@ fakex_book_cancel (fakex_book_t *self, const char *symbol, int64_t order_id,
     found->update_ms = now_ms;
     *order = *found;
     return true;
+}
+
+void
+fakex_book_hold (fakex_book_t *self, bool hold)
+{
+    self->hold = hold;
+}
+
+bool
+fakex_book_fill_open (fakex_book_t *self, const char *symbol, int64_t order_id,
+                      const char *client_id, int64_t now_ms)
+{
+    fakex_order_t *found = s_find (self, symbol, order_id, client_id, true);
+    if (!found)
+        return false;
+    s_fill (self, found, found->qty_e8 - found->executed_e8, found->price_e8, now_ms, NULL);
+    return true;
+}
+
+fakex_book_amend_t
+fakex_book_amend (fakex_book_t *self, const char *symbol, int64_t order_id,
+                  const char *client_id, const char *new_client_id, int64_t new_qty_e8,
+                  int64_t now_ms, fakex_order_t *order)
+{
+    fakex_order_t *found = s_find (self, symbol, order_id, client_id, true);
+    if (!found)
+        return FAKEX_AMEND_UNKNOWN;
+    if (new_qty_e8 >= found->qty_e8)
+        return FAKEX_AMEND_INCREASE;
+    if (new_qty_e8 <= found->executed_e8)
+        return FAKEX_AMEND_BELOW_EXECUTED;
+    found->qty_e8 = new_qty_e8;
+    if (new_client_id)
+        snprintf (found->client_id, sizeof found->client_id, "%s", new_client_id);
+    found->update_ms = now_ms;
+    *order = *found;
+    return FAKEX_AMEND_OK;
 }
 
 //  Binance writes decimals with 8 places: "0.50000000", "100.00000000"
@@ -338,6 +377,43 @@ fakex_order_cancel_json (const fakex_order_t *order, const char *cancel_id, int6
     ok = s_set (json, "type", json_string (s_type_name (order->type)), ok);
     ok = s_set (json, "side", json_string (s_side_name (order->side)), ok);
     ok = s_set (json, "selfTradePreventionMode", json_string ("NONE"), ok);
+    if (!ok)
+        json_decref (json);
+    return ok ? json : NULL;
+}
+
+json_t *
+fakex_order_amended_json (const fakex_order_t *order, const char *orig_client_id,
+                          int64_t now_ms, int64_t execution_id)
+{
+    json_t *json = json_object ();
+    json_t *amended = json_object ();
+    if (!json || !amended) {
+        json_decref (json);
+        json_decref (amended);
+        return NULL;
+    }
+    bool ok = true;
+    ok = s_set (json, "transactTime", json_integer (now_ms), ok);
+    ok = s_set (json, "executionId", json_integer (execution_id), ok);
+    ok = s_set (amended, "symbol", json_string (order->symbol), ok);
+    ok = s_set (amended, "orderId", json_integer (order->order_id), ok);
+    ok = s_set (amended, "orderListId", json_integer (-1), ok);
+    ok = s_set (amended, "origClientOrderId", json_string (orig_client_id), ok);
+    ok = s_set (amended, "clientOrderId", json_string (order->client_id), ok);
+    ok = s_set (amended, "price", s_decimal8 (order->price_e8), ok);
+    ok = s_set (amended, "qty", s_decimal8 (order->qty_e8), ok);
+    ok = s_set (amended, "executedQty", s_decimal8 (order->executed_e8), ok);
+    ok = s_set (amended, "preventedQty", s_decimal8 (0), ok);
+    ok = s_set (amended, "quoteOrderQty", s_decimal8 (0), ok);
+    ok = s_set (amended, "cumulativeQuoteQty", s_decimal8 (order->quote_e8), ok);
+    ok = s_set (amended, "status", json_string (s_status_name (order->status)), ok);
+    ok = s_set (amended, "timeInForce", json_string (s_tif_name (order->tif)), ok);
+    ok = s_set (amended, "type", json_string (s_type_name (order->type)), ok);
+    ok = s_set (amended, "side", json_string (s_side_name (order->side)), ok);
+    ok = s_set (amended, "workingTime", json_integer (order->time_ms), ok);
+    ok = s_set (amended, "selfTradePreventionMode", json_string ("NONE"), ok);
+    ok = s_set (json, "amendedOrder", amended, ok);
     if (!ok)
         json_decref (json);
     return ok ? json : NULL;

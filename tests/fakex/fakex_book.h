@@ -81,6 +81,30 @@ bool fakex_book_query (fakex_book_t *self, const char *symbol, int64_t order_id,
 bool fakex_book_cancel (fakex_book_t *self, const char *symbol, int64_t order_id,
                         const char *client_id, int64_t now_ms, fakex_order_t *order);
 
+//  While hold is true, queries leave resting orders as they are (they fill
+//  only by a fill-wins cancel). False at first.
+void fakex_book_hold (fakex_book_t *self, bool hold);
+
+//  Fills what is left of the open order found as fakex_book_cancel finds it,
+//  at its limit price: a fill that wins the race against a cancel. False if
+//  no such open order.
+bool fakex_book_fill_open (fakex_book_t *self, const char *symbol, int64_t order_id,
+                           const char *client_id, int64_t now_ms);
+
+typedef enum {
+    FAKEX_AMEND_OK = 0,
+    FAKEX_AMEND_UNKNOWN,        //  no such open order
+    FAKEX_AMEND_INCREASE,       //  the new quantity is not below the order's
+    FAKEX_AMEND_BELOW_EXECUTED  //  the new quantity is not above what executed
+} fakex_book_amend_t;
+
+//  Lowers the open order's quantity to new_qty_e8 in place (its id and
+//  place kept), renaming it new_client_id if not NULL, and copies it into
+//  *order.
+fakex_book_amend_t fakex_book_amend (fakex_book_t *self, const char *symbol, int64_t order_id,
+                                     const char *client_id, const char *new_client_id,
+                                     int64_t new_qty_e8, int64_t now_ms, fakex_order_t *order);
+
 //  JSON renderings, in Binance's key order, decimals with 8 places. NULL
 //  only if out of memory.
 //  The newOrderRespType=FULL answer; fill may be NULL. client_id, if not
@@ -92,5 +116,10 @@ json_t *fakex_order_query_json (const fakex_order_t *order);
 //  The DELETE /api/v3/order answer; cancel_id is the cancel's own client id.
 json_t *fakex_order_cancel_json (const fakex_order_t *order, const char *cancel_id,
                                  int64_t now_ms);
+
+//  The PUT /api/v3/order/amend/keepPriority answer, orig_client_id the
+//  order's id before the amend.
+json_t *fakex_order_amended_json (const fakex_order_t *order, const char *orig_client_id,
+                                  int64_t now_ms, int64_t execution_id);
 
 #endif

@@ -16,7 +16,8 @@
     "{\"intent_id\":\"i-1\",\"strategy_id\":\"strat.a\",\"symbol\":\"BTC-USD\"," \
     "\"side\":\"SELL\",\"type\":\"LIMIT\",\"tif\":\"IOC\",\"qty\":\"0.5\"," \
     "\"limit_price\":\"100.25\",\"ref_price\":\"99.12345678\"," \
-    "\"decided_at\":1700000000123456789,\"safety\":true}"
+    "\"decided_at\":1700000000123456789,\"safety\":true,\"action\":\"PLACE\"," \
+    "\"target_intent_id\":\"\"}"
 
 //  Parses line, expecting failure with exactly message; checks the intent
 //  came back cleared
@@ -63,6 +64,32 @@ test_json_parses_full_intent_field_by_field (void **state)
     assert_ptr_equal (intent.intent_id, protobuf_c_empty_string);
     assert_int_equal (intent.qty_e8, 0);
     assert_false (intent.safety);
+}
+
+//  ep-send's CANCEL and REPLACE lines: the action by name, PLACE by default.
+static void
+test_json_parses_cancel_and_replace_lines (void **state)
+{
+    (void) state;
+    ep_intent_t intent;
+    execplane__v1__order_intent__init (&intent);
+    char err [256];
+    assert_int_equal (ep_json_intent_parse ("{\"action\":\"CANCEL\",\"intent_id\":\"c1\","
+                                            "\"strategy_id\":\"s1\",\"target_intent_id\":"
+                                            "\"o1\"}", &intent, err, sizeof err), 0);
+    assert_int_equal (intent.action, EP_ACTION (CANCEL));
+    assert_string_equal (intent.target_intent_id, "o1");
+    assert_string_equal (intent.intent_id, "c1");
+    ep_json_intent_clear (&intent);
+    assert_ptr_equal (intent.target_intent_id, protobuf_c_empty_string);
+    assert_int_equal (intent.action, EP_ACTION (PLACE));
+    assert_int_equal (ep_json_intent_parse ("{\"action\":\"REPLACE\",\"target_intent_id\":"
+                                            "\"o1\",\"qty\":\"2\"}", &intent, err,
+                                            sizeof err), 0);
+    assert_int_equal (intent.action, EP_ACTION (REPLACE));
+    ep_json_intent_clear (&intent);
+    s_expect_error ("{\"action\":\"AMEND\"}",
+                    "action: unknown value \"AMEND\" (expected PLACE, CANCEL or REPLACE)");
 }
 
 static void
@@ -360,7 +387,7 @@ test_json_formats_report_exactly (void **state)
         "\"fills\":[{\"fill_id\":\"f-1\",\"qty\":\"0.3\",\"price\":\"100\",\"fee\":\"0.000015\"},"
         "{\"fill_id\":\"f-2\",\"qty\":\"0.2\",\"price\":\"100.5\",\"fee\":\"-0.00000001\"}],"
         "\"filled_qty\":\"0.5\",\"avg_price\":\"100.2\",\"terminal\":true,"
-        "\"venue_order_id\":\"v-9\",\"logical_ts\":1001,\"router_seq\":77,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\"}");
+        "\"venue_order_id\":\"v-9\",\"logical_ts\":1001,\"router_seq\":77,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\"}");
     free (line);
 }
 
@@ -376,7 +403,7 @@ test_json_formats_default_report_with_every_key (void **state)
         "\"side\":\"SIDE_UNSPECIFIED\",\"plane\":\"PLANE_UNSPECIFIED\",\"plane_epoch\":0,"
         "\"status\":\"STATUS_UNSPECIFIED\",\"failure\":\"FAILURE_NONE\",\"reason\":\"\","
         "\"fills\":[],\"filled_qty\":\"0\",\"avg_price\":\"0\",\"terminal\":false,"
-        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\"}");
+        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\"}");
     free (line);
 }
 
@@ -397,7 +424,7 @@ test_json_formats_unknown_enum_as_number (void **state)
         "{\"seq\":0,\"intent_id\":\"i-1\",\"strategy_id\":\"\",\"symbol\":\"\","
         "\"side\":9,\"plane\":3,\"plane_epoch\":0,\"status\":42,\"failure\":99,\"reason\":\"\","
         "\"fills\":[],\"filled_qty\":\"0\",\"avg_price\":\"0\",\"terminal\":false,"
-        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\"}");
+        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\"}");
     free (line);
 }
 
@@ -421,7 +448,7 @@ test_json_formats_extreme_numbers_exactly (void **state)
         "\"failure\":\"FAILURE_NONE\",\"reason\":\"\",\"fills\":[],"
         "\"filled_qty\":\"-92233720368.54775808\",\"avg_price\":\"92233720368.54775807\","
         "\"terminal\":false,\"venue_order_id\":\"\",\"logical_ts\":\"18446744073709551615\","
-        "\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\"}");
+        "\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\"}");
     free (line);
 }
 
@@ -557,6 +584,7 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_json_parses_full_intent_field_by_field),
+        cmocka_unit_test (test_json_parses_cancel_and_replace_lines),
         cmocka_unit_test (test_json_absent_keys_keep_defaults),
         cmocka_unit_test (test_json_parse_keeps_caller_values_as_owned_copies),
         cmocka_unit_test (test_json_accepts_unspecified_enum_names),

@@ -136,7 +136,63 @@ s_assert_report (const ep_report_t *report, Execplane__V1__Status status,
     assert_int_equal (report->filled_qty_e8, filled_e8);
     assert_int_equal (report->avg_price_e8, avg_e8);
     assert_int_equal (report->terminal,
-                      status == EP_STATUS (FILLED) || status == EP_STATUS (EXPIRED));
+                      status == EP_STATUS (FILLED) || status == EP_STATUS (EXPIRED)
+                   || status == EP_STATUS (CANCELED) || status == EP_STATUS (REJECTED));
+}
+
+//  A CANCEL of target: its order fields are left empty.
+static ep_intent_t
+s_cancel (const char *id, const char *target)
+{
+    ep_intent_t intent;
+    execplane__v1__order_intent__init (&intent);
+    intent.intent_id = (char *) id;
+    intent.strategy_id = (char *) "strat-1";
+    intent.action = EP_ACTION (CANCEL);
+    intent.target_intent_id = (char *) target;
+    return intent;
+}
+
+//  A REPLACE of target by a GTC LIMIT.
+static ep_intent_t
+s_replace (const char *id, const char *target, const char *symbol, Execplane__V1__Side side,
+           int64_t qty_e8, int64_t limit_e8, int64_t ref_e8)
+{
+    ep_intent_t intent = s_limit (id, symbol, side, EP_TIF (GTC), qty_e8, limit_e8, ref_e8);
+    intent.action = EP_ACTION (REPLACE);
+    intent.target_intent_id = (char *) target;
+    return intent;
+}
+
+//  Dispatches one intent as the worker does (target_router_seq for a
+//  CANCEL or REPLACE) and checks it emitted `expected` reports.
+static void
+s_dispatch (ep_paper_book_t *book, collector_t *collector, ep_intent_t *intent,
+            uint64_t router_seq, uint64_t target_router_seq, int expected)
+{
+    ep_dispatch_t dispatch = EXECPLANE__V1__DISPATCH__INIT;
+    dispatch.intent = intent;
+    dispatch.router_seq = router_seq;
+    dispatch.target_router_seq = target_router_seq;
+    dispatch.plane = EP_PLANE (PAPER);
+    size_t before = collector->count;
+    int reports = ep_paper_book_dispatch (book, &dispatch, s_collect, collector);
+    assert_int_equal (reports, expected);
+    assert_int_equal (collector->count - before, (size_t) expected);
+}
+
+//  Asserts a rejection: the intent's one report, nothing done.
+static void
+s_assert_rejected (const ep_report_t *report, const char *intent_id,
+                   Execplane__V1__Failure failure)
+{
+    assert_string_equal (report->intent_id, intent_id);
+    assert_int_equal (report->status, EP_STATUS (REJECTED));
+    assert_int_equal (report->failure, failure);
+    assert_true (report->terminal);
+    assert_int_equal (report->n_fills, 0);
+    assert_int_equal (report->filled_qty_e8, 0);
+    assert_string_equal (report->venue_order_id, "");
 }
 
 
@@ -897,6 +953,381 @@ test_average_price_is_rounded_down (void **state)
 }
 
 
+//  --- Cancel and replace ---------------------------------------------------
+
+static void
+test_cancel_removes_a_resting_order (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, 0);
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (99), E8 (100));
+    s_run (book, &out, &order, 3, 1);
+    ep_intent_t cancel = s_cancel ("c1", "t1");
+    s_dispatch (book, &out, &cancel, 5, 3, 2);
+    assert_int_equal (ep_paper_book_resting (book), 0);
+
+    //  The target's own stream ends first, then the cancel's
+    const ep_report_t *target = out.reports [1];
+    assert_string_equal (target->intent_id, "t1");
+    s_assert_report (target, EP_STATUS (CANCELED), 0, 0, 0, 0);
+    assert_string_equal (target->reason, "canceled by intent c1: 0 of 5 filled, 5 canceled");
+    assert_string_equal (target->target_intent_id, "");
+    assert_int_equal (target->router_seq, 3);
+    assert_int_equal (target->logical_ts, 5);
+    const ep_report_t *own = out.reports [2];
+    assert_string_equal (own->intent_id, "c1");
+    s_assert_report (own, EP_STATUS (CANCELED), 0, 0, 0, 0);
+    assert_string_equal (own->target_intent_id, "t1");
+    assert_string_equal (own->symbol, "AAA");
+    assert_int_equal (own->side, EP_SIDE (BUY));
+    assert_int_equal (own->router_seq, 5);
+    assert_int_equal (own->logical_ts, 5);
+    assert_string_equal (own->reason, "canceled intent t1: 5 of 5 left canceled, 0 filled");
+    assert_string_equal (own->venue_order_id, "paper-3");
+
+    //  A ref that would have crossed it finds nothing
+    ep_intent_t cross = s_market ("m1", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (1), E8 (90));
+    s_run (book, &out, &cross, 6, 1);
+    assert_string_equal (out.reports [3]->intent_id, "m1");
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+}
+
+static void
+test_cancel_of_partly_filled_order_keeps_its_fills (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, E8 (2));
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (SELL), EP_TIF (GTC), E8 (5), E8 (100), E8 (101));
+    s_run (book, &out, &order, 1, 1);
+    s_assert_report (out.reports [0], EP_STATUS (PARTIALLY_FILLED), E8 (2), E8 (100), E8 (2), E8 (100));
+    ep_intent_t cancel = s_cancel ("c1", "t1");
+    s_dispatch (book, &out, &cancel, 2, 1, 2);
+    const ep_report_t *target = out.reports [1];
+    s_assert_report (target, EP_STATUS (CANCELED), 0, 0, E8 (2), E8 (100));
+    assert_int_equal (target->first_fill, 1);
+    assert_string_equal (target->reason, "canceled by intent c1: 2 of 5 filled, 3 canceled");
+    assert_string_equal (out.reports [2]->reason, "canceled intent t1: 3 of 5 left canceled, 2 filled");
+    assert_int_equal (ep_paper_book_resting (book), 0);
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+}
+
+//  Runs a cancel that must be too late, and checks that it changed nothing:
+//  the book's later reports are those of a book that never saw it.
+static void
+s_assert_too_late (ep_paper_book_t *book, ep_paper_book_t *twin, uint64_t target_router_seq)
+{
+    collector_t out = { 0 }, with = { 0 }, without = { 0 };
+    ep_intent_t cancel = s_cancel ("c1", "t1");
+    s_dispatch (book, &out, &cancel, 50, target_router_seq, 1);
+    s_assert_rejected (out.reports [0], "c1", EP_FAILURE (TOO_LATE));
+    assert_string_equal (out.reports [0]->target_intent_id, "t1");
+    assert_string_equal (out.reports [0]->reason,
+                         "too late: no resting order for intent t1 (it had already ended,"
+                         " or never rested)");
+    assert_int_equal (ep_paper_book_resting (book), ep_paper_book_resting (twin));
+    ep_intent_t sweep = s_market ("m9", "AAA", EP_SIDE (BUY), EP_TIF (IOC), E8 (1), E8 (1));
+    s_run (book, &with, &sweep, 60, (int) ep_paper_book_resting (book) + 1);
+    s_run (twin, &without, &sweep, 60, (int) ep_paper_book_resting (twin) + 1);
+    assert_int_equal (with.size, without.size);
+    assert_memory_equal (with.bytes, without.bytes, with.size);
+    s_collector_clear (&out);
+    s_collector_clear (&with);
+    s_collector_clear (&without);
+}
+
+static void
+test_cancel_after_target_filled_is_too_late (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, 0), *twin = s_book (0, 0);
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (99), E8 (100));
+    ep_intent_t other = s_limit ("o1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (90), E8 (100));
+    ep_intent_t cross = s_market ("m1", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (1), E8 (95));
+    ep_paper_book_t *books [] = { book, twin };
+    for (int which = 0; which < 2; which++) {
+        s_run (books [which], &out, &order, 1, 1);
+        s_run (books [which], &out, &other, 2, 1);
+        s_run (books [which], &out, &cross, 3, 2);      //  t1 FILLED
+    }
+    s_assert_too_late (book, twin, 1);
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+    ep_paper_book_destroy (&twin);
+}
+
+static void
+test_cancel_after_ioc_expired_is_too_late (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, 0), *twin = s_book (0, 0);
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (BUY), EP_TIF (IOC), E8 (5), E8 (99), E8 (100));
+    ep_intent_t other = s_limit ("o1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (90), E8 (100));
+    s_run (book, &out, &order, 1, 1);
+    s_run (twin, &out, &order, 1, 1);
+    s_run (book, &out, &other, 2, 1);
+    s_run (twin, &out, &other, 2, 1);
+    s_assert_too_late (book, twin, 1);
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+    ep_paper_book_destroy (&twin);
+}
+
+static void
+test_cancel_of_unknown_order_is_too_late (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, 0), *twin = s_book (0, 0);
+    collector_t out = { 0 };
+    ep_intent_t other = s_limit ("o1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (90), E8 (100));
+    s_run (book, &out, &other, 2, 1);
+    s_run (twin, &out, &other, 2, 1);
+    s_assert_too_late (book, twin, 7);                  //  no order ever had 7
+    s_assert_too_late (book, twin, 0);                  //  nor 0 (no target resolved)
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+    ep_paper_book_destroy (&twin);
+}
+
+static void
+test_replace_cancels_resting_target_and_places_new_order (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, 0);
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (95), E8 (100));
+    s_run (book, &out, &order, 1, 1);
+    ep_intent_t replace = s_replace ("r1", "t1", "AAA", EP_SIDE (BUY), E8 (4), E8 (97), E8 (100));
+    s_dispatch (book, &out, &replace, 4, 1, 2);
+    assert_int_equal (ep_paper_book_resting (book), 1);
+    const ep_report_t *target = out.reports [1];
+    assert_string_equal (target->intent_id, "t1");
+    s_assert_report (target, EP_STATUS (CANCELED), 0, 0, 0, 0);
+    assert_string_equal (target->reason, "replaced by intent r1: 0 of 5 filled, 5 canceled");
+    assert_string_equal (target->target_intent_id, "");
+    const ep_report_t *own = out.reports [2];
+    assert_string_equal (own->intent_id, "r1");
+    s_assert_report (own, EP_STATUS (ACCEPTED), 0, 0, 0, 0);
+    assert_string_equal (own->target_intent_id, "t1");
+    assert_string_equal (own->venue_order_id, "paper-4");
+
+    //  The replacement has its own lifecycle, under its own router_seq;
+    //  the old limit (95) would not have crossed at 96
+    ep_intent_t cross = s_market ("m1", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (1), E8 (96));
+    s_run (book, &out, &cross, 5, 2);
+    const ep_report_t *fill = out.reports [3];
+    assert_string_equal (fill->intent_id, "r1");
+    s_assert_report (fill, EP_STATUS (FILLED), E8 (4), E8 (97), E8 (4), E8 (97));
+    assert_string_equal (fill->fills [0]->fill_id, "4.1");
+    assert_string_equal (fill->target_intent_id, "t1");
+    assert_int_equal (ep_paper_book_resting (book), 0);
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+}
+
+static void
+test_replace_of_partly_filled_target_keeps_its_fills (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, E8 (2));
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (SELL), EP_TIF (GTC), E8 (5), E8 (100), E8 (101));
+    s_run (book, &out, &order, 1, 1);
+    //  The replacement is marketable at once: it fills up to the cap and rests
+    ep_intent_t replace = s_replace ("r1", "t1", "AAA", EP_SIDE (SELL), E8 (3), E8 (102), E8 (103));
+    s_dispatch (book, &out, &replace, 2, 1, 2);
+    s_assert_report (out.reports [1], EP_STATUS (CANCELED), 0, 0, E8 (2), E8 (100));
+    assert_string_equal (out.reports [1]->reason, "replaced by intent r1: 2 of 5 filled, 3 canceled");
+    const ep_report_t *own = out.reports [2];
+    s_assert_report (own, EP_STATUS (PARTIALLY_FILLED), E8 (2), E8 (102), E8 (2), E8 (102));
+    assert_string_equal (own->target_intent_id, "t1");
+    assert_int_equal (ep_paper_book_resting (book), 1);
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+}
+
+static void
+test_replace_with_other_symbol_or_side_is_refused (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, 0);
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (95), E8 (100));
+    ep_intent_t other = s_limit ("o1", "BBB", EP_SIDE (SELL), EP_TIF (GTC), E8 (5), E8 (200), E8 (100));
+    s_run (book, &out, &order, 1, 1);
+    s_run (book, &out, &other, 2, 1);
+    //  Its ref (1) would cross o1 and t1 if it were run: refused, it crosses nothing
+    ep_intent_t symbol = s_replace ("r1", "t1", "BBB", EP_SIDE (BUY), E8 (4), E8 (97), E8 (1));
+    s_dispatch (book, &out, &symbol, 3, 1, 1);
+    s_assert_rejected (out.reports [2], "r1", EP_FAILURE (INVALID_INTENT));
+    assert_string_equal (out.reports [2]->reason,
+                         "a replacement keeps its target's symbol and side: intent t1 is BUY AAA,"
+                         " this is BUY BBB; nothing canceled");
+    ep_intent_t side = s_replace ("r2", "t1", "AAA", EP_SIDE (SELL), E8 (4), E8 (97), E8 (1));
+    s_dispatch (book, &out, &side, 4, 1, 1);
+    s_assert_rejected (out.reports [3], "r2", EP_FAILURE (INVALID_INTENT));
+    ep_intent_t market = s_replace ("r3", "t1", "AAA", EP_SIDE (BUY), E8 (4), E8 (97), E8 (1));
+    market.type = EP_TYPE (MARKET);
+    s_dispatch (book, &out, &market, 5, 1, 1);
+    s_assert_rejected (out.reports [4], "r3", EP_FAILURE (INVALID_INTENT));
+    assert_int_equal (ep_paper_book_resting (book), 2);
+
+    //  t1 is still there, untouched: a later cancel takes all of it
+    ep_intent_t cancel = s_cancel ("c1", "t1");
+    s_dispatch (book, &out, &cancel, 6, 1, 2);
+    assert_string_equal (out.reports [5]->reason, "canceled by intent c1: 0 of 5 filled, 5 canceled");
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+}
+
+static void
+test_replace_of_ended_target_is_too_late_and_places_nothing (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, 0);
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (99), E8 (100));
+    ep_intent_t cross = s_market ("m1", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (5), E8 (98));
+    s_run (book, &out, &order, 1, 1);
+    s_run (book, &out, &cross, 2, 2);
+    ep_intent_t replace = s_replace ("r1", "t1", "AAA", EP_SIDE (BUY), E8 (4), E8 (97), E8 (100));
+    s_dispatch (book, &out, &replace, 3, 1, 1);
+    s_assert_rejected (out.reports [3], "r1", EP_FAILURE (TOO_LATE));
+    assert_string_equal (out.reports [3]->target_intent_id, "t1");
+    assert_int_equal (ep_paper_book_resting (book), 0);
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+}
+
+//  The race a cancel decides by logical time: t1 rests at 1; m1 at 2
+//  fills part of it; the cancel at 3 takes the rest; m2 at 4 fills nothing
+//  of it.
+static void
+test_fill_before_cancel_counts_and_none_after (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, E8 (2));
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (99), E8 (100));
+    ep_intent_t before = s_market ("m1", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (1), E8 (98));
+    ep_intent_t cancel = s_cancel ("c1", "t1");
+    ep_intent_t after = s_market ("m2", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (1), E8 (98));
+    s_run (book, &out, &order, 1, 1);
+    s_run (book, &out, &before, 2, 2);
+    s_assert_report (out.reports [1], EP_STATUS (PARTIALLY_FILLED), E8 (2), E8 (99), E8 (2), E8 (99));
+    s_dispatch (book, &out, &cancel, 3, 1, 2);
+    s_assert_report (out.reports [3], EP_STATUS (CANCELED), 0, 0, E8 (2), E8 (99));
+    s_run (book, &out, &after, 4, 1);
+    assert_int_equal (out.count, 6);
+    assert_string_equal (out.reports [5]->intent_id, "m2");
+    for (size_t index = 5; index < out.count; index++)
+        assert_string_not_equal (out.reports [index]->intent_id, "t1");
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+}
+
+static void
+test_cancel_made_for_a_command_names_it (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, 0);
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (99), E8 (100));
+    s_run (book, &out, &order, 1, 1);
+    ep_intent_t cancel = s_cancel ("c1", "t1");
+    ep_dispatch_t dispatch = EXECPLANE__V1__DISPATCH__INIT;
+    dispatch.intent = &cancel;
+    dispatch.router_seq = 2;
+    dispatch.target_router_seq = 1;
+    dispatch.cause = (char *) "cancel-all by ops: end of day";
+    assert_int_equal (ep_paper_book_dispatch (book, &dispatch, s_collect, &out), 2);
+    assert_string_equal (out.reports [1]->reason,
+                         "canceled (cancel-all by ops: end of day): 0 of 5 filled, 5 canceled");
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+}
+
+static void
+test_unknown_action_is_rejected (void **state)
+{
+    (void) state;
+    ep_paper_book_t *book = s_book (0, 0);
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (99), E8 (100));
+    s_run (book, &out, &order, 1, 1);
+    ep_intent_t odd = s_limit ("x1", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (5), E8 (1), E8 (1));
+    odd.action = (Execplane__V1__Action) 9;
+    s_dispatch (book, &out, &odd, 2, 1, 1);
+    s_assert_rejected (out.reports [1], "x1", EP_FAILURE (INVALID_INTENT));
+    assert_int_equal (ep_paper_book_resting (book), 1);
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+}
+
+//  After a restart the router hands back what still rests: never a
+//  canceled order, and a replacement as the REPLACE intent. The restored
+//  book carries on byte for byte as the first.
+static void
+test_restored_book_after_cancels_continues_byte_identically (void **state)
+{
+    (void) state;
+    ep_paper_book_t *original = s_book (0, E8 (1));
+    collector_t history = { 0 };
+    ep_intent_t before [] = {
+        s_limit ("t1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (99), E8 (100)),
+        s_limit ("t2", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (98), E8 (100)),
+        s_market ("m1", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (1), E8 (97)),
+        s_cancel ("c1", "t1"),
+        s_replace ("r1", "t2", "AAA", EP_SIDE (BUY), E8 (3), E8 (96), E8 (100)),
+    };
+    const uint64_t seqs [] = { 1, 2, 3, 4, 5 };
+    const uint64_t targets [] = { 0, 0, 0, 1, 2 };
+    for (size_t index = 0; index < 5; index++)
+        s_dispatch (original, &history, &before [index], seqs [index], targets [index],
+                    index == 2? 3: index < 2? 1: 2);
+    assert_int_equal (ep_paper_book_resting (original), 1);
+
+    //  What the router would hand back: every intent without a terminal
+    //  report that rests (s_restore_from skips the ended); the CANCEL
+    //  ended, the canceled and replaced orders ended
+    ep_paper_book_t *restored = s_book (0, E8 (1));
+    s_restore_from (restored, &history, &before [4], &seqs [4], 1);
+    assert_int_equal (ep_paper_book_restore (restored, &before [3], 4, NULL, 0), -1);
+    assert_int_equal (ep_paper_book_resting (restored), 1);
+
+    ep_intent_t after [] = {
+        s_market ("m2", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (1), E8 (90)),
+        s_cancel ("c2", "r1"),
+        s_cancel ("c3", "r1"),
+    };
+    const uint64_t after_targets [] = { 0, 5, 5 };
+    collector_t expected = { 0 }, actual = { 0 };
+    for (size_t index = 0; index < 3; index++) {
+        int reports = index == 1? 2: 1 + (index == 0);
+        s_dispatch (original, &expected, &after [index], 10 + index, after_targets [index], reports);
+        s_dispatch (restored, &actual, &after [index], 10 + index, after_targets [index], reports);
+    }
+    assert_int_equal (expected.size, actual.size);
+    assert_memory_equal (expected.bytes, actual.bytes, expected.size);
+    //  The replacement's fill and its cancel carry its target
+    assert_string_equal (actual.reports [0]->intent_id, "r1");
+    assert_string_equal (actual.reports [0]->target_intent_id, "t2");
+    assert_string_equal (actual.reports [0]->fills [0]->fill_id, "5.1");
+    assert_string_equal (actual.reports [2]->reason, "canceled by intent c2: 1 of 3 filled, 2 canceled");
+    s_assert_rejected (actual.reports [4], "c3", EP_FAILURE (TOO_LATE));
+    s_collector_clear (&history);
+    s_collector_clear (&expected);
+    s_collector_clear (&actual);
+    ep_paper_book_destroy (&original);
+    ep_paper_book_destroy (&restored);
+}
+
+
 //  --- Determinism ----------------------------------------------------------
 
 static uint64_t
@@ -1008,6 +1439,141 @@ test_identical_streams_give_identical_reports (void **state)
 }
 
 
+//  Turns part of a stream into cancels and replaces of earlier intents (any
+//  of them: resting, ended or never rested), and fills targets [index]
+//  with the target's router_seq (3 * j + 1, as the runs below number them).
+static void
+s_stream_lifecycle (ep_intent_t *stream, char (*ids) [16], uint64_t *targets)
+{
+    uint64_t seed = 0xD1B54A32D192ED03ULL;
+    for (size_t index = 1; index < STREAM_SIZE; index++) {
+        targets [index] = 0;
+        uint64_t pick = s_xorshift (&seed) % 10;
+        if (pick > 2)
+            continue;
+        //  Mostly a recent one, which is likelier to rest still
+        size_t back = 1 + s_xorshift (&seed) % (index < 40? index: 40);
+        size_t target = index - back;
+        if (stream [target].action != EP_ACTION (PLACE))
+            continue;
+        ep_intent_t *intent = &stream [index];
+        intent->target_intent_id = ids [target];
+        targets [index] = 3 * target + 1;
+        if (pick < 2) {
+            intent->action = EP_ACTION (CANCEL);
+            intent->symbol = (char *) "";
+            intent->side = EP_SIDE (SIDE_UNSPECIFIED);
+            intent->type = EP_TYPE (ORDER_TYPE_UNSPECIFIED);
+            intent->tif = EP_TIF (TIF_UNSPECIFIED);
+            intent->qty_e8 = intent->limit_price_e8 = intent->ref_price_e8 = 0;
+        }
+        else {
+            //  Same symbol and side, but one in eight is refused for its side
+            intent->action = EP_ACTION (REPLACE);
+            intent->symbol = stream [target].symbol;
+            intent->side = stream [target].side;
+            if (s_xorshift (&seed) % 8 == 0)
+                intent->side = intent->side == EP_SIDE (BUY)? EP_SIDE (SELL): EP_SIDE (BUY);
+            intent->strategy_id = stream [target].strategy_id;
+            intent->type = EP_TYPE (LIMIT);
+            intent->tif = EP_TIF (GTC);
+            intent->ref_price_e8 = stream [target].ref_price_e8;
+            intent->limit_price_e8 = intent->ref_price_e8
+                                   + ((int64_t) (s_xorshift (&seed) % 401) - 200) * 1000000;
+            if (intent->limit_price_e8 < 1)
+                intent->limit_price_e8 = 1;
+        }
+    }
+}
+
+//  Two books given the same stream with cancels and replaces agree byte
+//  for byte; so does a third restarted halfway from the resting orders.
+static void
+test_streams_with_cancels_and_replaces_give_identical_reports (void **state)
+{
+    (void) state;
+    char (*ids) [16] = (char (*) [16]) calloc (STREAM_SIZE, 16);
+    uint64_t *targets = (uint64_t *) calloc (STREAM_SIZE, sizeof (uint64_t));
+    bool *ended = (bool *) calloc (STREAM_SIZE, sizeof (bool));
+    assert_non_null (ids);
+    assert_non_null (targets);
+    assert_non_null (ended);
+    ep_intent_t *stream = s_stream_new (ids);
+    s_stream_lifecycle (stream, ids, targets);
+    ep_paper_book_t *first = s_book (7, E8 (2));
+    ep_paper_book_t *second = s_book (7, E8 (2));
+    uint64_t *seqs = (uint64_t *) calloc (STREAM_SIZE, sizeof (uint64_t));
+    assert_non_null (seqs);
+    collector_t one = { 0 };
+    collector_t two = { 0 };
+    collector_t three = { 0 };
+    ep_paper_book_t *restarted = NULL;
+    collector_t half = { 0 };
+    for (size_t index = 0; index < STREAM_SIZE; index++) {
+        //  Halfway, a third book restarts from what rests in the first, as
+        //  a worker restarts from the router's resting orders
+        if (index == STREAM_SIZE / 2) {
+            half = one;
+            restarted = s_book (7, E8 (2));
+            s_restore_from (restarted, &one, stream, seqs, index);
+        }
+        ep_dispatch_t dispatch = EXECPLANE__V1__DISPATCH__INIT;
+        dispatch.intent = &stream [index];
+        dispatch.router_seq = seqs [index] = 3 * index + 1;
+        dispatch.target_router_seq = targets [index];
+        assert_true (ep_paper_book_dispatch (first, &dispatch, s_collect, &one) >= 1);
+        assert_true (ep_paper_book_dispatch (second, &dispatch, s_collect, &two) >= 1);
+        if (restarted)
+            assert_true (ep_paper_book_dispatch (restarted, &dispatch, s_collect, &three) >= 1);
+    }
+    assert_int_equal (one.count, two.count);
+    assert_int_equal (one.size, two.size);
+    assert_memory_equal (one.bytes, two.bytes, one.size);
+    assert_int_equal (ep_paper_book_resting (first), ep_paper_book_resting (second));
+    assert_int_equal (three.size, one.size - half.size);
+    assert_memory_equal (three.bytes, one.bytes + half.size, three.size);
+    assert_int_equal (ep_paper_book_resting (first), ep_paper_book_resting (restarted));
+
+    //  Each intent ends exactly once, nothing reports after its end, and
+    //  every case occurs
+    size_t canceled_targets = 0, cancels_done = 0, too_late = 0, invalid = 0;
+    size_t replacements = 0, terminal = 0;
+    for (size_t index = 0; index < one.count; index++) {
+        const ep_report_t *report = one.reports [index];
+        size_t intent = (size_t) (report->router_seq - 1) / 3;
+        assert_false (ended [intent]);
+        ended [intent] = report->terminal;
+        terminal += report->terminal;
+        bool lifecycle = stream [intent].action != EP_ACTION (PLACE);
+        canceled_targets += report->status == EP_STATUS (CANCELED) && !lifecycle;
+        cancels_done += report->status == EP_STATUS (CANCELED) && lifecycle;
+        too_late += report->failure == EP_FAILURE (TOO_LATE);
+        invalid += report->failure == EP_FAILURE (INVALID_INTENT);
+        replacements += stream [intent].action == EP_ACTION (REPLACE)
+                     && report->status != EP_STATUS (REJECTED) && report->logical_ts == report->router_seq;
+    }
+    assert_true (canceled_targets > 100);
+    assert_true (cancels_done > 100);
+    assert_true (too_late > 100);
+    assert_true (invalid > 10);
+    assert_true (replacements > 50);
+    assert_int_equal (canceled_targets, cancels_done + replacements);
+    assert_int_equal (terminal + ep_paper_book_resting (first), STREAM_SIZE);
+
+    s_collector_clear (&one);
+    s_collector_clear (&two);
+    s_collector_clear (&three);
+    ep_paper_book_destroy (&first);
+    ep_paper_book_destroy (&second);
+    ep_paper_book_destroy (&restarted);
+    free (stream);
+    free (seqs);
+    free (ended);
+    free (targets);
+    free (ids);
+}
+
+
 int
 main (void)
 {
@@ -1046,6 +1612,20 @@ main (void)
         cmocka_unit_test (test_restored_orders_cross_oldest_first),
         cmocka_unit_test (test_average_price_is_rounded_down),
         cmocka_unit_test (test_identical_streams_give_identical_reports),
+        cmocka_unit_test (test_cancel_removes_a_resting_order),
+        cmocka_unit_test (test_cancel_of_partly_filled_order_keeps_its_fills),
+        cmocka_unit_test (test_cancel_after_target_filled_is_too_late),
+        cmocka_unit_test (test_cancel_after_ioc_expired_is_too_late),
+        cmocka_unit_test (test_cancel_of_unknown_order_is_too_late),
+        cmocka_unit_test (test_replace_cancels_resting_target_and_places_new_order),
+        cmocka_unit_test (test_replace_of_partly_filled_target_keeps_its_fills),
+        cmocka_unit_test (test_replace_with_other_symbol_or_side_is_refused),
+        cmocka_unit_test (test_replace_of_ended_target_is_too_late_and_places_nothing),
+        cmocka_unit_test (test_fill_before_cancel_counts_and_none_after),
+        cmocka_unit_test (test_cancel_made_for_a_command_names_it),
+        cmocka_unit_test (test_unknown_action_is_rejected),
+        cmocka_unit_test (test_restored_book_after_cancels_continues_byte_identically),
+        cmocka_unit_test (test_streams_with_cancels_and_replaces_give_identical_reports),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -271,14 +271,14 @@ test_validation_refuses_what_no_plane_could_execute (void **state)
     intent.side = 7;
     assert_false (ep_validate_intent (&intent, reason, sizeof reason));
     assert_string_equal (reason, "side must be BUY or SELL (got 7)");
-    //  A cancel is never placed as a new order.
+    //  A cancel is never placed as a new order: without a target it is refused.
     fixture_intent (&intent, "i5");
     intent.action = EP_ACTION (CANCEL);
     assert_false (ep_validate_intent (&intent, reason, sizeof reason));
-    assert_string_equal (reason, "action CANCEL is not carried out by this router");
+    assert_non_null (strstr (reason, "a CANCEL needs a target_intent_id"));
     intent.action = 9;
     assert_false (ep_validate_intent (&intent, reason, sizeof reason));
-    assert_string_equal (reason, "action unknown is not carried out by this router");
+    assert_string_equal (reason, "action must be PLACE, CANCEL or REPLACE (got 9)");
 }
 
 int

@@ -119,6 +119,79 @@ test_restore_names_resting_orders_and_adopts_the_worker (void **state)
     fixture_stop (&fixture);
 }
 
+//  The plane's report on router_seq.
+static void
+s_plane_says (ep_router_t *router, uint64_t router_seq, const char *intent_id, int status,
+              bool terminal)
+{
+    ep_report_t report;
+    execplane__v1__execution_report__init (&report);
+    report.intent_id = (char *) intent_id;
+    report.strategy_id = "s1";
+    report.status = status;
+    report.terminal = terminal;
+    report.router_seq = router_seq;
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (PAPER), &report, NULL),
+                      EP_ROUTER_OK);
+}
+
+//  A worker restarting gets what rests: not an order that was canceled or
+//  replaced, nor a cancel (it places nothing); a REPLACE's new order, yes.
+static void
+test_restore_leaves_out_canceled_orders_and_cancels (void **state)
+{
+    (void) state;
+    fixture_t fixture;
+    ep_router_t *router = fixture_start (&fixture);
+    fixture_heartbeat (router, EP_PLANE (PAPER), "paper-1");
+    ep_intent_t intent;
+    const char *ids [] = { "o1", "o2" };
+    uint64_t seq [4];
+    for (int i = 0; i < 2; i++) {
+        fixture_intent (&intent, ids [i]);
+        fixture_send_intent (router, &intent);
+        seq [i] = router->last_router_seq;
+        s_plane_says (router, seq [i], ids [i], EP_STATUS (ACCEPTED), false);
+    }
+    execplane__v1__order_intent__init (&intent);
+    intent.intent_id = "c1";
+    intent.strategy_id = "s1";
+    intent.action = EP_ACTION (CANCEL);
+    intent.target_intent_id = "o1";
+    fixture_send_intent (router, &intent);
+    seq [2] = router->last_router_seq;
+    s_plane_says (router, seq [2], "c1", EP_STATUS (ACCEPTED), false);   //  still in flight
+    s_plane_says (router, seq [0], "o1", EP_STATUS (CANCELED), true);
+    fixture_intent (&intent, "r1");
+    intent.action = EP_ACTION (REPLACE);
+    intent.target_intent_id = "o2";
+    fixture_send_intent (router, &intent);
+    seq [3] = router->last_router_seq;
+    s_plane_says (router, seq [3], "r1", EP_STATUS (ACCEPTED), false);
+    s_plane_says (router, seq [1], "o2", EP_STATUS (CANCELED), true);
+    assert_int_equal (ep_journal_commit (router->journal), EP_JOURNAL_OK);
+    router->link.worker [EP_PLANE (PAPER)].alive = false;
+
+    ep_restore_request_t request;
+    execplane__v1__restore_request__init (&request);
+    request.plane = EP_PLANE (PAPER);
+    request.session = "paper-2";
+    zmsg_t *reply = s_ask (&fixture, "restore", &request.base);
+    char *kind = zmsg_popstr (reply);
+    zframe_t *body = zmsg_pop (reply);
+    ep_restore_reply_t *restored = execplane__v1__restore_reply__unpack (
+        NULL, zframe_size (body), zframe_data (body));
+    assert_non_null (restored);
+    assert_int_equal (restored->n_orders, 1);
+    assert_int_equal (restored->orders [0]->dispatch->router_seq, seq [3]);
+    assert_int_equal (restored->orders [0]->dispatch->intent->action, EP_ACTION (REPLACE));
+    execplane__v1__restore_reply__free_unpacked (restored, NULL);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    zmsg_destroy (&reply);
+    fixture_stop (&fixture);
+}
+
 //  Under CURVE a strategy key reads its strategies' reports and its own
 //  refusals; a monitor reads everything.
 static void
@@ -167,6 +240,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_replay_returns_committed_reports_in_seq_order),
         cmocka_unit_test (test_restore_names_resting_orders_and_adopts_the_worker),
+        cmocka_unit_test (test_restore_leaves_out_canceled_orders_and_cancels),
         cmocka_unit_test (test_a_strategy_key_reads_only_what_is_its_own),
         cmocka_unit_test (test_only_a_planes_worker_key_may_ask_to_restore_it),
     };

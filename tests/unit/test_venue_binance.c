@@ -1531,6 +1531,214 @@ test_order_the_venue_does_not_know_is_absent_after_a_margin (void **state)
     ep_venue_result_reset (&result);
 }
 
+//  ---------------------------------------------------------------------
+//  Cancel-replace and amend
+
+#define TARGET_ID   "epTheTarget_0123456789-abcdefghijk"
+
+static void
+test_cancel_replace_stops_on_failure_and_names_both_orders (void **state)
+{
+    (void) state;
+    ep_venue_t *venue = s_venue ();
+    ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC),
+                                   ORDER_QTY, E8 (250));
+    ep_venue_request_t request;
+    assert_int_equal (venue->prepare_change (venue, EP_VENUE_CANCEL_REPLACE, &intent, TARGET_ID,
+                                             ID, NOW_MS, &request), 0);
+    assert_int_equal (request.op, EP_VENUE_CANCEL_REPLACE);
+    assert_string_equal (request.method, "POST");
+    assert_string_equal (request.path, "/api/v3/order/cancelReplace");
+    assert_string_equal (request.params,
+        "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.5&price=250"
+        "&newClientOrderId=" ID "&newOrderRespType=FULL&cancelReplaceMode=STOP_ON_FAILURE"
+        "&cancelOrigClientOrderId=" TARGET_ID "&recvWindow=5000&timestamp=1700000000123");
+    assert_string_equal (request.client_order_id, ID);
+    assert_string_equal (request.target_client_order_id, TARGET_ID);
+    assert_int_equal (request.qty_e8, ORDER_QTY);
+    assert_null (strstr (request.params, "signature"));
+    //  A replacing order is a LIMIT; the target's id is held to Binance's syntax
+    intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), ORDER_QTY, 0);
+    assert_int_equal (venue->prepare_change (venue, EP_VENUE_CANCEL_REPLACE, &intent, TARGET_ID,
+                                             ID, NOW_MS, &request), -1);
+    intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC), ORDER_QTY, E8 (250));
+    assert_int_equal (venue->prepare_change (venue, EP_VENUE_CANCEL_REPLACE, &intent, "a&b=c",
+                                             ID, NOW_MS, &request), -1);
+    assert_int_equal (venue->prepare_change (venue, EP_VENUE_SUBMIT, &intent, TARGET_ID,
+                                             ID, NOW_MS, &request), -1);
+    venue->destroy (&venue);
+}
+
+static void
+test_amend_keeps_priority_and_sends_only_the_new_quantity (void **state)
+{
+    (void) state;
+    ep_venue_t *venue = s_venue ();
+    ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC),
+                                   ORDER_QTY, E8 (250));
+    ep_venue_request_t request;
+    assert_int_equal (venue->prepare_change (venue, EP_VENUE_AMEND, &intent, TARGET_ID, ID,
+                                             NOW_MS, &request), 0);
+    assert_string_equal (request.method, "PUT");
+    assert_string_equal (request.path, "/api/v3/order/amend/keepPriority");
+    assert_string_equal (request.params, "symbol=BTCUSDT&origClientOrderId=" TARGET_ID
+                         "&newClientOrderId=" ID "&newQty=0.5"
+                         "&recvWindow=5000&timestamp=1700000000123");
+    venue->destroy (&venue);
+}
+
+#define REPLACED_JSON(cancel, place) \
+    "{\"cancelResult\":\"SUCCESS\",\"newOrderResult\":\"SUCCESS\",\"cancelResponse\":" cancel \
+    ",\"newOrderResponse\":" place "}"
+#define TARGET_CANCELED \
+    ORDER_JSON ("origClientOrderId", TARGET_ID, "CANCELED", "0.50000000", "0.20000000", \
+                "50.00000000", ",\"clientOrderId\":\"x\"")
+#define REPLACE_FAILED(code, cancel_result, cancel, place_result, place) \
+    "{\"code\":" #code ",\"msg\":\"Order cancel-replace partially failed.\",\"data\":{" \
+    "\"cancelResult\":\"" cancel_result "\",\"newOrderResult\":\"" place_result "\"," \
+    "\"cancelResponse\":" cancel ",\"newOrderResponse\":" place "}}"
+#define AMENDED_JSON(echo, qty, executed) \
+    "{\"transactTime\":1700000000300,\"executionId\":75,\"amendedOrder\":{" \
+    "\"symbol\":\"BTCUSDT\",\"orderId\":12,\"orderListId\":-1,\"origClientOrderId\":\"" \
+    TARGET_ID "\",\"clientOrderId\":\"" echo "\",\"price\":\"250.00000000\",\"qty\":\"" qty \
+    "\",\"executedQty\":\"" executed "\",\"preventedQty\":\"0.00000000\"," \
+    "\"quoteOrderQty\":\"0.00000000\",\"cumulativeQuoteQty\":\"0.00000000\"," \
+    "\"status\":\"NEW\",\"timeInForce\":\"GTC\",\"type\":\"LIMIT\",\"side\":\"BUY\"}}"
+
+typedef struct {
+    const char *name;
+    ep_venue_op_t op;
+    int curl_code;
+    int64_t request_size;
+    long http_status;
+    const char *body;
+    int status, failure;        //  the new order's, expected
+    bool target_known;          //  the cancel part took effect
+    int target_code;            //  the cancel part's code when it failed
+    const char *contains;
+} change_row_t;
+
+static const change_row_t s_change_rows [] = {
+    { "replaced: target canceled, new order rests", EP_VENUE_CANCEL_REPLACE, 0, 300, 200,
+      REPLACED_JSON (TARGET_CANCELED, SUBMIT_ORDER ("NEW", "0.00000000", "0.00000000",
+                                                    ",\"fills\":[]")),
+      EP_STATUS (ACCEPTED), NO_FAILURE, true, 0, "venue NEW" },
+    { "cancel part -2011: nothing placed", EP_VENUE_CANCEL_REPLACE, 0, 300, 400,
+      REPLACE_FAILED (-2021, "FAILURE", ERROR_JSON (-2011, "Unknown order sent."),
+                      "NOT_ATTEMPTED", "null"),
+      EP_STATUS (REJECTED), EP_FAILURE (VENUE_REJECTED), false, -2011, "nothing was placed" },
+    { "new order refused after the cancel", EP_VENUE_CANCEL_REPLACE, 0, 300, 400,
+      REPLACE_FAILED (-2021, "SUCCESS", TARGET_CANCELED, "FAILURE",
+                      ERROR_JSON (-2010, "Account has insufficient balance for requested action.")),
+      EP_STATUS (REJECTED), EP_FAILURE (INSUFFICIENT_FUNDS), true, 0, "target was canceled" },
+    { "both failed", EP_VENUE_CANCEL_REPLACE, 0, 300, 400,
+      REPLACE_FAILED (-2022, "FAILURE", ERROR_JSON (-2011, "Unknown order sent."),
+                      "FAILURE", ERROR_JSON (-1013, "Filter failure: PRICE_FILTER")),
+      EP_STATUS (REJECTED), EP_FAILURE (VENUE_REJECTED), false, -2011, "-1013" },
+    { "replace timeout", EP_VENUE_CANCEL_REPLACE, CURLE_OPERATION_TIMEDOUT, 300, 0, NULL,
+      EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), false, 0, "execution status unknown" },
+    { "replace refused connection", EP_VENUE_CANCEL_REPLACE, CURLE_COULDNT_CONNECT, 0, 0, NULL,
+      EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), false, 0, "nothing was sent" },
+    { "replace 5xx", EP_VENUE_CANCEL_REPLACE, 0, 300, 502, "<html>bad gateway</html>",
+      EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), false, 0, "HTTP 502" },
+    { "replace -1007", EP_VENUE_CANCEL_REPLACE, 0, 300, 408,
+      ERROR_JSON (-1007, "Timeout waiting for response from backend server."),
+      EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), false, 0, "-1007" },
+    { "replace truncated", EP_VENUE_CANCEL_REPLACE, 0, 300, 200, "{\"cancelResult\":\"SUCC",
+      EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), false, 0, "unparseable" },
+    { "amended in place", EP_VENUE_AMEND, 0, 300, 200,
+      AMENDED_JSON (ID, "0.50000000", "0.00000000"),
+      EP_STATUS (ACCEPTED), NO_FAILURE, true, 0, "venue NEW" },
+    { "amend answered for another id", EP_VENUE_AMEND, 0, 300, 200,
+      AMENDED_JSON (OTHER_ID, "0.50000000", "0.00000000"),
+      EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), false, 0, "not ours" },
+    { "amend of another quantity", EP_VENUE_AMEND, 0, 300, 200,
+      AMENDED_JSON (ID, "0.40000000", "0.00000000"),
+      EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), false, 0, "not trusted" },
+    { "amend -2011", EP_VENUE_AMEND, 0, 300, 400, ERROR_JSON (-2011, "Unknown order sent."),
+      EP_STATUS (REJECTED), EP_FAILURE (VENUE_REJECTED), false, -2011, "nothing was placed" },
+    { "amend 5xx", EP_VENUE_AMEND, 0, 300, 500, "",
+      EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), false, 0, "execution status unknown" },
+};
+
+static void
+test_every_change_classification_rule_holds (void **state)
+{
+    (void) state;
+    ep_venue_result_t result;
+    memset (&result, 0, sizeof (result));
+    for (size_t index = 0; index < sizeof (s_change_rows) / sizeof (s_change_rows [0]); index++) {
+        const change_row_t *row = &s_change_rows [index];
+        s_wire (&result, row->curl_code, row->request_size, row->http_status, NULL, row->body);
+        ep_binance_classify_change (row->op, TARGET_ID, ID, ORDER_QTY, &result);
+        if (result.status != row->status || result.failure != row->failure
+        ||  result.target_known != row->target_known || result.target_code != row->target_code
+        ||  !strstr (result.reason, row->contains))
+            fail_msg ("row \"%s\": got status %d failure %d target %d/%d reason \"%s\"; "
+                      "want %d %d %d/%d containing \"%s\"", row->name, result.status,
+                      result.failure, (int) result.target_known, result.target_code,
+                      result.reason, row->status, row->failure, (int) row->target_known,
+                      row->target_code, row->contains);
+        if (result.target_known)
+            assert_int_equal (result.target_status, EP_STATUS (CANCELED));
+        assert_null (strchr (result.reason, '\n'));
+    }
+    //  The target's figures come from the cancel's answer on it
+    s_wire (&result, 0, 300, 200, NULL,
+            REPLACED_JSON (TARGET_CANCELED, SUBMIT_ORDER ("NEW", "0.00000000", "0.00000000",
+                                                          ",\"fills\":[]")));
+    ep_binance_classify_change (EP_VENUE_CANCEL_REPLACE, TARGET_ID, ID, ORDER_QTY, &result);
+    assert_int_equal (result.target_executed_qty_e8, 20000000);
+    assert_int_equal (result.target_cum_quote_e8, E8 (50));
+    assert_string_equal (result.target_venue_status, "CANCELED");
+    ep_venue_result_reset (&result);
+}
+
+static void
+test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies (void **state)
+{
+    (void) state;
+    const ep_venue_op_t ops [2] = { EP_VENUE_AMEND, EP_VENUE_CANCEL_REPLACE };
+    const char *lines [2] = { "PUT /api/v3/order/amend/keepPriority HTTP/1.1\r\n",
+                              "POST /api/v3/order/cancelReplace HTTP/1.1\r\n" };
+    const char *bodies [2] = {
+        AMENDED_JSON (ID, "0.50000000", "0.00000000"),
+        REPLACED_JSON (TARGET_CANCELED, SUBMIT_ORDER ("NEW", "0.00000000", "0.00000000",
+                                                      ",\"fills\":[]"))
+    };
+    for (int index = 0; index < 2; index++) {
+        char *answer = s_http_answer ("200 OK", "", bodies [index]);
+        server_t *server = s_server_start (SERVER_ANSWER, answer);
+        ep_venue_t *venue = s_venue_for (server, 5000);
+        ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC),
+                                       ORDER_QTY, E8 (250));
+        ep_venue_request_t request;
+        assert_int_equal (venue->prepare_change (venue, ops [index], &intent, TARGET_ID, ID,
+                                                 NOW_MS, &request), 0);
+        ep_venue_result_t result;
+        memset (&result, 0, sizeof (result));
+        venue->send (venue, &request, &result);
+        assert_int_equal (s_server_stop (server), 1);
+        assert_int_equal (result.status, EP_STATUS (ACCEPTED));
+        assert_true (result.target_known);
+        assert_int_equal (result.target_status, EP_STATUS (CANCELED));
+
+        char signature [65], expected_body [EP_VENUE_PARAMS_MAX + 80];
+        ep_binance_sign (DOC_SECRET, request.params, signature);
+        snprintf (expected_body, sizeof (expected_body), "%s&signature=%s", request.params,
+                  signature);
+        assert_memory_equal (server->request, lines [index], strlen (lines [index]));
+        assert_non_null (strstr (server->request, "\r\nX-MBX-APIKEY: " DOC_KEY "\r\n"));
+        const char *body = strstr (server->request, "\r\n\r\n");
+        assert_non_null (body);
+        assert_string_equal (body + 4, expected_body);
+        free (answer);
+        free (server);
+        ep_venue_result_reset (&result);
+        venue->destroy (&venue);
+    }
+}
+
 int
 main (void)
 {
@@ -1564,6 +1772,10 @@ main (void)
         cmocka_unit_test (test_send_cuts_an_oversized_answer_and_calls_it_unknown),
         cmocka_unit_test (test_nothing_secret_reaches_the_result_even_when_the_venue_echoes_it),
         cmocka_unit_test (test_nothing_secret_reaches_the_result_when_the_venue_echoes_it_escaped),
+        cmocka_unit_test (test_cancel_replace_stops_on_failure_and_names_both_orders),
+        cmocka_unit_test (test_amend_keeps_priority_and_sends_only_the_new_quantity),
+        cmocka_unit_test (test_every_change_classification_rule_holds),
+        cmocka_unit_test (test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,343 @@
+/*  ep_live_cancel: the live plane's cancels and replaces: their requests,
+    written down before they leave, and what their answers mean for the
+    cancel or replace and for its target.  */
+#include <stdio.h>
+#include <string.h>
+#include "ep_live_cancel.h"
+#include "ep_live_fills.h"
+#include "ep_log.h"
+#include "ep_names.h"
+
+#define S_UNKNOWN_ORDER -2011           //  Binance: "Unknown order sent." (not open to cancel)
+#define S_NO_SUCH_ORDER -2013           //  Binance: "Order does not exist."
+
+//  The cancel or replace a job is for, and its target's order: a cancel or
+//  replace job holds them as dispatch and target, a query it asked for as
+//  change and dispatch.
+static const ep_dispatch_t *
+s_change (const ep_live_job_t *job)
+{
+    return job->change ? job->change : job->dispatch;
+}
+
+static const ep_dispatch_t *
+s_target (const ep_live_job_t *job)
+{
+    return job->change ? job->dispatch : job->target;
+}
+
+static const char *
+s_verb (const ep_live_job_t *job)
+{
+    return s_change (job)->intent->action == EP_ACTION (REPLACE) ? "replace" : "cancel";
+}
+
+//  The target's client order id.
+static void
+s_target_id (const ep_live_job_t *job, char id [EP_VENUE_CLIENT_ID_MAX + 1])
+{
+    const ep_intent_t *target = s_target (job)->intent;
+    ep_venue_client_order_id (target->strategy_id, target->intent_id, id);
+}
+
+//  --------------------------------------------------------------------------
+//  Requests
+
+//  Whether the REPLACE can be the venue's amend: only the quantity goes
+//  down (same symbol, side, type, time in force and price), and nothing of
+//  the target is known to have filled (an amend keeps what executed).
+static bool
+s_amends (const ep_venue_t *venue, const ep_intent_t *change, const ep_intent_t *target,
+          const ep_live_order_t *order)
+{
+    return venue->prepare_change && change->type == target->type
+        && change->tif == target->tif && change->limit_price_e8 == target->limit_price_e8
+        && change->qty_e8 > 0 && change->qty_e8 < target->qty_e8
+        && order->state.executed_qty_e8 == 0;
+}
+
+//  Builds the venue request of a CANCEL or REPLACE on the target's order.
+//  Returns 0, or -1 with the reason in reason.
+static int
+s_request (ep_live_plane_t *self, ep_live_job_t *job, const ep_live_order_t *order,
+           char *reason, size_t size)
+{
+    const ep_intent_t *intent = job->dispatch->intent;
+    const ep_intent_t *target = order->dispatch->intent;
+    const char *target_id = order->state.client_order_id;
+    ep_venue_t *venue = self->venue;
+    int rc;
+    if (job->kind == EP_AUDIT_CANCEL)
+        rc = venue->prepare (venue, EP_VENUE_CANCEL, target, target_id, ep_live_plane_wall (self),
+                             &job->request);
+    else {
+        if (!intent->symbol || strcmp (intent->symbol, target->symbol) != 0
+        ||  intent->side != target->side) {
+            snprintf (reason, size, "a replace keeps the target's symbol and side (%s %s)",
+                      target->symbol, ep_side_name (target->side));
+            return -1;
+        }
+        if (!venue->prepare_change) {
+            snprintf (reason, size, "the venue %s cannot replace an order", venue->name);
+            return -1;
+        }
+        char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
+        ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
+        ep_venue_op_t op = s_amends (venue, intent, target, order) ? EP_VENUE_AMEND
+                                                                   : EP_VENUE_CANCEL_REPLACE;
+        rc = venue->prepare_change (venue, op, intent, target_id, client_order_id,
+                                    ep_live_plane_wall (self), &job->request);
+    }
+    if (rc)
+        snprintf (reason, size, "cannot be expressed for the venue: %.600s",
+                  job->request.params);
+    return rc;
+}
+
+//  The target is not followed here: its order is not open on this plane.
+static void
+s_not_open (ep_live_plane_t *self, ep_live_job_t *job, const char *target_id)
+{
+    const ep_intent_t *intent = job->dispatch->intent;
+    int64_t submitted_ms, window_ms;
+    char reason [EP_LIVE_REASON_MAX];
+    if (ep_audit_submitted (self->audit, target_id, &submitted_ms, &window_ms) == 1) {
+        snprintf (reason, sizeof reason, "too late: the order %s of intent %s is no longer "
+                  "open on the live plane (its terminal report was given); nothing was sent",
+                  target_id, intent->target_intent_id);
+        ep_live_plane_report_plain (self, job->dispatch, EP_STATUS (REJECTED),
+                                    EP_FAILURE (TOO_LATE), true, reason, false);
+    }
+    else {
+        snprintf (reason, sizeof reason, "the live plane never placed an order for intent %s; "
+                  "nothing was sent", intent->target_intent_id);
+        ep_live_plane_report_plain (self, job->dispatch, EP_STATUS (REJECTED),
+                                    EP_FAILURE (INVALID_INTENT), true, reason, false);
+    }
+}
+
+bool
+ep_live_cancel_prepare (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    const ep_intent_t *intent = job->dispatch->intent;
+    char target_id [EP_VENUE_CLIENT_ID_MAX + 1];
+    ep_venue_client_order_id (intent->strategy_id, intent->target_intent_id, target_id);
+    ep_live_order_t *order = ep_live_follow_lookup (self->orders, target_id);
+    if (!order) {
+        s_not_open (self, job, target_id);
+        return false;
+    }
+    if (job->dispatch->target_router_seq && order->state.router_seq
+    &&  job->dispatch->target_router_seq != order->state.router_seq)
+        ep_log_intent (EP_LOG_WARN, intent->strategy_id, intent->intent_id,
+                       ": the router names the target's order %llu, this plane follows it as "
+                       "%llu", (unsigned long long) job->dispatch->target_router_seq,
+                       (unsigned long long) order->state.router_seq);
+    char reason [EP_LIVE_REASON_MAX];
+    if (s_request (self, job, order, reason, sizeof reason)) {
+        ep_live_plane_report_plain (self, job->dispatch, EP_STATUS (REJECTED),
+                                    EP_FAILURE (INVALID_INTENT), true, reason, false);
+        return false;
+    }
+    job->target = ep_live_dispatch_dup (order->dispatch);
+    if (!job->target) {
+        ep_live_plane_report_plain (self, job->dispatch, EP_STATUS (FAILED),
+                                    EP_FAILURE (NOT_SENT), true, "out of memory: not sent",
+                                    false);
+        return false;
+    }
+    //  Written down before it is sent
+    job->attempt_id = ep_audit_attempt (self->audit, job->kind, job->dispatch->router_seq,
+                                        intent, &job->request);
+    self->audit_ok = job->attempt_id >= 0;
+    if (job->attempt_id == 0)
+        ep_log_intent (EP_LOG_WARN, intent->strategy_id, intent->intent_id,
+                       ": this %s was sent before: never sent twice", s_verb (job));
+    else
+    if (job->attempt_id < 0)
+        ep_live_plane_report_plain (self, job->dispatch, EP_STATUS (FAILED),
+                                    EP_FAILURE (NOT_SENT), true, "the audit could not record "
+                                    "the attempt, so it was not sent", false);
+    return job->attempt_id > 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Answers
+
+//  Ends the target (followed as job->target) with the venue's word on it:
+//  status, cumulative figures, its fills so far kept; followed no more.
+static void
+s_end_target (ep_live_plane_t *self, ep_live_job_t *job, int status, const char *venue_status,
+              int64_t executed_qty_e8, int64_t cum_quote_e8)
+{
+    const ep_dispatch_t *change = s_change (job);
+    char target_id [EP_VENUE_CLIENT_ID_MAX + 1];
+    s_target_id (job, target_id);
+    ep_live_order_t *order = ep_live_follow_lookup (self->orders, target_id);
+    if (!order)
+        return;                         //  ended already: its report was given
+    ep_venue_result_t ended;
+    memset (&ended, 0, sizeof ended);
+    ended.status = status;
+    ended.failure = EP_FAILURE (FAILURE_NONE);
+    ended.terminal = true;
+    ended.executed_qty_e8 = executed_qty_e8 > order->state.executed_qty_e8
+                          ? executed_qty_e8 : order->state.executed_qty_e8;
+    ended.cum_quote_e8 = executed_qty_e8 > order->state.executed_qty_e8
+                       ? cum_quote_e8 : order->state.cum_quote_e8;
+    snprintf (ended.venue_order_id, sizeof ended.venue_order_id, "%s",
+              order->state.venue_order_id);
+    //  Its reason names the cancel, and the plane command that caused it
+    char reason [EP_LIVE_REASON_MAX];
+    bool caused = change->cause && *change->cause;
+    snprintf (reason, sizeof reason, "%s by intent %s%s%s (venue %s)",
+              change->intent->action == EP_ACTION (REPLACE) ? "replaced" : "canceled",
+              change->intent->intent_id, caused ? ": " : "", caused ? change->cause : "",
+              venue_status);
+    ep_audit_order_t known = order->state;
+    ep_live_plane_report_state (self, s_target (job), &ended, reason, false, order, &known);
+    ep_live_follow_put (self->orders, s_target (job), &known, true, false,
+                        ep_live_plane_now (self));
+}
+
+//  The cancel's or replace's own terminal report.
+static void
+s_report_change (ep_live_plane_t *self, const ep_live_job_t *job, int status, int failure,
+                 const char *reason)
+{
+    ep_live_plane_report_plain (self, s_change (job), status, failure, true, reason, false);
+}
+
+void
+ep_live_cancel_unanswered (ep_live_plane_t *self, ep_live_job_t *job, const char *why)
+{
+    char reason [EP_LIVE_REASON_MAX];
+    snprintf (reason, sizeof reason, "the venue did not take the %s (it knows no open order "
+              "%s) and the order's state could not be asked: %s; the order stays followed",
+              s_verb (job), job->request.client_order_id, why);
+    s_report_change (self, job, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), reason);
+}
+
+//  The venue knows no open order to cancel: proof of nothing by itself.
+//  The target is queried once, as the change's; the change waits for it.
+static void
+s_ask_target (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    ep_dispatch_t *target = job->target;
+    ep_dispatch_t *change = job->dispatch;
+    job->target = NULL;
+    job->dispatch = NULL;
+    ep_live_plane_queue (self, EP_AUDIT_QUERY, target, change);
+}
+
+//  A failed cancel, or a replace that failed as a whole: its failure as
+//  classified (the target stays followed, its own stream tells).
+static void
+s_change_failed (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    const ep_venue_result_t *result = &job->result;
+    char reason [EP_LIVE_REASON_MAX];
+    int status = result->failure == EP_FAILURE (NOT_SENT) ? EP_STATUS (FAILED)
+               : result->failure == EP_FAILURE (SEND_UNKNOWN) ? EP_STATUS (UNKNOWN)
+               : EP_STATUS (REJECTED);
+    snprintf (reason, sizeof reason, "%s%s", result->reason,
+              status == EP_STATUS (UNKNOWN) ? "; the order stays followed: its own reports "
+              "tell what became of it" : "");
+    s_report_change (self, job, status, result->failure, reason);
+}
+
+static void
+s_on_canceled (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    const ep_venue_result_t *result = &job->result;
+    bool state = result->status != EP_STATUS (STATUS_UNSPECIFIED)
+              && result->status != EP_STATUS (UNKNOWN);
+    if (!state) {
+        if (result->venue_code == S_UNKNOWN_ORDER || result->venue_code == S_NO_SUCH_ORDER)
+            s_ask_target (self, job);
+        else
+            s_change_failed (self, job);
+        return;
+    }
+    char reason [EP_LIVE_REASON_MAX];
+    if (!result->terminal) {
+        //  PENDING_CANCEL: fills may yet come; the order's stream tells
+        snprintf (reason, sizeof reason, "the venue has not finished the cancel (%s); the "
+                  "order stays followed: its own reports tell", result->venue_status);
+        s_report_change (self, job, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), reason);
+        return;
+    }
+    s_end_target (self, job, result->status, result->venue_status, result->executed_qty_e8,
+                  result->cum_quote_e8);
+    if (result->status == EP_STATUS (CANCELED))
+        s_report_change (self, job, EP_STATUS (CANCELED), EP_FAILURE (FAILURE_NONE),
+                         result->reason);
+    else {
+        snprintf (reason, sizeof reason, "too late: the order had already ended %s",
+                  result->venue_status);
+        s_report_change (self, job, EP_STATUS (REJECTED), EP_FAILURE (TOO_LATE), reason);
+    }
+}
+
+static void
+s_on_replaced (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    const ep_venue_result_t *result = &job->result;
+    if (result->target_known)
+        s_end_target (self, job, result->target_status, result->target_venue_status,
+                      result->target_executed_qty_e8, result->target_cum_quote_e8);
+    if (!result->target_known
+    &&  (result->target_code == S_UNKNOWN_ORDER || result->target_code == S_NO_SUCH_ORDER)) {
+        s_ask_target (self, job);
+        return;
+    }
+    //  The new order's answer, as a submission's: reported, followed if it
+    //  rests, under the replace's own router_seq
+    ep_live_plane_on_submitted (self, job);
+}
+
+//  The target's state, asked after the venue knew no open order to
+//  cancel: the target is reported as it is (ended, or still open), and
+//  the change by what that proves.
+static void
+s_on_target_asked (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    const ep_venue_result_t *result = &job->result;
+    char reason [EP_LIVE_REASON_MAX];
+    bool state = result->status != EP_STATUS (STATUS_UNSPECIFIED)
+              && result->status != EP_STATUS (UNKNOWN);
+    //  A status query of its own may have ended the target meanwhile: its
+    //  terminal report was given, and is not given twice
+    if (ep_live_follow_lookup (self->orders, job->request.client_order_id))
+        ep_live_plane_on_queried (self, job);
+    if (!state) {
+        snprintf (reason, sizeof reason, "the venue knew no open order %s to %s, and cannot "
+                  "tell its state yet: %s; the order stays followed",
+                  job->request.client_order_id, s_verb (job), result->reason);
+        s_report_change (self, job, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), reason);
+    }
+    else
+    if (result->terminal) {
+        snprintf (reason, sizeof reason, "too late: the order had already ended: %s",
+                  result->reason);
+        s_report_change (self, job, EP_STATUS (REJECTED), EP_FAILURE (TOO_LATE), reason);
+    }
+    else {
+        snprintf (reason, sizeof reason, "the venue refused the %s (it knew no open order) "
+                  "while the order is open: %s; nothing changed, the order stays followed",
+                  s_verb (job), result->reason);
+        s_report_change (self, job, EP_STATUS (REJECTED), EP_FAILURE (VENUE_REJECTED), reason);
+    }
+}
+
+void
+ep_live_cancel_on_answer (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    if (job->change)
+        s_on_target_asked (self, job);
+    else
+    if (job->kind == EP_AUDIT_CANCEL)
+        s_on_canceled (self, job);
+    else
+        s_on_replaced (self, job);
+}

@@ -1,0 +1,71 @@
+/*  ep_live_plane_internal: what the live plane's own modules share (the
+    plane in ep_live_plane.c, its cancels and replaces in ep_live_cancel.c).
+    Nothing outside planes/live includes it.  */
+#ifndef EP_LIVE_PLANE_INTERNAL_H_INCLUDED
+#define EP_LIVE_PLANE_INTERNAL_H_INCLUDED
+
+#include "ep_live_follow.h"
+#include "ep_live_jobs.h"
+#include "ep_live_plane.h"
+#include "ep_live_session.h"
+
+#define EP_LIVE_KINDS 6                 //  ep_audit_kind_t, 1 to 5
+#define EP_LIVE_REASON_MAX 768          //  a report's reason
+
+struct _ep_live_plane_t {
+    ep_venue_t *venue;                  //  the venue adapter (owned)
+    ep_audit_t *audit;                  //  the write-ahead record (owned)
+    ep_live_jobs_t *jobs;               //  requests queued, and the sender
+    ep_live_follow_t *orders;           //  resting orders followed
+    int64_t poll_ms;                    //  between two queries of one order
+    int64_t timeout_ms;                 //  a request's longest
+    ep_live_emit_fn *emit;              //  where reports go
+    void *emit_arg;
+    ep_live_clock_fn *wall_ms;          //  wall clock: not-after, timestamps, absence
+    ep_live_clock_fn *mono_ms;          //  monotonic clock: polls, retries, log pacing
+    void *clock_arg;
+    bool audit_ok;                      //  the last audit write succeeded
+    int64_t next_audit_retry_ms;        //  when the results the audit kept are written again
+    ep_live_session_t session;          //  whether dispatches are for this plane
+    //  Metrics
+    ep_histogram_t venue_seconds [EP_LIVE_KINDS];               //  request to response, by kind
+    uint64_t venue_failures [EP_LIVE_KINDS][EP_FAILURE_COUNT];  //  classified outcomes, by kind
+};
+
+//  The clocks the plane reads: wall and monotonic, in ms.
+int64_t ep_live_plane_wall (ep_live_plane_t *self);
+int64_t ep_live_plane_now (ep_live_plane_t *self);
+
+//  Reports on the intent of dispatch: fills in the intent's fields (and
+//  target_intent_id), hands the report on and logs it.
+void ep_live_plane_report (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
+                           ep_report_t *report);
+
+//  A report with no fills.
+void ep_live_plane_report_plain (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
+                                 int status, int failure, bool terminal, const char *reason,
+                                 bool reconciled);
+
+//  Reports the order's state in result (its status, figures and reason
+//  as given) on dispatch, with what it filled beyond known as a new fill,
+//  and updates known to it. order: the order as followed, or NULL.
+void ep_live_plane_report_state (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
+                                 const ep_venue_result_t *result, const char *reason,
+                                 bool reconciled, ep_live_order_t *order,
+                                 ep_audit_order_t *known);
+
+//  A submission's answer (or a replace's new order): reported with its
+//  fills, and followed if it rests.
+void ep_live_plane_on_submitted (ep_live_plane_t *self, ep_live_job_t *job);
+
+//  A status query's answer: what changed is reported; the order is
+//  followed or dropped.
+void ep_live_plane_on_queried (ep_live_plane_t *self, ep_live_job_t *job);
+
+//  Queues a job of kind on dispatch (taken, always), for the cancel or
+//  replace change (taken, always; NULL: none), and starts the next
+//  request if the sender is idle. EP_LIVE_NO_MEMORY: not queued (logged).
+ep_live_status_t ep_live_plane_queue (ep_live_plane_t *self, ep_audit_kind_t kind,
+                                      ep_dispatch_t *dispatch, ep_dispatch_t *change);
+
+#endif
