@@ -1,14 +1,10 @@
 /*  ep_paper_book: the paper execution plane's fill engine.
 
-    The book keeps, per symbol, the resting GTC orders oldest first, and for
-    each symbol the highest resting BUY limit and lowest resting SELL limit,
-    so that an intent whose ref crosses nothing costs one hash lookup. Every
-    report is built in one scratch report owned by the book: nothing is
-    allocated for an intent that does not rest.
-
-    A cancel finds its target by router_seq: each symbol's orders are
-    sorted by it, so that is a binary search per symbol, and needs no
-    second index to keep in step.  */
+    The resting orders, by symbol, are ep_paper_orders'. Every report is
+    built in one scratch report owned by the book: nothing is allocated for
+    an intent that does not rest. What an intent does is decided, and
+    whatever it needs allocated, before its first report goes out, so that
+    a failure leaves nothing half done.  */
 #include <assert.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -19,36 +15,9 @@
 #include "ep_decimal.h"
 #include "ep_names.h"
 #include "ep_paper_book.h"
+#include "ep_paper_orders.h"
 
 #define S_BPS           10000
-
-//  One order the book is working on: a resting GTC order on the heap, or
-//  the intent being executed, on the stack.
-typedef struct {
-    uint64_t router_seq;        //  the order's own router_seq: identity and age
-    int64_t qty_e8;             //  quantity ordered
-    int64_t limit_e8;           //  limit price, which every crossing fill gets
-    int64_t filled_e8;          //  cumulative quantity filled
-    __int128 notional;          //  sum of qty * price over its fills, for the average
-    uint64_t fill_count;        //  fills reported so far; the next is fill_count + 1
-    Execplane__V1__Side side;   //  copied into every report
-    bool safety;                //  copied into every report
-    char *intent_id;            //  in the same allocation as a resting order
-    char *strategy_id;          //  likewise
-    char *target_intent_id;     //  a REPLACE's target, else empty; likewise
-    char *symbol;               //  the symbol's name (or the intent's)
-} s_order_t;
-
-//  A symbol that has had resting orders.
-typedef struct {
-    uint64_t hash;              //  of the name, kept for lookups and rehashing
-    s_order_t **orders;         //  resting orders, oldest first
-    size_t count;               //  orders in use
-    size_t capacity;            //  orders allocated
-    int64_t best_bid;           //  highest resting BUY limit, INT64_MIN if none
-    int64_t best_ask;           //  lowest resting SELL limit, INT64_MAX if none
-    char *name;                 //  in the same allocation
-} s_symbol_t;
 
 //  What executing the new intent does, decided before anything is emitted.
 typedef struct {
@@ -63,10 +32,7 @@ typedef struct {
 
 struct _ep_paper_book_t {
     ep_paper_config_t config;   //  validated at construction
-    s_symbol_t **table;         //  open addressing, size a power of two
-    size_t table_size;          //  slots in table, 0 until the first symbol
-    size_t symbol_count;        //  slots in use
-    size_t resting;             //  orders resting over all symbols
+    ep_paper_orders_t orders;   //  the resting orders, by symbol
     uint64_t last_seq;          //  highest router_seq executed or restored
     bool started;               //  last_seq is meaningful
     ep_report_t report;         //  scratch, handed to emit
@@ -119,106 +85,6 @@ s_crosses (bool buy, int64_t ref_e8, int64_t limit_e8)
     return buy? ref_e8 <= limit_e8: ref_e8 >= limit_e8;
 }
 
-//  FNV-1a: symbols are short, and this needs no seed (determinism).
-static uint64_t
-s_hash (const char *name)
-{
-    uint64_t hash = 14695981039346656037ULL;
-    for (const unsigned char *p = (const unsigned char *) name; *p; p++)
-        hash = (hash ^ *p) * 1099511628211ULL;
-    return hash;
-}
-
-static s_symbol_t *
-s_symbol_lookup (const ep_paper_book_t *self, const char *name, uint64_t hash)
-{
-    if (self->table_size == 0)
-        return NULL;
-    size_t mask = self->table_size - 1;
-    for (size_t slot = (size_t) hash & mask; self->table [slot]; slot = (slot + 1) & mask) {
-        s_symbol_t *symbol = self->table [slot];
-        if (symbol->hash == hash && strcmp (symbol->name, name) == 0)
-            return symbol;
-    }
-    return NULL;
-}
-
-static void
-s_table_put (s_symbol_t **table, size_t size, s_symbol_t *symbol)
-{
-    size_t mask = size - 1;
-    size_t slot = (size_t) symbol->hash & mask;
-    while (table [slot])
-        slot = (slot + 1) & mask;
-    table [slot] = symbol;
-}
-
-//  Adds a new, empty symbol. Returns NULL on out of memory, the table
-//  unchanged.
-static s_symbol_t *
-s_symbol_insert (ep_paper_book_t *self, const char *name, uint64_t hash)
-{
-    //  Keep the load at most one half, so probes stay short
-    if ((self->symbol_count + 1) * 2 > self->table_size) {
-        size_t size = self->table_size? self->table_size * 2: 16;
-        s_symbol_t **table = (s_symbol_t **) calloc (size, sizeof (s_symbol_t *));
-        if (!table)
-            return NULL;
-        for (size_t slot = 0; slot < self->table_size; slot++)
-            if (self->table [slot])
-                s_table_put (table, size, self->table [slot]);
-        free (self->table);
-        self->table = table;
-        self->table_size = size;
-    }
-    size_t length = strlen (name);
-    s_symbol_t *symbol = (s_symbol_t *) malloc (sizeof (s_symbol_t) + length + 1);
-    if (!symbol)
-        return NULL;
-    symbol->hash = hash;
-    symbol->orders = NULL;
-    symbol->count = 0;
-    symbol->capacity = 0;
-    symbol->best_bid = INT64_MIN;
-    symbol->best_ask = INT64_MAX;
-    symbol->name = (char *) (symbol + 1);
-    memcpy (symbol->name, name, length + 1);
-    s_table_put (self->table, self->table_size, symbol);
-    self->symbol_count++;
-    return symbol;
-}
-
-//  Makes room for one more order. Returns 0, or -1 on out of memory.
-static int
-s_symbol_reserve (s_symbol_t *symbol)
-{
-    return ep_grow (&symbol->orders, &symbol->capacity, symbol->count + 1,
-                    sizeof *symbol->orders, 4);
-}
-
-//  Inserts a reserved order, keeping oldest first, and widens the bounds.
-static void
-s_symbol_add (ep_paper_book_t *self, s_symbol_t *symbol, s_order_t *order)
-{
-    assert (symbol->count < symbol->capacity);
-    size_t position = symbol->count;
-    while (position > 0 && symbol->orders [position - 1]->router_seq > order->router_seq)
-        position--;
-    memmove (symbol->orders + position + 1, symbol->orders + position,
-             (symbol->count - position) * sizeof (s_order_t *));
-    symbol->orders [position] = order;
-    symbol->count++;
-    if (order->side == EP_SIDE (BUY)) {
-        if (order->limit_e8 > symbol->best_bid)
-            symbol->best_bid = order->limit_e8;
-    }
-    else
-    if (order->limit_e8 < symbol->best_ask)
-        symbol->best_ask = order->limit_e8;
-    order->symbol = symbol->name;
-    self->resting++;
-}
-
 //  An optional string of a hand-built intent may be NULL.
 static char *
 s_text (char *text)
@@ -226,50 +92,8 @@ s_text (char *text)
     return text? text: (char *) "";
 }
 
-//  Sets an order's identity and an empty fill state from the intent; the
-//  strings are the caller's business.
 static void
-s_order_init (s_order_t *order, const ep_intent_t *intent, uint64_t router_seq)
-{
-    order->router_seq = router_seq;
-    order->qty_e8 = intent->qty_e8;
-    order->limit_e8 = intent->limit_price_e8;
-    order->filled_e8 = 0;
-    order->notional = 0;
-    order->fill_count = 0;
-    order->side = intent->side;
-    order->safety = intent->safety != 0;
-    order->intent_id = intent->intent_id;
-    order->strategy_id = intent->strategy_id;
-    order->target_intent_id = s_text (intent->target_intent_id);
-    order->symbol = intent->symbol;
-}
-
-//  A resting order with copies of its strings, in one allocation. Returns
-//  NULL on out of memory.
-static s_order_t *
-s_order_new (const ep_intent_t *intent, uint64_t router_seq)
-{
-    size_t id_size = strlen (intent->intent_id) + 1;
-    size_t strategy_size = strlen (intent->strategy_id) + 1;
-    size_t target_size = strlen (s_text (intent->target_intent_id)) + 1;
-    s_order_t *order = (s_order_t *) malloc (sizeof (s_order_t) + id_size + strategy_size
-                                             + target_size);
-    if (!order)
-        return NULL;
-    s_order_init (order, intent, router_seq);
-    order->intent_id = (char *) (order + 1);
-    memcpy (order->intent_id, intent->intent_id, id_size);
-    order->strategy_id = order->intent_id + id_size;
-    memcpy (order->strategy_id, intent->strategy_id, strategy_size);
-    order->target_intent_id = order->strategy_id + strategy_size;
-    memcpy (order->target_intent_id, s_text (intent->target_intent_id), target_size);
-    order->symbol = NULL;
-    return order;
-}
-
-static void
-s_order_fill (s_order_t *order, int64_t qty_e8, int64_t price_e8)
+s_order_fill (ep_paper_order_t *order, int64_t qty_e8, int64_t price_e8)
 {
     order->filled_e8 += qty_e8;
     order->notional += (__int128) qty_e8 * price_e8;
@@ -279,7 +103,7 @@ s_order_fill (s_order_t *order, int64_t qty_e8, int64_t price_e8)
 //  Builds the order's report for this tick in the scratch report, without
 //  handing it out. The reason is already in self->reason.
 static ep_report_t *
-s_report (ep_paper_book_t *self, const s_order_t *order, uint64_t tick,
+s_report (ep_paper_book_t *self, const ep_paper_order_t *order, uint64_t tick,
           Execplane__V1__Status status, int64_t fill_qty_e8, int64_t fill_price_e8)
 {
     ep_report_t *report = &self->report;
@@ -322,7 +146,7 @@ s_report (ep_paper_book_t *self, const s_order_t *order, uint64_t tick,
 
 //  Builds the order's report for this tick and hands it to emit.
 static void
-s_emit (ep_paper_book_t *self, const s_order_t *order, uint64_t tick,
+s_emit (ep_paper_book_t *self, const ep_paper_order_t *order, uint64_t tick,
         Execplane__V1__Status status, int64_t fill_qty_e8, int64_t fill_price_e8,
         ep_paper_emit_fn *emit, void *arg)
 {
@@ -335,8 +159,8 @@ static void
 s_reject (ep_paper_book_t *self, const ep_intent_t *intent, uint64_t router_seq,
           Execplane__V1__Failure failure, ep_paper_emit_fn *emit, void *arg)
 {
-    s_order_t order;
-    s_order_init (&order, intent, router_seq);
+    ep_paper_order_t order;
+    ep_paper_order_init (&order, intent, router_seq);
     order.symbol = s_text (intent->symbol);
     ep_report_t *report = s_report (self, &order, router_seq, EP_STATUS (REJECTED), 0, 0);
     report->failure = failure;
@@ -348,7 +172,7 @@ s_reject (ep_paper_book_t *self, const ep_intent_t *intent, uint64_t router_seq,
 //  one report each, and drops the ones completed. Returns the reports
 //  emitted.
 static int
-s_cross (ep_paper_book_t *self, s_symbol_t *symbol, int64_t ref_e8, uint64_t tick,
+s_cross (ep_paper_book_t *self, ep_paper_symbol_t *symbol, int64_t ref_e8, uint64_t tick,
          ep_paper_emit_fn *emit, void *arg)
 {
     int reports = 0;
@@ -359,7 +183,7 @@ s_cross (ep_paper_book_t *self, s_symbol_t *symbol, int64_t ref_e8, uint64_t tic
     char filled [EP_DECIMAL_BUFSIZE], total [EP_DECIMAL_BUFSIZE];
 
     for (size_t index = 0; index < symbol->count; index++) {
-        s_order_t *order = symbol->orders [index];
+        ep_paper_order_t *order = symbol->orders [index];
         bool buy = order->side == EP_SIDE (BUY);
         if (s_crosses (buy, ref_e8, order->limit_e8)) {
             int64_t fill_e8 = s_capped (self, order->qty_e8 - order->filled_e8);
@@ -376,7 +200,7 @@ s_cross (ep_paper_book_t *self, s_symbol_t *symbol, int64_t ref_e8, uint64_t tic
             reports++;
             if (done) {
                 free (order);
-                self->resting--;
+                self->orders.resting--;
                 continue;
             }
         }
@@ -474,8 +298,8 @@ s_reason_new (ep_paper_book_t *self, const ep_intent_t *intent, const s_outcome_
 //  what it needs to rest, allocated.
 typedef struct {
     s_outcome_t outcome;        //  what it does this tick
-    s_symbol_t *symbol;         //  its symbol, NULL if that never had orders
-    s_order_t *resting;         //  allocated and reserved if it rests, else NULL
+    ep_paper_symbol_t *symbol;         //  its symbol, NULL if that never had orders
+    ep_paper_order_t *resting;         //  allocated and reserved if it rests, else NULL
 } s_place_t;
 
 //  Decides the intent's own outcome and allocates whatever it needs to rest.
@@ -485,17 +309,16 @@ static int
 s_place_prepare (ep_paper_book_t *self, const ep_intent_t *intent, uint64_t router_seq,
                  s_place_t *place)
 {
-    uint64_t hash = s_hash (intent->symbol);
-    place->symbol = s_symbol_lookup (self, intent->symbol, hash);
+    place->symbol = ep_paper_orders_lookup (&self->orders, intent->symbol);
     s_decide (self, intent, &place->outcome);
     place->resting = NULL;
     if (place->outcome.rests) {
-        place->resting = s_order_new (intent, router_seq);
+        place->resting = ep_paper_order_new (intent, router_seq);
         if (!place->resting)
             return -1;
         if (!place->symbol)
-            place->symbol = s_symbol_insert (self, intent->symbol, hash);
-        if (!place->symbol || s_symbol_reserve (place->symbol)) {
+            place->symbol = ep_paper_orders_insert (&self->orders, intent->symbol);
+        if (!place->symbol || ep_paper_orders_reserve (place->symbol)) {
             free (place->resting);
             return -1;
         }
@@ -509,14 +332,14 @@ static int
 s_place_run (ep_paper_book_t *self, const ep_intent_t *intent, uint64_t router_seq,
              s_place_t *place, ep_paper_emit_fn *emit, void *arg)
 {
-    s_symbol_t *symbol = place->symbol;
+    ep_paper_symbol_t *symbol = place->symbol;
     int reports = 0;
     if (symbol && symbol->count > 0
     && (intent->ref_price_e8 <= symbol->best_bid || intent->ref_price_e8 >= symbol->best_ask))
         reports = s_cross (self, symbol, intent->ref_price_e8, router_seq, emit, arg);
 
-    s_order_t order;
-    s_order_init (&order, intent, router_seq);
+    ep_paper_order_t order;
+    ep_paper_order_init (&order, intent, router_seq);
     if (place->outcome.fill_e8 > 0)
         s_order_fill (&order, place->outcome.fill_e8, place->outcome.price_e8);
     s_reason_new (self, intent, &place->outcome);
@@ -528,72 +351,21 @@ s_place_run (ep_paper_book_t *self, const ep_intent_t *intent, uint64_t router_s
         place->resting->filled_e8 = order.filled_e8;
         place->resting->notional = order.notional;
         place->resting->fill_count = order.fill_count;
-        s_symbol_add (self, symbol, place->resting);
+        ep_paper_orders_add (&self->orders, symbol, place->resting);
     }
     return reports;
-}
-
-//  Finds the resting order with this router_seq. Returns it, with its
-//  symbol and position there, or NULL if none rests.
-static s_order_t *
-s_find (const ep_paper_book_t *self, uint64_t router_seq, s_symbol_t **symbol_p,
-        size_t *index_p)
-{
-    for (size_t slot = 0; slot < self->table_size; slot++) {
-        s_symbol_t *symbol = self->table [slot];
-        if (!symbol || symbol->count == 0)
-            continue;
-        //  Oldest first: sorted by router_seq
-        size_t low = 0, high = symbol->count;
-        while (low < high) {
-            size_t middle = low + (high - low) / 2;
-            if (symbol->orders [middle]->router_seq < router_seq)
-                low = middle + 1;
-            else
-                high = middle;
-        }
-        if (low < symbol->count && symbol->orders [low]->router_seq == router_seq) {
-            *symbol_p = symbol;
-            *index_p = low;
-            return symbol->orders [low];
-        }
-    }
-    return NULL;
-}
-
-//  Takes the order at index out of the symbol's list, without freeing it,
-//  and makes the bounds exact again.
-static void
-s_symbol_remove (ep_paper_book_t *self, s_symbol_t *symbol, size_t index)
-{
-    memmove (symbol->orders + index, symbol->orders + index + 1,
-             (symbol->count - index - 1) * sizeof (s_order_t *));
-    symbol->count--;
-    symbol->best_bid = INT64_MIN;
-    symbol->best_ask = INT64_MAX;
-    for (size_t other = 0; other < symbol->count; other++) {
-        const s_order_t *order = symbol->orders [other];
-        if (order->side == EP_SIDE (BUY)) {
-            if (order->limit_e8 > symbol->best_bid)
-                symbol->best_bid = order->limit_e8;
-        }
-        else
-        if (order->limit_e8 < symbol->best_ask)
-            symbol->best_ask = order->limit_e8;
-    }
-    self->resting--;
 }
 
 //  Ends a resting target at tick: takes it out of the book and emits its
 //  CANCELED report, fills so far kept. by says what canceled it, as the
 //  reason's head. The target is freed after: the caller must not use it.
 static void
-s_cancel_target (ep_paper_book_t *self, s_symbol_t *symbol, size_t index, uint64_t tick,
+s_cancel_target (ep_paper_book_t *self, ep_paper_symbol_t *symbol, size_t index, uint64_t tick,
                  const char *by, ep_paper_emit_fn *emit, void *arg)
 {
-    s_order_t *target = symbol->orders [index];
+    ep_paper_order_t *target = symbol->orders [index];
     char filled [EP_DECIMAL_BUFSIZE], total [EP_DECIMAL_BUFSIZE], left [EP_DECIMAL_BUFSIZE];
-    s_symbol_remove (self, symbol, index);
+    ep_paper_orders_remove (&self->orders, symbol, index);
     snprintf (self->reason, sizeof (self->reason), "%s: %s of %s filled, %s canceled", by,
               ep_decimal_format (target->filled_e8, filled),
               ep_decimal_format (target->qty_e8, total),
@@ -648,16 +420,7 @@ ep_paper_book_destroy (ep_paper_book_t **self_p)
     ep_paper_book_t *self = *self_p;
     if (!self)
         return;
-    for (size_t slot = 0; slot < self->table_size; slot++) {
-        s_symbol_t *symbol = self->table [slot];
-        if (!symbol)
-            continue;
-        for (size_t index = 0; index < symbol->count; index++)
-            free (symbol->orders [index]);
-        free (symbol->orders);
-        free (symbol);
-    }
-    free (self->table);
+    ep_paper_orders_clear (&self->orders);
     free (self);
     *self_p = NULL;
 }
@@ -702,9 +465,10 @@ ep_paper_book_cancel (ep_paper_book_t *self, const ep_intent_t *intent,
     assert (emit);
     assert (!self->started || router_seq > self->last_seq);
 
-    s_symbol_t *symbol;
+    ep_paper_symbol_t *symbol;
     size_t index;
-    s_order_t *target = s_find (self, target_router_seq, &symbol, &index);
+    ep_paper_order_t *target = ep_paper_orders_find (&self->orders, target_router_seq,
+                                                     &symbol, &index);
     if (!target) {
         s_reason_too_late (self, intent);
         s_reject (self, intent, router_seq, EP_FAILURE (TOO_LATE), emit, arg);
@@ -713,8 +477,8 @@ ep_paper_book_cancel (ep_paper_book_t *self, const ep_intent_t *intent,
     }
     //  The cancel's own report names the target's order: build it first,
     //  while the target exists
-    s_order_t order;
-    s_order_init (&order, intent, router_seq);
+    ep_paper_order_t order;
+    ep_paper_order_init (&order, intent, router_seq);
     order.symbol = symbol->name;
     order.side = target->side;
     char left [EP_DECIMAL_BUFSIZE], total [EP_DECIMAL_BUFSIZE], filled [EP_DECIMAL_BUFSIZE];
@@ -757,9 +521,10 @@ ep_paper_book_replace (ep_paper_book_t *self, const ep_intent_t *intent,
     assert (emit);
     assert (!self->started || router_seq > self->last_seq);
 
-    s_symbol_t *symbol;
+    ep_paper_symbol_t *symbol;
     size_t index;
-    s_order_t *target = s_find (self, target_router_seq, &symbol, &index);
+    ep_paper_order_t *target = ep_paper_orders_find (&self->orders, target_router_seq,
+                                                     &symbol, &index);
     //  Each refusal leaves the book as it was: nothing canceled, nothing placed
     Execplane__V1__Failure failure = EP_FAILURE (FAILURE_NONE);
     if (intent->type != EP_TYPE (LIMIT)) {
@@ -859,21 +624,20 @@ ep_paper_book_restore (ep_paper_book_t *self, const ep_intent_t *intent,
         filled_e8 += fill->qty_e8;
         notional += (__int128) fill->qty_e8 * fill->price_e8;
     }
-    uint64_t hash = s_hash (intent->symbol);
-    s_symbol_t *symbol = s_symbol_lookup (self, intent->symbol, hash);
-    s_order_t *order = s_order_new (intent, router_seq);
+    ep_paper_symbol_t *symbol = ep_paper_orders_lookup (&self->orders, intent->symbol);
+    ep_paper_order_t *order = ep_paper_order_new (intent, router_seq);
     if (!order)
         return -1;
     if (!symbol)
-        symbol = s_symbol_insert (self, intent->symbol, hash);
-    if (!symbol || s_symbol_reserve (symbol)) {
+        symbol = ep_paper_orders_insert (&self->orders, intent->symbol);
+    if (!symbol || ep_paper_orders_reserve (symbol)) {
         free (order);
         return -1;
     }
     order->filled_e8 = filled_e8;
     order->notional = notional;
     order->fill_count = fill_count;
-    s_symbol_add (self, symbol, order);
+    ep_paper_orders_add (&self->orders, symbol, order);
     if (!self->started || router_seq > self->last_seq)
         self->last_seq = router_seq;
     self->started = true;
@@ -888,5 +652,5 @@ size_t
 ep_paper_book_resting (const ep_paper_book_t *self)
 {
     assert (self);
-    return self->resting;
+    return self->orders.resting;
 }
