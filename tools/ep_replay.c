@@ -77,6 +77,28 @@ s_target_seq (sqlite3_stmt *lookup, const ep_intent_t *intent, uint64_t *router_
     return rc;
 }
 
+//  The cause of a cancel the router made for a plane command (CANCEL_ALL,
+//  HALT with cancel_open), as its "cancel-cause" event records it: stored
+//  in cause (NULL for a strategy's own cancel), which the caller frees.
+static int
+s_cancel_cause (sqlite3_stmt *lookup, uint64_t router_seq, char **cause)
+{
+    *cause = NULL;
+    char prefix [32];
+    snprintf (prefix, sizeof prefix, "%llu cancels ", (unsigned long long) router_seq);
+    sqlite3_reset (lookup);
+    sqlite3_bind_text (lookup, 1, prefix, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (lookup);
+    if (rc == SQLITE_ROW) {
+        const char *detail = (const char *) sqlite3_column_text (lookup, 0);
+        const char *colon = detail ? strstr (detail, ": ") : NULL;
+        *cause = colon ? strdup (colon + 2) : NULL;
+        rc = colon && !*cause ? SQLITE_NOMEM : SQLITE_DONE;
+    }
+    sqlite3_clear_bindings (lookup);
+    return rc;
+}
+
 //  Runs the journal's paper intents through book, in router_seq order,
 //  digesting the reports it makes into replayed; counts them in *intents.
 //  Returns SQLITE_DONE, or another code (one for an intent that does not
@@ -84,7 +106,7 @@ s_target_seq (sqlite3_stmt *lookup, const ep_intent_t *intent, uint64_t *router_
 static int
 s_replay (sqlite3 *db, ep_paper_book_t *book, s_digest_t *replayed, uint64_t *intents)
 {
-    sqlite3_stmt *stmt = NULL, *lookup = NULL;
+    sqlite3_stmt *stmt = NULL, *lookup = NULL, *causes = NULL;
     const char *sql =
         "SELECT i.router_seq, i.payload FROM intents i"
         " WHERE i.dispatched = 1 AND i.plane = ?1 AND EXISTS"
@@ -93,8 +115,12 @@ s_replay (sqlite3 *db, ep_paper_book_t *book, s_digest_t *replayed, uint64_t *in
     if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK
     ||  sqlite3_prepare_v2 (db, "SELECT router_seq FROM intent_keys"
                             " WHERE strategy_id = ?1 AND intent_id = ?2",
-                            -1, &lookup, NULL) != SQLITE_OK) {
+                            -1, &lookup, NULL) != SQLITE_OK
+    ||  sqlite3_prepare_v2 (db, "SELECT detail FROM events WHERE kind = 'cancel-cause'"
+                            " AND substr (detail, 1, length (?1)) = ?1 ORDER BY id LIMIT 1",
+                            -1, &causes, NULL) != SQLITE_OK) {
         sqlite3_finalize (stmt);
+        sqlite3_finalize (lookup);
         return SQLITE_ERROR;
     }
     sqlite3_bind_int (stmt, 1, EP_PLANE (PAPER));
@@ -112,19 +138,25 @@ s_replay (sqlite3 *db, ep_paper_book_t *book, s_digest_t *replayed, uint64_t *in
         dispatch.intent = intent;
         dispatch.router_seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
         dispatch.plane = EP_PLANE (PAPER);
+        char *cause = NULL;
         if (intent->action != EP_ACTION (PLACE))
             rc = s_target_seq (lookup, intent, &dispatch.target_router_seq);
+        if (intent->action == EP_ACTION (CANCEL) && rc == SQLITE_DONE)
+            rc = s_cancel_cause (causes, dispatch.router_seq, &cause);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
             execplane__v1__order_intent__free_unpacked (intent, NULL);
             break;
         }
+        dispatch.cause = cause ? cause : (char *) protobuf_c_empty_string;
         if (ep_paper_book_dispatch (book, &dispatch, s_emit, replayed) < 0)
             replayed->failed = true;
+        free (cause);
         execplane__v1__order_intent__free_unpacked (intent, NULL);
         (*intents)++;
     }
     sqlite3_finalize (stmt);
     sqlite3_finalize (lookup);
+    sqlite3_finalize (causes);
     return rc;
 }
 

@@ -45,4 +45,7 @@ reason_of o2 | grep -q "halt --cancel-open by ops: kill switch drill" || fail "o
     || fail "the kill switch sent $(sql "SELECT count(*) FROM intents WHERE intent_id LIKE 'kill-switch.%'") cancels, expected 1"
 wait_until 10 sql_at_least "SELECT count(*) FROM reports WHERE terminal = 1" 6
 check_journal_invariants
-pass "cancel-all cancels one strategy's resting orders, halt --cancel-open halts and cancels the rest; each canceled order names the command"
+# The router's own cancels replay with the cause it journaled for each.
+"$BIN/ep-replay" --journal "$JOURNAL" --config "$READY" --verify > "$WORK/digest" 2> "$WORK/replay.err" \
+    || fail "ep-replay --verify exited $?: $(cat "$WORK/replay.err") $(cat "$WORK/digest")"
+pass "cancel-all cancels one strategy's resting orders, halt --cancel-open halts and cancels the rest; each canceled order names the command; replay verifies"
