@@ -353,8 +353,59 @@ done:
     return rc;
 }
 
-int
-main (int argc, char *argv [])
+//  What the command line said beyond the verb.
+typedef struct {
+    const char *reason, *as, *strategy, *plane;
+    bool cancel_open;
+    unsigned long long epoch;
+    long long timeout_s;
+} s_line_t;
+
+//  Checks that line's options go with verb and fills command in from them.
+//  Returns 0, or 2 (bad usage, already said).
+static int
+s_command_check (const char *verb, const s_line_t *line, ep_command_t *command)
+{
+    bool is_cancel_all = command->kind == EP_COMMAND (CANCEL_ALL);
+    bool is_halt = command->kind == EP_COMMAND (HALT);
+    const char *misplaced = line->plane && !is_cancel_all ? "plane"
+                          : line->cancel_open && !is_halt ? "cancel-open"
+                          : line->strategy && !is_cancel_all
+                            && command->kind != EP_COMMAND (RECONCILE) ? "strategy" : NULL;
+    if (misplaced) {
+        fprintf (stderr, "ep-meta: --%s does not go with %s (see --help)\n", misplaced, verb);
+        return 2;
+    }
+    if (line->plane) {
+        command->plane = streq (line->plane, "paper") ? EP_PLANE (PAPER)
+                       : streq (line->plane, "live") ? EP_PLANE (LIVE) : EP_PLANE (PLANE_UNSPECIFIED);
+        if (command->plane == EP_PLANE (PLANE_UNSPECIFIED)) {
+            fprintf (stderr, "ep-meta: --plane takes paper or live\n");
+            return 2;
+        }
+    }
+    if (line->strategy && is_cancel_all && !ep_id_valid (line->strategy)) {
+        fprintf (stderr, "ep-meta: --strategy is not a valid strategy_id\n");
+        return 2;
+    }
+    command->cancel_open = line->cancel_open;
+    if (!streq (verb, "status") && (!line->reason || !*line->reason)) {
+        fprintf (stderr, "ep-meta: %s needs --reason TEXT\n", verb);
+        return 2;
+    }
+    //  The router refuses any other text; say so here, before sending.
+    bool reason_bad = line->reason && !ep_utf8_text_valid (line->reason, strlen (line->reason));
+    if (reason_bad || (line->as && !ep_utf8_text_valid (line->as, strlen (line->as)))) {
+        fprintf (stderr, "ep-meta: --%s is not UTF-8 text without control characters\n",
+                 reason_bad ? "reason" : "as");
+        return 2;
+    }
+    return 0;
+}
+
+//  Reads the options into line; returns -1 to go on, or the exit code.
+static int
+s_options (int argc, char *argv [], ep_cli_t *cli, s_line_t *line)
 {
     static const struct option own [] = {
         { "reason", required_argument, 0, 'r' },
@@ -366,80 +417,56 @@ main (int argc, char *argv [])
         { "cancel-open", no_argument, 0, 'c' },
         { 0, 0, 0, 0 }
     };
-    const char *reason = NULL, *as = NULL, *strategy = NULL, *plane = NULL;
-    bool cancel_open = false;
-    unsigned long long epoch = 0;
-    long long timeout_s = 10;
-    ep_cli_t cli;
-    ep_cli_init (&cli, "ep-meta", "meta", EP_CLI_CLIENT | EP_CLI_ARGUMENTS, s_usage);
+    ep_cli_init (cli, "ep-meta", "meta", EP_CLI_CLIENT | EP_CLI_ARGUMENTS, s_usage);
     int opt;
     char *end;
-    while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0) {
+    while ((opt = ep_cli_next (cli, argc, argv, own)) > 0) {
         switch (opt) {
-            case 'r': reason = optarg; break;
-            case 's': strategy = optarg; break;
-            case 'a': as = optarg; break;
-            case 'p': plane = optarg; break;
-            case 'c': cancel_open = true; break;
+            case 'r': line->reason = optarg; break;
+            case 's': line->strategy = optarg; break;
+            case 'a': line->as = optarg; break;
+            case 'p': line->plane = optarg; break;
+            case 'c': line->cancel_open = true; break;
             case 'e':
                 errno = 0;
-                epoch = strtoull (optarg, &end, 10);
-                if (errno || *end || epoch == 0 || optarg [0] == '-') {
+                line->epoch = strtoull (optarg, &end, 10);
+                if (errno || *end || line->epoch == 0 || optarg [0] == '-') {
                     fprintf (stderr, "ep-meta: --epoch takes a whole number above 0\n");
                     return 2;
                 }
                 break;
             case 't':
-                if (ep_cli_number (optarg, 1, 3600, &timeout_s)) {
+                if (ep_cli_number (optarg, 1, 3600, &line->timeout_s)) {
                     fprintf (stderr, "ep-meta: --timeout takes 1 to 3600 seconds\n");
                     return 2;
                 }
                 break;
         }
     }
-    if (opt == EP_CLI_EXIT)
-        return cli.exit_code;
+    return opt == EP_CLI_EXIT ? cli->exit_code : -1;
+}
+
+int
+main (int argc, char *argv [])
+{
+    s_line_t line = { .timeout_s = 10 };
+    ep_cli_t cli;
+    int exit_code = s_options (argc, argv, &cli, &line);
+    if (exit_code >= 0)
+        return exit_code;
+    const char *reason = line.reason;
     const char *verb = optind < argc ? argv [optind++] : NULL;
     const char *plane_name = NULL;
     ep_command_t command;
     execplane__v1__plane_command__init (&command);
     if (s_verb_parse (verb, argc, argv, &command, &plane_name, &reason))
         return 2;
+    line.reason = reason;
+    if (s_command_check (verb, &line, &command))
+        return 2;
     bool is_status = streq (verb, "status");
     bool is_cancel_all = command.kind == EP_COMMAND (CANCEL_ALL);
-    if ((plane && !is_cancel_all) || (cancel_open && command.kind != EP_COMMAND (HALT))
-    ||  (strategy && !is_cancel_all && command.kind != EP_COMMAND (RECONCILE))) {
-        fprintf (stderr, "ep-meta: --%s does not go with %s (see --help)\n",
-                 plane && !is_cancel_all ? "plane" : cancel_open && command.kind
-                 != EP_COMMAND (HALT) ? "cancel-open" : "strategy", verb);
-        return 2;
-    }
-    if (plane && streq (plane, "paper"))
-        command.plane = EP_PLANE (PAPER);
-    else
-    if (plane && streq (plane, "live"))
-        command.plane = EP_PLANE (LIVE);
-    else
-    if (plane) {
-        fprintf (stderr, "ep-meta: --plane takes paper or live\n");
-        return 2;
-    }
-    if (strategy && is_cancel_all && !ep_id_valid (strategy)) {
-        fprintf (stderr, "ep-meta: --strategy is not a valid strategy_id\n");
-        return 2;
-    }
-    command.cancel_open = cancel_open;
-    if (!is_status && (!reason || !*reason)) {
-        fprintf (stderr, "ep-meta: %s needs --reason TEXT\n", verb);
-        return 2;
-    }
-    //  The router refuses any other text; say so here, before sending.
-    if ((reason && !ep_utf8_text_valid (reason, strlen (reason)))
-    ||  (as && !ep_utf8_text_valid (as, strlen (as)))) {
-        fprintf (stderr, "ep-meta: --%s is not UTF-8 text without control characters\n",
-                 reason && !ep_utf8_text_valid (reason, strlen (reason)) ? "reason" : "as");
-        return 2;
-    }
+    long long timeout_s = line.timeout_s;
     ep_config_t config;
     char err [512];
     int setup = ep_security_setup ("ep-meta", cli.config_path, cli.insecure, cli.cert, &config);
@@ -468,11 +495,11 @@ main (int argc, char *argv [])
         return 0;
     }
     char issued_by [256];
-    s_issued_by (as, issued_by, sizeof issued_by);
+    s_issued_by (line.as, issued_by, sizeof issued_by);
     if (command.kind == EP_COMMAND (RECONCILE)) {
         execplane__v1__plane_state__free_unpacked (state, NULL);
         zsock_destroy (&sub);
-        command.strategy_id = strategy ? (char *) strategy : "";
+        command.strategy_id = line.strategy ? (char *) line.strategy : "";
         command.issued_by = issued_by;
         command.reason = (char *) reason;
         return s_reconcile (&config, &command, deadline);
@@ -482,12 +509,12 @@ main (int argc, char *argv [])
     if (is_cancel_all) {
         //  No epoch: CANCEL_ALL changes no plane state.
         execplane__v1__plane_state__free_unpacked (state, NULL);
-        command.strategy_id = strategy ? (char *) strategy : "";
+        command.strategy_id = line.strategy ? (char *) line.strategy : "";
         int rc = s_cancel_all (sub, &config, &command, deadline, timeout_s);
         zsock_destroy (&sub);
         return rc;
     }
-    command.epoch = epoch ? epoch : state->epoch + 1;
+    command.epoch = line.epoch ? line.epoch : state->epoch + 1;
     execplane__v1__plane_state__free_unpacked (state, NULL);
     int rc = s_publish (sub, &config, &command, verb, plane_name, deadline, timeout_s);
     zsock_destroy (&sub);
