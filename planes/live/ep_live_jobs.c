@@ -85,8 +85,13 @@ ep_live_jobs_destroy (ep_live_jobs_t **self_p)
     ep_live_jobs_t *self = *self_p;
     if (!self)
         return;
+    //  A job the sender holds comes back when its request ends (the venue's
+    //  timeouts bound it), and is freed unanswered: without a stop first
+    //  (ep_live_plane_stop), its attempt stays unfinished, UNKNOWN at the
+    //  next start.
+    ep_live_job_t *job = self->sending ? ep_live_jobs_answer (self, -1) : NULL;
+    ep_live_job_destroy (&job);
     zactor_destroy (&self->sender);
-    ep_live_job_t *job;
     while ((job = ep_live_jobs_pop (self)))
         ep_live_job_destroy (&job);
     ep_ring_free (&self->queue);

@@ -1015,14 +1015,16 @@ test_cancel_of_partly_filled_order_keeps_its_fills (void **state)
     ep_paper_book_destroy (&book);
 }
 
-//  Runs a cancel that must be too late, and checks that it changed nothing:
+//  Runs a cancel at router_seq at that must be too late (then a sweep at
+//  at + 10), and checks that it changed nothing:
 //  the book's later reports are those of a book that never saw it.
 static void
-s_assert_too_late (ep_paper_book_t *book, ep_paper_book_t *twin, uint64_t target_router_seq)
+s_assert_too_late (ep_paper_book_t *book, ep_paper_book_t *twin, uint64_t target_router_seq,
+                   uint64_t at)
 {
     collector_t out = { 0 }, with = { 0 }, without = { 0 };
     ep_intent_t cancel = s_cancel ("c1", "t1");
-    s_dispatch (book, &out, &cancel, 50, target_router_seq, 1);
+    s_dispatch (book, &out, &cancel, at, target_router_seq, 1);
     s_assert_rejected (out.reports [0], "c1", EP_FAILURE (TOO_LATE));
     assert_string_equal (out.reports [0]->target_intent_id, "t1");
     assert_string_equal (out.reports [0]->reason,
@@ -1030,8 +1032,8 @@ s_assert_too_late (ep_paper_book_t *book, ep_paper_book_t *twin, uint64_t target
                          " or never rested)");
     assert_int_equal (ep_paper_book_resting (book), ep_paper_book_resting (twin));
     ep_intent_t sweep = s_market ("m9", "AAA", EP_SIDE (BUY), EP_TIF (IOC), E8 (1), E8 (1));
-    s_run (book, &with, &sweep, 60, (int) ep_paper_book_resting (book) + 1);
-    s_run (twin, &without, &sweep, 60, (int) ep_paper_book_resting (twin) + 1);
+    s_run (book, &with, &sweep, at + 10, (int) ep_paper_book_resting (book) + 1);
+    s_run (twin, &without, &sweep, at + 10, (int) ep_paper_book_resting (twin) + 1);
     assert_int_equal (with.size, without.size);
     assert_memory_equal (with.bytes, without.bytes, with.size);
     s_collector_clear (&out);
@@ -1054,7 +1056,7 @@ test_cancel_after_target_filled_is_too_late (void **state)
         s_run (books [which], &out, &other, 2, 1);
         s_run (books [which], &out, &cross, 3, 2);      //  t1 FILLED
     }
-    s_assert_too_late (book, twin, 1);
+    s_assert_too_late (book, twin, 1, 50);
     s_collector_clear (&out);
     ep_paper_book_destroy (&book);
     ep_paper_book_destroy (&twin);
@@ -1072,7 +1074,7 @@ test_cancel_after_ioc_expired_is_too_late (void **state)
     s_run (twin, &out, &order, 1, 1);
     s_run (book, &out, &other, 2, 1);
     s_run (twin, &out, &other, 2, 1);
-    s_assert_too_late (book, twin, 1);
+    s_assert_too_late (book, twin, 1, 50);
     s_collector_clear (&out);
     ep_paper_book_destroy (&book);
     ep_paper_book_destroy (&twin);
@@ -1087,8 +1089,8 @@ test_cancel_of_unknown_order_is_too_late (void **state)
     ep_intent_t other = s_limit ("o1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (90), E8 (100));
     s_run (book, &out, &other, 2, 1);
     s_run (twin, &out, &other, 2, 1);
-    s_assert_too_late (book, twin, 7);                  //  no order ever had 7
-    s_assert_too_late (book, twin, 0);                  //  nor 0 (no target resolved)
+    s_assert_too_late (book, twin, 7, 50);              //  no order ever had 7
+    s_assert_too_late (book, twin, 0, 70);              //  nor 0 (no target resolved)
     s_collector_clear (&out);
     ep_paper_book_destroy (&book);
     ep_paper_book_destroy (&twin);
