@@ -49,6 +49,8 @@ gen C 600 > "$WORK/C.jsonl"         # after the restart
 } >> "$WORK/C.jsonl"
 total=3002
 journaled () { [ "$(sql 'SELECT COUNT(*) FROM intents')" -ge "$1" ]; }
+# Reports the plane itself made (not the router's), journaled.
+answered () { [ "$(sql 'SELECT COUNT(*) FROM reports WHERE origin = 1')" -ge "$1" ]; }
 gone () { ! running "$1"; }
 
 # One ep-send for the whole stream, fed through a FIFO phase by phase.
@@ -60,7 +62,9 @@ exec 3>"$WORK/stream"
 
 cat "$WORK/A.jsonl" >&3 &
 cat_pid=$!
-wait_until 20 journaled 300
+# Frozen once it has answered some (some of them rest), not merely once
+# they are journaled: a slow start must not leave nothing to restore.
+wait_until 20 answered 300
 # Frozen, the worker still looks alive (connected, heartbeats not yet
 # missed): B is dispatched to it and never answered. Then it dies: its
 # connection goes, and from then on the plane is unavailable at once.
