@@ -18,6 +18,7 @@
 #include "ep_config.h"
 #include "ep_paper_book.h"
 #include "ep_shadow.h"
+#include "ep_targets.h"
 #include "ep_wire.h"
 
 typedef struct {
@@ -58,25 +59,6 @@ s_emit (void *arg, const ep_report_t *report)
     free (data);
 }
 
-//  The router_seq of the strategy's intent_id, as the router resolved a
-//  target: 0 (no order has it) if the journal has no such intent. Returns
-//  SQLITE_DONE, or another code.
-static int
-s_target_seq (sqlite3_stmt *lookup, const ep_intent_t *intent, uint64_t *router_seq)
-{
-    *router_seq = 0;
-    sqlite3_reset (lookup);
-    sqlite3_bind_text (lookup, 1, intent->strategy_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text (lookup, 2, intent->target_intent_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (lookup);
-    if (rc == SQLITE_ROW) {
-        *router_seq = (uint64_t) sqlite3_column_int64 (lookup, 0);
-        rc = SQLITE_DONE;
-    }
-    sqlite3_clear_bindings (lookup);
-    return rc;
-}
-
 //  The cause of a cancel the router made for a plane command (CANCEL_ALL,
 //  HALT with cancel_open), as its "cancel-cause" event records it: stored
 //  in cause (NULL for a strategy's own cancel), which the caller frees.
@@ -113,9 +95,7 @@ s_replay (sqlite3 *db, ep_paper_book_t *book, s_digest_t *replayed, uint64_t *in
         " (SELECT 1 FROM reports r WHERE r.router_seq = i.router_seq AND r.origin = 1)"
         " ORDER BY i.router_seq";
     if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK
-    ||  sqlite3_prepare_v2 (db, "SELECT router_seq FROM intent_keys"
-                            " WHERE strategy_id = ?1 AND intent_id = ?2",
-                            -1, &lookup, NULL) != SQLITE_OK
+    ||  ep_targets_prepare (db, &lookup) != SQLITE_OK
     ||  sqlite3_prepare_v2 (db, "SELECT detail FROM events WHERE kind = 'cancel-cause'"
                             " AND substr (detail, 1, length (?1)) = ?1 ORDER BY id LIMIT 1",
                             -1, &causes, NULL) != SQLITE_OK) {
@@ -140,7 +120,7 @@ s_replay (sqlite3 *db, ep_paper_book_t *book, s_digest_t *replayed, uint64_t *in
         dispatch.plane = EP_PLANE (PAPER);
         char *cause = NULL;
         if (intent->action != EP_ACTION (PLACE))
-            rc = s_target_seq (lookup, intent, &dispatch.target_router_seq);
+            rc = ep_targets_seq (lookup, intent, &dispatch.target_router_seq);
         if (intent->action == EP_ACTION (CANCEL) && rc == SQLITE_DONE)
             rc = s_cancel_cause (causes, dispatch.router_seq, &cause);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW) {

@@ -10,6 +10,7 @@
 #include "ep_decimal.h"
 #include "ep_names.h"
 #include "ep_shadow.h"
+#include "ep_targets.h"
 #include "ep_wire.h"
 
 typedef enum { S_FILLED, S_PARTIAL, S_NONE, S_UNKNOWN, S_OPEN, S_CLASSES } s_class_t;
@@ -107,23 +108,6 @@ s_on_paper (void *arg, const ep_report_t *report)
     s_row_t *row = s_find (arg, report->router_seq);
     if (row)
         s_side_set (&row->paper, report);
-}
-
-//  The router_seq of the intent's target (a CANCEL's or REPLACE's), as the
-//  router resolved it within the strategy: from the journal's intent_keys,
-//  0 if it has none. Returns false on a database error.
-static bool
-s_target_seq (sqlite3_stmt *lookup, const ep_intent_t *intent, uint64_t *router_seq)
-{
-    *router_seq = 0;
-    sqlite3_reset (lookup);
-    sqlite3_bind_text (lookup, 1, intent->strategy_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text (lookup, 2, intent->target_intent_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (lookup);
-    if (rc == SQLITE_ROW)
-        *router_seq = (uint64_t) sqlite3_column_int64 (lookup, 0);
-    sqlite3_clear_bindings (lookup);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
 static s_row_t *
@@ -530,8 +514,7 @@ ep_shadow_run (sqlite3 *db, const char *journal, const ep_paper_config_t *paper,
                             " AND plane = ?1 ORDER BY router_seq", -1, &intents, NULL)
     ||  sqlite3_prepare_v2 (db, "SELECT payload FROM reports WHERE router_seq = ?1"
                             " AND terminal = 1 ORDER BY late, seq LIMIT 1", -1, &terminal, NULL)
-    ||  sqlite3_prepare_v2 (db, "SELECT router_seq FROM intent_keys WHERE strategy_id = ?1"
-                            " AND intent_id = ?2", -1, &lookup, NULL))
+    ||  ep_targets_prepare (db, &lookup))
         goto db_error;
     sqlite3_bind_int (intents, 1, EP_PLANE (LIVE));
     int step;
@@ -550,7 +533,7 @@ ep_shadow_run (sqlite3 *db, const char *journal, const ep_paper_config_t *paper,
         dispatch.router_seq = router_seq;
         dispatch.plane = EP_PLANE (PAPER);
         if (intent->action != EP_ACTION (PLACE)
-        &&  !s_target_seq (lookup, intent, &dispatch.target_router_seq)) {
+        &&  ep_targets_seq (lookup, intent, &dispatch.target_router_seq) != SQLITE_DONE) {
             execplane__v1__order_intent__free_unpacked (intent, NULL);
             goto db_error;
         }
