@@ -177,6 +177,30 @@ s_request_id (char *request_id, size_t size)
     sodium_bin2hex (request_id, size, nonce, sizeof nonce);
 }
 
+//  Largest command ep-meta sends, packed.
+#define S_COMMAND_MAX 1024
+
+//  Packs command into data (S_COMMAND_MAX bytes) and opens the control
+//  socket. Returns 0, 2 if the command is too long to send, or 1 if the
+//  socket fails; says why on stderr.
+static int
+s_control_open (const ep_config_t *config, const ep_command_t *command,
+                uint8_t data [S_COMMAND_MAX], size_t *size, zsock_t **control)
+{
+    if (execplane__v1__plane_command__get_packed_size (command) > S_COMMAND_MAX) {
+        fprintf (stderr, "ep-meta: --reason or --as too long\n");
+        return 2;
+    }
+    *size = execplane__v1__plane_command__pack (command, data);
+    char err [512];
+    *control = ep_sock_new (ZMQ_PUB, config->control, false, err, sizeof err);
+    if (!*control) {
+        fprintf (stderr, "ep-meta: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
 //  Publishes a CANCEL_ALL until the router's plane state shows its outcome
 //  (which names its request id), then prints that state. Returns 0
 //  applied, 1 refused or no answer in time, 2 too long to send.
@@ -184,21 +208,15 @@ static int
 s_cancel_all (zsock_t *sub, const ep_config_t *config, ep_command_t *command, int64_t deadline,
               long long timeout_s)
 {
-    char err [512];
     char request_id [32];
     s_request_id (request_id, sizeof request_id);
     command->request_id = request_id;
-    uint8_t data [1024];
-    if (execplane__v1__plane_command__get_packed_size (command) > sizeof data) {
-        fprintf (stderr, "ep-meta: --reason or --as too long\n");
-        return 2;
-    }
-    size_t size = execplane__v1__plane_command__pack (command, data);
-    zsock_t *control = ep_sock_new (ZMQ_PUB, config->control, false, err, sizeof err);
-    if (!control) {
-        fprintf (stderr, "ep-meta: %s\n", err);
-        return 1;
-    }
+    uint8_t data [S_COMMAND_MAX];
+    size_t size;
+    zsock_t *control;
+    int opened = s_control_open (config, command, data, &size, &control);
+    if (opened)
+        return opened;
     int rc = -1;
     while (rc < 0 && !zsys_interrupted && ep_sock_clock_ms () < deadline) {
         ep_sock_send2 (control, "control.plane", data, size, 0);
@@ -299,18 +317,12 @@ static int
 s_publish (zsock_t *sub, const ep_config_t *config, const ep_command_t *command,
            const char *verb, const char *plane_name, int64_t deadline, long long timeout_s)
 {
-    char err [512];
-    uint8_t data [1024];
-    if (execplane__v1__plane_command__get_packed_size (command) > sizeof data) {
-        fprintf (stderr, "ep-meta: --reason or --as too long\n");
-        return 2;
-    }
-    size_t size = execplane__v1__plane_command__pack (command, data);
-    zsock_t *control = ep_sock_new (ZMQ_PUB, config->control, false, err, sizeof err);
-    if (!control) {
-        fprintf (stderr, "ep-meta: %s\n", err);
-        return 1;
-    }
+    uint8_t data [S_COMMAND_MAX];
+    size_t size;
+    zsock_t *control;
+    int opened = s_control_open (config, command, data, &size, &control);
+    if (opened)
+        return opened;
     const char *issued_by = command->issued_by;
     ep_plane_state_t *state;
     int rc = 1;
