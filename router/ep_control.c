@@ -140,6 +140,21 @@ typedef struct {
     size_t size;
 } s_target_t;
 
+//  If the journaled intent is a CANCEL, the target it names (owned), else
+//  NULL. A cancel has no order of its own at the venue to ask about: its
+//  target's stream tells whether it took effect.
+static char *
+s_cancel_target (const s_target_t *target)
+{
+    ep_intent_t *intent = execplane__v1__order_intent__unpack (NULL, target->size,
+                                                               target->payload);
+    char *target_id = intent && intent->action == EP_ACTION (CANCEL)
+                    ? strdup (intent->target_intent_id) : NULL;
+    if (intent)
+        execplane__v1__order_intent__free_unpacked (intent, NULL);
+    return target_id;
+}
+
 //  Finds what command names; returns true if it may be reconciled, else
 //  false with why in outcome.
 static bool
@@ -155,6 +170,8 @@ s_reconcilable (ep_router_t *self, const ep_command_t *command, s_target_t *targ
     ep_inflight_entry_t *entry = target->found == 1
         ? ep_inflight_find (self->inflight, target->router_seq) : NULL;
     unsigned long long router_seq = target->router_seq;
+    char *cancel_target = target->found == 1 ? s_cancel_target (target) : NULL;
+    bool reconcilable = false;
     if (target->found < 0)
         snprintf (outcome, size, "refused: the journal could not be read");
     else
@@ -165,6 +182,11 @@ s_reconcilable (ep_router_t *self, const ep_command_t *command, s_target_t *targ
     if (target->found == 2)
         snprintf (outcome, size, "refused: intent_id %s is used by more than one "
                   "strategy: name the strategy", command->intent_id);
+    else
+    if (cancel_target)
+        snprintf (outcome, size, "refused: intent %s (router_seq %llu) is a CANCEL: "
+                  "reconcile its target %s, whose own stream tells whether it was canceled",
+                  command->intent_id, router_seq, cancel_target);
     else
     if (!target->dispatched || target->plane != EP_PLANE (LIVE))
         snprintf (outcome, size, "refused: intent %s (router_seq %llu) was not "
@@ -177,8 +199,9 @@ s_reconcilable (ep_router_t *self, const ep_command_t *command, s_target_t *targ
     if (!self->link.worker [EP_PLANE (LIVE)].alive)
         snprintf (outcome, size, "refused: no live worker is alive");
     else
-        return true;
-    return false;
+        reconcilable = true;
+    free (cancel_target);
+    return reconcilable;
 }
 
 //  Queues the reconcile dispatch of target for the live worker, with the

@@ -1,7 +1,8 @@
 /*  test_router_control: the plane commands. Epochs only rise; SELECT
     needs a plane; HALT and RESUME; what cannot be read is refused; an
     applied state is journaled and comes back after a restart; a RECONCILE
-    is forwarded only when it can be, and a repeated request is ignored.  */
+    is forwarded only when it can be (never for a CANCEL: its target is
+    asked), and a repeated request is ignored.  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -236,6 +237,17 @@ test_reconcile_is_forwarded_only_when_it_can_be (void **state)
     //  ep-meta repeats a request until it sees its outcome: done once.
     assert_int_equal (s_reconcile (router, "live-intent", "r4"), EP_CONTROL_REPEATED);
     assert_int_equal (ep_outbox_count (&router->pending), pending + 1);
+    //  A CANCEL has no order of its own at the venue: its target is asked.
+    ep_intent_t cancel;
+    execplane__v1__order_intent__init (&cancel);
+    cancel.intent_id = "live-cancel";
+    cancel.strategy_id = "s1";
+    cancel.action = EP_ACTION (CANCEL);
+    cancel.target_intent_id = "live-intent";
+    fixture_send_intent (router, &cancel);
+    assert_int_equal (s_reconcile (router, "live-cancel", "r5"), EP_CONTROL_REFUSED);
+    assert_non_null (strstr (router->state.last_command_outcome, "is a CANCEL: reconcile "
+                             "its target live-intent"));
     fixture_stop (&fixture);
 }
 

@@ -4,7 +4,7 @@
     strategy has no such intent (INVALID_INTENT), when the router already
     has the target's terminal report (TOO_LATE, naming how it ended), when
     a REPLACE changes the target's symbol or side, and as a duplicate. HALT
-    lets a CANCEL through but not a REPLACE. The plane's answers on both
+    lets a CANCEL through but not a REPLACE, unless it is a Safety Sell. The plane's answers on both
     the cancel and its target are taken, each intent ending once; a cancel
     in flight at a restart is settled like any intent.  */
 #include <stdarg.h>
@@ -334,6 +334,40 @@ test_halt_lets_a_cancel_through_but_not_a_replace (void **state)
     assert_non_null (ep_inflight_find (router->inflight, router->last_router_seq));
 }
 
+//  A Safety Sell is a forced execution: a REPLACE that is one passes a HALT
+//  like a placed Safety Sell, to the plane that holds its target.
+static void
+test_halt_lets_a_safety_replace_through (void **state)
+{
+    ep_router_t *router = s_router (state);
+    fixture_heartbeat (router, EP_PLANE (PAPER), "paper-1");
+    ep_intent_t sell;
+    fixture_intent (&sell, "o1");
+    sell.side = EP_SIDE (SELL);
+    sell.safety = true;
+    assert_int_equal (fixture_send_intent (router, &sell), EP_ROUTER_OK);
+    router->state.halted = true;
+    ep_intent_t replace;
+    s_replace (&replace, "r1", "o1");
+    replace.side = EP_SIDE (SELL);
+    replace.safety = true;
+    size_t pending = ep_outbox_count (&router->pending);
+    assert_int_equal (fixture_send_intent (router, &replace), EP_ROUTER_OK);
+    assert_int_equal (ep_outbox_count (&router->pending), pending + 1);
+    const char *topic = NULL;
+    ep_dispatch_t *dispatch = s_last_dispatch (router, &topic);
+    assert_string_equal (topic, ep_exec_topic (EP_PLANE (PAPER)));
+    assert_int_equal (dispatch->intent->action, EP_ACTION (REPLACE));
+    assert_true (dispatch->intent->safety);
+    execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+    //  The same REPLACE without the flag is refused.
+    replace.intent_id = "r2";
+    replace.safety = false;
+    ep_report_t *report = s_refusal_of (router, &replace);
+    assert_int_equal (report->failure, EP_FAILURE (PLANE_HALTED));
+    execplane__v1__execution_report__free_unpacked (report, NULL);
+}
+
 static void
 test_duplicate_cancel_is_rejected (void **state)
 {
@@ -507,6 +541,7 @@ main (void)
         S_TEST (test_cancel_of_a_zombie_is_too_late),
         S_TEST (test_cancel_of_an_intent_the_router_refused_is_too_late),
         S_TEST (test_halt_lets_a_cancel_through_but_not_a_replace),
+        S_TEST (test_halt_lets_a_safety_replace_through),
         S_TEST (test_duplicate_cancel_is_rejected),
         S_TEST (test_replace_keeps_the_targets_symbol_and_side),
         S_TEST (test_cancel_of_a_cancel_is_invalid),
