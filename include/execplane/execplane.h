@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define EXECPLANE_VERSION_MAJOR 0
-#define EXECPLANE_VERSION_MINOR 1
+#define EXECPLANE_VERSION_MINOR 2
 #define EXECPLANE_VERSION_PATCH 0
 
 //  The messages are the generated structs, so a schema extension adds
@@ -44,7 +44,9 @@ extern "C" {
 //  builds unchanged (EXECPLANE__V1__ORDER_INTENT__INIT and
 //  execplane_intent_from_json make an intent a PLACE), but a program that
 //  fills in intents itself must be rebuilt against this header: one built
-//  against an older header hands the library a shorter struct.
+//  against an older header would hand the library a shorter struct, so the
+//  library's soname carries the minor version before 1.0 (libexecplane.so.0.2)
+//  and a program linked against 0.1 does not load it.
 typedef Execplane__V1__OrderIntent      execplane_intent_t;
 typedef Execplane__V1__ExecutionReport  execplane_report_t;
 typedef Execplane__V1__PlaneState       execplane_plane_state_t;

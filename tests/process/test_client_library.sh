@@ -30,7 +30,7 @@ pc=$(find "$PREFIX" -name execplane.pc)
 [ -n "$pc" ] || fail "no execplane.pc installed"
 config_cmake=$(find "$PREFIX" -name execplaneConfig.cmake)
 [ -n "$config_cmake" ] || fail "no execplaneConfig.cmake installed"
-libdir=$(dirname "$(find "$PREFIX" -name 'libexecplane.so.0')")
+libdir=$(dirname "$(find "$PREFIX" -name 'libexecplane.so.0.2')")
 pass "installed under $PREFIX"
 
 # A sanitized build's library needs the sanitizers' runtime in its users.
@@ -38,7 +38,7 @@ flags=()
 grep -q '^EP_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" && flags=(-fsanitize=address,undefined)
 
 export PKG_CONFIG_PATH=$(dirname "$pc")
-[ "$(pkg-config --modversion execplane)" = 0.1.0 ] || fail "pkg-config --modversion execplane"
+[ "$(pkg-config --modversion execplane)" = 0.2.0 ] || fail "pkg-config --modversion execplane"
 [ "$(pkg-config --variable=schemadir execplane)/execplane.proto" -ef "$PREFIX/share/execplane/execplane.proto" ] \
     || fail "pkg-config's schemadir does not hold the installed schema"
 # shellcheck disable=SC2046
@@ -66,7 +66,7 @@ for build in check-pkg consumer/client_check; do
     out=$("$WORK/$build" "$READY" "$strategy" 20 "$WORK/dead.zpl" 2> "$WORK/check.log") \
         || fail "$build: $(cat "$WORK/check.log") $out"
     [ "$(jq -r '[.version, .sent, .filled, .monitor_seen, .failures] | @csv' <<< "$out")" \
-        = '"0.1.0",21,20,21,0' ] || fail "$build: $out"
+        = '"0.2.0",21,20,21,0' ] || fail "$build: $out"
     [ "$(jq -r '.duplicate | [.status, .failure, .strategy_id] | @csv' <<< "$out")" \
         = "\"REJECTED\",\"DUPLICATE_INTENT\",\"$strategy\"" ] || fail "$build: $out"
     # Their targets had filled: REJECTED / TOO_LATE, naming the target.
@@ -102,8 +102,8 @@ done
     || fail "the journal does not hold the 46 intents sent"
 
 # The installed programs find the installed library.
-used=$(ldd "$PREFIX/bin/ep-send" | awk '$1 == "libexecplane.so.0" { print $3 }')
-[ -n "$used" ] && [ "$used" -ef "$libdir/libexecplane.so.0" ] \
+used=$(ldd "$PREFIX/bin/ep-send" | awk '$1 == "libexecplane.so.0.2" { print $3 }')
+[ -n "$used" ] && [ "$used" -ef "$libdir/libexecplane.so.0.2" ] \
     || fail "the installed ep-send does not use the installed library: ${used:-none found}"
 out=$(echo '{"intent_id":"inst-1","strategy_id":"alpha","symbol":"BTCUSDT","side":"SELL","type":"MARKET","qty":"1","ref_price":"100"}' \
       | "$PREFIX/bin/ep-send" --config "$READY" --wait --timeout 20)
