@@ -118,12 +118,17 @@ s_submit_params (const ep_intent_t *intent, const char *client_order_id,
     }
     else
     if (intent->type == EP_TYPE (MARKET)) {
-        //  Binance refuses timeInForce and price on MARKET (-1106). The
-        //  contract's MARKET IOC/FOK is a plain MARKET order here: on
-        //  Binance a MARKET order never rests, it fills what the book
-        //  holds and expires the rest, which is what IOC asks
+        //  Binance refuses timeInForce and price on MARKET (-1106). A
+        //  MARKET order never rests: it fills what the book holds and
+        //  expires the rest, which is what IOC (and no tif) asks. FOK it
+        //  cannot honour, and a FOK sent as a plain MARKET could fill in
+        //  part: refused, never altered.
         if (intent->tif == EP_TIF (GTC))
             return s_refuse (request, "a MARKET order cannot be GTC: it never rests");
+        if (intent->tif == EP_TIF (FOK))
+            return s_refuse (request, "a MARKET FOK cannot be honoured: a MARKET order "
+                             "may fill in part and expire the rest (send IOC, or a LIMIT "
+                             "FOK)");
         fits = fits && ep_binance_appendf (params, size, &len, "&type=MARKET&quantity=%s", qty);
     }
     else

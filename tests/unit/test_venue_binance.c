@@ -223,14 +223,12 @@ test_market_order_sends_no_time_in_force_and_no_price (void **state)
     assert_string_equal (request.client_order_id, ID);
     assert_string_equal (request.symbol, "BTCUSDT");
 
-    //  FOK and unspecified are the same plain MARKET order
-    intent.tif = EP_TIF (FOK);
-    char fok [EP_VENUE_PARAMS_MAX];
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
-    snprintf (fok, sizeof (fok), "%s", request.params);
+    //  IOC and unspecified are the same plain MARKET order
+    char ioc [EP_VENUE_PARAMS_MAX];
+    snprintf (ioc, sizeof (ioc), "%s", request.params);
     intent.tif = EP_TIF (TIF_UNSPECIFIED);
     assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
-    assert_string_equal (request.params, fok);
+    assert_string_equal (request.params, ioc);
     venue->destroy (&venue);
     assert_null (venue);
 }
@@ -293,6 +291,10 @@ test_prepare_refuses_what_binance_cannot_express (void **state)
     assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
     intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (GTC), E8 (1), 0);
     assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
+    //  "MARKET orders have no FOK": one could fill in part, so it is refused
+    intent = s_intent (EP_SIDE (SELL), EP_TYPE (MARKET), EP_TIF (FOK), E8 (1), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
+    assert_non_null (strstr (request.params, "a MARKET FOK cannot be honoured"));
     intent = s_intent (EP_SIDE (SIDE_UNSPECIFIED), EP_TYPE (MARKET), EP_TIF (IOC), E8 (1), 0);
     assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
     intent = s_intent (EP_SIDE (BUY), EP_TYPE (ORDER_TYPE_UNSPECIFIED), EP_TIF (IOC), E8 (1), 0);
