@@ -81,6 +81,7 @@ static const s_field_t s_fill_fields [] = {
     S_FIELD (ep_fill_t, "qty", S_DECIMAL, qty_e8),
     S_FIELD (ep_fill_t, "price", S_DECIMAL, price_e8),
     S_FIELD (ep_fill_t, "fee", S_DECIMAL, fee_e8),
+    S_FIELD (ep_fill_t, "fee_asset", S_STRING, fee_asset),
 };
 
 static const s_field_t s_report_fields [] = {

@@ -30,7 +30,8 @@ ep_live_fills_of_answer (ep_live_fills_t *fills, const char *client_order_id,
     fills->fills = calloc (count + 1, sizeof *fills->fills);
     fills->pointers = calloc (count + 1, sizeof *fills->pointers);
     fills->ids = calloc (count + 1, sizeof *fills->ids);
-    if (!fills->fills || !fills->pointers || !fills->ids) {
+    fills->assets = calloc (count + 1, sizeof *fills->assets);
+    if (!fills->fills || !fills->pointers || !fills->ids || !fills->assets) {
         ep_live_fills_free (fills);
         return -1;
     }
@@ -43,6 +44,8 @@ ep_live_fills_of_answer (ep_live_fills_t *fills, const char *client_order_id,
         fill->qty_e8 = result->fills [i].qty_e8;
         fill->price_e8 = result->fills [i].price_e8;
         fill->fee_e8 = result->fills [i].fee_e8;
+        snprintf (fills->assets [i], sizeof fills->assets [i], "%s", result->fills [i].fee_asset);
+        fill->fee_asset = fills->assets [i];
         fills->pointers [i] = fill;
     }
     fills->count = count;
@@ -55,6 +58,7 @@ ep_live_fills_free (ep_live_fills_t *fills)
     free (fills->fills);
     free (fills->pointers);
     free (fills->ids);
+    free (fills->assets);
     *fills = (ep_live_fills_t) { 0 };
 }
 

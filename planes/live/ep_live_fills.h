@@ -29,6 +29,7 @@ typedef struct {
     ep_fill_t *fills;                   //  the fills themselves
     ep_fill_t **pointers;               //  what ep_report_t.fills takes
     char (*ids) [EP_LIVE_FILL_ID_MAX];  //  their ids
+    char (*assets) [EP_VENUE_FEE_ASSET_MAX];    //  their fee assets
     size_t count;                       //  how many
 } ep_live_fills_t;
 

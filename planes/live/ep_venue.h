@@ -19,6 +19,7 @@
 
 #define EP_VENUE_PARAMS_MAX 1024
 #define EP_VENUE_CLIENT_ID_MAX 36       //  ^[A-Za-z0-9_-]{1,36}$
+#define EP_VENUE_FEE_ASSET_MAX 16       //  a fee asset's name, with its NUL
 
 typedef enum {
     EP_VENUE_SUBMIT = 1,                //  place a new order
@@ -48,7 +49,7 @@ typedef struct {
     int64_t qty_e8;
     int64_t price_e8;
     int64_t fee_e8;                     //  commission, in fee_asset
-    char fee_asset [16];
+    char fee_asset [EP_VENUE_FEE_ASSET_MAX];
     char trade_id [32];
 } ep_venue_fill_t;
 

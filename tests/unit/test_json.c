@@ -352,6 +352,7 @@ test_json_formats_report_exactly (void **state)
     fill1.qty_e8 = 30000000;
     fill1.price_e8 = 10000000000;
     fill1.fee_e8 = 1500;
+    fill1.fee_asset = "BNB";
     fill2.fill_id = "f-2";
     fill2.qty_e8 = 20000000;
     fill2.price_e8 = 10050000000;
@@ -384,8 +385,9 @@ test_json_formats_report_exactly (void **state)
         "{\"seq\":42,\"intent_id\":\"i-1\",\"strategy_id\":\"strat.a\",\"symbol\":\"BTC-USD\","
         "\"side\":\"BUY\",\"plane\":\"PAPER\",\"plane_epoch\":3,\"status\":\"FILLED\","
         "\"failure\":\"FAILURE_NONE\",\"reason\":\"filled \\\"fully\\\"\","
-        "\"fills\":[{\"fill_id\":\"f-1\",\"qty\":\"0.3\",\"price\":\"100\",\"fee\":\"0.000015\"},"
-        "{\"fill_id\":\"f-2\",\"qty\":\"0.2\",\"price\":\"100.5\",\"fee\":\"-0.00000001\"}],"
+        "\"fills\":[{\"fill_id\":\"f-1\",\"qty\":\"0.3\",\"price\":\"100\",\"fee\":\"0.000015\","
+        "\"fee_asset\":\"BNB\"},{\"fill_id\":\"f-2\",\"qty\":\"0.2\",\"price\":\"100.5\","
+        "\"fee\":\"-0.00000001\",\"fee_asset\":\"\"}],"
         "\"filled_qty\":\"0.5\",\"avg_price\":\"100.2\",\"terminal\":true,"
         "\"venue_order_id\":\"v-9\",\"logical_ts\":1001,\"router_seq\":77,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\"}");
     free (line);

@@ -179,6 +179,8 @@ typedef struct {
     size_t n_fills;
     char fill_ids [4][80];
     int64_t fill_qty_e8 [4];
+    int64_t fill_fee_e8 [4];
+    char fill_fee_asset [4][16];
 } seen_t;
 
 typedef struct {
@@ -211,6 +213,9 @@ s_emit (void *arg, const ep_dispatch_t *dispatch, ep_report_t *report)
     for (size_t i = 0; i < report->n_fills && i < 4; i++) {
         snprintf (seen->fill_ids [i], sizeof seen->fill_ids [i], "%s", report->fills [i]->fill_id);
         seen->fill_qty_e8 [i] = report->fills [i]->qty_e8;
+        seen->fill_fee_e8 [i] = report->fills [i]->fee_e8;
+        snprintf (seen->fill_fee_asset [i], sizeof seen->fill_fee_asset [i], "%s",
+                  report->fills [i]->fee_asset);
     }
 }
 
@@ -462,12 +467,14 @@ test_submission_past_its_not_after_is_not_sent (void **state)
 }
 
 static void
-test_fills_of_a_submission_are_named_by_trade (void **state)
+test_fills_of_a_submission_are_named_by_trade_with_their_fees (void **state)
 {
     fixture_t *fixture = *state;
     static ep_venue_fill_t trades [2] = {
-        { .qty_e8 = 30000000, .price_e8 = 5000000000000, .trade_id = "11" },
-        { .qty_e8 = 70000000, .price_e8 = 5000100000000, .trade_id = "12" },
+        { .qty_e8 = 30000000, .price_e8 = 5000000000000, .trade_id = "11",
+          .fee_e8 = 3000, .fee_asset = "BNB" },
+        { .qty_e8 = 70000000, .price_e8 = 5000100000000, .trade_id = "12",
+          .fee_e8 = 70000, .fee_asset = "BTC" },
     };
     s_answer_order (&fixture->fake, EP_STATUS (FILLED), true, 100000000, 5000070000000);
     fixture->fake.answers [0].fills = trades;
@@ -481,6 +488,11 @@ test_fills_of_a_submission_are_named_by_trade (void **state)
     snprintf (expected, sizeof expected, "%s.12", s_client_id ("intent-1"));
     assert_string_equal (fixture->seen [0].fill_ids [1], expected);
     assert_int_equal (fixture->seen [0].fill_qty_e8 [1], 70000000);
+    //  Each trade's fee, in the asset the venue charged it in
+    assert_int_equal (fixture->seen [0].fill_fee_e8 [0], 3000);
+    assert_string_equal (fixture->seen [0].fill_fee_asset [0], "BNB");
+    assert_int_equal (fixture->seen [0].fill_fee_e8 [1], 70000);
+    assert_string_equal (fixture->seen [0].fill_fee_asset [1], "BTC");
 }
 
 //  ---------------------------------------------------------------------
@@ -786,7 +798,7 @@ main (void)
         S_TEST (test_unknown_answer_is_reported_unknown),
         S_TEST (test_intent_the_venue_cannot_express_is_rejected_unsent),
         S_TEST (test_submission_past_its_not_after_is_not_sent),
-        S_TEST (test_fills_of_a_submission_are_named_by_trade),
+        S_TEST (test_fills_of_a_submission_are_named_by_trade_with_their_fees),
         S_TEST (test_resting_order_is_followed_until_it_fills_in_parts),
         S_TEST (test_query_without_news_changes_nothing),
         S_TEST (test_resting_order_is_followed_again_after_a_restart),
