@@ -7,6 +7,7 @@
 #ifndef EP_VENUE_BINANCE_H_INCLUDED
 #define EP_VENUE_BINANCE_H_INCLUDED
 
+#include "ep_instrument.h"
 #include "ep_venue.h"
 
 typedef struct {
@@ -54,5 +55,15 @@ void ep_binance_classify (ep_venue_op_t op, const char *client_order_id, int64_t
 void ep_binance_classify_change (ep_venue_op_t op, const char *target_client_order_id,
                                  const char *client_order_id, int64_t qty_e8,
                                  ep_venue_result_t *result);
+
+//  Reads exchangeInfo's answer (size bytes of body) into table: per symbol
+//  its status, the order types this product sends (MARKET, LIMIT) and the
+//  filters PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL, MIN_NOTIONAL,
+//  PERCENT_PRICE and PERCENT_PRICE_BY_SIDE; others are passed over.
+//  Returns 0, or -1 with the reason in error and table empty: a symbol
+//  without a name, status, order types or filters, a filter of these with
+//  a field missing or not a decimal, a symbol listed twice. Pure.
+int ep_binance_instruments (const char *body, size_t size, ep_instruments_t *table,
+                            char *error, size_t error_size);
 
 #endif

@@ -1741,6 +1741,103 @@ test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies (void **st
     }
 }
 
+//  ---------------------------------------------------------------------
+//  exchangeInfo
+
+//  rest-api.md's exchangeInfo answer, with filters.md's example filters.
+static const char s_exchange_info [] =
+    "{\"timezone\":\"UTC\",\"serverTime\":1565246363776,\"rateLimits\":[],"
+    "\"exchangeFilters\":[],\"symbols\":["
+    "{\"symbol\":\"ETHBTC\",\"status\":\"TRADING\",\"baseAsset\":\"ETH\","
+    "\"quoteAsset\":\"BTC\",\"orderTypes\":[\"LIMIT\",\"LIMIT_MAKER\",\"MARKET\","
+    "\"STOP_LOSS\",\"STOP_LOSS_LIMIT\",\"TAKE_PROFIT\",\"TAKE_PROFIT_LIMIT\"],"
+    "\"filters\":["
+    "{\"filterType\":\"PRICE_FILTER\",\"minPrice\":\"0.00000100\","
+    "\"maxPrice\":\"100000.00000000\",\"tickSize\":\"0.00000100\"},"
+    "{\"filterType\":\"PERCENT_PRICE_BY_SIDE\",\"bidMultiplierUp\":\"1.2\","
+    "\"bidMultiplierDown\":\"0.2\",\"askMultiplierUp\":\"5\",\"askMultiplierDown\":\"0.8\","
+    "\"avgPriceMins\":1},"
+    "{\"filterType\":\"LOT_SIZE\",\"minQty\":\"0.00100000\",\"maxQty\":\"100000.00000000\","
+    "\"stepSize\":\"0.00100000\"},"
+    "{\"filterType\":\"NOTIONAL\",\"minNotional\":\"10.00000000\",\"applyMinToMarket\":false,"
+    "\"maxNotional\":\"10000.00000000\",\"applyMaxToMarket\":false,\"avgPriceMins\":5},"
+    "{\"filterType\":\"ICEBERG_PARTS\",\"limit\":10},"
+    "{\"filterType\":\"MARKET_LOT_SIZE\",\"minQty\":\"0.00100000\","
+    "\"maxQty\":\"100000.00000000\",\"stepSize\":\"0.00100000\"},"
+    "{\"filterType\":\"MAX_NUM_ORDERS\",\"maxNumOrders\":25}],"
+    "\"permissions\":[],\"permissionSets\":[[\"SPOT\",\"MARGIN\"]]},"
+    "{\"symbol\":\"BNBBTC\",\"status\":\"BREAK\",\"orderTypes\":[\"LIMIT\"],\"filters\":["
+    "{\"filterType\":\"PERCENT_PRICE\",\"multiplierUp\":\"1.3000\","
+    "\"multiplierDown\":\"0.7000\",\"avgPriceMins\":5},"
+    "{\"filterType\":\"MIN_NOTIONAL\",\"minNotional\":\"0.00100000\",\"applyToMarket\":true,"
+    "\"avgPriceMins\":5}]}]}";
+
+static void
+test_exchange_info_becomes_the_instrument_table (void **state)
+{
+    (void) state;
+    ep_instruments_t table;
+    char error [256] = "";
+    assert_int_equal (ep_binance_instruments (s_exchange_info, strlen (s_exchange_info), &table,
+                                              error, sizeof error), 0);
+    assert_int_equal (table.count, 2);
+    const ep_instrument_t *eth = ep_instruments_find (&table, "ETHBTC");
+    assert_non_null (eth);
+    assert_true (eth->trading && eth->market && eth->limit);
+    assert_int_equal (eth->price.min_e8, 100);
+    assert_int_equal (eth->price.max_e8, 10000000000000);
+    assert_int_equal (eth->price.step_e8, 100);
+    assert_int_equal (eth->lot.min_e8, 100000);
+    assert_int_equal (eth->lot.step_e8, 100000);
+    assert_int_equal (eth->market_lot.max_e8, 10000000000000);
+    assert_int_equal (eth->min_notional_e8, 1000000000);
+    assert_int_equal (eth->max_notional_e8, 1000000000000);
+    assert_false (eth->min_notional_market || eth->max_notional_market);
+    assert_int_equal (eth->bid_up_e8, 120000000);
+    assert_int_equal (eth->bid_down_e8, 20000000);
+    assert_int_equal (eth->ask_up_e8, 500000000);
+    assert_int_equal (eth->ask_down_e8, 80000000);
+    const ep_instrument_t *bnb = ep_instruments_find (&table, "BNBBTC");
+    assert_non_null (bnb);
+    assert_false (bnb->trading || bnb->market);
+    assert_true (bnb->limit);
+    //  PERCENT_PRICE holds for both sides; MIN_NOTIONAL's applyToMarket
+    assert_int_equal (bnb->bid_up_e8, 130000000);
+    assert_int_equal (bnb->ask_down_e8, 70000000);
+    assert_int_equal (bnb->min_notional_e8, 100000);
+    assert_true (bnb->min_notional_market);
+    ep_instruments_clear (&table);
+}
+
+static void
+test_exchange_info_that_cannot_be_read_whole_is_refused (void **state)
+{
+    (void) state;
+    const char *cases [][2] = {
+        { "not json", "exchangeInfo: '[' or '{' expected near 'not'" },
+        { "{\"symbols\":{}}", "exchangeInfo: no symbols array" },
+        { "{\"symbols\":[{\"status\":\"TRADING\",\"orderTypes\":[],\"filters\":[]}]}",
+          "exchangeInfo: symbol 0: a symbol without a usable name" },
+        { "{\"symbols\":[{\"symbol\":\"A\",\"status\":\"TRADING\",\"orderTypes\":[]}]}",
+          "exchangeInfo: symbol 0: A: status, orderTypes or filters missing" },
+        { "{\"symbols\":[{\"symbol\":\"A\",\"status\":\"TRADING\",\"orderTypes\":[],"
+          "\"filters\":[{\"filterType\":\"LOT_SIZE\",\"minQty\":\"0.001\",\"maxQty\":\"1e3\","
+          "\"stepSize\":\"0.001\"}]}]}",
+          "exchangeInfo: symbol 0: A: filter LOT_SIZE: maxQty missing or not a decimal" },
+        { "{\"symbols\":[{\"symbol\":\"A\",\"status\":\"TRADING\",\"orderTypes\":[],\"filters\":[]},"
+          "{\"symbol\":\"A\",\"status\":\"TRADING\",\"orderTypes\":[],\"filters\":[]}]}",
+          "exchangeInfo: symbol 1: A is listed twice" },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
+        ep_instruments_t table;
+        char error [256] = "";
+        assert_int_equal (ep_binance_instruments (cases [index][0], strlen (cases [index][0]),
+                                                  &table, error, sizeof error), -1);
+        assert_string_equal (error, cases [index][1]);
+        assert_int_equal (table.count, 0);
+    }
+}
+
 int
 main (void)
 {
@@ -1778,6 +1875,8 @@ main (void)
         cmocka_unit_test (test_amend_keeps_priority_and_sends_only_the_new_quantity),
         cmocka_unit_test (test_every_change_classification_rule_holds),
         cmocka_unit_test (test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies),
+        cmocka_unit_test (test_exchange_info_becomes_the_instrument_table),
+        cmocka_unit_test (test_exchange_info_that_cannot_be_read_whole_is_refused),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
