@@ -45,6 +45,7 @@ static const s_key_t s_keys [] = {
     { "paper/liquidity_cap", S_DECIMAL, offsetof (ep_config_t, liquidity_cap_e8), 0,
       0, INT64_MAX, "0" },
     S_STR ("paper/metrics", paper_metrics, ""),
+    S_STR ("paper/instruments", paper_instruments, ""),
     S_STR ("live/venue",    venue,    "binance"),
     S_STR ("live/base_url", base_url, "https://testnet.binance.vision"),
     S_STR ("live/keys",     keys,     "var/venue.keys"),

@@ -33,6 +33,7 @@ typedef struct {
     int64_t slippage_bps;               //  MARKET slippage against the taker
     int64_t liquidity_cap_e8;           //  max quantity per fill per tick; 0 = none
     char paper_metrics [64];            //  the paper worker's, as router_metrics
+    char paper_instruments [EP_PATH_MAX];   //  the instrument table's file; "": none
     //  live
     char venue [32];
     char base_url [EP_ENDPOINT_MAX];

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include "ep_cli.h"
 #include "ep_config.h"
+#include "ep_instruments_file.h"
 #include "ep_paper_book.h"
 #include "ep_shadow.h"
 #include "ep_targets.h"
@@ -201,11 +202,37 @@ s_usage (FILE *out)
         "                   live did worse for the side), as a table on stdout\n"
         "  --html FILE      with --shadow: also a self-contained HTML page (inline\n"
         "                   SVG charts, no external asset)\n"
-        "  --config FILE    ZPL configuration: paper/slippage_bps, paper/liquidity_cap\n"
+        "  --config FILE    ZPL configuration: paper/slippage_bps, paper/liquidity_cap,\n"
+        "                   paper/instruments (the rules the paper plane ran with)\n"
         "  --insecure       accepted and ignored, like every program's (ep-replay\n"
         "                   reads a file and opens no socket)\n"
         "  --version        print the version and exit\n"
         "  --help           this text\n");
+}
+
+//  Replays the journal's paper intents through a book made with paper and
+//  prints the digests, compared with the recorded ones when verify.
+//  Returns the exit status.
+static int
+s_verify (sqlite3 *db, const char *journal, const ep_paper_config_t *paper, bool verify)
+{
+    ep_paper_book_t *book = ep_paper_book_new (paper);
+    if (!book) {
+        fprintf (stderr, "ep-replay: out of memory\n");
+        return 1;
+    }
+    s_digest_t replayed = { .reports = 0 }, recorded = { .reports = 0 };
+    crypto_hash_sha256_init (&replayed.sha);
+    crypto_hash_sha256_init (&recorded.sha);
+    uint64_t intents = 0;
+    int status = 1;
+    if (s_replay (db, book, &replayed, &intents) != SQLITE_DONE
+    ||  (verify && s_recorded (db, &recorded) != SQLITE_DONE))
+        fprintf (stderr, "ep-replay: %s: %s\n", journal, sqlite3_errmsg (db));
+    else
+        status = s_digests_print (&replayed, intents, verify ? &recorded : NULL);
+    ep_paper_book_destroy (&book);
+    return status;
 }
 
 int
@@ -263,24 +290,17 @@ main (int argc, char *argv [])
         sqlite3_close (db);
         return 1;
     }
-    ep_paper_config_t paper = { config.slippage_bps, config.liquidity_cap_e8 };
-    if (shadow) {
-        int status = ep_shadow_run (db, journal, &paper, stdout, html);
+    ep_instruments_t instruments = { 0 };
+    if (*config.paper_instruments
+    &&  ep_instruments_load (config.paper_instruments, &instruments, err, sizeof err)) {
+        fprintf (stderr, "ep-replay: paper/instruments: %s\n", err);
         sqlite3_close (db);
-        return status;
+        return 2;
     }
-    ep_paper_book_t *book = ep_paper_book_new (&paper);
-    s_digest_t replayed = { .reports = 0 }, recorded = { .reports = 0 };
-    crypto_hash_sha256_init (&replayed.sha);
-    crypto_hash_sha256_init (&recorded.sha);
-    uint64_t intents = 0;
-    int status = 1;
-    if (s_replay (db, book, &replayed, &intents) != SQLITE_DONE
-    ||  (verify && s_recorded (db, &recorded) != SQLITE_DONE))
-        fprintf (stderr, "ep-replay: %s: %s\n", journal, sqlite3_errmsg (db));
-    else
-        status = s_digests_print (&replayed, intents, verify ? &recorded : NULL);
-    ep_paper_book_destroy (&book);
+    ep_paper_config_t paper = { config.slippage_bps, config.liquidity_cap_e8, &instruments };
+    int status = shadow ? ep_shadow_run (db, journal, &paper, stdout, html)
+                        : s_verify (db, journal, &paper, verify);
+    ep_instruments_clear (&instruments);
     sqlite3_close (db);
     return status;
 }

@@ -13,6 +13,7 @@
 #include "ep_config.h"
 #include "ep_security.h"
 #include "ep_signal.h"
+#include "ep_instruments_file.h"
 #include "ep_log.h"
 #include "ep_metrics.h"
 #include "ep_names.h"
@@ -25,6 +26,7 @@
 typedef struct {
     ep_config_t config;                 //  endpoints and paper settings
     ep_paper_book_t *book;              //  the fill engine
+    ep_instruments_t instruments;       //  paper/instruments, or empty
     ep_worker_link_t *link;             //  the sockets to the router
     uint64_t processed_through;         //  intents up to here are not ours to run
     ep_buf_t message;                   //  the message being built
@@ -157,7 +159,8 @@ s_restore (s_worker_t *self)
     ep_restore_reply_t *reply = ep_worker_link_claim (self->link);
     if (!reply)
         return -1;
-    ep_paper_config_t paper = { self->config.slippage_bps, self->config.liquidity_cap_e8 };
+    ep_paper_config_t paper = { self->config.slippage_bps, self->config.liquidity_cap_e8,
+                                &self->instruments };
     ep_paper_book_destroy (&self->book);
     self->book = ep_paper_book_new (&paper);
     assert (self->book);                //  the config was validated at start
@@ -263,7 +266,8 @@ s_usage (FILE *out)
         "\n"
         "Configuration: router/dispatch, router/results, router/query (where the\n"
         "router is), router/heartbeat_ms, router/hwm; paper/slippage_bps,\n"
-        "paper/liquidity_cap (the fill rules); paper/metrics (HOST:PORT on\n"
+        "paper/liquidity_cap, paper/instruments (the fill rules, and the venue's\n"
+        "rules per symbol: a file, read at start); paper/metrics (HOST:PORT on\n"
         "loopback: /metrics and /healthz over HTTP); security/curve, security/certs.\n"
         "\n"
         "Logs go to standard error. Stops on SIGINT or SIGTERM.\n"
@@ -316,7 +320,15 @@ s_worker_new (const ep_cli_t *cli, int *rc)
     *rc = self ? ep_security_daemon_start (cli, "paper", &self->config) : 1;
     if (*rc)
         goto fail;
-    ep_paper_config_t paper = { self->config.slippage_bps, self->config.liquidity_cap_e8 };
+    if (*self->config.paper_instruments
+    &&  ep_instruments_load (self->config.paper_instruments, &self->instruments, err,
+                             sizeof err)) {
+        fprintf (stderr, "ep-paper: paper/instruments: %s\n", err);
+        *rc = 2;
+        goto fail;
+    }
+    ep_paper_config_t paper = { self->config.slippage_bps, self->config.liquidity_cap_e8,
+                                &self->instruments };
     self->book = ep_paper_book_new (&paper);
     if (!self->book) {
         fprintf (stderr, "ep-paper: invalid paper configuration\n");
@@ -374,6 +386,7 @@ s_worker_destroy (s_worker_t **self_p)
     }
     ep_worker_link_destroy (&self->link);
     ep_paper_book_destroy (&self->book);
+    ep_instruments_clear (&self->instruments);
     ep_buf_free (&self->message);
     free (self);
     *self_p = NULL;

@@ -32,6 +32,7 @@ typedef struct {
 
 struct _ep_paper_book_t {
     ep_paper_config_t config;   //  validated at construction
+    ep_instruments_t instruments;   //  rule 0: the book's own copy
     ep_paper_orders_t orders;   //  the resting orders, by symbol
     uint64_t last_seq;          //  highest router_seq executed or restored
     bool started;               //  last_seq is meaningful
@@ -166,6 +167,18 @@ s_reject (ep_paper_book_t *self, const ep_intent_t *intent, uint64_t router_seq,
     report->failure = failure;
     report->venue_order_id = (char *) "";       //  no order was made or touched
     emit (arg, report);
+}
+
+//  Rule 0: whether the order of intent keeps its symbol's rules; if not,
+//  the reason is in self->reason.
+static bool
+s_keeps_the_rules (ep_paper_book_t *self, const ep_intent_t *intent)
+{
+    char why [sizeof self->reason - 32];
+    if (ep_instruments_check (&self->instruments, intent, why, sizeof why))
+        return true;
+    snprintf (self->reason, sizeof (self->reason), "instrument rules: %s", why);
+    return false;
 }
 
 //  Fills every resting order on the symbol that ref crosses, oldest first,
@@ -406,6 +419,12 @@ ep_paper_book_new (const ep_paper_config_t *config)
     if (!self)
         return NULL;
     self->config = *config;
+    self->config.instruments = &self->instruments;
+    for (size_t index = 0; config->instruments && index < config->instruments->count; index++)
+        if (ep_instruments_put (&self->instruments, &config->instruments->items [index])) {
+            ep_paper_book_destroy (&self);
+            return NULL;
+        }
     return self;
 }
 
@@ -421,6 +440,7 @@ ep_paper_book_destroy (ep_paper_book_t **self_p)
     if (!self)
         return;
     ep_paper_orders_clear (&self->orders);
+    ep_instruments_clear (&self->instruments);
     free (self);
     *self_p = NULL;
 }
@@ -440,6 +460,11 @@ ep_paper_book_execute (ep_paper_book_t *self, const ep_intent_t *intent,
     assert (intent->action == EP_ACTION (PLACE));
     assert (!self->started || router_seq > self->last_seq);
 
+    if (!s_keeps_the_rules (self, intent)) {
+        s_reject (self, intent, router_seq, EP_FAILURE (INVALID_INTENT), emit, arg);
+        s_tick_done (self, router_seq);
+        return 1;
+    }
     //  Whatever the order needs to rest is allocated before a single report
     //  goes out
     s_place_t place;
@@ -532,6 +557,9 @@ ep_paper_book_replace (ep_paper_book_t *self, const ep_intent_t *intent,
                   "a replacement is a LIMIT order: nothing canceled");
         failure = EP_FAILURE (INVALID_INTENT);
     }
+    else
+    if (!s_keeps_the_rules (self, intent))
+        failure = EP_FAILURE (INVALID_INTENT);
     else
     if (!target) {
         s_reason_too_late (self, intent);

@@ -82,6 +82,14 @@
        target_router_seq: the router resolved target_intent_id and checked
        the strategy.
 
+    The instrument rules (config.instruments, the table ep-live exports):
+    0. When the table is not empty, a PLACE, or a REPLACE's new order, that
+       breaks its symbol's rules (ep_instrument_check; a symbol not in the
+       table) is one REJECTED / INVALID_INTENT report whose reason names
+       the rule and the values ("instrument rules: LOT_SIZE: qty 0.0005 is
+       below its minimum 0.001"); it crosses nothing and changes nothing
+       (a REPLACE cancels nothing). Nothing is ever rounded to fit.
+
     The caller validates intents (ids, enums, positive quantities and prices
     no larger than EP_MAX_E8) before they reach the book.  */
 #ifndef EP_PAPER_BOOK_H_INCLUDED
@@ -89,11 +97,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "ep_instrument.h"
 #include "ep_wire.h"
 
 typedef struct {
     int64_t slippage_bps;       //  0..10000
     int64_t liquidity_cap_e8;   //  max quantity per fill per tick; 0 = no cap
+    const ep_instruments_t *instruments;    //  rule 0; NULL or empty: none (copied)
 } ep_paper_config_t;
 
 typedef struct _ep_paper_book_t ep_paper_book_t;

@@ -1576,6 +1576,52 @@ test_streams_with_cancels_and_replaces_give_identical_reports (void **state)
 }
 
 
+//  Rule 0: with an instrument table, an order that breaks its symbol's
+//  rules is REJECTED / INVALID_INTENT naming the rule, crosses nothing and
+//  changes nothing; a REPLACE that does cancels nothing. The book keeps its
+//  own copy of the table.
+static void
+test_orders_that_break_the_instrument_rules_are_refused_and_change_nothing (void **state)
+{
+    (void) state;
+    ep_instruments_t table = { 0 };
+    ep_instrument_t aaa = {
+        .symbol = "AAA", .trading = true, .market = true, .limit = true,
+        .lot = { E8 (1), E8 (100), E8 (1) }, .price = { 0, 0, 1000000 },
+    };
+    assert_int_equal (ep_instruments_put (&table, &aaa), 0);
+    ep_paper_config_t config = { .slippage_bps = 0, .liquidity_cap_e8 = 0, .instruments = &table };
+    ep_paper_book_t *book = ep_paper_book_new (&config);
+    assert_non_null (book);
+    ep_instruments_clear (&table);
+    collector_t out = { 0 };
+    ep_intent_t order = s_limit ("t1", "AAA", EP_SIDE (BUY), EP_TIF (GTC), E8 (5), E8 (95), E8 (100));
+    s_run (book, &out, &order, 1, 1);
+    //  Its ref (1) would cross t1 if it ran
+    ep_intent_t fraction = s_market ("m1", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (1) / 2, E8 (1));
+    s_run (book, &out, &fraction, 2, 1);
+    s_assert_rejected (out.reports [1], "m1", EP_FAILURE (INVALID_INTENT));
+    assert_string_equal (out.reports [1]->reason,
+                         "instrument rules: LOT_SIZE: qty 0.5 is below its minimum 1");
+    ep_intent_t unknown = s_market ("m2", "ZZZ", EP_SIDE (SELL), EP_TIF (IOC), E8 (1), E8 (1));
+    s_run (book, &out, &unknown, 3, 1);
+    assert_string_equal (out.reports [2]->reason,
+                         "instrument rules: symbol ZZZ is not in the instrument table");
+    ep_intent_t tick = s_replace ("r1", "t1", "AAA", EP_SIDE (BUY), E8 (5), E8 (96) + 1, E8 (1));
+    s_dispatch (book, &out, &tick, 4, 1, 1);
+    s_assert_rejected (out.reports [3], "r1", EP_FAILURE (INVALID_INTENT));
+    assert_string_equal (out.reports [3]->reason,
+                         "instrument rules: PRICE_FILTER: price 96.00000001 is not a multiple "
+                         "of tickSize 0.01 (nothing is rounded)");
+    assert_int_equal (ep_paper_book_resting (book), 1);
+    //  t1 rests untouched: a valid order's ref fills all of it
+    ep_intent_t valid = s_market ("m3", "AAA", EP_SIDE (SELL), EP_TIF (IOC), E8 (1), E8 (90));
+    s_run (book, &out, &valid, 5, 2);
+    s_assert_report (out.reports [4], EP_STATUS (FILLED), E8 (5), E8 (95), E8 (5), E8 (95));
+    s_collector_clear (&out);
+    ep_paper_book_destroy (&book);
+}
+
 int
 main (void)
 {
@@ -1628,6 +1674,7 @@ main (void)
         cmocka_unit_test (test_unknown_action_is_rejected),
         cmocka_unit_test (test_restored_book_after_cancels_continues_byte_identically),
         cmocka_unit_test (test_streams_with_cancels_and_replaces_give_identical_reports),
+        cmocka_unit_test (test_orders_that_break_the_instrument_rules_are_refused_and_change_nothing),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
