@@ -15,6 +15,7 @@
 #include "ep_decimal.h"
 
 #define S_CODE_NO_SUCH_ORDER -2013          //  "Order does not exist."
+#define S_CODE_ORDER_ARCHIVED -2026         //  canceled or expired, nothing executed, long ago
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 
@@ -387,6 +388,16 @@ s_classify_rejected (bool venue_error, const char *venue, ep_venue_result_t *res
         return S_OUTCOME_UNKNOWN;
     }
     if (result->venue_code == -2010
+    &&  ep_binance_contains_nocase (result->venue_msg, "duplicate order")) {
+        //  "The clOrdId is already in use": an open order with our client
+        //  order id exists, so it was placed. Followed, not concluded: the
+        //  status queries tell what it is
+        s_classify_as (result, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), false,
+                       "venue %s: an open order with this client order id exists at the "
+                       "venue; it is followed by status queries", venue);
+        return S_OUTCOME_UNKNOWN;
+    }
+    if (result->venue_code == -2010
     &&  ep_binance_contains_nocase (result->venue_msg, "insufficient balance"))
         s_classify_as (result, EP_STATUS (REJECTED), EP_FAILURE (INSUFFICIENT_FUNDS), true,
                        "venue rejected: %s", venue);
@@ -485,6 +496,15 @@ ep_binance_classify (ep_venue_op_t op, const char *client_order_id, int64_t qty_
     //  order: no status, the failure kept for the record, never terminal
     char reason [sizeof (result->reason)];
     memcpy (reason, result->reason, sizeof (reason));
+    if (op == EP_VENUE_QUERY && outcome == S_OUTCOME_VENUE_ERROR
+    &&  result->venue_code == S_CODE_ORDER_ARCHIVED)
+        //  "Order was canceled or expired with no executed qty over 90 days
+        //  ago and has been archived": it ended, with nothing filled
+        s_classify_as (result, EP_STATUS (EXPIRED), EP_FAILURE (FAILURE_NONE), true,
+                       "the venue archived order %s: %d %s (HTTP %ld): it was canceled or "
+                       "expired with nothing executed", client_order_id, result->venue_code,
+                       result->venue_msg, result->http_status);
+    else
     if (op == EP_VENUE_QUERY && outcome == S_OUTCOME_VENUE_ERROR
     &&  result->venue_code == S_CODE_NO_SUCH_ORDER) {
         result->absent = true;

@@ -507,6 +507,32 @@ s_poll (fixture_t *fixture)
     s_take_answer (fixture);
 }
 
+//  An answer the adapter leaves UNKNOWN but not final (Binance's "-2010
+//  Duplicate order sent.": the order exists) is reported so, and the order
+//  is followed until the venue says how it ended.
+static void
+test_unknown_answer_that_is_not_final_is_followed (void **state)
+{
+    fixture_t *fixture = *state;
+    fake_t *fake = &fixture->fake;
+    s_answer_failure (fake, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), false, false);
+    s_answer_order (fake, EP_STATUS (FILLED), true, 100000000, 5000000000000);
+    s_submit (fixture, "intent-1");
+    s_take_answer (fixture);
+    assert_int_equal (fixture->n_seen, 1);
+    assert_int_equal (fixture->seen [0].status, EP_STATUS (UNKNOWN));
+    assert_false (fixture->seen [0].terminal);
+    assert_int_equal (ep_live_plane_following (fixture->plane), 1);
+    s_poll (fixture);
+    assert_int_equal (fake->ops [1], EP_VENUE_QUERY);
+    assert_int_equal (fixture->n_seen, 2);
+    assert_int_equal (fixture->seen [1].status, EP_STATUS (FILLED));
+    assert_true (fixture->seen [1].terminal);
+    assert_int_equal (fixture->seen [1].filled_qty_e8, 100000000);
+    assert_int_equal (ep_live_plane_following (fixture->plane), 0);
+    assert_int_equal (fake->sends, 2);      //  one submission, one query: never sent again
+}
+
 static void
 test_resting_order_is_followed_until_it_fills_in_parts (void **state)
 {
@@ -799,6 +825,7 @@ main (void)
         S_TEST (test_intent_the_venue_cannot_express_is_rejected_unsent),
         S_TEST (test_submission_past_its_not_after_is_not_sent),
         S_TEST (test_fills_of_a_submission_are_named_by_trade_with_their_fees),
+        S_TEST (test_unknown_answer_that_is_not_final_is_followed),
         S_TEST (test_resting_order_is_followed_until_it_fills_in_parts),
         S_TEST (test_query_without_news_changes_nothing),
         S_TEST (test_resting_order_is_followed_again_after_a_restart),

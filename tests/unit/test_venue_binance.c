@@ -538,8 +538,11 @@ static const row_t s_rows [] = {
     { "-2010 insufficient balance, other case", SUBMIT, 0, 312, 400, NULL,
       ERROR_JSON (-2010, "ACCOUNT HAS INSUFFICIENT BALANCE"),
       EP_STATUS (REJECTED), EP_FAILURE (INSUFFICIENT_FUNDS), true, "-2010", NULL },
+    //  errors.md: "Duplicate order sent." -- "The clOrdId is already in use":
+    //  the order exists, so it is followed, not concluded
     { "-2010 duplicate", SUBMIT, 0, 312, 400, NULL, ERROR_JSON (-2010, "Duplicate order sent."),
-      EP_STATUS (REJECTED), EP_FAILURE (VENUE_REJECTED), true, "Duplicate order sent.", NULL },
+      EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), false, "Duplicate order sent.",
+      "it is followed by status queries" },
     { "-2010 market closed", SUBMIT, 0, 312, 400, NULL, ERROR_JSON (-2010, "Market is closed."),
       EP_STATUS (REJECTED), EP_FAILURE (VENUE_REJECTED), true, "-2010", NULL },
     { "-1013 filter", SUBMIT, 0, 312, 400, NULL, ERROR_JSON (-1013, "Filter failure: LOT_SIZE"),
@@ -611,6 +614,13 @@ static const row_t s_rows [] = {
     { "query CANCELED", QUERY, 0, 200, 200, NULL,
       QUERY_ORDER ("CANCELED", "0.10000000", "25.00000000"),
       EP_STATUS (CANCELED), NO_FAILURE, true, "venue CANCELED 0.1 of 0.5", NULL },
+    //  errors.md: -2026 ORDER_ARCHIVED "Order was canceled or expired with no
+    //  executed qty over 90 days ago and has been archived."
+    { "query -2026 concludes", QUERY, 0, 200, 400, NULL,
+      ERROR_JSON (-2026, "Order was canceled or expired with no executed qty over 90 days "
+                         "ago and has been archived."),
+      EP_STATUS (EXPIRED), NO_FAILURE, true, "the venue archived order",
+      "canceled or expired with nothing executed" },
     { "query -2013 is no news", QUERY, 0, 200, 400, NULL,
       ERROR_JSON (-2013, "Order does not exist."),
       NO_STATUS, NO_FAILURE, false, "does not (yet) know", "no proof of absence" },
