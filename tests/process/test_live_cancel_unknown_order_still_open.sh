@@ -7,7 +7,9 @@
 # not CANCELED), and the target's stream goes on. Once the venue fills it
 # (queries fill again), the target ends FILLED exactly once with its
 # fills, learned by the plane's own status queries. A later cancel, from
-# the strategy or the meta layer, is TOO_LATE and sends nothing.
+# the strategy or the meta layer, is TOO_LATE and sends nothing. A
+# replace the venue answers so (a cancel-replace, then an amend) ends the
+# same way, places nothing, and leaves its target followed.
 source "$(dirname "$0")/lib.sh"
 
 # hold as a mode, not --hold: switching to none later lets queries fill
@@ -101,6 +103,43 @@ tap_all
 [ "$(jq -s '[.[] | select(.intent_id == "o1" and .terminal)] | length' "$WORK/all.jsonl")" = 1 ] \
     || fail "o1 ended more than once"
 pass "later: the strategy's cancel is TOO_LATE, the meta layer's cancel-all finds nothing open; nothing more reaches the venue"
+
+# --- a replace the venue says it cannot make: cancel-replace, then amend -----------
+fakex_fault hold
+echo '{"intent_id":"r1","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"2","limit_price":"200.5","ref_price":"250"}' \
+    | "$BIN/ep-send" --config "$READY" > /dev/null || fail "ep-send r1"
+wait_until 10 accepted r1
+RID=$(client_id r1)
+fakex_fault cancel-unknown
+# replace ID QTY PRICE: a REPLACE of r1, waited for; prints its terminal report
+replace () {
+    echo '{"action":"REPLACE","intent_id":"'"$1"'","strategy_id":"live","target_intent_id":"r1","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"'"$2"'","limit_price":"'"$3"'","ref_price":"250"}' > "$WORK/$1.jsonl"
+    "$BIN/ep-send" --config "$READY" --wait --timeout 30 --file "$WORK/$1.jsonl" > "$WORK/$1.out" 2>> "$WORK/send.log" \
+        || fail "ep-send --wait for $1: $(tail -n 3 "$WORK/send.log")"
+    jq -c 'select(.terminal)' "$WORK/$1.out"
+}
+for change in "r2 2 190 POST" "r3 1 200.5 PUT"; do
+    set -- $change
+    got=$(replace "$1" "$2" "$3")
+    jq -e '.status == "REJECTED" and .failure == "VENUE_REJECTED" and .target_intent_id == "r1"
+           and .filled_qty == "0" and (.reason | test("refused the replace")) and (.reason | test("stays followed"))' <<<"$got" > /dev/null \
+        || fail "$1: a replace the venue did not know, its order open, got $got"
+    [ "$(audit "SELECT method FROM attempts WHERE kind = 5 AND intent_id = '$1'")" = "$4" ] \
+        || fail "$1: not one $4: $(audit "SELECT * FROM attempts WHERE kind = 5 AND intent_id = '$1'")"
+    [ "$(audit "SELECT count(*) FROM attempts WHERE kind = 2 AND intent_id = '$1'")" = 1 ] \
+        || fail "$1: not one status query written down as the replace's"
+    ended_is r1 0 || fail "$1: the target ended on a replace the venue did not take"
+    [ "$(followed "$RID")" = 1 ] || fail "$1: the target is no longer followed"
+    [ "$(followed "$(audit "SELECT client_order_id FROM attempts WHERE kind = 5 AND intent_id = '$1'")")" = 0 ] \
+        || fail "$1: a replacing order that was never placed is followed"
+done
+[ "$(cancels_of "$RID")" = 2 ] || fail "the venue saw $(cancels_of "$RID") changes of r1, not 2"
+fakex_fault none
+wait_until 15 ended_is r1 1
+tap_all
+jq -e -s 'map(select(.intent_id == "r1" and .terminal)) | length == 1 and .[0].status == "FILLED" and .[0].filled_qty == "2"' \
+    "$WORK/all.jsonl" > /dev/null || fail "r1 ended $(jq -c 'select(.intent_id == "r1" and .terminal)' "$WORK/all.jsonl")"
+pass "the same for a cancel-replace and an amend: REJECTED / VENUE_REJECTED, nothing placed, the target followed until FILLED"
 
 check_journal_invariants
 assert_no_secrets
