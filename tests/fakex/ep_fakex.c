@@ -49,7 +49,8 @@ typedef enum {
     S_FAULT_HTTP_500, S_FAULT_HTTP_503, S_FAULT_CODE_1007, S_FAULT_TRUNCATED,
     S_FAULT_WRONG_ID, S_FAULT_HTTP_429, S_FAULT_HTTP_418, S_FAULT_INSUFFICIENT,
     S_FAULT_DUPLICATE, S_FAULT_BAD_SIGNATURE, S_FAULT_OVERFILL, S_FAULT_WRONG_QTY,
-    S_FAULT_ECHO_SECRET, S_FAULT_HOLD, S_FAULT_FILL_WINS, S_FAULT_COUNT
+    S_FAULT_ECHO_SECRET, S_FAULT_HOLD, S_FAULT_FILL_WINS, S_FAULT_CANCEL_UNKNOWN,
+    S_FAULT_COUNT
 } s_fault_t;
 
 typedef struct {
@@ -92,6 +93,7 @@ static const s_fault_spec_t s_faults [S_FAULT_COUNT] = {
     [S_FAULT_ECHO_SECRET]   = { "echo-secret", false, 400, -1100, NULL, NULL },
     [S_FAULT_HOLD]          = { "hold", true, 0, 0, NULL, NULL },
     [S_FAULT_FILL_WINS]     = { "fill-wins", true, 0, 0, NULL, NULL },
+    [S_FAULT_CANCEL_UNKNOWN] = { "cancel-unknown", true, 0, 0, NULL, NULL },
 };
 
 static const char *s_msg_1007 =
@@ -234,6 +236,9 @@ s_usage (FILE *out)
         "  hold           as none, but a status query leaves a resting order as it is\n"
         "  fill-wins      as hold, but a cancel, cancel-replace or amend finds its order\n"
         "                 filled whole (at its limit price) just before it arrives: -2011\n"
+        "  cancel-unknown as hold, but a cancel, cancel-replace or amend is answered\n"
+        "                 -2011 (Unknown order sent.) while its order is left as it is,\n"
+        "                 still open: a venue that lies or lags\n"
         "Cancels (DELETE /api/v3/order), cancel-replaces (POST\n"
         "/api/v3/order/cancelReplace) and amends (PUT /api/v3/order/amend/keepPriority)\n"
         "meet the same modes: hang, http-500, code-1007 and truncated act first (cancel,\n"
@@ -816,7 +821,8 @@ s_order_query (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *
         fakex_order_t order;
         pthread_mutex_lock (&self->mutex);
         fakex_book_hold (self->book, self->hold || self->fault == S_FAULT_HOLD
-                                  || self->fault == S_FAULT_FILL_WINS);
+                                  || self->fault == S_FAULT_FILL_WINS
+                                  || self->fault == S_FAULT_CANCEL_UNKNOWN);
         bool found = fakex_book_query (self->book, symbol, order_id, client_id, now_ms, &order);
         pthread_mutex_unlock (&self->mutex);
         if (found) {
@@ -960,11 +966,13 @@ s_order_cancel (s_fakex_t *self, struct MHD_Connection *connection, s_request_t 
         //  The fill that wins the race lands just before the cancel
         if (fault == S_FAULT_FILL_WINS)
             fakex_book_fill_open (self->book, symbol, order_id, client_id, now_ms);
-        bool found = fakex_book_cancel (self->book, symbol, order_id, client_id, now_ms, &order);
+        //  A venue that lies or lags: it knows no such order, which stays open
+        bool found = fault != S_FAULT_CANCEL_UNKNOWN
+                  && fakex_book_cancel (self->book, symbol, order_id, client_id, now_ms, &order);
         pthread_mutex_unlock (&self->mutex);
-        char fresh_id [FAKEX_CLIENT_ID_MAX + 1];
-        snprintf (fresh_id, sizeof fresh_id, "fakexCancel%" PRId64, order.order_id);
         if (found) {
+            char fresh_id [FAKEX_CLIENT_ID_MAX + 1];
+            snprintf (fresh_id, sizeof fresh_id, "fakexCancel%" PRId64, order.order_id);
             status = 200;
             answer = fakex_order_cancel_json (&order, cancel_id ? cancel_id : fresh_id, now_ms);
         }
@@ -1012,7 +1020,8 @@ s_replace_do (s_fakex_t *self, fakex_params_t *params, s_fault_t fault, int64_t 
     pthread_mutex_lock (&self->mutex);
     if (fault == S_FAULT_FILL_WINS)
         fakex_book_fill_open (self->book, wanted.symbol, 0, target, now_ms);
-    bool canceled = fakex_book_cancel (self->book, wanted.symbol, 0, target, now_ms, &old);
+    bool canceled = fault != S_FAULT_CANCEL_UNKNOWN
+                 && fakex_book_cancel (self->book, wanted.symbol, 0, target, now_ms, &old);
     fakex_book_error_t rc = canceled ? fakex_book_place (self->book, &wanted, now_ms, &order,
                                                          &fill, &filled)
                                      : FAKEX_BOOK_OK;
@@ -1077,7 +1086,9 @@ s_amend_do (s_fakex_t *self, fakex_params_t *params, s_fault_t fault, int64_t no
     pthread_mutex_lock (&self->mutex);
     if (fault == S_FAULT_FILL_WINS)
         fakex_book_fill_open (self->book, symbol, order_id, client_id, now_ms);
-    fakex_book_amend_t rc = fakex_book_amend (self->book, symbol, order_id, client_id, new_id,
+    fakex_book_amend_t rc = fault == S_FAULT_CANCEL_UNKNOWN
+                          ? FAKEX_AMEND_UNKNOWN
+                          : fakex_book_amend (self->book, symbol, order_id, client_id, new_id,
                                               new_qty, now_ms, &order);
     pthread_mutex_unlock (&self->mutex);
     if (rc == FAKEX_AMEND_UNKNOWN)

@@ -7,9 +7,10 @@
 # the same faults as a submission (hang, http-500, http-503, code-1007,
 # truncated), acting first where a submission would be placed; fill-wins
 # fills the order just before the cancel arrives (-2011, then FILLED on a
-# query); hold keeps a resting order unfilled by queries; /fakex/counts
-# counts cancels apart (?kind=cancel), per client order id of the order
-# they cancel.
+# query); cancel-unknown answers a cancel, cancel-replace or amend -2011
+# while leaving its order open; hold keeps a resting order unfilled by
+# queries; /fakex/counts counts cancels apart (?kind=cancel), per client
+# order id of the order they cancel.
 source "$(dirname "$0")/lib.sh"
 
 FAKEX=$BIN/ep-fakex
@@ -74,6 +75,7 @@ cancels_of () {
 "$FAKEX" --help > "$WORK/help.txt" || fail "--help exited $?"
 grep -q '^  fill-wins ' "$WORK/help.txt" || fail "--help does not document fill-wins"
 grep -q '^  hold ' "$WORK/help.txt" || fail "--help does not document hold"
+grep -q '^  cancel-unknown ' "$WORK/help.txt" || fail "--help does not document cancel-unknown"
 
 # --- hold, cancel, counts -------------------------------------------------------
 fault hold
@@ -170,3 +172,28 @@ expect 400 -2038
 amend a9 a10 1
 expect 400 -2011
 pass "amend lowers the quantity in place and renames the order; an increase is refused"
+
+# --- cancel-unknown -------------------------------------------------------------
+fault hold
+rest u1 2
+fault cancel-unknown
+query u1
+[ "$(field .status)" = NEW ] || fail "under cancel-unknown a query filled the order: $BODY"
+cancel u1
+expect 400 -2011
+replace u1 u2
+expect 400 -2021
+[ "$(field .data.cancelResult)/$(field .data.newOrderResult)/$(field .data.cancelResponse.code)" = FAILURE/NOT_ATTEMPTED/-2011 ] \
+    || fail "a cancel-replace under cancel-unknown answered: $BODY"
+amend u1 u3 1
+expect 400 -2011
+query u1
+[ "$(field .status)/$(field .origQty)" = NEW/2.00000000 ] || fail "cancel-unknown changed the order: $BODY"
+query u2
+expect 400 -2013
+[ "$(cancels_of u1)" = 3 ] || fail "cancels of u1 under cancel-unknown counted $(cancels_of u1), expected 3"
+fault none
+cancel u1
+expect 200
+[ "$(field .status)" = CANCELED ] || fail "once the venue tells the truth, the cancel answered: $BODY"
+pass "cancel-unknown: a cancel, cancel-replace and amend are -2011 while the order stays open and unchanged"
