@@ -252,6 +252,11 @@ ep_router_status_t ep_target_judge (ep_router_t *self, const ep_intent_t *intent
                                     ep_target_t *target, int *failure, char *reason,
                                     size_t size);
 
+//  A CANCEL's dispatch to a live order that ended UNKNOWN (its target not
+//  in flight) carries the fills the router has of it (known_*), as a
+//  reconciliation's does; any other dispatch is left as it is.
+void ep_target_stamp_known (ep_router_t *self, ep_dispatch_t *dispatch);
+
 //  The router's own cancels (CANCEL_ALL, HALT with cancel_open): a CANCEL
 //  of every open order (in flight or a zombie, or a live order that ended
 //  UNKNOWN and is remembered in self->unknown; not a cancel, not being

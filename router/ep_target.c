@@ -171,6 +171,21 @@ ep_target_judge (ep_router_t *self, const ep_intent_t *intent, ep_target_t *targ
     return EP_ROUTER_OK;
 }
 
+void
+ep_target_stamp_known (ep_router_t *self, ep_dispatch_t *dispatch)
+{
+    uint64_t target = dispatch->target_router_seq;
+    if (!target || dispatch->plane != EP_PLANE (LIVE)
+    ||  ep_inflight_find (self->inflight, target))
+        return;
+    //  Ended UNKNOWN: its plane follows it no more. What the router has of
+    //  its fills, so that only what is new is told, as for a reconciliation
+    ep_known_fills_t known = ep_reports_known_fills (self, target);
+    dispatch->known_filled_qty_e8 = known.filled_qty_e8;
+    dispatch->known_avg_price_e8 = known.avg_price_e8;
+    dispatch->known_fills = known.fills;
+}
+
 //  --------------------------------------------------------------------------
 //  The router's own cancels
 
@@ -307,14 +322,7 @@ s_cancel_one (ep_router_t *self, const s_order_t *target, const char *kind,
     dispatch.cause = (char *) cause;
     if (target->plane == EP_PLANE (LIVE))
         ep_delivery_stamp_live (self, &dispatch, true);
-    if (target->unknown) {
-        //  The plane follows it no more: what the router has of its fills,
-        //  so that only what is new is told, as for a reconciliation
-        ep_known_fills_t known = ep_reports_known_fills (self, target->router_seq);
-        dispatch.known_filled_qty_e8 = known.filled_qty_e8;
-        dispatch.known_avg_price_e8 = known.avg_price_e8;
-        dispatch.known_fills = known.fills;
-    }
+    ep_target_stamp_known (self, &dispatch);
     size_t intent_size, packed_size;
     uint8_t *payload = ep_router_pack (&intent.base, &intent_size);
     uint8_t *packed = ep_router_pack (&dispatch.base, &packed_size);

@@ -171,6 +171,8 @@ typedef struct {
     char target_intent_id [32];
     int64_t filled_qty_e8;
     size_t n_fills;
+    uint32_t first_fill;
+    int64_t fill_qty_e8;            //  the first fill's
     bool reconciled;
 } seen_t;
 
@@ -201,6 +203,8 @@ s_emit (void *arg, const ep_dispatch_t *dispatch, ep_report_t *report)
     seen->filled_qty_e8 = report->filled_qty_e8;
     seen->n_fills = report->n_fills;
     seen->reconciled = report->reconciled;
+    seen->first_fill = report->first_fill;
+    seen->fill_qty_e8 = report->n_fills ? report->fills [0]->qty_e8 : 0;
 }
 
 static int64_t
@@ -763,6 +767,28 @@ test_cancel_of_an_order_that_ended_unknown_keeps_what_the_venue_says_it_filled (
     assert_int_equal (target->n_fills, 1);
 }
 
+//  The router's fills of the order came with the cancel: only the rest is
+//  a new fill.
+static void
+test_cancel_of_an_order_that_ended_unknown_tells_only_fills_the_router_lacks (void **state)
+{
+    fixture_t *fixture = *state;
+    s_order_unknown (fixture);
+    s_answer_order (&fixture->fake, EP_STATUS (CANCELED), true, S_QTY / 2);
+    ep_dispatch_t *dispatch = s_dispatch ("cancel-1", EP_ACTION (CANCEL), "order-1", 8, 0, 0);
+    dispatch->known_filled_qty_e8 = S_QTY / 4;
+    dispatch->known_avg_price_e8 = S_PRICE;
+    dispatch->known_fills = 1;
+    assert_int_equal (ep_live_plane_dispatch (fixture->plane, dispatch), EP_LIVE_OK);
+    s_take_answer (fixture);
+    const seen_t *target = s_report_of (fixture, "order-1");
+    assert_int_equal (target->status, EP_STATUS (CANCELED));
+    assert_int_equal (target->filled_qty_e8, S_QTY / 2);
+    assert_int_equal (target->n_fills, 1);
+    assert_int_equal (target->first_fill, 1);
+    assert_int_equal (target->fill_qty_e8, S_QTY / 4);
+}
+
 static void
 test_cancel_of_an_order_that_ended_unknown_finds_it_filled_after_2011 (void **state)
 {
@@ -929,6 +955,7 @@ main (void)
         S_TEST (test_replace_of_another_symbol_is_refused_unsent),
         S_TEST (test_cancel_of_an_order_that_ended_unknown_is_sent_and_cancels_it),
         S_TEST (test_cancel_of_an_order_that_ended_unknown_keeps_what_the_venue_says_it_filled),
+        S_TEST (test_cancel_of_an_order_that_ended_unknown_tells_only_fills_the_router_lacks),
         S_TEST (test_cancel_of_an_order_that_ended_unknown_finds_it_filled_after_2011),
         S_TEST (test_cancel_of_an_order_that_ended_unknown_is_too_late_once_the_venue_surely_has_none),
         S_TEST (test_cancel_of_an_order_that_ended_unknown_is_unknown_within_the_absence_margin),

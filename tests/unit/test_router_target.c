@@ -368,6 +368,45 @@ test_cancel_of_a_live_order_the_plane_ended_unknown_goes_to_the_live_plane (void
     execplane__v1__dispatch__free_unpacked (dispatch, NULL);
 }
 
+//  The router's fills of it travel with the cancel, as with a
+//  reconciliation: the plane follows it no more, and tells only new fills.
+static void
+test_cancel_of_an_unknown_live_order_carries_the_fills_the_router_has (void **state)
+{
+    ep_router_t *router = s_router (state);
+    uint64_t target = s_place_live (router, "o1");
+    ep_report_t partial;
+    s_plane_report (&partial, target, "o1", EP_STATUS (PARTIALLY_FILLED), false);
+    ep_fill_t fill;
+    execplane__v1__fill__init (&fill);
+    fill.fill_id = "f1";
+    fill.qty_e8 = 25000000;
+    fill.price_e8 = 5000000000000;
+    ep_fill_t *fills [1] = { &fill };
+    partial.fills = fills;
+    partial.n_fills = 1;
+    partial.filled_qty_e8 = 25000000;
+    partial.avg_price_e8 = 5000000000000;
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (LIVE), &partial, NULL),
+                      EP_ROUTER_OK);
+    ep_report_t unknown;
+    s_plane_report (&unknown, target, "o1", EP_STATUS (UNKNOWN), true);
+    unknown.filled_qty_e8 = 25000000;
+    unknown.avg_price_e8 = 5000000000000;
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (LIVE), &unknown, NULL),
+                      EP_ROUTER_OK);
+    ep_intent_t cancel;
+    s_cancel (&cancel, "c1", "o1");
+    assert_int_equal (fixture_send_intent (router, &cancel), EP_ROUTER_OK);
+    const char *topic;
+    ep_dispatch_t *dispatch = s_last_dispatch (router, &topic);
+    assert_string_equal (topic, "exec.live");
+    assert_int_equal (dispatch->known_filled_qty_e8, 25000000);
+    assert_int_equal (dispatch->known_avg_price_e8, 5000000000000);
+    assert_int_equal (dispatch->known_fills, 1);
+    execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+}
+
 //  Its plane's later word that it ended (a reconciliation, a late answer)
 //  makes a cancel too late again, naming that real end.
 static void
@@ -643,6 +682,7 @@ main (void)
         S_TEST (test_cancel_of_a_zombie_is_too_late),
         S_TEST (test_cancel_of_a_live_order_that_ended_unknown_goes_to_the_live_plane),
         S_TEST (test_cancel_of_a_live_order_the_plane_ended_unknown_goes_to_the_live_plane),
+        S_TEST (test_cancel_of_an_unknown_live_order_carries_the_fills_the_router_has),
         S_TEST (test_cancel_of_an_unknown_live_order_since_reconciled_as_ended_is_too_late),
         S_TEST (test_cancel_of_an_unknown_live_order_ends_it_canceled_once),
         S_TEST (test_cancel_of_an_intent_the_router_refused_is_too_late),
