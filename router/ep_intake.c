@@ -198,6 +198,7 @@ s_dispatch (ep_router_t *self, s_intent_t *in, bool verbatim)
     dispatch.target_router_seq = in->target_router_seq;
     if (plane == EP_PLANE (LIVE))
         ep_delivery_stamp_live (self, &dispatch, true);
+    ep_target_stamp_known (self, &dispatch);
     size_t packed_size;
     uint8_t *packed = verbatim
         ? ep_delivery_pack_around (&dispatch, in->data, in->size, &packed_size)

@@ -734,6 +734,31 @@ ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on)
 }
 
 int
+ep_journal_ended_unknown (ep_journal_t *self, int plane, int status, unsigned limit,
+                          ep_journal_open_fn *fn, void *arg)
+{
+    sqlite3_stmt *stmt;
+    const char *sql = "SELECT i.router_seq, i.plane, i.plane_epoch, i.payload FROM reports r"
+                      " JOIN intents i ON i.router_seq = r.router_seq"
+                      " WHERE r.terminal = 1 AND r.late = 0 AND r.status = ?2"
+                      " AND i.plane = ?1 AND i.dispatched = 1"
+                      " AND NOT EXISTS (SELECT 1 FROM zombies z WHERE z.router_seq = i.router_seq)"
+                      " ORDER BY r.seq DESC LIMIT ?3";
+    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return s_fail (self, "read intents ended unknown");
+    sqlite3_bind_int (stmt, 1, plane);
+    sqlite3_bind_int (stmt, 2, status);
+    sqlite3_bind_int64 (stmt, 3, (int64_t) limit);
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        fn (arg, (uint64_t) sqlite3_column_int64 (stmt, 0), sqlite3_column_int (stmt, 1),
+            (uint64_t) sqlite3_column_int64 (stmt, 2), true,
+            sqlite3_column_blob (stmt, 3), sqlite3_column_bytes (stmt, 3));
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : s_fail (self, "read intents ended unknown");
+}
+
+int
 ep_journal_zombies (ep_journal_t *self, ep_journal_open_fn *fn, void *arg)
 {
     sqlite3_stmt *stmt;

@@ -161,6 +161,12 @@ int ep_journal_find_intent (ep_journal_t *self, const char *strategy_id, const c
 //  it has one, 0 if not (yet), -1 on failure.
 int ep_journal_ending (ep_journal_t *self, uint64_t router_seq, int *status);
 
+//  Calls fn for the newest limit intents dispatched to plane whose
+//  terminal report has status, that are not zombies, newest first (acked
+//  is always true).
+int ep_journal_ended_unknown (ep_journal_t *self, int plane, int status, unsigned limit,
+                              ep_journal_open_fn *fn, void *arg);
+
 //  Marks (on) or unmarks router_seq as a zombie: an intent whose terminal
 //  report the router made, while its plane reported it still resting.
 ep_journal_status_t ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on);

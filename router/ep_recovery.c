@@ -2,7 +2,8 @@
     plane state, the newest seqs, and the intents still in flight: one its
     plane acknowledged stays in flight (a resting order); one no plane
     answered gets its terminal report now (it may or may not have run);
-    a zombie stays as it was.  */
+    a zombie stays as it was; the newest live orders that ended UNKNOWN
+    are remembered for the router's own cancels (ep_target).  */
 #include <czmq.h>
 #include "ep_router_internal.h"
 #include "ep_log.h"
@@ -128,6 +129,8 @@ ep_recovery_run (ep_router_t *self)
     ||  ep_journal_open_intents (self->journal, s_recover_intent, &recovery)
     ||  ep_journal_zombies (self->journal, s_recover_zombie, &recovery))
         return EP_ROUTER_JOURNAL_WRITE;
+    if (!recovery.status)
+        recovery.status = ep_target_recover_unknown (self);
     if (recovery.status) {
         ep_log_error ("%s: stopping, nothing more will be accepted",
                       ep_router_strerror (recovery.status));

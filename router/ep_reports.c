@@ -104,6 +104,8 @@ ep_reports_expire (ep_router_t *self, ep_inflight_entry_t *entry, const char *wh
     ep_router_status_t status = s_emit_for_entry (
         self, entry, live ? EP_STATUS (UNKNOWN) : EP_STATUS (FAILED),
         live ? EP_FAILURE (SEND_UNKNOWN) : EP_FAILURE (PLANE_UNAVAILABLE), reason);
+    if (live)
+        ep_target_remember_unknown (self, entry);
     ep_inflight_remove (self->inflight, entry->router_seq);
     return status;
 }
@@ -349,7 +351,13 @@ ep_reports_from_plane (ep_router_t *self, int plane, ep_report_t *report,
     report->fills -= repeated;
     report->n_fills += repeated;
     free (plane_payload);
-    if (!late && plane_terminal)
+    if (late)
+        ep_target_late_word (self, report->router_seq, report->status, plane_terminal);
+    else
+    if (plane_terminal) {
+        if (plane == EP_PLANE (LIVE) && report->status == EP_STATUS (UNKNOWN))
+            ep_target_remember_unknown (self, entry);
         ep_inflight_remove (self->inflight, report->router_seq);
+    }
     return status ? status : published;
 }

@@ -40,6 +40,7 @@
 #include "ep_journal.h"
 #include "ep_metrics.h"
 #include "ep_outbox.h"
+#include "ep_unknown.h"
 #include "ep_validate.h"
 #include "ep_wire.h"
 
@@ -159,6 +160,7 @@ struct _ep_router_t {
     ep_journal_t *journal;              //  the durable record
     ep_guard_t *guard;                  //  who may do what (CURVE keys and roles)
     ep_inflight_t *inflight;            //  dispatched, not yet terminal
+    ep_unknown_t unknown;               //  live orders ended UNKNOWN its cancels reach
     uint64_t last_seq;                  //  newest report seq
     uint64_t last_router_seq;           //  newest intent acceptance number
     char boot [40];                     //  this start's id, sent with dispatches
@@ -241,13 +243,23 @@ typedef struct {
 //  (INVALID_INTENT: the strategy has no such intent, it is no order, or a
 //  REPLACE changes its symbol or side; TOO_LATE: the router has its
 //  terminal report; INTERNAL: the journal cannot be read) and its reason.
+//  A CANCEL of a live order whose terminal report is UNKNOWN (and which
+//  its plane has not since said ended) is sent like one of an order in
+//  flight: to the live plane and epoch that held it, which cancels it by
+//  its client order id (it may rest at the venue).
 //  Returns EP_ROUTER_NO_MEMORY, or EP_ROUTER_OK.
 ep_router_status_t ep_target_judge (ep_router_t *self, const ep_intent_t *intent,
                                     ep_target_t *target, int *failure, char *reason,
                                     size_t size);
 
+//  A CANCEL's dispatch to a live order that ended UNKNOWN (its target not
+//  in flight) carries the fills the router has of it (known_*), as a
+//  reconciliation's does; any other dispatch is left as it is.
+void ep_target_stamp_known (ep_router_t *self, ep_dispatch_t *dispatch);
+
 //  The router's own cancels (CANCEL_ALL, HALT with cancel_open): a CANCEL
-//  of every open order (in flight or a zombie, not a cancel, not being
+//  of every open order (in flight or a zombie, or a live order that ended
+//  UNKNOWN and is remembered in self->unknown; not a cancel, not being
 //  canceled by the router already) of strategy_id ("" or NULL: every
 //  strategy) on plane (0: every plane), each its own intent ("<kind>.<its
 //  router_seq>", under the target's strategy) journaled with sender and,
@@ -258,6 +270,19 @@ ep_router_status_t ep_target_judge (ep_router_t *self, const ep_intent_t *intent
 ep_router_status_t ep_target_cancel_open (ep_router_t *self, const char *strategy_id, int plane,
                                           const char *kind, const char *cause,
                                           const char *sender, size_t *sent, size_t *left);
+
+//  Remembers a live order (not a cancel) whose terminal report the router
+//  just made or took as UNKNOWN, for its own cancels (self->unknown).
+void ep_target_remember_unknown (ep_router_t *self, const ep_inflight_entry_t *entry);
+
+//  A plane's report on router_seq after its terminal report: a word that
+//  the order rests (a zombie now) or ended forgets it; an UNKNOWN keeps it.
+void ep_target_late_word (ep_router_t *self, uint64_t router_seq, int status, bool terminal);
+
+//  At start: remembers the newest EP_UNKNOWN_MAX live orders the journal
+//  holds as ended UNKNOWN, with no later word of their plane that they
+//  ended or rest. Returns EP_ROUTER_OK, or why not.
+ep_router_status_t ep_target_recover_unknown (ep_router_t *self);
 
 //  --------------------------------------------------------------------------
 //  ep_control

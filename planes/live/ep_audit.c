@@ -414,6 +414,55 @@ ep_audit_submitted (ep_audit_t *self, const char *client_order_id,
 }
 
 int
+ep_audit_placed (ep_audit_t *self, const char *client_order_id, ep_intent_t **intent,
+                 uint64_t *router_seq, int *status, bool *terminal)
+{
+    *intent = NULL;
+    *status = EP_STATUS (STATUS_UNSPECIFIED);
+    *terminal = false;
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT intent, router_seq FROM attempts WHERE kind IN (1, 5) AND client_order_id = ?"
+        " ORDER BY id LIMIT 1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, client_order_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        *intent = execplane__v1__order_intent__unpack (NULL, sqlite3_column_bytes (stmt, 0),
+                                                       sqlite3_column_blob (stmt, 0));
+        *router_seq = (uint64_t) sqlite3_column_int64 (stmt, 1);
+    }
+    sqlite3_finalize (stmt);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW || !*intent)
+        return rc != SQLITE_ROW ? s_fail (self, "read placed order") : -1;
+    stmt = s_prepare (self,
+        "SELECT status, terminal FROM attempts WHERE client_order_id = ?1"
+        " AND finished_us IS NOT NULL AND status IS NOT NULL AND status NOT IN (0, ?2)"
+        " AND (kind IN (1, 5) OR failure = 0) ORDER BY id DESC LIMIT 1");
+    if (!stmt) {
+        execplane__v1__order_intent__free_unpacked (*intent, NULL);
+        *intent = NULL;
+        return -1;
+    }
+    sqlite3_bind_text (stmt, 1, client_order_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 2, EP_STATUS (UNKNOWN));
+    rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        *status = sqlite3_column_int (stmt, 0);
+        *terminal = sqlite3_column_int (stmt, 1) != 0;
+    }
+    sqlite3_finalize (stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        execplane__v1__order_intent__free_unpacked (*intent, NULL);
+        *intent = NULL;
+        return s_fail (self, "read the last word on an order");
+    }
+    return 1;
+}
+
+int
 ep_audit_order_put (ep_audit_t *self, const ep_audit_order_t *o)
 {
     sqlite3_stmt *stmt = s_prepare (self,

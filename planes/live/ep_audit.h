@@ -100,6 +100,17 @@ int ep_audit_unfinished (ep_audit_t *self, ep_audit_attempt_fn *fn, void *arg);
 int ep_audit_submitted (ep_audit_t *self, const char *client_order_id,
                         int64_t *timestamp_ms, int64_t *recv_window_ms);
 
+//  The order this plane placed as client_order_id (its submission or
+//  replace attempt): its intent (*intent, freed by the caller with
+//  execplane__v1__order_intent__free_unpacked) and router_seq, and this
+//  plane's last word on the order: *status and *terminal of the newest
+//  finished attempt on it that gave the order's state (a submission's or
+//  replace's answer other than UNKNOWN, or an answer without failure to a
+//  query, reconciliation or cancel of it); STATUS_UNSPECIFIED if none did.
+//  Returns 1, 0 if this audit placed no such order, -1.
+int ep_audit_placed (ep_audit_t *self, const char *client_order_id, ep_intent_t **intent,
+                     uint64_t *router_seq, int *status, bool *terminal);
+
 //  Stores (inserts or replaces) an order the plane follows.
 int ep_audit_order_put (ep_audit_t *self, const ep_audit_order_t *order);
 

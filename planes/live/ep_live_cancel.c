@@ -5,6 +5,7 @@
 #include <string.h>
 #include "ep_live_cancel.h"
 #include "ep_live_fills.h"
+#include "ep_live_reconcile.h"
 #include "ep_log.h"
 #include "ep_names.h"
 
@@ -63,8 +64,9 @@ s_request (ep_live_plane_t *self, ep_live_job_t *job, const ep_live_order_t *ord
            char *reason, size_t size)
 {
     const ep_intent_t *intent = job->dispatch->intent;
-    const ep_intent_t *target = order->dispatch->intent;
-    const char *target_id = order->state.client_order_id;
+    const ep_intent_t *target = job->target->intent;
+    char target_id [EP_VENUE_CLIENT_ID_MAX + 1];
+    ep_venue_client_order_id (target->strategy_id, target->intent_id, target_id);
     ep_venue_t *venue = self->venue;
     int rc;
     if (job->kind == EP_AUDIT_CANCEL)
@@ -116,6 +118,50 @@ s_not_open (ep_live_plane_t *self, ep_live_job_t *job, const char *target_id)
     }
 }
 
+//  A CANCEL of an order this plane placed and follows no more, though its
+//  last word on it was no end (its answer was lost: it ended UNKNOWN, and
+//  may rest at the venue): the target's order is made from the audit's
+//  record of it (*job->target, job->unfollowed). Returns 1 if so, 0 if the
+//  order is not such a one, -1 out of memory or if the audit failed.
+static int
+s_unfollowed_target (ep_live_plane_t *self, ep_live_job_t *job, const char *target_id)
+{
+    if (job->kind != EP_AUDIT_CANCEL)
+        return 0;
+    ep_intent_t *placed = NULL;
+    uint64_t router_seq = 0;
+    int status;
+    bool terminal;
+    int found = ep_audit_placed (self->audit, target_id, &placed, &router_seq, &status,
+                                 &terminal);
+    if (found != 1)
+        return found;
+    if (terminal) {
+        execplane__v1__order_intent__free_unpacked (placed, NULL);
+        return 0;                       //  it ended, and its terminal report was given
+    }
+    const ep_dispatch_t *cancel = job->dispatch;
+    if (cancel->target_router_seq && cancel->target_router_seq != router_seq)
+        ep_log_intent (EP_LOG_WARN, cancel->intent->strategy_id, cancel->intent->intent_id,
+                       ": the router names the target's order %llu, this plane placed it as "
+                       "%llu", (unsigned long long) cancel->target_router_seq,
+                       (unsigned long long) router_seq);
+    ep_dispatch_t held;
+    execplane__v1__dispatch__init (&held);
+    held.intent = placed;
+    held.plane = EP_PLANE (LIVE);
+    held.plane_epoch = cancel->plane_epoch;
+    held.router_seq = cancel->target_router_seq ? cancel->target_router_seq : router_seq;
+    //  What the router has of its fills, if it said (only the rest is new)
+    held.known_filled_qty_e8 = cancel->known_filled_qty_e8;
+    held.known_avg_price_e8 = cancel->known_avg_price_e8;
+    held.known_fills = cancel->known_fills;
+    job->target = ep_live_dispatch_dup (&held);
+    execplane__v1__order_intent__free_unpacked (placed, NULL);
+    job->unfollowed = job->target != NULL;
+    return job->target ? 1 : -1;
+}
+
 bool
 ep_live_cancel_prepare (ep_live_plane_t *self, ep_live_job_t *job)
 {
@@ -123,27 +169,30 @@ ep_live_cancel_prepare (ep_live_plane_t *self, ep_live_job_t *job)
     char target_id [EP_VENUE_CLIENT_ID_MAX + 1];
     ep_venue_client_order_id (intent->strategy_id, intent->target_intent_id, target_id);
     ep_live_order_t *order = ep_live_follow_lookup (self->orders, target_id);
-    if (!order) {
+    int unfollowed = order ? 0 : s_unfollowed_target (self, job, target_id);
+    if (!order && unfollowed == 0) {
         s_not_open (self, job, target_id);
         return false;
     }
-    if (job->dispatch->target_router_seq && order->state.router_seq
+    if (order && job->dispatch->target_router_seq && order->state.router_seq
     &&  job->dispatch->target_router_seq != order->state.router_seq)
         ep_log_intent (EP_LOG_WARN, intent->strategy_id, intent->intent_id,
                        ": the router names the target's order %llu, this plane follows it as "
                        "%llu", (unsigned long long) job->dispatch->target_router_seq,
                        (unsigned long long) order->state.router_seq);
+    if (order)
+        job->target = ep_live_dispatch_dup (order->dispatch);
+    if (!job->target) {
+        ep_live_plane_report_plain (self, job->dispatch, EP_STATUS (FAILED),
+                                    EP_FAILURE (NOT_SENT), true, unfollowed < 0
+                                    ? "the audit could not tell what the target's order is, "
+                                      "so it was not sent" : "out of memory: not sent", false);
+        return false;
+    }
     char reason [EP_LIVE_REASON_MAX];
     if (s_request (self, job, order, reason, sizeof reason)) {
         ep_live_plane_report_plain (self, job->dispatch, EP_STATUS (REJECTED),
                                     EP_FAILURE (INVALID_INTENT), true, reason, false);
-        return false;
-    }
-    job->target = ep_live_dispatch_dup (order->dispatch);
-    if (!job->target) {
-        ep_live_plane_report_plain (self, job->dispatch, EP_STATUS (FAILED),
-                                    EP_FAILURE (NOT_SENT), true, "out of memory: not sent",
-                                    false);
         return false;
     }
     //  Written down before it is sent
@@ -164,6 +213,54 @@ ep_live_cancel_prepare (ep_live_plane_t *self, ep_live_job_t *job)
 //  --------------------------------------------------------------------------
 //  Answers
 
+//  What the router has of an order this plane follows no more: the
+//  figures the cancel's dispatch carried (only the rest is a new fill).
+static ep_audit_order_t
+s_router_known (const ep_live_job_t *job)
+{
+    const ep_dispatch_t *target = s_target (job);
+    ep_audit_order_t known = { .router_seq = target->router_seq,
+                               .plane_epoch = target->plane_epoch };
+    known.executed_qty_e8 = target->known_filled_qty_e8;
+    known.cum_quote_e8 = ep_live_quote (target->known_filled_qty_e8,
+                                        target->known_avg_price_e8);
+    known.fills = target->known_fills;
+    s_target_id (job, known.client_order_id);
+    return known;
+}
+
+//  The end of an order this plane follows no more (it ended UNKNOWN), as
+//  the venue's answer to its cancel says: reported on the target as a
+//  reconciliation's report, with what it filled beyond what the router has.
+static void
+s_end_unfollowed (ep_live_plane_t *self, ep_live_job_t *job, int status,
+                  const char *venue_status, int64_t executed_qty_e8, int64_t cum_quote_e8)
+{
+    const ep_dispatch_t *change = s_change (job);
+    ep_audit_order_t known = s_router_known (job);
+    ep_venue_result_t ended;
+    memset (&ended, 0, sizeof ended);
+    ended.status = status;
+    ended.failure = EP_FAILURE (FAILURE_NONE);
+    ended.terminal = true;
+    ended.executed_qty_e8 = executed_qty_e8 > known.executed_qty_e8
+                          ? executed_qty_e8 : known.executed_qty_e8;
+    ended.cum_quote_e8 = executed_qty_e8 > known.executed_qty_e8
+                       ? cum_quote_e8 : known.cum_quote_e8;
+    snprintf (ended.venue_order_id, sizeof ended.venue_order_id, "%s",
+              job->result.venue_order_id);
+    char reason [EP_LIVE_REASON_MAX];
+    bool caused = change->cause && *change->cause;
+    if (status == EP_STATUS (CANCELED))
+        snprintf (reason, sizeof reason, "reconciled: canceled by intent %s%s%s (venue %s); "
+                  "it had ended UNKNOWN", change->intent->intent_id, caused ? ": " : "",
+                  caused ? change->cause : "", venue_status);
+    else
+        snprintf (reason, sizeof reason, "reconciled: the venue says it ended %s, asked by "
+                  "intent %s; it had ended UNKNOWN", venue_status, change->intent->intent_id);
+    ep_live_plane_report_state (self, s_target (job), &ended, reason, true, NULL, &known);
+}
+
 //  Ends the target (followed as job->target) with the venue's word on it:
 //  status, cumulative figures, its fills so far kept; followed no more.
 static void
@@ -173,6 +270,10 @@ s_end_target (ep_live_plane_t *self, ep_live_job_t *job, int status, const char 
     const ep_dispatch_t *change = s_change (job);
     char target_id [EP_VENUE_CLIENT_ID_MAX + 1];
     s_target_id (job, target_id);
+    if (job->unfollowed) {
+        s_end_unfollowed (self, job, status, venue_status, executed_qty_e8, cum_quote_e8);
+        return;
+    }
     ep_live_order_t *order = ep_live_follow_lookup (self->orders, target_id);
     if (!order)
         return;                         //  ended already: its report was given
@@ -200,6 +301,16 @@ s_end_target (ep_live_plane_t *self, ep_live_job_t *job, int status, const char 
                         ep_live_plane_now (self));
 }
 
+//  What becomes of the target when the change ends without its state.
+static const char *
+s_still (const ep_live_job_t *job)
+{
+    return job->unfollowed ? "the order is not followed (it ended UNKNOWN): reconcile it to "
+                             "learn what became of it"
+                           : "the order stays followed: its own reports tell what became "
+                             "of it";
+}
+
 //  The cancel's or replace's own terminal report.
 static void
 s_report_change (ep_live_plane_t *self, const ep_live_job_t *job, int status, int failure,
@@ -213,8 +324,8 @@ ep_live_cancel_unanswered (ep_live_plane_t *self, ep_live_job_t *job, const char
 {
     char reason [EP_LIVE_REASON_MAX];
     snprintf (reason, sizeof reason, "the venue did not take the %s (it knows no open order "
-              "%s) and the order's state could not be asked: %s; the order stays followed",
-              s_verb (job), job->request.client_order_id, why);
+              "%s) and the order's state could not be asked: %s; %s", s_verb (job),
+              job->request.client_order_id, why, s_still (job));
     s_report_change (self, job, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), reason);
 }
 
@@ -223,11 +334,16 @@ ep_live_cancel_unanswered (ep_live_plane_t *self, ep_live_job_t *job, const char
 static void
 s_ask_target (ep_live_plane_t *self, ep_live_job_t *job)
 {
-    ep_dispatch_t *target = job->target;
-    ep_dispatch_t *change = job->dispatch;
+    ep_live_job_t *query = ep_live_job_new (EP_AUDIT_QUERY, job->target);
+    if (!query) {
+        ep_live_cancel_unanswered (self, job, "out of memory");
+        return;
+    }
+    query->change = job->dispatch;
+    query->unfollowed = job->unfollowed;
     job->target = NULL;
     job->dispatch = NULL;
-    ep_live_plane_queue (self, EP_AUDIT_QUERY, target, change);
+    ep_live_plane_push (self, query);
 }
 
 //  A failed cancel, or a replace that failed as a whole: its failure as
@@ -240,9 +356,9 @@ s_change_failed (ep_live_plane_t *self, ep_live_job_t *job)
     int status = result->failure == EP_FAILURE (NOT_SENT) ? EP_STATUS (FAILED)
                : result->failure == EP_FAILURE (SEND_UNKNOWN) ? EP_STATUS (UNKNOWN)
                : EP_STATUS (REJECTED);
-    snprintf (reason, sizeof reason, "%s%s", result->reason,
-              status == EP_STATUS (UNKNOWN) ? "; the order stays followed: its own reports "
-              "tell what became of it" : "");
+    snprintf (reason, sizeof reason, "%s%s%s", result->reason,
+              status == EP_STATUS (UNKNOWN) ? "; " : "",
+              status == EP_STATUS (UNKNOWN) ? s_still (job) : "");
     s_report_change (self, job, status, result->failure, reason);
 }
 
@@ -262,8 +378,8 @@ s_on_canceled (ep_live_plane_t *self, ep_live_job_t *job)
     char reason [EP_LIVE_REASON_MAX];
     if (!result->terminal) {
         //  PENDING_CANCEL: fills may yet come; the order's stream tells
-        snprintf (reason, sizeof reason, "the venue has not finished the cancel (%s); the "
-                  "order stays followed: its own reports tell", result->venue_status);
+        snprintf (reason, sizeof reason, "the venue has not finished the cancel (%s); %s",
+                  result->venue_status, s_still (job));
         s_report_change (self, job, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), reason);
         return;
     }
@@ -299,9 +415,73 @@ s_on_replaced (ep_live_plane_t *self, ep_live_job_t *job)
 //  The target's state, asked after the venue knew no open order to
 //  cancel: the target is reported as it is (ended, or still open), and
 //  the change by what that proves.
+//  The state of an order this plane follows no more (it ended UNKNOWN),
+//  asked after the venue knew no open order to cancel: what the venue
+//  says is reported on the target as a reconciliation would (an order
+//  still open is followed again), and the cancel by what that proves. A
+//  venue that has no such order proves it was never placed only past the
+//  absence margin a reconciliation respects; before, the cancel is UNKNOWN.
+static void
+s_on_unfollowed_asked (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    const ep_venue_result_t *result = &job->result;
+    const char *id = job->request.client_order_id;
+    char reason [EP_LIVE_REASON_MAX];
+    bool state = result->status != EP_STATUS (STATUS_UNSPECIFIED)
+              && result->status != EP_STATUS (UNKNOWN);
+    if (state) {
+        ep_audit_order_t known = s_router_known (job);
+        char told [EP_LIVE_REASON_MAX];
+        snprintf (told, sizeof told, "reconciled: %s", result->reason);
+        ep_live_plane_report_state (self, job->dispatch, result, told, true, NULL, &known);
+        if (result->terminal) {
+            snprintf (reason, sizeof reason, "too late: the order %s had already ended %s: "
+                      "%s", id, ep_status_name (result->status), result->reason);
+            s_report_change (self, job, EP_STATUS (REJECTED), EP_FAILURE (TOO_LATE), reason);
+        }
+        else {
+            ep_live_follow_put (self->orders, job->dispatch, &known, false, true,
+                                ep_live_plane_now (self));
+            snprintf (reason, sizeof reason, "the venue refused the cancel (it knew no open "
+                      "order) while the order is open: %s; nothing changed, the order is "
+                      "followed again", result->reason);
+            s_report_change (self, job, EP_STATUS (REJECTED), EP_FAILURE (VENUE_REJECTED),
+                             reason);
+        }
+        return;
+    }
+    ep_live_absence_t facts = {
+        .client_order_id = id, .result = result,
+        .margin_ms = self->venue->absence_margin_ms, .now_ms = ep_live_plane_wall (self)
+    };
+    facts.attempted = result->absent
+                   && ep_audit_submitted (self->audit, id, &facts.submitted_ms,
+                                          &facts.window_ms) == 1;
+    int status, failure;
+    char told [512];
+    ep_live_reconcile_without_state (&facts, &status, &failure, told, sizeof told);
+    if (status == EP_STATUS (FAILED)) {
+        //  Conclusive: the order was never placed
+        ep_live_plane_report_plain (self, job->dispatch, status, failure, true, told, true);
+        snprintf (reason, sizeof reason, "too late: the venue has no order %s (%.400s)", id,
+                  told + strlen ("reconciled: "));
+        s_report_change (self, job, EP_STATUS (REJECTED), EP_FAILURE (TOO_LATE), reason);
+    }
+    else {
+        snprintf (reason, sizeof reason, "the venue knew no open order %s to cancel, and "
+                  "cannot tell its state yet: %.400s; %s", id, told + strlen ("reconciled: "),
+                  s_still (job));
+        s_report_change (self, job, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), reason);
+    }
+}
+
 static void
 s_on_target_asked (ep_live_plane_t *self, ep_live_job_t *job)
 {
+    if (job->unfollowed) {
+        s_on_unfollowed_asked (self, job);
+        return;
+    }
     const ep_venue_result_t *result = &job->result;
     char reason [EP_LIVE_REASON_MAX];
     bool state = result->status != EP_STATUS (STATUS_UNSPECIFIED)

@@ -16,6 +16,20 @@
       UNKNOWN / SEND_UNKNOWN; if it is open, REJECTED / VENUE_REJECTED;
     - an unknown answer (timeout, 5xx, truncated): the cancel is UNKNOWN /
       SEND_UNKNOWN and the target stays followed: its own stream tells.
+    A CANCEL of an order the plane placed (its audit holds the submission)
+    and follows no more, whose last word on it was no end (its answer was
+    lost: it ended UNKNOWN, and may rest at the venue), is sent all the
+    same, by the target's client order id, made from the audit's record of
+    the order (the router sends such a cancel only for a target that ended
+    UNKNOWN). Its answers are as above, except that the target is told as a
+    reconciliation would tell it (reconciled, with only the fills beyond
+    those the dispatch's known_* say the router has): CANCELED; after
+    -2011, its real end (the cancel TOO_LATE), or its open state (followed
+    again; the cancel VENUE_REJECTED), or, when the venue has no such order,
+    FAILED / NOT_SENT past the absence margin (the cancel TOO_LATE: "the
+    venue has no order X") and nothing within it (the cancel UNKNOWN). An
+    order whose last word was an end is not sent: TOO_LATE, as before. A
+    CANCEL, like a submission, is not sent past its not_after_ms.
     A REPLACE is the venue's cancel-replace (nothing placed if the cancel
     fails), or its amend when only the quantity goes down (same price,
     time in force, nothing known filled). Its new order is followed under

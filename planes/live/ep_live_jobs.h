@@ -22,6 +22,9 @@ typedef struct {
     ep_dispatch_t *target;              //  a cancel or replace: the target's order (owned)
     ep_dispatch_t *change;              //  a query a cancel or replace asked for (the venue
                                         //  said -2011): that cancel or replace (owned)
+    bool unfollowed;                    //  a cancel (or the query it asked for) of an
+                                        //  order this plane follows no more, which ended
+                                        //  UNKNOWN: its target is told as reconciled
     ep_venue_request_t request;         //  what is sent
     ep_venue_result_t result;           //  what came back (filled by the sender)
 } ep_live_job_t;

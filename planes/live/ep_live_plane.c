@@ -153,16 +153,17 @@ s_query_done (ep_live_plane_t *self, const char *client_order_id)
         order->querying = false;
 }
 
-//  A submission whose time to be sent ended (the dispatch's not_after_ms)
-//  is not sent: a request that left now might be answered after the
-//  router's deadline for the intent, which publishes UNKNOWN then. Reports
-//  it FAILED / NOT_SENT and returns true if so.
+//  A submission, cancel or replace whose time to be sent ended (the
+//  dispatch's not_after_ms) is not sent: a request that left now might be
+//  answered after the router's deadline for the intent, which publishes
+//  UNKNOWN then. Reports it FAILED / NOT_SENT and returns true if so.
 static bool
 s_too_late (ep_live_plane_t *self, const ep_live_job_t *job)
 {
     int64_t not_after_ms = job->dispatch->not_after_ms;
-    bool places = job->kind == EP_AUDIT_SUBMIT || job->kind == EP_AUDIT_REPLACE;
-    if (!places || not_after_ms <= 0 || s_wall (self) < not_after_ms)
+    bool own = job->kind == EP_AUDIT_SUBMIT || job->kind == EP_AUDIT_CANCEL
+            || job->kind == EP_AUDIT_REPLACE;
+    if (!own || not_after_ms <= 0 || s_wall (self) < not_after_ms)
         return false;
     char when [40], reason [200];
     s_iso_time (not_after_ms, when, sizeof when);
@@ -240,20 +241,28 @@ ep_live_status_t
 ep_live_plane_queue (ep_live_plane_t *self, ep_audit_kind_t kind, ep_dispatch_t *dispatch,
                      ep_dispatch_t *change)
 {
-    const ep_intent_t *intent = dispatch->intent;
     ep_live_job_t *job = ep_live_job_new (kind, dispatch);
-    if (job)
-        job->change = change;
-    if (!job || ep_live_jobs_push (self->jobs, job)) {
+    if (!job) {
+        const ep_intent_t *intent = dispatch->intent;
         ep_log_intent (EP_LOG_ERROR, intent->strategy_id, intent->intent_id,
                        ": out of memory: not sent");
-        if (job)
-            ep_live_job_destroy (&job);
-        else {
-            execplane__v1__dispatch__free_unpacked (dispatch, NULL);
-            if (change)
-                execplane__v1__dispatch__free_unpacked (change, NULL);
-        }
+        execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        if (change)
+            execplane__v1__dispatch__free_unpacked (change, NULL);
+        return EP_LIVE_NO_MEMORY;
+    }
+    job->change = change;
+    return ep_live_plane_push (self, job);
+}
+
+ep_live_status_t
+ep_live_plane_push (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    const ep_intent_t *intent = job->dispatch->intent;
+    if (ep_live_jobs_push (self->jobs, job)) {
+        ep_log_intent (EP_LOG_ERROR, intent->strategy_id, intent->intent_id,
+                       ": out of memory: not sent");
+        ep_live_job_destroy (&job);
         return EP_LIVE_NO_MEMORY;
     }
     if (ep_live_jobs_sending (self->jobs))

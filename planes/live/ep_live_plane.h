@@ -18,7 +18,8 @@
     that names another session is ignored, and one after a dispatch for
     this session means another worker serves the plane now: the requests
     queued and not sent are dropped, each submission reported FAILED /
-    NOT_SENT. A submission is not sent past its dispatch's not_after_ms.
+    NOT_SENT. A submission, cancel or replace is not sent past its
+    dispatch's not_after_ms (FAILED / NOT_SENT).
 
     The plane talks to the venue only through ep_venue.h. It knows no
     socket of the bus: its reports go to the emit callback.  */

@@ -68,4 +68,7 @@ void ep_live_plane_on_queried (ep_live_plane_t *self, ep_live_job_t *job);
 ep_live_status_t ep_live_plane_queue (ep_live_plane_t *self, ep_audit_kind_t kind,
                                       ep_dispatch_t *dispatch, ep_dispatch_t *change);
 
+//  Queues job (taken, always) as ep_live_plane_queue does.
+ep_live_status_t ep_live_plane_push (ep_live_plane_t *self, ep_live_job_t *job);
+
 #endif

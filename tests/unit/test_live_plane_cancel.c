@@ -171,6 +171,9 @@ typedef struct {
     char target_intent_id [32];
     int64_t filled_qty_e8;
     size_t n_fills;
+    uint32_t first_fill;
+    int64_t fill_qty_e8;            //  the first fill's
+    bool reconciled;
 } seen_t;
 
 typedef struct {
@@ -199,6 +202,9 @@ s_emit (void *arg, const ep_dispatch_t *dispatch, ep_report_t *report)
               report->target_intent_id ? report->target_intent_id : "");
     seen->filled_qty_e8 = report->filled_qty_e8;
     seen->n_fills = report->n_fills;
+    seen->reconciled = report->reconciled;
+    seen->first_fill = report->first_fill;
+    seen->fill_qty_e8 = report->n_fills ? report->fills [0]->qty_e8 : 0;
 }
 
 static int64_t
@@ -698,6 +704,219 @@ test_replace_of_an_order_that_filled_meanwhile_is_too_late (void **state)
     assert_int_equal (ep_live_plane_following (fixture->plane), 0);
 }
 
+//  ---------------------------------------------------------------------
+//  Cancels of an order that ended UNKNOWN (its answer was lost)
+
+//  order-1 is sent and the venue's answer is lost: UNKNOWN, not followed.
+static void
+s_order_unknown (fixture_t *fixture)
+{
+    s_answer_failure (&fixture->fake, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), true, 0);
+    assert_int_equal (ep_live_plane_dispatch (fixture->plane,
+                                              s_dispatch ("order-1", EP_ACTION (PLACE), NULL,
+                                                          7, S_QTY, S_PRICE)), EP_LIVE_OK);
+    s_take_answer (fixture);
+    assert_int_equal (s_report_of (fixture, "order-1")->status, EP_STATUS (UNKNOWN));
+    assert_int_equal (ep_live_plane_following (fixture->plane), 0);
+    fixture->n_seen = 0;
+}
+
+static void
+test_cancel_of_an_order_that_ended_unknown_is_sent_and_cancels_it (void **state)
+{
+    fixture_t *fixture = *state;
+    s_order_unknown (fixture);
+    s_answer_order (&fixture->fake, EP_STATUS (CANCELED), true, 0);
+    s_cancel (fixture, "cancel-1");
+    s_take_answer (fixture);
+    //  Sent once, by the target's client order id, written down first
+    assert_int_equal (fixture->fake.sends, 2);
+    assert_int_equal (fixture->fake.ops [1], EP_VENUE_CANCEL);
+    assert_string_equal (fixture->fake.targets [1], s_client_id ("order-1"));
+    assert_int_equal (fixture->fake.unfinished [1], 1);
+    assert_int_equal (s_attempts (fixture, EP_AUDIT_CANCEL, "cancel-1"), 1);
+    //  The target ends CANCELED, told as a reconciliation
+    const seen_t *target = s_report_of (fixture, "order-1");
+    assert_non_null (target);
+    assert_int_equal (target->status, EP_STATUS (CANCELED));
+    assert_true (target->terminal);
+    assert_true (target->reconciled);
+    assert_non_null (strstr (target->reason, "canceled by intent cancel-1"));
+    const seen_t *cancel = s_report_of (fixture, "cancel-1");
+    assert_int_equal (cancel->status, EP_STATUS (CANCELED));
+    assert_int_equal (cancel->failure, EP_FAILURE (FAILURE_NONE));
+    assert_true (cancel->terminal);
+    assert_int_equal (fixture->n_seen, 2);
+    assert_int_equal (ep_live_plane_following (fixture->plane), 0);
+    //  The same cancel again is never sent twice
+    s_cancel (fixture, "cancel-1");
+    assert_int_equal (fixture->fake.sends, 2);
+}
+
+static void
+test_cancel_of_an_order_that_ended_unknown_keeps_what_the_venue_says_it_filled (void **state)
+{
+    fixture_t *fixture = *state;
+    s_order_unknown (fixture);
+    s_answer_order (&fixture->fake, EP_STATUS (CANCELED), true, S_QTY / 4);
+    s_cancel (fixture, "cancel-1");
+    s_take_answer (fixture);
+    const seen_t *target = s_report_of (fixture, "order-1");
+    assert_int_equal (target->status, EP_STATUS (CANCELED));
+    assert_int_equal (target->filled_qty_e8, S_QTY / 4);
+    assert_int_equal (target->n_fills, 1);
+}
+
+//  The router's fills of the order came with the cancel: only the rest is
+//  a new fill.
+static void
+test_cancel_of_an_order_that_ended_unknown_tells_only_fills_the_router_lacks (void **state)
+{
+    fixture_t *fixture = *state;
+    s_order_unknown (fixture);
+    s_answer_order (&fixture->fake, EP_STATUS (CANCELED), true, S_QTY / 2);
+    ep_dispatch_t *dispatch = s_dispatch ("cancel-1", EP_ACTION (CANCEL), "order-1", 8, 0, 0);
+    dispatch->known_filled_qty_e8 = S_QTY / 4;
+    dispatch->known_avg_price_e8 = S_PRICE;
+    dispatch->known_fills = 1;
+    assert_int_equal (ep_live_plane_dispatch (fixture->plane, dispatch), EP_LIVE_OK);
+    s_take_answer (fixture);
+    const seen_t *target = s_report_of (fixture, "order-1");
+    assert_int_equal (target->status, EP_STATUS (CANCELED));
+    assert_int_equal (target->filled_qty_e8, S_QTY / 2);
+    assert_int_equal (target->n_fills, 1);
+    assert_int_equal (target->first_fill, 1);
+    assert_int_equal (target->fill_qty_e8, S_QTY / 4);
+}
+
+static void
+test_cancel_of_an_order_that_ended_unknown_finds_it_filled_after_2011 (void **state)
+{
+    fixture_t *fixture = *state;
+    s_order_unknown (fixture);
+    s_answer_failure (&fixture->fake, EP_STATUS (STATUS_UNSPECIFIED),
+                      EP_FAILURE (VENUE_REJECTED), false, -2011);
+    s_answer_order (&fixture->fake, EP_STATUS (FILLED), true, S_QTY);
+    s_cancel (fixture, "cancel-1");
+    s_take_answer (fixture);            //  -2011: proof of nothing yet
+    assert_null (s_report_of (fixture, "cancel-1"));
+    s_take_answer (fixture);            //  one query, written down as the cancel's
+    assert_int_equal (fixture->fake.sends, 3);
+    assert_int_equal (fixture->fake.ops [2], EP_VENUE_QUERY);
+    assert_int_equal (s_attempts (fixture, EP_AUDIT_QUERY, "cancel-1"), 1);
+    const seen_t *target = s_report_of (fixture, "order-1");
+    assert_int_equal (target->status, EP_STATUS (FILLED));
+    assert_true (target->reconciled);
+    assert_int_equal (target->filled_qty_e8, S_QTY);
+    const seen_t *cancel = s_report_of (fixture, "cancel-1");
+    assert_int_equal (cancel->status, EP_STATUS (REJECTED));
+    assert_int_equal (cancel->failure, EP_FAILURE (TOO_LATE));
+    assert_non_null (strstr (cancel->reason, "FILLED"));
+    assert_int_equal (ep_live_plane_following (fixture->plane), 0);
+}
+
+//  The venue knows no such order: -2011 on the cancel, "does not exist"
+//  on the query; within the absence margin after the attempt, or past it.
+static void
+s_venue_has_none (fixture_t *fixture, int64_t later_ms)
+{
+    s_order_unknown (fixture);
+    s_answer_failure (&fixture->fake, EP_STATUS (STATUS_UNSPECIFIED),
+                      EP_FAILURE (VENUE_REJECTED), false, -2011);
+    ep_venue_result_t *absent = s_answer_failure (&fixture->fake,
+                                                  EP_STATUS (STATUS_UNSPECIFIED),
+                                                  EP_FAILURE (FAILURE_NONE), false, -2013);
+    absent->absent = true;
+    fixture->wall_ms += later_ms;
+    s_cancel (fixture, "cancel-1");
+    s_take_answer (fixture);
+    s_take_answer (fixture);
+    assert_int_equal (fixture->fake.sends, 3);
+}
+
+static void
+test_cancel_of_an_order_that_ended_unknown_is_too_late_once_the_venue_surely_has_none (
+    void **state)
+{
+    fixture_t *fixture = *state;
+    s_venue_has_none (fixture, 60000);
+    const seen_t *cancel = s_report_of (fixture, "cancel-1");
+    assert_int_equal (cancel->status, EP_STATUS (REJECTED));
+    assert_int_equal (cancel->failure, EP_FAILURE (TOO_LATE));
+    assert_non_null (strstr (cancel->reason, "the venue has no order"));
+    const seen_t *target = s_report_of (fixture, "order-1");
+    assert_non_null (target);
+    assert_int_equal (target->status, EP_STATUS (FAILED));
+    assert_int_equal (target->failure, EP_FAILURE (NOT_SENT));
+    assert_true (target->reconciled);
+}
+
+static void
+test_cancel_of_an_order_that_ended_unknown_is_unknown_within_the_absence_margin (void **state)
+{
+    fixture_t *fixture = *state;
+    s_venue_has_none (fixture, 1000);
+    const seen_t *cancel = s_report_of (fixture, "cancel-1");
+    assert_int_equal (cancel->status, EP_STATUS (UNKNOWN));
+    assert_int_equal (cancel->failure, EP_FAILURE (SEND_UNKNOWN));
+    assert_null (s_report_of (fixture, "order-1"));
+}
+
+static void
+test_cancel_of_an_order_that_ended_unknown_and_still_rests_follows_it_again (void **state)
+{
+    fixture_t *fixture = *state;
+    s_order_unknown (fixture);
+    s_answer_failure (&fixture->fake, EP_STATUS (STATUS_UNSPECIFIED),
+                      EP_FAILURE (VENUE_REJECTED), false, -2011);
+    s_answer_order (&fixture->fake, EP_STATUS (ACCEPTED), false, 0);
+    s_cancel (fixture, "cancel-1");
+    s_take_answer (fixture);
+    s_take_answer (fixture);
+    const seen_t *target = s_report_of (fixture, "order-1");
+    assert_int_equal (target->status, EP_STATUS (ACCEPTED));
+    assert_false (target->terminal);
+    assert_true (target->reconciled);
+    const seen_t *cancel = s_report_of (fixture, "cancel-1");
+    assert_int_equal (cancel->status, EP_STATUS (REJECTED));
+    assert_int_equal (cancel->failure, EP_FAILURE (VENUE_REJECTED));
+    assert_int_equal (ep_live_plane_following (fixture->plane), 1);
+}
+
+static void
+test_unknown_answer_to_the_cancel_of_an_order_that_ended_unknown_is_unknown (void **state)
+{
+    fixture_t *fixture = *state;
+    s_order_unknown (fixture);
+    s_answer_failure (&fixture->fake, EP_STATUS (UNKNOWN), EP_FAILURE (SEND_UNKNOWN), true, 0);
+    s_cancel (fixture, "cancel-1");
+    s_take_answer (fixture);
+    const seen_t *cancel = s_report_of (fixture, "cancel-1");
+    assert_int_equal (cancel->status, EP_STATUS (UNKNOWN));
+    assert_int_equal (cancel->failure, EP_FAILURE (SEND_UNKNOWN));
+    assert_non_null (strstr (cancel->reason, "reconcile"));
+    assert_null (s_report_of (fixture, "order-1"));
+    assert_int_equal (fixture->fake.sends, 2);
+}
+
+static void
+test_cancel_past_its_not_after_is_not_sent (void **state)
+{
+    fixture_t *fixture = *state;
+    s_order_rests (fixture);
+    ep_dispatch_t *dispatch = s_dispatch ("cancel-1", EP_ACTION (CANCEL), "order-1", 8, 0, 0);
+    dispatch->not_after_ms = fixture->wall_ms - 1;
+    assert_int_equal (ep_live_plane_dispatch (fixture->plane, dispatch), EP_LIVE_OK);
+    assert_int_equal (fixture->fake.sends, 1);
+    assert_int_equal (s_attempts (fixture, EP_AUDIT_CANCEL, "cancel-1"), 0);
+    const seen_t *cancel = s_report_of (fixture, "cancel-1");
+    assert_int_equal (cancel->status, EP_STATUS (FAILED));
+    assert_int_equal (cancel->failure, EP_FAILURE (NOT_SENT));
+    assert_non_null (strstr (cancel->reason, "its time to be sent ended"));
+    assert_null (s_report_of (fixture, "order-1"));
+    assert_int_equal (ep_live_plane_following (fixture->plane), 1);
+}
+
 static void
 test_replace_of_another_symbol_is_refused_unsent (void **state)
 {
@@ -734,6 +953,15 @@ main (void)
         S_TEST (test_replace_whose_cancel_part_fails_places_nothing),
         S_TEST (test_replace_of_an_order_that_filled_meanwhile_is_too_late),
         S_TEST (test_replace_of_another_symbol_is_refused_unsent),
+        S_TEST (test_cancel_of_an_order_that_ended_unknown_is_sent_and_cancels_it),
+        S_TEST (test_cancel_of_an_order_that_ended_unknown_keeps_what_the_venue_says_it_filled),
+        S_TEST (test_cancel_of_an_order_that_ended_unknown_tells_only_fills_the_router_lacks),
+        S_TEST (test_cancel_of_an_order_that_ended_unknown_finds_it_filled_after_2011),
+        S_TEST (test_cancel_of_an_order_that_ended_unknown_is_too_late_once_the_venue_surely_has_none),
+        S_TEST (test_cancel_of_an_order_that_ended_unknown_is_unknown_within_the_absence_margin),
+        S_TEST (test_cancel_of_an_order_that_ended_unknown_and_still_rests_follows_it_again),
+        S_TEST (test_unknown_answer_to_the_cancel_of_an_order_that_ended_unknown_is_unknown),
+        S_TEST (test_cancel_past_its_not_after_is_not_sent),
 #undef S_TEST
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

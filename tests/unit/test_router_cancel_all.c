@@ -270,6 +270,99 @@ test_cancel_all_cancels_a_zombie_its_plane_still_holds (void **state)
     s_free (dispatch, 1);
 }
 
+//  A live order that ended UNKNOWN may rest at the venue: the kill switch
+//  cancels it too (once while that cancel is out), with the fills the
+//  router has of it; once its plane says it ended, it is left.
+static void
+test_cancel_all_cancels_a_live_order_that_ended_unknown (void **state)
+{
+    ep_router_t *router = ((fixture_t *) *state)->router;
+    uint64_t o1 = s_place (router, EP_PLANE (LIVE), "s1", "o1");
+    uint64_t epoch = router->state.epoch;
+    assert_int_equal (ep_reports_expire (router, ep_inflight_find (router->inflight, o1),
+                                         "test"), EP_ROUTER_OK);
+    assert_null (ep_inflight_find (router->inflight, o1));
+    size_t pending = ep_outbox_count (&router->pending);
+    assert_int_equal (s_cancel_all (router, "", EP_PLANE (LIVE), "q1"), EP_CONTROL_APPLIED);
+    ep_dispatch_t *dispatch [2];
+    const char *topic [2];
+    assert_int_equal (s_dispatches (router, pending, dispatch, topic, 2), 1);
+    assert_string_equal (topic [0], "exec.live");
+    assert_int_equal (dispatch [0]->target_router_seq, o1);
+    assert_int_equal (dispatch [0]->plane_epoch, epoch);
+    assert_string_equal (dispatch [0]->intent->target_intent_id, "o1");
+    assert_string_equal (dispatch [0]->cause, "cancel-all by ops: end of day");
+    uint64_t cancel_seq = dispatch [0]->router_seq;
+    s_free (dispatch, 1);
+    //  A repeat while that cancel is out sends no second one
+    pending = ep_outbox_count (&router->pending);
+    assert_int_equal (s_cancel_all (router, "", 0, "q2"), EP_CONTROL_APPLIED);
+    assert_int_equal (ep_outbox_count (&router->pending), pending);
+    //  Its plane says it ended: nothing is left to cancel
+    ep_report_t ended;
+    execplane__v1__execution_report__init (&ended);
+    ended.intent_id = "o1";
+    ended.strategy_id = "s1";
+    ended.status = EP_STATUS (CANCELED);
+    ended.terminal = true;
+    ended.reconciled = true;
+    ended.router_seq = o1;
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (LIVE), &ended, NULL),
+                      EP_ROUTER_OK);
+    ended.intent_id = "x";
+    ended.router_seq = cancel_seq;
+    ended.reconciled = false;
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (LIVE), &ended, NULL),
+                      EP_ROUTER_OK);
+    pending = ep_outbox_count (&router->pending);
+    assert_int_equal (s_cancel_all (router, "", 0, "q3"), EP_CONTROL_APPLIED);
+    assert_int_equal (ep_outbox_count (&router->pending), pending);
+}
+
+//  Those the journal holds are remembered at start.
+static void
+test_cancel_all_after_a_restart_cancels_a_live_order_that_ended_unknown (void **state)
+{
+    fixture_t *fixture = *state;
+    uint64_t o1 = s_place (fixture->router, EP_PLANE (LIVE), "s1", "o1");
+    assert_int_equal (ep_reports_expire (fixture->router,
+                                         ep_inflight_find (fixture->router->inflight, o1),
+                                         "test"), EP_ROUTER_OK);
+    assert_int_equal (ep_journal_commit (fixture->router->journal), EP_JOURNAL_OK);
+    ep_router_t *router = fixture_restart (fixture);
+    assert_non_null (ep_unknown_find (&router->unknown, o1));
+    fixture_heartbeat (router, EP_PLANE (LIVE), "live-1");
+    size_t pending = ep_outbox_count (&router->pending);
+    assert_int_equal (s_cancel_all (router, "s1", 0, "q1"), EP_CONTROL_APPLIED);
+    ep_dispatch_t *dispatch [2];
+    const char *topic [2];
+    assert_int_equal (s_dispatches (router, pending, dispatch, topic, 2), 1);
+    assert_string_equal (topic [0], "exec.live");
+    assert_int_equal (dispatch [0]->target_router_seq, o1);
+    s_free (dispatch, 1);
+}
+
+//  The set is bounded: the newest EP_UNKNOWN_MAX are kept.
+static void
+test_unknown_live_orders_remembered_are_bounded (void **state)
+{
+    (void) state;
+    ep_unknown_t unknown = { 0 };
+    uint64_t dropped = 0;
+    for (uint64_t seq = 1; seq <= EP_UNKNOWN_MAX; seq++)
+        assert_non_null (ep_unknown_add (&unknown, seq + 10, "s1", "o", 1, &dropped));
+    assert_int_equal (dropped, 0);
+    assert_non_null (ep_unknown_add (&unknown, EP_UNKNOWN_MAX + 11, "s1", "o", 1, &dropped));
+    assert_int_equal (dropped, 11);
+    assert_int_equal (unknown.count, EP_UNKNOWN_MAX);
+    assert_null (ep_unknown_find (&unknown, 11));
+    assert_null (ep_unknown_add (&unknown, 5, "s1", "o", 1, &dropped));
+    assert_int_equal (dropped, 5);
+    assert_true (ep_unknown_remove (&unknown, 12));
+    assert_false (ep_unknown_remove (&unknown, 12));
+    ep_unknown_clear (&unknown);
+}
+
 //  The kill switch: halted, and every open order canceled; a new order is
 //  refused while its cancels go out.
 static void
@@ -342,6 +435,9 @@ main (void)
         S_TEST (test_cancel_all_sends_one_cancel_per_open_order),
         S_TEST (test_cancel_all_leaves_orders_on_a_plane_without_a_worker),
         S_TEST (test_cancel_all_cancels_a_zombie_its_plane_still_holds),
+        S_TEST (test_cancel_all_cancels_a_live_order_that_ended_unknown),
+        S_TEST (test_cancel_all_after_a_restart_cancels_a_live_order_that_ended_unknown),
+        cmocka_unit_test (test_unknown_live_orders_remembered_are_bounded),
         S_TEST (test_halt_with_cancel_open_halts_and_cancels_everything),
         S_TEST (test_router_cancel_and_its_order_each_end_once),
     };

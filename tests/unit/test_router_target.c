@@ -296,6 +296,181 @@ test_cancel_of_a_zombie_is_too_late (void **state)
     execplane__v1__execution_report__free_unpacked (report, NULL);
 }
 
+//  Places order intent_id of strategy "s1" on live; returns its router_seq.
+static uint64_t
+s_place_live (ep_router_t *router, const char *intent_id)
+{
+    router->state.plane = EP_PLANE (LIVE);
+    fixture_heartbeat (router, EP_PLANE (LIVE), "live-1");
+    ep_intent_t intent;
+    fixture_intent (&intent, intent_id);
+    assert_int_equal (fixture_send_intent (router, &intent), EP_ROUTER_OK);
+    assert_non_null (ep_inflight_find (router->inflight, router->last_router_seq));
+    return router->last_router_seq;
+}
+
+//  A live order whose answer the router never had ends UNKNOWN, and may
+//  rest at the venue: a cancel of it goes to the live plane and epoch that
+//  held it (not TOO_LATE), whatever plane is selected now.
+static void
+test_cancel_of_a_live_order_that_ended_unknown_goes_to_the_live_plane (void **state)
+{
+    ep_router_t *router = s_router (state);
+    uint64_t target = s_place_live (router, "o1");
+    uint64_t epoch = router->state.epoch;
+    ep_inflight_entry_t *entry = ep_inflight_find (router->inflight, target);
+    assert_int_equal (ep_reports_expire (router, entry, "test"), EP_ROUTER_OK);
+    assert_null (ep_inflight_find (router->inflight, target));
+    router->state.plane = EP_PLANE (PAPER);
+    router->state.epoch = epoch + 1;
+    ep_intent_t cancel;
+    s_cancel (&cancel, "c1", "o1");
+    size_t reports = ep_outbox_count (&router->outbox);
+    assert_int_equal (fixture_send_intent (router, &cancel), EP_ROUTER_OK);
+    assert_int_equal (ep_outbox_count (&router->outbox), reports);
+    const char *topic;
+    ep_dispatch_t *dispatch = s_last_dispatch (router, &topic);
+    assert_string_equal (topic, "exec.live");
+    assert_int_equal (dispatch->plane, EP_PLANE (LIVE));
+    assert_int_equal (dispatch->plane_epoch, epoch);
+    assert_int_equal (dispatch->target_router_seq, target);
+    assert_string_equal (dispatch->worker_session, "live-1");
+    assert_non_null (ep_inflight_find (router->inflight, dispatch->router_seq));
+    execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+    //  A replace is no cancel: it places nothing on an order it cannot see
+    ep_intent_t replace;
+    s_replace (&replace, "r1", "o1");
+    ep_report_t *report = s_refusal_of (router, &replace);
+    assert_int_equal (report->failure, EP_FAILURE (TOO_LATE));
+    execplane__v1__execution_report__free_unpacked (report, NULL);
+}
+
+//  The live plane's own UNKNOWN (its answer lost: a timeout, a 5xx) is the
+//  same: the order may rest.
+static void
+test_cancel_of_a_live_order_the_plane_ended_unknown_goes_to_the_live_plane (void **state)
+{
+    ep_router_t *router = s_router (state);
+    uint64_t target = s_place_live (router, "o1");
+    ep_report_t unknown;
+    s_plane_report (&unknown, target, "o1", EP_STATUS (UNKNOWN), true);
+    unknown.failure = EP_FAILURE (SEND_UNKNOWN);
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (LIVE), &unknown, NULL),
+                      EP_ROUTER_OK);
+    assert_null (ep_inflight_find (router->inflight, target));
+    ep_intent_t cancel;
+    s_cancel (&cancel, "c1", "o1");
+    assert_int_equal (fixture_send_intent (router, &cancel), EP_ROUTER_OK);
+    const char *topic;
+    ep_dispatch_t *dispatch = s_last_dispatch (router, &topic);
+    assert_string_equal (topic, "exec.live");
+    assert_int_equal (dispatch->target_router_seq, target);
+    execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+}
+
+//  The router's fills of it travel with the cancel, as with a
+//  reconciliation: the plane follows it no more, and tells only new fills.
+static void
+test_cancel_of_an_unknown_live_order_carries_the_fills_the_router_has (void **state)
+{
+    ep_router_t *router = s_router (state);
+    uint64_t target = s_place_live (router, "o1");
+    ep_report_t partial;
+    s_plane_report (&partial, target, "o1", EP_STATUS (PARTIALLY_FILLED), false);
+    ep_fill_t fill;
+    execplane__v1__fill__init (&fill);
+    fill.fill_id = "f1";
+    fill.qty_e8 = 25000000;
+    fill.price_e8 = 5000000000000;
+    ep_fill_t *fills [1] = { &fill };
+    partial.fills = fills;
+    partial.n_fills = 1;
+    partial.filled_qty_e8 = 25000000;
+    partial.avg_price_e8 = 5000000000000;
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (LIVE), &partial, NULL),
+                      EP_ROUTER_OK);
+    ep_report_t unknown;
+    s_plane_report (&unknown, target, "o1", EP_STATUS (UNKNOWN), true);
+    unknown.filled_qty_e8 = 25000000;
+    unknown.avg_price_e8 = 5000000000000;
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (LIVE), &unknown, NULL),
+                      EP_ROUTER_OK);
+    ep_intent_t cancel;
+    s_cancel (&cancel, "c1", "o1");
+    assert_int_equal (fixture_send_intent (router, &cancel), EP_ROUTER_OK);
+    const char *topic;
+    ep_dispatch_t *dispatch = s_last_dispatch (router, &topic);
+    assert_string_equal (topic, "exec.live");
+    assert_int_equal (dispatch->known_filled_qty_e8, 25000000);
+    assert_int_equal (dispatch->known_avg_price_e8, 5000000000000);
+    assert_int_equal (dispatch->known_fills, 1);
+    execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+}
+
+//  Its plane's later word that it ended (a reconciliation, a late answer)
+//  makes a cancel too late again, naming that real end.
+static void
+test_cancel_of_an_unknown_live_order_since_reconciled_as_ended_is_too_late (void **state)
+{
+    ep_router_t *router = s_router (state);
+    uint64_t target = s_place_live (router, "o1");
+    assert_int_equal (ep_reports_expire (router, ep_inflight_find (router->inflight, target),
+                                         "test"), EP_ROUTER_OK);
+    ep_report_t filled;
+    s_plane_report (&filled, target, "o1", EP_STATUS (FILLED), true);
+    filled.reconciled = true;
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (LIVE), &filled, NULL),
+                      EP_ROUTER_OK);
+    ep_intent_t cancel;
+    s_cancel (&cancel, "c1", "o1");
+    ep_report_t *report = s_refusal_of (router, &cancel);
+    assert_int_equal (report->failure, EP_FAILURE (TOO_LATE));
+    assert_string_equal (report->reason, "the target o1 already ended FILLED");
+    execplane__v1__execution_report__free_unpacked (report, NULL);
+}
+
+//  The cancel took effect: the target's CANCELED (reconciled) is published
+//  after its UNKNOWN, not terminal (its one terminal report was made); the
+//  cancel ends once; a second cancel is too late, naming CANCELED.
+static void
+test_cancel_of_an_unknown_live_order_ends_it_canceled_once (void **state)
+{
+    ep_router_t *router = s_router (state);
+    uint64_t target = s_place_live (router, "o1");
+    assert_int_equal (ep_reports_expire (router, ep_inflight_find (router->inflight, target),
+                                         "test"), EP_ROUTER_OK);
+    ep_intent_t cancel;
+    s_cancel (&cancel, "c1", "o1");
+    assert_int_equal (fixture_send_intent (router, &cancel), EP_ROUTER_OK);
+    uint64_t cancel_seq = router->last_router_seq;
+    ep_report_t ended;
+    s_plane_report (&ended, target, "o1", EP_STATUS (CANCELED), true);
+    ended.reconciled = true;
+    ended.reason = "reconciled: canceled by intent c1 (venue CANCELED)";
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (LIVE), &ended, NULL),
+                      EP_ROUTER_OK);
+    ep_report_t *report = fixture_last_report (router);
+    assert_int_equal (report->router_seq, target);
+    assert_int_equal (report->status, EP_STATUS (CANCELED));
+    assert_false (report->terminal);
+    assert_true (report->reconciled);
+    assert_string_equal (report->reason, "reconciled: canceled by intent c1 (venue CANCELED)");
+    execplane__v1__execution_report__free_unpacked (report, NULL);
+    assert_null (ep_inflight_find (router->inflight, target));
+    ep_report_t done;
+    s_plane_report (&done, cancel_seq, "c1", EP_STATUS (CANCELED), true);
+    done.target_intent_id = "o1";
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (LIVE), &done, NULL),
+                      EP_ROUTER_OK);
+    assert_null (ep_inflight_find (router->inflight, cancel_seq));
+    ep_intent_t again;
+    s_cancel (&again, "c2", "o1");
+    report = s_refusal_of (router, &again);
+    assert_int_equal (report->failure, EP_FAILURE (TOO_LATE));
+    assert_string_equal (report->reason, "the target o1 already ended CANCELED");
+    execplane__v1__execution_report__free_unpacked (report, NULL);
+}
+
 static void
 test_cancel_of_an_intent_the_router_refused_is_too_late (void **state)
 {
@@ -539,6 +714,11 @@ main (void)
         S_TEST (test_cancel_reaches_only_its_own_strategys_orders),
         S_TEST (test_cancel_after_the_targets_terminal_report_is_too_late),
         S_TEST (test_cancel_of_a_zombie_is_too_late),
+        S_TEST (test_cancel_of_a_live_order_that_ended_unknown_goes_to_the_live_plane),
+        S_TEST (test_cancel_of_a_live_order_the_plane_ended_unknown_goes_to_the_live_plane),
+        S_TEST (test_cancel_of_an_unknown_live_order_carries_the_fills_the_router_has),
+        S_TEST (test_cancel_of_an_unknown_live_order_since_reconciled_as_ended_is_too_late),
+        S_TEST (test_cancel_of_an_unknown_live_order_ends_it_canceled_once),
         S_TEST (test_cancel_of_an_intent_the_router_refused_is_too_late),
         S_TEST (test_halt_lets_a_cancel_through_but_not_a_replace),
         S_TEST (test_halt_lets_a_safety_replace_through),
