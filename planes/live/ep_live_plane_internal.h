@@ -1,5 +1,6 @@
 /*  ep_live_plane_internal: what the live plane's own modules share (the
-    plane in ep_live_plane.c, its cancels and replaces in ep_live_cancel.c).
+    plane in ep_live_plane.c, its answers in ep_live_answers.c, its cancels and
+    replaces in ep_live_cancel.c).
     Nothing outside planes/live includes it.  */
 #ifndef EP_LIVE_PLANE_INTERNAL_H_INCLUDED
 #define EP_LIVE_PLANE_INTERNAL_H_INCLUDED

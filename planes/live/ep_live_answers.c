@@ -1,0 +1,181 @@
+/*  ep_live_answers: what the venue's answers to submissions and status
+    queries become: reports (with the fills the router lacks), and the
+    orders the plane follows. Cancels and replaces: ep_live_cancel.c.  */
+#include <assert.h>
+#include <czmq.h>
+#include "ep_live_fills.h"
+#include "ep_live_follow.h"
+#include "ep_live_plane_internal.h"
+#include "ep_live_reconcile.h"
+#include "ep_log.h"
+
+#define S_REASON_MAX EP_LIVE_REASON_MAX
+#define s_wall ep_live_plane_wall
+#define s_now ep_live_plane_now
+#define s_report ep_live_plane_report
+#define s_report_plain ep_live_plane_report_plain
+
+//  A report of the venue's answer: its status, figures and reason.
+static void
+s_report_init (ep_report_t *report, const ep_venue_result_t *result, char *reason)
+{
+    execplane__v1__execution_report__init (report);
+    report->status = result->status;
+    report->failure = result->failure;
+    report->terminal = result->terminal;
+    report->reason = reason;
+    report->venue_order_id = (char *) result->venue_order_id;
+    report->filled_qty_e8 = result->executed_qty_e8;
+    report->avg_price_e8 = ep_live_avg_price (result->executed_qty_e8, result->cum_quote_e8);
+}
+
+void
+ep_live_plane_on_submitted (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    ep_venue_result_t *result = &job->result;
+    ep_report_t report;
+    s_report_init (&report, result, result->reason);
+    ep_live_fills_t fills;
+    bool have_fills = ep_live_fills_of_answer (&fills, job->request.client_order_id,
+                                               result) == 0;
+    report.n_fills = fills.count;
+    report.fills = fills.pointers;
+    s_report (self, job->dispatch, &report);
+    if (!result->terminal) {
+        ep_audit_order_t state = { .router_seq = job->dispatch->router_seq };
+        snprintf (state.client_order_id, sizeof state.client_order_id, "%s",
+                  job->request.client_order_id);
+        state.plane_epoch = job->dispatch->plane_epoch;
+        state.status = result->status;
+        state.executed_qty_e8 = result->executed_qty_e8;
+        state.cum_quote_e8 = result->cum_quote_e8;
+        state.fills = (uint32_t) result->fill_count;
+        snprintf (state.venue_order_id, sizeof state.venue_order_id, "%s",
+                  result->venue_order_id);
+        ep_live_order_t *order = ep_live_follow_put (self->orders, job->dispatch, &state,
+                                                     false, false, s_now (self));
+        if (order && have_fills)
+            ep_live_follow_keep_fills (order, fills.pointers, fills.count);
+    }
+    ep_live_fills_free (&fills);
+}
+
+//  A reconciliation the venue could not answer with the order's state.
+static void
+s_reconcile_without_state (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    ep_live_absence_t facts = {
+        .client_order_id = job->request.client_order_id, .result = &job->result,
+        .margin_ms = self->venue->absence_margin_ms, .now_ms = s_wall (self)
+    };
+    //  Only a word of absence makes the audit's record matter
+    facts.attempted = job->result.absent
+                   && ep_audit_submitted (self->audit, facts.client_order_id,
+                                          &facts.submitted_ms, &facts.window_ms) == 1;
+    int status, failure;
+    char reason [S_REASON_MAX];
+    ep_live_reconcile_without_state (&facts, &status, &failure, reason, sizeof reason);
+    s_report_plain (self, job->dispatch, status, failure, true, reason, true);
+}
+
+//  What the router already has of the order a query is about: the
+//  order's last report, or for a reconciliation of an order not followed,
+//  the figures the dispatch carries (only the rest is a new fill).
+static ep_audit_order_t
+s_known (const ep_live_job_t *job, const ep_live_order_t *order)
+{
+    ep_audit_order_t known = { .router_seq = job->dispatch->router_seq };
+    if (order)
+        known = order->state;
+    else
+    if (job->kind == EP_AUDIT_RECONCILE) {
+        known.executed_qty_e8 = job->dispatch->known_filled_qty_e8;
+        known.cum_quote_e8 = ep_live_quote (job->dispatch->known_filled_qty_e8,
+                                            job->dispatch->known_avg_price_e8);
+        known.fills = job->dispatch->known_fills;
+    }
+    snprintf (known.client_order_id, sizeof known.client_order_id, "%s",
+              job->request.client_order_id);
+    return known;
+}
+
+void
+ep_live_plane_report_state (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
+                            const ep_venue_result_t *result, const char *reason,
+                            bool reconciled, ep_live_order_t *order, ep_audit_order_t *known)
+{
+    ep_report_t report;
+    s_report_init (&report, result, (char *) reason);
+    report.reconciled = reconciled || (order && order->reconciled);
+    ep_fill_t fill;
+    ep_fill_t *fills [1] = { &fill };
+    char fill_id [EP_LIVE_FILL_ID_MAX];
+    report.first_fill = known->fills;
+    if (result->executed_qty_e8 > known->executed_qty_e8) {
+        known->fills++;
+        ep_live_fill_of_query (known, result, known->fills, &fill, fill_id);
+        report.n_fills = 1;
+        report.fills = fills;
+        if (order)
+            ep_live_follow_add_fill (order, &fill);
+    }
+    if (order && order->n_fills) {
+        //  All the order's fills: the router keeps those it does not have.
+        report.first_fill = known->fills - (uint32_t) order->n_fills;
+        report.n_fills = order->n_fills;
+        report.fills = order->fills;
+    }
+    s_report (self, dispatch, &report);
+    known->status = result->status;
+    known->executed_qty_e8 = result->executed_qty_e8;
+    known->cum_quote_e8 = result->cum_quote_e8;
+    snprintf (known->venue_order_id, sizeof known->venue_order_id, "%s",
+              result->venue_order_id);
+    known->plane_epoch = dispatch->plane_epoch;
+}
+
+//  Reports what a query learned beyond known, and updates known to it.
+static void
+s_report_query (ep_live_plane_t *self, ep_live_job_t *job, ep_live_order_t *order,
+                ep_audit_order_t *known)
+{
+    bool reconcile = job->kind == EP_AUDIT_RECONCILE;
+    char reason [S_REASON_MAX];
+    snprintf (reason, sizeof reason, "%s%s", reconcile ? "reconciled: " : "",
+              job->result.reason);
+    ep_live_plane_report_state (self, job->dispatch, &job->result, reason, reconcile, order,
+                                known);
+}
+
+void
+ep_live_plane_on_queried (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    ep_venue_result_t *result = &job->result;
+    bool reconcile = job->kind == EP_AUDIT_RECONCILE;
+    const char *id = job->request.client_order_id;
+    ep_live_order_t *order = ep_live_follow_lookup (self->orders, id);
+    if (order)
+        order->querying = false;
+    //  A poll of an order followed no more (a cancel ended it meanwhile)
+    //  is news to nobody: the order's terminal report was given
+    if (!order && job->kind == EP_AUDIT_QUERY && !job->change) {
+        ep_log_info ("order %s: no longer followed; its status query is not reported", id);
+        return;
+    }
+    if (result->status == EP_STATUS (STATUS_UNSPECIFIED)) {
+        if (reconcile)
+            s_reconcile_without_state (self, job);
+        else
+            ep_log_warn ("order %s: status query gave no news: %s", id, result->reason);
+        return;
+    }
+    ep_audit_order_t known = s_known (job, order);
+    bool changed = result->status != known.status
+                || result->executed_qty_e8 != known.executed_qty_e8;
+    if (!changed && !reconcile)
+        return;
+    s_report_query (self, job, order, &known);
+    ep_live_follow_put (self->orders, job->dispatch, &known, result->terminal, reconcile,
+                        s_now (self));
+}
+
