@@ -1,0 +1,41 @@
+/*  ep_journal_internal: what the journal's two files share (the writes
+    and transactions in ep_journal.c, the reads in ep_journal_read.c).
+    Nothing outside them includes it.  */
+#ifndef EP_JOURNAL_INTERNAL_H_INCLUDED
+#define EP_JOURNAL_INTERNAL_H_INCLUDED
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include "ep_buf.h"
+#include "ep_journal.h"
+
+//  The statements prepared once at open (their SQL: ep_journal.c).
+enum {
+    S_CLAIM, S_INTENT, S_REPORT, S_COMMAND, S_EVENT, S_SAVE_STATE,
+    S_REPORTS_ALL, S_REPORTS_ONE, S_PLANE_REPORTS, S_INTENT_BY_SEQ, S_ZOMBIE_ON, S_ZOMBIE_OFF,
+    S_STMT_COUNT
+};
+
+//  The redo log: every write of the open transaction, kept until it
+//  commits, so that ep_journal_retry can run them again after a failed
+//  commit (its records: ep_journal.c).
+typedef struct {
+    ep_buf_t log;                       //  the records
+    size_t count_at;                    //  where the open record's count is
+    size_t writes;                      //  records in the log
+    bool broken;                        //  out of memory: the log is incomplete
+} ep_journal_redo_t;
+
+struct _ep_journal_t {
+    sqlite3 *db;                        //  the open database
+    sqlite3_stmt *stmt [S_STMT_COUNT];  //  prepared once, reset after each use
+    bool in_txn;                        //  a transaction is open
+    bool owing;                         //  a commit failed: the redo log waits
+    ep_journal_redo_t redo;             //  the writes of the open transaction
+    char error [256];                   //  why the last commit failed
+};
+
+//  Logs what failed with SQLite's message; returns -1.
+int ep_journal_fail (ep_journal_t *self, const char *what);
+
+#endif
