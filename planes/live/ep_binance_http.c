@@ -17,6 +17,7 @@
 #include "ep_buf.h"
 
 #define S_BODY_MAX          (1024 * 1024)   //  a longer answer is cut: libcurl 23, UNKNOWN
+#define S_RULES_BODY_MAX    (64 * 1024 * 1024)  //  exchangeInfo of every symbol
 #define S_SIGNATURE_PARAM   "&signature="
 #define S_USER_AGENT        "execplane-live"
 
@@ -84,6 +85,7 @@ typedef struct {
     char errbuf [CURL_ERROR_SIZE];  //  libcurl's words on a failure
     ep_buf_t body;              //  the answer as it arrives, NUL-terminated
     char retry_after [32];      //  the last response's Retry-After
+    size_t body_max;            //  a longer answer is cut
 } s_call_t;
 
 static size_t
@@ -91,7 +93,7 @@ s_on_body (char *data, size_t size, size_t count, void *arg)
 {
     s_call_t *call = (s_call_t *) arg;
     size_t len = size * count;
-    if (len > S_BODY_MAX - call->body.size)
+    if (len > call->body_max - call->body.size)
         return 0;               //  libcurl fails the transfer with CURLE_WRITE_ERROR
     if (ep_buf_append_text (&call->body, data, len))
         return 0;
@@ -147,6 +149,22 @@ s_headers_append (struct curl_slist *headers, bool *ok, const char *line)
 
 //  Signs the request and writes what it sends: the signed parameters, the
 //  URL, the headers. Returns CURLE_OK, or why nothing could be tried.
+//  The venue's own information (its clock, its rules): not signed, no key.
+static CURLcode
+s_call_prepare_info (s_call_t *call, const ep_binance_t *binance,
+                     const ep_venue_request_t *request)
+{
+    call->url_size = strlen (binance->base_url) + strlen (request->path) + 1;
+    call->url = (char *) malloc (call->url_size);
+    if (!call->url)
+        return CURLE_OUT_OF_MEMORY;
+    snprintf (call->url, call->url_size, "%s%s", binance->base_url, request->path);
+    bool ok = true;
+    call->headers = s_headers_append (call->headers, &ok, "Expect:");
+    call->curl = ok ? curl_easy_init () : NULL;
+    return call->curl ? CURLE_OK : CURLE_FAILED_INIT;
+}
+
 static CURLcode
 s_call_prepare (s_call_t *call, const ep_binance_t *binance, const ep_venue_request_t *request,
                 bool has_body)
@@ -288,6 +306,9 @@ s_call_classify (s_call_t *call, const ep_binance_t *binance, const ep_venue_req
         ep_binance_scrub (result->curl_error, strlen (result->curl_error), secrets [index]);
         ep_binance_scrub (result->retry_after, strlen (result->retry_after), secrets [index]);
     }
+    if (request->op == EP_VENUE_TIME || request->op == EP_VENUE_RULES)
+        ep_binance_classify_info (request->op, result);
+    else
     if (request->op == EP_VENUE_CANCEL_REPLACE || request->op == EP_VENUE_AMEND)
         ep_binance_classify_change (request->op, request->target_client_order_id,
                                     request->client_order_id, request->qty_e8, result);
@@ -333,12 +354,15 @@ ep_binance_send (ep_venue_t *self, const ep_venue_request_t *request,
     ep_binance_t *binance = (ep_binance_t *) self->state;
     bool has_body = streq (request->method, "POST") || streq (request->method, "PUT");
     assert (has_body || streq (request->method, "GET") || streq (request->method, "DELETE"));
-    assert (request->params [0]);
+    bool info = request->op == EP_VENUE_TIME || request->op == EP_VENUE_RULES;
+    assert (info ? !has_body : request->params [0] != '\0');
 
     s_call_t call;
     memset (&call, 0, sizeof (call));
+    call.body_max = request->op == EP_VENUE_RULES ? S_RULES_BODY_MAX : S_BODY_MAX;
     long request_size = 0;
-    CURLcode code = s_call_prepare (&call, binance, request, has_body);
+    CURLcode code = info ? s_call_prepare_info (&call, binance, request)
+                         : s_call_prepare (&call, binance, request, has_body);
     if (code == CURLE_OK)
         code = s_call_options (&call, binance, request->method, has_body);
     if (code == CURLE_OK)

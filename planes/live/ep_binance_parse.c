@@ -16,6 +16,7 @@
 
 #define S_CODE_NO_SUCH_ORDER -2013          //  "Order does not exist."
 #define S_CODE_ORDER_ARCHIVED -2026         //  canceled or expired, nothing executed, long ago
+#define S_CODE_BAD_TIMESTAMP -1021          //  timestamp ahead of the venue's clock, or too old
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 
@@ -438,6 +439,16 @@ s_classify_http (const json_t *json, ep_venue_op_t op, const char *client_order_
                        http == 418 ? ", IP banned" : "", venue, retry);
         return S_OUTCOME_VENUE_ERROR;
     }
+    if (venue_error && result->venue_code == S_CODE_BAD_TIMESTAMP) {
+        //  Refused before the matching engine: nothing was done. Our
+        //  timestamp is off by more than the venue allows: the plane
+        //  measures the clock again
+        result->clock_fault = true;
+        s_classify_as (result, EP_STATUS (REJECTED), EP_FAILURE (VENUE_REJECTED), true,
+                       "venue refused the request's timestamp: %s: the host's clock is off "
+                       "from the venue's; it is measured again", venue);
+        return S_OUTCOME_VENUE_ERROR;
+    }
     if (http == 401 || (venue_error && http >= 400 && http <= 499
                         && s_code_auth (result->venue_code))) {
         s_classify_as (result, EP_STATUS (REJECTED), EP_FAILURE (VENUE_AUTH_FAILED), true,
@@ -485,6 +496,7 @@ ep_binance_classify (ep_venue_op_t op, const char *client_order_id, int64_t qty_
     result->echoed_client_id [0] = '\0';
     result->distrusted = false;
     result->absent = false;
+    result->clock_fault = false;
 
     s_outcome_t outcome = s_classify_answer (op, client_order_id, qty_e8, result);
     //  An order the venue contradicts is UNKNOWN whatever asked about it:
@@ -682,6 +694,7 @@ ep_binance_classify_change (ep_venue_op_t op, const char *target_client_order_id
     result->echoed_client_id [0] = '\0';
     result->distrusted = false;
     result->absent = false;
+    result->clock_fault = false;
     result->target_known = false;
     result->target_status = EP_STATUS (STATUS_UNSPECIFIED);
     result->target_venue_status [0] = '\0';
@@ -699,4 +712,56 @@ ep_binance_classify_change (ep_venue_op_t op, const char *target_client_order_id
     s_classify_change_answer (json, op, target_client_order_id, client_order_id, qty_e8,
                               result);
     json_decref (json);
+}
+
+//  ---------------------------------------------------------------------
+//  The venue's own information
+
+void
+ep_binance_classify_info (ep_venue_op_t op, ep_venue_result_t *result)
+{
+    assert (op == EP_VENUE_TIME || op == EP_VENUE_RULES);
+    assert (result);
+    s_forget_order (result);
+    result->venue_code = 0;
+    result->venue_msg [0] = '\0';
+    result->clock_fault = false;
+    result->server_time_ms = 0;
+    const char *what = op == EP_VENUE_TIME ? "the venue's clock" : "the venue's rules";
+    if (result->curl_code != CURLE_OK) {
+        s_classify_wire (result);
+        char reason [sizeof (result->reason)];
+        memcpy (reason, result->reason, sizeof (reason));
+        ep_binance_printf (result->reason, sizeof (result->reason), "%s: not read: %s",
+                           what, reason);
+    }
+    else {
+        json_error_t error;
+        json_t *json = result->body && result->body_size > 0
+                     ? json_loadb (result->body, result->body_size, 0, &error) : NULL;
+        json_t *server_time = json_object_get (json, "serverTime");
+        if (result->http_status != 200) {
+            s_classify_http (json, op, "", 0, result);
+            char reason [sizeof (result->reason)];
+            memcpy (reason, result->reason, sizeof (reason));
+            ep_binance_printf (result->reason, sizeof (result->reason), "%s: not read: %s",
+                               what, reason);
+        }
+        else
+        if (op == EP_VENUE_TIME && (!json_is_integer (server_time)
+                                    || json_integer_value (server_time) <= 0)) {
+            result->failure = EP_FAILURE (VENUE_REJECTED);
+            ep_binance_printf (result->reason, sizeof (result->reason),
+                               "%s: the answer carries no serverTime", what);
+        }
+        else {
+            if (op == EP_VENUE_TIME)
+                result->server_time_ms = (int64_t) json_integer_value (server_time);
+            result->failure = EP_FAILURE (FAILURE_NONE);
+            ep_binance_printf (result->reason, sizeof (result->reason), "%s: read", what);
+        }
+        json_decref (json);
+    }
+    result->status = EP_STATUS (STATUS_UNSPECIFIED);
+    result->terminal = false;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ep_config.h"
+#include "ep_instrument.h"
 #include "ep_wire.h"
 
 #define EP_VENUE_PARAMS_MAX 1024
@@ -27,7 +28,9 @@ typedef enum {
     EP_VENUE_CANCEL = 3,                //  cancel an open order by client order id
     EP_VENUE_CANCEL_REPLACE = 4,        //  cancel an open order, then place a new one
                                         //  (nothing placed if the cancel fails)
-    EP_VENUE_AMEND = 5                  //  lower an open order's quantity in place
+    EP_VENUE_AMEND = 5,                 //  lower an open order's quantity in place
+    EP_VENUE_TIME = 6,                  //  the venue's clock (about no order, unsigned)
+    EP_VENUE_RULES = 7                  //  its trading rules per symbol (likewise)
 } ep_venue_op_t;
 
 typedef struct {
@@ -67,6 +70,9 @@ typedef struct {
     //  is valid UTF-8 without control characters, cut at a character
     //  boundary, and holds no key, secret or signature.
     int venue_code;                     //  its error code, e.g. -2010
+    bool clock_fault;                   //  it refused our timestamp: the host's clock
+                                        //  is off by more than it allows
+    int64_t server_time_ms;             //  EP_VENUE_TIME: the venue's clock; 0 if not told
     char venue_msg [256];               //  its error message
     char venue_status [24];             //  the order status as spelled, e.g. "FILLED"
     char venue_order_id [32];           //  its order id
@@ -123,6 +129,18 @@ struct _ep_venue_t {
     int (*prepare_change) (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
                            const char *target_client_order_id, const char *client_order_id,
                            int64_t now_ms, ep_venue_request_t *request);
+
+    //  Builds the request for the venue's own information (op
+    //  EP_VENUE_TIME or EP_VENUE_RULES), which is about no order and is
+    //  not signed. Returns 0, or -1 with the reason in request->params.
+    //  NULL: the venue offers neither (the plane then measures no clock
+    //  and checks no rules: the venue's own checks are the only ones).
+    int (*prepare_info) (ep_venue_t *self, ep_venue_op_t op, ep_venue_request_t *request);
+
+    //  Reads the rules an EP_VENUE_RULES result's body carries into table.
+    //  Returns 0, or -1 with the reason in err and table empty.
+    int (*read_rules) (ep_venue_t *self, const ep_venue_result_t *result,
+                       ep_instruments_t *table, char *err, size_t err_size);
 
     //  Signs and performs request once, then classifies the outcome into
     //  result (which the caller has reset). Blocks up to the total timeout.

@@ -1,5 +1,7 @@
 /*  ep_venue_binance: the Binance Spot venue: its configuration, the
-    requests it prepares (POST/GET/DELETE /api/v3/order) and its life.
+    requests it prepares (POST/GET/DELETE /api/v3/order, cancel-replace,
+    amend, and the unsigned GET /api/v3/time and /api/v3/exchangeInfo) and
+    its life.
 
     Three guarantees shape the adapter. A request is performed at most
     once (ep_binance_http.c). Every outcome is classified, and "maybe
@@ -25,6 +27,8 @@
 #define S_ORDER_PATH        "/api/v3/order"
 #define S_REPLACE_PATH      "/api/v3/order/cancelReplace"
 #define S_AMEND_PATH        "/api/v3/order/amend/keepPriority"
+#define S_TIME_PATH         "/api/v3/time"
+#define S_RULES_PATH        "/api/v3/exchangeInfo"
 #define S_RECV_WINDOW_MAX   60000           //  the venue's ceiling, ms
 //  One "does not exist" is no proof of absence: Binance may say it for tens
 //  of seconds after creation. Absence is conclusive this long after the
@@ -139,6 +143,38 @@ s_submit_params (const ep_intent_t *intent, const char *client_order_id,
     *len_p = len;
     *fits_p = fits;
     return 0;
+}
+
+static int
+s_prepare_info (ep_venue_t *self, ep_venue_op_t op, ep_venue_request_t *request)
+{
+    (void) self;
+    assert (request);
+    memset (request, 0, sizeof (*request));
+    request->op = op;
+    snprintf (request->method, sizeof (request->method), "GET");
+    if (op == EP_VENUE_TIME)
+        snprintf (request->path, sizeof (request->path), "%s", S_TIME_PATH);
+    else
+    if (op == EP_VENUE_RULES)
+        snprintf (request->path, sizeof (request->path), "%s", S_RULES_PATH);
+    else
+        return s_refuse (request, "operation %d is not the venue's time or rules", (int) op);
+    return 0;
+}
+
+static int
+s_read_rules (ep_venue_t *self, const ep_venue_result_t *result, ep_instruments_t *table,
+              char *err, size_t err_size)
+{
+    (void) self;
+    assert (result && table && err);
+    if (result->failure != EP_FAILURE (FAILURE_NONE) || !result->body) {
+        *table = (ep_instruments_t) { 0 };
+        ep_binance_printf (err, err_size, "%s", result->reason);
+        return -1;
+    }
+    return ep_binance_instruments (result->body, result->body_size, table, err, err_size);
 }
 
 static int
@@ -420,6 +456,8 @@ ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_s
     self->absence_margin_ms = S_ABSENCE_MARGIN_MS;
     self->prepare = s_prepare;
     self->prepare_change = s_prepare_change;
+    self->prepare_info = s_prepare_info;
+    self->read_rules = s_read_rules;
     self->send = ep_binance_send;
     self->destroy = s_destroy;
     return self;

@@ -56,6 +56,14 @@ void ep_binance_classify_change (ep_venue_op_t op, const char *target_client_ord
                                  const char *client_order_id, int64_t qty_e8,
                                  ep_venue_result_t *result);
 
+//  Classifies the answer to an EP_VENUE_TIME (GET /api/v3/time: its
+//  serverTime in result->server_time_ms) or EP_VENUE_RULES (GET
+//  /api/v3/exchangeInfo: the body, read by ep_binance_instruments): the
+//  reason says what was read or why not, failure as a request's would be
+//  (FAILURE_NONE when read), status STATUS_UNSPECIFIED, never terminal.
+//  Pure: no I/O, no clock.
+void ep_binance_classify_info (ep_venue_op_t op, ep_venue_result_t *result);
+
 //  Reads exchangeInfo's answer (size bytes of body) into table: per symbol
 //  its status, the order types this product sends (MARKET, LIMIT) and the
 //  filters PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL, MIN_NOTIONAL,

@@ -1752,6 +1752,78 @@ test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies (void **st
 }
 
 //  ---------------------------------------------------------------------
+//  The venue's clock and rules, and its word on our timestamp
+
+static void
+test_info_requests_are_unsigned_gets (void **state)
+{
+    (void) state;
+    ep_venue_t *venue = s_venue ();
+    ep_venue_request_t request;
+    assert_int_equal (venue->prepare_info (venue, EP_VENUE_TIME, &request), 0);
+    assert_string_equal (request.method, "GET");
+    assert_string_equal (request.path, "/api/v3/time");
+    assert_string_equal (request.params, "");           //  no timestamp, no signature
+    assert_int_equal (venue->prepare_info (venue, EP_VENUE_RULES, &request), 0);
+    assert_string_equal (request.path, "/api/v3/exchangeInfo");
+    assert_int_equal (venue->prepare_info (venue, EP_VENUE_SUBMIT, &request), -1);
+    venue->destroy (&venue);
+}
+
+static void
+test_time_answer_gives_the_venue_clock (void **state)
+{
+    (void) state;
+    ep_venue_result_t result = { 0 };
+    //  rest-api.md: {"serverTime": 1499827319559}
+    s_wire (&result, 0, 80, 200, NULL, "{\"serverTime\":1499827319559}");
+    ep_binance_classify_info (EP_VENUE_TIME, &result);
+    assert_int_equal (result.server_time_ms, 1499827319559);
+    assert_int_equal (result.failure, EP_FAILURE (FAILURE_NONE));
+    assert_int_equal (result.status, EP_STATUS (STATUS_UNSPECIFIED));
+    assert_false (result.terminal);
+    s_wire (&result, 0, 80, 200, NULL, "{\"serverTime\":\"soon\"}");
+    ep_binance_classify_info (EP_VENUE_TIME, &result);
+    assert_int_equal (result.server_time_ms, 0);
+    assert_int_not_equal (result.failure, EP_FAILURE (FAILURE_NONE));
+    assert_non_null (strstr (result.reason, "no serverTime"));
+    s_wire (&result, 0, 80, 429, "7", ERROR_JSON (-1003, "Too many requests."));
+    ep_binance_classify_info (EP_VENUE_RULES, &result);
+    assert_int_equal (result.failure, EP_FAILURE (RATE_LIMITED));
+    assert_non_null (strstr (result.reason, "the venue's rules: not read"));
+    s_wire (&result, CURLE_COULDNT_CONNECT, 0, 0, NULL, NULL);
+    ep_binance_classify_info (EP_VENUE_TIME, &result);
+    assert_int_equal (result.failure, EP_FAILURE (NOT_SENT));
+    assert_false (result.terminal);
+    ep_venue_result_reset (&result);
+}
+
+//  errors.md: -1021 INVALID_TIMESTAMP "Timestamp for this request was
+//  1000ms ahead of the server's time." / "...is outside of the recvWindow."
+static void
+test_a_refused_timestamp_is_a_clock_fault (void **state)
+{
+    (void) state;
+    ep_venue_result_t result = { 0 };
+    s_wire (&result, 0, 312, 400, NULL,
+            ERROR_JSON (-1021, "Timestamp for this request was 1000ms ahead of the server's time."));
+    ep_binance_classify (EP_VENUE_SUBMIT, ID, E8 (1), &result);
+    assert_true (result.clock_fault);
+    assert_int_equal (result.status, EP_STATUS (REJECTED));
+    assert_int_equal (result.failure, EP_FAILURE (VENUE_REJECTED));
+    assert_non_null (strstr (result.reason, "the host's clock is off"));
+    s_wire (&result, 0, 200, 400, NULL,
+            ERROR_JSON (-1021, "Timestamp for this request is outside of the recvWindow."));
+    ep_binance_classify (EP_VENUE_QUERY, ID, E8 (1), &result);
+    assert_true (result.clock_fault);
+    assert_false (result.terminal);                      //  a query: no news of the order
+    s_wire (&result, 0, 312, 400, NULL, ERROR_JSON (-1013, "Filter failure: LOT_SIZE"));
+    ep_binance_classify (EP_VENUE_SUBMIT, ID, E8 (1), &result);
+    assert_false (result.clock_fault);
+    ep_venue_result_reset (&result);
+}
+
+//  ---------------------------------------------------------------------
 //  exchangeInfo
 
 //  rest-api.md's exchangeInfo answer, with filters.md's example filters.
@@ -1885,6 +1957,9 @@ main (void)
         cmocka_unit_test (test_amend_keeps_priority_and_sends_only_the_new_quantity),
         cmocka_unit_test (test_every_change_classification_rule_holds),
         cmocka_unit_test (test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies),
+        cmocka_unit_test (test_info_requests_are_unsigned_gets),
+        cmocka_unit_test (test_time_answer_gives_the_venue_clock),
+        cmocka_unit_test (test_a_refused_timestamp_is_a_clock_fault),
         cmocka_unit_test (test_exchange_info_becomes_the_instrument_table),
         cmocka_unit_test (test_exchange_info_that_cannot_be_read_whole_is_refused),
     };
