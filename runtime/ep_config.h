@@ -43,6 +43,9 @@ typedef struct {
     int64_t connect_timeout_ms;         //  libcurl connect timeout
     int64_t timeout_ms;                 //  libcurl total timeout per request
     int64_t poll_ms;                    //  status queries of a resting order
+    int64_t clock_check_ms;             //  between two measurements of the venue's clock
+    int64_t clock_max_offset_ms;        //  beyond it, nothing that places an order is sent
+    int64_t rules_refresh_ms;           //  between two reads of the venue's trading rules
     char live_metrics [64];             //  the live worker's, as router_metrics
     //  security
     bool curve;

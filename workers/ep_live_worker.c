@@ -9,6 +9,7 @@
     The main thread owns the sockets and the plane; the plane's sender
     thread only performs requests, so heartbeats go on while one waits.  */
 #include <czmq.h>
+#include <jansson.h>
 #include <signal.h>
 #include "ep_cli.h"
 #include "ep_live_plane.h"
@@ -32,6 +33,17 @@ s_emit (void *arg, const ep_dispatch_t *dispatch, ep_report_t *report)
         ep_worker_link_report (self->link, dispatch->router_seq, report);
 }
 
+//  text as a JSON string, in out (cut to fit, still valid JSON).
+static void
+s_json_text (const char *text, char *out, size_t size)
+{
+    json_t *string = json_string (text);
+    char *quoted = string ? json_dumps (string, JSON_ENCODE_ANY) : NULL;
+    snprintf (out, size, "%s", quoted && strlen (quoted) < size ? quoted : "\"?\"");
+    free (quoted);
+    json_decref (string);
+}
+
 //  The plane's metrics, the claim, and the health check's verdict.
 static bool
 s_metrics (void *arg, ep_prom_t *prom, char *health, size_t health_size)
@@ -39,18 +51,23 @@ s_metrics (void *arg, ep_prom_t *prom, char *health, size_t health_size)
     s_worker_t *self = arg;
     bool claimed = ep_worker_link_claimed (self->link);
     size_t waiting = 0;
-    bool writable = true;
+    bool writable = true, clock = true;
+    char why [1024] = "", clock_json [1100];
     if (self->plane) {
         ep_live_plane_metrics (self->plane, prom);
         writable = ep_live_plane_writable (self->plane, &waiting);
+        clock = ep_live_plane_clock_healthy (self->plane, why, sizeof why);
     }
     ep_prom_one (prom, "execplane_worker_restored", "gauge",
                  "1 once the worker has claimed the plane from the router that runs now",
                  claimed);
+    s_json_text (why, clock_json, sizeof clock_json);
     snprintf (health, health_size, "\"plane\":\"LIVE\",\"claimed_from_router\":%s,"
-              "\"audit\":\"%s\",\"audit_results_waiting\":%zu",
-              claimed ? "true" : "false", writable ? "writable" : "failing", waiting);
-    return claimed && writable;
+              "\"audit\":\"%s\",\"audit_results_waiting\":%zu,\"clock\":%s%s%s",
+              claimed ? "true" : "false", writable ? "writable" : "failing", waiting,
+              clock ? "\"known\"" : "\"unhealthy\"", clock ? "" : ",\"clock_problem\":",
+              clock ? "" : clock_json);
+    return claimed && writable && clock;
 }
 
 //  Claims the plane and resynchronizes the plane with the router's view;
@@ -194,7 +211,10 @@ s_worker_new (const ep_cli_t *cli, int *rc)
     ep_live_plane_config_t plane = {
         .venue = venue, .audit = audit, .session = ep_worker_link_session (self->link),
         .poll_ms = self->config.poll_ms, .timeout_ms = self->config.timeout_ms,
-        .emit = s_emit, .emit_arg = self
+        .emit = s_emit, .emit_arg = self,
+        .rules = { .clock_check_ms = self->config.clock_check_ms,
+                   .clock_max_offset_ms = self->config.clock_max_offset_ms,
+                   .rules_refresh_ms = self->config.rules_refresh_ms }
     };
     self->plane = ep_live_plane_new (&plane);
     if (!self->plane) {

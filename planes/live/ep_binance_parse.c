@@ -741,11 +741,16 @@ ep_binance_classify_info (ep_venue_op_t op, ep_venue_result_t *result)
                      ? json_loadb (result->body, result->body_size, 0, &error) : NULL;
         json_t *server_time = json_object_get (json, "serverTime");
         if (result->http_status != 200) {
+            //  Classified as any answer (a rate limit is RATE_LIMITED), and
+            //  said plainly: nothing was executed, whatever the code
             s_classify_http (json, op, "", 0, result);
-            char reason [sizeof (result->reason)];
-            memcpy (reason, result->reason, sizeof (reason));
-            ep_binance_printf (result->reason, sizeof (result->reason), "%s: not read: %s",
-                               what, reason);
+            if (result->venue_code)
+                ep_binance_printf (result->reason, sizeof (result->reason),
+                                   "%s: not read: HTTP %ld: %d %s", what, result->http_status,
+                                   result->venue_code, result->venue_msg);
+            else
+                ep_binance_printf (result->reason, sizeof (result->reason),
+                                   "%s: not read: HTTP %ld", what, result->http_status);
         }
         else
         if (op == EP_VENUE_TIME && (!json_is_integer (server_time)

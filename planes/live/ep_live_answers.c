@@ -10,7 +10,6 @@
 #include "ep_log.h"
 
 #define S_REASON_MAX EP_LIVE_REASON_MAX
-#define s_wall ep_live_plane_wall
 #define s_now ep_live_plane_now
 #define s_report ep_live_plane_report
 #define s_report_plain ep_live_plane_report_plain
@@ -66,7 +65,8 @@ s_reconcile_without_state (ep_live_plane_t *self, ep_live_job_t *job)
 {
     ep_live_absence_t facts = {
         .client_order_id = job->request.client_order_id, .result = &job->result,
-        .margin_ms = self->venue->absence_margin_ms, .now_ms = s_wall (self)
+        .margin_ms = self->venue->absence_margin_ms,
+        .now_ms = ep_live_plane_venue_time (self)
     };
     //  Only a word of absence makes the audit's record matter
     facts.attempted = job->result.absent

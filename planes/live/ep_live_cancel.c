@@ -70,8 +70,8 @@ s_request (ep_live_plane_t *self, ep_live_job_t *job, const ep_live_order_t *ord
     ep_venue_t *venue = self->venue;
     int rc;
     if (job->kind == EP_AUDIT_CANCEL)
-        rc = venue->prepare (venue, EP_VENUE_CANCEL, target, target_id, ep_live_plane_wall (self),
-                             &job->request);
+        rc = venue->prepare (venue, EP_VENUE_CANCEL, target, target_id,
+                             ep_live_plane_venue_time (self), &job->request);
     else {
         if (!intent->symbol || strcmp (intent->symbol, target->symbol) != 0
         ||  intent->side != target->side) {
@@ -88,7 +88,7 @@ s_request (ep_live_plane_t *self, ep_live_job_t *job, const ep_live_order_t *ord
         ep_venue_op_t op = s_amends (venue, intent, target, order) ? EP_VENUE_AMEND
                                                                    : EP_VENUE_CANCEL_REPLACE;
         rc = venue->prepare_change (venue, op, intent, target_id, client_order_id,
-                                    ep_live_plane_wall (self), &job->request);
+                                    ep_live_plane_venue_time (self), &job->request);
     }
     if (rc)
         snprintf (reason, size, "cannot be expressed for the venue: %.600s",
@@ -189,6 +189,9 @@ ep_live_cancel_prepare (ep_live_plane_t *self, ep_live_job_t *job)
                                       "so it was not sent" : "out of memory: not sent", false);
         return false;
     }
+    //  A replace places an order: the venue's clock and rules must allow it
+    if (job->kind == EP_AUDIT_REPLACE && !ep_live_plane_may_place (self, job->dispatch))
+        return false;
     char reason [EP_LIVE_REASON_MAX];
     if (s_request (self, job, order, reason, sizeof reason)) {
         ep_live_plane_report_plain (self, job->dispatch, EP_STATUS (REJECTED),
@@ -452,7 +455,7 @@ s_on_unfollowed_asked (ep_live_plane_t *self, ep_live_job_t *job)
     }
     ep_live_absence_t facts = {
         .client_order_id = id, .result = result,
-        .margin_ms = self->venue->absence_margin_ms, .now_ms = ep_live_plane_wall (self)
+        .margin_ms = self->venue->absence_margin_ms, .now_ms = ep_live_plane_venue_time (self)
     };
     facts.attempted = result->absent
                    && ep_audit_submitted (self->audit, id, &facts.submitted_ms,

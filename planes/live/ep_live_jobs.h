@@ -25,6 +25,10 @@ typedef struct {
     bool unfollowed;                    //  a cancel (or the query it asked for) of an
                                         //  order this plane follows no more, which ended
                                         //  UNKNOWN: its target is told as reconciled
+    ep_venue_op_t info;                 //  a request for the venue's clock or rules
+                                        //  (EP_VENUE_TIME, EP_VENUE_RULES; then kind,
+                                        //  dispatch and attempt_id are 0): 0 if not
+    int64_t sent_wall_ms;               //  this host's clock when it was sent
     ep_venue_request_t request;         //  what is sent
     ep_venue_result_t result;           //  what came back (filled by the sender)
 } ep_live_job_t;

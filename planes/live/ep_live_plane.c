@@ -65,6 +65,12 @@ ep_live_plane_now (ep_live_plane_t *self)
     return self->mono_ms (self->clock_arg);
 }
 
+int64_t
+ep_live_plane_venue_time (ep_live_plane_t *self)
+{
+    return ep_live_rules_venue_time (&self->rules, ep_live_plane_wall (self));
+}
+
 #define s_wall ep_live_plane_wall
 #define s_now ep_live_plane_now
 
@@ -160,6 +166,57 @@ s_too_late (ep_live_plane_t *self, const ep_live_job_t *job)
     return true;
 }
 
+bool
+ep_live_plane_may_place (ep_live_plane_t *self, const ep_dispatch_t *dispatch)
+{
+    int status, failure;
+    char reason [S_REASON_MAX];
+    if (ep_live_rules_may_place (&self->rules, dispatch->intent, &status, &failure, reason,
+                                 sizeof reason))
+        return true;
+    s_report_plain (self, dispatch, status, failure, true, reason, false);
+    return false;
+}
+
+//  Queues a request for the venue's clock or rules.
+static void
+s_queue_info (ep_live_plane_t *self, ep_venue_op_t op)
+{
+    ep_live_job_t *job = ep_live_job_new (0, NULL);
+    if (job)
+        job->info = op;
+    if (!job || ep_live_jobs_push (self->jobs, job)) {
+        ep_log_error ("venue %s: out of memory: not asked", op == EP_VENUE_TIME ? "clock"
+                                                                                : "rules");
+        ep_live_job_destroy (&job);
+        ep_live_rules_on_lost (&self->rules, op, s_now (self));
+    }
+}
+
+//  Queues the requests for the venue's clock and rules that are due.
+static void
+s_ask_info (ep_live_plane_t *self)
+{
+    ep_venue_op_t op;
+    while ((op = ep_live_rules_due (&self->rules, s_now (self))))
+        s_queue_info (self, op);
+}
+
+//  Builds the request for the venue's clock or rules. Returns true if it
+//  may be sent.
+static bool
+s_prepare_info (ep_live_plane_t *self, ep_live_job_t *job)
+{
+    if (self->venue->prepare_info (self->venue, job->info, &job->request)) {
+        ep_log_error ("venue: cannot ask for its %s: %s",
+                      job->info == EP_VENUE_TIME ? "clock" : "rules", job->request.params);
+        ep_live_rules_on_lost (&self->rules, job->info, s_now (self));
+        return false;
+    }
+    job->sent_wall_ms = s_wall (self);
+    return true;
+}
+
 //  Builds the job's request and writes the attempt down. Returns true if
 //  it may be sent; otherwise it was reported or logged as needed.
 static bool
@@ -171,8 +228,11 @@ s_prepare (ep_live_plane_t *self, ep_live_job_t *job)
     bool submit = job->kind == EP_AUDIT_SUBMIT;
     char client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
     ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
+    if (submit && !ep_live_plane_may_place (self, job->dispatch))
+        return false;
     if (self->venue->prepare (self->venue, submit ? EP_VENUE_SUBMIT : EP_VENUE_QUERY,
-                              intent, client_order_id, s_wall (self), &job->request)) {
+                              intent, client_order_id, ep_live_plane_venue_time (self),
+                              &job->request)) {
         char reason [EP_VENUE_PARAMS_MAX + 64];
         snprintf (reason, sizeof reason, "cannot be expressed for the venue: %s",
                   job->request.params);
@@ -216,7 +276,8 @@ s_pump (ep_live_plane_t *self)
     //  Stopping, the request in flight finishes and no other starts.
     while (!ep_live_jobs_sending (self->jobs) && !zsys_interrupted
        &&  (job = ep_live_jobs_pop (self->jobs))) {
-        if (s_too_late (self, job) || !s_prepare (self, job))
+        if (job->info ? !s_prepare_info (self, job)
+                      : s_too_late (self, job) || !s_prepare (self, job))
             ep_live_job_destroy (&job);
         else
             ep_live_jobs_send (self->jobs, job);
@@ -266,6 +327,11 @@ s_drop_jobs (ep_live_plane_t *self, const char *why)
 {
     ep_live_job_t *job;
     while ((job = ep_live_jobs_pop (self->jobs))) {
+        if (job->info) {
+            ep_live_rules_on_lost (&self->rules, job->info, s_now (self));
+            ep_live_job_destroy (&job);
+            continue;
+        }
         const ep_intent_t *intent = job->dispatch->intent;
         if (job->kind == EP_AUDIT_SUBMIT || job->kind == EP_AUDIT_CANCEL
         ||  job->kind == EP_AUDIT_REPLACE)
@@ -319,7 +385,14 @@ static void
 s_finish (ep_live_plane_t *self, ep_live_job_t **job_p)
 {
     ep_live_job_t *job = *job_p;
+    if (job->info) {
+        ep_live_rules_on_info (&self->rules, self->venue, &job->request, &job->result,
+                               job->sent_wall_ms, s_now (self));
+        ep_live_job_destroy (job_p);
+        return;
+    }
     s_record (self, job);
+    ep_live_rules_on_answer (&self->rules, &job->result, s_now (self));
     if (job->kind == EP_AUDIT_SUBMIT)
         ep_live_plane_on_submitted (self, job);
     else
@@ -389,7 +462,9 @@ ep_live_plane_tick (ep_live_plane_t *self)
         self->audit_ok = ep_audit_retry (self->audit) == 0;
         self->next_audit_retry_ms = now + S_AUDIT_RETRY_MS;
     }
+    s_ask_info (self);
     s_poll_orders (self);
+    s_pump (self);
 }
 
 static void
@@ -511,6 +586,11 @@ ep_live_plane_new (const ep_live_plane_config_t *config)
                                        500e-3, 1, 2.5, 5, 10, 30 };
     for (int kind = 0; kind < S_KINDS; kind++)
         ep_histogram_init (&self->venue_seconds [kind], seconds, sizeof seconds / sizeof *seconds);
+    //  The clock and the rules are asked for first, ahead of any order
+    ep_live_rules_init (&self->rules, &config->rules,
+                        config->venue->prepare_info && config->rules.clock_check_ms > 0);
+    s_ask_info (self);
+    s_pump (self);
     return self;
 fail:
     if (self) {
@@ -530,6 +610,7 @@ ep_live_plane_destroy (ep_live_plane_t **self_p)
     s_drop_jobs (self, "the live worker stopped before sending it: nothing was sent");
     ep_live_jobs_destroy (&self->jobs);
     ep_live_follow_destroy (&self->orders);
+    ep_live_rules_clear (&self->rules);
     ep_venue_destroy (&self->venue);
     //  A last chance for the results the audit kept; it says what is lost.
     ep_audit_retry (self->audit);
@@ -634,4 +715,12 @@ ep_live_plane_metrics (ep_live_plane_t *self, ep_prom_t *prom)
     ep_prom_one (prom, "execplane_live_audit_results_waiting", "gauge",
                  "Venue answers the audit could not take yet, kept in memory",
                  (int64_t) waiting);
+    ep_live_rules_metrics (&self->rules, s_now (self), prom);
+}
+
+bool
+ep_live_plane_clock_healthy (ep_live_plane_t *self, char *why, size_t why_size)
+{
+    assert (self);
+    return ep_live_rules_healthy (&self->rules, why, why_size);
 }

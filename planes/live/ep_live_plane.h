@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ep_audit.h"
+#include "ep_live_rules.h"
 #include "ep_metrics.h"
 #include "ep_venue.h"
 #include "ep_wire.h"
@@ -66,6 +67,8 @@ typedef struct {
     ep_live_clock_fn *wall_ms;          //  the wall clock; NULL: the system's
     ep_live_clock_fn *mono_ms;          //  a monotonic clock; NULL: the system's
     void *clock_arg;
+    ep_live_rules_config_t rules;       //  the venue's clock and rules; clock_check_ms 0
+                                        //  (or a venue without them): neither is kept
 } ep_live_plane_config_t;
 
 //  Makes the plane and starts its sender thread. Returns NULL on out of
@@ -130,5 +133,9 @@ bool ep_live_plane_writable (ep_live_plane_t *self, size_t *waiting);
 //  outcomes by kind, requests waiting and in flight, orders followed, the
 //  audit's state.
 void ep_live_plane_metrics (ep_live_plane_t *self, ep_prom_t *prom);
+
+//  Whether the venue's clock is known and within live/clock_max_offset_ms
+//  (or not kept at all), for /healthz; "" or why not in why.
+bool ep_live_plane_clock_healthy (ep_live_plane_t *self, char *why, size_t why_size);
 
 #endif

@@ -8,6 +8,7 @@
 #include "ep_live_follow.h"
 #include "ep_live_jobs.h"
 #include "ep_live_plane.h"
+#include "ep_live_rules.h"
 #include "ep_live_session.h"
 
 #define EP_LIVE_KINDS 6                 //  ep_audit_kind_t, 1 to 5
@@ -28,6 +29,7 @@ struct _ep_live_plane_t {
     bool audit_ok;                      //  the last audit write succeeded
     int64_t next_audit_retry_ms;        //  when the results the audit kept are written again
     ep_live_session_t session;          //  whether dispatches are for this plane
+    ep_live_rules_t rules;              //  the venue's clock and trading rules
     //  Metrics
     ep_histogram_t venue_seconds [EP_LIVE_KINDS];               //  request to response, by kind
     uint64_t venue_failures [EP_LIVE_KINDS][EP_FAILURE_COUNT];  //  classified outcomes, by kind
@@ -36,6 +38,11 @@ struct _ep_live_plane_t {
 //  The clocks the plane reads: wall and monotonic, in ms.
 int64_t ep_live_plane_wall (ep_live_plane_t *self);
 int64_t ep_live_plane_now (ep_live_plane_t *self);
+
+//  The venue's time (the wall clock corrected by the measured offset):
+//  what requests are stamped with, and what the venue's absence rules
+//  are judged against.
+int64_t ep_live_plane_venue_time (ep_live_plane_t *self);
 
 //  Reports on the intent of dispatch: fills in the intent's fields (and
 //  target_intent_id), hands the report on and logs it.
@@ -54,6 +61,11 @@ void ep_live_plane_report_state (ep_live_plane_t *self, const ep_dispatch_t *dis
                                  const ep_venue_result_t *result, const char *reason,
                                  bool reconciled, ep_live_order_t *order,
                                  ep_audit_order_t *known);
+
+//  Whether the order of dispatch (a submission, or a replace's new order)
+//  may be placed by the venue's clock and rules; if not, its terminal
+//  report is made and false returned.
+bool ep_live_plane_may_place (ep_live_plane_t *self, const ep_dispatch_t *dispatch);
 
 //  A submission's answer (or a replace's new order): reported with its
 //  fills, and followed if it rests.
