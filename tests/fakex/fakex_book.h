@@ -6,7 +6,15 @@
     at P; a non-marketable LIMIT IOC/FOK expires unfilled; a non-marketable
     LIMIT GTC rests, and each later query on it fills half of its quantity
     (rounded down to 1e-8) at its limit price, the next one the rest.
-    Commission on each fill: 0.1% of its notional, rounded down to 1e-8.  */
+    Commission on each fill: 0.1% of its notional, rounded down to 1e-8.
+
+    Each of these changes that only when asked: P per symbol
+    (fakex_book_set_price); P following a path over time, which then fills
+    resting orders it crosses instead of the queries (fakex_book_set_path,
+    fakex_book_advance); a MARKET order filling at most some quantity and
+    expiring the rest (fakex_book_set_liquidity); the commission's amount
+    and asset, and a word on every fill (fakex_book_set_hooks). Every fill
+    is kept for myTrades.  */
 #ifndef FAKEX_BOOK_H_INCLUDED
 #define FAKEX_BOOK_H_INCLUDED
 
