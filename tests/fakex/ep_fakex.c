@@ -261,8 +261,10 @@ s_usage (FILE *out)
         "  --fee-asset BNB|BASE|QUOTE\n"
         "                     the asset the 0.1%% commission is charged in, as\n"
         "                     commissionAsset says: BNB (the quote commission at the\n"
-        "                     price of BNB<quote>), the base (0.1%% of the quantity) or\n"
-        "                     the quote asset. Default: USDT, whatever the symbol\n"
+        "                     price of BNB<quote>; with --balances and too little free\n"
+        "                     BNB, the asset received, as Binance does), the base (0.1%%\n"
+        "                     of the quantity) or the quote asset. Default: USDT,\n"
+        "                     whatever the symbol\n"
         "  --strict-clock     Binance's timestamp rule: 1000 ms or more ahead of the\n"
         "                     server's clock is -1021 Timestamp for this request was\n"
         "                     1000ms ahead of the server's time.; older than recvWindow\n"
@@ -895,7 +897,17 @@ s_fee (void *arg, const fakex_order_t *order, int64_t qty_e8, int64_t price_e8,
         snprintf (symbol, sizeof symbol, "BNB%.*s", FAKEX_SYMBOL_MAX - 3, quote);
         int64_t bnb_price = streq (base, "BNB") ? price_e8
                           : fakex_book_price (self->book, symbol, order->update_ms);
-        *commission_e8 = (int64_t) ((__int128) *commission_e8 * 100000000 / bnb_price);
+        int64_t in_bnb = (int64_t) ((__int128) *commission_e8 * 100000000 / bnb_price);
+        //  Too little BNB: Binance charges the asset received instead
+        if (self->account
+        &&  fakex_account_total (self->account, "BNB") - s_locked (self, "BNB") < in_bnb) {
+            bool buy = order->side == FAKEX_BUY;
+            snprintf (asset, FAKEX_ASSET_MAX + 1, "%s", buy ? base : quote);
+            if (buy)
+                *commission_e8 = qty_e8 / 1000;
+        }
+        else
+            *commission_e8 = in_bnb;
     }
 }
 

@@ -159,7 +159,8 @@ expect 200
 # What passes: at the edges, and each symbol at its own price
 order "$(limit ok1 0.00011 49000)"
 expect 200
-expect_fields '[.status, .price, .origQty]' $'NEW\t49000.00000000\t0.00011000'
+# The first order placed: no refusal took an order id
+expect_fields '[.orderId, .status, .price, .origQty]' $'1\tNEW\t49000.00000000\t0.00011000'
 order "$(limit ok2 0.001 250000)"
 expect 200
 expect_fields '[.status, .fills[0].price]' $'FILLED\t50000.00000000'
@@ -201,6 +202,18 @@ for fee in BNB BASE QUOTE; do
     get /api/v3/myTrades "symbol=BTCUSDT&timestamp=$(now_ms)"
     expect_fields '.[0] | [.commission, .commissionAsset]' "$want_fee"
 done
+QUOTE_PORT=$PORT
+# Too little BNB for a BNB fee: the asset received pays it, as on Binance
+start_fakex fee-nobnb --port 0 --price 50000 --exchange-info "$INFO" \
+    --symbol-price BNBUSDT=600 --balances "USDT=10000,BTC=1,BNB=0.001" --fee-asset BNB
+order "$(market b1 0.1)"
+expect_fields '.fills[0] | [.commission, .commissionAsset]' $'0.00010000\tBTC'
+order "$(market b2 0.1 SELL)"
+expect_fields '.fills[0] | [.commission, .commissionAsset]' $'5.00000000\tUSDT'
+[ "$(balance BNB)" = "0.00100000 0.00000000" ] || fail "BNB was charged: $(balance BNB)"
+[ "$(balance BTC)" = "0.99990000 0.00000000" ] || fail "BTC: $(balance BTC)"
+[ "$(balance USDT)" = "9995.00000000 0.00000000" ] || fail "USDT: $(balance USDT)"
+PORT=$QUOTE_PORT
 # On the last (QUOTE, 4995 USDT): a resting order locks its cost; what is
 # free is what the next order may spend
 order "$(limit b2 0.05 40000)"
