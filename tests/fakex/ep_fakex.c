@@ -1,6 +1,8 @@
 /*  ep-fakex: a local fake of the Binance Spot REST subset the live plane
     uses (POST/GET/DELETE /api/v3/order), with fault injection, so tests can
     drive the live plane without an exchange. Listens on 127.0.0.1 only.
+    Binance's own rules (filters, balances, the clock, rate limits, a moving
+    price...) apply only when their options are given (--help).
 
     Threads: libmicrohttpd runs one polling thread per daemon (main and
     control). The main thread owns the main port's listening socket: it
@@ -151,8 +153,9 @@ typedef struct {
     int64_t absent_ms;          //  --absent-ms
     bool path;                  //  --price-path given
     int64_t path_step_ms;       //  --path-step-ms
-    int64_t path_start_ms;      //  when the path starts (the server's clock)
-    int64_t path_end_ms;        //  when it reaches its last price
+    int64_t path_start_ms;      //  when the path starts (the server's clock) and
+    int64_t path_end_ms;        //  reaches its last price: the main thread's,
+                                //  set as it prints the ready line
     bool rate_on;               //  --rate-limits
     int64_t weight_limit;       //  --weight-limit
     int64_t order_limit;        //  --order-limit-10s
