@@ -1,6 +1,8 @@
 /*  ep-fakex: a local fake of the Binance Spot REST subset the live plane
     uses (POST/GET/DELETE /api/v3/order), with fault injection, so tests can
     drive the live plane without an exchange. Listens on 127.0.0.1 only.
+    Binance's own rules (filters, balances, the clock, rate limits, a moving
+    price...) apply only when their options are given (--help).
 
     Threads: libmicrohttpd runs one polling thread per daemon (main and
     control). The main thread owns the main port's listening socket: it
@@ -30,8 +32,10 @@
 #include <unistd.h>
 #include "ep_decimal.h"
 #include "ep_log.h"
+#include "fakex_account.h"
 #include "fakex_book.h"
 #include "fakex_params.h"
+#include "fakex_rules.h"
 
 #define S_DEFAULT_KEY       "fakex-test-key"
 #define S_DEFAULT_SECRET    "fakex-test-secret"
@@ -40,6 +44,10 @@
 #define S_RECV_WINDOW_MAX   60000           //  and its ceiling
 #define S_SWITCH_TIMEOUT_S  5               //  a fault switch waits this for the port
 #define S_IDLE_TIMEOUT_S    120             //  an idle connection is closed after this
+#define S_AHEAD_MS          1000            //  --strict-clock: this far ahead is refused
+#define S_WEIGHT_WINDOW_MS  60000           //  --rate-limits: the weight window
+#define S_ORDER_WINDOW_MS   10000           //  and the order count's
+#define S_DAY_MS            86400000
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 
@@ -129,12 +137,30 @@ typedef struct {
     size_t max;                 //  counts allocated
 } s_counter_t;
 
+//  In which asset the commission is charged (--fee-asset)
+typedef enum { S_FEE_USDT, S_FEE_BNB, S_FEE_BASE, S_FEE_QUOTE } s_fee_t;
+
 typedef struct {
     //  Set before the daemons start, read-only after
     const char *api_key;        //  the one key X-MBX-APIKEY must carry
     const char *api_secret;     //  HMAC key; never logged
     bool hold;                  //  --hold: queries never fill a resting order
     int wake [2];               //  pipe: a fault switch wakes the main thread
+    fakex_rules_t *rules;       //  --exchange-info, or NULL
+    s_fee_t fee;                //  --fee-asset
+    bool strict_clock;          //  --strict-clock
+    bool fault_queries;         //  --fault-queries
+    int64_t absent_ms;          //  --absent-ms
+    bool path;                  //  --price-path given
+    int64_t path_step_ms;       //  --path-step-ms
+    int64_t path_start_ms;      //  when the path starts (the server's clock) and
+    int64_t path_end_ms;        //  reaches its last price: the main thread's,
+                                //  set as it prints the ready line
+    bool rate_on;               //  --rate-limits
+    int64_t weight_limit;       //  --weight-limit
+    int64_t order_limit;        //  --order-limit-10s
+    int64_t ban_ms;             //  --ban-ms
+    int64_t start_mono_ms;      //  the rate windows count from here
 
     pthread_mutex_t mutex;      //  guards every field below
     pthread_cond_t applied;     //  the main thread applied a fault switch
@@ -143,6 +169,15 @@ typedef struct {
     s_counter_t cancels;        //  cancel, cancel-replace and amend requests per
                                 //  client order id of the order they cancel
     s_fault_t fault;            //  what the next order requests meet
+    fakex_account_t *account;   //  --balances, or NULL
+    int64_t weight_window;      //  --rate-limits: the current minute's index
+    int64_t used_weight;        //  weight used in it
+    int64_t order_window;       //  the current 10 s window's index
+    int64_t orders_10s;         //  orders placed in it
+    int64_t order_day;          //  the current day's index
+    int64_t orders_1d;          //  orders placed in it
+    int64_t retry_until_ms;     //  monotonic: a 429's Retry-After ends here
+    int64_t banned_until_ms;    //  monotonic: the 418 ban ends here, or 0
     uint64_t switches;          //  fault switches requested so far
     uint64_t applied_switches;  //  of those, applied to the main port
     int reopen_errno;           //  why the main port did not reopen, or 0
@@ -172,7 +207,7 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "Usage: ep-fakex --port N --price DECIMAL [--fault MODE] [--api-key K] [--api-secret S]\n"
-        "                [--control-port M] [--hold]\n"
+        "                [--control-port M] [--hold] [VENUE RULES...]\n"
         "       ep-fakex --sign PARAMS [--api-secret S]\n"
         "\n"
         "A fake Binance Spot venue on 127.0.0.1 for tests: POST, GET and DELETE\n"
@@ -196,15 +231,104 @@ s_usage (FILE *out)
         "  --hold             a status query never fills a resting order, in every mode\n"
         "                     (only a fill-wins cancel fills one)\n"
         "  --sign PARAMS      print the signature of PARAMS under the secret and exit\n"
+        "Venue rules, each off unless given (then as Binance Spot documents it):\n"
+        "  --exchange-info FILE\n"
+        "                     serve GET /api/v3/exchangeInfo (unsigned, weight 20;\n"
+        "                     ?symbol= narrows it) from FILE, an exchangeInfo JSON\n"
+        "                     document (tests/fakex/exchange_info.json), and enforce it\n"
+        "                     on each new order (POST /api/v3/order and a\n"
+        "                     cancel-replace's): an unlisted symbol is -1121 Invalid\n"
+        "                     symbol.; a status other than TRADING -2010 Market is\n"
+        "                     closed.; a MARKET order where orderTypes lacks MARKET\n"
+        "                     -2010 Market orders are not supported for this symbol. (a\n"
+        "                     LIMIT one: -1014); PRICE_FILTER, LOT_SIZE,\n"
+        "                     MARKET_LOT_SIZE, NOTIONAL, MIN_NOTIONAL,\n"
+        "                     PERCENT_PRICE_BY_SIDE (the symbol's price as the average)\n"
+        "                     and MAX_NUM_ORDERS are 400 -1013 Filter failure: NAME. A\n"
+        "                     refused order is not placed (a cancel-replace's target is\n"
+        "                     canceled first: -2021, as for its other refusals)\n"
+        "  --symbol-price SYMBOL=DECIMAL\n"
+        "                     SYMBOL trades at DECIMAL; others at --price (repeatable,\n"
+        "                     up to 32 symbols)\n"
+        "  --balances LIST    free balances per asset, e.g. \"USDT=10000,BTC=1,BNB=5\". A\n"
+        "                     new order costing more than the free balance (BUY:\n"
+        "                     quantity times its price, a MARKET one's at the symbol's\n"
+        "                     price, in the quote asset; SELL: the quantity in the base\n"
+        "                     asset) is -2010 Account has insufficient balance for\n"
+        "                     requested action.; fills move the balances (BUY pays the\n"
+        "                     quote and receives the base, SELL the reverse, the\n"
+        "                     commission leaves its asset); resting orders lock what\n"
+        "                     they would cost. Base and quote come from --exchange-info,\n"
+        "                     else from the symbol's suffix (USDT, USDC, FDUSD, BUSD,\n"
+        "                     TUSD, BTC, ETH, BNB, EUR)\n"
+        "  --fee-asset BNB|BASE|QUOTE\n"
+        "                     the asset the 0.1%% commission is charged in, as\n"
+        "                     commissionAsset says: BNB (the quote commission at the\n"
+        "                     price of BNB<quote>; with --balances and too little free\n"
+        "                     BNB, the asset received, as Binance does), the base (0.1%%\n"
+        "                     of the quantity) or the quote asset. Default: USDT,\n"
+        "                     whatever the symbol\n"
+        "  --strict-clock     Binance's timestamp rule: 1000 ms or more ahead of the\n"
+        "                     server's clock is -1021 Timestamp for this request was\n"
+        "                     1000ms ahead of the server's time.; older than recvWindow\n"
+        "                     is -1021 Timestamp for this request is outside of the\n"
+        "                     recvWindow. (default: outside recvWindow either way)\n"
+        "  --clock-offset-ms N\n"
+        "                     the server's clock runs N ms (may be negative) from the\n"
+        "                     host's: /api/v3/time, the timestamp check, the times\n"
+        "                     answered\n"
+        "  --rate-limits      every /api/v3 answer carries X-MBX-USED-WEIGHT-1M\n"
+        "                     (weights: order 1, query 4, cancel 1, cancel-replace 1,\n"
+        "                     amend 4, exchangeInfo 20, time and ping 1, openOrders 6\n"
+        "                     (80 without a symbol), account 20, myTrades 5 (20 without\n"
+        "                     an orderId)); answers to placed orders carry\n"
+        "                     X-MBX-ORDER-COUNT-10S and -1D. A request over the minute's\n"
+        "                     weight is 429 -1003 with Retry-After (to the minute's\n"
+        "                     end); one more order than the 10 s limit is 429 -1015; any\n"
+        "                     request inside a 429's Retry-After is 418 -1003, an IP ban\n"
+        "                     (Retry-After: the ban's length) in which every request is\n"
+        "                     418 until it ends; its end starts a fresh weight window.\n"
+        "                     Windows are minutes, 10 s and days of the monotonic clock\n"
+        "                     from the start\n"
+        "  --weight-limit N   weight per minute (default 6000)\n"
+        "  --order-limit-10s N\n"
+        "                     orders per 10 s (default 100)\n"
+        "  --ban-ms N         the 418 ban's length (default 120000, Binance's least)\n"
+        "  --fault-queries    hang, http-500, http-503, code-1007 and truncated strike\n"
+        "                     status queries (GET /api/v3/order) too\n"
+        "  --market-liquidity DECIMAL\n"
+        "                     a MARKET order fills at most DECIMAL and the rest expires\n"
+        "                     (status EXPIRED, executedQty below origQty)\n"
+        "  --price-path P1,P2,...\n"
+        "                     with --path-step-ms N: the price (of every symbol without\n"
+        "                     --symbol-price; --price may be left out) is P1 from the\n"
+        "                     ready line, P2 N ms later, and so on, staying at the last.\n"
+        "                     A resting LIMIT order fills whole at its limit price as\n"
+        "                     soon as the price reaches it (a BUY at or above, a SELL at\n"
+        "                     or below), with no query needed; queries fill nothing\n"
+        "                     (--hold and the holding modes hold it still)\n"
+        "  --path-step-ms N   the path's step, in ms\n"
+        "  --absent-ms N      an order is invisible for N ms after it is placed: a\n"
+        "                     status query answers -2013 Order does not exist., a cancel\n"
+        "                     (or a cancel-replace of it) -2011 Unknown order sent., as\n"
+        "                     Binance answers for an order it does not know\n"
         "  --config FILE      accepted like every execplane program; ep-fakex has no\n"
         "                     configuration keys, so it is not read\n"
         "  --help             this text\n"
+        "\n"
+        "Also served, signed, whatever the options: GET /api/v3/account (balances free\n"
+        "and locked; none without --balances), GET /api/v3/openOrders (optional\n"
+        "symbol) and GET /api/v3/myTrades?symbol=&orderId= (each fill with its\n"
+        "commission and commissionAsset), in Binance's shapes.\n"
         "\n"
         "Test endpoints, never faulted: POST /fakex/fault?mode=MODE switches the mode\n"
         "for the following order requests (400 on an unknown mode); GET /fakex/fault\n"
         "names the current one; GET /fakex/counts answers {client order id: number\n"
         "of POST /api/v3/order requests received with it}. A request is counted as\n"
         "soon as it is read, before any check, in every mode that reads it.\n"
+        "GET /fakex/rate answers {rate_limits, used_weight, weight_limit,\n"
+        "banned_until_ms, retry_until_ms, orders_10s} (times on the server's clock, 0\n"
+        "when none).\n"
         "\n"
         "Fault modes (they apply to POST /api/v3/order, and to cancels as below):\n"
         "  none           the venue as described above\n"
@@ -254,13 +378,38 @@ s_usage (FILE *out)
         S_DEFAULT_KEY, S_DEFAULT_SECRET);
 }
 
+//  --clock-offset-ms: set once before the daemons start
+static int64_t s_clock_offset_ms;
+
+//  The server's clock: the host's, shifted by --clock-offset-ms
 static int64_t
 s_now_ms (void)
 {
     struct timespec now;
     clock_gettime (CLOCK_REALTIME, &now);
+    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000 + s_clock_offset_ms;
+}
+
+//  The rate limits' clock
+static int64_t
+s_mono_ms (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
     return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
+
+//  --rate-limits: the headers every answer of the request being handled
+//  carries. Each handler thread serves one request at a time from start to
+//  answer, so the state is per thread and reset as each request begins.
+static __thread struct {
+    bool weight;                //  X-MBX-USED-WEIGHT-1M is due
+    int64_t used_weight;
+    bool orders;                //  X-MBX-ORDER-COUNT-10S and -1D are due
+    int64_t orders_10s;
+    int64_t orders_1d;
+    char retry_after [24];      //  a Retry-After the answer carries, or ""
+} s_headers;
 
 static int
 s_fault_parse (const char *name)
@@ -327,8 +476,21 @@ s_reply (struct MHD_Connection *connection, unsigned int status, const char *con
     if (!response)
         return MHD_NO;
     MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (!retry_after && *s_headers.retry_after)
+        retry_after = s_headers.retry_after;
     if (retry_after)
         MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
+    char number [24];
+    if (s_headers.weight) {
+        snprintf (number, sizeof number, "%" PRId64, s_headers.used_weight);
+        MHD_add_response_header (response, "X-MBX-USED-WEIGHT-1M", number);
+    }
+    if (s_headers.orders) {
+        snprintf (number, sizeof number, "%" PRId64, s_headers.orders_10s);
+        MHD_add_response_header (response, "X-MBX-ORDER-COUNT-10S", number);
+        snprintf (number, sizeof number, "%" PRId64, s_headers.orders_1d);
+        MHD_add_response_header (response, "X-MBX-ORDER-COUNT-1D", number);
+    }
     enum MHD_Result rc = MHD_queue_response (connection, status, response);
     MHD_destroy_response (response);
     return rc;
@@ -462,6 +624,15 @@ s_check_signed (s_fakex_t *self, struct MHD_Connection *connection, fakex_params
         return s_illegal ("recvWindow", "^[0-9]{1,18}$");
     if (window > S_RECV_WINDOW_MAX)
         return s_error (-1131, "recvWindow must be less than 60000.");
+    if (self->strict_clock) {
+        //  Binance's rule: 1000 ms ahead or more, or older than recvWindow
+        if (timestamp >= now_ms + S_AHEAD_MS)
+            return s_error (-1021, "Timestamp for this request was 1000ms ahead of the "
+                                   "server's time.");
+        if (now_ms - timestamp > window)
+            return s_error (-1021, "Timestamp for this request is outside of the recvWindow.");
+    }
+    else
     if (timestamp < now_ms - window || timestamp > now_ms + window)
         return s_error (-1021, "Timestamp for this request is outside of the recvWindow.");
     size_t sent = fakex_params_size (params), read = 0;
@@ -636,6 +807,259 @@ s_count (s_counter_t *self, const char *client_id)
     self->size++;
 }
 
+//  ---------------------------------------------------------------------
+//  The venue's rules (each off unless its option is given). Called with
+//  the mutex held.
+
+//  Whether resting orders are held: --hold or a mode that holds
+static bool
+s_holds (s_fakex_t *self)
+{
+    return self->hold || self->fault == S_FAULT_HOLD || self->fault == S_FAULT_FILL_WINS
+        || self->fault == S_FAULT_CANCEL_UNKNOWN;
+}
+
+//  --price-path: fills what the price has crossed by now
+static void
+s_advance (s_fakex_t *self, int64_t now_ms)
+{
+    if (self->path) {
+        fakex_book_hold (self->book, s_holds (self));
+        size_t filled = fakex_book_advance (self->book, now_ms);
+        if (filled)
+            ep_log_info ("price path: %zu resting order(s) filled", filled);
+    }
+}
+
+//  What the open orders lock of asset: a BUY its remaining quantity times
+//  its price in the quote asset, a SELL its remaining quantity in the base
+static int64_t
+s_locked (s_fakex_t *self, const char *asset)
+{
+    int64_t locked = 0;
+    size_t size = fakex_book_size (self->book);
+    for (size_t index = 0; index < size; index++) {
+        const fakex_order_t *order = fakex_book_at (self->book, index);
+        if (!fakex_order_is_open (order))
+            continue;
+        char base [FAKEX_ASSET_MAX + 1], quote [FAKEX_ASSET_MAX + 1];
+        fakex_rules_assets (self->rules, order->symbol, base, quote);
+        int64_t remaining = order->qty_e8 - order->executed_e8;
+        if (order->side == FAKEX_BUY && streq (quote, asset))
+            locked += (int64_t) ((__int128) remaining * order->price_e8 / 100000000);
+        else
+        if (order->side == FAKEX_SELL && streq (base, asset))
+            locked += remaining;
+    }
+    return locked;
+}
+
+//  --balances: whether the free balance pays for the order (a MARKET BUY
+//  at the symbol's current price)
+static bool
+s_funds_ok (s_fakex_t *self, const fakex_order_t *order, int64_t now_ms)
+{
+    char base [FAKEX_ASSET_MAX + 1], quote [FAKEX_ASSET_MAX + 1];
+    fakex_rules_assets (self->rules, order->symbol, base, quote);
+    const char *asset = order->side == FAKEX_BUY ? quote : base;
+    __int128 cost = order->qty_e8;
+    if (order->side == FAKEX_BUY) {
+        int64_t price = order->type == FAKEX_LIMIT ? order->price_e8
+                      : fakex_book_price (self->book, order->symbol, now_ms);
+        cost = cost * price / 100000000;
+    }
+    __int128 available = (__int128) fakex_account_total (self->account, asset)
+                       - s_locked (self, asset);
+    return cost <= available;
+}
+
+//  The book's fee function: --fee-asset. USDT (the default) leaves the
+//  book's own: 0.1% of the notional in USDT.
+static void
+s_fee (void *arg, const fakex_order_t *order, int64_t qty_e8, int64_t price_e8,
+       int64_t *commission_e8, char *asset)
+{
+    s_fakex_t *self = arg;
+    if (self->fee == S_FEE_USDT)
+        return;
+    char base [FAKEX_ASSET_MAX + 1], quote [FAKEX_ASSET_MAX + 1];
+    fakex_rules_assets (self->rules, order->symbol, base, quote);
+    if (self->fee == S_FEE_QUOTE)
+        snprintf (asset, FAKEX_ASSET_MAX + 1, "%s", quote);
+    else
+    if (self->fee == S_FEE_BASE) {
+        snprintf (asset, FAKEX_ASSET_MAX + 1, "%s", base);
+        *commission_e8 = qty_e8 / 1000;
+    }
+    else {
+        //  BNB: the quote commission at BNB's price in the quote asset
+        snprintf (asset, FAKEX_ASSET_MAX + 1, "BNB");
+        if (streq (quote, "BNB"))
+            return;
+        char symbol [FAKEX_SYMBOL_MAX + 1];
+        snprintf (symbol, sizeof symbol, "BNB%.*s", FAKEX_SYMBOL_MAX - 3, quote);
+        int64_t bnb_price = streq (base, "BNB") ? price_e8
+                          : fakex_book_price (self->book, symbol, order->update_ms);
+        int64_t in_bnb = (int64_t) ((__int128) *commission_e8 * 100000000 / bnb_price);
+        //  Too little BNB: Binance charges the asset received instead
+        if (self->account
+        &&  fakex_account_total (self->account, "BNB") - s_locked (self, "BNB") < in_bnb) {
+            bool buy = order->side == FAKEX_BUY;
+            snprintf (asset, FAKEX_ASSET_MAX + 1, "%s", buy ? base : quote);
+            if (buy)
+                *commission_e8 = qty_e8 / 1000;
+        }
+        else
+            *commission_e8 = in_bnb;
+    }
+}
+
+//  The book's trade function: --balances moves with every fill
+static void
+s_on_trade (void *arg, const fakex_order_t *order, const fakex_trade_t *trade)
+{
+    s_fakex_t *self = arg;
+    if (!self->account)
+        return;
+    char base [FAKEX_ASSET_MAX + 1], quote [FAKEX_ASSET_MAX + 1];
+    fakex_rules_assets (self->rules, order->symbol, base, quote);
+    bool buy = order->side == FAKEX_BUY;
+    bool ok = fakex_account_add (self->account, quote, buy ? -trade->quote_e8 : trade->quote_e8)
+           && fakex_account_add (self->account, base, buy ? trade->qty_e8 : -trade->qty_e8)
+           && fakex_account_add (self->account, trade->commission_asset, -trade->commission_e8);
+    if (!ok)
+        ep_log_error ("out of memory: a fill did not move the balances");
+}
+
+//  --rate-limits: seconds until a monotonic time, rounded up, as text
+static void
+s_retry_after (int64_t until_ms, int64_t now_ms)
+{
+    int64_t seconds = until_ms > now_ms ? (until_ms - now_ms + 999) / 1000 : 1;
+    snprintf (s_headers.retry_after, sizeof s_headers.retry_after, "%" PRId64, seconds);
+}
+
+//  --rate-limits: admits a request of weight, or answers why not (429 over
+//  the minute's limit, 418 banned or asking again inside a 429's
+//  Retry-After) and sets its headers either way
+static json_t *
+s_rate_admit (s_fakex_t *self, int64_t weight, unsigned int *status)
+{
+    int64_t now = s_mono_ms ();
+    char msg [200];
+    json_t *answer = NULL;
+    if (self->banned_until_ms && now >= self->banned_until_ms) {
+        //  A real ban outlasts the minute: its end starts a fresh window
+        self->banned_until_ms = 0;
+        self->retry_until_ms = 0;
+        self->used_weight = 0;
+        self->weight_window = (now - self->start_mono_ms) / S_WEIGHT_WINDOW_MS;
+        ep_log_info ("rate limits: the IP ban ended");
+    }
+    if (!self->banned_until_ms && now < self->retry_until_ms) {
+        self->banned_until_ms = now + self->ban_ms;
+        ep_log_info ("rate limits: asked again inside Retry-After: IP banned for %" PRId64 " ms",
+                     self->ban_ms);
+    }
+    int64_t window = (now - self->start_mono_ms) / S_WEIGHT_WINDOW_MS;
+    if (window != self->weight_window) {
+        self->weight_window = window;
+        self->used_weight = 0;
+    }
+    if (self->banned_until_ms) {
+        *status = 418;
+        s_retry_after (self->banned_until_ms, now);
+        snprintf (msg, sizeof msg, "Way too much request weight used; IP banned until %" PRId64
+                  ". Please use WebSocket Streams for live updates to avoid bans.",
+                  s_now_ms () + (self->banned_until_ms - now));
+        answer = s_error (-1003, msg);
+    }
+    else
+    if (self->used_weight + weight > self->weight_limit) {
+        *status = 429;
+        self->retry_until_ms = self->start_mono_ms + (window + 1) * S_WEIGHT_WINDOW_MS;
+        s_retry_after (self->retry_until_ms, now);
+        snprintf (msg, sizeof msg, "Too much request weight used; current limit is %" PRId64
+                  " request weight per 1 MINUTE. Please use WebSocket Streams for live updates "
+                  "to avoid polling the API.", self->weight_limit);
+        answer = s_error (-1003, msg);
+    }
+    else
+        self->used_weight += weight;
+    s_headers.weight = true;
+    s_headers.used_weight = self->used_weight;
+    return answer;
+}
+
+//  --rate-limits: rolls the order count windows; true if one more order
+//  fits in this 10 s window
+static bool
+s_rate_orders_ok (s_fakex_t *self, int64_t now)
+{
+    int64_t window = (now - self->start_mono_ms) / S_ORDER_WINDOW_MS;
+    if (window != self->order_window) {
+        self->order_window = window;
+        self->orders_10s = 0;
+    }
+    int64_t day = (now - self->start_mono_ms) / S_DAY_MS;
+    if (day != self->order_day) {
+        self->order_day = day;
+        self->orders_1d = 0;
+    }
+    return self->orders_10s < self->order_limit;
+}
+
+//  An order was placed: counted, and its answer carries the counts
+static void
+s_rate_count_order (s_fakex_t *self)
+{
+    if (!self->rate_on)
+        return;
+    self->orders_10s++;
+    self->orders_1d++;
+    s_headers.orders = true;
+    s_headers.orders_10s = self->orders_10s;
+    s_headers.orders_1d = self->orders_1d;
+}
+
+//  Whether the venue takes a new order: its order rate, the symbol's
+//  rules, the balance. NULL if it does, else the refusal, *status set.
+static json_t *
+s_admit_order (s_fakex_t *self, const fakex_order_t *order, int64_t now_ms, unsigned int *status)
+{
+    *status = 400;
+    if (self->rate_on) {
+        int64_t now = s_mono_ms ();
+        if (!s_rate_orders_ok (self, now)) {
+            char msg [120];
+            *status = 429;
+            self->retry_until_ms = self->start_mono_ms
+                                 + (self->order_window + 1) * S_ORDER_WINDOW_MS;
+            s_retry_after (self->retry_until_ms, now);
+            snprintf (msg, sizeof msg, "Too many new orders; current limit is %" PRId64
+                      " orders per 10 SECOND.", self->order_limit);
+            return s_error (-1015, msg);
+        }
+    }
+    if (self->rules) {
+        size_t open = 0, size = fakex_book_size (self->book);
+        for (size_t index = 0; index < size; index++) {
+            const fakex_order_t *other = fakex_book_at (self->book, index);
+            if (fakex_order_is_open (other) && streq (other->symbol, order->symbol))
+                open++;
+        }
+        int code;
+        char msg [120];
+        if (!fakex_rules_check (self->rules, order,
+                                fakex_book_price (self->book, order->symbol, now_ms), open,
+                                &code, msg, sizeof msg))
+            return s_error (code, msg);
+    }
+    if (self->account && !s_funds_ok (self, order, now_ms))
+        return s_error (-2010, "Account has insufficient balance for requested action.");
+    return NULL;
+}
+
 static const char *
 s_query (s_request_t *request)
 {
@@ -740,9 +1164,15 @@ s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *r
     fakex_params_destroy (&params);
     if (!answer) {
         pthread_mutex_lock (&self->mutex);
-        fakex_book_error_t rc = fakex_book_place (self->book, &wanted, now_ms,
-                                                  &order, &fill, &filled);
+        s_advance (self, now_ms);
+        answer = s_admit_order (self, &wanted, now_ms, &status);
+        fakex_book_error_t rc = answer ? FAKEX_BOOK_OK
+                              : fakex_book_place (self->book, &wanted, now_ms, &order, &fill,
+                                                  &filled);
+        if (!answer && rc == FAKEX_BOOK_OK)
+            s_rate_count_order (self);
         pthread_mutex_unlock (&self->mutex);
+        //  A refusal by the venue's rules placed nothing: rc is OK then
         if (rc == FAKEX_BOOK_DUPLICATE)
             answer = s_error (-2010, "Duplicate order sent.");
         else
@@ -753,7 +1183,7 @@ s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *r
             status = 500;
             answer = s_error (-1000, "An unknown error occurred while processing the request.");
         }
-        placed = rc == FAKEX_BOOK_OK;
+        placed = !answer && rc == FAKEX_BOOK_OK;
     }
     if (fault == S_FAULT_HANG) {
         json_decref (answer);
@@ -796,6 +1226,24 @@ s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *r
     return s_reply_json (connection, 200, answer, NULL);
 }
 
+static enum MHD_Result
+s_reply_canned (s_fakex_t *self, struct MHD_Connection *connection, s_fault_t fault,
+                const char *what);
+static enum MHD_Result
+s_reply_acted (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request,
+               s_fault_t fault, unsigned int status, json_t *answer, const char *what);
+
+//  --absent-ms: whether the order was placed too recently to be seen yet
+static bool
+s_absent (s_fakex_t *self, const char *symbol, int64_t order_id, const char *client_id,
+          bool open_only, int64_t now_ms)
+{
+    fakex_order_t seen;
+    return self->absent_ms > 0
+        && fakex_book_find (self->book, symbol, order_id, client_id, open_only, &seen)
+        && now_ms - seen.time_ms < self->absent_ms;
+}
+
 //  GET /api/v3/order: the order's state (a resting one fills as the book
 //  says, unless the mode holds it)
 static enum MHD_Result
@@ -803,6 +1251,16 @@ s_order_query (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *
 {
     unsigned int status = 400;
     int64_t now_ms = s_now_ms ();
+    //  --fault-queries: the modes that can strike a query do
+    pthread_mutex_lock (&self->mutex);
+    s_fault_t fault = self->fault;
+    pthread_mutex_unlock (&self->mutex);
+    if (!self->fault_queries
+    ||  (fault != S_FAULT_HANG && fault != S_FAULT_HTTP_500 && fault != S_FAULT_HTTP_503
+      && fault != S_FAULT_CODE_1007 && fault != S_FAULT_TRUNCATED))
+        fault = S_FAULT_NONE;
+    if (fault == S_FAULT_HTTP_503)
+        return s_reply_canned (self, connection, fault, "GET order");
     fakex_params_t *params = NULL;
     fakex_params_error_t params_error;
     json_t *answer = s_body_check (connection, request, &status);
@@ -820,10 +1278,10 @@ s_order_query (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *
     if (!answer) {
         fakex_order_t order;
         pthread_mutex_lock (&self->mutex);
-        fakex_book_hold (self->book, self->hold || self->fault == S_FAULT_HOLD
-                                  || self->fault == S_FAULT_FILL_WINS
-                                  || self->fault == S_FAULT_CANCEL_UNKNOWN);
-        bool found = fakex_book_query (self->book, symbol, order_id, client_id, now_ms, &order);
+        s_advance (self, now_ms);
+        fakex_book_hold (self->book, s_holds (self));
+        bool found = !s_absent (self, symbol, order_id, client_id, false, now_ms)
+                  && fakex_book_query (self->book, symbol, order_id, client_id, now_ms, &order);
         pthread_mutex_unlock (&self->mutex);
         if (found) {
             status = 200;
@@ -839,6 +1297,8 @@ s_order_query (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *
     else
         ep_log_info ("GET order: rejected -> %u %d", status, s_error_code (answer));
     fakex_params_destroy (&params);
+    if (fault != S_FAULT_NONE)
+        return s_reply_acted (self, connection, request, fault, status, answer, "GET order");
     return s_reply_json (connection, status, answer, NULL);
 }
 
@@ -963,11 +1423,14 @@ s_order_cancel (s_fakex_t *self, struct MHD_Connection *connection, s_request_t 
     if (!answer) {
         fakex_order_t order;
         pthread_mutex_lock (&self->mutex);
+        s_advance (self, now_ms);
         //  The fill that wins the race lands just before the cancel
         if (fault == S_FAULT_FILL_WINS)
             fakex_book_fill_open (self->book, symbol, order_id, client_id, now_ms);
-        //  A venue that lies or lags: it knows no such order, which stays open
+        //  A venue that lies or lags: it knows no such order, which stays
+        //  open; so does one too recent to be seen (--absent-ms)
         bool found = fault != S_FAULT_CANCEL_UNKNOWN
+                  && !s_absent (self, symbol, order_id, client_id, true, now_ms)
                   && fakex_book_cancel (self->book, symbol, order_id, client_id, now_ms, &order);
         pthread_mutex_unlock (&self->mutex);
         if (found) {
@@ -1018,19 +1481,28 @@ s_replace_do (s_fakex_t *self, fakex_params_t *params, s_fault_t fault, int64_t 
         return s_error (-1102, "Param 'cancelOrigClientOrderId' or 'cancelOrderId' must be "
                                "sent, but both were empty/null!");
     pthread_mutex_lock (&self->mutex);
+    s_advance (self, now_ms);
     if (fault == S_FAULT_FILL_WINS)
         fakex_book_fill_open (self->book, wanted.symbol, 0, target, now_ms);
     bool canceled = fault != S_FAULT_CANCEL_UNKNOWN
+                 && !s_absent (self, wanted.symbol, 0, target, true, now_ms)
                  && fakex_book_cancel (self->book, wanted.symbol, 0, target, now_ms, &old);
-    fakex_book_error_t rc = canceled ? fakex_book_place (self->book, &wanted, now_ms, &order,
-                                                         &fill, &filled)
-                                     : FAKEX_BOOK_OK;
+    //  The new order meets the venue's rules as POST /api/v3/order does
+    unsigned int refused_status = 400;
+    json_t *refusal = canceled ? s_admit_order (self, &wanted, now_ms, &refused_status) : NULL;
+    fakex_book_error_t rc = canceled && !refusal
+                          ? fakex_book_place (self->book, &wanted, now_ms, &order, &fill, &filled)
+                          : FAKEX_BOOK_OK;
+    if (canceled && !refusal && rc == FAKEX_BOOK_OK)
+        s_rate_count_order (self);
     pthread_mutex_unlock (&self->mutex);
     if (!canceled)
         return s_replace_failed (s_error (-2011, "Unknown order sent."), false, NULL);
     char cancel_id [FAKEX_CLIENT_ID_MAX + 1];
     snprintf (cancel_id, sizeof cancel_id, "fakexCancel%" PRId64, old.order_id);
     json_t *cancel_answer = fakex_order_cancel_json (&old, cancel_id, now_ms);
+    if (refusal)
+        return s_replace_failed (cancel_answer, true, refusal);
     if (rc != FAKEX_BOOK_OK)
         return s_replace_failed (cancel_answer, true,
                                  rc == FAKEX_BOOK_DUPLICATE
@@ -1126,6 +1598,200 @@ s_order_amend (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *
 }
 
 //  ---------------------------------------------------------------------
+//  Exchange information, the account, open orders, trades
+
+static const char *const s_account_params [] = {
+    "omitZeroBalances", "recvWindow", "timestamp", "signature", NULL
+};
+static const char *const s_open_orders_params [] = {
+    "symbol", "recvWindow", "timestamp", "signature", NULL
+};
+static const char *const s_my_trades_params [] = {
+    "symbol", "orderId", "startTime", "endTime", "fromId", "limit", "recvWindow", "timestamp",
+    "signature", NULL
+};
+
+//  Reads and checks a signed request's parameters. NULL if they pass, else
+//  the error to answer; *params is set either way (NULL if unread).
+static json_t *
+s_signed_begin (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request,
+                const char *const *known, int64_t now_ms, fakex_params_t **params,
+                unsigned int *status)
+{
+    fakex_params_error_t params_error;
+    *status = 400;
+    *params = NULL;
+    json_t *answer = s_body_check (connection, request, status);
+    if (!answer) {
+        *params = fakex_params_new (s_query (request), request->body, &params_error);
+        if (!*params)
+            answer = s_params_error (params_error, status);
+    }
+    if (!answer)
+        answer = s_check_signed (self, connection, *params, known, now_ms, status);
+    return answer;
+}
+
+//  A symbol parameter: well-formed, and listed when there are rules
+static json_t *
+s_symbol_check (s_fakex_t *self, const char *symbol)
+{
+    if (!s_symbol_ok (symbol))
+        return s_illegal ("symbol", "^[A-Z0-9-_.]{1,20}$");
+    if (self->rules && !fakex_rules_has (self->rules, symbol))
+        return s_error (-1121, "Invalid symbol.");
+    return NULL;
+}
+
+//  GET /api/v3/exchangeInfo (--exchange-info): the document, with the
+//  server's time, and only the symbol asked for if one is
+static enum MHD_Result
+s_exchange_info (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
+{
+    fakex_params_error_t params_error;
+    fakex_params_t *params = fakex_params_new (s_query (request), NULL, &params_error);
+    unsigned int status = 400;
+    if (!params)
+        return s_reply_json (connection, status, s_params_error (params_error, &status), NULL);
+    const char *symbol = s_param (params, "symbol");
+    json_t *answer = symbol ? s_symbol_check (self, symbol) : NULL;
+    if (!answer) {
+        answer = json_deep_copy (fakex_rules_json (self->rules));
+        status = 200;
+        if (answer)
+            json_object_set_new (answer, "serverTime", json_integer (s_now_ms ()));
+        json_t *symbols = json_object_get (answer, "symbols");
+        for (size_t index = json_array_size (symbols); symbol && index-- > 0;) {
+            const char *name = json_string_value (
+                json_object_get (json_array_get (symbols, index), "symbol"));
+            if (!name || !streq (name, symbol))
+                json_array_remove (symbols, index);
+        }
+    }
+    fakex_params_destroy (&params);
+    return s_reply_json (connection, status, answer, NULL);
+}
+
+//  GET /api/v3/account: the balances (--balances), free and locked
+static enum MHD_Result
+s_account (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
+{
+    unsigned int status;
+    fakex_params_t *params;
+    int64_t now_ms = s_now_ms ();
+    json_t *answer = s_signed_begin (self, connection, request, s_account_params, now_ms,
+                                     &params, &status);
+    const char *omit = params ? s_param (params, "omitZeroBalances") : NULL;
+    if (!answer && omit && !streq (omit, "true") && !streq (omit, "false"))
+        answer = s_illegal ("omitZeroBalances", "true|false");
+    if (!answer) {
+        json_t *balances = json_array ();
+        pthread_mutex_lock (&self->mutex);
+        s_advance (self, now_ms);
+        size_t size = self->account ? fakex_account_size (self->account) : 0;
+        for (size_t index = 0; balances && index < size; index++) {
+            const char *asset = fakex_account_asset (self->account, index);
+            int64_t locked = s_locked (self, asset);
+            int64_t free_e8 = fakex_account_total (self->account, asset) - locked;
+            if (omit && streq (omit, "true") && free_e8 == 0 && locked == 0)
+                continue;
+            json_array_append_new (balances, json_pack ("{s:s,s:o,s:o}", "asset", asset,
+                                                        "free", fakex_decimal8 (free_e8),
+                                                        "locked", fakex_decimal8 (locked)));
+        }
+        pthread_mutex_unlock (&self->mutex);
+        status = 200;
+        answer = json_pack ("{s:i,s:i,s:i,s:i,s:{s:o,s:o,s:o,s:o},s:b,s:b,s:b,s:b,s:b,s:b,"
+                            "s:I,s:s,s:o,s:[s],s:i}",
+            "makerCommission", 10, "takerCommission", 10, "buyerCommission", 0,
+            "sellerCommission", 0, "commissionRates",
+            "maker", fakex_decimal8 (100000), "taker", fakex_decimal8 (100000),
+            "buyer", fakex_decimal8 (0), "seller", fakex_decimal8 (0),
+            "canTrade", 1, "canWithdraw", 1, "canDeposit", 1, "brokered", 0,
+            "requireSelfTradePrevention", 0, "preventSor", 0,
+            "updateTime", (json_int_t) now_ms, "accountType", "SPOT",
+            "balances", balances ? balances : json_null (), "permissions", "SPOT", "uid", 1);
+    }
+    fakex_params_destroy (&params);
+    return s_reply_json (connection, status, answer, NULL);
+}
+
+//  GET /api/v3/openOrders: what rests, on one symbol or all
+static enum MHD_Result
+s_open_orders (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
+{
+    unsigned int status;
+    fakex_params_t *params;
+    int64_t now_ms = s_now_ms ();
+    json_t *answer = s_signed_begin (self, connection, request, s_open_orders_params, now_ms,
+                                     &params, &status);
+    const char *symbol = params ? s_param (params, "symbol") : NULL;
+    if (!answer && symbol)
+        answer = s_symbol_check (self, symbol);
+    if (!answer) {
+        answer = json_array ();
+        pthread_mutex_lock (&self->mutex);
+        s_advance (self, now_ms);
+        size_t size = fakex_book_size (self->book);
+        for (size_t index = 0; answer && index < size; index++) {
+            const fakex_order_t *order = fakex_book_at (self->book, index);
+            if (fakex_order_is_open (order) && (!symbol || streq (symbol, order->symbol)))
+                json_array_append_new (answer, fakex_order_query_json (order));
+        }
+        pthread_mutex_unlock (&self->mutex);
+        status = 200;
+    }
+    fakex_params_destroy (&params);
+    return s_reply_json (connection, status, answer, NULL);
+}
+
+//  GET /api/v3/myTrades: the symbol's fills, or one order's
+static enum MHD_Result
+s_my_trades (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
+{
+    unsigned int status;
+    fakex_params_t *params;
+    int64_t now_ms = s_now_ms ();
+    json_t *answer = s_signed_begin (self, connection, request, s_my_trades_params, now_ms,
+                                     &params, &status);
+    const char *symbol = params ? s_param (params, "symbol") : NULL;
+    const char *id_text = params ? s_param (params, "orderId") : NULL;
+    const char *from_text = params ? s_param (params, "fromId") : NULL;
+    const char *limit_text = params ? s_param (params, "limit") : NULL;
+    int64_t order_id = 0, from_id = 0, limit = 500;
+    if (!answer && !symbol)
+        answer = s_mandatory ("symbol");
+    if (!answer)
+        answer = s_symbol_check (self, symbol);
+    if (!answer && id_text && !s_parse_count (id_text, &order_id))
+        answer = s_illegal ("orderId", "^[0-9]{1,18}$");
+    if (!answer && from_text && !s_parse_count (from_text, &from_id))
+        answer = s_illegal ("fromId", "^[0-9]{1,18}$");
+    if (!answer && limit_text && (!s_parse_count (limit_text, &limit) || limit < 1
+                                  || limit > 1000))
+        answer = s_error (-1100, "Illegal characters found in parameter 'limit'; "
+                                 "legal range is '1-1000'.");
+    if (!answer) {
+        answer = json_array ();
+        pthread_mutex_lock (&self->mutex);
+        s_advance (self, now_ms);
+        size_t size = fakex_book_trades (self->book), listed = 0;
+        for (size_t index = 0; answer && index < size && (int64_t) listed < limit; index++) {
+            const fakex_trade_t *trade = fakex_book_trade_at (self->book, index);
+            if (streq (trade->symbol, symbol) && (!id_text || trade->order_id == order_id)
+            &&  trade->trade_id >= from_id) {
+                json_array_append_new (answer, fakex_trade_json (trade));
+                listed++;
+            }
+        }
+        pthread_mutex_unlock (&self->mutex);
+        status = 200;
+    }
+    fakex_params_destroy (&params);
+    return s_reply_json (connection, status, answer, NULL);
+}
+
+//  ---------------------------------------------------------------------
 //  The test endpoints
 
 static json_t *
@@ -1212,6 +1878,27 @@ s_fakex_endpoint (s_fakex_t *self, struct MHD_Connection *connection, const char
         return s_reply_json (connection, 200, json_pack ("{s:s}", "mode", s_faults [fault].name),
                              NULL);
     }
+    if (streq (url, "/fakex/rate")) {
+        if (!streq (method, "GET"))
+            return s_reply_fakex_error (connection, 405, "use GET");
+        pthread_mutex_lock (&self->mutex);
+        int64_t now = s_mono_ms ();
+        bool banned = self->banned_until_ms > now;
+        bool window_current = (now - self->start_mono_ms) / S_WEIGHT_WINDOW_MS
+                           == self->weight_window;
+        json_t *answer = json_pack ("{s:b,s:I,s:I,s:I,s:I,s:I}",
+            "rate_limits", self->rate_on,
+            "used_weight", (json_int_t) (window_current && !(self->banned_until_ms && !banned)
+                                         ? self->used_weight : 0),
+            "weight_limit", (json_int_t) self->weight_limit,
+            "banned_until_ms", (json_int_t) (banned ? s_now_ms () + self->banned_until_ms - now
+                                                    : 0),
+            "retry_until_ms", (json_int_t) (self->retry_until_ms > now
+                                            ? s_now_ms () + self->retry_until_ms - now : 0),
+            "orders_10s", (json_int_t) self->orders_10s);
+        pthread_mutex_unlock (&self->mutex);
+        return s_reply_json (connection, 200, answer, NULL);
+    }
     return s_reply_fakex_error (connection, 404, "no such fakex endpoint");
 }
 
@@ -1282,6 +1969,28 @@ s_request_append (s_request_t *request, const char *data, size_t size)
     request->body = body;
 }
 
+//  --rate-limits: a request's weight, as Binance counts it
+static int64_t
+s_weight (const char *url, const char *method, s_request_t *request)
+{
+    if (streq (url, "/api/v3/order"))
+        return streq (method, "GET") ? 4 : 1;
+    if (streq (url, "/api/v3/order/amend/keepPriority"))
+        return 4;
+    if (streq (url, "/api/v3/exchangeInfo") || streq (url, "/api/v3/account"))
+        return 20;
+    bool open_orders = streq (url, "/api/v3/openOrders");
+    if (open_orders || streq (url, "/api/v3/myTrades")) {
+        fakex_params_error_t params_error;
+        fakex_params_t *params = fakex_params_new (s_query (request), request->body,
+                                                   &params_error);
+        bool narrow = params && s_param (params, open_orders ? "symbol" : "orderId");
+        fakex_params_destroy (&params);
+        return open_orders ? (narrow ? 6 : 80) : (narrow ? 5 : 20);
+    }
+    return 1;
+}
+
 static enum MHD_Result
 s_handle (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
           const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -1315,10 +2024,21 @@ s_handle (void *cls, struct MHD_Connection *connection, const char *url, const c
     if (request->hung)
         return MHD_NO;          //  resumed at shutdown, only to be closed
 
+    memset (&s_headers, 0, sizeof s_headers);
     if (strncmp (url, "/fakex/", 7) == 0)
         return s_fakex_endpoint (self, connection, url, method, request);
     if (listener->control)
         return s_reply_fakex_error (connection, 404, "the control port serves /fakex/* only");
+    if (self->rate_on) {
+        unsigned int status = 400;
+        pthread_mutex_lock (&self->mutex);
+        json_t *refusal = s_rate_admit (self, s_weight (url, method, request), &status);
+        pthread_mutex_unlock (&self->mutex);
+        if (refusal) {
+            ep_log_info ("%s %s: rate limits -> %u", method, url, status);
+            return s_reply_json (connection, status, refusal, NULL);
+        }
+    }
     if (is_order) {
         if (streq (method, "POST"))
             return s_order_post (self, connection, request);
@@ -1337,6 +2057,14 @@ s_handle (void *cls, struct MHD_Connection *connection, const char *url, const c
     if (streq (url, "/api/v3/time") && streq (method, "GET"))
         return s_reply_json (connection, 200,
                              json_pack ("{s:I}", "serverTime", (json_int_t) s_now_ms ()), NULL);
+    if (streq (url, "/api/v3/exchangeInfo") && streq (method, "GET") && self->rules)
+        return s_exchange_info (self, connection, request);
+    if (streq (url, "/api/v3/account") && streq (method, "GET"))
+        return s_account (self, connection, request);
+    if (streq (url, "/api/v3/openOrders") && streq (method, "GET"))
+        return s_open_orders (self, connection, request);
+    if (streq (url, "/api/v3/myTrades") && streq (method, "GET"))
+        return s_my_trades (self, connection, request);
     return s_reply_json (connection, 404, s_error (-1000, "Unknown path."), NULL);
 }
 
@@ -1472,7 +2200,23 @@ s_run (s_fakex_t *self, int signal_fd, int *listen_fd, uint16_t port, struct MHD
             { .fd = *listen_fd, .events = POLLIN }
         };
         nfds_t count = *listen_fd >= 0 ? 3 : 2;
-        if (poll (items, count, -1) < 0) {
+        //  --price-path: wake at each step to fill what the price crossed,
+        //  and each second after its end (a hold may have been lifted)
+        int timeout = -1;
+        if (self->path) {
+            int64_t now = s_now_ms ();
+            int64_t into = now - self->path_start_ms;
+            int64_t wait = now >= self->path_end_ms || into < 0 ? 1000
+                         : self->path_step_ms - into % self->path_step_ms + 1;
+            timeout = (int) (wait < 1000 ? wait : 1000);
+        }
+        int ready = poll (items, count, timeout);
+        if (self->path) {
+            pthread_mutex_lock (&self->mutex);
+            s_advance (self, s_now_ms ());
+            pthread_mutex_unlock (&self->mutex);
+        }
+        if (ready < 0) {
             if (errno == EINTR)
                 continue;
             ep_log_error ("poll failed: %s", strerror (errno));
@@ -1495,6 +2239,34 @@ s_run (s_fakex_t *self, int signal_fd, int *listen_fd, uint16_t port, struct MHD
             s_accept (*listen_fd, daemon);
     }
 }
+
+//  An optionally signed count, for --clock-offset-ms
+static bool
+s_parse_signed (const char *text, int64_t *value)
+{
+    bool negative = *text == '-';
+    if (!s_parse_count (text + (negative || *text == '+'), value))
+        return false;
+    if (negative)
+        *value = -*value;
+    return true;
+}
+
+//  A decimal above 0 with at most 8 decimals, of an option; prints why not
+static bool
+s_parse_price (const char *option, const char *text, int64_t *value)
+{
+    ep_decimal_error_t error = ep_decimal_parse (text, false, value);
+    if (error == EP_DECIMAL_OK && *value > 0)
+        return true;
+    fprintf (stderr, "ep-fakex: %s takes a decimal above 0 with at most 8 decimals%s%s\n",
+             option, error != EP_DECIMAL_OK ? ": " : "",
+             error != EP_DECIMAL_OK ? ep_decimal_strerror (error) : "");
+    return false;
+}
+
+#define S_SYMBOL_PRICES_MAX 32      //  --symbol-price may be given this often
+#define S_PATH_MAX          1024    //  --price-path may list this many prices
 
 static bool
 s_parse_port (const char *text, uint16_t *port)
@@ -1520,8 +2292,31 @@ main (int argc, char *argv [])
         { "hold", no_argument, 0, 'H' },
         { "config", required_argument, 0, 'c' },
         { "help", no_argument, 0, 'h' },
+        { "exchange-info", required_argument, 0, 'X' },
+        { "symbol-price", required_argument, 0, 'y' },
+        { "balances", required_argument, 0, 'B' },
+        { "fee-asset", required_argument, 0, 'F' },
+        { "strict-clock", no_argument, 0, 'T' },
+        { "clock-offset-ms", required_argument, 0, 'O' },
+        { "rate-limits", no_argument, 0, 'R' },
+        { "weight-limit", required_argument, 0, 'W' },
+        { "order-limit-10s", required_argument, 0, 'L' },
+        { "ban-ms", required_argument, 0, 'N' },
+        { "fault-queries", no_argument, 0, 'Q' },
+        { "market-liquidity", required_argument, 0, 'M' },
+        { "price-path", required_argument, 0, 'A' },
+        { "path-step-ms", required_argument, 0, 'E' },
+        { "absent-ms", required_argument, 0, 'Z' },
         { 0, 0, 0, 0 }
     };
+    const char *info_path = NULL, *balances_text = NULL, *path_text = NULL;
+    const char *symbol_prices [S_SYMBOL_PRICES_MAX];
+    size_t symbol_price_count = 0;
+    s_fee_t fee = S_FEE_USDT;
+    bool strict_clock = false, rate_on = false, fault_queries = false;
+    int64_t weight_limit = 6000, order_limit = 100, ban_ms = 120000, liquidity_e8 = 0;
+    int64_t path_step_ms = 0, absent_ms = 0;
+    bool have_step = false;
     const char *price_text = NULL, *fault_text = "none", *sign_text = NULL;
     const char *api_key = S_DEFAULT_KEY, *api_secret = S_DEFAULT_SECRET;
     uint16_t port = 0, control_port = 0;
@@ -1548,6 +2343,64 @@ main (int argc, char *argv [])
             case 'H': hold = true; break;
             case 'c': break;
             case 'h': s_usage (stdout); return 0;
+            case 'X': info_path = optarg; break;
+            case 'y':
+                if (symbol_price_count == S_SYMBOL_PRICES_MAX) {
+                    fprintf (stderr, "ep-fakex: --symbol-price at most %d times\n",
+                             S_SYMBOL_PRICES_MAX);
+                    return 2;
+                }
+                symbol_prices [symbol_price_count++] = optarg;
+                break;
+            case 'B': balances_text = optarg; break;
+            case 'F':
+                if (streq (optarg, "BNB"))
+                    fee = S_FEE_BNB;
+                else
+                if (streq (optarg, "BASE"))
+                    fee = S_FEE_BASE;
+                else
+                if (streq (optarg, "QUOTE"))
+                    fee = S_FEE_QUOTE;
+                else {
+                    fprintf (stderr, "ep-fakex: --fee-asset is BNB, BASE or QUOTE\n");
+                    return 2;
+                }
+                break;
+            case 'T': strict_clock = true; break;
+            case 'O':
+                if (!s_parse_signed (optarg, &s_clock_offset_ms)) {
+                    fprintf (stderr, "ep-fakex: --clock-offset-ms takes a whole number of ms\n");
+                    return 2;
+                }
+                break;
+            case 'R': rate_on = true; break;
+            case 'W':
+            case 'L':
+            case 'N':
+            case 'E':
+            case 'Z': {
+                int64_t value;
+                const char *name = opt == 'W' ? "weight-limit" : opt == 'L' ? "order-limit-10s"
+                                 : opt == 'N' ? "ban-ms" : opt == 'E' ? "path-step-ms"
+                                 : "absent-ms";
+                if (!s_parse_count (optarg, &value) || (opt != 'Z' && value == 0)) {
+                    fprintf (stderr, "ep-fakex: --%s takes a whole number%s\n", name,
+                             opt != 'Z' ? " above 0" : "");
+                    return 2;
+                }
+                *(opt == 'W' ? &weight_limit : opt == 'L' ? &order_limit
+                  : opt == 'N' ? &ban_ms : opt == 'E' ? &path_step_ms : &absent_ms) = value;
+                if (opt == 'E')
+                    have_step = true;
+                break;
+            }
+            case 'Q': fault_queries = true; break;
+            case 'M':
+                if (!s_parse_price ("--market-liquidity", optarg, &liquidity_e8))
+                    return 2;
+                break;
+            case 'A': path_text = optarg; break;
             default:
                 fprintf (stderr, "ep-fakex: unknown option or missing value in '%s' (see --help)\n",
                          argv [optind - 1]);
@@ -1579,15 +2432,80 @@ main (int argc, char *argv [])
     int64_t price_e8 = 0;
     ep_decimal_error_t price_error = price_text ? ep_decimal_parse (price_text, false, &price_e8)
                                                 : EP_DECIMAL_EMPTY;
+    //  A price path stands for --price, which may then be left out
+    if (path_text && !price_text)
+        price_error = EP_DECIMAL_OK, price_e8 = 1;
     if (price_error != EP_DECIMAL_OK || price_e8 <= 0) {
         fprintf (stderr, "ep-fakex: --price takes a decimal above 0 with at most 8 decimals%s%s\n",
                  price_error != EP_DECIMAL_OK ? ": " : "",
                  price_error != EP_DECIMAL_OK ? ep_decimal_strerror (price_error) : "");
         return 2;
     }
+    int64_t path [S_PATH_MAX];
+    size_t path_size = 0;
+    if (path_text) {
+        if (!have_step) {
+            fprintf (stderr, "ep-fakex: --price-path needs --path-step-ms\n");
+            return 2;
+        }
+        char copy [S_PATH_MAX * 24];
+        if (strlen (path_text) >= sizeof copy) {
+            fprintf (stderr, "ep-fakex: --price-path is too long\n");
+            return 2;
+        }
+        strcpy (copy, path_text);
+        char *saved = NULL;
+        for (char *item = strtok_r (copy, ",", &saved); item; item = strtok_r (NULL, ",", &saved)) {
+            if (path_size == S_PATH_MAX) {
+                fprintf (stderr, "ep-fakex: --price-path lists at most %d prices\n", S_PATH_MAX);
+                return 2;
+            }
+            if (!s_parse_price ("--price-path", item, &path [path_size++]))
+                return 2;
+        }
+        if (path_size == 0) {
+            fprintf (stderr, "ep-fakex: --price-path lists no price\n");
+            return 2;
+        }
+        if (!price_text)
+            price_e8 = path [0];
+    }
+    else
+    if (have_step) {
+        fprintf (stderr, "ep-fakex: --path-step-ms needs --price-path\n");
+        return 2;
+    }
     int fault = s_fault_parse (fault_text);
     if (fault < 0) {
         fprintf (stderr, "ep-fakex: unknown --fault mode '%s' (see --help)\n", fault_text);
+        return 2;
+    }
+    char symbols [S_SYMBOL_PRICES_MAX][FAKEX_SYMBOL_MAX + 1];
+    int64_t symbol_price_e8 [S_SYMBOL_PRICES_MAX];
+    for (size_t index = 0; index < symbol_price_count; index++) {
+        const char *eq = strchr (symbol_prices [index], '=');
+        size_t len = eq ? (size_t) (eq - symbol_prices [index]) : 0;
+        if (len > 0 && len <= FAKEX_SYMBOL_MAX) {
+            snprintf (symbols [index], sizeof symbols [index], "%.*s", (int) len,
+                      symbol_prices [index]);
+        }
+        if (len == 0 || len > FAKEX_SYMBOL_MAX || !s_symbol_ok (symbols [index])) {
+            fprintf (stderr, "ep-fakex: --symbol-price takes SYMBOL=DECIMAL\n");
+            return 2;
+        }
+        if (!s_parse_price ("--symbol-price", eq + 1, &symbol_price_e8 [index]))
+            return 2;
+    }
+    char error [256];
+    fakex_rules_t *rules = NULL;
+    fakex_account_t *account = NULL;
+    if (info_path && !(rules = fakex_rules_load (info_path, error, sizeof error))) {
+        fprintf (stderr, "ep-fakex: --exchange-info: %s\n", error);
+        return 2;
+    }
+    if (balances_text && !(account = fakex_account_new (balances_text, error, sizeof error))) {
+        fprintf (stderr, "ep-fakex: --balances: %s\n", error);
+        fakex_rules_destroy (&rules);
         return 2;
     }
     ep_log_init ("fakex");
@@ -1607,7 +2525,20 @@ main (int argc, char *argv [])
         .api_secret = api_secret,
         .wake = { -1, -1 },
         .fault = (s_fault_t) fault,
-        .hold = hold
+        .hold = hold,
+        .rules = rules,
+        .account = account,
+        .fee = fee,
+        .strict_clock = strict_clock,
+        .fault_queries = fault_queries,
+        .absent_ms = absent_ms,
+        .path = path_size > 0,
+        .path_step_ms = path_step_ms,
+        .rate_on = rate_on,
+        .weight_limit = weight_limit,
+        .order_limit = order_limit,
+        .ban_ms = ban_ms,
+        .start_mono_ms = s_mono_ms ()
     };
     s_fakex_t *self = &fakex;
     pthread_mutex_init (&self->mutex, NULL);
@@ -1618,7 +2549,14 @@ main (int argc, char *argv [])
     int listen_fd = -1, control_fd = -1;
     int signal_fd = signalfd (-1, &stop_signals, SFD_CLOEXEC);
     self->book = fakex_book_new (price_e8);
-    if (signal_fd < 0 || !self->book || pipe2 (self->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+    bool book_ok = self->book != NULL;
+    for (size_t index = 0; book_ok && index < symbol_price_count; index++)
+        book_ok = fakex_book_set_price (self->book, symbols [index], symbol_price_e8 [index]);
+    if (book_ok) {
+        fakex_book_set_liquidity (self->book, liquidity_e8);
+        fakex_book_set_hooks (self->book, s_fee, s_on_trade, self);
+    }
+    if (signal_fd < 0 || !book_ok || pipe2 (self->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
         ep_log_error ("could not set up: %s", strerror (errno));
         goto out;
     }
@@ -1647,6 +2585,20 @@ main (int argc, char *argv [])
     }
     //  Starting in refuse: the port is bound (so it can be named), then closed
     s_apply_fault (self, &listen_fd, port);
+    //  The path starts as the venue says it is ready
+    if (self->path) {
+        pthread_mutex_lock (&self->mutex);
+        self->path_start_ms = s_now_ms ();
+        self->path_end_ms = self->path_start_ms + (int64_t) (path_size - 1) * path_step_ms;
+        bool path_ok = fakex_book_set_path (self->book, path, path_size, path_step_ms,
+                                            self->path_start_ms);
+        pthread_mutex_unlock (&self->mutex);
+        if (!path_ok) {
+            ep_log_error ("out of memory for the price path");
+            goto out;
+        }
+    }
+
     char price_buf [EP_DECIMAL_BUFSIZE];
     ep_log_info ("listening on 127.0.0.1:%u%s, price %s, fault %s", port,
                  have_control ? " with a control port" : "",
@@ -1697,6 +2649,8 @@ out:
         free (counters [counter]->counts);
     }
     fakex_book_destroy (&self->book);
+    fakex_rules_destroy (&self->rules);
+    fakex_account_destroy (&self->account);
     pthread_cond_destroy (&self->applied);
     pthread_mutex_destroy (&self->mutex);
     if (rc == 0)

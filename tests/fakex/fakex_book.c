@@ -12,8 +12,26 @@
 #define S_E8          100000000LL   //  1e8: one unit in e8
 #define S_COMMISSION  1000          //  commission is notional / 1000 (0.1%)
 
+typedef struct {
+    char symbol [FAKEX_SYMBOL_MAX + 1];
+    int64_t price_e8;
+} s_price_t;
+
 struct _fakex_book_t {
     int64_t price_e8;           //  the price every marketable order fills at
+    s_price_t *prices;          //  symbols with their own price
+    size_t prices_size;
+    int64_t *path;              //  the book's price path, or NULL
+    size_t path_size;
+    int64_t path_step_ms;
+    int64_t path_start_ms;
+    int64_t liquidity_e8;       //  most a MARKET order fills, or 0
+    fakex_fee_fn *fee;          //  hooks, or NULL
+    fakex_trade_fn *on_trade;
+    void *hook_arg;
+    fakex_trade_t *trades;      //  every fill, in order
+    size_t trades_size;
+    size_t trades_max;
     fakex_order_t *orders;      //  every order ever placed, in order
     size_t size;                //  orders in use
     size_t max;                 //  orders allocated
@@ -39,9 +57,99 @@ fakex_book_destroy (fakex_book_t **self_p)
 {
     if (*self_p) {
         free ((*self_p)->orders);
+        free ((*self_p)->prices);
+        free ((*self_p)->path);
+        free ((*self_p)->trades);
         free (*self_p);
         *self_p = NULL;
     }
+}
+
+bool
+fakex_book_set_price (fakex_book_t *self, const char *symbol, int64_t price_e8)
+{
+    for (size_t index = 0; index < self->prices_size; index++)
+        if (strcmp (self->prices [index].symbol, symbol) == 0) {
+            self->prices [index].price_e8 = price_e8;
+            return true;
+        }
+    s_price_t *prices = realloc (self->prices, (self->prices_size + 1) * sizeof *prices);
+    if (!prices)
+        return false;
+    self->prices = prices;
+    snprintf (prices [self->prices_size].symbol, sizeof prices->symbol, "%s", symbol);
+    prices [self->prices_size].price_e8 = price_e8;
+    self->prices_size++;
+    return true;
+}
+
+bool
+fakex_book_set_path (fakex_book_t *self, const int64_t *prices, size_t size,
+                     int64_t step_ms, int64_t start_ms)
+{
+    int64_t *path = malloc (size * sizeof *path);
+    if (!path)
+        return false;
+    memcpy (path, prices, size * sizeof *path);
+    free (self->path);
+    self->path = path;
+    self->path_size = size;
+    self->path_step_ms = step_ms > 0 ? step_ms : 1;
+    self->path_start_ms = start_ms;
+    return true;
+}
+
+int64_t
+fakex_book_price (fakex_book_t *self, const char *symbol, int64_t now_ms)
+{
+    for (size_t index = 0; index < self->prices_size; index++)
+        if (strcmp (self->prices [index].symbol, symbol) == 0)
+            return self->prices [index].price_e8;
+    if (self->path) {
+        int64_t step = now_ms > self->path_start_ms
+                     ? (now_ms - self->path_start_ms) / self->path_step_ms : 0;
+        return self->path [step < (int64_t) self->path_size ? (size_t) step
+                                                             : self->path_size - 1];
+    }
+    return self->price_e8;
+}
+
+void
+fakex_book_set_liquidity (fakex_book_t *self, int64_t qty_e8)
+{
+    self->liquidity_e8 = qty_e8;
+}
+
+void
+fakex_book_set_hooks (fakex_book_t *self, fakex_fee_fn *fee, fakex_trade_fn *trade, void *arg)
+{
+    self->fee = fee;
+    self->on_trade = trade;
+    self->hook_arg = arg;
+}
+
+size_t
+fakex_book_size (fakex_book_t *self)
+{
+    return self->size;
+}
+
+const fakex_order_t *
+fakex_book_at (fakex_book_t *self, size_t index)
+{
+    return index < self->size ? &self->orders [index] : NULL;
+}
+
+size_t
+fakex_book_trades (fakex_book_t *self)
+{
+    return self->trades_size;
+}
+
+const fakex_trade_t *
+fakex_book_trade_at (fakex_book_t *self, size_t index)
+{
+    return index < self->trades_size ? &self->trades [index] : NULL;
 }
 
 //  qty * price in e8, rounded down, or -1 if it does not fit int64
@@ -65,22 +173,58 @@ s_is_open (const fakex_order_t *order)
     return order->status == FAKEX_NEW || order->status == FAKEX_PARTIALLY_FILLED;
 }
 
+bool
+fakex_order_is_open (const fakex_order_t *order)
+{
+    return s_is_open (order);
+}
+
 static void
 s_fill (fakex_book_t *self, fakex_order_t *order, int64_t qty_e8, int64_t price_e8,
-        int64_t now_ms, fakex_fill_t *fill)
+        int64_t now_ms, fakex_fill_t *fill, bool maker)
 {
     order->executed_e8 += qty_e8;
     //  Checked at placement: each part is at most the whole notional
-    order->quote_e8 += s_notional (qty_e8, price_e8);
+    int64_t quote_e8 = s_notional (qty_e8, price_e8);
+    order->quote_e8 += quote_e8;
     order->status = order->executed_e8 == order->qty_e8 ? FAKEX_FILLED : FAKEX_PARTIALLY_FILLED;
     order->update_ms = now_ms;
+    fakex_trade_t trade = {
+        .trade_id = self->next_trade_id++,
+        .order_id = order->order_id,
+        .side = order->side,
+        .price_e8 = price_e8,
+        .qty_e8 = qty_e8,
+        .quote_e8 = quote_e8,
+        .commission_e8 = s_commission (qty_e8, price_e8),
+        .commission_asset = "USDT",
+        .time_ms = now_ms,
+        .maker = maker
+    };
+    memcpy (trade.symbol, order->symbol, sizeof trade.symbol);
+    if (self->fee)
+        self->fee (self->hook_arg, order, qty_e8, price_e8, &trade.commission_e8,
+                   trade.commission_asset);
     if (fill) {
         fill->price_e8 = price_e8;
         fill->qty_e8 = qty_e8;
-        fill->commission_e8 = s_commission (qty_e8, price_e8);
-        fill->trade_id = self->next_trade_id;
+        fill->commission_e8 = trade.commission_e8;
+        fill->trade_id = trade.trade_id;
+        memcpy (fill->commission_asset, trade.commission_asset, sizeof fill->commission_asset);
     }
-    self->next_trade_id++;
+    //  The list is for myTrades: a fill it cannot hold is still a fill
+    if (self->trades_size == self->trades_max) {
+        size_t max = self->trades_max ? self->trades_max * 2 : 64;
+        fakex_trade_t *trades = realloc (self->trades, max * sizeof *trades);
+        if (trades) {
+            self->trades = trades;
+            self->trades_max = max;
+        }
+    }
+    if (self->trades_size < self->trades_max)
+        self->trades [self->trades_size++] = trade;
+    if (self->on_trade)
+        self->on_trade (self->hook_arg, order, &trade);
 }
 
 fakex_book_error_t
@@ -92,7 +236,8 @@ fakex_book_place (fakex_book_t *self, const fakex_order_t *request, int64_t now_
         &&  strcmp (self->orders [index].client_id, request->client_id) == 0)
             return FAKEX_BOOK_DUPLICATE;
     bool is_limit = request->type == FAKEX_LIMIT;
-    if (s_notional (request->qty_e8, self->price_e8) < 0
+    int64_t price_e8 = fakex_book_price (self, request->symbol, now_ms);
+    if (s_notional (request->qty_e8, price_e8) < 0
     ||  (is_limit && s_notional (request->qty_e8, request->price_e8) < 0))
         return FAKEX_BOOK_NOTIONAL;
     if (self->size == self->max) {
@@ -115,11 +260,18 @@ fakex_book_place (fakex_book_t *self, const fakex_order_t *request, int64_t now_
     placed->update_ms = now_ms;
 
     bool marketable = !is_limit
-                   || (request->side == FAKEX_BUY && request->price_e8 >= self->price_e8)
-                   || (request->side == FAKEX_SELL && request->price_e8 <= self->price_e8);
+                   || (request->side == FAKEX_BUY && request->price_e8 >= price_e8)
+                   || (request->side == FAKEX_SELL && request->price_e8 <= price_e8);
     *filled = false;
     if (marketable) {
-        s_fill (self, placed, placed->qty_e8, self->price_e8, now_ms, fill);
+        int64_t qty_e8 = placed->qty_e8;
+        //  A thin market: MARKET fills what there is and expires the rest
+        bool thin = !is_limit && self->liquidity_e8 > 0 && self->liquidity_e8 < qty_e8;
+        if (thin)
+            qty_e8 = self->liquidity_e8;
+        s_fill (self, placed, qty_e8, price_e8, now_ms, fill, false);
+        if (thin)
+            placed->status = FAKEX_EXPIRED;
         *filled = true;
     }
     else
@@ -157,16 +309,46 @@ fakex_book_query (fakex_book_t *self, const char *symbol, int64_t order_id,
     fakex_order_t *found = s_find (self, symbol, order_id, client_id, false);
     if (!found)
         return false;
-    //  Only a resting GTC order is open here: the others ended at placement
-    if (s_is_open (found) && !self->hold) {
+    //  Only a resting GTC order is open here: the others ended at placement.
+    //  Under a price path, the path fills it, not the query.
+    if (s_is_open (found) && !self->hold && !self->path) {
         int64_t qty_e8 = found->executed_e8 == 0 ? found->qty_e8 / 2 : 0;
         //  Half of 1e-8 rounds to nothing: fill it whole instead
         if (qty_e8 == 0)
             qty_e8 = found->qty_e8 - found->executed_e8;
-        s_fill (self, found, qty_e8, found->price_e8, now_ms, NULL);
+        s_fill (self, found, qty_e8, found->price_e8, now_ms, NULL, true);
     }
     *order = *found;
     return true;
+}
+
+bool
+fakex_book_find (fakex_book_t *self, const char *symbol, int64_t order_id,
+                 const char *client_id, bool open_only, fakex_order_t *order)
+{
+    fakex_order_t *found = s_find (self, symbol, order_id, client_id, open_only);
+    if (found)
+        *order = *found;
+    return found != NULL;
+}
+
+size_t
+fakex_book_advance (fakex_book_t *self, int64_t now_ms)
+{
+    size_t filled = 0;
+    for (size_t index = 0; self->path && !self->hold && index < self->size; index++) {
+        fakex_order_t *order = &self->orders [index];
+        if (!s_is_open (order))
+            continue;
+        int64_t price_e8 = fakex_book_price (self, order->symbol, now_ms);
+        if ((order->side == FAKEX_BUY && order->price_e8 >= price_e8)
+        ||  (order->side == FAKEX_SELL && order->price_e8 <= price_e8)) {
+            s_fill (self, order, order->qty_e8 - order->executed_e8, order->price_e8, now_ms,
+                    NULL, true);
+            filled++;
+        }
+    }
+    return filled;
 }
 
 bool
@@ -195,7 +377,7 @@ fakex_book_fill_open (fakex_book_t *self, const char *symbol, int64_t order_id,
     fakex_order_t *found = s_find (self, symbol, order_id, client_id, true);
     if (!found)
         return false;
-    s_fill (self, found, found->qty_e8 - found->executed_e8, found->price_e8, now_ms, NULL);
+    s_fill (self, found, found->qty_e8 - found->executed_e8, found->price_e8, now_ms, NULL, true);
     return true;
 }
 
@@ -220,8 +402,8 @@ fakex_book_amend (fakex_book_t *self, const char *symbol, int64_t order_id,
 }
 
 //  Binance writes decimals with 8 places: "0.50000000", "100.00000000"
-static json_t *
-s_decimal8 (int64_t value_e8)
+json_t *
+fakex_decimal8 (int64_t value_e8)
 {
     char text [EP_DECIMAL_BUFSIZE];
     ep_decimal_format (value_e8, text);
@@ -293,11 +475,11 @@ fakex_order_full_json (const fakex_order_t *order, const fakex_fill_t *fill,
     ok = s_set (json, "orderListId", json_integer (-1), ok);
     ok = s_set (json, "clientOrderId", json_string (client_id ? client_id : order->client_id), ok);
     ok = s_set (json, "transactTime", json_integer (order->time_ms), ok);
-    ok = s_set (json, "price", s_decimal8 (order->price_e8), ok);
-    ok = s_set (json, "origQty", s_decimal8 (order->qty_e8), ok);
-    ok = s_set (json, "executedQty", s_decimal8 (order->executed_e8), ok);
-    ok = s_set (json, "origQuoteOrderQty", s_decimal8 (0), ok);
-    ok = s_set (json, "cummulativeQuoteQty", s_decimal8 (order->quote_e8), ok);
+    ok = s_set (json, "price", fakex_decimal8 (order->price_e8), ok);
+    ok = s_set (json, "origQty", fakex_decimal8 (order->qty_e8), ok);
+    ok = s_set (json, "executedQty", fakex_decimal8 (order->executed_e8), ok);
+    ok = s_set (json, "origQuoteOrderQty", fakex_decimal8 (0), ok);
+    ok = s_set (json, "cummulativeQuoteQty", fakex_decimal8 (order->quote_e8), ok);
     ok = s_set (json, "status", json_string (s_status_name (order->status)), ok);
     ok = s_set (json, "timeInForce", json_string (s_tif_name (order->tif)), ok);
     ok = s_set (json, "type", json_string (s_type_name (order->type)), ok);
@@ -308,10 +490,10 @@ fakex_order_full_json (const fakex_order_t *order, const fakex_fill_t *fill,
         json_t *entry = json_object ();
         ok = ok && entry;
         if (entry) {
-            ok = s_set (entry, "price", s_decimal8 (fill->price_e8), ok);
-            ok = s_set (entry, "qty", s_decimal8 (fill->qty_e8), ok);
-            ok = s_set (entry, "commission", s_decimal8 (fill->commission_e8), ok);
-            ok = s_set (entry, "commissionAsset", json_string ("USDT"), ok);
+            ok = s_set (entry, "price", fakex_decimal8 (fill->price_e8), ok);
+            ok = s_set (entry, "qty", fakex_decimal8 (fill->qty_e8), ok);
+            ok = s_set (entry, "commission", fakex_decimal8 (fill->commission_e8), ok);
+            ok = s_set (entry, "commissionAsset", json_string (fill->commission_asset), ok);
             ok = s_set (entry, "tradeId", json_integer (fill->trade_id), ok);
             ok = json_array_append_new (fills, entry) == 0 && ok;
         }
@@ -333,21 +515,21 @@ fakex_order_query_json (const fakex_order_t *order)
     ok = s_set (json, "orderId", json_integer (order->order_id), ok);
     ok = s_set (json, "orderListId", json_integer (-1), ok);
     ok = s_set (json, "clientOrderId", json_string (order->client_id), ok);
-    ok = s_set (json, "price", s_decimal8 (order->price_e8), ok);
-    ok = s_set (json, "origQty", s_decimal8 (order->qty_e8), ok);
-    ok = s_set (json, "executedQty", s_decimal8 (order->executed_e8), ok);
-    ok = s_set (json, "cummulativeQuoteQty", s_decimal8 (order->quote_e8), ok);
+    ok = s_set (json, "price", fakex_decimal8 (order->price_e8), ok);
+    ok = s_set (json, "origQty", fakex_decimal8 (order->qty_e8), ok);
+    ok = s_set (json, "executedQty", fakex_decimal8 (order->executed_e8), ok);
+    ok = s_set (json, "cummulativeQuoteQty", fakex_decimal8 (order->quote_e8), ok);
     ok = s_set (json, "status", json_string (s_status_name (order->status)), ok);
     ok = s_set (json, "timeInForce", json_string (s_tif_name (order->tif)), ok);
     ok = s_set (json, "type", json_string (s_type_name (order->type)), ok);
     ok = s_set (json, "side", json_string (s_side_name (order->side)), ok);
-    ok = s_set (json, "stopPrice", s_decimal8 (0), ok);
-    ok = s_set (json, "icebergQty", s_decimal8 (0), ok);
+    ok = s_set (json, "stopPrice", fakex_decimal8 (0), ok);
+    ok = s_set (json, "icebergQty", fakex_decimal8 (0), ok);
     ok = s_set (json, "time", json_integer (order->time_ms), ok);
     ok = s_set (json, "updateTime", json_integer (order->update_ms), ok);
     ok = s_set (json, "isWorking", json_true (), ok);
     ok = s_set (json, "workingTime", json_integer (order->time_ms), ok);
-    ok = s_set (json, "origQuoteOrderQty", s_decimal8 (0), ok);
+    ok = s_set (json, "origQuoteOrderQty", fakex_decimal8 (0), ok);
     ok = s_set (json, "selfTradePreventionMode", json_string ("NONE"), ok);
     if (!ok)
         json_decref (json);
@@ -367,11 +549,11 @@ fakex_order_cancel_json (const fakex_order_t *order, const char *cancel_id, int6
     ok = s_set (json, "orderListId", json_integer (-1), ok);
     ok = s_set (json, "clientOrderId", json_string (cancel_id), ok);
     ok = s_set (json, "transactTime", json_integer (now_ms), ok);
-    ok = s_set (json, "price", s_decimal8 (order->price_e8), ok);
-    ok = s_set (json, "origQty", s_decimal8 (order->qty_e8), ok);
-    ok = s_set (json, "executedQty", s_decimal8 (order->executed_e8), ok);
-    ok = s_set (json, "origQuoteOrderQty", s_decimal8 (0), ok);
-    ok = s_set (json, "cummulativeQuoteQty", s_decimal8 (order->quote_e8), ok);
+    ok = s_set (json, "price", fakex_decimal8 (order->price_e8), ok);
+    ok = s_set (json, "origQty", fakex_decimal8 (order->qty_e8), ok);
+    ok = s_set (json, "executedQty", fakex_decimal8 (order->executed_e8), ok);
+    ok = s_set (json, "origQuoteOrderQty", fakex_decimal8 (0), ok);
+    ok = s_set (json, "cummulativeQuoteQty", fakex_decimal8 (order->quote_e8), ok);
     ok = s_set (json, "status", json_string (s_status_name (order->status)), ok);
     ok = s_set (json, "timeInForce", json_string (s_tif_name (order->tif)), ok);
     ok = s_set (json, "type", json_string (s_type_name (order->type)), ok);
@@ -401,12 +583,12 @@ fakex_order_amended_json (const fakex_order_t *order, const char *orig_client_id
     ok = s_set (amended, "orderListId", json_integer (-1), ok);
     ok = s_set (amended, "origClientOrderId", json_string (orig_client_id), ok);
     ok = s_set (amended, "clientOrderId", json_string (order->client_id), ok);
-    ok = s_set (amended, "price", s_decimal8 (order->price_e8), ok);
-    ok = s_set (amended, "qty", s_decimal8 (order->qty_e8), ok);
-    ok = s_set (amended, "executedQty", s_decimal8 (order->executed_e8), ok);
-    ok = s_set (amended, "preventedQty", s_decimal8 (0), ok);
-    ok = s_set (amended, "quoteOrderQty", s_decimal8 (0), ok);
-    ok = s_set (amended, "cumulativeQuoteQty", s_decimal8 (order->quote_e8), ok);
+    ok = s_set (amended, "price", fakex_decimal8 (order->price_e8), ok);
+    ok = s_set (amended, "qty", fakex_decimal8 (order->qty_e8), ok);
+    ok = s_set (amended, "executedQty", fakex_decimal8 (order->executed_e8), ok);
+    ok = s_set (amended, "preventedQty", fakex_decimal8 (0), ok);
+    ok = s_set (amended, "quoteOrderQty", fakex_decimal8 (0), ok);
+    ok = s_set (amended, "cumulativeQuoteQty", fakex_decimal8 (order->quote_e8), ok);
     ok = s_set (amended, "status", json_string (s_status_name (order->status)), ok);
     ok = s_set (amended, "timeInForce", json_string (s_tif_name (order->tif)), ok);
     ok = s_set (amended, "type", json_string (s_type_name (order->type)), ok);
@@ -414,6 +596,31 @@ fakex_order_amended_json (const fakex_order_t *order, const char *orig_client_id
     ok = s_set (amended, "workingTime", json_integer (order->time_ms), ok);
     ok = s_set (amended, "selfTradePreventionMode", json_string ("NONE"), ok);
     ok = s_set (json, "amendedOrder", amended, ok);
+    if (!ok)
+        json_decref (json);
+    return ok ? json : NULL;
+}
+
+json_t *
+fakex_trade_json (const fakex_trade_t *trade)
+{
+    json_t *json = json_object ();
+    if (!json)
+        return NULL;
+    bool ok = true;
+    ok = s_set (json, "symbol", json_string (trade->symbol), ok);
+    ok = s_set (json, "id", json_integer (trade->trade_id), ok);
+    ok = s_set (json, "orderId", json_integer (trade->order_id), ok);
+    ok = s_set (json, "orderListId", json_integer (-1), ok);
+    ok = s_set (json, "price", fakex_decimal8 (trade->price_e8), ok);
+    ok = s_set (json, "qty", fakex_decimal8 (trade->qty_e8), ok);
+    ok = s_set (json, "quoteQty", fakex_decimal8 (trade->quote_e8), ok);
+    ok = s_set (json, "commission", fakex_decimal8 (trade->commission_e8), ok);
+    ok = s_set (json, "commissionAsset", json_string (trade->commission_asset), ok);
+    ok = s_set (json, "time", json_integer (trade->time_ms), ok);
+    ok = s_set (json, "isBuyer", json_boolean (trade->side == FAKEX_BUY), ok);
+    ok = s_set (json, "isMaker", json_boolean (trade->maker), ok);
+    ok = s_set (json, "isBestMatch", json_true (), ok);
     if (!ok)
         json_decref (json);
     return ok ? json : NULL;

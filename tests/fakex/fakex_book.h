@@ -6,7 +6,15 @@
     at P; a non-marketable LIMIT IOC/FOK expires unfilled; a non-marketable
     LIMIT GTC rests, and each later query on it fills half of its quantity
     (rounded down to 1e-8) at its limit price, the next one the rest.
-    Commission on each fill: 0.1% of its notional, rounded down to 1e-8.  */
+    Commission on each fill: 0.1% of its notional, rounded down to 1e-8.
+
+    Each of these changes that only when asked: P per symbol
+    (fakex_book_set_price); P following a path over time, which then fills
+    resting orders it crosses instead of the queries (fakex_book_set_path,
+    fakex_book_advance); a MARKET order filling at most some quantity and
+    expiring the rest (fakex_book_set_liquidity); the commission's amount
+    and asset, and a word on every fill (fakex_book_set_hooks). Every fill
+    is kept for myTrades.  */
 #ifndef FAKEX_BOOK_H_INCLUDED
 #define FAKEX_BOOK_H_INCLUDED
 
@@ -16,6 +24,7 @@
 
 #define FAKEX_CLIENT_ID_MAX 36
 #define FAKEX_SYMBOL_MAX    20
+#define FAKEX_ASSET_MAX     16
 
 typedef enum { FAKEX_BUY, FAKEX_SELL } fakex_side_t;
 typedef enum { FAKEX_MARKET, FAKEX_LIMIT } fakex_type_t;
@@ -43,9 +52,34 @@ typedef struct {
 typedef struct {
     int64_t price_e8;
     int64_t qty_e8;
-    int64_t commission_e8;      //  in USDT, whatever the symbol
+    int64_t commission_e8;      //  in commission_asset
     int64_t trade_id;           //  increasing from 1, venue-wide
+    char commission_asset [FAKEX_ASSET_MAX + 1];    //  USDT whatever the symbol,
+                                                    //  unless a fee function says
 } fakex_fill_t;
+
+//  One fill as GET /api/v3/myTrades lists it
+typedef struct {
+    int64_t trade_id;
+    int64_t order_id;
+    char symbol [FAKEX_SYMBOL_MAX + 1];
+    fakex_side_t side;
+    int64_t price_e8;
+    int64_t qty_e8;
+    int64_t quote_e8;           //  price times qty, rounded down
+    int64_t commission_e8;
+    char commission_asset [FAKEX_ASSET_MAX + 1];
+    int64_t time_ms;
+    bool maker;                 //  the order rested when it filled
+} fakex_trade_t;
+
+//  Sets a fill's commission and its asset; the default is 0.1% of the
+//  notional in USDT
+typedef void (fakex_fee_fn) (void *arg, const fakex_order_t *order, int64_t qty_e8,
+                             int64_t price_e8, int64_t *commission_e8, char *asset);
+//  Told of every fill, after the order took it
+typedef void (fakex_trade_fn) (void *arg, const fakex_order_t *order,
+                               const fakex_trade_t *trade);
 
 typedef enum {
     FAKEX_BOOK_OK = 0,
@@ -61,6 +95,46 @@ fakex_book_t *fakex_book_new (int64_t price_e8);
 
 //  Frees the book and NULLs the caller's pointer.
 void fakex_book_destroy (fakex_book_t **self_p);
+
+//  Gives symbol its own price instead of the book's. False if out of memory.
+bool fakex_book_set_price (fakex_book_t *self, const char *symbol, int64_t price_e8);
+
+//  Makes the book's price (not a symbol's own) follow prices: prices [0]
+//  from start_ms, the next one each step_ms, staying at the last. While a
+//  path is set, queries fill nothing: fakex_book_advance fills resting
+//  orders the price crosses. False if out of memory.
+bool fakex_book_set_path (fakex_book_t *self, const int64_t *prices, size_t size,
+                          int64_t step_ms, int64_t start_ms);
+
+//  The price symbol trades at, at now_ms.
+int64_t fakex_book_price (fakex_book_t *self, const char *symbol, int64_t now_ms);
+
+//  A MARKET order fills at most qty_e8 (> 0) and expires the rest; 0 (the
+//  default): no limit.
+void fakex_book_set_liquidity (fakex_book_t *self, int64_t qty_e8);
+
+//  The fee and trade functions, either may be NULL.
+void fakex_book_set_hooks (fakex_book_t *self, fakex_fee_fn *fee, fakex_trade_fn *trade,
+                           void *arg);
+
+//  With a price path: fills, whole and at its limit price, each resting
+//  order the price at now_ms crosses (a BUY at or above it, a SELL at or
+//  below it), unless the book holds. Returns how many filled.
+size_t fakex_book_advance (fakex_book_t *self, int64_t now_ms);
+
+//  Every order placed, in order, and every fill, in order.
+size_t fakex_book_size (fakex_book_t *self);
+const fakex_order_t *fakex_book_at (fakex_book_t *self, size_t index);
+size_t fakex_book_trades (fakex_book_t *self);
+const fakex_trade_t *fakex_book_trade_at (fakex_book_t *self, size_t index);
+
+//  Finds an order as fakex_book_query does (open_only: as fakex_book_cancel
+//  does), changing nothing. False if not found.
+bool fakex_book_find (fakex_book_t *self, const char *symbol, int64_t order_id,
+                      const char *client_id, bool open_only, fakex_order_t *order);
+
+//  True if the order is NEW or PARTIALLY_FILLED.
+bool fakex_order_is_open (const fakex_order_t *order);
 
 //  Places an order described by request (client_id, symbol, side, type,
 //  tif, qty_e8, price_e8; the rest is ignored) and matches it. On success
@@ -116,6 +190,12 @@ json_t *fakex_order_query_json (const fakex_order_t *order);
 //  The DELETE /api/v3/order answer; cancel_id is the cancel's own client id.
 json_t *fakex_order_cancel_json (const fakex_order_t *order, const char *cancel_id,
                                  int64_t now_ms);
+
+//  One entry of GET /api/v3/myTrades.
+json_t *fakex_trade_json (const fakex_trade_t *trade);
+
+//  Binance's 8-decimal string of value_e8.
+json_t *fakex_decimal8 (int64_t value_e8);
 
 //  The PUT /api/v3/order/amend/keepPriority answer, orig_client_id the
 //  order's id before the amend.
