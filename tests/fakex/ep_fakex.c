@@ -92,7 +92,7 @@ static const s_fault_spec_t s_faults [S_FAULT_COUNT] = {
         "Please use WebSocket Streams for live updates to avoid bans.", "120" },
     [S_FAULT_INSUFFICIENT]  = { "insufficient", false, 400, -2010,
         "Account has insufficient balance for requested action.", NULL },
-    [S_FAULT_DUPLICATE]     = { "duplicate", false, 400, -2010, "Duplicate order sent.", NULL },
+    [S_FAULT_DUPLICATE]     = { "duplicate", true, 400, -2010, "Duplicate order sent.", NULL },
     [S_FAULT_BAD_SIGNATURE] = { "bad-signature", false, 400, -1022,
         "Signature for this request is not valid.", NULL },
     [S_FAULT_OVERFILL]      = { "overfill", true, 0, 0, NULL, NULL },
@@ -349,7 +349,9 @@ s_usage (FILE *out)
         "  http-429       not placed; 429 with Retry-After: 7 and code -1003\n"
         "  http-418       not placed; 418 with Retry-After: 120 and code -1003\n"
         "  insufficient   not placed; 400 with code -2010 (insufficient balance)\n"
-        "  duplicate      not placed; 400 with code -2010 (Duplicate order sent.)\n"
+        "  duplicate      the order is placed (as an earlier request with its client\n"
+        "                 order id would have); the answer is 400 with code -2010\n"
+        "                 (Duplicate order sent.)\n"
         "  bad-signature  not placed; 400 with code -1022\n"
         "  overfill       the order is placed; the answer is 200 and says more executed\n"
         "                 (executedQty) than the order's quantity\n"
@@ -1201,6 +1203,8 @@ s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *r
         return s_reply (connection, 500, "text/html", s_html_500, strlen (s_html_500), NULL);
     if (fault == S_FAULT_CODE_1007)
         return s_reply_json (connection, 408, s_error (-1007, s_msg_1007), NULL);
+    if (fault == S_FAULT_DUPLICATE)
+        return s_reply_json (connection, spec->status, s_error (spec->code, spec->msg), NULL);
     char wrong_id [FAKEX_CLIENT_ID_MAX + 1];
     snprintf (wrong_id, sizeof wrong_id, "fakexWrongId%" PRId64, order.order_id);
     answer = fakex_order_full_json (&order, filled ? &fill : NULL,

@@ -22,7 +22,7 @@ case $mode in
     http-429)      expect="REJECTED RATE_LIMITED";            count=1 ;;
     http-418)      expect="REJECTED RATE_LIMITED";            count=1 ;;
     insufficient)  expect="REJECTED INSUFFICIENT_FUNDS";      count=1 ;;
-    duplicate)     expect="REJECTED VENUE_REJECTED";          count=1 ;;
+    duplicate)     expect="FILLED FAILURE_NONE";              count=1 ;;   # -2010: the order exists; followed
     bad-signature) expect="REJECTED VENUE_AUTH_FAILED";       count=1 ;;
     overfill)      expect="UNKNOWN SEND_UNKNOWN";             count=1 ;;
     wrong-qty)     expect="UNKNOWN SEND_UNKNOWN";             count=1 ;;
@@ -46,7 +46,14 @@ reason=$(jq -r 'select(.terminal) | .reason' "$WORK/out.jsonl")
 case $mode in
     http-429) [[ $reason == *"Retry-After: 7"* ]] || fail "429 reason lacks Retry-After: $reason" ;;
     http-418) [[ $reason == *"Retry-After: 120"* && $reason == *[Bb]an* ]] || fail "418 reason lacks the ban: $reason" ;;
-    insufficient|duplicate|bad-signature) [[ $reason == *-20[0-9][0-9]* || $reason == *-1022* ]] || fail "reason lacks the venue code: $reason" ;;
+    insufficient|bad-signature) [[ $reason == *-20[0-9][0-9]* || $reason == *-1022* ]] || fail "reason lacks the venue code: $reason" ;;
+    duplicate)
+        # First UNKNOWN, not final, saying why; then the order's real end from a query
+        first=$(jq -r -s '.[0] | "\(.status) \(.failure) \(.terminal)"' "$WORK/out.jsonl")
+        [ "$first" = "UNKNOWN SEND_UNKNOWN false" ] || fail "duplicate: the first report is $first"
+        [[ $(jq -r -s '.[0].reason' "$WORK/out.jsonl") == *"-2010 Duplicate order sent."*"followed by status queries"* ]] \
+            || fail "duplicate: the first reason: $(jq -r -s '.[0].reason' "$WORK/out.jsonl")"
+        [ "$(audit "SELECT count(*) FROM attempts WHERE kind = 2")" -ge 1 ] || fail "duplicate: the order was not queried" ;;
     refuse|close-early|hang) [[ $reason == *libcurl* ]] || fail "reason lacks the libcurl code: $reason" ;;
     overfill|wrong-qty)
         case $mode in
@@ -72,6 +79,7 @@ declare -A number=([FILLED]=3 [REJECTED]=6 [FAILED]=7 [UNKNOWN]=8 [FAILURE_NONE]
                    [INSUFFICIENT_FUNDS]=7 [VENUE_REJECTED]=6 [RATE_LIMITED]=8 [VENUE_AUTH_FAILED]=9
                    [NOT_SENT]=10 [SEND_UNKNOWN]=11)
 read -r status failure <<< "$expect"
+[ "$mode" = duplicate ] && { status=UNKNOWN; failure=SEND_UNKNOWN; }   # the submission's own answer
 [ "$(audit "SELECT status || ' ' || failure FROM attempts WHERE kind = 1")" = "${number[$status]} ${number[$failure]}" ] \
     || fail "$mode: the audit's classification differs from the report's"
 case $mode in

@@ -348,13 +348,13 @@ fault duplicate
 order "$(market fdup 1)"
 expect 400 -2010
 [ "$(field .msg)" = "Duplicate order sent." ] || fail "duplicate: $BODY"
-not_placed fdup; counted_once fdup
+placed fdup; counted_once fdup
 
 fault bad-signature
 order "$(market fsig 1)"
 expect 400 -1022
 not_placed fsig; counted_once fsig
-pass "http-503, http-429, http-418, insufficient, duplicate, bad-signature: answered as specified, counted, not placed"
+pass "http-503, http-429, http-418, insufficient, bad-signature: answered as specified, counted, not placed; duplicate: -2010 with the order placed"
 
 fault http-500
 order "$(market f500 1)"
