@@ -12,6 +12,8 @@
 #include <jansson.h>
 #include <signal.h>
 #include "ep_cli.h"
+#include "ep_config.h"
+#include "ep_instruments_file.h"
 #include "ep_live_plane.h"
 #include "ep_log.h"
 #include "ep_security.h"
@@ -33,11 +35,18 @@ s_emit (void *arg, const ep_dispatch_t *dispatch, ep_report_t *report)
         ep_worker_link_report (self->link, dispatch->router_seq, report);
 }
 
-//  text as a JSON string, in out (cut to fit, still valid JSON).
+//  text as a JSON string, in out: its first 200 bytes at most, cut
+//  between characters.
 static void
 s_json_text (const char *text, char *out, size_t size)
 {
-    json_t *string = json_string (text);
+    size_t len = strlen (text);
+    if (len > 200) {
+        len = 200;
+        while (len > 0 && ((unsigned char) text [len] & 0xC0) == 0x80)
+            len--;
+    }
+    json_t *string = json_stringn (text, len);
     char *quoted = string ? json_dumps (string, JSON_ENCODE_ANY) : NULL;
     snprintf (out, size, "%s", quoted && strlen (quoted) < size ? quoted : "\"?\"");
     free (quoted);
@@ -52,7 +61,7 @@ s_metrics (void *arg, ep_prom_t *prom, char *health, size_t health_size)
     bool claimed = ep_worker_link_claimed (self->link);
     size_t waiting = 0;
     bool writable = true, clock = true;
-    char why [1024] = "", clock_json [1100];
+    char why [1024] = "", clock_json [512];
     if (self->plane) {
         ep_live_plane_metrics (self->plane, prom);
         writable = ep_live_plane_writable (self->plane, &waiting);
@@ -129,6 +138,7 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "Usage: ep-live [--config FILE] [--cert NAME] [--insecure] [--log-json]\n"
+        "       ep-live --export-instruments FILE [--config FILE]\n"
         "\n"
         "The live execution plane's worker: submits intents dispatched on exec.live\n"
         "to the venue (live/venue, live/base_url), writing each attempt to the audit\n"
@@ -147,6 +157,10 @@ s_usage (FILE *out)
         "One ep-live per audit (the file is locked), and one serves the plane: it\n"
         "sends only what the router dispatches to its own session.\n"
         "\n"
+        "  --export-instruments FILE\n"
+        "                  read the venue's trading rules once, write them to FILE\n"
+        "                  (for paper/instruments: paper then refuses what the venue\n"
+        "                  would) and exit: 0 written, 1 not\n"
         "  --config FILE   ZPL configuration (default: built-in defaults)\n"
         "  --cert NAME     this program's certificate: CERTS/NAME_secret (default live)\n"
         "  --insecure      run without CURVE, in the clear (logged as a warning)\n"
@@ -269,16 +283,49 @@ s_worker_destroy (s_worker_t **self_p)
     *self_p = NULL;
 }
 
+//  --export-instruments: reads the venue's trading rules once and writes
+//  them to path, for paper/instruments. Returns the exit code.
+static int
+s_export_instruments (const ep_cli_t *cli, const char *path)
+{
+    ep_config_t config;
+    char err [2048];
+    ep_instruments_t table = { 0 };
+    if (ep_config_load (&config, cli->config_path, err, sizeof err)) {
+        fprintf (stderr, "ep-live: %s\n", err);
+        return 2;
+    }
+    ep_venue_t *venue = ep_venue_new (config.venue, &config, err, sizeof err);
+    int rc = venue && ep_venue_fetch_rules (venue, &table, err, sizeof err) == 0
+          && ep_instruments_save (path, &table, err, sizeof err) == 0 ? 0 : 1;
+    if (rc)
+        fprintf (stderr, "ep-live: --export-instruments: %s\n", err);
+    else
+        printf ("ep-live: %zu symbol(s) of %s at %s written to %s\n", table.count,
+                venue->name, config.base_url, path);
+    ep_instruments_clear (&table);
+    ep_venue_destroy (&venue);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
+    static const struct option own [] = {
+        { "export-instruments", required_argument, 0, 'e' },
+        { 0, 0, 0, 0 }
+    };
+    const char *export_path = NULL;
     ep_cli_t cli;
     ep_cli_init (&cli, "ep-live", "live", EP_CLI_DAEMON, s_usage);
     int rc;
-    while ((rc = ep_cli_next (&cli, argc, argv, NULL)) > 0)
-        ;                               //  no options of its own
+    while ((rc = ep_cli_next (&cli, argc, argv, own)) > 0)
+        if (rc == 'e')
+            export_path = optarg;
     if (rc == EP_CLI_EXIT)
         return cli.exit_code;
+    if (export_path)
+        return s_export_instruments (&cli, export_path);
     s_worker_t *worker = s_worker_new (&cli, &rc);
     if (!worker)
         return rc;

@@ -201,7 +201,7 @@ s_update_metrics (ep_worker_link_t *self)
     if (!self->metrics || !self->handler.metrics)
         return;
     ep_prom_reset (&self->prom);
-    char health [256] = "";
+    char health [768] = "";
     bool healthy = self->handler.metrics (self->handler.arg, &self->prom, health, sizeof health);
     ep_metrics_update (self->metrics, &self->prom, healthy, health);
     self->next_metrics_ms = ep_sock_clock_ms () + S_METRICS_MS;

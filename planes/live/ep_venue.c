@@ -201,3 +201,24 @@ ep_venue_new (const char *name, const ep_config_t *config, char *err, size_t err
     sodium_memzero (key, sizeof key);
     return venue;
 }
+
+int
+ep_venue_fetch_rules (ep_venue_t *venue, ep_instruments_t *table, char *err, size_t err_size)
+{
+    assert (venue && table && err);
+    *table = (ep_instruments_t) { 0 };
+    if (!venue->prepare_info || !venue->read_rules) {
+        snprintf (err, err_size, "the venue %s publishes no trading rules", venue->name);
+        return -1;
+    }
+    ep_venue_request_t request;
+    if (venue->prepare_info (venue, EP_VENUE_RULES, &request)) {
+        snprintf (err, err_size, "%s", request.params);
+        return -1;
+    }
+    ep_venue_result_t result = { 0 };
+    venue->send (venue, &request, &result);
+    int rc = venue->read_rules (venue, &result, table, err, err_size);
+    ep_venue_result_reset (&result);
+    return rc;
+}

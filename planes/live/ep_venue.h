@@ -169,6 +169,12 @@ const char *ep_venue_names (void);
 ep_venue_t *ep_venue_new (const char *name, const ep_config_t *config, char *err,
                           size_t err_size);
 
+//  Reads the venue's trading rules into table with one request, waiting
+//  for its answer (up to the venue's timeouts). Returns 0, or -1 with the
+//  reason in err and table empty.
+int ep_venue_fetch_rules (ep_venue_t *venue, ep_instruments_t *table, char *err,
+                          size_t err_size);
+
 //  Destroys the venue (self->destroy), if any, and NULLs *self_p.
 void ep_venue_destroy (ep_venue_t **self_p);
 
