@@ -70,6 +70,21 @@ ep_journal_reports (ep_journal_t *self, uint64_t from_seq, uint64_t to_seq,
     return count;
 }
 
+//  Hands each row of stmt (router_seq, plane, plane_epoch, answered,
+//  payload) to fn, then finalizes stmt. Returns 0, or -1 (logged as what).
+static int
+s_each_intent (ep_journal_t *self, sqlite3_stmt *stmt, ep_journal_open_fn *fn, void *arg,
+               const char *what)
+{
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        fn (arg, (uint64_t) sqlite3_column_int64 (stmt, 0), sqlite3_column_int (stmt, 1),
+            (uint64_t) sqlite3_column_int64 (stmt, 2), sqlite3_column_int (stmt, 3) != 0,
+            sqlite3_column_blob (stmt, 4), sqlite3_column_bytes (stmt, 4));
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : ep_journal_fail (self, what);
+}
+
 int
 ep_journal_open_intents (ep_journal_t *self, ep_journal_open_fn *fn, void *arg)
 {
@@ -82,13 +97,7 @@ ep_journal_open_intents (ep_journal_t *self, ep_journal_open_fn *fn, void *arg)
         " ORDER BY i.router_seq";
     if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
         return ep_journal_fail (self, "read open intents");
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        fn (arg, (uint64_t) sqlite3_column_int64 (stmt, 0), sqlite3_column_int (stmt, 1),
-            (uint64_t) sqlite3_column_int64 (stmt, 2), sqlite3_column_int (stmt, 3) != 0,
-            sqlite3_column_blob (stmt, 4), sqlite3_column_bytes (stmt, 4));
-    sqlite3_finalize (stmt);
-    return rc == SQLITE_DONE ? 0 : ep_journal_fail (self, "read open intents");
+    return s_each_intent (self, stmt, fn, arg, "read open intents");
 }
 
 int
@@ -135,7 +144,7 @@ ep_journal_ended_unknown (ep_journal_t *self, int plane, int status, unsigned li
                           ep_journal_open_fn *fn, void *arg)
 {
     sqlite3_stmt *stmt;
-    const char *sql = "SELECT i.router_seq, i.plane, i.plane_epoch, i.payload FROM reports r"
+    const char *sql = "SELECT i.router_seq, i.plane, i.plane_epoch, 1, i.payload FROM reports r"
                       " JOIN intents i ON i.router_seq = r.router_seq"
                       " WHERE r.terminal = 1 AND r.late = 0 AND r.status = ?2"
                       " AND i.plane = ?1 AND i.dispatched = 1"
@@ -146,31 +155,19 @@ ep_journal_ended_unknown (ep_journal_t *self, int plane, int status, unsigned li
     sqlite3_bind_int (stmt, 1, plane);
     sqlite3_bind_int (stmt, 2, status);
     sqlite3_bind_int64 (stmt, 3, (int64_t) limit);
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        fn (arg, (uint64_t) sqlite3_column_int64 (stmt, 0), sqlite3_column_int (stmt, 1),
-            (uint64_t) sqlite3_column_int64 (stmt, 2), true,
-            sqlite3_column_blob (stmt, 3), sqlite3_column_bytes (stmt, 3));
-    sqlite3_finalize (stmt);
-    return rc == SQLITE_DONE ? 0 : ep_journal_fail (self, "read intents ended unknown");
+    return s_each_intent (self, stmt, fn, arg, "read intents ended unknown");
 }
 
 int
 ep_journal_zombies (ep_journal_t *self, ep_journal_open_fn *fn, void *arg)
 {
     sqlite3_stmt *stmt;
-    const char *sql = "SELECT i.router_seq, i.plane, i.plane_epoch, i.payload"
+    const char *sql = "SELECT i.router_seq, i.plane, i.plane_epoch, 1, i.payload"
                       " FROM zombies z JOIN intents i ON i.router_seq = z.router_seq"
                       " ORDER BY i.router_seq";
     if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
         return ep_journal_fail (self, "read zombies");
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        fn (arg, (uint64_t) sqlite3_column_int64 (stmt, 0), sqlite3_column_int (stmt, 1),
-            (uint64_t) sqlite3_column_int64 (stmt, 2), true,
-            sqlite3_column_blob (stmt, 3), sqlite3_column_bytes (stmt, 3));
-    sqlite3_finalize (stmt);
-    return rc == SQLITE_DONE ? 0 : ep_journal_fail (self, "read zombies");
+    return s_each_intent (self, stmt, fn, arg, "read zombies");
 }
 
 int

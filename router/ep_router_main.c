@@ -49,18 +49,10 @@ s_usage (FILE *out)
 int
 main (int argc, char *argv [])
 {
-    static const struct option own [] = {
-        { "ready-file", required_argument, 0, 'r' },
-        { 0, 0, 0, 0 }
-    };
-    const char *ready_file = NULL;
+    const char *ready_file;
     ep_cli_t cli;
     ep_cli_init (&cli, "ep-router", "router", EP_CLI_DAEMON, s_usage);
-    int opt;
-    while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0)
-        if (opt == 'r')
-            ready_file = optarg;
-    if (opt == EP_CLI_EXIT)
+    if (ep_cli_parse_one (&cli, argc, argv, "ready-file", &ready_file) == EP_CLI_EXIT)
         return cli.exit_code;
     ep_config_t config;
     int setup = ep_security_daemon_start (&cli, "router", &config);

@@ -120,6 +120,22 @@ ep_cli_next (ep_cli_t *self, int argc, char *argv [], const struct option *own)
 }
 
 int
+ep_cli_parse_one (ep_cli_t *self, int argc, char *argv [], const char *name,
+                  const char **value)
+{
+    assert (self && name && value);
+    const struct option own [] = {
+        { name, required_argument, 0, 'o' },
+        { 0, 0, 0, 0 }
+    };
+    *value = NULL;
+    int opt;
+    while ((opt = ep_cli_next (self, argc, argv, own)) > 0)
+        *value = optarg;
+    return opt;
+}
+
+int
 ep_cli_number (const char *text, long long min, long long max, long long *value)
 {
     assert (text);

@@ -86,6 +86,12 @@ void ep_cli_init (ep_cli_t *self, const char *program, const char *cert, int fla
 //  Pass the same own (NULL: none) on every call.
 int ep_cli_next (ep_cli_t *self, int argc, char *argv [], const struct option *own);
 
+//  Reads the whole command line of a program with one option of its own,
+//  --name VALUE, beside the shared ones: *value is VALUE (NULL if not
+//  given). Returns EP_CLI_DONE, or EP_CLI_EXIT as ep_cli_next does.
+int ep_cli_parse_one (ep_cli_t *self, int argc, char *argv [], const char *name,
+                      const char **value);
+
 //  Reads text as a whole number from min to max. Returns 0 with *value,
 //  or -1 (the caller says why, in its own words).
 int ep_cli_number (const char *text, long long min, long long max, long long *value);

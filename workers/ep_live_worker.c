@@ -311,21 +311,14 @@ s_export_instruments (const ep_cli_t *cli, const char *path)
 int
 main (int argc, char *argv [])
 {
-    static const struct option own [] = {
-        { "export-instruments", required_argument, 0, 'e' },
-        { 0, 0, 0, 0 }
-    };
-    const char *export_path = NULL;
+    const char *export_path;
     ep_cli_t cli;
     ep_cli_init (&cli, "ep-live", "live", EP_CLI_DAEMON, s_usage);
-    int rc;
-    while ((rc = ep_cli_next (&cli, argc, argv, own)) > 0)
-        if (rc == 'e')
-            export_path = optarg;
-    if (rc == EP_CLI_EXIT)
+    if (ep_cli_parse_one (&cli, argc, argv, "export-instruments", &export_path) == EP_CLI_EXIT)
         return cli.exit_code;
     if (export_path)
         return s_export_instruments (&cli, export_path);
+    int rc;
     s_worker_t *worker = s_worker_new (&cli, &rc);
     if (!worker)
         return rc;

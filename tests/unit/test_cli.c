@@ -179,6 +179,28 @@ test_numbers_are_whole_and_within_their_range (void **state)
     assert_int_equal (value, 7);        //  unchanged on refusal
 }
 
+//  A daemon's one option of its own, beside the shared ones
+static void
+test_one_own_option_is_read_beside_the_shared_ones (void **state)
+{
+    (void) state;
+    char *argv [] = { "ep-test", "--ready-file", "r.cfg", "--config", "x.cfg", NULL };
+    ep_cli_t cli;
+    ep_cli_init (&cli, "ep-test", "test", EP_CLI_DAEMON, s_usage);
+    const char *ready = "not read";
+    assert_int_equal (ep_cli_parse_one (&cli, 5, argv, "ready-file", &ready), EP_CLI_DONE);
+    assert_string_equal (ready, "r.cfg");
+    assert_string_equal (cli.config_path, "x.cfg");
+    char *none [] = { "ep-test", "--insecure", NULL };
+    ep_cli_init (&cli, "ep-test", "test", EP_CLI_DAEMON, s_usage);
+    assert_int_equal (ep_cli_parse_one (&cli, 2, none, "ready-file", &ready), EP_CLI_DONE);
+    assert_null (ready);
+    char *bad [] = { "ep-test", "--ready-file", NULL };
+    ep_cli_init (&cli, "ep-test", "test", EP_CLI_DAEMON, s_usage);
+    assert_int_equal (ep_cli_parse_one (&cli, 2, bad, "ready-file", &ready), EP_CLI_EXIT);
+    assert_int_equal (cli.exit_code, 2);
+}
+
 int
 main (void)
 {
@@ -192,6 +214,7 @@ main (void)
         cmocka_unit_test (test_an_argument_is_refused_unless_the_program_takes_arguments),
         cmocka_unit_test (test_own_errors_say_one_line_without_the_usage),
         cmocka_unit_test (test_numbers_are_whole_and_within_their_range),
+        cmocka_unit_test (test_one_own_option_is_read_beside_the_shared_ones),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
