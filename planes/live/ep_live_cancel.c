@@ -71,7 +71,8 @@ s_request (ep_live_plane_t *self, ep_live_job_t *job, const ep_live_order_t *ord
     int rc;
     if (job->kind == EP_AUDIT_CANCEL)
         rc = venue->prepare (venue, EP_VENUE_CANCEL, target, target_id,
-                             ep_live_plane_venue_time (self), &job->request);
+                             ep_live_plane_venue_time (self),
+                             ep_live_plane_window (self, job->dispatch), &job->request);
     else {
         if (!intent->symbol || strcmp (intent->symbol, target->symbol) != 0
         ||  intent->side != target->side) {
@@ -88,7 +89,8 @@ s_request (ep_live_plane_t *self, ep_live_job_t *job, const ep_live_order_t *ord
         ep_venue_op_t op = s_amends (venue, intent, target, order) ? EP_VENUE_AMEND
                                                                    : EP_VENUE_CANCEL_REPLACE;
         rc = venue->prepare_change (venue, op, intent, target_id, client_order_id,
-                                    ep_live_plane_venue_time (self), &job->request);
+                                    ep_live_plane_venue_time (self),
+                             ep_live_plane_window (self, job->dispatch), &job->request);
     }
     if (rc)
         snprintf (reason, size, "cannot be expressed for the venue: %.600s",

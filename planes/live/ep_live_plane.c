@@ -71,6 +71,16 @@ ep_live_plane_venue_time (ep_live_plane_t *self)
     return ep_live_rules_venue_time (&self->rules, ep_live_plane_wall (self));
 }
 
+int64_t
+ep_live_plane_window (ep_live_plane_t *self, const ep_dispatch_t *dispatch)
+{
+    int64_t not_after_ms = dispatch->not_after_ms;
+    if (not_after_ms <= 0)
+        return 0;
+    int64_t left_ms = not_after_ms - ep_live_plane_wall (self);
+    return left_ms > 0 ? left_ms : 1;
+}
+
 #define s_wall ep_live_plane_wall
 #define s_now ep_live_plane_now
 
@@ -232,6 +242,7 @@ s_prepare (ep_live_plane_t *self, ep_live_job_t *job)
         return false;
     if (self->venue->prepare (self->venue, submit ? EP_VENUE_SUBMIT : EP_VENUE_QUERY,
                               intent, client_order_id, ep_live_plane_venue_time (self),
+                              submit ? ep_live_plane_window (self, job->dispatch) : 0,
                               &job->request)) {
         char reason [EP_VENUE_PARAMS_MAX + 64];
         snprintf (reason, sizeof reason, "cannot be expressed for the venue: %s",

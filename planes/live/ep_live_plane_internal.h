@@ -44,6 +44,11 @@ int64_t ep_live_plane_now (ep_live_plane_t *self);
 //  are judged against.
 int64_t ep_live_plane_venue_time (ep_live_plane_t *self);
 
+//  The venue's guard for a request on dispatch: the time left before its
+//  not_after_ms (at least 1 ms), so that the venue no longer takes it
+//  once the router may have published its UNKNOWN; 0 without a deadline.
+int64_t ep_live_plane_window (ep_live_plane_t *self, const ep_dispatch_t *dispatch);
+
 //  Reports on the intent of dispatch: fills in the intent's fields (and
 //  target_intent_id), hands the report on and logs it.
 void ep_live_plane_report (ep_live_plane_t *self, const ep_dispatch_t *dispatch,

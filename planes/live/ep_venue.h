@@ -116,19 +116,23 @@ struct _ep_venue_t {
     int64_t absence_margin_ms;
 
     //  Builds the request for op on the order of intent (query and cancel
-    //  use its symbol), with client_order_id, stamped now_ms. Returns 0, or
-    //  -1 with the reason in request->params if the intent cannot be
-    //  expressed for this venue.
+    //  use its symbol), with client_order_id, stamped now_ms (the venue's
+    //  time), valid for window_ms after it at the venue if the venue has such
+    //  a guard (0, or more than the venue's configured window: that window).
+    //  Returns 0, or -1 with the reason in request->params if the intent
+    //  cannot be expressed for this venue.
     int (*prepare) (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
-                    const char *client_order_id, int64_t now_ms, ep_venue_request_t *request);
+                    const char *client_order_id, int64_t now_ms, int64_t window_ms,
+                    ep_venue_request_t *request);
 
     //  Builds a cancel-replace or an amend (op) of the order
     //  target_client_order_id into the order of intent, named
-    //  client_order_id, stamped now_ms. Returns 0, or -1 with the reason
-    //  in request->params. NULL: the venue has no such operation.
+    //  client_order_id, stamped now_ms and valid for window_ms as prepare's.
+    //  Returns 0, or -1 with the reason in request->params. NULL: the venue
+    //  has no such operation.
     int (*prepare_change) (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
                            const char *target_client_order_id, const char *client_order_id,
-                           int64_t now_ms, ep_venue_request_t *request);
+                           int64_t now_ms, int64_t window_ms, ep_venue_request_t *request);
 
     //  Builds the request for the venue's own information (op
     //  EP_VENUE_TIME or EP_VENUE_RULES), which is about no order and is

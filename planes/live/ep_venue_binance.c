@@ -179,7 +179,8 @@ s_read_rules (ep_venue_t *self, const ep_venue_result_t *result, ep_instruments_
 
 static int
 s_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
-           const char *client_order_id, int64_t now_ms, ep_venue_request_t *request)
+           const char *client_order_id, int64_t now_ms, int64_t window_ms,
+           ep_venue_request_t *request)
 {
     assert (self);
     assert (intent);
@@ -205,7 +206,9 @@ s_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
     snprintf (request->symbol, sizeof (request->symbol), "%s", intent->symbol);
     snprintf (request->path, sizeof (request->path), "%s", S_ORDER_PATH);
     request->timestamp_ms = now_ms;
-    request->recv_window_ms = binance->recv_window_ms;
+    //  The venue's own guard: past it, it no longer takes the request
+    request->recv_window_ms = window_ms > 0 && window_ms < binance->recv_window_ms
+                            ? window_ms : binance->recv_window_ms;
     request->qty_e8 = intent->qty_e8;
 
     char *params = request->params;
@@ -229,7 +232,7 @@ s_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
 
     fits = fits && ep_binance_appendf (params, size, &len,
                                        "&recvWindow=%" PRId64 "&timestamp=%" PRId64,
-                                       binance->recv_window_ms, now_ms);
+                                       request->recv_window_ms, now_ms);
     if (!fits)
         return s_refuse (request, "parameters do not fit in %d bytes", EP_VENUE_PARAMS_MAX);
     return 0;
@@ -241,7 +244,7 @@ s_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
 static int
 s_prepare_change (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
                   const char *target_client_order_id, const char *client_order_id,
-                  int64_t now_ms, ep_venue_request_t *request)
+                  int64_t now_ms, int64_t window_ms, ep_venue_request_t *request)
 {
     assert (self);
     assert (intent);
@@ -251,7 +254,7 @@ s_prepare_change (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
         return s_refuse (request, "operation %d is not cancel-replace or amend", (int) op);
     }
     //  The checks and the fields every request shares
-    if (s_prepare (self, EP_VENUE_QUERY, intent, client_order_id, now_ms, request))
+    if (s_prepare (self, EP_VENUE_QUERY, intent, client_order_id, now_ms, window_ms, request))
         return -1;
     request->op = op;
     if (!s_client_id_valid (target_client_order_id))
@@ -259,7 +262,6 @@ s_prepare_change (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
                          EP_VENUE_CLIENT_ID_MAX);
     snprintf (request->target_client_order_id, sizeof (request->target_client_order_id), "%s",
               target_client_order_id);
-    ep_binance_t *binance = (ep_binance_t *) self->state;
     char *params = request->params;
     size_t size = sizeof (request->params);
     size_t len = 0;
@@ -289,7 +291,7 @@ s_prepare_change (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
     }
     fits = fits && ep_binance_appendf (params, size, &len,
                                        "&recvWindow=%" PRId64 "&timestamp=%" PRId64,
-                                       binance->recv_window_ms, now_ms);
+                                       request->recv_window_ms, now_ms);
     if (!fits)
         return s_refuse (request, "parameters do not fit in %d bytes", EP_VENUE_PARAMS_MAX);
     return 0;

@@ -37,6 +37,7 @@ typedef struct {
     size_t next;                        //  the next answer to give
     int sends;                          //  requests performed
     ep_venue_op_t ops [S_SEEN];         //  what each asked
+    int64_t windows [S_SEEN];           //  the venue's guard each carried (recvWindow)
     int unfinished [S_SEEN];            //  its audit rows without result, when it was sent
 } fake_t;
 
@@ -62,7 +63,8 @@ s_unfinished_rows (const char *path, const char *client_order_id)
 
 static int
 s_fake_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
-                const char *client_order_id, int64_t now_ms, ep_venue_request_t *request)
+                const char *client_order_id, int64_t now_ms, int64_t window_ms,
+                ep_venue_request_t *request)
 {
     fake_t *fake = self->state;
     memset (request, 0, sizeof *request);
@@ -78,7 +80,7 @@ s_fake_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
     snprintf (request->params, sizeof request->params, "symbol=%s&id=%s", intent->symbol,
               client_order_id);
     request->timestamp_ms = now_ms;
-    request->recv_window_ms = S_WINDOW_MS;
+    request->recv_window_ms = window_ms > 0 && window_ms < S_WINDOW_MS ? window_ms : S_WINDOW_MS;
     request->qty_e8 = intent->qty_e8;
     return 0;
 }
@@ -90,6 +92,7 @@ s_fake_send (ep_venue_t *self, const ep_venue_request_t *request, ep_venue_resul
     fake_t *fake = self->state;
     if (fake->sends < S_SEEN) {
         fake->ops [fake->sends] = request->op;
+        fake->windows [fake->sends] = request->recv_window_ms;
         fake->unfinished [fake->sends] = s_unfinished_rows (fake->audit_path,
                                                             request->client_order_id);
     }
@@ -466,6 +469,26 @@ test_submission_past_its_not_after_is_not_sent (void **state)
     assert_non_null (strstr (fixture->seen [0].reason, "its time to be sent ended"));
 }
 
+//  A submission close to its not_after_ms carries the venue's guard for
+//  the time left, so the venue no longer takes it once the router may
+//  have published its UNKNOWN; one far from it, the venue's own window.
+static void
+test_submission_carries_the_time_left_as_the_venues_guard (void **state)
+{
+    fixture_t *fixture = *state;
+    s_answer_order (&fixture->fake, EP_STATUS (FILLED), true, 100000000, 5000000000000);
+    s_answer_order (&fixture->fake, EP_STATUS (FILLED), true, 100000000, 5000000000000);
+    ep_dispatch_t *close = s_dispatch ("intent-1", S_SESSION, false, fixture->wall_ms + 400);
+    assert_int_equal (ep_live_plane_dispatch (fixture->plane, close), EP_LIVE_OK);
+    s_take_answer (fixture);
+    ep_dispatch_t *far = s_dispatch ("intent-2", S_SESSION, false, fixture->wall_ms + 60000);
+    assert_int_equal (ep_live_plane_dispatch (fixture->plane, far), EP_LIVE_OK);
+    s_take_answer (fixture);
+    assert_int_equal (fixture->fake.sends, 2);
+    assert_int_equal (fixture->fake.windows [0], 400);
+    assert_int_equal (fixture->fake.windows [1], S_WINDOW_MS);
+}
+
 static void
 test_fills_of_a_submission_are_named_by_trade_with_their_fees (void **state)
 {
@@ -824,6 +847,7 @@ main (void)
         S_TEST (test_unknown_answer_is_reported_unknown),
         S_TEST (test_intent_the_venue_cannot_express_is_rejected_unsent),
         S_TEST (test_submission_past_its_not_after_is_not_sent),
+        S_TEST (test_submission_carries_the_time_left_as_the_venues_guard),
         S_TEST (test_fills_of_a_submission_are_named_by_trade_with_their_fees),
         S_TEST (test_unknown_answer_that_is_not_final_is_followed),
         S_TEST (test_resting_order_is_followed_until_it_fills_in_parts),

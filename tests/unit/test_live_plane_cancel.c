@@ -55,7 +55,7 @@ s_unfinished_rows (const char *path)
 
 static void
 s_fake_fill (ep_venue_op_t op, const ep_intent_t *intent, const char *client_order_id,
-             int64_t now_ms, ep_venue_request_t *request)
+             int64_t now_ms, int64_t window_ms, ep_venue_request_t *request)
 {
     memset (request, 0, sizeof *request);
     request->op = op;
@@ -67,26 +67,27 @@ s_fake_fill (ep_venue_op_t op, const ep_intent_t *intent, const char *client_ord
     snprintf (request->symbol, sizeof request->symbol, "%s", intent->symbol);
     snprintf (request->params, sizeof request->params, "op=%d&id=%s", (int) op, client_order_id);
     request->timestamp_ms = now_ms;
-    request->recv_window_ms = 1000;
+    request->recv_window_ms = window_ms > 0 && window_ms < 1000 ? window_ms : 1000;
     request->qty_e8 = intent->qty_e8;
 }
 
 static int
 s_fake_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
-                const char *client_order_id, int64_t now_ms, ep_venue_request_t *request)
+                const char *client_order_id, int64_t now_ms, int64_t window_ms,
+                ep_venue_request_t *request)
 {
     (void) self;
-    s_fake_fill (op, intent, client_order_id, now_ms, request);
+    s_fake_fill (op, intent, client_order_id, now_ms, window_ms, request);
     return 0;
 }
 
 static int
 s_fake_prepare_change (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
                        const char *target_client_order_id, const char *client_order_id,
-                       int64_t now_ms, ep_venue_request_t *request)
+                       int64_t now_ms, int64_t window_ms, ep_venue_request_t *request)
 {
     (void) self;
-    s_fake_fill (op, intent, client_order_id, now_ms, request);
+    s_fake_fill (op, intent, client_order_id, now_ms, window_ms, request);
     snprintf (request->target_client_order_id, sizeof request->target_client_order_id, "%s",
               target_client_order_id);
     return 0;

@@ -208,7 +208,7 @@ test_market_order_sends_no_time_in_force_and_no_price (void **state)
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC),
                                    50000000, E8 (999));
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     assert_string_equal (request.method, "POST");
     assert_string_equal (request.path, "/api/v3/order");
     assert_string_equal (request.params,
@@ -227,7 +227,7 @@ test_market_order_sends_no_time_in_force_and_no_price (void **state)
     char ioc [EP_VENUE_PARAMS_MAX];
     snprintf (ioc, sizeof (ioc), "%s", request.params);
     intent.tif = EP_TIF (TIF_UNSPECIFIED);
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     assert_string_equal (request.params, ioc);
     venue->destroy (&venue);
     assert_null (venue);
@@ -241,14 +241,14 @@ test_limit_order_sends_price_and_time_in_force (void **state)
     ep_intent_t intent = s_intent (EP_SIDE (SELL), EP_TYPE (LIMIT), EP_TIF (GTC),
                                    125000000, 25025000000LL);
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     assert_string_equal (request.params,
         "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=1.25&price=250.25"
         "&newClientOrderId=" ID "&newOrderRespType=FULL&recvWindow=5000&timestamp=1700000000123");
     intent.tif = EP_TIF (FOK);
     intent.qty_e8 = 1;
     intent.limit_price_e8 = E8 (30000);
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     assert_string_equal (request.params,
         "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=FOK&quantity=0.00000001&price=30000"
         "&newClientOrderId=" ID "&newOrderRespType=FULL&recvWindow=5000&timestamp=1700000000123");
@@ -263,12 +263,12 @@ test_query_and_cancel_name_the_order_by_client_id (void **state)
     ep_venue_t *venue = s_venue ();
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC), E8 (1), E8 (1));
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_QUERY, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_QUERY, &intent, ID, NOW_MS, 0, &request), 0);
     assert_string_equal (request.method, "GET");
     assert_string_equal (request.path, "/api/v3/order");
     assert_string_equal (request.params, "symbol=BTCUSDT&origClientOrderId=" ID
                          "&recvWindow=5000&timestamp=1700000000123");
-    assert_int_equal (venue->prepare (venue, EP_VENUE_CANCEL, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_CANCEL, &intent, ID, NOW_MS, 0, &request), 0);
     assert_string_equal (request.method, "DELETE");
     assert_string_equal (request.params, "symbol=BTCUSDT&origClientOrderId=" ID
                          "&recvWindow=5000&timestamp=1700000000123");
@@ -284,36 +284,36 @@ test_prepare_refuses_what_binance_cannot_express (void **state)
     ep_venue_request_t request;
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (TIF_UNSPECIFIED),
                                    E8 (1), E8 (1));
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), -1);
     assert_non_null (strstr (request.params, "LIMIT"));
 
     intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC), E8 (1), 0);
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), -1);
     intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (GTC), E8 (1), 0);
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), -1);
     //  "MARKET orders have no FOK": one could fill in part, so it is refused
     intent = s_intent (EP_SIDE (SELL), EP_TYPE (MARKET), EP_TIF (FOK), E8 (1), 0);
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), -1);
     assert_non_null (strstr (request.params, "a MARKET FOK cannot be honoured"));
     intent = s_intent (EP_SIDE (SIDE_UNSPECIFIED), EP_TYPE (MARKET), EP_TIF (IOC), E8 (1), 0);
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), -1);
     intent = s_intent (EP_SIDE (BUY), EP_TYPE (ORDER_TYPE_UNSPECIFIED), EP_TIF (IOC), E8 (1), 0);
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), -1);
     intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), 0, 0);
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), -1);
 
     //  Nothing can smuggle a parameter into the signed string
     intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), E8 (1), 0);
     intent.symbol = (char *) "BTCUSDT&side=SELL";
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), -1);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), -1);
     assert_null (strstr (request.params, "side=SELL"));
     intent.symbol = (char *) "BTCUSDT";
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, "ep&x=1", NOW_MS,
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, "ep&x=1", NOW_MS, 0,
                                       &request), -1);
     assert_int_equal (venue->prepare (venue, EP_VENUE_QUERY, &intent,
-                                      "ep0123456789012345678901234567890123456789", NOW_MS,
+                                      "ep0123456789012345678901234567890123456789", NOW_MS, 0,
                                       &request), -1);
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, "", NOW_MS, &request), -1);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, "", NOW_MS, 0, &request), -1);
     venue->destroy (&venue);
 }
 
@@ -1147,7 +1147,7 @@ test_send_to_a_closed_port_is_not_sent (void **state)
     ep_venue_t *venue = s_venue_at (url, 1000, 2000);
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), E8 (1), 0);
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     ep_venue_result_t result;
     memset (&result, 0, sizeof (result));
     venue->send (venue, &request, &result);
@@ -1192,7 +1192,7 @@ test_send_that_cannot_connect_in_time_is_not_sent (void **state)
     ep_venue_t *venue = s_venue_at (url, 300, 300);
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), E8 (1), 0);
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     ep_venue_result_t result;
     memset (&result, 0, sizeof (result));
     venue->send (venue, &request, &result);
@@ -1220,7 +1220,7 @@ test_send_posts_the_signed_body_once_with_key_header (void **state)
     ep_venue_t *venue = s_venue_for (server, 5000);
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), 50000000, 0);
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     ep_venue_result_t result;
     memset (&result, 0, sizeof (result));
     venue->send (venue, &request, &result);
@@ -1273,7 +1273,7 @@ test_send_puts_query_and_cancel_parameters_in_the_query_string (void **state)
         ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC),
                                        ORDER_QTY, E8 (1));
         ep_venue_request_t request;
-        assert_int_equal (venue->prepare (venue, ops [index], &intent, ID, NOW_MS, &request), 0);
+        assert_int_equal (venue->prepare (venue, ops [index], &intent, ID, NOW_MS, 0, &request), 0);
         ep_venue_result_t result;
         memset (&result, 0, sizeof (result));
         venue->send (venue, &request, &result);
@@ -1307,7 +1307,7 @@ test_send_reads_retry_after_on_429 (void **state)
     ep_venue_t *venue = s_venue_for (server, 5000);
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), E8 (1), 0);
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     ep_venue_result_t result;
     memset (&result, 0, sizeof (result));
     venue->send (venue, &request, &result);
@@ -1332,7 +1332,7 @@ test_send_to_a_peer_that_closes_early_is_unknown_and_not_resent (void **state)
     ep_venue_t *venue = s_venue_for (server, 5000);
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), E8 (1), 0);
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     ep_venue_result_t result;
     memset (&result, 0, sizeof (result));
     venue->send (venue, &request, &result);
@@ -1358,7 +1358,7 @@ test_send_to_a_peer_that_hangs_times_out_unknown (void **state)
     ep_venue_t *venue = s_venue_for (server, 400);
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), E8 (1), 0);
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     ep_venue_result_t result;
     memset (&result, 0, sizeof (result));
     venue->send (venue, &request, &result);
@@ -1383,7 +1383,7 @@ test_send_cuts_an_oversized_answer_and_calls_it_unknown (void **state)
     ep_venue_t *venue = s_venue_for (server, 5000);
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), E8 (1), 0);
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     ep_venue_result_t result;
     memset (&result, 0, sizeof (result));
     venue->send (venue, &request, &result);
@@ -1407,7 +1407,7 @@ test_nothing_secret_reaches_the_result_even_when_the_venue_echoes_it (void **sta
     ep_venue_t *venue = s_venue_for (server, 5000);
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC), E8 (1), E8 (2));
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     assert_null (strstr (request.params, "signature"));
     assert_null (strstr (request.params, DOC_KEY));
     ep_venue_result_t result;
@@ -1452,7 +1452,7 @@ test_venue_text_with_invalid_bytes_and_controls_is_made_valid (void **state)
     ep_venue_t *venue = s_venue_for (server, 5000);
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), ORDER_QTY, 0);
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     ep_venue_result_t result;
     memset (&result, 0, sizeof (result));
     venue->send (venue, &request, &result);
@@ -1481,7 +1481,7 @@ test_nothing_secret_reaches_the_result_when_the_venue_echoes_it_escaped (void **
     ep_venue_t *venue = s_venue_for (server, 5000);
     ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC), E8 (1), E8 (2));
     ep_venue_request_t request;
-    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, &request), 0);
+    assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS, 0, &request), 0);
     ep_venue_result_t result;
     memset (&result, 0, sizeof (result));
     venue->send (venue, &request, &result);
@@ -1557,7 +1557,7 @@ test_cancel_replace_stops_on_failure_and_names_both_orders (void **state)
                                    ORDER_QTY, E8 (250));
     ep_venue_request_t request;
     assert_int_equal (venue->prepare_change (venue, EP_VENUE_CANCEL_REPLACE, &intent, TARGET_ID,
-                                             ID, NOW_MS, &request), 0);
+                                             ID, NOW_MS, 0, &request), 0);
     assert_int_equal (request.op, EP_VENUE_CANCEL_REPLACE);
     assert_string_equal (request.method, "POST");
     assert_string_equal (request.path, "/api/v3/order/cancelReplace");
@@ -1572,12 +1572,12 @@ test_cancel_replace_stops_on_failure_and_names_both_orders (void **state)
     //  A replacing order is a LIMIT; the target's id is held to Binance's syntax
     intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), ORDER_QTY, 0);
     assert_int_equal (venue->prepare_change (venue, EP_VENUE_CANCEL_REPLACE, &intent, TARGET_ID,
-                                             ID, NOW_MS, &request), -1);
+                                             ID, NOW_MS, 0, &request), -1);
     intent = s_intent (EP_SIDE (BUY), EP_TYPE (LIMIT), EP_TIF (GTC), ORDER_QTY, E8 (250));
     assert_int_equal (venue->prepare_change (venue, EP_VENUE_CANCEL_REPLACE, &intent, "a&b=c",
-                                             ID, NOW_MS, &request), -1);
+                                             ID, NOW_MS, 0, &request), -1);
     assert_int_equal (venue->prepare_change (venue, EP_VENUE_SUBMIT, &intent, TARGET_ID,
-                                             ID, NOW_MS, &request), -1);
+                                             ID, NOW_MS, 0, &request), -1);
     venue->destroy (&venue);
 }
 
@@ -1590,7 +1590,7 @@ test_amend_keeps_priority_and_sends_only_the_new_quantity (void **state)
                                    ORDER_QTY, E8 (250));
     ep_venue_request_t request;
     assert_int_equal (venue->prepare_change (venue, EP_VENUE_AMEND, &intent, TARGET_ID, ID,
-                                             NOW_MS, &request), 0);
+                                             NOW_MS, 0, &request), 0);
     assert_string_equal (request.method, "PUT");
     assert_string_equal (request.path, "/api/v3/order/amend/keepPriority");
     assert_string_equal (request.params, "symbol=BTCUSDT&origClientOrderId=" TARGET_ID
@@ -1726,7 +1726,7 @@ test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies (void **st
                                        ORDER_QTY, E8 (250));
         ep_venue_request_t request;
         assert_int_equal (venue->prepare_change (venue, ops [index], &intent, TARGET_ID, ID,
-                                                 NOW_MS, &request), 0);
+                                                 NOW_MS, 0, &request), 0);
         ep_venue_result_t result;
         memset (&result, 0, sizeof (result));
         venue->send (venue, &request, &result);
@@ -1749,6 +1749,27 @@ test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies (void **st
         ep_venue_result_reset (&result);
         venue->destroy (&venue);
     }
+}
+
+//  The venue's guard: recvWindow is the time left before the intent's
+//  deadline when that is shorter than the configured window (5000 here)
+static void
+test_recv_window_is_bounded_by_the_time_left (void **state)
+{
+    (void) state;
+    ep_venue_t *venue = s_venue ();
+    ep_intent_t intent = s_intent (EP_SIDE (BUY), EP_TYPE (MARKET), EP_TIF (IOC), E8 (1), 0);
+    ep_venue_request_t request;
+    int64_t windows [][2] = { { 1500, 1500 }, { 0, 5000 }, { 9000, 5000 }, { 1, 1 } };
+    for (size_t index = 0; index < 4; index++) {
+        assert_int_equal (venue->prepare (venue, EP_VENUE_SUBMIT, &intent, ID, NOW_MS,
+                                          windows [index][0], &request), 0);
+        assert_int_equal (request.recv_window_ms, windows [index][1]);
+        char expected [64];
+        snprintf (expected, sizeof expected, "&recvWindow=%lld&", (long long) windows [index][1]);
+        assert_non_null (strstr (request.params, expected));
+    }
+    venue->destroy (&venue);
 }
 
 //  ---------------------------------------------------------------------
@@ -1957,6 +1978,7 @@ main (void)
         cmocka_unit_test (test_amend_keeps_priority_and_sends_only_the_new_quantity),
         cmocka_unit_test (test_every_change_classification_rule_holds),
         cmocka_unit_test (test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies),
+        cmocka_unit_test (test_recv_window_is_bounded_by_the_time_left),
         cmocka_unit_test (test_info_requests_are_unsigned_gets),
         cmocka_unit_test (test_time_answer_gives_the_venue_clock),
         cmocka_unit_test (test_a_refused_timestamp_is_a_clock_fault),
