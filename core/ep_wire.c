@@ -82,9 +82,11 @@ ep_wire_fills_append (ep_fill_t ***fills, size_t *n_fills, const ep_fill_t *fill
     *fills = grown;
     ep_fill_t *copy = malloc (sizeof *copy);
     char *fill_id = strdup (fill->fill_id ? fill->fill_id : "");
-    if (!copy || !fill_id) {
+    char *fee_asset = strdup (fill->fee_asset ? fill->fee_asset : "");
+    if (!copy || !fill_id || !fee_asset) {
         free (copy);
         free (fill_id);
+        free (fee_asset);
         return -1;
     }
     execplane__v1__fill__init (copy);
@@ -92,6 +94,7 @@ ep_wire_fills_append (ep_fill_t ***fills, size_t *n_fills, const ep_fill_t *fill
     copy->qty_e8 = fill->qty_e8;
     copy->price_e8 = fill->price_e8;
     copy->fee_e8 = fill->fee_e8;
+    copy->fee_asset = fee_asset;
     grown [(*n_fills)++] = copy;
     return 0;
 }
@@ -101,6 +104,7 @@ ep_wire_fills_free (ep_fill_t **fills, size_t n_fills)
 {
     for (size_t i = 0; i < n_fills; i++) {
         free (fills [i]->fill_id);
+        free (fills [i]->fee_asset);
         free (fills [i]);
     }
     free (fills);

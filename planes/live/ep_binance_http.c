@@ -309,6 +309,9 @@ s_call_classify (s_call_t *call, const ep_binance_t *binance, const ep_venue_req
     if (request->op == EP_VENUE_TIME || request->op == EP_VENUE_RULES)
         ep_binance_classify_info (request->op, result);
     else
+    if (request->op == EP_VENUE_TRADES)
+        ep_binance_classify_trades (request->venue_order_id, result);
+    else
     if (request->op == EP_VENUE_CANCEL_REPLACE || request->op == EP_VENUE_AMEND)
         ep_binance_classify_change (request->op, request->target_client_order_id,
                                     request->client_order_id, request->qty_e8, result);

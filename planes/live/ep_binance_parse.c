@@ -111,19 +111,15 @@ s_parse_id (const json_t *object, const char *key, char *buf, size_t size)
     return true;
 }
 
-//  Parses the fills of a submission's answer into result. Returns NULL,
-//  or what was wrong with them (written into problem).
+//  Parses the trades of array (a submission's fills, or myTrades' answer)
+//  into result->fills, each one's id under id_key. Returns NULL, or what
+//  was wrong (written into problem).
 static const char *
-s_parse_fills (const json_t *json, ep_venue_result_t *result, char *problem,
-               size_t problem_size)
+s_parse_trades (const json_t *array, const char *id_key, ep_venue_result_t *result,
+                char *problem, size_t problem_size)
 {
     const char *bad = NULL;
-    json_t *fills = json_object_get (json, "fills");
-    if (!json_is_array (fills)) {
-        ep_binance_printf (problem, problem_size, "no fills array");
-        return problem;
-    }
-    size_t count = json_array_size (fills);
+    size_t count = json_array_size (array);
     if (count > 0) {
         result->fills = (ep_venue_fill_t *) calloc (count, sizeof (ep_venue_fill_t));
         if (!result->fills) {
@@ -133,7 +129,7 @@ s_parse_fills (const json_t *json, ep_venue_result_t *result, char *problem,
     }
     result->fill_count = count;
     for (size_t index = 0; index < count; index++) {
-        json_t *entry = json_array_get (fills, index);
+        json_t *entry = json_array_get (array, index);
         ep_venue_fill_t *fill = &result->fills [index];
         bad = json_is_object (entry) ? NULL : "fill";
         if (!bad)
@@ -146,8 +142,8 @@ s_parse_fills (const json_t *json, ep_venue_result_t *result, char *problem,
         if (!bad && (!json_is_string (asset)
                      || json_string_length (asset) >= sizeof (fill->fee_asset)))
             bad = "commissionAsset";
-        if (!bad && !s_parse_id (entry, "tradeId", fill->trade_id, sizeof (fill->trade_id)))
-            bad = "tradeId";
+        if (!bad && !s_parse_id (entry, id_key, fill->trade_id, sizeof (fill->trade_id)))
+            bad = id_key;
         if (bad) {
             ep_binance_printf (problem, problem_size, "fill %zu: %s missing or malformed",
                                index, bad);
@@ -157,6 +153,19 @@ s_parse_fills (const json_t *json, ep_venue_result_t *result, char *problem,
                                    json_string_value (asset), json_string_length (asset));
     }
     return NULL;
+}
+
+//  A submission's fills
+static const char *
+s_parse_fills (const json_t *json, ep_venue_result_t *result, char *problem,
+               size_t problem_size)
+{
+    json_t *fills = json_object_get (json, "fills");
+    if (!json_is_array (fills)) {
+        ep_binance_printf (problem, problem_size, "no fills array");
+        return problem;
+    }
+    return s_parse_trades (fills, "tradeId", result, problem, problem_size);
 }
 
 //  Parses an order answer into result. Returns NULL, or what was wrong
@@ -769,4 +778,67 @@ ep_binance_classify_info (ep_venue_op_t op, ep_venue_result_t *result)
     }
     result->status = EP_STATUS (STATUS_UNSPECIFIED);
     result->terminal = false;
+}
+
+//  ---------------------------------------------------------------------
+//  The trades of one order
+
+void
+ep_binance_classify_trades (const char *venue_order_id, ep_venue_result_t *result)
+{
+    assert (venue_order_id && result);
+    s_forget_order (result);
+    result->venue_code = 0;
+    result->venue_msg [0] = '\0';
+    result->clock_fault = false;
+    result->status = EP_STATUS (STATUS_UNSPECIFIED);
+    result->terminal = false;
+    if (result->curl_code != CURLE_OK) {
+        s_classify_wire (result);
+        result->status = EP_STATUS (STATUS_UNSPECIFIED);
+        result->terminal = false;
+        return;
+    }
+    json_error_t error;
+    json_t *json = result->body && result->body_size > 0
+                 ? json_loadb (result->body, result->body_size, 0, &error) : NULL;
+    char problem [256] = "";
+    if (result->http_status != 200) {
+        s_classify_http (json, EP_VENUE_TRADES, "", 0, result);
+        result->status = EP_STATUS (STATUS_UNSPECIFIED);
+        result->terminal = false;
+    }
+    else
+    if (!json_is_array (json))
+        ep_binance_printf (problem, sizeof (problem), "not an array of trades");
+    else {
+        //  Every trade must be of this order
+        size_t index;
+        json_t *trade;
+        json_array_foreach (json, index, trade) {
+            char order_id [sizeof (result->venue_order_id)];
+            if (!s_parse_id (trade, "orderId", order_id, sizeof (order_id))
+            ||  strcmp (order_id, venue_order_id) != 0) {
+                ep_binance_printf (problem, sizeof (problem),
+                                   "trade %zu is not of order %s", index, venue_order_id);
+                break;
+            }
+        }
+        if (!problem [0])
+            s_parse_trades (json, "id", result, problem, sizeof (problem));
+    }
+    if (problem [0]) {
+        s_forget_order (result);
+        result->failure = EP_FAILURE (SEND_UNKNOWN);
+        ep_binance_printf (result->reason, sizeof (result->reason),
+                           "the trades of order %s could not be read: %s", venue_order_id,
+                           problem);
+    }
+    else
+    if (result->http_status == 200) {
+        result->failure = EP_FAILURE (FAILURE_NONE);
+        ep_binance_printf (result->reason, sizeof (result->reason),
+                           "%zu trade(s) of order %s", result->fill_count, venue_order_id);
+    }
+    json_decref (json);
 }

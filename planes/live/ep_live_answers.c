@@ -99,19 +99,59 @@ s_known (const ep_live_job_t *job, const ep_live_order_t *order)
     return known;
 }
 
+//  The trades that make up what result executed beyond known: those past
+//  the ones whose quantities add up to what known had, if what is left adds
+//  up to the rest exactly. Returns their count (0: they do not tell it, or
+//  no trades were given) and the first of them in *first.
+static size_t
+s_new_trades (const ep_venue_result_t *trades, const ep_audit_order_t *known,
+              const ep_venue_result_t *result, size_t *first)
+{
+    if (!trades || trades->fill_count == 0)
+        return 0;
+    int64_t before = 0, after = 0;
+    size_t index = 0;
+    while (index < trades->fill_count && before < known->executed_qty_e8)
+        before += trades->fills [index++].qty_e8;
+    if (before != known->executed_qty_e8)
+        return 0;
+    *first = index;
+    for (; index < trades->fill_count; index++)
+        after += trades->fills [index].qty_e8;
+    return after == result->executed_qty_e8 - known->executed_qty_e8
+         ? trades->fill_count - *first : 0;
+}
+
 void
-ep_live_plane_report_state (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
-                            const ep_venue_result_t *result, const char *reason,
-                            bool reconciled, ep_live_order_t *order, ep_audit_order_t *known)
+ep_live_plane_report_trades (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
+                             const ep_venue_result_t *result, const ep_venue_result_t *trades,
+                             const char *reason, bool reconciled, ep_live_order_t *order,
+                             ep_audit_order_t *known)
 {
     ep_report_t report;
     s_report_init (&report, result, (char *) reason);
     report.reconciled = reconciled || (order && order->reconciled);
+    ep_live_fills_t new_fills = { 0 };
     ep_fill_t fill;
     ep_fill_t *fills [1] = { &fill };
     char fill_id [EP_LIVE_FILL_ID_MAX];
     report.first_fill = known->fills;
+    size_t first = 0;
+    size_t count = s_new_trades (trades, known, result, &first);
+    if (count && ep_live_fills_of_trades (&new_fills, known->client_order_id, trades->fills
+                                          + first, count) == 0) {
+        //  Each trade with its fee, as the venue lists it
+        known->fills += (uint32_t) count;
+        report.n_fills = new_fills.count;
+        report.fills = new_fills.pointers;
+        for (size_t index = 0; order && index < new_fills.count; index++)
+            ep_live_follow_add_fill (order, new_fills.pointers [index]);
+    }
+    else
     if (result->executed_qty_e8 > known->executed_qty_e8) {
+        if (trades)
+            ep_log_warn ("order %s: its trades do not tell what it executed (%s): one fill "
+                         "without its fee", known->client_order_id, trades->reason);
         known->fills++;
         ep_live_fill_of_query (known, result, known->fills, &fill, fill_id);
         report.n_fills = 1;
@@ -126,6 +166,7 @@ ep_live_plane_report_state (ep_live_plane_t *self, const ep_dispatch_t *dispatch
         report.fills = order->fills;
     }
     s_report (self, dispatch, &report);
+    ep_live_fills_free (&new_fills);
     known->status = result->status;
     known->executed_qty_e8 = result->executed_qty_e8;
     known->cum_quote_e8 = result->cum_quote_e8;
@@ -134,23 +175,64 @@ ep_live_plane_report_state (ep_live_plane_t *self, const ep_dispatch_t *dispatch
     known->plane_epoch = dispatch->plane_epoch;
 }
 
-//  Reports what a query learned beyond known, and updates known to it.
+void
+ep_live_plane_report_state (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
+                            const ep_venue_result_t *result, const char *reason,
+                            bool reconciled, ep_live_order_t *order, ep_audit_order_t *known)
+{
+    ep_live_plane_report_trades (self, dispatch, result, NULL, reason, reconciled, order,
+                                 known);
+}
+
+//  Reports what a status query (result) learned beyond known, with the
+//  order's trades if they were asked for, and updates known to it.
 static void
-s_report_query (ep_live_plane_t *self, ep_live_job_t *job, ep_live_order_t *order,
+s_report_query (ep_live_plane_t *self, ep_live_job_t *job, const ep_venue_result_t *result,
+                const ep_venue_result_t *trades, ep_live_order_t *order,
                 ep_audit_order_t *known)
 {
     bool reconcile = job->kind == EP_AUDIT_RECONCILE;
     char reason [S_REASON_MAX];
-    snprintf (reason, sizeof reason, "%s%s", reconcile ? "reconciled: " : "",
-              job->result.reason);
-    ep_live_plane_report_state (self, job->dispatch, &job->result, reason, reconcile, order,
-                                known);
+    snprintf (reason, sizeof reason, "%s%s", reconcile ? "reconciled: " : "", result->reason);
+    ep_live_plane_report_trades (self, job->dispatch, result, trades, reason, reconcile, order,
+                                 known);
+}
+
+//  A query that found the order executed more: its trades are asked for,
+//  to report each with its fee (the query's answer waits in the new job).
+//  Returns true if they were.
+static bool
+s_ask_trades (ep_live_plane_t *self, ep_live_job_t *job, const ep_audit_order_t *known)
+{
+    ep_venue_result_t *result = &job->result;
+    if (!self->venue->prepare_trades || job->queried || job->change
+    ||  result->executed_qty_e8 <= known->executed_qty_e8 || !result->venue_order_id [0])
+        return false;
+    ep_dispatch_t *copy = ep_live_dispatch_dup (job->dispatch);
+    ep_live_job_t *trades = copy ? ep_live_job_new (job->kind, copy) : NULL;
+    ep_venue_result_t *queried = trades ? malloc (sizeof *queried) : NULL;
+    if (!queried) {
+        if (trades)
+            ep_live_job_destroy (&trades);
+        else
+        if (copy)
+            execplane__v1__dispatch__free_unpacked (copy, NULL);
+        return false;
+    }
+    //  The query's answer moves to the new job
+    *queried = *result;
+    memset (result, 0, sizeof *result);
+    trades->queried = queried;
+    trades->unfollowed = job->unfollowed;
+    return ep_live_plane_push (self, trades) == EP_LIVE_OK;
 }
 
 void
 ep_live_plane_on_queried (ep_live_plane_t *self, ep_live_job_t *job)
 {
-    ep_venue_result_t *result = &job->result;
+    //  The answer to a request for trades: the query's answer is the order's
+    ep_venue_result_t *trades = job->queried ? &job->result : NULL;
+    ep_venue_result_t *result = job->queried ? job->queried : &job->result;
     bool reconcile = job->kind == EP_AUDIT_RECONCILE;
     const char *id = job->request.client_order_id;
     ep_live_order_t *order = ep_live_follow_lookup (self->orders, id);
@@ -174,7 +256,12 @@ ep_live_plane_on_queried (ep_live_plane_t *self, ep_live_job_t *job)
                 || result->executed_qty_e8 != known.executed_qty_e8;
     if (!changed && !reconcile)
         return;
-    s_report_query (self, job, order, &known);
+    if (!trades && s_ask_trades (self, job, &known)) {
+        if (order)
+            order->querying = true;     //  no other query before the trades are told
+        return;
+    }
+    s_report_query (self, job, result, trades, order, &known);
     ep_live_follow_put (self->orders, job->dispatch, &known, result->terminal, reconcile,
                         s_now (self));
 }

@@ -25,8 +25,15 @@ ep_live_fills_of_answer (ep_live_fills_t *fills, const char *client_order_id,
                          const ep_venue_result_t *result)
 {
     assert (fills && client_order_id && result);
+    return ep_live_fills_of_trades (fills, client_order_id, result->fills, result->fill_count);
+}
+
+int
+ep_live_fills_of_trades (ep_live_fills_t *fills, const char *client_order_id,
+                         const ep_venue_fill_t *trades, size_t count)
+{
+    assert (fills && client_order_id && (trades || count == 0));
     *fills = (ep_live_fills_t) { 0 };
-    size_t count = result->fill_count;
     fills->fills = calloc (count + 1, sizeof *fills->fills);
     fills->pointers = calloc (count + 1, sizeof *fills->pointers);
     fills->ids = calloc (count + 1, sizeof *fills->ids);
@@ -39,12 +46,12 @@ ep_live_fills_of_answer (ep_live_fills_t *fills, const char *client_order_id,
         ep_fill_t *fill = &fills->fills [i];
         execplane__v1__fill__init (fill);
         snprintf (fills->ids [i], sizeof fills->ids [i], "%s.%s", client_order_id,
-                  result->fills [i].trade_id);
+                  trades [i].trade_id);
         fill->fill_id = fills->ids [i];
-        fill->qty_e8 = result->fills [i].qty_e8;
-        fill->price_e8 = result->fills [i].price_e8;
-        fill->fee_e8 = result->fills [i].fee_e8;
-        snprintf (fills->assets [i], sizeof fills->assets [i], "%s", result->fills [i].fee_asset);
+        fill->qty_e8 = trades [i].qty_e8;
+        fill->price_e8 = trades [i].price_e8;
+        fill->fee_e8 = trades [i].fee_e8;
+        snprintf (fills->assets [i], sizeof fills->assets [i], "%s", trades [i].fee_asset);
         fill->fee_asset = fills->assets [i];
         fills->pointers [i] = fill;
     }

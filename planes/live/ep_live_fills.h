@@ -38,6 +38,12 @@ typedef struct {
 int ep_live_fills_of_answer (ep_live_fills_t *fills, const char *client_order_id,
                              const ep_venue_result_t *result);
 
+//  Makes the fills of count trades (a venue's list) of client_order_id,
+//  named CLIENT_ORDER_ID.TRADE_ID with their fees. Returns 0, or -1 on out
+//  of memory (then fills is empty).
+int ep_live_fills_of_trades (ep_live_fills_t *fills, const char *client_order_id,
+                             const ep_venue_fill_t *trades, size_t count);
+
 //  Frees what ep_live_fills_of_answer made; fills is empty afterwards.
 void ep_live_fills_free (ep_live_fills_t *fills);
 

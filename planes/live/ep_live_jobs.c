@@ -54,6 +54,10 @@ ep_live_job_destroy (ep_live_job_t **job_p)
     if (!job)
         return;
     ep_venue_result_reset (&job->result);
+    if (job->queried) {
+        ep_venue_result_reset (job->queried);
+        free (job->queried);
+    }
     ep_dispatch_t *dispatches [] = { job->dispatch, job->target, job->change };
     for (size_t index = 0; index < 3; index++)
         if (dispatches [index])

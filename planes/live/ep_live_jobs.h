@@ -25,6 +25,8 @@ typedef struct {
     bool unfollowed;                    //  a cancel (or the query it asked for) of an
                                         //  order this plane follows no more, which ended
                                         //  UNKNOWN: its target is told as reconciled
+    ep_venue_result_t *queried;         //  a request for the trades of an order: the
+                                        //  status query's answer they detail (owned)
     ep_venue_op_t info;                 //  a request for the venue's clock or rules
                                         //  (EP_VENUE_TIME, EP_VENUE_RULES; then kind,
                                         //  dispatch and attempt_id are 0): 0 if not

@@ -240,13 +240,24 @@ s_prepare (ep_live_plane_t *self, ep_live_job_t *job)
     ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
     if (submit && !ep_live_plane_may_place (self, job->dispatch))
         return false;
-    if (self->venue->prepare (self->venue, submit ? EP_VENUE_SUBMIT : EP_VENUE_QUERY,
-                              intent, client_order_id, ep_live_plane_venue_time (self),
-                              submit ? ep_live_plane_window (self, job->dispatch) : 0,
-                              &job->request)) {
+    int rc = job->queried
+           ? self->venue->prepare_trades (self->venue, intent->symbol,
+                                          job->queried->venue_order_id, client_order_id,
+                                          ep_live_plane_venue_time (self), &job->request)
+           : self->venue->prepare (self->venue, submit ? EP_VENUE_SUBMIT : EP_VENUE_QUERY,
+                                   intent, client_order_id, ep_live_plane_venue_time (self),
+                                   submit ? ep_live_plane_window (self, job->dispatch) : 0,
+                                   &job->request);
+    if (rc) {
         char reason [EP_VENUE_PARAMS_MAX + 64];
         snprintf (reason, sizeof reason, "cannot be expressed for the venue: %s",
                   job->request.params);
+        if (job->queried) {
+            //  Told without the trades: one fill without its fee
+            snprintf (job->result.reason, sizeof job->result.reason, "%.400s", reason);
+            ep_live_plane_on_queried (self, job);
+            return false;
+        }
         if (submit)
             s_report_plain (self, job->dispatch, EP_STATUS (REJECTED),
                             EP_FAILURE (INVALID_INTENT), true, reason, false);

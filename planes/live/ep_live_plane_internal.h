@@ -72,6 +72,16 @@ void ep_live_plane_report_state (ep_live_plane_t *self, const ep_dispatch_t *dis
 //  report is made and false returned.
 bool ep_live_plane_may_place (ep_live_plane_t *self, const ep_dispatch_t *dispatch);
 
+//  As ep_live_plane_report_state, with the order's trades (an
+//  EP_VENUE_TRADES answer, or NULL): when those past what known had add up
+//  to what result executed beyond it, each is a fill with its fee;
+//  otherwise one fill at the average price, without a fee.
+void ep_live_plane_report_trades (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
+                                  const ep_venue_result_t *result,
+                                  const ep_venue_result_t *trades, const char *reason,
+                                  bool reconciled, ep_live_order_t *order,
+                                  ep_audit_order_t *known);
+
 //  A submission's answer (or a replace's new order): reported with its
 //  fills, and followed if it rests.
 void ep_live_plane_on_submitted (ep_live_plane_t *self, ep_live_job_t *job);

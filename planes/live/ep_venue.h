@@ -30,7 +30,8 @@ typedef enum {
                                         //  (nothing placed if the cancel fails)
     EP_VENUE_AMEND = 5,                 //  lower an open order's quantity in place
     EP_VENUE_TIME = 6,                  //  the venue's clock (about no order, unsigned)
-    EP_VENUE_RULES = 7                  //  its trading rules per symbol (likewise)
+    EP_VENUE_RULES = 7,                 //  its trading rules per symbol (likewise)
+    EP_VENUE_TRADES = 8                 //  the trades of one order, with their fees
 } ep_venue_op_t;
 
 typedef struct {
@@ -46,6 +47,7 @@ typedef struct {
     //  Cancel-replace and amend: the order replaced (its client order id);
     //  client_order_id and qty_e8 are then the new order's.
     char target_client_order_id [EP_VENUE_CLIENT_ID_MAX + 1];
+    char venue_order_id [32];           //  EP_VENUE_TRADES: the venue's id of the order
 } ep_venue_request_t;
 
 typedef struct {
@@ -140,6 +142,16 @@ struct _ep_venue_t {
     //  NULL: the venue offers neither (the plane then measures no clock
     //  and checks no rules: the venue's own checks are the only ones).
     int (*prepare_info) (ep_venue_t *self, ep_venue_op_t op, ep_venue_request_t *request);
+
+    //  Builds the request for the trades of the order venue_order_id (the
+    //  venue's id) on symbol, client_order_id ours, stamped now_ms: its
+    //  answer lists them in result->fills, each with its fee and fee asset.
+    //  Returns 0, or -1 with the reason in request->params. NULL: the venue
+    //  cannot list an order's trades (fills learned by a status query then
+    //  carry no fee).
+    int (*prepare_trades) (ep_venue_t *self, const char *symbol, const char *venue_order_id,
+                           const char *client_order_id, int64_t now_ms,
+                           ep_venue_request_t *request);
 
     //  Reads the rules an EP_VENUE_RULES result's body carries into table.
     //  Returns 0, or -1 with the reason in err and table empty.

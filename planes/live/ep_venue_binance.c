@@ -29,6 +29,7 @@
 #define S_AMEND_PATH        "/api/v3/order/amend/keepPriority"
 #define S_TIME_PATH         "/api/v3/time"
 #define S_RULES_PATH        "/api/v3/exchangeInfo"
+#define S_TRADES_PATH       "/api/v3/myTrades"
 #define S_RECV_WINDOW_MAX   60000           //  the venue's ceiling, ms
 //  One "does not exist" is no proof of absence: Binance may say it for tens
 //  of seconds after creation. Absence is conclusive this long after the
@@ -160,6 +161,36 @@ s_prepare_info (ep_venue_t *self, ep_venue_op_t op, ep_venue_request_t *request)
         snprintf (request->path, sizeof (request->path), "%s", S_RULES_PATH);
     else
         return s_refuse (request, "operation %d is not the venue's time or rules", (int) op);
+    return 0;
+}
+
+static int
+s_prepare_trades (ep_venue_t *self, const char *symbol, const char *venue_order_id,
+                  const char *client_order_id, int64_t now_ms, ep_venue_request_t *request)
+{
+    assert (self && symbol && venue_order_id && client_order_id && request);
+    ep_binance_t *binance = (ep_binance_t *) self->state;
+    memset (request, 0, sizeof (*request));
+    request->op = EP_VENUE_TRADES;
+    if (!ep_id_valid (symbol))
+        return s_refuse (request, "symbol is not 1..%d of [A-Za-z0-9._:-]", EP_ID_MAX);
+    size_t len = strlen (venue_order_id);
+    if (len == 0 || len >= sizeof (request->venue_order_id)
+    ||  strspn (venue_order_id, "0123456789") != len)
+        return s_refuse (request, "the venue's order id '%.40s' is not a number", venue_order_id);
+    snprintf (request->method, sizeof (request->method), "GET");
+    snprintf (request->path, sizeof (request->path), "%s", S_TRADES_PATH);
+    snprintf (request->symbol, sizeof (request->symbol), "%s", symbol);
+    snprintf (request->client_order_id, sizeof (request->client_order_id), "%s",
+              client_order_id);
+    snprintf (request->venue_order_id, sizeof (request->venue_order_id), "%s", venue_order_id);
+    request->timestamp_ms = now_ms;
+    request->recv_window_ms = binance->recv_window_ms;
+    size_t at = 0;
+    if (!ep_binance_appendf (request->params, sizeof (request->params), &at,
+                             "symbol=%s&orderId=%s&recvWindow=%" PRId64 "&timestamp=%" PRId64,
+                             symbol, venue_order_id, binance->recv_window_ms, now_ms))
+        return s_refuse (request, "parameters do not fit in %d bytes", EP_VENUE_PARAMS_MAX);
     return 0;
 }
 
@@ -459,6 +490,7 @@ ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_s
     self->prepare = s_prepare;
     self->prepare_change = s_prepare_change;
     self->prepare_info = s_prepare_info;
+    self->prepare_trades = s_prepare_trades;
     self->read_rules = s_read_rules;
     self->send = ep_binance_send;
     self->destroy = s_destroy;

@@ -64,6 +64,14 @@ void ep_binance_classify_change (ep_venue_op_t op, const char *target_client_ord
 //  Pure: no I/O, no clock.
 void ep_binance_classify_info (ep_venue_op_t op, ep_venue_result_t *result);
 
+//  Classifies the answer to an EP_VENUE_TRADES request (GET
+//  /api/v3/myTrades?orderId=venue_order_id): its trades in result->fills,
+//  in the venue's order, each with its id, price, quantity, commission and
+//  commission asset; failure FAILURE_NONE when read, else why not (a trade
+//  of another order, or one not whole, is SEND_UNKNOWN with nothing kept).
+//  Status STATUS_UNSPECIFIED, never terminal. Pure: no I/O, no clock.
+void ep_binance_classify_trades (const char *venue_order_id, ep_venue_result_t *result);
+
 //  Reads exchangeInfo's answer (size bytes of body) into table: per symbol
 //  its status, the order types this product sends (MARKET, LIMIT) and the
 //  filters PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL, MIN_NOTIONAL,

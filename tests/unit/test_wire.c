@@ -126,6 +126,34 @@ test_field_head (void **state)
     execplane__v1__dispatch__free_unpacked (dispatch, NULL);
 }
 
+//  A copy of a fill is whole: its id, figures, fee and fee asset, each
+//  the copy's own
+static void
+test_a_copied_fill_keeps_every_field (void **state)
+{
+    (void) state;
+    char id [] = "c.7", asset [] = "BNB";
+    ep_fill_t fill;
+    execplane__v1__fill__init (&fill);
+    fill.fill_id = id;
+    fill.qty_e8 = 30000000;
+    fill.price_e8 = 5000000000000;
+    fill.fee_e8 = 1500;
+    fill.fee_asset = asset;
+    ep_fill_t **fills = NULL;
+    size_t n_fills = 0;
+    assert_int_equal (ep_wire_fills_append (&fills, &n_fills, &fill), 0);
+    id [0] = 'x';
+    asset [0] = 'x';
+    assert_int_equal (n_fills, 1);
+    assert_string_equal (fills [0]->fill_id, "c.7");
+    assert_int_equal (fills [0]->qty_e8, 30000000);
+    assert_int_equal (fills [0]->price_e8, 5000000000000);
+    assert_int_equal (fills [0]->fee_e8, 1500);
+    assert_string_equal (fills [0]->fee_asset, "BNB");
+    ep_wire_fills_free (fills, n_fills);
+}
+
 int
 main (void)
 {
@@ -134,6 +162,7 @@ main (void)
         cmocka_unit_test (test_malformed_is_refused),
         cmocka_unit_test (test_arena_decodes),
         cmocka_unit_test (test_field_head),
+        cmocka_unit_test (test_a_copied_fill_keeps_every_field),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
