@@ -295,6 +295,14 @@ s_field (const char *text, size_t len, ep_instrument_t *instrument)
     const char *value = equals + 1;
     size_t value_len = len - key_len - 1;
     int64_t values [4];
+    if (s_equals (text, key_len, "base") || s_equals (text, key_len, "quote")) {
+        char *asset = s_equals (text, key_len, "base") ? instrument->base : instrument->quote;
+        if (value_len == 0 || value_len >= EP_INSTRUMENT_ASSET_MAX)
+            return false;
+        memcpy (asset, value, value_len);
+        asset [value_len] = '\0';
+        return true;
+    }
     if (s_equals (text, key_len, "status")) {
         instrument->trading = s_equals (value, value_len, "TRADING");
         return value_len > 0;
@@ -436,6 +444,11 @@ s_format_one (const ep_instrument_t *item, char *line, size_t size)
               v [0], v [1], v [2], v [3], v [4], v [5], v [6], v [7], v [8], v [9], v [10],
               item->min_notional_market, item->max_notional_market,
               percent [0], percent [1], percent [2], percent [3]);
+    if (item->base [0] && item->quote [0]) {
+        size_t len = strlen (line);
+        snprintf (line + len - 1, size - len + 1, " base=%s quote=%s\n", item->base,
+                  item->quote);
+    }
 }
 
 char *

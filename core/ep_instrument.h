@@ -25,6 +25,7 @@
         SYMBOL status=TRADING types=LIMIT,MARKET price=MIN:MAX:TICK
             lot=MIN:MAX:STEP market_lot=MIN:MAX:STEP
             notional=MIN:MAX:MARKET_MIN:MARKET_MAX percent=BID_UP:BID_DOWN:ASK_UP:ASK_DOWN
+            [base=ASSET quote=ASSET]
 
     (on one line; decimals as ep_decimal writes them, MARKET_MIN and
     MARKET_MAX 0 or 1; '#' starts a comment line). Pure: no I/O, no clock.  */
@@ -42,8 +43,12 @@ typedef struct {
     int64_t min_e8, max_e8, step_e8;    //  0: that bound is not checked
 } ep_instrument_range_t;
 
+#define EP_INSTRUMENT_ASSET_MAX 16      //  an asset's name, with its NUL
+
 typedef struct {
     char symbol [EP_INSTRUMENT_SYMBOL_MAX];
+    char base [EP_INSTRUMENT_ASSET_MAX];    //  the asset bought and sold ("" if not told)
+    char quote [EP_INSTRUMENT_ASSET_MAX];   //  the asset it is priced in
     bool trading;                       //  status TRADING
     bool market, limit;                 //  the order types it accepts
     ep_instrument_range_t price;        //  PRICE_FILTER (step: tickSize)

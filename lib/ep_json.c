@@ -107,6 +107,7 @@ static const s_field_t s_report_fields [] = {
     S_FIELD (ep_report_t, "first_fill", S_UINT32, first_fill),
     S_FIELD (ep_report_t, "sender_key", S_STRING, sender_key),
     S_FIELD (ep_report_t, "target_intent_id", S_STRING, target_intent_id),
+    S_FIELD (ep_report_t, "net_filled_qty", S_DECIMAL, net_filled_qty_e8),
 };
 
 static const s_field_t s_plane_state_fields [] = {

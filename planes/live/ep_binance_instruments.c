@@ -12,6 +12,7 @@
 #include "ep_decimal.h"
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
+#define S_ASSET_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 //  Reads the decimal strings keys [0 .. count) of filter into values;
 //  NULL, or the first key that is missing or does not parse.
@@ -111,6 +112,16 @@ s_symbol (const json_t *entry, ep_instrument_t *instrument, char *error, size_t 
     }
     memcpy (instrument->symbol, name, json_string_length (symbol));
     instrument->trading = streq (json_string_value (status), "TRADING");
+    json_t *base = json_object_get (entry, "baseAsset");
+    json_t *quote = json_object_get (entry, "quoteAsset");
+    if (json_is_string (base) && json_is_string (quote)
+    &&  json_string_length (base) > 0 && json_string_length (base) < sizeof instrument->base
+    &&  json_string_length (quote) > 0 && json_string_length (quote) < sizeof instrument->quote
+    &&  strspn (json_string_value (base), S_ASSET_CHARS) == json_string_length (base)
+    &&  strspn (json_string_value (quote), S_ASSET_CHARS) == json_string_length (quote)) {
+        memcpy (instrument->base, json_string_value (base), json_string_length (base));
+        memcpy (instrument->quote, json_string_value (quote), json_string_length (quote));
+    }
     size_t index;
     json_t *value;
     json_array_foreach (types, index, value) {

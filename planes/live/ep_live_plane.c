@@ -120,6 +120,10 @@ ep_live_plane_report (ep_live_plane_t *self, const ep_dispatch_t *dispatch, ep_r
     report->plane = EP_PLANE (LIVE);
     report->router_seq = dispatch->router_seq;
     report->safety = intent->safety;
+    if (report->filled_qty_e8 > 0)
+        report->net_filled_qty_e8 = report->filled_qty_e8
+                                  - ep_live_rules_base_fees (&self->rules, intent->symbol,
+                                                             report->fills, report->n_fills);
     self->emit (self->emit_arg, dispatch, report);
     ep_log_intent (EP_LOG_INFO, intent->strategy_id, intent->intent_id, ": %s %s%s: %s",
                    ep_status_name (report->status), ep_failure_name (report->failure),

@@ -205,6 +205,27 @@ ep_live_rules_may_place (ep_live_rules_t *self, const ep_intent_t *intent, int *
     return false;
 }
 
+int64_t
+ep_live_rules_base_fees (const ep_live_rules_t *self, const char *symbol,
+                         ep_fill_t *const *fills, size_t n_fills)
+{
+    assert (self);
+    const ep_instrument_t *instrument = symbol ? ep_instruments_find (&self->table, symbol)
+                                               : NULL;
+    const char *base = instrument && instrument->base [0] ? instrument->base : NULL;
+    int64_t fees = 0;
+    for (size_t index = 0; index < n_fills; index++) {
+        const char *asset = fills [index]->fee_asset;
+        if (!asset || !*asset || fills [index]->fee_e8 <= 0)
+            continue;
+        bool in_base = base ? strcmp (asset, base) == 0
+                            : symbol && strncmp (symbol, asset, strlen (asset)) == 0;
+        if (in_base)
+            fees += fills [index]->fee_e8;
+    }
+    return fees;
+}
+
 bool
 ep_live_rules_healthy (const ep_live_rules_t *self, char *why, size_t why_size)
 {

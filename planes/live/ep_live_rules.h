@@ -95,6 +95,12 @@ int64_t ep_live_rules_venue_time (const ep_live_rules_t *self, int64_t wall_ms);
 bool ep_live_rules_may_place (ep_live_rules_t *self, const ep_intent_t *intent, int *status,
                               int *failure, char *reason, size_t reason_size);
 
+//  The fees among fills charged in symbol's base asset: the rules' base
+//  asset when read, else the asset symbol starts with (Binance's symbols
+//  are the base asset followed by the quote asset).
+int64_t ep_live_rules_base_fees (const ep_live_rules_t *self, const char *symbol,
+                                 ep_fill_t *const *fills, size_t n_fills);
+
 //  Whether the clock is good enough to place orders, for /healthz; "" or
 //  why not in why.
 bool ep_live_rules_healthy (const ep_live_rules_t *self, char *why, size_t why_size);

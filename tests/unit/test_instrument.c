@@ -196,6 +196,8 @@ test_text_form_reads_back_what_it_wrote (void **state)
     ep_instrument_t example = s_example ();
     ep_instrument_t other = s_example ();
     strcpy (other.symbol, "ETHUSDT");
+    strcpy (other.base, "ETH");
+    strcpy (other.quote, "USDT");
     other.market = false;
     other.trading = false;
     other.max_notional_market = true;
@@ -207,6 +209,7 @@ test_text_form_reads_back_what_it_wrote (void **state)
                                    "price=0.000001:100000:0.000001 lot=0.001:100000:0.001 "
                                    "market_lot=0:1000:0 notional=10:10000:0:0 "
                                    "percent=1.2:0.2:5:0.8\n"));
+    assert_non_null (strstr (text, "percent=1.2:0.2:5:0.8 base=ETH quote=USDT\n"));
     ep_instruments_t read = { 0 };
     char error [256] = "";
     assert_int_equal (ep_instruments_parse (&read, text, strlen (text), error, sizeof error), 0);

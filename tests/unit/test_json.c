@@ -380,6 +380,7 @@ test_json_formats_report_exactly (void **state)
     report.logical_ts = 1001;
     report.router_seq = 77;
     report.safety = 0;
+    report.net_filled_qty_e8 = 49998500;
     char *line = ep_json_report_format (&report);
     assert_string_equal (line,
         "{\"seq\":42,\"intent_id\":\"i-1\",\"strategy_id\":\"strat.a\",\"symbol\":\"BTC-USD\","
@@ -389,7 +390,7 @@ test_json_formats_report_exactly (void **state)
         "\"fee_asset\":\"BNB\"},{\"fill_id\":\"f-2\",\"qty\":\"0.2\",\"price\":\"100.5\","
         "\"fee\":\"-0.00000001\",\"fee_asset\":\"\"}],"
         "\"filled_qty\":\"0.5\",\"avg_price\":\"100.2\",\"terminal\":true,"
-        "\"venue_order_id\":\"v-9\",\"logical_ts\":1001,\"router_seq\":77,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\"}");
+        "\"venue_order_id\":\"v-9\",\"logical_ts\":1001,\"router_seq\":77,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0.499985\"}");
     free (line);
 }
 
@@ -405,7 +406,7 @@ test_json_formats_default_report_with_every_key (void **state)
         "\"side\":\"SIDE_UNSPECIFIED\",\"plane\":\"PLANE_UNSPECIFIED\",\"plane_epoch\":0,"
         "\"status\":\"STATUS_UNSPECIFIED\",\"failure\":\"FAILURE_NONE\",\"reason\":\"\","
         "\"fills\":[],\"filled_qty\":\"0\",\"avg_price\":\"0\",\"terminal\":false,"
-        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\"}");
+        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\"}");
     free (line);
 }
 
@@ -426,7 +427,7 @@ test_json_formats_unknown_enum_as_number (void **state)
         "{\"seq\":0,\"intent_id\":\"i-1\",\"strategy_id\":\"\",\"symbol\":\"\","
         "\"side\":9,\"plane\":3,\"plane_epoch\":0,\"status\":42,\"failure\":99,\"reason\":\"\","
         "\"fills\":[],\"filled_qty\":\"0\",\"avg_price\":\"0\",\"terminal\":false,"
-        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\"}");
+        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\"}");
     free (line);
 }
 
@@ -450,7 +451,7 @@ test_json_formats_extreme_numbers_exactly (void **state)
         "\"failure\":\"FAILURE_NONE\",\"reason\":\"\",\"fills\":[],"
         "\"filled_qty\":\"-92233720368.54775808\",\"avg_price\":\"92233720368.54775807\","
         "\"terminal\":false,\"venue_order_id\":\"\",\"logical_ts\":\"18446744073709551615\","
-        "\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\"}");
+        "\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\"}");
     free (line);
 }
 

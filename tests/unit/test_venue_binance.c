@@ -1887,6 +1887,8 @@ test_exchange_info_becomes_the_instrument_table (void **state)
     const ep_instrument_t *eth = ep_instruments_find (&table, "ETHBTC");
     assert_non_null (eth);
     assert_true (eth->trading && eth->market && eth->limit);
+    assert_string_equal (eth->base, "ETH");
+    assert_string_equal (eth->quote, "BTC");
     assert_int_equal (eth->price.min_e8, 100);
     assert_int_equal (eth->price.max_e8, 10000000000000);
     assert_int_equal (eth->price.step_e8, 100);
