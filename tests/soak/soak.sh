@@ -191,8 +191,10 @@ rand () { R=$(( RANDOM % $1 )); }
 # pause_ms LO HI: sleeps a random time between LO and HI ms.
 pause_ms () { rand $(( $2 - $1 + 1 )); local ms=$(( $1 + R )); sleep "$(( ms / 1000 )).$(printf '%03d' $(( ms % 1000 )))"; }
 
+# (hold keeps the venue's resting orders resting, for cancels and replaces to
+# find; fill-wins fills each one a cancel or replace reaches just before it)
 FAULTS_LIST=(none refuse close-early hang http-500 http-503 code-1007 truncated wrong-id
-             http-429 http-418 insufficient duplicate bad-signature)
+             http-429 http-418 insufficient duplicate bad-signature hold hold fill-wins)
 
 # chaos_log TEXT: one line of what the chaos did, with the time since start.
 chaos_log () { echo "+$(( $(date +%s) - started )) $*" >> "$WORK/chaos.log"; }
@@ -395,6 +397,8 @@ in_flight_zero () { [ "$(stats_field in_flight_paper)" = 0 ] && [ "$(stats_field
 poll_until 60 all_terminal || echo "soak: not every journaled intent has a terminal report after 60 s" >&2
 poll_until 30 in_flight_zero || echo "soak: intents still in flight at the end: paper $(stats_field in_flight_paper), live $(stats_field in_flight_live)" >&2
 curl -s -f "$FAKEX_CONTROL/fakex/counts" > "$WORK/fakex-counts.json" || fail "cannot read /fakex/counts"
+curl -s -f "$FAKEX_CONTROL/fakex/counts?kind=cancel" > "$WORK/fakex-cancels.json" \
+    || fail "cannot read /fakex/counts?kind=cancel"
 # What a monitor gets: every report ever journaled, through the router.
 tap_count=$(sql "SELECT COUNT(*) FROM reports")
 "$BIN/ep-tap" --config "$READY" --from-seq 1 --count "$tap_count" --timeout 60 \
@@ -418,7 +422,8 @@ rc=0
 bash "$HERE/soak_check.sh" "$JOURNAL" "$WORK/live-audit.db" "$WORK/fakex-counts.json" \
     "$BIN/ep-replay" "$CFG" --seed "$seed" --kills "$KILLS" --meta-log "$META_LOG" \
     --crashes "$CRASHES" --term-failures "$TERM_FAILURES" --sender-failures "$SENDER_FAILURES" \
-    --tap "$WORK/tap.jsonl" --tap-count "$tap_count" > "$WORK/verdict.json" 2> "$WORK/check.log" || rc=$?
+    --tap "$WORK/tap.jsonl" --tap-count "$tap_count" --venue-cancels "$WORK/fakex-cancels.json" \
+    > "$WORK/verdict.json" 2> "$WORK/check.log" || rc=$?
 if [ $rc -ne 0 ]; then
     cat "$WORK/check.log" >&2
     echo "--- logs in $WORK (kept) ---"
