@@ -153,7 +153,7 @@ CREATE TABLE ci (router_seq INTEGER PRIMARY KEY, strategy_id TEXT, intent_id TEX
 CREATE TABLE cr (seq INTEGER PRIMARY KEY, router_seq INTEGER, plane INTEGER, status INTEGER,
                  terminal INTEGER, late INTEGER, origin INTEGER, failure INTEGER, reason TEXT);
 CREATE TABLE ca (id INTEGER PRIMARY KEY, kind INTEGER, strategy_id TEXT, intent_id TEXT,
-                 client_order_id TEXT, status TEXT, failure TEXT, finished INTEGER, target_cid TEXT);
+                 client_order_id TEXT, status INTEGER, failure INTEGER, finished INTEGER, target_cid TEXT);
 CREATE TABLE cv (client_order_id TEXT PRIMARY KEY, n INTEGER);
 .mode tabs
 .import $scratch/ci.tsv ci
@@ -162,6 +162,8 @@ CREATE TABLE cv (client_order_id TEXT PRIMARY KEY, n INTEGER);
 .import $scratch/cv.tsv cv
 UPDATE ci SET action = 0 WHERE action = '';
 UPDATE cr SET failure = 0 WHERE failure = '';
+UPDATE ca SET status = NULL WHERE status = '';
+UPDATE ca SET failure = NULL WHERE failure = '';
 CREATE INDEX cr_by_intent ON cr (router_seq);
 CREATE INDEX ci_by_key ON ci (strategy_id, intent_id);
 SQL
@@ -382,15 +384,31 @@ refused_took_effect=$(qc "SELECT COUNT(*) FROM ch c WHERE c.tstatus = 6 AND c.tf
                                       AND ($(names 'canceled by intent' c.intent_id)
                                            OR $(names 'replaced by intent' c.intent_id)))")
 # (c) the venue never saw a cancel twice: its cancel, cancel-replace and
-# amend requests per client order id of the order they cancel (venue), and
-# the audit's cancel and replace attempts per that id (audit).
-venue_cancel_requests=null venue_cancel_orders=null venue_cancel_twice=0 venue_cancel_max=null
+# amend requests per client order id of the order they cancel (venue, from
+# /fakex/counts?kind=cancel), and the audit's cancel and replace attempts per
+# that id (audit), are 1. One exception, which the contract allows and which
+# is counted apart (repeated): a later CANCEL or REPLACE of the same order,
+# another intent under its own id, after every earlier attempt on the order
+# left it open (it was refused or its answer was unknown: not CANCELED, not
+# TOO_LATE for a cancel; nothing placed, not TOO_LATE for a replace). A
+# request sent again, or sent after an attempt that closed the order, is a
+# cancel seen twice.
+CLOSED="((c.kind = 3 AND (c.status = 4 OR c.failure = 14))
+         OR (c.kind = 5 AND (c.status IN (1, 2, 3) OR c.failure = 14)))"
+REPEAT_OK="(NOT EXISTS (SELECT 1 FROM ca c JOIN ca d ON d.target_cid = c.target_cid AND d.id > c.id
+                        WHERE c.target_cid = @T@ AND $CLOSED))"
+venue_cancel_requests=null venue_cancel_orders=null venue_cancel_twice=0 venue_cancel_max=null venue_cancel_repeated=null
 if [ -n "$venue_cancels" ]; then
-    read -r venue_cancel_requests venue_cancel_orders venue_cancel_twice venue_cancel_max < <(qc \
-        "SELECT IFNULL(SUM(n), 0), COUNT(*), IFNULL(SUM(n > 1), 0), IFNULL(MAX(n), 0) FROM cv" | tr '|' ' ')
+    read -r venue_cancel_requests venue_cancel_orders venue_cancel_max venue_cancel_repeated < <(qc \
+        "SELECT IFNULL(SUM(n), 0), COUNT(*), IFNULL(MAX(n), 0), IFNULL(SUM(n > 1), 0) FROM cv" | tr '|' ' ')
+    venue_cancel_twice=$(qc "SELECT COUNT(*) FROM cv v WHERE v.n > 1 AND NOT (
+                             v.n <= (SELECT COUNT(*) FROM ca a WHERE a.target_cid = v.client_order_id)
+                             AND ${REPEAT_OK//@T@/v.client_order_id})")
 fi
 audit_cancel_attempts=$(qc "SELECT COUNT(*) FROM ca")
-audit_cancel_twice=$(qc "SELECT COUNT(*) FROM (SELECT target_cid FROM ca GROUP BY target_cid HAVING COUNT(*) > 1)")
+audit_cancel_repeated=$(qc "SELECT COUNT(*) FROM (SELECT target_cid FROM ca GROUP BY target_cid HAVING COUNT(*) > 1)")
+audit_cancel_twice=$(qc "SELECT COUNT(*) FROM (SELECT target_cid t FROM ca GROUP BY target_cid HAVING COUNT(*) > 1)
+                         WHERE NOT ${REPEAT_OK//@T@/t}")
 #     a change is attempted once; the venue saw no request the audit did not write
 change_attempted_twice=$(qc "SELECT COUNT(*) FROM (SELECT 1 FROM ca GROUP BY strategy_id, intent_id HAVING COUNT(*) > 1)")
 cancel_unaudited=$(qc "SELECT COUNT(*) FROM cv v WHERE v.n > (SELECT COUNT(*) FROM ca a WHERE a.target_cid = v.client_order_id)")
@@ -465,7 +483,7 @@ jq -n -c \
     --argjson duplicate_fills "$duplicate_fills" --argjson fill_sum_mismatch "$fill_sum_mismatch" \
     --argjson fill_sum_reconciled "$fill_sum_reconciled" \
     --argjson change_violations "$change_violations" \
-    --argjson changes "{\"cancels_sent\":$cancels_sent,\"replaces_sent\":$replaces_sent,\"took_effect_paper\":$effective_paper,\"took_effect_live\":$effective_live,\"canceled_by_cancel\":$canceled_by_cancel,\"replaced\":$replaced,\"cancel_outcomes\":$cancel_outcomes,\"replace_outcomes\":$replace_outcomes,\"venue_cancel_requests\":$venue_cancel_requests,\"venue_cancel_orders\":$venue_cancel_orders,\"venue_cancel_max\":$venue_cancel_max,\"audit_cancel_attempts\":$audit_cancel_attempts}" \
+    --argjson changes "{\"cancels_sent\":$cancels_sent,\"replaces_sent\":$replaces_sent,\"took_effect_paper\":$effective_paper,\"took_effect_live\":$effective_live,\"canceled_by_cancel\":$canceled_by_cancel,\"replaced\":$replaced,\"cancel_outcomes\":$cancel_outcomes,\"replace_outcomes\":$replace_outcomes,\"venue_cancel_requests\":$venue_cancel_requests,\"venue_cancel_orders\":$venue_cancel_orders,\"venue_cancel_max\":$venue_cancel_max,\"venue_cancel_repeated\":$venue_cancel_repeated,\"audit_cancel_attempts\":$audit_cancel_attempts,\"audit_cancel_repeated\":$audit_cancel_repeated}" \
     --argjson change_detail "{\"change_terminal_not_one\":$change_terminal,\"target_not_canceled_once\":$target_not_canceled,\"canceled_twice\":$canceled_twice,\"filled_and_canceled\":$filled_and_canceled,\"target_taken_twice\":$taken_twice,\"refused_took_effect\":$refused_took_effect,\"venue_cancel_twice\":$venue_cancel_twice,\"audit_cancel_twice\":$audit_cancel_twice,\"change_attempted_twice\":$change_attempted_twice,\"venue_cancel_unaudited\":$cancel_unaudited,\"live_effective_unseen\":$live_effective_unseen,\"unexercised\":$changes_unexercised}" \
     --argjson dup "{\"multi_terminal\":$multi_terminal,\"not_late_after_terminal\":$after_terminal,\"same_plane_report\":$same_plane_report,\"same_payload\":$same_payload,\"orphan_reports\":$orphan_reports,\"router_seq_gaps\":$router_seq_gaps}" \
     --argjson live "{\"venue_resent\":$venue_resent,\"audit_shared_id\":$audit_shared,\"venue_unaudited\":$venue_unaudited,\"off_plane\":$live_off_plane,\"paper_off_plane\":$paper_off_plane,\"key_mismatch\":$key_mismatch}" \
