@@ -136,12 +136,13 @@ sqlite3 -readonly -batch -noheader -separator $'\t' "$journal" \
 if [ -f "$audit_db" ]; then
     sqlite3 -readonly -batch -noheader -separator $'\t' "$audit_db" \
         "SELECT id, kind, strategy_id, intent_id, client_order_id, IFNULL(status, ''),
-                IFNULL(failure, ''), finished_us IS NOT NULL, params FROM attempts WHERE kind IN (3, 5)" \
+                IFNULL(failure, ''), created_us, IFNULL(finished_us, ''), params
+         FROM attempts WHERE kind IN (3, 5)" \
         | awk 'BEGIN { FS = OFS = "\t" }
                { t = $5
-                 if ($2 == 5 && match($9, /(^|&)(cancelOrigClientOrderId|origClientOrderId)=[^&]*/)) {
-                     t = substr($9, RSTART, RLENGTH); sub(/^&/, "", t); sub(/^[^=]*=/, "", t) }
-                 $9 = t; print }' > "$scratch/ca.tsv"
+                 if ($2 == 5 && match($10, /(^|&)(cancelOrigClientOrderId|origClientOrderId)=[^&]*/)) {
+                     t = substr($10, RSTART, RLENGTH); sub(/^&/, "", t); sub(/^[^=]*=/, "", t) }
+                 $10 = t; print }' > "$scratch/ca.tsv"
 fi
 : > "$scratch/cv.tsv"
 if [ -n "$venue_cancels" ] && [ -s "$venue_cancels" ]; then
@@ -153,7 +154,8 @@ CREATE TABLE ci (router_seq INTEGER PRIMARY KEY, strategy_id TEXT, intent_id TEX
 CREATE TABLE cr (seq INTEGER PRIMARY KEY, router_seq INTEGER, plane INTEGER, status INTEGER,
                  terminal INTEGER, late INTEGER, origin INTEGER, failure INTEGER, reason TEXT);
 CREATE TABLE ca (id INTEGER PRIMARY KEY, kind INTEGER, strategy_id TEXT, intent_id TEXT,
-                 client_order_id TEXT, status INTEGER, failure INTEGER, finished INTEGER, target_cid TEXT);
+                 client_order_id TEXT, status INTEGER, failure INTEGER, created_us INTEGER,
+                 finished_us INTEGER, target_cid TEXT);
 CREATE TABLE cv (client_order_id TEXT PRIMARY KEY, n INTEGER);
 .mode tabs
 .import $scratch/ci.tsv ci
@@ -164,6 +166,7 @@ UPDATE ci SET action = 0 WHERE action = '';
 UPDATE cr SET failure = 0 WHERE failure = '';
 UPDATE ca SET status = NULL WHERE status = '';
 UPDATE ca SET failure = NULL WHERE failure = '';
+UPDATE ca SET finished_us = NULL WHERE finished_us = '';
 CREATE INDEX cr_by_intent ON cr (router_seq);
 CREATE INDEX ci_by_key ON ci (strategy_id, intent_id);
 SQL
@@ -387,16 +390,19 @@ refused_took_effect=$(qc "SELECT COUNT(*) FROM ch c WHERE c.tstatus = 6 AND c.tf
 # amend requests per client order id of the order they cancel (venue, from
 # /fakex/counts?kind=cancel), and the audit's cancel and replace attempts per
 # that id (audit), are 1. One exception, which the contract allows and which
-# is counted apart (repeated): a later CANCEL or REPLACE of the same order,
-# another intent under its own id, after every earlier attempt on the order
-# left it open (it was refused or its answer was unknown: not CANCELED, not
-# TOO_LATE for a cancel; nothing placed, not TOO_LATE for a replace). A
-# request sent again, or sent after an attempt that closed the order, is a
-# cancel seen twice.
+# is counted apart (repeated): another CANCEL or REPLACE of the same order,
+# an intent of its own under its own id, each written down once, and none
+# sent after the plane learned that an earlier one had closed the order
+# (CANCELED or TOO_LATE for a cancel; placed or TOO_LATE for a replace): sent
+# while the earlier one was unanswered (within 2 s of its answer, for the
+# plane to take it in), or after it left the order open (refused, or its
+# answer unknown). A request the venue saw more often than the audit wrote
+# one, or one sent to an order known closed, is a cancel seen twice.
 CLOSED="((c.kind = 3 AND (c.status = 4 OR c.failure = 14))
          OR (c.kind = 5 AND (c.status IN (1, 2, 3) OR c.failure = 14)))"
 REPEAT_OK="(NOT EXISTS (SELECT 1 FROM ca c JOIN ca d ON d.target_cid = c.target_cid AND d.id > c.id
-                        WHERE c.target_cid = @T@ AND $CLOSED))"
+                        WHERE c.target_cid = @T@ AND $CLOSED
+                        AND d.created_us > IFNULL(c.finished_us, 0) + 2000000))"
 venue_cancel_requests=null venue_cancel_orders=null venue_cancel_twice=0 venue_cancel_max=null venue_cancel_repeated=null
 if [ -n "$venue_cancels" ]; then
     read -r venue_cancel_requests venue_cancel_orders venue_cancel_max venue_cancel_repeated < <(qc \
