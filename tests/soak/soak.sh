@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Chaos soak: the whole stack (router, paper worker, live worker, fake venue)
-# under two randomized strategy streams and a stream of Safety Sells, while a
-# chaos driver kills and restarts the router and both workers (SIGKILL or
-# SIGTERM) or freezes them (SIGSTOP), flips the plane (strictly increasing
-# epochs), halts and resumes, switches the fake venue's faults, reconciles
-# UNKNOWN live intents and pushes hostile bytes. When the time is
-# up the chaos stops, the stack is made whole, the streams finish, a final
-# sweep fills every resting paper order, and once every journaled intent has
-# its terminal report the stack is stopped with SIGTERM. Then the independent
-# checker (soak_check.sh) reads the journal, the live audit and the venue's
-# counts; its JSON is the last line of output, and the exit status is 0 iff
-# every invariant holds.
+# under two randomized strategy streams (a quarter of their lines CANCELs and
+# REPLACEs of their earlier intents: see stream.awk) and a stream of Safety
+# Sells, while a chaos driver kills and restarts the router and both workers
+# (SIGKILL or SIGTERM) or freezes them (SIGSTOP), flips the plane (strictly
+# increasing epochs), halts and resumes, switches the fake venue's faults
+# (among them hold, which keeps live orders resting for cancels to find, and
+# fill-wins), reconciles UNKNOWN live intents and pushes hostile bytes. When
+# the time is up the chaos stops, the stack is made whole, the streams finish,
+# a final sweep fills every resting paper order, and once every journaled
+# intent has its terminal report the venue's counts of orders and of cancels
+# (/fakex/counts, /fakex/counts?kind=cancel) are saved and the stack is
+# stopped with SIGTERM. Then the independent checker (soak_check.sh) reads the
+# journal, the live audit and the venue's counts; its JSON is the last line of
+# output, and the exit status is 0 iff every invariant holds, among them that
+# no order ends twice and that the venue never saw a cancel twice.
 #
 #   soak.sh BIN_DIR [--minutes N | --seconds N] [--seed S]
 #

@@ -2,11 +2,14 @@
 # The soak's independent checker: reads the router's journal and the live
 # audit with the sqlite3 CLI (read only), the fake venue's /fakex/counts JSON
 # with jq, and runs ep-replay --verify; knows nothing of the router's code
-# beyond the journal and audit schemas. Prints one JSON object and exits 0
-# iff every invariant holds:
+# beyond the journal and audit schemas and the wire's (the journal's
+# payloads, read by a small awk protobuf reader for a change's action and
+# target and a report's failure and reason). Prints one JSON object and
+# exits 0 iff every invariant holds:
 #
 #   missing_terminal    journaled intents without a terminal report
-#   duplicate_reports   intents with more than one terminal report, reports
+#   duplicate_reports   intents (orders, cancels and replaces alike) with
+#                       more than one terminal report, reports
 #                       after the terminal one not marked late, and report
 #                       rows that repeat another byte for byte (the same
 #                       plane report twice, or the same published payload)
@@ -14,6 +17,7 @@
 #   live_resent         client order ids the venue received more than once,
 #                       submissions sharing a client order id in the audit,
 #                       order requests the venue saw that the audit never wrote
+#                       (as a submission, or as the new order of a replace)
 #   double_dispatch     (strategy, intent_id) dispatched more than once;
 #                       intents realized on both planes or off their plane
 #   plane_changes_unjournaled  plane/epoch of intents and reports that no
@@ -28,10 +32,35 @@
 #                       is not the sum of the fills reported so far (of those,
 #                       the ones on reports marked reconciled, apart). With
 #                       --tap-count N, fewer than N reports in FILE is a mismatch.
+#   change_violations   cancels and replaces (see change_detail; the figures
+#                       of what was sent and what became of it are in changes):
+#                       a CANCEL or REPLACE without exactly one terminal report;
+#                       an order a change took effect on (a CANCEL that ended
+#                       CANCELED / FAILURE_NONE, a REPLACE its target's CANCELED
+#                       report names) that does not end CANCELED exactly once;
+#                       an intent CANCELED twice, or both FILLED and CANCELED;
+#                       an order two changes took effect on; a REJECTED change
+#                       that a CANCELED report names; the venue saw a cancel
+#                       twice (with --venue-cancels FILE, the JSON of
+#                       /fakex/counts?kind=cancel: a value above 1, or an
+#                       order with two cancel or replace attempts in the live
+#                       audit, unless the second is another intent sent while
+#                       the first was unanswered or after it left the order
+#                       open; counted as repeated), a change attempted twice,
+#                       a venue cancel the audit did not write, a change that
+#                       took effect on the live plane with no request the venue
+#                       saw; and changes sent of which none took effect on
+#                       either plane (so that these checks cannot pass vacuously).
+#                       Routed changes (dispatched, or refused PLANE_HALTED or
+#                       PLANE_UNAVAILABLE) carry their target's plane and epoch:
+#                       they are left out of the rules on the plane in force
+#                       above, and plane_detail.change_plane counts those that
+#                       do not carry their target's.
 #
 #   soak_check.sh JOURNAL AUDIT FAKEX_COUNTS_JSON REPLAY_BIN CONFIG
 #                 [--seed S] [--kills N] [--meta-log FILE] [--crashes N]
 #                 [--term-failures N] [--sender-failures N] [--tap FILE --tap-count N]
+#                 [--venue-cancels FILE]
 #
 # --meta-log: lines "EPOCH KIND PLANE RC" of the plane commands sent (RC 0:
 # ep-meta saw it applied). --crashes, --term-failures, --sender-failures: the
