@@ -99,7 +99,8 @@ on_exit () {
         if [ -f "$JOURNAL" ]; then
             bash "$HERE/soak_check.sh" "$JOURNAL" "$WORK/live-audit.db" /dev/null "$BIN/ep-replay" "$CFG" \
                 --seed "$seed" --kills "$KILLS" --meta-log "$META_LOG" --crashes "$CRASHES" \
-                --term-failures "$TERM_FAILURES" --sender-failures "$SENDER_FAILURES" 2>/dev/null \
+                --term-failures "$TERM_FAILURES" --sender-failures "$SENDER_FAILURES" \
+                --stream-changes "${stream_changes:-0}" 2>/dev/null \
                 | tail -n 1 | jq -c '. + {ok: false, aborted: true}' || true
         else
             echo "{\"ok\":false,\"aborted\":true,\"seed\":$seed}"
@@ -335,7 +336,9 @@ stream () {  # stream NAME PREFIX STRATEGY CERT [SAFETY]
 stream alpha a alpha strategy
 stream beta b beta strategy
 stream safety s alpha safety 1
-echo "soak: stack up in $WORK; streams of $(cat "$WORK"/{alpha,beta,safety}.jsonl | grep -vc '^#') intents over ${seconds} s"
+# (the CANCELs and REPLACEs among them: the checker fails if none took effect)
+stream_changes=$(cat "$WORK"/{alpha,beta}.jsonl | grep -c '"action":"' || true)
+echo "soak: stack up in $WORK; streams of $(cat "$WORK"/{alpha,beta,safety}.jsonl | grep -vc '^#') intents ($stream_changes cancels and replaces) over ${seconds} s"
 
 # --- chaos ------------------------------------------------------------------
 
@@ -427,6 +430,7 @@ bash "$HERE/soak_check.sh" "$JOURNAL" "$WORK/live-audit.db" "$WORK/fakex-counts.
     "$BIN/ep-replay" "$CFG" --seed "$seed" --kills "$KILLS" --meta-log "$META_LOG" \
     --crashes "$CRASHES" --term-failures "$TERM_FAILURES" --sender-failures "$SENDER_FAILURES" \
     --tap "$WORK/tap.jsonl" --tap-count "$tap_count" --venue-cancels "$WORK/fakex-cancels.json" \
+    --stream-changes "$stream_changes" \
     > "$WORK/verdict.json" 2> "$WORK/check.log" || rc=$?
 if [ $rc -ne 0 ]; then
     cat "$WORK/check.log" >&2

@@ -49,8 +49,10 @@
 #                       open; counted as repeated), a change attempted twice,
 #                       a venue cancel the audit did not write, a change that
 #                       took effect on the live plane with no request the venue
-#                       saw; and changes sent of which none took effect on
-#                       either plane (so that these checks cannot pass vacuously).
+#                       saw; and changes sent (journaled, or with
+#                       --stream-changes N, the CANCEL and REPLACE lines of the
+#                       soak's streams) of which none took effect on either
+#                       plane (so that these checks cannot pass vacuously).
 #                       Routed changes (dispatched, or refused PLANE_HALTED or
 #                       PLANE_UNAVAILABLE) carry their target's plane and epoch:
 #                       they are left out of the rules on the plane in force
@@ -60,7 +62,7 @@
 #   soak_check.sh JOURNAL AUDIT FAKEX_COUNTS_JSON REPLAY_BIN CONFIG
 #                 [--seed S] [--kills N] [--meta-log FILE] [--crashes N]
 #                 [--term-failures N] [--sender-failures N] [--tap FILE --tap-count N]
-#                 [--venue-cancels FILE]
+#                 [--venue-cancels FILE] [--stream-changes N]
 #
 # --meta-log: lines "EPOCH KIND PLANE RC" of the plane commands sent (RC 0:
 # ep-meta saw it applied). --crashes, --term-failures, --sender-failures: the
@@ -69,13 +71,14 @@
 set -euo pipefail
 
 usage () {
-    echo "usage: soak_check.sh JOURNAL AUDIT FAKEX_COUNTS_JSON REPLAY_BIN CONFIG [--seed S] [--kills N] [--meta-log FILE] [--crashes N] [--term-failures N] [--sender-failures N] [--tap FILE --tap-count N] [--venue-cancels FILE]" >&2
+    echo "usage: soak_check.sh JOURNAL AUDIT FAKEX_COUNTS_JSON REPLAY_BIN CONFIG [--seed S] [--kills N] [--meta-log FILE] [--crashes N] [--term-failures N] [--sender-failures N] [--tap FILE --tap-count N] [--venue-cancels FILE] [--stream-changes N]" >&2
     exit 2
 }
 [ $# -ge 5 ] || usage
 journal=$1 audit_db=$2 counts=$3 replay=$4 config=$5
 shift 5
 seed=null kills=0 meta_log= crashes=0 term_failures=0 sender_failures=0 tap= tap_count= venue_cancels=
+stream_changes=0
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || usage
     case $1 in
@@ -88,6 +91,7 @@ while [ $# -gt 0 ]; do
         --tap) tap=$2 ;;
         --tap-count) tap_count=$2 ;;
         --venue-cancels) venue_cancels=$2 ;;
+        --stream-changes) [[ $2 =~ ^[0-9]+$ ]] || usage; stream_changes=$2 ;;
         *) usage ;;
     esac
     shift 2
@@ -476,7 +480,8 @@ outcomes () {
 cancel_outcomes=$(outcomes 1)
 replace_outcomes=$(outcomes 2)
 changes_unexercised=0
-[ $(( cancels_sent + replaces_sent )) = 0 ] || [ $(( effective_paper + effective_live )) -gt 0 ] || changes_unexercised=1
+[ $(( cancels_sent + replaces_sent + stream_changes )) = 0 ] || [ $(( effective_paper + effective_live )) -gt 0 ] \
+    || changes_unexercised=1
 change_violations=$(( change_terminal + target_not_canceled + canceled_twice + filled_and_canceled + taken_twice
     + refused_took_effect + venue_cancel_twice + audit_cancel_twice + change_attempted_twice + cancel_unaudited
     + live_effective_unseen + changes_unexercised ))
@@ -518,7 +523,7 @@ jq -n -c \
     --argjson duplicate_fills "$duplicate_fills" --argjson fill_sum_mismatch "$fill_sum_mismatch" \
     --argjson fill_sum_reconciled "$fill_sum_reconciled" \
     --argjson change_violations "$change_violations" \
-    --argjson changes "{\"cancels_sent\":$cancels_sent,\"replaces_sent\":$replaces_sent,\"took_effect_paper\":$effective_paper,\"took_effect_live\":$effective_live,\"canceled_by_cancel\":$canceled_by_cancel,\"replaced\":$replaced,\"cancel_outcomes\":$cancel_outcomes,\"replace_outcomes\":$replace_outcomes,\"venue_cancel_requests\":$venue_cancel_requests,\"venue_cancel_orders\":$venue_cancel_orders,\"venue_cancel_max\":$venue_cancel_max,\"venue_cancel_repeated\":$venue_cancel_repeated,\"audit_cancel_attempts\":$audit_cancel_attempts,\"audit_cancel_repeated\":$audit_cancel_repeated}" \
+    --argjson changes "{\"stream_changes\":$stream_changes,\"cancels_sent\":$cancels_sent,\"replaces_sent\":$replaces_sent,\"took_effect_paper\":$effective_paper,\"took_effect_live\":$effective_live,\"canceled_by_cancel\":$canceled_by_cancel,\"replaced\":$replaced,\"cancel_outcomes\":$cancel_outcomes,\"replace_outcomes\":$replace_outcomes,\"venue_cancel_requests\":$venue_cancel_requests,\"venue_cancel_orders\":$venue_cancel_orders,\"venue_cancel_max\":$venue_cancel_max,\"venue_cancel_repeated\":$venue_cancel_repeated,\"audit_cancel_attempts\":$audit_cancel_attempts,\"audit_cancel_repeated\":$audit_cancel_repeated}" \
     --argjson change_detail "{\"change_terminal_not_one\":$change_terminal,\"target_not_canceled_once\":$target_not_canceled,\"canceled_twice\":$canceled_twice,\"filled_and_canceled\":$filled_and_canceled,\"target_taken_twice\":$taken_twice,\"refused_took_effect\":$refused_took_effect,\"venue_cancel_twice\":$venue_cancel_twice,\"audit_cancel_twice\":$audit_cancel_twice,\"change_attempted_twice\":$change_attempted_twice,\"venue_cancel_unaudited\":$cancel_unaudited,\"live_effective_unseen\":$live_effective_unseen,\"unexercised\":$changes_unexercised}" \
     --argjson dup "{\"multi_terminal\":$multi_terminal,\"not_late_after_terminal\":$after_terminal,\"same_plane_report\":$same_plane_report,\"same_payload\":$same_payload,\"orphan_reports\":$orphan_reports,\"router_seq_gaps\":$router_seq_gaps}" \
     --argjson live "{\"venue_resent\":$venue_resent,\"audit_shared_id\":$audit_shared,\"venue_unaudited\":$venue_unaudited,\"off_plane\":$live_off_plane,\"paper_off_plane\":$paper_off_plane,\"key_mismatch\":$key_mismatch}" \
