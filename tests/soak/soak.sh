@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Chaos soak: the whole stack (router, paper worker, live worker, fake venue)
-# under two randomized strategy streams and a stream of Safety Sells, while a
-# chaos driver kills and restarts the router and both workers (SIGKILL or
-# SIGTERM) or freezes them (SIGSTOP), flips the plane (strictly increasing
-# epochs), halts and resumes, switches the fake venue's faults, reconciles
-# UNKNOWN live intents and pushes hostile bytes. When the time is
-# up the chaos stops, the stack is made whole, the streams finish, a final
-# sweep fills every resting paper order, and once every journaled intent has
-# its terminal report the stack is stopped with SIGTERM. Then the independent
-# checker (soak_check.sh) reads the journal, the live audit and the venue's
-# counts; its JSON is the last line of output, and the exit status is 0 iff
-# every invariant holds.
+# under two randomized strategy streams (a quarter of their lines CANCELs and
+# REPLACEs of their earlier intents: see stream.awk) and a stream of Safety
+# Sells, while a chaos driver kills and restarts the router and both workers
+# (SIGKILL or SIGTERM) or freezes them (SIGSTOP), flips the plane (strictly
+# increasing epochs), halts and resumes, switches the fake venue's faults
+# (among them hold, which keeps live orders resting for cancels to find, and
+# fill-wins), reconciles UNKNOWN live intents and pushes hostile bytes. When
+# the time is up the chaos stops, the stack is made whole, the streams finish,
+# a final sweep fills every resting paper order, and once every journaled
+# intent has its terminal report the venue's counts of orders and of cancels
+# (/fakex/counts, /fakex/counts?kind=cancel) are saved and the stack is
+# stopped with SIGTERM. Then the independent checker (soak_check.sh) reads the
+# journal, the live audit and the venue's counts; its JSON is the last line of
+# output, and the exit status is 0 iff every invariant holds, among them that
+# no order ends twice and that the venue never saw a cancel twice.
 #
 #   soak.sh BIN_DIR [--minutes N | --seconds N] [--seed S]
 #
@@ -95,7 +99,8 @@ on_exit () {
         if [ -f "$JOURNAL" ]; then
             bash "$HERE/soak_check.sh" "$JOURNAL" "$WORK/live-audit.db" /dev/null "$BIN/ep-replay" "$CFG" \
                 --seed "$seed" --kills "$KILLS" --meta-log "$META_LOG" --crashes "$CRASHES" \
-                --term-failures "$TERM_FAILURES" --sender-failures "$SENDER_FAILURES" 2>/dev/null \
+                --term-failures "$TERM_FAILURES" --sender-failures "$SENDER_FAILURES" \
+                --stream-changes "${stream_changes:-0}" 2>/dev/null \
                 | tail -n 1 | jq -c '. + {ok: false, aborted: true}' || true
         else
             echo "{\"ok\":false,\"aborted\":true,\"seed\":$seed}"
@@ -191,8 +196,10 @@ rand () { R=$(( RANDOM % $1 )); }
 # pause_ms LO HI: sleeps a random time between LO and HI ms.
 pause_ms () { rand $(( $2 - $1 + 1 )); local ms=$(( $1 + R )); sleep "$(( ms / 1000 )).$(printf '%03d' $(( ms % 1000 )))"; }
 
+# (hold keeps the venue's resting orders resting, for cancels and replaces to
+# find; fill-wins fills each one a cancel or replace reaches just before it)
 FAULTS_LIST=(none refuse close-early hang http-500 http-503 code-1007 truncated wrong-id
-             http-429 http-418 insufficient duplicate bad-signature)
+             http-429 http-418 insufficient duplicate bad-signature hold hold fill-wins)
 
 # chaos_log TEXT: one line of what the chaos did, with the time since start.
 chaos_log () { echo "+$(( $(date +%s) - started )) $*" >> "$WORK/chaos.log"; }
@@ -329,7 +336,9 @@ stream () {  # stream NAME PREFIX STRATEGY CERT [SAFETY]
 stream alpha a alpha strategy
 stream beta b beta strategy
 stream safety s alpha safety 1
-echo "soak: stack up in $WORK; streams of $(cat "$WORK"/{alpha,beta,safety}.jsonl | grep -vc '^#') intents over ${seconds} s"
+# (the CANCELs and REPLACEs among them: the checker fails if none took effect)
+stream_changes=$(cat "$WORK"/{alpha,beta}.jsonl | grep -c '"action":"' || true)
+echo "soak: stack up in $WORK; streams of $(cat "$WORK"/{alpha,beta,safety}.jsonl | grep -vc '^#') intents ($stream_changes cancels and replaces) over ${seconds} s"
 
 # --- chaos ------------------------------------------------------------------
 
@@ -395,6 +404,8 @@ in_flight_zero () { [ "$(stats_field in_flight_paper)" = 0 ] && [ "$(stats_field
 poll_until 60 all_terminal || echo "soak: not every journaled intent has a terminal report after 60 s" >&2
 poll_until 30 in_flight_zero || echo "soak: intents still in flight at the end: paper $(stats_field in_flight_paper), live $(stats_field in_flight_live)" >&2
 curl -s -f "$FAKEX_CONTROL/fakex/counts" > "$WORK/fakex-counts.json" || fail "cannot read /fakex/counts"
+curl -s -f "$FAKEX_CONTROL/fakex/counts?kind=cancel" > "$WORK/fakex-cancels.json" \
+    || fail "cannot read /fakex/counts?kind=cancel"
 # What a monitor gets: every report ever journaled, through the router.
 tap_count=$(sql "SELECT COUNT(*) FROM reports")
 "$BIN/ep-tap" --config "$READY" --from-seq 1 --count "$tap_count" --timeout 60 \
@@ -418,7 +429,9 @@ rc=0
 bash "$HERE/soak_check.sh" "$JOURNAL" "$WORK/live-audit.db" "$WORK/fakex-counts.json" \
     "$BIN/ep-replay" "$CFG" --seed "$seed" --kills "$KILLS" --meta-log "$META_LOG" \
     --crashes "$CRASHES" --term-failures "$TERM_FAILURES" --sender-failures "$SENDER_FAILURES" \
-    --tap "$WORK/tap.jsonl" --tap-count "$tap_count" > "$WORK/verdict.json" 2> "$WORK/check.log" || rc=$?
+    --tap "$WORK/tap.jsonl" --tap-count "$tap_count" --venue-cancels "$WORK/fakex-cancels.json" \
+    --stream-changes "$stream_changes" \
+    > "$WORK/verdict.json" 2> "$WORK/check.log" || rc=$?
 if [ $rc -ne 0 ]; then
     cat "$WORK/check.log" >&2
     echo "--- logs in $WORK (kept) ---"
