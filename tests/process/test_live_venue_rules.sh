@@ -11,7 +11,8 @@
 # - an intent that breaks its symbol's rules (LOT_SIZE, PRICE_FILTER,
 #   NOTIONAL, a symbol not trading, a symbol the venue lacks, an order type
 #   it does not take) is REJECTED / INVALID_INTENT naming the rule, and the
-#   venue never sees it;
+#   venue never sees it; so is a MARKET FOK, which a MARKET order on the
+#   venue cannot honour;
 # - `ep-live --export-instruments FILE` writes the same rules for the paper
 #   plane, which then refuses the same intent with the same rule.
 source "$(dirname "$0")/lib.sh"
@@ -76,6 +77,7 @@ pass "once measured (offset $offset ms): requests carry the venue's time and are
     line brk   BNBUSDT LIMIT  GTC 1 240
     line none  DOGEUSDT MARKET IOC 1
     line mkt   ETHUSDT MARKET IOC 1
+    line fok   BTCUSDT MARKET FOK 0.4
 } > "$WORK/in.jsonl"
 submissions_before=$(audit "SELECT count(*) FROM attempts WHERE kind = 1")
 send
@@ -88,6 +90,8 @@ expect_rule small "NOTIONAL: price x qty 2.5 is below minNotional 5"
 expect_rule brk   "symbol BNBUSDT is not trading"
 expect_rule none  "symbol DOGEUSDT is not in the instrument table"
 expect_rule mkt   "symbol ETHUSDT does not accept MARKET orders"
+[[ $(terminal fok) == "REJECTED INVALID_INTENT cannot be expressed for the venue: a MARKET FOK cannot be honoured"* ]] \
+    || fail "fok: $(terminal fok)"
 [ "$(audit "SELECT count(*) FROM attempts WHERE kind = 1")" = "$submissions_before" ] \
     || fail "an intent the rules refuse was written down as a submission"
 [ "$(curl -s "$FAKEX_CONTROL/fakex/counts" | jq 'length')" = 1 ] \

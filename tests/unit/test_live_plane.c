@@ -177,7 +177,7 @@ typedef struct {
     bool terminal, reconciled;
     char reason [512];
     char intent_id [32];
-    int64_t filled_qty_e8, avg_price_e8;
+    int64_t filled_qty_e8, avg_price_e8, net_filled_qty_e8;
     uint32_t first_fill;
     size_t n_fills;
     char fill_ids [4][80];
@@ -210,6 +210,7 @@ s_emit (void *arg, const ep_dispatch_t *dispatch, ep_report_t *report)
     snprintf (seen->reason, sizeof seen->reason, "%s", report->reason ? report->reason : "");
     snprintf (seen->intent_id, sizeof seen->intent_id, "%s", report->intent_id);
     seen->filled_qty_e8 = report->filled_qty_e8;
+    seen->net_filled_qty_e8 = report->net_filled_qty_e8;
     seen->avg_price_e8 = report->avg_price_e8;
     seen->first_fill = report->first_fill;
     seen->n_fills = report->n_fills;
@@ -516,6 +517,8 @@ test_fills_of_a_submission_are_named_by_trade_with_their_fees (void **state)
     assert_string_equal (fixture->seen [0].fill_fee_asset [0], "BNB");
     assert_int_equal (fixture->seen [0].fill_fee_e8 [1], 70000);
     assert_string_equal (fixture->seen [0].fill_fee_asset [1], "BTC");
+    //  The BTC fee came out of the BTC bought: received 1 - 0.0007
+    assert_int_equal (fixture->seen [0].net_filled_qty_e8, 100000000 - 70000);
 }
 
 //  ---------------------------------------------------------------------
