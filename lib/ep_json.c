@@ -124,6 +124,8 @@ static const s_field_t s_plane_state_fields [] = {
     S_FIELD (ep_plane_state_t, "last_command_issued_by", S_STRING, last_command_issued_by),
     S_FIELD (ep_plane_state_t, "last_command_applied", S_BOOL, last_command_applied),
     S_FIELD (ep_plane_state_t, "last_command_outcome", S_STRING, last_command_outcome),
+    S_FIELD (ep_plane_state_t, "orphans_found", S_UINT, orphans_found),
+    S_FIELD (ep_plane_state_t, "last_orphan", S_STRING, last_orphan),
 };
 
 static const s_field_t s_stats_fields [] = {

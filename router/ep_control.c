@@ -54,6 +54,8 @@ ep_control_publish (ep_router_t *self)
     state.last_command_issued_by = self->state.last_command_issued_by;
     state.last_command_applied = self->state.last_command_applied;
     state.last_command_outcome = self->state.last_command_outcome;
+    state.orphans_found = self->state.orphans_found;
+    state.last_orphan = self->state.last_orphan;
     size_t size;
     uint8_t *data = ep_router_pack (&state.base, &size);
     if (data) {
@@ -269,6 +271,52 @@ s_reconcile (ep_router_t *self, const ep_command_t *command, const char *sender,
                               data, size);
 }
 
+//  SWEEP_OPEN: the meta layer asks the live plane to compare the venue's
+//  open orders with its audit; what it finds comes back as events
+//  ("orphan", "open-orders-swept") and in the plane state. Observation
+//  only: nothing is canceled or adopted.
+static ep_router_status_t
+s_sweep_open (ep_router_t *self, const ep_command_t *command, const char *sender,
+              const uint8_t *data, size_t size, ep_control_verdict_t *verdict)
+{
+    char outcome [512];
+    if (s_repeated_request (&self->state, command->request_id)) {
+        snprintf (outcome, sizeof outcome, "ignored: repeat of request %s", command->request_id);
+        *verdict = EP_CONTROL_REPEATED;
+        return s_journal_command (self, command, EP_PLANE (LIVE), sender, false, outcome,
+                                  data, size);
+    }
+    bool applied = false;
+    if (!self->link.worker [EP_PLANE (LIVE)].alive)
+        snprintf (outcome, sizeof outcome, "refused: SWEEP_OPEN (request %s): no live worker "
+                  "is alive", command->request_id);
+    else {
+        ep_dispatch_t dispatch;
+        execplane__v1__dispatch__init (&dispatch);
+        dispatch.plane = EP_PLANE (LIVE);
+        dispatch.router_boot = self->boot;
+        dispatch.sweep_open = true;
+        dispatch.request_id = command->request_id;
+        ep_delivery_stamp_live (self, &dispatch, false);
+        size_t packed_size = 0;
+        uint8_t *packed = ep_router_pack (&dispatch.base, &packed_size);
+        applied = packed && ep_outbox_push (&self->pending, ep_exec_topic (EP_PLANE (LIVE)),
+                                            packed, packed_size, 0) == 0;
+        if (!applied)
+            free (packed);
+        snprintf (outcome, sizeof outcome, applied
+                  ? "applied: SWEEP_OPEN (request %s): the live plane compares the venue's "
+                    "open orders with its audit (events orphan, open-orders-swept)"
+                  : "refused: SWEEP_OPEN (request %s): out of memory", command->request_id);
+    }
+    *verdict = applied ? EP_CONTROL_APPLIED : EP_CONTROL_REFUSED;
+    s_record_command (&self->state, command->epoch, command->issued_by, applied, outcome);
+    (applied ? ep_log_info : ep_log_warn) ("control: SWEEP_OPEN from %s (%s): %s",
+                                           command->issued_by, sender, outcome);
+    return s_journal_command (self, command, EP_PLANE (LIVE), sender, applied, outcome,
+                              data, size);
+}
+
 //  --------------------------------------------------------------------------
 //  CANCEL_ALL, and HALT with cancel_open (the kill switch): the router
 //  cancels the open orders itself. CANCEL_ALL changes no plane state and
@@ -368,7 +416,8 @@ ep_control_apply (ep_control_t *state, const ep_command_t *command, uint64_t at_
     const char *kind = ep_command_name (command->kind);
     bool select = command->kind == EP_COMMAND (SELECT);
     if (!kind || command->kind == EP_COMMAND (COMMAND_KIND_UNSPECIFIED)
-    ||  command->kind == EP_COMMAND (RECONCILE) || command->kind == EP_COMMAND (CANCEL_ALL)) {
+    ||  command->kind == EP_COMMAND (RECONCILE) || command->kind == EP_COMMAND (CANCEL_ALL)
+    ||  command->kind == EP_COMMAND (SWEEP_OPEN)) {
         snprintf (outcome, outcome_size, "refused: unknown command kind %d", command->kind);
         return EP_CONTROL_UNKNOWN_KIND;
     }
@@ -431,6 +480,9 @@ s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const cha
     else
     if (command->kind == EP_COMMAND (CANCEL_ALL))
         status = s_cancel_all (self, command, sender, data, size, verdict);
+    else
+    if (command->kind == EP_COMMAND (SWEEP_OPEN))
+        status = s_sweep_open (self, command, sender, data, size, verdict);
     else {
         *verdict = ep_control_apply (&self->state, command, self->last_seq, outcome,
                                      sizeof outcome);

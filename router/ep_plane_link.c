@@ -18,10 +18,12 @@
     latest was sent, repeated that one too or had worker_timeout_ms to.  */
 #include <czmq.h>
 #include "ep_router_internal.h"
+#include "ep_decimal.h"
 #include "ep_log.h"
 #include "ep_names.h"
 #include "ep_security.h"
 #include "ep_sock.h"
+#include "ep_utf8.h"
 
 const char *
 ep_link_strerror (ep_link_verdict_t verdict)
@@ -197,6 +199,40 @@ s_fence (ep_router_t *self, const ep_worker_msg_t *message)
     return ep_router_event (self, "fenced", message->session);
 }
 
+//  A sweep of the venue's open orders by the live plane: each orphan (an
+//  order open there that its audit never placed) is journaled as an event
+//  and counted in the plane state the meta layer hears; the sweep itself
+//  is journaled with what it found, or why it could not be done.
+static ep_router_status_t
+s_orphans (ep_router_t *self, const ep_worker_msg_t *message)
+{
+    ep_router_status_t status = EP_ROUTER_OK;
+    for (size_t i = 0; i < message->n_orphans && !status; i++) {
+        const Execplane__V1__VenueOrder *order = message->orphans [i];
+        char qty [EP_DECIMAL_BUFSIZE], executed [EP_DECIMAL_BUFSIZE], line [256];
+        snprintf (line, sizeof line, "%.64s %.32s %s %s (executed %s) %.24s, venue order %.32s",
+                  order->client_order_id, order->symbol,
+                  ep_side_name (order->side) ? ep_side_name (order->side) : "?",
+                  ep_decimal_format (order->qty_e8, qty),
+                  ep_decimal_format (order->executed_qty_e8, executed), order->status,
+                  order->venue_order_id);
+        ep_utf8_copy (self->state.last_orphan, sizeof self->state.last_orphan, line);
+        self->state.orphans_found++;
+        self->state.dirty = true;
+        ep_log_error ("live plane: an order open at the venue that its audit never placed "
+                      "(an orphan): %s", self->state.last_orphan);
+        status = ep_router_event (self, "orphan", self->state.last_orphan);
+    }
+    char summary [600];
+    if (*message->sweep_problem)
+        snprintf (summary, sizeof summary, "not done: %.500s", message->sweep_problem);
+    else
+        snprintf (summary, sizeof summary, "%zu orphan(s)", message->n_orphans);
+    if (!status)
+        status = ep_router_event (self, "open-orders-swept", summary);
+    return status;
+}
+
 //  The plane's worker was heard: it is alive, and its reports are taken.
 static ep_router_status_t
 s_heard (ep_router_t *self, const char *kind, const ep_worker_msg_t *message,
@@ -207,6 +243,8 @@ s_heard (ep_router_t *self, const char *kind, const ep_worker_msg_t *message,
     if (message->probe > worker->probe_heard)
         worker->probe_heard = message->probe;
     ep_router_status_t status = ep_link_set_alive (self, message->plane, true, "heartbeat");
+    if (streq (kind, "orphans") && message->plane == EP_PLANE (LIVE) && !status)
+        return s_orphans (self, message);
     if (!streq (kind, "reports"))
         return status;
     //  Each report's bytes as the plane produced them, for the journal.

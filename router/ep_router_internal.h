@@ -110,6 +110,8 @@ typedef struct {
     char last_command_issued_by [128];
     bool last_command_applied;
     char last_command_outcome [512];
+    uint64_t orphans_found;             //  venue orders the live plane's audit does not know
+    char last_orphan [256];             //  the newest of them, as one line
     bool dirty;                         //  publish plane state after this turn
     int64_t next_ms;                    //  when plane state is due anyway
     char recent [EP_ROUTER_RECENT][64]; //  reconcile request ids seen lately

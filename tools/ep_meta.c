@@ -23,6 +23,7 @@ s_usage (FILE *out)
         "  or:  ep-meta resume --reason TEXT [options]\n"
         "  or:  ep-meta status [options]\n"
         "  or:  ep-meta reconcile INTENT_ID [--strategy ID] [--reason TEXT] [options]\n"
+        "  or:  ep-meta reconcile --open [--reason TEXT] [options]\n"
         "  or:  ep-meta cancel-all [--strategy ID] [--plane paper|live] --reason TEXT [options]\n"
         "\n"
         "Selects the execution plane, halts or resumes execution (Safety Sells pass\n"
@@ -32,7 +33,11 @@ s_usage (FILE *out)
         "\n"
         "reconcile asks the live plane what the venue knows of an intent whose\n"
         "outcome is UNKNOWN (it queries, never resubmits) and prints the resulting\n"
-        "report, marked reconciled.\n"
+        "report, marked reconciled. reconcile --open asks it to compare the venue's\n"
+        "open orders with its audit: an open order with this product's client order\n"
+        "id prefix that the audit never placed is an orphan, journaled (event\n"
+        "orphan) and counted in the plane state (orphans_found, last_orphan), never\n"
+        "canceled or adopted; it prints the plane state once the router took it.\n"
         "\n"
         "cancel-all cancels every resting order (of one strategy, on one plane, when\n"
         "given), each on the plane that holds it, naming the command in the order's\n"
@@ -46,6 +51,7 @@ s_usage (FILE *out)
         "                     this strategy's orders\n"
         "  --plane PLANE      cancel-all: only the orders on paper or live\n"
         "  --cancel-open      halt: also cancel every resting order (the kill switch)\n"
+        "  --open             reconcile: the venue's open orders against the audit\n"
         "  --as NAME          issued_by (default: ep-meta:USER@HOST:PID)\n"
         "  --epoch N          use epoch N instead of the current one plus one\n"
         "  --timeout SECONDS  wait this long for the router (default 10)\n"
@@ -205,8 +211,8 @@ s_control_open (const ep_config_t *config, const ep_command_t *command,
 //  (which names its request id), then prints that state. Returns 0
 //  applied, 1 refused or no answer in time, 2 too long to send.
 static int
-s_cancel_all (zsock_t *sub, const ep_config_t *config, ep_command_t *command, int64_t deadline,
-              long long timeout_s)
+s_request_command (zsock_t *sub, const ep_config_t *config, ep_command_t *command,
+                   int64_t deadline, long long timeout_s, const char *verb)
 {
     char request_id [32];
     s_request_id (request_id, sizeof request_id);
@@ -229,14 +235,14 @@ s_cancel_all (zsock_t *sub, const ep_config_t *config, ep_command_t *command, in
                 if (rc == 0)
                     s_print (state);
                 else
-                    fprintf (stderr, "ep-meta: cancel-all %s\n", state->last_command_outcome);
+                    fprintf (stderr, "ep-meta: %s %s\n", verb, state->last_command_outcome);
             }
             execplane__v1__plane_state__free_unpacked (state, NULL);
         }
     }
     if (rc < 0)
-        fprintf (stderr, "ep-meta: cancel-all: no confirmation from the router within %lld s\n",
-                 timeout_s);
+        fprintf (stderr, "ep-meta: %s: no confirmation from the router within %lld s\n",
+                 verb, timeout_s);
     zsock_destroy (&control);
     return rc < 0 ? 1 : rc;
 }
@@ -245,7 +251,7 @@ s_cancel_all (zsock_t *sub, const ep_config_t *config, ep_command_t *command, in
 //  (and the plane named, for select). A reconcile's reason defaults to
 //  "reconcile". Returns 0, or 2 with the reason on stderr.
 static int
-s_verb_parse (const char *verb, int argc, char *argv [], ep_command_t *command,
+s_verb_parse (const char *verb, bool open, int argc, char *argv [], ep_command_t *command,
               const char **plane_name, const char **reason)
 {
     if (verb && streq (verb, "select")) {
@@ -268,11 +274,17 @@ s_verb_parse (const char *verb, int argc, char *argv [], ep_command_t *command,
     if (verb && streq (verb, "resume"))
         command->kind = EP_COMMAND (RESUME);
     else
+    if (verb && streq (verb, "reconcile") && open) {
+        command->kind = EP_COMMAND (SWEEP_OPEN);
+        if (!*reason)
+            *reason = "reconcile --open";
+    }
+    else
     if (verb && streq (verb, "reconcile")) {
         command->kind = EP_COMMAND (RECONCILE);
         command->intent_id = optind < argc ? argv [optind++] : NULL;
         if (!command->intent_id || !ep_id_valid (command->intent_id)) {
-            fprintf (stderr, "ep-meta: reconcile takes an INTENT_ID\n");
+            fprintf (stderr, "ep-meta: reconcile takes an INTENT_ID, or --open\n");
             return 2;
         }
         if (!*reason)
@@ -368,7 +380,7 @@ done:
 //  What the command line said beyond the verb.
 typedef struct {
     const char *reason, *as, *strategy, *plane;
-    bool cancel_open;
+    bool cancel_open, open;
     unsigned long long epoch;
     long long timeout_s;
 } s_line_t;
@@ -382,6 +394,7 @@ s_command_check (const char *verb, const s_line_t *line, ep_command_t *command)
     bool is_halt = command->kind == EP_COMMAND (HALT);
     const char *misplaced = line->plane && !is_cancel_all ? "plane"
                           : line->cancel_open && !is_halt ? "cancel-open"
+                          : line->open && command->kind != EP_COMMAND (SWEEP_OPEN) ? "open"
                           : line->strategy && !is_cancel_all
                             && command->kind != EP_COMMAND (RECONCILE) ? "strategy" : NULL;
     if (misplaced) {
@@ -427,6 +440,7 @@ s_options (int argc, char *argv [], ep_cli_t *cli, s_line_t *line)
         { "timeout", required_argument, 0, 't' },
         { "plane", required_argument, 0, 'p' },
         { "cancel-open", no_argument, 0, 'c' },
+        { "open", no_argument, 0, 'o' },
         { 0, 0, 0, 0 }
     };
     ep_cli_init (cli, "ep-meta", "meta", EP_CLI_CLIENT | EP_CLI_ARGUMENTS, s_usage);
@@ -439,6 +453,7 @@ s_options (int argc, char *argv [], ep_cli_t *cli, s_line_t *line)
             case 'a': line->as = optarg; break;
             case 'p': line->plane = optarg; break;
             case 'c': line->cancel_open = true; break;
+            case 'o': line->open = true; break;
             case 'e':
                 errno = 0;
                 line->epoch = strtoull (optarg, &end, 10);
@@ -471,7 +486,7 @@ main (int argc, char *argv [])
     const char *plane_name = NULL;
     ep_command_t command;
     execplane__v1__plane_command__init (&command);
-    if (s_verb_parse (verb, argc, argv, &command, &plane_name, &reason))
+    if (s_verb_parse (verb, line.open, argc, argv, &command, &plane_name, &reason))
         return 2;
     line.reason = reason;
     if (s_command_check (verb, &line, &command))
@@ -518,11 +533,12 @@ main (int argc, char *argv [])
     }
     command.issued_by = issued_by;
     command.reason = (char *) reason;
-    if (is_cancel_all) {
-        //  No epoch: CANCEL_ALL changes no plane state.
+    if (is_cancel_all || command.kind == EP_COMMAND (SWEEP_OPEN)) {
+        //  No epoch: neither changes the plane state.
         execplane__v1__plane_state__free_unpacked (state, NULL);
         command.strategy_id = line.strategy ? (char *) line.strategy : "";
-        int rc = s_cancel_all (sub, &config, &command, deadline, timeout_s);
+        int rc = s_request_command (sub, &config, &command, deadline, timeout_s,
+                                    is_cancel_all ? "cancel-all" : "reconcile --open");
         zsock_destroy (&sub);
         return rc;
     }

@@ -35,6 +35,35 @@ s_emit (void *arg, const ep_dispatch_t *dispatch, ep_report_t *report)
         ep_worker_link_report (self->link, dispatch->router_seq, report);
 }
 
+//  A sweep of the venue's open orders: told to the router.
+static void
+s_orphans (void *arg, const ep_venue_open_t *open, size_t count, const char *problem)
+{
+    s_worker_t *self = arg;
+    Execplane__V1__VenueOrder *orders = count ? calloc (count, sizeof *orders) : NULL;
+    Execplane__V1__VenueOrder **pointers = count ? calloc (count, sizeof *pointers) : NULL;
+    if (count && (!orders || !pointers)) {
+        count = 0;
+        problem = "out of memory: the orphans found were not told";
+    }
+    for (size_t index = 0; index < count; index++) {
+        execplane__v1__venue_order__init (&orders [index]);
+        orders [index].client_order_id = (char *) open [index].client_order_id;
+        orders [index].venue_order_id = (char *) open [index].venue_order_id;
+        orders [index].symbol = (char *) open [index].symbol;
+        orders [index].side = open [index].side;
+        orders [index].status = (char *) open [index].status;
+        orders [index].qty_e8 = open [index].qty_e8;
+        orders [index].executed_qty_e8 = open [index].executed_qty_e8;
+        pointers [index] = &orders [index];
+    }
+    if (self->link)
+        ep_worker_link_orphans (self->link, (const Execplane__V1__VenueOrder *const *) pointers,
+                                count, problem);
+    free (pointers);
+    free (orders);
+}
+
 //  text as a JSON string, in out: its first 200 bytes at most, cut
 //  between characters.
 static void
@@ -225,7 +254,7 @@ s_worker_new (const ep_cli_t *cli, int *rc)
     ep_live_plane_config_t plane = {
         .venue = venue, .audit = audit, .session = ep_worker_link_session (self->link),
         .poll_ms = self->config.poll_ms, .timeout_ms = self->config.timeout_ms,
-        .emit = s_emit, .emit_arg = self,
+        .emit = s_emit, .emit_arg = self, .orphans = s_orphans, .orphans_arg = self,
         .rules = { .clock_check_ms = self->config.clock_check_ms,
                    .clock_max_offset_ms = self->config.clock_max_offset_ms,
                    .rules_refresh_ms = self->config.rules_refresh_ms }

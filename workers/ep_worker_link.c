@@ -168,6 +168,28 @@ ep_worker_link_report (ep_worker_link_t *self, uint64_t tick, ep_report_t *repor
     return 0;
 }
 
+int
+ep_worker_link_orphans (ep_worker_link_t *self, const Execplane__V1__VenueOrder *const *orphans,
+                        size_t count, const char *problem)
+{
+    ep_worker_msg_t message;
+    ep_worker_link_head (self, 0, &message);
+    message.n_orphans = count;
+    message.orphans = (Execplane__V1__VenueOrder **) orphans;
+    message.swept = true;
+    message.sweep_problem = (char *) (problem ? problem : "");
+    size_t size = execplane__v1__worker_message__get_packed_size (&message);
+    uint8_t *data = malloc (size);
+    if (!data) {
+        ep_log_error ("out of memory: the open orders' sweep was not told");
+        return -1;
+    }
+    execplane__v1__worker_message__pack (&message, data);
+    ep_worker_link_send (self, "orphans", data, size, 0);
+    free (data);
+    return 0;
+}
+
 //  A message of kind with no reports: a heartbeat or a goodbye.
 static void
 s_signal (ep_worker_link_t *self, const char *kind, int flags)

@@ -92,6 +92,12 @@ int ep_worker_link_send (ep_worker_link_t *self, const char *kind, const void *d
 //  Returns 0, or -1 on out of memory (logged with the intent: not sent).
 int ep_worker_link_report (ep_worker_link_t *self, uint64_t tick, ep_report_t *report);
 
+//  Tells the router the outcome of a sweep of the venue's open orders: the
+//  orphans found (count of them), or why there was none (problem, else
+//  NULL). Returns 0, or -1 on out of memory (logged).
+int ep_worker_link_orphans (ep_worker_link_t *self, const Execplane__V1__VenueOrder *const *orphans,
+                            size_t count, const char *problem);
+
 //  Sends a heartbeat now (before_heartbeat first), and the next in
 //  router/heartbeat_ms.
 void ep_worker_link_heartbeat (ep_worker_link_t *self);

@@ -312,6 +312,9 @@ s_call_classify (s_call_t *call, const ep_binance_t *binance, const ep_venue_req
     if (request->op == EP_VENUE_TRADES)
         ep_binance_classify_trades (request->venue_order_id, result);
     else
+    if (request->op == EP_VENUE_OPEN_ORDERS)
+        ep_binance_classify_open (result);
+    else
     if (request->op == EP_VENUE_CANCEL_REPLACE || request->op == EP_VENUE_AMEND)
         ep_binance_classify_change (request->op, request->target_client_order_id,
                                     request->client_order_id, request->qty_e8, result);
@@ -362,7 +365,8 @@ ep_binance_send (ep_venue_t *self, const ep_venue_request_t *request,
 
     s_call_t call;
     memset (&call, 0, sizeof (call));
-    call.body_max = request->op == EP_VENUE_RULES ? S_RULES_BODY_MAX : S_BODY_MAX;
+    call.body_max = request->op == EP_VENUE_RULES || request->op == EP_VENUE_OPEN_ORDERS
+                  ? S_RULES_BODY_MAX : S_BODY_MAX;
     long request_size = 0;
     CURLcode code = info ? s_call_prepare_info (&call, binance, request)
                          : s_call_prepare (&call, binance, request, has_body);

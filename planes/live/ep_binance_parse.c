@@ -842,3 +842,94 @@ ep_binance_classify_trades (const char *venue_order_id, ep_venue_result_t *resul
     }
     json_decref (json);
 }
+
+//  ---------------------------------------------------------------------
+//  The orders open on the account
+
+//  One order of openOrders' answer into open; NULL, or what is wrong.
+static const char *
+s_parse_open (const json_t *json, ep_venue_open_t *open)
+{
+    json_t *client = json_object_get (json, "clientOrderId");
+    json_t *symbol = json_object_get (json, "symbol");
+    json_t *side = json_object_get (json, "side");
+    json_t *status = json_object_get (json, "status");
+    if (!json_is_string (client) || json_string_length (client) >= sizeof (open->client_order_id))
+        return "clientOrderId";
+    if (!json_is_string (symbol) || json_string_length (symbol) >= sizeof (open->symbol))
+        return "symbol";
+    if (!json_is_string (status) || json_string_length (status) >= sizeof (open->status))
+        return "status";
+    if (!s_parse_id (json, "orderId", open->venue_order_id, sizeof (open->venue_order_id)))
+        return "orderId";
+    const char *bad = s_parse_decimal (json, "origQty", &open->qty_e8);
+    if (!bad)
+        bad = s_parse_decimal (json, "executedQty", &open->executed_qty_e8);
+    if (bad)
+        return bad;
+    const char *side_text = json_is_string (side) ? json_string_value (side) : "";
+    open->side = streq (side_text, "BUY") ? EP_SIDE (BUY)
+               : streq (side_text, "SELL") ? EP_SIDE (SELL) : EP_SIDE (SIDE_UNSPECIFIED);
+    ep_binance_copy_printable (open->client_order_id, sizeof (open->client_order_id),
+                               json_string_value (client), json_string_length (client));
+    ep_binance_copy_printable (open->symbol, sizeof (open->symbol), json_string_value (symbol),
+                               json_string_length (symbol));
+    ep_binance_copy_printable (open->status, sizeof (open->status), json_string_value (status),
+                               json_string_length (status));
+    return NULL;
+}
+
+void
+ep_binance_classify_open (ep_venue_result_t *result)
+{
+    assert (result);
+    s_forget_order (result);
+    free (result->open);
+    result->open = NULL;
+    result->open_count = 0;
+    result->venue_code = 0;
+    result->venue_msg [0] = '\0';
+    result->clock_fault = false;
+    if (result->curl_code != CURLE_OK)
+        s_classify_wire (result);
+    else {
+        json_error_t error;
+        json_t *json = result->body && result->body_size > 0
+                     ? json_loadb (result->body, result->body_size, 0, &error) : NULL;
+        char problem [128] = "";
+        if (result->http_status != 200)
+            s_classify_http (json, EP_VENUE_OPEN_ORDERS, "", 0, result);
+        else
+        if (!json_is_array (json))
+            ep_binance_printf (problem, sizeof (problem), "not an array of orders");
+        else {
+            size_t count = json_array_size (json);
+            result->open = count ? calloc (count, sizeof (ep_venue_open_t)) : NULL;
+            if (count && !result->open)
+                ep_binance_printf (problem, sizeof (problem), "out of memory");
+            for (size_t index = 0; result->open && index < count && !problem [0]; index++) {
+                const char *bad = s_parse_open (json_array_get (json, index),
+                                                &result->open [index]);
+                if (bad)
+                    ep_binance_printf (problem, sizeof (problem),
+                                       "order %zu: %s missing or malformed", index, bad);
+            }
+            if (!problem [0]) {
+                result->open_count = count;
+                result->failure = EP_FAILURE (FAILURE_NONE);
+                ep_binance_printf (result->reason, sizeof (result->reason),
+                                   "%zu order(s) open at the venue", count);
+            }
+        }
+        if (problem [0]) {
+            free (result->open);
+            result->open = NULL;
+            result->failure = EP_FAILURE (SEND_UNKNOWN);
+            ep_binance_printf (result->reason, sizeof (result->reason),
+                               "the open orders could not be read: %s", problem);
+        }
+        json_decref (json);
+    }
+    result->status = EP_STATUS (STATUS_UNSPECIFIED);
+    result->terminal = false;
+}

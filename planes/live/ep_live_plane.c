@@ -221,6 +221,11 @@ s_ask_info (ep_live_plane_t *self)
 static bool
 s_prepare_info (ep_live_plane_t *self, ep_live_job_t *job)
 {
+    if (job->info == EP_VENUE_OPEN_ORDERS) {
+        self->venue->prepare_open (self->venue, ep_live_plane_venue_time (self), &job->request);
+        job->sent_wall_ms = s_wall (self);
+        return true;
+    }
     if (self->venue->prepare_info (self->venue, job->info, &job->request)) {
         ep_log_error ("venue: cannot ask for its %s: %s",
                       job->info == EP_VENUE_TIME ? "clock" : "rules", job->request.params);
@@ -411,6 +416,12 @@ static void
 s_finish (ep_live_plane_t *self, ep_live_job_t **job_p)
 {
     ep_live_job_t *job = *job_p;
+    if (job->info == EP_VENUE_OPEN_ORDERS) {
+        ep_live_rules_on_answer (&self->rules, &job->result, s_now (self));
+        ep_live_sweep_on_answer (self, &job->result);
+        ep_live_job_destroy (job_p);
+        return;
+    }
     if (job->info) {
         ep_live_rules_on_info (&self->rules, self->venue, &job->request, &job->result,
                                job->sent_wall_ms, s_now (self));
@@ -436,6 +447,13 @@ ep_live_status_t
 ep_live_plane_dispatch (ep_live_plane_t *self, ep_dispatch_t *dispatch)
 {
     assert (self && dispatch);
+    if (dispatch->sweep_open && !dispatch->intent
+    &&  ep_live_session_check (&self->session, dispatch, 0) == EP_LIVE_SESSION_OURS) {
+        execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+        ep_live_sweep_ask (self);
+        s_pump (self);
+        return EP_LIVE_OK;
+    }
     if (!dispatch->intent) {
         execplane__v1__dispatch__free_unpacked (dispatch, NULL);
         return EP_LIVE_NOT_AN_INTENT;
@@ -607,6 +625,8 @@ ep_live_plane_new (const ep_live_plane_config_t *config)
     self->wall_ms = config->wall_ms ? config->wall_ms : s_system_wall_ms;
     self->mono_ms = config->mono_ms ? config->mono_ms : s_system_mono_ms;
     self->clock_arg = config->clock_arg;
+    self->orphans = config->orphans;
+    self->orphans_arg = config->orphans_arg;
     self->audit_ok = true;
     static const double seconds [] = { 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3,
                                        500e-3, 1, 2.5, 5, 10, 30 };
@@ -616,6 +636,7 @@ ep_live_plane_new (const ep_live_plane_config_t *config)
     ep_live_rules_init (&self->rules, &config->rules,
                         config->venue->prepare_info && config->rules.clock_check_ms > 0);
     s_ask_info (self);
+    ep_live_sweep_ask (self);           //  orphans from an earlier run: at start
     s_pump (self);
     return self;
 fail:

@@ -56,6 +56,13 @@ typedef void (ep_live_emit_fn) (void *arg, const ep_dispatch_t *dispatch,
 //  A clock in milliseconds.
 typedef int64_t (ep_live_clock_fn) (void *arg);
 
+//  The outcome of a sweep of the venue's open orders: the orphans (open
+//  with this product's client order id prefix, never placed by this
+//  plane's audit), or why the sweep could not be done (problem; NULL when
+//  it was). orphans belong to the call.
+typedef void (ep_live_orphans_fn) (void *arg, const ep_venue_open_t *orphans, size_t count,
+                                   const char *problem);
+
 typedef struct {
     ep_venue_t *venue;                  //  taken by ep_live_plane_new
     ep_audit_t *audit;                  //  taken by ep_live_plane_new
@@ -67,6 +74,8 @@ typedef struct {
     ep_live_clock_fn *wall_ms;          //  the wall clock; NULL: the system's
     ep_live_clock_fn *mono_ms;          //  a monotonic clock; NULL: the system's
     void *clock_arg;
+    ep_live_orphans_fn *orphans;        //  where sweeps of the open orders tell (NULL: no
+    void *orphans_arg;                  //  sweep: at start, and on a dispatch asking)
     ep_live_rules_config_t rules;       //  the venue's clock and rules; clock_check_ms 0
                                         //  (or a venue without them): neither is kept
 } ep_live_plane_config_t;

@@ -30,6 +30,8 @@ struct _ep_live_plane_t {
     int64_t next_audit_retry_ms;        //  when the results the audit kept are written again
     ep_live_session_t session;          //  whether dispatches are for this plane
     ep_live_rules_t rules;              //  the venue's clock and trading rules
+    ep_live_orphans_fn *orphans;        //  where a sweep of the open orders tells
+    void *orphans_arg;
     //  Metrics
     ep_histogram_t venue_seconds [EP_LIVE_KINDS];               //  request to response, by kind
     uint64_t venue_failures [EP_LIVE_KINDS][EP_FAILURE_COUNT];  //  classified outcomes, by kind
@@ -66,6 +68,14 @@ void ep_live_plane_report_state (ep_live_plane_t *self, const ep_dispatch_t *dis
                                  const ep_venue_result_t *result, const char *reason,
                                  bool reconciled, ep_live_order_t *order,
                                  ep_audit_order_t *known);
+
+//  Asks the venue for its open orders (ep_live_sweep.c), if it can list
+//  them; the answer goes to ep_live_sweep_on_answer.
+void ep_live_sweep_ask (ep_live_plane_t *self);
+
+//  Compares the open orders of result with the audit and tells the
+//  orphans (or why there was no answer) through the plane's callback.
+void ep_live_sweep_on_answer (ep_live_plane_t *self, const ep_venue_result_t *result);
 
 //  Whether the order of dispatch (a submission, or a replace's new order)
 //  may be placed by the venue's clock and rules; if not, its terminal

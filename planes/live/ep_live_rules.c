@@ -148,7 +148,8 @@ ep_live_rules_on_lost (ep_live_rules_t *self, ep_venue_op_t op, int64_t now_ms)
         self->clock_asking = false;
         self->next_clock_ms = now_ms + S_RETRY_MS;
     }
-    else {
+    else
+    if (op == EP_VENUE_RULES) {
         self->rules_asking = false;
         self->next_rules_ms = now_ms + S_RETRY_MS;
     }

@@ -19,6 +19,7 @@ ep_venue_result_reset (ep_venue_result_t *result)
     assert (result);
     free (result->body);
     free (result->fills);
+    free (result->open);
     memset (result, 0, sizeof (*result));
 }
 

@@ -31,7 +31,8 @@ typedef enum {
     EP_VENUE_AMEND = 5,                 //  lower an open order's quantity in place
     EP_VENUE_TIME = 6,                  //  the venue's clock (about no order, unsigned)
     EP_VENUE_RULES = 7,                 //  its trading rules per symbol (likewise)
-    EP_VENUE_TRADES = 8                 //  the trades of one order, with their fees
+    EP_VENUE_TRADES = 8,                //  the trades of one order, with their fees
+    EP_VENUE_OPEN_ORDERS = 9            //  every order open on the account
 } ep_venue_op_t;
 
 typedef struct {
@@ -57,6 +58,17 @@ typedef struct {
     char fee_asset [EP_VENUE_FEE_ASSET_MAX];
     char trade_id [32];
 } ep_venue_fill_t;
+
+//  An order open at the venue, as EP_VENUE_OPEN_ORDERS lists it.
+typedef struct {
+    char client_order_id [64];
+    char venue_order_id [32];
+    char symbol [EP_ID_MAX + 1];
+    int side;                           //  EP_SIDE (...)
+    char status [24];                   //  as the venue spells it
+    int64_t qty_e8;
+    int64_t executed_qty_e8;
+} ep_venue_open_t;
 
 typedef struct {
     //  The wire: what libcurl saw
@@ -85,6 +97,8 @@ typedef struct {
     int64_t avg_price_e8;               //  cum_quote / executed, rounded down; 0 if none
     ep_venue_fill_t *fills;             //  this response's fills (submit only), malloc'd
     size_t fill_count;
+    ep_venue_open_t *open;              //  EP_VENUE_OPEN_ORDERS: the orders, malloc'd
+    size_t open_count;
     //  The classification: every outcome explicit
     int status;                         //  EP_STATUS (...); STATUS_UNSPECIFIED: no news (query)
     int failure;                        //  EP_FAILURE (...)
@@ -152,6 +166,12 @@ struct _ep_venue_t {
     int (*prepare_trades) (ep_venue_t *self, const char *symbol, const char *venue_order_id,
                            const char *client_order_id, int64_t now_ms,
                            ep_venue_request_t *request);
+
+    //  Builds the request for every order open on the account, stamped
+    //  now_ms: its answer lists them in result->open. Returns 0, or -1 with
+    //  the reason in request->params. NULL: the venue cannot list them (no
+    //  sweep for orphans).
+    int (*prepare_open) (ep_venue_t *self, int64_t now_ms, ep_venue_request_t *request);
 
     //  Reads the rules an EP_VENUE_RULES result's body carries into table.
     //  Returns 0, or -1 with the reason in err and table empty.

@@ -30,6 +30,7 @@
 #define S_TIME_PATH         "/api/v3/time"
 #define S_RULES_PATH        "/api/v3/exchangeInfo"
 #define S_TRADES_PATH       "/api/v3/myTrades"
+#define S_OPEN_PATH         "/api/v3/openOrders"
 #define S_RECV_WINDOW_MAX   60000           //  the venue's ceiling, ms
 //  One "does not exist" is no proof of absence: Binance may say it for tens
 //  of seconds after creation. Absence is conclusive this long after the
@@ -191,6 +192,24 @@ s_prepare_trades (ep_venue_t *self, const char *symbol, const char *venue_order_
                              "symbol=%s&orderId=%s&recvWindow=%" PRId64 "&timestamp=%" PRId64,
                              symbol, venue_order_id, binance->recv_window_ms, now_ms))
         return s_refuse (request, "parameters do not fit in %d bytes", EP_VENUE_PARAMS_MAX);
+    return 0;
+}
+
+static int
+s_prepare_open (ep_venue_t *self, int64_t now_ms, ep_venue_request_t *request)
+{
+    assert (self && request);
+    ep_binance_t *binance = (ep_binance_t *) self->state;
+    memset (request, 0, sizeof (*request));
+    request->op = EP_VENUE_OPEN_ORDERS;
+    snprintf (request->method, sizeof (request->method), "GET");
+    snprintf (request->path, sizeof (request->path), "%s", S_OPEN_PATH);
+    request->timestamp_ms = now_ms;
+    request->recv_window_ms = binance->recv_window_ms;
+    size_t at = 0;
+    ep_binance_appendf (request->params, sizeof (request->params), &at,
+                        "recvWindow=%" PRId64 "&timestamp=%" PRId64,
+                        binance->recv_window_ms, now_ms);
     return 0;
 }
 
@@ -491,6 +510,7 @@ ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_s
     self->prepare_change = s_prepare_change;
     self->prepare_info = s_prepare_info;
     self->prepare_trades = s_prepare_trades;
+    self->prepare_open = s_prepare_open;
     self->read_rules = s_read_rules;
     self->send = ep_binance_send;
     self->destroy = s_destroy;

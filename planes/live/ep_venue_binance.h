@@ -72,6 +72,14 @@ void ep_binance_classify_info (ep_venue_op_t op, ep_venue_result_t *result);
 //  Status STATUS_UNSPECIFIED, never terminal. Pure: no I/O, no clock.
 void ep_binance_classify_trades (const char *venue_order_id, ep_venue_result_t *result);
 
+//  Classifies the answer to an EP_VENUE_OPEN_ORDERS request (GET
+//  /api/v3/openOrders): the orders in result->open, each with its client
+//  order id, the venue's id, symbol, side, status and quantities; failure
+//  FAILURE_NONE when read (an order not whole makes the list unread:
+//  SEND_UNKNOWN, nothing kept). Status STATUS_UNSPECIFIED, never
+//  terminal. Pure: no I/O, no clock.
+void ep_binance_classify_open (ep_venue_result_t *result);
+
 //  Reads exchangeInfo's answer (size bytes of body) into table: per symbol
 //  its status, the order types this product sends (MARKET, LIMIT) and the
 //  filters PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL, MIN_NOTIONAL,

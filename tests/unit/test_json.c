@@ -490,13 +490,16 @@ test_json_formats_plane_state_exactly (void **state)
     plane_state.last_command_issued_by = "meta";
     plane_state.last_command_applied = 0;
     plane_state.last_command_outcome = "stale epoch";
+    plane_state.orphans_found = 2;
+    plane_state.last_orphan = "epX BTCUSDT BUY 1";
     char *line = ep_json_plane_state_format (&plane_state);
     assert_string_equal (line,
         "{\"plane\":\"LIVE\",\"epoch\":5,\"halted\":true,\"issued_by\":\"ops\","
         "\"reason\":\"drawdown\",\"changed_at_seq\":120,\"paper_alive\":true,"
         "\"live_alive\":false,\"last_seq\":130,\"last_command_epoch\":4,"
         "\"last_command_issued_by\":\"meta\",\"last_command_applied\":false,"
-        "\"last_command_outcome\":\"stale epoch\"}");
+        "\"last_command_outcome\":\"stale epoch\",\"orphans_found\":2,"
+        "\"last_orphan\":\"epX BTCUSDT BUY 1\"}");
     free (line);
 
     plane_state.plane = (Execplane__V1__Plane) 7;

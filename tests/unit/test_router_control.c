@@ -251,6 +251,74 @@ test_reconcile_is_forwarded_only_when_it_can_be (void **state)
     fixture_stop (&fixture);
 }
 
+//  SWEEP_OPEN: forwarded to the live worker the router adopted, once per
+//  request id; refused while no live worker lives. A sweep's outcome, from
+//  the worker, is journaled as events and counted in the plane state.
+static void
+test_sweep_open_is_forwarded_and_its_orphans_told (void **state)
+{
+    (void) state;
+    fixture_t fixture;
+    ep_router_t *router = fixture_start (&fixture);
+    ep_command_t command = s_command (EP_COMMAND (SWEEP_OPEN), 0, 0);
+    command.request_id = "w1";
+    size_t size;
+    uint8_t *data = fixture_pack (&command.base, &size);
+    ep_control_verdict_t verdict;
+    assert_int_equal (ep_control_on_message (router, "control.plane", data, size, NULL,
+                                             &verdict), EP_ROUTER_OK);
+    assert_int_equal (verdict, EP_CONTROL_REFUSED);
+    assert_non_null (strstr (router->state.last_command_outcome, "no live worker is alive"));
+    free (data);
+    fixture_heartbeat (router, EP_PLANE (LIVE), "live-1");
+    command.request_id = "w2";
+    data = fixture_pack (&command.base, &size);
+    size_t pending = ep_outbox_count (&router->pending);
+    assert_int_equal (ep_control_on_message (router, "control.plane", data, size, NULL,
+                                             &verdict), EP_ROUTER_OK);
+    assert_int_equal (verdict, EP_CONTROL_APPLIED);
+    assert_int_equal (ep_outbox_count (&router->pending), pending + 1);
+    ep_outbox_item_t *item = ep_outbox_at (&router->pending, pending);
+    assert_string_equal (item->topic, ep_exec_topic (EP_PLANE (LIVE)));
+    ep_dispatch_t *dispatch = execplane__v1__dispatch__unpack (NULL, item->size, item->data);
+    assert_true (dispatch->sweep_open);
+    assert_null (dispatch->intent);
+    assert_string_equal (dispatch->worker_session, "live-1");
+    execplane__v1__dispatch__free_unpacked (dispatch, NULL);
+    //  Repeated until confirmed: done once
+    assert_int_equal (ep_control_on_message (router, "control.plane", data, size, NULL,
+                                             &verdict), EP_ROUTER_OK);
+    assert_int_equal (verdict, EP_CONTROL_REPEATED);
+    assert_int_equal (ep_outbox_count (&router->pending), pending + 1);
+    free (data);
+
+    //  The worker's answer: one orphan
+    Execplane__V1__VenueOrder orphan;
+    execplane__v1__venue_order__init (&orphan);
+    orphan.client_order_id = "epOrphan";
+    orphan.venue_order_id = "77";
+    orphan.symbol = "BTCUSDT";
+    orphan.side = EP_SIDE (SELL);
+    orphan.status = "NEW";
+    orphan.qty_e8 = 150000000;
+    Execplane__V1__VenueOrder *orphans [] = { &orphan };
+    ep_worker_msg_t message;
+    execplane__v1__worker_message__init (&message);
+    message.plane = EP_PLANE (LIVE);
+    message.session = "live-1";
+    message.n_orphans = 1;
+    message.orphans = orphans;
+    message.swept = true;
+    data = fixture_pack (&message.base, &size);
+    assert_int_equal (ep_link_on_message (router, "orphans", data, size, NULL, NULL),
+                      EP_ROUTER_OK);
+    free (data);
+    assert_int_equal (router->state.orphans_found, 1);
+    assert_string_equal (router->state.last_orphan,
+                         "epOrphan BTCUSDT SELL 1.5 (executed 0) NEW, venue order 77");
+    fixture_stop (&fixture);
+}
+
 int
 main (void)
 {
@@ -264,6 +332,7 @@ main (void)
         cmocka_unit_test (test_applied_command_is_saved_and_survives_a_restart),
         cmocka_unit_test (test_other_topics_are_not_commands),
         cmocka_unit_test (test_reconcile_is_forwarded_only_when_it_can_be),
+        cmocka_unit_test (test_sweep_open_is_forwarded_and_its_orphans_told),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

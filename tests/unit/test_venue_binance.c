@@ -1844,6 +1844,66 @@ test_a_refused_timestamp_is_a_clock_fault (void **state)
     ep_venue_result_reset (&result);
 }
 
+//  rest-api.md's myTrades answer: each trade of the order with its fee
+static void
+test_an_orders_trades_carry_their_fees (void **state)
+{
+    (void) state;
+    ep_venue_result_t result = { 0 };
+    s_wire (&result, 0, 200, 200, NULL,
+        "[{\"symbol\":\"BNBBTC\",\"id\":28457,\"orderId\":100234,\"orderListId\":-1,"
+        "\"price\":\"4.00000100\",\"qty\":\"12.00000000\",\"quoteQty\":\"48.000012\","
+        "\"commission\":\"10.10000000\",\"commissionAsset\":\"BNB\",\"time\":1499865549590,"
+        "\"isBuyer\":true,\"isMaker\":false,\"isBestMatch\":true}]");
+    ep_binance_classify_trades ("100234", &result);
+    assert_int_equal (result.failure, EP_FAILURE (FAILURE_NONE));
+    assert_int_equal (result.fill_count, 1);
+    assert_string_equal (result.fills [0].trade_id, "28457");
+    assert_int_equal (result.fills [0].qty_e8, E8 (12));
+    assert_int_equal (result.fills [0].price_e8, 400000100);
+    assert_int_equal (result.fills [0].fee_e8, 1010000000);
+    assert_string_equal (result.fills [0].fee_asset, "BNB");
+    //  A trade of another order is not taken on trust
+    ep_binance_classify_trades ("999", &result);
+    assert_int_equal (result.failure, EP_FAILURE (SEND_UNKNOWN));
+    assert_int_equal (result.fill_count, 0);
+    assert_non_null (strstr (result.reason, "trade 0 is not of order 999"));
+    ep_venue_result_reset (&result);
+}
+
+//  rest-api.md's openOrders answer: each order with its ids, side, status
+//  and quantities; one that is not whole leaves the list unread
+static void
+test_open_orders_are_read_whole_or_not_at_all (void **state)
+{
+    (void) state;
+    ep_venue_result_t result = { 0 };
+    s_wire (&result, 0, 200, 200, NULL,
+        "[{\"symbol\":\"LTCBTC\",\"orderId\":1,\"orderListId\":-1,\"clientOrderId\":\"myOrder1\","
+        "\"price\":\"0.1\",\"origQty\":\"1.0\",\"executedQty\":\"0.0\",\"cummulativeQuoteQty\":"
+        "\"0.0\",\"status\":\"NEW\",\"timeInForce\":\"GTC\",\"type\":\"LIMIT\",\"side\":\"BUY\","
+        "\"stopPrice\":\"0.0\",\"icebergQty\":\"0.0\",\"time\":1499827319559,\"updateTime\":"
+        "1499827319559,\"isWorking\":true,\"origQuoteOrderQty\":\"0.000000\",\"workingTime\":"
+        "1499827319559,\"selfTradePreventionMode\":\"NONE\"}]");
+    ep_binance_classify_open (&result);
+    assert_int_equal (result.failure, EP_FAILURE (FAILURE_NONE));
+    assert_int_equal (result.open_count, 1);
+    assert_string_equal (result.open [0].client_order_id, "myOrder1");
+    assert_string_equal (result.open [0].venue_order_id, "1");
+    assert_string_equal (result.open [0].symbol, "LTCBTC");
+    assert_int_equal (result.open [0].side, EP_SIDE (BUY));
+    assert_string_equal (result.open [0].status, "NEW");
+    assert_int_equal (result.open [0].qty_e8, E8 (1));
+    assert_int_equal (result.open [0].executed_qty_e8, 0);
+    assert_false (result.terminal);
+    s_wire (&result, 0, 200, 200, NULL, "[{\"symbol\":\"LTCBTC\",\"orderId\":1}]");
+    ep_binance_classify_open (&result);
+    assert_int_equal (result.failure, EP_FAILURE (SEND_UNKNOWN));
+    assert_int_equal (result.open_count, 0);
+    assert_non_null (strstr (result.reason, "the open orders could not be read"));
+    ep_venue_result_reset (&result);
+}
+
 //  ---------------------------------------------------------------------
 //  exchangeInfo
 
@@ -1984,6 +2044,8 @@ main (void)
         cmocka_unit_test (test_info_requests_are_unsigned_gets),
         cmocka_unit_test (test_time_answer_gives_the_venue_clock),
         cmocka_unit_test (test_a_refused_timestamp_is_a_clock_fault),
+        cmocka_unit_test (test_an_orders_trades_carry_their_fees),
+        cmocka_unit_test (test_open_orders_are_read_whole_or_not_at_all),
         cmocka_unit_test (test_exchange_info_becomes_the_instrument_table),
         cmocka_unit_test (test_exchange_info_that_cannot_be_read_whole_is_refused),
     };
