@@ -30,11 +30,17 @@ case $mode in
     *) fail "unknown mode $mode" ;;
 esac
 
-start_fakex --fault "$mode"
+# refuse: the venue goes away once the worker has measured its clock (from
+# the start, nothing would be written down or sent: the clock unknown)
+if [ "$mode" = refuse ]; then start_fakex; else start_fakex --fault "$mode"; fi
 write_config
 live_section "timeout_ms = 2000" "connect_timeout_ms = 1000"
 start_router
 start_live
+if [ "$mode" = refuse ]; then
+    wait_until 10 grep -q "venue clock: the venue's clock is" "$WORK/live.log"
+    fakex_fault refuse
+fi
 "$BIN/ep-meta" --config "$READY" select live --reason "fault $mode" > /dev/null
 
 echo '{"intent_id":"f-1","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"MARKET","qty":"0.4","ref_price":"250"}' \
