@@ -110,13 +110,7 @@ s_journal_command (ep_router_t *self, const ep_command_t *command, int plane, co
 }
 
 //  --------------------------------------------------------------------------
-//  RECONCILE: the meta layer asks the live plane what the venue knows of an
-//  intent whose outcome is settled as far as the router is concerned
-//  (typically UNKNOWN). The router forwards it to the live worker as a
-//  dispatch marked reconcile; the plane's answer comes back as a report
-//  marked reconciled. Observation only: nothing is ever submitted again.
-
-//  Remembers a reconcile request id; returns true if it was seen lately
+//  Remembers a request id; returns true if it was seen lately
 //  (ep-meta repeats a command until it sees its outcome).
 static bool
 s_repeated_request (ep_control_t *state, const char *request_id)
@@ -130,6 +124,43 @@ s_repeated_request (ep_control_t *state, const char *request_id)
     state->recent_next = (state->recent_next + 1) % EP_ROUTER_RECENT;
     return false;
 }
+
+//  Requests (RECONCILE, SWEEP_OPEN, CANCEL_ALL) carry a request id, which
+//  ep-meta repeats until it sees the outcome: a repeat of a request handled
+//  lately is journaled and not acted on. Returns true (with *verdict and
+//  *status) if command is one.
+static bool
+s_repeat (ep_router_t *self, const ep_command_t *command, int plane, const char *sender,
+          const uint8_t *data, size_t size, ep_control_verdict_t *verdict,
+          ep_router_status_t *status)
+{
+    if (!s_repeated_request (&self->state, command->request_id))
+        return false;
+    char outcome [512];
+    snprintf (outcome, sizeof outcome, "ignored: repeat of request %s", command->request_id);
+    *verdict = EP_CONTROL_REPEATED;
+    *status = s_journal_command (self, command, plane, sender, false, outcome, data, size);
+    return true;
+}
+
+//  A request handled: its outcome recorded for the plane state, logged
+//  and journaled.
+static ep_router_status_t
+s_request_done (ep_router_t *self, const ep_command_t *command, int plane, const char *sender,
+                bool applied, char *outcome, const uint8_t *data, size_t size)
+{
+    s_record_command (&self->state, command->epoch, command->issued_by, applied, outcome);
+    (applied ? ep_log_info : ep_log_warn) ("control: %s from %s (%s): %s",
+                                           ep_command_name (command->kind), command->issued_by,
+                                           sender, outcome);
+    return s_journal_command (self, command, plane, sender, applied, outcome, data, size);
+}
+
+//  RECONCILE: the meta layer asks the live plane what the venue knows of an
+//  intent whose outcome is settled as far as the router is concerned
+//  (typically UNKNOWN). The router forwards it to the live worker as a
+//  dispatch marked reconcile; the plane's answer comes back as a report
+//  marked reconciled. Observation only: nothing is ever submitted again.
 
 //  The intent a reconcile names, as journaled.
 typedef struct {
@@ -243,14 +274,10 @@ static ep_router_status_t
 s_reconcile (ep_router_t *self, const ep_command_t *command, const char *sender,
              const uint8_t *data, size_t size, ep_control_verdict_t *verdict)
 {
+    ep_router_status_t status;
+    if (s_repeat (self, command, EP_PLANE (LIVE), sender, data, size, verdict, &status))
+        return status;
     char outcome [512];
-    if (s_repeated_request (&self->state, command->request_id)) {
-        //  A repeat of a request already handled: journaled, not acted on.
-        snprintf (outcome, sizeof outcome, "ignored: repeat of request %s", command->request_id);
-        *verdict = EP_CONTROL_REPEATED;
-        return s_journal_command (self, command, EP_PLANE (LIVE), sender, false, outcome,
-                                  data, size);
-    }
     s_target_t target = { 0 };
     bool applied = false;
     if (s_reconcilable (self, command, &target, outcome, sizeof outcome)) {
@@ -264,11 +291,7 @@ s_reconcile (ep_router_t *self, const ep_command_t *command, const char *sender,
     }
     free (target.payload);
     *verdict = applied ? EP_CONTROL_APPLIED : EP_CONTROL_REFUSED;
-    s_record_command (&self->state, command->epoch, command->issued_by, applied, outcome);
-    (applied ? ep_log_info : ep_log_warn) ("control: RECONCILE from %s (%s): %s",
-                                           command->issued_by, sender, outcome);
-    return s_journal_command (self, command, EP_PLANE (LIVE), sender, applied, outcome,
-                              data, size);
+    return s_request_done (self, command, EP_PLANE (LIVE), sender, applied, outcome, data, size);
 }
 
 //  SWEEP_OPEN: the meta layer asks the live plane to compare the venue's
@@ -279,13 +302,10 @@ static ep_router_status_t
 s_sweep_open (ep_router_t *self, const ep_command_t *command, const char *sender,
               const uint8_t *data, size_t size, ep_control_verdict_t *verdict)
 {
+    ep_router_status_t status;
+    if (s_repeat (self, command, EP_PLANE (LIVE), sender, data, size, verdict, &status))
+        return status;
     char outcome [512];
-    if (s_repeated_request (&self->state, command->request_id)) {
-        snprintf (outcome, sizeof outcome, "ignored: repeat of request %s", command->request_id);
-        *verdict = EP_CONTROL_REPEATED;
-        return s_journal_command (self, command, EP_PLANE (LIVE), sender, false, outcome,
-                                  data, size);
-    }
     bool applied = false;
     if (!self->link.worker [EP_PLANE (LIVE)].alive)
         snprintf (outcome, sizeof outcome, "refused: SWEEP_OPEN (request %s): no live worker "
@@ -310,11 +330,7 @@ s_sweep_open (ep_router_t *self, const ep_command_t *command, const char *sender
                   : "refused: SWEEP_OPEN (request %s): out of memory", command->request_id);
     }
     *verdict = applied ? EP_CONTROL_APPLIED : EP_CONTROL_REFUSED;
-    s_record_command (&self->state, command->epoch, command->issued_by, applied, outcome);
-    (applied ? ep_log_info : ep_log_warn) ("control: SWEEP_OPEN from %s (%s): %s",
-                                           command->issued_by, sender, outcome);
-    return s_journal_command (self, command, EP_PLANE (LIVE), sender, applied, outcome,
-                              data, size);
+    return s_request_done (self, command, EP_PLANE (LIVE), sender, applied, outcome, data, size);
 }
 
 //  --------------------------------------------------------------------------
@@ -348,17 +364,13 @@ static ep_router_status_t
 s_cancel_all (ep_router_t *self, const ep_command_t *command, const char *sender,
               const uint8_t *data, size_t size, ep_control_verdict_t *verdict)
 {
+    ep_router_status_t status;
+    if (s_repeat (self, command, command->plane, sender, data, size, verdict, &status))
+        return status;
     char outcome [512];
-    if (s_repeated_request (&self->state, command->request_id)) {
-        snprintf (outcome, sizeof outcome, "ignored: repeat of request %s", command->request_id);
-        *verdict = EP_CONTROL_REPEATED;
-        return s_journal_command (self, command, command->plane, sender, false, outcome,
-                                  data, size);
-    }
     bool plane_ok = command->plane == EP_PLANE (PLANE_UNSPECIFIED)
                  || command->plane == EP_PLANE (PAPER) || command->plane == EP_PLANE (LIVE);
     bool strategy_ok = !*command->strategy_id || ep_id_valid (command->strategy_id);
-    ep_router_status_t status = EP_ROUTER_OK;
     if (!plane_ok || !strategy_ok) {
         snprintf (outcome, sizeof outcome, "refused: CANCEL_ALL (request %s) filters %s",
                   command->request_id, !plane_ok ? "plane PAPER, LIVE or none"
@@ -375,14 +387,10 @@ s_cancel_all (ep_router_t *self, const ep_command_t *command, const char *sender
                                 outcome, sizeof outcome);
         *verdict = EP_CONTROL_APPLIED;
     }
-    bool applied = *verdict == EP_CONTROL_APPLIED;
-    s_record_command (&self->state, command->epoch, command->issued_by, applied, outcome);
-    (applied ? ep_log_info : ep_log_warn) ("control: CANCEL_ALL from %s (%s): %s",
-                                           command->issued_by, sender, outcome);
-    if (status)
-        return status;
-    return s_journal_command (self, command, command->plane, sender, applied, outcome,
-                              data, size);
+    ep_router_status_t done = s_request_done (self, command, command->plane, sender,
+                                              *verdict == EP_CONTROL_APPLIED, outcome, data,
+                                              size);
+    return status ? status : done;
 }
 
 //  --------------------------------------------------------------------------
