@@ -1,7 +1,9 @@
 /*  ep_binance: what the files of the Binance adapter share, and nothing
     outside planes/live includes. ep_venue_binance.c builds the venue and
     its requests, ep_binance_http.c signs and performs them,
-    ep_binance_parse.c classifies the answers, ep_binance_text.c keeps
+    ep_binance_parse.c classifies the answers about an order,
+    ep_binance_lists.c the others (clock, trades, open orders),
+    ep_binance_instruments.c reads the rules, ep_binance_text.c keeps
     texts clean and free of secrets.  */
 #ifndef EP_BINANCE_H_INCLUDED
 #define EP_BINANCE_H_INCLUDED
@@ -10,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "ep_venue_binance.h"
 
 #define EP_BINANCE_SIGNATURE_HEX 64     //  hex digits of an HMAC-SHA256
@@ -58,5 +61,21 @@ void ep_binance_scrub_raw (char *text, size_t len, const char *needle);
 
 //  Scrubs needle from text as sent and as a JSON decoder would read it.
 void ep_binance_scrub (char *text, size_t len, const char *needle);
+
+//  The parts of ep_binance_parse.c that ep_binance_lists.c uses: a
+//  decimal string field (NULL, or key if missing or not a decimal); an
+//  integer id as text; trades (a submission's fills, or myTrades'), each
+//  one's id under id_key (NULL, or what was wrong, in problem); forgetting
+//  what a result said of an order; a libcurl failure's classification; a
+//  non-2xx answer's (a rate limit is RATE_LIMITED, and so on).
+const char *ep_binance_parse_decimal (const json_t *object, const char *key, int64_t *value_e8);
+bool ep_binance_parse_id (const json_t *object, const char *key, char *buf, size_t size);
+const char *ep_binance_parse_trades (const json_t *array, const char *id_key,
+                                     ep_venue_result_t *result, char *problem,
+                                     size_t problem_size);
+void ep_binance_forget_order (ep_venue_result_t *result);
+void ep_binance_classify_wire (ep_venue_result_t *result);
+void ep_binance_classify_refusal (const json_t *json, ep_venue_op_t op,
+                                  ep_venue_result_t *result);
 
 #endif
