@@ -211,6 +211,9 @@ s_queue_info (ep_live_plane_t *self, ep_venue_op_t op)
 static void
 s_ask_info (ep_live_plane_t *self)
 {
+    //  Another worker serves the plane, and asks for them.
+    if (self->session.superseded)
+        return;
     ep_venue_op_t op;
     while ((op = ep_live_rules_due (&self->rules, s_now (self))))
         s_queue_info (self, op);
