@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ep_venue.h"
 
 #define EP_LIVE_GOVERNOR_WEIGHT_WINDOW_S 60
 #define EP_LIVE_GOVERNOR_ORDER_WINDOW_S 10
@@ -43,12 +44,8 @@ typedef enum {
     EP_LIVE_GOVERNOR_QUERY = 3          //  a status query (a poll, a reconciliation)
 } ep_live_governor_kind_t;
 
-//  The venue's published limits (0: none of that kind).
-typedef struct {
-    int64_t weight_per_minute;          //  REQUEST_WEIGHT, 1 MINUTE
-    int64_t orders_per_10s;             //  ORDERS, 10 SECOND
-    int64_t orders_per_day;             //  ORDERS, 1 DAY
-} ep_live_limits_t;
+//  The venue's published limits (ep_venue.h; 0: none of that kind).
+typedef ep_venue_limits_t ep_live_limits_t;
 
 typedef struct {
     ep_live_limits_t limits;
