@@ -85,6 +85,9 @@ typedef struct {
     char errbuf [CURL_ERROR_SIZE];  //  libcurl's words on a failure
     ep_buf_t body;              //  the answer as it arrives, NUL-terminated
     char retry_after [32];      //  the last response's Retry-After
+    int64_t used_weight_1m;     //  its X-MBX-USED-WEIGHT-1M, -1 if none
+    int64_t order_count_10s;    //  its X-MBX-ORDER-COUNT-10S, -1 if none
+    int64_t order_count_1d;     //  its X-MBX-ORDER-COUNT-1D, -1 if none
     size_t body_max;            //  a longer answer is cut
 } s_call_t;
 
@@ -100,37 +103,72 @@ s_on_body (char *data, size_t size, size_t count, void *arg)
     return len;
 }
 
-static size_t
-s_on_header (char *data, size_t size, size_t count, void *arg)
+//  Whether the header line data (len bytes) is name (lower case, with its
+//  colon); if so, *value and *end bound its value, trimmed.
+static bool
+s_header_is (const char *data, size_t len, const char *name, const char **value,
+             const char **end)
 {
-    s_call_t *call = (s_call_t *) arg;
-    size_t len = size * count;
-    static const char name [] = "retry-after:";
-    size_t name_len = sizeof (name) - 1;
-    //  Each response starts with its status line: only the last one's
-    //  header counts (there is one response, unless a 1xx precedes it)
-    if (len >= 5 && memcmp (data, "HTTP/", 5) == 0) {
-        call->retry_after [0] = '\0';
-        return len;
-    }
+    size_t name_len = strlen (name);
     if (len <= name_len)
-        return len;
+        return false;
     for (size_t index = 0; index < name_len; index++) {
         char c = data [index];
         if (c >= 'A' && c <= 'Z')
             c = (char) (c - 'A' + 'a');
         if (c != name [index])
-            return len;
+            return false;
     }
-    const char *value = data + name_len;
-    const char *end = data + len;
-    while (value < end && (*value == ' ' || *value == '\t'))
-        value++;
-    while (end > value && (end [-1] == '\r' || end [-1] == '\n'
-                           || end [-1] == ' ' || end [-1] == '\t'))
-        end--;
-    ep_binance_copy_printable (call->retry_after, sizeof (call->retry_after),
-                               value, (size_t) (end - value));
+    *value = data + name_len;
+    *end = data + len;
+    while (*value < *end && (**value == ' ' || **value == '\t'))
+        (*value)++;
+    while (*end > *value && ((*end) [-1] == '\r' || (*end) [-1] == '\n'
+                             || (*end) [-1] == ' ' || (*end) [-1] == '\t'))
+        (*end)--;
+    return true;
+}
+
+//  A count of at most 18 digits and nothing else, or -1.
+static int64_t
+s_header_count (const char *value, const char *end)
+{
+    if (value == end || end - value > 18)
+        return -1;
+    int64_t count = 0;
+    for (const char *c = value; c < end; c++) {
+        if (*c < '0' || *c > '9')
+            return -1;
+        count = count * 10 + (*c - '0');
+    }
+    return count;
+}
+
+static size_t
+s_on_header (char *data, size_t size, size_t count, void *arg)
+{
+    s_call_t *call = (s_call_t *) arg;
+    size_t len = size * count;
+    //  Each response starts with its status line: only the last one's
+    //  headers count (there is one response, unless a 1xx precedes it)
+    if (len >= 5 && memcmp (data, "HTTP/", 5) == 0) {
+        call->retry_after [0] = '\0';
+        call->used_weight_1m = call->order_count_10s = call->order_count_1d = -1;
+        return len;
+    }
+    const char *value, *end;
+    if (s_header_is (data, len, "retry-after:", &value, &end))
+        ep_binance_copy_printable (call->retry_after, sizeof (call->retry_after),
+                                   value, (size_t) (end - value));
+    else
+    if (s_header_is (data, len, "x-mbx-used-weight-1m:", &value, &end))
+        call->used_weight_1m = s_header_count (value, end);
+    else
+    if (s_header_is (data, len, "x-mbx-order-count-10s:", &value, &end))
+        call->order_count_10s = s_header_count (value, end);
+    else
+    if (s_header_is (data, len, "x-mbx-order-count-1d:", &value, &end))
+        call->order_count_1d = s_header_count (value, end);
     return len;
 }
 
@@ -295,6 +333,12 @@ s_call_classify (s_call_t *call, const ep_binance_t *binance, const ep_venue_req
                                    strlen (text));
     }
     snprintf (result->retry_after, sizeof (result->retry_after), "%s", call->retry_after);
+    //  Retry-After in seconds (Binance's form; an HTTP date is not used)
+    result->retry_after_s = s_header_count (call->retry_after,
+                                            call->retry_after + strlen (call->retry_after));
+    result->used_weight_1m = call->used_weight_1m;
+    result->order_count_10s = call->order_count_10s;
+    result->order_count_1d = call->order_count_1d;
     result->body = (char *) call->body.data;   //  the result owns it now
     result->body_size = call->body.size;
     call->body = (ep_buf_t) { 0 };
@@ -365,6 +409,7 @@ ep_binance_send (ep_venue_t *self, const ep_venue_request_t *request,
 
     s_call_t call;
     memset (&call, 0, sizeof (call));
+    call.used_weight_1m = call.order_count_10s = call.order_count_1d = -1;
     call.body_max = request->op == EP_VENUE_RULES || request->op == EP_VENUE_OPEN_ORDERS
                   ? S_RULES_BODY_MAX : S_BODY_MAX;
     long request_size = 0;

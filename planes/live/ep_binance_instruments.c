@@ -183,3 +183,61 @@ ep_binance_instruments (const char *body, size_t size, ep_instruments_t *table, 
     json_decref (json);
     return rc;
 }
+
+//  Keeps the lowest of the limits listed for one kind.
+static void
+s_lowest (int64_t *held, int64_t limit)
+{
+    if (*held == 0 || limit < *held)
+        *held = limit;
+}
+
+int
+ep_binance_rate_limits (const char *body, size_t size, ep_venue_limits_t *limits, char *error,
+                        size_t error_size)
+{
+    assert (limits && error && (body || size == 0));
+    *limits = (ep_venue_limits_t) { 0 };
+    json_error_t json_error;
+    json_t *json = json_loadb (body, size, 0, &json_error);
+    if (!json_is_object (json)) {
+        ep_binance_printf (error, error_size, "exchangeInfo: %s",
+                           json ? "not an object" : json_error.text);
+        json_decref (json);
+        return -1;
+    }
+    json_t *list = json_object_get (json, "rateLimits");
+    size_t index;
+    json_t *entry;
+    int rc = 0;
+    json_array_foreach (list, index, entry) {
+        json_t *type = json_object_get (entry, "rateLimitType");
+        json_t *interval = json_object_get (entry, "interval");
+        json_t *count = json_object_get (entry, "intervalNum");
+        json_t *limit = json_object_get (entry, "limit");
+        if (!json_is_string (type) || !json_is_string (interval) || !json_is_integer (count)
+        ||  !json_is_integer (limit) || json_integer_value (limit) <= 0) {
+            ep_binance_printf (error, error_size, "exchangeInfo: rateLimits entry %zu: "
+                               "rateLimitType, interval, intervalNum or limit missing or "
+                               "not usable", index);
+            rc = -1;
+            break;
+        }
+        const char *kind = json_string_value (type);
+        const char *unit = json_string_value (interval);
+        json_int_t num = json_integer_value (count);
+        int64_t value = (int64_t) json_integer_value (limit);
+        if (streq (kind, "REQUEST_WEIGHT") && streq (unit, "MINUTE") && num == 1)
+            s_lowest (&limits->weight_per_minute, value);
+        else
+        if (streq (kind, "ORDERS") && streq (unit, "SECOND") && num == 10)
+            s_lowest (&limits->orders_per_10s, value);
+        else
+        if (streq (kind, "ORDERS") && streq (unit, "DAY") && num == 1)
+            s_lowest (&limits->orders_per_day, value);
+    }
+    if (rc)
+        *limits = (ep_venue_limits_t) { 0 };
+    json_decref (json);
+    return rc;
+}

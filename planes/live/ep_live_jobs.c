@@ -5,7 +5,7 @@
 #include "ep_live_jobs.h"
 
 struct _ep_live_jobs_t {
-    ep_ring_t queue;                    //  ep_live_job_t *, waiting for the sender
+    ep_ring_t queue [EP_LIVE_CLASSES];  //  ep_live_job_t *, waiting for the sender, by class
     zactor_t *sender;                   //  performs requests, one at a time
     bool sending;                       //  the sender holds a job
 };
@@ -46,6 +46,18 @@ ep_live_job_new (ep_audit_kind_t kind, ep_dispatch_t *dispatch)
     return job;
 }
 
+ep_live_class_t
+ep_live_job_class (const ep_live_job_t *job)
+{
+    if (job->info)
+        return EP_LIVE_CLASS_PLACE;
+    if (job->kind == EP_AUDIT_CANCEL || job->change)
+        return EP_LIVE_CLASS_CANCEL;
+    if (job->kind == EP_AUDIT_SUBMIT || job->kind == EP_AUDIT_REPLACE)
+        return EP_LIVE_CLASS_PLACE;
+    return EP_LIVE_CLASS_QUERY;
+}
+
 void
 ep_live_job_destroy (ep_live_job_t **job_p)
 {
@@ -73,7 +85,8 @@ ep_live_jobs_new (ep_venue_t *venue)
     ep_live_jobs_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    self->queue = EP_RING_INIT (ep_live_job_t *);
+    for (int klass = 0; klass < EP_LIVE_CLASSES; klass++)
+        self->queue [klass] = EP_RING_INIT (ep_live_job_t *);
     self->sender = zactor_new (s_sender_actor, venue);
     if (!self->sender) {
         free (self);
@@ -98,7 +111,8 @@ ep_live_jobs_destroy (ep_live_jobs_t **self_p)
     zactor_destroy (&self->sender);
     while ((job = ep_live_jobs_pop (self)))
         ep_live_job_destroy (&job);
-    ep_ring_free (&self->queue);
+    for (int klass = 0; klass < EP_LIVE_CLASSES; klass++)
+        ep_ring_free (&self->queue [klass]);
     free (self);
     *self_p = NULL;
 }
@@ -106,25 +120,48 @@ ep_live_jobs_destroy (ep_live_jobs_t **self_p)
 int
 ep_live_jobs_push (ep_live_jobs_t *self, ep_live_job_t *job)
 {
-    job->ahead = self->queue.count + (self->sending ? 1 : 0);
-    return ep_ring_push (&self->queue, &job);
+    ep_live_class_t klass = ep_live_job_class (job);
+    job->ahead = self->sending ? 1 : 0;
+    for (int before = 0; before <= (int) klass; before++)
+        job->ahead += self->queue [before].count;
+    return ep_ring_push (&self->queue [klass], &job);
+}
+
+ep_live_job_t *
+ep_live_jobs_front (ep_live_jobs_t *self, ep_live_class_t klass)
+{
+    assert ((int) klass >= 0 && klass < EP_LIVE_CLASSES);
+    ep_live_job_t **front = ep_ring_at (&self->queue [klass], 0);
+    return front ? *front : NULL;
+}
+
+ep_live_job_t *
+ep_live_jobs_take (ep_live_jobs_t *self, ep_live_class_t klass)
+{
+    ep_live_job_t *job = ep_live_jobs_front (self, klass);
+    if (job)
+        ep_ring_drop (&self->queue [klass], 1);
+    return job;
 }
 
 ep_live_job_t *
 ep_live_jobs_pop (ep_live_jobs_t *self)
 {
-    ep_live_job_t **front = ep_ring_at (&self->queue, 0);
-    if (!front)
-        return NULL;
-    ep_live_job_t *job = *front;
-    ep_ring_drop (&self->queue, 1);
-    return job;
+    for (int klass = 0; klass < EP_LIVE_CLASSES; klass++) {
+        ep_live_job_t *job = ep_live_jobs_take (self, (ep_live_class_t) klass);
+        if (job)
+            return job;
+    }
+    return NULL;
 }
 
 size_t
 ep_live_jobs_waiting (const ep_live_jobs_t *self)
 {
-    return self->queue.count;
+    size_t count = 0;
+    for (int klass = 0; klass < EP_LIVE_CLASSES; klass++)
+        count += self->queue [klass].count;
+    return count;
 }
 
 bool

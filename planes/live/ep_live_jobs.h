@@ -1,5 +1,11 @@
-/*  ep_live_jobs: the live plane's requests to the venue, queued in order,
-    and the sender thread that performs them one at a time.
+/*  ep_live_jobs: the live plane's requests to the venue, queued by class
+    and in order within each, and the sender thread that performs them one
+    at a time.
+
+    Three classes, first served first: cancels (and the queries a cancel
+    or replace asked for), then submissions, replaces and the venue's
+    clock and rules, then status queries (polls, reconciliations). A
+    cancel queued behind a hundred queries goes before them all.
 
     The sender only performs requests (ep_venue_t.send: once, never a
     retry); everything else happens on the thread that owns the queue, so
@@ -14,10 +20,19 @@
 #include "ep_venue.h"
 #include "ep_wire.h"
 
+//  The classes, first served first.
+typedef enum {
+    EP_LIVE_CLASS_CANCEL = 0,           //  cancels, and the queries they asked for
+    EP_LIVE_CLASS_PLACE = 1,            //  submissions, replaces, the venue's clock and rules
+    EP_LIVE_CLASS_QUERY = 2             //  status queries and reconciliations
+} ep_live_class_t;
+#define EP_LIVE_CLASSES 3
+
 typedef struct {
     int64_t attempt_id;                 //  its audit row
     ep_audit_kind_t kind;               //  submit, query, cancel, reconcile or replace
-    size_t ahead;                       //  requests ahead of it when it was queued
+    size_t ahead;                       //  requests ahead of it when it was queued: in
+                                        //  its class and those before, and in flight
     ep_dispatch_t *dispatch;            //  the intent it is about (owned)
     ep_dispatch_t *target;              //  a cancel or replace: the target's order (owned)
     ep_dispatch_t *change;              //  a query a cancel or replace asked for (the venue
@@ -39,6 +54,9 @@ typedef struct {
 //  memory (then dispatch is still the caller's).
 ep_live_job_t *ep_live_job_new (ep_audit_kind_t kind, ep_dispatch_t *dispatch);
 
+//  The class a job is queued in, by its kind.
+ep_live_class_t ep_live_job_class (const ep_live_job_t *job);
+
 //  Frees the job, its dispatches and its result, and NULLs *job_p.
 void ep_live_job_destroy (ep_live_job_t **job_p);
 
@@ -52,12 +70,19 @@ ep_live_jobs_t *ep_live_jobs_new (ep_venue_t *venue);
 //  jobs still queued and NULLs *self_p.
 void ep_live_jobs_destroy (ep_live_jobs_t **self_p);
 
-//  Queues job at the back, counting the requests ahead of it. Returns 0,
-//  or -1 on out of memory (the job is still the caller's).
+//  Queues job at the back of its class, counting the requests ahead of
+//  it. Returns 0, or -1 on out of memory (the job is still the caller's).
 int ep_live_jobs_push (ep_live_jobs_t *self, ep_live_job_t *job);
 
-//  Takes the job at the front, or NULL if none waits.
+//  Takes the job at the front of the first class that has one, or NULL if
+//  none waits.
 ep_live_job_t *ep_live_jobs_pop (ep_live_jobs_t *self);
+
+//  The job at the front of klass, left queued, or NULL.
+ep_live_job_t *ep_live_jobs_front (ep_live_jobs_t *self, ep_live_class_t klass);
+
+//  Takes the job at the front of klass, or NULL.
+ep_live_job_t *ep_live_jobs_take (ep_live_jobs_t *self, ep_live_class_t klass);
 
 //  How many jobs wait (the one the sender holds aside).
 size_t ep_live_jobs_waiting (const ep_live_jobs_t *self);

@@ -309,12 +309,14 @@ s_pump (ep_live_plane_t *self)
     ep_live_job_t *job;
     //  Stopping, the request in flight finishes and no other starts.
     while (!ep_live_jobs_sending (self->jobs) && !zsys_interrupted
-       &&  (job = ep_live_jobs_pop (self->jobs))) {
+       &&  (job = ep_live_pace_next (self))) {
         if (job->info ? !s_prepare_info (self, job)
                       : s_too_late (self, job) || !s_prepare (self, job))
             ep_live_job_destroy (&job);
-        else
+        else {
+            ep_live_pace_sent (self, job);
             ep_live_jobs_send (self->jobs, job);
+        }
     }
 }
 
@@ -419,6 +421,7 @@ static void
 s_finish (ep_live_plane_t *self, ep_live_job_t **job_p)
 {
     ep_live_job_t *job = *job_p;
+    ep_live_pace_heard (self, job);
     if (job->info == EP_VENUE_OPEN_ORDERS) {
         ep_live_rules_on_answer (&self->rules, &job->result, s_now (self));
         ep_live_sweep_on_answer (self, &job->result);
@@ -488,6 +491,7 @@ s_poll_orders (ep_live_plane_t *self)
     if (self->session.superseded)
         return;
     int64_t now = s_now (self);
+    int64_t poll_ms = ep_live_pace_poll_ms (self);
     for (ep_live_order_t *order = ep_live_follow_first (self->orders); order;
          order = ep_live_follow_next (self->orders)) {
         if (order->querying || now < order->next_poll_ms)
@@ -495,7 +499,7 @@ s_poll_orders (ep_live_plane_t *self)
         ep_dispatch_t *copy = ep_live_dispatch_dup (order->dispatch);
         if (copy && ep_live_plane_queue (self, EP_AUDIT_QUERY, copy, NULL) == EP_LIVE_OK)
             order->querying = true;
-        order->next_poll_ms = now + self->poll_ms;
+        order->next_poll_ms = now + poll_ms;
     }
 }
 
@@ -638,6 +642,7 @@ ep_live_plane_new (const ep_live_plane_config_t *config)
     //  The clock and the rules are asked for first, ahead of any order
     ep_live_rules_init (&self->rules, &config->rules,
                         config->venue->prepare_info && config->rules.clock_check_ms > 0);
+    ep_live_governor_init (&self->governor, &self->rules.limits);
     s_ask_info (self);
     ep_live_sweep_ask (self);           //  orphans from an earlier run: at start
     s_pump (self);
@@ -766,6 +771,7 @@ ep_live_plane_metrics (ep_live_plane_t *self, ep_prom_t *prom)
                  "Venue answers the audit could not take yet, kept in memory",
                  (int64_t) waiting);
     ep_live_rules_metrics (&self->rules, s_now (self), prom);
+    ep_live_pace_metrics (self, prom);
 }
 
 bool

@@ -21,6 +21,13 @@
     NOT_SENT. A submission, cancel or replace is not sent past its
     dispatch's not_after_ms (FAILED / NOT_SENT).
 
+    Requests go by class, cancels first, then submissions and replaces,
+    then status queries, each when the venue's rate limits let it
+    (ep_live_governor): nothing inside a 429's or 418's Retry-After; a
+    submission, cancel or replace they would hold past its not_after_ms is
+    REJECTED / RATE_LIMITED unsent; a query waits. ep_live_plane_tick sends
+    what has become sendable.
+
     The plane talks to the venue only through ep_venue.h. It knows no
     socket of the bus: its reports go to the emit callback.  */
 #ifndef EP_LIVE_PLANE_H_INCLUDED
@@ -110,7 +117,8 @@ size_t ep_live_plane_resync (ep_live_plane_t *self, const ep_restore_reply_t *re
 ep_live_status_t ep_live_plane_dispatch (ep_live_plane_t *self, ep_dispatch_t *dispatch);
 
 //  Time-driven work: writes again the results the audit could not take,
-//  every second, and queues the status queries that are due.
+//  every second, queues the status queries that are due, and sends what
+//  the venue's rate limits held and now let go.
 void ep_live_plane_tick (ep_live_plane_t *self);
 
 //  The sender's end to wait on (a zactor_t *): readable when it has the
@@ -140,7 +148,7 @@ bool ep_live_plane_writable (ep_live_plane_t *self, size_t *waiting);
 
 //  Appends the plane's metric families to prom: venue request times and
 //  outcomes by kind, requests waiting and in flight, orders followed, the
-//  audit's state.
+//  audit's state, the venue's clock and rules, its rate limits.
 void ep_live_plane_metrics (ep_live_plane_t *self, ep_prom_t *prom);
 
 //  Whether the venue's clock is known and within live/clock_max_offset_ms

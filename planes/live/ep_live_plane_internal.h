@@ -6,6 +6,7 @@
 #define EP_LIVE_PLANE_INTERNAL_H_INCLUDED
 
 #include "ep_live_follow.h"
+#include "ep_live_governor.h"
 #include "ep_live_jobs.h"
 #include "ep_live_plane.h"
 #include "ep_live_rules.h"
@@ -32,6 +33,8 @@ struct _ep_live_plane_t {
     ep_live_rules_t rules;              //  the venue's clock and trading rules
     ep_live_orphans_fn *orphans;        //  where a sweep of the open orders tells
     void *orphans_arg;
+    ep_live_governor_t governor;        //  the venue's rate limits (ep_live_pace.c)
+    uint64_t rate_limited;              //  reported REJECTED / RATE_LIMITED unsent
     //  Metrics
     ep_histogram_t venue_seconds [EP_LIVE_KINDS];               //  request to response, by kind
     uint64_t venue_failures [EP_LIVE_KINDS][EP_FAILURE_COUNT];  //  classified outcomes, by kind
@@ -108,5 +111,28 @@ ep_live_status_t ep_live_plane_queue (ep_live_plane_t *self, ep_audit_kind_t kin
 
 //  Queues job (taken, always) as ep_live_plane_queue does.
 ep_live_status_t ep_live_plane_push (ep_live_plane_t *self, ep_live_job_t *job);
+
+//  ep_live_pace.c: the requests paced by the venue's rate limits.
+
+//  The next job that may be sent now, taken from the queue: cancels
+//  first, then submissions and replaces, then queries, each when the
+//  governor lets it go. A submission, cancel or replace it would hold past
+//  its not_after_ms is reported REJECTED / RATE_LIMITED (naming the limit
+//  and when it frees) and freed on the way. NULL: none may go now (tick
+//  asks again).
+ep_live_job_t *ep_live_pace_next (ep_live_plane_t *self);
+
+//  The job's request leaves now: counted.
+void ep_live_pace_sent (ep_live_plane_t *self, const ep_live_job_t *job);
+
+//  What the job's answer says of the venue's limits: its counts, and a 429
+//  or 418 (logged once as an ERROR with the time it ends).
+void ep_live_pace_heard (ep_live_plane_t *self, const ep_live_job_t *job);
+
+//  How far apart one resting order's status queries are now.
+int64_t ep_live_pace_poll_ms (ep_live_plane_t *self);
+
+//  The rate limits' metrics.
+void ep_live_pace_metrics (ep_live_plane_t *self, ep_prom_t *prom);
 
 #endif

@@ -24,6 +24,7 @@ ep_live_rules_init (ep_live_rules_t *self, const ep_live_rules_config_t *config,
     memset (self, 0, sizeof *self);
     self->config = *config;
     self->enabled = enabled;
+    self->limits = (ep_venue_limits_t) { 6000, 100, 200000 };
     snprintf (self->clock_problem, sizeof self->clock_problem,
               "the venue's clock is not measured yet");
 }
@@ -93,6 +94,33 @@ s_on_time (ep_live_rules_t *self, const ep_venue_result_t *result, int64_t sent_
                      (long long) round_trip_ms);
 }
 
+//  The rate limits the rules' answer publishes, kept where given.
+static void
+s_read_limits (ep_live_rules_t *self, ep_venue_t *venue, const ep_venue_result_t *result)
+{
+    ep_venue_limits_t read;
+    char why [256];
+    if (!venue->read_limits)
+        return;
+    if (venue->read_limits (venue, result, &read, why, sizeof why)) {
+        ep_log_warn ("venue rate limits: %s; the limits held still hold", why);
+        return;
+    }
+    ep_venue_limits_t was = self->limits;
+    if (read.weight_per_minute > 0)
+        self->limits.weight_per_minute = read.weight_per_minute;
+    if (read.orders_per_10s > 0)
+        self->limits.orders_per_10s = read.orders_per_10s;
+    if (read.orders_per_day > 0)
+        self->limits.orders_per_day = read.orders_per_day;
+    if (!self->limits_known || memcmp (&was, &self->limits, sizeof was))
+        ep_log_info ("venue rate limits: request weight %lld a minute, %lld orders per 10 s, "
+                     "%lld a day", (long long) self->limits.weight_per_minute,
+                     (long long) self->limits.orders_per_10s,
+                     (long long) self->limits.orders_per_day);
+    self->limits_known = true;
+}
+
 static void
 s_on_rules (ep_live_rules_t *self, ep_venue_t *venue, const ep_venue_result_t *result,
             int64_t now_ms)
@@ -126,6 +154,7 @@ s_on_rules (ep_live_rules_t *self, ep_venue_t *venue, const ep_venue_result_t *r
     self->next_rules_ms = now_ms + self->config.rules_refresh_ms;
     ep_log_info ("venue rules: %zu symbol(s) read; intents are checked against them before "
                  "they are sent", table.count);
+    s_read_limits (self, venue, result);
 }
 
 void

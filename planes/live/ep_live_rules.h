@@ -16,6 +16,10 @@
       REJECTED / INVALID_INTENT, naming the rule and the values, and is not
       sent. Until the rules are read, the venue's own checks are the only
       ones.
+    - The venue's rate limits (read_limits, from the same answer): the
+      request weight a minute and the orders per 10 s and per day, which
+      the plane's governor (ep_live_governor) keeps within. Binance's
+      (6000 a minute, 100 per 10 s, 200000 a day) until they are read.
 
     A venue without prepare_info offers neither: no clock is measured and
     no rule is checked. It performs no request and reads no clock of its
@@ -56,6 +60,9 @@ typedef struct {
     bool rules_asking;
     char rules_problem [600];           //  why the last read failed, "" if it did not
     uint64_t refused;                   //  intents refused by the rules or the clock
+    //  The rate limits
+    ep_venue_limits_t limits;           //  Binance's until read
+    bool limits_known;                  //  read from the venue at least once
 } ep_live_rules_t;
 
 //  Starts with nothing known: the first measurement and read are due now.

@@ -23,6 +23,14 @@ ep_venue_result_reset (ep_venue_result_t *result)
     memset (result, 0, sizeof (*result));
 }
 
+int64_t
+ep_venue_weight (ep_venue_t *venue, ep_venue_op_t op)
+{
+    assert (venue);
+    int64_t weight = venue->weight ? venue->weight (venue, op) : 1;
+    return weight > 0 ? weight : 1;
+}
+
 void
 ep_venue_destroy (ep_venue_t **self_p)
 {

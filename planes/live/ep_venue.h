@@ -78,6 +78,12 @@ typedef struct {
     long http_status;                   //  0 when no response came
     int64_t elapsed_us;                 //  from send to the end of the response
     char retry_after [32];              //  the Retry-After header, "" if none
+    //  The venue's rate-limit headers (-1: absent; 0 in a result no venue
+    //  filled in, which says nothing either)
+    int64_t retry_after_s;              //  Retry-After, in seconds
+    int64_t used_weight_1m;             //  X-MBX-USED-WEIGHT-1M: the IP's weight this minute
+    int64_t order_count_10s;            //  X-MBX-ORDER-COUNT-10S: the account's orders
+    int64_t order_count_1d;             //  X-MBX-ORDER-COUNT-1D
     char *body;                         //  the raw response body (malloc'd, NUL-terminated)
     size_t body_size;
     //  The venue: what it said (zero/empty where it said nothing). Its text
@@ -120,6 +126,13 @@ typedef struct {
 
 //  Frees what a result holds and zeroes it, ready for reuse.
 void ep_venue_result_reset (ep_venue_result_t *result);
+
+//  The venue's rate limits, as it publishes them (0: none of that kind).
+typedef struct {
+    int64_t weight_per_minute;          //  the IP's request weight a minute
+    int64_t orders_per_10s;             //  the account's new orders per 10 seconds
+    int64_t orders_per_day;             //  and per day
+} ep_venue_limits_t;
 
 typedef struct _ep_venue_t ep_venue_t;
 struct _ep_venue_t {
@@ -178,6 +191,15 @@ struct _ep_venue_t {
     int (*read_rules) (ep_venue_t *self, const ep_venue_result_t *result,
                        ep_instruments_t *table, char *err, size_t err_size);
 
+    //  The weight of a request for op in the venue's rate limit. NULL: 1.
+    int64_t (*weight) (ep_venue_t *self, ep_venue_op_t op);
+
+    //  Reads the rate limits an EP_VENUE_RULES result's body carries into
+    //  limits (a kind it does not publish: 0). Returns 0, or -1 with the
+    //  reason in err. NULL: the venue publishes none.
+    int (*read_limits) (ep_venue_t *self, const ep_venue_result_t *result,
+                        ep_venue_limits_t *limits, char *err, size_t err_size);
+
     //  Signs and performs request once, then classifies the outcome into
     //  result (which the caller has reset). Blocks up to the total timeout.
     //  Safe to call from one thread other than the one that prepares.
@@ -210,6 +232,9 @@ ep_venue_t *ep_venue_new (const char *name, const ep_config_t *config, char *err
 //  reason in err and table empty.
 int ep_venue_fetch_rules (ep_venue_t *venue, ep_instruments_t *table, char *err,
                           size_t err_size);
+
+//  The weight of a request for op on venue (self->weight, else 1).
+int64_t ep_venue_weight (ep_venue_t *venue, ep_venue_op_t op);
 
 //  Destroys the venue (self->destroy), if any, and NULLs *self_p.
 void ep_venue_destroy (ep_venue_t **self_p);

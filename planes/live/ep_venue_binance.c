@@ -228,6 +228,38 @@ s_read_rules (ep_venue_t *self, const ep_venue_result_t *result, ep_instruments_
 }
 
 static int
+s_read_limits (ep_venue_t *self, const ep_venue_result_t *result, ep_venue_limits_t *limits,
+               char *err, size_t err_size)
+{
+    (void) self;
+    assert (result && limits && err);
+    *limits = (ep_venue_limits_t) { 0 };
+    if (result->failure != EP_FAILURE (FAILURE_NONE) || !result->body) {
+        ep_binance_printf (err, err_size, "%s", result->reason);
+        return -1;
+    }
+    return ep_binance_rate_limits (result->body, result->body_size, limits, err, err_size);
+}
+
+//  Binance's weights (rest-api.md): an order 1, a query 4, a cancel 1, a
+//  cancel-replace 1, an amend 4, the time 1, exchangeInfo of every symbol
+//  20, an order's trades (myTrades with orderId) 5, the open orders of
+//  every symbol 80
+static int64_t
+s_weight (ep_venue_t *self, ep_venue_op_t op)
+{
+    (void) self;
+    switch (op) {
+        case EP_VENUE_QUERY:    return 4;
+        case EP_VENUE_AMEND:    return 4;
+        case EP_VENUE_RULES:    return 20;
+        case EP_VENUE_TRADES:   return 5;
+        case EP_VENUE_OPEN_ORDERS: return 80;
+        default:                return 1;
+    }
+}
+
+static int
 s_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
            const char *client_order_id, int64_t now_ms, int64_t window_ms,
            ep_venue_request_t *request)
@@ -512,6 +544,8 @@ ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_s
     self->prepare_trades = s_prepare_trades;
     self->prepare_open = s_prepare_open;
     self->read_rules = s_read_rules;
+    self->weight = s_weight;
+    self->read_limits = s_read_limits;
     self->send = ep_binance_send;
     self->destroy = s_destroy;
     return self;

@@ -90,4 +90,14 @@ void ep_binance_classify_open (ep_venue_result_t *result);
 int ep_binance_instruments (const char *body, size_t size, ep_instruments_t *table,
                             char *error, size_t error_size);
 
+//  Reads exchangeInfo's rateLimits (size bytes of body) into limits:
+//  REQUEST_WEIGHT per 1 MINUTE, ORDERS per 10 SECOND and per 1 DAY (the
+//  lowest, if one is listed twice); other limits (RAW_REQUESTS, other
+//  intervals) are passed over, and a kind not listed is 0. Returns 0, or
+//  -1 with the reason in error and limits all 0: the answer is not JSON,
+//  or an entry lacks its type, interval, intervalNum or a positive limit.
+//  Pure.
+int ep_binance_rate_limits (const char *body, size_t size, ep_venue_limits_t *limits,
+                            char *error, size_t error_size);
+
 #endif

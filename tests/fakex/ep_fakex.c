@@ -130,6 +130,12 @@ typedef struct {
     int64_t requests;           //  order requests received with it
 } s_count_t;
 
+//  One request to /api/v3 as it arrived (GET /fakex/requests)
+typedef struct {
+    int64_t ms;                 //  the server's clock
+    char what [48];             //  "METHOD PATH"
+} s_arrival_t;
+
 //  Requests counted per client order id
 typedef struct {
     s_count_t *counts;
@@ -160,6 +166,7 @@ typedef struct {
     int64_t weight_limit;       //  --weight-limit
     int64_t order_limit;        //  --order-limit-10s
     int64_t ban_ms;             //  --ban-ms
+    char ban_retry_after [24];  //  --ban-retry-after: the http-418 fault's, or ""
     int64_t start_mono_ms;      //  the rate windows count from here
 
     pthread_mutex_t mutex;      //  guards every field below
@@ -183,6 +190,9 @@ typedef struct {
     int reopen_errno;           //  why the main port did not reopen, or 0
     bool stopping;              //  shutting down: hang nothing more
     s_request_t *hung;          //  requests the hang fault suspended
+    s_arrival_t *arrivals;      //  every /api/v3 request on the main port, in order
+    size_t arrivals_size;
+    size_t arrivals_max;
 } s_fakex_t;
 
 typedef struct {
@@ -294,6 +304,9 @@ s_usage (FILE *out)
         "  --order-limit-10s N\n"
         "                     orders per 10 s (default 100)\n"
         "  --ban-ms N         the 418 ban's length (default 120000, Binance's least)\n"
+        "  --ban-retry-after N\n"
+        "                     the Retry-After, in seconds, of the http-418 fault's answer\n"
+        "                     (default 120)\n"
         "  --fault-queries    hang, http-500, http-503, code-1007 and truncated strike\n"
         "                     status queries (GET /api/v3/order) too\n"
         "  --market-liquidity DECIMAL\n"
@@ -328,7 +341,10 @@ s_usage (FILE *out)
         "soon as it is read, before any check, in every mode that reads it.\n"
         "GET /fakex/rate answers {rate_limits, used_weight, weight_limit,\n"
         "banned_until_ms, retry_until_ms, orders_10s} (times on the server's clock, 0\n"
-        "when none).\n"
+        "when none). With --rate-limits, exchangeInfo's rateLimits say --weight-limit\n"
+        "and --order-limit-10s. GET /fakex/requests answers {requests: [[ms, \"METHOD\n"
+        "PATH\"], ...]}: every /api/v3 request the main port read, in order, with the\n"
+        "server's clock when it was read (before any check or fault).\n"
         "\n"
         "Fault modes (they apply to POST /api/v3/order, and to cancels as below):\n"
         "  none           the venue as described above\n"
@@ -347,7 +363,8 @@ s_usage (FILE *out)
         "  wrong-id       the order is placed; the answer is 200 with another\n"
         "                 clientOrderId\n"
         "  http-429       not placed; 429 with Retry-After: 7 and code -1003\n"
-        "  http-418       not placed; 418 with Retry-After: 120 and code -1003\n"
+        "  http-418       not placed; 418 with Retry-After: 120 (--ban-retry-after)\n"
+        "                 and code -1003\n"
         "  insufficient   not placed; 400 with code -2010 (insufficient balance)\n"
         "  duplicate      the order is placed (as an earlier request with its client\n"
         "                 order id would have); the answer is 400 with code -2010\n"
@@ -378,6 +395,15 @@ s_usage (FILE *out)
         "Exit: 0 after SIGINT or SIGTERM (or after --sign); 1 if a port cannot be\n"
         "bound; 2 on bad usage.\n",
         S_DEFAULT_KEY, S_DEFAULT_SECRET);
+}
+
+//  The Retry-After a canned fault answer carries, or NULL
+static const char *
+s_fault_retry_after (const s_fakex_t *self, s_fault_t fault)
+{
+    if (fault == S_FAULT_HTTP_418 && self->ban_retry_after [0])
+        return self->ban_retry_after;
+    return s_faults [fault].retry_after;
 }
 
 //  --clock-offset-ms: set once before the daemons start
@@ -1153,7 +1179,7 @@ s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *r
         if (fault == S_FAULT_ECHO_SECRET)
             return s_reply_echo_secret (self, connection);
         return s_reply_json (connection, spec->status, s_error (spec->code, spec->msg),
-                             spec->retry_after);
+                             s_fault_retry_after (self, fault));
     }
     int64_t now_ms = s_now_ms ();
     fakex_order_t wanted, order;
@@ -1359,7 +1385,7 @@ s_reply_canned (s_fakex_t *self, struct MHD_Connection *connection, s_fault_t fa
     if (fault == S_FAULT_ECHO_SECRET)
         return s_reply_echo_secret (self, connection);
     return s_reply_json (connection, spec->status, s_error (spec->code, spec->msg),
-                         spec->retry_after);
+                         s_fault_retry_after (self, fault));
 }
 
 //  The answer to a request that acted (status 200), or any under hang, as
@@ -1664,6 +1690,16 @@ s_exchange_info (s_fakex_t *self, struct MHD_Connection *connection, s_request_t
         status = 200;
         if (answer)
             json_object_set_new (answer, "serverTime", json_integer (s_now_ms ()));
+        if (answer && self->rate_on)
+            //  The limits this venue enforces are the ones it publishes
+            json_object_set_new (answer, "rateLimits", json_pack (
+                "[{s:s,s:s,s:i,s:I},{s:s,s:s,s:i,s:I},{s:s,s:s,s:i,s:i}]",
+                "rateLimitType", "REQUEST_WEIGHT", "interval", "MINUTE", "intervalNum", 1,
+                "limit", (json_int_t) self->weight_limit,
+                "rateLimitType", "ORDERS", "interval", "SECOND", "intervalNum", 10,
+                "limit", (json_int_t) self->order_limit,
+                "rateLimitType", "ORDERS", "interval", "DAY", "intervalNum", 1,
+                "limit", 200000));
         json_t *symbols = json_object_get (answer, "symbols");
         for (size_t index = json_array_size (symbols); symbol && index-- > 0;) {
             const char *name = json_string_value (
@@ -1882,6 +1918,18 @@ s_fakex_endpoint (s_fakex_t *self, struct MHD_Connection *connection, const char
         return s_reply_json (connection, 200, json_pack ("{s:s}", "mode", s_faults [fault].name),
                              NULL);
     }
+    if (streq (url, "/fakex/requests")) {
+        if (!streq (method, "GET"))
+            return s_reply_fakex_error (connection, 405, "use GET");
+        pthread_mutex_lock (&self->mutex);
+        json_t *list = json_array ();
+        for (size_t index = 0; list && index < self->arrivals_size; index++)
+            json_array_append_new (list, json_pack ("[I,s]",
+                                                    (json_int_t) self->arrivals [index].ms,
+                                                    self->arrivals [index].what));
+        pthread_mutex_unlock (&self->mutex);
+        return s_reply_json (connection, 200, json_pack ("{s:o}", "requests", list), NULL);
+    }
     if (streq (url, "/fakex/rate")) {
         if (!streq (method, "GET"))
             return s_reply_fakex_error (connection, 405, "use GET");
@@ -1995,6 +2043,28 @@ s_weight (const char *url, const char *method, s_request_t *request)
     return 1;
 }
 
+//  Notes a request's arrival for GET /fakex/requests
+static void
+s_arrived (s_fakex_t *self, const char *method, const char *url)
+{
+    pthread_mutex_lock (&self->mutex);
+    if (self->arrivals_size == self->arrivals_max) {
+        size_t max = self->arrivals_max ? self->arrivals_max * 2 : 1024;
+        s_arrival_t *arrivals = realloc (self->arrivals, max * sizeof *arrivals);
+        if (!arrivals) {
+            pthread_mutex_unlock (&self->mutex);
+            ep_log_error ("out of memory: a request's arrival is not noted");
+            return;
+        }
+        self->arrivals = arrivals;
+        self->arrivals_max = max;
+    }
+    s_arrival_t *arrival = &self->arrivals [self->arrivals_size++];
+    arrival->ms = s_now_ms ();
+    snprintf (arrival->what, sizeof arrival->what, "%s %s", method, url);
+    pthread_mutex_unlock (&self->mutex);
+}
+
 static enum MHD_Result
 s_handle (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
           const char *version, const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -2033,6 +2103,7 @@ s_handle (void *cls, struct MHD_Connection *connection, const char *url, const c
         return s_fakex_endpoint (self, connection, url, method, request);
     if (listener->control)
         return s_reply_fakex_error (connection, 404, "the control port serves /fakex/* only");
+    s_arrived (self, method, url);
     if (self->rate_on) {
         unsigned int status = 400;
         pthread_mutex_lock (&self->mutex);
@@ -2306,6 +2377,7 @@ main (int argc, char *argv [])
         { "weight-limit", required_argument, 0, 'W' },
         { "order-limit-10s", required_argument, 0, 'L' },
         { "ban-ms", required_argument, 0, 'N' },
+        { "ban-retry-after", required_argument, 0, 'b' },
         { "fault-queries", no_argument, 0, 'Q' },
         { "market-liquidity", required_argument, 0, 'M' },
         { "price-path", required_argument, 0, 'A' },
@@ -2319,7 +2391,7 @@ main (int argc, char *argv [])
     s_fee_t fee = S_FEE_USDT;
     bool strict_clock = false, rate_on = false, fault_queries = false;
     int64_t weight_limit = 6000, order_limit = 100, ban_ms = 120000, liquidity_e8 = 0;
-    int64_t path_step_ms = 0, absent_ms = 0;
+    int64_t path_step_ms = 0, absent_ms = 0, ban_retry_after = 0;
     bool have_step = false;
     const char *price_text = NULL, *fault_text = "none", *sign_text = NULL;
     const char *api_key = S_DEFAULT_KEY, *api_secret = S_DEFAULT_SECRET;
@@ -2379,6 +2451,12 @@ main (int argc, char *argv [])
                 }
                 break;
             case 'R': rate_on = true; break;
+            case 'b':
+                if (!s_parse_count (optarg, &ban_retry_after) || ban_retry_after == 0) {
+                    fprintf (stderr, "ep-fakex: --ban-retry-after takes a whole number above 0\n");
+                    return 2;
+                }
+                break;
             case 'W':
             case 'L':
             case 'N':
@@ -2544,6 +2622,9 @@ main (int argc, char *argv [])
         .ban_ms = ban_ms,
         .start_mono_ms = s_mono_ms ()
     };
+    if (ban_retry_after)
+        snprintf (fakex.ban_retry_after, sizeof fakex.ban_retry_after, "%" PRId64,
+                  ban_retry_after);
     s_fakex_t *self = &fakex;
     pthread_mutex_init (&self->mutex, NULL);
     pthread_cond_init (&self->applied, NULL);
@@ -2652,6 +2733,7 @@ out:
             free (counters [counter]->counts [index].client_id);
         free (counters [counter]->counts);
     }
+    free (self->arrivals);
     fakex_book_destroy (&self->book);
     fakex_rules_destroy (&self->rules);
     fakex_account_destroy (&self->account);

@@ -44,7 +44,8 @@ wait_until 5 health_is "$PAPER_METRICS" 200
 pass "router and paper /healthz: 200"
 
 # Well-formed text: every sample belongs to a family declared with # TYPE,
-# names are execplane_* in snake case, counters end in _total, and every
+# names are execplane_* in snake case (digits allowed after the prefix, as
+# in execplane_venue_orders_10s), counters end in _total, and every
 # line is NAME{LABELS} VALUE.
 check_text () {
     curl -s "$1/metrics" > "$WORK/scrape.txt"
@@ -52,12 +53,12 @@ check_text () {
         || fail "$1/metrics is not well-formed: $(tail -n 1 "$WORK/check.err")"
 import re, sys
 types = {}
-sample = re.compile(r'^([a-z_]+)(\{([a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*)?\})? (-?[0-9.e+-]+|\+Inf)$')
+sample = re.compile(r'^([a-z_][a-z0-9_]*)(\{([a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*)?\})? (-?[0-9.e+-]+|\+Inf)$')
 for line in open(sys.argv[1]):
     line = line.rstrip('\n')
     if line.startswith('# TYPE '):
         _, _, name, kind = line.split(' ')
-        assert re.match(r'^execplane_[a-z_]+$', name), name
+        assert re.match(r'^execplane_[a-z][a-z0-9_]*$', name), name
         assert kind in ('counter', 'gauge', 'histogram'), line
         assert kind != 'counter' or name.endswith('_total'), name
         types[name] = kind

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "ep_audit.h"
 #include "ep_live_fills.h"
+#include "ep_live_jobs.h"
 #include "ep_live_plane.h"
 
 #define S_SESSION   "session-a"
@@ -491,6 +492,81 @@ test_submission_carries_the_time_left_as_the_venues_guard (void **state)
 }
 
 static void
+test_after_a_429_nothing_is_sent_until_retry_after_and_what_cannot_wait_is_rate_limited (
+    void **state)
+{
+    fixture_t *fixture = *state;
+    s_answer_failure (&fixture->fake, EP_STATUS (REJECTED), EP_FAILURE (RATE_LIMITED), true,
+                      false);
+    fixture->fake.answers [0].http_status = 429;
+    fixture->fake.answers [0].venue_code = -1003;
+    fixture->fake.answers [0].retry_after_s = 7;
+    s_answer_order (&fixture->fake, EP_STATUS (FILLED), true, 100000000, 5000000000000);
+    s_submit (fixture, "intent-1");
+    s_take_answer (fixture);
+    //  Its time to be sent ends inside the wait: reported, never sent
+    ep_dispatch_t *short_lived = s_dispatch ("intent-2", S_SESSION, false,
+                                             fixture->wall_ms + 3000);
+    assert_int_equal (ep_live_plane_dispatch (fixture->plane, short_lived), EP_LIVE_OK);
+    assert_int_equal (fixture->n_seen, 2);
+    assert_int_equal (fixture->seen [1].status, EP_STATUS (REJECTED));
+    assert_int_equal (fixture->seen [1].failure, EP_FAILURE (RATE_LIMITED));
+    assert_true (fixture->seen [1].terminal);
+    assert_non_null (strstr (fixture->seen [1].reason, "429"));
+    assert_non_null (strstr (fixture->seen [1].reason, "holds requests until"));
+    //  One that may wait waits, queued, until Retry-After has passed
+    ep_dispatch_t *patient = s_dispatch ("intent-3", S_SESSION, false,
+                                         fixture->wall_ms + 60000);
+    assert_int_equal (ep_live_plane_dispatch (fixture->plane, patient), EP_LIVE_OK);
+    fixture->mono_ms += 6999;
+    fixture->wall_ms += 6999;
+    ep_live_plane_tick (fixture->plane);
+    assert_int_equal (ep_live_plane_waiting (fixture->plane), 1);
+    assert_int_equal (ep_live_plane_on_answer (fixture->plane, 0), EP_LIVE_NO_ANSWER);
+    fixture->mono_ms += 1;
+    fixture->wall_ms += 1;
+    ep_live_plane_tick (fixture->plane);
+    assert_int_equal (ep_live_plane_waiting (fixture->plane), 0);
+    s_take_answer (fixture);
+    //  intent-1 and intent-3 only
+    assert_int_equal (fixture->fake.sends, 2);
+    assert_int_equal (fixture->seen [fixture->n_seen - 1].status, EP_STATUS (FILLED));
+    assert_string_equal (fixture->seen [fixture->n_seen - 1].intent_id, "intent-3");
+}
+
+static void
+test_a_cancel_overtakes_queued_queries_and_counts_only_what_goes_before_it (void **state)
+{
+    fixture_t *fixture = *state;
+    fake_t fake = { 0 };
+    ep_venue_t *venue = s_fake_new (&fake);
+    ep_live_jobs_t *jobs = ep_live_jobs_new (venue);
+    assert_non_null (jobs);
+    ep_audit_kind_t kinds [] = { EP_AUDIT_QUERY, EP_AUDIT_RECONCILE, EP_AUDIT_SUBMIT,
+                                 EP_AUDIT_CANCEL, EP_AUDIT_CANCEL };
+    size_t ahead [] = { 0, 1, 0, 0, 1 };
+    ep_live_job_t *pushed [5];
+    for (size_t index = 0; index < 5; index++) {
+        pushed [index] = ep_live_job_new (kinds [index],
+                                          s_dispatch ("intent-1", S_SESSION, false, 0));
+        assert_int_equal (ep_live_jobs_push (jobs, pushed [index]), 0);
+        assert_int_equal (pushed [index]->ahead, ahead [index]);
+    }
+    assert_int_equal (ep_live_jobs_waiting (jobs), 5);
+    //  Cancels first, in order; then the submission; then the queries
+    size_t order [] = { 3, 4, 2, 0, 1 };
+    for (size_t index = 0; index < 5; index++) {
+        ep_live_job_t *job = ep_live_jobs_pop (jobs);
+        assert_ptr_equal (job, pushed [order [index]]);
+        ep_live_job_destroy (&job);
+    }
+    assert_null (ep_live_jobs_pop (jobs));
+    ep_live_jobs_destroy (&jobs);
+    ep_venue_destroy (&venue);
+    (void) fixture;
+}
+
+static void
 test_fills_of_a_submission_are_named_by_trade_with_their_fees (void **state)
 {
     fixture_t *fixture = *state;
@@ -851,6 +927,8 @@ main (void)
         S_TEST (test_intent_the_venue_cannot_express_is_rejected_unsent),
         S_TEST (test_submission_past_its_not_after_is_not_sent),
         S_TEST (test_submission_carries_the_time_left_as_the_venues_guard),
+        S_TEST (test_after_a_429_nothing_is_sent_until_retry_after_and_what_cannot_wait_is_rate_limited),
+        S_TEST (test_a_cancel_overtakes_queued_queries_and_counts_only_what_goes_before_it),
         S_TEST (test_fills_of_a_submission_are_named_by_trade_with_their_fees),
         S_TEST (test_unknown_answer_that_is_not_final_is_followed),
         S_TEST (test_resting_order_is_followed_until_it_fills_in_parts),

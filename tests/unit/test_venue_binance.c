@@ -1301,7 +1301,9 @@ static void
 test_send_reads_retry_after_on_429 (void **state)
 {
     (void) state;
-    char *answer = s_http_answer ("429 Too Many Requests", "Retry-After:  7 \r\n",
+    char *answer = s_http_answer ("429 Too Many Requests",
+                                  "Retry-After:  7 \r\nX-MBX-USED-WEIGHT-1M: 6004\r\n"
+                                  "x-mbx-order-count-10s: 12\r\nX-MBX-ORDER-COUNT-1D: x9\r\n",
                                   ERROR_JSON (-1003, "Too much request weight used."));
     server_t *server = s_server_start (SERVER_ANSWER, answer);
     ep_venue_t *venue = s_venue_for (server, 5000);
@@ -1314,6 +1316,12 @@ test_send_reads_retry_after_on_429 (void **state)
     assert_int_equal (s_server_stop (server), 1);
     assert_int_equal (result.http_status, 429);
     assert_string_equal (result.retry_after, "7");
+    assert_int_equal (result.retry_after_s, 7);
+    //  The rate-limit headers, whatever their case; a count that is not
+    //  one is absent
+    assert_int_equal (result.used_weight_1m, 6004);
+    assert_int_equal (result.order_count_10s, 12);
+    assert_int_equal (result.order_count_1d, -1);
     assert_int_equal (result.venue_code, -1003);
     assert_int_equal (result.status, EP_STATUS (REJECTED));
     assert_int_equal (result.failure, EP_FAILURE (RATE_LIMITED));
@@ -1321,6 +1329,46 @@ test_send_reads_retry_after_on_429 (void **state)
     free (answer);
     free (server);
     ep_venue_result_reset (&result);
+    venue->destroy (&venue);
+}
+
+static void
+test_rate_limits_and_weights_are_binances (void **state)
+{
+    (void) state;
+    const char *info =
+        "{\"rateLimits\":["
+        "{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\",\"intervalNum\":1,"
+        "\"limit\":1200},"
+        "{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\",\"intervalNum\":10,"
+        "\"limit\":50},"
+        "{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\",\"intervalNum\":1,"
+        "\"limit\":160000},"
+        "{\"rateLimitType\":\"RAW_REQUESTS\",\"interval\":\"MINUTE\",\"intervalNum\":5,"
+        "\"limit\":61000}],\"symbols\":[]}";
+    ep_venue_limits_t limits;
+    char err [256];
+    assert_int_equal (ep_binance_rate_limits (info, strlen (info), &limits, err, sizeof err), 0);
+    assert_int_equal (limits.weight_per_minute, 1200);
+    assert_int_equal (limits.orders_per_10s, 50);
+    assert_int_equal (limits.orders_per_day, 160000);
+    //  None listed: none read
+    assert_int_equal (ep_binance_rate_limits ("{}", 2, &limits, err, sizeof err), 0);
+    assert_int_equal (limits.weight_per_minute, 0);
+    const char *bad = "{\"rateLimits\":[{\"rateLimitType\":\"ORDERS\"}]}";
+    assert_int_equal (ep_binance_rate_limits (bad, strlen (bad), &limits, err, sizeof err), -1);
+    assert_non_null (strstr (err, "rateLimits entry 0"));
+    //  The weights rest-api.md gives
+    ep_venue_t *venue = s_venue ();
+    assert_int_equal (ep_venue_weight (venue, EP_VENUE_SUBMIT), 1);
+    assert_int_equal (ep_venue_weight (venue, EP_VENUE_QUERY), 4);
+    assert_int_equal (ep_venue_weight (venue, EP_VENUE_CANCEL), 1);
+    assert_int_equal (ep_venue_weight (venue, EP_VENUE_CANCEL_REPLACE), 1);
+    assert_int_equal (ep_venue_weight (venue, EP_VENUE_AMEND), 4);
+    assert_int_equal (ep_venue_weight (venue, EP_VENUE_TIME), 1);
+    assert_int_equal (ep_venue_weight (venue, EP_VENUE_RULES), 20);
+    assert_int_equal (ep_venue_weight (venue, EP_VENUE_TRADES), 5);
+    assert_int_equal (ep_venue_weight (venue, EP_VENUE_OPEN_ORDERS), 80);
     venue->destroy (&venue);
 }
 
@@ -2031,6 +2079,7 @@ main (void)
         cmocka_unit_test (test_send_posts_the_signed_body_once_with_key_header),
         cmocka_unit_test (test_send_puts_query_and_cancel_parameters_in_the_query_string),
         cmocka_unit_test (test_send_reads_retry_after_on_429),
+        cmocka_unit_test (test_rate_limits_and_weights_are_binances),
         cmocka_unit_test (test_send_to_a_peer_that_closes_early_is_unknown_and_not_resent),
         cmocka_unit_test (test_send_to_a_peer_that_hangs_times_out_unknown),
         cmocka_unit_test (test_send_cuts_an_oversized_answer_and_calls_it_unknown),
