@@ -11,18 +11,6 @@
 #define s_now ep_live_plane_now
 #define s_wall ep_live_plane_wall
 
-//  A wall-clock time in ms as UTC ISO 8601, to the millisecond.
-static void
-s_iso_time (int64_t wall_ms, char *buf, size_t size)
-{
-    time_t seconds = (time_t) (wall_ms / 1000);
-    struct tm tm;
-    gmtime_r (&seconds, &tm);
-    char stamp [32];
-    strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf (buf, size, "%s.%03dZ", stamp, (int) (wall_ms % 1000));
-}
-
 //  What a job is to the governor.
 static ep_live_governor_kind_t
 s_kind (const ep_live_job_t *job)
@@ -77,8 +65,8 @@ s_held_too_long (ep_live_plane_t *self, const ep_live_job_t *job, int64_t at, in
     if (!own || not_after_ms <= 0 || frees_ms < not_after_ms)
         return false;
     char frees [40], ends [40], reason [400];
-    s_iso_time (frees_ms, frees, sizeof frees);
-    s_iso_time (not_after_ms, ends, sizeof ends);
+    ep_live_iso_time (frees_ms, frees, sizeof frees);
+    ep_live_iso_time (not_after_ms, ends, sizeof ends);
     snprintf (reason, sizeof reason, "not sent: rate limited: %s holds requests until %s, "
               "after its time to be sent ends at %s", why, frees, ends);
     self->rate_limited++;
@@ -132,7 +120,7 @@ ep_live_pace_heard (ep_live_plane_t *self, const ep_live_job_t *job)
                                  result->order_count_1d, result->retry_after_s, now))
         return;
     char until [40];
-    s_iso_time (s_wall (self) + ep_live_governor_blocked_ms (&self->governor, now), until,
+    ep_live_iso_time (s_wall (self) + ep_live_governor_blocked_ms (&self->governor, now), until,
                 sizeof until);
     ep_log_error ("venue rate limit: %s (HTTP %ld, code %d, Retry-After %s): nothing is sent "
                   "to the venue until %s", self->governor.banned ? "this IP is banned"

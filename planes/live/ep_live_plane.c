@@ -92,9 +92,8 @@ s_kind_name (int kind)
          : kind == EP_AUDIT_REPLACE ? "replace" : "other";
 }
 
-//  A wall-clock time in ms as UTC ISO 8601, to the millisecond.
-static void
-s_iso_time (int64_t wall_ms, char *buf, size_t size)
+void
+ep_live_iso_time (int64_t wall_ms, char *buf, size_t size)
 {
     time_t seconds = (time_t) (wall_ms / 1000);
     struct tm tm;
@@ -172,7 +171,7 @@ s_too_late (ep_live_plane_t *self, const ep_live_job_t *job)
     if (!own || not_after_ms <= 0 || s_wall (self) < not_after_ms)
         return false;
     char when [40], reason [200];
-    s_iso_time (not_after_ms, when, sizeof when);
+    ep_live_iso_time (not_after_ms, when, sizeof when);
     snprintf (reason, sizeof reason, "not sent: its time to be sent ended at %s while %zu "
               "request(s) were ahead of it", when, job->ahead);
     s_report_plain (self, job->dispatch, EP_STATUS (FAILED), EP_FAILURE (NOT_SENT), true,

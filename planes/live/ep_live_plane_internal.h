@@ -44,6 +44,9 @@ struct _ep_live_plane_t {
 int64_t ep_live_plane_wall (ep_live_plane_t *self);
 int64_t ep_live_plane_now (ep_live_plane_t *self);
 
+//  wall_ms as UTC ISO 8601, to the millisecond, in buf.
+void ep_live_iso_time (int64_t wall_ms, char *buf, size_t size);
+
 //  The venue's time (the wall clock corrected by the measured offset):
 //  what requests are stamped with, and what the venue's absence rules
 //  are judged against.
