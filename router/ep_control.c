@@ -274,7 +274,7 @@ static ep_router_status_t
 s_reconcile (ep_router_t *self, const ep_command_t *command, const char *sender,
              const uint8_t *data, size_t size, ep_control_verdict_t *verdict)
 {
-    ep_router_status_t status;
+    ep_router_status_t status = EP_ROUTER_OK;
     if (s_repeat (self, command, EP_PLANE (LIVE), sender, data, size, verdict, &status))
         return status;
     char outcome [512];
@@ -302,7 +302,7 @@ static ep_router_status_t
 s_sweep_open (ep_router_t *self, const ep_command_t *command, const char *sender,
               const uint8_t *data, size_t size, ep_control_verdict_t *verdict)
 {
-    ep_router_status_t status;
+    ep_router_status_t status = EP_ROUTER_OK;
     if (s_repeat (self, command, EP_PLANE (LIVE), sender, data, size, verdict, &status))
         return status;
     char outcome [512];
@@ -364,7 +364,7 @@ static ep_router_status_t
 s_cancel_all (ep_router_t *self, const ep_command_t *command, const char *sender,
               const uint8_t *data, size_t size, ep_control_verdict_t *verdict)
 {
-    ep_router_status_t status;
+    ep_router_status_t status = EP_ROUTER_OK;
     if (s_repeat (self, command, command->plane, sender, data, size, verdict, &status))
         return status;
     char outcome [512];
