@@ -1,19 +1,15 @@
 /*  ep-live: the live worker, a daemon around the live plane (ep_live_plane)
-    and one link to the router (ep_worker_link). It claims the plane before
-    it reads a dispatch, then hands each dispatch on exec.live to the plane
-    (a placement, a reconciliation, a cancel or a replace: the plane tells
-    them apart), which writes each attempt to its audit before the venue
-    sees it and
-    reports every outcome through the link. A router that starts anew is
-    claimed again, and the plane resynchronizes with the orders it holds.
-    The main thread owns the sockets and the plane; the plane's sender
-    thread only performs requests, so heartbeats go on while one waits.  */
+    and one link to the router (ep_worker_link). It claims the plane, then
+    hands each dispatch on exec.live to the plane (a placement, a
+    reconciliation, a cancel or a replace, a sweep for orphans), which
+    writes each attempt to its audit before the venue sees it and reports
+    every outcome through the link. A router that starts anew is claimed
+    again; the plane resynchronizes with the orders it holds. The main
+    thread owns the sockets and the plane; the plane's sender thread only
+    performs requests, so heartbeats go on while one waits.  */
 #include <czmq.h>
-#include <jansson.h>
 #include <signal.h>
 #include "ep_cli.h"
-#include "ep_config.h"
-#include "ep_instruments_file.h"
 #include "ep_live_plane.h"
 #include "ep_log.h"
 #include "ep_security.h"
@@ -37,49 +33,12 @@ s_emit (void *arg, const ep_dispatch_t *dispatch, ep_report_t *report)
 
 //  A sweep of the venue's open orders: told to the router.
 static void
-s_orphans (void *arg, const ep_venue_open_t *open, size_t count, const char *problem)
+s_orphans (void *arg, const Execplane__V1__VenueOrder *const *orphans, size_t count,
+           const char *problem)
 {
     s_worker_t *self = arg;
-    Execplane__V1__VenueOrder *orders = count ? calloc (count, sizeof *orders) : NULL;
-    Execplane__V1__VenueOrder **pointers = count ? calloc (count, sizeof *pointers) : NULL;
-    if (count && (!orders || !pointers)) {
-        count = 0;
-        problem = "out of memory: the orphans found were not told";
-    }
-    for (size_t index = 0; index < count; index++) {
-        execplane__v1__venue_order__init (&orders [index]);
-        orders [index].client_order_id = (char *) open [index].client_order_id;
-        orders [index].venue_order_id = (char *) open [index].venue_order_id;
-        orders [index].symbol = (char *) open [index].symbol;
-        orders [index].side = open [index].side;
-        orders [index].status = (char *) open [index].status;
-        orders [index].qty_e8 = open [index].qty_e8;
-        orders [index].executed_qty_e8 = open [index].executed_qty_e8;
-        pointers [index] = &orders [index];
-    }
     if (self->link)
-        ep_worker_link_orphans (self->link, (const Execplane__V1__VenueOrder *const *) pointers,
-                                count, problem);
-    free (pointers);
-    free (orders);
-}
-
-//  text as a JSON string, in out: its first 200 bytes at most, cut
-//  between characters.
-static void
-s_json_text (const char *text, char *out, size_t size)
-{
-    size_t len = strlen (text);
-    if (len > 200) {
-        len = 200;
-        while (len > 0 && ((unsigned char) text [len] & 0xC0) == 0x80)
-            len--;
-    }
-    json_t *string = json_stringn (text, len);
-    char *quoted = string ? json_dumps (string, JSON_ENCODE_ANY) : NULL;
-    snprintf (out, size, "%s", quoted && strlen (quoted) < size ? quoted : "\"?\"");
-    free (quoted);
-    json_decref (string);
+        ep_worker_link_orphans (self->link, orphans, count, problem);
 }
 
 //  The plane's metrics, the claim, and the health check's verdict.
@@ -88,24 +47,18 @@ s_metrics (void *arg, ep_prom_t *prom, char *health, size_t health_size)
 {
     s_worker_t *self = arg;
     bool claimed = ep_worker_link_claimed (self->link);
-    size_t waiting = 0;
-    bool writable = true, clock = true;
-    char why [1024] = "", clock_json [512];
+    char plane [640] = "\"audit\":\"writable\"";
+    bool healthy = true;
     if (self->plane) {
         ep_live_plane_metrics (self->plane, prom);
-        writable = ep_live_plane_writable (self->plane, &waiting);
-        clock = ep_live_plane_clock_healthy (self->plane, why, sizeof why);
+        healthy = ep_live_plane_health (self->plane, plane, sizeof plane);
     }
     ep_prom_one (prom, "execplane_worker_restored", "gauge",
                  "1 once the worker has claimed the plane from the router that runs now",
                  claimed);
-    s_json_text (why, clock_json, sizeof clock_json);
-    snprintf (health, health_size, "\"plane\":\"LIVE\",\"claimed_from_router\":%s,"
-              "\"audit\":\"%s\",\"audit_results_waiting\":%zu,\"clock\":%s%s%s",
-              claimed ? "true" : "false", writable ? "writable" : "failing", waiting,
-              clock ? "\"known\"" : "\"unhealthy\"", clock ? "" : ",\"clock_problem\":",
-              clock ? "" : clock_json);
-    return claimed && writable && clock;
+    snprintf (health, health_size, "\"plane\":\"LIVE\",\"claimed_from_router\":%s,%s",
+              claimed ? "true" : "false", plane);
+    return claimed && healthy;
 }
 
 //  Claims the plane and resynchronizes the plane with the router's view;
@@ -173,10 +126,8 @@ s_usage (FILE *out)
         "to the venue (live/venue, live/base_url), writing each attempt to the audit\n"
         "(live/audit) before it is sent and its result after; never retries; follows\n"
         "resting orders with status queries (live/poll_ms); cancels and replaces the\n"
-        "orders it follows when the router dispatches a CANCEL or REPLACE, each sent\n"
-        "once like a submission. An attempt whose result\n"
-        "was never written (the worker died) is reported UNKNOWN at the next start,\n"
-        "never sent again.\n"
+        "orders it follows, each sent once like a submission. An attempt whose result\n"
+        "was never written (the worker died) is UNKNOWN at the next start, never sent.\n"
         "\n"
         "Venue keys: the file live/keys with lines `api_key = ...` and\n"
         "`api_secret = ...` (mode 600: one open to group or others is refused), or\n"
@@ -201,7 +152,8 @@ s_usage (FILE *out)
         "Configuration: router/dispatch, router/results, router/query (where the\n"
         "router is), router/heartbeat_ms, router/hwm; live/venue, live/base_url,\n"
         "live/keys, live/audit, live/recv_window_ms, live/connect_timeout_ms,\n"
-        "live/timeout_ms (per request), live/poll_ms; live/metrics (HOST:PORT on\n"
+        "live/timeout_ms (per request), live/poll_ms, live/clock_check_ms,\n"
+        "live/clock_max_offset_ms, live/rules_refresh_ms; live/metrics (HOST:PORT on\n"
         "loopback: /metrics and /healthz over HTTP); security/curve, security/certs.\n"
         "\n"
         "Logs go to standard error. On SIGINT or SIGTERM the request in flight\n"
@@ -312,31 +264,6 @@ s_worker_destroy (s_worker_t **self_p)
     *self_p = NULL;
 }
 
-//  --export-instruments: reads the venue's trading rules once and writes
-//  them to path, for paper/instruments. Returns the exit code.
-static int
-s_export_instruments (const ep_cli_t *cli, const char *path)
-{
-    ep_config_t config;
-    char err [2048];
-    ep_instruments_t table = { 0 };
-    if (ep_config_load (&config, cli->config_path, err, sizeof err)) {
-        fprintf (stderr, "ep-live: %s\n", err);
-        return 2;
-    }
-    ep_venue_t *venue = ep_venue_new (config.venue, &config, err, sizeof err);
-    int rc = venue && ep_venue_fetch_rules (venue, &table, err, sizeof err) == 0
-          && ep_instruments_save (path, &table, err, sizeof err) == 0 ? 0 : 1;
-    if (rc)
-        fprintf (stderr, "ep-live: --export-instruments: %s\n", err);
-    else
-        printf ("ep-live: %zu symbol(s) of %s at %s written to %s\n", table.count,
-                venue->name, config.base_url, path);
-    ep_instruments_clear (&table);
-    ep_venue_destroy (&venue);
-    return rc;
-}
-
 int
 main (int argc, char *argv [])
 {
@@ -345,8 +272,13 @@ main (int argc, char *argv [])
     ep_cli_init (&cli, "ep-live", "live", EP_CLI_DAEMON, s_usage);
     if (ep_cli_parse_one (&cli, argc, argv, "export-instruments", &export_path) == EP_CLI_EXIT)
         return cli.exit_code;
-    if (export_path)
-        return s_export_instruments (&cli, export_path);
+    if (export_path) {
+        char err [2048];
+        int code = ep_venue_export_rules (cli.config_path, export_path, err, sizeof err);
+        if (code)
+            fprintf (stderr, "ep-live: --export-instruments: %s\n", err);
+        return code;
+    }
     int rc;
     s_worker_t *worker = s_worker_new (&cli, &rc);
     if (!worker)

@@ -6,6 +6,7 @@
     comes back (ep_live_plane_on_answer).  */
 #include <assert.h>
 #include <czmq.h>
+#include <jansson.h>
 #include <sys/time.h>
 #include <time.h>
 #include "ep_live_cancel.h"
@@ -773,9 +774,36 @@ ep_live_plane_metrics (ep_live_plane_t *self, ep_prom_t *prom)
     ep_live_pace_metrics (self, prom);
 }
 
-bool
-ep_live_plane_clock_healthy (ep_live_plane_t *self, char *why, size_t why_size)
+//  text as a JSON string, in out: its first 200 bytes at most, cut
+//  between characters ("?" if it does not fit).
+static void
+s_json_text (const char *text, char *out, size_t size)
 {
-    assert (self);
-    return ep_live_rules_healthy (&self->rules, why, why_size);
+    size_t len = strlen (text);
+    if (len > 200) {
+        len = 200;
+        while (len > 0 && ((unsigned char) text [len] & 0xC0) == 0x80)
+            len--;
+    }
+    json_t *string = json_stringn (text, len);
+    char *quoted = string ? json_dumps (string, JSON_ENCODE_ANY) : NULL;
+    snprintf (out, size, "%s", quoted && strlen (quoted) < size ? quoted : "\"?\"");
+    free (quoted);
+    json_decref (string);
+}
+
+bool
+ep_live_plane_health (ep_live_plane_t *self, char *json, size_t json_size)
+{
+    assert (self && json);
+    size_t waiting;
+    bool writable = ep_live_plane_writable (self, &waiting);
+    char why [1024] = "", problem [512] = "";
+    bool clock = ep_live_rules_healthy (&self->rules, why, sizeof why);
+    if (!clock)
+        s_json_text (why, problem, sizeof problem);
+    snprintf (json, json_size, "\"audit\":\"%s\",\"audit_results_waiting\":%zu,\"clock\":%s%s%s",
+              writable ? "writable" : "failing", waiting,
+              clock ? "\"known\"" : "\"unhealthy\"", clock ? "" : ",\"clock_problem\":", problem);
+    return writable && clock;
 }

@@ -67,8 +67,8 @@ typedef int64_t (ep_live_clock_fn) (void *arg);
 //  with this product's client order id prefix, never placed by this
 //  plane's audit), or why the sweep could not be done (problem; NULL when
 //  it was). orphans belong to the call.
-typedef void (ep_live_orphans_fn) (void *arg, const ep_venue_open_t *orphans, size_t count,
-                                   const char *problem);
+typedef void (ep_live_orphans_fn) (void *arg, const Execplane__V1__VenueOrder *const *orphans,
+                                   size_t count, const char *problem);
 
 typedef struct {
     ep_venue_t *venue;                  //  taken by ep_live_plane_new
@@ -151,8 +151,11 @@ bool ep_live_plane_writable (ep_live_plane_t *self, size_t *waiting);
 //  audit's state, the venue's clock and rules, its rate limits.
 void ep_live_plane_metrics (ep_live_plane_t *self, ep_prom_t *prom);
 
-//  Whether the venue's clock is known and within live/clock_max_offset_ms
-//  (or not kept at all), for /healthz; "" or why not in why.
-bool ep_live_plane_clock_healthy (ep_live_plane_t *self, char *why, size_t why_size);
+//  The plane's part of /healthz: JSON members (no braces) saying the audit's
+//  state and the venue's clock's, written to json. Returns whether both are
+//  good: the audit writable with no result waiting, the clock known and
+//  within live/clock_max_offset_ms (or not kept at all).
+bool ep_live_plane_health (ep_live_plane_t *self, char *json, size_t json_size);
+
 
 #endif

@@ -44,8 +44,11 @@ ep_live_sweep_on_answer (ep_live_plane_t *self, const ep_venue_result_t *result)
         self->orphans (self->orphans_arg, NULL, 0, result->reason);
         return;
     }
-    ep_venue_open_t *orphans = calloc (result->open_count + 1, sizeof *orphans);
-    if (!orphans) {
+    Execplane__V1__VenueOrder *orphans = calloc (result->open_count + 1, sizeof *orphans);
+    Execplane__V1__VenueOrder **pointers = calloc (result->open_count + 1, sizeof *pointers);
+    if (!orphans || !pointers) {
+        free (orphans);
+        free (pointers);
         self->orphans (self->orphans_arg, NULL, 0, "out of memory: the open orders were "
                        "not compared with the audit");
         return;
@@ -64,7 +67,16 @@ ep_live_sweep_on_answer (ep_live_plane_t *self, const ep_venue_result_t *result)
                          open->client_order_id);
         if (known != 0)
             continue;
-        orphans [count++] = *open;
+        Execplane__V1__VenueOrder *orphan = &orphans [count];
+        execplane__v1__venue_order__init (orphan);
+        orphan->client_order_id = (char *) open->client_order_id;
+        orphan->venue_order_id = (char *) open->venue_order_id;
+        orphan->symbol = (char *) open->symbol;
+        orphan->side = open->side;
+        orphan->status = (char *) open->status;
+        orphan->qty_e8 = open->qty_e8;
+        orphan->executed_qty_e8 = open->executed_qty_e8;
+        pointers [count++] = orphan;
         ep_log_error ("open orders: %s (%s %s, venue order %s, %s) is open at the venue and "
                       "this plane's audit never placed it: an orphan, told to the meta layer, "
                       "neither canceled nor adopted", open->client_order_id, open->symbol,
@@ -73,6 +85,8 @@ ep_live_sweep_on_answer (ep_live_plane_t *self, const ep_venue_result_t *result)
     }
     ep_log_info ("open orders: %zu at the venue, %zu of them this product's, %zu orphan(s)",
                  result->open_count, ours, count);
-    self->orphans (self->orphans_arg, orphans, count, NULL);
+    self->orphans (self->orphans_arg, (const Execplane__V1__VenueOrder *const *) pointers, count,
+                   NULL);
+    free (pointers);
     free (orphans);
 }

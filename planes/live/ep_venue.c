@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "ep_instruments_file.h"
 #include "ep_venue.h"
 #include "ep_venue_binance.h"
 
@@ -229,5 +230,25 @@ ep_venue_fetch_rules (ep_venue_t *venue, ep_instruments_t *table, char *err, siz
     venue->send (venue, &request, &result);
     int rc = venue->read_rules (venue, &result, table, err, err_size);
     ep_venue_result_reset (&result);
+    return rc;
+}
+
+int
+ep_venue_export_rules (const char *config_path, const char *path, char *err,
+                            size_t err_size)
+{
+    assert (path && err);
+    ep_config_t config;
+    if (ep_config_load (&config, config_path, err, err_size))
+        return 2;
+    ep_instruments_t table = { 0 };
+    ep_venue_t *venue = ep_venue_new (config.venue, &config, err, err_size);
+    int rc = venue && ep_venue_fetch_rules (venue, &table, err, err_size) == 0
+          && ep_instruments_save (path, &table, err, err_size) == 0 ? 0 : 1;
+    if (rc == 0)
+        printf ("ep-live: %zu symbol(s) of %s at %s written to %s\n", table.count,
+                venue->name, config.base_url, path);
+    ep_instruments_clear (&table);
+    ep_venue_destroy (&venue);
     return rc;
 }

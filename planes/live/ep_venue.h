@@ -236,6 +236,14 @@ int ep_venue_fetch_rules (ep_venue_t *venue, ep_instruments_t *table, char *err,
 //  The weight of a request for op on venue (self->weight, else 1).
 int64_t ep_venue_weight (ep_venue_t *venue, ep_venue_op_t op);
 
+//  Reads the venue's trading rules once, as the configuration file
+//  config_path (NULL: the defaults) names the venue, and writes them to
+//  path (for paper/instruments). Returns the exit code: 0 written, 1 not
+//  (the venue's answer, the file), 2 a bad configuration; with the reason
+//  in err.
+int ep_venue_export_rules (const char *config_path, const char *path, char *err,
+                           size_t err_size);
+
 //  Destroys the venue (self->destroy), if any, and NULLs *self_p.
 void ep_venue_destroy (ep_venue_t **self_p);
 
