@@ -100,4 +100,21 @@ int ep_binance_instruments (const char *body, size_t size, ep_instruments_t *tab
 int ep_binance_rate_limits (const char *body, size_t size, ep_venue_limits_t *limits,
                             char *error, size_t error_size);
 
+//  Ed25519 API keys (rest-api.md, "Ed25519 Keys"). Reads the private key
+//  of pem (size bytes: a PKCS#8 PEM, as Binance's key generator writes it)
+//  into sodium_malloc memory, read-only, which ep_binance_ed25519_free
+//  zeroes and frees. Returns it, or NULL with the reason in err (which
+//  never holds any of the key).
+unsigned char *ep_binance_ed25519_load (const char *pem, size_t size, char *err,
+                                        size_t err_size);
+
+//  The signature of payload under secret, as Binance takes it: the base64
+//  (standard alphabet, padded) of the Ed25519 signature, into signature
+//  (at least 89 bytes). Returns 0, or -1 if size is too small.
+int ep_binance_ed25519_sign (const unsigned char *secret, const char *payload,
+                             char *signature, size_t size);
+
+//  Zeroes and frees a key ep_binance_ed25519_load made; NULLs *secret_p.
+void ep_binance_ed25519_free (unsigned char **secret_p);
+
 #endif

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -2051,6 +2052,85 @@ test_exchange_info_that_cannot_be_read_whole_is_refused (void **state)
     }
 }
 
+//  ---------------------------------------------------------------------
+//  Ed25519 keys
+
+//  A PKCS#8 PEM of the Ed25519 key whose seed is seed_hex, as Binance's
+//  key generator writes one.
+static void
+s_pem_of_seed (const char *seed_hex, char *pem, size_t size)
+{
+    unsigned char der [48] = { 0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
+                               0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20 };
+    assert_int_equal (sodium_hex2bin (der + 16, 32, seed_hex, 64, NULL, NULL, NULL), 0);
+    char base64 [80];
+    sodium_bin2base64 (base64, sizeof base64, der, sizeof der, sodium_base64_VARIANT_ORIGINAL);
+    snprintf (pem, size, "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n", base64);
+}
+
+//  RFC 8032's test vectors 1 and 2 (section 7.1), signed as Binance takes
+//  a signature: base64, standard alphabet, padded
+static void
+test_ed25519_signatures_match_rfc_8032 (void **state)
+{
+    (void) state;
+    const char *vectors [][3] = {
+        { "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", "",
+          "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33b"
+          "acc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b" },
+        { "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb", "r",
+          "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e1599"
+          "6e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00" },
+    };
+    assert_true (sodium_init () >= 0);
+    for (size_t index = 0; index < 2; index++) {
+        char pem [256], err [256] = "";
+        s_pem_of_seed (vectors [index][0], pem, sizeof pem);
+        unsigned char *secret = ep_binance_ed25519_load (pem, strlen (pem), err, sizeof err);
+        assert_non_null (secret);
+        unsigned char expected [64];
+        assert_int_equal (sodium_hex2bin (expected, sizeof expected, vectors [index][2], 128,
+                                          NULL, NULL, NULL), 0);
+        char expected_base64 [100], signature [100];
+        sodium_bin2base64 (expected_base64, sizeof expected_base64, expected, sizeof expected,
+                           sodium_base64_VARIANT_ORIGINAL);
+        assert_int_equal (ep_binance_ed25519_sign (secret, vectors [index][1], signature,
+                                                   sizeof signature), 0);
+        assert_string_equal (signature, expected_base64);
+        assert_int_equal (ep_binance_ed25519_sign (secret, "", signature, 88), -1);
+        ep_binance_ed25519_free (&secret);
+        assert_null (secret);
+    }
+}
+
+//  A key that is not an Ed25519 PKCS#8 PEM is refused, and the reason
+//  quotes none of it
+static void
+test_ed25519_key_that_is_not_one_is_refused (void **state)
+{
+    (void) state;
+    char pem [256], err [256];
+    s_pem_of_seed ("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", pem,
+                   sizeof pem);
+    const char *bad [] = {
+        "api_secret = 0123456789",
+        "-----BEGIN PRIVATE KEY-----\nnot base64 at all!\n-----END PRIVATE KEY-----\n",
+        //  An RSA key's PKCS#8 starts otherwise
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
+    };
+    for (size_t index = 0; index < 3; index++) {
+        strcpy (err, "");
+        assert_null (ep_binance_ed25519_load (bad [index], strlen (bad [index]), err, sizeof err));
+        assert_true (strlen (err) > 0);
+        assert_null (strstr (err, "MIIE"));
+        assert_null (strstr (err, "0123456789"));
+    }
+    //  Cut short: the seed is not whole
+    pem [40] = '\0';
+    strcat (pem, "\n-----END PRIVATE KEY-----\n");
+    assert_null (ep_binance_ed25519_load (pem, strlen (pem), err, sizeof err));
+}
+
 int
 main (void)
 {
@@ -2091,6 +2171,8 @@ main (void)
         cmocka_unit_test (test_send_puts_an_amend_and_posts_a_cancel_replace_with_signed_bodies),
         cmocka_unit_test (test_recv_window_is_bounded_by_the_time_left),
         cmocka_unit_test (test_info_requests_are_unsigned_gets),
+        cmocka_unit_test (test_ed25519_signatures_match_rfc_8032),
+        cmocka_unit_test (test_ed25519_key_that_is_not_one_is_refused),
         cmocka_unit_test (test_time_answer_gives_the_venue_clock),
         cmocka_unit_test (test_a_refused_timestamp_is_a_clock_fault),
         cmocka_unit_test (test_an_orders_trades_carry_their_fees),
