@@ -303,7 +303,10 @@ chaos_action () {
 
 # --- the stack --------------------------------------------------------------
 
-start_fakex
+# After a 418 the live plane sends nothing, queries included, until its
+# Retry-After has passed: a 5 s ban (the venue's are 2 minutes and more)
+# keeps the settling at the end within its bounds.
+start_fakex --ban-retry-after 5
 write_config "worker_timeout_ms = 3000" "paper_deadline_ms = 4000" "live_deadline_ms = 8000"
 live_section "timeout_ms = 2000" "connect_timeout_ms = 1000" "poll_ms = 200"
 start_router
