@@ -164,6 +164,18 @@ ep_live_jobs_waiting (const ep_live_jobs_t *self)
     return count;
 }
 
+size_t
+ep_live_jobs_waiting_orders (const ep_live_jobs_t *self)
+{
+    size_t count = 0;
+    for (int klass = 0; klass < EP_LIVE_CLASSES; klass++)
+        for (size_t index = 0; index < self->queue [klass].count; index++) {
+            ep_live_job_t *const *job = ep_ring_at (&self->queue [klass], index);
+            count += job && !(*job)->info;
+        }
+    return count;
+}
+
 bool
 ep_live_jobs_sending (const ep_live_jobs_t *self)
 {

@@ -87,6 +87,10 @@ ep_live_job_t *ep_live_jobs_take (ep_live_jobs_t *self, ep_live_class_t klass);
 //  How many jobs wait (the one the sender holds aside).
 size_t ep_live_jobs_waiting (const ep_live_jobs_t *self);
 
+//  How many of them are about orders (not the venue's clock, rules or
+//  open orders).
+size_t ep_live_jobs_waiting_orders (const ep_live_jobs_t *self);
+
 //  Whether the sender holds a job.
 bool ep_live_jobs_sending (const ep_live_jobs_t *self);
 

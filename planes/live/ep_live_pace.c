@@ -11,17 +11,18 @@
 #define s_now ep_live_plane_now
 #define s_wall ep_live_plane_wall
 
-//  What a job is to the governor.
+//  What a job is to the governor: its queue's class, the venue's clock and
+//  rules apart from the placements they queue with.
 static ep_live_governor_kind_t
 s_kind (const ep_live_job_t *job)
 {
     if (job->info)
         return EP_LIVE_GOVERNOR_INFO;
-    if (job->kind == EP_AUDIT_CANCEL || job->change)
-        return EP_LIVE_GOVERNOR_CANCEL;
-    if (job->kind == EP_AUDIT_SUBMIT || job->kind == EP_AUDIT_REPLACE)
-        return EP_LIVE_GOVERNOR_PLACE;
-    return EP_LIVE_GOVERNOR_QUERY;
+    switch (ep_live_job_class (job)) {
+        case EP_LIVE_CLASS_CANCEL: return EP_LIVE_GOVERNOR_CANCEL;
+        case EP_LIVE_CLASS_PLACE:  return EP_LIVE_GOVERNOR_PLACE;
+        default:                   return EP_LIVE_GOVERNOR_QUERY;
+    }
 }
 
 //  The weight a job will have: its request's once built, else the most

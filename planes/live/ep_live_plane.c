@@ -464,8 +464,8 @@ ep_live_plane_dispatch (ep_live_plane_t *self, ep_dispatch_t *dispatch)
         execplane__v1__dispatch__free_unpacked (dispatch, NULL);
         return EP_LIVE_NOT_AN_INTENT;
     }
-    ep_live_session_verdict_t verdict = ep_live_session_check (&self->session, dispatch,
-                                                               ep_live_jobs_waiting (self->jobs));
+    size_t orders = ep_live_jobs_waiting_orders (self->jobs);
+    ep_live_session_verdict_t verdict = ep_live_session_check (&self->session, dispatch, orders);
     if (verdict != EP_LIVE_SESSION_OURS) {
         //  What this one queued is not sent, and it follows no order any more.
         if (verdict == EP_LIVE_SESSION_SUPERSEDED)
