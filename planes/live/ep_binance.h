@@ -21,7 +21,8 @@
 typedef struct {
     char *base_url;             //  scheme://host[:port], no trailing '/'
     char *api_key;              //  X-MBX-APIKEY; sodium_malloc'd (zeroed when freed)
-    char *api_secret;           //  HMAC key; sodium_malloc'd (zeroed when freed)
+    char *api_secret;           //  HMAC key; sodium_malloc'd (zeroed when freed); or NULL
+    unsigned char *ed25519;     //  Ed25519 secret key; sodium_malloc'd, read-only; or NULL
     int64_t recv_window_ms;     //  sent as recvWindow
     long connect_timeout_ms;    //  CURLOPT_CONNECTTIMEOUT_MS
     long timeout_ms;            //  CURLOPT_TIMEOUT_MS

@@ -44,6 +44,29 @@ ep_binance_sign (const char *secret, const char *total_params, char hex [65])
     sodium_memzero (mac, sizeof (mac));
 }
 
+void
+ep_binance_sign_params (ep_venue_t *venue, const char *params,
+                        char signature [EP_BINANCE_SIGNATURE_MAX])
+{
+    assert (venue && params && signature);
+    const ep_binance_t *binance = (const ep_binance_t *) venue->state;
+    if (!binance->ed25519) {
+        ep_binance_sign (binance->api_secret, params, signature);
+        return;
+    }
+    //  base64's '+', '/' and '=' are percent-encoded: the signature is a
+    //  parameter of the query string or the form body like any other
+    char base64 [sodium_base64_ENCODED_LEN (crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+    ep_binance_ed25519_sign (binance->ed25519, params, base64, sizeof base64);
+    size_t len = 0;
+    for (const char *c = base64; *c; c++)
+        len += (size_t) (*c == '+' || *c == '/' || *c == '='
+                       ? snprintf (signature + len, EP_BINANCE_SIGNATURE_MAX - len, "%%%02X",
+                                   (unsigned char) *c)
+                       : snprintf (signature + len, EP_BINANCE_SIGNATURE_MAX - len, "%c", *c));
+    sodium_memzero (base64, sizeof base64);
+}
+
 //  ---------------------------------------------------------------------
 //  libcurl, once
 
@@ -73,7 +96,7 @@ ep_binance_curl_init (char *err, size_t err_size)
 
 //  What one request needs, all of it freed (and its secrets zeroed) after
 typedef struct {
-    char signature [EP_BINANCE_SIGNATURE_HEX + 1];
+    char signature [EP_BINANCE_SIGNATURE_MAX];
     char *signed_params;        //  the parameters and their signature
     size_t signed_size;
     char *url;                  //  with the signed parameters, unless they are the body
@@ -204,14 +227,15 @@ s_call_prepare_info (s_call_t *call, const ep_binance_t *binance,
 }
 
 static CURLcode
-s_call_prepare (s_call_t *call, const ep_binance_t *binance, const ep_venue_request_t *request,
+s_call_prepare (s_call_t *call, ep_venue_t *venue, const ep_venue_request_t *request,
                 bool has_body)
 {
+    const ep_binance_t *binance = (const ep_binance_t *) venue->state;
     //  totalParams is the query string followed by the body: with every
     //  parameter in one place, it is simply the parameters as sent
-    ep_binance_sign (binance->api_secret, request->params, call->signature);
+    ep_binance_sign_params (venue, request->params, call->signature);
     call->signed_size = strlen (request->params) + strlen (S_SIGNATURE_PARAM)
-                      + EP_BINANCE_SIGNATURE_HEX + 1;
+                      + strlen (call->signature) + 1;
     call->url_size = strlen (binance->base_url) + strlen (request->path) + 1
                    + (has_body ? 0 : call->signed_size);
     call->key_header_size = strlen ("X-MBX-APIKEY: ") + strlen (binance->api_key) + 1;
@@ -343,7 +367,8 @@ s_call_classify (s_call_t *call, const ep_binance_t *binance, const ep_venue_req
     result->body_size = call->body.size;
     call->body = (ep_buf_t) { 0 };
 
-    const char *secrets [] = { call->signature, binance->api_key, binance->api_secret };
+    const char *secrets [] = { call->signature, binance->api_key,
+                               binance->api_secret ? binance->api_secret : "" };
     size_t n_secrets = sizeof (secrets) / sizeof (secrets [0]);
     for (size_t index = 0; index < n_secrets; index++) {
         ep_binance_scrub (result->body, result->body_size, secrets [index]);
@@ -414,7 +439,7 @@ ep_binance_send (ep_venue_t *self, const ep_venue_request_t *request,
                   ? S_RULES_BODY_MAX : S_BODY_MAX;
     long request_size = 0;
     CURLcode code = info ? s_call_prepare_info (&call, binance, request)
-                         : s_call_prepare (&call, binance, request, has_body);
+                         : s_call_prepare (&call, self, request, has_body);
     if (code == CURLE_OK)
         code = s_call_options (&call, binance, request->method, has_body);
     if (code == CURLE_OK)

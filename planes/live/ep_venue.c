@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "ep_instruments_file.h"
 #include "ep_venue.h"
 #include "ep_venue_binance.h"
@@ -80,6 +81,15 @@ ep_venue_client_order_id (const char *strategy_id, const char *intent_id,
 //  The venue keys
 
 #define S_KEY_MAX 512                   //  bytes of a key or a secret, with its NUL
+#define S_PEM_MAX 4096                  //  bytes of a PEM private key, with its NUL
+
+//  The keys as read, before the venue takes its own copies.
+typedef struct {
+    char key [S_KEY_MAX];               //  the API key
+    char secret [S_KEY_MAX];            //  an HMAC secret, or ""
+    char pem [S_PEM_MAX];               //  an Ed25519 private key (PEM), or ""
+    size_t pem_size;
+} s_keys_t;
 
 //  Takes name out of the environment, if it is there: its value is zeroed
 //  where it lies (so /proc/PID/environ no longer shows it), then unset.
@@ -106,68 +116,136 @@ s_env_copy (const char *name, const char *value, char *buf, size_t size,
     return 0;
 }
 
-//  Reads the `api_key = ...` and `api_secret = ...` lines of the keys
-//  file at path. stdio reads through a buffer that is zeroed after.
-static int
-s_keys_file (const char *path, char *key, char *secret, size_t size, char *err,
-             size_t err_size)
+//  A file of secrets: refused when group or others may read it. Returns
+//  the open file, or NULL with the reason in err.
+static FILE *
+s_secret_open (const char *path, const char *what, char *err, size_t err_size)
 {
     FILE *file = fopen (path, "r");
     if (!file) {
-        snprintf (err, err_size, "no venue keys: %s cannot be read, and EP_VENUE_API_KEY and "
-                  "EP_VENUE_API_SECRET are not set", path);
-        return -1;
+        snprintf (err, err_size, "%s %s cannot be read", what, path);
+        return NULL;
     }
     struct stat st;
     if (fstat (fileno (file), &st) || (st.st_mode & 077)) {
-        snprintf (err, err_size, "keys file %s is open to group or others (mode %04o): "
-                  "chmod 600 it", path, (unsigned) (st.st_mode & 07777));
+        snprintf (err, err_size, "%s %s is open to group or others (mode %04o): chmod 600 it",
+                  what, path, (unsigned) (st.st_mode & 07777));
         fclose (file);
+        return NULL;
+    }
+    return file;
+}
+
+//  Appends line to the PEM text in keys->pem; -1 if it does not fit.
+static int
+s_pem_append (s_keys_t *keys, const char *line)
+{
+    size_t len = strlen (line);
+    if (keys->pem_size + len >= S_PEM_MAX)
+        return -1;
+    memcpy (keys->pem + keys->pem_size, line, len + 1);
+    keys->pem_size += len;
+    return 0;
+}
+
+//  Reads the PEM private key file at path into keys->pem.
+static int
+s_private_key_file (const char *path, s_keys_t *keys, char *err, size_t err_size)
+{
+    FILE *file = s_secret_open (path, "private key file", err, err_size);
+    if (!file)
+        return -1;
+    char buffer [BUFSIZ];
+    setvbuf (file, buffer, _IOFBF, sizeof buffer);
+    char line [256];
+    int rc = 0;
+    keys->pem_size = 0;
+    while (rc == 0 && fgets (line, sizeof line, file))
+        rc = s_pem_append (keys, line);
+    fclose (file);
+    sodium_memzero (buffer, sizeof buffer);
+    sodium_memzero (line, sizeof line);
+    if (rc)
+        snprintf (err, err_size, "private key file %s is longer than %d bytes", path,
+                  S_PEM_MAX - 1);
+    return rc;
+}
+
+//  Reads the keys file at path: `api_key = ...`, then either
+//  `api_secret = ...` (HMAC) or an Ed25519 private key, as a PEM block
+//  in the file itself or as `private_key_file = PATH`. stdio reads
+//  through a buffer that is zeroed after.
+static int
+s_keys_file (const char *path, s_keys_t *keys, char *err, size_t err_size)
+{
+    FILE *file = s_secret_open (path, "keys file", err, err_size);
+    if (!file) {
+        if (access (path, F_OK))
+            snprintf (err, err_size, "no venue keys: %s cannot be read, and EP_VENUE_API_KEY "
+                      "and EP_VENUE_API_SECRET are not set", path);
         return -1;
     }
     char buffer [BUFSIZ];
     setvbuf (file, buffer, _IOFBF, sizeof buffer);
-    char line [1024], name [32], value [512];
-    while (fgets (line, sizeof line, file)) {
+    char line [1024], name [32], value [512], key_file [512] = "";
+    bool in_pem = false;
+    int rc = 0;
+    while (rc == 0 && fgets (line, sizeof line, file)) {
+        if (in_pem || strncmp (line, "-----BEGIN ", 11) == 0) {
+            //  A PEM block, as the key generator wrote it, kept whole
+            rc = s_pem_append (keys, line);
+            in_pem = strncmp (line, "-----END ", 9) != 0;
+            continue;
+        }
         if (sscanf (line, " %31[a-z_] = %511s", name, value) != 2)
             continue;
         if (strcmp (name, "api_key") == 0)
-            snprintf (key, size, "%s", value);
+            snprintf (keys->key, sizeof keys->key, "%s", value);
         else
         if (strcmp (name, "api_secret") == 0)
-            snprintf (secret, size, "%s", value);
+            snprintf (keys->secret, sizeof keys->secret, "%s", value);
+        else
+        if (strcmp (name, "private_key_file") == 0)
+            snprintf (key_file, sizeof key_file, "%s", value);
     }
     fclose (file);
     sodium_memzero (buffer, sizeof buffer);
     sodium_memzero (line, sizeof line);
     sodium_memzero (value, sizeof value);
-    if (!*key || !*secret) {
-        snprintf (err, err_size, "keys file %s needs `api_key = ...` and `api_secret = ...`",
-                  path);
+    if (rc) {
+        snprintf (err, err_size, "keys file %s: its private key is longer than %d bytes", path,
+                  S_PEM_MAX - 1);
         return -1;
     }
-    return 0;
+    int kinds = (*keys->secret != 0) + (keys->pem_size > 0) + (*key_file != 0);
+    if (!*keys->key || kinds != 1) {
+        snprintf (err, err_size, "keys file %s needs `api_key = ...` and one of `api_secret = "
+                  "...` (HMAC), a PEM private key block (Ed25519) or `private_key_file = PATH`"
+                  "%s", path, kinds > 1 ? ": it gives more than one" : "");
+        return -1;
+    }
+    return *key_file ? s_private_key_file (key_file, keys, err, err_size) : 0;
 }
 
 //  Reads the venue keys from the environment or the keys file at path.
-//  Key and secret are the caller's to zero, whatever this returns.
+//  keys is the caller's to zero, whatever this returns.
 static int
-s_keys_load (const char *path, char *key, char *secret, size_t size, char *err,
-             size_t err_size)
+s_keys_load (const char *path, s_keys_t *keys, char *err, size_t err_size)
 {
-    *key = *secret = 0;
     const char *env_key = getenv ("EP_VENUE_API_KEY");
     const char *env_secret = getenv ("EP_VENUE_API_SECRET");
     int rc = 1;                         //  1: not from the environment
     if (env_key && env_secret && *env_key && *env_secret) {
-        rc = s_env_copy ("EP_VENUE_API_KEY", env_key, key, size, err, err_size);
+        rc = s_env_copy ("EP_VENUE_API_KEY", env_key, keys->key, sizeof keys->key, err,
+                         err_size);
         if (rc == 0)
-            rc = s_env_copy ("EP_VENUE_API_SECRET", env_secret, secret, size, err, err_size);
+            rc = s_env_copy ("EP_VENUE_API_SECRET", env_secret, keys->secret,
+                             sizeof keys->secret, err, err_size);
     }
     //  One of them alone is not used, and not left there either.
     s_env_forget ("EP_VENUE_API_KEY");
     s_env_forget ("EP_VENUE_API_SECRET");
-    return rc == 1 ? s_keys_file (path, key, secret, size, err, err_size) : rc;
+    return rc == 1 ? s_keys_file (path, keys, err, err_size) : rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -196,19 +274,26 @@ ep_venue_new (const char *name, const ep_config_t *config, char *err, size_t err
     }
     //  The adapter keeps its own copies, in sodium_malloc memory; these
     //  are zeroed as soon as it has them.
-    char key [S_KEY_MAX], secret [S_KEY_MAX];
+    s_keys_t *keys = sodium_init () < 0 ? NULL : sodium_malloc (sizeof *keys);
     ep_venue_t *venue = NULL;
-    if (s_keys_load (config->keys, key, secret, sizeof key, err, err_size) == 0) {
-        ep_binance_config_t binance = {
-            .base_url = config->base_url, .api_key = key, .api_secret = secret,
-            .recv_window_ms = config->recv_window_ms,
-            .connect_timeout_ms = config->connect_timeout_ms,
-            .timeout_ms = config->timeout_ms
-        };
-        venue = ep_venue_binance_new (&binance, err, err_size);
+    if (!keys)
+        snprintf (err, err_size, "no memory for the keys");
+    else {
+        memset (keys, 0, sizeof *keys);
+        if (s_keys_load (config->keys, keys, err, err_size) == 0) {
+            ep_binance_config_t binance = {
+                .base_url = config->base_url, .api_key = keys->key,
+                .api_secret = *keys->secret ? keys->secret : NULL,
+                .private_key_pem = keys->pem_size ? keys->pem : NULL,
+                .private_key_pem_size = keys->pem_size,
+                .recv_window_ms = config->recv_window_ms,
+                .connect_timeout_ms = config->connect_timeout_ms,
+                .timeout_ms = config->timeout_ms
+            };
+            venue = ep_venue_binance_new (&binance, err, err_size);
+        }
+        sodium_free (keys);             //  zeroed by sodium_free
     }
-    sodium_memzero (secret, sizeof secret);
-    sodium_memzero (key, sizeof key);
     return venue;
 }
 

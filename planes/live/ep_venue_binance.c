@@ -405,6 +405,7 @@ s_binance_free (ep_binance_t **binance_p)
     free (binance->base_url);
     sodium_free (binance->api_key);
     sodium_free (binance->api_secret);
+    ep_binance_ed25519_free (&binance->ed25519);
     free (binance);
     *binance_p = NULL;
 }
@@ -488,8 +489,10 @@ ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_s
         ep_binance_printf (err, err_size, "API key missing or not printable ASCII without spaces");
         return NULL;
     }
-    if (!config->api_secret || !*config->api_secret) {
-        ep_binance_printf (err, err_size, "API secret missing");
+    bool hmac = config->api_secret && *config->api_secret;
+    if (hmac == (config->private_key_pem != NULL)) {
+        ep_binance_printf (err, err_size, hmac ? "an API secret and a private key: give one"
+                                               : "API secret or private key missing");
         return NULL;
     }
     if (config->recv_window_ms < 1 || config->recv_window_ms > S_RECV_WINDOW_MAX) {
@@ -520,13 +523,27 @@ ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_s
     if (binance) {
         binance->base_url = strdup (config->base_url);
         binance->api_key = s_secret_dup (config->api_key);
-        binance->api_secret = s_secret_dup (config->api_secret);
+        if (hmac)
+            binance->api_secret = s_secret_dup (config->api_secret);
     }
-    if (!self || !binance || !binance->base_url || !binance->api_key || !binance->api_secret) {
+    if (!self || !binance || !binance->base_url || !binance->api_key
+    ||  (hmac && !binance->api_secret)) {
         s_binance_free (&binance);
         free (self);
         ep_binance_printf (err, err_size, "out of memory");
         return NULL;
+    }
+    if (!hmac) {
+        char why [256];
+        binance->ed25519 = ep_binance_ed25519_load (config->private_key_pem,
+                                                    config->private_key_pem_size, why,
+                                                    sizeof why);
+        if (!binance->ed25519) {
+            s_binance_free (&binance);
+            free (self);
+            ep_binance_printf (err, err_size, "private key: %s", why);
+            return NULL;
+        }
     }
     self->state = binance;
     size_t len = strlen (binance->base_url);

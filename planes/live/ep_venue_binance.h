@@ -1,6 +1,6 @@
 /*  ep_venue_binance: Binance Spot REST (POST/GET/DELETE /api/v3/order, POST
     /api/v3/order/cancelReplace, PUT /api/v3/order/amend/keepPriority),
-    HMAC-SHA256 signed, through libcurl with no connection reuse, HTTP/1.1,
+    signed with an HMAC-SHA256 secret or an Ed25519 private key, through libcurl with no connection reuse, HTTP/1.1,
     no redirects, TLS verification on, explicit connect and total timeouts.
     Included by the files of planes/live and by tests only: everything else
     builds a venue with ep_venue_new and knows it through ep_venue.h.  */
@@ -13,7 +13,10 @@
 typedef struct {
     const char *base_url;               //  https://HOST[:PORT]; http:// only to loopback
     const char *api_key;                //  sent in X-MBX-APIKEY; never logged; copied
-    const char *api_secret;             //  signs; never logged; copied (the caller zeroes its own)
+    const char *api_secret;             //  HMAC: signs; never logged; copied (the caller zeroes
+                                        //  its own); NULL with an Ed25519 key
+    const char *private_key_pem;        //  Ed25519: a PKCS#8 PEM private key that signs
+    size_t private_key_pem_size;        //  instead (read, never kept as text); else NULL
     int64_t recv_window_ms;             //  1..60000
     int64_t connect_timeout_ms;         //  libcurl CURLOPT_CONNECTTIMEOUT_MS
     int64_t timeout_ms;                 //  libcurl CURLOPT_TIMEOUT_MS; above the venue's 10 s
@@ -27,6 +30,14 @@ ep_venue_t *ep_venue_binance_new (const ep_binance_config_t *config, char *err, 
 
 //  hex (lowercase) of HMAC-SHA256 (secret, total_params).
 void ep_binance_sign (const char *secret, const char *total_params, char hex [65]);
+
+//  The signature of a request's parameters as the venue's key signs it:
+//  the HMAC's hex, or the Ed25519 signature's base64 percent-encoded for
+//  a query string or form body (at most EP_BINANCE_SIGNATURE_MAX bytes
+//  with the NUL).
+#define EP_BINANCE_SIGNATURE_MAX 272
+void ep_binance_sign_params (ep_venue_t *venue, const char *params,
+                             char signature [EP_BINANCE_SIGNATURE_MAX]);
 
 //  Classifies the outcome in result (curl_code, request_size, http_status,
 //  retry_after and body are set) for op on client_order_id, an order for

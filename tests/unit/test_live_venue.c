@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sodium.h>
 #include "ep_venue.h"
+#include "ep_venue_binance.h"
 
 typedef struct {
     char dir [64];                      //  a private folder
@@ -124,7 +126,123 @@ test_keys_file_without_a_secret_is_refused (void **state)
     s_write_keys (fixture, "api_key = key-0123456789\n", 0600);
     char err [256] = "";
     assert_null (ep_venue_new ("binance", &fixture->config, err, sizeof err));
-    assert_non_null (strstr (err, "needs `api_key = ...` and `api_secret = ...`"));
+    assert_non_null (strstr (err, "needs `api_key = ...` and one of `api_secret = ...`"));
+}
+
+//  RFC 8032's test vector 1: a private key's seed and its public key
+#define S_SEED_1    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+#define S_PUBLIC_1  "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+
+//  The seed as a PKCS#8 PEM, as Binance's key generator writes a key.
+static void
+s_pem_of_seed (const char *seed_hex, char *pem, size_t size)
+{
+    unsigned char der [48] = { 0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
+                               0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20 };
+    assert_int_equal (sodium_hex2bin (der + 16, 32, seed_hex, 64, NULL, NULL, NULL), 0);
+    char base64 [80];
+    sodium_bin2base64 (base64, sizeof base64, der, sizeof der, sodium_base64_VARIANT_ORIGINAL);
+    snprintf (pem, size, "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n", base64);
+}
+
+//  The venue signs params with RFC 8032's key 1: the signature it makes is
+//  percent-encoded base64 (nothing a query string would misread), and it
+//  verifies under the key's public half.
+static void
+s_assert_signs_with_key_1 (ep_venue_t *venue)
+{
+    const char *params = "symbol=BTCUSDT&side=BUY&type=LIMIT&timestamp=1700000000000";
+    char signature [EP_BINANCE_SIGNATURE_MAX];
+    ep_binance_sign_params (venue, params, signature);
+    assert_null (strpbrk (signature, "+/="));
+    char decoded [100];
+    size_t len = 0;
+    for (const char *c = signature; *c; c++) {
+        unsigned int byte = (unsigned char) *c;
+        if (*c == '%') {
+            assert_int_equal (sscanf (c + 1, "%2X", &byte), 1);
+            c += 2;
+        }
+        decoded [len++] = (char) byte;
+    }
+    decoded [len] = '\0';
+    unsigned char raw [64], public_key [32];
+    size_t raw_size = 0;
+    assert_int_equal (sodium_base642bin (raw, sizeof raw, decoded, len, NULL, &raw_size, NULL,
+                                         sodium_base64_VARIANT_ORIGINAL), 0);
+    assert_int_equal (raw_size, 64);
+    assert_int_equal (sodium_hex2bin (public_key, 32, S_PUBLIC_1, 64, NULL, NULL, NULL), 0);
+    assert_int_equal (crypto_sign_verify_detached (raw, (const unsigned char *) params,
+                                                   strlen (params), public_key), 0);
+}
+
+static void
+test_keys_file_with_an_ed25519_key_signs_with_it (void **state)
+{
+    fixture_t *fixture = *state;
+    char pem [256], text [512];
+    s_pem_of_seed (S_SEED_1, pem, sizeof pem);
+    snprintf (text, sizeof text, "api_key = key-0123456789\n%s", pem);
+    s_write_keys (fixture, text, 0600);
+    char err [256] = "";
+    ep_venue_t *venue = ep_venue_new ("binance", &fixture->config, err, sizeof err);
+    assert_non_null (venue);
+    s_assert_signs_with_key_1 (venue);
+    ep_venue_destroy (&venue);
+}
+
+static void
+test_private_key_file_is_read_and_must_be_private (void **state)
+{
+    fixture_t *fixture = *state;
+    char pem [256], path [128], text [256];
+    s_pem_of_seed (S_SEED_1, pem, sizeof pem);
+    snprintf (path, sizeof path, "%s/key.pem", fixture->dir);
+    FILE *file = fopen (path, "w");
+    assert_non_null (file);
+    fputs (pem, file);
+    fclose (file);
+    snprintf (text, sizeof text, "api_key = key-0123456789\nprivate_key_file = %s\n", path);
+    s_write_keys (fixture, text, 0600);
+    char err [256] = "";
+    assert_int_equal (chmod (path, 0640), 0);
+    assert_null (ep_venue_new ("binance", &fixture->config, err, sizeof err));
+    assert_non_null (strstr (err, "private key file"));
+    assert_non_null (strstr (err, "open to group or others"));
+    assert_int_equal (chmod (path, 0600), 0);
+    ep_venue_t *venue = ep_venue_new ("binance", &fixture->config, err, sizeof err);
+    assert_non_null (venue);
+    s_assert_signs_with_key_1 (venue);
+    ep_venue_destroy (&venue);
+    unlink (path);
+}
+
+//  One API key is of one kind: a secret and a private key are ambiguous
+static void
+test_keys_file_with_a_secret_and_a_private_key_is_refused (void **state)
+{
+    fixture_t *fixture = *state;
+    char pem [256], text [512];
+    s_pem_of_seed (S_SEED_1, pem, sizeof pem);
+    snprintf (text, sizeof text, "api_key = key-0123456789\napi_secret = s-0123456789\n%s", pem);
+    s_write_keys (fixture, text, 0600);
+    char err [512] = "";
+    assert_null (ep_venue_new ("binance", &fixture->config, err, sizeof err));
+    assert_non_null (strstr (err, "gives more than one"));
+    assert_null (strstr (err, "PRIVATE KEY-----\nMC"));
+}
+
+//  A private key that is not Ed25519 is refused without quoting it
+static void
+test_keys_file_with_a_bad_private_key_is_refused (void **state)
+{
+    fixture_t *fixture = *state;
+    s_write_keys (fixture, "api_key = key-0123456789\n-----BEGIN PRIVATE KEY-----\n"
+                  "c2VjcmV0LXRleHQtdGhhdC1pcy1ub3QtYS1rZXk=\n-----END PRIVATE KEY-----\n", 0600);
+    char err [256] = "";
+    assert_null (ep_venue_new ("binance", &fixture->config, err, sizeof err));
+    assert_non_null (strstr (err, "not an Ed25519 private key"));
+    assert_null (strstr (err, "c2VjcmV0"));
 }
 
 int
@@ -138,6 +256,10 @@ main (void)
         S_TEST (test_keys_file_is_read),
         S_TEST (test_keys_file_open_to_others_is_refused),
         S_TEST (test_keys_file_without_a_secret_is_refused),
+        S_TEST (test_keys_file_with_an_ed25519_key_signs_with_it),
+        S_TEST (test_private_key_file_is_read_and_must_be_private),
+        S_TEST (test_keys_file_with_a_secret_and_a_private_key_is_refused),
+        S_TEST (test_keys_file_with_a_bad_private_key_is_refused),
 #undef S_TEST
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
