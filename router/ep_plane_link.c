@@ -233,6 +233,23 @@ s_orphans (ep_router_t *self, const ep_worker_msg_t *message)
     return status;
 }
 
+//  A change in the live plane's user data stream: journaled as an event of
+//  its kind, if it is one of the stream's.
+static ep_router_status_t
+s_stream_event (ep_router_t *self, const ep_worker_msg_t *message)
+{
+    static const char *const kinds [] = { "stream-up", "stream-down", "stream-gap" };
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (streq (message->stream_event, kinds [i])) {
+            char detail [512];
+            ep_utf8_copy (detail, sizeof detail, message->stream_detail);
+            ep_log_info ("live plane: %s: %s", kinds [i], detail);
+            return ep_router_event (self, kinds [i], detail);
+        }
+    ep_log_warn ("live plane: a stream event of unknown kind ignored");
+    return EP_ROUTER_OK;
+}
+
 //  The plane's worker was heard: it is alive, and its reports are taken.
 static ep_router_status_t
 s_heard (ep_router_t *self, const char *kind, const ep_worker_msg_t *message,
@@ -245,6 +262,8 @@ s_heard (ep_router_t *self, const char *kind, const ep_worker_msg_t *message,
     ep_router_status_t status = ep_link_set_alive (self, message->plane, true, "heartbeat");
     if (streq (kind, "orphans") && message->plane == EP_PLANE (LIVE) && !status)
         return s_orphans (self, message);
+    if (streq (kind, "stream") && message->plane == EP_PLANE (LIVE) && !status)
+        return s_stream_event (self, message);
     if (!streq (kind, "reports"))
         return status;
     //  Each report's bytes as the plane produced them, for the journal.

@@ -46,6 +46,11 @@ typedef struct {
     int64_t clock_check_ms;             //  between two measurements of the venue's clock
     int64_t clock_max_offset_ms;        //  beyond it, nothing that places an order is sent
     int64_t rules_refresh_ms;           //  between two reads of the venue's trading rules
+    char stream_url [EP_ENDPOINT_MAX]; //  the venue's user data stream: auto, off or ws(s)://
+    int64_t stream_ping_ms;             //  our pings on it, this often
+    int64_t stream_stall_ms;            //  nothing heard this long: it is down
+    int64_t stream_poll_ms;             //  a resting order's safety query while it is up
+    int64_t stream_backoff_max_ms;      //  reconnections back off up to this
     char live_metrics [64];             //  the live worker's, as router_metrics
     //  security
     bool curve;

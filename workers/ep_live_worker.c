@@ -41,13 +41,22 @@ s_orphans (void *arg, const Execplane__V1__VenueOrder *const *orphans, size_t co
         ep_worker_link_orphans (self->link, orphans, count, problem);
 }
 
+//  A change in the venue's user data stream: told to the router.
+static void
+s_stream_event (void *arg, const char *kind, const char *detail)
+{
+    s_worker_t *self = arg;
+    if (self->link)
+        ep_worker_link_stream_event (self->link, kind, detail);
+}
+
 //  The plane's metrics, the claim, and the health check's verdict.
 static bool
 s_metrics (void *arg, ep_prom_t *prom, char *health, size_t health_size)
 {
     s_worker_t *self = arg;
     bool claimed = ep_worker_link_claimed (self->link);
-    char plane [640] = "\"audit\":\"writable\"";
+    char plane [1600] = "\"audit\":\"writable\"";
     bool healthy = true;
     if (self->plane) {
         ep_live_plane_metrics (self->plane, prom);
@@ -113,6 +122,13 @@ s_answer (void *arg)
 {
     s_worker_t *self = arg;
     ep_live_plane_on_answer (self->plane, -1);
+}
+
+static void
+s_stream (void *arg)
+{
+    s_worker_t *self = arg;
+    ep_live_plane_on_stream (self->plane);
 }
 
 static void
@@ -209,7 +225,13 @@ s_worker_new (const ep_cli_t *cli, int *rc)
         .emit = s_emit, .emit_arg = self, .orphans = s_orphans, .orphans_arg = self,
         .rules = { .clock_check_ms = self->config.clock_check_ms,
                    .clock_max_offset_ms = self->config.clock_max_offset_ms,
-                   .rules_refresh_ms = self->config.rules_refresh_ms }
+                   .rules_refresh_ms = self->config.rules_refresh_ms },
+        .stream = { .ping_ms = self->config.stream_ping_ms,
+                    .stall_ms = self->config.stream_stall_ms,
+                    .poll_ms = self->config.stream_poll_ms,
+                    .backoff_max_ms = self->config.stream_backoff_max_ms,
+                    .connect_timeout_ms = self->config.connect_timeout_ms,
+                    .event = s_stream_event, .event_arg = self }
     };
     self->plane = ep_live_plane_new (&plane);
     if (!self->plane) {
@@ -217,6 +239,8 @@ s_worker_new (const ep_cli_t *cli, int *rc)
         goto fail_err;
     }
     ep_worker_link_watch (self->link, ep_live_plane_sender (self->plane), s_answer);
+    if (ep_live_plane_stream (self->plane))
+        ep_worker_link_watch (self->link, ep_live_plane_stream (self->plane), s_stream);
     ep_log_info ("session %s: venue %s at %s, audit %s", ep_worker_link_session (self->link),
                  venue->name, self->config.base_url, self->config.audit);
     *rc = 0;

@@ -14,11 +14,14 @@
 #define S_CLAIM_RETRY_MS 2500       //  above the router's wait for the heartbeat
 #define S_METRICS_MS 250            //  metrics rendered at most this often
 
+#define S_OTHERS_MAX 2                  //  sockets besides the dispatches
+
 struct _ep_worker_link_t {
     ep_worker_link_config_t config;     //  plane, topic, endpoints
     ep_worker_link_handler_t handler;   //  the worker's part
-    void *other;                        //  another socket the loop waits on, or NULL
-    void (*other_ready) (void *arg);    //  called when it is readable
+    void *others [S_OTHERS_MAX];        //  other sockets the loop waits on
+    void (*others_ready [S_OTHERS_MAX]) (void *arg);    //  called when one is readable
+    size_t n_others;
     zsock_t *intents;                   //  SUB: the plane's dispatches
     zsock_t *results;                   //  PUSH: reports and heartbeats
     zsock_t *query;                     //  DEALER: claims the plane
@@ -190,6 +193,22 @@ ep_worker_link_orphans (ep_worker_link_t *self, const Execplane__V1__VenueOrder 
     return 0;
 }
 
+void
+ep_worker_link_stream_event (ep_worker_link_t *self, const char *event, const char *detail)
+{
+    ep_worker_msg_t message;
+    ep_worker_link_head (self, 0, &message);
+    message.stream_event = (char *) event;
+    message.stream_detail = (char *) detail;
+    uint8_t data [1024];
+    if (execplane__v1__worker_message__get_packed_size (&message) > sizeof data) {
+        ep_log_error ("the stream's event %s is too long to tell the router", event);
+        return;
+    }
+    size_t size = execplane__v1__worker_message__pack (&message, data);
+    ep_worker_link_send (self, "stream", data, size, 0);
+}
+
 //  A message of kind with no reports: a heartbeat or a goodbye.
 static void
 s_signal (ep_worker_link_t *self, const char *kind, int flags)
@@ -341,9 +360,9 @@ s_read_dispatches (ep_worker_link_t *self)
 void
 ep_worker_link_watch (ep_worker_link_t *self, void *other, void (*ready) (void *arg))
 {
-    assert (other && ready);
-    self->other = other;
-    self->other_ready = ready;
+    assert (other && ready && self->n_others < S_OTHERS_MAX);
+    self->others [self->n_others] = other;
+    self->others_ready [self->n_others++] = ready;
 }
 
 void
@@ -356,21 +375,23 @@ ep_worker_link_run (ep_worker_link_t *self)
             ep_worker_link_heartbeat (self);
         if (handler->turn)
             handler->turn (handler->arg);
-        //  Dispatches before the other socket: for the live plane, one for
+        //  Dispatches before the other sockets: for the live plane, one for
         //  another session says that no request may start.
-        zmq_pollitem_t items [] = {
+        zmq_pollitem_t items [1 + S_OTHERS_MAX] = {
             { zsock_resolve (self->intents), 0, ZMQ_POLLIN, 0 },
-            { self->other ? zsock_resolve (self->other) : NULL, 0, ZMQ_POLLIN, 0 },
         };
+        for (size_t i = 0; i < self->n_others; i++)
+            items [1 + i] = (zmq_pollitem_t) { zsock_resolve (self->others [i]), 0, ZMQ_POLLIN, 0 };
         int64_t wait = self->next_heartbeat_ms - ep_sock_clock_ms ();
-        if (zmq_poll (items, self->other ? 2 : 1, wait > 0 ? (long) wait : 0) < 0)
+        if (zmq_poll (items, 1 + (int) self->n_others, wait > 0 ? (long) wait : 0) < 0)
             continue;
         if (items [0].revents & ZMQ_POLLIN)
             s_read_dispatches (self);
         if (handler->after_dispatches)
             handler->after_dispatches (handler->arg);
-        if (self->other && (items [1].revents & ZMQ_POLLIN))
-            self->other_ready (handler->arg);
+        for (size_t i = 0; i < self->n_others; i++)
+            if (items [1 + i].revents & ZMQ_POLLIN)
+                self->others_ready [i] (handler->arg);
         if (self->metrics && ep_sock_clock_ms () >= self->next_metrics_ms)
             s_update_metrics (self);
     }

@@ -95,6 +95,12 @@ int ep_worker_link_report (ep_worker_link_t *self, uint64_t tick, ep_report_t *r
 //  Tells the router the outcome of a sweep of the venue's open orders: the
 //  orphans found (count of them), or why there was none (problem, else
 //  NULL). Returns 0, or -1 on out of memory (logged).
+//  Tells the router a change in the live plane's user data stream (event
+//  "stream-up", "stream-down" or "stream-gap", with detail), for its
+//  journal.
+void ep_worker_link_stream_event (ep_worker_link_t *self, const char *event,
+                                  const char *detail);
+
 int ep_worker_link_orphans (ep_worker_link_t *self, const Execplane__V1__VenueOrder *const *orphans,
                             size_t count, const char *problem);
 
@@ -110,7 +116,7 @@ void ep_worker_link_heartbeat (ep_worker_link_t *self);
 //  execplane__v1__restore_reply__free_unpacked), or NULL if interrupted.
 ep_restore_reply_t *ep_worker_link_claim (ep_worker_link_t *self);
 
-//  Has the loop also wait on other (a zsock_t or zactor_t) and call ready
+//  Has the loop also wait on other (a zsock_t or zactor_t; two at most) and call ready
 //  (with the handler's arg) when it is readable, after the dispatches.
 void ep_worker_link_watch (ep_worker_link_t *self, void *other, void (*ready) (void *arg));
 

@@ -1,4 +1,5 @@
 /*  ep_audit: the live plane's write-ahead audit in SQLite.  */
+#include <assert.h>
 #include <czmq.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -41,6 +42,16 @@ static const char *s_schema =
     "CREATE UNIQUE INDEX IF NOT EXISTS one_cancel ON attempts (strategy_id, intent_id)"
     "  WHERE kind = 3;"
     "CREATE INDEX IF NOT EXISTS unfinished ON attempts (id) WHERE finished_us IS NULL;"
+    //  What the venue told without being asked (its user data stream), and
+    //  the stream's own life: observations, never attempts.
+    "CREATE TABLE IF NOT EXISTS observations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"                     //  event, connected, subscribed,
+                                                //  disconnected, gap
+    "  created_us INTEGER NOT NULL,"            //  wall clock, when committed
+    "  event_time_ms INTEGER NOT NULL,"         //  the venue's time of it (0: none)
+    "  client_order_id TEXT NOT NULL,"          //  the order it is about ("": none)
+    "  text TEXT NOT NULL);"                    //  the frame as it came, or what happened
     "CREATE TABLE IF NOT EXISTS orders ("
     "  client_order_id TEXT PRIMARY KEY,"
     "  router_seq INTEGER NOT NULL,"
@@ -493,6 +504,25 @@ ep_audit_order_drop (ep_audit_t *self, const char *client_order_id)
     int rc = sqlite3_step (stmt);
     sqlite3_finalize (stmt);
     return rc == SQLITE_DONE ? 0 : s_fail (self, "drop order");
+}
+
+int
+ep_audit_observe (ep_audit_t *self, const char *kind, int64_t event_time_ms,
+                  const char *client_order_id, const char *text)
+{
+    assert (self && kind && text);
+    sqlite3_stmt *stmt = s_prepare (self, "INSERT INTO observations (kind, created_us, "
+                                    "event_time_ms, client_order_id, text) VALUES (?,?,?,?,?)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, s_now_us ());
+    sqlite3_bind_int64 (stmt, 3, event_time_ms);
+    sqlite3_bind_text (stmt, 4, client_order_id ? client_order_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 5, text, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : s_fail (self, "write an observation");
 }
 
 int

@@ -18,6 +18,10 @@
     long as the audit is open, so a second live worker on the same audit
     is refused at start.
 
+    The observations table holds what the venue's user data stream told,
+    each frame written before anything of it is reported, and the stream's
+    connections, disconnections and gaps.
+
     The orders table holds the orders the plane follows (resting at the
     venue) until they are terminal.
 
@@ -116,6 +120,13 @@ int ep_audit_order_put (ep_audit_t *self, const ep_audit_order_t *order);
 
 //  Stops following client_order_id (it is terminal).
 int ep_audit_order_drop (ep_audit_t *self, const char *client_order_id);
+
+//  Writes and commits an observation: what the venue's user data stream
+//  said (kind "event": the frame's text, event_time_ms its time, about
+//  client_order_id or ""), or what became of the stream ("connected",
+//  "subscribed", "disconnected", "gap": text says what). Never an attempt.
+int ep_audit_observe (ep_audit_t *self, const char *kind, int64_t event_time_ms,
+                      const char *client_order_id, const char *text);
 
 //  Calls fn for every order followed. order->dispatch belongs to the call.
 typedef void (ep_audit_order_fn) (void *arg, const ep_audit_order_t *order);

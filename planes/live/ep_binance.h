@@ -23,6 +23,7 @@ typedef struct {
     char *api_key;              //  X-MBX-APIKEY; sodium_malloc'd (zeroed when freed)
     char *api_secret;           //  HMAC key; sodium_malloc'd (zeroed when freed); or NULL
     unsigned char *ed25519;     //  Ed25519 secret key; sodium_malloc'd, read-only; or NULL
+    char *stream_url;           //  live/stream_url: "auto", "off" or a ws(s):// URL
     int64_t recv_window_ms;     //  sent as recvWindow
     long connect_timeout_ms;    //  CURLOPT_CONNECTTIMEOUT_MS
     long timeout_ms;            //  CURLOPT_TIMEOUT_MS
@@ -75,8 +76,16 @@ const char *ep_binance_parse_trades (const json_t *array, const char *id_key,
                                      ep_venue_result_t *result, char *problem,
                                      size_t problem_size);
 void ep_binance_forget_order (ep_venue_result_t *result);
+void ep_binance_classify_order (ep_venue_result_t *result);
 void ep_binance_classify_wire (ep_venue_result_t *result);
 void ep_binance_classify_refusal (const json_t *json, ep_venue_op_t op,
                                   ep_venue_result_t *result);
+
+//  ep_binance_stream.c: the user data stream (ep_venue_t's stream_url,
+//  stream_request and stream_read).
+const char *ep_binance_stream_url (ep_venue_t *self, char *err, size_t err_size);
+int ep_binance_stream_request (ep_venue_t *self, int step, int64_t now_ms,
+                               const char *request_id, char *text, size_t size);
+void ep_binance_stream_read (ep_venue_t *self, char *text, ep_venue_stream_event_t *event);
 
 #endif

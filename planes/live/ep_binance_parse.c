@@ -752,6 +752,12 @@ ep_binance_forget_order (ep_venue_result_t *result)
 }
 
 void
+ep_binance_classify_order (ep_venue_result_t *result)
+{
+    s_classify_order (result);
+}
+
+void
 ep_binance_classify_wire (ep_venue_result_t *result)
 {
     s_classify_wire (result);

@@ -55,6 +55,8 @@ ep_live_plane_on_submitted (ep_live_plane_t *self, ep_live_job_t *job)
                                                      false, false, s_now (self));
         if (order && have_fills)
             ep_live_follow_keep_fills (order, fills.pointers, fills.count);
+        if (order)
+            ep_live_stream_followed (self, state.client_order_id);
     }
     ep_live_fills_free (&fills);
 }
@@ -122,11 +124,14 @@ s_new_trades (const ep_venue_result_t *trades, const ep_audit_order_t *known,
          ? trades->fill_count - *first : 0;
 }
 
-void
-ep_live_plane_report_trades (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
-                             const ep_venue_result_t *result, const ep_venue_result_t *trades,
-                             const char *reason, bool reconciled, ep_live_order_t *order,
-                             ep_audit_order_t *known)
+//  Reports result on dispatch with count trades (those executed beyond
+//  known, each a fill with its fee) or, without them, what executed beyond
+//  known as one fill at its average price; updates known to result.
+static void
+s_report_new_fills (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
+                    const ep_venue_result_t *result, const ep_venue_fill_t *trades,
+                    size_t count, const char *reason, bool reconciled, ep_live_order_t *order,
+                    ep_audit_order_t *known)
 {
     ep_report_t report;
     s_report_init (&report, result, (char *) reason);
@@ -136,10 +141,8 @@ ep_live_plane_report_trades (ep_live_plane_t *self, const ep_dispatch_t *dispatc
     ep_fill_t *fills [1] = { &fill };
     char fill_id [EP_LIVE_FILL_ID_MAX];
     report.first_fill = known->fills;
-    size_t first = 0;
-    size_t count = s_new_trades (trades, known, result, &first);
-    if (count && ep_live_fills_of_trades (&new_fills, known->client_order_id, trades->fills
-                                          + first, count) == 0) {
+    if (count && ep_live_fills_of_trades (&new_fills, known->client_order_id, trades,
+                                          count) == 0) {
         //  Each trade with its fee, as the venue lists it
         known->fills += (uint32_t) count;
         report.n_fills = new_fills.count;
@@ -149,9 +152,6 @@ ep_live_plane_report_trades (ep_live_plane_t *self, const ep_dispatch_t *dispatc
     }
     else
     if (result->executed_qty_e8 > known->executed_qty_e8) {
-        if (trades)
-            ep_log_warn ("order %s: its trades do not tell what it executed (%s): one fill "
-                         "without its fee", known->client_order_id, trades->reason);
         known->fills++;
         ep_live_fill_of_query (known, result, known->fills, &fill, fill_id);
         report.n_fills = 1;
@@ -173,6 +173,35 @@ ep_live_plane_report_trades (ep_live_plane_t *self, const ep_dispatch_t *dispatc
     snprintf (known->venue_order_id, sizeof known->venue_order_id, "%s",
               result->venue_order_id);
     known->plane_epoch = dispatch->plane_epoch;
+}
+
+void
+ep_live_plane_report_trades (ep_live_plane_t *self, const ep_dispatch_t *dispatch,
+                             const ep_venue_result_t *result, const ep_venue_result_t *trades,
+                             const char *reason, bool reconciled, ep_live_order_t *order,
+                             ep_audit_order_t *known)
+{
+    size_t first = 0;
+    size_t count = s_new_trades (trades, known, result, &first);
+    if (!count && trades && result->executed_qty_e8 > known->executed_qty_e8)
+        ep_log_warn ("order %s: its trades do not tell what it executed (%s): one fill "
+                     "without its fee", known->client_order_id, trades->reason);
+    s_report_new_fills (self, dispatch, result, count ? trades->fills + first : NULL, count,
+                        reason, reconciled, order, known);
+}
+
+void
+ep_live_plane_report_streamed (ep_live_plane_t *self, ep_live_order_t *order,
+                               const ep_venue_result_t *result, const ep_venue_fill_t *trade)
+{
+    char reason [S_REASON_MAX];
+    snprintf (reason, sizeof reason, "stream: %s", result->reason);
+    ep_audit_order_t known = order->state;
+    const ep_dispatch_t *dispatch = order->dispatch;
+    s_report_new_fills (self, dispatch, result, trade, trade ? 1 : 0, reason, false, order,
+                        &known);
+    //  A terminal order is dropped here (its dispatch with it): not used after
+    ep_live_follow_put (self->orders, dispatch, &known, result->terminal, false, s_now (self));
 }
 
 void

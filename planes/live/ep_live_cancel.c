@@ -212,6 +212,9 @@ ep_live_cancel_prepare (ep_live_plane_t *self, ep_live_job_t *job)
         ep_live_plane_report_plain (self, job->dispatch, EP_STATUS (FAILED),
                                     EP_FAILURE (NOT_SENT), true, "the audit could not record "
                                     "the attempt, so it was not sent", false);
+    //  Its answer tells how the order ended, not the stream (ep_live_stream)
+    if (order && job->attempt_id > 0)
+        order->changing = true;
     return job->attempt_id > 0;
 }
 
@@ -518,6 +521,11 @@ s_on_target_asked (ep_live_plane_t *self, ep_live_job_t *job)
 void
 ep_live_cancel_on_answer (ep_live_plane_t *self, ep_live_job_t *job)
 {
+    char target_id [EP_VENUE_CLIENT_ID_MAX + 1];
+    s_target_id (job, target_id);
+    ep_live_order_t *order = ep_live_follow_lookup (self->orders, target_id);
+    if (order)
+        order->changing = false;
     if (job->change)
         s_on_target_asked (self, job);
     else
@@ -525,4 +533,11 @@ ep_live_cancel_on_answer (ep_live_plane_t *self, ep_live_job_t *job)
         s_on_canceled (self, job);
     else
         s_on_replaced (self, job);
+    //  The stream said it ended and this answer did not: the venue is asked
+    order = ep_live_follow_lookup (self->orders, target_id);
+    if (order && order->ended_by_stream && !order->changing) {
+        order->ended_by_stream = false;
+        if (!order->querying)
+            order->next_poll_ms = 0;
+    }
 }

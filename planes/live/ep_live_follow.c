@@ -112,6 +112,12 @@ s_persist (ep_live_follow_t *self, const ep_live_order_t *order)
     free (data);
 }
 
+void
+ep_live_follow_set_poll_ms (ep_live_follow_t *self, int64_t poll_ms)
+{
+    self->poll_ms = poll_ms;
+}
+
 ep_live_order_t *
 ep_live_follow_put (ep_live_follow_t *self, const ep_dispatch_t *dispatch,
                     const ep_audit_order_t *state, bool terminal, bool reconciled,

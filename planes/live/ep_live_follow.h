@@ -21,6 +21,10 @@ typedef struct {
     int64_t next_poll_ms;               //  when to query it next (monotonic)
     bool querying;                      //  a query is queued or in flight
     bool reconciled;                    //  followed after a reconciliation
+    bool changing;                      //  a cancel or replace of it was sent: its answer
+                                        //  tells how it ended
+    bool ended_by_stream;               //  meanwhile the stream said it ended: asked
+                                        //  again if that answer does not tell
     //  Its last fills, up to state.fills (the first may be unknown here):
     //  each report on it carries them all, so that a router that lost a
     //  report gets the fills it missed with the next.
@@ -36,6 +40,10 @@ ep_live_follow_t *ep_live_follow_new (ep_audit_t *audit, int64_t poll_ms);
 
 //  Forgets every order (the audit keeps them) and NULLs *self_p.
 void ep_live_follow_destroy (ep_live_follow_t **self_p);
+
+//  Resting orders are queried every poll_ms from now on (from their next
+//  query).
+void ep_live_follow_set_poll_ms (ep_live_follow_t *self, int64_t poll_ms);
 
 //  The order followed as client_order_id, or NULL.
 ep_live_order_t *ep_live_follow_lookup (ep_live_follow_t *self, const char *client_order_id);

@@ -134,7 +134,7 @@ int64_t
 ep_live_pace_poll_ms (ep_live_plane_t *self)
 {
     assert (self);
-    return ep_live_governor_poll_ms (&self->governor, self->poll_ms,
+    return ep_live_governor_poll_ms (&self->governor, self->poll_now_ms,
                                      ep_live_follow_size (self->orders),
                                      ep_venue_weight (self->venue, EP_VENUE_QUERY), s_now (self));
 }

@@ -514,6 +514,7 @@ ep_live_plane_tick (ep_live_plane_t *self)
         self->next_audit_retry_ms = now + S_AUDIT_RETRY_MS;
     }
     s_ask_info (self);
+    ep_live_stream_tick (self);
     s_poll_orders (self);
     s_pump (self);
 }
@@ -626,6 +627,7 @@ ep_live_plane_new (const ep_live_plane_config_t *config)
     self->audit = config->audit;
     ep_live_session_init (&self->session, config->session);
     self->poll_ms = config->poll_ms;
+    self->poll_now_ms = config->poll_ms;
     self->timeout_ms = config->timeout_ms;
     self->emit = config->emit;
     self->emit_arg = config->emit_arg;
@@ -643,6 +645,8 @@ ep_live_plane_new (const ep_live_plane_config_t *config)
     ep_live_rules_init (&self->rules, &config->rules,
                         config->venue->prepare_info && config->rules.clock_check_ms > 0);
     ep_live_governor_init (&self->governor, &self->rules.limits);
+    if (config->stream.ping_ms > 0)
+        self->stream = ep_live_stream_new (self, &config->stream);
     s_ask_info (self);
     ep_live_sweep_ask (self);           //  orphans from an earlier run: at start
     s_pump (self);
@@ -663,6 +667,7 @@ ep_live_plane_destroy (ep_live_plane_t **self_p)
     if (!self)
         return;
     s_drop_jobs (self, "the live worker stopped before sending it: nothing was sent");
+    ep_live_stream_destroy (&self->stream);
     ep_live_jobs_destroy (&self->jobs);
     ep_live_follow_destroy (&self->orders);
     ep_live_rules_clear (&self->rules);
@@ -678,6 +683,21 @@ void *
 ep_live_plane_sender (ep_live_plane_t *self)
 {
     return ep_live_jobs_sender (self->jobs);
+}
+
+void *
+ep_live_plane_stream (ep_live_plane_t *self)
+{
+    assert (self);
+    return self->stream ? ep_live_stream_socket (self->stream) : NULL;
+}
+
+void
+ep_live_plane_on_stream (ep_live_plane_t *self)
+{
+    assert (self);
+    ep_live_stream_on_frames (self);
+    ep_live_plane_tick (self);
 }
 
 ep_live_status_t
@@ -772,6 +792,7 @@ ep_live_plane_metrics (ep_live_plane_t *self, ep_prom_t *prom)
                  (int64_t) waiting);
     ep_live_rules_metrics (&self->rules, s_now (self), prom);
     ep_live_pace_metrics (self, prom);
+    ep_live_stream_metrics (self->stream, prom);
 }
 
 //  text as a JSON string, in out: its first 200 bytes at most, cut
@@ -798,12 +819,15 @@ ep_live_plane_health (ep_live_plane_t *self, char *json, size_t json_size)
     assert (self && json);
     size_t waiting;
     bool writable = ep_live_plane_writable (self, &waiting);
-    char why [1024] = "", problem [512] = "";
+    char why [1024] = "", problem [512] = "", stream [512];
     bool clock = ep_live_rules_healthy (&self->rules, why, sizeof why);
     if (!clock)
         s_json_text (why, problem, sizeof problem);
-    snprintf (json, json_size, "\"audit\":\"%s\",\"audit_results_waiting\":%zu,\"clock\":%s%s%s",
+    //  A stream that is down is not a fault: orders are queried meanwhile
+    ep_live_stream_health (self->stream, stream, sizeof stream);
+    snprintf (json, json_size, "\"audit\":\"%s\",\"audit_results_waiting\":%zu,\"clock\":%s%s%s,%s",
               writable ? "writable" : "failing", waiting,
-              clock ? "\"known\"" : "\"unhealthy\"", clock ? "" : ",\"clock_problem\":", problem);
+              clock ? "\"known\"" : "\"unhealthy\"", clock ? "" : ",\"clock_problem\":", problem,
+              stream);
     return writable && clock;
 }

@@ -8,8 +8,10 @@
     whose result was never written (the process died) becomes an UNKNOWN
     report at the next start (ep_live_plane_recover), never a new request.
 
-    A resting order (NEW, PARTIALLY_FILLED) is followed by status queries
-    every poll_ms until it is terminal; each change is a report.
+    A resting order (NEW, PARTIALLY_FILLED) is followed until it is
+    terminal; each change is a report. The venue's user data stream tells
+    each change as it happens (ep_live_stream); while it is down, or where
+    there is none, status queries every poll_ms do.
     Observation is not resubmission. A reconciliation, asked for by the
     meta layer through the router, is one such query on an intent whose
     outcome is UNKNOWN, reported as reconciled.
@@ -38,6 +40,7 @@
 #include <stdint.h>
 #include "ep_audit.h"
 #include "ep_live_rules.h"
+#include "ep_live_stream.h"
 #include "ep_metrics.h"
 #include "ep_venue.h"
 #include "ep_wire.h"
@@ -85,6 +88,8 @@ typedef struct {
     void *orphans_arg;                  //  sweep: at start, and on a dispatch asking)
     ep_live_rules_config_t rules;       //  the venue's clock and rules; clock_check_ms 0
                                         //  (or a venue without them): neither is kept
+    ep_live_stream_config_t stream;     //  the venue's user data stream; ping_ms 0 (or a
+                                        //  venue or key without one): none, orders polled
 } ep_live_plane_config_t;
 
 //  Makes the plane and starts its sender thread. Returns NULL on out of
@@ -135,6 +140,14 @@ ep_live_status_t ep_live_plane_on_answer (ep_live_plane_t *self, int timeout_ms)
 //  second) and is written down; the requests queued are dropped, each
 //  submission reported FAILED / NOT_SENT. No request starts afterwards.
 void ep_live_plane_stop (ep_live_plane_t *self);
+
+//  The user data stream's end to wait on (a zsock_t *), or NULL if the
+//  plane has no stream: readable when it has said something.
+void *ep_live_plane_stream (ep_live_plane_t *self);
+
+//  Acts on what the stream said (ep_live_stream.h), then does the
+//  time-driven work (ep_live_plane_tick) it may have made due.
+void ep_live_plane_on_stream (ep_live_plane_t *self);
 
 //  How many requests wait behind the one in flight.
 size_t ep_live_plane_waiting (ep_live_plane_t *self);

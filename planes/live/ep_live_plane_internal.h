@@ -11,6 +11,7 @@
 #include "ep_live_plane.h"
 #include "ep_live_rules.h"
 #include "ep_live_session.h"
+#include "ep_live_stream.h"
 
 #define EP_LIVE_KINDS 6                 //  ep_audit_kind_t, 1 to 5
 #define EP_LIVE_REASON_MAX 768          //  a report's reason
@@ -20,7 +21,10 @@ struct _ep_live_plane_t {
     ep_audit_t *audit;                  //  the write-ahead record (owned)
     ep_live_jobs_t *jobs;               //  requests queued, and the sender
     ep_live_follow_t *orders;           //  resting orders followed
-    int64_t poll_ms;                    //  between two queries of one order
+    int64_t poll_ms;                    //  between two queries of one order (live/poll_ms)
+    int64_t poll_now_ms;                //  as now: poll_ms, or the safety interval while
+                                        //  the stream is up
+    ep_live_stream_t *stream;           //  the venue's user data stream, or NULL (polling)
     int64_t timeout_ms;                 //  a request's longest
     ep_live_emit_fn *emit;              //  where reports go
     void *emit_arg;
@@ -97,6 +101,13 @@ void ep_live_plane_report_trades (ep_live_plane_t *self, const ep_dispatch_t *di
                                   const ep_venue_result_t *trades, const char *reason,
                                   bool reconciled, ep_live_order_t *order,
                                   ep_audit_order_t *known);
+
+//  What the stream said of an order followed (result: its state, and
+//  trade its new trade or NULL; what it executed beyond the order's last
+//  report is trade, or nothing): reported, the order followed or dropped.
+void ep_live_plane_report_streamed (ep_live_plane_t *self, ep_live_order_t *order,
+                                    const ep_venue_result_t *result,
+                                    const ep_venue_fill_t *trade);
 
 //  A submission's answer (or a replace's new order): reported with its
 //  fills, and followed if it rests.

@@ -25,6 +25,14 @@ ep_venue_result_reset (ep_venue_result_t *result)
     memset (result, 0, sizeof (*result));
 }
 
+void
+ep_venue_stream_event_reset (ep_venue_stream_event_t *event)
+{
+    assert (event);
+    ep_venue_result_reset (&event->order);
+    memset (event, 0, sizeof *event);
+}
+
 int64_t
 ep_venue_weight (ep_venue_t *venue, ep_venue_op_t op)
 {
@@ -286,6 +294,7 @@ ep_venue_new (const char *name, const ep_config_t *config, char *err, size_t err
                 .api_secret = *keys->secret ? keys->secret : NULL,
                 .private_key_pem = keys->pem_size ? keys->pem : NULL,
                 .private_key_pem_size = keys->pem_size,
+                .stream_url = config->stream_url,
                 .recv_window_ms = config->recv_window_ms,
                 .connect_timeout_ms = config->connect_timeout_ms,
                 .timeout_ms = config->timeout_ms

@@ -134,6 +134,44 @@ typedef struct {
     int64_t orders_per_day;             //  and per day
 } ep_venue_limits_t;
 
+//  What one frame of the venue's user data stream says.
+typedef enum {
+    EP_VENUE_STREAM_OTHER = 0,          //  nothing the plane acts on; problem says if unreadable
+    EP_VENUE_STREAM_ANSWER,             //  the answer to our request request_id: ok, or problem
+    EP_VENUE_STREAM_ORDER,              //  an order changed: order, and its trade if one
+    EP_VENUE_STREAM_ACCOUNT,            //  balances changed: balances
+    EP_VENUE_STREAM_ENDED               //  the venue ends the subscription or the connection
+} ep_venue_stream_kind_t;
+
+//  An asset's balance, as the stream tells it.
+typedef struct {
+    char asset [EP_VENUE_FEE_ASSET_MAX];
+    int64_t free_e8;
+    int64_t locked_e8;
+} ep_venue_balance_t;
+
+#define EP_VENUE_STREAM_BALANCES 16     //  balances read from one event, at most
+
+typedef struct {
+    ep_venue_stream_kind_t kind;
+    char request_id [40];               //  ANSWER: the request's id
+    bool ok;                            //  ANSWER: it succeeded
+    char problem [256];                 //  ANSWER: why not; OTHER: why unreadable; ENDED: why
+    int64_t event_time_ms;              //  the venue's time of the event (0: not told)
+    //  ORDER: the order (echoed_client_id is its client order id) as a
+    //  status query would give it: status, terminal, venue_status,
+    //  venue_order_id, orig_qty_e8, executed_qty_e8, cum_quote_e8,
+    //  avg_price_e8, reason; and in fills the event's own trade (0 or 1).
+    ep_venue_result_t order;
+    char orig_client_order_id [64];     //  ORDER: a cancel's: the order it canceled
+    bool trade;                         //  ORDER: the event is a trade (fills [0])
+    ep_venue_balance_t balances [EP_VENUE_STREAM_BALANCES];    //  ACCOUNT
+    size_t balance_count;
+} ep_venue_stream_event_t;
+
+//  Frees what an event holds and zeroes it, ready for reuse.
+void ep_venue_stream_event_reset (ep_venue_stream_event_t *event);
+
 typedef struct _ep_venue_t ep_venue_t;
 struct _ep_venue_t {
     const char *name;                   //  "binance"
@@ -199,6 +237,23 @@ struct _ep_venue_t {
     //  reason in err. NULL: the venue publishes none.
     int (*read_limits) (ep_venue_t *self, const ep_venue_result_t *result,
                         ep_venue_limits_t *limits, char *err, size_t err_size);
+
+    //  The venue's user data stream: where it is (a ws:// or wss:// URL),
+    //  or NULL (none: the plane follows orders by polling). Its key may
+    //  not allow one (the reason then in err).
+    const char *(*stream_url) (ep_venue_t *self, char *err, size_t err_size);
+
+    //  Writes into text the stream's request of step (0: log on with the
+    //  key, stamped now_ms; 1: subscribe to the account's events), named
+    //  request_id. Returns 0, or -1 if it does not fit. Never logged: it
+    //  may carry the key and a signature.
+    int (*stream_request) (ep_venue_t *self, int step, int64_t now_ms, const char *request_id,
+                           char *text, size_t size);
+
+    //  Reads one frame of the stream (text, NUL-terminated) into event
+    //  (which the caller has reset). The key, if the venue echoes it, is
+    //  scrubbed from text in place, so that text may be kept.
+    void (*stream_read) (ep_venue_t *self, char *text, ep_venue_stream_event_t *event);
 
     //  Signs and performs request once, then classifies the outcome into
     //  result (which the caller has reset). Blocks up to the total timeout.

@@ -403,6 +403,7 @@ s_binance_free (ep_binance_t **binance_p)
     if (!binance)
         return;
     free (binance->base_url);
+    free (binance->stream_url);
     sodium_free (binance->api_key);
     sodium_free (binance->api_secret);
     ep_binance_ed25519_free (&binance->ed25519);
@@ -525,9 +526,10 @@ ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_s
         binance->api_key = s_secret_dup (config->api_key);
         if (hmac)
             binance->api_secret = s_secret_dup (config->api_secret);
+        binance->stream_url = strdup (config->stream_url ? config->stream_url : "off");
     }
     if (!self || !binance || !binance->base_url || !binance->api_key
-    ||  (hmac && !binance->api_secret)) {
+    ||  (hmac && !binance->api_secret) || !binance->stream_url) {
         s_binance_free (&binance);
         free (self);
         ep_binance_printf (err, err_size, "out of memory");
@@ -563,6 +565,9 @@ ep_venue_binance_new (const ep_binance_config_t *config, char *err, size_t err_s
     self->read_rules = s_read_rules;
     self->weight = s_weight;
     self->read_limits = s_read_limits;
+    self->stream_url = ep_binance_stream_url;
+    self->stream_request = ep_binance_stream_request;
+    self->stream_read = ep_binance_stream_read;
     self->send = ep_binance_send;
     self->destroy = s_destroy;
     return self;

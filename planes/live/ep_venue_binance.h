@@ -17,6 +17,8 @@ typedef struct {
                                         //  its own); NULL with an Ed25519 key
     const char *private_key_pem;        //  Ed25519: a PKCS#8 PEM private key that signs
     size_t private_key_pem_size;        //  instead (read, never kept as text); else NULL
+    const char *stream_url;             //  the user data stream: "auto" (the venue's for
+                                        //  base_url), "off", or ws(s)://...; NULL: off
     int64_t recv_window_ms;             //  1..60000
     int64_t connect_timeout_ms;         //  libcurl CURLOPT_CONNECTTIMEOUT_MS
     int64_t timeout_ms;                 //  libcurl CURLOPT_TIMEOUT_MS; above the venue's 10 s
