@@ -186,6 +186,17 @@ last=$(events | jq -c 'select(.e == "outboundAccountPosition")' | tail -n 1)
     || fail "the last position: $last"
 pass "an executionReport NEW, then three TRADE events matching myTrades, each with its position"
 
+# A cancel: c is the cancel's own id, C the order's
+ed_order "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.5&price=120&newClientOrderId=rest2&timestamp=$(now_ms)"
+expect 200
+q="symbol=BTCUSDT&origClientOrderId=rest2&newClientOrderId=cx1&timestamp=$(now_ms)"
+send DELETE /api/v3/order "$q&signature=$(urlenc "$(ed_sign "$q")")" ""
+expect 200
+wait_until 10 count_events '.e == "executionReport" and .x == "CANCELED"' 1
+canceled=$(events | jq -r 'select(.x == "CANCELED") | [.c, .C, .X, .w] | @tsv')
+[ "$canceled" = $'cx1\trest2\tCANCELED\tfalse' ] || fail "the CANCELED report: $canceled"
+pass "a cancel's executionReport names the cancel (c) and the order (C)"
+
 # --- 4. unsubscribe, /fakex/ws and /fakex/ws/events -----------------------------
 ws 'send {"id":"unsub","method":"userDataStream.unsubscribe"}'
 ws_answer unsub
@@ -194,9 +205,9 @@ count_events '.e == "eventStreamTerminated"' 1 || fail "no eventStreamTerminated
   "$(grep -n '"id":"unsub"' "$OUT" | cut -d: -f1)" ] || fail "eventStreamTerminated came after the answer"
 status=$(control GET /fakex/ws)
 [ "$(jq -r '[.mode, .connections, .logons, .subscriptions, .events_sent] | @tsv' <<<"$status")" \
-    = $'normal\t1\t1\t1\t8' ] || fail "GET /fakex/ws: $status"
+    = $'normal\t1\t1\t1\t10' ] || fail "GET /fakex/ws: $status"
 sent=$(control GET /fakex/ws/events)
-[ "$(jq length <<<"$sent")" = 8 ] || fail "GET /fakex/ws/events lists $(jq length <<<"$sent")"
+[ "$(jq length <<<"$sent")" = 10 ] || fail "GET /fakex/ws/events lists $(jq length <<<"$sent")"
 [ "$(jq -r '.[0][1] | fromjson | .event.x' <<<"$sent")" = NEW ] || fail "events: $sent"
 grep -q 'ws: executionReport E=[0-9]* sent at [0-9]* us' "$WORK/ws.log" \
     || fail "no executionReport send logged"
