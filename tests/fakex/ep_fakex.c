@@ -9,7 +9,10 @@
     accepts there and hands each connection to the main daemon, so the
     refuse fault can close the socket and reopen it later without
     restarting a daemon. One mutex guards the book, the counts, the fault
-    mode and the hung requests.  */
+    mode and the hung requests. With --ws-port, fakex_ws serves the
+    WebSocket API from a thread of its own; the book's hooks publish the
+    user data stream's events with this mutex held, so they leave in the
+    book's order (fakex_ws's own mutex is only ever taken inside ours).  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>

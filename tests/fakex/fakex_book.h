@@ -13,8 +13,9 @@
     resting orders it crosses instead of the queries (fakex_book_set_path,
     fakex_book_advance); a MARKET order filling at most some quantity and
     expiring the rest (fakex_book_set_liquidity); the commission's amount
-    and asset, and a word on every fill (fakex_book_set_hooks). Every fill
-    is kept for myTrades.  */
+    and asset, and a word on every fill (fakex_book_set_hooks) and on every
+    placement (fakex_book_set_report). Every fill is kept for myTrades.
+    fakex_book_trade fills a resting order by the quantity a test asks.  */
 #ifndef FAKEX_BOOK_H_INCLUDED
 #define FAKEX_BOOK_H_INCLUDED
 
