@@ -9,7 +9,10 @@
     accepts there and hands each connection to the main daemon, so the
     refuse fault can close the socket and reopen it later without
     restarting a daemon. One mutex guards the book, the counts, the fault
-    mode and the hung requests.  */
+    mode and the hung requests. With --ws-port, fakex_ws serves the
+    WebSocket API from a thread of its own; the book's hooks publish the
+    user data stream's events with this mutex held, so they leave in the
+    book's order (fakex_ws's own mutex is only ever taken inside ours).  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,6 +39,7 @@
 #include "fakex_book.h"
 #include "fakex_params.h"
 #include "fakex_rules.h"
+#include "fakex_ws.h"
 
 #define S_DEFAULT_KEY       "fakex-test-key"
 #define S_DEFAULT_SECRET    "fakex-test-secret"
@@ -168,6 +172,9 @@ typedef struct {
     int64_t ban_ms;             //  --ban-ms
     char ban_retry_after [24];  //  --ban-retry-after: the http-418 fault's, or ""
     int64_t start_mono_ms;      //  the rate windows count from here
+    bool ed25519;               //  --ed25519-public-key: signatures are Ed25519
+    unsigned char ed25519_key [FAKEX_ED25519_KEY_BYTES];
+    fakex_ws_t *ws;             //  --ws-port, or NULL
 
     pthread_mutex_t mutex;      //  guards every field below
     pthread_cond_t applied;     //  the main thread applied a fault switch
@@ -193,6 +200,9 @@ typedef struct {
     s_arrival_t *arrivals;      //  every /api/v3 request on the main port, in order
     size_t arrivals_size;
     size_t arrivals_max;
+    fakex_account_t *positions; //  --ws-port without --balances: balances from
+                                //  0 that fills move, for outboundAccountPosition
+    int64_t execution_id;       //  the last executionReport's I
 } s_fakex_t;
 
 typedef struct {
@@ -217,7 +227,8 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "Usage: ep-fakex --port N --price DECIMAL [--fault MODE] [--api-key K] [--api-secret S]\n"
-        "                [--control-port M] [--hold] [VENUE RULES...]\n"
+        "                [--control-port M] [--hold] [--ed25519-public-key FILE] [--ws-port W]\n"
+        "                [VENUE RULES...]\n"
         "       ep-fakex --sign PARAMS [--api-secret S]\n"
         "\n"
         "A fake Binance Spot venue on 127.0.0.1 for tests: POST, GET and DELETE\n"
@@ -229,7 +240,8 @@ s_usage (FILE *out)
         "rests, and each later GET on it fills half, then the rest, at its limit\n"
         "price. Commission: 0.1%% of each fill's notional, in USDT. Answers are FULL.\n"
         "Prints 'ep-fakex listening on 127.0.0.1:PORT' once ready (after\n"
-        "'ep-fakex control on 127.0.0.1:M' when there is a control port).\n"
+        "'ep-fakex control on 127.0.0.1:M' when there is a control port, and after\n"
+        "'ep-fakex ws on 127.0.0.1:W' when there is a WebSocket API).\n"
         "\n"
         "  --port N           main port (0: any free port; the line above names it)\n"
         "  --price DECIMAL    the price orders fill at (> 0, at most 8 decimals)\n"
@@ -241,6 +253,40 @@ s_usage (FILE *out)
         "  --hold             a status query never fills a resting order, in every mode\n"
         "                     (only a fill-wins cancel fills one)\n"
         "  --sign PARAMS      print the signature of PARAMS under the secret and exit\n"
+        "                     (HMAC only, whatever --ed25519-public-key says)\n"
+        "  --ed25519-public-key FILE\n"
+        "                     the API key is an Ed25519 one: FILE is its PEM PUBLIC KEY\n"
+        "                     (as openssl pkey -pubout writes it), and every signed\n"
+        "                     endpoint takes as signature the base64 Ed25519 signature\n"
+        "                     (percent-encoded) of the text HMAC would cover, instead\n"
+        "                     of HMAC; a bad one is 400 -1022 as under HMAC\n"
+        "  --ws-port W        serve Binance's WebSocket API on 127.0.0.1:W (0: any free\n"
+        "                     port; the line above names it) at /ws-api/v3 (any other\n"
+        "                     path: 404), one JSON request per text frame, answered\n"
+        "                     {id, status, result} or {id, status, error: {code, msg}}:\n"
+        "                     session.logon {apiKey, timestamp, recvWindow, signature}\n"
+        "                     (base64 Ed25519 signature of the other parameters sorted\n"
+        "                     by name, name=value joined by &; needs\n"
+        "                     --ed25519-public-key, else 400 -4056; a wrong key 401\n"
+        "                     -2015, a bad signature 400 -1022, a timestamp outside\n"
+        "                     recvWindow (default 5000; --strict-clock and\n"
+        "                     --clock-offset-ms apply) 400 -1021),\n"
+        "                     userDataStream.subscribe (after a logon, else 401 -1002;\n"
+        "                     result {subscriptionId}, from 0 per connection),\n"
+        "                     userDataStream.unsubscribe (eventStreamTerminated first,\n"
+        "                     then result {}), ping (result {}); any other method 400\n"
+        "                     -1100. Ping frames are answered with pongs. A subscribed\n"
+        "                     connection gets {subscriptionId, event} frames, in the\n"
+        "                     book's order: an executionReport for every order placed\n"
+        "                     (NEW), each fill (TRADE, with t, L, l, n, N as myTrades\n"
+        "                     lists the fill), cancel (CANCELED: c the cancel's\n"
+        "                     newClientOrderId or fakexCancel<orderId>, C the order's\n"
+        "                     id), expiry (EXPIRED), amend (REPLACED) and both halves of\n"
+        "                     a cancel-replace; and after each fill an\n"
+        "                     outboundAccountPosition of the assets it touched (base,\n"
+        "                     quote, commission): --balances' free and locked, else\n"
+        "                     balances of our own that start at 0, nothing locked. A\n"
+        "                     connection with 10000 events unsent is closed\n"
         "Venue rules, each off unless given (then as Binance Spot documents it):\n"
         "  --exchange-info FILE\n"
         "                     serve GET /api/v3/exchangeInfo (unsigned, weight 20;\n"
@@ -345,6 +391,21 @@ s_usage (FILE *out)
         "and --order-limit-10s. GET /fakex/requests answers {requests: [[ms, \"METHOD\n"
         "PATH\"], ...]}: every /api/v3 request the main port read, in order, with the\n"
         "server's clock when it was read (before any check or fault).\n"
+        "POST /fakex/trade?origClientOrderId=ID&quantity=Q executes one trade of Q on\n"
+        "the open order ID at its limit price (its commission as for any fill), as if\n"
+        "the market had crossed it: 200 {id, orderId, symbol, price, qty, commission,\n"
+        "commissionAsset}, 404 if no such open order, 400 if Q is not above 0 or is\n"
+        "more than the order has left.\n"
+        "With --ws-port: POST /fakex/ws?mode=MODE switches the stream: normal; drop\n"
+        "(every connection closed now, then normal); down (every connection closed,\n"
+        "upgrades refused with 503 until normal); stall (connections kept open but\n"
+        "nothing read, answered, ponged or sent until normal). Events made while down\n"
+        "or stalled are dropped, never sent later. GET /fakex/ws (and the POST)\n"
+        "answers {mode, connections (open now), logons, subscriptions, events_sent,\n"
+        "events_dropped (counts since the start)}; GET /fakex/ws/events answers\n"
+        "[[send_time_us, \"FRAME\"], ...], the last 10000 events sent, oldest first,\n"
+        "each frame as sent, with when it was sent on the server's clock. Each\n"
+        "executionReport sent is also logged with its E and its send time.\n"
         "\n"
         "Fault modes (they apply to POST /api/v3/order, and to cancels as below):\n"
         "  none           the venue as described above\n"
@@ -642,7 +703,8 @@ s_check_signed (s_fakex_t *self, struct MHD_Connection *connection, fakex_params
     *status = 400;
     if (!s_param (params, "signature"))
         return s_mandatory ("signature");
-    if (!fakex_params_verify (params, self->api_secret))
+    if (self->ed25519 ? !fakex_params_verify_ed25519 (params, self->ed25519_key)
+                      : !fakex_params_verify (params, self->api_secret))
         return s_error (-1022, "Signature for this request is not valid.");
     int64_t timestamp, window = S_RECV_WINDOW;
     if (!s_parse_count (s_param (params, "timestamp"), &timestamp))
@@ -942,21 +1004,83 @@ s_fee (void *arg, const fakex_order_t *order, int64_t qty_e8, int64_t price_e8,
     }
 }
 
-//  The book's trade function: --balances moves with every fill
+//  --ws-port: an executionReport for a change of order to every
+//  subscriber, c and C as Binance sets them (C only on a cancel or an
+//  amend). Called with the mutex held, so events leave in the book's order.
+static void
+s_report (s_fakex_t *self, const fakex_order_t *order, const fakex_trade_t *trade,
+          const char *exec_type, const char *client_id, const char *orig_client_id)
+{
+    if (!self->ws)
+        return;
+    //  Made even with nobody subscribed: the down and stall modes count
+    //  what they drop
+    fakex_ws_publish (self->ws, fakex_execution_report_json (
+        order, trade, exec_type, client_id ? client_id : order->client_id,
+        orig_client_id ? orig_client_id : "", s_now_ms (), ++self->execution_id));
+}
+
+//  The book's report function: an order placed (before it matches) and
+//  one that expired as placed
+static void
+s_on_report (void *arg, const fakex_order_t *order, fakex_report_t kind)
+{
+    s_report (arg, order, NULL, kind == FAKEX_REPORT_NEW ? "NEW" : "EXPIRED", NULL, NULL);
+}
+
+//  --ws-port: the balances of the assets a trade touched, free and locked,
+//  as outboundAccountPosition says them
+static void
+s_position (s_fakex_t *self, fakex_account_t *account, const char *const *assets, size_t size,
+            int64_t now_ms)
+{
+    json_t *balances = json_array ();
+    for (size_t index = 0; balances && index < size; index++) {
+        bool seen = false;
+        for (size_t before = 0; before < index; before++)
+            seen = seen || streq (assets [before], assets [index]);
+        if (seen)
+            continue;
+        int64_t locked = s_locked (self, assets [index]);
+        //  Our own balances lock nothing: they start at 0, not at a deposit
+        if (account == self->positions)
+            locked = 0;
+        json_array_append_new (balances, json_pack ("{s:s,s:o,s:o}", "a", assets [index],
+            "f", fakex_decimal8 (fakex_account_total (account, assets [index]) - locked),
+            "l", fakex_decimal8 (locked)));
+    }
+    fakex_ws_publish (self->ws, json_pack ("{s:s,s:I,s:I,s:o}", "e", "outboundAccountPosition",
+                                           "E", (json_int_t) now_ms, "u", (json_int_t) now_ms,
+                                           "B", balances ? balances : json_array ()));
+}
+
+//  Moves account's balances by a fill: the quote, the base, the commission
+static bool
+s_move (fakex_account_t *account, const fakex_order_t *order, const fakex_trade_t *trade,
+        const char *base, const char *quote)
+{
+    bool buy = order->side == FAKEX_BUY;
+    return fakex_account_add (account, quote, buy ? -trade->quote_e8 : trade->quote_e8)
+        && fakex_account_add (account, base, buy ? trade->qty_e8 : -trade->qty_e8)
+        && fakex_account_add (account, trade->commission_asset, -trade->commission_e8);
+}
+
+//  The book's trade function: --balances moves with every fill; --ws-port
+//  sends its executionReport, then the balances it moved
 static void
 s_on_trade (void *arg, const fakex_order_t *order, const fakex_trade_t *trade)
 {
     s_fakex_t *self = arg;
-    if (!self->account)
-        return;
     char base [FAKEX_ASSET_MAX + 1], quote [FAKEX_ASSET_MAX + 1];
     fakex_rules_assets (self->rules, order->symbol, base, quote);
-    bool buy = order->side == FAKEX_BUY;
-    bool ok = fakex_account_add (self->account, quote, buy ? -trade->quote_e8 : trade->quote_e8)
-           && fakex_account_add (self->account, base, buy ? trade->qty_e8 : -trade->qty_e8)
-           && fakex_account_add (self->account, trade->commission_asset, -trade->commission_e8);
-    if (!ok)
+    fakex_account_t *account = self->account ? self->account : self->positions;
+    if (account && !s_move (account, order, trade, base, quote))
         ep_log_error ("out of memory: a fill did not move the balances");
+    if (!self->ws)
+        return;
+    s_report (self, order, trade, "TRADE", NULL, NULL);
+    const char *assets [] = { base, quote, trade->commission_asset };
+    s_position (self, account, assets, 3, trade->time_ms);
 }
 
 //  --rate-limits: seconds until a monotonic time, rounded up, as text
@@ -1462,10 +1586,14 @@ s_order_cancel (s_fakex_t *self, struct MHD_Connection *connection, s_request_t 
         bool found = fault != S_FAULT_CANCEL_UNKNOWN
                   && !s_absent (self, symbol, order_id, client_id, true, now_ms)
                   && fakex_book_cancel (self->book, symbol, order_id, client_id, now_ms, &order);
+        char fresh_id [FAKEX_CLIENT_ID_MAX + 1];
+        if (found) {
+            snprintf (fresh_id, sizeof fresh_id, "fakexCancel%" PRId64, order.order_id);
+            s_report (self, &order, NULL, "CANCELED", cancel_id ? cancel_id : fresh_id,
+                      order.client_id);
+        }
         pthread_mutex_unlock (&self->mutex);
         if (found) {
-            char fresh_id [FAKEX_CLIENT_ID_MAX + 1];
-            snprintf (fresh_id, sizeof fresh_id, "fakexCancel%" PRId64, order.order_id);
             status = 200;
             answer = fakex_order_cancel_json (&order, cancel_id ? cancel_id : fresh_id, now_ms);
         }
@@ -1517,6 +1645,11 @@ s_replace_do (s_fakex_t *self, fakex_params_t *params, s_fault_t fault, int64_t 
     bool canceled = fault != S_FAULT_CANCEL_UNKNOWN
                  && !s_absent (self, wanted.symbol, 0, target, true, now_ms)
                  && fakex_book_cancel (self->book, wanted.symbol, 0, target, now_ms, &old);
+    char cancel_id [FAKEX_CLIENT_ID_MAX + 1];
+    if (canceled) {
+        snprintf (cancel_id, sizeof cancel_id, "fakexCancel%" PRId64, old.order_id);
+        s_report (self, &old, NULL, "CANCELED", cancel_id, old.client_id);
+    }
     //  The new order meets the venue's rules as POST /api/v3/order does
     unsigned int refused_status = 400;
     json_t *refusal = canceled ? s_admit_order (self, &wanted, now_ms, &refused_status) : NULL;
@@ -1528,8 +1661,6 @@ s_replace_do (s_fakex_t *self, fakex_params_t *params, s_fault_t fault, int64_t 
     pthread_mutex_unlock (&self->mutex);
     if (!canceled)
         return s_replace_failed (s_error (-2011, "Unknown order sent."), false, NULL);
-    char cancel_id [FAKEX_CLIENT_ID_MAX + 1];
-    snprintf (cancel_id, sizeof cancel_id, "fakexCancel%" PRId64, old.order_id);
     json_t *cancel_answer = fakex_order_cancel_json (&old, cancel_id, now_ms);
     if (refusal)
         return s_replace_failed (cancel_answer, true, refusal);
@@ -1592,6 +1723,9 @@ s_amend_do (s_fakex_t *self, fakex_params_t *params, s_fault_t fault, int64_t no
                           ? FAKEX_AMEND_UNKNOWN
                           : fakex_book_amend (self->book, symbol, order_id, client_id, new_id,
                                               new_qty, now_ms, &order);
+    if (rc == FAKEX_AMEND_OK)
+        s_report (self, &order, NULL, "REPLACED", NULL,
+                  client_id ? client_id : new_id ? "" : order.client_id);
     pthread_mutex_unlock (&self->mutex);
     if (rc == FAKEX_AMEND_UNKNOWN)
         return s_error (-2011, "Unknown order sent.");
@@ -1869,6 +2003,73 @@ s_fault_switch (s_fakex_t *self, s_fault_t fault)
     return error;
 }
 
+//  POST /fakex/trade?origClientOrderId=ID&quantity=Q: one trade of Q on
+//  the open order ID at its limit price, as if the market crossed it
+static enum MHD_Result
+s_fakex_trade (s_fakex_t *self, struct MHD_Connection *connection, const char *method,
+               s_request_t *request)
+{
+    if (!streq (method, "POST"))
+        return s_reply_fakex_error (connection, 405,
+                                    "use POST /fakex/trade?origClientOrderId=ID&quantity=Q");
+    fakex_params_error_t params_error;
+    fakex_params_t *params = fakex_params_new (s_query (request), request->body, &params_error);
+    const char *client_id = params ? s_param (params, "origClientOrderId") : NULL;
+    const char *qty_text = params ? s_param (params, "quantity") : NULL;
+    int64_t qty_e8 = 0;
+    bool qty_ok = qty_text && ep_decimal_parse (qty_text, false, &qty_e8) == EP_DECIMAL_OK
+               && qty_e8 > 0;
+    fakex_book_trade_t rc = FAKEX_TRADE_QTY;
+    fakex_trade_t trade;
+    if (client_id && qty_ok) {
+        pthread_mutex_lock (&self->mutex);
+        rc = fakex_book_trade (self->book, client_id, qty_e8, s_now_ms (), &trade);
+        pthread_mutex_unlock (&self->mutex);
+    }
+    fakex_params_destroy (&params);
+    if (!client_id)
+        return s_reply_fakex_error (connection, 400, "origClientOrderId is missing");
+    if (rc == FAKEX_TRADE_UNKNOWN)
+        return s_reply_fakex_error (connection, 404, "no open order with that origClientOrderId");
+    if (rc != FAKEX_TRADE_OK)
+        return s_reply_fakex_error (connection, 400, "quantity must be above 0, at most 8 "
+                                    "decimals, and at most what the order has left");
+    ep_log_info ("test trade %" PRId64 " on order %" PRId64, trade.trade_id, trade.order_id);
+    return s_reply_json (connection, 200, json_pack ("{s:I,s:I,s:s,s:o,s:o,s:o,s:s}",
+        "id", (json_int_t) trade.trade_id, "orderId", (json_int_t) trade.order_id,
+        "symbol", trade.symbol, "price", fakex_decimal8 (trade.price_e8),
+        "qty", fakex_decimal8 (trade.qty_e8), "commission", fakex_decimal8 (trade.commission_e8),
+        "commissionAsset", trade.commission_asset), NULL);
+}
+
+//  GET or POST /fakex/ws?mode=MODE, GET /fakex/ws/events
+static enum MHD_Result
+s_fakex_ws (s_fakex_t *self, struct MHD_Connection *connection, const char *url,
+            const char *method, s_request_t *request)
+{
+    if (!self->ws)
+        return s_reply_fakex_error (connection, 404, "no WebSocket API: start with --ws-port");
+    if (streq (url, "/fakex/ws/events")) {
+        if (!streq (method, "GET"))
+            return s_reply_fakex_error (connection, 405, "use GET");
+        return s_reply_json (connection, 200, fakex_ws_events_json (self->ws), NULL);
+    }
+    if (streq (method, "POST")) {
+        fakex_params_error_t params_error;
+        fakex_params_t *params = fakex_params_new (s_query (request), request->body,
+                                                   &params_error);
+        const char *mode = params ? fakex_params_get (params, "mode") : NULL;
+        bool known = mode && fakex_ws_set_mode (self->ws, mode);
+        fakex_params_destroy (&params);
+        if (!known)
+            return s_reply_fakex_error (connection, 400, "mode is normal, drop, down or stall");
+    }
+    else
+    if (!streq (method, "GET"))
+        return s_reply_fakex_error (connection, 405, "use GET, or POST /fakex/ws?mode=MODE");
+    return s_reply_json (connection, 200, fakex_ws_status_json (self->ws), NULL);
+}
+
 static enum MHD_Result
 s_fakex_endpoint (s_fakex_t *self, struct MHD_Connection *connection, const char *url,
                   const char *method, s_request_t *request)
@@ -1951,6 +2152,10 @@ s_fakex_endpoint (s_fakex_t *self, struct MHD_Connection *connection, const char
         pthread_mutex_unlock (&self->mutex);
         return s_reply_json (connection, 200, answer, NULL);
     }
+    if (streq (url, "/fakex/trade"))
+        return s_fakex_trade (self, connection, method, request);
+    if (streq (url, "/fakex/ws") || streq (url, "/fakex/ws/events"))
+        return s_fakex_ws (self, connection, url, method, request);
     return s_reply_fakex_error (connection, 404, "no such fakex endpoint");
 }
 
@@ -2383,6 +2588,8 @@ main (int argc, char *argv [])
         { "price-path", required_argument, 0, 'A' },
         { "path-step-ms", required_argument, 0, 'E' },
         { "absent-ms", required_argument, 0, 'Z' },
+        { "ed25519-public-key", required_argument, 0, 'K' },
+        { "ws-port", required_argument, 0, 'w' },
         { 0, 0, 0, 0 }
     };
     const char *info_path = NULL, *balances_text = NULL, *path_text = NULL;
@@ -2395,8 +2602,9 @@ main (int argc, char *argv [])
     bool have_step = false;
     const char *price_text = NULL, *fault_text = "none", *sign_text = NULL;
     const char *api_key = S_DEFAULT_KEY, *api_secret = S_DEFAULT_SECRET;
-    uint16_t port = 0, control_port = 0;
-    bool have_port = false, have_control = false, hold = false;
+    uint16_t port = 0, control_port = 0, ws_port = 0;
+    bool have_port = false, have_control = false, hold = false, have_ws = false;
+    const char *ed25519_path = NULL;
     //  getopt stays quiet: a usage error is one line, ours
     opterr = 0;
     int opt;
@@ -2483,6 +2691,14 @@ main (int argc, char *argv [])
                     return 2;
                 break;
             case 'A': path_text = optarg; break;
+            case 'K': ed25519_path = optarg; break;
+            case 'w':
+                if (!s_parse_port (optarg, &ws_port)) {
+                    fprintf (stderr, "ep-fakex: --ws-port takes a port number from 0 to 65535\n");
+                    return 2;
+                }
+                have_ws = true;
+                break;
             default:
                 fprintf (stderr, "ep-fakex: unknown option or missing value in '%s' (see --help)\n",
                          argv [optind - 1]);
@@ -2590,6 +2806,13 @@ main (int argc, char *argv [])
         fakex_rules_destroy (&rules);
         return 2;
     }
+    unsigned char ed25519_key [FAKEX_ED25519_KEY_BYTES];
+    if (ed25519_path && !fakex_ed25519_key_load (ed25519_path, ed25519_key, error, sizeof error)) {
+        fprintf (stderr, "ep-fakex: --ed25519-public-key: %s\n", error);
+        fakex_rules_destroy (&rules);
+        fakex_account_destroy (&account);
+        return 2;
+    }
     ep_log_init ("fakex");
 
     //  Signals arrive on a descriptor the main loop polls; blocked before
@@ -2626,6 +2849,10 @@ main (int argc, char *argv [])
         snprintf (fakex.ban_retry_after, sizeof fakex.ban_retry_after, "%" PRId64,
                   ban_retry_after);
     s_fakex_t *self = &fakex;
+    if (ed25519_path) {
+        self->ed25519 = true;
+        memcpy (self->ed25519_key, ed25519_key, sizeof ed25519_key);
+    }
     pthread_mutex_init (&self->mutex, NULL);
     pthread_cond_init (&self->applied, NULL);
     s_listener_t main_listener = { self, false };
@@ -2640,7 +2867,10 @@ main (int argc, char *argv [])
     if (book_ok) {
         fakex_book_set_liquidity (self->book, liquidity_e8);
         fakex_book_set_hooks (self->book, s_fee, s_on_trade, self);
+        fakex_book_set_report (self->book, s_on_report);
     }
+    if (book_ok && have_ws && !self->account)
+        book_ok = (self->positions = fakex_account_new ("", error, sizeof error)) != NULL;
     if (signal_fd < 0 || !book_ok || pipe2 (self->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
         ep_log_error ("could not set up: %s", strerror (errno));
         goto out;
@@ -2668,6 +2898,22 @@ main (int argc, char *argv [])
         fprintf (stderr, "ep-fakex: libmicrohttpd failed to start\n");
         goto out;
     }
+    if (have_ws) {
+        fakex_ws_config_t ws_config = {
+            .api_key = api_key,
+            .ed25519_key = self->ed25519 ? self->ed25519_key : NULL,
+            .clock_offset_ms = s_clock_offset_ms,
+            .strict_clock = strict_clock
+        };
+        //  Events are published under the mutex: the server is in place first
+        pthread_mutex_lock (&self->mutex);
+        self->ws = fakex_ws_start (&ws_config, ws_port, &ws_port);
+        pthread_mutex_unlock (&self->mutex);
+        if (!self->ws) {
+            fprintf (stderr, "ep-fakex: cannot serve WebSocket on 127.0.0.1:%u\n", ws_port);
+            goto out;
+        }
+    }
     //  Starting in refuse: the port is bound (so it can be named), then closed
     s_apply_fault (self, &listen_fd, port);
     //  The path starts as the venue says it is ready
@@ -2690,6 +2936,8 @@ main (int argc, char *argv [])
                  ep_decimal_format (price_e8, price_buf), s_faults [fault].name);
     if (have_control)
         printf ("ep-fakex control on 127.0.0.1:%u\n", control_port);
+    if (have_ws)
+        printf ("ep-fakex ws on 127.0.0.1:%u\n", ws_port);
     printf ("ep-fakex listening on 127.0.0.1:%u\n", port);
     fflush (stdout);
 
@@ -2718,6 +2966,8 @@ out:
         MHD_stop_daemon (main_daemon);
     if (control_daemon)
         MHD_stop_daemon (control_daemon);
+    //  After the daemons: no handler publishes any more
+    fakex_ws_stop (&self->ws);
     if (listen_fd >= 0)
         close (listen_fd);
     if (control_fd >= 0)
@@ -2737,6 +2987,7 @@ out:
     fakex_book_destroy (&self->book);
     fakex_rules_destroy (&self->rules);
     fakex_account_destroy (&self->account);
+    fakex_account_destroy (&self->positions);
     pthread_cond_destroy (&self->applied);
     pthread_mutex_destroy (&self->mutex);
     if (rc == 0)

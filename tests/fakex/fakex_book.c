@@ -28,6 +28,7 @@ struct _fakex_book_t {
     int64_t liquidity_e8;       //  most a MARKET order fills, or 0
     fakex_fee_fn *fee;          //  hooks, or NULL
     fakex_trade_fn *on_trade;
+    fakex_report_fn *report;
     void *hook_arg;
     fakex_trade_t *trades;      //  every fill, in order
     size_t trades_size;
@@ -128,6 +129,12 @@ fakex_book_set_hooks (fakex_book_t *self, fakex_fee_fn *fee, fakex_trade_fn *tra
     self->hook_arg = arg;
 }
 
+void
+fakex_book_set_report (fakex_book_t *self, fakex_report_fn *report)
+{
+    self->report = report;
+}
+
 size_t
 fakex_book_size (fakex_book_t *self)
 {
@@ -181,7 +188,7 @@ fakex_order_is_open (const fakex_order_t *order)
 
 static void
 s_fill (fakex_book_t *self, fakex_order_t *order, int64_t qty_e8, int64_t price_e8,
-        int64_t now_ms, fakex_fill_t *fill, bool maker)
+        int64_t now_ms, fakex_fill_t *fill, bool maker, fakex_trade_t *trade_out)
 {
     order->executed_e8 += qty_e8;
     //  Checked at placement: each part is at most the whole notional
@@ -223,6 +230,8 @@ s_fill (fakex_book_t *self, fakex_order_t *order, int64_t qty_e8, int64_t price_
     }
     if (self->trades_size < self->trades_max)
         self->trades [self->trades_size++] = trade;
+    if (trade_out)
+        *trade_out = trade;
     if (self->on_trade)
         self->on_trade (self->hook_arg, order, &trade);
 }
@@ -259,6 +268,8 @@ fakex_book_place (fakex_book_t *self, const fakex_order_t *request, int64_t now_
     placed->time_ms = now_ms;
     placed->update_ms = now_ms;
 
+    if (self->report)
+        self->report (self->hook_arg, placed, FAKEX_REPORT_NEW);
     bool marketable = !is_limit
                    || (request->side == FAKEX_BUY && request->price_e8 >= price_e8)
                    || (request->side == FAKEX_SELL && request->price_e8 <= price_e8);
@@ -269,7 +280,7 @@ fakex_book_place (fakex_book_t *self, const fakex_order_t *request, int64_t now_
         bool thin = !is_limit && self->liquidity_e8 > 0 && self->liquidity_e8 < qty_e8;
         if (thin)
             qty_e8 = self->liquidity_e8;
-        s_fill (self, placed, qty_e8, price_e8, now_ms, fill, false);
+        s_fill (self, placed, qty_e8, price_e8, now_ms, fill, false, NULL);
         if (thin)
             placed->status = FAKEX_EXPIRED;
         *filled = true;
@@ -277,6 +288,8 @@ fakex_book_place (fakex_book_t *self, const fakex_order_t *request, int64_t now_
     else
     if (placed->tif != FAKEX_GTC)
         placed->status = FAKEX_EXPIRED;
+    if (self->report && placed->status == FAKEX_EXPIRED)
+        self->report (self->hook_arg, placed, FAKEX_REPORT_EXPIRED);
     *order = *placed;
     return FAKEX_BOOK_OK;
 }
@@ -316,7 +329,7 @@ fakex_book_query (fakex_book_t *self, const char *symbol, int64_t order_id,
         //  Half of 1e-8 rounds to nothing: fill it whole instead
         if (qty_e8 == 0)
             qty_e8 = found->qty_e8 - found->executed_e8;
-        s_fill (self, found, qty_e8, found->price_e8, now_ms, NULL, true);
+        s_fill (self, found, qty_e8, found->price_e8, now_ms, NULL, true, NULL);
     }
     *order = *found;
     return true;
@@ -344,7 +357,7 @@ fakex_book_advance (fakex_book_t *self, int64_t now_ms)
         if ((order->side == FAKEX_BUY && order->price_e8 >= price_e8)
         ||  (order->side == FAKEX_SELL && order->price_e8 <= price_e8)) {
             s_fill (self, order, order->qty_e8 - order->executed_e8, order->price_e8, now_ms,
-                    NULL, true);
+                    NULL, true, NULL);
             filled++;
         }
     }
@@ -377,8 +390,25 @@ fakex_book_fill_open (fakex_book_t *self, const char *symbol, int64_t order_id,
     fakex_order_t *found = s_find (self, symbol, order_id, client_id, true);
     if (!found)
         return false;
-    s_fill (self, found, found->qty_e8 - found->executed_e8, found->price_e8, now_ms, NULL, true);
+    s_fill (self, found, found->qty_e8 - found->executed_e8, found->price_e8, now_ms, NULL, true,
+            NULL);
     return true;
+}
+
+fakex_book_trade_t
+fakex_book_trade (fakex_book_t *self, const char *client_id, int64_t qty_e8, int64_t now_ms,
+                  fakex_trade_t *trade)
+{
+    for (size_t index = self->size; index-- > 0;) {
+        fakex_order_t *order = &self->orders [index];
+        if (!s_is_open (order) || strcmp (order->client_id, client_id) != 0)
+            continue;
+        if (qty_e8 <= 0 || qty_e8 > order->qty_e8 - order->executed_e8)
+            return FAKEX_TRADE_QTY;
+        s_fill (self, order, qty_e8, order->price_e8, now_ms, NULL, true, trade);
+        return FAKEX_TRADE_OK;
+    }
+    return FAKEX_TRADE_UNKNOWN;
 }
 
 fakex_book_amend_t
@@ -621,6 +651,57 @@ fakex_trade_json (const fakex_trade_t *trade)
     ok = s_set (json, "isBuyer", json_boolean (trade->side == FAKEX_BUY), ok);
     ok = s_set (json, "isMaker", json_boolean (trade->maker), ok);
     ok = s_set (json, "isBestMatch", json_true (), ok);
+    if (!ok)
+        json_decref (json);
+    return ok ? json : NULL;
+}
+
+json_t *
+fakex_execution_report_json (const fakex_order_t *order, const fakex_trade_t *trade,
+                             const char *exec_type, const char *client_id,
+                             const char *orig_client_id, int64_t event_ms, int64_t execution_id)
+{
+    json_t *json = json_object ();
+    if (!json)
+        return NULL;
+    int64_t last_qty = trade ? trade->qty_e8 : 0;
+    int64_t last_price = trade ? trade->price_e8 : 0;
+    bool ok = true;
+    ok = s_set (json, "e", json_string ("executionReport"), ok);
+    ok = s_set (json, "E", json_integer (event_ms), ok);
+    ok = s_set (json, "s", json_string (order->symbol), ok);
+    ok = s_set (json, "c", json_string (client_id), ok);
+    ok = s_set (json, "S", json_string (s_side_name (order->side)), ok);
+    ok = s_set (json, "o", json_string (s_type_name (order->type)), ok);
+    ok = s_set (json, "f", json_string (s_tif_name (order->tif)), ok);
+    ok = s_set (json, "q", fakex_decimal8 (order->qty_e8), ok);
+    ok = s_set (json, "p", fakex_decimal8 (order->price_e8), ok);
+    ok = s_set (json, "P", fakex_decimal8 (0), ok);
+    ok = s_set (json, "F", fakex_decimal8 (0), ok);
+    ok = s_set (json, "g", json_integer (-1), ok);
+    ok = s_set (json, "C", json_string (orig_client_id), ok);
+    ok = s_set (json, "x", json_string (exec_type), ok);
+    ok = s_set (json, "X", json_string (s_status_name (order->status)), ok);
+    ok = s_set (json, "r", json_string ("NONE"), ok);
+    ok = s_set (json, "i", json_integer (order->order_id), ok);
+    ok = s_set (json, "l", fakex_decimal8 (last_qty), ok);
+    ok = s_set (json, "z", fakex_decimal8 (order->executed_e8), ok);
+    ok = s_set (json, "L", fakex_decimal8 (last_price), ok);
+    ok = s_set (json, "n", fakex_decimal8 (trade ? trade->commission_e8 : 0), ok);
+    ok = s_set (json, "N", trade ? json_string (trade->commission_asset) : json_null (), ok);
+    ok = s_set (json, "T", json_integer (trade ? trade->time_ms : order->update_ms), ok);
+    ok = s_set (json, "t", json_integer (trade ? trade->trade_id : -1), ok);
+    ok = s_set (json, "I", json_integer (execution_id), ok);
+    ok = s_set (json, "w", json_boolean (s_is_open (order)), ok);
+    ok = s_set (json, "m", json_boolean (trade && trade->maker), ok);
+    ok = s_set (json, "M", json_false (), ok);
+    ok = s_set (json, "O", json_integer (order->time_ms), ok);
+    ok = s_set (json, "Z", fakex_decimal8 (order->quote_e8), ok);
+    //  The trade's own quote quantity: what myTrades says as quoteQty
+    ok = s_set (json, "Y", fakex_decimal8 (trade ? trade->quote_e8 : 0), ok);
+    ok = s_set (json, "Q", fakex_decimal8 (0), ok);
+    ok = s_set (json, "W", json_integer (order->time_ms), ok);
+    ok = s_set (json, "V", json_string ("NONE"), ok);
     if (!ok)
         json_decref (json);
     return ok ? json : NULL;

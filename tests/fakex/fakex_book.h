@@ -13,8 +13,9 @@
     resting orders it crosses instead of the queries (fakex_book_set_path,
     fakex_book_advance); a MARKET order filling at most some quantity and
     expiring the rest (fakex_book_set_liquidity); the commission's amount
-    and asset, and a word on every fill (fakex_book_set_hooks). Every fill
-    is kept for myTrades.  */
+    and asset, and a word on every fill (fakex_book_set_hooks) and on every
+    placement (fakex_book_set_report). Every fill is kept for myTrades.
+    fakex_book_trade fills a resting order by the quantity a test asks.  */
 #ifndef FAKEX_BOOK_H_INCLUDED
 #define FAKEX_BOOK_H_INCLUDED
 
@@ -117,6 +118,16 @@ void fakex_book_set_liquidity (fakex_book_t *self, int64_t qty_e8);
 void fakex_book_set_hooks (fakex_book_t *self, fakex_fee_fn *fee, fakex_trade_fn *trade,
                            void *arg);
 
+//  What a placement tells the report function besides its fills: the order
+//  as placed (before it matches), and its expiry (IOC/FOK unfilled, or a
+//  MARKET order's unfilled rest)
+typedef enum { FAKEX_REPORT_NEW, FAKEX_REPORT_EXPIRED } fakex_report_t;
+typedef void (fakex_report_fn) (void *arg, const fakex_order_t *order, fakex_report_t kind);
+
+//  The report function (with the hooks' arg), or NULL; the trade function
+//  tells the fills in between, so a listener sees NEW, each fill, EXPIRED.
+void fakex_book_set_report (fakex_book_t *self, fakex_report_fn *report);
+
 //  With a price path: fills, whole and at its limit price, each resting
 //  order the price at now_ms crosses (a BUY at or above it, a SELL at or
 //  below it), unless the book holds. Returns how many filled.
@@ -166,6 +177,18 @@ bool fakex_book_fill_open (fakex_book_t *self, const char *symbol, int64_t order
                            const char *client_id, int64_t now_ms);
 
 typedef enum {
+    FAKEX_TRADE_OK = 0,
+    FAKEX_TRADE_UNKNOWN,        //  no open order with that client id
+    FAKEX_TRADE_QTY             //  zero, or more than the order has left
+} fakex_book_trade_t;
+
+//  A trade of qty_e8 on the latest open order with client_id (any symbol)
+//  at its limit price, as if the market had crossed it: the order is the
+//  maker; the fee and trade functions see it as any fill. *trade is the fill.
+fakex_book_trade_t fakex_book_trade (fakex_book_t *self, const char *client_id, int64_t qty_e8,
+                                     int64_t now_ms, fakex_trade_t *trade);
+
+typedef enum {
     FAKEX_AMEND_OK = 0,
     FAKEX_AMEND_UNKNOWN,        //  no such open order
     FAKEX_AMEND_INCREASE,       //  the new quantity is not below the order's
@@ -201,5 +224,13 @@ json_t *fakex_decimal8 (int64_t value_e8);
 //  order's id before the amend.
 json_t *fakex_order_amended_json (const fakex_order_t *order, const char *orig_client_id,
                                   int64_t now_ms, int64_t execution_id);
+
+//  The user data stream's executionReport event for a change of order:
+//  exec_type is x (NEW, TRADE, CANCELED, EXPIRED, REPLACED), trade the fill
+//  of a TRADE (else NULL), client_id c and orig_client_id C ("" if none).
+json_t *fakex_execution_report_json (const fakex_order_t *order, const fakex_trade_t *trade,
+                                     const char *exec_type, const char *client_id,
+                                     const char *orig_client_id, int64_t event_ms,
+                                     int64_t execution_id);
 
 #endif

@@ -3,7 +3,9 @@
     The signature covers the bytes as sent, before any decoding, so the
     signed text is cut from the raw query and body; names and values are
     decoded separately for the venue to read.  */
+#include <errno.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fakex_params.h"
@@ -219,4 +221,67 @@ fakex_params_sign (const char *secret, const char *text, char hex [FAKEX_SIGNATU
     crypto_auth_hmacsha256_final (&state, mac);
     sodium_bin2hex (hex, FAKEX_SIGNATURE_BUFSIZE, mac, sizeof mac);
     sodium_memzero (&state, sizeof state);
+}
+
+bool
+fakex_params_verify_ed25519 (fakex_params_t *self,
+                             const unsigned char key [FAKEX_ED25519_KEY_BYTES])
+{
+    return self->signature && fakex_ed25519_verify (key, self->signed_text, self->signature);
+}
+
+bool
+fakex_ed25519_verify (const unsigned char key [FAKEX_ED25519_KEY_BYTES], const char *text,
+                      const char *signature)
+{
+    unsigned char binary [crypto_sign_BYTES];
+    size_t size = 0;
+    //  The whole text must decode, to exactly one signature
+    const char *end = NULL;
+    if (sodium_base642bin (binary, sizeof binary, signature, strlen (signature), NULL, &size,
+                           &end, sodium_base64_VARIANT_ORIGINAL) != 0
+    ||  size != sizeof binary || *end != '\0')
+        return false;
+    return crypto_sign_verify_detached (binary, (const unsigned char *) text, strlen (text),
+                                        key) == 0;
+}
+
+//  The DER an Ed25519 SubjectPublicKeyInfo starts with: SEQUENCE {
+//  SEQUENCE { OID 1.3.101.112 }, BIT STRING (33 bytes, 0 unused bits) }
+static const unsigned char s_spki_prefix [12] = {
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00
+};
+
+bool
+fakex_ed25519_key_load (const char *path, unsigned char key [FAKEX_ED25519_KEY_BYTES],
+                        char *error, size_t error_size)
+{
+    static const char *begin = "-----BEGIN PUBLIC KEY-----";
+    static const char *finish = "-----END PUBLIC KEY-----";
+    char text [4096];
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        snprintf (error, error_size, "cannot read %s: %s", path, strerror (errno));
+        return false;
+    }
+    size_t len = fread (text, 1, sizeof text - 1, file);
+    fclose (file);
+    text [len] = '\0';
+    char *start = strstr (text, begin);
+    char *stop = start ? strstr (start, finish) : NULL;
+    if (!stop) {
+        snprintf (error, error_size, "%s holds no PEM PUBLIC KEY", path);
+        return false;
+    }
+    start += strlen (begin);
+    unsigned char der [sizeof s_spki_prefix + FAKEX_ED25519_KEY_BYTES];
+    size_t size = 0;
+    if (sodium_base642bin (der, sizeof der, start, (size_t) (stop - start), " \t\r\n", &size,
+                           NULL, sodium_base64_VARIANT_ORIGINAL) != 0
+    ||  size != sizeof der || memcmp (der, s_spki_prefix, sizeof s_spki_prefix) != 0) {
+        snprintf (error, error_size, "%s is not an Ed25519 public key", path);
+        return false;
+    }
+    memcpy (key, der + sizeof s_spki_prefix, FAKEX_ED25519_KEY_BYTES);
+    return true;
 }

@@ -44,6 +44,24 @@ const char *fakex_params_name (fakex_params_t *self, size_t index);
 //  documents for HMAC keys).
 bool fakex_params_verify (fakex_params_t *self, const char *secret);
 
+//  Size of an Ed25519 public key
+#define FAKEX_ED25519_KEY_BYTES 32
+
+//  True if the request carries a signature that is the base64 Ed25519
+//  signature of the signed text under key (the text HMAC would cover).
+bool fakex_params_verify_ed25519 (fakex_params_t *self,
+                                  const unsigned char key [FAKEX_ED25519_KEY_BYTES]);
+
+//  True if signature is the base64 (standard alphabet, padded) Ed25519
+//  signature of text under key.
+bool fakex_ed25519_verify (const unsigned char key [FAKEX_ED25519_KEY_BYTES], const char *text,
+                           const char *signature);
+
+//  Reads an Ed25519 public key from a PEM "PUBLIC KEY" file (SPKI, as
+//  openssl pkey -pubout writes it). False with error set if it does not.
+bool fakex_ed25519_key_load (const char *path, unsigned char key [FAKEX_ED25519_KEY_BYTES],
+                             char *error, size_t error_size);
+
 //  Writes the lowercase hex HMAC-SHA256 of text under secret into hex.
 //  Needs sodium_init () first.
 void fakex_params_sign (const char *secret, const char *text, char hex [FAKEX_SIGNATURE_BUFSIZE]);
