@@ -198,18 +198,32 @@ s_query_now (ep_live_order_t *order)
         order->next_poll_ms = 0;
 }
 
+//  What the stream said of an order before it was followed.
+typedef struct {
+    int64_t executed_qty_e8;            //  the most it said executed
+    int status;                         //  the status it said last
+} s_pending_t;
+
 //  An event on an order not followed: one this plane placed whose
-//  submission's answer has not come yet is queried once it is followed.
+//  submission's answer has not come yet. Once it is followed, it is
+//  queried if the stream said more than that answer did.
 static void
 s_on_unfollowed (ep_live_plane_t *plane, const ep_venue_stream_event_t *event)
 {
     ep_live_stream_t *self = plane->stream;
     const char *id = event->order.echoed_client_id;
+    s_pending_t *pending = zhashx_lookup (self->pending, id);
     int64_t timestamp_ms, window_ms;
-    if (zhashx_size (self->pending) >= S_PENDING_MAX
-    ||  ep_audit_submitted (plane->audit, id, &timestamp_ms, &window_ms) != 1)
-        return;                         //  not ours, or told already and ended
-    zhashx_update (self->pending, id, (void *) 1);
+    if (!pending) {
+        if (zhashx_size (self->pending) >= S_PENDING_MAX
+        ||  ep_audit_submitted (plane->audit, id, &timestamp_ms, &window_ms) != 1
+        ||  !(pending = calloc (1, sizeof *pending)))
+            return;                     //  not ours, or told already and ended
+        zhashx_insert (self->pending, id, pending);
+    }
+    if (event->order.executed_qty_e8 > pending->executed_qty_e8)
+        pending->executed_qty_e8 = event->order.executed_qty_e8;
+    pending->status = event->order.status;
 }
 
 //  What executed beyond what was told, with no trade of the same size to
@@ -348,8 +362,9 @@ s_on_text (ep_live_plane_t *plane, char *text)
 //  ---------------------------------------------------------------------
 //  The plane's side
 
+//  Frees a balance or a pending word, malloc'd
 static void
-s_balance_free (void **item)
+s_item_free (void **item)
 {
     free (*item);
     *item = NULL;
@@ -378,13 +393,15 @@ ep_live_stream_new (ep_live_plane_t *plane, const ep_live_stream_config_t *confi
     self->ws = ep_ws_new (&ws, why, sizeof why);
     self->pending = zhashx_new ();
     self->balances = zhashx_new ();
+    if (self->pending)
+        zhashx_set_destructor (self->pending, s_item_free);
     if (!self->ws || !self->pending || !self->balances) {
         ep_log_error ("stream: cannot be used (%s): resting orders are queried instead",
                       self->ws ? "out of memory" : why);
         ep_live_stream_destroy (&self);
         return NULL;
     }
-    zhashx_set_destructor (self->balances, s_balance_free);
+    zhashx_set_destructor (self->balances, s_item_free);
     static const double seconds [] = { 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3,
                                        250e-3, 500e-3, 1, 2.5, 5, 10 };
     ep_histogram_init (&self->fill_seconds, seconds, sizeof seconds / sizeof *seconds);
@@ -473,12 +490,14 @@ void
 ep_live_stream_followed (ep_live_plane_t *plane, const char *client_order_id)
 {
     ep_live_stream_t *self = plane->stream;
-    if (!self || !zhashx_lookup (self->pending, client_order_id))
+    s_pending_t *pending = self ? zhashx_lookup (self->pending, client_order_id) : NULL;
+    if (!pending)
         return;
-    zhashx_delete (self->pending, client_order_id);
     ep_live_order_t *order = ep_live_follow_lookup (plane->orders, client_order_id);
-    if (order)
+    if (order && (pending->executed_qty_e8 > order->state.executed_qty_e8
+                  || pending->status != order->state.status))
         s_query_now (order);
+    zhashx_delete (self->pending, client_order_id);
 }
 
 void

@@ -182,6 +182,47 @@ start_fakex () {
     chmod 600 "$WORK/venue.keys"
 }
 
+# start_fakex_stream [EP-FAKEX OPTIONS]: start_fakex with an Ed25519 API key
+# (a pair made for this run, never committed) and the fake venue's WebSocket
+# API; the keys file holds the PEM private key (no HMAC secret). The price
+# stays at $FAKEX_PRICE (a path of one price), so status queries fill
+# nothing: only POST /fakex/trade does. Sets FAKEX_WS (the stream's URL).
+start_fakex_stream () {
+    openssl genpkey -algorithm ed25519 -out "$WORK/ed25519.pem" 2>/dev/null \
+        || fail "openssl genpkey failed"
+    chmod 600 "$WORK/ed25519.pem"
+    openssl pkey -in "$WORK/ed25519.pem" -pubout -out "$WORK/ed25519.pub" \
+        || fail "openssl pkey -pubout failed"
+    start_fakex --ed25519-public-key "$WORK/ed25519.pub" --ws-port 0 \
+        --price-path "${FAKEX_PRICE:-250.25}" --path-step-ms 3600000 "$@"
+    FAKEX_WS=ws://127.0.0.1:$(sed -n 's/^ep-fakex ws on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/fakex.out")/ws-api/v3
+    { printf 'api_key = %s\n' "$API_KEY"; cat "$WORK/ed25519.pem"; } > "$WORK/venue.keys"
+    chmod 600 "$WORK/venue.keys"
+}
+
+# stream_events KIND: how many events of KIND ("stream-up", ...) the router
+# journaled.
+stream_events () { sql "SELECT COUNT(*) FROM events WHERE kind = '$1'"; }
+stream_events_at_least () { [ "$(stream_events "$1")" -ge "$2" ]; }
+
+# fakex_trade CLIENT_ORDER_ID QTY: one trade on a resting order at the fake
+# venue, as if the market had crossed it; prints the trade as JSON.
+fakex_trade () {
+    curl -s -f -X POST "$FAKEX_CONTROL/fakex/trade?origClientOrderId=$1&quantity=$2" \
+        || fail "the fake venue made no trade of $2 on $1"
+}
+
+# fakex_ws_mode MODE: the fake venue's stream: normal, drop, down or stall.
+fakex_ws_mode () {
+    curl -s -f -X POST "$FAKEX_CONTROL/fakex/ws?mode=$1" > /dev/null || fail "cannot set ws mode $1"
+}
+
+# fakex_requests WHAT: how many requests "METHOD PATH" the venue received
+# (e.g. "GET /api/v3/order": status queries).
+fakex_requests () {
+    curl -s "$FAKEX_CONTROL/fakex/requests" | jq --arg what "$1" '[.requests[] | select(.[1] == $what)] | length'
+}
+
 # live_section [EXTRA LINES]: the live plane's settings for $CFG, pointing at
 # the fake venue (call after write_config and start_fakex).
 live_section () {
