@@ -237,6 +237,20 @@ s_reconcilable (ep_router_t *self, const ep_command_t *command, s_target_t *targ
     return reconcilable;
 }
 
+//  Packs dispatch and queues it for the live worker. Returns true if
+//  queued; on false (out of memory) nothing is.
+static bool
+s_queue_live (ep_router_t *self, ep_dispatch_t *dispatch)
+{
+    size_t packed_size = 0;
+    uint8_t *packed = ep_router_pack (&dispatch->base, &packed_size);
+    bool queued = packed && ep_outbox_push (&self->pending, ep_exec_topic (EP_PLANE (LIVE)),
+                                            packed, packed_size, 0) == 0;
+    if (!queued)
+        free (packed);
+    return queued;
+}
+
 //  Queues the reconcile dispatch of target for the live worker, with the
 //  fills the router has. Returns true if queued.
 static bool
@@ -259,78 +273,80 @@ s_forward_reconcile (ep_router_t *self, const ep_command_t *command, const s_tar
     dispatch.known_filled_qty_e8 = known.filled_qty_e8;
     dispatch.known_avg_price_e8 = known.avg_price_e8;
     dispatch.known_fills = known.fills;
-    size_t packed_size = 0;
-    uint8_t *packed = intent ? ep_router_pack (&dispatch.base, &packed_size) : NULL;
-    bool queued = packed && ep_outbox_push (&self->pending, ep_exec_topic (EP_PLANE (LIVE)),
-                                            packed, packed_size, 0) == 0;
-    if (!queued)
-        free (packed);
+    bool queued = intent && s_queue_live (self, &dispatch);
     if (intent)
         execplane__v1__order_intent__free_unpacked (intent, NULL);
     return queued;
 }
 
+//  What a request to the live plane does once it is known not to be a
+//  repeat: returns true if it went to the plane, with the outcome written
+//  either way.
+typedef bool (s_live_request_fn) (ep_router_t *self, const ep_command_t *command,
+                                  char *outcome, size_t outcome_size);
+
+//  A request to the live plane (RECONCILE, SWEEP_OPEN): a repeat is
+//  journaled and ignored; else forward acts on it, and the outcome is
+//  recorded, logged and journaled.
 static ep_router_status_t
-s_reconcile (ep_router_t *self, const ep_command_t *command, const char *sender,
-             const uint8_t *data, size_t size, ep_control_verdict_t *verdict)
+s_live_request (ep_router_t *self, const ep_command_t *command, const char *sender,
+                const uint8_t *data, size_t size, ep_control_verdict_t *verdict,
+                s_live_request_fn *forward)
 {
     ep_router_status_t status = EP_ROUTER_OK;
     if (s_repeat (self, command, EP_PLANE (LIVE), sender, data, size, verdict, &status))
         return status;
     char outcome [512];
+    bool applied = forward (self, command, outcome, sizeof outcome);
+    *verdict = applied ? EP_CONTROL_APPLIED : EP_CONTROL_REFUSED;
+    return s_request_done (self, command, EP_PLANE (LIVE), sender, applied, outcome, data, size);
+}
+
+//  RECONCILE, not a repeat: forwarded only if the intent may be reconciled.
+static bool
+s_reconcile (ep_router_t *self, const ep_command_t *command, char *outcome, size_t outcome_size)
+{
     s_target_t target = { 0 };
     bool applied = false;
-    if (s_reconcilable (self, command, &target, outcome, sizeof outcome)) {
+    if (s_reconcilable (self, command, &target, outcome, outcome_size)) {
         applied = s_forward_reconcile (self, command, &target);
         if (applied)
-            snprintf (outcome, sizeof outcome, "applied: RECONCILE %s (router_seq %llu) "
+            snprintf (outcome, outcome_size, "applied: RECONCILE %s (router_seq %llu) "
                       "forwarded to the live plane", command->intent_id,
                       (unsigned long long) target.router_seq);
         else
-            snprintf (outcome, sizeof outcome, "refused: out of memory");
+            snprintf (outcome, outcome_size, "refused: out of memory");
     }
     free (target.payload);
-    *verdict = applied ? EP_CONTROL_APPLIED : EP_CONTROL_REFUSED;
-    return s_request_done (self, command, EP_PLANE (LIVE), sender, applied, outcome, data, size);
+    return applied;
 }
 
 //  SWEEP_OPEN: the meta layer asks the live plane to compare the venue's
 //  open orders with its audit; what it finds comes back as events
 //  ("orphan", "open-orders-swept") and in the plane state. Observation
 //  only: nothing is canceled or adopted.
-static ep_router_status_t
-s_sweep_open (ep_router_t *self, const ep_command_t *command, const char *sender,
-              const uint8_t *data, size_t size, ep_control_verdict_t *verdict)
+static bool
+s_sweep_open (ep_router_t *self, const ep_command_t *command, char *outcome,
+              size_t outcome_size)
 {
-    ep_router_status_t status = EP_ROUTER_OK;
-    if (s_repeat (self, command, EP_PLANE (LIVE), sender, data, size, verdict, &status))
-        return status;
-    char outcome [512];
-    bool applied = false;
-    if (!self->link.worker [EP_PLANE (LIVE)].alive)
-        snprintf (outcome, sizeof outcome, "refused: SWEEP_OPEN (request %s): no live worker "
+    if (!self->link.worker [EP_PLANE (LIVE)].alive) {
+        snprintf (outcome, outcome_size, "refused: SWEEP_OPEN (request %s): no live worker "
                   "is alive", command->request_id);
-    else {
-        ep_dispatch_t dispatch;
-        execplane__v1__dispatch__init (&dispatch);
-        dispatch.plane = EP_PLANE (LIVE);
-        dispatch.router_boot = self->boot;
-        dispatch.sweep_open = true;
-        dispatch.request_id = command->request_id;
-        ep_delivery_stamp_live (self, &dispatch, false);
-        size_t packed_size = 0;
-        uint8_t *packed = ep_router_pack (&dispatch.base, &packed_size);
-        applied = packed && ep_outbox_push (&self->pending, ep_exec_topic (EP_PLANE (LIVE)),
-                                            packed, packed_size, 0) == 0;
-        if (!applied)
-            free (packed);
-        snprintf (outcome, sizeof outcome, applied
-                  ? "applied: SWEEP_OPEN (request %s): the live plane compares the venue's "
-                    "open orders with its audit (events orphan, open-orders-swept)"
-                  : "refused: SWEEP_OPEN (request %s): out of memory", command->request_id);
+        return false;
     }
-    *verdict = applied ? EP_CONTROL_APPLIED : EP_CONTROL_REFUSED;
-    return s_request_done (self, command, EP_PLANE (LIVE), sender, applied, outcome, data, size);
+    ep_dispatch_t dispatch;
+    execplane__v1__dispatch__init (&dispatch);
+    dispatch.plane = EP_PLANE (LIVE);
+    dispatch.router_boot = self->boot;
+    dispatch.sweep_open = true;
+    dispatch.request_id = command->request_id;
+    ep_delivery_stamp_live (self, &dispatch, false);
+    bool applied = s_queue_live (self, &dispatch);
+    snprintf (outcome, outcome_size, applied
+              ? "applied: SWEEP_OPEN (request %s): the live plane compares the venue's "
+                "open orders with its audit (events orphan, open-orders-swept)"
+              : "refused: SWEEP_OPEN (request %s): out of memory", command->request_id);
+    return applied;
 }
 
 //  --------------------------------------------------------------------------
@@ -484,13 +500,13 @@ s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const cha
         return s_unreadable (self, data, size, sender, *verdict, outcome);
     ep_router_status_t status;
     if (command->kind == EP_COMMAND (RECONCILE))
-        status = s_reconcile (self, command, sender, data, size, verdict);
+        status = s_live_request (self, command, sender, data, size, verdict, s_reconcile);
     else
     if (command->kind == EP_COMMAND (CANCEL_ALL))
         status = s_cancel_all (self, command, sender, data, size, verdict);
     else
     if (command->kind == EP_COMMAND (SWEEP_OPEN))
-        status = s_sweep_open (self, command, sender, data, size, verdict);
+        status = s_live_request (self, command, sender, data, size, verdict, s_sweep_open);
     else {
         *verdict = ep_control_apply (&self->state, command, self->last_seq, outcome,
                                      sizeof outcome);

@@ -207,46 +207,6 @@ s_control_open (const ep_config_t *config, const ep_command_t *command,
     return 0;
 }
 
-//  Publishes a CANCEL_ALL until the router's plane state shows its outcome
-//  (which names its request id), then prints that state. Returns 0
-//  applied, 1 refused or no answer in time, 2 too long to send.
-static int
-s_request_command (zsock_t *sub, const ep_config_t *config, ep_command_t *command,
-                   int64_t deadline, long long timeout_s, const char *verb)
-{
-    char request_id [32];
-    s_request_id (request_id, sizeof request_id);
-    command->request_id = request_id;
-    uint8_t data [S_COMMAND_MAX];
-    size_t size;
-    zsock_t *control;
-    int opened = s_control_open (config, command, data, &size, &control);
-    if (opened)
-        return opened;
-    int rc = -1;
-    while (rc < 0 && !zsys_interrupted && ep_sock_clock_ms () < deadline) {
-        ep_sock_send2 (control, "control.plane", data, size, 0);
-        int64_t until = ep_sock_clock_ms () + S_REPEAT_MS;
-        ep_plane_state_t *state;
-        while (rc < 0 && (state = s_next_state (sub, until < deadline ? until : deadline))) {
-            if (streq (state->last_command_issued_by, command->issued_by)
-            &&  strstr (state->last_command_outcome, request_id)) {
-                rc = state->last_command_applied ? 0 : 1;
-                if (rc == 0)
-                    s_print (state);
-                else
-                    fprintf (stderr, "ep-meta: %s %s\n", verb, state->last_command_outcome);
-            }
-            execplane__v1__plane_state__free_unpacked (state, NULL);
-        }
-    }
-    if (rc < 0)
-        fprintf (stderr, "ep-meta: %s: no confirmation from the router within %lld s\n",
-                 verb, timeout_s);
-    zsock_destroy (&control);
-    return rc < 0 ? 1 : rc;
-}
-
 //  Reads the verb and its arguments from argv [optind] on into *command
 //  (and the plane named, for select). A reconcile's reason defaults to
 //  "reconcile". Returns 0, or 2 with the reason on stderr.
@@ -321,13 +281,62 @@ s_issued_by (const char *as, char *issued_by, size_t size)
     }
 }
 
-//  Publishes command until the router's plane state on sub shows what
-//  became of it, or deadline. Prints the state that applied it. Returns
-//  0 applied, 1 refused or no confirmation in time, 2 too long to send;
-//  says why on stderr.
+//  What one plane state says of the command ep-meta sends: S_PENDING if
+//  nothing yet, 0 applied (the state printed) or 1 refused (why on stderr).
+#define S_PENDING (-1)
+typedef int (s_settled_fn) (const ep_plane_state_t *state, const ep_command_t *command,
+                            const char *verb, const char *plane_name);
+
+//  A request (CANCEL_ALL, SWEEP_OPEN) is settled by the outcome that names
+//  its request id.
+static int
+s_request_settled (const ep_plane_state_t *state, const ep_command_t *command,
+                   const char *verb, const char *plane_name)
+{
+    (void) plane_name;
+    if (!streq (state->last_command_issued_by, command->issued_by)
+    ||  !strstr (state->last_command_outcome, command->request_id))
+        return S_PENDING;
+    if (!state->last_command_applied) {
+        fprintf (stderr, "ep-meta: %s %s\n", verb, state->last_command_outcome);
+        return 1;
+    }
+    s_print (state);
+    return 0;
+}
+
+//  A command that takes an epoch is settled by the plane state of that
+//  epoch: ours applied it; a refusal of ours, or another's command, took it.
+static int
+s_epoch_settled (const ep_plane_state_t *state, const ep_command_t *command,
+                 const char *verb, const char *plane_name)
+{
+    bool mine = streq (state->issued_by, command->issued_by) && state->epoch == command->epoch;
+    bool refused = !mine && state->last_command_epoch == command->epoch
+                && streq (state->last_command_issued_by, command->issued_by)
+                && !state->last_command_applied;
+    bool superseded = !mine && state->epoch >= command->epoch;
+    if (mine) {
+        s_print (state);
+        return 0;
+    }
+    if (refused || superseded) {
+        fprintf (stderr, "ep-meta: %s %s refused by the router: %s\n", verb,
+                 plane_name ? plane_name : "",
+                 refused ? state->last_command_outcome
+                         : "another command took this epoch first");
+        return 1;
+    }
+    return S_PENDING;
+}
+
+//  Publishes command until the router's plane state on sub settles it, as
+//  settled judges, or deadline. Returns 0 applied, 1 refused or no
+//  confirmation in time, 2 too long to send; says why on stderr.
 static int
 s_publish (zsock_t *sub, const ep_config_t *config, const ep_command_t *command,
-           const char *verb, const char *plane_name, int64_t deadline, long long timeout_s)
+           const char *verb, const char *plane_name, int64_t deadline, long long timeout_s,
+           s_settled_fn *settled)
 {
     uint8_t data [S_COMMAND_MAX];
     size_t size;
@@ -335,46 +344,25 @@ s_publish (zsock_t *sub, const ep_config_t *config, const ep_command_t *command,
     int opened = s_control_open (config, command, data, &size, &control);
     if (opened)
         return opened;
-    const char *issued_by = command->issued_by;
-    ep_plane_state_t *state;
-    int rc = 1;
-    const char *outcome = "no confirmation from the router";
-    while (!zsys_interrupted && ep_sock_clock_ms () < deadline) {
+    int rc = S_PENDING;
+    while (rc == S_PENDING && !zsys_interrupted && ep_sock_clock_ms () < deadline) {
         //  A PUB drops what it sends before the router's subscription lands,
         //  so the command goes out again until its outcome is seen.
         ep_sock_send2 (control, "control.plane", data, size, 0);
         int64_t until = ep_sock_clock_ms () + S_REPEAT_MS;
         if (until > deadline)
             until = deadline;
-        while ((state = s_next_state (sub, until))) {
-            bool mine = streq (state->issued_by, issued_by) && state->epoch == command->epoch;
-            bool refused = !mine && state->last_command_epoch == command->epoch
-                        && streq (state->last_command_issued_by, issued_by)
-                        && !state->last_command_applied;
-            bool superseded = !mine && state->epoch >= command->epoch;
-            if (mine) {
-                s_print (state);
-                rc = 0;
-            }
-            else
-            if (refused || superseded) {
-                fprintf (stderr, "ep-meta: %s %s refused by the router: %s\n", verb,
-                         plane_name ? plane_name : "",
-                         refused ? state->last_command_outcome
-                                 : "another command took this epoch first");
-                rc = 1;
-                outcome = NULL;
-            }
+        ep_plane_state_t *state;
+        while (rc == S_PENDING && (state = s_next_state (sub, until))) {
+            rc = settled (state, command, verb, plane_name);
             execplane__v1__plane_state__free_unpacked (state, NULL);
-            if (rc == 0 || !outcome)
-                goto done;
         }
     }
-done:
-    if (rc && outcome)
-        fprintf (stderr, "ep-meta: %s: %s within %lld s\n", verb, outcome, timeout_s);
+    if (rc == S_PENDING)
+        fprintf (stderr, "ep-meta: %s: no confirmation from the router within %lld s\n",
+                 verb, timeout_s);
     zsock_destroy (&control);
-    return rc;
+    return rc == S_PENDING ? 1 : rc;
 }
 
 //  What the command line said beyond the verb.
@@ -537,14 +525,19 @@ main (int argc, char *argv [])
         //  No epoch: neither changes the plane state.
         execplane__v1__plane_state__free_unpacked (state, NULL);
         command.strategy_id = line.strategy ? (char *) line.strategy : "";
-        int rc = s_request_command (sub, &config, &command, deadline, timeout_s,
-                                    is_cancel_all ? "cancel-all" : "reconcile --open");
+        char request_id [32];
+        s_request_id (request_id, sizeof request_id);
+        command.request_id = request_id;
+        int rc = s_publish (sub, &config, &command,
+                            is_cancel_all ? "cancel-all" : "reconcile --open", NULL, deadline,
+                            timeout_s, s_request_settled);
         zsock_destroy (&sub);
         return rc;
     }
     command.epoch = line.epoch ? line.epoch : state->epoch + 1;
     execplane__v1__plane_state__free_unpacked (state, NULL);
-    int rc = s_publish (sub, &config, &command, verb, plane_name, deadline, timeout_s);
+    int rc = s_publish (sub, &config, &command, verb, plane_name, deadline, timeout_s,
+                        s_epoch_settled);
     zsock_destroy (&sub);
     return rc;
 }

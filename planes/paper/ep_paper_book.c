@@ -369,16 +369,34 @@ s_place_run (ep_paper_book_t *self, const ep_intent_t *intent, uint64_t router_s
     return reports;
 }
 
+//  A resting order that a CANCEL or REPLACE names, and where it rests.
+typedef struct {
+    ep_paper_order_t *order;    //  NULL if it no longer rests
+    ep_paper_symbol_t *symbol;  //  its symbol, if it rests
+    size_t index;               //  its position there, if it rests
+} s_target_t;
+
+//  Finds the resting order at target_router_seq, which a CANCEL or REPLACE
+//  names; its order is NULL if none rests (it ended, or never rested).
+static s_target_t
+s_target_find (const ep_paper_book_t *self, uint64_t target_router_seq)
+{
+    s_target_t found = { NULL, NULL, 0 };
+    found.order = ep_paper_orders_find (&self->orders, target_router_seq, &found.symbol,
+                                        &found.index);
+    return found;
+}
+
 //  Ends a resting target at tick: takes it out of the book and emits its
 //  CANCELED report, fills so far kept. by says what canceled it, as the
 //  reason's head. The target is freed after: the caller must not use it.
 static void
-s_cancel_target (ep_paper_book_t *self, ep_paper_symbol_t *symbol, size_t index, uint64_t tick,
+s_cancel_target (ep_paper_book_t *self, const s_target_t *found, uint64_t tick,
                  const char *by, ep_paper_emit_fn *emit, void *arg)
 {
-    ep_paper_order_t *target = symbol->orders [index];
+    ep_paper_order_t *target = found->order;
     char filled [EP_DECIMAL_BUFSIZE], total [EP_DECIMAL_BUFSIZE], left [EP_DECIMAL_BUFSIZE];
-    ep_paper_orders_remove (&self->orders, symbol, index);
+    ep_paper_orders_remove (&self->orders, found->symbol, found->index);
     snprintf (self->reason, sizeof (self->reason), "%s: %s of %s filled, %s canceled", by,
               ep_decimal_format (target->filled_e8, filled),
               ep_decimal_format (target->qty_e8, total),
@@ -490,10 +508,8 @@ ep_paper_book_cancel (ep_paper_book_t *self, const ep_intent_t *intent,
     assert (emit);
     assert (!self->started || router_seq > self->last_seq);
 
-    ep_paper_symbol_t *symbol;
-    size_t index;
-    ep_paper_order_t *target = ep_paper_orders_find (&self->orders, target_router_seq,
-                                                     &symbol, &index);
+    s_target_t found = s_target_find (self, target_router_seq);
+    const ep_paper_order_t *target = found.order;
     if (!target) {
         s_reason_too_late (self, intent);
         s_reject (self, intent, router_seq, EP_FAILURE (TOO_LATE), emit, arg);
@@ -504,7 +520,7 @@ ep_paper_book_cancel (ep_paper_book_t *self, const ep_intent_t *intent,
     //  while the target exists
     ep_paper_order_t order;
     ep_paper_order_init (&order, intent, router_seq);
-    order.symbol = symbol->name;
+    order.symbol = found.symbol->name;
     order.side = target->side;
     char left [EP_DECIMAL_BUFSIZE], total [EP_DECIMAL_BUFSIZE], filled [EP_DECIMAL_BUFSIZE];
     char canceled_reason [sizeof self->reason];
@@ -519,7 +535,7 @@ ep_paper_book_cancel (ep_paper_book_t *self, const ep_intent_t *intent,
     else
         snprintf (by, sizeof by, "canceled by intent %s", intent->intent_id);
 
-    s_cancel_target (self, symbol, index, router_seq, by, emit, arg);
+    s_cancel_target (self, &found, router_seq, by, emit, arg);
     memcpy (self->reason, canceled_reason, sizeof self->reason);
     ep_report_t *report = s_report (self, &order, router_seq, EP_STATUS (CANCELED), 0, 0);
     //  The cancel has no order of its own: it names the one it canceled
@@ -546,10 +562,8 @@ ep_paper_book_replace (ep_paper_book_t *self, const ep_intent_t *intent,
     assert (emit);
     assert (!self->started || router_seq > self->last_seq);
 
-    ep_paper_symbol_t *symbol;
-    size_t index;
-    ep_paper_order_t *target = ep_paper_orders_find (&self->orders, target_router_seq,
-                                                     &symbol, &index);
+    s_target_t found = s_target_find (self, target_router_seq);
+    const ep_paper_order_t *target = found.order;
     //  Each refusal leaves the book as it was: nothing canceled, nothing placed
     Execplane__V1__Failure failure = EP_FAILURE (FAILURE_NONE);
     if (intent->type != EP_TYPE (LIMIT)) {
@@ -566,11 +580,11 @@ ep_paper_book_replace (ep_paper_book_t *self, const ep_intent_t *intent,
         failure = EP_FAILURE (TOO_LATE);
     }
     else
-    if (target->side != intent->side || strcmp (symbol->name, s_text (intent->symbol))) {
+    if (target->side != intent->side || strcmp (found.symbol->name, s_text (intent->symbol))) {
         snprintf (self->reason, sizeof (self->reason),
                   "a replacement keeps its target's symbol and side: intent %s is %s %s,"
                   " this is %s %s; nothing canceled", target->intent_id,
-                  ep_side_name (target->side), symbol->name, ep_side_name (intent->side),
+                  ep_side_name (target->side), found.symbol->name, ep_side_name (intent->side),
                   s_text (intent->symbol));
         failure = EP_FAILURE (INVALID_INTENT);
     }
@@ -585,7 +599,7 @@ ep_paper_book_replace (ep_paper_book_t *self, const ep_intent_t *intent,
     char by [sizeof self->reason];
     snprintf (by, sizeof by, "replaced by intent %s", intent->intent_id);
     //  The target goes first: the replacement's own ref never fills it
-    s_cancel_target (self, symbol, index, router_seq, by, emit, arg);
+    s_cancel_target (self, &found, router_seq, by, emit, arg);
     int reports = 1 + s_place_run (self, intent, router_seq, &place, emit, arg);
     s_tick_done (self, router_seq);
     return reports;

@@ -97,6 +97,19 @@ ep_paper_orders_reserve (ep_paper_symbol_t *symbol)
                     sizeof *symbol->orders, 4);
 }
 
+//  Widens the symbol's best bid or ask to take in a resting order's limit.
+static void
+s_widen (ep_paper_symbol_t *symbol, const ep_paper_order_t *order)
+{
+    if (order->side == EP_SIDE (BUY)) {
+        if (order->limit_e8 > symbol->best_bid)
+            symbol->best_bid = order->limit_e8;
+    }
+    else
+    if (order->limit_e8 < symbol->best_ask)
+        symbol->best_ask = order->limit_e8;
+}
+
 //  --------------------------------------------------------------------------
 //  Inserts a reserved order, keeping oldest first, and widens the bounds.
 
@@ -111,13 +124,7 @@ ep_paper_orders_add (ep_paper_orders_t *self, ep_paper_symbol_t *symbol, ep_pape
              (symbol->count - position) * sizeof (ep_paper_order_t *));
     symbol->orders [position] = order;
     symbol->count++;
-    if (order->side == EP_SIDE (BUY)) {
-        if (order->limit_e8 > symbol->best_bid)
-            symbol->best_bid = order->limit_e8;
-    }
-    else
-    if (order->limit_e8 < symbol->best_ask)
-        symbol->best_ask = order->limit_e8;
+    s_widen (symbol, order);
     order->symbol = symbol->name;
     self->resting++;
 }
@@ -217,16 +224,8 @@ ep_paper_orders_remove (ep_paper_orders_t *self, ep_paper_symbol_t *symbol, size
     symbol->count--;
     symbol->best_bid = INT64_MIN;
     symbol->best_ask = INT64_MAX;
-    for (size_t other = 0; other < symbol->count; other++) {
-        const ep_paper_order_t *order = symbol->orders [other];
-        if (order->side == EP_SIDE (BUY)) {
-            if (order->limit_e8 > symbol->best_bid)
-                symbol->best_bid = order->limit_e8;
-        }
-        else
-        if (order->limit_e8 < symbol->best_ask)
-            symbol->best_ask = order->limit_e8;
-    }
+    for (size_t other = 0; other < symbol->count; other++)
+        s_widen (symbol, symbol->orders [other]);
     self->resting--;
 }
 

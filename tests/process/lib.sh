@@ -340,3 +340,80 @@ assert_live_fills () {
     [ "$(jq -r 'select(.terminal) | .status' "$WORK/$1.jsonl")" = FILLED ] \
         || fail "$2: $(cat "$WORK/$1.jsonl")"
 }
+
+# --- raw requests to ep-fakex, for the tests of the fake venue itself ------
+# Signed with $SECRET and sent with $KEY, which the test sets.
+
+now_ms () { date +%s%3N; }
+
+# start_fakex_named NAME ARGS...: starts ep-fakex with ARGS (several may run,
+# each under its NAME) and waits for its ready line; sets PORT, and CONTROL
+# when it has a control port.
+start_fakex_named () {
+    local name=$1; shift
+    "$BIN/ep-fakex" "$@" > "$WORK/$name.out" 2>> "$WORK/$name.log" &
+    PIDS+=("$!")
+    wait_until 10 grep -q '^ep-fakex listening on ' "$WORK/$name.out"
+    PORT=$(sed -n 's/^ep-fakex listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/$name.out")
+    CONTROL=$(sed -n 's/^ep-fakex control on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/$name.out")
+    [ -n "$PORT" ] || fail "$name printed no port"
+}
+
+# sign PARAMS [SECRET]: the hex signature; every one is kept in
+# $WORK/signatures.txt, so that a test can prove no log ever shows one.
+sign () {
+    local signature
+    signature=$("$BIN/ep-fakex" --sign "$1" --api-secret "${2:-$SECRET}")
+    echo "$signature" >> "$WORK/signatures.txt"
+    echo "$signature"
+}
+
+# send METHOD PATH QUERY BODY [KEY] [CURL ARGS...]: one raw request to
+# $PORT (KEY empty: no X-MBX-APIKEY header); sets CODE (HTTP status, 000
+# if none), BODY, CURL_RC, and the headers in $WORK/headers.
+send () {
+    local method=$1 path=$2 query=$3 body=$4 key=${5-$KEY}
+    shift 5 || shift $#
+    local url="http://127.0.0.1:$PORT$path${query:+?$query}"
+    local args=(-s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' -X "$method"
+                --max-time 10 "$@")
+    [ -z "$key" ] || args+=(-H "X-MBX-APIKEY: $key")
+    [ -z "$body" ] || args+=(--data "$body")
+    rm -f "$WORK/body" "$WORK/headers"
+    CURL_RC=0
+    CODE=$(curl "${args[@]}" "$url") || CURL_RC=$?
+    BODY=$(cat "$WORK/body" 2>/dev/null || true)
+}
+
+# order PARAMS [CURL ARGS...]: a signed POST /api/v3/order, params in the body.
+order () {
+    local params=$1; shift
+    send POST /api/v3/order "" "$params&signature=$(sign "$params")" "$KEY" "$@"
+}
+
+# query|cancel PARAMS: a signed GET or DELETE /api/v3/order, params in the query.
+query () { send GET /api/v3/order "$1&signature=$(sign "$1")" ""; }
+cancel () { send DELETE /api/v3/order "$1&signature=$(sign "$1")" ""; }
+
+# field JQ-FILTER and header NAME: of the last answer.
+field () { jq -r "$1" <<<"$BODY"; }
+header () { tr -d '\r' < "$WORK/headers" | sed -n "s/^$1: //Ip"; }
+
+# expect STATUS [CODE [MSG]]: the last answer had this HTTP status (and
+# Binance code, and message).
+expect () {
+    [ "$CODE" = "$1" ] || fail "expected HTTP $1, got $CODE (curl $CURL_RC): $BODY"
+    if [ $# -ge 2 ]; then
+        [ "$(field .code)" = "$2" ] || fail "expected code $2, got: $BODY"
+    fi
+    if [ $# -ge 3 ]; then
+        [ "$(field .msg)" = "$3" ] || fail "expected msg '$3', got: $BODY"
+    fi
+}
+
+# expect_fields JQ-FILTER EXPECTED: the filter's output (tab-separated) matches
+expect_fields () {
+    local got
+    got=$(jq -r "$1 | @tsv" <<<"$BODY") || fail "answer is not JSON: $BODY"
+    [ "$got" = "$2" ] || fail "for $1 expected '$2', got '$got' in: $BODY"
+}

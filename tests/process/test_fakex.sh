@@ -23,56 +23,6 @@ DOC_QUERY='symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC'
 DOC_BODY='quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559'
 DOC_MIXED_SIGNATURE=0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77
 
-now_ms () { date +%s%3N; }
-
-# start_fakex NAME ARGS...: starts ep-fakex and waits for its ready line;
-# sets PORT, and CONTROL when it has a control port.
-start_fakex () {
-    local name=$1; shift
-    "$FAKEX" "$@" > "$WORK/$name.out" 2>> "$WORK/$name.log" &
-    PIDS+=("$!")
-    wait_until 10 grep -q '^ep-fakex listening on ' "$WORK/$name.out"
-    PORT=$(sed -n 's/^ep-fakex listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/$name.out")
-    CONTROL=$(sed -n 's/^ep-fakex control on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/$name.out")
-    [ -n "$PORT" ] || fail "$name printed no port"
-}
-
-# sign PARAMS [SECRET]: the hex signature; every one is kept, to prove no
-# log ever shows one.
-sign () {
-    local signature
-    signature=$("$FAKEX" --sign "$1" --api-secret "${2:-$SECRET}")
-    echo "$signature" >> "$WORK/signatures.txt"
-    echo "$signature"
-}
-
-# send METHOD PATH QUERY BODY [KEY] [CURL ARGS...]: one raw request to
-# $PORT (KEY empty: no X-MBX-APIKEY header); sets CODE (HTTP status, 000
-# if none), BODY, CURL_RC, and the headers in $WORK/headers.
-send () {
-    local method=$1 path=$2 query=$3 body=$4 key=${5-$KEY}
-    shift 5 || shift $#
-    local url="http://127.0.0.1:$PORT$path${query:+?$query}"
-    local args=(-s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' -X "$method"
-                --max-time 10 "$@")
-    [ -z "$key" ] || args+=(-H "X-MBX-APIKEY: $key")
-    [ -z "$body" ] || args+=(--data "$body")
-    rm -f "$WORK/body" "$WORK/headers"
-    CURL_RC=0
-    CODE=$(curl "${args[@]}" "$url") || CURL_RC=$?
-    BODY=$(cat "$WORK/body" 2>/dev/null || true)
-}
-
-# order PARAMS [CURL ARGS...]: a signed POST /api/v3/order, params in the body.
-order () {
-    local params=$1; shift
-    send POST /api/v3/order "" "$params&signature=$(sign "$params")" "$KEY" "$@"
-}
-
-# query|cancel PARAMS: a signed GET or DELETE /api/v3/order, params in the query.
-query () { send GET /api/v3/order "$1&signature=$(sign "$1")" ""; }
-cancel () { send DELETE /api/v3/order "$1&signature=$(sign "$1")" ""; }
-
 # market ID QTY [SIDE] and limit ID QTY PRICE TIF [SIDE]: new-order params
 market () {
     echo "symbol=BTCUSDT&side=${3:-BUY}&type=MARKET&quantity=$2&newClientOrderId=$1&newOrderRespType=FULL&timestamp=$(now_ms)"
@@ -81,23 +31,6 @@ limit () {
     echo "symbol=BTCUSDT&side=${5:-BUY}&type=LIMIT&timeInForce=$4&quantity=$2&price=$3&newClientOrderId=$1&timestamp=$(now_ms)"
 }
 by_id () { echo "symbol=BTCUSDT&origClientOrderId=$1&timestamp=$(now_ms)"; }
-
-field () { jq -r "$1" <<<"$BODY"; }
-
-# expect STATUS [CODE]: the last answer had this HTTP status (and Binance code)
-expect () {
-    [ "$CODE" = "$1" ] || fail "expected HTTP $1, got $CODE (curl $CURL_RC): $BODY"
-    if [ $# -ge 2 ]; then
-        [ "$(field .code)" = "$2" ] || fail "expected code $2, got: $BODY"
-    fi
-}
-
-# expect_fields JQ-FILTER EXPECTED: the filter's output (tab-separated) matches
-expect_fields () {
-    local got
-    got=$(jq -r "$1 | @tsv" <<<"$BODY") || fail "answer is not JSON: $BODY"
-    [ "$got" = "$2" ] || fail "for $1 expected '$2', got '$got' in: $BODY"
-}
 
 fault () {
     local port=${2:-$PORT} got
@@ -140,7 +73,7 @@ fi
 
 # A fake holding the documentation's key verifies the documented requests:
 # they pass the signature check and stop at the timestamp (2017), -1021.
-start_fakex doc --port 0 --price 0.1 --api-key "$DOC_KEY" --api-secret "$DOC_SECRET"
+start_fakex_named doc --port 0 --price 0.1 --api-key "$DOC_KEY" --api-secret "$DOC_SECRET"
 send POST /api/v3/order "" "$DOC_PARAMS&signature=$DOC_SIGNATURE" "$DOC_KEY"
 expect 400 -1021
 send POST /api/v3/order "$DOC_PARAMS&signature=$DOC_SIGNATURE" "" "$DOC_KEY"
@@ -157,7 +90,7 @@ expect 400 -1022
 pass "the documented signatures verify (query, body, split), a tampered one does not"
 
 # --- the venue ----------------------------------------------------------------
-start_fakex venue --port 0 --price "$PRICE" --control-port 0
+start_fakex_named venue --port 0 --price "$PRICE" --control-port 0
 [ -n "$CONTROL" ] || fail "no control port line"
 
 before=$(now_ms)
@@ -450,7 +383,7 @@ not_placed frefuse
 pass "refuse: the main port refuses connections; the control port reopens it"
 
 # Without a control port, refuse is one-way; a fake can start in it
-start_fakex refused --port 0 --price 1 --fault refuse
+start_fakex_named refused --port 0 --price 1 --fault refuse
 order "$(market frefused 1)"
 [ "$CURL_RC" = 7 ] || fail "--fault refuse: curl ended with $CURL_RC, expected 7"
 pass "--fault refuse at start: the port is named, then refused"

@@ -15,43 +15,11 @@ FAKEX=$BIN/ep-fakex
 KEY=fakex-test-key
 SECRET=fakex-test-secret
 
-now_ms () { date +%s%3N; }
-
-# start_fakex NAME ARGS...: starts ep-fakex and waits for its ready line;
-# sets PORT, and CONTROL when it has a control port.
-start_fakex () {
-    local name=$1; shift
-    "$FAKEX" "$@" > "$WORK/$name.out" 2>> "$WORK/$name.log" &
-    PIDS+=("$!")
-    wait_until 10 grep -q '^ep-fakex listening on ' "$WORK/$name.out"
-    PORT=$(sed -n 's/^ep-fakex listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/$name.out")
-    CONTROL=$(sed -n 's/^ep-fakex control on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/$name.out")
-    [ -n "$PORT" ] || fail "$name printed no port"
-}
-
-sign () { "$FAKEX" --sign "$1" --api-secret "$SECRET"; }
-
-# send METHOD PATH QUERY BODY [CURL ARGS...]: one request to $PORT with the
-# API key; sets CODE, BODY, CURL_RC, and the headers in $WORK/headers.
-send () {
-    local method=$1 path=$2 query=$3 body=$4
-    shift 4
-    local url="http://127.0.0.1:$PORT$path${query:+?$query}"
-    local args=(-s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' -X "$method"
-                --max-time 10 -H "X-MBX-APIKEY: $KEY" "$@")
-    [ -z "$body" ] || args+=(--data "$body")
-    rm -f "$WORK/body" "$WORK/headers"
-    CURL_RC=0
-    CODE=$(curl "${args[@]}" "$url") || CURL_RC=$?
-    BODY=$(cat "$WORK/body" 2>/dev/null || true)
-}
-
-# order PARAMS: a signed POST /api/v3/order, params in the body.
-order () { send POST /api/v3/order "" "$1&signature=$(sign "$1")"; }
 # get PATH PARAMS [CURL ARGS...]: a signed GET, params in the query.
-get () { local path=$1 params=$2; shift 2; send GET "$path" "$params&signature=$(sign "$params")" "" "$@"; }
-query () { get /api/v3/order "$1"; }
-cancel () { send DELETE /api/v3/order "$1&signature=$(sign "$1")" ""; }
+get () {
+    local path=$1 params=$2; shift 2
+    send GET "$path" "$params&signature=$(sign "$params")" "" "$KEY" "$@"
+}
 
 # market ID QTY [SIDE] [SYMBOL]; limit ID QTY PRICE [SIDE] [SYMBOL] [TIF]
 market () {
@@ -61,25 +29,6 @@ limit () {
     echo "symbol=${5:-BTCUSDT}&side=${4:-BUY}&type=LIMIT&timeInForce=${6:-GTC}&quantity=$2&price=$3&newClientOrderId=$1&timestamp=$(now_ms)"
 }
 by_id () { echo "symbol=${2:-BTCUSDT}&origClientOrderId=$1&timestamp=$(now_ms)"; }
-
-field () { jq -r "$1" <<<"$BODY"; }
-header () { tr -d '\r' < "$WORK/headers" | sed -n "s/^$1: //Ip"; }
-
-expect () {
-    [ "$CODE" = "$1" ] || fail "expected HTTP $1, got $CODE (curl $CURL_RC): $BODY"
-    if [ $# -ge 2 ]; then
-        [ "$(field .code)" = "$2" ] || fail "expected code $2, got: $BODY"
-    fi
-    if [ $# -ge 3 ]; then
-        [ "$(field .msg)" = "$3" ] || fail "expected msg '$3', got: $BODY"
-    fi
-}
-
-expect_fields () {
-    local got
-    got=$(jq -r "$1 | @tsv" <<<"$BODY") || fail "answer is not JSON: $BODY"
-    [ "$got" = "$2" ] || fail "for $1 expected '$2', got '$got' in: $BODY"
-}
 
 fault () {
     local got
@@ -119,7 +68,7 @@ done
 pass "--help documents every new option and endpoint; bad values exit 2"
 
 # --- 1. --exchange-info and --symbol-price --------------------------------------
-start_fakex rules --port 0 --price 50000 --exchange-info "$INFO" \
+start_fakex_named rules --port 0 --price 50000 --exchange-info "$INFO" \
     --symbol-price ETHUSDT=3000 --symbol-price BNBUSDT=600 --control-port 0
 RULES_PORT=$PORT RULES_CONTROL=$CONTROL
 send GET /api/v3/exchangeInfo "" ""
@@ -183,7 +132,7 @@ pass "--exchange-info: exchangeInfo served; symbol, status, orderTypes and each 
 # BTCUSDT at 50000, BNBUSDT at 600: a BUY of 0.1 BTC costs 5000 USDT and
 # its 0.1% commission is 5 USDT, 0.0001 BTC or 5/600 BNB
 for fee in BNB BASE QUOTE; do
-    start_fakex "fee-$fee" --port 0 --price 50000 --exchange-info "$INFO" \
+    start_fakex_named "fee-$fee" --port 0 --price 50000 --exchange-info "$INFO" \
         --symbol-price BNBUSDT=600 --balances "USDT=10000,BTC=1,BNB=5" --fee-asset $fee
     order "$(market b1 0.1)"
     expect 200
@@ -204,7 +153,7 @@ for fee in BNB BASE QUOTE; do
 done
 QUOTE_PORT=$PORT
 # Too little BNB for a BNB fee: the asset received pays it, as on Binance
-start_fakex fee-nobnb --port 0 --price 50000 --exchange-info "$INFO" \
+start_fakex_named fee-nobnb --port 0 --price 50000 --exchange-info "$INFO" \
     --symbol-price BNBUSDT=600 --balances "USDT=10000,BTC=1,BNB=0.001" --fee-asset BNB
 order "$(market b1 0.1)"
 expect_fields '.fills[0] | [.commission, .commissionAsset]' $'0.00010000\tBTC'
@@ -239,7 +188,7 @@ pass "--balances: insufficient balance refused, fills move balances, resting ord
 
 # --- 3. --strict-clock and --clock-offset-ms ------------------------------------
 # The server runs 3 s behind the host: the host looks 3 s fast
-start_fakex clock --port 0 --price 50000 --strict-clock --clock-offset-ms -3000
+start_fakex_named clock --port 0 --price 50000 --strict-clock --clock-offset-ms -3000
 send GET /api/v3/time "" ""
 server=$(field .serverTime)
 host=$(now_ms)
@@ -268,7 +217,7 @@ expect 200
 pass "--strict-clock: 1000 ms ahead and older than recvWindow are -1021; --clock-offset-ms shifts /api/v3/time and the check; the default is unchanged"
 
 # --- 4. --rate-limits -------------------------------------------------------------
-start_fakex rate --port 0 --price 50000 --exchange-info "$INFO" --rate-limits \
+start_fakex_named rate --port 0 --price 50000 --exchange-info "$INFO" --rate-limits \
     --weight-limit 60 --ban-ms 1500 --control-port 0
 rate () { curl -s --max-time 10 "http://127.0.0.1:$CONTROL/fakex/rate"; }
 send GET /api/v3/time "" ""
@@ -311,7 +260,7 @@ send GET /api/v3/time "" ""
 expect 200
 [ "$(header X-MBX-USED-WEIGHT-1M)" = 1 ] || fail "after the ban: weight $(header X-MBX-USED-WEIGHT-1M)"
 # The order count: one more than --order-limit-10s is 429 -1015
-start_fakex orders --port 0 --price 50000 --rate-limits --order-limit-10s 2
+start_fakex_named orders --port 0 --price 50000 --rate-limits --order-limit-10s 2
 for id in o1 o2; do order "$(market $id 0.001)"; expect 200; done
 [ "$(header X-MBX-ORDER-COUNT-10S)" = 2 ] || fail "order count: $(header X-MBX-ORDER-COUNT-10S)"
 order "$(market o3 0.001)"
@@ -320,7 +269,7 @@ expect 429 -1015
 pass "--rate-limits: weights per endpoint in X-MBX-USED-WEIGHT-1M, order counts, 429 then 418 for every request until the ban ends, -1015 over the order limit"
 
 # --- 5. --fault-queries -------------------------------------------------------------
-start_fakex fq --port 0 --price 50000 --fault-queries --hold --control-port 0
+start_fakex_named fq --port 0 --price 50000 --fault-queries --hold --control-port 0
 order "$(limit q1 1 40000)"
 expect 200
 fault http-500; query "$(by_id q1)"; expect 500
@@ -340,7 +289,7 @@ fault http-500; query "$(by_id c6)"; expect 200; fault none
 pass "--fault-queries: hang, http-500, http-503, code-1007, truncated strike status queries; not without it"
 
 # --- 6. --market-liquidity ---------------------------------------------------------
-start_fakex thin --port 0 --price 50000 --market-liquidity 0.3
+start_fakex_named thin --port 0 --price 50000 --market-liquidity 0.3
 order "$(market m1 1)"
 expect 200
 expect_fields '[.status, .origQty, .executedQty, .cummulativeQuoteQty, (.fills | length), .fills[0].qty]' \
@@ -354,7 +303,7 @@ pass "--market-liquidity: a MARKET order fills what there is and expires the res
 # --- 7. --price-path ---------------------------------------------------------------
 # 100 for 1.2 s, then 90, then 80 from 1.5 s: a BUY at 85 fills when the price reaches
 # 80, at 85, with no request in between; a SELL at 105 never fills
-start_fakex path --port 0 --price-path 100,100,100,100,90,80 --path-step-ms 300
+start_fakex_named path --port 0 --price-path 100,100,100,100,90,80 --path-step-ms 300
 order "$(limit p1 1 85)"
 expect 200
 expect_fields '[.status]' NEW
@@ -375,7 +324,7 @@ expect_fields '[.fills[0].price]' 80.00000000
 pass "--price-path: the price follows the path and fills a resting order with no query"
 
 # --- 8. --absent-ms ------------------------------------------------------------------
-start_fakex absent --port 0 --price 50000 --absent-ms 800 --hold
+start_fakex_named absent --port 0 --price 50000 --absent-ms 800 --hold
 placed=$(now_ms)
 order "$(limit a1 1 40000)"
 expect 200
@@ -394,7 +343,7 @@ expect_fields '[.status]' CANCELED
 pass "--absent-ms: a fresh order is -2013 to a query and unknown to a cancel, then visible"
 
 # --- 9. openOrders and myTrades ---------------------------------------------------
-start_fakex lists --port 0 --price 50000 --symbol-price ETHUSDT=3000 --hold
+start_fakex_named lists --port 0 --price 50000 --symbol-price ETHUSDT=3000 --hold
 order "$(limit l1 0.5 40000)"
 order "$(limit l2 2 2500 SELL ETHUSDT)"
 order "$(limit l3 1 2000 BUY ETHUSDT)"

@@ -16,36 +16,6 @@
 #include <sqlite3.h>
 #include "test_router_fixture.h"
 
-static int
-s_setup (void **state)
-{
-    static fixture_t fixture;
-    fixture_start (&fixture);
-    *state = &fixture;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_stop (*state);
-    return 0;
-}
-
-//  Places intent_id of strategy on plane (its worker alive); returns its router_seq.
-static uint64_t
-s_place (ep_router_t *router, int plane, const char *strategy, const char *intent_id)
-{
-    router->state.plane = plane;
-    fixture_heartbeat (router, plane, plane == EP_PLANE (LIVE) ? "live-1" : "paper-1");
-    ep_intent_t intent;
-    fixture_intent (&intent, intent_id);
-    intent.strategy_id = (char *) strategy;
-    assert_int_equal (fixture_send_intent (router, &intent), EP_ROUTER_OK);
-    assert_non_null (ep_inflight_find (router->inflight, router->last_router_seq));
-    return router->last_router_seq;
-}
-
 static ep_control_verdict_t
 s_send (ep_router_t *router, const ep_command_t *command)
 {
@@ -101,11 +71,11 @@ test_cancel_all_cancels_every_open_order_where_it_is_held (void **state)
 {
     fixture_t *fixture = *state;
     ep_router_t *router = fixture->router;
-    uint64_t o1 = s_place (router, EP_PLANE (PAPER), "s1", "o1");
-    uint64_t o2 = s_place (router, EP_PLANE (PAPER), "s2", "o2");
+    uint64_t o1 = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
+    uint64_t o2 = fixture_dispatch (router, EP_PLANE (PAPER), "s2", "o2");
     uint64_t paper_epoch = router->state.epoch;
     router->state.epoch = paper_epoch + 1;
-    uint64_t o3 = s_place (router, EP_PLANE (LIVE), "s1", "o3");
+    uint64_t o3 = fixture_dispatch (router, EP_PLANE (LIVE), "s1", "o3");
     size_t pending = ep_outbox_count (&router->pending);
     assert_int_equal (s_cancel_all (router, "", 0, "q1"), EP_CONTROL_APPLIED);
     assert_non_null (strstr (router->state.last_command_outcome, "3 cancel(s) sent"));
@@ -171,9 +141,9 @@ static void
 test_cancel_all_filters_by_strategy_and_plane (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    s_place (router, EP_PLANE (PAPER), "s1", "o1");
-    uint64_t o2 = s_place (router, EP_PLANE (PAPER), "s2", "o2");
-    uint64_t o3 = s_place (router, EP_PLANE (LIVE), "s1", "o3");
+    fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
+    uint64_t o2 = fixture_dispatch (router, EP_PLANE (PAPER), "s2", "o2");
+    uint64_t o3 = fixture_dispatch (router, EP_PLANE (LIVE), "s1", "o3");
     size_t pending = ep_outbox_count (&router->pending);
     assert_int_equal (s_cancel_all (router, "s2", 0, "q1"), EP_CONTROL_APPLIED);
     ep_dispatch_t *dispatch [8];
@@ -198,8 +168,8 @@ static void
 test_cancel_all_sends_one_cancel_per_open_order (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    uint64_t o1 = s_place (router, EP_PLANE (PAPER), "s1", "o1");
-    uint64_t o2 = s_place (router, EP_PLANE (PAPER), "s1", "o2");
+    uint64_t o1 = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
+    uint64_t o2 = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o2");
     ep_report_t filled;
     execplane__v1__execution_report__init (&filled);
     filled.intent_id = "o2";
@@ -234,7 +204,7 @@ static void
 test_cancel_all_leaves_orders_on_a_plane_without_a_worker (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    s_place (router, EP_PLANE (PAPER), "s1", "o1");
+    fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     router->link.worker [EP_PLANE (PAPER)].alive = false;
     size_t pending = ep_outbox_count (&router->pending);
     assert_int_equal (s_cancel_all (router, "", 0, "q1"), EP_CONTROL_APPLIED);
@@ -249,7 +219,7 @@ static void
 test_cancel_all_cancels_a_zombie_its_plane_still_holds (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    uint64_t o1 = s_place (router, EP_PLANE (PAPER), "s1", "o1");
+    uint64_t o1 = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     ep_inflight_entry_t *entry = ep_inflight_find (router->inflight, o1);
     assert_int_equal (ep_reports_expire (router, entry, "test"), EP_ROUTER_OK);
     ep_report_t resting;
@@ -277,7 +247,7 @@ static void
 test_cancel_all_cancels_a_live_order_that_ended_unknown (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    uint64_t o1 = s_place (router, EP_PLANE (LIVE), "s1", "o1");
+    uint64_t o1 = fixture_dispatch (router, EP_PLANE (LIVE), "s1", "o1");
     uint64_t epoch = router->state.epoch;
     assert_int_equal (ep_reports_expire (router, ep_inflight_find (router->inflight, o1),
                                          "test"), EP_ROUTER_OK);
@@ -324,7 +294,7 @@ static void
 test_cancel_all_after_a_restart_cancels_a_live_order_that_ended_unknown (void **state)
 {
     fixture_t *fixture = *state;
-    uint64_t o1 = s_place (fixture->router, EP_PLANE (LIVE), "s1", "o1");
+    uint64_t o1 = fixture_dispatch (fixture->router, EP_PLANE (LIVE), "s1", "o1");
     assert_int_equal (ep_reports_expire (fixture->router,
                                          ep_inflight_find (fixture->router->inflight, o1),
                                          "test"), EP_ROUTER_OK);
@@ -369,8 +339,8 @@ static void
 test_halt_with_cancel_open_halts_and_cancels_everything (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    uint64_t o1 = s_place (router, EP_PLANE (PAPER), "s1", "o1");
-    uint64_t o2 = s_place (router, EP_PLANE (LIVE), "s2", "o2");
+    uint64_t o1 = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
+    uint64_t o2 = fixture_dispatch (router, EP_PLANE (LIVE), "s2", "o2");
     size_t pending = ep_outbox_count (&router->pending);
     ep_command_t halt;
     execplane__v1__plane_command__init (&halt);
@@ -401,7 +371,7 @@ static void
 test_router_cancel_and_its_order_each_end_once (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    uint64_t o1 = s_place (router, EP_PLANE (PAPER), "s1", "o1");
+    uint64_t o1 = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     assert_int_equal (s_cancel_all (router, "", 0, "q1"), EP_CONTROL_APPLIED);
     uint64_t cancel = router->last_router_seq;
     ep_report_t report;
@@ -424,7 +394,7 @@ test_router_cancel_and_its_order_each_end_once (void **state)
     assert_int_equal (ep_journal_ending (router->journal, cancel, &status), 1);
 }
 
-#define S_TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define S_TEST(name) cmocka_unit_test_setup_teardown (name, fixture_setup, fixture_teardown)
 
 int
 main (void)

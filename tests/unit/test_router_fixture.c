@@ -59,6 +59,28 @@ fixture_stop (fixture_t *fixture)
     assert_int_equal (system (command), 0);
 }
 
+int
+fixture_setup (void **state)
+{
+    static fixture_t fixture;
+    fixture_start (&fixture);
+    *state = &fixture;
+    return 0;
+}
+
+int
+fixture_teardown (void **state)
+{
+    fixture_stop (*state);
+    return 0;
+}
+
+ep_router_t *
+fixture_router (void **state)
+{
+    return ((fixture_t *) *state)->router;
+}
+
 void
 fixture_intent (ep_intent_t *intent, const char *intent_id)
 {
@@ -80,6 +102,20 @@ fixture_pack (const ProtobufCMessage *message, size_t *size)
     uint8_t *data = ep_router_pack (message, size);
     assert_non_null (data);
     return data;
+}
+
+uint64_t
+fixture_dispatch (ep_router_t *router, int plane, const char *strategy_id,
+                  const char *intent_id)
+{
+    router->state.plane = plane;
+    fixture_heartbeat (router, plane, plane == EP_PLANE (LIVE) ? "live-1" : "paper-1");
+    ep_intent_t intent;
+    fixture_intent (&intent, intent_id);
+    intent.strategy_id = (char *) strategy_id;
+    assert_int_equal (fixture_send_intent (router, &intent), EP_ROUTER_OK);
+    assert_non_null (ep_inflight_find (router->inflight, router->last_router_seq));
+    return router->last_router_seq;
 }
 
 ep_peer_t

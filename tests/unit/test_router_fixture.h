@@ -22,11 +22,26 @@ ep_router_t *fixture_restart (fixture_t *fixture);
 //  Destroys the router and removes its folder.
 void fixture_stop (fixture_t *fixture);
 
+//  cmocka setup and teardown for a test with a router of its own:
+//  fixture_setup starts one (the fixture_t in *state), fixture_teardown
+//  stops it.
+int fixture_setup (void **state);
+int fixture_teardown (void **state);
+
+//  The router of the fixture that fixture_setup put in *state.
+ep_router_t *fixture_router (void **state);
+
 //  An intent that passes validation: a paper LIMIT BUY of strategy "s1".
 void fixture_intent (ep_intent_t *intent, const char *intent_id);
 
 //  Packs any message; the caller frees the bytes.
 uint8_t *fixture_pack (const ProtobufCMessage *message, size_t *size);
+
+//  Dispatches intent_id of strategy_id to plane, with the plane selected
+//  and its worker alive ("paper-1" or "live-1"); returns its router_seq.
+//  Asserts it is in flight.
+uint64_t fixture_dispatch (ep_router_t *router, int plane, const char *strategy_id,
+                           const char *intent_id);
 
 //  An insecure sender.
 ep_peer_t fixture_peer (void);

@@ -11,28 +11,6 @@
 #include <string.h>
 #include "test_router_fixture.h"
 
-static int
-s_setup (void **state)
-{
-    static fixture_t fixture;
-    fixture_start (&fixture);
-    *state = &fixture;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_stop (*state);
-    return 0;
-}
-
-static ep_router_t *
-s_router (void **state)
-{
-    return ((fixture_t *) *state)->router;
-}
-
 //  Sends intent, and returns the router's report on it (asserts there is one).
 static ep_report_t *
 s_refusal_of (ep_router_t *router, const ep_intent_t *intent)
@@ -50,7 +28,7 @@ s_refusal_of (ep_router_t *router, const ep_intent_t *intent)
 static void
 test_valid_intent_is_dispatched_to_the_selected_plane (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     assert_int_equal (fixture_heartbeat (router, EP_PLANE (PAPER), "paper-1"), EP_ROUTER_OK);
     ep_intent_t intent;
     fixture_intent (&intent, "i1");
@@ -75,7 +53,7 @@ test_valid_intent_is_dispatched_to_the_selected_plane (void **state)
 static void
 test_duplicate_intent_is_rejected (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     fixture_heartbeat (router, EP_PLANE (PAPER), "paper-1");
     ep_intent_t intent;
     fixture_intent (&intent, "twice");
@@ -109,7 +87,7 @@ test_duplicate_is_detected_across_a_restart (void **state)
 static void
 test_intent_is_rejected_when_no_worker_is_alive (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     ep_intent_t intent;
     fixture_intent (&intent, "nobody");
     ep_report_t *report = s_refusal_of (router, &intent);
@@ -123,7 +101,7 @@ test_intent_is_rejected_when_no_worker_is_alive (void **state)
 static void
 test_halt_rejects_everything_but_safety_sells (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     fixture_heartbeat (router, EP_PLANE (PAPER), "paper-1");
     router->state.halted = true;
     snprintf (router->state.issued_by, sizeof router->state.issued_by, "ops");
@@ -146,7 +124,7 @@ test_halt_rejects_everything_but_safety_sells (void **state)
 static void
 test_invalid_intent_is_rejected_with_its_reason (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     fixture_heartbeat (router, EP_PLANE (PAPER), "paper-1");
     ep_intent_t intent;
     fixture_intent (&intent, "no-qty");
@@ -160,7 +138,7 @@ test_invalid_intent_is_rejected_with_its_reason (void **state)
 static void
 test_bad_intent_id_is_rejected_to_its_strategy (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     ep_intent_t intent;
     fixture_intent (&intent, "has space");
     ep_report_t *report = s_refusal_of (router, &intent);
@@ -173,7 +151,7 @@ test_bad_intent_id_is_rejected_to_its_strategy (void **state)
 static void
 test_bad_strategy_id_is_told_to_the_sender_alone (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     ep_intent_t intent;
     fixture_intent (&intent, "orphan");
     intent.strategy_id = "not a strategy";
@@ -189,7 +167,7 @@ test_bad_strategy_id_is_told_to_the_sender_alone (void **state)
 static void
 test_unreadable_message_is_only_counted (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     const uint8_t garbage [] = { 0xff, 0xff, 0xff, 0x01 };
     ep_peer_t peer = fixture_peer ();
     uint64_t last_router_seq = router->last_router_seq;
@@ -286,22 +264,23 @@ main (void)
 {
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_valid_intent_is_dispatched_to_the_selected_plane,
-                                         s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_duplicate_intent_is_rejected, s_setup, s_teardown),
+                                         fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown (test_duplicate_intent_is_rejected,
+                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_duplicate_is_detected_across_a_restart,
-                                         s_setup, s_teardown),
+                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_intent_is_rejected_when_no_worker_is_alive,
-                                         s_setup, s_teardown),
+                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_halt_rejects_everything_but_safety_sells,
-                                         s_setup, s_teardown),
+                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_invalid_intent_is_rejected_with_its_reason,
-                                         s_setup, s_teardown),
+                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_bad_intent_id_is_rejected_to_its_strategy,
-                                         s_setup, s_teardown),
+                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_bad_strategy_id_is_told_to_the_sender_alone,
-                                         s_setup, s_teardown),
+                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown (test_unreadable_message_is_only_counted,
-                                         s_setup, s_teardown),
+                                         fixture_setup, fixture_teardown),
         cmocka_unit_test (test_key_may_speak_only_for_its_strategies),
         cmocka_unit_test (test_only_a_safety_key_sends_a_safety_sell),
         cmocka_unit_test (test_validation_refuses_what_no_plane_could_execute),

@@ -12,28 +12,6 @@
 #include <string.h>
 #include "test_router_fixture.h"
 
-static int
-s_setup (void **state)
-{
-    static fixture_t fixture;
-    fixture_start (&fixture);
-    *state = &fixture;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_stop (*state);
-    return 0;
-}
-
-static ep_router_t *
-s_router (void **state)
-{
-    return ((fixture_t *) *state)->router;
-}
-
 //  A message of session on plane (kind "reports" with one ACCEPTED report
 //  on router_seq, or anything else without).
 static ep_link_verdict_t
@@ -69,7 +47,7 @@ s_message (ep_router_t *router, const char *kind, int plane, const char *session
 static void
 test_first_heartbeat_adopts_the_worker_and_makes_it_alive (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     assert_false (router->link.worker [EP_PLANE (PAPER)].alive);
     assert_int_equal (s_message (router, "heartbeat", EP_PLANE (PAPER), "paper-1", 0),
                       EP_LINK_ACCEPTED);
@@ -84,7 +62,7 @@ test_first_heartbeat_adopts_the_worker_and_makes_it_alive (void **state)
 static void
 test_worker_counts_as_subscribed_only_once_it_repeats_the_probe (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     int64_t timeout = router->config.worker_timeout_ms;
     ep_worker_t worker = { .probe_sent = 0, .probe_heard = 0 };
     assert_false (ep_link_subscribed (router, &worker, 1000));
@@ -100,7 +78,7 @@ test_worker_counts_as_subscribed_only_once_it_repeats_the_probe (void **state)
 static void
 test_silent_worker_is_lost (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     s_message (router, "heartbeat", EP_PLANE (PAPER), "paper-1", 0);
     ep_worker_t *worker = &router->link.worker [EP_PLANE (PAPER)];
     assert_int_equal (ep_link_check (router, worker->last_heard_ms
@@ -116,7 +94,7 @@ test_silent_worker_is_lost (void **state)
 static void
 test_another_workers_reports_are_fenced_while_the_plane_has_one (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     s_message (router, "heartbeat", EP_PLANE (PAPER), "paper-1", 0);
     assert_int_equal (s_message (router, "reports", EP_PLANE (PAPER), "paper-2", 1),
                       EP_LINK_FENCED);
@@ -128,7 +106,7 @@ test_another_workers_reports_are_fenced_while_the_plane_has_one (void **state)
 static void
 test_a_worker_that_says_bye_is_lost_and_the_next_one_adopted (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     s_message (router, "heartbeat", EP_PLANE (PAPER), "paper-1", 0);
     //  A bye of another session changes nothing.
     s_message (router, "bye", EP_PLANE (PAPER), "paper-2", 0);
@@ -144,7 +122,7 @@ test_a_worker_that_says_bye_is_lost_and_the_next_one_adopted (void **state)
 static void
 test_undecodable_results_are_ignored (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     const uint8_t garbage [] = { 0x08, 0x07 };      //  plane 7
     ep_link_verdict_t verdict;
     assert_int_equal (ep_link_on_message (router, "heartbeat", garbage, sizeof garbage, NULL,
@@ -169,7 +147,7 @@ test_a_session_is_bound_to_the_key_that_presented_it (void **state)
 static void
 test_a_worker_key_reports_for_its_own_plane_only (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     ep_peer_t peer = fixture_peer ();
     peer.info.role = EP_ROLE_WORKER;
     peer.info.plane = EP_PLANE (PAPER);
@@ -190,7 +168,7 @@ test_a_worker_key_reports_for_its_own_plane_only (void **state)
 static void
 test_a_live_worker_may_claim_the_plane_only_once_its_worker_is_gone (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     ep_worker_t *live = &router->link.worker [EP_PLANE (LIVE)];
     snprintf (live->session, sizeof live->session, "live-1");
     snprintf (live->key, sizeof live->key, "KEY-A");
@@ -218,7 +196,7 @@ test_a_live_worker_may_claim_the_plane_only_once_its_worker_is_gone (void **stat
 int
 main (void)
 {
-#define S_TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define S_TEST(name) cmocka_unit_test_setup_teardown (name, fixture_setup, fixture_teardown)
     const struct CMUnitTest tests [] = {
         S_TEST (test_first_heartbeat_adopts_the_worker_and_makes_it_alive),
         S_TEST (test_worker_counts_as_subscribed_only_once_it_repeats_the_probe),

@@ -12,35 +12,6 @@
 #include <string.h>
 #include "test_router_fixture.h"
 
-static int
-s_setup (void **state)
-{
-    static fixture_t fixture;
-    fixture_start (&fixture);
-    *state = &fixture;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_stop (*state);
-    return 0;
-}
-
-//  Dispatches an intent to plane (with its worker alive); returns its router_seq.
-static uint64_t
-s_dispatch (ep_router_t *router, int plane, const char *intent_id)
-{
-    router->state.plane = plane;
-    fixture_heartbeat (router, plane, plane == EP_PLANE (LIVE) ? "live-1" : "paper-1");
-    ep_intent_t intent;
-    fixture_intent (&intent, intent_id);
-    assert_int_equal (fixture_send_intent (router, &intent), EP_ROUTER_OK);
-    assert_non_null (ep_inflight_find (router->inflight, router->last_router_seq));
-    return router->last_router_seq;
-}
-
 //  A plane's report on router_seq.
 static void
 s_plane_report (ep_report_t *report, uint64_t router_seq, int status, bool terminal)
@@ -64,7 +35,7 @@ static void
 test_unanswered_paper_intent_fails_at_its_deadline (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    uint64_t router_seq = s_dispatch (router, EP_PLANE (PAPER), "i1");
+    uint64_t router_seq = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "i1");
     int64_t deadline = s_after_deadline (router, router_seq);
     assert_int_equal (ep_reports_expire_due (router, deadline - 1), EP_ROUTER_OK);
     assert_int_equal (ep_outbox_count (&router->outbox), 0);
@@ -83,7 +54,7 @@ static void
 test_unanswered_live_intent_becomes_unknown (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    uint64_t router_seq = s_dispatch (router, EP_PLANE (LIVE), "i1");
+    uint64_t router_seq = fixture_dispatch (router, EP_PLANE (LIVE), "s1", "i1");
     assert_int_equal (ep_reports_expire_due (router, s_after_deadline (router, router_seq)),
                       EP_ROUTER_OK);
     ep_report_t *report = fixture_last_report (router);
@@ -97,7 +68,7 @@ static void
 test_plane_report_is_published_and_a_terminal_one_ends_the_intent (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    uint64_t router_seq = s_dispatch (router, EP_PLANE (PAPER), "i1");
+    uint64_t router_seq = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "i1");
     ep_report_t report;
     s_plane_report (&report, router_seq, EP_STATUS (ACCEPTED), false);
     assert_int_equal (ep_reports_from_plane (router, EP_PLANE (PAPER), &report, NULL),
@@ -122,7 +93,7 @@ static void
 test_report_after_the_deadline_is_late_and_a_resting_order_a_zombie (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    uint64_t router_seq = s_dispatch (router, EP_PLANE (PAPER), "i1");
+    uint64_t router_seq = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "i1");
     ep_reports_expire_due (router, s_after_deadline (router, router_seq));
     ep_report_t report;
     s_plane_report (&report, router_seq, EP_STATUS (ACCEPTED), false);
@@ -158,7 +129,7 @@ test_report_on_an_intent_never_dispatched_is_fenced (void **state)
     assert_int_equal (router->last_seq, last_seq);
     assert_int_equal (ep_outbox_count (&router->outbox), 0);
     //  Nor is a paper intent the live plane's to report on.
-    uint64_t router_seq = s_dispatch (router, EP_PLANE (PAPER), "i1");
+    uint64_t router_seq = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "i1");
     s_plane_report (&report, router_seq, EP_STATUS (FILLED), true);
     ep_reports_from_plane (router, EP_PLANE (LIVE), &report, NULL);
     assert_int_equal (router->stats.fenced_reports, 2);
@@ -169,7 +140,7 @@ static void
 test_fills_the_router_has_are_not_told_twice (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    uint64_t router_seq = s_dispatch (router, EP_PLANE (PAPER), "i1");
+    uint64_t router_seq = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "i1");
     ep_fill_t fills [2];
     ep_fill_t *list [2] = { &fills [0], &fills [1] };
     for (int i = 0; i < 2; i++) {
@@ -202,7 +173,7 @@ static void
 test_fills_that_never_reached_the_router_are_counted (void **state)
 {
     ep_router_t *router = ((fixture_t *) *state)->router;
-    uint64_t router_seq = s_dispatch (router, EP_PLANE (PAPER), "i1");
+    uint64_t router_seq = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "i1");
     ep_fill_t fill;
     execplane__v1__fill__init (&fill);
     fill.fill_id = "f4";
@@ -221,8 +192,8 @@ static void
 test_a_restart_settles_what_no_plane_answered (void **state)
 {
     fixture_t *fixture = *state;
-    uint64_t unanswered = s_dispatch (fixture->router, EP_PLANE (PAPER), "unanswered");
-    uint64_t resting = s_dispatch (fixture->router, EP_PLANE (PAPER), "resting");
+    uint64_t unanswered = fixture_dispatch (fixture->router, EP_PLANE (PAPER), "s1", "unanswered");
+    uint64_t resting = fixture_dispatch (fixture->router, EP_PLANE (PAPER), "s1", "resting");
     ep_report_t report;
     s_plane_report (&report, resting, EP_STATUS (ACCEPTED), false);
     ep_reports_from_plane (fixture->router, EP_PLANE (PAPER), &report, NULL);
@@ -244,7 +215,7 @@ test_a_restart_settles_what_no_plane_answered (void **state)
 int
 main (void)
 {
-#define S_TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define S_TEST(name) cmocka_unit_test_setup_teardown (name, fixture_setup, fixture_teardown)
     const struct CMUnitTest tests [] = {
         S_TEST (test_unanswered_paper_intent_fails_at_its_deadline),
         S_TEST (test_unanswered_live_intent_becomes_unknown),

@@ -16,40 +16,6 @@
 #include <string.h>
 #include "test_router_fixture.h"
 
-static int
-s_setup (void **state)
-{
-    static fixture_t fixture;
-    fixture_start (&fixture);
-    *state = &fixture;
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fixture_stop (*state);
-    return 0;
-}
-
-static ep_router_t *
-s_router (void **state)
-{
-    return ((fixture_t *) *state)->router;
-}
-
-//  Places order intent_id of strategy "s1" on paper; returns its router_seq.
-static uint64_t
-s_place (ep_router_t *router, const char *intent_id)
-{
-    fixture_heartbeat (router, EP_PLANE (PAPER), "paper-1");
-    ep_intent_t intent;
-    fixture_intent (&intent, intent_id);
-    assert_int_equal (fixture_send_intent (router, &intent), EP_ROUTER_OK);
-    assert_non_null (ep_inflight_find (router->inflight, router->last_router_seq));
-    return router->last_router_seq;
-}
-
 //  A CANCEL of target by strategy "s1".
 static void
 s_cancel (ep_intent_t *intent, const char *intent_id, const char *target)
@@ -118,8 +84,8 @@ s_plane_report (ep_report_t *report, uint64_t router_seq, const char *intent_id,
 static void
 test_cancel_goes_to_the_plane_and_epoch_that_hold_its_target (void **state)
 {
-    ep_router_t *router = s_router (state);
-    uint64_t target = s_place (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    uint64_t target = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     uint64_t epoch = router->state.epoch;
     //  A SELECT of live since: the order still rests on paper.
     router->state.plane = EP_PLANE (LIVE);
@@ -162,7 +128,7 @@ test_cancel_goes_to_the_plane_and_epoch_that_hold_its_target (void **state)
 static void
 test_cancel_of_a_live_order_is_stamped_for_the_live_worker (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     router->state.plane = EP_PLANE (LIVE);
     fixture_heartbeat (router, EP_PLANE (LIVE), "live-1");
     ep_intent_t order;
@@ -189,8 +155,8 @@ test_cancel_of_a_live_order_is_stamped_for_the_live_worker (void **state)
 static void
 test_replace_goes_to_its_target_with_the_new_order (void **state)
 {
-    ep_router_t *router = s_router (state);
-    uint64_t target = s_place (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    uint64_t target = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     ep_intent_t replace;
     s_replace (&replace, "r1", "o1");
     assert_int_equal (fixture_send_intent (router, &replace), EP_ROUTER_OK);
@@ -206,8 +172,8 @@ test_replace_goes_to_its_target_with_the_new_order (void **state)
 static void
 test_cancel_of_an_intent_its_strategy_does_not_have_is_invalid (void **state)
 {
-    ep_router_t *router = s_router (state);
-    s_place (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     ep_intent_t cancel;
     s_cancel (&cancel, "c1", "nothing");
     ep_report_t *report = s_refusal_of (router, &cancel);
@@ -223,7 +189,7 @@ test_cancel_of_an_intent_its_strategy_does_not_have_is_invalid (void **state)
 static void
 test_cancel_reaches_only_its_own_strategys_orders (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     fixture_heartbeat (router, EP_PLANE (PAPER), "paper-1");
     ep_intent_t order;
     fixture_intent (&order, "o2");
@@ -252,8 +218,8 @@ test_cancel_reaches_only_its_own_strategys_orders (void **state)
 static void
 test_cancel_after_the_targets_terminal_report_is_too_late (void **state)
 {
-    ep_router_t *router = s_router (state);
-    uint64_t target = s_place (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    uint64_t target = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     ep_report_t filled;
     s_plane_report (&filled, target, "o1", EP_STATUS (FILLED), true);
     assert_int_equal (ep_reports_from_plane (router, EP_PLANE (PAPER), &filled, NULL),
@@ -279,8 +245,8 @@ test_cancel_after_the_targets_terminal_report_is_too_late (void **state)
 static void
 test_cancel_of_a_zombie_is_too_late (void **state)
 {
-    ep_router_t *router = s_router (state);
-    uint64_t target = s_place (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    uint64_t target = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     ep_inflight_entry_t *entry = ep_inflight_find (router->inflight, target);
     assert_int_equal (ep_reports_expire (router, entry, "test"), EP_ROUTER_OK);
     ep_report_t resting;
@@ -296,27 +262,14 @@ test_cancel_of_a_zombie_is_too_late (void **state)
     execplane__v1__execution_report__free_unpacked (report, NULL);
 }
 
-//  Places order intent_id of strategy "s1" on live; returns its router_seq.
-static uint64_t
-s_place_live (ep_router_t *router, const char *intent_id)
-{
-    router->state.plane = EP_PLANE (LIVE);
-    fixture_heartbeat (router, EP_PLANE (LIVE), "live-1");
-    ep_intent_t intent;
-    fixture_intent (&intent, intent_id);
-    assert_int_equal (fixture_send_intent (router, &intent), EP_ROUTER_OK);
-    assert_non_null (ep_inflight_find (router->inflight, router->last_router_seq));
-    return router->last_router_seq;
-}
-
 //  A live order whose answer the router never had ends UNKNOWN, and may
 //  rest at the venue: a cancel of it goes to the live plane and epoch that
 //  held it (not TOO_LATE), whatever plane is selected now.
 static void
 test_cancel_of_a_live_order_that_ended_unknown_goes_to_the_live_plane (void **state)
 {
-    ep_router_t *router = s_router (state);
-    uint64_t target = s_place_live (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    uint64_t target = fixture_dispatch (router, EP_PLANE (LIVE), "s1", "o1");
     uint64_t epoch = router->state.epoch;
     ep_inflight_entry_t *entry = ep_inflight_find (router->inflight, target);
     assert_int_equal (ep_reports_expire (router, entry, "test"), EP_ROUTER_OK);
@@ -350,8 +303,8 @@ test_cancel_of_a_live_order_that_ended_unknown_goes_to_the_live_plane (void **st
 static void
 test_cancel_of_a_live_order_the_plane_ended_unknown_goes_to_the_live_plane (void **state)
 {
-    ep_router_t *router = s_router (state);
-    uint64_t target = s_place_live (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    uint64_t target = fixture_dispatch (router, EP_PLANE (LIVE), "s1", "o1");
     ep_report_t unknown;
     s_plane_report (&unknown, target, "o1", EP_STATUS (UNKNOWN), true);
     unknown.failure = EP_FAILURE (SEND_UNKNOWN);
@@ -373,8 +326,8 @@ test_cancel_of_a_live_order_the_plane_ended_unknown_goes_to_the_live_plane (void
 static void
 test_cancel_of_an_unknown_live_order_carries_the_fills_the_router_has (void **state)
 {
-    ep_router_t *router = s_router (state);
-    uint64_t target = s_place_live (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    uint64_t target = fixture_dispatch (router, EP_PLANE (LIVE), "s1", "o1");
     ep_report_t partial;
     s_plane_report (&partial, target, "o1", EP_STATUS (PARTIALLY_FILLED), false);
     ep_fill_t fill;
@@ -412,8 +365,8 @@ test_cancel_of_an_unknown_live_order_carries_the_fills_the_router_has (void **st
 static void
 test_cancel_of_an_unknown_live_order_since_reconciled_as_ended_is_too_late (void **state)
 {
-    ep_router_t *router = s_router (state);
-    uint64_t target = s_place_live (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    uint64_t target = fixture_dispatch (router, EP_PLANE (LIVE), "s1", "o1");
     assert_int_equal (ep_reports_expire (router, ep_inflight_find (router->inflight, target),
                                          "test"), EP_ROUTER_OK);
     ep_report_t filled;
@@ -435,8 +388,8 @@ test_cancel_of_an_unknown_live_order_since_reconciled_as_ended_is_too_late (void
 static void
 test_cancel_of_an_unknown_live_order_ends_it_canceled_once (void **state)
 {
-    ep_router_t *router = s_router (state);
-    uint64_t target = s_place_live (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    uint64_t target = fixture_dispatch (router, EP_PLANE (LIVE), "s1", "o1");
     assert_int_equal (ep_reports_expire (router, ep_inflight_find (router->inflight, target),
                                          "test"), EP_ROUTER_OK);
     ep_intent_t cancel;
@@ -474,7 +427,7 @@ test_cancel_of_an_unknown_live_order_ends_it_canceled_once (void **state)
 static void
 test_cancel_of_an_intent_the_router_refused_is_too_late (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     fixture_heartbeat (router, EP_PLANE (PAPER), "paper-1");
     ep_intent_t order;
     fixture_intent (&order, "o1");
@@ -491,8 +444,8 @@ test_cancel_of_an_intent_the_router_refused_is_too_late (void **state)
 static void
 test_halt_lets_a_cancel_through_but_not_a_replace (void **state)
 {
-    ep_router_t *router = s_router (state);
-    s_place (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     router->state.halted = true;
     snprintf (router->state.issued_by, sizeof router->state.issued_by, "ops");
     snprintf (router->state.reason, sizeof router->state.reason, "drill");
@@ -514,7 +467,7 @@ test_halt_lets_a_cancel_through_but_not_a_replace (void **state)
 static void
 test_halt_lets_a_safety_replace_through (void **state)
 {
-    ep_router_t *router = s_router (state);
+    ep_router_t *router = fixture_router (state);
     fixture_heartbeat (router, EP_PLANE (PAPER), "paper-1");
     ep_intent_t sell;
     fixture_intent (&sell, "o1");
@@ -546,8 +499,8 @@ test_halt_lets_a_safety_replace_through (void **state)
 static void
 test_duplicate_cancel_is_rejected (void **state)
 {
-    ep_router_t *router = s_router (state);
-    s_place (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     ep_intent_t cancel;
     s_cancel (&cancel, "c1", "o1");
     assert_int_equal (fixture_send_intent (router, &cancel), EP_ROUTER_OK);
@@ -564,8 +517,8 @@ test_duplicate_cancel_is_rejected (void **state)
 static void
 test_replace_keeps_the_targets_symbol_and_side (void **state)
 {
-    ep_router_t *router = s_router (state);
-    s_place (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     ep_intent_t replace;
     s_replace (&replace, "r1", "o1");
     replace.side = EP_SIDE (SELL);
@@ -584,8 +537,8 @@ test_replace_keeps_the_targets_symbol_and_side (void **state)
 static void
 test_cancel_of_a_cancel_is_invalid (void **state)
 {
-    ep_router_t *router = s_router (state);
-    s_place (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     ep_intent_t cancel;
     s_cancel (&cancel, "c1", "o1");
     assert_int_equal (fixture_send_intent (router, &cancel), EP_ROUTER_OK);
@@ -636,8 +589,8 @@ test_validation_of_cancel_and_replace (void **state)
 static void
 test_plane_answers_for_the_cancel_and_its_target_each_end_once (void **state)
 {
-    ep_router_t *router = s_router (state);
-    uint64_t target = s_place (router, "o1");
+    ep_router_t *router = fixture_router (state);
+    uint64_t target = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "o1");
     ep_intent_t cancel;
     s_cancel (&cancel, "c1", "o1");
     assert_int_equal (fixture_send_intent (router, &cancel), EP_ROUTER_OK);
@@ -679,7 +632,7 @@ static void
 test_cancel_in_flight_at_a_restart_is_settled_once (void **state)
 {
     fixture_t *fixture = *state;
-    uint64_t target = s_place (fixture->router, "o1");
+    uint64_t target = fixture_dispatch (fixture->router, EP_PLANE (PAPER), "s1", "o1");
     ep_report_t accepted;
     s_plane_report (&accepted, target, "o1", EP_STATUS (ACCEPTED), false);
     ep_reports_from_plane (fixture->router, EP_PLANE (PAPER), &accepted, NULL);
@@ -701,7 +654,7 @@ test_cancel_in_flight_at_a_restart_is_settled_once (void **state)
     assert_int_equal (ep_outbox_count (&router->outbox), 1);
 }
 
-#define S_TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+#define S_TEST(name) cmocka_unit_test_setup_teardown (name, fixture_setup, fixture_teardown)
 
 int
 main (void)
