@@ -26,9 +26,8 @@ typedef struct {
 static void
 s_emit (void *arg, const ep_dispatch_t *dispatch, ep_report_t *report)
 {
-    s_worker_t *self = arg;
-    if (self->link)
-        ep_worker_link_report (self->link, dispatch->router_seq, report);
+    s_worker_t *self = arg;         //  the link outlives the plane
+    ep_worker_link_report (self->link, dispatch->router_seq, report);
 }
 
 //  A sweep of the venue's open orders: told to the router.
@@ -37,8 +36,7 @@ s_orphans (void *arg, const Execplane__V1__VenueOrder *const *orphans, size_t co
            const char *problem)
 {
     s_worker_t *self = arg;
-    if (self->link)
-        ep_worker_link_orphans (self->link, orphans, count, problem);
+    ep_worker_link_orphans (self->link, orphans, count, problem);
 }
 
 //  A change in the venue's user data stream: told to the router.
@@ -46,8 +44,7 @@ static void
 s_stream_event (void *arg, const char *kind, const char *detail)
 {
     s_worker_t *self = arg;
-    if (self->link)
-        ep_worker_link_stream_event (self->link, kind, detail);
+    ep_worker_link_stream_event (self->link, kind, detail);
 }
 
 //  The plane's metrics, the claim, and the health check's verdict.
@@ -110,24 +107,13 @@ s_dispatch (void *arg, const uint8_t *data, size_t size)
     ep_live_plane_dispatch (self->plane, dispatch);
 }
 
+//  The plane's turn: its sender's answer and its stream's frames, if any
+//  came (either socket woke the loop), then its time-driven work.
 static void
-s_tick (void *arg)
+s_plane_turn (void *arg)
 {
     s_worker_t *self = arg;
-    ep_live_plane_tick (self->plane);
-}
-
-static void
-s_answer (void *arg)
-{
-    s_worker_t *self = arg;
-    ep_live_plane_on_answer (self->plane, -1);
-}
-
-static void
-s_stream (void *arg)
-{
-    s_worker_t *self = arg;
+    ep_live_plane_on_answer (self->plane, 0);
     ep_live_plane_on_stream (self->plane);
 }
 
@@ -141,17 +127,19 @@ s_usage (FILE *out)
         "The live execution plane's worker: submits intents dispatched on exec.live\n"
         "to the venue (live/venue, live/base_url), writing each attempt to the audit\n"
         "(live/audit) before it is sent and its result after; never retries; follows\n"
-        "resting orders with status queries (live/poll_ms); cancels and replaces the\n"
-        "orders it follows, each sent once like a submission. An attempt whose result\n"
-        "was never written (the worker died) is UNKNOWN at the next start, never sent.\n"
+        "resting orders by the venue's user data stream (each frame audited first),\n"
+        "or by status queries (live/poll_ms) while there is none; cancels and\n"
+        "replaces them, each sent once. An attempt with no result written (the\n"
+        "worker died) is UNKNOWN at the next start, never sent. One ep-live per\n"
+        "audit (the file is locked), and one serves the plane: it sends only what\n"
+        "the router dispatches to its own session.\n"
         "\n"
-        "Venue keys: the file live/keys with lines `api_key = ...` and\n"
-        "`api_secret = ...` (mode 600: one open to group or others is refused), or\n"
-        "EP_VENUE_API_KEY and EP_VENUE_API_SECRET (taken out of the environment once\n"
-        "read). They never reach a log, the audit, the journal or a report.\n"
-        "\n"
-        "One ep-live per audit (the file is locked), and one serves the plane: it\n"
-        "sends only what the router dispatches to its own session.\n"
+        "Venue keys: live/keys (mode 600, else refused): `api_key = ...` and either\n"
+        "`api_secret = ...` (HMAC) or an Ed25519 private key (the stream needs one):\n"
+        "its PEM block, or `private_key_file = PATH`. Or EP_VENUE_API_KEY and\n"
+        "EP_VENUE_API_SECRET (taken out of the environment once read). They never\n"
+        "reach a log, the audit, the journal or a report.\n"
+
         "\n"
         "  --export-instruments FILE\n"
         "                  read the venue's trading rules once, write them to FILE\n"
@@ -169,8 +157,10 @@ s_usage (FILE *out)
         "router is), router/heartbeat_ms, router/hwm; live/venue, live/base_url,\n"
         "live/keys, live/audit, live/recv_window_ms, live/connect_timeout_ms,\n"
         "live/timeout_ms (per request), live/poll_ms, live/clock_check_ms,\n"
-        "live/clock_max_offset_ms, live/rules_refresh_ms; live/metrics (HOST:PORT on\n"
-        "loopback: /metrics and /healthz over HTTP); security/curve, security/certs.\n"
+        "live/clock_max_offset_ms, live/rules_refresh_ms, live/stream_url,\n"
+        "live/stream_ping_ms, live/stream_stall_ms, live/stream_poll_ms,\n"
+        "live/stream_backoff_max_ms; live/metrics (HOST:PORT on loopback: /metrics\n"
+        "and /healthz over HTTP); security/curve, security/certs.\n"
         "\n"
         "Logs go to standard error. On SIGINT or SIGTERM the request in flight\n"
         "finishes and is written down; requests still queued are reported FAILED\n"
@@ -214,33 +204,27 @@ s_worker_new (const ep_cli_t *cli, int *rc)
         .rcvhwm = (int) self->config.hwm, .metrics = self->config.live_metrics, .batch = 256
     };
     ep_worker_link_handler_t handler = {
-        .dispatch = s_dispatch, .turn = s_tick, .metrics = s_metrics, .arg = self
+        .dispatch = s_dispatch, .turn = s_plane_turn, .metrics = s_metrics, .arg = self
     };
     self->link = ep_worker_link_new (&link, &handler, err, sizeof err);
     if (!self->link)
         goto fail_err;
-    ep_live_plane_config_t plane = {
-        .venue = venue, .audit = audit, .session = ep_worker_link_session (self->link),
-        .poll_ms = self->config.poll_ms, .timeout_ms = self->config.timeout_ms,
-        .emit = s_emit, .emit_arg = self, .orphans = s_orphans, .orphans_arg = self,
-        .rules = { .clock_check_ms = self->config.clock_check_ms,
-                   .clock_max_offset_ms = self->config.clock_max_offset_ms,
-                   .rules_refresh_ms = self->config.rules_refresh_ms },
-        .stream = { .ping_ms = self->config.stream_ping_ms,
-                    .stall_ms = self->config.stream_stall_ms,
-                    .poll_ms = self->config.stream_poll_ms,
-                    .backoff_max_ms = self->config.stream_backoff_max_ms,
-                    .connect_timeout_ms = self->config.connect_timeout_ms,
-                    .event = s_stream_event, .event_arg = self }
-    };
+    ep_live_plane_config_t plane = ep_live_plane_settings (&self->config);
+    plane.venue = venue;
+    plane.audit = audit;
+    plane.session = ep_worker_link_session (self->link);
+    plane.emit = s_emit;
+    plane.orphans = s_orphans;
+    plane.stream.event = s_stream_event;
+    plane.emit_arg = plane.orphans_arg = plane.stream.event_arg = self;
     self->plane = ep_live_plane_new (&plane);
     if (!self->plane) {
         snprintf (err, sizeof err, "out of memory");
         goto fail_err;
     }
-    ep_worker_link_watch (self->link, ep_live_plane_sender (self->plane), s_answer);
+    ep_worker_link_watch (self->link, ep_live_plane_sender (self->plane), s_plane_turn);
     if (ep_live_plane_stream (self->plane))
-        ep_worker_link_watch (self->link, ep_live_plane_stream (self->plane), s_stream);
+        ep_worker_link_watch (self->link, ep_live_plane_stream (self->plane), s_plane_turn);
     ep_log_info ("session %s: venue %s at %s, audit %s", ep_worker_link_session (self->link),
                  venue->name, self->config.base_url, self->config.audit);
     *rc = 0;

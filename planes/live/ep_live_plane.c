@@ -6,7 +6,6 @@
     comes back (ep_live_plane_on_answer).  */
 #include <assert.h>
 #include <czmq.h>
-#include <jansson.h>
 #include <sys/time.h>
 #include <time.h>
 #include "ep_live_cancel.h"
@@ -85,8 +84,8 @@ ep_live_plane_window (ep_live_plane_t *self, const ep_dispatch_t *dispatch)
 #define s_wall ep_live_plane_wall
 #define s_now ep_live_plane_now
 
-static const char *
-s_kind_name (int kind)
+const char *
+ep_live_kind_name (int kind)
 {
     return kind == EP_AUDIT_SUBMIT ? "submit" : kind == EP_AUDIT_QUERY ? "query"
          : kind == EP_AUDIT_CANCEL ? "cancel" : kind == EP_AUDIT_RECONCILE ? "reconcile"
@@ -380,7 +379,7 @@ s_drop_jobs (ep_live_plane_t *self, const char *why)
             ep_venue_client_order_id (intent->strategy_id, intent->intent_id, client_order_id);
             s_query_done (self, client_order_id);
             ep_log_intent (EP_LOG_INFO, intent->strategy_id, intent->intent_id,
-                           ": %s query not asked: %s", s_kind_name (job->kind), why);
+                           ": %s query not asked: %s", ep_live_kind_name (job->kind), why);
         }
         ep_live_job_destroy (&job);
     }
@@ -612,6 +611,23 @@ ep_live_plane_resync (ep_live_plane_t *self, const ep_restore_reply_t *reply)
 //  --------------------------------------------------------------------------
 //  The plane's life
 
+ep_live_plane_config_t
+ep_live_plane_settings (const ep_config_t *config)
+{
+    assert (config);
+    ep_live_plane_config_t settings = {
+        .poll_ms = config->poll_ms, .timeout_ms = config->timeout_ms,
+        .rules = { .clock_check_ms = config->clock_check_ms,
+                   .clock_max_offset_ms = config->clock_max_offset_ms,
+                   .rules_refresh_ms = config->rules_refresh_ms },
+        .stream = { .ping_ms = config->stream_ping_ms, .stall_ms = config->stream_stall_ms,
+                    .poll_ms = config->stream_poll_ms,
+                    .backoff_max_ms = config->stream_backoff_max_ms,
+                    .connect_timeout_ms = config->connect_timeout_ms }
+    };
+    return settings;
+}
+
 ep_live_plane_t *
 ep_live_plane_new (const ep_live_plane_config_t *config)
 {
@@ -751,83 +767,3 @@ ep_live_plane_writable (ep_live_plane_t *self, size_t *waiting)
     return self->audit_ok && count == 0;
 }
 
-void
-ep_live_plane_metrics (ep_live_plane_t *self, ep_prom_t *prom)
-{
-    char labels [128];
-    ep_prom_family (prom, "execplane_venue_request_seconds", "histogram",
-                    "Time from sending a venue request to the end of its answer, by kind");
-    for (int kind = EP_AUDIT_SUBMIT; kind < S_KINDS; kind++) {
-        snprintf (labels, sizeof labels, "kind=\"%s\"", s_kind_name (kind));
-        ep_prom_histogram (prom, "execplane_venue_request_seconds", labels,
-                           &self->venue_seconds [kind]);
-    }
-    ep_prom_family (prom, "execplane_venue_requests_total", "counter",
-                    "Venue requests by kind and classified outcome (FAILURE_NONE: no failure)");
-    for (int kind = EP_AUDIT_SUBMIT; kind < S_KINDS; kind++)
-        for (int failure = 0; failure < EP_FAILURE_COUNT; failure++)
-            if (self->venue_failures [kind][failure]) {
-                snprintf (labels, sizeof labels, "kind=\"%s\",failure=\"%s\"",
-                          s_kind_name (kind), ep_failure_name (failure));
-                ep_prom_int (prom, "execplane_venue_requests_total", labels,
-                             (int64_t) self->venue_failures [kind][failure]);
-            }
-    ep_prom_one (prom, "execplane_live_requests_waiting", "gauge",
-                 "Venue requests queued behind the one in flight",
-                 (int64_t) ep_live_jobs_waiting (self->jobs));
-    ep_prom_one (prom, "execplane_live_request_in_flight", "gauge",
-                 "1 while a venue request is in flight",
-                 ep_live_jobs_sending (self->jobs));
-    ep_prom_one (prom, "execplane_live_orders_followed", "gauge",
-                 "Resting venue orders followed by status queries",
-                 (int64_t) ep_live_follow_size (self->orders));
-    //  Writable: the last write succeeded and no result waits for room.
-    size_t waiting;
-    bool writable = ep_live_plane_writable (self, &waiting);
-    ep_prom_one (prom, "execplane_live_audit_writable", "gauge",
-                 "1 while the last audit write succeeded and no result waits to be written",
-                 writable);
-    ep_prom_one (prom, "execplane_live_audit_results_waiting", "gauge",
-                 "Venue answers the audit could not take yet, kept in memory",
-                 (int64_t) waiting);
-    ep_live_rules_metrics (&self->rules, s_now (self), prom);
-    ep_live_pace_metrics (self, prom);
-    ep_live_stream_metrics (self->stream, prom);
-}
-
-//  text as a JSON string, in out: its first 200 bytes at most, cut
-//  between characters ("?" if it does not fit).
-static void
-s_json_text (const char *text, char *out, size_t size)
-{
-    size_t len = strlen (text);
-    if (len > 200) {
-        len = 200;
-        while (len > 0 && ((unsigned char) text [len] & 0xC0) == 0x80)
-            len--;
-    }
-    json_t *string = json_stringn (text, len);
-    char *quoted = string ? json_dumps (string, JSON_ENCODE_ANY) : NULL;
-    snprintf (out, size, "%s", quoted && strlen (quoted) < size ? quoted : "\"?\"");
-    free (quoted);
-    json_decref (string);
-}
-
-bool
-ep_live_plane_health (ep_live_plane_t *self, char *json, size_t json_size)
-{
-    assert (self && json);
-    size_t waiting;
-    bool writable = ep_live_plane_writable (self, &waiting);
-    char why [1024] = "", problem [512] = "", stream [512];
-    bool clock = ep_live_rules_healthy (&self->rules, why, sizeof why);
-    if (!clock)
-        s_json_text (why, problem, sizeof problem);
-    //  A stream that is down is not a fault: orders are queried meanwhile
-    ep_live_stream_health (self->stream, stream, sizeof stream);
-    snprintf (json, json_size, "\"audit\":\"%s\",\"audit_results_waiting\":%zu,\"clock\":%s%s%s,%s",
-              writable ? "writable" : "failing", waiting,
-              clock ? "\"known\"" : "\"unhealthy\"", clock ? "" : ",\"clock_problem\":", problem,
-              stream);
-    return writable && clock;
-}

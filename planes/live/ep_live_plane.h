@@ -92,6 +92,11 @@ typedef struct {
                                         //  venue or key without one): none, orders polled
 } ep_live_plane_config_t;
 
+//  The plane's settings as config gives them (live/poll_ms, timeout_ms, the
+//  clock's and rules', the stream's); venue, audit, session and the
+//  callbacks are left for the caller to fill in.
+ep_live_plane_config_t ep_live_plane_settings (const ep_config_t *config);
+
 //  Makes the plane and starts its sender thread. Returns NULL on out of
 //  memory; then venue and audit are still the caller's.
 ep_live_plane_t *ep_live_plane_new (const ep_live_plane_config_t *config);
@@ -145,8 +150,8 @@ void ep_live_plane_stop (ep_live_plane_t *self);
 //  plane has no stream: readable when it has said something.
 void *ep_live_plane_stream (ep_live_plane_t *self);
 
-//  Acts on what the stream said (ep_live_stream.h), then does the
-//  time-driven work (ep_live_plane_tick) it may have made due.
+//  Acts on what the stream said (ep_live_stream.h), if the plane has one,
+//  then does the time-driven work (ep_live_plane_tick) it may have made due.
 void ep_live_plane_on_stream (ep_live_plane_t *self);
 
 //  How many requests wait behind the one in flight.

@@ -44,6 +44,9 @@ struct _ep_live_plane_t {
     uint64_t venue_failures [EP_LIVE_KINDS][EP_FAILURE_COUNT];  //  classified outcomes, by kind
 };
 
+//  A request kind's name (ep_audit_kind_t): "submit", "query", ...
+const char *ep_live_kind_name (int kind);
+
 //  The clocks the plane reads: wall and monotonic, in ms.
 int64_t ep_live_plane_wall (ep_live_plane_t *self);
 int64_t ep_live_plane_now (ep_live_plane_t *self);
