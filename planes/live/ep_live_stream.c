@@ -323,9 +323,12 @@ s_on_text (ep_live_plane_t *plane, char *text)
         ep_venue_stream_event_reset (&event);
         return;
     }
+    //  Kept under the order it is about: a cancel's names the cancel in c
     const char *id = event.order.echoed_client_id;
-    bool kept = ep_audit_observe (plane->audit, "event", event.event_time_ms, id, text) == 0;
     ep_live_order_t *order = *id ? s_order_of (plane, &event) : NULL;
+    if (order)
+        id = order->state.client_order_id;
+    bool kept = ep_audit_observe (plane->audit, "event", event.event_time_ms, id, text) == 0;
     if (!kept) {
         //  Nothing is reported that the audit does not hold: asked instead
         plane->audit_ok = false;
