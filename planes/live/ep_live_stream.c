@@ -324,10 +324,14 @@ s_on_text (ep_live_plane_t *plane, char *text)
         return;
     }
     //  Kept under the order it is about: a cancel's names the cancel in c
+    //  and the order in C
     const char *id = event.order.echoed_client_id;
     ep_live_order_t *order = *id ? s_order_of (plane, &event) : NULL;
     if (order)
         id = order->state.client_order_id;
+    else
+    if (event.order.status == EP_STATUS (CANCELED) && *event.orig_client_order_id)
+        id = event.orig_client_order_id;
     bool kept = ep_audit_observe (plane->audit, "event", event.event_time_ms, id, text) == 0;
     if (!kept) {
         //  Nothing is reported that the audit does not hold: asked instead
