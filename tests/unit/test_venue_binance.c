@@ -2103,6 +2103,29 @@ test_ed25519_signatures_match_rfc_8032 (void **state)
     }
 }
 
+//  The venue's documentation's own vector (fix-api.md, "the Ed25519
+//  private key used in the example computation" and its "Computed
+//  signature"): its key, as a PEM, signs its payload (the logon fields
+//  joined by SOH) into exactly its signature
+static void
+test_ed25519_signature_matches_the_venue_documentation (void **state)
+{
+    (void) state;
+    const char *pem = "-----BEGIN PRIVATE KEY-----\n"
+                      "MC4CAQAwBQYDK2VwBCIEIIJEYWtGBrhACmb9Dvy+qa8WEf0lQOl1s4CLIAB9m89u\n"
+                      "-----END PRIVATE KEY-----\n";
+    char err [256] = "", signature [100];
+    assert_true (sodium_init () >= 0);
+    unsigned char *secret = ep_binance_ed25519_load (pem, strlen (pem), err, sizeof err);
+    assert_non_null (secret);
+    assert_int_equal (ep_binance_ed25519_sign (secret, "A\001EXAMPLE\001SPOT\0011\001"
+                                               "20240627-11:17:25.223", signature,
+                                               sizeof signature), 0);
+    assert_string_equal (signature, "4MHXelVVcpkdwuLbl6n73HQUXUf1dse2PCgT1DYqW9w8AVZ1RACFGM+5"
+                                    "UdlGPrQHrgtS3CvsRURC1oj73j8gCA==");
+    ep_binance_ed25519_free (&secret);
+}
+
 //  A key that is not an Ed25519 PKCS#8 PEM is refused, and the reason
 //  quotes none of it
 static void
@@ -2172,6 +2195,7 @@ main (void)
         cmocka_unit_test (test_recv_window_is_bounded_by_the_time_left),
         cmocka_unit_test (test_info_requests_are_unsigned_gets),
         cmocka_unit_test (test_ed25519_signatures_match_rfc_8032),
+        cmocka_unit_test (test_ed25519_signature_matches_the_venue_documentation),
         cmocka_unit_test (test_ed25519_key_that_is_not_one_is_refused),
         cmocka_unit_test (test_time_answer_gives_the_venue_clock),
         cmocka_unit_test (test_a_refused_timestamp_is_a_clock_fault),
