@@ -200,6 +200,30 @@ start_fakex_stream () {
     chmod 600 "$WORK/venue.keys"
 }
 
+# start_stream_stack [LIVE LINES...]: after start_fakex_stream, the stack
+# on the live plane with the stream at $FAKEX_WS and LIVE LINES; returns
+# once the stream is up and the live plane selected.
+start_stream_stack () {
+    write_config
+    live_section "stream_url = $FAKEX_WS" "$@"
+    start_router
+    start_live
+    wait_until 10 stream_events_at_least stream-up 1
+    "$BIN/ep-meta" --config "$READY" select live --reason "stream test" > /dev/null
+}
+
+# plane_reports: how many reports the planes gave (the router's own aside).
+plane_reports () { sql "SELECT COUNT(*) FROM reports WHERE origin = 1"; }
+plane_reports_at_least () { [ "$(plane_reports)" -ge "$1" ]; }
+
+# replay_reports: every report journaled, through ep-tap, in $WORK/all.jsonl.
+replay_reports () {
+    local n_reports
+    n_reports=$(sql "SELECT COUNT(*) FROM reports")
+    "$BIN/ep-tap" --config "$READY" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
+        || fail "ep-tap could not replay the reports"
+}
+
 # stream_events KIND: how many events of KIND ("stream-up", ...) the router
 # journaled.
 stream_events () { sql "SELECT COUNT(*) FROM events WHERE kind = '$1'"; }
@@ -264,9 +288,7 @@ live_resting_order () {
 # $WORK/all.jsonl): one terminal report, FILLED 2, fills that add up to 2
 # with no id twice, and one order request at the venue.
 check_filled_once () {
-    n_reports=$(sql "SELECT COUNT(*) FROM reports")
-    "$BIN/ep-tap" --config "$READY" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
-        || fail "ep-tap could not replay the reports"
+    replay_reports
     [ "$(jq -s 'map(select(.terminal)) | length' "$WORK/all.jsonl")" = 1 ] || fail "not exactly one terminal report"
     [ "$(jq -r 'select(.terminal) | "\(.status) \(.filled_qty)"' "$WORK/all.jsonl")" = "FILLED 2" ] \
         || fail "terminal: $(jq -c 'select(.terminal)' "$WORK/all.jsonl")"
@@ -303,15 +325,20 @@ json_escaped () {
     printf '%s' "$out"
 }
 
-# assert_no_secrets: neither venue key nor secret, as sent or JSON-escaped,
+# assert_no_secrets: neither venue key nor secret (nor an Ed25519 private
+# key), as sent or JSON-escaped,
 # in any file of the test (journal, audit with their WAL files, logs,
 # outputs), bar the keys file and the fake venue's own output (it is the
 # venue: it was sent the key).
 assert_no_secrets () {
-    local hits
+    local hits private=()
+    # An Ed25519 private key's base64 (start_fakex_stream), wherever it is
+    [ ! -f "$WORK/ed25519.pem" ] || private=(-e "$(sed -n 2p "$WORK/ed25519.pem")")
     hits=$(grep -l -a -r -F -e "$API_SECRET" -e "$API_KEY" \
-               -e "$(json_escaped "$API_SECRET")" -e "$(json_escaped "$API_KEY")" "$WORK" \
-        | grep -v -x -e "$WORK/venue.keys" -e "$WORK/fakex.log" -e "$WORK/fakex.out" || true)
+               -e "$(json_escaped "$API_SECRET")" -e "$(json_escaped "$API_KEY")" \
+               ${private[@]+"${private[@]}"} "$WORK" \
+        | grep -v -x -e "$WORK/venue.keys" -e "$WORK/fakex.log" -e "$WORK/fakex.out" \
+                     -e "$WORK/ed25519.pem" || true)
     [ -z "$hits" ] || fail "venue key or secret found in: $hits"
 }
 

@@ -14,7 +14,6 @@ CLIENT=$SRC/tests/fakex/ws_client.py
 FAKEX=$BIN/ep-fakex
 KEY=fakex-test-key
 
-now_ms () { date +%s%3N; }
 
 command -v openssl >/dev/null || fail "openssl is needed to make an Ed25519 key"
 openssl genpkey -algorithm ed25519 -out "$WORK/k.pem" 2>/dev/null || fail "openssl genpkey failed"
@@ -29,35 +28,10 @@ ed_sign () {
 # percent-encodes base64's + / =
 urlenc () { sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g' <<<"$1"; }
 
-start_fakex () {
-    local name=$1; shift
-    "$FAKEX" "$@" > "$WORK/$name.out" 2>> "$WORK/$name.log" &
-    PIDS+=("$!")
-    wait_until 10 grep -q '^ep-fakex listening on ' "$WORK/$name.out"
-    PORT=$(sed -n 's/^ep-fakex listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/$name.out")
-    CONTROL=$(sed -n 's/^ep-fakex control on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/$name.out")
-    WS=$(sed -n 's/^ep-fakex ws on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/$name.out")
-    [ -n "$PORT" ] || fail "$name printed no port"
-}
-
-send () {
-    local method=$1 path=$2 query=$3 body=$4
-    local url="http://127.0.0.1:$PORT$path${query:+?$query}"
-    local args=(-s -o "$WORK/body" -w '%{http_code}' -X "$method" --max-time 10
-                -H "X-MBX-APIKEY: $KEY")
-    [ -z "$body" ] || args+=(--data "$body")
-    rm -f "$WORK/body"
-    CODE=$(curl "${args[@]}" "$url") || CODE=curl-failed
-    BODY=$(cat "$WORK/body" 2>/dev/null || true)
-}
 ed_order () { send POST /api/v3/order "" "$1&signature=$(urlenc "$(ed_sign "$1")")"; }
 ed_get () { send GET "$1" "$2&signature=$(urlenc "$(ed_sign "$2")")" ""; }
 control () { curl -s --max-time 10 -X "$1" "http://127.0.0.1:$CONTROL$2"; }
 
-expect () {
-    [ "$CODE" = "$1" ] || fail "expected HTTP $1, got $CODE: $BODY"
-    [ $# -lt 2 ] || [ "$(jq -r .code <<<"$BODY")" = "$2" ] || fail "expected code $2: $BODY"
-}
 
 # The client runs in the background, fed commands through a FIFO held open
 # on descriptor 7; what it receives is appended to $OUT, one a line
@@ -98,8 +72,9 @@ rc=0; "$FAKEX" --port 0 --price 1 --ws-port 70000 2> /dev/null || rc=$?
 [ $rc = 2 ] || fail "--ws-port 70000 exited $rc, expected 2"
 pass "--help documents the options and endpoints; bad values exit 2"
 
-start_fakex ws --port 0 --control-port 0 --price 100 --ws-port 0 --hold \
+start_fakex_named ws --port 0 --control-port 0 --price 100 --ws-port 0 --hold \
     --ed25519-public-key "$WORK/k.pub"
+WS=$(sed -n 's/^ep-fakex ws on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/ws.out")
 [ -n "$WS" ] || fail "no 'ep-fakex ws on' line"
 
 # --- 1. Ed25519 on REST ---------------------------------------------------------------

@@ -10,22 +10,15 @@
 source "$(dirname "$0")/lib.sh"
 
 start_fakex_stream --balances "USDT=100000,BTC=10"
-write_config
-live_section "poll_ms = 100" "stream_url = $FAKEX_WS" "stream_poll_ms = 600000" \
-             "stream_ping_ms = 500" "stream_stall_ms = 3000" "metrics = 127.0.0.1:0"
-start_router
-start_live
-wait_until 10 stream_events_at_least stream-up 1
-"$BIN/ep-meta" --config "$READY" select live --reason "stream cancel test" > /dev/null
+start_stream_stack "poll_ms = 100" "stream_poll_ms = 600000" \
+                   "stream_ping_ms = 500" "stream_stall_ms = 3000" "metrics = 127.0.0.1:0"
 
 echo '{"intent_id":"sc-1","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"2","limit_price":"200.5","ref_price":"250"}' \
     | "$BIN/ep-send" --config "$READY" > /dev/null
-reports () { sql "SELECT COUNT(*) FROM reports WHERE origin = 1"; }
-reports_at_least () { [ "$(reports)" -ge "$1" ]; }
-wait_until 10 reports_at_least 1
+wait_until 10 plane_reports_at_least 1
 id=$(audit "SELECT client_order_id FROM attempts WHERE kind = 1")
 fakex_trade "$id" 0.5 > /dev/null
-wait_until 10 reports_at_least 2
+wait_until 10 plane_reports_at_least 2
 
 echo '{"intent_id":"sc-2","strategy_id":"live","action":"CANCEL","target_intent_id":"sc-1"}' \
     | "$BIN/ep-send" --config "$READY" --wait --timeout 20 > "$WORK/cancel.jsonl"
@@ -33,9 +26,7 @@ echo '{"intent_id":"sc-2","strategy_id":"live","action":"CANCEL","target_intent_
     || fail "the cancel: $(cat "$WORK/cancel.jsonl")"
 target_ended () { sql_at_least "SELECT COUNT(*) FROM reports WHERE terminal = 1" 2; }
 wait_until 10 target_ended
-n_reports=$(sql "SELECT COUNT(*) FROM reports")
-"$BIN/ep-tap" --config "$READY" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
-    || fail "ep-tap could not replay the reports"
+replay_reports
 jq -c 'select(.intent_id == "sc-1" and .terminal)' "$WORK/all.jsonl" > "$WORK/target.jsonl"
 [ "$(wc -l < "$WORK/target.jsonl")" = 1 ] || fail "the order ended $(wc -l < "$WORK/target.jsonl") times"
 [ "$(jq -r '"\(.status) \(.filled_qty)"' "$WORK/target.jsonl")" = "CANCELED 0.5" ] \

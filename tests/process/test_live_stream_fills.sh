@@ -11,14 +11,9 @@
 source "$(dirname "$0")/lib.sh"
 
 start_fakex_stream --balances "USDT=100000,BTC=10"
-write_config
 # Queries every 100 ms without the stream: any poll would show at once
-live_section "poll_ms = 100" "stream_url = $FAKEX_WS" "stream_poll_ms = 600000" \
-             "stream_ping_ms = 500" "stream_stall_ms = 3000" "metrics = 127.0.0.1:0"
-start_router
-start_live
-wait_until 10 stream_events_at_least stream-up 1
-"$BIN/ep-meta" --config "$READY" select live --reason "stream test" > /dev/null
+start_stream_stack "poll_ms = 100" "stream_poll_ms = 600000" \
+                   "stream_ping_ms = 500" "stream_stall_ms = 3000" "metrics = 127.0.0.1:0"
 
 echo '{"intent_id":"st-1","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"3","limit_price":"200.5","ref_price":"250"}' \
     | "$BIN/ep-send" --config "$READY" > /dev/null
@@ -28,17 +23,14 @@ id=$(audit "SELECT client_order_id FROM attempts WHERE kind = 1")
 [ -n "$id" ] || fail "no submission in the audit"
 
 # Three trades at the venue, each reported before the next is made
-reports () { sql "SELECT COUNT(*) FROM reports WHERE origin = 1"; }
 for n in 1 2 3; do
-    before=$(reports)
+    before=$(plane_reports)
     fakex_trade "$id" 1 > "$WORK/trade-$n.json"
-    more_reports () { [ "$(reports)" -gt "$before" ]; }
+    more_reports () { [ "$(plane_reports)" -gt "$before" ]; }
     wait_until 10 more_reports
 done
 
-n_reports=$(sql "SELECT COUNT(*) FROM reports")
-"$BIN/ep-tap" --config "$READY" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
-    || fail "ep-tap could not replay the reports"
+replay_reports
 [ "$(jq -r '.status' "$WORK/all.jsonl" | paste -sd' ')" = "ACCEPTED PARTIALLY_FILLED PARTIALLY_FILLED FILLED" ] \
     || fail "statuses: $(jq -r '.status' "$WORK/all.jsonl" | paste -sd' ')"
 [ "$(jq -r '.filled_qty' "$WORK/all.jsonl" | paste -sd' ')" = "0 1 2 3" ] \

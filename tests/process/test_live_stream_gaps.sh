@@ -13,43 +13,36 @@
 source "$(dirname "$0")/lib.sh"
 
 start_fakex_stream --balances "USDT=100000,BTC=10"
-write_config
 # While it is down, a query every 60 s: the one made at once when it goes
 # down, and the one at reconnection, are the only ones in time.
-live_section "poll_ms = 60000" "stream_url = $FAKEX_WS" "stream_poll_ms = 600000" \
-             "stream_ping_ms = 200" "stream_stall_ms = 1500" "stream_backoff_max_ms = 500"
-start_router
-start_live
-wait_until 10 stream_events_at_least stream-up 1
-"$BIN/ep-meta" --config "$READY" select live --reason "stream gaps test" > /dev/null
+start_stream_stack "poll_ms = 60000" "stream_poll_ms = 600000" \
+                   "stream_ping_ms = 200" "stream_stall_ms = 1500" "stream_backoff_max_ms = 500"
 
 echo '{"intent_id":"gap-1","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"4","limit_price":"200.5","ref_price":"250"}' \
     | "$BIN/ep-send" --config "$READY" > /dev/null
-reports () { sql "SELECT COUNT(*) FROM reports WHERE origin = 1"; }
-reports_at_least () { [ "$(reports)" -ge "$1" ]; }
-wait_until 10 reports_at_least 1
+wait_until 10 plane_reports_at_least 1
 id=$(audit "SELECT client_order_id FROM attempts WHERE kind = 1")
 # Each trade is one more report from the plane (ACCEPTED was the first)
 
 # Trade 1, from the stream
 fakex_trade "$id" 1 > "$WORK/trade-1.json"
-wait_until 10 reports_at_least 2
+wait_until 10 plane_reports_at_least 2
 
 # Down: closed, and refused. Trade 2 reaches no one.
 fakex_ws_mode down
 wait_until 10 stream_events_at_least stream-down 1
 queries_before=$(fakex_requests "GET /api/v3/order")
 fakex_trade "$id" 1 > "$WORK/trade-2.json"
-[ "$(reports)" = 2 ] || fail "a trade made while the stream was down was told before it came back"
+[ "$(plane_reports)" = 2 ] || fail "a trade made while the stream was down was told before it came back"
 # Back: the reconnection's query tells trade 2
 fakex_ws_mode normal
 wait_until 10 stream_events_at_least stream-up 2
-wait_until 10 reports_at_least 3
+wait_until 10 plane_reports_at_least 3
 [ "$(fakex_requests "GET /api/v3/order")" -gt "$queries_before" ] \
     || fail "trade 2 was told without a status query"
 # Trade 3, from the stream again
 fakex_trade "$id" 1 > "$WORK/trade-3.json"
-wait_until 10 reports_at_least 4
+wait_until 10 plane_reports_at_least 4
 
 # Stalled: nothing answered, and trade 4 is made before the stall is
 # seen: the query made at once when it is seen tells it
@@ -59,16 +52,14 @@ fakex_trade "$id" 1 > "$WORK/trade-4.json"
 wait_until 10 stream_events_at_least stream-down 2
 sql "SELECT detail FROM events WHERE kind = 'stream-down' ORDER BY id DESC LIMIT 1" | grep -q '^stalled: nothing heard for' \
     || fail "the stall was not told as one: $(sql "SELECT detail FROM events WHERE kind = 'stream-down'")"
-wait_until 10 reports_at_least 5
+wait_until 10 plane_reports_at_least 5
 [ "$(fakex_requests "GET /api/v3/order")" -gt "$queries_before" ] \
     || fail "the stalled stream's trade was told without a status query"
 fakex_ws_mode normal
 wait_until 10 stream_events_at_least stream-up 3
 
 # Four trades, four fills: each the venue's trade, with its fee, told once
-n_reports=$(sql "SELECT COUNT(*) FROM reports")
-"$BIN/ep-tap" --config "$READY" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
-    || fail "ep-tap could not replay the reports"
+replay_reports
 [ "$(jq -s 'map(select(.terminal)) | length' "$WORK/all.jsonl")" = 1 ] || fail "not exactly one terminal report"
 [ "$(jq -r 'select(.terminal) | "\(.status) \(.filled_qty)"' "$WORK/all.jsonl")" = "FILLED 4" ] \
     || fail "terminal: $(jq -c 'select(.terminal)' "$WORK/all.jsonl")"

@@ -12,22 +12,16 @@
 #include <stdio.h>
 #include <string.h>
 #include "ep_venue_binance.h"
+#include "test_ed25519_pem.h"
 
 #define S_KEY       "4yNzx3yWC5bS6YTwEkSRaC0nRmSQIIStAUOh1b6kqaBrTLIhjCpI5lJH8q8R8WNO"
-#define S_SEED_1    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
-#define S_PUBLIC_1  "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
 
 //  A venue at base_url with RFC 8032's key 1 (or an HMAC secret if !ed25519).
 static ep_venue_t *
 s_venue (const char *base_url, const char *stream_url, bool ed25519)
 {
-    unsigned char der [48] = { 0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
-                               0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20 };
-    assert_int_equal (sodium_hex2bin (der + 16, 32, S_SEED_1, 64, NULL, NULL, NULL), 0);
-    char base64 [80], pem [256], err [256] = "";
-    sodium_bin2base64 (base64, sizeof base64, der, sizeof der, sodium_base64_VARIANT_ORIGINAL);
-    snprintf (pem, sizeof pem, "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n",
-              base64);
+    char pem [256], err [256] = "";
+    test_pem_of_seed (TEST_SEED_1, pem, sizeof pem);
     ep_binance_config_t config = {
         .base_url = base_url, .api_key = S_KEY, .stream_url = stream_url,
         .api_secret = ed25519 ? NULL : "an-hmac-secret-0123456789",
@@ -96,7 +90,7 @@ test_logon_is_signed_as_the_documentation_says (void **state)
     assert_int_equal (sodium_base642bin (raw, sizeof raw, signature, strlen (signature), NULL,
                                          &raw_size, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
     assert_int_equal (raw_size, 64);
-    assert_int_equal (sodium_hex2bin (public_key, 32, S_PUBLIC_1, 64, NULL, NULL, NULL), 0);
+    assert_int_equal (sodium_hex2bin (public_key, 32, TEST_PUBLIC_1, 64, NULL, NULL, NULL), 0);
     const char *payload = "apiKey=" S_KEY "&timestamp=1649729878532";
     assert_int_equal (crypto_sign_verify_detached (raw, (const unsigned char *) payload,
                                                    strlen (payload), public_key), 0);

@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include "ep_venue.h"
 #include "ep_venue_binance.h"
+#include "test_ed25519_pem.h"
 
 typedef struct {
     char dir [64];                      //  a private folder
@@ -129,22 +130,6 @@ test_keys_file_without_a_secret_is_refused (void **state)
     assert_non_null (strstr (err, "needs `api_key = ...` and one of `api_secret = ...`"));
 }
 
-//  RFC 8032's test vector 1: a private key's seed and its public key
-#define S_SEED_1    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
-#define S_PUBLIC_1  "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
-
-//  The seed as a PKCS#8 PEM, as Binance's key generator writes a key.
-static void
-s_pem_of_seed (const char *seed_hex, char *pem, size_t size)
-{
-    unsigned char der [48] = { 0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
-                               0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20 };
-    assert_int_equal (sodium_hex2bin (der + 16, 32, seed_hex, 64, NULL, NULL, NULL), 0);
-    char base64 [80];
-    sodium_bin2base64 (base64, sizeof base64, der, sizeof der, sodium_base64_VARIANT_ORIGINAL);
-    snprintf (pem, size, "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n", base64);
-}
-
 //  The venue signs params with RFC 8032's key 1: the signature it makes is
 //  percent-encoded base64 (nothing a query string would misread), and it
 //  verifies under the key's public half.
@@ -171,7 +156,7 @@ s_assert_signs_with_key_1 (ep_venue_t *venue)
     assert_int_equal (sodium_base642bin (raw, sizeof raw, decoded, len, NULL, &raw_size, NULL,
                                          sodium_base64_VARIANT_ORIGINAL), 0);
     assert_int_equal (raw_size, 64);
-    assert_int_equal (sodium_hex2bin (public_key, 32, S_PUBLIC_1, 64, NULL, NULL, NULL), 0);
+    assert_int_equal (sodium_hex2bin (public_key, 32, TEST_PUBLIC_1, 64, NULL, NULL, NULL), 0);
     assert_int_equal (crypto_sign_verify_detached (raw, (const unsigned char *) params,
                                                    strlen (params), public_key), 0);
 }
@@ -181,7 +166,7 @@ test_keys_file_with_an_ed25519_key_signs_with_it (void **state)
 {
     fixture_t *fixture = *state;
     char pem [256], text [512];
-    s_pem_of_seed (S_SEED_1, pem, sizeof pem);
+    test_pem_of_seed (TEST_SEED_1, pem, sizeof pem);
     snprintf (text, sizeof text, "api_key = key-0123456789\n%s", pem);
     s_write_keys (fixture, text, 0600);
     char err [256] = "";
@@ -196,7 +181,7 @@ test_private_key_file_is_read_and_must_be_private (void **state)
 {
     fixture_t *fixture = *state;
     char pem [256], path [128], text [256];
-    s_pem_of_seed (S_SEED_1, pem, sizeof pem);
+    test_pem_of_seed (TEST_SEED_1, pem, sizeof pem);
     snprintf (path, sizeof path, "%s/key.pem", fixture->dir);
     FILE *file = fopen (path, "w");
     assert_non_null (file);
@@ -223,7 +208,7 @@ test_keys_file_with_a_secret_and_a_private_key_is_refused (void **state)
 {
     fixture_t *fixture = *state;
     char pem [256], text [512];
-    s_pem_of_seed (S_SEED_1, pem, sizeof pem);
+    test_pem_of_seed (TEST_SEED_1, pem, sizeof pem);
     snprintf (text, sizeof text, "api_key = key-0123456789\napi_secret = s-0123456789\n%s", pem);
     s_write_keys (fixture, text, 0600);
     char err [512] = "";

@@ -26,6 +26,7 @@
 #include <jansson.h>
 #include "ep_utf8.h"
 #include "ep_venue_binance.h"
+#include "test_ed25519_pem.h"
 
 #define E8(units)   ((int64_t) (units) * 100000000LL)
 
@@ -2057,16 +2058,6 @@ test_exchange_info_that_cannot_be_read_whole_is_refused (void **state)
 
 //  A PKCS#8 PEM of the Ed25519 key whose seed is seed_hex, as Binance's
 //  key generator writes one.
-static void
-s_pem_of_seed (const char *seed_hex, char *pem, size_t size)
-{
-    unsigned char der [48] = { 0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
-                               0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20 };
-    assert_int_equal (sodium_hex2bin (der + 16, 32, seed_hex, 64, NULL, NULL, NULL), 0);
-    char base64 [80];
-    sodium_bin2base64 (base64, sizeof base64, der, sizeof der, sodium_base64_VARIANT_ORIGINAL);
-    snprintf (pem, size, "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n", base64);
-}
 
 //  RFC 8032's test vectors 1 and 2 (section 7.1), signed as Binance takes
 //  a signature: base64, standard alphabet, padded
@@ -2085,7 +2076,7 @@ test_ed25519_signatures_match_rfc_8032 (void **state)
     assert_true (sodium_init () >= 0);
     for (size_t index = 0; index < 2; index++) {
         char pem [256], err [256] = "";
-        s_pem_of_seed (vectors [index][0], pem, sizeof pem);
+        test_pem_of_seed (vectors [index][0], pem, sizeof pem);
         unsigned char *secret = ep_binance_ed25519_load (pem, strlen (pem), err, sizeof err);
         assert_non_null (secret);
         unsigned char expected [64];
@@ -2133,7 +2124,7 @@ test_ed25519_key_that_is_not_one_is_refused (void **state)
 {
     (void) state;
     char pem [256], err [256];
-    s_pem_of_seed ("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", pem,
+    test_pem_of_seed ("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", pem,
                    sizeof pem);
     const char *bad [] = {
         "api_secret = 0123456789",
