@@ -33,7 +33,9 @@ static const char *s_failures [] = {
 };
 static const char *s_commands [] = {
     "COMMAND_KIND_UNSPECIFIED", "SELECT", "HALT", "RESUME", "RECONCILE", "CANCEL_ALL",
-    "SWEEP_OPEN"
+    "SWEEP_OPEN",
+    "APPROVE",
+    "REVOKE"
 };
 static const char *s_actions [] = {
     "PLACE", "CANCEL", "REPLACE"
@@ -47,7 +49,7 @@ _Static_assert (S_COUNT (s_tifs) == EP_TIF (FOK) + 1, "tif names");
 _Static_assert (S_COUNT (s_planes) == EP_PLANE (LIVE) + 1, "plane names");
 _Static_assert (S_COUNT (s_statuses) == EP_STATUS (UNKNOWN) + 1, "status names");
 _Static_assert (S_COUNT (s_failures) == EP_FAILURE (TOO_LATE) + 1, "failure names");
-_Static_assert (S_COUNT (s_commands) == EP_COMMAND (SWEEP_OPEN) + 1, "command names");
+_Static_assert (S_COUNT (s_commands) == EP_COMMAND (REVOKE) + 1, "command names");
 _Static_assert (S_COUNT (s_actions) == EP_ACTION (REPLACE) + 1, "action names");
 
 static const char *

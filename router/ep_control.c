@@ -42,6 +42,16 @@ s_durable_state (ep_router_t *self, ep_plane_state_t *state)
     state->changed_at_seq = self->state.changed_at_seq;
 }
 
+//  The definition a plane's worker runs, or while none serves it the one
+//  refused it: what PlaneState names.
+static char *
+s_definition_shown (ep_router_t *self, int plane)
+{
+    ep_worker_t *worker = &self->link.worker [plane];
+    return !worker->alive && *worker->refused_definition ? worker->refused_definition
+                                                          : worker->definition;
+}
+
 void
 ep_control_publish (ep_router_t *self)
 {
@@ -56,6 +66,14 @@ ep_control_publish (ep_router_t *self)
     state.last_command_outcome = self->state.last_command_outcome;
     state.orphans_found = self->state.orphans_found;
     state.last_orphan = self->state.last_orphan;
+    //  Each plane's definition: the one its worker runs, or the one refused
+    char paper_problem [512], live_problem [512];
+    ep_definitions_problem (self, EP_PLANE (PAPER), paper_problem, sizeof paper_problem);
+    ep_definitions_problem (self, EP_PLANE (LIVE), live_problem, sizeof live_problem);
+    state.paper_definition_problem = paper_problem;
+    state.live_definition_problem = live_problem;
+    state.paper_definition = s_definition_shown (self, EP_PLANE (PAPER));
+    state.live_definition = s_definition_shown (self, EP_PLANE (LIVE));
     size_t size;
     uint8_t *data = ep_router_pack (&state.base, &size);
     if (data) {
@@ -409,6 +427,22 @@ s_cancel_all (ep_router_t *self, const ep_command_t *command, const char *sender
     return status ? status : done;
 }
 
+//  APPROVE, REVOKE: a plane definition (ep_definitions), by request id.
+static ep_router_status_t
+s_decide (ep_router_t *self, const ep_command_t *command, const char *sender,
+          const uint8_t *data, size_t size, ep_control_verdict_t *verdict)
+{
+    ep_router_status_t status = EP_ROUTER_OK;
+    if (s_repeat (self, command, 0, sender, data, size, verdict, &status))
+        return status;
+    char outcome [512];
+    bool applied = ep_definitions_decide (self, command, outcome, sizeof outcome, &status);
+    *verdict = applied ? EP_CONTROL_APPLIED : EP_CONTROL_REFUSED;
+    ep_router_status_t done = s_request_done (self, command, 0, sender, applied, outcome, data,
+                                              size);
+    return status ? status : done;
+}
+
 //  --------------------------------------------------------------------------
 //  SELECT, HALT, RESUME
 
@@ -441,7 +475,8 @@ ep_control_apply (ep_control_t *state, const ep_command_t *command, uint64_t at_
     bool select = command->kind == EP_COMMAND (SELECT);
     if (!kind || command->kind == EP_COMMAND (COMMAND_KIND_UNSPECIFIED)
     ||  command->kind == EP_COMMAND (RECONCILE) || command->kind == EP_COMMAND (CANCEL_ALL)
-    ||  command->kind == EP_COMMAND (SWEEP_OPEN)) {
+    ||  command->kind == EP_COMMAND (SWEEP_OPEN) || command->kind == EP_COMMAND (APPROVE)
+    ||  command->kind == EP_COMMAND (REVOKE)) {
         snprintf (outcome, outcome_size, "refused: unknown command kind %d", command->kind);
         return EP_CONTROL_UNKNOWN_KIND;
     }
@@ -507,6 +542,9 @@ s_handle_command (ep_router_t *self, const uint8_t *data, size_t size, const cha
     else
     if (command->kind == EP_COMMAND (SWEEP_OPEN))
         status = s_live_request (self, command, sender, data, size, verdict, s_sweep_open);
+    else
+    if (command->kind == EP_COMMAND (APPROVE) || command->kind == EP_COMMAND (REVOKE))
+        status = s_decide (self, command, sender, data, size, verdict);
     else {
         *verdict = ep_control_apply (&self->state, command, self->last_seq, outcome,
                                      sizeof outcome);

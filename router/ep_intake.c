@@ -143,10 +143,19 @@ s_check_claimed (ep_router_t *self, s_intent_t *in)
     }
     else
     if (!self->link.worker [in->plane].alive) {
+        char why [512];
+        ep_definitions_problem (self, in->plane, why, sizeof why);
         in->failure = EP_FAILURE (PLANE_UNAVAILABLE);
-        snprintf (in->reason, sizeof in->reason, "no %s worker is alive",
-                  in->plane == EP_PLANE (LIVE) ? "live" : "paper");
+        snprintf (in->reason, sizeof in->reason, "no %s worker is alive%s%.400s",
+                  in->plane == EP_PLANE (LIVE) ? "live" : "paper", *why ? ": " : "", why);
     }
+    else
+    if (intent->action != EP_ACTION (CANCEL)
+    &&  !ep_definitions_may_serve (self, in->plane, self->link.worker [in->plane].definition,
+                                   in->reason, sizeof in->reason))
+        //  A revoked definition places nothing new; what rests is still
+        //  followed, and may be canceled
+        in->failure = EP_FAILURE (PLANE_UNAVAILABLE);
     return EP_ROUTER_OK;
 }
 

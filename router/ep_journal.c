@@ -67,6 +67,7 @@ static const char *s_sql [S_STMT_COUNT] = {
                         " WHERE router_seq = ?",
     [S_ZOMBIE_ON] = "INSERT OR IGNORE INTO zombies VALUES (?)",
     [S_ZOMBIE_OFF] = "DELETE FROM zombies WHERE router_seq = ?",
+    [S_SAVE_DEFINITION] = "INSERT OR REPLACE INTO state VALUES ('definition/' || ?, ?)",
 };
 
 int
@@ -589,6 +590,16 @@ ep_journal_save_state (ep_journal_t *self, const void *payload, size_t size)
 
 
 
+
+ep_journal_status_t
+ep_journal_save_definition (ep_journal_t *self, const char *id, const void *payload,
+                            size_t size)
+{
+    sqlite3_stmt *stmt = s_write (self, S_SAVE_DEFINITION);
+    s_bind_text (self, stmt, 1, id);
+    s_bind_blob (self, stmt, 2, payload, size);
+    return s_step_done (self, stmt, "save a plane definition");
+}
 
 ep_journal_status_t
 ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on)

@@ -125,6 +125,13 @@ ep_journal_status_t ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, c
 //  The applied plane state, as a packed PlaneState. load returns 0 and sets
 //  *size to 0 when none was saved; the caller frees *payload.
 ep_journal_status_t ep_journal_save_state (ep_journal_t *self, const void *payload, size_t size);
+
+//  A plane definition (a packed PlaneDefinition) as it stands now, under
+//  its id; definitions calls fn with each one saved, in no given order.
+typedef void (ep_journal_blob_fn) (void *arg, const void *payload, size_t size);
+ep_journal_status_t ep_journal_save_definition (ep_journal_t *self, const char *id,
+                                                const void *payload, size_t size);
+int ep_journal_definitions (ep_journal_t *self, ep_journal_blob_fn *fn, void *arg);
 int ep_journal_load_state (ep_journal_t *self, void **payload, size_t *size);
 
 typedef void (ep_journal_report_fn) (void *arg, uint64_t seq, const void *payload, size_t size);

@@ -34,6 +34,20 @@ ep_journal_load_state (ep_journal_t *self, void **payload, size_t *size)
 }
 
 int
+ep_journal_definitions (ep_journal_t *self, ep_journal_blob_fn *fn, void *arg)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (self->db, "SELECT value FROM state WHERE key LIKE 'definition/%'",
+                            -1, &stmt, NULL) != SQLITE_OK)
+        return ep_journal_fail (self, "load plane definitions");
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        fn (arg, sqlite3_column_blob (stmt, 0), (size_t) sqlite3_column_bytes (stmt, 0));
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : ep_journal_fail (self, "load plane definitions");
+}
+
+int
 ep_journal_reports (ep_journal_t *self, uint64_t from_seq, uint64_t to_seq,
                     const char *strategy_id, unsigned limit,
                     ep_journal_row_fn *fn, void *arg, uint64_t *through_seq)

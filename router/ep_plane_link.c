@@ -35,6 +35,7 @@ ep_link_strerror (ep_link_verdict_t verdict)
         case EP_LINK_WRONG_PLANE:   return "refused: a worker key of another plane";
         case EP_LINK_FOREIGN_KEY:   return "refused: the session belongs to another key";
         case EP_LINK_FENCED:        return "fenced: another worker serves the plane";
+        case EP_LINK_UNAPPROVED:    return "ignored: its plane definition is not approved";
     }
     return "?";
 }
@@ -278,6 +279,26 @@ s_heard (ep_router_t *self, const char *kind, const ep_worker_msg_t *message,
     return status;
 }
 
+//  A worker not adopted yet whose plane definition is not approved: it is
+//  not adopted, and what it says is ignored (logged once per definition).
+//  Returns true if so.
+static bool
+s_unapproved (ep_router_t *self, const ep_worker_msg_t *message)
+{
+    ep_worker_t *worker = &self->link.worker [message->plane];
+    char why [512];
+    if (ep_definitions_may_serve (self, message->plane, message->definition_id, why, sizeof why))
+        return false;
+    if (strcmp (worker->refused_definition, message->definition_id)) {
+        snprintf (worker->refused_definition, sizeof worker->refused_definition, "%s",
+                  message->definition_id);
+        self->state.dirty = true;
+        ep_log_warn ("%s worker %s not adopted: %s", ep_plane_name (message->plane),
+                     message->session, why);
+    }
+    return true;
+}
+
 //  Handles a decoded message from an admitted sender.
 static ep_link_verdict_t
 s_handle (ep_router_t *self, const char *kind, const ep_worker_msg_t *message,
@@ -304,6 +325,9 @@ s_handle (ep_router_t *self, const char *kind, const ep_worker_msg_t *message,
             *status = s_fence (self, message);
             return EP_LINK_FENCED;
         }
+        if (s_unapproved (self, message))
+            return EP_LINK_UNAPPROVED;
+        snprintf (worker->definition, sizeof worker->definition, "%s", message->definition_id);
         *status = ep_link_adopt (self, plane, message->session, user_id ? user_id : "",
                                  "first heartbeat");
     }

@@ -271,7 +271,7 @@ s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
     int plane = request->plane;
     bool curve = ep_security_curve ();
     const char *key = curve ? ep_access_sender_key (peer, curve) : "";
-    char why [256] = "";
+    char why [512] = "", id [65] = "";
     if (!ep_query_may_restore (peer, plane, curve))
         status = ep_access_refuse (self, EP_REFUSAL_MESSAGE, "query", peer->sender,
                                    "query: restore of the %s plane refused to %s: not that "
@@ -285,7 +285,20 @@ s_serve_restore (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
     else
     if (!ep_link_may_claim (self, plane, request->session, key, curve, why, sizeof why))
         s_refuse_claim (self, identity, request->session, why);
+    else
+    if (!ep_definitions_present (self, plane, request->definition, request->description, id,
+                                 why, sizeof why, &status)) {
+        //  Not served under a definition no one approved: it stands by
+        snprintf (self->link.worker [plane].refused_definition,
+                  sizeof self->link.worker [plane].refused_definition, "%s", id);
+        self->state.dirty = true;
+        if (!status)
+            s_refuse_claim (self, identity, request->session, why);
+    }
     else {
+        ep_worker_t *worker = &self->link.worker [plane];
+        snprintf (worker->definition, sizeof worker->definition, "%s", id);
+        worker->refused_definition [0] = '\0';
         status = ep_link_adopt (self, plane, request->session, key, "restored");
         s_send_restore (self, identity, plane, request->session);
     }
@@ -325,6 +338,23 @@ ep_query_clear (ep_router_t *self)
     self->restores.count = 0;
 }
 
+//  Every plane definition seen, for the meta layer and monitors (a worker
+//  or strategy key reads none).
+static ep_router_status_t
+s_serve_definitions (ep_router_t *self, zframe_t *identity, const ep_peer_t *peer)
+{
+    if (ep_security_curve () && peer->info.role != EP_ROLE_META
+    &&  peer->info.role != EP_ROLE_MONITOR)
+        return ep_access_refuse (self, EP_REFUSAL_MESSAGE, "query", peer->sender,
+                                 "query: refused %s: only meta and monitor keys read the plane "
+                                 "definitions", peer->sender);
+    Execplane__V1__DefinitionList list = EXECPLANE__V1__DEFINITION_LIST__INIT;
+    list.definitions = self->definitions.items;
+    list.n_definitions = self->definitions.count;
+    s_reply (self, identity, "definitions", &list.base);
+    return EP_ROUTER_OK;
+}
+
 //  Answers one request, if one waits; *read is false if none did.
 static ep_router_status_t
 s_handle_query (ep_router_t *self, bool *read)
@@ -352,6 +382,9 @@ s_handle_query (ep_router_t *self, bool *read)
         if (streq (kind, "restore"))
             status = s_serve_restore (self, identity, zframe_data (body), zframe_size (body),
                                       &peer, ep_sock_clock_ms () + EP_ROUTER_RESTORE_WAIT_MS);
+        else
+        if (streq (kind, "definitions"))
+            status = s_serve_definitions (self, identity, &peer);
     }
     zframe_destroy (&identity);
     zstr_free (&kind);

@@ -113,7 +113,7 @@ s_load_state (ep_router_t *self)
 ep_router_status_t
 ep_recovery_run (ep_router_t *self)
 {
-    if (s_load_state (self))
+    if (s_load_state (self) || ep_definitions_load (self))
         return EP_ROUTER_JOURNAL_WRITE;
     self->last_seq = ep_journal_last_seq (self->journal);
     self->last_router_seq = ep_journal_last_router_seq (self->journal);

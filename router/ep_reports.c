@@ -33,9 +33,14 @@ ep_reports_emit (ep_router_t *self, ep_report_t *report, ep_origin_t origin, boo
     char clean [1024];
     char *given = report->reason;
     report->reason = s_clean_reason (given, clean, sizeof clean);
+    //  The environment that produced it: the plane's worker's definition
+    char *plane_definition = report->plane_definition;
+    if (report->plane == EP_PLANE (PAPER) || report->plane == EP_PLANE (LIVE))
+        report->plane_definition = self->link.worker [report->plane].definition;
     size_t size;
     uint8_t *data = ep_router_pack (&report->base, &size);
     report->reason = given;
+    report->plane_definition = plane_definition;
     if (!data)
         return EP_ROUTER_NO_MEMORY;
     ep_journal_report_t record = {

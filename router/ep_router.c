@@ -421,6 +421,7 @@ ep_router_destroy (ep_router_t **self_p)
     ep_journal_destroy (&self->journal);
     ep_inflight_destroy (&self->inflight);
     ep_unknown_clear (&self->unknown);
+    ep_definitions_clear (self);
     ep_outbox_clear (&self->outbox);
     ep_outbox_clear (&self->pending);
     ep_buf_free (&self->batch);

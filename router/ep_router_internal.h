@@ -88,7 +88,16 @@ typedef struct {
     uint64_t probe_heard;               //  the newest the plane's worker repeated
     char heard_session [64];            //  the last worker message's session
     uint64_t heard_number;              //  and its number
+    char definition [65];               //  the plane definition it runs ("" before one)
+    char refused_definition [65];       //  the last one refused it the plane, if any
 } ep_worker_t;
+
+//  ep_definitions: every plane definition the router has seen.
+typedef struct {
+    Execplane__V1__PlaneDefinition **items;     //  owned, oldest first
+    size_t count;
+    size_t capacity;
+} ep_definitions_t;
 
 //  ep_plane_link: the workers, by plane.
 typedef struct {
@@ -168,6 +177,7 @@ struct _ep_router_t {
     char boot [40];                     //  this start's id, sent with dispatches
     ep_control_t state;                 //  the applied plane state
     ep_plane_link_t link;               //  the planes' workers
+    ep_definitions_t definitions;       //  the plane definitions seen, approved or not
     ep_outbox_t outbox;                 //  reports to publish after commit
     ep_outbox_t pending;                //  dispatches waiting for room (back-pressure)
     ep_buf_t batch;                     //  a Dispatch of several (ep_delivery_batch)
@@ -197,6 +207,41 @@ bool ep_router_recv (void *handle, zmq_msg_t *msg);
 //  Begins the turn's transaction if needed and journals an event (kind is a
 //  short word, see ep_journal_add_event) at the newest seq.
 ep_router_status_t ep_router_event (ep_router_t *self, const char *kind, const char *detail);
+
+//  --------------------------------------------------------------------------
+//  ep_definitions
+
+//  The id of a definition's text: its SHA-256, 64 lowercase hex digits.
+void ep_definition_id (const char *text, char id [65]);
+
+//  The definition seen as id, or NULL.
+Execplane__V1__PlaneDefinition *ep_definitions_find (ep_router_t *self, const char *id);
+
+//  A worker of plane presents text, described as description: the
+//  definition is recorded (journaled) if it is new, or its description
+//  if it had none. Returns whether it may serve the plane (approved, not
+//  revoked); if not, why ("live definition 3f2a9c1b0d4e is not approved").
+//  *status is set on a journal failure.
+bool ep_definitions_present (ep_router_t *self, int plane, const char *text,
+                             const char *description, char id [65], char *why,
+                             size_t why_size, ep_router_status_t *status);
+
+//  Whether the definition id may serve plane; if not, why.
+bool ep_definitions_may_serve (ep_router_t *self, int plane, const char *id, char *why,
+                               size_t why_size);
+
+//  Applies APPROVE or REVOKE (command) of its definition_id by issued_by.
+//  Returns whether it was applied; outcome says what happened or why not.
+bool ep_definitions_decide (ep_router_t *self, const ep_command_t *command,
+                            char *outcome, size_t outcome_size, ep_router_status_t *status);
+
+//  Reads the definitions the journal keeps (at start). Returns 0, or -1.
+int ep_definitions_load (ep_router_t *self);
+
+//  The plane's definition problem for PlaneState: "" if none.
+void ep_definitions_problem (ep_router_t *self, int plane, char *why, size_t why_size);
+
+void ep_definitions_clear (ep_router_t *self);
 
 //  --------------------------------------------------------------------------
 //  ep_intake
@@ -342,7 +387,9 @@ typedef enum {
     EP_LINK_UNDECODABLE,                //  no WorkerMessage of a plane
     EP_LINK_WRONG_PLANE,                //  a worker key of another plane
     EP_LINK_FOREIGN_KEY,                //  the session is bound to another key
-    EP_LINK_FENCED                      //  another worker serves the plane
+    EP_LINK_FENCED,                     //  another worker serves the plane
+    EP_LINK_UNAPPROVED                  //  its plane definition is not approved: not
+                                        //  adopted, its message ignored
 } ep_link_verdict_t;
 
 const char *ep_link_strerror (ep_link_verdict_t verdict);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #define EP_ENDPOINT_MAX 256
+#define EP_DESCRIPTION_MAX 256          //  a plane definition's description, with its NUL
 #define EP_PATH_MAX     1024
 
 typedef struct {
@@ -34,6 +35,7 @@ typedef struct {
     int64_t liquidity_cap_e8;           //  max quantity per fill per tick; 0 = none
     char paper_metrics [64];            //  the paper worker's, as router_metrics
     char paper_instruments [EP_PATH_MAX];   //  the instrument table's file; "": none
+    char paper_description [EP_DESCRIPTION_MAX];    //  the operator's, of its definition
     //  live
     char venue [32];
     char base_url [EP_ENDPOINT_MAX];
@@ -46,6 +48,7 @@ typedef struct {
     int64_t clock_check_ms;             //  between two measurements of the venue's clock
     int64_t clock_max_offset_ms;        //  beyond it, nothing that places an order is sent
     int64_t rules_refresh_ms;           //  between two reads of the venue's trading rules
+    char live_description [EP_DESCRIPTION_MAX];     //  the operator's, of its definition
     char stream_url [EP_ENDPOINT_MAX]; //  the venue's user data stream: auto, off or ws(s)://
     int64_t stream_ping_ms;             //  our pings on it, this often
     int64_t stream_stall_ms;            //  nothing heard this long: it is down

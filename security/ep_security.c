@@ -69,6 +69,14 @@ ep_security_daemon_start (const ep_cli_t *cli, const char *component, ep_config_
     return ep_security_setup (cli->program, cli->config_path, cli->insecure, cli->cert, config);
 }
 
+void
+ep_security_sha256_hex (const void *data, size_t size, char hex [65])
+{
+    unsigned char digest [crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (digest, (const unsigned char *) data, size);
+    sodium_bin2hex (hex, 65, digest, sizeof digest);
+}
+
 bool
 ep_security_curve (void)
 {

@@ -49,6 +49,10 @@ int ep_security_daemon_start (const ep_cli_t *cli, const char *component, ep_con
 //  True when CURVE is on.
 bool ep_security_curve (void);
 
+//  The SHA-256 of size bytes of data as 64 lowercase hex digits, into hex:
+//  a plane definition's id, a digest its text names.
+void ep_security_sha256_hex (const void *data, size_t size, char hex [65]);
+
 //  This process's own certificate, or NULL when insecure.
 zcert_t *ep_security_cert (void);
 

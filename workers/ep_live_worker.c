@@ -30,23 +30,6 @@ s_emit (void *arg, const ep_dispatch_t *dispatch, ep_report_t *report)
     ep_worker_link_report (self->link, dispatch->router_seq, report);
 }
 
-//  A sweep of the venue's open orders: told to the router.
-static void
-s_orphans (void *arg, const Execplane__V1__VenueOrder *const *orphans, size_t count,
-           const char *problem)
-{
-    s_worker_t *self = arg;
-    ep_worker_link_orphans (self->link, orphans, count, problem);
-}
-
-//  A change in the venue's user data stream: told to the router.
-static void
-s_stream_event (void *arg, const char *kind, const char *detail)
-{
-    s_worker_t *self = arg;
-    ep_worker_link_stream_event (self->link, kind, detail);
-}
-
 //  The plane's metrics, the claim, and the health check's verdict.
 static bool
 s_metrics (void *arg, ep_prom_t *prom, char *health, size_t health_size)
@@ -155,8 +138,10 @@ s_usage (FILE *out)
         "\n"
         "Configuration: router/dispatch, router/results, router/query (where the\n"
         "router is), router/heartbeat_ms, router/hwm; live/venue, live/base_url,\n"
-        "live/keys, live/audit, live/recv_window_ms, live/connect_timeout_ms,\n"
-        "live/timeout_ms (per request), live/poll_ms, live/clock_check_ms,\n"
+        "live/keys, live/audit, live/description (of the plane's definition, which\n"
+        "the router serves only once approved: ep-meta planes), live/recv_window_ms,\n"
+        "live/connect_timeout_ms, live/timeout_ms (per request), live/poll_ms,\n"
+        "live/clock_check_ms,\n"
         "live/clock_max_offset_ms, live/rules_refresh_ms, live/stream_url,\n"
         "live/stream_ping_ms, live/stream_stall_ms, live/stream_poll_ms,\n"
         "live/stream_backoff_max_ms; live/metrics (HOST:PORT on loopback: /metrics\n"
@@ -199,14 +184,18 @@ s_worker_new (const ep_cli_t *cli, int *rc)
         goto fail_err;
     zsys_init ();
     ep_signal_catch ("ep-live");
+    //  The definition presented in every claim (NULL: none, and none is adopted)
+    char *definition = ep_live_definition (&self->config, venue);
     ep_worker_link_config_t link = {
         .plane = EP_PLANE (LIVE), .topic = "exec.live", .config = &self->config,
-        .rcvhwm = (int) self->config.hwm, .metrics = self->config.live_metrics, .batch = 256
+        .rcvhwm = (int) self->config.hwm, .metrics = self->config.live_metrics, .batch = 256,
+        .definition = definition, .description = self->config.live_description
     };
     ep_worker_link_handler_t handler = {
         .dispatch = s_dispatch, .turn = s_plane_turn, .metrics = s_metrics, .arg = self
     };
     self->link = ep_worker_link_new (&link, &handler, err, sizeof err);
+    zstr_free (&definition);
     if (!self->link)
         goto fail_err;
     ep_live_plane_config_t plane = ep_live_plane_settings (&self->config);
@@ -214,9 +203,11 @@ s_worker_new (const ep_cli_t *cli, int *rc)
     plane.audit = audit;
     plane.session = ep_worker_link_session (self->link);
     plane.emit = s_emit;
-    plane.orphans = s_orphans;
-    plane.stream.event = s_stream_event;
-    plane.emit_arg = plane.orphans_arg = plane.stream.event_arg = self;
+    plane.emit_arg = self;
+    //  The sweeps' and the stream's news go straight to the router
+    plane.orphans = ep_worker_link_orphans;
+    plane.stream.event = ep_worker_link_stream_event;
+    plane.orphans_arg = plane.stream.event_arg = self->link;
     self->plane = ep_live_plane_new (&plane);
     if (!self->plane) {
         snprintf (err, sizeof err, "out of memory");
@@ -225,8 +216,9 @@ s_worker_new (const ep_cli_t *cli, int *rc)
     ep_worker_link_watch (self->link, ep_live_plane_sender (self->plane), s_plane_turn);
     if (ep_live_plane_stream (self->plane))
         ep_worker_link_watch (self->link, ep_live_plane_stream (self->plane), s_plane_turn);
-    ep_log_info ("session %s: venue %s at %s, audit %s", ep_worker_link_session (self->link),
-                 venue->name, self->config.base_url, self->config.audit);
+    ep_log_info ("session %s: venue %s at %s, audit %s, plane definition %s",
+                 ep_worker_link_session (self->link), venue->name, self->config.base_url,
+                 self->config.audit, ep_worker_link_definition (self->link));
     *rc = 0;
     return self;
 fail_err:

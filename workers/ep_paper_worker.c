@@ -11,6 +11,7 @@
 #include "ep_buf.h"
 #include "ep_cli.h"
 #include "ep_config.h"
+#include "ep_decimal.h"
 #include "ep_security.h"
 #include "ep_signal.h"
 #include "ep_instruments_file.h"
@@ -267,8 +268,10 @@ s_usage (FILE *out)
         "Configuration: router/dispatch, router/results, router/query (where the\n"
         "router is), router/heartbeat_ms, router/hwm; paper/slippage_bps,\n"
         "paper/liquidity_cap, paper/instruments (the fill rules, and the venue's\n"
-        "rules per symbol: a file, read at start); paper/metrics (HOST:PORT on\n"
-        "loopback: /metrics and /healthz over HTTP); security/curve, security/certs.\n"
+        "rules per symbol: a file, read at start); paper/description (of the plane's\n"
+        "definition, which the router serves only once approved: ep-meta planes);\n"
+        "paper/metrics (HOST:PORT on loopback: /metrics and /healthz over HTTP);\n"
+        "security/curve, security/certs.\n"
         "\n"
         "Logs go to standard error. Stops on SIGINT or SIGTERM.\n"
         "Exit: 0 clean stop, 1 failure, 2 bad usage or configuration.\n");
@@ -309,6 +312,29 @@ s_options (int argc, char *argv [], ep_cli_t *cli, long *delay_us, long *delay_c
 
 static void s_worker_destroy (s_worker_t **self_p);
 
+//  The paper plane's definition (malloc'd; NULL on out of memory): what
+//  decides how it fills: its fill rules, their settings, and its
+//  instrument table (by the SHA-256 of its canonical text).
+static char *
+s_definition (const s_worker_t *self)
+{
+    char *table = ep_instruments_format (&self->instruments);
+    if (!table)
+        return NULL;
+    char digest [65] = "none", cap [EP_DECIMAL_BUFSIZE];
+    if (self->instruments.count)
+        ep_security_sha256_hex (table, strlen (table), digest);
+    free (table);
+    return zsys_sprintf ("plane = PAPER\n"
+                         "fills = paper fill rules 1 (ep_paper_book)\n"
+                         "slippage_bps = %lld\n"
+                         "liquidity_cap = %s\n"
+                         "instruments = %s%s\n",
+                         (long long) self->config.slippage_bps,
+                         ep_decimal_format (self->config.liquidity_cap_e8, cap),
+                         self->instruments.count ? "sha256:" : "", digest);
+}
+
 //  Sets the worker up: its configuration, the book and the link. Returns
 //  NULL with the exit code in *rc.
 static s_worker_t *
@@ -337,25 +363,31 @@ s_worker_new (const ep_cli_t *cli, int *rc)
     }
     zsys_init ();
     ep_signal_catch ("ep-paper");
+    char *definition = s_definition (self);
     ep_worker_link_config_t link = {
         .plane = EP_PLANE (PAPER), .topic = "exec.paper", .config = &self->config,
         //  Dispatches come in batches (ep_config_batch).
         .rcvhwm = (int) (self->config.hwm / ep_config_batch (&self->config)),
-        .sndhwm = (int) self->config.hwm, .metrics = self->config.paper_metrics, .batch = 1024
+        .sndhwm = (int) self->config.hwm, .metrics = self->config.paper_metrics, .batch = 1024,
+        .definition = definition, .description = self->config.paper_description
     };
     ep_worker_link_handler_t handler = {
         .dispatch = s_dispatch, .before_heartbeat = s_send_reports,
         .after_dispatches = s_send_reports, .metrics = s_metrics, .arg = self
     };
-    self->link = ep_worker_link_new (&link, &handler, err, sizeof err);
+    if (!definition)
+        snprintf (err, sizeof err, "out of memory");
+    self->link = definition ? ep_worker_link_new (&link, &handler, err, sizeof err) : NULL;
+    zstr_free (&definition);
     if (!self->link) {
         fprintf (stderr, "ep-paper: %s\n", err);
         *rc = 1;
         goto fail;
     }
     ep_worker_link_subscribe (self->link);
-    ep_log_info ("session %s: dispatch %s, results %s", ep_worker_link_session (self->link),
-                 self->config.dispatch, self->config.results);
+    ep_log_info ("session %s: dispatch %s, results %s, plane definition %s",
+                 ep_worker_link_session (self->link), self->config.dispatch,
+                 self->config.results, ep_worker_link_definition (self->link));
     return self;
 fail:
     s_worker_destroy (&self);

@@ -26,6 +26,9 @@ struct _ep_worker_link_t {
     zsock_t *results;                   //  PUSH: reports and heartbeats
     zsock_t *query;                     //  DEALER: claims the plane
     char session [33];                  //  this process's id, in every message
+    char *definition;                   //  the plane definition's text (owned)
+    char *description;                  //  the operator's description of it (owned)
+    char definition_id [65];            //  its SHA-256, in every message
     char boot [40];                     //  the router start the plane was claimed from
     bool claimed;                       //  from the router that runs now
     uint64_t number;                    //  of the last worker message sent
@@ -53,6 +56,13 @@ ep_worker_link_new (const ep_worker_link_config_t *config,
     }
     self->config = *config;
     self->handler = *handler;
+    self->definition = strdup (config->definition ? config->definition : "");
+    self->description = strdup (config->description ? config->description : "");
+    if (!self->definition || !self->description) {
+        snprintf (err, err_size, "out of memory");
+        goto fail;
+    }
+    ep_security_sha256_hex (self->definition, strlen (self->definition), self->definition_id);
     uint8_t nonce [16];
     randombytes_buf (nonce, sizeof nonce);
     sodium_bin2hex (self->session, sizeof self->session, nonce, sizeof nonce);
@@ -92,8 +102,16 @@ ep_worker_link_destroy (ep_worker_link_t **self_p)
     zsock_destroy (&self->intents);
     zsock_destroy (&self->query);
     zsock_destroy (&self->results);
+    free (self->definition);
+    free (self->description);
     free (self);
     *self_p = NULL;
+}
+
+const char *
+ep_worker_link_definition (const ep_worker_link_t *self)
+{
+    return self->definition_id;
 }
 
 const char *
@@ -139,6 +157,7 @@ ep_worker_link_head (ep_worker_link_t *self, uint64_t tick, ep_worker_msg_t *mes
     execplane__v1__worker_message__init (message);
     message->plane = self->config.plane;
     message->session = self->session;
+    message->definition_id = self->definition_id;
     message->tick = tick;
     message->number = ++self->number;
     message->probe = self->probe;
@@ -171,10 +190,11 @@ ep_worker_link_report (ep_worker_link_t *self, uint64_t tick, ep_report_t *repor
     return 0;
 }
 
-int
-ep_worker_link_orphans (ep_worker_link_t *self, const Execplane__V1__VenueOrder *const *orphans,
+void
+ep_worker_link_orphans (void *link, const Execplane__V1__VenueOrder *const *orphans,
                         size_t count, const char *problem)
 {
+    ep_worker_link_t *self = (ep_worker_link_t *) link;
     ep_worker_msg_t message;
     ep_worker_link_head (self, 0, &message);
     message.n_orphans = count;
@@ -185,17 +205,17 @@ ep_worker_link_orphans (ep_worker_link_t *self, const Execplane__V1__VenueOrder 
     uint8_t *data = malloc (size);
     if (!data) {
         ep_log_error ("out of memory: the open orders' sweep was not told");
-        return -1;
+        return;
     }
     execplane__v1__worker_message__pack (&message, data);
     ep_worker_link_send (self, "orphans", data, size, 0);
     free (data);
-    return 0;
 }
 
 void
-ep_worker_link_stream_event (ep_worker_link_t *self, const char *event, const char *detail)
+ep_worker_link_stream_event (void *link, const char *event, const char *detail)
 {
+    ep_worker_link_t *self = (ep_worker_link_t *) link;
     ep_worker_msg_t message;
     ep_worker_link_head (self, 0, &message);
     message.stream_event = (char *) event;
@@ -215,7 +235,7 @@ s_signal (ep_worker_link_t *self, const char *kind, int flags)
 {
     ep_worker_msg_t message;
     ep_worker_link_head (self, 0, &message);
-    uint8_t data [128];
+    uint8_t data [256];
     size_t size = execplane__v1__worker_message__pack (&message, data);
     ep_worker_link_send (self, kind, data, size, flags);
 }
@@ -281,10 +301,16 @@ s_ask (ep_worker_link_t *self, int timeout_ms)
     request.plane = self->config.plane;
     request.session = self->session;
     request.through_number = self->number;
-    uint8_t data [128];
-    size_t size = execplane__v1__restore_request__pack (&request, data);
+    request.definition = self->definition;
+    request.description = self->description;
+    size_t size = execplane__v1__restore_request__get_packed_size (&request);
+    uint8_t *data = malloc (size ? size : 1);
+    if (!data)
+        return NULL;
+    execplane__v1__restore_request__pack (&request, data);
     ep_sock_discard (self->query);
     ep_sock_send2 (self->query, "restore", data, size, ZMQ_DONTWAIT);
+    free (data);
     zmq_pollitem_t item = { zsock_resolve (self->query), 0, ZMQ_POLLIN, 0 };
     if (zmq_poll (&item, 1, timeout_ms) <= 0)
         return NULL;                    //  the router is not there yet

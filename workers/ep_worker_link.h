@@ -47,6 +47,11 @@ typedef struct {
     int sndhwm;                         //  of the results socket; 0: libzmq's default
     const char *metrics;                //  HOST:PORT for /metrics and /healthz; "": none
     int batch;                          //  dispatches read in one turn at most
+    //  The plane definition the worker runs (its canonical text, copied),
+    //  presented in every claim with its description, and named by id in
+    //  every message: the router adopts it only under an approved one.
+    const char *definition;
+    const char *description;
 } ep_worker_link_config_t;
 
 //  Makes the session id and the sockets (not yet subscribed) and starts
@@ -54,6 +59,9 @@ typedef struct {
 ep_worker_link_t *ep_worker_link_new (const ep_worker_link_config_t *config,
                                       const ep_worker_link_handler_t *handler,
                                       char *err, size_t err_size);
+
+//  The id of the plane definition the worker presents (64 hex digits).
+const char *ep_worker_link_definition (const ep_worker_link_t *self);
 
 //  Stops the metrics server, closes the sockets and NULLs *self_p.
 void ep_worker_link_destroy (ep_worker_link_t **self_p);
@@ -92,17 +100,20 @@ int ep_worker_link_send (ep_worker_link_t *self, const char *kind, const void *d
 //  Returns 0, or -1 on out of memory (logged with the intent: not sent).
 int ep_worker_link_report (ep_worker_link_t *self, uint64_t tick, ep_report_t *report);
 
+//  These two take the link as a void *, so that a plane can call them
+//  back directly (the live plane's ep_live_orphans_fn and
+//  ep_live_stream_event_fn).
+//
 //  Tells the router the outcome of a sweep of the venue's open orders: the
 //  orphans found (count of them), or why there was none (problem, else
-//  NULL). Returns 0, or -1 on out of memory (logged).
+//  NULL). On out of memory it is not told (logged).
+void ep_worker_link_orphans (void *link, const Execplane__V1__VenueOrder *const *orphans,
+                             size_t count, const char *problem);
+
 //  Tells the router a change in the live plane's user data stream (event
 //  "stream-up", "stream-down" or "stream-gap", with detail), for its
 //  journal.
-void ep_worker_link_stream_event (ep_worker_link_t *self, const char *event,
-                                  const char *detail);
-
-int ep_worker_link_orphans (ep_worker_link_t *self, const Execplane__V1__VenueOrder *const *orphans,
-                            size_t count, const char *problem);
+void ep_worker_link_stream_event (void *link, const char *event, const char *detail);
 
 //  Sends a heartbeat now (before_heartbeat first), and the next in
 //  router/heartbeat_ms.

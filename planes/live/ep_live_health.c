@@ -1,8 +1,9 @@
 /*  ep_live_health: what the live plane tells about itself: its metrics
     (venue requests by kind and outcome, the queue, the orders followed,
-    the audit, the venue's clock, rules and rate limits, the stream) and
-    its part of the health check.  */
+    the audit, the venue's clock, rules and rate limits, the stream), its
+    part of the health check, and its definition.  */
 #include <assert.h>
+#include <czmq.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,4 +89,33 @@ ep_live_plane_health (ep_live_plane_t *self, char *json, size_t json_size)
               clock ? "\"known\"" : "\"unhealthy\"", clock ? "" : ",\"clock_problem\":", problem,
               stream);
     return writable && clock;
+}
+
+char *
+ep_live_definition (const ep_config_t *config, const ep_venue_t *venue)
+{
+    assert (config && venue);
+    return zsys_sprintf (
+        "plane = LIVE\n"
+        "venue = %s\n"
+        "base_url = %s\n"
+        "account = %s\n"
+        "key = %s\n"
+        "orders = MARKET IOC; LIMIT GTC, IOC, FOK; cancel; cancel-replace; amend (lower "
+        "quantity)\n"
+        "rules = the venue's (exchangeInfo), read every %lld ms\n"
+        "rate_limits = the venue's (exchangeInfo)\n"
+        "clock = the venue's, checked every %lld ms; off by more than %lld ms: nothing "
+        "placed\n"
+        "recv_window_ms = %lld\n"
+        "connect_timeout_ms = %lld\n"
+        "timeout_ms = %lld\n"
+        "poll_ms = %lld\n"
+        "stream_url = %s\n"
+        "stream_poll_ms = %lld\n",
+        venue->name, config->base_url, venue->account, venue->key_kind ? venue->key_kind : "",
+        (long long) config->rules_refresh_ms, (long long) config->clock_check_ms,
+        (long long) config->clock_max_offset_ms, (long long) config->recv_window_ms,
+        (long long) config->connect_timeout_ms, (long long) config->timeout_ms,
+        (long long) config->poll_ms, config->stream_url, (long long) config->stream_poll_ms);
 }

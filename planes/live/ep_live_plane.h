@@ -92,6 +92,13 @@ typedef struct {
                                         //  venue or key without one): none, orders polled
 } ep_live_plane_config_t;
 
+//  The live plane's definition (malloc'd; NULL on out of memory): the
+//  canonical text of what decides where and how it executes: the venue,
+//  its base URL, the account (venue's key fingerprint, never the key),
+//  the key's kind, the orders it sends, the venue's rules and limits as
+//  it reads them, and every request and following setting of config.
+char *ep_live_definition (const ep_config_t *config, const ep_venue_t *venue);
+
 //  The plane's settings as config gives them (live/poll_ms, timeout_ms, the
 //  clock's and rules', the stream's); venue, audit, session and the
 //  callbacks are left for the caller to fill in.

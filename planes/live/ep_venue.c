@@ -300,6 +300,13 @@ ep_venue_new (const char *name, const ep_config_t *config, char *err, size_t err
                 .timeout_ms = config->timeout_ms
             };
             venue = ep_venue_binance_new (&binance, err, err_size);
+            if (venue) {
+                unsigned char digest [crypto_hash_sha256_BYTES];
+                crypto_hash_sha256 (digest, (const unsigned char *) keys->key,
+                                    strlen (keys->key));
+                sodium_bin2hex (venue->account, sizeof venue->account, digest, 8);
+                venue->key_kind = keys->pem_size ? "ed25519" : "hmac";
+            }
         }
         sodium_free (keys);             //  zeroed by sodium_free
     }

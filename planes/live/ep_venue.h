@@ -176,6 +176,9 @@ typedef struct _ep_venue_t ep_venue_t;
 struct _ep_venue_t {
     const char *name;                   //  "binance"
     void *state;                        //  the venue's own
+    char account [17];                  //  the API key's fingerprint: 16 hex digits of its
+                                        //  SHA-256 (names the account, reveals no key)
+    const char *key_kind;               //  "hmac" or "ed25519"
     //  An `absent` answer on an order proves it was never placed only
     //  this long after its attempt's receive window closed (after which
     //  the venue cannot newly accept it): before, the venue may not know

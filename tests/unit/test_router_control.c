@@ -306,6 +306,7 @@ test_sweep_open_is_forwarded_and_its_orphans_told (void **state)
     execplane__v1__worker_message__init (&message);
     message.plane = EP_PLANE (LIVE);
     message.session = "live-1";
+    message.definition_id = (char *) fixture_definition_id (EP_PLANE (LIVE));
     message.n_orphans = 1;
     message.orphans = orphans;
     message.swept = true;

@@ -35,7 +35,39 @@ fixture_start (fixture_t *fixture)
               fixture->folder);
     snprintf (fixture->config.journal_sync, sizeof fixture->config.journal_sync, "normal");
     fixture->config.router_metrics [0] = 0;
-    return fixture_restart (fixture);
+    ep_router_t *router = fixture_restart (fixture);
+    //  Each plane's test definition, seen and approved: workers present it
+    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++) {
+        char id [65], why [512], outcome [512];
+        ep_router_status_t status;
+        ep_definitions_present (router, plane, fixture_definition_text (plane), "the tests'",
+                                id, why, sizeof why, &status);
+        assert_int_equal (status, EP_ROUTER_OK);
+        ep_command_t approve;
+        execplane__v1__plane_command__init (&approve);
+        approve.kind = EP_COMMAND (APPROVE);
+        approve.definition_id = id;
+        approve.issued_by = "fixture";
+        approve.reason = "the tests'";
+        approve.request_id = "fixture";
+        assert_true (ep_definitions_decide (router, &approve, outcome, sizeof outcome, &status));
+    }
+    assert_int_equal (ep_journal_commit (router->journal), 0);
+    return router;
+}
+
+const char *
+fixture_definition_text (int plane)
+{
+    return plane == EP_PLANE (LIVE) ? "plane = LIVE\nfixture = 1\n" : "plane = PAPER\nfixture = 1\n";
+}
+
+const char *
+fixture_definition_id (int plane)
+{
+    static char ids [3][65];
+    ep_definition_id (fixture_definition_text (plane), ids [plane == EP_PLANE (LIVE) ? 2 : 1]);
+    return ids [plane == EP_PLANE (LIVE) ? 2 : 1];
 }
 
 ep_router_t *
@@ -146,6 +178,7 @@ fixture_heartbeat (ep_router_t *router, int plane, const char *session)
     execplane__v1__worker_message__init (&message);
     message.plane = plane;
     message.session = (char *) session;
+    message.definition_id = (char *) fixture_definition_id (plane);
     message.number = 1;
     message.probe = router->link.worker [plane].probe_sent + 1;
     size_t size;
@@ -167,4 +200,29 @@ fixture_last_report (ep_router_t *router)
 {
     size_t count = ep_outbox_count (&router->outbox);
     return count ? fixture_report (router, count - 1) : NULL;
+}
+
+//  Sends [kind][message] to the router's query socket, has the router
+//  answer, and returns the reply's kind and body (the caller frees both).
+zmsg_t *
+fixture_ask (fixture_t *fixture, const char *kind, const ProtobufCMessage *message)
+{
+    zsock_t *client = zsock_new_dealer (fixture->config.query);
+    assert_non_null (client);
+    size_t size;
+    uint8_t *data = fixture_pack (message, &size);
+    zmsg_t *request = zmsg_new ();
+    zmsg_addstr (request, kind);
+    zmsg_addmem (request, data, size);
+    assert_int_equal (zmsg_send (&request, client), 0);
+    free (data);
+    //  The request is on its way through inproc: wait until the router has it.
+    zmq_pollitem_t item = { zsock_resolve (fixture->router->sock.query), 0, ZMQ_POLLIN, 0 };
+    assert_int_equal (zmq_poll (&item, 1, 5000), 1);
+    assert_int_equal (ep_query_drain (fixture->router), EP_ROUTER_OK);
+    zsock_set_rcvtimeo (client, 5000);
+    zmsg_t *reply = zmsg_recv (client);
+    zsock_destroy (&client);
+    assert_non_null (reply);
+    return reply;
 }

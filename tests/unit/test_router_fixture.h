@@ -16,6 +16,11 @@ typedef struct {
 //  A router on a new journal (paper deadline: paper_deadline_ms). Asserts.
 ep_router_t *fixture_start (fixture_t *fixture);
 
+//  Each plane's test definition (its text and id), approved by
+//  fixture_start; fixture_heartbeat's workers present it.
+const char *fixture_definition_text (int plane);
+const char *fixture_definition_id (int plane);
+
 //  Destroys the router and makes a new one on the same journal (a restart).
 ep_router_t *fixture_restart (fixture_t *fixture);
 
@@ -51,6 +56,10 @@ ep_router_status_t fixture_send_intent (ep_router_t *router, const ep_intent_t *
 
 //  The worker session of plane says it is alive (a heartbeat with probe 1).
 ep_router_status_t fixture_heartbeat (ep_router_t *router, int plane, const char *session);
+
+//  Asks the router's query socket kind with message (as a client would)
+//  and returns its answer (the caller destroys it): [kind][body]. Asserts.
+zmsg_t *fixture_ask (fixture_t *fixture, const char *kind, const ProtobufCMessage *message);
 
 //  The index-th report waiting in the outbox, decoded (free it with
 //  execplane__v1__execution_report__free_unpacked), or NULL.

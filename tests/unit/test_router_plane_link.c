@@ -29,6 +29,7 @@ s_message (ep_router_t *router, const char *kind, int plane, const char *session
     execplane__v1__worker_message__init (&message);
     message.plane = plane;
     message.session = (char *) session;
+    message.definition_id = (char *) fixture_definition_id (plane);
     message.number = 2;
     message.probe = router->link.worker [plane].probe_sent + 1;
     if (streq (kind, "reports")) {

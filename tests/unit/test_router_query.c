@@ -10,30 +10,6 @@
 #include <string.h>
 #include "test_router_fixture.h"
 
-//  Sends [kind][message] to the router's query socket, has the router
-//  answer, and returns the reply's kind and body (the caller frees both).
-static zmsg_t *
-s_ask (fixture_t *fixture, const char *kind, const ProtobufCMessage *message)
-{
-    zsock_t *client = zsock_new_dealer (fixture->config.query);
-    assert_non_null (client);
-    size_t size;
-    uint8_t *data = fixture_pack (message, &size);
-    zmsg_t *request = zmsg_new ();
-    zmsg_addstr (request, kind);
-    zmsg_addmem (request, data, size);
-    assert_int_equal (zmsg_send (&request, client), 0);
-    free (data);
-    //  The request is on its way through inproc: wait until the router has it.
-    zmq_pollitem_t item = { zsock_resolve (fixture->router->sock.query), 0, ZMQ_POLLIN, 0 };
-    assert_int_equal (zmq_poll (&item, 1, 5000), 1);
-    assert_int_equal (ep_query_drain (fixture->router), EP_ROUTER_OK);
-    zsock_set_rcvtimeo (client, 5000);
-    zmsg_t *reply = zmsg_recv (client);
-    zsock_destroy (&client);
-    assert_non_null (reply);
-    return reply;
-}
 
 static void
 test_replay_returns_committed_reports_in_seq_order (void **state)
@@ -52,7 +28,7 @@ test_replay_returns_committed_reports_in_seq_order (void **state)
     ep_query_request_t request;
     execplane__v1__query_request__init (&request);
     request.from_seq = 2;
-    zmsg_t *reply = s_ask (&fixture, "reports", &request.base);
+    zmsg_t *reply = fixture_ask (&fixture, "reports", &request.base);
     char *kind = zmsg_popstr (reply);
     assert_string_equal (kind, "reports");
     zframe_t *body = zmsg_pop (reply);
@@ -101,7 +77,8 @@ test_restore_names_resting_orders_and_adopts_the_worker (void **state)
     execplane__v1__restore_request__init (&request);
     request.plane = EP_PLANE (PAPER);
     request.session = "paper-2";
-    zmsg_t *reply = s_ask (&fixture, "restore", &request.base);
+    request.definition = (char *) fixture_definition_text (EP_PLANE (PAPER));
+    zmsg_t *reply = fixture_ask (&fixture, "restore", &request.base);
     char *kind = zmsg_popstr (reply);
     assert_string_equal (kind, "restore");
     zframe_t *body = zmsg_pop (reply);
@@ -176,7 +153,8 @@ test_restore_leaves_out_canceled_orders_and_cancels (void **state)
     execplane__v1__restore_request__init (&request);
     request.plane = EP_PLANE (PAPER);
     request.session = "paper-2";
-    zmsg_t *reply = s_ask (&fixture, "restore", &request.base);
+    request.definition = (char *) fixture_definition_text (EP_PLANE (PAPER));
+    zmsg_t *reply = fixture_ask (&fixture, "restore", &request.base);
     char *kind = zmsg_popstr (reply);
     zframe_t *body = zmsg_pop (reply);
     ep_restore_reply_t *restored = execplane__v1__restore_reply__unpack (
