@@ -108,6 +108,7 @@ static const s_field_t s_report_fields [] = {
     S_FIELD (ep_report_t, "sender_key", S_STRING, sender_key),
     S_FIELD (ep_report_t, "target_intent_id", S_STRING, target_intent_id),
     S_FIELD (ep_report_t, "net_filled_qty", S_DECIMAL, net_filled_qty_e8),
+    S_FIELD (ep_report_t, "plane_definition", S_STRING, plane_definition),
 };
 
 static const s_field_t s_plane_state_fields [] = {
@@ -126,6 +127,23 @@ static const s_field_t s_plane_state_fields [] = {
     S_FIELD (ep_plane_state_t, "last_command_outcome", S_STRING, last_command_outcome),
     S_FIELD (ep_plane_state_t, "orphans_found", S_UINT, orphans_found),
     S_FIELD (ep_plane_state_t, "last_orphan", S_STRING, last_orphan),
+    S_FIELD (ep_plane_state_t, "paper_definition", S_STRING, paper_definition),
+    S_FIELD (ep_plane_state_t, "live_definition", S_STRING, live_definition),
+    S_FIELD (ep_plane_state_t, "paper_definition_problem", S_STRING, paper_definition_problem),
+    S_FIELD (ep_plane_state_t, "live_definition_problem", S_STRING, live_definition_problem),
+};
+
+static const s_field_t s_definition_fields [] = {
+    S_FIELD (ep_json_definition_t, "id", S_STRING, id),
+    S_ENUM_FIELD (ep_json_definition_t, "plane", plane, plane, NULL),
+    S_FIELD (ep_json_definition_t, "text", S_STRING, text),
+    S_FIELD (ep_json_definition_t, "description", S_STRING, description),
+    S_FIELD (ep_json_definition_t, "seen_at_seq", S_UINT, seen_at_seq),
+    S_FIELD (ep_json_definition_t, "approved", S_BOOL, approved),
+    S_FIELD (ep_json_definition_t, "revoked", S_BOOL, revoked),
+    S_FIELD (ep_json_definition_t, "decided_by", S_STRING, decided_by),
+    S_FIELD (ep_json_definition_t, "decision_reason", S_STRING, decision_reason),
+    S_FIELD (ep_json_definition_t, "decided_at_seq", S_UINT, decided_at_seq),
 };
 
 static const s_field_t s_stats_fields [] = {
@@ -659,4 +677,10 @@ char *
 ep_json_stats_format (const ep_stats_t *stats)
 {
     return s_dump (s_stats_fields, S_COUNT (s_stats_fields), stats);
+}
+
+char *
+ep_json_definition_format (const ep_json_definition_t *definition)
+{
+    return s_dump (s_definition_fields, S_COUNT (s_definition_fields), definition);
 }

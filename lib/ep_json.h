@@ -1,5 +1,5 @@
-/*  ep_json: the contract's JSON-lines form of intents, reports, plane state
-    and stats (contract.md, "JSON lines"). Keys are the protobuf field names;
+/*  ep_json: the contract's JSON-lines form of intents, reports, plane state,
+    stats and plane definitions (contract.md, "JSON lines"). Keys are the protobuf field names;
     an *_e8 field appears without the suffix as an exact decimal string; an
     enum appears as its name. Built on jansson and ep_decimal.  */
 #ifndef EP_JSON_H_INCLUDED
@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 #include "ep_wire.h"
+
+//  A plane definition as the router lists it (frame "definitions").
+typedef Execplane__V1__PlaneDefinition ep_json_definition_t;
 
 //  Parses one JSON object (one line, NUL-terminated) into *intent, which the
 //  caller has initialised with execplane__v1__order_intent__init; strings in
@@ -29,5 +32,6 @@ char *ep_json_intent_format (const ep_intent_t *intent);
 char *ep_json_report_format (const ep_report_t *report);
 char *ep_json_plane_state_format (const ep_plane_state_t *state);
 char *ep_json_stats_format (const ep_stats_t *stats);
+char *ep_json_definition_format (const ep_json_definition_t *definition);
 
 #endif

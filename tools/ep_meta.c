@@ -1,6 +1,7 @@
 /*  ep-meta: the meta controller. Publishes a PlaneCommand on control.plane,
     repeating it until the router's plane broadcast shows the outcome, and
-    prints the router's plane state.  */
+    prints the router's plane state; lists the plane definitions the router
+    has seen (its query socket, frame "definitions").  */
 #include <czmq.h>
 #include <sodium.h>
 #include "ep_cli.h"
@@ -25,6 +26,9 @@ s_usage (FILE *out)
         "  or:  ep-meta reconcile INTENT_ID [--strategy ID] [--reason TEXT] [options]\n"
         "  or:  ep-meta reconcile --open [--reason TEXT] [options]\n"
         "  or:  ep-meta cancel-all [--strategy ID] [--plane paper|live] --reason TEXT [options]\n"
+        "  or:  ep-meta planes [--pending] [--plane paper|live] [options]\n"
+        "  or:  ep-meta approve DEFINITION_ID --reason TEXT [options]\n"
+        "  or:  ep-meta revoke DEFINITION_ID --reason TEXT [options]\n"
         "\n"
         "Selects the execution plane, halts or resumes execution (Safety Sells pass\n"
         "a halt), or prints the router's plane state as JSON. A command carries an\n"
@@ -45,11 +49,28 @@ s_usage (FILE *out)
         "cancels were sent. halt --cancel-open is the kill switch: it halts and\n"
         "cancels every resting order on every plane.\n"
         "\n"
-        "  --reason TEXT      why (journaled with the command; required but for reconcile)\n"
+        "A plane's worker presents its plane definition (the canonical text of\n"
+        "everything that decides how the plane executes; its id is the text's\n"
+        "SHA-256, 64 lowercase hex digits) with the operator's description of it\n"
+        "(paper/description, live/description); the router adopts the worker only\n"
+        "once that definition is approved. planes prints every definition the\n"
+        "router has seen, oldest first, one JSON object a line (id, plane, text,\n"
+        "description, seen_at_seq, approved, revoked, decided_by, decision_reason,\n"
+        "decided_at_seq). approve approves a definition the router has seen and\n"
+        "that has a description; revoke revokes one: its plane then takes no new\n"
+        "order (what rests on it is still followed and may be canceled). Neither\n"
+        "carries an epoch: each is confirmed by the outcome that names its request,\n"
+        "and prints the plane state with that outcome.\n"
+        "\n"
+        "  --reason TEXT      why (journaled with the command; required but for\n"
+        "                     reconcile, status and planes)\n"
         "  --strategy ID      reconcile: the intent's strategy (needed when the\n"
         "                     intent_id is used by more than one); cancel-all: only\n"
         "                     this strategy's orders\n"
-        "  --plane PLANE      cancel-all: only the orders on paper or live\n"
+        "  --plane PLANE      cancel-all: only the orders on paper or live; planes:\n"
+        "                     only the definitions of that plane (paper or live, in\n"
+        "                     either case)\n"
+        "  --pending          planes: only the definitions neither approved nor revoked\n"
         "  --cancel-open      halt: also cancel every resting order (the kill switch)\n"
         "  --open             reconcile: the venue's open orders against the audit\n"
         "  --as NAME          issued_by (default: ep-meta:USER@HOST:PID)\n"
@@ -61,8 +82,8 @@ s_usage (FILE *out)
         "  --version          print the version and exit\n"
         "  --help             this text\n"
         "\n"
-        "Exit: 0 applied (status: printed); 1 refused, or no confirmation in time;\n"
-        "2 bad usage.\n");
+        "Exit: 0 applied (status, planes: printed); 1 refused, or no confirmation\n"
+        "(planes: no answer) in time; 2 bad usage.\n");
 }
 
 //  Waits for the next plane state on sub; NULL on timeout.
@@ -207,6 +228,17 @@ s_control_open (const ep_config_t *config, const ep_command_t *command,
     return 0;
 }
 
+//  A plane definition's id: its SHA-256 as 64 lowercase hex digits.
+static bool
+s_definition_id_valid (const char *id)
+{
+    size_t i;
+    for (i = 0; id [i]; i++)
+        if (!((id [i] >= '0' && id [i] <= '9') || (id [i] >= 'a' && id [i] <= 'f')))
+            return false;
+    return i == 64;
+}
+
 //  Reads the verb and its arguments from argv [optind] on into *command
 //  (and the plane named, for select). A reconcile's reason defaults to
 //  "reconcile". Returns 0, or 2 with the reason on stderr.
@@ -254,9 +286,19 @@ s_verb_parse (const char *verb, bool open, int argc, char *argv [], ep_command_t
     if (verb && streq (verb, "cancel-all"))
         command->kind = EP_COMMAND (CANCEL_ALL);
     else
-    if (!verb || !streq (verb, "status")) {
-        fprintf (stderr, "ep-meta: expected select, halt, resume, reconcile, cancel-all or "
-                 "status (see --help)\n");
+    if (verb && (streq (verb, "approve") || streq (verb, "revoke"))) {
+        command->kind = streq (verb, "approve") ? EP_COMMAND (APPROVE) : EP_COMMAND (REVOKE);
+        command->definition_id = optind < argc ? argv [optind++] : NULL;
+        if (!command->definition_id || !s_definition_id_valid (command->definition_id)) {
+            fprintf (stderr, "ep-meta: %s takes a DEFINITION_ID (64 lowercase hex digits, "
+                     "as ep-meta planes prints it)\n", verb);
+            return 2;
+        }
+    }
+    else
+    if (!verb || (!streq (verb, "status") && !streq (verb, "planes"))) {
+        fprintf (stderr, "ep-meta: expected select, halt, resume, reconcile, cancel-all, "
+                 "planes, approve, revoke or status (see --help)\n");
         return 2;
     }
     if (optind < argc) {
@@ -365,10 +407,80 @@ s_publish (zsock_t *sub, const ep_config_t *config, const ep_command_t *command,
     return rc == S_PENDING ? 1 : rc;
 }
 
+//  Prints the reply's definitions of plane (all if unspecified), only the
+//  pending ones if pending. Returns 0, or 1 if the reply is not a list.
+static int
+s_print_definitions (const uint8_t *data, size_t size, bool pending, int plane)
+{
+    Execplane__V1__DefinitionList *list
+        = execplane__v1__definition_list__unpack (NULL, size, data);
+    if (!list) {
+        fprintf (stderr, "ep-meta: planes: the router's answer is not a definition list\n");
+        return 1;
+    }
+    for (size_t i = 0; i < list->n_definitions; i++) {
+        const ep_json_definition_t *definition = list->definitions [i];
+        if ((pending && (definition->approved || definition->revoked))
+        ||  (plane != EP_PLANE (PLANE_UNSPECIFIED) && (int) definition->plane != plane))
+            continue;
+        char *json = ep_json_definition_format (definition);
+        if (json)
+            printf ("%s\n", json);
+        free (json);
+    }
+    execplane__v1__definition_list__free_unpacked (list, NULL);
+    fflush (stdout);
+    return 0;
+}
+
+//  Asks the router's query socket for the definitions it has seen and
+//  prints them. Returns 0, or 1 if no answer came by deadline.
+static int
+s_planes (const ep_config_t *config, bool pending, int plane, int64_t deadline,
+          long long timeout_s)
+{
+    char err [512];
+    zsock_t *query = ep_sock_new (ZMQ_DEALER, config->query, false, err, sizeof err);
+    if (!query) {
+        fprintf (stderr, "ep-meta: %s\n", err);
+        return 1;
+    }
+    int rc = S_PENDING;
+    int64_t ask_at = 0;
+    while (rc == S_PENDING && !zsys_interrupted) {
+        int64_t now = ep_sock_clock_ms ();
+        if (now >= deadline)
+            break;
+        //  Asked again now and then, in case the first ask was lost while
+        //  the router restarted; a stale answer is as good as a fresh one.
+        if (now >= ask_at) {
+            ep_sock_send2 (query, "definitions", "", 0, 0);
+            ask_at = now + 1000;
+        }
+        int64_t until = ask_at < deadline ? ask_at : deadline;
+        zsock_set_rcvtimeo (query, (int) (until - now));
+        zmsg_t *msg = zmsg_recv (query);
+        if (!msg)
+            continue;
+        char *kind = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        if (kind && body && streq (kind, "definitions"))
+            rc = s_print_definitions (zframe_data (body), zframe_size (body), pending, plane);
+        zstr_free (&kind);
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+    }
+    if (rc == S_PENDING)
+        fprintf (stderr, "ep-meta: planes: no answer from the router at %s within %lld s\n",
+                 config->query, timeout_s);
+    zsock_destroy (&query);
+    return rc == S_PENDING ? 1 : rc;
+}
+
 //  What the command line said beyond the verb.
 typedef struct {
     const char *reason, *as, *strategy, *plane;
-    bool cancel_open, open;
+    bool cancel_open, open, pending;
     unsigned long long epoch;
     long long timeout_s;
 } s_line_t;
@@ -380,7 +492,9 @@ s_command_check (const char *verb, const s_line_t *line, ep_command_t *command)
 {
     bool is_cancel_all = command->kind == EP_COMMAND (CANCEL_ALL);
     bool is_halt = command->kind == EP_COMMAND (HALT);
-    const char *misplaced = line->plane && !is_cancel_all ? "plane"
+    bool is_planes = streq (verb, "planes");
+    const char *misplaced = line->plane && !is_cancel_all && !is_planes ? "plane"
+                          : line->pending && !is_planes ? "pending"
                           : line->cancel_open && !is_halt ? "cancel-open"
                           : line->open && command->kind != EP_COMMAND (SWEEP_OPEN) ? "open"
                           : line->strategy && !is_cancel_all
@@ -390,8 +504,9 @@ s_command_check (const char *verb, const s_line_t *line, ep_command_t *command)
         return 2;
     }
     if (line->plane) {
-        command->plane = streq (line->plane, "paper") ? EP_PLANE (PAPER)
-                       : streq (line->plane, "live") ? EP_PLANE (LIVE) : EP_PLANE (PLANE_UNSPECIFIED);
+        command->plane = strcasecmp (line->plane, "paper") == 0 ? EP_PLANE (PAPER)
+                       : strcasecmp (line->plane, "live") == 0 ? EP_PLANE (LIVE)
+                       : EP_PLANE (PLANE_UNSPECIFIED);
         if (command->plane == EP_PLANE (PLANE_UNSPECIFIED)) {
             fprintf (stderr, "ep-meta: --plane takes paper or live\n");
             return 2;
@@ -402,7 +517,7 @@ s_command_check (const char *verb, const s_line_t *line, ep_command_t *command)
         return 2;
     }
     command->cancel_open = line->cancel_open;
-    if (!streq (verb, "status") && (!line->reason || !*line->reason)) {
+    if (!streq (verb, "status") && !is_planes && (!line->reason || !*line->reason)) {
         fprintf (stderr, "ep-meta: %s needs --reason TEXT\n", verb);
         return 2;
     }
@@ -429,6 +544,7 @@ s_options (int argc, char *argv [], ep_cli_t *cli, s_line_t *line)
         { "plane", required_argument, 0, 'p' },
         { "cancel-open", no_argument, 0, 'c' },
         { "open", no_argument, 0, 'o' },
+        { "pending", no_argument, 0, 'P' },
         { 0, 0, 0, 0 }
     };
     ep_cli_init (cli, "ep-meta", "meta", EP_CLI_CLIENT | EP_CLI_ARGUMENTS, s_usage);
@@ -442,6 +558,7 @@ s_options (int argc, char *argv [], ep_cli_t *cli, s_line_t *line)
             case 'p': line->plane = optarg; break;
             case 'c': line->cancel_open = true; break;
             case 'o': line->open = true; break;
+            case 'P': line->pending = true; break;
             case 'e':
                 errno = 0;
                 line->epoch = strtoull (optarg, &end, 10);
@@ -490,6 +607,8 @@ main (int argc, char *argv [])
     zsys_init ();
     zsys_catch_interrupts ();
     int64_t deadline = ep_sock_clock_ms () + timeout_s * 1000;
+    if (streq (verb, "planes"))
+        return s_planes (&config, line.pending, command.plane, deadline, timeout_s);
     zsock_t *sub = ep_sock_new (ZMQ_SUB, config.outcomes, false, err, sizeof err);
     if (!sub) {
         fprintf (stderr, "ep-meta: %s\n", err);
@@ -521,16 +640,18 @@ main (int argc, char *argv [])
     }
     command.issued_by = issued_by;
     command.reason = (char *) reason;
-    if (is_cancel_all || command.kind == EP_COMMAND (SWEEP_OPEN)) {
-        //  No epoch: neither changes the plane state.
+    if (is_cancel_all || command.kind == EP_COMMAND (SWEEP_OPEN)
+    ||  command.kind == EP_COMMAND (APPROVE) || command.kind == EP_COMMAND (REVOKE)) {
+        //  No epoch: none of these changes the selected plane.
         execplane__v1__plane_state__free_unpacked (state, NULL);
         command.strategy_id = line.strategy ? (char *) line.strategy : "";
         char request_id [32];
         s_request_id (request_id, sizeof request_id);
         command.request_id = request_id;
-        int rc = s_publish (sub, &config, &command,
-                            is_cancel_all ? "cancel-all" : "reconcile --open", NULL, deadline,
-                            timeout_s, s_request_settled);
+        const char *name = is_cancel_all ? "cancel-all"
+                         : command.kind == EP_COMMAND (SWEEP_OPEN) ? "reconcile --open" : verb;
+        int rc = s_publish (sub, &config, &command, name, NULL, deadline, timeout_s,
+                            s_request_settled);
         zsock_destroy (&sub);
         return rc;
     }

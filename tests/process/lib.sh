@@ -112,10 +112,85 @@ start_router () {
     PIDS+=("$ROUTER_PID")
     wait_until "$STARTUP" test -f "$READY.new"
     mv "$READY.new" "$READY"
+    describe_planes
+}
+
+# describe_planes: the ready file (what every worker and client starts from)
+# describes each plane ("description = test PLANE plane" in its section), as
+# an operator must before a plane definition can be approved: the line goes
+# right after the section's first line ("paper", or "paper = """ as the
+# router writes it); a section missing is added at the end; a description
+# already there is kept, an empty one replaced. Never written into $CFG:
+# tests append their own sections to it, and a section given twice is
+# ignored after the first.
+describe_planes () {
+    local plane
+    for plane in paper live; do
+        awk -v plane="$plane" '
+            function header(line) { return line == plane || line ~ ("^" plane "[ \t]*=") }
+            { lines[NR] = $0 }
+            !first && header($0) { first = NR; next }
+            first && !ended {
+                if ($0 !~ /^[ \t]/ && $0 != "") ended = 1
+                else if ($0 ~ /^[ \t]+description[ \t]*=/) {
+                    value = $0
+                    sub(/^[ \t]+description[ \t]*=[ \t]*/, "", value)
+                    sub(/[ \t]*(#.*)?$/, "", value)
+                    if (value == "" || value == "\"\"" || value == "\047\047") empty[NR] = 1
+                    else described = 1
+                }
+            }
+            END {
+                for (i = 1; i <= NR; i++) {
+                    if (i in empty) continue
+                    print lines[i]
+                    if (i == first && !described) print "    description = test " plane " plane"
+                }
+                if (!first) { print plane; print "    description = test " plane " plane" }
+            }' "$READY" > "$READY.described" || fail "cannot describe the planes in $READY"
+        mv "$READY.described" "$READY"
+    done
+}
+
+# approve_plane PLANE (PAPER or LIVE), after starting PLANE's worker: waits
+# until the router has seen a definition of PLANE that is neither approved
+# nor revoked (the worker claimed the plane with it) and approves each such
+# definition with ep-meta, as the meta key; fails the test if the router
+# refuses. A worker whose definition is already approved (one started again
+# with the same configuration) makes the plane alive instead, and nothing is
+# approved. (A second worker started while the plane is alive, on another
+# configuration, needs approve_plane called again once it claimed.)
+approve_plane () {
+    local plane=$1 id ids
+    wait_until "$STARTUP" plane_pending_or_alive "$plane"
+    ids=$(plane_pending "$plane") || return 0
+    for id in $ids; do
+        "$BIN/ep-meta" --config "$READY" --timeout 10 approve "$id" --reason "approved by the test" \
+            >> "$WORK/approve.out" 2> "$WORK/approve.err" \
+            || fail "approving the $plane definition $id: $(cat "$WORK/approve.err")"
+    done
+}
+
+# plane_pending PLANE: the ids of PLANE's definitions awaiting approval, one
+# a line; false if none (for wait_until).
+plane_pending () {
+    local ids
+    ids=$("$BIN/ep-meta" --config "$READY" --timeout 5 planes --pending --plane "$1" \
+              2>> "$WORK/planes.err" | jq -r .id) \
+        || return 1
+    [ -n "$ids" ] && echo "$ids"
+}
+
+# plane_pending_or_alive PLANE: a definition of PLANE awaits approval, or
+# PLANE is alive.
+plane_pending_or_alive () {
+    plane_pending "$1" > /dev/null \
+        || [ "$(plane_field "$(echo "$1" | tr '[:upper:]' '[:lower:]')_alive")" = true ]
 }
 
 # The ready file names the ports the router bound; a restarted router must
-# bind the same ones, so it starts from the ready file.
+# bind the same ones, so it starts from the ready file (start_router then
+# describes the planes in the new ready file, as it does at every start).
 restart_router () {
     cp "$READY" "$WORK/restart.zpl"
     start_router "$WORK/restart.zpl"
@@ -127,6 +202,7 @@ start_paper () {
     ${WRAP[@]+"${WRAP[@]}"} "$BIN/ep-paper" --config "$READY" >>"$WORK/paper.log" 2>&1 &
     PAPER_PID=$!
     PIDS+=("$PAPER_PID")
+    approve_plane PAPER
     wait_until "$STARTUP" paper_alive_is true
 }
 
@@ -263,6 +339,7 @@ start_live () {
     ${WRAP[@]+"${WRAP[@]}"} "$BIN/ep-live" --config "$READY" >> "$WORK/live.log" 2>&1 &
     LIVE_PID=$!
     PIDS+=("$LIVE_PID")
+    approve_plane LIVE
     wait_until "$STARTUP" live_alive_is true
 }
 

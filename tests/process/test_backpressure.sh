@@ -20,6 +20,7 @@ start_router
     >> "$WORK/paper.log" 2>&1 &
 PAPER_PID=$!
 PIDS+=("$PAPER_PID")
+approve_plane PAPER
 wait_until 10 paper_alive_is true
 rss_kib () { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 rss_start=$(rss_kib "$ROUTER_PID" VmRSS)

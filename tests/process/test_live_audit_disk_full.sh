@@ -18,6 +18,7 @@ start_router
 "$BIN/ep-live" --config "$READY" > >(cat >> "$WORK/live.log") 2>&1 &
 LIVE_PID=$!
 PIDS+=("$LIVE_PID")
+approve_plane LIVE
 wait_until 10 live_alive_is true
 HEALTH=$(sed -n 's|.*metrics on \(http://[0-9.:]*\).*|\1|p' "$WORK/live.log" | head -n 1)/healthz
 [ "$HEALTH" != /healthz ] || fail "ep-live did not log its metrics address"

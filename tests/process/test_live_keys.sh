@@ -32,6 +32,7 @@ EP_VENUE_API_KEY=$API_KEY EP_VENUE_API_SECRET=$API_SECRET \
     "$BIN/ep-live" --config "$WORK/env.zpl" >> "$WORK/live.log" 2>&1 &
 LIVE_PID=$!
 PIDS+=("$LIVE_PID")
+approve_plane LIVE
 wait_until 10 live_alive_is true
 [ -r "/proc/$LIVE_PID/environ" ] \
     || fail "cannot read /proc/$LIVE_PID/environ: ep-live is not dumpable, so only root may (run as root)"

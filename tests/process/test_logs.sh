@@ -16,6 +16,8 @@ mv "$READY.new" "$READY"
 PIDS+=($!)
 "$BIN/ep-paper" --config "$READY" 2> "$WORK/paper.log" &
 PIDS+=($!)
+approve_plane LIVE
+approve_plane PAPER
 wait_until 10 live_alive_is true
 wait_until 10 paper_alive_is true
 "$BIN/ep-meta" --config "$READY" select live --reason "log test" > /dev/null

@@ -24,6 +24,7 @@ start_router
 "$BIN/ep-paper" --config "$READY" --test-delay-us 20000 >> "$WORK/paper.log" 2>&1 &
 PAPER_PID=$!
 PIDS+=("$PAPER_PID")
+approve_plane PAPER
 wait_until 10 paper_alive_is true
 intents a 100 | "$BIN/ep-send" --config "$READY" > /dev/null 2>> "$WORK/send.log"
 wait_until 10 unanswered_at_least 50

@@ -310,8 +310,13 @@ start_fakex --ban-retry-after 5
 write_config "worker_timeout_ms = 3000" "paper_deadline_ms = 4000" "live_deadline_ms = 8000"
 live_section "timeout_ms = 2000" "connect_timeout_ms = 1000" "poll_ms = 200"
 start_router
+# Each worker's plane definition is approved through ep-meta as it first
+# claims its plane (start_paper, start_live: approve_plane); the workers the
+# chaos restarts run the same configuration, so the same approved definition.
 start_paper
 start_live
+[ -z "$(plane_pending PAPER || true)$(plane_pending LIVE || true)" ] \
+    || fail "a plane definition is still awaiting approval before the chaos"
 
 # The streams: one long-running ep-send per stream (no --wait) reading a FIFO
 # that a feeder fills in paced chunks. The feeder opens the FIFO itself, so

@@ -381,6 +381,7 @@ test_json_formats_report_exactly (void **state)
     report.router_seq = 77;
     report.safety = 0;
     report.net_filled_qty_e8 = 49998500;
+    report.plane_definition = "3f2a9c1b";
     char *line = ep_json_report_format (&report);
     assert_string_equal (line,
         "{\"seq\":42,\"intent_id\":\"i-1\",\"strategy_id\":\"strat.a\",\"symbol\":\"BTC-USD\","
@@ -390,7 +391,7 @@ test_json_formats_report_exactly (void **state)
         "\"fee_asset\":\"BNB\"},{\"fill_id\":\"f-2\",\"qty\":\"0.2\",\"price\":\"100.5\","
         "\"fee\":\"-0.00000001\",\"fee_asset\":\"\"}],"
         "\"filled_qty\":\"0.5\",\"avg_price\":\"100.2\",\"terminal\":true,"
-        "\"venue_order_id\":\"v-9\",\"logical_ts\":1001,\"router_seq\":77,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0.499985\"}");
+        "\"venue_order_id\":\"v-9\",\"logical_ts\":1001,\"router_seq\":77,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0.499985\",\"plane_definition\":\"3f2a9c1b\"}");
     free (line);
 }
 
@@ -406,7 +407,7 @@ test_json_formats_default_report_with_every_key (void **state)
         "\"side\":\"SIDE_UNSPECIFIED\",\"plane\":\"PLANE_UNSPECIFIED\",\"plane_epoch\":0,"
         "\"status\":\"STATUS_UNSPECIFIED\",\"failure\":\"FAILURE_NONE\",\"reason\":\"\","
         "\"fills\":[],\"filled_qty\":\"0\",\"avg_price\":\"0\",\"terminal\":false,"
-        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\"}");
+        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\",\"plane_definition\":\"\"}");
     free (line);
 }
 
@@ -427,7 +428,7 @@ test_json_formats_unknown_enum_as_number (void **state)
         "{\"seq\":0,\"intent_id\":\"i-1\",\"strategy_id\":\"\",\"symbol\":\"\","
         "\"side\":9,\"plane\":3,\"plane_epoch\":0,\"status\":42,\"failure\":99,\"reason\":\"\","
         "\"fills\":[],\"filled_qty\":\"0\",\"avg_price\":\"0\",\"terminal\":false,"
-        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\"}");
+        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\",\"plane_definition\":\"\"}");
     free (line);
 }
 
@@ -451,7 +452,7 @@ test_json_formats_extreme_numbers_exactly (void **state)
         "\"failure\":\"FAILURE_NONE\",\"reason\":\"\",\"fills\":[],"
         "\"filled_qty\":\"-92233720368.54775808\",\"avg_price\":\"92233720368.54775807\","
         "\"terminal\":false,\"venue_order_id\":\"\",\"logical_ts\":\"18446744073709551615\","
-        "\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\"}");
+        "\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\",\"plane_definition\":\"\"}");
     free (line);
 }
 
@@ -492,6 +493,10 @@ test_json_formats_plane_state_exactly (void **state)
     plane_state.last_command_outcome = "stale epoch";
     plane_state.orphans_found = 2;
     plane_state.last_orphan = "epX BTCUSDT BUY 1";
+    plane_state.paper_definition = "aa01";
+    plane_state.live_definition = "";
+    plane_state.paper_definition_problem = "";
+    plane_state.live_definition_problem = "live definition bb02 is not approved";
     char *line = ep_json_plane_state_format (&plane_state);
     assert_string_equal (line,
         "{\"plane\":\"LIVE\",\"epoch\":5,\"halted\":true,\"issued_by\":\"ops\","
@@ -499,7 +504,9 @@ test_json_formats_plane_state_exactly (void **state)
         "\"live_alive\":false,\"last_seq\":130,\"last_command_epoch\":4,"
         "\"last_command_issued_by\":\"meta\",\"last_command_applied\":false,"
         "\"last_command_outcome\":\"stale epoch\",\"orphans_found\":2,"
-        "\"last_orphan\":\"epX BTCUSDT BUY 1\"}");
+        "\"last_orphan\":\"epX BTCUSDT BUY 1\",\"paper_definition\":\"aa01\","
+        "\"live_definition\":\"\",\"paper_definition_problem\":\"\","
+        "\"live_definition_problem\":\"live definition bb02 is not approved\"}");
     free (line);
 
     plane_state.plane = (Execplane__V1__Plane) 7;
@@ -533,6 +540,40 @@ test_json_formats_stats_exactly (void **state)
         "\"reports\":5,\"late_reports\":6,\"fenced_reports\":7,\"in_flight_paper\":8,"
         "\"in_flight_live\":9,\"last_seq\":10,\"last_router_seq\":11,\"unauthorized\":12,"
         "\"fill_gaps\":13}");
+    free (line);
+}
+
+static void
+test_json_formats_plane_definition_exactly (void **state)
+{
+    (void) state;
+    ep_json_definition_t definition;
+    execplane__v1__plane_definition__init (&definition);
+    char *line = ep_json_definition_format (&definition);
+    assert_string_equal (line,
+        "{\"id\":\"\",\"plane\":\"PLANE_UNSPECIFIED\",\"text\":\"\",\"description\":\"\","
+        "\"seen_at_seq\":0,\"approved\":false,\"revoked\":false,\"decided_by\":\"\","
+        "\"decision_reason\":\"\",\"decided_at_seq\":0}");
+    free (line);
+
+    definition.id = "3f2a9c1b0d4e";
+    definition.plane = EP_PLANE (LIVE);
+    definition.text = "plane = live\nbase_url = http://127.0.0.1:1\n";
+    definition.description = "the fake venue";
+    definition.seen_at_seq = 12;
+    definition.approved = 0;
+    definition.revoked = 1;
+    definition.decided_by = "ep-meta:ops@host:1";
+    definition.decision_reason = "moved to \"production\"";
+    definition.decided_at_seq = (uint64_t) INT64_MAX + 1;
+    line = ep_json_definition_format (&definition);
+    assert_string_equal (line,
+        "{\"id\":\"3f2a9c1b0d4e\",\"plane\":\"LIVE\","
+        "\"text\":\"plane = live\\nbase_url = http://127.0.0.1:1\\n\","
+        "\"description\":\"the fake venue\",\"seen_at_seq\":12,\"approved\":false,"
+        "\"revoked\":true,\"decided_by\":\"ep-meta:ops@host:1\","
+        "\"decision_reason\":\"moved to \\\"production\\\"\","
+        "\"decided_at_seq\":\"9223372036854775808\"}");
     free (line);
 }
 
@@ -615,6 +656,7 @@ main (void)
         cmocka_unit_test (test_json_formats_invalid_utf8_with_replacement),
         cmocka_unit_test (test_json_formats_plane_state_exactly),
         cmocka_unit_test (test_json_formats_stats_exactly),
+        cmocka_unit_test (test_json_formats_plane_definition_exactly),
         cmocka_unit_test (test_names_match_every_proto_enum_value),
         cmocka_unit_test (test_names_parse_only_exact_names),
     };
