@@ -90,6 +90,25 @@ s_planes (ep_router_t *self, ep_prom_t *prom, int64_t now)
     }
 }
 
+//  text (valid UTF-8) as a JSON string, quotes included, into out.
+static void
+s_json_quote (const char *text, char *out, size_t size)
+{
+    size_t len = 0;
+    out [len++] = '"';
+    for (const char *c = text; *c && len + 8 < size; c++) {
+        if (*c == '"' || *c == '\\')
+            len += (size_t) snprintf (out + len, size - len, "\\%c", *c);
+        else
+        if ((unsigned char) *c < 0x20)
+            len += (size_t) snprintf (out + len, size - len, "\\u%04x", (unsigned char) *c);
+        else
+            out [len++] = *c;
+    }
+    out [len++] = '"';
+    out [len] = '\0';
+}
+
 void
 ep_router_metrics_update (ep_router_t *self, int64_t now)
 {
@@ -121,12 +140,20 @@ ep_router_metrics_update (ep_router_t *self, int64_t now)
     ep_prom_histogram (prom, "execplane_dispatch_batch_size", "", &self->metrics.dispatch_batch);
 
     bool worker_ok = self->state.plane > 0 && self->state.plane < EP_ROUTER_PLANES && self->link.worker [self->state.plane].alive;
-    char health [256];
+    //  The active plane's definition, and why it does not serve if it does not
+    char problem [512] = "", quoted [1100];
+    if (self->state.plane > 0 && self->state.plane < EP_ROUTER_PLANES)
+        ep_definitions_problem (self, self->state.plane, problem, sizeof problem);
+    s_json_quote (problem, quoted, sizeof quoted);
+    char health [1600];
     snprintf (health, sizeof health, "\"journal\":\"%s\",\"active_plane\":\"%s\","
-              "\"active_worker_alive\":%s,\"halted\":%s",
+              "\"active_worker_alive\":%s,\"halted\":%s,\"active_definition\":\"%s\","
+              "\"definition_problem\":%s",
               journal_ok ? "writable" : "failing",
               ep_plane_name (self->state.plane) ? ep_plane_name (self->state.plane) : "NONE",
-              worker_ok ? "true" : "false", self->state.halted ? "true" : "false");
+              worker_ok ? "true" : "false", self->state.halted ? "true" : "false",
+              self->state.plane > 0 && self->state.plane < EP_ROUTER_PLANES
+              ? self->link.worker [self->state.plane].definition : "", quoted);
     ep_metrics_update (self->metrics.server, prom, journal_ok && worker_ok, health);
 }
 

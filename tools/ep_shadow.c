@@ -23,6 +23,7 @@ typedef struct {
     int status, failure;
     int64_t filled_e8, avg_e8;
     char reason [160];
+    char definition [65];               //  the plane definition it was produced under
 } s_side_t;
 
 typedef struct {
@@ -85,6 +86,8 @@ s_side_set (s_side_t *side, const ep_report_t *report)
     side->filled_e8 = report->filled_qty_e8;
     side->avg_e8 = report->avg_price_e8;
     snprintf (side->reason, sizeof side->reason, "%s", report->reason ? report->reason : "");
+    snprintf (side->definition, sizeof side->definition, "%s",
+              report->plane_definition ? report->plane_definition : "");
 }
 
 static s_row_t *
@@ -146,6 +149,46 @@ typedef struct {
     int64_t qty_diff_e8;                //  sum of live - paper filled
     double mean, p50, p90, min, max;    //  of cost_bps over the priced
 } s_summary_t;
+
+//  The live intents by the live plane definition they were realized under
+//  (every outcome traces to the environment that produced it).
+#define S_GROUPS 16
+typedef struct {
+    char definition [65];               //  "" for none (a report before definitions)
+    size_t intents, differ, priced;
+    double cost_sum;                    //  of cost_bps over the priced
+} s_group_t;
+
+//  Fills groups (at most S_GROUPS; the rest are counted in *others).
+static size_t
+s_groups (const s_shadow_t *self, s_group_t groups [S_GROUPS], size_t *others)
+{
+    size_t count = 0;
+    *others = 0;
+    for (size_t i = 0; i < self->count; i++) {
+        const s_row_t *row = &self->rows [i];
+        s_group_t *group = NULL;
+        for (size_t g = 0; g < count && !group; g++)
+            if (strcmp (groups [g].definition, row->live.definition) == 0)
+                group = &groups [g];
+        if (!group && count < S_GROUPS) {
+            group = &groups [count++];
+            memset (group, 0, sizeof *group);
+            snprintf (group->definition, sizeof group->definition, "%s", row->live.definition);
+        }
+        if (!group) {
+            (*others)++;
+            continue;
+        }
+        group->intents++;
+        group->differ += s_class (&row->live) != s_class (&row->paper);
+        if (row->priced) {
+            group->priced++;
+            group->cost_sum += row->cost_bps;
+        }
+    }
+    return count;
+}
 
 static int
 s_compare_double (const void *a, const void *b)
@@ -259,6 +302,20 @@ s_print_text (const s_shadow_t *self, const s_summary_t *sum, const ep_paper_con
             if (sum->buckets [b])
                 fprintf (out, "    %-10s %zu\n", s_bucket_names [b], sum->buckets [b]);
     }
+    s_group_t groups [S_GROUPS];
+    size_t others, count = s_groups (self, groups, &others);
+    fprintf (out, "  by live plane definition:\n");
+    for (size_t g = 0; g < count; g++) {
+        fprintf (out, "    %-12.12s intents %zu, outcome classes differ %zu, filled on both %zu",
+                 *groups [g].definition ? groups [g].definition : "(none)", groups [g].intents,
+                 groups [g].differ, groups [g].priced);
+        if (groups [g].priced)
+            fprintf (out, ", price diff mean %+.2f bps",
+                     groups [g].cost_sum / (double) groups [g].priced);
+        fprintf (out, "\n");
+    }
+    if (others)
+        fprintf (out, "    %zu intent(s) under other definitions\n", others);
 }
 
 //  --------------------------------------------------------------------------
@@ -455,6 +512,24 @@ s_write_html (const s_shadow_t *self, const s_summary_t *sum, const ep_paper_con
             fprintf (out, "<td>%zu</td>", sum->matrix [l][p]);
         fprintf (out, "</tr>\n");
     }
+    s_group_t groups [S_GROUPS];
+    size_t others, count = s_groups (self, groups, &others);
+    fprintf (out, "</table>\n<h2>By live plane definition</h2>\n<table id=\"definitions\">"
+             "<tr><th>definition</th><th>intents</th><th>outcome classes that differ</th>"
+             "<th>filled on both</th><th>price diff mean, bps</th></tr>\n");
+    for (size_t g = 0; g < count; g++) {
+        fprintf (out, "<tr><td><code>%s</code></td><td>%zu</td><td>%zu</td><td>%zu</td><td>",
+                 *groups [g].definition ? groups [g].definition : "(none)", groups [g].intents,
+                 groups [g].differ, groups [g].priced);
+        if (groups [g].priced)
+            fprintf (out, "%+.2f", groups [g].cost_sum / (double) groups [g].priced);
+        else
+            fprintf (out, "&ndash;");
+        fprintf (out, "</td></tr>\n");
+    }
+    if (others)
+        fprintf (out, "<tr><td>other definitions</td><td>%zu</td><td></td><td></td><td></td>"
+                 "</tr>\n", others);
     fprintf (out, "</table>\n<h2>Per intent</h2>\n<table id=\"intents\"><tr><th>router_seq</th>"
              "<th>intent</th><th>symbol</th><th>side</th><th>qty</th><th>live</th>"
              "<th>paper</th><th>qty diff</th><th>price diff, bps</th></tr>\n");

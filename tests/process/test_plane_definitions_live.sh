@@ -29,11 +29,11 @@ grep -q -F "$API_KEY" "$WORK/text" && fail "the key is in the definition"
 
 # Not approved: never adopted, nothing dispatched, nothing sent
 "$BIN/ep-meta" --config "$READY" select live --reason "definitions test" > /dev/null
-send_one () {
-    printf '{"intent_id":"%s","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"%s","tif":"GTC","qty":"1","limit_price":"200.5","ref_price":"250"}\n' "$1" "$2" \
-        | "$BIN/ep-send" --config "$READY" --wait --timeout "${3:-10}" > "$WORK/$1.jsonl" || true
+send_market () {
+    printf '{"intent_id":"%s","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"MARKET","qty":"1","ref_price":"250"}\n' "$1" \
+        | "$BIN/ep-send" --config "$READY" --wait --timeout 10 > "$WORK/$1.jsonl" || true
 }
-send_one l-1 MARKET
+send_market l-1
 [ "$(jq -r 'select(.terminal) | "\(.status) \(.failure)"' "$WORK/l-1.jsonl")" = "REJECTED PLANE_UNAVAILABLE" ] \
     || fail "l-1: $(cat "$WORK/l-1.jsonl")"
 jq -r .reason "$WORK/l-1.jsonl" | grep -q "live definition ${id:0:12} is not approved" \
@@ -53,7 +53,7 @@ wait_until 10 accepted
 
 # Revoked: no new order, at once; the resting one is still followed
 "$BIN/ep-meta" --config "$READY" revoke "$id" --reason "wrong account" > /dev/null || fail "revoke refused"
-send_one l-3 MARKET
+send_market l-3
 [ "$(jq -r 'select(.terminal) | "\(.status) \(.failure)"' "$WORK/l-3.jsonl")" = "REJECTED PLANE_UNAVAILABLE" ] \
     || fail "l-3 after the revocation: $(cat "$WORK/l-3.jsonl")"
 jq -r .reason "$WORK/l-3.jsonl" | grep -q "is revoked (by .*: wrong account)" \

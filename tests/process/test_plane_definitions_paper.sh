@@ -13,8 +13,10 @@
 #   own approval.
 source "$(dirname "$0")/lib.sh"
 
-write_config
+write_config "metrics = 127.0.0.1:0"
 start_router
+ROUTER_METRICS=$(sed -n "s|.*metrics on \(http://127\.0\.0\.1:[0-9]*\)/metrics.*|\1|p" "$WORK/router.log" | tail -n 1)
+healthz_says () { curl -s "$ROUTER_METRICS/healthz" | jq -r .definition_problem | grep -q "$1"; }
 # Described in its own configuration, once with no description at all
 undescribed=$WORK/undescribed.zpl
 sed '/^ *description = /d' "$READY" > "$undescribed"
@@ -36,6 +38,7 @@ grep -q '^plane = PAPER$' "$WORK/text" && grep -q '^slippage_bps = 0$' "$WORK/te
 [ "$(plane_field paper_alive)" = false ] || fail "paper is alive under a definition not approved"
 plane_field paper_definition_problem | grep -q "paper definition ${id:0:12} is not approved" \
     || fail "the plane state does not say why: $(plane_field paper_definition_problem)"
+wait_until 10 healthz_says "paper definition ${id:0:12} is not approved"
 echo '{"intent_id":"d-1","strategy_id":"demo","symbol":"BTCUSDT","side":"BUY","type":"MARKET","qty":"1","ref_price":"100"}' \
     | "$BIN/ep-send" --config "$READY" --wait --timeout 10 > "$WORK/d-1.jsonl"
 [ "$(jq -r '"\(.status) \(.failure)"' "$WORK/d-1.jsonl")" = "REJECTED PLANE_UNAVAILABLE" ] \
@@ -67,6 +70,8 @@ done
 wait_until 10 paper_alive_is true
 [ "$(plane_field paper_definition)" = "$id" ] || fail "the plane state names $(plane_field paper_definition)"
 [ -z "$(plane_field paper_definition_problem)" ] || fail "a problem is still said"
+healthz_clear () { [ "$(curl -s "$ROUTER_METRICS/healthz" | jq -r '"\(.healthy) \(.active_definition)"')" = "true $id" ]; }
+wait_until 10 healthz_clear
 "$BIN/ep-meta" --config "$READY" planes --plane PAPER | jq -e --arg id "$id" \
     'select(.id == $id and .approved and .decision_reason == "checked by the test")' > /dev/null \
     || fail "ep-meta planes: $("$BIN/ep-meta" --config "$READY" planes)"

@@ -45,7 +45,13 @@ grep -q "^  intents  *5$" "$WORK/shadow.txt" && grep -q "^  outcome classes diff
     && grep -q "^    not filled -> filled  *1   differs$" "$WORK/shadow.txt" \
     && grep -q "mean +7.47, p50 +10.00, p90 +29.88, min -10.00, max +29.88" "$WORK/shadow.txt" \
     || fail "the aggregate is wrong"
-pass "the table: per intent and in aggregate"
+# Grouped by the live plane definition that produced each outcome
+definition=$(plane_field live_definition)
+grep -q "^    ${definition:0:12} intents 5, outcome classes differ 1, filled on both 4" "$WORK/shadow.txt" \
+    || fail "not grouped by the live definition ${definition:0:12}"
+grep -q "<code>$definition</code></td><td>5</td>" "$WORK/shadow.html" \
+    || fail "the page does not group by the live definition"
+pass "the table: per intent, in aggregate and by plane definition"
 
 # Self-contained: nothing fetched from elsewhere.
 grep -Eiq '(src|href)=|@import|url\(' "$WORK/shadow.html" && fail "the page refers to an external asset"
