@@ -83,6 +83,9 @@ other=$("$BIN/ep-meta" --config "$READY" planes --pending --plane LIVE | jq -r .
 "$BIN/ep-meta" --config "$READY" planes --plane LIVE | jq -r --arg id "$other" 'select(.id == $id) | .text' \
     | grep -q "^base_url = $other_url\$" || fail "the new definition does not name its base URL"
 [ "$(plane_field live_alive)" = false ] || fail "the worker on the new definition was adopted"
+send_market l-4
+jq -r 'select(.terminal) | .reason' "$WORK/l-4.jsonl" | grep -q "live definition ${other:0:12} is not approved" \
+    || fail "l-4 under the new definition: $(cat "$WORK/l-4.jsonl")"
 "$BIN/ep-meta" --config "$READY" approve "$other" --reason "the same fake venue" > /dev/null \
     || fail "approval of the new definition refused"
 wait_until 20 live_alive_is true
