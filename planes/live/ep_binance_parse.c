@@ -297,6 +297,22 @@ s_forget_order (ep_venue_result_t *result)
     result->avg_price_e8 = 0;
 }
 
+//  Starts from nothing the venue said, so that a second classification
+//  of one result cannot mix two answers
+static void
+s_forget_answer (ep_venue_result_t *result)
+{
+    s_forget_order (result);
+    result->venue_code = 0;
+    result->venue_msg [0] = '\0';
+    result->venue_status [0] = '\0';
+    result->venue_order_id [0] = '\0';
+    result->echoed_client_id [0] = '\0';
+    result->distrusted = false;
+    result->absent = false;
+    result->clock_fault = false;
+}
+
 //  The venue's figures are not taken on trust: an order for qty_e8 cannot
 //  have executed more, nor be of another quantity, nor have fills beyond
 //  what executed. Returns NULL, or what contradicts the order (in problem)
@@ -496,16 +512,7 @@ ep_binance_classify (ep_venue_op_t op, const char *client_order_id, int64_t qty_
 {
     assert (client_order_id);
     assert (result);
-    //  Start from nothing the venue said, so a second call cannot mix answers
-    s_forget_order (result);
-    result->venue_code = 0;
-    result->venue_msg [0] = '\0';
-    result->venue_status [0] = '\0';
-    result->venue_order_id [0] = '\0';
-    result->echoed_client_id [0] = '\0';
-    result->distrusted = false;
-    result->absent = false;
-    result->clock_fault = false;
+    s_forget_answer (result);
 
     s_outcome_t outcome = s_classify_answer (op, client_order_id, qty_e8, result);
     //  An order the venue contradicts is UNKNOWN whatever asked about it:
@@ -695,15 +702,7 @@ ep_binance_classify_change (ep_venue_op_t op, const char *target_client_order_id
                             ep_venue_result_t *result)
 {
     assert (target_client_order_id && client_order_id && result);
-    s_forget_order (result);
-    result->venue_code = 0;
-    result->venue_msg [0] = '\0';
-    result->venue_status [0] = '\0';
-    result->venue_order_id [0] = '\0';
-    result->echoed_client_id [0] = '\0';
-    result->distrusted = false;
-    result->absent = false;
-    result->clock_fault = false;
+    s_forget_answer (result);
     result->target_known = false;
     result->target_status = EP_STATUS (STATUS_UNSPECIFIED);
     result->target_venue_status [0] = '\0';

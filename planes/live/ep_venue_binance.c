@@ -213,18 +213,26 @@ s_prepare_open (ep_venue_t *self, int64_t now_ms, ep_venue_request_t *request)
     return 0;
 }
 
+//  Whether an exchangeInfo answer came whole, to be read; if not, why in err.
+static bool
+s_info_came (const ep_venue_result_t *result, char *err, size_t err_size)
+{
+    if (result->failure == EP_FAILURE (FAILURE_NONE) && result->body)
+        return true;
+    ep_binance_printf (err, err_size, "%s", result->reason);
+    return false;
+}
+
 static int
 s_read_rules (ep_venue_t *self, const ep_venue_result_t *result, ep_instruments_t *table,
               char *err, size_t err_size)
 {
     (void) self;
     assert (result && table && err);
-    if (result->failure != EP_FAILURE (FAILURE_NONE) || !result->body) {
-        *table = (ep_instruments_t) { 0 };
-        ep_binance_printf (err, err_size, "%s", result->reason);
-        return -1;
-    }
-    return ep_binance_instruments (result->body, result->body_size, table, err, err_size);
+    if (s_info_came (result, err, err_size))
+        return ep_binance_instruments (result->body, result->body_size, table, err, err_size);
+    *table = (ep_instruments_t) { 0 };
+    return -1;
 }
 
 static int
@@ -234,11 +242,8 @@ s_read_limits (ep_venue_t *self, const ep_venue_result_t *result, ep_venue_limit
     (void) self;
     assert (result && limits && err);
     *limits = (ep_venue_limits_t) { 0 };
-    if (result->failure != EP_FAILURE (FAILURE_NONE) || !result->body) {
-        ep_binance_printf (err, err_size, "%s", result->reason);
-        return -1;
-    }
-    return ep_binance_rate_limits (result->body, result->body_size, limits, err, err_size);
+    return s_info_came (result, err, err_size)
+         ? ep_binance_rate_limits (result->body, result->body_size, limits, err, err_size) : -1;
 }
 
 //  Binance's weights (rest-api.md): an order 1, a query 4, a cancel 1, a

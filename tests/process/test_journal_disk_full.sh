@@ -18,6 +18,7 @@ ROUTER_PID=$!
 PIDS+=("$ROUTER_PID")
 wait_until 10 test -f "$READY.new"
 mv "$READY.new" "$READY"
+describe_planes
 start_paper
 HEALTH=http://$(awk '/^router/ { s = 1; next } /^[a-z]/ { s = 0 }
     s && $1 == "metrics" { gsub(/"/, "", $3); print $3 }' "$READY")/healthz

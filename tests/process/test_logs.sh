@@ -12,6 +12,7 @@ live_section
 PIDS+=($!)
 wait_until 10 test -f "$READY.new"
 mv "$READY.new" "$READY"
+describe_planes
 "$BIN/ep-live" --config "$READY" --log-json 2> "$WORK/live.json" &
 PIDS+=($!)
 "$BIN/ep-paper" --config "$READY" 2> "$WORK/paper.log" &
