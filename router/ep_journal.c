@@ -3,7 +3,9 @@
     (the reads: ep_journal_read.c).  */
 #include <czmq.h>
 #include <errno.h>
+#include <sodium.h>
 #include <sqlite3.h>
+#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "ep_journal.h"
@@ -46,7 +48,12 @@ static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS events ("
     "  id INTEGER PRIMARY KEY, at_seq INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT);"
     "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB);"
-    "CREATE TABLE IF NOT EXISTS zombies (router_seq INTEGER PRIMARY KEY);";
+    "CREATE TABLE IF NOT EXISTS zombies (router_seq INTEGER PRIMARY KEY);"
+    EP_CHAIN_SCHEMA;
+
+//  The tables whose every row joins the chain (the others are indexes of
+//  them, or state rewritten in place).
+static const char *const s_chained [] = { "intents", "reports", "commands", "events", NULL };
 
 
 static const char *s_sql [S_STMT_COUNT] = {
@@ -68,6 +75,7 @@ static const char *s_sql [S_STMT_COUNT] = {
     [S_ZOMBIE_ON] = "INSERT OR IGNORE INTO zombies VALUES (?)",
     [S_ZOMBIE_OFF] = "DELETE FROM zombies WHERE router_seq = ?",
     [S_SAVE_DEFINITION] = "INSERT OR REPLACE INTO state VALUES ('definition/' || ?, ?)",
+    [S_CHAIN] = "INSERT INTO chain (tbl, row, at_us, row_hash, hash) VALUES (?, ?, ?, ?, ?)",
 };
 
 int
@@ -221,6 +229,70 @@ s_step_done (ep_journal_t *self, sqlite3_stmt *stmt, const char *what)
     return EP_JOURNAL_IO;
 }
 
+static int64_t
+s_wall_us (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+//  The row rowid just written to table (written: how that went) joins the
+//  chain: its hash, from the head's, its wall-clock time and its bytes as
+//  the table holds them, written in the same transaction.
+static ep_journal_status_t
+s_chain (ep_journal_t *self, ep_journal_status_t written, const char *table, int64_t rowid)
+{
+    if (written != EP_JOURNAL_OK)
+        return written;
+    uint8_t row_hash [32], hash [32];
+    if (ep_chain_row_hash (self->chain_reader, table, rowid, row_hash) != 1) {
+        ep_journal_fail (self, "read a row back for the chain");
+        return EP_JOURNAL_IO;
+    }
+    int64_t at_us = s_wall_us ();
+    ep_chain_hash (self->chain_hash, table, rowid, at_us, row_hash, hash);
+    sqlite3_stmt *stmt = s_write (self, S_CHAIN);
+    s_bind_text (self, stmt, 1, table);
+    s_bind_int (self, stmt, 2, rowid);
+    s_bind_int (self, stmt, 3, at_us);
+    s_bind_blob (self, stmt, 4, row_hash, sizeof row_hash);
+    s_bind_blob (self, stmt, 5, hash, sizeof hash);
+    ep_journal_status_t status = s_step_done (self, stmt, "chain a row");
+    if (status == EP_JOURNAL_OK) {
+        memcpy (self->chain_hash, hash, sizeof hash);
+        self->chain_id = sqlite3_last_insert_rowid (self->db);
+    }
+    return status;
+}
+
+//  A journal from before the chain: its rows, table by table, begin it.
+static int
+s_chain_begin (ep_journal_t *self)
+{
+    if (self->chain_id)
+        return 0;
+    if (s_exec (self, "BEGIN"))
+        return -1;
+    ep_journal_status_t status = EP_JOURNAL_OK;
+    for (size_t i = 0; s_chained [i] && status == EP_JOURNAL_OK; i++) {
+        char sql [96];
+        snprintf (sql, sizeof sql, "SELECT rowid FROM %s ORDER BY rowid", s_chained [i]);
+        sqlite3_stmt *rows;
+        if (sqlite3_prepare_v2 (self->db, sql, -1, &rows, NULL) != SQLITE_OK)
+            status = EP_JOURNAL_IO;
+        while (status == EP_JOURNAL_OK && sqlite3_step (rows) == SQLITE_ROW)
+            status = s_chain (self, EP_JOURNAL_OK, s_chained [i], sqlite3_column_int64 (rows, 0));
+        sqlite3_finalize (rows);
+    }
+    if (status != EP_JOURNAL_OK) {
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    s_redo_clear (self);
+    return s_exec (self, "COMMIT");
+}
+
 //  Returns the single integer a query yields (0 if no row or NULL).
 static uint64_t
 s_scalar (ep_journal_t *self, const char *sql, int64_t param)
@@ -337,6 +409,13 @@ ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
             snprintf (err, err_size, "journal %s: %s", path, sqlite3_errmsg (self->db));
             goto fail;
         }
+    ep_chain_head_t head;
+    self->chain_reader = ep_chain_reader_new (self->db);
+    if (!self->chain_reader || ep_chain_read_head (self->db, &head, self->chain_hash)
+    ||  (self->chain_id = head.id, s_chain_begin (self))) {
+        snprintf (err, err_size, "journal %s: its chain: %s", path, sqlite3_errmsg (self->db));
+        goto fail;
+    }
     return self;
 fail:
     ep_journal_destroy (&self);
@@ -352,6 +431,7 @@ ep_journal_destroy (ep_journal_t **self_p)
     if (self->in_txn)
         ep_journal_commit (self);
     ep_buf_free (&self->redo.log);
+    ep_chain_reader_destroy (&self->chain_reader);
     for (int i = 0; i < S_STMT_COUNT; i++)
         sqlite3_finalize (self->stmt [i]);
     sqlite3_close (self->db);
@@ -457,6 +537,15 @@ ep_journal_strerror (ep_journal_status_t status)
     return "?";
 }
 
+void
+ep_journal_chain_head (const ep_journal_t *self, ep_chain_head_t *head)
+{
+    head->id = self->chain_id;
+    sodium_bin2hex (head->hex, sizeof head->hex, self->chain_hash, sizeof self->chain_hash);
+    if (!self->chain_id)
+        head->hex [0] = '\0';
+}
+
 bool
 ep_journal_owing (ep_journal_t *self)
 {
@@ -527,7 +616,8 @@ ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *stra
     s_bind_int (self, stmt, 6, dispatched);
     s_bind_blob (self, stmt, 7, payload, size);
     s_bind_text (self, stmt, 8, sender);
-    return s_step_done (self, stmt, "add intent");
+    return s_chain (self, s_step_done (self, stmt, "add intent"), "intents",
+                    (int64_t) router_seq);
 }
 
 ep_journal_status_t
@@ -545,7 +635,7 @@ ep_journal_add_report (ep_journal_t *self, const ep_journal_report_t *r)
     if (r->plane_payload)
         s_bind_blob (self, stmt, 9, r->plane_payload, r->plane_size);
     s_bind_blob (self, stmt, 10, r->payload, r->size);
-    return s_step_done (self, stmt, "add report");
+    return s_chain (self, s_step_done (self, stmt, "add report"), "reports", (int64_t) r->seq);
 }
 
 ep_journal_status_t
@@ -565,7 +655,8 @@ ep_journal_add_command (ep_journal_t *self, uint64_t at_seq, int kind, int plane
     s_bind_int (self, stmt, 8, applied);
     s_bind_text (self, stmt, 9, outcome);
     s_bind_blob (self, stmt, 10, payload, size);
-    return s_step_done (self, stmt, "add command");
+    ep_journal_status_t status = s_step_done (self, stmt, "add command");
+    return s_chain (self, status, "commands", sqlite3_last_insert_rowid (self->db));
 }
 
 ep_journal_status_t
@@ -575,7 +666,8 @@ ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind, con
     s_bind_int (self, stmt, 1, (int64_t) at_seq);
     s_bind_text (self, stmt, 2, kind);
     s_bind_text (self, stmt, 3, detail);
-    return s_step_done (self, stmt, "add event");
+    ep_journal_status_t status = s_step_done (self, stmt, "add event");
+    return s_chain (self, status, "events", sqlite3_last_insert_rowid (self->db));
 }
 
 ep_journal_status_t

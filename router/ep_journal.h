@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ep_chain.h"
 
 typedef struct _ep_journal_t ep_journal_t;
 
@@ -74,6 +75,11 @@ void ep_journal_destroy (ep_journal_t **self_p);
 ep_journal_status_t ep_journal_begin (ep_journal_t *self);
 ep_journal_status_t ep_journal_commit (ep_journal_t *self);
 ep_journal_status_t ep_journal_retry (ep_journal_t *self);
+//  The chain's head as written (committed at the next commit): its row and
+//  hash (ep_chain.h). Every intent, report, command and event joins the
+//  chain as it is written.
+void ep_journal_chain_head (const ep_journal_t *self, ep_chain_head_t *head);
+
 bool ep_journal_owing (ep_journal_t *self);
 
 //  The writes a failed commit left to retry (0 when not owing).

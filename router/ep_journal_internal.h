@@ -5,6 +5,7 @@
 #define EP_JOURNAL_INTERNAL_H_INCLUDED
 
 #include <sqlite3.h>
+#include "ep_chain.h"
 #include <stdbool.h>
 #include "ep_buf.h"
 #include "ep_journal.h"
@@ -13,7 +14,7 @@
 enum {
     S_CLAIM, S_INTENT, S_REPORT, S_COMMAND, S_EVENT, S_SAVE_STATE,
     S_REPORTS_ALL, S_REPORTS_ONE, S_PLANE_REPORTS, S_INTENT_BY_SEQ, S_ZOMBIE_ON, S_ZOMBIE_OFF,
-    S_SAVE_DEFINITION,
+    S_SAVE_DEFINITION, S_CHAIN,
     S_STMT_COUNT
 };
 
@@ -34,6 +35,9 @@ struct _ep_journal_t {
     bool owing;                         //  a commit failed: the redo log waits
     ep_journal_redo_t redo;             //  the writes of the open transaction
     char error [256];                   //  why the last commit failed
+    ep_chain_reader_t *chain_reader;    //  reads a chained row back, to hash it
+    uint8_t chain_hash [32];            //  the chain's head: its hash
+    int64_t chain_id;                   //  and its row (0: empty)
 };
 
 //  Logs what failed with SQLite's message; returns -1.

@@ -14,6 +14,7 @@
 #include <czmq.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include "ep_chain.h"
 #include "ep_cli.h"
 #include "ep_config.h"
 #include "ep_instruments_file.h"
@@ -181,11 +182,89 @@ s_digests_print (s_digest_t *replayed, uint64_t intents, s_digest_t *recorded)
     return status;
 }
 
+//  The journal's chain (ep_chain.h) over its intents, reports, commands
+//  and events, against head_spec (a head recorded elsewhere) if given.
+//  Returns 0 if it holds, else 1 (the first row that does not, on stderr).
+static int
+s_verify_chain (sqlite3 *db, const char *what, const char *const *tables,
+                const char *head_spec)
+{
+    ep_chain_head_t head;
+    char problem [512];
+    int rc = ep_chain_verify (db, tables, head_spec, &head, problem, sizeof problem);
+    if (rc) {
+        fprintf (stderr, "ep-replay: %s: the chain does not hold: %s\n", what, problem);
+        return 1;
+    }
+    fprintf (stderr, "ep-replay: %s: the chain holds, head %lld:%.16s%s\n", what,
+             (long long) head.id, head.hex, head_spec ? " (the recorded head is in it)" : "");
+    return 0;
+}
+
+//  The plane's own fields of a published report must be what the plane
+//  produced: the router adds its seq, epoch, definition and clean reason,
+//  and leaves out the fills it had already told. Returns 0, else 1 naming
+//  the first report row that does not hold.
+static int
+s_verify_published (sqlite3 *db)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (db, "SELECT seq, plane_payload, payload FROM reports WHERE origin = 1 "
+                            "AND plane_payload IS NOT NULL ORDER BY seq", -1, &stmt, NULL)
+        != SQLITE_OK)
+        return 1;
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        ep_report_t *plane = execplane__v1__execution_report__unpack (
+            NULL, (size_t) sqlite3_column_bytes (stmt, 1), sqlite3_column_blob (stmt, 1));
+        ep_report_t *published = execplane__v1__execution_report__unpack (
+            NULL, (size_t) sqlite3_column_bytes (stmt, 2), sqlite3_column_blob (stmt, 2));
+        const char *field = !plane ? "plane payload (undecodable)"
+                          : !published ? "payload (undecodable)" : NULL;
+        if (!field)
+            field = !streq (plane->intent_id, published->intent_id) ? "intent_id"
+                  : !streq (plane->strategy_id, published->strategy_id) ? "strategy_id"
+                  : !streq (plane->symbol, published->symbol) ? "symbol"
+                  : plane->side != published->side ? "side"
+                  : plane->plane != published->plane ? "plane"
+                  : plane->status != published->status ? "status"
+                  : plane->failure != published->failure ? "failure"
+                  : plane->filled_qty_e8 != published->filled_qty_e8 ? "filled_qty"
+                  : plane->avg_price_e8 != published->avg_price_e8 ? "avg_price"
+                  : plane->net_filled_qty_e8 != published->net_filled_qty_e8 ? "net_filled_qty"
+                  : !streq (plane->venue_order_id, published->venue_order_id) ? "venue_order_id"
+                  : plane->router_seq != published->router_seq ? "router_seq"
+                  : plane->reconciled != published->reconciled ? "reconciled"
+                  : published->n_fills > plane->n_fills ? "fills (more than the plane's)"
+                  : NULL;
+        //  The fills published are the plane's last ones, each as it was
+        for (size_t i = 0; !field && published && i < published->n_fills; i++) {
+            const ep_fill_t *a = published->fills [i];
+            const ep_fill_t *b = plane->fills [plane->n_fills - published->n_fills + i];
+            if (!streq (a->fill_id, b->fill_id) || a->qty_e8 != b->qty_e8
+            ||  a->price_e8 != b->price_e8 || a->fee_e8 != b->fee_e8)
+                field = "fills";
+        }
+        if (field) {
+            fprintf (stderr, "ep-replay: reports row %lld: its published %s is not what its "
+                     "plane produced\n", (long long) sqlite3_column_int64 (stmt, 0), field);
+            rc = 1;
+        }
+        if (plane)
+            execplane__v1__execution_report__free_unpacked (plane, NULL);
+        if (published)
+            execplane__v1__execution_report__free_unpacked (published, NULL);
+    }
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
 static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: ep-replay --journal FILE [--verify] [--config FILE]\n"
+        "Usage: ep-replay --journal FILE [--verify [--head ROW:HEX]] [--config FILE]\n"
+        "  or:  ep-replay --audit FILE [--head ROW:HEX]\n"
         "  or:  ep-replay --shadow --journal FILE [--html OUT.html] [--config FILE]\n"
         "\n"
         "Re-runs the journal's paper intents through the paper plane (with the\n"
@@ -193,8 +272,17 @@ s_usage (FILE *out)
         "reports it produces.\n"
         "\n"
         "  --journal FILE   the router's journal (read only)\n"
-        "  --verify         also digest the paper reports recorded in the journal;\n"
-        "                   exit 1 unless the two digests are equal\n"
+        "  --verify         first check the journal's hash chain (every intent,\n"
+        "                   report, command and event, in the order written) and\n"
+        "                   that each published report is what its plane produced,\n"
+        "                   naming the first row that does not hold; then digest\n"
+        "                   the paper reports recorded in the journal: exit 1\n"
+        "                   unless everything holds and the two digests are equal\n"
+        "  --head ROW:HEX   a chain head recorded elsewhere (stats, the metrics,\n"
+        "                   ep-tap --chain): the chain's row ROW must still hash to\n"
+        "                   it, so a rewrite even of the newest rows is found\n"
+        "  --audit FILE     instead: check the live plane's audit's hash chain\n"
+        "                   (attempts, results, observations); exit 1 unless it holds\n"
         "  --shadow         instead: run the journal's LIVE intents through the paper\n"
         "                   plane and report how live diverged from paper, per\n"
         "                   intent and in aggregate (outcome classes, filled\n"
@@ -235,6 +323,29 @@ s_verify (sqlite3 *db, const char *journal, const ep_paper_config_t *paper, bool
     return status;
 }
 
+//  --audit: the live audit's chain. Returns the exit status.
+static int
+s_verify_audit (const char *path, const char *head, bool with_other)
+{
+    if (with_other) {
+        fprintf (stderr, "ep-replay: --audit is a run of its own (see --help)\n");
+        return 2;
+    }
+    if (sodium_init () < 0)
+        return 1;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf (stderr, "ep-replay: cannot open %s: %s\n", path,
+                 db ? sqlite3_errmsg (db) : "out of memory");
+        sqlite3_close (db);
+        return 1;
+    }
+    static const char *const tables [] = { "attempts", "observations", NULL };
+    int status = s_verify_chain (db, path, tables, head);
+    sqlite3_close (db);
+    return status;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -243,9 +354,11 @@ main (int argc, char *argv [])
         { "verify", no_argument, 0, 'v' },
         { "shadow", no_argument, 0, 's' },
         { "html", required_argument, 0, 'H' },
+        { "head", required_argument, 0, 'h' },
+        { "audit", required_argument, 0, 'a' },
         { 0, 0, 0, 0 }
     };
-    const char *journal = NULL, *html = NULL;
+    const char *journal = NULL, *html = NULL, *head = NULL, *audit = NULL;
     bool verify = false, shadow = false;
     //  --insecure is accepted and ignored: ep-replay opens no socket
     ep_cli_t cli;
@@ -258,10 +371,14 @@ main (int argc, char *argv [])
             case 'v': verify = true; break;
             case 's': shadow = true; break;
             case 'H': html = optarg; break;
+            case 'h': head = optarg; break;
+            case 'a': audit = optarg; break;
         }
     }
     if (opt == EP_CLI_EXIT)
         return cli.exit_code;
+    if (audit)
+        return s_verify_audit (audit, head, journal || verify || shadow);
     if (!journal || optind < argc) {
         fprintf (stderr, "ep-replay: %s (see --help)\n",
                  journal ? "unexpected argument" : "--journal FILE is required");
@@ -273,6 +390,10 @@ main (int argc, char *argv [])
     }
     if (shadow && verify) {
         fprintf (stderr, "ep-replay: --shadow and --verify are two runs (see --help)\n");
+        return 2;
+    }
+    if (head && !verify) {
+        fprintf (stderr, "ep-replay: --head goes with --verify or --audit (see --help)\n");
         return 2;
     }
     ep_config_t config;
@@ -298,8 +419,11 @@ main (int argc, char *argv [])
         return 2;
     }
     ep_paper_config_t paper = { config.slippage_bps, config.liquidity_cap_e8, &instruments };
+    static const char *const tables [] = { "intents", "reports", "commands", "events", NULL };
     int status = shadow ? ep_shadow_run (db, journal, &paper, stdout, html)
-                        : s_verify (db, journal, &paper, verify);
+               : verify && (s_verify_chain (db, journal, tables, head)
+                            || s_verify_published (db)) ? 1
+               : s_verify (db, journal, &paper, verify);
     ep_instruments_clear (&instruments);
     sqlite3_close (db);
     return status;

@@ -1,0 +1,315 @@
+/*  ep_chain: the hash chain over an append-only SQLite record.  */
+#include <assert.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ep_buf.h"
+#include "ep_chain.h"
+
+//  A number in 8 bytes, most significant first.
+static int
+s_put64 (ep_buf_t *buf, uint64_t value)
+{
+    uint8_t bytes [8];
+    for (int i = 7; i >= 0; i--, value >>= 8)
+        bytes [i] = (uint8_t) value;
+    return ep_buf_append (buf, bytes, sizeof bytes);
+}
+
+//  The canonical bytes of the row stmt (bound to a rowid) selects, into
+//  *data. Returns 1, 0 if there is no such row, -1.
+static int
+s_row_bytes (sqlite3_stmt *stmt, uint8_t **data, size_t *size)
+{
+    *data = NULL;
+    *size = 0;
+    int step = sqlite3_step (stmt);
+    int rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+    ep_buf_t buf = { 0 };
+    int columns = rc == 1 ? sqlite3_column_count (stmt) : 0;
+    int failed = rc == 1 ? s_put64 (&buf, (uint64_t) columns) : 0;
+    for (int i = 0; i < columns && !failed; i++) {
+        int type = sqlite3_column_type (stmt, i);
+        uint8_t tag = (uint8_t) type;
+        failed = ep_buf_append (&buf, &tag, 1);
+        if (failed || type == SQLITE_NULL)
+            continue;
+        if (type == SQLITE_INTEGER)
+            failed = s_put64 (&buf, (uint64_t) sqlite3_column_int64 (stmt, i));
+        else
+        if (type == SQLITE_FLOAT) {
+            double value = sqlite3_column_double (stmt, i);
+            uint64_t bits;
+            memcpy (&bits, &value, sizeof bits);
+            failed = s_put64 (&buf, bits);
+        }
+        else {
+            const void *bytes = type == SQLITE_TEXT ? (const void *) sqlite3_column_text (stmt, i)
+                                                    : sqlite3_column_blob (stmt, i);
+            int length = sqlite3_column_bytes (stmt, i);
+            failed = s_put64 (&buf, (uint64_t) length)
+                  || (length > 0 && ep_buf_append (&buf, bytes, (size_t) length));
+        }
+    }
+    sqlite3_reset (stmt);
+    if (failed || rc != 1) {
+        ep_buf_free (&buf);
+        return failed ? -1 : rc;
+    }
+    *data = buf.data;
+    *size = buf.size;
+    return 1;
+}
+
+struct _ep_chain_reader_t {
+    sqlite3 *db;
+    char tables [EP_CHAIN_TABLES][32];  //  the tables read so far
+    sqlite3_stmt *select [EP_CHAIN_TABLES];     //  each one's SELECT * ... WHERE rowid = ?
+    size_t count;
+};
+
+ep_chain_reader_t *
+ep_chain_reader_new (sqlite3 *db)
+{
+    assert (db);
+    ep_chain_reader_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->db = db;
+    return self;
+}
+
+void
+ep_chain_reader_destroy (ep_chain_reader_t **self_p)
+{
+    assert (self_p);
+    ep_chain_reader_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->count; i++)
+        sqlite3_finalize (self->select [i]);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+ep_chain_row_bytes (ep_chain_reader_t *self, const char *table, int64_t rowid, uint8_t **data,
+                    size_t *size)
+{
+    assert (self && table && data && size);
+    *data = NULL;
+    *size = 0;
+    size_t index = 0;
+    while (index < self->count && strcmp (self->tables [index], table))
+        index++;
+    if (index == self->count) {
+        char sql [128];
+        if (index == EP_CHAIN_TABLES || strlen (table) >= sizeof self->tables [0])
+            return -1;
+        snprintf (sql, sizeof sql, "SELECT * FROM \"%s\" WHERE rowid = ?", table);
+        if (sqlite3_prepare_v2 (self->db, sql, -1, &self->select [index], NULL) != SQLITE_OK)
+            return -1;
+        snprintf (self->tables [index], sizeof self->tables [index], "%s", table);
+        self->count++;
+    }
+    sqlite3_bind_int64 (self->select [index], 1, rowid);
+    return s_row_bytes (self->select [index], data, size);
+}
+
+int
+ep_chain_row_hash (ep_chain_reader_t *self, const char *table, int64_t rowid,
+                   uint8_t row_hash [32])
+{
+    uint8_t *data;
+    size_t size;
+    int rc = ep_chain_row_bytes (self, table, rowid, &data, &size);
+    if (rc == 1)
+        crypto_hash_sha256 (row_hash, data, size);
+    free (data);
+    return rc;
+}
+
+void
+ep_chain_hash (const uint8_t prev [32], const char *table, int64_t rowid, int64_t at_us,
+               const uint8_t row_hash [32], uint8_t hash [32])
+{
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init (&state);
+    crypto_hash_sha256_update (&state, prev, 32);
+    crypto_hash_sha256_update (&state, (const unsigned char *) table, strlen (table) + 1);
+    uint8_t numbers [16];
+    for (int i = 0; i < 8; i++) {
+        numbers [i] = (uint8_t) ((uint64_t) rowid >> (56 - 8 * i));
+        numbers [8 + i] = (uint8_t) ((uint64_t) at_us >> (56 - 8 * i));
+    }
+    crypto_hash_sha256_update (&state, numbers, sizeof numbers);
+    crypto_hash_sha256_update (&state, row_hash, 32);
+    crypto_hash_sha256_final (&state, hash);
+}
+
+int
+ep_chain_read_head (sqlite3 *db, ep_chain_head_t *head, uint8_t hash [32])
+{
+    memset (head, 0, sizeof *head);
+    memset (hash, 0, 32);
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (db, "SELECT id, hash FROM chain ORDER BY id DESC LIMIT 1", -1, &stmt,
+                            NULL) != SQLITE_OK)
+        return -1;
+    int step = sqlite3_step (stmt);
+    if (step == SQLITE_ROW && sqlite3_column_bytes (stmt, 1) == 32) {
+        head->id = sqlite3_column_int64 (stmt, 0);
+        memcpy (hash, sqlite3_column_blob (stmt, 1), 32);
+        sodium_bin2hex (head->hex, sizeof head->hex, hash, 32);
+    }
+    sqlite3_finalize (stmt);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+}
+
+//  Whether table is one of tables.
+static bool
+s_chained (const char *const *tables, const char *table)
+{
+    for (size_t i = 0; tables [i]; i++)
+        if (strcmp (tables [i], table) == 0)
+            return true;
+    return false;
+}
+
+//  Every row of every table is in the chain. Returns 0, or 1 with
+//  what is not in problem, or -1.
+static int
+s_verify_rows (sqlite3 *db, const char *const *tables, char *problem, size_t size)
+{
+    int rc = 0;
+    for (size_t i = 0; tables [i] && rc == 0; i++) {
+        char sql [256];
+        snprintf (sql, sizeof sql, "SELECT rowid FROM \"%s\" EXCEPT SELECT row FROM chain "
+                  "WHERE tbl = ?1 ORDER BY 1 LIMIT 1", tables [i]);
+        sqlite3_stmt *stmt;
+        if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+            return -1;
+        sqlite3_bind_text (stmt, 1, tables [i], -1, SQLITE_STATIC);
+        int step = sqlite3_step (stmt);
+        if (step == SQLITE_ROW) {
+            snprintf (problem, size, "%s row %" PRId64 " is not in the chain: it was inserted "
+                      "behind its writer's back", tables [i], (int64_t) sqlite3_column_int64 (stmt, 0));
+            rc = 1;
+        }
+        else
+        if (step != SQLITE_DONE)
+            rc = -1;
+        sqlite3_finalize (stmt);
+    }
+    return rc;
+}
+
+int
+ep_chain_verify (sqlite3 *db, const char *const *tables, const char *head_spec,
+                 ep_chain_head_t *head, char *problem, size_t problem_size)
+{
+    assert (db && tables && head && problem);
+    memset (head, 0, sizeof *head);
+    problem [0] = '\0';
+    int64_t spec_id = 0;
+    char spec_hex [65] = "";
+    if (head_spec && (sscanf (head_spec, "%" SCNd64 ":%64[0-9a-f]", &spec_id, spec_hex) != 2
+                      || spec_id < 1 || strlen (spec_hex) < 8)) {
+        snprintf (problem, problem_size, "a recorded head is ROW:HEX, at least 8 hex digits "
+                  "(as stats and ep-tap --chain print it), not '%s'", head_spec);
+        return -1;
+    }
+    sqlite3_stmt *chain, *later;
+    if (sqlite3_prepare_v2 (db, "SELECT id, tbl, row, at_us, row_hash, hash FROM chain "
+                            "ORDER BY id", -1, &chain, NULL) != SQLITE_OK
+    ||  sqlite3_prepare_v2 (db, "SELECT 1 FROM chain WHERE tbl = ?1 AND row = ?2 AND id > ?3 "
+                            "LIMIT 1", -1, &later, NULL) != SQLITE_OK) {
+        sqlite3_finalize (chain);
+        snprintf (problem, problem_size, "no chain to read: %s", sqlite3_errmsg (db));
+        return -1;
+    }
+    ep_chain_reader_t *reader = ep_chain_reader_new (db);
+    if (!reader) {
+        sqlite3_finalize (chain);
+        sqlite3_finalize (later);
+        snprintf (problem, problem_size, "out of memory");
+        return -1;
+    }
+    uint8_t prev [32] = { 0 }, hash [32], row_hash [32];
+    int rc = 0;
+    bool spec_seen = false;
+    int step;
+    while (rc == 0 && (step = sqlite3_step (chain)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64 (chain, 0);
+        const char *table = (const char *) sqlite3_column_text (chain, 1);
+        int64_t rowid = sqlite3_column_int64 (chain, 2);
+        int64_t at_us = sqlite3_column_int64 (chain, 3);
+        bool whole = table && s_chained (tables, table)
+                  && sqlite3_column_bytes (chain, 4) == 32 && sqlite3_column_bytes (chain, 5) == 32;
+        if (whole)
+            ep_chain_hash (prev, table, rowid, at_us, sqlite3_column_blob (chain, 4), hash);
+        if (!whole || memcmp (hash, sqlite3_column_blob (chain, 5), 32) != 0) {
+            snprintf (problem, problem_size, "chain row %" PRId64 " does not follow from the one "
+                      "before: the chain was changed there", id);
+            rc = 1;
+            break;
+        }
+        //  The row as it is now is the row as it was last chained
+        sqlite3_bind_text (later, 1, table, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64 (later, 2, rowid);
+        sqlite3_bind_int64 (later, 3, id);
+        int again = sqlite3_step (later);
+        sqlite3_reset (later);
+        int found = again == SQLITE_DONE ? ep_chain_row_hash (reader, table, rowid, row_hash) : 1;
+        if (again != SQLITE_DONE && again != SQLITE_ROW)
+            found = -1;
+        if (found < 0) {
+            snprintf (problem, problem_size, "chain row %" PRId64 ": %s cannot be read: %s", id,
+                      table, sqlite3_errmsg (db));
+            rc = -1;
+        }
+        else
+        if (found == 0) {
+            snprintf (problem, problem_size, "chain row %" PRId64 ": %s row %" PRId64 " is gone: "
+                      "it was deleted", id, table, rowid);
+            rc = 1;
+        }
+        else
+        if (again == SQLITE_DONE && memcmp (row_hash, sqlite3_column_blob (chain, 4), 32)) {
+            snprintf (problem, problem_size, "chain row %" PRId64 ": %s row %" PRId64 " is not "
+                      "what was written: it was changed", id, table, rowid);
+            rc = 1;
+        }
+        if (rc)
+            break;
+        memcpy (prev, hash, sizeof prev);
+        head->id = id;
+        sodium_bin2hex (head->hex, sizeof head->hex, hash, sizeof hash);
+        if (spec_id == id) {
+            spec_seen = true;
+            if (strncmp (head->hex, spec_hex, strlen (spec_hex)) != 0) {
+                snprintf (problem, problem_size, "chain row %" PRId64 " is not the recorded head "
+                          "%s: rows up to it were rewritten", id, spec_hex);
+                rc = 1;
+            }
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        snprintf (problem, problem_size, "the chain cannot be read: %s", sqlite3_errmsg (db));
+        rc = -1;
+    }
+    sqlite3_finalize (chain);
+    sqlite3_finalize (later);
+    ep_chain_reader_destroy (&reader);
+    if (rc == 0 && spec_id && !spec_seen) {
+        snprintf (problem, problem_size, "the chain ends at row %" PRId64 ", before the recorded "
+                  "head %" PRId64 ": rows were deleted", head->id, spec_id);
+        rc = 1;
+    }
+    if (rc == 0)
+        rc = s_verify_rows (db, tables, problem, problem_size);
+    if (rc < 0 && !problem [0])
+        snprintf (problem, problem_size, "the record cannot be read: %s", sqlite3_errmsg (db));
+    return rc;
+}

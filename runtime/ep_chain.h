@@ -1,0 +1,78 @@
+/*  ep_chain: tamper evidence for an append-only SQLite record (the router's
+    journal, the live plane's audit).
+
+    Every row written to a chained table (and every row written again, as
+    the audit completes an attempt with its result) is followed, in the
+    same transaction, by a row of the table `chain`: the table's name, the
+    row's rowid, the wall-clock time it was written (microseconds), the
+    SHA-256 of the row's canonical bytes (every column of `SELECT *`, in
+    order, each with its type and length), and the chain hash: the SHA-256
+    of the previous chain row's hash and those four. Changing a byte of a
+    chained row, deleting or inserting one, or swapping two, no longer
+    matches the chain; changing the chain itself breaks it, unless every
+    later hash is rewritten too, and then the head no longer equals a head
+    recorded elsewhere.
+
+    What the chain proves: integrity against a recorded head. What it does
+    not: anything against someone who can rewrite the whole file and every
+    head recorded outside it.  */
+#ifndef EP_CHAIN_H_INCLUDED
+#define EP_CHAIN_H_INCLUDED
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EP_CHAIN_SCHEMA                                                         \
+    "CREATE TABLE IF NOT EXISTS chain ("                                        \
+    "  id INTEGER PRIMARY KEY,"                                                 \
+    "  tbl TEXT NOT NULL,"                      /*  the chained row's table */  \
+    "  row INTEGER NOT NULL,"                   /*  and its rowid */            \
+    "  at_us INTEGER NOT NULL,"                 /*  when it was written */      \
+    "  row_hash BLOB NOT NULL,"                 /*  SHA-256 of its bytes then */\
+    "  hash BLOB NOT NULL);"                    /*  the chain's, 32 bytes */    \
+    "CREATE INDEX IF NOT EXISTS chain_rows ON chain (tbl, row);"
+
+//  The chain's head: its newest row and hash ("" and 0 when empty).
+typedef struct {
+    int64_t id;                         //  the chain row (0: the chain is empty)
+    char hex [65];                      //  its hash, hex
+} ep_chain_head_t;
+
+#define EP_CHAIN_TABLES 8                //  chained tables one reader reads, at most
+
+//  Reads chained rows of db, its statements prepared once.
+typedef struct _ep_chain_reader_t ep_chain_reader_t;
+ep_chain_reader_t *ep_chain_reader_new (sqlite3 *db);
+void ep_chain_reader_destroy (ep_chain_reader_t **self_p);
+
+//  The canonical bytes of row rowid of table, into *data (malloc'd, the
+//  caller frees it). Returns 1, 0 if there is no such row, -1 on a SQLite
+//  failure or out of memory.
+int ep_chain_row_bytes (ep_chain_reader_t *self, const char *table, int64_t rowid,
+                        uint8_t **data, size_t *size);
+
+//  The SHA-256 of row rowid of table's canonical bytes, into row_hash.
+//  Returns 1, 0 if there is no such row, -1.
+int ep_chain_row_hash (ep_chain_reader_t *self, const char *table, int64_t rowid,
+                       uint8_t row_hash [32]);
+
+//  The hash of the chain row after prev (32 bytes; all zero for the first)
+//  for row rowid of table written at at_us, its bytes hashing to row_hash.
+void ep_chain_hash (const uint8_t prev [32], const char *table, int64_t rowid, int64_t at_us,
+                    const uint8_t row_hash [32], uint8_t hash [32]);
+
+//  The chain's head in db (an empty chain: id 0). Returns 0, or -1.
+int ep_chain_read_head (sqlite3 *db, ep_chain_head_t *head, uint8_t hash [32]);
+
+//  Verifies the chain in db over tables (a NULL-terminated list): every
+//  chain hash from the one before; every row of those tables as the table
+//  holds it now against its last chain row; and every row in the chain. head_spec, if not NULL, is a head recorded
+//  elsewhere, "ID:HEXPREFIX": the chain's row ID must still hash to it.
+//  Returns 0 (and the head in *head) if all holds; 1 with the first row
+//  that does not hold in problem; -1 if db cannot be read (why in problem).
+int ep_chain_verify (sqlite3 *db, const char *const *tables, const char *head_spec,
+                     ep_chain_head_t *head, char *problem, size_t problem_size);
+
+#endif
