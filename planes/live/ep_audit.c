@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include "ep_audit.h"
+#include "ep_chain.h"
 #include "ep_file.h"
 #include "ep_log.h"
 
@@ -61,7 +62,11 @@ static const char *s_schema =
     "  executed_qty_e8 INTEGER NOT NULL,"
     "  cum_quote_e8 INTEGER NOT NULL,"
     "  fills INTEGER NOT NULL,"
-    "  venue_order_id TEXT NOT NULL);";
+    "  venue_order_id TEXT NOT NULL);"
+    EP_CHAIN_SCHEMA;
+
+//  The tables whose rows are chained (the orders followed are state).
+static const char *const s_chained [] = { "attempts", "observations", NULL };
 
 //  A result that could not be written yet
 typedef struct _s_kept_t s_kept_t;
@@ -77,6 +82,9 @@ struct _ep_audit_t {
     int lock_fd;                        //  holds the flock; closed after the database
     s_kept_t *kept;                     //  results waiting to be written, oldest first
     size_t n_kept;                      //  how many
+    ep_chain_reader_t *chain_reader;    //  reads a row back, to hash it
+    uint8_t chain_hash [32];            //  the chain's head: its hash
+    int64_t chain_id;                   //  and its row (0: empty)
 };
 
 static int
@@ -92,6 +100,94 @@ s_now_us (void)
     struct timeval tv;
     gettimeofday (&tv, NULL);
     return (int64_t) tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+//  Runs stmt, a write of table's row rowid (-1: the row it inserts), and
+//  chains the row (ep_chain.h), in one transaction. Returns the write's
+//  SQLite code: SQLITE_DONE once written, chained and committed, with the
+//  row's id in *row (if not NULL); else nothing of it is kept.
+static int
+s_write_chained (ep_audit_t *self, sqlite3_stmt *stmt, const char *table, int64_t rowid,
+                 int64_t *row)
+{
+    //  In a transaction already (the chain's beginning): part of it
+    bool own = sqlite3_get_autocommit (self->db);
+    if (own && sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return sqlite3_errcode (self->db);
+    int rc = sqlite3_step (stmt);
+    int64_t id = rowid < 0 ? sqlite3_last_insert_rowid (self->db) : rowid;
+    uint8_t row_hash [32], hash [32];
+    if (rc == SQLITE_DONE && ep_chain_row_hash (self->chain_reader, table, id, row_hash) != 1)
+        rc = SQLITE_ERROR;
+    sqlite3_stmt *chain = NULL;
+    if (rc == SQLITE_DONE) {
+        int64_t at_us = s_now_us ();
+        ep_chain_hash (self->chain_hash, table, id, at_us, row_hash, hash);
+        rc = sqlite3_prepare_v2 (self->db, "INSERT INTO chain (tbl, row, at_us, row_hash, hash)"
+                                 " VALUES (?, ?, ?, ?, ?)", -1, &chain, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text (chain, 1, table, -1, SQLITE_STATIC);
+            sqlite3_bind_int64 (chain, 2, id);
+            sqlite3_bind_int64 (chain, 3, at_us);
+            sqlite3_bind_blob (chain, 4, row_hash, sizeof row_hash, SQLITE_STATIC);
+            sqlite3_bind_blob (chain, 5, hash, sizeof hash, SQLITE_STATIC);
+            rc = sqlite3_step (chain);
+        }
+        sqlite3_finalize (chain);
+    }
+    if (rc == SQLITE_DONE && own && sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = sqlite3_errcode (self->db);
+    if (rc == SQLITE_DONE) {
+        memcpy (self->chain_hash, hash, sizeof hash);
+        self->chain_id = sqlite3_last_insert_rowid (self->db);
+        if (row)
+            *row = id;
+        return rc;
+    }
+    if (own && !sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+//  An audit from before the chain: its rows, table by table, begin it.
+static int
+s_chain_begin (ep_audit_t *self)
+{
+    ep_chain_head_t head;
+    if (ep_chain_read_head (self->db, &head, self->chain_hash))
+        return -1;
+    self->chain_id = head.id;
+    if (self->chain_id)
+        return 0;
+    if (sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    int failed = 0;
+    for (size_t i = 0; !failed && s_chained [i]; i++) {
+        char sql [96];
+        snprintf (sql, sizeof sql, "SELECT rowid FROM %s ORDER BY rowid", s_chained [i]);
+        sqlite3_stmt *rows, *none;
+        if (sqlite3_prepare_v2 (self->db, sql, -1, &rows, NULL) != SQLITE_OK) {
+            failed = 1;
+            break;
+        }
+        int rc = SQLITE_DONE;
+        while (rc == SQLITE_DONE && sqlite3_step (rows) == SQLITE_ROW) {
+            //  A statement that writes nothing: the row as it is is chained
+            if (sqlite3_prepare_v2 (self->db, "SELECT 1 WHERE 0", -1, &none, NULL) != SQLITE_OK)
+                rc = SQLITE_ERROR;
+            else
+                rc = s_write_chained (self, none, s_chained [i], sqlite3_column_int64 (rows, 0),
+                                      NULL);
+            sqlite3_finalize (none);
+        }
+        sqlite3_finalize (rows);
+        failed = rc != SQLITE_DONE;
+    }
+    if (failed || sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
 }
 
 //  An audit made before the body was capped gets the column of its length.
@@ -146,7 +242,9 @@ ep_audit_open (const char *path, char *err, size_t err_size)
     ||  sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
                       NULL, NULL, &msg) != SQLITE_OK
     ||  sqlite3_exec (self->db, s_schema, NULL, NULL, &msg) != SQLITE_OK
-    ||  s_migrate (self, &msg)) {
+    ||  s_migrate (self, &msg)
+    ||  !(self->chain_reader = ep_chain_reader_new (self->db))
+    ||  s_chain_begin (self)) {
         snprintf (err, err_size, "audit %s: %s", path,
                   msg ? msg : self->db ? sqlite3_errmsg (self->db) : "cannot open");
         sqlite3_free (msg);
@@ -182,6 +280,7 @@ ep_audit_destroy (ep_audit_t **self_p)
         s_kept_destroy (&self->kept);
         self->kept = next;
     }
+    ep_chain_reader_destroy (&self->chain_reader);
     sqlite3_close (self->db);
     if (self->lock_fd >= 0)
         close (self->lock_fd);
@@ -228,15 +327,16 @@ ep_audit_attempt (ep_audit_t *self, ep_audit_kind_t kind, uint64_t router_seq,
     sqlite3_bind_int64 (stmt, 10, request->timestamp_ms);
     sqlite3_bind_int64 (stmt, 11, request->recv_window_ms);
     sqlite3_bind_int64 (stmt, 12, s_now_us ());
-    //  Autocommit: with synchronous=FULL the row is on disk when step returns.
-    int rc = sqlite3_step (stmt);
+    //  With synchronous=FULL the row is on disk once committed.
+    int64_t id = 0;
+    int rc = s_write_chained (self, stmt, "attempts", -1, &id);
     sqlite3_finalize (stmt);
     free (packed);
     if (rc == SQLITE_CONSTRAINT)
         return 0;
     if (rc != SQLITE_DONE)
         return s_fail (self, "write attempt");
-    return sqlite3_last_insert_rowid (self->db);
+    return id;
 }
 
 //  Writes the result of attempt id, which came at finished_us; a failure
@@ -275,7 +375,7 @@ s_write_result (ep_audit_t *self, int64_t id, const ep_venue_result_t *r, int64_
     if (r->body)
         sqlite3_bind_int64 (stmt, 17, (int64_t) r->body_size);
     sqlite3_bind_int64 (stmt, 18, id);
-    int rc = sqlite3_step (stmt);
+    int rc = s_write_chained (self, stmt, "attempts", id, NULL);
     sqlite3_finalize (stmt);
     if (rc == SQLITE_DONE)
         return 0;
@@ -369,7 +469,7 @@ ep_audit_result_unknown (ep_audit_t *self, int64_t id, const char *reason)
     sqlite3_bind_int (stmt, 3, EP_FAILURE (SEND_UNKNOWN));
     sqlite3_bind_text (stmt, 4, reason, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (stmt, 5, id);
-    int rc = sqlite3_step (stmt);
+    int rc = s_write_chained (self, stmt, "attempts", id, NULL);
     sqlite3_finalize (stmt);
     return rc == SQLITE_DONE ? 0 : s_fail (self, "write unknown result");
 }
@@ -520,7 +620,7 @@ ep_audit_observe (ep_audit_t *self, const char *kind, int64_t event_time_ms,
     sqlite3_bind_int64 (stmt, 3, event_time_ms);
     sqlite3_bind_text (stmt, 4, client_order_id ? client_order_id : "", -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 5, text, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (stmt);
+    int rc = s_write_chained (self, stmt, "observations", -1, NULL);
     sqlite3_finalize (stmt);
     return rc == SQLITE_DONE ? 0 : s_fail (self, "write an observation");
 }
