@@ -19,6 +19,9 @@ struct _ep_follow_t {
     ep_plane_state_t *plane;            //  newest plane state
     bool plane_fresh;                   //  a plane state arrived since last asked
     bool polling;                       //  a strategy key: reports come by query only
+    uint64_t chain_row;                 //  the journal's chain head, from stats
+    char chain_head [17];               //  (its row, and its hash's first 16 hex digits)
+    bool chain_fresh;                   //  a new head since it was last asked
 };
 
 //  How often a strategy key asks for news while it waits.
@@ -185,6 +188,21 @@ s_on_report (ep_follow_t *self, const uint8_t *data, size_t size)
     s_settle (self);
 }
 
+//  The router's counters: the journal's chain head, if it moved.
+static void
+s_on_stats (ep_follow_t *self, const uint8_t *data, size_t size)
+{
+    ep_stats_t *stats = execplane__v1__stats__unpack (NULL, size, data);
+    if (!stats)
+        return;
+    if (stats->chain_row != self->chain_row) {
+        self->chain_row = stats->chain_row;
+        snprintf (self->chain_head, sizeof self->chain_head, "%.16s", stats->chain_head);
+        self->chain_fresh = true;
+    }
+    execplane__v1__stats__free_unpacked (stats, NULL);
+}
+
 //  Waits up to timeout_ms for one message and handles it. Returns -1 on
 //  timeout or interrupt.
 static int
@@ -216,6 +234,9 @@ s_pump (ep_follow_t *self, int timeout_ms)
             if (streq (topic, "plane"))
                 s_on_plane (self, zframe_data (body), zframe_size (body));
             else
+            if (streq (topic, "stats"))
+                s_on_stats (self, zframe_data (body), zframe_size (body));
+            else
             if (strncmp (topic, "outcome.", 8) == 0)
                 s_on_report (self, zframe_data (body), zframe_size (body));
         }
@@ -224,6 +245,22 @@ s_pump (ep_follow_t *self, int timeout_ms)
         zmsg_destroy (&msg);
     }
     return 0;
+}
+
+void
+ep_follow_watch_chain (ep_follow_t *self)
+{
+    zsock_set_subscribe (self->sub, "stats");
+}
+
+bool
+ep_follow_chain (ep_follow_t *self, uint64_t *row, char head [17])
+{
+    bool fresh = self->chain_fresh;
+    self->chain_fresh = false;
+    *row = self->chain_row;
+    snprintf (head, 17, "%s", self->chain_head);
+    return fresh;
 }
 
 int

@@ -22,6 +22,13 @@ ep_follow_t *ep_follow_new (const ep_config_t *config, uint64_t from_seq,
 
 void ep_follow_destroy (ep_follow_t **self_p);
 
+//  Follows the router's stats too, for the journal's chain head.
+void ep_follow_watch_chain (ep_follow_t *self);
+
+//  The newest chain head seen (row 0: none yet), in *row and head; returns
+//  whether it is new since the last call.
+bool ep_follow_chain (ep_follow_t *self, uint64_t *row, char head [17]);
+
 //  Waits until the subscription is live (the first plane state arrived).
 //  Returns 0, or -1 on timeout or interrupt.
 int ep_follow_ready (ep_follow_t *self, int timeout_ms);

@@ -497,6 +497,18 @@ execplane_monitor_plane (execplane_monitor_t *self)
     return ep_follow_plane (self->follow);
 }
 
+void
+execplane_monitor_watch_chain (execplane_monitor_t *self)
+{
+    ep_follow_watch_chain (self->follow);
+}
+
+int
+execplane_monitor_chain (execplane_monitor_t *self, uint64_t *row, char head [17])
+{
+    return ep_follow_chain (self->follow, row, head) ? 1 : 0;
+}
+
 //  --------------------------------------------------------------------------
 //  Text forms
 

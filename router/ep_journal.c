@@ -237,6 +237,8 @@ s_wall_us (void)
     return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
+static void s_chain_committed (ep_journal_t *self);
+
 //  The row rowid just written to table (written: how that went) joins the
 //  chain: its hash, from the head's, its wall-clock time and its bytes as
 //  the table holds them, written in the same transaction.
@@ -416,6 +418,7 @@ ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
         snprintf (err, err_size, "journal %s: its chain: %s", path, sqlite3_errmsg (self->db));
         goto fail;
     }
+    s_chain_committed (self);
     return self;
 fail:
     ep_journal_destroy (&self);
@@ -497,6 +500,7 @@ ep_journal_commit (ep_journal_t *self)
         return self->owing ? EP_JOURNAL_FULL : EP_JOURNAL_IO;
     }
     s_redo_clear (self);
+    s_chain_committed (self);
     return EP_JOURNAL_OK;
 }
 
@@ -520,6 +524,7 @@ ep_journal_retry (ep_journal_t *self)
         return EP_JOURNAL_FULL;
     self->owing = false;
     s_redo_clear (self);
+    s_chain_committed (self);
     return EP_JOURNAL_OK;
 }
 
@@ -537,13 +542,21 @@ ep_journal_strerror (ep_journal_status_t status)
     return "?";
 }
 
+//  The head as written is committed.
+static void
+s_chain_committed (ep_journal_t *self)
+{
+    self->committed.id = self->chain_id;
+    sodium_bin2hex (self->committed.hex, sizeof self->committed.hex, self->chain_hash,
+                    sizeof self->chain_hash);
+    if (!self->chain_id)
+        self->committed.hex [0] = '\0';
+}
+
 void
 ep_journal_chain_head (const ep_journal_t *self, ep_chain_head_t *head)
 {
-    head->id = self->chain_id;
-    sodium_bin2hex (head->hex, sizeof head->hex, self->chain_hash, sizeof self->chain_hash);
-    if (!self->chain_id)
-        head->hex [0] = '\0';
+    *head = self->committed;
 }
 
 bool

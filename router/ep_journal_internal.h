@@ -36,8 +36,9 @@ struct _ep_journal_t {
     ep_journal_redo_t redo;             //  the writes of the open transaction
     char error [256];                   //  why the last commit failed
     ep_chain_reader_t *chain_reader;    //  reads a chained row back, to hash it
-    uint8_t chain_hash [32];            //  the chain's head: its hash
+    uint8_t chain_hash [32];            //  the chain's head as written: its hash
     int64_t chain_id;                   //  and its row (0: empty)
+    ep_chain_head_t committed;          //  the head as committed: what is published
 };
 
 //  Logs what failed with SQLite's message; returns -1.

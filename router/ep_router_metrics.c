@@ -126,6 +126,15 @@ ep_router_metrics_update (ep_router_t *self, int64_t now)
                  "The newest report's seq",
                  (int64_t) self->last_seq);
     bool journal_ok = !self->failure && !ep_journal_owing (self->journal);
+    //  The chain's head, to record outside the machine (ep-replay --head)
+    ep_chain_head_t head;
+    ep_journal_chain_head (self->journal, &head);
+    char labels [64];
+    snprintf (labels, sizeof labels, "head=\"%.16s\"", head.hex);
+    ep_prom_family (prom, "execplane_journal_chain_row", "gauge",
+                    "The journal's hash chain as committed: its newest row, labelled with the "
+                    "first 16 hex digits of its hash (ep-replay --verify --head ROW:HEX)");
+    ep_prom_int (prom, "execplane_journal_chain_row", labels, head.id);
     ep_prom_one (prom, "execplane_journal_writable", "gauge",
                  "1 while journal commits succeed",
                  journal_ok);
@@ -164,8 +173,15 @@ ep_router_metrics_publish_stats (ep_router_t *self)
     self->stats.in_flight_live = ep_inflight_count (self->inflight, EP_PLANE (LIVE));
     self->stats.last_seq = self->last_seq;
     self->stats.last_router_seq = self->last_router_seq;
+    ep_chain_head_t head;
+    ep_journal_chain_head (self->journal, &head);
+    char prefix [17];
+    snprintf (prefix, sizeof prefix, "%.16s", head.hex);
+    self->stats.chain_row = (uint64_t) head.id;
+    self->stats.chain_head = prefix;
     size_t size;
     uint8_t *data = ep_router_pack (&self->stats.base, &size);
+    self->stats.chain_head = (char *) protobuf_c_empty_string;
     if (data) {
         ep_sock_send2 (self->sock.outcomes, "stats", data, size, ZMQ_DONTWAIT);
         free (data);

@@ -9,7 +9,7 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: ep-tap [--strategy ID] [--from-seq N] [--count N] [--timeout SECONDS] [--config FILE] [--cert NAME] [--insecure]\n"
+        "Usage: ep-tap [--strategy ID] [--from-seq N] [--count N] [--timeout SECONDS] [--chain] [--config FILE] [--cert NAME] [--insecure]\n"
         "\n"
         "Prints execution reports as JSON lines, in seq order, each exactly once.\n"
         "\n"
@@ -18,6 +18,10 @@ s_usage (FILE *out)
         "                     then follow live; default: what comes from now on\n"
         "  --count N          exit 0 after N reports\n"
         "  --timeout SECONDS  exit after this long; exit 1 if --count was not reached\n"
+        "  --chain            also print the journal's chain head as it moves, a line\n"
+        "                     {\"chain_row\":N,\"chain_head\":\"HEX\"} among the reports:\n"
+        "                     kept elsewhere, it proves the journal later\n"
+        "                     (ep-replay --verify --head N:HEX)\n"
         "  --config FILE      ZPL configuration (default: built-in defaults)\n"
         "  --cert NAME        this program's certificate: CERTS/NAME_secret (default monitor)\n"
         "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
@@ -43,8 +47,10 @@ main (int argc, char *argv [])
         { "from-seq", required_argument, 0, 'f' },
         { "count", required_argument, 0, 'n' },
         { "timeout", required_argument, 0, 't' },
+        { "chain", no_argument, 0, 'c' },
         { 0, 0, 0, 0 }
     };
+    bool chain = false;
     const char *strategy = NULL;
     long long from_seq = 0, count = 0, timeout_s = 0;
     ep_cli_t cli;
@@ -56,6 +62,7 @@ main (int argc, char *argv [])
             case 'f': if (s_number (optarg, "--from-seq", INT64_MAX, &from_seq)) return 2; break;
             case 'n': if (s_number (optarg, "--count", INT64_MAX, &count)) return 2; break;
             case 't': if (s_number (optarg, "--timeout", 86400, &timeout_s)) return 2; break;
+            case 'c': chain = true; break;
         }
     }
     if (opt == EP_CLI_EXIT)
@@ -72,6 +79,8 @@ main (int argc, char *argv [])
         fprintf (stderr, "ep-tap: %s\n", error.text);
         return error.code == EXECPLANE_ECONFIG || error.code == EXECPLANE_EINVAL ? 2 : 1;
     }
+    if (chain)
+        execplane_monitor_watch_chain (monitor);
     long long printed = 0;
     while (!zsys_interrupted && (count == 0 || printed < count)) {
         int wait = -1;
@@ -80,6 +89,16 @@ main (int argc, char *argv [])
             if (left <= 0)
                 break;
             wait = (int) left;
+        }
+        //  With --chain, a turn at least every second, for the head
+        if (chain && (wait < 0 || wait > 1000))
+            wait = 1000;
+        uint64_t row;
+        char head [17];
+        if (chain && execplane_monitor_chain (monitor, &row, head)) {
+            printf ("{\"chain_row\":%llu,\"chain_head\":\"%s\"}\n", (unsigned long long) row,
+                    head);
+            fflush (stdout);
         }
         execplane_report_t *report = execplane_monitor_next (monitor, wait);
         if (!report)

@@ -189,6 +189,16 @@ execplane_report_t *execplane_monitor_next (execplane_monitor_t *self, int timeo
 //  first. Owned by the handle; valid until the next call on it.
 const execplane_plane_state_t *execplane_monitor_plane (execplane_monitor_t *self);
 
+//  Also follows the journal's chain head (the router publishes it once a
+//  second in its stats): execplane_monitor_chain then gives it.
+void execplane_monitor_watch_chain (execplane_monitor_t *self);
+
+//  The journal's newest committed chain head seen: its row in *row (0:
+//  none yet) and the first 16 hex digits of its hash in head. Returns 1 if
+//  it is new since the last call, else 0. Recorded outside the machine, a
+//  head lets `ep-replay --verify --head ROW:HEX` prove the journal later.
+int execplane_monitor_chain (execplane_monitor_t *self, uint64_t *row, char head [17]);
+
 //  --------------------------------------------------------------------------
 //  Messages in their JSON forms (the forms ep-send reads and ep-tap prints).
 

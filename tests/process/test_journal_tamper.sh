@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 RECHAIN=$(dirname "$0")/rechain.py
 
 start_fakex
-write_config
+write_config "metrics = 127.0.0.1:0"
 live_section
 start_router
 start_paper
@@ -24,11 +24,16 @@ done | "$BIN/ep-send" --config "$READY" --wait --timeout 10 > /dev/null
 "$BIN/ep-meta" --config "$READY" select live --reason "tamper test" > /dev/null
 assert_live_fills l-1 "a live order"
 
-# The head, as a monitor records it
-"$BIN/ep-replay" --journal "$JOURNAL" --verify > /dev/null 2> "$WORK/verify.err" \
-    || fail "the journal does not verify: $(cat "$WORK/verify.err")"
-head=$(sed -n 's/.*the chain holds, head \([0-9]*:[0-9a-f]*\).*/\1/p' "$WORK/verify.err")
-[ -n "$head" ] || fail "no head printed: $(cat "$WORK/verify.err")"
+# The head, as a monitor records it (ep-tap --chain), as the metrics show it
+"$BIN/ep-tap" --config "$READY" --chain --timeout 3 > "$WORK/chain.jsonl" || fail "ep-tap --chain failed"
+head=$(jq -r 'select(.chain_row) | "\(.chain_row):\(.chain_head)"' "$WORK/chain.jsonl" | tail -n 1)
+[[ "$head" =~ ^[0-9]+:[0-9a-f]{16}$ ]] || fail "ep-tap --chain printed no head: $(cat "$WORK/chain.jsonl")"
+METRICS=$(sed -n "s|.*metrics on \(http://127\.0\.0\.1:[0-9]*\)/metrics.*|\1|p" "$WORK/router.log" | tail -n 1)
+curl -s "$METRICS/metrics" > "$WORK/metrics.txt" || fail "no metrics"
+grep -q "^execplane_journal_chain_row{head=\"[0-9a-f]\{16\}\"} [0-9]*$" "$WORK/metrics.txt" \
+    || fail "the metrics show no chain head"
+"$BIN/ep-replay" --journal "$JOURNAL" --verify --head "$head" > /dev/null 2> "$WORK/verify.err" \
+    || fail "the journal does not verify against the head ep-tap printed: $(cat "$WORK/verify.err")"
 kill -TERM "$LIVE_PID" "$PAPER_PID"; wait "$LIVE_PID" "$PAPER_PID" || fail "a worker did not stop cleanly"
 kill -TERM "$ROUTER_PID"; wait "$ROUTER_PID" || fail "the router did not stop cleanly"
 "$BIN/ep-replay" --journal "$JOURNAL" --verify --head "$head" > /dev/null 2> "$WORK/verify.err" \
