@@ -95,6 +95,7 @@ ep_wire_fills_append (ep_fill_t ***fills, size_t *n_fills, const ep_fill_t *fill
     copy->price_e8 = fill->price_e8;
     copy->fee_e8 = fill->fee_e8;
     copy->fee_asset = fee_asset;
+    copy->trade_time_ms = fill->trade_time_ms;
     grown [(*n_fills)++] = copy;
     return 0;
 }

@@ -82,6 +82,7 @@ static const s_field_t s_fill_fields [] = {
     S_FIELD (ep_fill_t, "price", S_DECIMAL, price_e8),
     S_FIELD (ep_fill_t, "fee", S_DECIMAL, fee_e8),
     S_FIELD (ep_fill_t, "fee_asset", S_STRING, fee_asset),
+    S_FIELD (ep_fill_t, "trade_time_ms", S_INT, trade_time_ms),
 };
 
 static const s_field_t s_report_fields [] = {
@@ -109,6 +110,9 @@ static const s_field_t s_report_fields [] = {
     S_FIELD (ep_report_t, "target_intent_id", S_STRING, target_intent_id),
     S_FIELD (ep_report_t, "net_filled_qty", S_DECIMAL, net_filled_qty_e8),
     S_FIELD (ep_report_t, "plane_definition", S_STRING, plane_definition),
+    S_FIELD (ep_report_t, "intake_us", S_INT, intake_us),
+    S_FIELD (ep_report_t, "journaled_us", S_INT, journaled_us),
+    S_FIELD (ep_report_t, "venue_time_ms", S_INT, venue_time_ms),
 };
 
 static const s_field_t s_plane_state_fields [] = {

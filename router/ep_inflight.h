@@ -32,6 +32,7 @@ typedef struct {
     int action;                         //  PLACE, CANCEL or REPLACE
     char target_intent_id [EP_ID_MAX + 1];  //  a CANCEL's or REPLACE's target
     uint64_t canceled_by;               //  the router's own cancel of it, once sent
+    int64_t intake_us;                  //  when the router read it (wall clock; 0: unknown)
 } ep_inflight_entry_t;
 
 typedef struct _ep_inflight_t ep_inflight_t;

@@ -88,6 +88,7 @@ typedef struct {
     int plane;                          //  where it goes: the plane selected, or its target's
     uint64_t epoch;                     //  likewise, the epoch
     uint64_t target_router_seq;         //  a CANCEL's or REPLACE's target, once judged
+    int64_t read_us;                    //  when it was read (wall clock)
     bool attributed;                    //  told to its strategy's stream
     int failure;                        //  FAILURE_NONE: dispatch it
     char reason [512];
@@ -212,14 +213,16 @@ s_dispatch (ep_router_t *self, s_intent_t *in, bool verbatim)
     uint8_t *packed = verbatim
         ? ep_delivery_pack_around (&dispatch, in->data, in->size, &packed_size)
         : ep_router_pack (&dispatch.base, &packed_size);
-    if (!packed
-    ||  !ep_inflight_add (self->inflight, in->router_seq, in->intent, plane, in->epoch,
-                          ep_sock_clock_ms () + deadline, false)
+    ep_inflight_entry_t *entry = packed
+        ? ep_inflight_add (self->inflight, in->router_seq, in->intent, plane, in->epoch,
+                           ep_sock_clock_ms () + deadline, false) : NULL;
+    if (!entry
     ||  ep_outbox_push (&self->pending, ep_exec_topic (plane), packed, packed_size,
                         in->router_seq)) {
         free (packed);
         return EP_ROUTER_NO_MEMORY;
     }
+    entry->intake_us = in->read_us;
     self->stats.accepted++;
     return EP_ROUTER_OK;
 }
@@ -256,6 +259,7 @@ s_reject (ep_router_t *self, const s_intent_t *in, const ep_peer_t *peer)
     report.terminal = true;
     report.router_seq = in->router_seq;
     report.safety = intent->safety;
+    report.intake_us = in->read_us;
     ep_router_status_t status = ep_reports_emit (self, &report, EP_ORIGIN_ROUTER, false,
                                                  NULL, 0);
     self->stats.rejected++;
@@ -288,7 +292,7 @@ s_take (ep_router_t *self, s_intent_t *in, const ep_peer_t *peer, bool verbatim)
 ep_router_status_t
 ep_intake_handle (ep_router_t *self, const uint8_t *data, size_t size, const ep_peer_t *peer)
 {
-    s_intent_t in = { .data = data, .size = size };
+    s_intent_t in = { .data = data, .size = size, .read_us = ep_router_wall_us () };
     //  Its text first: protobuf-c would cut an id at a NUL.
     in.text = ep_validate_text (data, size, &in.bad_field);
     if (in.text == EP_TEXT_UNREADABLE) {

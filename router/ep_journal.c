@@ -542,6 +542,20 @@ ep_journal_strerror (ep_journal_status_t status)
     return "?";
 }
 
+int64_t
+ep_journal_written_us (ep_journal_t *self, const char *table, int64_t rowid)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (self->db, "SELECT MIN(at_us) FROM chain WHERE tbl = ? AND row = ?",
+                            -1, &stmt, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, rowid);
+    int64_t at_us = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+    sqlite3_finalize (stmt);
+    return at_us;
+}
+
 //  The head as written is committed.
 static void
 s_chain_committed (ep_journal_t *self)

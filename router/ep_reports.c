@@ -35,12 +35,26 @@ ep_reports_emit (ep_router_t *self, ep_report_t *report, ep_origin_t origin, boo
     report->reason = s_clean_reason (given, clean, sizeof clean);
     //  The environment that produced it: the plane's worker's definition
     char *plane_definition = report->plane_definition;
-    if (report->plane == EP_PLANE (PAPER) || report->plane == EP_PLANE (LIVE))
+    bool on_plane = report->plane == EP_PLANE (PAPER) || report->plane == EP_PLANE (LIVE);
+    if (on_plane)
         report->plane_definition = self->link.worker [report->plane].definition;
+    //  Its times, outside determinism: when the intent was read, and now
+    int64_t intake_us = report->intake_us, journaled_us = ep_router_wall_us ();
+    if (!intake_us) {
+        ep_inflight_entry_t *entry = ep_inflight_find (self->inflight, report->router_seq);
+        report->intake_us = entry ? entry->intake_us
+                          : ep_journal_written_us (self->journal, "intents", report->router_seq);
+    }
+    report->journaled_us = journaled_us;
+    if (report->terminal && on_plane && report->intake_us && !late)
+        ep_histogram_observe (&self->metrics.intake_to_terminal [report->plane],
+                              (double) (journaled_us - report->intake_us) / 1e6);
     size_t size;
     uint8_t *data = ep_router_pack (&report->base, &size);
     report->reason = given;
     report->plane_definition = plane_definition;
+    report->intake_us = intake_us;
+    report->journaled_us = 0;
     if (!data)
         return EP_ROUTER_NO_MEMORY;
     ep_journal_report_t record = {

@@ -3,11 +3,20 @@
     deadlines; then one commit; and only then publishes and dispatches
     (ep_delivery) and answers queries, which read only what is committed.  */
 #include <czmq.h>
+#include <time.h>
 #include <sodium.h>
 #include "ep_router_internal.h"
 #include "ep_log.h"
 #include "ep_security.h"
 #include "ep_sock.h"
+
+int64_t
+ep_router_wall_us (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
 
 uint8_t *
 ep_router_pack (const ProtobufCMessage *message, size_t *size)

@@ -163,6 +163,8 @@ typedef struct {
     ep_histogram_t commit_seconds;      //  journal commits that wrote something
     ep_histogram_t commit_writes;       //  rows a commit wrote
     ep_histogram_t dispatch_batch;      //  intents per dispatch message
+    ep_histogram_t intake_to_terminal [EP_ROUTER_PLANES];   //  an intent read to its end
+                                                            //  journaled, by plane
 } ep_router_metrics_t;
 
 struct _ep_router_t {
@@ -196,6 +198,10 @@ struct _ep_router_t {
     ep_router_status_t failure;         //  why the loop stopped (OK: it did not fail)
     ep_router_metrics_t metrics;        //  Prometheus metrics and the health check
 };
+
+//  The wall clock, in microseconds since the epoch (report times only:
+//  nothing the router decides reads it).
+int64_t ep_router_wall_us (void);
 
 //  Packs any protobuf-c message into a malloc'd buffer; NULL on out of memory.
 uint8_t *ep_router_pack (const ProtobufCMessage *message, size_t *size);

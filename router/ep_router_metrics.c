@@ -16,6 +16,11 @@ ep_router_metrics_init (ep_router_t *self)
     ep_histogram_init (&self->metrics.commit_seconds, seconds, sizeof seconds / sizeof *seconds);
     ep_histogram_init (&self->metrics.commit_writes, counts, sizeof counts / sizeof *counts);
     ep_histogram_init (&self->metrics.dispatch_batch, counts, 9);   //  1 to 256
+    static const double latency [] = { 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3,
+                                       25e-3, 50e-3, 100e-3, 250e-3, 1, 5, 30 };
+    for (int plane = 0; plane < EP_ROUTER_PLANES; plane++)
+        ep_histogram_init (&self->metrics.intake_to_terminal [plane], latency,
+                           sizeof latency / sizeof *latency);
 }
 
 void
@@ -144,6 +149,15 @@ ep_router_metrics_update (ep_router_t *self, int64_t now)
     ep_prom_family (prom, "execplane_journal_commit_rows", "histogram",
                     "Rows one journal commit wrote (the group commit's batch)");
     ep_prom_histogram (prom, "execplane_journal_commit_rows", "", &self->metrics.commit_writes);
+    ep_prom_family (prom, "execplane_intake_to_terminal_seconds", "histogram",
+                    "From the router reading an intent to journaling its terminal report, "
+                    "by plane (wall clock)");
+    for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++) {
+        char plane_label [32];
+        snprintf (plane_label, sizeof plane_label, "plane=\"%s\"", ep_plane_name (plane));
+        ep_prom_histogram (prom, "execplane_intake_to_terminal_seconds", plane_label,
+                           &self->metrics.intake_to_terminal [plane]);
+    }
     ep_prom_family (prom, "execplane_dispatch_batch_size", "histogram",
                     "Intents one dispatch message carried");
     ep_prom_histogram (prom, "execplane_dispatch_batch_size", "", &self->metrics.dispatch_batch);

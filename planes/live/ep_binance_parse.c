@@ -151,6 +151,9 @@ s_parse_trades (const json_t *array, const char *id_key, ep_venue_result_t *resu
         }
         ep_binance_copy_printable (fill->fee_asset, sizeof (fill->fee_asset),
                                    json_string_value (asset), json_string_length (asset));
+        //  myTrades' time (a submission's fills have none: its transactTime)
+        json_t *time = json_object_get (entry, "time");
+        fill->time_ms = json_is_integer (time) ? (int64_t) json_integer_value (time) : 0;
     }
     return NULL;
 }
@@ -215,6 +218,12 @@ s_parse_order (const json_t *json, ep_venue_op_t op, const char *client_order_id
         ep_binance_printf (problem, problem_size, "%s missing or not a decimal", bad);
         return problem;
     }
+    //  The venue's time of it: a submission's or cancel's transactTime, a
+    //  query's updateTime (absent: 0, nothing is assumed)
+    json_t *time = json_object_get (json, "updateTime");
+    if (!json_is_integer (time))
+        time = json_object_get (json, "transactTime");
+    result->venue_time_ms = json_is_integer (time) ? (int64_t) json_integer_value (time) : 0;
     //  Rounded down, as every plane reports it
     if (!ep_decimal_avg_price (ep_decimal_notional (result->cum_quote_e8),
                                result->executed_qty_e8, &result->avg_price_e8)) {

@@ -118,6 +118,8 @@ s_read_trade (const json_t *event, ep_venue_result_t *order)
         bad = "t";
     if (!bad && (fill->qty_e8 <= 0 || fill->price_e8 <= 0 || fill->fee_e8 < 0))
         bad = "l, L or n (not positive)";
+    json_t *time = json_object_get (event, "T");
+    fill->time_ms = json_is_integer (time) ? (int64_t) json_integer_value (time) : 0;
     return bad;
 }
 
@@ -166,6 +168,8 @@ s_read_order (const json_t *event, ep_venue_stream_event_t *out)
         return;
     }
     out->kind = EP_VENUE_STREAM_ORDER;
+    json_t *time = json_object_get (event, "T");
+    order->venue_time_ms = json_is_integer (time) ? (int64_t) json_integer_value (time) : 0;
     ep_binance_classify_order (order);
 }
 

@@ -26,6 +26,7 @@ s_report_init (ep_report_t *report, const ep_venue_result_t *result, char *reaso
     report->venue_order_id = (char *) result->venue_order_id;
     report->filled_qty_e8 = result->executed_qty_e8;
     report->avg_price_e8 = ep_live_avg_price (result->executed_qty_e8, result->cum_quote_e8);
+    report->venue_time_ms = result->venue_time_ms;
 }
 
 void

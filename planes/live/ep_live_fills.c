@@ -25,7 +25,12 @@ ep_live_fills_of_answer (ep_live_fills_t *fills, const char *client_order_id,
                          const ep_venue_result_t *result)
 {
     assert (fills && client_order_id && result);
-    return ep_live_fills_of_trades (fills, client_order_id, result->fills, result->fill_count);
+    int rc = ep_live_fills_of_trades (fills, client_order_id, result->fills, result->fill_count);
+    //  A submission's fills carry no time of their own: the order's
+    for (size_t i = 0; rc == 0 && i < fills->count; i++)
+        if (!fills->fills [i].trade_time_ms)
+            fills->fills [i].trade_time_ms = result->venue_time_ms;
+    return rc;
 }
 
 int
@@ -53,6 +58,7 @@ ep_live_fills_of_trades (ep_live_fills_t *fills, const char *client_order_id,
         fill->fee_e8 = trades [i].fee_e8;
         snprintf (fills->assets [i], sizeof fills->assets [i], "%s", trades [i].fee_asset);
         fill->fee_asset = fills->assets [i];
+        fill->trade_time_ms = trades [i].time_ms;
         fills->pointers [i] = fill;
     }
     fills->count = count;
@@ -81,4 +87,5 @@ ep_live_fill_of_query (const ep_audit_order_t *known, const ep_venue_result_t *r
     fill->qty_e8 = qty;
     fill->price_e8 = ep_live_avg_price (qty, quote);
     fill->fee_e8 = 0;
+    fill->trade_time_ms = result->venue_time_ms;    //  the order's change that told it
 }

@@ -57,6 +57,7 @@ typedef struct {
     int64_t fee_e8;                     //  commission, in fee_asset
     char fee_asset [EP_VENUE_FEE_ASSET_MAX];
     char trade_id [32];
+    int64_t time_ms;                    //  the venue's time of the trade (0: not told)
 } ep_venue_fill_t;
 
 //  An order open at the venue, as EP_VENUE_OPEN_ORDERS lists it.
@@ -101,6 +102,8 @@ typedef struct {
     int64_t executed_qty_e8;            //  cumulative filled quantity
     int64_t cum_quote_e8;               //  cumulative quote amount (sum of qty * price)
     int64_t avg_price_e8;               //  cum_quote / executed, rounded down; 0 if none
+    int64_t venue_time_ms;              //  the venue's time of the order's last change
+                                        //  (transactTime, updateTime; 0: not told)
     ep_venue_fill_t *fills;             //  this response's fills (submit only), malloc'd
     size_t fill_count;
     ep_venue_open_t *open;              //  EP_VENUE_OPEN_ORDERS: the orders, malloc'd

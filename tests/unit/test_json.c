@@ -388,10 +388,10 @@ test_json_formats_report_exactly (void **state)
         "\"side\":\"BUY\",\"plane\":\"PAPER\",\"plane_epoch\":3,\"status\":\"FILLED\","
         "\"failure\":\"FAILURE_NONE\",\"reason\":\"filled \\\"fully\\\"\","
         "\"fills\":[{\"fill_id\":\"f-1\",\"qty\":\"0.3\",\"price\":\"100\",\"fee\":\"0.000015\","
-        "\"fee_asset\":\"BNB\"},{\"fill_id\":\"f-2\",\"qty\":\"0.2\",\"price\":\"100.5\","
-        "\"fee\":\"-0.00000001\",\"fee_asset\":\"\"}],"
+        "\"fee_asset\":\"BNB\",\"trade_time_ms\":0},{\"fill_id\":\"f-2\",\"qty\":\"0.2\",\"price\":\"100.5\","
+        "\"fee\":\"-0.00000001\",\"fee_asset\":\"\",\"trade_time_ms\":0}],"
         "\"filled_qty\":\"0.5\",\"avg_price\":\"100.2\",\"terminal\":true,"
-        "\"venue_order_id\":\"v-9\",\"logical_ts\":1001,\"router_seq\":77,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0.499985\",\"plane_definition\":\"3f2a9c1b\"}");
+        "\"venue_order_id\":\"v-9\",\"logical_ts\":1001,\"router_seq\":77,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0.499985\",\"plane_definition\":\"3f2a9c1b\",\"intake_us\":0,\"journaled_us\":0,\"venue_time_ms\":0}");
     free (line);
 }
 
@@ -407,7 +407,7 @@ test_json_formats_default_report_with_every_key (void **state)
         "\"side\":\"SIDE_UNSPECIFIED\",\"plane\":\"PLANE_UNSPECIFIED\",\"plane_epoch\":0,"
         "\"status\":\"STATUS_UNSPECIFIED\",\"failure\":\"FAILURE_NONE\",\"reason\":\"\","
         "\"fills\":[],\"filled_qty\":\"0\",\"avg_price\":\"0\",\"terminal\":false,"
-        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\",\"plane_definition\":\"\"}");
+        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\",\"plane_definition\":\"\",\"intake_us\":0,\"journaled_us\":0,\"venue_time_ms\":0}");
     free (line);
 }
 
@@ -428,7 +428,7 @@ test_json_formats_unknown_enum_as_number (void **state)
         "{\"seq\":0,\"intent_id\":\"i-1\",\"strategy_id\":\"\",\"symbol\":\"\","
         "\"side\":9,\"plane\":3,\"plane_epoch\":0,\"status\":42,\"failure\":99,\"reason\":\"\","
         "\"fills\":[],\"filled_qty\":\"0\",\"avg_price\":\"0\",\"terminal\":false,"
-        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\",\"plane_definition\":\"\"}");
+        "\"venue_order_id\":\"\",\"logical_ts\":0,\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\",\"plane_definition\":\"\",\"intake_us\":0,\"journaled_us\":0,\"venue_time_ms\":0}");
     free (line);
 }
 
@@ -452,7 +452,7 @@ test_json_formats_extreme_numbers_exactly (void **state)
         "\"failure\":\"FAILURE_NONE\",\"reason\":\"\",\"fills\":[],"
         "\"filled_qty\":\"-92233720368.54775808\",\"avg_price\":\"92233720368.54775807\","
         "\"terminal\":false,\"venue_order_id\":\"\",\"logical_ts\":\"18446744073709551615\","
-        "\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\",\"plane_definition\":\"\"}");
+        "\"router_seq\":0,\"safety\":false,\"reconciled\":false,\"first_fill\":0,\"sender_key\":\"\",\"target_intent_id\":\"\",\"net_filled_qty\":\"0\",\"plane_definition\":\"\",\"intake_us\":0,\"journaled_us\":0,\"venue_time_ms\":0}");
     free (line);
 }
 
