@@ -265,7 +265,8 @@ s_usage (FILE *out)
     fprintf (out,
         "Usage: ep-replay --journal FILE [--verify [--head ROW:HEX]] [--config FILE]\n"
         "  or:  ep-replay --audit FILE [--head ROW:HEX]\n"
-        "  or:  ep-replay --shadow --journal FILE [--html OUT.html] [--config FILE]\n"
+        "  or:  ep-replay --shadow --journal FILE [--html OUT.html] [--csv OUT.csv]\n"
+        "                 [--json OUT.json] [--config FILE]\n"
         "\n"
         "Re-runs the journal's paper intents through the paper plane (with the\n"
         "paper settings of the configuration) and prints the SHA-256 digest of the\n"
@@ -287,9 +288,17 @@ s_usage (FILE *out)
         "                   plane and report how live diverged from paper, per\n"
         "                   intent and in aggregate (outcome classes, filled\n"
         "                   quantity, price difference in basis points, + when\n"
-        "                   live did worse for the side), as a table on stdout\n"
+        "                   live did worse for the side, its notional-weighted mean,\n"
+        "                   net of the live fees, and in the quote currency; by\n"
+        "                   strategy, symbol and plane definition), as a table on\n"
+        "                   stdout. An intent's live outcome is its newest reconciled\n"
+        "                   terminal report, else its first terminal report\n"
         "  --html FILE      with --shadow: also a self-contained HTML page (inline\n"
         "                   SVG charts, no external asset)\n"
+        "  --csv FILE       with --shadow: also the per-intent table as CSV (RFC 4180,\n"
+        "                   a header line, one row per intent)\n"
+        "  --json FILE      with --shadow: also the per-intent table as JSON (an array\n"
+        "                   of objects, the CSV's columns; amounts as decimal strings)\n"
         "  --config FILE    ZPL configuration: paper/slippage_bps, paper/liquidity_cap,\n"
         "                   paper/instruments (the rules the paper plane ran with)\n"
         "  --insecure       accepted and ignored, like every program's (ep-replay\n"
@@ -354,11 +363,14 @@ main (int argc, char *argv [])
         { "verify", no_argument, 0, 'v' },
         { "shadow", no_argument, 0, 's' },
         { "html", required_argument, 0, 'H' },
+        { "csv", required_argument, 0, 'C' },
+        { "json", required_argument, 0, 'J' },
         { "head", required_argument, 0, 'h' },
         { "audit", required_argument, 0, 'a' },
         { 0, 0, 0, 0 }
     };
     const char *journal = NULL, *html = NULL, *head = NULL, *audit = NULL;
+    const char *csv = NULL, *json = NULL;
     bool verify = false, shadow = false;
     //  --insecure is accepted and ignored: ep-replay opens no socket
     ep_cli_t cli;
@@ -371,6 +383,8 @@ main (int argc, char *argv [])
             case 'v': verify = true; break;
             case 's': shadow = true; break;
             case 'H': html = optarg; break;
+            case 'C': csv = optarg; break;
+            case 'J': json = optarg; break;
             case 'h': head = optarg; break;
             case 'a': audit = optarg; break;
         }
@@ -384,8 +398,9 @@ main (int argc, char *argv [])
                  journal ? "unexpected argument" : "--journal FILE is required");
         return 2;
     }
-    if (html && !shadow) {
-        fprintf (stderr, "ep-replay: --html goes with --shadow (see --help)\n");
+    if ((html || csv || json) && !shadow) {
+        fprintf (stderr, "ep-replay: --%s goes with --shadow (see --help)\n",
+                 html ? "html" : csv ? "csv" : "json");
         return 2;
     }
     if (shadow && verify) {
@@ -420,7 +435,8 @@ main (int argc, char *argv [])
     }
     ep_paper_config_t paper = { config.slippage_bps, config.liquidity_cap_e8, &instruments };
     static const char *const tables [] = { "intents", "reports", "commands", "events", NULL };
-    int status = shadow ? ep_shadow_run (db, journal, &paper, stdout, html)
+    ep_shadow_output_t output = { html, csv, json };
+    int status = shadow ? ep_shadow_run (db, journal, &paper, stdout, &output)
                : verify && (s_verify_chain (db, journal, tables, head)
                             || s_verify_published (db)) ? 1
                : s_verify (db, journal, &paper, verify);
