@@ -332,6 +332,25 @@ s_verify (sqlite3 *db, const char *journal, const ep_paper_config_t *paper, bool
     return status;
 }
 
+//  Opens path read only (libsodium ready for the digests); NULL, said why,
+//  if it cannot be.
+static sqlite3 *
+s_open (const char *path)
+{
+    if (sodium_init () < 0) {
+        fprintf (stderr, "ep-replay: libsodium failed to initialise\n");
+        return NULL;
+    }
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf (stderr, "ep-replay: cannot open %s: %s\n", path,
+                 db ? sqlite3_errmsg (db) : "out of memory");
+        sqlite3_close (db);
+        return NULL;
+    }
+    return db;
+}
+
 //  --audit: the live audit's chain. Returns the exit status.
 static int
 s_verify_audit (const char *path, const char *head, bool with_other)
@@ -340,15 +359,9 @@ s_verify_audit (const char *path, const char *head, bool with_other)
         fprintf (stderr, "ep-replay: --audit is a run of its own (see --help)\n");
         return 2;
     }
-    if (sodium_init () < 0)
+    sqlite3 *db = s_open (path);
+    if (!db)
         return 1;
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf (stderr, "ep-replay: cannot open %s: %s\n", path,
-                 db ? sqlite3_errmsg (db) : "out of memory");
-        sqlite3_close (db);
-        return 1;
-    }
     static const char *const tables [] = { "attempts", "observations", NULL };
     int status = s_verify_chain (db, path, tables, head);
     sqlite3_close (db);
@@ -417,15 +430,9 @@ main (int argc, char *argv [])
         fprintf (stderr, "ep-replay: %s\n", err);
         return 2;
     }
-    if (sodium_init () < 0)
+    sqlite3 *db = s_open (journal);
+    if (!db)
         return 1;
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2 (journal, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf (stderr, "ep-replay: cannot open %s: %s\n", journal,
-                 db ? sqlite3_errmsg (db) : "out of memory");
-        sqlite3_close (db);
-        return 1;
-    }
     ep_instruments_t instruments = { 0 };
     if (*config.paper_instruments
     &&  ep_instruments_load (config.paper_instruments, &instruments, err, sizeof err)) {
