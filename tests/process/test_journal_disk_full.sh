@@ -76,4 +76,8 @@ check_journal_invariants
 [ "$(sql "SELECT COUNT(*) FROM events WHERE kind = 'journal' AND detail LIKE 'commits failed for %File too large%'")" = 1 ] \
     || fail "the outage is not journaled as an event"
 running "$ROUTER_PID" || fail "the router stopped"
+# The writes held while the disk was full were written again as they were:
+# the journal's chain holds
+"$BIN/ep-replay" --journal "$JOURNAL" --verify > /dev/null 2> "$WORK/verify.err" \
+    || fail "the journal does not verify after the full disk: $(cat "$WORK/verify.err")"
 pass "journal full: nothing published or journaled while it was, $(grep -c 'cannot commit' "$WORK/router.log") log lines; 200 intents realized once space returned"
