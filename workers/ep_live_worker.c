@@ -150,6 +150,7 @@ s_usage (FILE *out)
         "Logs go to standard error. On SIGINT or SIGTERM the request in flight\n"
         "finishes and is written down; requests still queued are reported FAILED\n"
         "NOT_SENT.\n"
+        "\n"
         "Exit: 0 clean stop, 1 failure, 2 bad usage or configuration.\n");
 }
 
