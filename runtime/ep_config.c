@@ -195,6 +195,9 @@ s_check_names (const char *path, char *err, size_t err_size)
     int rc = 0;
     while (rc == 0 && fgets (line, sizeof line, file)) {
         number++;
+        if (!strchr (line, '\n'))      //  a longer line: its name is in the first part
+            for (int c = getc (file); c != EOF && c != '\n'; c = getc (file))
+                ;
         size_t indent = 0;
         while (line [indent] == ' ')
             indent++;

@@ -96,6 +96,11 @@ test_an_unknown_key_names_the_line_and_the_nearest_key (void **state)
                               "router\n"
                               "    slippage_bps = 5\n", &config, err, sizeof err), -1);
     s_assert_said (err, 3, "unknown key router/slippage_bps (did you mean paper/slippage_bps?)");
+    //  A line longer than any buffer counts as one line
+    char text [8000];
+    snprintf (text, sizeof text, "paper\n    description = %06000d\n    slipage_bps = 1\n", 0);
+    assert_int_equal (s_load (text, &config, err, sizeof err), -1);
+    s_assert_said (err, 3, "unknown key paper/slipage_bps (did you mean paper/slippage_bps?)");
 }
 
 static void
