@@ -31,7 +31,7 @@ ep_cli_init (ep_cli_t *self, const char *program, const char *cert, int flags,
     self->usage = usage;
     //  0, not 1: glibc starts over, as if no line had been read before
     optind = 0;
-    opterr = flags & EP_CLI_OWN_ERRORS ? 0 : 1;
+    opterr = 0;                         //  a usage error is one line, ours
 }
 
 //  The program's own options, then the shared ones it takes, then the end.
@@ -63,17 +63,27 @@ s_options_build (ep_cli_t *self, const struct option *own)
     self->built = true;
 }
 
-//  Says what was wrong with the line and sets the exit code for it.
+//  Says what was wrong with the line, in one line, and sets the exit code.
 static int
 s_refuse (ep_cli_t *self, char *argv [], int opt)
 {
-    if (!(self->flags & EP_CLI_OWN_ERRORS))
-        self->usage (stderr);           //  after getopt's own line
+    //  The option as given: a long one up to its '=', or a short one's letter
+    const char *given = argv [optind - 1];
+    char text [64];
+    if (strncmp (given, "--", 2) == 0)
+        snprintf (text, sizeof text, "%.*s", (int) strcspn (given, "="), given);
     else
+    if (optopt > 0 && optopt < 128)
+        snprintf (text, sizeof text, "-%c", optopt);
+    else
+        snprintf (text, sizeof text, "%s", given);
     if (opt == ':')
-        fprintf (stderr, "%s: %s needs a value (see --help)\n", self->program, argv [optind - 1]);
+        fprintf (stderr, "%s: option '%s' needs a value (try --help)\n", self->program, text);
     else
-        fprintf (stderr, "%s: bad option '%s' (see --help)\n", self->program, argv [optind - 1]);
+    if (optopt && strncmp (given, "--", 2) == 0)
+        fprintf (stderr, "%s: option '%s' takes no value (try --help)\n", self->program, text);
+    else
+        fprintf (stderr, "%s: unknown option '%s' (try --help)\n", self->program, text);
     self->exit_code = 2;
     return EP_CLI_EXIT;
 }
@@ -84,7 +94,7 @@ ep_cli_next (ep_cli_t *self, int argc, char *argv [], const struct option *own)
     assert (self);
     if (!self->built)
         s_options_build (self, own);
-    const char *optstring = self->flags & EP_CLI_OWN_ERRORS ? ":" : "";
+    const char *optstring = ":";        //  a missing value is ':', not '?'
     int opt;
     while ((opt = getopt_long (argc, argv, optstring, self->options, NULL)) != -1) {
         switch (opt) {
@@ -111,7 +121,7 @@ ep_cli_next (ep_cli_t *self, int argc, char *argv [], const struct option *own)
         }
     }
     if (!(self->flags & EP_CLI_ARGUMENTS) && optind < argc) {
-        fprintf (stderr, "%s: unexpected argument '%s' (see --help)\n", self->program,
+        fprintf (stderr, "%s: unexpected argument '%s' (try --help)\n", self->program,
                  argv [optind]);
         self->exit_code = 2;
         return EP_CLI_EXIT;

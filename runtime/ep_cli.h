@@ -23,8 +23,9 @@
         //  cli.config_path, cli.cert, cli.insecure: what the line said
 
     --help prints the program's usage on stdout (exit 0), --version
-    "PROGRAM (execplane) VERSION" (exit 0); a bad option prints getopt's
-    line and the usage on stderr (exit 2).  */
+    "PROGRAM (execplane) VERSION" (exit 0); a bad option, a missing value
+    or an unexpected argument prints one line on stderr (exit 2):
+    "PROGRAM: unknown option '--x' (try --help)".  */
 #ifndef EP_CLI_H_INCLUDED
 #define EP_CLI_H_INCLUDED
 
@@ -40,9 +41,6 @@
 //  How it reads the rest.
 #define EP_CLI_ARGUMENTS  0x10          //  arguments after the options are the program's
                                         //  (else one is refused: "unexpected argument")
-#define EP_CLI_OWN_ERRORS 0x20          //  a bad option or missing value is one line of
-                                        //  ours, "PROGRAM: bad option '--x' (see --help)",
-                                        //  instead of getopt's line and the usage
 //  The usual sets: a daemon's, and a client tool's.
 #define EP_CLI_DAEMON (EP_CLI_CONFIG | EP_CLI_CERT | EP_CLI_INSECURE | EP_CLI_LOG_JSON)
 #define EP_CLI_CLIENT (EP_CLI_CONFIG | EP_CLI_CERT | EP_CLI_INSECURE)

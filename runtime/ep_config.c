@@ -112,6 +112,175 @@ s_set (ep_config_t *config, const s_key_t *key, const char *text, char *err, siz
     return 0;
 }
 
+//  Levenshtein distance between a and b (short names: a row on the stack).
+static size_t
+s_distance (const char *a, const char *b)
+{
+    size_t la = strlen (a), lb = strlen (b);
+    if (lb > 127)
+        lb = 127;
+    size_t row [128];
+    for (size_t j = 0; j <= lb; j++)
+        row [j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row [0];
+        row [0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row [j];
+            size_t best = diagonal + (a [i - 1] != b [j - 1]);
+            if (above + 1 < best)
+                best = above + 1;
+            if (row [j - 1] + 1 < best)
+                best = row [j - 1] + 1;
+            row [j] = best;
+            diagonal = above;
+        }
+    }
+    return row [lb];
+}
+
+//  The known section (the first segment of a key's path) nearest to name,
+//  or a known key's path nearest to name; into out.
+static void
+s_nearest (const char *name, bool section, char *out, size_t out_size)
+{
+    size_t best = SIZE_MAX;
+    *out = 0;
+    for (size_t i = 0; i < S_KEY_COUNT; i++) {
+        char known [128];
+        snprintf (known, sizeof known, "%s", s_keys [i].path);
+        if (section)
+            *strchr (known, '/') = 0;
+        size_t distance = s_distance (name, known);
+        if (distance < best) {
+            best = distance;
+            snprintf (out, out_size, "%s", known);
+        }
+    }
+}
+
+static bool
+s_known (const char *name, bool section)
+{
+    size_t length = strlen (name);
+    for (size_t i = 0; i < S_KEY_COUNT; i++)
+        if (section ? strncmp (s_keys [i].path, name, length) == 0
+                      && s_keys [i].path [length] == '/'
+                    : strcmp (s_keys [i].path, name) == 0)
+            return true;
+    return false;
+}
+
+//  The strict check of the file's names, line by line (zconfig keeps no
+//  line numbers): every section and key must be known, and no section or
+//  key given twice. ZPL: a section is a name at indent 0, alone or as
+//  "name = value"; its keys are indented by 4 spaces; '#' starts a comment.
+//  Returns 0, or -1 with err naming the file, the line and, for an unknown
+//  name, the nearest known one.
+static int
+s_check_names (const char *path, char *err, size_t err_size)
+{
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        snprintf (err, err_size, "config %s: %s", path, strerror (errno));
+        return -1;
+    }
+    //  Where each known section and key was first seen (0: not yet)
+    size_t section_line [S_KEY_COUNT] = { 0 };
+    size_t key_line [S_KEY_COUNT] = { 0 };
+    char section [128] = "";
+    size_t section_at = 0;              //  0: no section yet
+    char line [4096];
+    size_t number = 0;
+    int rc = 0;
+    while (rc == 0 && fgets (line, sizeof line, file)) {
+        number++;
+        if (!strchr (line, '\n'))      //  a longer line: its name is in the first part
+            for (int c = getc (file); c != EOF && c != '\n'; c = getc (file))
+                ;
+        size_t indent = 0;
+        while (line [indent] == ' ')
+            indent++;
+        char *name = line + indent;
+        if (*name == '#' || *name == '\n' || *name == '\r' || *name == 0)
+            continue;
+        if (*name == '\t') {
+            snprintf (err, err_size, "config %s line %zu: indent with spaces, not tabs",
+                      path, number);
+            rc = -1;
+            break;
+        }
+        size_t length = strcspn (name, " \t=#\r\n");
+        if (length == 0 || length >= 64) {
+            snprintf (err, err_size, "config %s line %zu: expected a name", path, number);
+            rc = -1;
+            break;
+        }
+        name [length] = 0;
+        if (indent == 0) {
+            if (!s_known (name, true)) {
+                char near [128];
+                s_nearest (name, true, near, sizeof near);
+                snprintf (err, err_size,
+                          "config %s line %zu: unknown section %s (did you mean %s?)",
+                          path, number, name, near);
+                rc = -1;
+                break;
+            }
+            //  The section's first key stands for it
+            for (size_t i = 0; i < S_KEY_COUNT; i++)
+                if (strncmp (s_keys [i].path, name, length) == 0
+                &&  s_keys [i].path [length] == '/') {
+                    if (section_line [i]) {
+                        snprintf (err, err_size,
+                                  "config %s line %zu: section %s given twice (first at line %zu)",
+                                  path, number, name, section_line [i]);
+                        rc = -1;
+                    }
+                    section_line [i] = number;
+                    break;
+                }
+            snprintf (section, sizeof section, "%.63s", name);
+            section_at = number;
+            continue;
+        }
+        char full [256];
+        snprintf (full, sizeof full, "%.63s/%.63s", section, name);
+        if (section_at == 0) {
+            snprintf (err, err_size, "config %s line %zu: key %s before any section",
+                      path, number, name);
+            rc = -1;
+            break;
+        }
+        if (indent != 4) {
+            snprintf (err, err_size, "config %s line %zu: %s indented by %zu spaces "
+                      "(a key is indented by 4 under its section)", path, number, name, indent);
+            rc = -1;
+            break;
+        }
+        size_t k = 0;
+        while (k < S_KEY_COUNT && strcmp (s_keys [k].path, full))
+            k++;
+        if (k == S_KEY_COUNT) {
+            char near [128];
+            s_nearest (full, false, near, sizeof near);
+            snprintf (err, err_size, "config %s line %zu: unknown key %s (did you mean %s?)",
+                      path, number, full, near);
+            rc = -1;
+            break;
+        }
+        if (key_line [k]) {
+            snprintf (err, err_size, "config %s line %zu: key %s given twice (first at line %zu)",
+                      path, number, full, key_line [k]);
+            rc = -1;
+            break;
+        }
+        key_line [k] = number;
+    }
+    fclose (file);
+    return rc;
+}
+
 int
 ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_size)
 {
@@ -125,6 +294,8 @@ ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_siz
         snprintf (err, err_size, "config %s: no such file", path);
         return -1;
     }
+    if (s_check_names (path, err, err_size))
+        return -1;
     zconfig_t *root = zconfig_load (path);
     if (!root) {
         snprintf (err, err_size, "config %s: not a valid ZPL file", path);

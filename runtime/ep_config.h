@@ -62,8 +62,10 @@ typedef struct {
 
 //  Fills *config with the built-in defaults, then, if path is not NULL,
 //  overrides them with the file's values. Returns 0, or -1 with a one-line
-//  explanation in err if the file cannot be read, or a value is out of range
-//  or not a number.
+//  explanation in err if the file cannot be read; names a section or key
+//  that is not known (with its line and the nearest known name), a section
+//  or key given twice (with both lines), or a key not indented by 4 spaces
+//  under a section; or a value is out of range or not a number.
 int ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_size);
 
 //  Writes *config as a complete ZPL file at path (atomically: a temporary

@@ -46,7 +46,8 @@ s_usage (FILE *out)
         "  --version       print the version and exit\n"
         "  --help          this text\n"
         "\n"
-        "Exit status: 0 done, 1 NAME exists or a file could not be written, 2 bad usage.\n");
+        "Exit: 0 done, 1 NAME exists or a file could not be written, 2 bad usage or\n"
+        "configuration.\n");
 }
 
 //  Adds id to the comma-separated list unless it is there already.
@@ -192,7 +193,7 @@ main (int argc, char *argv [])
     bool force = false, set = false;
     //  One line of our own for a bad option, instead of getopt's
     ep_cli_t cli;
-    ep_cli_init (&cli, "ep-keygen", NULL, EP_CLI_CONFIG | EP_CLI_OWN_ERRORS, s_usage);
+    ep_cli_init (&cli, "ep-keygen", NULL, EP_CLI_CONFIG, s_usage);
     int opt;
     while ((opt = ep_cli_next (&cli, argc, argv, own)) > 0) {
         switch (opt) {
@@ -218,7 +219,7 @@ main (int argc, char *argv [])
     }
     else {
         if (!role_name || !name) {
-            fprintf (stderr, "ep-keygen: --role and --name are required, or --set (see --help)\n");
+            fprintf (stderr, "ep-keygen: --role and --name are required, or --set (try --help)\n");
             return 2;
         }
         role = ep_role_parse (role_name);

@@ -83,7 +83,7 @@ s_usage (FILE *out)
         "  --help             this text\n"
         "\n"
         "Exit: 0 applied (status, planes: printed); 1 refused, or no confirmation\n"
-        "(planes: no answer) in time; 2 bad usage.\n");
+        "(planes: no answer) in time; 2 bad usage or configuration.\n");
 }
 
 //  Waits for the next plane state on sub; NULL on timeout.
@@ -298,11 +298,11 @@ s_verb_parse (const char *verb, bool open, int argc, char *argv [], ep_command_t
     else
     if (!verb || (!streq (verb, "status") && !streq (verb, "planes"))) {
         fprintf (stderr, "ep-meta: expected select, halt, resume, reconcile, cancel-all, "
-                 "planes, approve, revoke or status (see --help)\n");
+                 "planes, approve, revoke or status (try --help)\n");
         return 2;
     }
     if (optind < argc) {
-        fprintf (stderr, "ep-meta: unexpected argument '%s' (see --help)\n", argv [optind]);
+        fprintf (stderr, "ep-meta: unexpected argument '%s' (try --help)\n", argv [optind]);
         return 2;
     }
     return 0;
@@ -500,7 +500,7 @@ s_command_check (const char *verb, const s_line_t *line, ep_command_t *command)
                           : line->strategy && !is_cancel_all
                             && command->kind != EP_COMMAND (RECONCILE) ? "strategy" : NULL;
     if (misplaced) {
-        fprintf (stderr, "ep-meta: --%s does not go with %s (see --help)\n", misplaced, verb);
+        fprintf (stderr, "ep-meta: --%s does not go with %s (try --help)\n", misplaced, verb);
         return 2;
     }
     if (line->plane) {

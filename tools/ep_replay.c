@@ -304,7 +304,10 @@ s_usage (FILE *out)
         "  --insecure       accepted and ignored, like every program's (ep-replay\n"
         "                   reads a file and opens no socket)\n"
         "  --version        print the version and exit\n"
-        "  --help           this text\n");
+        "  --help           this text\n"
+        "\n"
+        "Exit: 0 replayed (--verify, --audit: the chain holds); 1 a file could not be\n"
+        "read, or the chain does not hold; 2 bad usage or configuration.\n");
 }
 
 //  Replays the journal's paper intents through a book made with paper and
@@ -356,7 +359,7 @@ static int
 s_verify_audit (const char *path, const char *head, bool with_other)
 {
     if (with_other) {
-        fprintf (stderr, "ep-replay: --audit is a run of its own (see --help)\n");
+        fprintf (stderr, "ep-replay: --audit is a run of its own (try --help)\n");
         return 2;
     }
     sqlite3 *db = s_open (path);
@@ -407,21 +410,21 @@ main (int argc, char *argv [])
     if (audit)
         return s_verify_audit (audit, head, journal || verify || shadow);
     if (!journal || optind < argc) {
-        fprintf (stderr, "ep-replay: %s (see --help)\n",
+        fprintf (stderr, "ep-replay: %s (try --help)\n",
                  journal ? "unexpected argument" : "--journal FILE is required");
         return 2;
     }
     if ((html || csv || json) && !shadow) {
-        fprintf (stderr, "ep-replay: --%s goes with --shadow (see --help)\n",
+        fprintf (stderr, "ep-replay: --%s goes with --shadow (try --help)\n",
                  html ? "html" : csv ? "csv" : "json");
         return 2;
     }
     if (shadow && verify) {
-        fprintf (stderr, "ep-replay: --shadow and --verify are two runs (see --help)\n");
+        fprintf (stderr, "ep-replay: --shadow and --verify are two runs (try --help)\n");
         return 2;
     }
     if (head && !verify) {
-        fprintf (stderr, "ep-replay: --head goes with --verify or --audit (see --help)\n");
+        fprintf (stderr, "ep-replay: --head goes with --verify or --audit (try --help)\n");
         return 2;
     }
     ep_config_t config;

@@ -36,7 +36,8 @@ s_usage (FILE *out)
         "  --help             this text\n"
         "\n"
         "Exit: 0 all sent (and, with --wait, all terminal); 1 a line was refused,\n"
-        "the router did not answer, or reports were missing at the timeout; 2 bad usage.\n");
+        "the router did not answer, or reports were missing at the timeout; 2 bad usage\n"
+        "or configuration.\n");
 }
 
 int

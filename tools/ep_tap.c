@@ -26,7 +26,11 @@ s_usage (FILE *out)
         "  --cert NAME        this program's certificate: CERTS/NAME_secret (default monitor)\n"
         "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
         "  --version          print the version and exit\n"
-        "  --help             this text\n");
+        "  --help             this text\n"
+        "\n"
+        "Exit: 0 --count reports printed, or stopped by a signal or the timeout without\n"
+        "--count; 1 the router did not answer, or fewer than --count reports; 2 bad\n"
+        "usage or configuration.\n");
 }
 
 static int

@@ -149,7 +149,9 @@ s_usage (FILE *out)
         "\n"
         "Logs go to standard error. On SIGINT or SIGTERM the request in flight\n"
         "finishes and is written down; requests still queued are reported FAILED\n"
-        "NOT_SENT. Exit: 0 clean stop, 1 failure, 2 bad usage or configuration.\n");
+        "NOT_SENT.\n"
+        "\n"
+        "Exit: 0 clean stop, 1 failure, 2 bad usage or configuration.\n");
 }
 
 static void s_worker_destroy (s_worker_t **self_p);

@@ -274,6 +274,7 @@ s_usage (FILE *out)
         "security/curve, security/certs.\n"
         "\n"
         "Logs go to standard error. Stops on SIGINT or SIGTERM.\n"
+        "\n"
         "Exit: 0 clean stop, 1 failure, 2 bad usage or configuration.\n");
 }
 

@@ -1,15 +1,38 @@
 #!/usr/bin/env bash
-# Every program answers --help with exit 0, and bad usage with exit 2 and a
-# one-line error on stderr.
+# Every program answers --help with exit 0, its text ending with its exit
+# codes, and bad usage with exit 2 and exactly one line on stderr naming the
+# problem and --help.
 source "$(dirname "$0")/lib.sh"
 
-for p in ep-router ep-paper ep-send ep-tap ep-meta ep-replay; do
+# bad_usage PROGRAM EXPECTED ARGS...: exit 2, stderr exactly EXPECTED, nothing on stdout
+bad_usage () {
+    local p=$1 expected=$2; shift 2
+    local rc=0
+    "$BIN/$p" "$@" < /dev/null > "$WORK/out.txt" 2> "$WORK/err.txt" || rc=$?
+    [ $rc = 2 ] || fail "$p $* exited $rc, expected 2"
+    [ "$(wc -l < "$WORK/err.txt")" = 1 ] || fail "$p $*: not one line on stderr: $(cat "$WORK/err.txt")"
+    [ "$(cat "$WORK/err.txt")" = "$expected" ] \
+        || fail "$p $* said '$(cat "$WORK/err.txt")', expected '$expected'"
+    [ ! -s "$WORK/out.txt" ] || fail "$p $* printed on stdout"
+}
+
+for p in ep-router ep-paper ep-live ep-send ep-tap ep-meta ep-replay ep-keygen; do
     "$BIN/$p" --help > "$WORK/help.txt" || fail "$p --help exited $?"
     grep -q "Usage: $p" "$WORK/help.txt" || fail "$p --help does not show its usage"
-    rc=0; "$BIN/$p" --no-such-option > /dev/null 2> "$WORK/err.txt" || rc=$?
-    [ $rc = 2 ] || fail "$p --no-such-option exited $rc, expected 2"
-    [ -s "$WORK/err.txt" ] || fail "$p said nothing on stderr for bad usage"
+    tail -n 3 "$WORK/help.txt" | grep -Eq '^Exit( codes)?:' \
+        || fail "$p --help does not end with its exit codes"
+    sed -n '/^Exit/,$p' "$WORK/help.txt" | tr '\n' ' ' | grep -q '2 bad usage' \
+        || fail "$p --help does not give exit 2 for bad usage"
+    bad_usage $p "$p: unknown option '--no-such-option' (try --help)" --no-such-option
+    bad_usage $p "$p: unknown option '--wiat' (try --help)" --wiat=3
+    bad_usage $p "$p: unknown option '-q' (try --help)" -q
+    bad_usage $p "$p: option '--config' needs a value (try --help)" --config
+    bad_usage $p "$p: option '--help' takes no value (try --help)" --help=yes
 done
+for p in ep-router ep-paper ep-live ep-send ep-tap ep-keygen; do
+    bad_usage $p "$p: unexpected argument 'stray' (try --help)" stray
+done
+bad_usage ep-send "ep-send: unknown option '--wiat' (try --help)" --wiat
 rc=0; "$BIN/ep-meta" select moon --reason x 2> "$WORK/err.txt" || rc=$?
 [ $rc = 2 ] || fail "ep-meta select moon exited $rc"
 rc=0; "$BIN/ep-meta" halt 2> "$WORK/err.txt" || rc=$?

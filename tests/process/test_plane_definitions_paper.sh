@@ -98,7 +98,8 @@ echo '{"intent_id":"d-4","strategy_id":"demo","symbol":"BTCUSDT","side":"BUY","t
 # Another setting is another environment: not served until approved
 kill -TERM "$PAPER_PID"; wait "$PAPER_PID" || fail "ep-paper did not stop cleanly"
 wait_until 10 paper_alive_is false
-sed 's/^paper$/paper\n    slippage_bps = 25/' "$READY" > "$WORK/slippage.zpl"
+sed 's/^\(    slippage_bps = \).*/\125/' "$READY" > "$WORK/slippage.zpl"
+grep -qx '    slippage_bps = 25' "$WORK/slippage.zpl" || fail "slippage_bps not set to 25"
 "$BIN/ep-paper" --config "$WORK/slippage.zpl" >> "$WORK/paper.log" 2>&1 &
 PAPER_PID=$!
 PIDS+=("$PAPER_PID")

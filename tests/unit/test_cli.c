@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <unistd.h>
 #include "ep_cli.h"
 
 static int s_usage_calls;               //  times the usage was printed
@@ -102,16 +103,57 @@ test_version_exits_0_without_the_usage (void **state)
     assert_int_equal (s_usage_calls, 0);
 }
 
+//  Parses argv as s_parse does, with stderr caught into said (one call's)
+static int
+s_parse_said (ep_cli_t *cli, int flags, char **argv, char *said, size_t said_size)
+{
+    fflush (stderr);
+    int saved = dup (STDERR_FILENO);
+    FILE *caught = tmpfile ();
+    assert_non_null (caught);
+    dup2 (fileno (caught), STDERR_FILENO);
+    int opt = s_parse (cli, flags, argv, NULL, NULL);
+    fflush (stderr);
+    dup2 (saved, STDERR_FILENO);
+    close (saved);
+    rewind (caught);
+    size_t length = fread (said, 1, said_size - 1, caught);
+    said [length] = 0;
+    fclose (caught);
+    return opt;
+}
+
 static void
-test_a_bad_option_prints_the_usage_on_stderr_and_exits_2 (void **state)
+test_a_bad_option_is_one_line_on_stderr_and_exits_2 (void **state)
 {
     (void) state;
-    char *argv [] = { "ep-test", "--bogus", NULL };
+    char said [512];
     ep_cli_t cli;
-    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, argv, NULL, NULL), EP_CLI_EXIT);
+    char *bogus [] = { "ep-test", "--wiat", NULL };
+    assert_int_equal (s_parse_said (&cli, EP_CLI_CLIENT, bogus, said, sizeof said), EP_CLI_EXIT);
     assert_int_equal (cli.exit_code, 2);
-    assert_int_equal (s_usage_calls, 1);
-    assert_ptr_equal (s_usage_out, stderr);
+    assert_int_equal (s_usage_calls, 0);
+    assert_string_equal (said, "ep-test: unknown option '--wiat' (try --help)\n");
+    char *valued [] = { "ep-test", "--wiat=3", NULL };
+    assert_int_equal (s_parse_said (&cli, EP_CLI_CLIENT, valued, said, sizeof said), EP_CLI_EXIT);
+    assert_string_equal (said, "ep-test: unknown option '--wiat' (try --help)\n");
+    char *letter [] = { "ep-test", "-x", NULL };
+    assert_int_equal (s_parse_said (&cli, EP_CLI_CLIENT, letter, said, sizeof said), EP_CLI_EXIT);
+    assert_string_equal (said, "ep-test: unknown option '-x' (try --help)\n");
+    char *missing [] = { "ep-test", "--ready-file", NULL };
+    assert_int_equal (s_parse_said (&cli, EP_CLI_CONFIG, missing, said, sizeof said),
+                      EP_CLI_EXIT);
+    assert_int_equal (cli.exit_code, 2);
+    assert_int_equal (s_usage_calls, 0);
+    assert_string_equal (said, "ep-test: option '--ready-file' needs a value (try --help)\n");
+    char *extra [] = { "ep-test", "--wait=yes", NULL };
+    assert_int_equal (s_parse_said (&cli, EP_CLI_CONFIG, extra, said, sizeof said), EP_CLI_EXIT);
+    assert_string_equal (said, "ep-test: option '--wait' takes no value (try --help)\n");
+    char *argument [] = { "ep-test", "status", NULL };
+    assert_int_equal (s_parse_said (&cli, EP_CLI_CONFIG, argument, said, sizeof said),
+                      EP_CLI_EXIT);
+    assert_int_equal (cli.exit_code, 2);
+    assert_string_equal (said, "ep-test: unexpected argument 'status' (try --help)\n");
 }
 
 static void
@@ -144,23 +186,6 @@ test_an_argument_is_refused_unless_the_program_takes_arguments (void **state)
     assert_true (wait);
     assert_int_equal (optind, 2);
     assert_string_equal (argv [optind], "status");
-}
-
-static void
-test_own_errors_say_one_line_without_the_usage (void **state)
-{
-    (void) state;
-    char *missing [] = { "ep-test", "--ready-file", NULL };
-    ep_cli_t cli;
-    assert_int_equal (s_parse (&cli, EP_CLI_CONFIG | EP_CLI_OWN_ERRORS, missing, NULL, NULL),
-                      EP_CLI_EXIT);
-    assert_int_equal (cli.exit_code, 2);
-    assert_int_equal (s_usage_calls, 0);
-    char *bogus [] = { "ep-test", "--bogus", NULL };
-    assert_int_equal (s_parse (&cli, EP_CLI_CONFIG | EP_CLI_OWN_ERRORS, bogus, NULL, NULL),
-                      EP_CLI_EXIT);
-    assert_int_equal (cli.exit_code, 2);
-    assert_int_equal (s_usage_calls, 0);
 }
 
 static void
@@ -209,10 +234,9 @@ main (void)
         cmocka_unit_test (test_defaults_hold_when_the_line_says_nothing),
         cmocka_unit_test (test_help_prints_the_usage_on_stdout_and_exits_0),
         cmocka_unit_test (test_version_exits_0_without_the_usage),
-        cmocka_unit_test (test_a_bad_option_prints_the_usage_on_stderr_and_exits_2),
+        cmocka_unit_test (test_a_bad_option_is_one_line_on_stderr_and_exits_2),
         cmocka_unit_test (test_a_shared_option_the_program_does_not_take_is_bad_usage),
         cmocka_unit_test (test_an_argument_is_refused_unless_the_program_takes_arguments),
-        cmocka_unit_test (test_own_errors_say_one_line_without_the_usage),
         cmocka_unit_test (test_numbers_are_whole_and_within_their_range),
         cmocka_unit_test (test_one_own_option_is_read_beside_the_shared_ones),
     };
