@@ -81,26 +81,56 @@ s_svg_bars (FILE *out, const char *id, const char *title, int n, const char *con
     fprintf (out, "</svg></figure>\n");
 }
 
-//  The price difference of each intent filled on both planes, in
-//  router_seq order: one .mark dot each, around a zero line.
-static void
-s_svg_dots (FILE *out, const ep_shadow_t *self, const ep_shadow_summary_t *sum)
+//  The largest price difference either way, at least 1 bps: the extent of
+//  a chart's bps axis.
+static double
+s_extent (const ep_shadow_summary_t *sum)
 {
     double extent = fmax (fabs (sum->min), fabs (sum->max));
-    if (extent < 1)
-        extent = 1;
-    double mid = S_H / 2.0, span = S_H / 2.0 - S_PAD / 2.0;
-    fprintf (out, "<figure><figcaption>Price difference per intent filled on both planes, in "
-             "router_seq order (bps, + = live worse)</figcaption>\n"
-             "<svg id=\"price-diff-by-intent\" class=\"chart\" role=\"img\" width=\"%d\" "
+    return extent < 1 ? 1 : extent;
+}
+
+//  Opens a chart of price differences (bps): its figure, caption and svg
+//  element, and the bps axis around a zero line at mid.
+static void
+s_svg_bps_open (FILE *out, const char *id, const char *caption, double mid, double span,
+                double extent)
+{
+    fprintf (out, "<figure><figcaption>%s</figcaption>\n"
+             "<svg id=\"%s\" class=\"chart\" role=\"img\" width=\"%d\" "
              "height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-             S_W, S_H, S_W, S_H);
+             caption, id, S_W, S_H, S_W, S_H);
     fprintf (out, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n"
              "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">0</text>\n"
              "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%+.1f</text>\n"
              "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%+.1f</text>\n",
              S_PAD, mid, S_W - S_PAD, mid, S_PAD - 4, mid + 4, S_PAD - 4, mid - span + 4,
              extent, S_PAD - 4, mid + span + 4, -extent);
+}
+
+//  One intent's price difference: a .mark dot at (x, y), titled with the
+//  intent, at (the time given, if any) and its bps.
+static void
+s_svg_dot (FILE *out, const ep_shadow_row_t *row, double x, double y, const char *at)
+{
+    fprintf (out, "<circle class=\"mark %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>",
+             row->cost_bps > 0 ? "worse" : row->cost_bps < 0 ? "better" : "same", x, y);
+    s_escape (out, row->strategy_id);
+    fputc ('/', out);
+    s_escape (out, row->intent_id);
+    fprintf (out, "%s%s: %+.2f bps</title></circle>\n", at ? " at " : "", at ? at : "",
+             row->cost_bps);
+}
+
+//  The price difference of each intent filled on both planes, in
+//  router_seq order: one .mark dot each, around a zero line.
+static void
+s_svg_dots (FILE *out, const ep_shadow_t *self, const ep_shadow_summary_t *sum)
+{
+    double extent = s_extent (sum);
+    double mid = S_H / 2.0, span = S_H / 2.0 - S_PAD / 2.0;
+    s_svg_bps_open (out, "price-diff-by-intent", "Price difference per intent filled on both "
+                    "planes, in router_seq order (bps, + = live worse)", mid, span, extent);
     if (!sum->priced)
         fprintf (out, "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"middle\">"
                  "no intent was filled on both planes</text>\n", S_W / 2, mid - 10);
@@ -111,13 +141,7 @@ s_svg_dots (FILE *out, const ep_shadow_t *self, const ep_shadow_summary_t *sum)
         if (!row->priced)
             continue;
         double x = sum->priced > 1 ? 1.5 * S_PAD + step * (double) k : S_W / 2.0;
-        double y = mid - span * row->cost_bps / extent;
-        fprintf (out, "<circle class=\"mark %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>",
-                 row->cost_bps > 0 ? "worse" : row->cost_bps < 0 ? "better" : "same", x, y);
-        s_escape (out, row->strategy_id);
-        fputc ('/', out);
-        s_escape (out, row->intent_id);
-        fprintf (out, ": %+.2f bps</title></circle>\n", row->cost_bps);
+        s_svg_dot (out, row, x, mid - span * row->cost_bps / extent, NULL);
         k++;
     }
     fprintf (out, "</svg></figure>\n");
@@ -129,23 +153,12 @@ s_svg_dots (FILE *out, const ep_shadow_t *self, const ep_shadow_summary_t *sum)
 static void
 s_svg_time (FILE *out, const ep_shadow_t *self, const ep_shadow_summary_t *sum)
 {
-    double extent = fmax (fabs (sum->min), fabs (sum->max));
-    if (extent < 1)
-        extent = 1;
+    double extent = s_extent (sum);
     double mid = S_H / 2.0 - 8, span = S_H / 2.0 - S_PAD / 2.0 - 8;
     double left = 1.5 * S_PAD, width = S_W - 3 * S_PAD;
-    fprintf (out, "<figure><figcaption>Price difference over time: each intent filled on both "
-             "planes at the time its live outcome was journaled (bps, + = live worse; UTC)"
-             "</figcaption>\n"
-             "<svg id=\"price-diff-over-time\" class=\"chart\" role=\"img\" width=\"%d\" "
-             "height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-             S_W, S_H, S_W, S_H);
-    fprintf (out, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>\n"
-             "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">0</text>\n"
-             "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%+.1f</text>\n"
-             "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%+.1f</text>\n",
-             S_PAD, mid, S_W - S_PAD, mid, S_PAD - 4, mid + 4, S_PAD - 4, mid - span + 4,
-             extent, S_PAD - 4, mid + span + 4, -extent);
+    s_svg_bps_open (out, "price-diff-over-time", "Price difference over time: each intent "
+                    "filled on both planes at the time its live outcome was journaled (bps, + "
+                    "= live worse; UTC)", mid, span, extent);
     fprintf (out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>\n",
              left, S_H - 22, left + width, S_H - 22);
     if (sum->first_us) {
@@ -169,15 +182,9 @@ s_svg_time (FILE *out, const ep_shadow_t *self, const ep_shadow_summary_t *sum)
             continue;
         double x = range > 0 ? left + width * (double) (row->live.journaled_us - sum->first_us)
                              / range : S_W / 2.0;
-        double y = mid - span * row->cost_bps / extent;
         char at [48];
-        fprintf (out, "<circle class=\"mark %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"><title>",
-                 row->cost_bps > 0 ? "worse" : row->cost_bps < 0 ? "better" : "same", x, y);
-        s_escape (out, row->strategy_id);
-        fputc ('/', out);
-        s_escape (out, row->intent_id);
-        fprintf (out, " at %s: %+.2f bps</title></circle>\n",
-                 ep_shadow_utc (row->live.journaled_us, true, at, sizeof at), row->cost_bps);
+        s_svg_dot (out, row, x, mid - span * row->cost_bps / extent,
+                   ep_shadow_utc (row->live.journaled_us, true, at, sizeof at));
     }
     fprintf (out, "</svg></figure>\n");
 }
