@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <sodium.h>
 #include <sqlite3.h>
-#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "ep_journal.h"
@@ -229,14 +228,6 @@ s_step_done (ep_journal_t *self, sqlite3_stmt *stmt, const char *what)
     return EP_JOURNAL_IO;
 }
 
-static int64_t
-s_wall_us (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_REALTIME, &now);
-    return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
-}
-
 static void s_chain_committed (ep_journal_t *self);
 
 //  The row rowid just written to table (written: how that went) joins the
@@ -248,12 +239,12 @@ s_chain (ep_journal_t *self, ep_journal_status_t written, const char *table, int
     if (written != EP_JOURNAL_OK)
         return written;
     uint8_t row_hash [32], hash [32];
-    if (ep_chain_row_hash (self->chain_reader, table, rowid, row_hash) != 1) {
+    int64_t at_us;
+    if (ep_chain_link (self->chain_reader, self->chain_hash, table, rowid, &at_us, row_hash,
+                       hash)) {
         ep_journal_fail (self, "read a row back for the chain");
         return EP_JOURNAL_IO;
     }
-    int64_t at_us = s_wall_us ();
-    ep_chain_hash (self->chain_hash, table, rowid, at_us, row_hash, hash);
     sqlite3_stmt *stmt = s_write (self, S_CHAIN);
     s_bind_text (self, stmt, 1, table);
     s_bind_int (self, stmt, 2, rowid);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "ep_buf.h"
 #include "ep_chain.h"
 
@@ -146,6 +147,19 @@ ep_chain_hash (const uint8_t prev [32], const char *table, int64_t rowid, int64_
     crypto_hash_sha256_update (&state, numbers, sizeof numbers);
     crypto_hash_sha256_update (&state, row_hash, 32);
     crypto_hash_sha256_final (&state, hash);
+}
+
+int
+ep_chain_link (ep_chain_reader_t *self, const uint8_t prev [32], const char *table,
+               int64_t rowid, int64_t *at_us, uint8_t row_hash [32], uint8_t hash [32])
+{
+    if (ep_chain_row_hash (self, table, rowid, row_hash) != 1)
+        return -1;
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    *at_us = (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    ep_chain_hash (prev, table, rowid, *at_us, row_hash, hash);
+    return 0;
 }
 
 int

@@ -63,6 +63,13 @@ int ep_chain_row_hash (ep_chain_reader_t *self, const char *table, int64_t rowid
 void ep_chain_hash (const uint8_t prev [32], const char *table, int64_t rowid, int64_t at_us,
                     const uint8_t row_hash [32], uint8_t hash [32]);
 
+//  A link for row rowid of table, just written, after prev: its time
+//  (now, wall clock, in *at_us), the hash of its bytes as the table holds
+//  them (row_hash) and the chain's hash (hash): what the writer inserts
+//  into `chain`. Returns 0, or -1 if the row cannot be read.
+int ep_chain_link (ep_chain_reader_t *self, const uint8_t prev [32], const char *table,
+                   int64_t rowid, int64_t *at_us, uint8_t row_hash [32], uint8_t hash [32]);
+
 //  The chain's head in db (an empty chain: id 0). Returns 0, or -1.
 int ep_chain_read_head (sqlite3 *db, ep_chain_head_t *head, uint8_t hash [32]);
 

@@ -117,12 +117,12 @@ s_write_chained (ep_audit_t *self, sqlite3_stmt *stmt, const char *table, int64_
     int rc = sqlite3_step (stmt);
     int64_t id = rowid < 0 ? sqlite3_last_insert_rowid (self->db) : rowid;
     uint8_t row_hash [32], hash [32];
-    if (rc == SQLITE_DONE && ep_chain_row_hash (self->chain_reader, table, id, row_hash) != 1)
+    int64_t at_us = 0;
+    if (rc == SQLITE_DONE
+    &&  ep_chain_link (self->chain_reader, self->chain_hash, table, id, &at_us, row_hash, hash))
         rc = SQLITE_ERROR;
     sqlite3_stmt *chain = NULL;
     if (rc == SQLITE_DONE) {
-        int64_t at_us = s_now_us ();
-        ep_chain_hash (self->chain_hash, table, id, at_us, row_hash, hash);
         rc = sqlite3_prepare_v2 (self->db, "INSERT INTO chain (tbl, row, at_us, row_hash, hash)"
                                  " VALUES (?, ?, ?, ?, ?)", -1, &chain, NULL);
         if (rc == SQLITE_OK) {
