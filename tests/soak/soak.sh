@@ -442,6 +442,14 @@ bash "$HERE/soak_check.sh" "$JOURNAL" "$WORK/live-audit.db" "$WORK/fakex-counts.
     > "$WORK/verdict.json" 2> "$WORK/check.log" || rc=$?
 if [ $rc -ne 0 ]; then
     cat "$WORK/check.log" >&2
+    # What failed comes first: a long log tail can be cut by whoever reads it.
+    jq -r '[to_entries[] | select(.key != "seed" and .key != "kills"
+                                  and ((.value | type) == "number" and .value != 0
+                                       and (.key | test("^(missing_terminal|duplicate_reports|seq_gaps|live_resent|plane_changes_unjournaled|double_dispatch|tap_mismatch|duplicate_fills|fill_sum_mismatch|change_violations|crashes|term_failures|sender_failures)$"))
+                                       or (.key == "replay_identical" and .value != true)))
+            | "\(.key)=\(.value)"] | "soak: failed on: " + join(" ")' \
+        "$WORK/verdict.json" >&2 || true
+    tail -n 1 "$WORK/verdict.json" >&2
     echo "--- logs in $WORK (kept) ---"
     for log in "$WORK"/*.log; do [ -f "$log" ] && { echo "== $log"; tail -n 15 "$log"; }; done
     KEEP=1
