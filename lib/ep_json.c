@@ -164,6 +164,8 @@ static const s_field_t s_stats_fields [] = {
     S_FIELD (ep_stats_t, "last_router_seq", S_UINT, last_router_seq),
     S_FIELD (ep_stats_t, "unauthorized", S_UINT, unauthorized),
     S_FIELD (ep_stats_t, "fill_gaps", S_UINT, fill_gaps),
+    S_FIELD (ep_stats_t, "chain_row", S_UINT, chain_row),
+    S_FIELD (ep_stats_t, "chain_head", S_STRING, chain_head),
 };
 
 //  ---------------------------------------------------------------------

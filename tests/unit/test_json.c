@@ -534,12 +534,14 @@ test_json_formats_stats_exactly (void **state)
     stats.last_router_seq = 11;
     stats.unauthorized = 12;
     stats.fill_gaps = 13;
+    stats.chain_row = 14;
+    stats.chain_head = "0123456789abcdef";
     char *line = ep_json_stats_format (&stats);
     assert_string_equal (line,
         "{\"intake_messages\":1,\"malformed\":2,\"accepted\":3,\"rejected\":4,"
         "\"reports\":5,\"late_reports\":6,\"fenced_reports\":7,\"in_flight_paper\":8,"
         "\"in_flight_live\":9,\"last_seq\":10,\"last_router_seq\":11,\"unauthorized\":12,"
-        "\"fill_gaps\":13}");
+        "\"fill_gaps\":13,\"chain_row\":14,\"chain_head\":\"0123456789abcdef\"}");
     free (line);
 }
 

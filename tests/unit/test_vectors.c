@@ -411,6 +411,50 @@ test_vectors_json (void **state)
     print_message ("json.jsonl: %zu vectors\n", vectors);
 }
 
+//  Each JSON form has every field of its message, in .proto order, under
+//  the .proto name (an *_e8 field's without the suffix): what lets the
+//  Python client derive the same form from the descriptor alone, and what
+//  a field added to the .proto but not to lib/ep_json.c's tables breaks.
+static void
+test_vectors_json_forms_have_every_field (void **state)
+{
+    (void) state;
+    for (size_t kind = 0; kind < S_KINDS; kind++) {
+        const ProtobufCMessageDescriptor *descriptor = s_kinds [kind].descriptor;
+        ProtobufCMessage *message = s_new (descriptor);
+        char *line = s_kinds [kind].format (message);
+        assert_non_null (line);
+        json_t *object = json_loads (line, JSON_REJECT_DUPLICATES, NULL);
+        assert_true (json_is_object (object));
+        //  descriptor->fields is by number: the .proto's order here
+        const char *names [64];
+        assert_true (descriptor->n_fields <= 64);
+        for (unsigned i = 0; i < descriptor->n_fields; i++)
+            names [i] = descriptor->fields [i].name;
+        void *iter = json_object_iter (object);
+        size_t keys = 0;
+        for (; iter; iter = json_object_iter_next (object, iter), keys++) {
+            const char *key = json_object_iter_key (iter);
+            if (keys >= descriptor->n_fields)
+                fail_msg ("%s: key %s is no field", descriptor->short_name, key);
+            char expected [128];
+            snprintf (expected, sizeof expected, "%s", names [keys]);
+            size_t len = strlen (expected);
+            if (len > 3 && strcmp (expected + len - 3, "_e8") == 0)
+                expected [len - 3] = '\0';
+            if (strcmp (key, expected))
+                fail_msg ("%s: key %zu is %s, expected %s (%s)", descriptor->short_name,
+                          keys, key, expected, line);
+        }
+        if (keys != descriptor->n_fields)
+            fail_msg ("%s: %zu keys for %u fields: %s", descriptor->short_name, keys,
+                      descriptor->n_fields, line);
+        json_decref (object);
+        free (line);
+        s_free (message);
+    }
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -419,6 +463,7 @@ main (int argc, char *argv [])
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_vectors_decimal),
         cmocka_unit_test (test_vectors_json),
+        cmocka_unit_test (test_vectors_json_forms_have_every_field),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
