@@ -18,10 +18,15 @@ python3-protobuf.
     for report in monitor.reports(): ...           # seq order, gap-free, each once
 
 Quantities and prices travel as int64 in units of 1e-8 (the *_e8 fields);
-send() takes them as exact decimal strings, e8() and decimal() convert.
+send() takes them as exact decimal strings, e8() and decimal_text() convert,
+with the C grammar (core/ep_decimal.h): digits, then optionally '.' and one
+to eight digits; no '+', no exponent, no spaces, no NaN or Infinity, within
+int64 once scaled; a '-' only where allowed (never in send()). to_json()
+writes a message as the JSON line ep-tap prints (lib/ep_json.c).
+tests/vectors/ holds the cases both sides are checked against.
 """
-import decimal
 import os
+import re
 import time
 
 import zmq
@@ -65,18 +70,164 @@ DEFAULTS = {
 }
 
 
-def e8(text):
-    """Exact decimal text ("0.5") as int64 units of 1e-8; refuses more than 8 decimals."""
-    value = decimal.Decimal(text) * 100000000
-    if value != value.to_integral_value() or not -2**63 <= value < 2**63:
-        raise ExecplaneError(f"{text!r}: not a decimal of at most 8 decimals within int64")
-    return int(value)
+class DecimalError(ExecplaneError):
+    """A decimal text the grammar refuses: error is the C name of the reason
+    ("EP_DECIMAL_SYNTAX"), reason its text ("not a decimal number")."""
+
+    def __init__(self, error, text):
+        self.error, self.text, self.reason = error, text, DECIMAL_ERRORS[error]
+        super().__init__(f"{self.reason} ({quote(text)})")
+
+
+# ep_decimal_error_t by name, with what ep_decimal_strerror says of each
+DECIMAL_ERRORS = {
+    "EP_DECIMAL_EMPTY": "empty",
+    "EP_DECIMAL_SYNTAX": "not a decimal number",
+    "EP_DECIMAL_NEGATIVE": "sign not allowed",
+    "EP_DECIMAL_TOO_PRECISE": "more than 8 decimals",
+    "EP_DECIMAL_OVERFLOW": "too large",
+}
+E8 = 100000000
+INT64_MAX = 2**63 - 1
+# [0-9], not \d, which takes any Unicode digit; fullmatch, as $ lets "1\n" by
+_DECIMAL = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
+
+
+def e8(text, allow_negative=False):
+    """Exact decimal text ("0.5") as int64 units of 1e-8, as ep_decimal_parse
+    reads it; raises DecimalError for what it refuses, for the same reason."""
+    if not isinstance(text, str):
+        raise ExecplaneError(f"a decimal must be a string such as \"0.5\", not {_json_type(text)}")
+    # The checks in ep_decimal_parse's order, so the same reason wins
+    if not text:
+        raise DecimalError("EP_DECIMAL_EMPTY", text)
+    if text[0] == "+" or (text[0] == "-" and not allow_negative):
+        raise DecimalError("EP_DECIMAL_NEGATIVE", text)
+    match = _DECIMAL.fullmatch(text)
+    if not match:
+        raise DecimalError("EP_DECIMAL_SYNTAX", text)
+    sign, whole, fraction = match.group(1), match.group(2).lstrip("0"), match.group(3) or ""
+    if len(fraction) > 8:
+        raise DecimalError("EP_DECIMAL_TOO_PRECISE", text)
+    # More than 11 whole digits is out of range (and int() may refuse them)
+    magnitude = int(whole or "0") * E8 + int(fraction.ljust(8, "0")) if len(whole) <= 11 else None
+    if magnitude is None or magnitude > INT64_MAX + (1 if sign else 0):
+        raise DecimalError("EP_DECIMAL_OVERFLOW", text)
+    return -magnitude if sign else magnitude
+
+
+def decimal_field(key, value):
+    """e8(value) for the field key of an intent, refused as ep_json_intent_parse
+    refuses {key: value}, with its message ("qty: not a decimal number (...)")."""
+    if not isinstance(value, str):
+        raise ExecplaneError(f"{key}: must be a string such as \"0.5\", not {_json_type(value)}")
+    try:
+        return e8(value)
+    except DecimalError as error:
+        if error.error == "EP_DECIMAL_NEGATIVE" and value.startswith("-"):
+            raise ExecplaneError(f"{key}: must not be negative ({quote(value)})") from None
+        if error.error == "EP_DECIMAL_EMPTY":
+            raise ExecplaneError(f"{key}: empty (expected a decimal such as \"0.5\")") from None
+        raise ExecplaneError(f"{key}: {error}") from None
 
 
 def decimal_text(value_e8):
-    """int64 units of 1e-8 as exact decimal text, without trailing zeros."""
-    text = format(decimal.Decimal(value_e8).scaleb(-8), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """int64 units of 1e-8 as exact decimal text, as ep_decimal_format writes
+    it: no trailing zeros, no '.' for a whole number ("0.5", "12", "-0.00000001")."""
+    if isinstance(value_e8, bool) or not isinstance(value_e8, int) \
+            or not -INT64_MAX - 1 <= value_e8 <= INT64_MAX:
+        raise ExecplaneError(f"{value_e8!r}: not an int64 count of 1e-8")
+    whole, fraction = divmod(abs(value_e8), E8)
+    text = ("-" if value_e8 < 0 else "") + str(whole)
+    return text + f".{fraction:08d}".rstrip("0") if fraction else text
+
+
+def quote(text, limit=40):
+    """text as an error message quotes it (lib/ep_json.c, s_quote): in double
+    quotes, '"' and '\\' escaped, control characters as \\u00xx, cut at limit
+    bytes of UTF-8 (never inside a character) with "..." after."""
+    data = text.encode("utf-8", "surrogatepass")
+    cut = len(data) > limit
+    if cut:
+        end = limit
+        while end > 0 and data[end] & 0xC0 == 0x80:
+            end -= 1
+        text = data[:end].decode("utf-8", "surrogatepass")
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char < " " or char == "\x7f":
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"' + ("..." if cut else "")
+
+
+def _json_type(value):
+    """A value's JSON type as ep_json's errors name it ("a number")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    return "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def _json_string(text):
+    """A JSON string as jansson writes one: UTF-8 as is; '"', '\\' and
+    control characters escaped (\\b \\f \\n \\r \\t, else \\u00XX)."""
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char < " ":
+            out.append(_JSON_SHORT.get(char) or f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+_JSON_SHORT = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _json_value(field, value):
+    fd = field.__class__
+    if field.label == fd.LABEL_REPEATED:
+        if field.type != fd.TYPE_MESSAGE:
+            raise ExecplaneError(f"{field.full_name}: no JSON form for a repeated scalar")
+        return "[" + ",".join(to_json(item) for item in value) + "]"
+    if field.type == fd.TYPE_STRING:
+        return _json_string(value)
+    if field.type == fd.TYPE_ENUM:
+        known = field.enum_type.values_by_number.get(value)
+        return _json_string(known.name) if known else str(value)
+    if field.type == fd.TYPE_BOOL:
+        return "true" if value else "false"
+    if field.type == fd.TYPE_MESSAGE:
+        return to_json(value)
+    if field.name.endswith("_e8"):
+        return _json_string(decimal_text(value))
+    # A uint64 past what a JSON integer holds in C: its digits, as a string
+    return str(value) if value <= INT64_MAX else _json_string(str(value))
+
+
+def to_json(message):
+    """A message (OrderIntent, ExecutionReport, PlaneState, Stats,
+    PlaneDefinition) as the one JSON line lib/ep_json.c makes of it, byte for
+    byte: what ep-tap prints. Every field, in .proto order, by its .proto name;
+    an *_e8 field without the suffix as an exact decimal string; an enum by
+    name (a number if it has none); a uint64 past 2^63 - 1 as a string."""
+    parts = []
+    for field in message.DESCRIPTOR.fields:
+        key = field.name[:-3] if field.name.endswith("_e8") else field.name
+        parts.append(_json_string(key) + ":" + _json_value(field, getattr(message, field.name)))
+    return "{" + ",".join(parts) + "}"
 
 
 def name(enum, value):
@@ -191,7 +342,7 @@ class Strategy(_Connection):
         intent = pb.OrderIntent()
         for key, value in fields.items():
             if key in ("qty", "limit_price", "ref_price"):
-                key, value = key + "_e8", e8(value)
+                key, value = key + "_e8", decimal_field(key, value)
             field = intent.DESCRIPTOR.fields_by_name.get(key)
             if field is None:
                 raise ExecplaneError(f"OrderIntent has no field {key!r}")

@@ -1,12 +1,10 @@
 #!/usr/bin/env python3
 """Follows the reports (seq order, each once) and the plane state, printed as
-JSON lines: the plane state first, then each report (CURVE: the certificate
-"monitor")."""
+JSON lines: the plane state first, as {"plane_state": STATE}, then each report
+as the line ep-tap prints for it (CURVE: the certificate "monitor")."""
 import argparse
-import json
 import sys
-from google.protobuf.json_format import MessageToDict
-from execplane_client import Monitor
+from execplane_client import Monitor, to_json
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--config", help="the ZPL configuration (default: built-in defaults)")
@@ -16,11 +14,11 @@ parser.add_argument("--timeout", type=float, help="exit after this many quiet se
 args = parser.parse_args()
 
 with Monitor(args.config, from_seq=args.from_seq) as monitor:
-    plane = MessageToDict(monitor.plane, preserving_proto_field_name=True)
-    print(json.dumps({"plane_state": plane}), flush=True)
+    # STATE: the line ep-meta prints for the plane state (lib/ep_json.c)
+    print('{"plane_state":' + to_json(monitor.plane) + "}", flush=True)
     seen = 0
     for report in monitor.reports(timeout=args.timeout):
-        print(json.dumps(MessageToDict(report, preserving_proto_field_name=True)), flush=True)
+        print(to_json(report), flush=True)
         seen += 1
         if seen == args.count:
             break
