@@ -8,6 +8,7 @@
 #include "ep_decimal.h"
 #include "ep_follow.h"
 #include "ep_json.h"
+#include "ep_names.h"
 #include "ep_security.h"
 #include "ep_sock.h"
 #include "ep_wire.h"
@@ -563,4 +564,16 @@ char *
 execplane_decimal_format (int64_t value_e8, char buf [EXECPLANE_DECIMAL_BUFSIZE])
 {
     return ep_decimal_format (value_e8, buf);
+}
+
+const char *
+execplane_status_name (int status)
+{
+    return ep_status_name (status);
+}
+
+const char *
+execplane_failure_name (int failure)
+{
+    return ep_failure_name (failure);
 }

@@ -234,6 +234,15 @@ int execplane_decimal_parse (const char *text, bool allow_negative, int64_t *val
 //  Returns buf.
 char *execplane_decimal_format (int64_t value_e8, char buf [EXECPLANE_DECIMAL_BUFSIZE]);
 
+//  --------------------------------------------------------------------------
+//  Names: a report's status and failure as schemas/execplane.proto spells
+//  them ("FILLED", "FAILURE_NONE", "RATE_LIMITED"...), the names ep-tap
+//  prints. A value the proto does not define (a newer router's, or
+//  garbage) gives NULL, never a made-up name: print the number then.
+//  The strings are static; both are safe from any thread.
+const char *execplane_status_name (int status);
+const char *execplane_failure_name (int failure);
+
 #ifdef __cplusplus
 }
 #endif

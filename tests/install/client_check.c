@@ -22,6 +22,13 @@ static int failures;
 #define CHECK(cond, ...) do { if (!(cond)) { \
     failures++; fprintf (stderr, "client_check: " __VA_ARGS__); fputc ('\n', stderr); } } while (0)
 
+//  A name, or "?" for a value the proto does not define.
+static const char *
+s_name (const char *name)
+{
+    return name ? name : "?";
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -42,6 +49,14 @@ main (int argc, char *argv [])
     CHECK (execplane_decimal_parse ("1.123456789", false, &qty, &error) == -1
            && error.code == EXECPLANE_EINVAL && strstr (error.text, "8 decimals"),
            "nine decimals: %s", error.text);
+
+    //  The names of a report's status and failure, as the proto spells
+    //  them; none for a value it does not define.
+    CHECK (strcmp (execplane_status_name (EXECPLANE__V1__STATUS__FILLED), "FILLED") == 0
+           && strcmp (execplane_failure_name (EXECPLANE__V1__FAILURE__RATE_LIMITED),
+                      "RATE_LIMITED") == 0
+           && !execplane_status_name (42) && !execplane_failure_name (-1),
+           "the status and failure names");
 
     //  Errors that say what is wrong.
     execplane_options_t options = { .config = "/nonexistent/execplane.zpl" };
@@ -94,7 +109,9 @@ main (int argc, char *argv [])
         &&  report->failure == EXECPLANE__V1__FAILURE__DUPLICATE_INTENT && !duplicate_json)
             duplicate_json = execplane_report_to_json (report);
         else
-            CHECK (false, "%s: an unexpected report", id);
+            CHECK (false, "%s: an unexpected report: %s / %s", id,
+                   s_name (report ? execplane_status_name (report->status) : "none"),
+                   s_name (report ? execplane_failure_name (report->failure) : "none"));
         execplane_report_free (report);
     }
     CHECK (duplicate_json, "the repeated id was not rejected as a duplicate");
@@ -137,8 +154,9 @@ main (int argc, char *argv [])
         //  Their targets had filled: too late, and the report names the target.
         CHECK (report->terminal && report->status == EXECPLANE__V1__STATUS__REJECTED
                && report->failure == EXECPLANE__V1__FAILURE__TOO_LATE,
-               "%s (%s): status %d failure %d: %s", action_ids [i], action_names [i],
-               report->status, report->failure, report->reason);
+               "%s (%s): %s / %s: %s", action_ids [i], action_names [i],
+               s_name (execplane_status_name (report->status)),
+               s_name (execplane_failure_name (report->failure)), report->reason);
         CHECK (report->target_intent_id && strcmp (report->target_intent_id, target_ids [i]) == 0,
                "%s names target '%s'", action_ids [i],
                report->target_intent_id ? report->target_intent_id : "");

@@ -2,7 +2,9 @@
 # The client library as users get it: `cmake --install` puts the programs,
 # libexecplane, its headers, the schema, execplane.pc and the CMake package
 # under a prefix; a small program (tests/install/client_check.c) is built
-# out of the tree against that copy, once with pkg-config and once with
+# out of the tree against that copy, once with nothing but the pkg-config
+# line (whose Cflags carry no private dependency's -I, and whose Libs let
+# the program find the library without LD_LIBRARY_PATH) and once with
 # find_package (execplane), and each build runs against the real stack: it
 # sends intents and waits for their terminal reports (a repeated id comes
 # back REJECTED / DUPLICATE_INTENT), cancels and replaces intents that
@@ -41,11 +43,33 @@ export PKG_CONFIG_PATH=$(dirname "$pc")
 [ "$(pkg-config --modversion execplane)" = 0.2.0 ] || fail "pkg-config --modversion execplane"
 [ "$(pkg-config --variable=schemadir execplane)/execplane.proto" -ef "$PREFIX/share/execplane/execplane.proto" ] \
     || fail "pkg-config's schemadir does not hold the installed schema"
+# The compile flags are the installed headers' and protobuf-c's (whose
+# header execplane.pb-c.h includes), nothing of the library's private
+# dependencies (CZMQ and ZeroMQ would bring -I for pgm, nss, krb5...).
+cflags=$(pkg-config --cflags execplane)
+allowed=("-I$(pkg-config --variable=includedir execplane)/execplane")
+read -r -a protobuf_c_cflags <<< "$(pkg-config --cflags libprotobuf-c)"
+allowed+=("${protobuf_c_cflags[@]}")
+for flag in $cflags; do
+    ok=
+    for a in "${allowed[@]}"; do [ "$flag" = "$a" ] && ok=1; done
+    [ -n "$ok" ] || fail "pkg-config --cflags execplane carries $flag (all: $cflags)"
+done
+[ "${cflags%% *}" = "${allowed[0]}" ] && [ -d "${allowed[0]#-I}" ] \
+    && [ "${allowed[0]#-I}" -ef "$PREFIX/include/execplane" ] \
+    || fail "pkg-config --cflags execplane does not name the installed headers: $cflags"
+pass "pkg-config --cflags execplane: $cflags"
+# Built with nothing but the pkg-config line: no -Wl,-rpath of our own.
 # shellcheck disable=SC2046
 cc -Wall -Wextra -Werror "${flags[@]}" -o "$WORK/check-pkg" "$SRC/tests/install/client_check.c" \
-    $(pkg-config --cflags --libs execplane) -Wl,-rpath,"$libdir" 2> "$WORK/cc.log" \
+    $(pkg-config --cflags --libs execplane) 2> "$WORK/cc.log" \
     || fail "the pkg-config build failed: $(cat "$WORK/cc.log")"
-pass "built with pkg-config"
+# It finds the installed library without LD_LIBRARY_PATH (the .pc's Libs
+# carry the rpath of its libdir), and runs so below.
+used=$(env -u LD_LIBRARY_PATH ldd "$WORK/check-pkg" | awk '$1 == "libexecplane.so.0.2" { print $3 }')
+[ -n "$used" ] && [ "$used" -ef "$libdir/libexecplane.so.0.2" ] \
+    || fail "the pkg-config build does not find the installed library by itself: ${used:-none found}"
+pass "built with pkg-config alone; it loads $used"
 
 cmake -S "$SRC/tests/install" -B "$WORK/consumer" -DCMAKE_PREFIX_PATH="$PREFIX" \
     -DCMAKE_C_FLAGS="${flags[*]}" -DCMAKE_BUILD_RPATH="$libdir" > "$WORK/consumer.log" 2>&1 \
@@ -63,7 +87,7 @@ sed 's|tcp://127\.0\.0\.1:[0-9]*|tcp://127.0.0.1:1|g' "$READY" > "$WORK/dead.zpl
 
 for build in check-pkg consumer/client_check; do
     strategy=alpha; [ $build = check-pkg ] || strategy=beta
-    out=$("$WORK/$build" "$READY" "$strategy" 20 "$WORK/dead.zpl" 2> "$WORK/check.log") \
+    out=$(env -u LD_LIBRARY_PATH "$WORK/$build" "$READY" "$strategy" 20 "$WORK/dead.zpl" 2> "$WORK/check.log") \
         || fail "$build: $(cat "$WORK/check.log") $out"
     [ "$(jq -r '[.version, .sent, .filled, .monitor_seen, .failures] | @csv' <<< "$out")" \
         = '"0.2.0",21,20,21,0' ] || fail "$build: $out"

@@ -5,6 +5,13 @@
 # state first; a second monitor from seq 1 gets the same reports from the
 # journal (the query path), the very lines ep-tap prints. The module they
 # import is generated from the schema by protoc at build time.
+# The examples run as the README says, through their launcher
+# (examples/python/run), with PYTHONPATH unset and a python3 first on PATH
+# that cannot import zmq (as a pyenv or venv one may be): the launcher
+# passes it over for Debian's. The replay runs through the launcher that
+# `cmake --install` puts in share/execplane/python, next to the modules.
+# With no interpreter fit, the launcher names each one it tried, says what
+# to install, runs nothing and exits non-zero.
 source "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 PY_GEN=$(dirname "$BIN")/python
@@ -17,20 +24,56 @@ PY=/usr/bin/python3
 "$PY" -c "import zmq, google.protobuf" 2> "$WORK/import.log" \
     || fail "$PY cannot import zmq and google.protobuf (apt install python3-zmq python3-protobuf): $(tail -n 1 "$WORK/import.log")"
 
+# A Python without Debian's modules (no site-packages), first on PATH.
+FAKE=$WORK/fake-bin
+mkdir "$FAKE"
+printf '#!/bin/sh\necho "$*" >> "%s"\nexec "%s" -S "$@"\n' "$WORK/fake-python3.calls" "$PY" > "$FAKE/python3"
+chmod +x "$FAKE/python3"
+! "$FAKE/python3" -c 'import zmq' 2> /dev/null || fail "the fake python3 can import zmq: it tests nothing"
+: > "$WORK/fake-python3.calls"
+# The launcher as a user runs it: their PATH, no PYTHONPATH; the build
+# tree is named (the one under test need not be the tree's build/).
+launch () {
+    env -u PYTHONPATH -u EXECPLANE_PYTHON PATH="$FAKE:$PATH" EXECPLANE_BUILD="$(dirname "$BIN")" "$@"
+}
+RUN=$SRC/examples/python/run
+
+# No interpreter fit (a zmq that cannot be imported, ahead of every real
+# one on PYTHONPATH): nothing runs, and the launcher says why.
+mkdir "$WORK/broken"
+echo 'raise ImportError("this zmq cannot be imported")' > "$WORK/broken/zmq.py"
+echo "open('$WORK/ran', 'w')" > "$WORK/marker.py"
+rc=0
+launch env PYTHONPATH="$WORK/broken" "$RUN" "$WORK/marker.py" > "$WORK/unfit.out" 2> "$WORK/unfit.log" || rc=$?
+[ $rc != 0 ] || fail "the launcher exited 0 with no interpreter fit"
+[ ! -e "$WORK/ran" ] || fail "the launcher ran the script with an interpreter that cannot import zmq"
+for says in "  $FAKE/python3: ImportError: this zmq cannot be imported" \
+            "  /usr/bin/python3: ImportError: this zmq cannot be imported" \
+            "apt install python3-zmq python3-protobuf" "pip install pyzmq protobuf"; do
+    grep -qF -e "$says" "$WORK/unfit.log" \
+        || fail "with no interpreter fit the launcher does not say '$says': $(cat "$WORK/unfit.log")"
+done
+pass "no interpreter fit: exit $rc, $(grep -c '^  /' "$WORK/unfit.log") interpreters named, what to install said"
+
 write_config
 start_router
 start_paper
 
-"$PY" "$SRC/examples/python/monitor.py" --config "$READY" --count 4 --timeout 20 > "$WORK/monitor.out" 2> "$WORK/monitor.log" &
+launch "$RUN" monitor.py --config "$READY" --count 4 --timeout 20 > "$WORK/monitor.out" 2> "$WORK/monitor.log" &
 monitor_pid=$!
 PIDS+=("$monitor_pid")
 wait_until 10 grep -q plane_state "$WORK/monitor.out"
 
-"$PY" "$SRC/examples/python/strategy.py" alpha 4 "$READY" > "$WORK/strategy.out" 2> "$WORK/strategy.log" \
+launch "$RUN" strategy.py alpha 4 "$READY" > "$WORK/strategy.out" 2> "$WORK/strategy.log" \
     || fail "strategy.py: $(cat "$WORK/strategy.log")"
 [ "$(sort "$WORK/strategy.out")" = "$(printf 'alpha-py-%d FILLED FAILURE_NONE 0.5 at 64000.25\n' 0 1 2 3)" ] \
     || fail "strategy.py printed: $(cat "$WORK/strategy.out")"
 pass "strategy.py: four intents, four FILLED"
+# The fake python3 was asked first, each time, and never ran an example.
+checks=$(grep -c -x -F -e '-c import zmq, google.protobuf' "$WORK/fake-python3.calls" || true)
+[ "$checks" -ge 2 ] && ! grep -q -e 'monitor\.py\|strategy\.py' "$WORK/fake-python3.calls" \
+    || fail "the launcher did not pass over the python3 first on PATH: $(cat "$WORK/fake-python3.calls")"
+pass "the launcher passed over the python3 first on PATH ($checks checks) and ran both examples with another"
 
 rc=0; wait "$monitor_pid" || rc=$?
 [ $rc = 0 ] || fail "monitor.py exited $rc: $(cat "$WORK/monitor.log")"
@@ -43,14 +86,17 @@ tail -n +2 "$WORK/monitor.out" > "$WORK/live.jsonl"
     || fail "monitor.py's reports are not four, in seq order: $(jq -c .seq "$WORK/live.jsonl" | tr '\n' ' ')"
 pass "monitor.py followed the four reports live, in seq order"
 
-"$PY" "$SRC/examples/python/monitor.py" --config "$READY" --from-seq 1 --count 4 --timeout 10 > "$WORK/replay.out" 2> "$WORK/replay.log" \
-    || fail "monitor.py from seq 1: $(cat "$WORK/replay.log")"
+cmake --install "$(dirname "$BIN")" --prefix "$WORK/prefix" > "$WORK/install.log" 2>&1 \
+    || fail "cmake --install: $(tail -n 5 "$WORK/install.log")"
+launch env -u EXECPLANE_BUILD "$WORK/prefix/share/execplane/python/run" monitor.py --config "$READY" \
+    --from-seq 1 --count 4 --timeout 10 > "$WORK/replay.out" 2> "$WORK/replay.log" \
+    || fail "the installed monitor.py from seq 1: $(cat "$WORK/replay.log")"
 diff <(tail -n +2 "$WORK/replay.out") "$WORK/live.jsonl" > /dev/null \
     || fail "the replay from the journal differs from what was seen live"
 "$BIN/ep-tap" --config "$READY" --from-seq 1 --count 4 --timeout 10 > "$WORK/tap.jsonl"
 diff "$WORK/tap.jsonl" "$WORK/live.jsonl" > "$WORK/tap.diff" \
     || fail "monitor.py and ep-tap print different lines: $(head -n 6 "$WORK/tap.diff")"
-pass "monitor.py from seq 1 replays the same reports ep-tap prints, byte for byte"
+pass "the installed monitor.py, through the installed launcher, from seq 1 replays the same reports ep-tap prints, byte for byte"
 
 # Strategy.cancel and Strategy.replace: each an intent of its own, ended by
 # its own terminal report. Their targets (alpha-py-0, a BUY, and alpha-py-1,
