@@ -430,7 +430,7 @@ main (int argc, char *argv [])
     ep_config_t config;
     char err [512];
     if (ep_config_load (&config, cli.config_path, err, sizeof err)) {
-        fprintf (stderr, "ep-replay: %s\n", err);
+        ep_cli_config_error ("ep-replay", err);
         return 2;
     }
     sqlite3 *db = s_open (journal);

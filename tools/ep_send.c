@@ -29,7 +29,9 @@ s_usage (FILE *out)
         "  --timeout SECONDS  give up waiting for the router, for room to send an\n"
         "                     intent (back-pressure), or for the reports after this\n"
         "                     long (default 60)\n"
-        "  --config FILE      ZPL configuration (default: built-in defaults)\n"
+        "  --config FILE      ZPL configuration (default: $EXECPLANE_CONFIG,\n"
+        "                     ./execplane.zpl, ~/.config/execplane/execplane.zpl,\n"
+        "                     /etc/execplane/execplane.zpl; none: built-in defaults)\n"
         "  --cert NAME        this program's certificate: CERTS/NAME_secret (default strategy)\n"
         "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
         "  --version          print the version and exit\n"
@@ -81,7 +83,10 @@ main (int argc, char *argv [])
     execplane_error_t error;
     execplane_strategy_t *strategy = execplane_strategy_new (&connect, &error);
     if (!strategy) {
-        fprintf (stderr, "ep-send: %s\n", error.text);
+        if (error.code == EXECPLANE_ECONFIG || error.code == EXECPLANE_ECERT)
+            ep_cli_config_error ("ep-send", error.text);
+        else
+            fprintf (stderr, "ep-send: %s\n", error.text);
         if (input != stdin)
             fclose (input);
         return error.code == EXECPLANE_ECONFIG ? 2 : 1;
