@@ -362,6 +362,17 @@ s_epoch_settled (const ep_plane_state_t *state, const ep_command_t *command,
     bool superseded = !mine && state->epoch >= command->epoch;
     if (mine) {
         s_print (state);
+        //  Applied all the same: a worker may start later. But say what
+        //  intents meet until then.
+        bool live = state->plane == EP_PLANE (LIVE);
+        if (command->kind == EP_COMMAND (SELECT)
+        &&  (state->plane == EP_PLANE (PAPER) || live)
+        &&  !(live ? state->live_alive : state->paper_alive))
+            fprintf (stderr, "ep-meta: warning: select %s applied, but the %s plane has no "
+                     "worker: every intent is REJECTED / PLANE_UNAVAILABLE until one is up "
+                     "(%s; see ep-meta status, %s_alive)\n", plane_name ? plane_name : "",
+                     live ? "live" : "paper", live ? "ep-live" : "ep-paper",
+                     live ? "live" : "paper");
         return 0;
     }
     if (refused || superseded) {
