@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ep_cli.h"
 #include "ep_log.h"
 
@@ -126,7 +127,91 @@ ep_cli_next (ep_cli_t *self, int argc, char *argv [], const struct option *own)
         self->exit_code = 2;
         return EP_CLI_EXIT;
     }
+    if (self->flags & EP_CLI_CONFIG)
+        ep_cli_config_find (self);
     return EP_CLI_DONE;
+}
+
+//  What ep_cli_config_note says; the file was given with --config
+static char s_note [8192];
+static bool s_given;
+
+//  A file is there to read (or at least to try: not a folder)
+static bool
+s_is_file (const char *path)
+{
+    return access (path, F_OK) == 0;
+}
+
+void
+ep_cli_config_find (ep_cli_t *self)
+{
+    assert (self);
+    if (self->config_path) {
+        if (!self->config_from)
+            self->config_from = "--config";
+        snprintf (s_note, sizeof s_note, "config %s (from --config)", self->config_path);
+        s_given = true;
+        return;
+    }
+    self->config_from = NULL;
+    s_given = false;
+    //  Each place, in order: where, how it is named in the note
+    char user [sizeof self->config_found];
+    const char *xdg = getenv ("XDG_CONFIG_HOME");
+    const char *home = getenv ("HOME");
+    if (xdg && *xdg == '/')
+        snprintf (user, sizeof user, "%s/execplane/" EP_CLI_CONFIG_NAME, xdg);
+    else
+    if (home && *home)
+        snprintf (user, sizeof user, "%s/.config/execplane/" EP_CLI_CONFIG_NAME, home);
+    else
+        *user = 0;                      //  no user folder to look in
+    const char *env = getenv (EP_CLI_CONFIG_ENV);
+    const struct { const char *path, *from, *shown; } place [] = {
+        { env && *env ? env : NULL, EP_CLI_CONFIG_ENV, NULL },
+        { EP_CLI_CONFIG_NAME, "the working folder", "./" EP_CLI_CONFIG_NAME },
+        { *user ? user : NULL, "the user's", user },
+        { EP_CLI_CONFIG_SYSTEM, "the system's", EP_CLI_CONFIG_SYSTEM },
+    };
+    char tried [sizeof s_note / 2] = "";
+    for (size_t i = 0; i < sizeof place / sizeof place [0]; i++) {
+        if (!place [i].path)
+            continue;
+        //  EXECPLANE_CONFIG is what the user asked for: used, there or not
+        if (i == 0 || s_is_file (place [i].path)) {
+            snprintf (self->config_found, sizeof self->config_found, "%s", place [i].path);
+            self->config_path = self->config_found;
+            self->config_from = place [i].from;
+            snprintf (s_note, sizeof s_note, "config %s (from %s)", self->config_path,
+                      place [i].from);
+            return;
+        }
+        size_t used = strlen (tried);
+        snprintf (tried + used, sizeof tried - used, "%s%s", used ? ", " : "", place [i].shown);
+    }
+    char cwd [4096];
+    if (!getcwd (cwd, sizeof cwd))
+        snprintf (cwd, sizeof cwd, "(unknown)");
+    snprintf (s_note, sizeof s_note,
+              "no config file (tried $" EP_CLI_CONFIG_ENV " (not set), %s), so the built-in "
+              "defaults, relative to the working folder %s", tried, cwd);
+}
+
+const char *
+ep_cli_config_note (void)
+{
+    return s_note;
+}
+
+void
+ep_cli_config_error (const char *program, const char *err)
+{
+    assert (program && err);
+    if (*s_note == 0 || (s_given && strncmp (err, "config ", 7) == 0))
+        fprintf (stderr, "%s: %s\n", program, err);
+    else
+        fprintf (stderr, "%s: %s; %s\n", program, err, s_note);
 }
 
 int

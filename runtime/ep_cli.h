@@ -22,6 +22,13 @@
             return cli.exit_code;
         //  cli.config_path, cli.cert, cli.insecure: what the line said
 
+    Without --config, a program that takes it looks for the configuration
+    (ep_cli_config_find, once every option is read): $EXECPLANE_CONFIG,
+    then execplane.zpl in the working folder, then the user's
+    ($XDG_CONFIG_HOME/execplane/execplane.zpl, ~/.config/... without it),
+    then the system's (/etc/execplane/execplane.zpl); none: the built-in
+    defaults. ep_cli_config_note says which, for error messages.
+
     --help prints the program's usage on stdout (exit 0), --version
     "PROGRAM (execplane) VERSION" (exit 0); a bad option, a missing value
     or an unexpected argument prints one line on stderr (exit 2):
@@ -57,7 +64,9 @@ typedef void (ep_cli_usage_fn) (FILE *out);
 typedef struct {
     const char *program;                //  "ep-router": messages and --version
     //  What the command line said (valid once ep_cli_next returned EP_CLI_DONE)
-    const char *config_path;            //  --config FILE; NULL: built-in defaults
+    const char *config_path;            //  --config FILE, else the one found; NULL: none
+    const char *config_from;            //  how config_path was found ("--config",
+                                        //  "EXECPLANE_CONFIG", ...); NULL: not found
     const char *cert;                   //  --cert NAME, else the program's default
     bool insecure;                      //  --insecure
     bool log_json;                      //  --log-json
@@ -67,7 +76,13 @@ typedef struct {
     ep_cli_usage_fn *usage;             //  prints the --help text
     bool built;                         //  options [] is filled in
     struct option options [EP_CLI_OWN_MAX + 7];    //  own + shared + the end
+    char config_found [4096];           //  config_path when looked up
 } ep_cli_t;
+
+//  Where the configuration is looked for without --config, in this order
+#define EP_CLI_CONFIG_ENV    "EXECPLANE_CONFIG"
+#define EP_CLI_CONFIG_NAME   "execplane.zpl"
+#define EP_CLI_CONFIG_SYSTEM "/etc/execplane/execplane.zpl"
 
 //  Sets up self for program (its name in messages, "ep-router"), whose
 //  certificate defaults to cert (NULL without EP_CLI_CERT), taking the
@@ -83,6 +98,24 @@ void ep_cli_init (ep_cli_t *self, const char *program, const char *cert, int fla
 //  self->exit_code, after --help, --version or bad usage (already said).
 //  Pass the same own (NULL: none) on every call.
 int ep_cli_next (ep_cli_t *self, int argc, char *argv [], const struct option *own);
+
+//  Looks for the configuration as a program without --config does (see
+//  above; ep_cli_next calls it): sets self->config_path and config_from,
+//  or leaves them NULL when no file is there (the built-in defaults).
+//  $EXECPLANE_CONFIG, when set and not empty, is used even if no such file
+//  exists (loading it then says so). Also sets what ep_cli_config_note says.
+void ep_cli_config_find (ep_cli_t *self);
+
+//  One phrase naming the configuration this process uses, for a message
+//  about its configuration: "config FILE (from EXECPLANE_CONFIG)", or "no
+//  config file (tried: ...), the built-in defaults in the working folder
+//  DIR". "" before ep_cli_config_find ran (--config: names the file too).
+const char *ep_cli_config_note (void);
+
+//  Prints "PROGRAM: ERR" on stderr, then, unless ERR already names the file
+//  given with --config, "; " and ep_cli_config_note (): every error about
+//  the configuration says which file was used, or which places were tried.
+void ep_cli_config_error (const char *program, const char *err);
 
 //  Reads the whole command line of a program with one option of its own,
 //  --name VALUE, beside the shared ones: *value is VALUE (NULL if not

@@ -4,11 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ep_config.h"
 #include "ep_decimal.h"
 #include "ep_metrics.h"
 
-typedef enum { S_STRING, S_INT, S_BOOL, S_DECIMAL } s_kind_t;
+//  S_PATH: a string that names a file or folder; written relative in a
+//  file, it is relative to that file's folder (ep_config.h).
+typedef enum { S_STRING, S_PATH, S_INT, S_BOOL, S_DECIMAL } s_kind_t;
 
 typedef struct {
     const char *path;           //  ZPL path, section/key
@@ -21,6 +24,8 @@ typedef struct {
 
 #define S_STR(path, field, def) \
     { path, S_STRING, offsetof (ep_config_t, field), sizeof (((ep_config_t *) 0)->field), 0, 0, def }
+#define S_FILE(path, field, def) \
+    { path, S_PATH, offsetof (ep_config_t, field), sizeof (((ep_config_t *) 0)->field), 0, 0, def }
 #define S_NUM(path, field, lo, hi, def) \
     { path, S_INT, offsetof (ep_config_t, field), 0, lo, hi, def }
 
@@ -31,7 +36,7 @@ static const s_key_t s_keys [] = {
     S_STR ("router/dispatch", dispatch, "tcp://127.0.0.1:5553"),
     S_STR ("router/results",  results,  "tcp://127.0.0.1:5554"),
     S_STR ("router/query",    query,    "tcp://127.0.0.1:5555"),
-    S_STR ("router/journal",  journal,  "var/journal.db"),
+    S_FILE ("router/journal",  journal,  "var/journal.db"),
     S_NUM ("router/paper_deadline_ms", paper_deadline_ms, 1, 86400000, "2000"),
     S_NUM ("router/live_deadline_ms",  live_deadline_ms,  1, 86400000, "30000"),
     S_NUM ("router/worker_timeout_ms", worker_timeout_ms, 10, 3600000, "1000"),
@@ -45,12 +50,12 @@ static const s_key_t s_keys [] = {
     { "paper/liquidity_cap", S_DECIMAL, offsetof (ep_config_t, liquidity_cap_e8), 0,
       0, INT64_MAX, "0" },
     S_STR ("paper/metrics", paper_metrics, ""),
-    S_STR ("paper/instruments", paper_instruments, ""),
+    S_FILE ("paper/instruments", paper_instruments, ""),
     S_STR ("paper/description", paper_description, ""),
     S_STR ("live/venue",    venue,    "binance"),
     S_STR ("live/base_url", base_url, "https://testnet.binance.vision"),
-    S_STR ("live/keys",     keys,     "var/venue.keys"),
-    S_STR ("live/audit",    audit,    "var/live-audit.db"),
+    S_FILE ("live/keys",     keys,     "var/venue.keys"),
+    S_FILE ("live/audit",    audit,    "var/live-audit.db"),
     S_NUM ("live/recv_window_ms",     recv_window_ms,     1, 60000, "5000"),
     S_NUM ("live/connect_timeout_ms", connect_timeout_ms, 1, 60000, "3000"),
     S_NUM ("live/timeout_ms",         timeout_ms,         1, 600000, "15000"),
@@ -66,7 +71,7 @@ static const s_key_t s_keys [] = {
     S_NUM ("live/stream_backoff_max_ms", stream_backoff_max_ms, 100, 3600000, "30000"),
     S_STR ("live/metrics",  live_metrics, ""),
     { "security/curve", S_BOOL, offsetof (ep_config_t, curve), 0, 0, 1, "1" },
-    S_STR ("security/certs", certs, "var/certs"),
+    S_FILE ("security/certs", certs, "var/certs"),
 };
 #define S_KEY_COUNT (sizeof s_keys / sizeof s_keys [0])
 
@@ -75,7 +80,7 @@ static int
 s_set (ep_config_t *config, const s_key_t *key, const char *text, char *err, size_t err_size)
 {
     char *field = (char *) config + key->offset;
-    if (key->kind == S_STRING) {
+    if (key->kind == S_STRING || key->kind == S_PATH) {
         if (strlen (text) >= key->size) {
             snprintf (err, err_size, "%s: value longer than %zu characters", key->path, key->size - 1);
             return -1;
@@ -281,6 +286,44 @@ s_check_names (const char *path, char *err, size_t err_size)
     return rc;
 }
 
+//  The folder of the file at path, absolute (the working folder's for a
+//  relative path), into folder: "" for a file at the root. Returns 0, or
+//  -1 if the working folder cannot be named or it does not fit.
+static int
+s_folder_of (const char *path, char *folder, size_t size)
+{
+    const char *slash = strrchr (path, '/');
+    int length = slash ? (int) (slash - path) : 0;
+    int written;
+    if (*path == '/')
+        written = snprintf (folder, size, "%.*s", length, path);
+    else {
+        char cwd [EP_PATH_MAX];
+        if (!getcwd (cwd, sizeof cwd))
+            return -1;
+        written = slash ? snprintf (folder, size, "%s/%.*s", strcmp (cwd, "/") ? cwd : "",
+                                    length, path)
+                        : snprintf (folder, size, "%s", strcmp (cwd, "/") ? cwd : "");
+    }
+    return written < 0 || (size_t) written >= size ? -1 : 0;
+}
+
+//  Makes the path in field (of size bytes), if relative and not empty,
+//  relative to folder instead (folder/field). Returns 0, or -1 if it does
+//  not fit.
+static int
+s_anchor (char *field, size_t size, const char *folder)
+{
+    if (*field == 0 || *field == '/')
+        return 0;
+    char joined [EP_PATH_MAX * 2 + 2];
+    snprintf (joined, sizeof joined, "%s/%s", folder, field);
+    if (strlen (joined) >= size)
+        return -1;
+    strcpy (field, joined);
+    return 0;
+}
+
 int
 ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_size)
 {
@@ -301,7 +344,14 @@ ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_siz
         snprintf (err, err_size, "config %s: not a valid ZPL file", path);
         return -1;
     }
+    char folder [EP_PATH_MAX];
     int rc = 0;
+    errno = 0;
+    if (s_folder_of (path, folder, sizeof folder)) {
+        snprintf (err, err_size, "config %s: cannot name its folder: %s", path,
+                  errno ? strerror (errno) : "too long");
+        rc = -1;
+    }
     for (size_t i = 0; i < S_KEY_COUNT && rc == 0; i++) {
         zconfig_t *item = zconfig_locate (root, s_keys [i].path);
         if (item && zconfig_value (item)) {
@@ -309,6 +359,15 @@ ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_siz
             rc = s_set (config, &s_keys [i], zconfig_value (item), sub, sizeof sub);
             if (rc)
                 snprintf (err, err_size, "config %s: %s", path, sub);
+            //  Written in the file: relative to the file's folder
+            else
+            if (s_keys [i].kind == S_PATH
+            &&  s_anchor ((char *) config + s_keys [i].offset, s_keys [i].size, folder)) {
+                snprintf (err, err_size, "config %s: %s: longer than %zu characters "
+                          "once relative to %s", path, s_keys [i].path, s_keys [i].size - 1,
+                          folder);
+                rc = -1;
+            }
         }
     }
     zconfig_destroy (&root);
@@ -338,6 +397,19 @@ ep_config_save (const ep_config_t *config, const char *path)
         char text [EP_PATH_MAX];
         if (key->kind == S_STRING)
             snprintf (text, sizeof text, "%s", field);
+        else
+        if (key->kind == S_PATH) {
+            //  A relative path here is the working folder's (a built-in
+            //  default): written absolute, so the file means the same
+            //  wherever it is read from
+            snprintf (text, sizeof text, "%s", field);
+            char folder [EP_PATH_MAX];
+            if (*field && *field != '/' && (s_folder_of ("x", folder, sizeof folder)
+                                            || s_anchor (text, sizeof text, folder))) {
+                zconfig_destroy (&root);
+                return -1;
+            }
+        }
         else
         if (key->kind == S_BOOL)
             snprintf (text, sizeof text, "%d", *(const bool *) field ? 1 : 0);

@@ -61,7 +61,10 @@ typedef struct {
 } ep_config_t;
 
 //  Fills *config with the built-in defaults, then, if path is not NULL,
-//  overrides them with the file's values. Returns 0, or -1 with a one-line
+//  overrides them with the file's values. A relative path written in the
+//  file (router/journal, paper/instruments, live/keys, live/audit,
+//  security/certs) is relative to the file's folder, and is made absolute;
+//  a built-in default (var/...) stays relative to the working folder. Returns 0, or -1 with a one-line
 //  explanation in err if the file cannot be read; names a section or key
 //  that is not known (with its line and the nearest known name), a section
 //  or key given twice (with both lines), or a key not indented by 4 spaces
@@ -69,7 +72,8 @@ typedef struct {
 int ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_size);
 
 //  Writes *config as a complete ZPL file at path (atomically: a temporary
-//  file renamed into place). Returns 0, or -1 on I/O error.
+//  file renamed into place), its relative paths (built-in defaults) made
+//  absolute against the working folder, so that it reads back the same. Returns 0, or -1 on I/O error.
 int ep_config_save (const ep_config_t *config, const char *path);
 
 //  The paper plane's dispatches travel up to this many to a message

@@ -54,7 +54,7 @@ ep_security_setup (const char *program, const char *config_path, bool insecure,
     int rc = ep_config_load (config, config_path, err, sizeof err) ? EP_SECURITY_USAGE
            : ep_security_init (config, insecure, cert, err, sizeof err);
     if (rc)
-        fprintf (stderr, "%s: %s\n", program, err);
+        ep_cli_config_error (program, err);
     else
         ep_sock_set_buffer (config->socket_buffer);
     return rc;

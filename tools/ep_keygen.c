@@ -34,7 +34,9 @@ s_usage (FILE *out)
         "                  and only for, --role worker\n"
         "  --certs DIR     the certificates folder, created 0700 if missing\n"
         "                  (default: security/certs of the configuration, var/certs)\n"
-        "  --config FILE   ZPL configuration (default: built-in defaults)\n"
+        "  --config FILE   ZPL configuration (default: $EXECPLANE_CONFIG,\n"
+        "                  ./execplane.zpl, ~/.config/execplane/execplane.zpl,\n"
+        "                  /etc/execplane/execplane.zpl; none: built-in defaults)\n"
         "  --force         replace an existing NAME with a new key pair (the old key\n"
         "                  is refused from then on)\n"
         "  --set           write each missing pair of the default set the daemons and\n"
@@ -258,7 +260,7 @@ main (int argc, char *argv [])
     ep_config_t config;
     char err [512];
     if (ep_config_load (&config, cli.config_path, err, sizeof err)) {
-        fprintf (stderr, "ep-keygen: %s\n", err);
+        ep_cli_config_error ("ep-keygen", err);
         return 2;
     }
     const char *dir = certs ? certs : config.certs;

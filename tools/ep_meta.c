@@ -76,7 +76,9 @@ s_usage (FILE *out)
         "  --as NAME          issued_by (default: ep-meta:USER@HOST:PID)\n"
         "  --epoch N          use epoch N instead of the current one plus one\n"
         "  --timeout SECONDS  wait this long for the router (default 10)\n"
-        "  --config FILE      ZPL configuration (default: built-in defaults)\n"
+        "  --config FILE      ZPL configuration (default: $EXECPLANE_CONFIG,\n"
+        "                     ./execplane.zpl, ~/.config/execplane/execplane.zpl,\n"
+        "                     /etc/execplane/execplane.zpl; none: built-in defaults)\n"
         "  --cert NAME        this program's certificate: CERTS/NAME_secret (default meta)\n"
         "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
         "  --version          print the version and exit\n"
@@ -360,6 +362,17 @@ s_epoch_settled (const ep_plane_state_t *state, const ep_command_t *command,
     bool superseded = !mine && state->epoch >= command->epoch;
     if (mine) {
         s_print (state);
+        //  Applied all the same: a worker may start later. But say what
+        //  intents meet until then.
+        bool live = state->plane == EP_PLANE (LIVE);
+        if (command->kind == EP_COMMAND (SELECT)
+        &&  (state->plane == EP_PLANE (PAPER) || live)
+        &&  !(live ? state->live_alive : state->paper_alive))
+            fprintf (stderr, "ep-meta: warning: select %s applied, but the %s plane has no "
+                     "worker: every intent is REJECTED / PLANE_UNAVAILABLE until one is up "
+                     "(%s; see ep-meta status, %s_alive)\n", plane_name ? plane_name : "",
+                     live ? "live" : "paper", live ? "ep-live" : "ep-paper",
+                     live ? "live" : "paper");
         return 0;
     }
     if (refused || superseded) {

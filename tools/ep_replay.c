@@ -307,7 +307,8 @@ s_usage (FILE *out)
         "  --help           this text\n"
         "\n"
         "Exit: 0 replayed (--verify, --audit: the chain holds); 1 a file could not be\n"
-        "read, or the chain does not hold; 2 bad usage or configuration.\n");
+        "read or fails SQLite's integrity check (then nothing is replayed), or the\n"
+        "chain does not hold; 2 bad usage or configuration.\n");
 }
 
 //  Replays the journal's paper intents through a book made with paper and
@@ -354,6 +355,43 @@ s_open (const char *path)
     return db;
 }
 
+//  SQLite's integrity check of the database what (journal, audit) at path,
+//  as the router's at start-up: 0 passed, or -1 said why (one line). Nothing
+//  read from a damaged file is reported: it would be a report on what is
+//  left of it.
+static int
+s_integrity (sqlite3 *db, const char *what, const char *path)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL) != SQLITE_OK) {
+        fprintf (stderr, "ep-replay: %s %s cannot be read (%s): refusing to read it\n",
+                 what, path, sqlite3_errmsg (db));
+        return -1;
+    }
+    char first [256] = "";
+    int rc, problems = 0;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        const char *line = (const char *) sqlite3_column_text (stmt, 0);
+        if (line && strcmp (line, "ok") == 0)
+            continue;
+        if (!problems++)
+            snprintf (first, sizeof first, "%s", line ? line : "?");
+    }
+    if (rc != SQLITE_DONE && !problems)
+        snprintf (first, sizeof first, "%s", sqlite3_errmsg (db));
+    sqlite3_finalize (stmt);
+    for (char *at = first; *at; at++)
+        if (*at == '\n')
+            *at = ' ';
+    if (rc != SQLITE_DONE || problems) {
+        fprintf (stderr, "ep-replay: %s %s fails SQLite's integrity check (%s%s): refusing to "
+                 "read it; restore it from a copy\n", what, path, first,
+                 problems > 1 ? ", and more" : "");
+        return -1;
+    }
+    return 0;
+}
+
 //  --audit: the live audit's chain. Returns the exit status.
 static int
 s_verify_audit (const char *path, const char *head, bool with_other)
@@ -365,6 +403,10 @@ s_verify_audit (const char *path, const char *head, bool with_other)
     sqlite3 *db = s_open (path);
     if (!db)
         return 1;
+    if (s_integrity (db, "audit", path)) {
+        sqlite3_close (db);
+        return 1;
+    }
     static const char *const tables [] = { "attempts", "observations", NULL };
     int status = s_verify_chain (db, path, tables, head);
     sqlite3_close (db);
@@ -430,12 +472,16 @@ main (int argc, char *argv [])
     ep_config_t config;
     char err [512];
     if (ep_config_load (&config, cli.config_path, err, sizeof err)) {
-        fprintf (stderr, "ep-replay: %s\n", err);
+        ep_cli_config_error ("ep-replay", err);
         return 2;
     }
     sqlite3 *db = s_open (journal);
     if (!db)
         return 1;
+    if (s_integrity (db, "journal", journal)) {
+        sqlite3_close (db);
+        return 1;
+    }
     ep_instruments_t instruments = { 0 };
     if (*config.paper_instruments
     &&  ep_instruments_load (config.paper_instruments, &instruments, err, sizeof err)) {

@@ -6,12 +6,49 @@
 #include "ep_cli.h"
 
 #define S_LINE_MAX 65536
+#define S_ID_MAX   64                   //  the longest intent_id the router takes
+
+//  text is 1 to S_ID_MAX characters an intent_id may hold: A-Z a-z 0-9 . _ : -
+static bool
+s_id_text (const char *text)
+{
+    size_t length = strlen (text);
+    return length > 0 && length <= S_ID_MAX
+        && strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
+           == length;
+}
+
+//  Puts prefix before *id, if *id is set (a string of the parsed intent's,
+//  ours to free). Returns 0, or -1 with error set.
+static int
+s_prefix (char **id, const char *what, const char *prefix, execplane_error_t *error)
+{
+    if (!prefix || !*id || !**id)
+        return 0;
+    size_t length = strlen (prefix) + strlen (*id);
+    if (length > S_ID_MAX) {
+        snprintf (error->text, sizeof error->text, "%s \"%.64s\" with --id-prefix is %zu "
+                  "characters, more than %d", what, *id, length, S_ID_MAX);
+        return -1;
+    }
+    char *prefixed = malloc (length + 1);
+    if (!prefixed) {
+        snprintf (error->text, sizeof error->text, "out of memory");
+        return -1;
+    }
+    size_t head = strlen (prefix);
+    memcpy (prefixed, prefix, head);
+    memcpy (prefixed + head, *id, length - head + 1);
+    free (*id);
+    *id = prefixed;
+    return 0;
+}
 
 static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: ep-send [--file FILE] [--wait] [--timeout SECONDS] [--config FILE] [--cert NAME] [--insecure]\n"
+        "Usage: ep-send [--file FILE] [--wait] [--timeout SECONDS] [--id-prefix TEXT] [--config FILE] [--cert NAME] [--insecure]\n"
         "\n"
         "Reads OrderIntents as JSON lines (standard input, or FILE) and pushes each\n"
         "to the router. A line that does not parse is refused with an error naming\n"
@@ -29,7 +66,12 @@ s_usage (FILE *out)
         "  --timeout SECONDS  give up waiting for the router, for room to send an\n"
         "                     intent (back-pressure), or for the reports after this\n"
         "                     long (default 60)\n"
-        "  --config FILE      ZPL configuration (default: built-in defaults)\n"
+        "  --id-prefix TEXT   put TEXT before every intent_id and target_intent_id\n"
+        "                     (an id is unique per strategy forever: sending the same\n"
+        "                     file again needs new ids, e.g. --id-prefix run2-)\n"
+        "  --config FILE      ZPL configuration (default: $EXECPLANE_CONFIG,\n"
+        "                     ./execplane.zpl, ~/.config/execplane/execplane.zpl,\n"
+        "                     /etc/execplane/execplane.zpl; none: built-in defaults)\n"
         "  --cert NAME        this program's certificate: CERTS/NAME_secret (default strategy)\n"
         "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
         "  --version          print the version and exit\n"
@@ -47,9 +89,11 @@ main (int argc, char *argv [])
         { "file", required_argument, 0, 'f' },
         { "wait", no_argument, 0, 'w' },
         { "timeout", required_argument, 0, 't' },
+        { "id-prefix", required_argument, 0, 'p' },
         { 0, 0, 0, 0 }
     };
     const char *file = NULL;
+    const char *prefix = NULL;
     bool wait = false;
     long long timeout_s = 60;
     ep_cli_t cli;
@@ -64,6 +108,14 @@ main (int argc, char *argv [])
                     fprintf (stderr, "ep-send: --timeout takes 1 to 86400 seconds\n");
                     return 2;
                 }
+                break;
+            case 'p':
+                if (!s_id_text (optarg)) {
+                    fprintf (stderr, "ep-send: --id-prefix takes 1 to %d of A-Z a-z 0-9 . _ : -\n",
+                             S_ID_MAX);
+                    return 2;
+                }
+                prefix = optarg;
                 break;
         }
     }
@@ -81,7 +133,10 @@ main (int argc, char *argv [])
     execplane_error_t error;
     execplane_strategy_t *strategy = execplane_strategy_new (&connect, &error);
     if (!strategy) {
-        fprintf (stderr, "ep-send: %s\n", error.text);
+        if (error.code == EXECPLANE_ECONFIG || error.code == EXECPLANE_ECERT)
+            ep_cli_config_error ("ep-send", error.text);
+        else
+            fprintf (stderr, "ep-send: %s\n", error.text);
         if (input != stdin)
             fclose (input);
         return error.code == EXECPLANE_ECONFIG ? 2 : 1;
@@ -107,6 +162,13 @@ main (int argc, char *argv [])
             refused++;
             continue;
         }
+        if (s_prefix (&intent.intent_id, "intent_id", prefix, &error)
+        ||  s_prefix (&intent.target_intent_id, "target_intent_id", prefix, &error)) {
+            fprintf (stderr, "ep-send: line %zu refused, not sent: %s\n", line_no, error.text);
+            execplane_intent_clear (&intent);
+            refused++;
+            continue;
+        }
         if (execplane_strategy_send (strategy, &intent, &error) == 0)
             sent++;
         else {
@@ -120,6 +182,8 @@ main (int argc, char *argv [])
         fclose (input);
 
     int rc = refused || unsent ? 1 : 0;
+    size_t duplicates = 0;              //  reports DUPLICATE_INTENT
+    char duplicate [S_ID_MAX + 1] = ""; //  the first one's intent_id
     while (wait && execplane_strategy_owed (strategy) > 0 && !zsys_interrupted) {
         int64_t left = deadline - zclock_mono ();
         execplane_report_t *report = left > 0 ? execplane_strategy_next (strategy, (int) left)
@@ -130,6 +194,10 @@ main (int argc, char *argv [])
         if (json)
             printf ("%s\n", json);
         free (json);
+        if (report->failure == EXECPLANE__V1__FAILURE__DUPLICATE_INTENT) {
+            if (duplicates++ == 0)
+                snprintf (duplicate, sizeof duplicate, "%s", report->intent_id);
+        }
         execplane_report_free (report);
     }
     fflush (stdout);
@@ -139,6 +207,12 @@ main (int argc, char *argv [])
                  owed, timeout_s);
         rc = 1;
     }
+    if (duplicates)
+        fprintf (stderr, "ep-send: %zu intent(s) rejected as DUPLICATE_INTENT (%s%s): each "
+                 "intent_id was used before by its strategy, and an id is unique per strategy "
+                 "forever (the journal keeps them, across restarts), so sending the same intents "
+                 "again repeats them; give them new ids, or run with --id-prefix TEXT\n",
+                 duplicates, duplicate, duplicates > 1 ? ", ..." : "");
     if (refused)
         fprintf (stderr, "ep-send: %zu line(s) refused, %zu intent(s) sent\n", refused, sent);
     execplane_strategy_destroy (&strategy);

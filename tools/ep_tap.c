@@ -22,7 +22,9 @@ s_usage (FILE *out)
         "                     {\"chain_row\":N,\"chain_head\":\"HEX\"} among the reports:\n"
         "                     kept elsewhere, it proves the journal later\n"
         "                     (ep-replay --verify --head N:HEX)\n"
-        "  --config FILE      ZPL configuration (default: built-in defaults)\n"
+        "  --config FILE      ZPL configuration (default: $EXECPLANE_CONFIG,\n"
+        "                     ./execplane.zpl, ~/.config/execplane/execplane.zpl,\n"
+        "                     /etc/execplane/execplane.zpl; none: built-in defaults)\n"
         "  --cert NAME        this program's certificate: CERTS/NAME_secret (default monitor)\n"
         "  --insecure         run without CURVE, in the clear (logged as a warning)\n"
         "  --version          print the version and exit\n"
@@ -80,7 +82,10 @@ main (int argc, char *argv [])
     execplane_monitor_t *monitor = execplane_monitor_new (&connect, strategy, (uint64_t) from_seq,
                                                           &error);
     if (!monitor) {
-        fprintf (stderr, "ep-tap: %s\n", error.text);
+        if (error.code == EXECPLANE_ECONFIG || error.code == EXECPLANE_ECERT)
+            ep_cli_config_error ("ep-tap", error.text);
+        else
+            fprintf (stderr, "ep-tap: %s\n", error.text);
         return error.code == EXECPLANE_ECONFIG || error.code == EXECPLANE_EINVAL ? 2 : 1;
     }
     if (chain)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A journal that fails SQLite's integrity check at start-up: the router
 # refuses to start, says why, and leaves the file (and its WAL) byte for
-# byte as it was. Likewise a file that is not an SQLite database, and an
+# byte as it was; ep-replay (--shadow, --verify, a replay) refuses it as
+# well, exit 1. Likewise a file that is not an SQLite database, and an
 # SQLite database that is not a journal. A sound journal still starts.
 source "$(dirname "$0")/lib.sh"
 
@@ -40,6 +41,23 @@ pages=$(( $(stat -c %s "$JOURNAL") / 4096 ))
 cp "$WORK/sound.db" "$WORK/damaged.db"
 dd if=/dev/urandom of="$WORK/damaged.db" bs=4096 seek=$((pages / 2)) count=2 conv=notrunc status=none
 refused "$WORK/damaged.db" "fails SQLite's integrity check"
+
+# ep-replay refuses it too, whatever it was asked (a shadow report above
+# all: one of a damaged journal would be a report on what is left of it),
+# exit 1, one line; the sound copy replays.
+for mode in --shadow --verify ""; do
+    rc=0
+    "$BIN/ep-replay" --config "$READY" --journal "$WORK/damaged.db" $mode \
+        > "$WORK/replay.out" 2> "$WORK/replay.err" || rc=$?
+    [ $rc = 1 ] && [ "$(wc -l < "$WORK/replay.err")" = 1 ] \
+        && grep -q "^ep-replay: journal $WORK/damaged.db fails SQLite's integrity check (.*): refusing to read it" "$WORK/replay.err" \
+        || fail "ep-replay $mode on a damaged journal (exit $rc): $(cat "$WORK/replay.err")"
+    [ ! -s "$WORK/replay.out" ] || fail "ep-replay $mode printed a report of a damaged journal"
+    cp "$WORK/replay.err" "$WORK/replay.err.damaged"
+done
+"$BIN/ep-replay" --config "$READY" --journal "$WORK/sound.db" --shadow > "$WORK/replay.out" 2> "$WORK/replay.err" \
+    || fail "ep-replay --shadow on the sound journal: $(cat "$WORK/replay.err")"
+echo "ep-replay on the damaged journal: $(cat "$WORK/replay.err.damaged")"
 
 head -c 65536 /dev/urandom > "$WORK/noise.db"
 refused "$WORK/noise.db" "cannot be read|fails SQLite's integrity check"

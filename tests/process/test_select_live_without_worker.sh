@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Selecting LIVE while only a paper worker runs: intents sent before the
-# select are realized on PAPER; after `ep-meta select live` every intent gets
+# select are realized on PAPER; `ep-meta select live` is applied (exit 0)
+# with a warning that the plane has no worker; after it every intent gets
 # an explicit REJECTED / PLANE_UNAVAILABLE report stamped plane LIVE (never a
 # silent fallback to paper), and the select is journaled as applied, with
 # its issuer and sender.
@@ -31,8 +32,12 @@ batch second $N > "$WORK/second.jsonl"
 
 AS="test-meta:select-live"
 "$BIN/ep-meta" --config "$READY" --timeout 10 --as "$AS" select live \
-    --reason "go live with no live worker" > "$WORK/select.json" 2>>"$WORK/meta.log" \
+    --reason "go live with no live worker" > "$WORK/select.json" 2> "$WORK/select.err" \
     || fail "ep-meta select live exited $? (expected 0)"
+# Applied, and said: the live plane has no worker.
+[ "$(wc -l < "$WORK/select.err")" = 1 ] \
+    && grep -q "^ep-meta: warning: select live applied, but the live plane has no worker: every intent is REJECTED / PLANE_UNAVAILABLE" "$WORK/select.err" \
+    || fail "ep-meta select live with no live worker does not warn: '$(cat "$WORK/select.err")'"
 jq -e '.plane == "LIVE" and .epoch == 1 and .halted == false' "$WORK/select.json" >/dev/null \
     || fail "ep-meta select live printed $(cat "$WORK/select.json"), expected plane LIVE epoch 1"
 [ "$(plane_field live_alive)" = false ] || fail "a live worker is alive, but none was started"
@@ -82,6 +87,11 @@ sender=$(sql "SELECT sender FROM commands WHERE applied = 1 AND kind <> 7")
 [ -n "$sender" ] || fail "journal: the select has no sender"
 sql "SELECT outcome FROM commands WHERE applied = 1 AND kind <> 7" | grep -q '^applied: SELECT LIVE, epoch 1' \
     || fail "journal: the select's outcome is '$(sql "SELECT outcome FROM commands WHERE applied = 1 AND kind <> 7")'"
+
+# Back to paper, whose worker is alive: no warning.
+"$BIN/ep-meta" --config "$READY" --timeout 10 select paper --reason "back" \
+    > "$WORK/back.json" 2> "$WORK/back.err" || fail "ep-meta select paper exited $?"
+[ ! -s "$WORK/back.err" ] || fail "ep-meta select paper with its worker alive said: $(cat "$WORK/back.err")"
 
 check_journal_invariants
 pass "$N intents realized on PAPER before the select, $N rejected PLANE_UNAVAILABLE on LIVE after; select journaled (sender $sender)"

@@ -28,3 +28,37 @@ grep -q "line 2 refused.*8 decimals" "$WORK/err.log" || fail "line 2's error doe
 jq -e -s 'map(select(.intent_id == "ok-1"))[0] | .filled_qty == "0.12345678" and .avg_price == "64000.00000001"' \
     "$WORK/out.jsonl" >/dev/null || fail "decimals were not carried exactly"
 pass "bad lines refused by number, good lines sent, exit 1, decimals exact"
+
+# The demo sent twice: the second time every intent is a DUPLICATE_INTENT,
+# and ep-send says why, once; with --id-prefix the same file goes through
+# under new ids (a CANCEL's target_intent_id prefixed too).
+DEMO=$(cd "$(dirname "$0")/../.." && pwd)/examples/intents.jsonl
+"$BIN/ep-send" --config "$READY" --wait --timeout 30 --file "$DEMO" > "$WORK/demo1.jsonl" 2> "$WORK/demo1.err" \
+    || fail "the demo's intents: $(cat "$WORK/demo1.err")"
+grep -q DUPLICATE "$WORK/demo1.err" && fail "a hint about duplicates on the first run: $(cat "$WORK/demo1.err")"
+"$BIN/ep-send" --config "$READY" --wait --timeout 30 --file "$DEMO" > "$WORK/demo2.jsonl" 2> "$WORK/demo2.err" \
+    || fail "the demo's intents again: $(cat "$WORK/demo2.err")"
+[ "$(jq -s 'map(select(.failure == "DUPLICATE_INTENT")) | length' "$WORK/demo2.jsonl")" = 5 ] \
+    || fail "the demo sent twice: not 5 DUPLICATE_INTENT: $(cat "$WORK/demo2.jsonl")"
+[ "$(grep -c DUPLICATE_INTENT "$WORK/demo2.err")" = 1 ] \
+    && grep -q "5 intent(s) rejected as DUPLICATE_INTENT (demo-.*unique per strategy forever.*--id-prefix" "$WORK/demo2.err" \
+    || fail "ep-send does not say once why the intents are duplicates: $(cat "$WORK/demo2.err")"
+# (demo-9 is new: a CANCEL of an unprefixed demo-9 would be INVALID_INTENT)
+{ cat "$DEMO"
+  echo '{"intent_id":"demo-9","strategy_id":"demo","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"0.25","limit_price":"63500","ref_price":"64000.25"}'
+  echo '{"intent_id":"demo-c","strategy_id":"demo","action":"CANCEL","target_intent_id":"demo-9"}'; } \
+    > "$WORK/demo-cancel.jsonl"
+"$BIN/ep-send" --config "$READY" --wait --timeout 30 --id-prefix run2- --file "$WORK/demo-cancel.jsonl" \
+    > "$WORK/demo3.jsonl" 2> "$WORK/demo3.err" || fail "--id-prefix: $(cat "$WORK/demo3.err")"
+grep -q DUPLICATE "$WORK/demo3.jsonl" "$WORK/demo3.err" && fail "--id-prefix still duplicates: $(cat "$WORK/demo3.jsonl")"
+[ "$(jq -rs 'map(.intent_id) | unique | join(" ")' "$WORK/demo3.jsonl")" \
+    = "run2-demo-1 run2-demo-2 run2-demo-3 run2-demo-4 run2-demo-5 run2-demo-9 run2-demo-c" ] \
+    || fail "--id-prefix: not the prefixed ids: $(cat "$WORK/demo3.jsonl")"
+jq -e -s 'map(select(.intent_id == "run2-demo-c" and .terminal))[0].status == "CANCELED"' \
+    "$WORK/demo3.jsonl" > /dev/null || fail "the CANCEL's target was not prefixed: $(cat "$WORK/demo3.jsonl")"
+rc=0; "$BIN/ep-send" --config "$READY" --id-prefix "$(printf 'x%.0s' $(seq 60))" --file "$DEMO" \
+    > /dev/null 2> "$WORK/long.err" || rc=$?
+[ $rc = 1 ] && [ "$(grep -c 'with --id-prefix is 66 characters, more than 64' "$WORK/long.err")" = 5 ] \
+    && [ "$(sql "SELECT COUNT(*) FROM intents WHERE intent_id LIKE 'xxx%'")" = 0 ] \
+    || fail "ids made too long by --id-prefix not refused by line (exit $rc): $(cat "$WORK/long.err")"
+pass "the demo sent twice: 5 DUPLICATE_INTENT and one line saying why; --id-prefix sends it again"

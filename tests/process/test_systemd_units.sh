@@ -3,7 +3,7 @@
 # ep-paper and ep-live services and execplane.target, their ExecStart on
 # the installed programs (with --log-json), restarting on failure, with the
 # hardening options; systemd-analyze verifies them (the man pages they name
-# included) and rates each service's exposure as OK (at most 2.5 of 10).
+# included, by path outside /usr, with no MANPATH) and rates each service's exposure as OK (at most 2.5 of 10).
 source "$(dirname "$0")/lib.sh"
 command -v systemd-analyze > /dev/null || fail "systemd-analyze is missing (apt install systemd)"
 BUILD=$(dirname "$BIN")
@@ -35,10 +35,27 @@ for d in router paper live; do
     pass "ep-$d.service: $PREFIX/bin/ep-$d, hardened, exposure $exposure"
 done
 [ -f "$UNITS/execplane.target" ] || fail "execplane.target not installed"
-MANPATH=$PREFIX/share/man systemd-analyze verify "$UNITS"/ep-*.service "$UNITS/execplane.target" \
+# Installed outside /usr, the units name their man pages by path, so that
+# man (which systemd-analyze verify runs on each) finds them with no MANPATH.
+for unit in ep-router.service ep-paper.service ep-live.service execplane.target; do
+    docs=$(sed -n 's/^Documentation=//p' "$UNITS/$unit")
+    [ -n "$docs" ] || fail "$unit names no documentation"
+    for doc in $docs; do
+        [[ $doc == man:$PREFIX/share/man/man1/ep-*.1 ]] && [ -f "${doc#man:}" ] \
+            || fail "$unit: Documentation=$doc is not an installed man page by path"
+    done
+done
+(cd "$WORK" && env -u MANPATH systemd-analyze verify "$UNITS"/ep-*.service "$UNITS/execplane.target") \
     > "$WORK/verify.log" 2>&1 || fail "systemd-analyze verify: $(cat "$WORK/verify.log")"
 [ ! -s "$WORK/verify.log" ] || fail "systemd-analyze verify warns: $(cat "$WORK/verify.log")"
-pass "systemd-analyze verify: no finding"
+pass "systemd-analyze verify, without MANPATH: no finding"
+# Under /usr (a package's DESTDIR install), the pages are named as man:ep-router(1).
+DESTDIR=$WORK/destdir cmake --install "$BUILD" --prefix /usr > "$WORK/install-usr.log" 2>&1 \
+    || fail "cmake --install --prefix /usr: $(tail -n 5 "$WORK/install-usr.log")"
+[ "$(sed -n 's/^Documentation=//p' "$(find "$WORK/destdir" -name execplane.target)")" \
+    = "man:ep-router(1) man:ep-paper(1) man:ep-live(1)" ] \
+    || fail "under /usr, execplane.target does not name man:ep-router(1)...: $(grep Documentation "$(find "$WORK/destdir" -name execplane.target)")"
+pass "under /usr the units name their man pages as man:NAME(1)"
 [ -f "$PREFIX/share/execplane/execplane.zpl.example" ] || fail "the example configuration is not installed"
 # The example configuration is one the router accepts.
 # Its paths and ports aside: this test's own, ephemeral.

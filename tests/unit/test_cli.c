@@ -6,7 +6,10 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "ep_cli.h"
 
@@ -73,8 +76,17 @@ test_defaults_hold_when_the_line_says_nothing (void **state)
     (void) state;
     char *argv [] = { "ep-test", NULL };
     ep_cli_t cli;
+    //  No configuration to find (unless this machine has a system one)
+    unsetenv (EP_CLI_CONFIG_ENV);
+    unsetenv ("XDG_CONFIG_HOME");
+    setenv ("HOME", "/nonexistent-home", 1);
     assert_int_equal (s_parse (&cli, EP_CLI_DAEMON, argv, NULL, NULL), EP_CLI_DONE);
-    assert_null (cli.config_path);
+    if (access (EP_CLI_CONFIG_SYSTEM, F_OK) != 0 && access (EP_CLI_CONFIG_NAME, F_OK) != 0) {
+        assert_null (cli.config_path);
+        assert_null (cli.config_from);
+        assert_non_null (strstr (ep_cli_config_note (), "/nonexistent-home/.config/execplane/"
+                                                        "execplane.zpl"));
+    }
     assert_string_equal (cli.cert, "tester");
     assert_false (cli.insecure);
     assert_string_equal (cli.program, "ep-test");
@@ -226,6 +238,86 @@ test_one_own_option_is_read_beside_the_shared_ones (void **state)
     assert_int_equal (cli.exit_code, 2);
 }
 
+//  Writes an empty file at path
+static void
+s_touch (const char *path)
+{
+    FILE *file = fopen (path, "w");
+    assert_non_null (file);
+    fclose (file);
+}
+
+//  Without --config: $EXECPLANE_CONFIG, ./execplane.zpl, the user's
+//  ($XDG_CONFIG_HOME, else ~/.config), in that order; --config before all.
+static void
+test_the_configuration_is_looked_for_in_order (void **state)
+{
+    (void) state;
+    char dir [] = "/tmp/test_cli.XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char path [6][256], cwd [1024];
+    const char *made [] = { "env.zpl", "work", "work/execplane.zpl", "xdg", "xdg/execplane",
+                            "xdg/execplane/execplane.zpl", "home", "home/.config",
+                            "home/.config/execplane", "home/.config/execplane/execplane.zpl" };
+    for (size_t i = 0; i < sizeof made / sizeof made [0]; i++) {
+        char at [512];
+        snprintf (at, sizeof at, "%s/%s", dir, made [i]);
+        if (strstr (made [i], ".zpl"))
+            s_touch (at);
+        else
+            assert_int_equal (mkdir (at, 0700), 0);
+    }
+    snprintf (path [0], sizeof path [0], "%s/env.zpl", dir);
+    snprintf (path [1], sizeof path [1], "%s/xdg", dir);
+    snprintf (path [2], sizeof path [2], "%s/home", dir);
+    snprintf (path [3], sizeof path [3], "%s/work", dir);
+    snprintf (path [4], sizeof path [4], "%s/xdg/execplane/execplane.zpl", dir);
+    snprintf (path [5], sizeof path [5], "%s/home/.config/execplane/execplane.zpl", dir);
+    assert_non_null (getcwd (cwd, sizeof cwd));
+    assert_int_equal (chdir (path [3]), 0);
+    setenv (EP_CLI_CONFIG_ENV, path [0], 1);
+    setenv ("XDG_CONFIG_HOME", path [1], 1);
+    setenv ("HOME", path [2], 1);
+    ep_cli_t cli;
+    char *given [] = { "ep-test", "--config", "given.zpl", NULL };
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, given, NULL, NULL), EP_CLI_DONE);
+    assert_string_equal (cli.config_path, "given.zpl");
+    assert_string_equal (cli.config_from, "--config");
+    char *argv [] = { "ep-test", NULL };
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, argv, NULL, NULL), EP_CLI_DONE);
+    assert_string_equal (cli.config_path, path [0]);
+    assert_string_equal (cli.config_from, EP_CLI_CONFIG_ENV);
+    setenv (EP_CLI_CONFIG_ENV, "", 1);      //  empty: as if not set
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, argv, NULL, NULL), EP_CLI_DONE);
+    assert_string_equal (cli.config_path, EP_CLI_CONFIG_NAME);
+    assert_string_equal (cli.config_from, "the working folder");
+    unlink (EP_CLI_CONFIG_NAME);
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, argv, NULL, NULL), EP_CLI_DONE);
+    assert_string_equal (cli.config_path, path [4]);
+    assert_string_equal (cli.config_from, "the user's");
+    unsetenv ("XDG_CONFIG_HOME");
+    assert_int_equal (s_parse (&cli, EP_CLI_CLIENT, argv, NULL, NULL), EP_CLI_DONE);
+    assert_string_equal (cli.config_path, path [5]);
+    char note [1024];
+    snprintf (note, sizeof note, "config %s (from the user's)", path [5]);
+    assert_string_equal (ep_cli_config_note (), note);
+    //  A program without --config looks for nothing
+    assert_int_equal (s_parse (&cli, 0, argv, NULL, NULL), EP_CLI_DONE);
+    assert_null (cli.config_path);
+    unlink (path [5]);
+    unlink (path [4]);
+    unlink (path [0]);
+    for (size_t i = sizeof made / sizeof made [0]; i-- > 0;) {
+        char at [512];
+        snprintf (at, sizeof at, "%s/%s", dir, made [i]);
+        if (!strstr (made [i], ".zpl"))
+            rmdir (at);
+    }
+    rmdir (dir);
+    assert_int_equal (chdir (cwd), 0);
+    unsetenv (EP_CLI_CONFIG_ENV);
+}
+
 int
 main (void)
 {
@@ -239,6 +331,7 @@ main (void)
         cmocka_unit_test (test_an_argument_is_refused_unless_the_program_takes_arguments),
         cmocka_unit_test (test_numbers_are_whole_and_within_their_range),
         cmocka_unit_test (test_one_own_option_is_read_beside_the_shared_ones),
+        cmocka_unit_test (test_the_configuration_is_looked_for_in_order),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

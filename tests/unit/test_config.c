@@ -168,6 +168,31 @@ test_the_saved_file_is_read_back (void **state)
     assert_string_equal (again.paper_description, config.paper_description);
 }
 
+//  A relative path written in the file is relative to the file's folder;
+//  a built-in default stays relative to the working folder, and is saved
+//  absolute, so the saved file means the same wherever it is read
+static void
+test_relative_paths_are_the_files_folder (void **state)
+{
+    (void) state;
+    ep_config_t config, again;
+    char err [512], expected [1024], cwd [512];
+    assert_int_equal (s_load ("router\n    journal = j/journal.db\n"
+                              "security\n    certs = /abs/certs\n", &config, err, sizeof err), 0);
+    snprintf (expected, sizeof expected, "%s/j/journal.db", s_dir);
+    assert_string_equal (config.journal, expected);
+    assert_string_equal (config.certs, "/abs/certs");
+    assert_string_equal (config.keys, "var/venue.keys");
+    assert_string_equal (config.paper_instruments, "");
+    assert_int_equal (ep_config_save (&config, s_path), 0);
+    assert_int_equal (ep_config_load (&again, s_path, err, sizeof err), 0);
+    assert_string_equal (again.journal, expected);
+    assert_non_null (getcwd (cwd, sizeof cwd));
+    snprintf (expected, sizeof expected, "%s/var/venue.keys", cwd);
+    assert_string_equal (again.keys, expected);
+    assert_string_equal (again.paper_instruments, "");
+}
+
 int
 main (void)
 {
@@ -178,6 +203,7 @@ main (void)
         cmocka_unit_test (test_a_section_or_key_given_twice_names_both_lines),
         cmocka_unit_test (test_misplaced_keys_are_refused),
         cmocka_unit_test (test_the_saved_file_is_read_back),
+        cmocka_unit_test (test_relative_paths_are_the_files_folder),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# scripts/run says "execplane is running" only when its own router bound
+# its ports and its own workers are up: with the router's port held by
+# another process (a plain listener, or another execplane started by
+# scripts/run) it says which port is taken and by what, and exits 1,
+# never reporting the other stack's state as its own. Its normal start
+# (router + paper worker, the paper plane) still says it is running.
+# Its ports: --port-base, from 20000 to 32000, below the ports the other
+# tests bind (CZMQ's 49152 and up, the kernel's ephemeral 32768 and up).
+source "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+command -v python3 > /dev/null || fail "python3 is missing"
+
+# free BASE: ports BASE to BASE+12 can be bound now (as the daemons bind,
+# with SO_REUSEADDR: a closed connection's TIME_WAIT does not count)
+free () {
+    python3 - "$1" <<'PY'
+import socket, sys
+base = int(sys.argv[1])
+for port in range(base, base + 13):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+PY
+}
+# Below the kernel's ephemeral range too, where it is set otherwise.
+top=32000
+low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+[ "$low" -gt 20100 ] && [ "$low" -lt 32013 ] && top=$((low - 13))
+BASE=
+for _ in $(seq 50); do
+    candidate=$((20000 + RANDOM % (top - 20000)))
+    free "$candidate" && { BASE=$candidate; break; }
+done
+[ -n "$BASE" ] || fail "no 13 free ports found from 20000 to $top"
+
+# run NAME [OPTIONS...]: scripts/run on $BASE, state in $WORK/NAME, in the
+# background; its pid in RUN_PID, its output in $WORK/NAME.out and .err.
+run () {
+    local name=$1; shift
+    bash "$ROOT/scripts/run" --bin "$BIN" --var "$WORK/$name" --port-base "$BASE" "$@" \
+        > "$WORK/$name.out" 2> "$WORK/$name.err" &
+    RUN_PID=$!
+}
+# finished PID: the process has exited (for wait_until)
+finished () { ! running "$1"; }
+# exit_of PID SECONDS: RC, its exit status, once it exits within SECONDS
+exit_of () {
+    wait_until "$2" finished "$1"
+    RC=0
+    wait "$1" || RC=$?
+}
+
+# 1. A plain listener on the router's intake port.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
+print("listening", flush=True); time.sleep(300)' "$BASE" > "$WORK/listener.out" &
+LISTENER=$!
+PIDS+=("$LISTENER")
+wait_until 10 grep -q listening "$WORK/listener.out"
+run taken
+exit_of "$RUN_PID" 60; rc=$RC
+[ "$rc" = 1 ] || fail "scripts/run with its port taken exited $rc: $(cat "$WORK/taken.out" "$WORK/taken.err")"
+grep -qF "port $BASE is taken" "$WORK/taken.err" || fail "the port taken is not named: $(cat "$WORK/taken.err")"
+if command -v ss > /dev/null; then
+    grep -qF "by python3 (pid $LISTENER)" "$WORK/taken.err" || fail "what holds the port is not named: $(cat "$WORK/taken.err")"
+fi
+grep -q "execplane is running" "$WORK/taken.out" && fail "scripts/run says it is running with its port taken"
+kill "$LISTENER"
+wait "$LISTENER" 2>/dev/null || true
+pass "a listener on its port: scripts/run exits 1 naming port $BASE and its holder"
+
+# 2. Another execplane on the same ports, started the same way: the normal
+# start says it is running on the paper plane...
+run first
+FIRST=$RUN_PID
+wait_until 60 grep -q "execplane is running" "$WORK/first.out"
+grep -qF "intake    tcp://127.0.0.1:$BASE " "$WORK/first.out" || fail "the endpoints printed are not its own: $(cat "$WORK/first.out")"
+"$BIN/ep-meta" --config "$WORK/first/run.zpl" status --timeout 10 > "$WORK/first.status"
+[ "$(jq -r '.plane + " " + (.paper_alive | tostring)' "$WORK/first.status")" = "PAPER true" ] \
+    || fail "the first stack is not on a live paper plane: $(cat "$WORK/first.status")"
+# ... and a second one exits 1 naming the first's router.
+run second
+exit_of "$RUN_PID" 60; rc=$RC
+[ "$rc" = 1 ] || fail "a second scripts/run on the same ports exited $rc: $(cat "$WORK/second.out" "$WORK/second.err")"
+grep -q "execplane is running" "$WORK/second.out" && fail "the second scripts/run says it is running: $(cat "$WORK/second.out")"
+grep -qF "port $BASE is taken" "$WORK/second.err" || fail "the second does not name the port: $(cat "$WORK/second.err")"
+if command -v ss > /dev/null; then
+    grep -qE "by ep-router \(pid [0-9]+\)" "$WORK/second.err" || fail "the second does not name the router holding it: $(cat "$WORK/second.err")"
+fi
+running "$FIRST" || fail "the first scripts/run stopped"
+pass "a second scripts/run on the same ports exits 1: $(head -n 1 "$WORK/second.err")"
+# Stopped as by Ctrl-C: every process it started stops, and it exits 0.
+kill -TERM "$FIRST"
+exit_of "$FIRST" 30; rc=$RC
+[ "$rc" = 0 ] || fail "scripts/run exited $rc after SIGTERM"
+grep -q "^stopped; the journal is in" "$WORK/first.out" || fail "scripts/run did not say it stopped"
+free "$BASE" || fail "scripts/run left a process on its ports"
+pass "scripts/run stops on SIGTERM, exit 0, its ports free again"
