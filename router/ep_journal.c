@@ -48,7 +48,11 @@ static const char *s_schema =
     "  id INTEGER PRIMARY KEY, at_seq INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT);"
     "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB);"
     "CREATE TABLE IF NOT EXISTS zombies (router_seq INTEGER PRIMARY KEY);"
-    EP_CHAIN_SCHEMA;
+    EP_CHAIN_TABLE
+    //  The chain rows of intents, by router_seq: when each was read
+    "CREATE INDEX IF NOT EXISTS chain_intents ON chain (row) WHERE tbl = 'intents';"
+    //  (a journal's rows are chained once: it needs no index of them all)
+    "DROP INDEX IF EXISTS chain_rows;";
 
 //  The tables whose every row joins the chain (the others are indexes of
 //  them, or state rewritten in place).
@@ -75,6 +79,7 @@ static const char *s_sql [S_STMT_COUNT] = {
     [S_ZOMBIE_OFF] = "DELETE FROM zombies WHERE router_seq = ?",
     [S_SAVE_DEFINITION] = "INSERT OR REPLACE INTO state VALUES ('definition/' || ?, ?)",
     [S_CHAIN] = "INSERT INTO chain (tbl, row, at_us, row_hash, hash) VALUES (?, ?, ?, ?, ?)",
+    [S_INTAKE_US] = "SELECT MIN(at_us) FROM chain WHERE tbl = 'intents' AND row = ?",
 };
 
 int
@@ -124,6 +129,8 @@ s_write (ep_journal_t *self, int which)
     s_redo_put (self, head, sizeof head);
     self->redo.count_at = self->redo.log.size - 1;
     self->redo.writes++;
+    for (size_t i = 0; i < S_ROW_MAX; i++)
+        self->row [i] = (ep_chain_value_t) { .type = SQLITE_NULL };
     return self->stmt [which];
 }
 
@@ -146,14 +153,21 @@ s_bind_int (ep_journal_t *self, sqlite3_stmt *stmt, int index, int64_t value)
 {
     sqlite3_bind_int64 (stmt, index, value);
     s_redo_param (self, index, S_INT, &value, sizeof value);
+    assert (index >= 1 && index <= S_ROW_MAX);
+    self->row [index - 1] = (ep_chain_value_t) { .type = SQLITE_INTEGER, .integer = value };
 }
 
 //  NULL binds SQL NULL.
 static void
 s_bind_text (ep_journal_t *self, sqlite3_stmt *stmt, int index, const char *text)
 {
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
-    s_redo_param (self, index, text ? S_TEXT : S_NULL, text, text ? strlen (text) : 0);
+    size_t size = text ? strlen (text) : 0;
+    sqlite3_bind_text (stmt, index, text, (int) size, SQLITE_STATIC);
+    s_redo_param (self, index, text ? S_TEXT : S_NULL, text, size);
+    assert (index >= 1 && index <= S_ROW_MAX);
+    self->row [index - 1] = (ep_chain_value_t) {
+        .type = text ? SQLITE_TEXT : SQLITE_NULL, .bytes = text, .size = size
+    };
 }
 
 static void
@@ -161,6 +175,8 @@ s_bind_blob (ep_journal_t *self, sqlite3_stmt *stmt, int index, const void *data
 {
     sqlite3_bind_blob (stmt, index, size ? data : "", (int) size, SQLITE_STATIC);
     s_redo_param (self, index, S_BLOB, data, size);
+    assert (index >= 1 && index <= S_ROW_MAX);
+    self->row [index - 1] = (ep_chain_value_t) { .type = SQLITE_BLOB, .bytes = data, .size = size };
 }
 
 static void
@@ -230,26 +246,20 @@ s_step_done (ep_journal_t *self, sqlite3_stmt *stmt, const char *what)
 
 static void s_chain_committed (ep_journal_t *self);
 
-//  The row rowid just written to table (written: how that went) joins the
-//  chain: its hash, from the head's, its wall-clock time and its bytes as
-//  the table holds them, written in the same transaction.
+//  The row rowid of table, its bytes hashing to row_hash, joins the chain:
+//  its hash, from the head's and its wall-clock time, written in the same
+//  transaction.
 static ep_journal_status_t
-s_chain (ep_journal_t *self, ep_journal_status_t written, const char *table, int64_t rowid)
+s_chain_add (ep_journal_t *self, const char *table, int64_t rowid, const uint8_t row_hash [32])
 {
-    if (written != EP_JOURNAL_OK)
-        return written;
-    uint8_t row_hash [32], hash [32];
+    uint8_t hash [32];
     int64_t at_us;
-    if (ep_chain_link (self->chain_reader, self->chain_hash, table, rowid, &at_us, row_hash,
-                       hash)) {
-        ep_journal_fail (self, "read a row back for the chain");
-        return EP_JOURNAL_IO;
-    }
+    ep_chain_link_hashed (self->chain_hash, table, rowid, row_hash, &at_us, hash);
     sqlite3_stmt *stmt = s_write (self, S_CHAIN);
     s_bind_text (self, stmt, 1, table);
     s_bind_int (self, stmt, 2, rowid);
     s_bind_int (self, stmt, 3, at_us);
-    s_bind_blob (self, stmt, 4, row_hash, sizeof row_hash);
+    s_bind_blob (self, stmt, 4, row_hash, 32);
     s_bind_blob (self, stmt, 5, hash, sizeof hash);
     ep_journal_status_t status = s_step_done (self, stmt, "chain a row");
     if (status == EP_JOURNAL_OK) {
@@ -257,6 +267,32 @@ s_chain (ep_journal_t *self, ep_journal_status_t written, const char *table, int
         self->chain_id = sqlite3_last_insert_rowid (self->db);
     }
     return status;
+}
+
+//  The row rowid just written to table by stmt (written: how that went)
+//  joins the chain. Its bytes are the values the write bound, in the
+//  table's column order, after the rowid when the table numbers its rows
+//  itself (numbered): the row as `SELECT *` gives it back, not read back.
+static ep_journal_status_t
+s_chain (ep_journal_t *self, ep_journal_status_t written, sqlite3_stmt *stmt, const char *table,
+         int64_t rowid, bool numbered)
+{
+    if (written != EP_JOURNAL_OK)
+        return written;
+    ep_chain_value_t values [S_ROW_MAX + 1];
+    size_t count = 0;
+    if (numbered)
+        values [count++] = (ep_chain_value_t) { .type = SQLITE_INTEGER, .integer = rowid };
+    int params = sqlite3_bind_parameter_count (stmt);
+    assert (params <= S_ROW_MAX);
+    for (int i = 0; i < params; i++)
+        values [count++] = self->row [i];
+    uint8_t row_hash [32];
+    if (ep_chain_values_hash (values, count, &self->row_bytes, row_hash)) {
+        ep_journal_fail (self, "hash a row for the chain (out of memory)");
+        return EP_JOURNAL_IO;
+    }
+    return s_chain_add (self, table, rowid, row_hash);
 }
 
 //  A journal from before the chain: its rows, table by table, begin it.
@@ -274,8 +310,12 @@ s_chain_begin (ep_journal_t *self)
         sqlite3_stmt *rows;
         if (sqlite3_prepare_v2 (self->db, sql, -1, &rows, NULL) != SQLITE_OK)
             status = EP_JOURNAL_IO;
-        while (status == EP_JOURNAL_OK && sqlite3_step (rows) == SQLITE_ROW)
-            status = s_chain (self, EP_JOURNAL_OK, s_chained [i], sqlite3_column_int64 (rows, 0));
+        uint8_t row_hash [32];
+        while (status == EP_JOURNAL_OK && sqlite3_step (rows) == SQLITE_ROW) {
+            int64_t rowid = sqlite3_column_int64 (rows, 0);
+            status = ep_chain_row_hash (self->chain_reader, s_chained [i], rowid, row_hash) == 1
+                   ? s_chain_add (self, s_chained [i], rowid, row_hash) : EP_JOURNAL_IO;
+        }
         sqlite3_finalize (rows);
     }
     if (status != EP_JOURNAL_OK) {
@@ -425,6 +465,7 @@ ep_journal_destroy (ep_journal_t **self_p)
     if (self->in_txn)
         ep_journal_commit (self);
     ep_buf_free (&self->redo.log);
+    ep_buf_free (&self->row_bytes);
     ep_chain_reader_destroy (&self->chain_reader);
     for (int i = 0; i < S_STMT_COUNT; i++)
         sqlite3_finalize (self->stmt [i]);
@@ -534,16 +575,12 @@ ep_journal_strerror (ep_journal_status_t status)
 }
 
 int64_t
-ep_journal_written_us (ep_journal_t *self, const char *table, int64_t rowid)
+ep_journal_intake_us (ep_journal_t *self, uint64_t router_seq)
 {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (self->db, "SELECT MIN(at_us) FROM chain WHERE tbl = ? AND row = ?",
-                            -1, &stmt, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, rowid);
+    sqlite3_stmt *stmt = self->stmt [S_INTAKE_US];
+    sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
     int64_t at_us = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
-    sqlite3_finalize (stmt);
+    sqlite3_reset (stmt);
     return at_us;
 }
 
@@ -634,8 +671,8 @@ ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *stra
     s_bind_int (self, stmt, 6, dispatched);
     s_bind_blob (self, stmt, 7, payload, size);
     s_bind_text (self, stmt, 8, sender);
-    return s_chain (self, s_step_done (self, stmt, "add intent"), "intents",
-                    (int64_t) router_seq);
+    return s_chain (self, s_step_done (self, stmt, "add intent"), stmt, "intents",
+                    (int64_t) router_seq, false);
 }
 
 ep_journal_status_t
@@ -653,7 +690,8 @@ ep_journal_add_report (ep_journal_t *self, const ep_journal_report_t *r)
     if (r->plane_payload)
         s_bind_blob (self, stmt, 9, r->plane_payload, r->plane_size);
     s_bind_blob (self, stmt, 10, r->payload, r->size);
-    return s_chain (self, s_step_done (self, stmt, "add report"), "reports", (int64_t) r->seq);
+    return s_chain (self, s_step_done (self, stmt, "add report"), stmt, "reports",
+                    (int64_t) r->seq, false);
 }
 
 ep_journal_status_t
@@ -674,7 +712,7 @@ ep_journal_add_command (ep_journal_t *self, uint64_t at_seq, int kind, int plane
     s_bind_text (self, stmt, 9, outcome);
     s_bind_blob (self, stmt, 10, payload, size);
     ep_journal_status_t status = s_step_done (self, stmt, "add command");
-    return s_chain (self, status, "commands", sqlite3_last_insert_rowid (self->db));
+    return s_chain (self, status, stmt, "commands", sqlite3_last_insert_rowid (self->db), true);
 }
 
 ep_journal_status_t
@@ -685,7 +723,7 @@ ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind, con
     s_bind_text (self, stmt, 2, kind);
     s_bind_text (self, stmt, 3, detail);
     ep_journal_status_t status = s_step_done (self, stmt, "add event");
-    return s_chain (self, status, "events", sqlite3_last_insert_rowid (self->db));
+    return s_chain (self, status, stmt, "events", sqlite3_last_insert_rowid (self->db), true);
 }
 
 ep_journal_status_t

@@ -80,9 +80,9 @@ ep_journal_status_t ep_journal_retry (ep_journal_t *self);
 //  chain as it is written.
 void ep_journal_chain_head (const ep_journal_t *self, ep_chain_head_t *head);
 
-//  When row rowid of table was first written (wall clock, microseconds),
-//  as the chain says; 0 if it does not say.
-int64_t ep_journal_written_us (ep_journal_t *self, const char *table, int64_t rowid);
+//  When intent router_seq was written, that is read (wall clock,
+//  microseconds), as the chain says; 0 if it does not say.
+int64_t ep_journal_intake_us (ep_journal_t *self, uint64_t router_seq);
 
 bool ep_journal_owing (ep_journal_t *self);
 

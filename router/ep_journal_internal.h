@@ -14,7 +14,7 @@
 enum {
     S_CLAIM, S_INTENT, S_REPORT, S_COMMAND, S_EVENT, S_SAVE_STATE,
     S_REPORTS_ALL, S_REPORTS_ONE, S_PLANE_REPORTS, S_INTENT_BY_SEQ, S_ZOMBIE_ON, S_ZOMBIE_OFF,
-    S_SAVE_DEFINITION, S_CHAIN,
+    S_SAVE_DEFINITION, S_CHAIN, S_INTAKE_US,
     S_STMT_COUNT
 };
 
@@ -28,6 +28,8 @@ typedef struct {
     bool broken;                        //  out of memory: the log is incomplete
 } ep_journal_redo_t;
 
+#define S_ROW_MAX 12                    //  the most parameters a chained write binds
+
 struct _ep_journal_t {
     sqlite3 *db;                        //  the open database
     sqlite3_stmt *stmt [S_STMT_COUNT];  //  prepared once, reset after each use
@@ -35,7 +37,10 @@ struct _ep_journal_t {
     bool owing;                         //  a commit failed: the redo log waits
     ep_journal_redo_t redo;             //  the writes of the open transaction
     char error [256];                   //  why the last commit failed
-    ep_chain_reader_t *chain_reader;    //  reads a chained row back, to hash it
+    ep_chain_value_t row [S_ROW_MAX];   //  the values of the write being made, by
+                                        //  parameter: the row the chain hashes
+    ep_buf_t row_bytes;                 //  scratch for its canonical bytes
+    ep_chain_reader_t *chain_reader;    //  reads a journal from before the chain
     uint8_t chain_hash [32];            //  the chain's head as written: its hash
     int64_t chain_id;                   //  and its row (0: empty)
     ep_chain_head_t committed;          //  the head as committed: what is published

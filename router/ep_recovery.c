@@ -44,7 +44,7 @@ s_recover_intent (void *arg, uint64_t router_seq, int plane, uint64_t epoch, boo
         recovery->status = EP_ROUTER_NO_MEMORY;
         return;
     }
-    entry->intake_us = ep_journal_written_us (self->journal, "intents", (int64_t) router_seq);
+    entry->intake_us = ep_journal_intake_us (self->journal, router_seq);
     if (acked) {
         //  A resting order stays in flight; its cumulative fill is its
         //  plane's last word on it.
@@ -74,7 +74,7 @@ s_recover_zombie (void *arg, uint64_t router_seq, int plane, uint64_t epoch, boo
         recovery->status = EP_ROUTER_NO_MEMORY;
         return;
     }
-    entry->intake_us = ep_journal_written_us (self->journal, "intents", (int64_t) router_seq);
+    entry->intake_us = ep_journal_intake_us (self->journal, router_seq);
     entry->zombie = true;
     s_restore_fill_totals (self, entry);
 }

@@ -43,7 +43,7 @@ ep_reports_emit (ep_router_t *self, ep_report_t *report, ep_origin_t origin, boo
     if (!intake_us) {
         ep_inflight_entry_t *entry = ep_inflight_find (self->inflight, report->router_seq);
         report->intake_us = entry ? entry->intake_us
-                          : ep_journal_written_us (self->journal, "intents", report->router_seq);
+                          : ep_journal_intake_us (self->journal, report->router_seq);
     }
     report->journaled_us = journaled_us;
     if (report->terminal && on_plane && report->intake_us && !late)

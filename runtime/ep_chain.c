@@ -1,6 +1,8 @@
 /*  ep_chain: the hash chain over an append-only SQLite record.  */
 #include <assert.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,18 +11,81 @@
 #include "ep_buf.h"
 #include "ep_chain.h"
 
+//  SHA-256 by OpenSSL's libcrypto, which uses the CPU's SHA extensions
+//  where it has them (several times libsodium's portable code): the chain
+//  hashes every row the router writes. The digest is fetched once.
+static EVP_MD *s_sha256_md;
+
+static void
+s_sha256_fetch (void)
+{
+    s_sha256_md = EVP_MD_fetch (NULL, "SHA256", NULL);
+}
+
+static void
+s_sha256 (const void *data, size_t size, uint8_t hash [32])
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once (&once, s_sha256_fetch);
+    unsigned int length = 32;
+    int done = EVP_Digest (data, size, hash, &length,
+                           s_sha256_md ? s_sha256_md : EVP_sha256 (), NULL);
+    //  A libcrypto that cannot hash SHA-256 is a broken install
+    assert (done == 1 && length == 32);
+    (void) done;
+}
+
 //  A number in 8 bytes, most significant first.
+static void
+s_be64 (uint8_t bytes [8], uint64_t value)
+{
+    for (int i = 7; i >= 0; i--, value >>= 8)
+        bytes [i] = (uint8_t) value;
+}
+
 static int
 s_put64 (ep_buf_t *buf, uint64_t value)
 {
     uint8_t bytes [8];
-    for (int i = 7; i >= 0; i--, value >>= 8)
-        bytes [i] = (uint8_t) value;
+    s_be64 (bytes, value);
     return ep_buf_append (buf, bytes, sizeof bytes);
 }
 
+//  The canonical bytes of a row of values, appended to buf: the column
+//  count, then each column's type and its value (8 bytes; or a length
+//  and the bytes). Returns 0, or -1 out of memory.
+static int
+s_put_values (ep_buf_t *buf, const ep_chain_value_t *values, size_t count)
+{
+    int failed = s_put64 (buf, (uint64_t) count);
+    for (size_t i = 0; i < count && !failed; i++) {
+        const ep_chain_value_t *value = &values [i];
+        uint8_t tag = (uint8_t) value->type;
+        failed = ep_buf_append (buf, &tag, 1);
+        if (failed || value->type == SQLITE_NULL)
+            continue;
+        if (value->type == SQLITE_INTEGER || value->type == SQLITE_FLOAT)
+            failed = s_put64 (buf, (uint64_t) value->integer);
+        else
+            failed = s_put64 (buf, (uint64_t) value->size)
+                  || (value->size > 0 && ep_buf_append (buf, value->bytes, value->size));
+    }
+    return failed ? -1 : 0;
+}
+
+int
+ep_chain_values_hash (const ep_chain_value_t *values, size_t count, ep_buf_t *scratch,
+                      uint8_t row_hash [32])
+{
+    ep_buf_clear (scratch);
+    if (s_put_values (scratch, values, count))
+        return -1;
+    s_sha256 (scratch->data, scratch->size, row_hash);
+    return 0;
+}
+
 //  The canonical bytes of the row stmt (bound to a rowid) selects, into
-//  *data. Returns 1, 0 if there is no such row, -1.
+//  *data: its columns as values. Returns 1, 0 if there is no such row, -1.
 static int
 s_row_bytes (sqlite3_stmt *stmt, uint8_t **data, size_t *size)
 {
@@ -28,32 +93,27 @@ s_row_bytes (sqlite3_stmt *stmt, uint8_t **data, size_t *size)
     *size = 0;
     int step = sqlite3_step (stmt);
     int rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
-    ep_buf_t buf = { 0 };
     int columns = rc == 1 ? sqlite3_column_count (stmt) : 0;
-    int failed = rc == 1 ? s_put64 (&buf, (uint64_t) columns) : 0;
-    for (int i = 0; i < columns && !failed; i++) {
-        int type = sqlite3_column_type (stmt, i);
-        uint8_t tag = (uint8_t) type;
-        failed = ep_buf_append (&buf, &tag, 1);
-        if (failed || type == SQLITE_NULL)
-            continue;
-        if (type == SQLITE_INTEGER)
-            failed = s_put64 (&buf, (uint64_t) sqlite3_column_int64 (stmt, i));
+    ep_chain_value_t values [columns > 0 ? columns : 1];
+    for (int i = 0; i < columns; i++) {
+        ep_chain_value_t *value = &values [i];
+        *value = (ep_chain_value_t) { .type = sqlite3_column_type (stmt, i) };
+        if (value->type == SQLITE_INTEGER)
+            value->integer = sqlite3_column_int64 (stmt, i);
         else
-        if (type == SQLITE_FLOAT) {
-            double value = sqlite3_column_double (stmt, i);
-            uint64_t bits;
-            memcpy (&bits, &value, sizeof bits);
-            failed = s_put64 (&buf, bits);
+        if (value->type == SQLITE_FLOAT) {
+            double real = sqlite3_column_double (stmt, i);
+            memcpy (&value->integer, &real, sizeof real);
         }
-        else {
-            const void *bytes = type == SQLITE_TEXT ? (const void *) sqlite3_column_text (stmt, i)
-                                                    : sqlite3_column_blob (stmt, i);
-            int length = sqlite3_column_bytes (stmt, i);
-            failed = s_put64 (&buf, (uint64_t) length)
-                  || (length > 0 && ep_buf_append (&buf, bytes, (size_t) length));
+        else
+        if (value->type != SQLITE_NULL) {
+            value->bytes = value->type == SQLITE_TEXT ? (const void *) sqlite3_column_text (stmt, i)
+                                                      : sqlite3_column_blob (stmt, i);
+            value->size = (size_t) sqlite3_column_bytes (stmt, i);
         }
     }
+    ep_buf_t buf = { 0 };
+    int failed = rc == 1 ? s_put_values (&buf, values, (size_t) columns) : 0;
     sqlite3_reset (stmt);
     if (failed || rc != 1) {
         ep_buf_free (&buf);
@@ -126,7 +186,7 @@ ep_chain_row_hash (ep_chain_reader_t *self, const char *table, int64_t rowid,
     size_t size;
     int rc = ep_chain_row_bytes (self, table, rowid, &data, &size);
     if (rc == 1)
-        crypto_hash_sha256 (row_hash, data, size);
+        s_sha256 (data, size, row_hash);
     free (data);
     return rc;
 }
@@ -135,18 +195,26 @@ void
 ep_chain_hash (const uint8_t prev [32], const char *table, int64_t rowid, int64_t at_us,
                const uint8_t row_hash [32], uint8_t hash [32])
 {
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init (&state);
-    crypto_hash_sha256_update (&state, prev, 32);
-    crypto_hash_sha256_update (&state, (const unsigned char *) table, strlen (table) + 1);
-    uint8_t numbers [16];
-    for (int i = 0; i < 8; i++) {
-        numbers [i] = (uint8_t) ((uint64_t) rowid >> (56 - 8 * i));
-        numbers [8 + i] = (uint8_t) ((uint64_t) at_us >> (56 - 8 * i));
-    }
-    crypto_hash_sha256_update (&state, numbers, sizeof numbers);
-    crypto_hash_sha256_update (&state, row_hash, 32);
-    crypto_hash_sha256_final (&state, hash);
+    //  prev, the table's name and its NUL, the rowid, the time, row_hash
+    uint8_t bytes [32 + 64 + 16 + 32];
+    size_t name = strlen (table) + 1;
+    assert (name <= 64);
+    memcpy (bytes, prev, 32);
+    memcpy (bytes + 32, table, name);
+    s_be64 (bytes + 32 + name, (uint64_t) rowid);
+    s_be64 (bytes + 40 + name, (uint64_t) at_us);
+    memcpy (bytes + 48 + name, row_hash, 32);
+    s_sha256 (bytes, 80 + name, hash);
+}
+
+void
+ep_chain_link_hashed (const uint8_t prev [32], const char *table, int64_t rowid,
+                      const uint8_t row_hash [32], int64_t *at_us, uint8_t hash [32])
+{
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    *at_us = (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
+    ep_chain_hash (prev, table, rowid, *at_us, row_hash, hash);
 }
 
 int
@@ -155,10 +223,7 @@ ep_chain_link (ep_chain_reader_t *self, const uint8_t prev [32], const char *tab
 {
     if (ep_chain_row_hash (self, table, rowid, row_hash) != 1)
         return -1;
-    struct timespec now;
-    clock_gettime (CLOCK_REALTIME, &now);
-    *at_us = (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
-    ep_chain_hash (prev, table, rowid, *at_us, row_hash, hash);
+    ep_chain_link_hashed (prev, table, rowid, row_hash, at_us, hash);
     return 0;
 }
 
@@ -219,6 +284,20 @@ s_verify_rows (sqlite3 *db, const char *const *tables, char *problem, size_t siz
     return rc;
 }
 
+//  The rows chained more than once (written again), each with its last
+//  chain row, in a temporary table that a read-only connection may make:
+//  a row is checked against its last chain row only. Returns 0, or -1.
+static int
+s_rechained (sqlite3 *db)
+{
+    return sqlite3_exec (db, "DROP TABLE IF EXISTS temp.ep_rechained;"
+                         "CREATE TEMP TABLE ep_rechained (tbl TEXT, row INTEGER, last INTEGER,"
+                         "  PRIMARY KEY (tbl, row)) WITHOUT ROWID;"
+                         "INSERT INTO temp.ep_rechained SELECT tbl, row, MAX(id) FROM chain"
+                         "  GROUP BY tbl, row HAVING COUNT(*) > 1;", NULL, NULL, NULL)
+           == SQLITE_OK ? 0 : -1;
+}
+
 int
 ep_chain_verify (sqlite3 *db, const char *const *tables, const char *head_spec,
                  ep_chain_head_t *head, char *problem, size_t problem_size)
@@ -237,8 +316,9 @@ ep_chain_verify (sqlite3 *db, const char *const *tables, const char *head_spec,
     sqlite3_stmt *chain, *later;
     if (sqlite3_prepare_v2 (db, "SELECT id, tbl, row, at_us, row_hash, hash FROM chain "
                             "ORDER BY id", -1, &chain, NULL) != SQLITE_OK
-    ||  sqlite3_prepare_v2 (db, "SELECT 1 FROM chain WHERE tbl = ?1 AND row = ?2 AND id > ?3 "
-                            "LIMIT 1", -1, &later, NULL) != SQLITE_OK) {
+    ||  s_rechained (db)
+    ||  sqlite3_prepare_v2 (db, "SELECT 1 FROM temp.ep_rechained WHERE tbl = ?1 AND row = ?2 "
+                            "AND last > ?3", -1, &later, NULL) != SQLITE_OK) {
         sqlite3_finalize (chain);
         snprintf (problem, problem_size, "no chain to read: %s", sqlite3_errmsg (db));
         return -1;
@@ -315,6 +395,7 @@ ep_chain_verify (sqlite3 *db, const char *const *tables, const char *head_spec,
     }
     sqlite3_finalize (chain);
     sqlite3_finalize (later);
+    sqlite3_exec (db, "DROP TABLE IF EXISTS temp.ep_rechained", NULL, NULL, NULL);
     ep_chain_reader_destroy (&reader);
     if (rc == 0 && spec_id && !spec_seen) {
         snprintf (problem, problem_size, "the chain ends at row %" PRId64 ", before the recorded "

@@ -23,15 +23,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ep_buf.h"
 
-#define EP_CHAIN_SCHEMA                                                         \
+#define EP_CHAIN_TABLE                                                          \
     "CREATE TABLE IF NOT EXISTS chain ("                                        \
     "  id INTEGER PRIMARY KEY,"                                                 \
     "  tbl TEXT NOT NULL,"                      /*  the chained row's table */  \
     "  row INTEGER NOT NULL,"                   /*  and its rowid */            \
     "  at_us INTEGER NOT NULL,"                 /*  when it was written */      \
     "  row_hash BLOB NOT NULL,"                 /*  SHA-256 of its bytes then */\
-    "  hash BLOB NOT NULL);"                    /*  the chain's, 32 bytes */    \
+    "  hash BLOB NOT NULL);"                    /*  the chain's, 32 bytes */
+
+//  The chain and the index that finds a row's chain rows: for a record
+//  that writes rows again (the audit completes an attempt with its
+//  result) and looks them up. An append-only record (the journal) needs
+//  only the table; verifying needs neither index.
+#define EP_CHAIN_SCHEMA                                                         \
+    EP_CHAIN_TABLE                                                              \
     "CREATE INDEX IF NOT EXISTS chain_rows ON chain (tbl, row);"
 
 //  The chain's head: its newest row and hash ("" and 0 when empty).
@@ -53,6 +61,23 @@ void ep_chain_reader_destroy (ep_chain_reader_t **self_p);
 int ep_chain_row_bytes (ep_chain_reader_t *self, const char *table, int64_t rowid,
                         uint8_t **data, size_t *size);
 
+//  A column's value as a writer binds it, and as `SELECT *` gives it back:
+//  type is SQLITE_INTEGER (integer), SQLITE_TEXT or SQLITE_BLOB (bytes,
+//  size), SQLITE_NULL, or SQLITE_FLOAT (integer holds the double's bits).
+typedef struct {
+    int type;
+    int64_t integer;
+    const void *bytes;
+    size_t size;
+} ep_chain_value_t;
+
+//  The SHA-256 of the canonical bytes of a row whose columns, in the
+//  table's order, are values: what ep_chain_row_hash gives for the row once
+//  it is written, without reading it back. scratch is the caller's buffer,
+//  reused. Returns 0, or -1 out of memory.
+int ep_chain_values_hash (const ep_chain_value_t *values, size_t count, ep_buf_t *scratch,
+                          uint8_t row_hash [32]);
+
 //  The SHA-256 of row rowid of table's canonical bytes, into row_hash.
 //  Returns 1, 0 if there is no such row, -1.
 int ep_chain_row_hash (ep_chain_reader_t *self, const char *table, int64_t rowid,
@@ -69,6 +94,11 @@ void ep_chain_hash (const uint8_t prev [32], const char *table, int64_t rowid, i
 //  into `chain`. Returns 0, or -1 if the row cannot be read.
 int ep_chain_link (ep_chain_reader_t *self, const uint8_t prev [32], const char *table,
                    int64_t rowid, int64_t *at_us, uint8_t row_hash [32], uint8_t hash [32]);
+
+//  The same link for a row whose bytes hash to row_hash (from its values,
+//  ep_chain_values_hash): the time now, in *at_us, and the chain's hash.
+void ep_chain_link_hashed (const uint8_t prev [32], const char *table, int64_t rowid,
+                           const uint8_t row_hash [32], int64_t *at_us, uint8_t hash [32]);
 
 //  The chain's head in db (an empty chain: id 0). Returns 0, or -1.
 int ep_chain_read_head (sqlite3 *db, ep_chain_head_t *head, uint8_t hash [32]);
