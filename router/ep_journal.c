@@ -49,9 +49,13 @@ static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB);"
     "CREATE TABLE IF NOT EXISTS zombies (router_seq INTEGER PRIMARY KEY);"
     EP_CHAIN_TABLE
-    //  The chain rows of intents, by router_seq: when each was read
+    //  The chain rows of commits by their first intent, and of intents
+    //  chained one by one (before commits were), by router_seq: when each
+    //  intent was read. A journal's rows are chained once: it needs no
+    //  index of them all.
+    "CREATE INDEX IF NOT EXISTS chain_commits ON chain (row)"
+    "  WHERE tbl = '" EP_CHAIN_COMMIT "' AND row > 0;"
     "CREATE INDEX IF NOT EXISTS chain_intents ON chain (row) WHERE tbl = 'intents';"
-    //  (a journal's rows are chained once: it needs no index of them all)
     "DROP INDEX IF EXISTS chain_rows;";
 
 //  The tables whose every row joins the chain (the others are indexes of
@@ -78,7 +82,10 @@ static const char *s_sql [S_STMT_COUNT] = {
     [S_ZOMBIE_ON] = "INSERT OR IGNORE INTO zombies VALUES (?)",
     [S_ZOMBIE_OFF] = "DELETE FROM zombies WHERE router_seq = ?",
     [S_SAVE_DEFINITION] = "INSERT OR REPLACE INTO state VALUES ('definition/' || ?, ?)",
-    [S_CHAIN] = "INSERT INTO chain (tbl, row, at_us, row_hash, hash) VALUES (?, ?, ?, ?, ?)",
+    [S_CHAIN] = "INSERT INTO chain (tbl, row, at_us, row_hash, hash, rows)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+    [S_INTAKE_COMMIT] = "SELECT at_us, rows FROM chain WHERE tbl = '" EP_CHAIN_COMMIT "'"
+                        " AND row > 0 AND row <= ? ORDER BY row DESC LIMIT 1",
     [S_INTAKE_US] = "SELECT MIN(at_us) FROM chain WHERE tbl = 'intents' AND row = ?",
 };
 
@@ -246,11 +253,13 @@ s_step_done (ep_journal_t *self, sqlite3_stmt *stmt, const char *what)
 
 static void s_chain_committed (ep_journal_t *self);
 
-//  The row rowid of table, its bytes hashing to row_hash, joins the chain:
-//  its hash, from the head's and its wall-clock time, written in the same
-//  transaction.
+//  A chain row after the head, written in the same transaction: for row
+//  rowid of table, its bytes hashing to row_hash; or for the rows of a
+//  commit (table EP_CHAIN_COMMIT, rowid its first intent's router_seq or
+//  0, row_hash the hash of rows).
 static ep_journal_status_t
-s_chain_add (ep_journal_t *self, const char *table, int64_t rowid, const uint8_t row_hash [32])
+s_chain_add (ep_journal_t *self, const char *table, int64_t rowid, const uint8_t row_hash [32],
+             const ep_buf_t *rows)
 {
     uint8_t hash [32];
     int64_t at_us;
@@ -261,6 +270,8 @@ s_chain_add (ep_journal_t *self, const char *table, int64_t rowid, const uint8_t
     s_bind_int (self, stmt, 3, at_us);
     s_bind_blob (self, stmt, 4, row_hash, 32);
     s_bind_blob (self, stmt, 5, hash, sizeof hash);
+    if (rows)
+        s_bind_blob (self, stmt, 6, rows->data, rows->size);
     ep_journal_status_t status = s_step_done (self, stmt, "chain a row");
     if (status == EP_JOURNAL_OK) {
         memcpy (self->chain_hash, hash, sizeof hash);
@@ -270,9 +281,11 @@ s_chain_add (ep_journal_t *self, const char *table, int64_t rowid, const uint8_t
 }
 
 //  The row rowid just written to table by stmt (written: how that went)
-//  joins the chain. Its bytes are the values the write bound, in the
-//  table's column order, after the rowid when the table numbers its rows
-//  itself (numbered): the row as `SELECT *` gives it back, not read back.
+//  joins the chain: in a transaction, the list of the rows its commit
+//  chains; outside one, a chain row of its own. Its bytes are the values
+//  the write bound, in the table's column order, after the rowid when the
+//  table numbers its rows itself (numbered): the row as `SELECT *` gives
+//  it back, not read back.
 static ep_journal_status_t
 s_chain (ep_journal_t *self, ep_journal_status_t written, sqlite3_stmt *stmt, const char *table,
          int64_t rowid, bool numbered)
@@ -292,7 +305,30 @@ s_chain (ep_journal_t *self, ep_journal_status_t written, sqlite3_stmt *stmt, co
         ep_journal_fail (self, "hash a row for the chain (out of memory)");
         return EP_JOURNAL_IO;
     }
-    return s_chain_add (self, table, rowid, row_hash);
+    if (!self->in_txn)
+        return s_chain_add (self, table, rowid, row_hash, NULL);
+    if (ep_chain_rows_add (&self->commit.rows, table, rowid, row_hash)) {
+        ep_journal_fail (self, "list a row for the chain (out of memory)");
+        return EP_JOURNAL_IO;
+    }
+    if (!self->commit.first_intent && strcmp (table, "intents") == 0)
+        self->commit.first_intent = rowid;
+    return EP_JOURNAL_OK;
+}
+
+//  The rows the transaction wrote join the chain, as one chain row.
+static ep_journal_status_t
+s_chain_commit (ep_journal_t *self)
+{
+    if (!self->commit.rows.size)
+        return EP_JOURNAL_OK;
+    uint8_t row_hash [32];
+    ep_chain_sha256 (self->commit.rows.data, self->commit.rows.size, row_hash);
+    ep_journal_status_t status = s_chain_add (self, EP_CHAIN_COMMIT, self->commit.first_intent,
+                                              row_hash, &self->commit.rows);
+    ep_buf_clear (&self->commit.rows);
+    self->commit.first_intent = 0;
+    return status;
 }
 
 //  A journal from before the chain: its rows, table by table, begin it.
@@ -314,7 +350,7 @@ s_chain_begin (ep_journal_t *self)
         while (status == EP_JOURNAL_OK && sqlite3_step (rows) == SQLITE_ROW) {
             int64_t rowid = sqlite3_column_int64 (rows, 0);
             status = ep_chain_row_hash (self->chain_reader, s_chained [i], rowid, row_hash) == 1
-                   ? s_chain_add (self, s_chained [i], rowid, row_hash) : EP_JOURNAL_IO;
+                   ? s_chain_add (self, s_chained [i], rowid, row_hash, NULL) : EP_JOURNAL_IO;
         }
         sqlite3_finalize (rows);
     }
@@ -436,6 +472,12 @@ ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
         snprintf (err, err_size, "journal %s: %s", path, sqlite3_errmsg (self->db));
         goto fail;
     }
+    //  A chain from before commits were chained gets their column.
+    if (!s_has_column (self, "chain", "rows")
+    &&  s_exec (self, "ALTER TABLE chain ADD COLUMN rows BLOB")) {
+        snprintf (err, err_size, "journal %s: %s", path, sqlite3_errmsg (self->db));
+        goto fail;
+    }
     for (int i = 0; i < S_STMT_COUNT; i++)
         if (sqlite3_prepare_v3 (self->db, s_sql [i], -1, SQLITE_PREPARE_PERSISTENT,
                                 &self->stmt [i], NULL) != SQLITE_OK) {
@@ -466,6 +508,7 @@ ep_journal_destroy (ep_journal_t **self_p)
         ep_journal_commit (self);
     ep_buf_free (&self->redo.log);
     ep_buf_free (&self->row_bytes);
+    ep_buf_free (&self->commit.rows);
     ep_chain_reader_destroy (&self->chain_reader);
     for (int i = 0; i < S_STMT_COUNT; i++)
         sqlite3_finalize (self->stmt [i]);
@@ -522,8 +565,14 @@ ep_journal_commit (ep_journal_t *self)
 {
     if (!self->in_txn)
         return self->owing ? EP_JOURNAL_FULL : EP_JOURNAL_OK;
+    ep_journal_status_t chained = s_chain_commit (self);
     self->in_txn = false;
-    if (s_commit (self)) {
+    if (chained != EP_JOURNAL_OK) {
+        //  As a failed commit: rolled back, the redo log keeps the writes
+        s_keep_error (self, 0);
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    if (chained != EP_JOURNAL_OK || s_commit (self)) {
         //  The redo log keeps the writes for ep_journal_retry, unless it is
         //  incomplete: then this failure is final.
         self->owing = !self->redo.broken;
@@ -577,9 +626,21 @@ ep_journal_strerror (ep_journal_status_t status)
 int64_t
 ep_journal_intake_us (ep_journal_t *self, uint64_t router_seq)
 {
-    sqlite3_stmt *stmt = self->stmt [S_INTAKE_US];
+    //  The commit with the intents from the nearest first one, if it
+    //  wrote this one; else a chain row of the intent alone
+    sqlite3_stmt *stmt = self->stmt [S_INTAKE_COMMIT];
     sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
-    int64_t at_us = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+    int64_t at_us = 0;
+    if (sqlite3_step (stmt) == SQLITE_ROW
+    &&  ep_chain_rows_have_intent (sqlite3_column_blob (stmt, 1),
+                                   (size_t) sqlite3_column_bytes (stmt, 1), (int64_t) router_seq))
+        at_us = sqlite3_column_int64 (stmt, 0);
+    sqlite3_reset (stmt);
+    if (at_us)
+        return at_us;
+    stmt = self->stmt [S_INTAKE_US];
+    sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
+    at_us = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
     sqlite3_reset (stmt);
     return at_us;
 }

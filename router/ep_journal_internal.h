@@ -14,7 +14,7 @@
 enum {
     S_CLAIM, S_INTENT, S_REPORT, S_COMMAND, S_EVENT, S_SAVE_STATE,
     S_REPORTS_ALL, S_REPORTS_ONE, S_PLANE_REPORTS, S_INTENT_BY_SEQ, S_ZOMBIE_ON, S_ZOMBIE_OFF,
-    S_SAVE_DEFINITION, S_CHAIN, S_INTAKE_US,
+    S_SAVE_DEFINITION, S_CHAIN, S_INTAKE_COMMIT, S_INTAKE_US,
     S_STMT_COUNT
 };
 
@@ -40,6 +40,10 @@ struct _ep_journal_t {
     ep_chain_value_t row [S_ROW_MAX];   //  the values of the write being made, by
                                         //  parameter: the row the chain hashes
     ep_buf_t row_bytes;                 //  scratch for its canonical bytes
+    struct {                            //  the rows the open transaction wrote, to
+        ep_buf_t rows;                  //  chain at its commit (ep_chain.h)
+        int64_t first_intent;           //  the first intent among them, or 0
+    } commit;
     ep_chain_reader_t *chain_reader;    //  reads a journal from before the chain
     uint8_t chain_hash [32];            //  the chain's head as written: its hash
     int64_t chain_id;                   //  and its row (0: empty)

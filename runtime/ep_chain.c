@@ -246,6 +246,69 @@ ep_chain_read_head (sqlite3 *db, ep_chain_head_t *head, uint8_t hash [32])
     return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
 }
 
+int
+ep_chain_rows_add (ep_buf_t *rows, const char *table, int64_t rowid, const uint8_t row_hash [32])
+{
+    uint8_t number [8];
+    s_be64 (number, (uint64_t) rowid);
+    return ep_buf_append (rows, table, strlen (table) + 1)
+        || ep_buf_append (rows, number, sizeof number)
+        || ep_buf_append (rows, row_hash, 32) ? -1 : 0;
+}
+
+void
+ep_chain_sha256 (const void *data, size_t size, uint8_t hash [32])
+{
+    s_sha256 (data, size, hash);
+}
+
+//  The next row of a commit's rows at *at (before end): its table, rowid
+//  and hash. Returns 1, 0 past the last, -1 if the list is malformed.
+static int
+s_rows_next (const uint8_t **at, const uint8_t *end, const char **table, int64_t *rowid,
+             const uint8_t **row_hash)
+{
+    if (*at == end)
+        return 0;
+    const uint8_t *nul = memchr (*at, '\0', (size_t) (end - *at));
+    if (!nul || nul == *at || end - nul < 1 + 8 + 32)
+        return -1;
+    *table = (const char *) *at;
+    uint64_t value = 0;
+    for (int i = 1; i <= 8; i++)
+        value = value << 8 | nul [i];
+    *rowid = (int64_t) value;
+    *row_hash = nul + 9;
+    *at = nul + 9 + 32;
+    return 1;
+}
+
+bool
+ep_chain_rows_have_intent (const void *rows, size_t size, int64_t router_seq)
+{
+    const uint8_t *at = rows, *end = at + size;
+    const char *table;
+    int64_t rowid;
+    const uint8_t *row_hash;
+    while (rows && s_rows_next (&at, end, &table, &rowid, &row_hash) == 1)
+        if (rowid == router_seq && strcmp (table, "intents") == 0)
+            return true;
+    return false;
+}
+
+//  --------------------------------------------------------------------------
+//  Verifying
+
+typedef struct {
+    sqlite3 *db;
+    const char *const *tables;          //  the chained tables
+    ep_chain_reader_t *reader;
+    sqlite3_stmt *later;                //  is a row chained again after a chain row?
+    sqlite3_stmt *cover;                //  records a row a commit covers
+    char *problem;
+    size_t size;
+} s_verify_t;
+
 //  Whether table is one of tables.
 static bool
 s_chained (const char *const *tables, const char *table)
@@ -256,6 +319,97 @@ s_chained (const char *const *tables, const char *table)
     return false;
 }
 
+//  The rows chained more than once (written again), each with its last
+//  chain row, and the rows commits cover, in temporary tables that a
+//  read-only connection may make: a row is checked against its last chain
+//  row only. Returns 0, or -1.
+static int
+s_verify_tables (sqlite3 *db)
+{
+    return sqlite3_exec (db, "DROP TABLE IF EXISTS temp.ep_rechained;"
+                         "DROP TABLE IF EXISTS temp.ep_covered;"
+                         "CREATE TEMP TABLE ep_rechained (tbl TEXT, row INTEGER, last INTEGER,"
+                         "  PRIMARY KEY (tbl, row)) WITHOUT ROWID;"
+                         "INSERT INTO temp.ep_rechained SELECT tbl, row, MAX(id) FROM chain"
+                         "  WHERE tbl <> '" EP_CHAIN_COMMIT "'"
+                         "  GROUP BY tbl, row HAVING COUNT(*) > 1;"
+                         "CREATE TEMP TABLE ep_covered (tbl TEXT, row INTEGER,"
+                         "  PRIMARY KEY (tbl, row)) WITHOUT ROWID;", NULL, NULL, NULL)
+           == SQLITE_OK ? 0 : -1;
+}
+
+//  Row rowid of table, chained by chain row id with row_hash: it is still
+//  there, and unless chained again later, its bytes still hash to
+//  row_hash. Returns 0, or 1 with the problem, or -1.
+static int
+s_verify_row (s_verify_t *self, int64_t id, const char *table, int64_t rowid,
+              const uint8_t row_hash [32])
+{
+    if (!s_chained (self->tables, table)) {
+        snprintf (self->problem, self->size, "chain row %" PRId64 " names %s row %" PRId64
+                  ", not a chained table: the chain was changed there", id, table, rowid);
+        return 1;
+    }
+    sqlite3_bind_text (self->later, 1, table, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (self->later, 2, rowid);
+    sqlite3_bind_int64 (self->later, 3, id);
+    int again = sqlite3_step (self->later);
+    sqlite3_reset (self->later);
+    uint8_t now [32];
+    int found = again == SQLITE_DONE ? ep_chain_row_hash (self->reader, table, rowid, now) : 1;
+    if (again != SQLITE_DONE && again != SQLITE_ROW)
+        found = -1;
+    if (found < 0) {
+        snprintf (self->problem, self->size, "chain row %" PRId64 ": %s cannot be read: %s", id,
+                  table, sqlite3_errmsg (self->db));
+        return -1;
+    }
+    if (found == 0) {
+        snprintf (self->problem, self->size, "chain row %" PRId64 ": %s row %" PRId64 " is gone: "
+                  "it was deleted", id, table, rowid);
+        return 1;
+    }
+    if (again == SQLITE_DONE && memcmp (now, row_hash, 32)) {
+        snprintf (self->problem, self->size, "chain row %" PRId64 ": %s row %" PRId64 " is not "
+                  "what was written: it was changed", id, table, rowid);
+        return 1;
+    }
+    return 0;
+}
+
+//  The rows a commit's chain row id lists: each as verified as one chained
+//  by itself, and recorded as covered. Returns 0, 1 with the problem, or -1.
+static int
+s_verify_commit (s_verify_t *self, int64_t id, const uint8_t *rows, size_t size)
+{
+    const uint8_t *at = rows, *end = rows + size;
+    const char *table;
+    int64_t rowid;
+    const uint8_t *row_hash;
+    int next, rc = 0;
+    while (rc == 0 && (next = s_rows_next (&at, end, &table, &rowid, &row_hash)) == 1) {
+        rc = s_verify_row (self, id, table, rowid, row_hash);
+        if (rc)
+            break;
+        sqlite3_bind_text (self->cover, 1, table, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64 (self->cover, 2, rowid);
+        int step = sqlite3_step (self->cover);
+        sqlite3_reset (self->cover);
+        if (step != SQLITE_DONE) {
+            //  Listed twice: the list itself, whose hash held, says so
+            snprintf (self->problem, self->size, "chain row %" PRId64 " lists %s row %" PRId64
+                      " a second time", id, table, rowid);
+            rc = 1;
+        }
+    }
+    if (rc == 0 && next < 0) {
+        snprintf (self->problem, self->size, "chain row %" PRId64 ": its list of rows cannot "
+                  "be read: the chain was changed there", id);
+        rc = 1;
+    }
+    return rc;
+}
+
 //  Every row of every table is in the chain. Returns 0, or 1 with
 //  what is not in problem, or -1.
 static int
@@ -263,9 +417,10 @@ s_verify_rows (sqlite3 *db, const char *const *tables, char *problem, size_t siz
 {
     int rc = 0;
     for (size_t i = 0; tables [i] && rc == 0; i++) {
-        char sql [256];
+        char sql [320];
         snprintf (sql, sizeof sql, "SELECT rowid FROM \"%s\" EXCEPT SELECT row FROM chain "
-                  "WHERE tbl = ?1 ORDER BY 1 LIMIT 1", tables [i]);
+                  "WHERE tbl = ?1 EXCEPT SELECT row FROM temp.ep_covered WHERE tbl = ?1 "
+                  "ORDER BY 1 LIMIT 1", tables [i]);
         sqlite3_stmt *stmt;
         if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
             return -1;
@@ -284,18 +439,73 @@ s_verify_rows (sqlite3 *db, const char *const *tables, char *problem, size_t siz
     return rc;
 }
 
-//  The rows chained more than once (written again), each with its last
-//  chain row, in a temporary table that a read-only connection may make:
-//  a row is checked against its last chain row only. Returns 0, or -1.
+//  The chain, row by row, from its first: each follows from the one
+//  before, and what it covers still holds. Returns 0 (the head in *head),
+//  1 with the problem, or -1.
 static int
-s_rechained (sqlite3 *db)
+s_verify_chain (s_verify_t *self, sqlite3_stmt *chain, int64_t spec_id, const char *spec_hex,
+                ep_chain_head_t *head)
 {
-    return sqlite3_exec (db, "DROP TABLE IF EXISTS temp.ep_rechained;"
-                         "CREATE TEMP TABLE ep_rechained (tbl TEXT, row INTEGER, last INTEGER,"
-                         "  PRIMARY KEY (tbl, row)) WITHOUT ROWID;"
-                         "INSERT INTO temp.ep_rechained SELECT tbl, row, MAX(id) FROM chain"
-                         "  GROUP BY tbl, row HAVING COUNT(*) > 1;", NULL, NULL, NULL)
-           == SQLITE_OK ? 0 : -1;
+    uint8_t prev [32] = { 0 }, hash [32], listed [32];
+    int rc = 0;
+    bool spec_seen = false;
+    int step;
+    while (rc == 0 && (step = sqlite3_step (chain)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64 (chain, 0);
+        const char *table = (const char *) sqlite3_column_text (chain, 1);
+        int64_t rowid = sqlite3_column_int64 (chain, 2);
+        int64_t at_us = sqlite3_column_int64 (chain, 3);
+        const uint8_t *row_hash = sqlite3_column_blob (chain, 4);
+        bool commit = table && strcmp (table, EP_CHAIN_COMMIT) == 0;
+        const uint8_t *rows = sqlite3_column_blob (chain, 6);
+        size_t rows_size = (size_t) sqlite3_column_bytes (chain, 6);
+        bool whole = table && sqlite3_column_bytes (chain, 4) == 32
+                  && sqlite3_column_bytes (chain, 5) == 32 && (!commit || rows);
+        if (whole)
+            ep_chain_hash (prev, table, rowid, at_us, row_hash, hash);
+        if (!whole || memcmp (hash, sqlite3_column_blob (chain, 5), 32) != 0) {
+            snprintf (self->problem, self->size, "chain row %" PRId64 " does not follow from "
+                      "the one before: the chain was changed there", id);
+            rc = 1;
+            break;
+        }
+        if (commit) {
+            ep_chain_sha256 (rows, rows_size, listed);
+            if (memcmp (listed, row_hash, 32)) {
+                snprintf (self->problem, self->size, "chain row %" PRId64 ": its list of rows "
+                          "is not what was written: it was changed", id);
+                rc = 1;
+            }
+            else
+                rc = s_verify_commit (self, id, rows, rows_size);
+        }
+        else
+            rc = s_verify_row (self, id, table, rowid, row_hash);
+        if (rc)
+            break;
+        memcpy (prev, hash, sizeof prev);
+        head->id = id;
+        sodium_bin2hex (head->hex, sizeof head->hex, hash, sizeof hash);
+        if (spec_id == id) {
+            spec_seen = true;
+            if (strncmp (head->hex, spec_hex, strlen (spec_hex)) != 0) {
+                snprintf (self->problem, self->size, "chain row %" PRId64 " is not the recorded "
+                          "head %s: rows up to it were rewritten", id, spec_hex);
+                rc = 1;
+            }
+        }
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        snprintf (self->problem, self->size, "the chain cannot be read: %s",
+                  sqlite3_errmsg (self->db));
+        rc = -1;
+    }
+    if (rc == 0 && spec_id && !spec_seen) {
+        snprintf (self->problem, self->size, "the chain ends at row %" PRId64 ", before the "
+                  "recorded head %" PRId64 ": rows were deleted", head->id, spec_id);
+        rc = 1;
+    }
+    return rc;
 }
 
 int
@@ -313,97 +523,38 @@ ep_chain_verify (sqlite3 *db, const char *const *tables, const char *head_spec,
                   "(as stats and ep-tap --chain print it), not '%s'", head_spec);
         return -1;
     }
-    sqlite3_stmt *chain, *later;
-    if (sqlite3_prepare_v2 (db, "SELECT id, tbl, row, at_us, row_hash, hash FROM chain "
-                            "ORDER BY id", -1, &chain, NULL) != SQLITE_OK
-    ||  s_rechained (db)
+    //  A chain from before commits were chained has no rows column
+    sqlite3_stmt *probe;
+    bool has_rows = sqlite3_prepare_v2 (db, "SELECT rows FROM chain LIMIT 0", -1, &probe,
+                                        NULL) == SQLITE_OK;
+    sqlite3_finalize (probe);
+    s_verify_t self = { .db = db, .tables = tables, .problem = problem, .size = problem_size };
+    sqlite3_stmt *chain = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2 (db, has_rows
+                            ? "SELECT id, tbl, row, at_us, row_hash, hash, rows FROM chain ORDER BY id"
+                            : "SELECT id, tbl, row, at_us, row_hash, hash, NULL FROM chain ORDER BY id",
+                            -1, &chain, NULL) != SQLITE_OK
+    ||  s_verify_tables (db)
     ||  sqlite3_prepare_v2 (db, "SELECT 1 FROM temp.ep_rechained WHERE tbl = ?1 AND row = ?2 "
-                            "AND last > ?3", -1, &later, NULL) != SQLITE_OK) {
-        sqlite3_finalize (chain);
+                            "AND last > ?3", -1, &self.later, NULL) != SQLITE_OK
+    ||  sqlite3_prepare_v2 (db, "INSERT INTO temp.ep_covered VALUES (?1, ?2)", -1, &self.cover,
+                            NULL) != SQLITE_OK)
         snprintf (problem, problem_size, "no chain to read: %s", sqlite3_errmsg (db));
-        return -1;
-    }
-    ep_chain_reader_t *reader = ep_chain_reader_new (db);
-    if (!reader) {
-        sqlite3_finalize (chain);
-        sqlite3_finalize (later);
+    else
+    if (!(self.reader = ep_chain_reader_new (db)))
         snprintf (problem, problem_size, "out of memory");
-        return -1;
-    }
-    uint8_t prev [32] = { 0 }, hash [32], row_hash [32];
-    int rc = 0;
-    bool spec_seen = false;
-    int step;
-    while (rc == 0 && (step = sqlite3_step (chain)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64 (chain, 0);
-        const char *table = (const char *) sqlite3_column_text (chain, 1);
-        int64_t rowid = sqlite3_column_int64 (chain, 2);
-        int64_t at_us = sqlite3_column_int64 (chain, 3);
-        bool whole = table && s_chained (tables, table)
-                  && sqlite3_column_bytes (chain, 4) == 32 && sqlite3_column_bytes (chain, 5) == 32;
-        if (whole)
-            ep_chain_hash (prev, table, rowid, at_us, sqlite3_column_blob (chain, 4), hash);
-        if (!whole || memcmp (hash, sqlite3_column_blob (chain, 5), 32) != 0) {
-            snprintf (problem, problem_size, "chain row %" PRId64 " does not follow from the one "
-                      "before: the chain was changed there", id);
-            rc = 1;
-            break;
-        }
-        //  The row as it is now is the row as it was last chained
-        sqlite3_bind_text (later, 1, table, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64 (later, 2, rowid);
-        sqlite3_bind_int64 (later, 3, id);
-        int again = sqlite3_step (later);
-        sqlite3_reset (later);
-        int found = again == SQLITE_DONE ? ep_chain_row_hash (reader, table, rowid, row_hash) : 1;
-        if (again != SQLITE_DONE && again != SQLITE_ROW)
-            found = -1;
-        if (found < 0) {
-            snprintf (problem, problem_size, "chain row %" PRId64 ": %s cannot be read: %s", id,
-                      table, sqlite3_errmsg (db));
-            rc = -1;
-        }
-        else
-        if (found == 0) {
-            snprintf (problem, problem_size, "chain row %" PRId64 ": %s row %" PRId64 " is gone: "
-                      "it was deleted", id, table, rowid);
-            rc = 1;
-        }
-        else
-        if (again == SQLITE_DONE && memcmp (row_hash, sqlite3_column_blob (chain, 4), 32)) {
-            snprintf (problem, problem_size, "chain row %" PRId64 ": %s row %" PRId64 " is not "
-                      "what was written: it was changed", id, table, rowid);
-            rc = 1;
-        }
-        if (rc)
-            break;
-        memcpy (prev, hash, sizeof prev);
-        head->id = id;
-        sodium_bin2hex (head->hex, sizeof head->hex, hash, sizeof hash);
-        if (spec_id == id) {
-            spec_seen = true;
-            if (strncmp (head->hex, spec_hex, strlen (spec_hex)) != 0) {
-                snprintf (problem, problem_size, "chain row %" PRId64 " is not the recorded head "
-                          "%s: rows up to it were rewritten", id, spec_hex);
-                rc = 1;
-            }
-        }
-    }
-    if (rc == 0 && step != SQLITE_DONE) {
-        snprintf (problem, problem_size, "the chain cannot be read: %s", sqlite3_errmsg (db));
-        rc = -1;
+    else {
+        rc = s_verify_chain (&self, chain, spec_id, spec_hex, head);
+        if (rc == 0)
+            rc = s_verify_rows (db, tables, problem, problem_size);
     }
     sqlite3_finalize (chain);
-    sqlite3_finalize (later);
-    sqlite3_exec (db, "DROP TABLE IF EXISTS temp.ep_rechained", NULL, NULL, NULL);
-    ep_chain_reader_destroy (&reader);
-    if (rc == 0 && spec_id && !spec_seen) {
-        snprintf (problem, problem_size, "the chain ends at row %" PRId64 ", before the recorded "
-                  "head %" PRId64 ": rows were deleted", head->id, spec_id);
-        rc = 1;
-    }
-    if (rc == 0)
-        rc = s_verify_rows (db, tables, problem, problem_size);
+    sqlite3_finalize (self.later);
+    sqlite3_finalize (self.cover);
+    ep_chain_reader_destroy (&self.reader);
+    sqlite3_exec (db, "DROP TABLE IF EXISTS temp.ep_rechained; DROP TABLE IF EXISTS temp.ep_covered",
+                  NULL, NULL, NULL);
     if (rc < 0 && !problem [0])
         snprintf (problem, problem_size, "the record cannot be read: %s", sqlite3_errmsg (db));
     return rc;

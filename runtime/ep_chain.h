@@ -2,16 +2,23 @@
     journal, the live plane's audit).
 
     Every row written to a chained table (and every row written again, as
-    the audit completes an attempt with its result) is followed, in the
-    same transaction, by a row of the table `chain`: the table's name, the
-    row's rowid, the wall-clock time it was written (microseconds), the
-    SHA-256 of the row's canonical bytes (every column of `SELECT *`, in
-    order, each with its type and length), and the chain hash: the SHA-256
-    of the previous chain row's hash and those four. Changing a byte of a
-    chained row, deleting or inserting one, or swapping two, no longer
-    matches the chain; changing the chain itself breaks it, unless every
-    later hash is rewritten too, and then the head no longer equals a head
-    recorded elsewhere.
+    the audit completes an attempt with its result) joins, in the same
+    transaction, the table `chain`. A chain row names what it covers, the
+    wall-clock time it was written (microseconds), the SHA-256 of what it
+    covers, and the chain hash: the SHA-256 of the previous chain row's
+    hash and those. It covers either
+    - one row: the table's name, the row's rowid and the SHA-256 of the
+      row's canonical bytes (every column of `SELECT *`, in order, each
+      with its type and length); or
+    - the rows of one commit (the journal's: one chain row a transaction,
+      not one a row): the name "*", the first intent's router_seq in it
+      (or 0), and the SHA-256 of `rows`, the list of every row it wrote,
+      in order, each as its table's name and a NUL, its rowid (8 bytes),
+      and the SHA-256 of its canonical bytes.
+    Changing a byte of a chained row, deleting or inserting one, or
+    swapping two, no longer matches the chain; changing the chain itself
+    breaks it, unless every later hash is rewritten too, and then the head
+    no longer equals a head recorded elsewhere.
 
     What the chain proves: integrity against a recorded head. What it does
     not: anything against someone who can rewrite the whole file and every
@@ -32,7 +39,11 @@
     "  row INTEGER NOT NULL,"                   /*  and its rowid */            \
     "  at_us INTEGER NOT NULL,"                 /*  when it was written */      \
     "  row_hash BLOB NOT NULL,"                 /*  SHA-256 of its bytes then */\
-    "  hash BLOB NOT NULL);"                    /*  the chain's, 32 bytes */
+    "  hash BLOB NOT NULL,"                     /*  the chain's, 32 bytes */    \
+    "  rows BLOB);"                             /*  a commit's rows, or NULL */
+
+//  The name a chain row of a whole commit has in place of a table's.
+#define EP_CHAIN_COMMIT "*"
 
 //  The chain and the index that finds a row's chain rows: for a record
 //  that writes rows again (the audit completes an attempt with its
@@ -99,6 +110,17 @@ int ep_chain_link (ep_chain_reader_t *self, const uint8_t prev [32], const char 
 //  ep_chain_values_hash): the time now, in *at_us, and the chain's hash.
 void ep_chain_link_hashed (const uint8_t prev [32], const char *table, int64_t rowid,
                            const uint8_t row_hash [32], int64_t *at_us, uint8_t hash [32]);
+
+//  Appends row rowid of table, its bytes hashing to row_hash, to the rows
+//  of a commit. Returns 0, or -1 out of memory.
+int ep_chain_rows_add (ep_buf_t *rows, const char *table, int64_t rowid,
+                       const uint8_t row_hash [32]);
+
+//  The SHA-256 of size bytes of data, as the chain hashes.
+void ep_chain_sha256 (const void *data, size_t size, uint8_t hash [32]);
+
+//  Whether a commit's rows list router_seq as an intent it wrote.
+bool ep_chain_rows_have_intent (const void *rows, size_t size, int64_t router_seq);
 
 //  The chain's head in db (an empty chain: id 0). Returns 0, or -1.
 int ep_chain_read_head (sqlite3 *db, ep_chain_head_t *head, uint8_t hash [32]);

@@ -27,13 +27,37 @@ def canonical(row):
     return out
 
 
-db = sqlite3.connect(sys.argv[1])
-prev = bytes(32)
-for cid, table, row, at_us in db.execute("SELECT id, tbl, row, at_us FROM chain ORDER BY id").fetchall():
+def row_hash_of(table, row):
     current = db.execute(f'SELECT * FROM "{table}" WHERE rowid = ?', (row,)).fetchone()
-    row_hash = hashlib.sha256(canonical(current)).digest()
+    return hashlib.sha256(canonical(current)).digest()
+
+
+def rows_of(blob):
+    """A commit's rows: (table, rowid) each, as the chain lists them."""
+    at = 0
+    while at < len(blob):
+        nul = blob.index(b"\0", at)
+        table = blob[at:nul].decode()
+        (row,) = struct.unpack(">q", blob[nul + 1:nul + 9])
+        yield table, row
+        at = nul + 9 + 32
+
+
+db = sqlite3.connect(sys.argv[1])
+columns = [c[1] for c in db.execute("PRAGMA table_info(chain)")]
+select = "SELECT id, tbl, row, at_us, " + ("rows" if "rows" in columns else "NULL") + " FROM chain ORDER BY id"
+prev = bytes(32)
+for cid, table, row, at_us, rows in db.execute(select).fetchall():
+    if table == "*":
+        # A commit: each row it lists hashed again, and the list
+        rows = b"".join(t.encode() + b"\0" + struct.pack(">q", r) + row_hash_of(t, r)
+                        for t, r in rows_of(rows))
+        row_hash = hashlib.sha256(rows).digest()
+    else:
+        row_hash = row_hash_of(table, row)
     chain_hash = hashlib.sha256(prev + table.encode() + b"\0" + struct.pack(">qq", row, at_us)
                                 + row_hash).digest()
-    db.execute("UPDATE chain SET row_hash = ?, hash = ? WHERE id = ?", (row_hash, chain_hash, cid))
+    db.execute("UPDATE chain SET row_hash = ?, hash = ?" + (", rows = ?" if table == "*" else "")
+               + " WHERE id = ?", (row_hash, chain_hash) + ((rows,) if table == "*" else ()) + (cid,))
     prev = chain_hash
 db.commit()

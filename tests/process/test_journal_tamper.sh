@@ -73,6 +73,13 @@ read -r a b < <(sqlite3 "$JOURNAL" "SELECT group_concat(seq, ' ') FROM (SELECT s
 tampered swapped "UPDATE reports SET payload = CASE seq WHEN $a THEN (SELECT payload FROM reports WHERE seq = $b)
                   ELSE (SELECT payload FROM reports WHERE seq = $a) END WHERE seq IN ($a, $b)" \
     "reports row $a is not what was written"
+# A commit's list of its rows changed (a row's hash in it): the list no
+# longer hashes to what the chain holds
+commit=$(sqlite3 "$JOURNAL" "SELECT MAX(id) FROM chain WHERE tbl = '*' AND length(rows) > 0")
+[ -n "$commit" ] || fail "the journal has no chain row of a commit"
+rows=$(sqlite3 "$JOURNAL" "SELECT hex(rows) FROM chain WHERE id = $commit")
+tampered listed "UPDATE chain SET rows = X'$(flip "$rows")' WHERE id = $commit" \
+    "chain row $commit: its list of rows is not what was written"
 
 # The newest row edited, the chain recomputed: it holds in itself, not
 # against the recorded head
@@ -95,4 +102,4 @@ rc=0
 "$BIN/ep-replay" --audit "$WORK/audit-copy.db" 2> "$WORK/audit-copy.err" || rc=$?
 [ "$rc" = 1 ] && grep -q "attempts row $attempt is not what was written" "$WORK/audit-copy.err" \
     || fail "the changed audit row was not named ($rc): $(cat "$WORK/audit-copy.err")"
-pass "a changed published report, plane report, command reason and audit row, a deleted, an inserted and a swapped row, and a recomputed chain against its recorded head: each found, the row named"
+pass "a changed published report, plane report, command reason, commit list and audit row, a deleted, an inserted and a swapped row, and a recomputed chain against its recorded head: each found, the row named"
