@@ -1,12 +1,17 @@
 """execplane from Python: a strategy and a monitor over ZeroMQ with CURVE.
 
 The same configuration file (ZPL) and certificates (ep-keygen) as the C
-programs; the messages are the classes protoc generates from
-schemas/execplane.proto at build time (build/python/execplane_pb2.py, or
-share/execplane/python once installed). Needs Debian's python3-zmq and
-python3-protobuf.
+programs, found and read as they do: without a path given, the first of
+$EXECPLANE_CONFIG, ./execplane.zpl, the user's
+($XDG_CONFIG_HOME/execplane/execplane.zpl, ~/.config/...) and
+/etc/execplane/execplane.zpl, else the built-in defaults; a relative path
+in the file (security/certs...) is relative to the file's folder; names
+and values refused as the C reader refuses them (ConfigError). The
+messages are the classes protoc generates from schemas/execplane.proto at
+build time (build/python/execplane_pb2.py, or share/execplane/python once
+installed). Needs Debian's python3-zmq and python3-protobuf.
 
-    strategy = Strategy("ready.zpl")              # certificate "strategy"
+    strategy = Strategy()                         # found; certificate "strategy"
     strategy.send(intent_id="py-1", strategy_id="demo", symbol="BTCUSDT",
                   side="BUY", type="MARKET", qty="0.5", ref_price="64000")
     for report in strategy.wait(["py-1"], timeout=10): ...
@@ -27,6 +32,7 @@ tests/vectors/ holds the cases both sides are checked against.
 """
 import os
 import re
+import socket
 import time
 
 import zmq
@@ -42,32 +48,290 @@ class ExecplaneError(Exception):
     """A configuration, certificate or protocol problem, said in one line."""
 
 
-def load_config(path):
-    """The ZPL file as {"section/key": "value"} (values unquoted)."""
-    config, section = {}, None
-    try:
-        lines = open(path, encoding="utf-8").read().splitlines()
-    except OSError as error:
-        raise ExecplaneError(f"config {path}: {error.strerror}") from error
-    for line in lines:
-        if not line.strip() or line.lstrip().startswith("#"):
+class ConfigError(ExecplaneError):
+    """The configuration cannot be used: not there, not valid ZPL, or a name
+    or value the C programs refuse (they exit 2 for it)."""
+
+
+# Where the configuration is looked for without one given, in this order
+# (runtime/ep_cli.h); README "Where the configuration is found".
+CONFIG_ENV = "EXECPLANE_CONFIG"
+CONFIG_NAME = "execplane.zpl"
+CONFIG_SYSTEM = "/etc/execplane/execplane.zpl"
+
+
+def find_config():
+    """The configuration file a C program uses without --config, and the
+    phrase its errors end with (ep_cli_config_find): (path, note). path is
+    $EXECPLANE_CONFIG if set and not empty (there or not: loading it says
+    so), else the first there of ./execplane.zpl, the user's
+    ($XDG_CONFIG_HOME/execplane/execplane.zpl, ~/.config/... without it)
+    and /etc/execplane/execplane.zpl; None if none is (the built-in
+    defaults, relative to the working folder)."""
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return env, f"config {env} (from {CONFIG_ENV})"
+    xdg, home = os.environ.get("XDG_CONFIG_HOME", ""), os.environ.get("HOME", "")
+    user = (f"{xdg}/execplane/{CONFIG_NAME}" if xdg.startswith("/")
+            else f"{home}/.config/execplane/{CONFIG_NAME}" if home else None)
+    places = [(CONFIG_NAME, "the working folder", "./" + CONFIG_NAME),
+              (user, "the user's", user), (CONFIG_SYSTEM, "the system's", CONFIG_SYSTEM)]
+    tried = []
+    for path, found_from, shown in places:
+        if path is None:
             continue
-        if not line[0].isspace():
-            section = line.split("#", 1)[0].strip()
-        elif "=" in line and section:
-            key, value = (part.strip() for part in line.split("=", 1))
-            if value.startswith('"') and '"' in value[1:]:
-                value = value[1:value.index('"', 1)]
-            else:
-                value = value.split("#", 1)[0].strip()
-            config[f"{section}/{key}"] = value
-    return config
+        if os.access(path, os.F_OK):
+            return path, f"config {path} (from {found_from})"
+        tried.append(shown)
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = "(unknown)"
+    return None, (f"no config file (tried ${CONFIG_ENV} (not set), {', '.join(tried)}), "
+                  f"so the built-in defaults, relative to the working folder {cwd}")
 
 
-DEFAULTS = {
-    "router/intake": "tcp://127.0.0.1:5550", "router/outcomes": "tcp://127.0.0.1:5551",
-    "router/query": "tcp://127.0.0.1:5555", "security/curve": "1", "security/certs": "var/certs",
+# Every key the C programs know (runtime/ep_config.c, s_keys, in its
+# order): (kind, size or (min, max), built-in default). A "path" names a
+# file or folder: written relative in a file, it is relative to the file's
+# folder; a built-in default stays relative to the working folder. A
+# string's size counts its terminating NUL, as the C buffer does.
+_ENDPOINT, _PATH, _DESCRIPTION, _METRICS = 256, 1024, 256, 64
+CONFIG_KEYS = {
+    "router/intake": ("string", _ENDPOINT, "tcp://127.0.0.1:5550"),
+    "router/outcomes": ("string", _ENDPOINT, "tcp://127.0.0.1:5551"),
+    "router/control": ("string", _ENDPOINT, "tcp://127.0.0.1:5552"),
+    "router/dispatch": ("string", _ENDPOINT, "tcp://127.0.0.1:5553"),
+    "router/results": ("string", _ENDPOINT, "tcp://127.0.0.1:5554"),
+    "router/query": ("string", _ENDPOINT, "tcp://127.0.0.1:5555"),
+    "router/journal": ("path", _PATH, "var/journal.db"),
+    "router/paper_deadline_ms": ("int", (1, 86400000), "2000"),
+    "router/live_deadline_ms": ("int", (1, 86400000), "30000"),
+    "router/worker_timeout_ms": ("int", (10, 3600000), "1000"),
+    "router/heartbeat_ms": ("int", (1, 60000), "100"),
+    "router/journal_sync": ("string", 16, "full"),
+    "router/drain_ms": ("int", (0, 600000), "5000"),
+    "router/hwm": ("int", (100, 10000000), "100000"),
+    "router/socket_buffer": ("int", (0, 64 * 1024 * 1024), "0"),
+    "router/metrics": ("string", _METRICS, ""),
+    "paper/slippage_bps": ("int", (0, 9999), "0"),
+    "paper/liquidity_cap": ("decimal", None, "0"),
+    "paper/metrics": ("string", _METRICS, ""),
+    "paper/instruments": ("path", _PATH, ""),
+    "paper/description": ("string", _DESCRIPTION, ""),
+    "live/venue": ("string", 32, "binance"),
+    "live/base_url": ("string", _ENDPOINT, "https://testnet.binance.vision"),
+    "live/keys": ("path", _PATH, "var/venue.keys"),
+    "live/audit": ("path", _PATH, "var/live-audit.db"),
+    "live/recv_window_ms": ("int", (1, 60000), "5000"),
+    "live/connect_timeout_ms": ("int", (1, 60000), "3000"),
+    "live/timeout_ms": ("int", (1, 600000), "15000"),
+    "live/poll_ms": ("int", (10, 3600000), "1000"),
+    "live/clock_check_ms": ("int", (1000, 86400000), "300000"),
+    "live/clock_max_offset_ms": ("int", (1, 3600000), "10000"),
+    "live/rules_refresh_ms": ("int", (10000, 604800000), "3600000"),
+    "live/description": ("string", _DESCRIPTION, ""),
+    "live/stream_url": ("string", _ENDPOINT, "auto"),
+    "live/stream_ping_ms": ("int", (100, 60000), "10000"),
+    "live/stream_stall_ms": ("int", (200, 600000), "30000"),
+    "live/stream_poll_ms": ("int", (1000, 86400000), "60000"),
+    "live/stream_backoff_max_ms": ("int", (100, 3600000), "30000"),
+    "live/metrics": ("string", _METRICS, ""),
+    "security/curve": ("int", (0, 1), "1"),
+    "security/certs": ("path", _PATH, "var/certs"),
 }
+DEFAULTS = {key: default for key, (_, _, default) in CONFIG_KEYS.items()}
+# What strtoll reads whole: leading white space, a sign, digits
+_WHOLE = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")
+
+
+def _distance(a, b):
+    """Levenshtein distance, for "did you mean"."""
+    row = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        diagonal, row[0] = row[0], i
+        for j in range(1, len(b) + 1):
+            above = row[j]
+            row[j] = min(diagonal + (char != b[j - 1]), above + 1, row[j - 1] + 1)
+            diagonal = above
+    return row[-1]
+
+
+def _nearest(name, section):
+    """The known section, or key, nearest to name (the first of equals)."""
+    known = [key.split("/")[0] if section else key for key in CONFIG_KEYS]
+    return min(known, key=lambda k: _distance(name, k))
+
+
+def _check_names(path, lines):
+    """The C reader's strict check of names, line by line (ep_config.c,
+    s_check_names): every section and key known, none given twice, keys
+    indented by 4 spaces under a section. Raises ConfigError."""
+    sections, keys, section = {}, {}, None
+    for number, line in enumerate(lines, 1):
+        indent = len(line) - len(line.lstrip(" "))
+        rest = line[indent:]
+        if not rest or rest[0] in "#\r\n":
+            continue
+        where = f"config {path} line {number}"
+        if rest[0] == "\t":
+            raise ConfigError(f"{where}: indent with spaces, not tabs")
+        name = re.match(r"[^ \t=#\r\n]*", rest).group(0)
+        if not name or len(name.encode("utf-8", "surrogateescape")) >= 64:
+            raise ConfigError(f"{where}: expected a name")
+        if indent == 0:
+            if not any(key.startswith(name + "/") for key in CONFIG_KEYS):
+                raise ConfigError(f"{where}: unknown section {name} "
+                                  f"(did you mean {_nearest(name, True)}?)")
+            if name in sections:
+                raise ConfigError(f"{where}: section {name} given twice "
+                                  f"(first at line {sections[name]})")
+            sections[name], section = number, name
+            continue
+        if section is None:
+            raise ConfigError(f"{where}: key {name} before any section")
+        if indent != 4:
+            raise ConfigError(f"{where}: {name} indented by {indent} spaces "
+                              f"(a key is indented by 4 under its section)")
+        full = f"{section}/{name}"
+        if full not in CONFIG_KEYS:
+            raise ConfigError(f"{where}: unknown key {full} (did you mean {_nearest(full, False)}?)")
+        if full in keys:
+            raise ConfigError(f"{where}: key {full} given twice (first at line {keys[full]})")
+        keys[full] = number
+
+
+def _parse_zpl(lines):
+    """{"section/key": value} as CZMQ's zconfig reads the file (values
+    unquoted; a key without '=' has ""), or None where zconfig_load fails.
+    Run after _check_names, which leaves only sections and their keys."""
+    values, section = {}, None
+    for line in lines:
+        line = line.rstrip(" \t\n\v\f\r")
+        indent = len(line) - len(line.lstrip(" "))
+        if indent % 4:
+            return None                         # "indent 4 spaces at once"
+        rest = line[indent:]
+        name = re.match(r"[A-Za-z0-9$\-_@.&+/]*", rest).group(0)
+        rest = rest[len(name):].lstrip(" \t\n\v\f\r")
+        if not name or name.startswith("/") or name.endswith("/"):
+            if name or (rest and not rest.startswith("#")):
+                return None
+            continue
+        value = ""
+        if rest.startswith("="):
+            rest = rest[1:].lstrip(" \t\n\v\f\r")
+            if rest[:1] in ("'", '"'):
+                end = rest.find(rest[0], 1)
+                if end < 0:
+                    return None
+                value, after = rest[1:end], rest[end + 1:].lstrip(" \t\n\v\f\r")
+                if after and not after.startswith("#"):
+                    return None
+            else:
+                value = rest.split("#", 1)[0].rstrip(" \t\n\v\f\r")
+        elif rest and not rest.startswith("#"):
+            return None
+        if indent == 0:
+            section = name
+        elif section is not None and indent == 4:
+            values.setdefault(f"{section}/{name}", value)
+        else:
+            return None
+    return values
+
+
+def _metrics_error(address):
+    """Why address may not serve metrics (ep_metrics_address_parse: a
+    loopback HOST:PORT), or None."""
+    host, colon, port = address.rpartition(":")
+    if not colon or not host:
+        return f'metrics address "{address}" is not HOST:PORT'
+    if len(host.encode("utf-8", "surrogateescape")) >= 64:
+        return f'metrics address "{address}": host too long'
+    if not _WHOLE.fullmatch(port) or not 0 <= int(port) <= 65535:
+        return f'metrics address "{address}": the port is not 0 to 65535'
+    host = "127.0.0.1" if host == "localhost" else host
+    try:
+        if socket.inet_pton(socket.AF_INET, host)[0] == 127:
+            return None
+    except (OSError, ValueError):
+        if len(host) > 2 and host[0] == "[" and host[-1] == "]":
+            try:
+                if socket.inet_pton(socket.AF_INET6, host[1:-1]) == bytes(15) + b"\x01":
+                    return None
+            except (OSError, ValueError):
+                pass
+    return (f'metrics address "{address}" is not a loopback address (127.0.0.1:PORT, '
+            f"localhost:PORT or [::1]:PORT): metrics are served without authentication")
+
+
+def load_config(path):
+    """The configuration as {"section/key": "value"}, every key the C
+    programs know: the built-in defaults, overridden by the ZPL file at path
+    (None: the defaults alone), read as strictly as ep_config_load reads it
+    (ConfigError for what it refuses, with its message). A relative path
+    written in the file (router/journal, paper/instruments, live/keys,
+    live/audit, security/certs) is made relative to the file's folder, and
+    absolute; a built-in default ("var/certs") stays relative to the
+    working folder."""
+    config = dict(DEFAULTS)
+    if path is None:
+        return config
+    if not os.path.exists(path):
+        raise ConfigError(f"config {path}: no such file")
+    try:
+        with open(path, "rb") as file:
+            lines = file.read().decode("utf-8", "surrogateescape").split("\n")
+    except IsADirectoryError:
+        lines = []                              # zconfig reads a folder as empty
+    except OSError as error:
+        raise ConfigError(f"config {path}: {error.strerror}") from None
+    _check_names(path, lines)
+    values = _parse_zpl(lines)
+    if values is None:
+        raise ConfigError(f"config {path}: not a valid ZPL file")
+    # The file's folder, absolute, as s_folder_of names it ("" for the root)
+    slash = path.rfind("/")
+    if path.startswith("/"):
+        folder = path[:slash]
+    else:
+        try:
+            cwd = os.getcwd()
+        except OSError as error:
+            raise ConfigError(f"config {path}: cannot name its folder: {error.strerror}") from None
+        cwd = "" if cwd == "/" else cwd
+        folder = f"{cwd}/{path[:slash]}" if slash >= 0 else cwd
+    for key, (kind, limits, _) in CONFIG_KEYS.items():
+        if key not in values:
+            continue
+        text = values[key]
+        if kind in ("string", "path"):
+            if len(text.encode("utf-8", "surrogateescape")) >= limits:
+                raise ConfigError(f"config {path}: {key}: value longer than {limits - 1} characters")
+            if kind == "path" and text and not text.startswith("/"):
+                text = f"{folder}/{text}"
+                if len(text.encode("utf-8", "surrogateescape")) >= limits:
+                    raise ConfigError(f"config {path}: {key}: longer than {limits - 1} characters "
+                                      f"once relative to {folder}")
+        elif kind == "decimal":
+            try:
+                e8(text)
+            except DecimalError as error:
+                raise ConfigError(f'config {path}: {key}: {error.reason} ("{text}")') from None
+        elif not _WHOLE.fullmatch(text) or not limits[0] <= int(text) <= limits[1]:
+            raise ConfigError(f"config {path}: {key}: expected a whole number from {limits[0]} "
+                              f'to {limits[1]}, got "{text}"')
+        else:
+            text = str(int(text))               # as read: "+1" and " 01" are 1
+        config[key] = text
+    if config["router/journal_sync"] not in ("full", "normal"):
+        raise ConfigError(f"config {path}: router/journal_sync must be full or normal")
+    for section in ("router", "paper", "live"):
+        why = config[f"{section}/metrics"] and _metrics_error(config[f"{section}/metrics"])
+        if why:
+            raise ConfigError(f"config {path}: {section}/{why}")
+    return config
 
 
 class DecimalError(ExecplaneError):
@@ -236,28 +500,49 @@ def name(enum, value):
 
 
 class _Connection:
+    """config_path: the ZPL file; None (or ""): found as the C programs find
+    theirs without --config (find_config). Every error about the
+    configuration or the certificates names the file used and how it was
+    found, or the places tried (ConfigError for the configuration itself)."""
+
     def __init__(self, config_path, cert, insecure):
-        self.config = dict(DEFAULTS)
         if config_path:
-            self.config.update(load_config(config_path))
+            self.config_path = os.fspath(config_path)
+            self.config_note = f"config {self.config_path} (given)"
+        else:
+            self.config_path, self.config_note = find_config()
+        try:
+            self.config = load_config(self.config_path)
+        except ConfigError as error:
+            # Naming the file given already: said once (ep_cli_config_error)
+            raise (error if config_path and str(error).startswith("config ")
+                   else ConfigError(f"{error}; {self.config_note}")) from None
         self.context = zmq.Context.instance()
         self.curve = not insecure
         if self.curve and self.config["security/curve"] == "0":
-            raise ExecplaneError("security/curve = 0 needs insecure=True")
+            raise ConfigError(f"security/curve = 0 needs insecure=True; {self.config_note}")
         if self.curve:
-            certs = self.config["security/certs"]
-            try:
-                self.public, self.secret = zmq.auth.load_certificate(
-                    os.path.join(certs, f"{cert}_secret"))
-                self.router, _ = zmq.auth.load_certificate(os.path.join(certs, "public", "router"))
-            except (OSError, ValueError) as error:
-                raise ExecplaneError(f"certificate {cert} in {certs}: {error}") from error
+            certs = self.config["security/certs"]          # joined as the C programs join it
+            self.public, self.secret = self._certificate(f"{certs}/{cert}_secret")
             if not self.secret:
-                raise ExecplaneError(f"certificate {cert} in {certs} holds no secret key")
+                raise ExecplaneError(f"{certs}/{cert}_secret: no curve/secret-key in it; "
+                                     f"{self.config_note}")
+            self.router, _ = self._certificate(f"{certs}/public/router")
         self.sockets = []
         self.plane = None                       # the newest PlaneState
         self.sub = self._socket(zmq.SUB, "router/outcomes")
         self.query = self._socket(zmq.DEALER, "router/query")
+
+    def _certificate(self, path):
+        """(public, secret) of the certificate file at path; raises
+        ExecplaneError saying which file, and which configuration."""
+        if not os.path.exists(path):
+            raise ExecplaneError(f"{path}: no such file (ep-keygen writes it); {self.config_note}")
+        try:
+            return zmq.auth.load_certificate(path)
+        except (OSError, ValueError) as error:
+            raise ExecplaneError(f"{path}: {getattr(error, 'strerror', None) or error}; "
+                                 f"{self.config_note}") from None
 
     def _socket(self, kind, key):
         socket = self.context.socket(kind)

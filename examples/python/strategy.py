@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Pushes N MARKET intents for a strategy and prints each one's terminal report.
-Usage: strategy.py STRATEGY [N [CONFIG]]   (CURVE: the certificate "strategy")"""
+Usage: strategy.py STRATEGY [N [CONFIG]]  (no CONFIG: found as ep-send finds it; CURVE: "strategy")"""
 import sys
-from execplane_client import Strategy, decimal_text, name, pb
+from execplane_client import ConfigError, ExecplaneError, Strategy, decimal_text, name, pb
 
 strategy_id, n = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3
-with Strategy(sys.argv[3] if len(sys.argv) > 3 else None) as strategy:
+try:
+    strategy = Strategy(sys.argv[3] if len(sys.argv) > 3 else None)
+except ExecplaneError as error:     # the configuration (exit 2) or a certificate: one line
+    print(f"strategy.py: {error}", file=sys.stderr)
+    sys.exit(2 if isinstance(error, ConfigError) else 1)
+with strategy:
     ids = [strategy.send(intent_id=f"{strategy_id}-py-{i}", strategy_id=strategy_id,
                          symbol="BTCUSDT", side="BUY" if i % 2 == 0 else "SELL",
                          type="MARKET", qty="0.5", ref_price="64000.25")

@@ -4,7 +4,8 @@
 # another process (a plain listener, or another execplane started by
 # scripts/run) it says which port is taken and by what, and exits 1,
 # never reporting the other stack's state as its own. Its normal start
-# (router + paper worker, the paper plane) still says it is running.
+# (router + paper worker, the paper plane) still says it is running, and
+# the Python command it prints works as printed.
 # Its ports: --port-base, from 20000 to 32000, below the ports the other
 # tests bind (CZMQ's 49152 and up, the kernel's ephemeral 32768 and up).
 source "$(dirname "$0")/lib.sh"
@@ -85,6 +86,18 @@ grep -qF "intake    tcp://127.0.0.1:$BASE " "$WORK/first.out" || fail "the endpo
 "$BIN/ep-meta" --config "$WORK/first/run.zpl" status --timeout 10 > "$WORK/first.status"
 [ "$(jq -r '.plane + " " + (.paper_alive | tostring)' "$WORK/first.status")" = "PAPER true" ] \
     || fail "the first stack is not on a live paper plane: $(cat "$WORK/first.status")"
+# Its hint for Python, run as printed (from the tree, with the printed
+# EXECPLANE_CONFIG; the build under test named), gets its intents filled.
+hint=$(sed -n 's|^  \(examples/python/run [^#]*[^ #]\) *#.*|\1|p' "$WORK/first.out")
+config=$(sed -n 's|^  export PATH=.* EXECPLANE_CONFIG=||p' "$WORK/first.out")
+[ -n "$hint" ] && [ "$config" = "$WORK/first/run.zpl" ] \
+    || fail "no examples/python/run hint, or not its EXECPLANE_CONFIG: $(cat "$WORK/first.out")"
+(cd "$ROOT" && env -u PYTHONPATH EXECPLANE_CONFIG="$config" EXECPLANE_BUILD="$(dirname "$BIN")" \
+    timeout 60 bash -c "$hint") > "$WORK/hint.out" 2> "$WORK/hint.err" \
+    || fail "the Python hint '$hint': $(cat "$WORK/hint.err")"
+[ "$(cut -d' ' -f2 "$WORK/hint.out" | sort -u)" = FILLED ] && [ "$(grep -c . "$WORK/hint.out")" = 3 ] \
+    || fail "the Python hint '$hint' printed: $(cat "$WORK/hint.out")"
+pass "its Python hint, $hint, run as printed: three intents FILLED"
 # ... and a second one exits 1 naming the first's router.
 run second
 exit_of "$RUN_PID" 60; rc=$RC
