@@ -430,7 +430,16 @@ use_python () {
     PY=/usr/bin/python3
     [ -x "$PY" ] || PY=python3
     "$PY" -c "import zmq, google.protobuf" 2> "$WORK/import.log" \
-        || fail "$PY cannot import zmq and google.protobuf: $(tail -n 1 "$WORK/import.log")"
+        || fail "$PY cannot import zmq and google.protobuf (apt install python3-zmq python3-protobuf): $(tail -n 1 "$WORK/import.log")"
+}
+
+# conf_in DIR: DIR/execplane.zpl, the router's ready file with the
+# certificates next to it, named relatively ("certs = certs").
+conf_in () {
+    mkdir -p "$1"
+    sed 's|^\( *certs *= *\).*|\1certs|' "$READY" > "$1/execplane.zpl"
+    grep -qx '    certs = certs' "$1/execplane.zpl" || fail "no relative certs line in $1/execplane.zpl"
+    cp -a "$CERTS" "$1/certs"
 }
 
 # public_key NAME: the Z85 public key of certificate NAME under $CERTS.

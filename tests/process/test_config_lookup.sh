@@ -11,14 +11,6 @@ source "$(dirname "$0")/lib.sh"
 write_config
 start_router
 
-# conf_in DIR: DIR/execplane.zpl, the router's ready file with the
-# certificates next to it, named relatively ("certs = certs").
-conf_in () {
-    mkdir -p "$1"
-    sed 's|^\( *certs *= *\).*|\1certs|' "$READY" > "$1/execplane.zpl"
-    grep -qx '    certs = certs' "$1/execplane.zpl" || fail "no relative certs line in $1/execplane.zpl"
-    cp -a "$CERTS" "$1/certs"
-}
 ELSEWHERE=$WORK/elsewhere       # the working folder: no configuration, no certificates
 EMPTY_HOME=$WORK/empty-home     # a HOME without a user configuration
 mkdir -p "$ELSEWHERE" "$EMPTY_HOME"

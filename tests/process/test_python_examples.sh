@@ -14,15 +14,7 @@
 # to install, runs nothing and exits non-zero.
 source "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-PY_GEN=$(dirname "$BIN")/python
-[ -f "$PY_GEN/execplane_pb2.py" ] || fail "no $PY_GEN/execplane_pb2.py: protoc was not found at build time"
-export PYTHONPATH=$PY_GEN:$SRC/examples/python
-# Debian's interpreter, with python3-zmq and python3-protobuf (a python3
-# found first on PATH may be another one).
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-"$PY" -c "import zmq, google.protobuf" 2> "$WORK/import.log" \
-    || fail "$PY cannot import zmq and google.protobuf (apt install python3-zmq python3-protobuf): $(tail -n 1 "$WORK/import.log")"
+use_python
 
 # A Python without Debian's modules (no site-packages), first on PATH.
 FAKE=$WORK/fake-bin

@@ -5,15 +5,7 @@
 # and each message as the JSON line ep-tap prints. No daemon is started.
 source "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-PY_GEN=$(dirname "$BIN")/python
-[ -f "$PY_GEN/execplane_pb2.py" ] || fail "no $PY_GEN/execplane_pb2.py: protoc was not found at build time"
-export PYTHONPATH=$PY_GEN:$SRC/examples/python
-# Debian's interpreter, with python3-zmq and python3-protobuf (a python3
-# found first on PATH may be another one).
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-"$PY" -c "import zmq, google.protobuf" 2> "$WORK/import.log" \
-    || fail "$PY cannot import zmq and google.protobuf (apt install python3-zmq python3-protobuf): $(tail -n 1 "$WORK/import.log")"
+use_python
 
 "$PY" "$SRC/tests/process/python_vectors.py" "$SRC/tests/vectors" > "$WORK/vectors.out" 2> "$WORK/vectors.log" \
     || fail "the Python client differs from the vectors: $(head -n 40 "$WORK/vectors.out") $(tail -n 5 "$WORK/vectors.log")"
