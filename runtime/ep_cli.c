@@ -195,7 +195,7 @@ ep_cli_config_find (ep_cli_t *self)
         snprintf (cwd, sizeof cwd, "(unknown)");
     snprintf (s_note, sizeof s_note,
               "no config file (tried $" EP_CLI_CONFIG_ENV " (not set), %s), so the built-in "
-              "defaults, relative to the working folder %s", tried, cwd);
+              "defaults, relative to the working folder %.3900s", tried, cwd);
 }
 
 const char *
