@@ -363,31 +363,13 @@ s_chain_begin (ep_journal_t *self)
     return s_exec (self, "COMMIT");
 }
 
-//  Returns the single integer a query yields (0 if no row or NULL).
-static uint64_t
-s_scalar (ep_journal_t *self, const char *sql, int64_t param)
-{
-    sqlite3_stmt *stmt;
-    uint64_t value = 0;
-    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        ep_journal_fail (self, sql);
-        return 0;
-    }
-    if (sqlite3_bind_parameter_count (stmt) > 0)
-        sqlite3_bind_int64 (stmt, 1, param);
-    if (sqlite3_step (stmt) == SQLITE_ROW)
-        value = (uint64_t) sqlite3_column_int64 (stmt, 0);
-    sqlite3_finalize (stmt);
-    return value;
-}
-
 static bool
 s_has_column (ep_journal_t *self, const char *table, const char *column)
 {
     char sql [128];
     snprintf (sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
               table, column);
-    return s_scalar (self, sql, 0) == 1;
+    return ep_journal_scalar (self, sql, 0) == 1;
 }
 
 //  The start-up check of an existing journal: SQLite's integrity check, and
@@ -423,7 +405,7 @@ s_check (ep_journal_t *self, const char *path, char *err, size_t err_size)
                   problems > 1 ? ", and more" : "");
         return -1;
     }
-    if (s_scalar (self, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+    if (ep_journal_scalar (self, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
                         " AND name IN ('intents', 'reports', 'commands', 'state')", 0) != 4) {
         snprintf (err, err_size, "%s is an SQLite database but not an execplane journal: "
                   "refusing to start; the file is left as it is", path);
@@ -631,28 +613,6 @@ ep_journal_strerror (ep_journal_status_t status)
     return "?";
 }
 
-int64_t
-ep_journal_intake_us (ep_journal_t *self, uint64_t router_seq)
-{
-    //  The commit with the intents from the nearest first one, if it
-    //  wrote this one; else a chain row of the intent alone
-    sqlite3_stmt *stmt = self->stmt [S_INTAKE_COMMIT];
-    sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
-    int64_t at_us = 0;
-    if (sqlite3_step (stmt) == SQLITE_ROW
-    &&  ep_chain_rows_have_intent (sqlite3_column_blob (stmt, 1),
-                                   (size_t) sqlite3_column_bytes (stmt, 1), (int64_t) router_seq))
-        at_us = sqlite3_column_int64 (stmt, 0);
-    sqlite3_reset (stmt);
-    if (at_us)
-        return at_us;
-    stmt = self->stmt [S_INTAKE_US];
-    sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
-    at_us = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
-    sqlite3_reset (stmt);
-    return at_us;
-}
-
 //  The head as written is committed.
 static void
 s_chain_committed (ep_journal_t *self)
@@ -700,25 +660,6 @@ const char *
 ep_journal_error (ep_journal_t *self)
 {
     return self->error;
-}
-
-uint64_t
-ep_journal_last_seq (ep_journal_t *self)
-{
-    return s_scalar (self, "SELECT MAX(seq) FROM reports", 0);
-}
-
-uint64_t
-ep_journal_last_router_seq (ep_journal_t *self)
-{
-    return s_scalar (self, "SELECT MAX(router_seq) FROM intents", 0);
-}
-
-uint64_t
-ep_journal_processed_through (ep_journal_t *self, int plane)
-{
-    return s_scalar (self, "SELECT MAX(router_seq) FROM reports WHERE origin = 1 AND plane = ?",
-                     plane);
 }
 
 int

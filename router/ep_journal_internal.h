@@ -55,4 +55,8 @@ struct _ep_journal_t {
 //  Logs what failed with SQLite's message; returns -1.
 int ep_journal_fail (ep_journal_t *self, const char *what);
 
+//  The single integer sql yields, its one parameter (if any) param; 0 if
+//  no row or NULL.
+uint64_t ep_journal_scalar (ep_journal_t *self, const char *sql, int64_t param);
+
 #endif

@@ -1,6 +1,7 @@
 /*  ep_journal_read: what the router reads back from its journal: the
     reports for a query, the intents still open and the zombies at
-    recovery, an intent by its ids or its router_seq, how one ended.  */
+    recovery, an intent by its ids or its router_seq, how one ended, the
+    last numbers it gave, when an intent was read.  */
 #include <czmq.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -227,4 +228,62 @@ ep_journal_plane_reports (ep_journal_t *self, uint64_t router_seq,
     sqlite3_reset (stmt);
     sqlite3_clear_bindings (stmt);
     return rc == SQLITE_DONE ? 0 : ep_journal_fail (self, "read plane reports");
+}
+
+uint64_t
+ep_journal_scalar (ep_journal_t *self, const char *sql, int64_t param)
+{
+    sqlite3_stmt *stmt;
+    uint64_t value = 0;
+    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+        ep_journal_fail (self, sql);
+        return 0;
+    }
+    if (sqlite3_bind_parameter_count (stmt) > 0)
+        sqlite3_bind_int64 (stmt, 1, param);
+    if (sqlite3_step (stmt) == SQLITE_ROW)
+        value = (uint64_t) sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+    return value;
+}
+
+uint64_t
+ep_journal_last_seq (ep_journal_t *self)
+{
+    return ep_journal_scalar (self, "SELECT MAX(seq) FROM reports", 0);
+}
+
+uint64_t
+ep_journal_last_router_seq (ep_journal_t *self)
+{
+    return ep_journal_scalar (self, "SELECT MAX(router_seq) FROM intents", 0);
+}
+
+uint64_t
+ep_journal_processed_through (ep_journal_t *self, int plane)
+{
+    return ep_journal_scalar (self, "SELECT MAX(router_seq) FROM reports WHERE origin = 1 AND plane = ?",
+                     plane);
+}
+
+int64_t
+ep_journal_intake_us (ep_journal_t *self, uint64_t router_seq)
+{
+    //  The commit with the intents from the nearest first one, if it
+    //  wrote this one; else a chain row of the intent alone
+    sqlite3_stmt *stmt = self->stmt [S_INTAKE_COMMIT];
+    sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
+    int64_t at_us = 0;
+    if (sqlite3_step (stmt) == SQLITE_ROW
+    &&  ep_chain_rows_have_intent (sqlite3_column_blob (stmt, 1),
+                                   (size_t) sqlite3_column_bytes (stmt, 1), (int64_t) router_seq))
+        at_us = sqlite3_column_int64 (stmt, 0);
+    sqlite3_reset (stmt);
+    if (at_us)
+        return at_us;
+    stmt = self->stmt [S_INTAKE_US];
+    sqlite3_bind_int64 (stmt, 1, (int64_t) router_seq);
+    at_us = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+    sqlite3_reset (stmt);
+    return at_us;
 }
