@@ -62,7 +62,15 @@ static const char *s_schema =
     "  executed_qty_e8 INTEGER NOT NULL,"
     "  cum_quote_e8 INTEGER NOT NULL,"
     "  fills INTEGER NOT NULL,"
-    "  venue_order_id TEXT NOT NULL);"
+    "  venue_order_id TEXT NOT NULL,"
+    "  base_qty_e8 INTEGER NOT NULL DEFAULT 0,"  //  an amend's new order: what its venue
+    "  base_quote_e8 INTEGER NOT NULL DEFAULT 0);"   //  order executed before (the target's)
+    //  Every amend's new order with what its venue order had executed
+    //  before: kept once the order is followed no more (state, not chained).
+    "CREATE TABLE IF NOT EXISTS amends ("
+    "  client_order_id TEXT PRIMARY KEY,"
+    "  base_qty_e8 INTEGER NOT NULL,"
+    "  base_quote_e8 INTEGER NOT NULL);"
     EP_CHAIN_SCHEMA;
 
 //  The tables whose rows are chained (the orders followed are state).
@@ -190,21 +198,48 @@ s_chain_begin (ep_audit_t *self)
     return 0;
 }
 
-//  An audit made before the body was capped gets the column of its length.
+//  Whether table has column: 1, 0, or -1.
+static int
+s_has_column (ep_audit_t *self, const char *table, const char *column)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db, "SELECT COUNT(*) FROM pragma_table_info (?)"
+                            " WHERE name = ?", -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, column, -1, SQLITE_STATIC);
+    int has = sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int (stmt, 0) > 0 : -1;
+    sqlite3_finalize (stmt);
+    return has;
+}
+
+//  An audit made before the body was capped gets the column of its length;
+//  one made before amends were counted from their base gets the orders'
+//  bases (0: every order it follows was placed anew).
 static int
 s_migrate (ep_audit_t *self, char **msg)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2 (self->db, "SELECT COUNT(*) FROM pragma_table_info ('attempts')"
-                            " WHERE name = 'body_size'", -1, &stmt, NULL) != SQLITE_OK)
-        return -1;
-    bool has = sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 0) > 0;
-    sqlite3_finalize (stmt);
-    if (has)
-        return 0;
-    ep_log_info ("audit: adding the column body_size to attempts");
-    return sqlite3_exec (self->db, "ALTER TABLE attempts ADD COLUMN body_size INTEGER",
-                         NULL, NULL, msg) == SQLITE_OK ? 0 : -1;
+    static const struct {
+        const char *table, *column, *sql;
+    } columns [] = {
+        { "attempts", "body_size", "ALTER TABLE attempts ADD COLUMN body_size INTEGER" },
+        { "orders", "base_qty_e8",
+          "ALTER TABLE orders ADD COLUMN base_qty_e8 INTEGER NOT NULL DEFAULT 0" },
+        { "orders", "base_quote_e8",
+          "ALTER TABLE orders ADD COLUMN base_quote_e8 INTEGER NOT NULL DEFAULT 0" }
+    };
+    for (size_t i = 0; i < sizeof columns / sizeof columns [0]; i++) {
+        int has = s_has_column (self, columns [i].table, columns [i].column);
+        if (has < 0)
+            return -1;
+        if (has)
+            continue;
+        ep_log_info ("audit: adding the column %s to %s", columns [i].column,
+                     columns [i].table);
+        if (sqlite3_exec (self->db, columns [i].sql, NULL, NULL, msg) != SQLITE_OK)
+            return -1;
+    }
+    return 0;
 }
 
 ep_audit_t *
@@ -577,7 +612,9 @@ int
 ep_audit_order_put (ep_audit_t *self, const ep_audit_order_t *o)
 {
     sqlite3_stmt *stmt = s_prepare (self,
-        "INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "INSERT OR REPLACE INTO orders (client_order_id, router_seq, plane_epoch, dispatch, "
+        "status, executed_qty_e8, cum_quote_e8, fills, venue_order_id, base_qty_e8, "
+        "base_quote_e8) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, o->client_order_id, -1, SQLITE_STATIC);
@@ -589,6 +626,8 @@ ep_audit_order_put (ep_audit_t *self, const ep_audit_order_t *o)
     sqlite3_bind_int64 (stmt, 7, o->cum_quote_e8);
     sqlite3_bind_int (stmt, 8, (int) o->fills);
     sqlite3_bind_text (stmt, 9, o->venue_order_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 10, o->base_qty_e8);
+    sqlite3_bind_int64 (stmt, 11, o->base_quote_e8);
     int rc = sqlite3_step (stmt);
     sqlite3_finalize (stmt);
     return rc == SQLITE_DONE ? 0 : s_fail (self, "write order");
@@ -604,6 +643,44 @@ ep_audit_order_drop (ep_audit_t *self, const char *client_order_id)
     int rc = sqlite3_step (stmt);
     sqlite3_finalize (stmt);
     return rc == SQLITE_DONE ? 0 : s_fail (self, "drop order");
+}
+
+int
+ep_audit_amended (ep_audit_t *self, const char *client_order_id, int64_t base_qty_e8,
+                  int64_t base_quote_e8)
+{
+    assert (self && client_order_id);
+    sqlite3_stmt *stmt = s_prepare (self, "INSERT OR REPLACE INTO amends (client_order_id, "
+                                    "base_qty_e8, base_quote_e8) VALUES (?, ?, ?)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, client_order_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, base_qty_e8);
+    sqlite3_bind_int64 (stmt, 3, base_quote_e8);
+    int rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE ? 0 : s_fail (self, "write an amend's base");
+}
+
+int
+ep_audit_amended_base (ep_audit_t *self, const char *client_order_id, int64_t *base_qty_e8,
+                       int64_t *base_quote_e8)
+{
+    assert (self && client_order_id && base_qty_e8 && base_quote_e8);
+    *base_qty_e8 = 0;
+    *base_quote_e8 = 0;
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT base_qty_e8, base_quote_e8 FROM amends "
+                                    "WHERE client_order_id = ?");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, client_order_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        *base_qty_e8 = sqlite3_column_int64 (stmt, 0);
+        *base_quote_e8 = sqlite3_column_int64 (stmt, 1);
+    }
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : s_fail (self, "read an amend's base");
 }
 
 int
@@ -628,7 +705,10 @@ ep_audit_observe (ep_audit_t *self, const char *kind, int64_t event_time_ms,
 int
 ep_audit_orders (ep_audit_t *self, ep_audit_order_fn *fn, void *arg)
 {
-    sqlite3_stmt *stmt = s_prepare (self, "SELECT * FROM orders ORDER BY router_seq");
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT client_order_id, router_seq, plane_epoch, "
+                                    "dispatch, status, executed_qty_e8, cum_quote_e8, fills, "
+                                    "venue_order_id, base_qty_e8, base_quote_e8 FROM orders "
+                                    "ORDER BY router_seq");
     if (!stmt)
         return -1;
     int rc;
@@ -646,6 +726,8 @@ ep_audit_orders (ep_audit_t *self, ep_audit_order_fn *fn, void *arg)
         order.fills = (uint32_t) sqlite3_column_int (stmt, 7);
         snprintf (order.venue_order_id, sizeof order.venue_order_id, "%s",
                   (const char *) sqlite3_column_text (stmt, 8));
+        order.base_qty_e8 = sqlite3_column_int64 (stmt, 9);
+        order.base_quote_e8 = sqlite3_column_int64 (stmt, 10);
         fn (arg, &order);
     }
     sqlite3_finalize (stmt);

@@ -60,10 +60,18 @@ typedef struct {
     int64_t cum_quote_e8;               //  cumulative quote, as last reported
     uint32_t fills;                     //  fills reported so far
     char venue_order_id [32];
+    //  An amend's new order is its target's venue order renamed, which
+    //  keeps what it executed: what it had executed before the amend (the
+    //  target's, its quantity and quote) is this order's base. Every venue
+    //  figure on the order counts from it (ep_live_rebase); the figures
+    //  above are the order's own. 0: an order placed anew.
+    int64_t base_qty_e8;
+    int64_t base_quote_e8;
 } ep_audit_order_t;
 
 //  Opens (creating if needed, mode 0600) the audit at path and locks it
-//  exclusively; an audit made before body_size existed gets the column.
+//  exclusively; an audit made before body_size existed gets the column, one
+//  made before the orders' bases existed gets those (0).
 //  Returns NULL with the reason in err, which names the file: it cannot be
 //  opened, it is not an audit, or another process holds it.
 ep_audit_t *ep_audit_open (const char *path, char *err, size_t err_size);
@@ -120,6 +128,18 @@ int ep_audit_order_put (ep_audit_t *self, const ep_audit_order_t *order);
 
 //  Stops following client_order_id (it is terminal).
 int ep_audit_order_drop (ep_audit_t *self, const char *client_order_id);
+
+//  Writes down that client_order_id is an amend's new order whose venue
+//  order had executed base_qty_e8 (quote base_quote_e8) before the amend:
+//  kept after the order is followed no more, so that a reconciliation or
+//  a cancel of it later counts from there too.
+int ep_audit_amended (ep_audit_t *self, const char *client_order_id, int64_t base_qty_e8,
+                      int64_t base_quote_e8);
+
+//  The base of client_order_id (ep_audit_amended): returns 1 and sets
+//  *base_qty_e8 and *base_quote_e8, 0 if it has none (both 0), -1.
+int ep_audit_amended_base (ep_audit_t *self, const char *client_order_id,
+                           int64_t *base_qty_e8, int64_t *base_quote_e8);
 
 //  Writes and commits an observation: what the venue's user data stream
 //  said (kind "event": the frame's text, event_time_ms its time, about

@@ -33,6 +33,26 @@ void
 ep_live_plane_on_submitted (ep_live_plane_t *self, ep_live_job_t *job)
 {
     ep_venue_result_t *result = &job->result;
+    //  An amend's new order is the target's venue order renamed: what that
+    //  executed before was the target's (ended with it), the new order's
+    //  figures count from there
+    ep_audit_order_t state = { .router_seq = job->dispatch->router_seq };
+    snprintf (state.client_order_id, sizeof state.client_order_id, "%s",
+              job->request.client_order_id);
+    if (job->request.op == EP_VENUE_AMEND && result->target_known) {
+        state.base_qty_e8 = result->target_executed_qty_e8;
+        state.base_quote_e8 = result->target_cum_quote_e8;
+        snprintf (state.venue_order_id, sizeof state.venue_order_id, "%s",
+                  result->venue_order_id);
+        if (state.base_qty_e8 > 0
+        &&  ep_audit_amended (self->audit, state.client_order_id, state.base_qty_e8,
+                              state.base_quote_e8))
+            ep_log_error ("order %s: the audit could not keep what its venue order executed "
+                          "before the amend (%lld e-8): a reconciliation after its end would "
+                          "count it again", state.client_order_id,
+                          (long long) state.base_qty_e8);
+        ep_live_rebase (&state, result, NULL);
+    }
     ep_report_t report;
     s_report_init (&report, result, result->reason);
     ep_live_fills_t fills;
@@ -42,9 +62,6 @@ ep_live_plane_on_submitted (ep_live_plane_t *self, ep_live_job_t *job)
     report.fills = fills.pointers;
     s_report (self, job->dispatch, &report);
     if (!result->terminal) {
-        ep_audit_order_t state = { .router_seq = job->dispatch->router_seq };
-        snprintf (state.client_order_id, sizeof state.client_order_id, "%s",
-                  job->request.client_order_id);
         state.plane_epoch = job->dispatch->plane_epoch;
         state.status = result->status;
         state.executed_qty_e8 = result->executed_qty_e8;
@@ -83,9 +100,10 @@ s_reconcile_without_state (ep_live_plane_t *self, ep_live_job_t *job)
 
 //  What the router already has of the order a query is about: the
 //  order's last report, or for a reconciliation of an order not followed,
-//  the figures the dispatch carries (only the rest is a new fill).
+//  the figures the dispatch carries (only the rest is a new fill), counted
+//  from the order's base if it is an amend's new order.
 static ep_audit_order_t
-s_known (const ep_live_job_t *job, const ep_live_order_t *order)
+s_known (ep_live_plane_t *self, const ep_live_job_t *job, const ep_live_order_t *order)
 {
     ep_audit_order_t known = { .router_seq = job->dispatch->router_seq };
     if (order)
@@ -96,6 +114,8 @@ s_known (const ep_live_job_t *job, const ep_live_order_t *order)
         known.cum_quote_e8 = ep_live_quote (job->dispatch->known_filled_qty_e8,
                                             job->dispatch->known_avg_price_e8);
         known.fills = job->dispatch->known_fills;
+        ep_audit_amended_base (self->audit, job->request.client_order_id,
+                               &known.base_qty_e8, &known.base_quote_e8);
     }
     snprintf (known.client_order_id, sizeof known.client_order_id, "%s",
               job->request.client_order_id);
@@ -281,7 +301,10 @@ ep_live_plane_on_queried (ep_live_plane_t *self, ep_live_job_t *job)
             ep_log_warn ("order %s: status query gave no news: %s", id, result->reason);
         return;
     }
-    ep_audit_order_t known = s_known (job, order);
+    ep_audit_order_t known = s_known (self, job, order);
+    //  The figures of an amend's new order count from its base; the query's
+    //  answer was rebased before its trades were asked for
+    ep_live_rebase (&known, job->queried ? NULL : result, trades);
     bool changed = result->status != known.status
                 || result->executed_qty_e8 != known.executed_qty_e8;
     if (!changed && !reconcile)

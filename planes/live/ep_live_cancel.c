@@ -46,7 +46,8 @@ s_target_id (const ep_live_job_t *job, char id [EP_VENUE_CLIENT_ID_MAX + 1])
 
 //  Whether the REPLACE can be the venue's amend: only the quantity goes
 //  down (same symbol, side, type, time in force and price), and nothing of
-//  the target is known to have filled (an amend keeps what executed).
+//  the target is known to have filled (an amend keeps what executed), nor of
+//  its venue order before it (an amend's new order with a base).
 static bool
 s_amends (const ep_venue_t *venue, const ep_intent_t *change, const ep_intent_t *target,
           const ep_live_order_t *order)
@@ -54,7 +55,7 @@ s_amends (const ep_venue_t *venue, const ep_intent_t *change, const ep_intent_t 
     return venue->prepare_change && change->type == target->type
         && change->tif == target->tif && change->limit_price_e8 == target->limit_price_e8
         && change->qty_e8 > 0 && change->qty_e8 < target->qty_e8
-        && order->state.executed_qty_e8 == 0;
+        && order->state.executed_qty_e8 == 0 && order->state.base_qty_e8 == 0;
 }
 
 //  Builds the venue request of a CANCEL or REPLACE on the target's order.
@@ -222,9 +223,10 @@ ep_live_cancel_prepare (ep_live_plane_t *self, ep_live_job_t *job)
 //  Answers
 
 //  What the router has of an order this plane follows no more: the
-//  figures the cancel's dispatch carried (only the rest is a new fill).
+//  figures the cancel's dispatch carried (only the rest is a new fill),
+//  counted from its base if it is an amend's new order.
 static ep_audit_order_t
-s_router_known (const ep_live_job_t *job)
+s_router_known (ep_live_plane_t *self, const ep_live_job_t *job)
 {
     const ep_dispatch_t *target = s_target (job);
     ep_audit_order_t known = { .router_seq = target->router_seq,
@@ -234,7 +236,30 @@ s_router_known (const ep_live_job_t *job)
                                         target->known_avg_price_e8);
     known.fills = target->known_fills;
     s_target_id (job, known.client_order_id);
+    ep_audit_amended_base (self->audit, known.client_order_id, &known.base_qty_e8,
+                           &known.base_quote_e8);
     return known;
+}
+
+//  The end of the order known (status, as the venue's cumulative figures
+//  on it say), in ended: counted from its base (an amend's new order), and
+//  never below what known has.
+static void
+s_ended (const ep_audit_order_t *known, int status, int64_t executed_qty_e8,
+         int64_t cum_quote_e8, const char *venue_order_id, ep_venue_result_t *ended)
+{
+    memset (ended, 0, sizeof *ended);
+    ended->status = status;
+    ended->failure = EP_FAILURE (FAILURE_NONE);
+    ended->terminal = true;
+    ended->executed_qty_e8 = executed_qty_e8;
+    ended->cum_quote_e8 = cum_quote_e8;
+    snprintf (ended->venue_order_id, sizeof ended->venue_order_id, "%s", venue_order_id);
+    ep_live_rebase (known, ended, NULL);
+    if (ended->executed_qty_e8 <= known->executed_qty_e8) {
+        ended->executed_qty_e8 = known->executed_qty_e8;
+        ended->cum_quote_e8 = known->cum_quote_e8;
+    }
 }
 
 //  The end of an order this plane follows no more (it ended UNKNOWN), as
@@ -245,27 +270,21 @@ s_end_unfollowed (ep_live_plane_t *self, ep_live_job_t *job, int status,
                   const char *venue_status, int64_t executed_qty_e8, int64_t cum_quote_e8)
 {
     const ep_dispatch_t *change = s_change (job);
-    ep_audit_order_t known = s_router_known (job);
+    ep_audit_order_t known = s_router_known (self, job);
     ep_venue_result_t ended;
-    memset (&ended, 0, sizeof ended);
-    ended.status = status;
-    ended.failure = EP_FAILURE (FAILURE_NONE);
-    ended.terminal = true;
-    ended.executed_qty_e8 = executed_qty_e8 > known.executed_qty_e8
-                          ? executed_qty_e8 : known.executed_qty_e8;
-    ended.cum_quote_e8 = executed_qty_e8 > known.executed_qty_e8
-                       ? cum_quote_e8 : known.cum_quote_e8;
-    snprintf (ended.venue_order_id, sizeof ended.venue_order_id, "%s",
-              job->result.venue_order_id);
+    s_ended (&known, status, executed_qty_e8, cum_quote_e8, job->result.venue_order_id,
+             &ended);
     char reason [EP_LIVE_REASON_MAX];
     bool caused = change->cause && *change->cause;
     if (status == EP_STATUS (CANCELED))
         snprintf (reason, sizeof reason, "reconciled: canceled by intent %s%s%s (venue %s); "
-                  "it had ended UNKNOWN", change->intent->intent_id, caused ? ": " : "",
-                  caused ? change->cause : "", venue_status);
+                  "it had ended UNKNOWN%s%.300s", change->intent->intent_id, caused ? ": " : "",
+                  caused ? change->cause : "", venue_status, *ended.reason ? "; " : "",
+                  ended.reason);
     else
         snprintf (reason, sizeof reason, "reconciled: the venue says it ended %s, asked by "
-                  "intent %s; it had ended UNKNOWN", venue_status, change->intent->intent_id);
+                  "intent %s; it had ended UNKNOWN%s%.300s", venue_status,
+                  change->intent->intent_id, *ended.reason ? "; " : "", ended.reason);
     ep_live_plane_report_state (self, s_target (job), &ended, reason, true, NULL, &known);
 }
 
@@ -286,23 +305,15 @@ s_end_target (ep_live_plane_t *self, ep_live_job_t *job, int status, const char 
     if (!order)
         return;                         //  ended already: its report was given
     ep_venue_result_t ended;
-    memset (&ended, 0, sizeof ended);
-    ended.status = status;
-    ended.failure = EP_FAILURE (FAILURE_NONE);
-    ended.terminal = true;
-    ended.executed_qty_e8 = executed_qty_e8 > order->state.executed_qty_e8
-                          ? executed_qty_e8 : order->state.executed_qty_e8;
-    ended.cum_quote_e8 = executed_qty_e8 > order->state.executed_qty_e8
-                       ? cum_quote_e8 : order->state.cum_quote_e8;
-    snprintf (ended.venue_order_id, sizeof ended.venue_order_id, "%s",
-              order->state.venue_order_id);
+    s_ended (&order->state, status, executed_qty_e8, cum_quote_e8, order->state.venue_order_id,
+             &ended);
     //  Its reason names the cancel, and the plane command that caused it
     char reason [EP_LIVE_REASON_MAX];
     bool caused = change->cause && *change->cause;
-    snprintf (reason, sizeof reason, "%s by intent %s%s%s (venue %s)",
+    snprintf (reason, sizeof reason, "%s by intent %s%s%s (venue %s)%s%.300s",
               change->intent->action == EP_ACTION (REPLACE) ? "replaced" : "canceled",
               change->intent->intent_id, caused ? ": " : "", caused ? change->cause : "",
-              venue_status);
+              venue_status, *ended.reason ? "; " : "", ended.reason);
     ep_audit_order_t known = order->state;
     ep_live_plane_report_state (self, s_target (job), &ended, reason, false, order, &known);
     ep_live_follow_put (self->orders, s_target (job), &known, true, false,
@@ -432,13 +443,14 @@ s_on_replaced (ep_live_plane_t *self, ep_live_job_t *job)
 static void
 s_on_unfollowed_asked (ep_live_plane_t *self, ep_live_job_t *job)
 {
-    const ep_venue_result_t *result = &job->result;
+    ep_venue_result_t *result = &job->result;
     const char *id = job->request.client_order_id;
     char reason [EP_LIVE_REASON_MAX];
     bool state = result->status != EP_STATUS (STATUS_UNSPECIFIED)
               && result->status != EP_STATUS (UNKNOWN);
     if (state) {
-        ep_audit_order_t known = s_router_known (job);
+        ep_audit_order_t known = s_router_known (self, job);
+        ep_live_rebase (&known, result, NULL);
         char told [EP_LIVE_REASON_MAX];
         snprintf (told, sizeof told, "reconciled: %s", result->reason);
         ep_live_plane_report_state (self, job->dispatch, result, told, true, NULL, &known);

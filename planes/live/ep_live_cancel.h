@@ -32,8 +32,11 @@
     CANCEL, like a submission, is not sent past its not_after_ms.
     A REPLACE is the venue's cancel-replace (nothing placed if the cancel
     fails), or its amend when only the quantity goes down (same price,
-    time in force, nothing known filled). Its new order is followed under
-    the REPLACE's router_seq like any resting order. Every report of a
+    time in force, nothing known filled, and not itself an amend's new
+    order with a base). Its new order is followed under the REPLACE's
+    router_seq like any resting order; an amend's counts from the amend
+    (what its venue order executed before was the target's: its base,
+    ep_live_rebase). Every report of a
     cancel or replace carries target_intent_id.  */
 #ifndef EP_LIVE_CANCEL_H_INCLUDED
 #define EP_LIVE_CANCEL_H_INCLUDED

@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "ep_decimal.h"
 #include "ep_live_fills.h"
 
@@ -88,4 +89,54 @@ ep_live_fill_of_query (const ep_audit_order_t *known, const ep_venue_result_t *r
     fill->price_e8 = ep_live_avg_price (qty, quote);
     fill->fee_e8 = 0;
     fill->trade_time_ms = result->venue_time_ms;    //  the order's change that told it
+}
+
+void
+ep_live_rebase (const ep_audit_order_t *known, ep_venue_result_t *result,
+                ep_venue_result_t *trades)
+{
+    assert (known);
+    int64_t base = known->base_qty_e8;
+    if (base <= 0)
+        return;
+    if (result && result->status != EP_STATUS (STATUS_UNSPECIFIED)) {
+        char said [EP_DECIMAL_BUFSIZE], before [EP_DECIMAL_BUFSIZE];
+        ep_decimal_format (result->executed_qty_e8, said);
+        ep_decimal_format (base, before);
+        size_t len = strlen (result->reason);
+        if (result->executed_qty_e8 >= base) {
+            result->executed_qty_e8 -= base;
+            result->cum_quote_e8 = result->cum_quote_e8 > known->base_quote_e8
+                                 ? result->cum_quote_e8 - known->base_quote_e8 : 0;
+            snprintf (result->reason + len, sizeof result->reason - len,
+                      "%s%s of venue order %s executed under the order it amends, before "
+                      "the amend: counted from there", len ? "; " : "", before,
+                      *result->venue_order_id ? result->venue_order_id : known->venue_order_id);
+        }
+        else
+        if (result->executed_qty_e8 > 0 || result->cum_quote_e8 > 0) {
+            //  Less than before the amend: a venue that contradicts itself
+            snprintf (result->reason + len, sizeof result->reason - len,
+                      "%sthe venue says %s executed, less than the %s before the amend",
+                      len ? "; " : "", said, before);
+            result->executed_qty_e8 = 0;
+            result->cum_quote_e8 = 0;
+        }
+        result->avg_price_e8 = ep_live_avg_price (result->executed_qty_e8,
+                                                  result->cum_quote_e8);
+        //  Partly filled under the target only: nothing of this order yet
+        if (result->status == EP_STATUS (PARTIALLY_FILLED) && result->executed_qty_e8 == 0)
+            result->status = EP_STATUS (ACCEPTED);
+    }
+    if (trades && trades->fill_count) {
+        int64_t before = 0;
+        size_t index = 0;
+        while (index < trades->fill_count && before < base)
+            before += trades->fills [index++].qty_e8;
+        if (before != base)
+            index = trades->fill_count;     //  they do not tell what was the target's
+        memmove (trades->fills, trades->fills + index,
+                 (trades->fill_count - index) * sizeof *trades->fills);
+        trades->fill_count -= index;
+    }
 }

@@ -55,4 +55,19 @@ void ep_live_fill_of_query (const ep_audit_order_t *known, const ep_venue_result
                             uint32_t number, ep_fill_t *fill,
                             char fill_id [EP_LIVE_FILL_ID_MAX]);
 
+//  An amend's new order is its target's venue order renamed, which keeps
+//  what it executed: that part, its base (known->base_qty_e8 and
+//  base_quote_e8), was the target's. Rebases an observation of the venue
+//  order (a status query's or cancel's answer, a stream event) onto the new
+//  order, the one place where this is done: result (with a status; NULL:
+//  none) counts from the base: its executed quantity, quote and average
+//  price less the base's (never below 0; PARTIALLY_FILLED with nothing
+//  beyond the base is ACCEPTED), and its reason says how much of the venue
+//  order executed under the target; trades (the venue order's
+//  trades, an EP_VENUE_TRADES answer; NULL: none) lose their first ones,
+//  those that make up the base, or all of them if none add up to it
+//  exactly (then they tell nothing). Without a base nothing changes.
+void ep_live_rebase (const ep_audit_order_t *known, ep_venue_result_t *result,
+                     ep_venue_result_t *trades);
+
 #endif

@@ -583,9 +583,15 @@ s_resync_order (ep_live_plane_t *self, const ep_resting_order_t *held)
         ep_live_follow_keep_fills (order, held->fills, held->n_fills);
         return false;
     }
-    if (order)
+    if (order) {
         snprintf (known.venue_order_id, sizeof known.venue_order_id, "%s",
                   order->state.venue_order_id);
+        known.base_qty_e8 = order->state.base_qty_e8;
+        known.base_quote_e8 = order->state.base_quote_e8;
+    }
+    else                                //  an amend's new order counts from its base
+        ep_audit_amended_base (self->audit, known.client_order_id, &known.base_qty_e8,
+                               &known.base_quote_e8);
     known.status = EP_STATUS (STATUS_UNSPECIFIED);  //  the next answer is news
     order = ep_live_follow_put (self->orders, dispatch, &known, false, false, s_now (self));
     if (order) {

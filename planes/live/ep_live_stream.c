@@ -229,16 +229,17 @@ s_on_unfollowed (ep_live_plane_t *plane, const ep_venue_stream_event_t *event)
 //  What executed beyond what was told, with no trade of the same size to
 //  tell it: a trade the stream skipped. Never guessed: the order is asked.
 static void
-s_gap (ep_live_plane_t *plane, ep_live_order_t *order, const ep_venue_stream_event_t *event)
+s_gap (ep_live_plane_t *plane, ep_live_order_t *order, const ep_venue_result_t *result,
+       bool trade)
 {
     ep_live_stream_t *self = plane->stream;
     self->gaps++;
     char told [EP_DECIMAL_BUFSIZE], says [EP_DECIMAL_BUFSIZE], detail [300];
     snprintf (detail, sizeof detail, "order %s: the stream says %s executed, %s was told and "
               "%s: queried", order->state.client_order_id,
-              ep_decimal_format (event->order.executed_qty_e8, says),
+              ep_decimal_format (result->executed_qty_e8, says),
               ep_decimal_format (order->state.executed_qty_e8, told),
-              event->trade ? "its trade does not make up the rest" : "it tells no trade");
+              trade ? "its trade does not make up the rest" : "it tells no trade");
     ep_log_warn ("stream: %s", detail);
     s_tell (plane, "stream-gap", "gap", detail);
     s_query_now (order);
@@ -263,12 +264,17 @@ s_on_order (ep_live_plane_t *plane, const ep_venue_stream_event_t *event)
         return;
     }
     const ep_audit_order_t *known = &order->state;
+    //  An amend's new order: the stream's cumulative figures are the venue
+    //  order's, what executed before the amend included
+    ep_venue_result_t rebased = *result;
+    ep_live_rebase (known, &rebased, NULL);
+    result = &rebased;
     if (result->executed_qty_e8 < known->executed_qty_e8)
         return;                         //  older than what was told
     if (result->executed_qty_e8 > known->executed_qty_e8) {
         const ep_venue_fill_t *trade = event->trade ? &result->fills [0] : NULL;
         if (!trade || trade->qty_e8 != result->executed_qty_e8 - known->executed_qty_e8) {
-            s_gap (plane, order, event);
+            s_gap (plane, order, result, event->trade);
             return;
         }
         self->trades++;
@@ -501,7 +507,8 @@ ep_live_stream_followed (ep_live_plane_t *plane, const char *client_order_id)
     if (!pending)
         return;
     ep_live_order_t *order = ep_live_follow_lookup (plane->orders, client_order_id);
-    if (order && (pending->executed_qty_e8 > order->state.executed_qty_e8
+    if (order && (pending->executed_qty_e8 - order->state.base_qty_e8
+                  > order->state.executed_qty_e8
                   || pending->status != order->state.status))
         s_query_now (order);
     zhashx_delete (self->pending, client_order_id);

@@ -1,7 +1,9 @@
 /*  test_audit: the live plane's write-ahead audit. One process per audit
     (the file is locked), the response body stored capped with its full
     length (and an older audit migrated to hold it), and a result the disk
-    could not take kept in memory and written once it can.  */
+    could not take kept in memory and written once it can. An amend's new
+    order keeps its base (what its venue order executed before the amend),
+    with the order followed (an older audit gets the columns) and after.  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -222,6 +224,72 @@ test_an_audit_made_before_body_size_gets_the_column (void **state)
     ep_venue_result_reset (&result);
 }
 
+//  Reads the one order followed into *order (its dispatch not kept)
+static void
+s_one_order (void *arg, const ep_audit_order_t *order)
+{
+    ep_audit_order_t *copy = arg;
+    *copy = *order;
+    copy->dispatch = NULL;
+    copy->fills++;                      //  marks that it was called (once)
+}
+
+static void
+test_an_audit_made_before_bases_gets_them_and_keeps_them (void **state)
+{
+    fixture_t *fixture = *state;
+    //  The orders table as it was, with one order followed in it
+    sqlite3 *db = NULL;
+    assert_int_equal (sqlite3_open (fixture->path, &db), SQLITE_OK);
+    const char *old =
+        "CREATE TABLE orders (client_order_id TEXT PRIMARY KEY, router_seq INTEGER NOT NULL,"
+        "  plane_epoch INTEGER NOT NULL, dispatch BLOB NOT NULL, status INTEGER NOT NULL,"
+        "  executed_qty_e8 INTEGER NOT NULL, cum_quote_e8 INTEGER NOT NULL,"
+        "  fills INTEGER NOT NULL, venue_order_id TEXT NOT NULL);"
+        "INSERT INTO orders VALUES ('epOld', 3, 1, x'00', 2, 50000000, 10000000000, 1, '9');";
+    char *msg = NULL;
+    if (sqlite3_exec (db, old, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg ("old schema: %s", msg);
+    sqlite3_close (db);
+
+    ep_audit_t *audit = s_open (fixture->path);
+    ep_audit_order_t order;
+    memset (&order, 0, sizeof order);
+    assert_int_equal (ep_audit_orders (audit, s_one_order, &order), 0);
+    assert_string_equal (order.client_order_id, "epOld");
+    assert_int_equal (order.fills, 2);
+    assert_int_equal (order.executed_qty_e8, 50000000);
+    assert_int_equal (order.base_qty_e8, 0);
+    assert_int_equal (order.base_quote_e8, 0);
+    //  An amend's new order, followed with its base
+    order.base_qty_e8 = 70000000;
+    order.base_quote_e8 = 14000000000;
+    order.fills = 0;
+    uint8_t dispatch [1] = { 0 };
+    order.dispatch = dispatch;
+    order.dispatch_size = 1;
+    assert_int_equal (ep_audit_order_put (audit, &order), 0);
+    assert_int_equal (ep_audit_amended (audit, "epOld", 70000000, 14000000000), 0);
+    ep_audit_destroy (&audit);
+
+    //  Opened again: the base is the order's, and outlives its follow
+    audit = s_open (fixture->path);
+    memset (&order, 0, sizeof order);
+    assert_int_equal (ep_audit_orders (audit, s_one_order, &order), 0);
+    assert_int_equal (order.fills, 1);
+    assert_int_equal (order.base_qty_e8, 70000000);
+    assert_int_equal (order.base_quote_e8, 14000000000);
+    assert_int_equal (ep_audit_order_drop (audit, "epOld"), 0);
+    int64_t qty = -1, quote = -1;
+    assert_int_equal (ep_audit_amended_base (audit, "epOld", &qty, &quote), 1);
+    assert_int_equal (qty, 70000000);
+    assert_int_equal (quote, 14000000000);
+    assert_int_equal (ep_audit_amended_base (audit, "epOther", &qty, &quote), 0);
+    assert_int_equal (qty, 0);
+    assert_int_equal (quote, 0);
+    ep_audit_destroy (&audit);
+}
+
 //  The file size limit stands in for a full disk: every write that would
 //  grow a file past it fails (EFBIG; SIGXFSZ ignored, as the daemons do)
 static void
@@ -291,6 +359,8 @@ main (void)
                                          s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
             test_a_result_the_disk_cannot_take_is_kept_and_written_later, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_an_audit_made_before_bases_gets_them_and_keeps_them, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
