@@ -10,10 +10,17 @@
 
     Prints one JSON object: intents, terminal, lost, elapsed_ms,
     intents_per_s and the latency percentiles p50_us, p99_us, p999_us,
-    max_us. Exits 0 when every intent's terminal report arrived.  */
+    max_us. Exits 0 when every intent's terminal report arrived.
+
+    With --send-times FILE, each intent's send time on the wall clock
+    (CLOCK_REALTIME, which other processes' timestamps can be compared
+    with) is kept in memory the strategies share with this process, and
+    written to FILE once they are done, one line an intent: its intent_id
+    and the time in microseconds.  */
 #include <czmq.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include "ep_config.h"
@@ -34,7 +41,15 @@ typedef struct {
     int strategies;                     //  processes, ids s1..sK
     long rate;                          //  intents/s in all; 0: as fast as possible
     long timeout_s;                     //  no new report this long: give up
+    const char *send_times;             //  --send-times FILE, or NULL
 } s_args_t;
+
+//  --send-times: what each intent's line needs, filled by its strategy in
+//  memory shared with the parent (mapped before the forks)
+typedef struct {
+    int64_t mono_us;                    //  the stamp in its intent_id
+    int64_t real_us;                    //  the wall clock when it was sent
+} s_sent_t;
 
 static int64_t
 s_now_us (void)
@@ -44,10 +59,19 @@ s_now_us (void)
     return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static int64_t
+s_wall_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 //  One strategy: waits for the go byte on ready_fd, then pushes count
-//  intents, paced at rate per second (0: unpaced). Returns an exit code.
+//  intents, paced at rate per second (0: unpaced); with sent, notes each
+//  one's send times there. Returns an exit code.
 static int
-s_strategy (const s_args_t *args, int k, long count, long rate, int go_fd)
+s_strategy (const s_args_t *args, int k, long count, long rate, int go_fd, s_sent_t *sent)
 {
     ep_config_t config;
     if (ep_security_setup ("ep-loadgen", args->config_path, args->insecure,
@@ -93,6 +117,7 @@ s_strategy (const s_args_t *args, int k, long count, long rate, int go_fd)
             }
         }
         int64_t now = s_now_us ();
+        int64_t wall = sent ? s_wall_us () : 0;
         snprintf (intent_id, sizeof intent_id, "%s-%d-%ld-%" PRId64, args->tag, k, i, now);
         intent.side = i % 2 ? EP_SIDE (SELL) : EP_SIDE (BUY);
         intent.decided_at = now;
@@ -101,6 +126,8 @@ s_strategy (const s_args_t *args, int k, long count, long rate, int go_fd)
             fprintf (stderr, "ep-loadgen: strategy %d: send: %s\n", k, zmq_strerror (zmq_errno ()));
             break;
         }
+        if (sent)
+            sent [i] = (s_sent_t) { now, wall };
     }
     zsock_destroy (&intake);
     return 0;
@@ -221,6 +248,7 @@ s_usage (FILE *out)
     fprintf (out,
         "Usage: ep-loadgen --config FILE --tag TAG [--intents N] [--strategies K]\n"
         "                  [--rate PER_SECOND] [--timeout SECONDS] [--insecure]\n"
+        "                  [--send-times FILE]\n"
         "\n"
         "The benchmark's load: K strategy processes (ids s1..sK) push N MARKET\n"
         "intents in all, unpaced or at PER_SECOND in all, while this process\n"
@@ -230,7 +258,11 @@ s_usage (FILE *out)
         "\n"
         "  --cert NAME           the strategies' certificate (default strategy)\n"
         "  --monitor-cert NAME   the monitor's certificate (default monitor)\n"
-        "  --timeout SECONDS     give up after this long without a report (default 30)\n");
+        "  --timeout SECONDS     give up after this long without a report (default 30)\n"
+        "  --send-times FILE     write each intent's send time to FILE once all are\n"
+        "                        sent, one line each: INTENT_ID MICROSECONDS, on the\n"
+        "                        wall clock (CLOCK_REALTIME), to set beside the times\n"
+        "                        of other processes (a venue's receipt)\n");
 }
 
 static long
@@ -258,6 +290,7 @@ main (int argc, char *argv [])
         { "cert", required_argument, 0, 'C' },
         { "monitor-cert", required_argument, 0, 'M' },
         { "insecure", no_argument, 0, 'i' },
+        { "send-times", required_argument, 0, 'S' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -275,6 +308,7 @@ main (int argc, char *argv [])
             case 'C': args.strategy_cert = optarg; break;
             case 'M': args.monitor_cert = optarg; break;
             case 'i': args.insecure = true; break;
+            case 'S': args.send_times = optarg; break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -283,9 +317,30 @@ main (int argc, char *argv [])
         fprintf (stderr, "ep-loadgen: --tag (1 to 16 of [A-Za-z0-9._:]) is required; see --help\n");
         return 2;
     }
+    //  The file is made before any intent goes, so a path that cannot be
+    //  written is said at once.
+    FILE *times = NULL;
+    s_sent_t *sent = NULL;
+    size_t sent_bytes = (size_t) args.intents * sizeof *sent;
+    if (args.send_times) {
+        times = fopen (args.send_times, "w");
+        if (!times) {
+            fprintf (stderr, "ep-loadgen: --send-times %s: %s\n", args.send_times, strerror (errno));
+            return 2;
+        }
+        sent = mmap (NULL, sent_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (sent == MAP_FAILED) {
+            fprintf (stderr, "ep-loadgen: cannot map memory for the send times: %s\n",
+                     strerror (errno));
+            fclose (times);
+            return 1;
+        }
+    }
     //  The strategies are forked before any ZeroMQ context exists.
     pid_t pids [S_MAX_STRATEGIES];
     int go_fds [S_MAX_STRATEGIES];
+    long first [S_MAX_STRATEGIES + 1];  //  strategy k's first intent, counted over all
+    first [0] = 0;
     for (int k = 0; k < args.strategies; k++) {
         int fds [2];
         if (pipe (fds)) {
@@ -293,6 +348,7 @@ main (int argc, char *argv [])
             return 1;
         }
         long share = args.intents / args.strategies + (k < args.intents % args.strategies);
+        first [k + 1] = first [k] + share;
         pids [k] = fork ();
         if (pids [k] == 0) {
             close (fds [1]);
@@ -302,7 +358,7 @@ main (int argc, char *argv [])
             //  socket's linger, so every queued intent leaves.
             exit (s_strategy (&args, k + 1, share,
                               args.rate ? (args.rate + args.strategies - 1) / args.strategies : 0,
-                              fds [0]));
+                              fds [0], sent ? sent + first [k] : NULL));
         }
         close (fds [0]);
         go_fds [k] = fds [1];
@@ -319,6 +375,22 @@ main (int argc, char *argv [])
         if (waitpid (pids [k], &status, 0) == pids [k]
         &&  !(WIFEXITED (status) && WEXITSTATUS (status) == 0))
             rc = 1;
+    }
+    if (times) {
+        //  Every strategy has exited: what each noted is there. An intent
+        //  never sent (a strategy that failed) has no line.
+        for (int k = 0; k < args.strategies; k++)
+            for (long i = 0; i < first [k + 1] - first [k]; i++) {
+                const s_sent_t *one = &sent [first [k] + i];
+                if (one->real_us)
+                    fprintf (times, "%s-%d-%ld-%" PRId64 " %" PRId64 "\n",
+                             args.tag, k + 1, i, one->mono_us, one->real_us);
+            }
+        if (fclose (times)) {
+            fprintf (stderr, "ep-loadgen: --send-times %s: %s\n", args.send_times, strerror (errno));
+            rc = 1;
+        }
+        munmap (sent, sent_bytes);
     }
     return rc;
 }

@@ -13,7 +13,12 @@
     polls both its PULL sockets in one loop and reads up to --batch messages
     from a socket per wakeup, as the router does; it forwards each body as
     it came, without a copy. Elapsed time runs from the source's first send
-    to the sink's last receive (CLOCK_MONOTONIC, shared by the processes).  */
+    to the sink's last receive (CLOCK_MONOTONIC, shared by the processes).
+
+    Paced (--rate), each message's latency is timed from the source's send
+    to the sink, over the four hops; with --hops 2, to the worker's receipt
+    instead (source -> broker -> worker: the path of an intent from a
+    strategy to a worker), while the replies still flow back as load.  */
 #ifndef _GNU_SOURCE
 #   define _GNU_SOURCE
 #endif
@@ -70,6 +75,8 @@ typedef struct {
     size_t reply_size;
     int batch;
     uint64_t rate;                      //  messages/s the source paces at; 0: unpaced
+    int hops;                           //  where a paced message's latency ends: 4 the
+                                        //  sink, 2 the worker
     int64_t deadline_ns;                //  CLOCK_MONOTONIC: every wait ends by it
     bool curve;                         //  CURVE on every socket
     char server_public [41], server_secret [41];   //  the broker's keys (Z85)
@@ -88,7 +95,8 @@ typedef struct {
     s_counter_t received;               //  sink
     s_counter_t disorder;               //  sink: messages out of sequence
     s_counter_t end_ns;                 //  sink: its last receive, or when it gave up
-    s_counter_t latency_ns [4];         //  sink, when paced: p50, p99, p99.9, max
+    s_counter_t latency_ns [4];         //  sink (worker with --hops 2), when paced:
+                                        //  p50, p99, p99.9, max
     char why [S_ROLES][256];            //  a role's reason for failing
 } s_shared_t;
 
@@ -382,11 +390,34 @@ s_broker (s_shared_t *shared, int fd)
 }
 
 //  ---------------------------------------------------------------------
+//  Latencies, kept by the sink (or the worker, --hops 2) when paced.
+
+static int
+s_compare (const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return (x > y) - (x < y);
+}
+
+//  Sorts count latencies and publishes their p50, p99, p99.9 and max.
+static void
+s_store_percentiles (s_shared_t *shared, int64_t *latency, uint64_t count)
+{
+    if (count == 0)
+        return;
+    qsort (latency, count, sizeof *latency, s_compare);
+    const double at [4] = { 0.50, 0.99, 0.999, 1.0 };
+    for (int i = 0; i < 4; i++)
+        s_store (&shared->latency_ns [i],
+                 (uint64_t) latency [(uint64_t) (at [i] * (double) (count - 1) + 0.5)]);
+}
+
+//  ---------------------------------------------------------------------
 //  The worker: one reply, of reply_size bytes, per dispatched message; the
 //  reply carries the message's sequence number.
 
 static int
-s_worker_run (s_shared_t *shared, void *sub, void *push, uint8_t *reply)
+s_worker_run (s_shared_t *shared, void *sub, void *push, uint8_t *reply, int64_t *latency)
 {
     if (!sub || !push || !reply)
         return s_fail (shared, S_WORKER, "cannot create a socket");
@@ -407,6 +438,12 @@ s_worker_run (s_shared_t *shared, void *sub, void *push, uint8_t *reply)
             zmq_msg_close (&body);
             return s_fail (shared, S_WORKER, "no complete message by the deadline");
         }
+        if (latency) {
+            int64_t sent = 0;
+            if (zmq_msg_size (&body) >= S_STAMP_SIZE)
+                memcpy (&sent, (uint8_t *) zmq_msg_data (&body) + S_SEQ_SIZE, sizeof sent);
+            latency [replied] = s_now_ns () - sent;
+        }
         size_t echo = shared->rate ? S_STAMP_SIZE : S_SEQ_SIZE;
         if (zmq_msg_size (&body) >= echo && shared->reply_size >= echo)
             memcpy (reply, zmq_msg_data (&body), echo);
@@ -417,6 +454,8 @@ s_worker_run (s_shared_t *shared, void *sub, void *push, uint8_t *reply)
             return s_fail (shared, S_WORKER, "cannot send a reply");
         s_store (&shared->replied, ++replied);
     }
+    if (latency)
+        s_store_percentiles (shared, latency, replied);
     return 0;
 }
 
@@ -429,7 +468,15 @@ s_worker (s_shared_t *shared)
     void *sub = zmq_socket (context, ZMQ_SUB);
     void *push = zmq_socket (context, ZMQ_PUSH);
     uint8_t *reply = calloc (1, shared->reply_size ? shared->reply_size : 1);
-    int rc = s_worker_run (shared, sub, push, reply);
+    //  --hops 2, paced: the worker times each message, from its send
+    int64_t *latency = NULL;
+    int rc = 0;
+    if (shared->rate && shared->hops == 2
+    &&  !(latency = malloc (shared->messages * sizeof *latency)))
+        rc = s_fail (shared, S_WORKER, "out of memory");
+    if (rc == 0)
+        rc = s_worker_run (shared, sub, push, reply, latency);
+    free (latency);
     free (reply);
     s_close (shared, sub, false);
     s_close (shared, push, true);
@@ -439,13 +486,6 @@ s_worker (s_shared_t *shared)
 
 //  ---------------------------------------------------------------------
 //  The sink: counts outcomes and checks their sequence numbers.
-
-static int
-s_compare (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return (x > y) - (x < y);
-}
 
 static int
 s_sink_run (s_shared_t *shared, void *sub)
@@ -460,9 +500,11 @@ s_sink_run (s_shared_t *shared, void *sub)
         return s_fail (shared, S_SINK, "cannot connect");
     bool numbered = shared->size >= S_SEQ_SIZE && shared->reply_size >= S_SEQ_SIZE;
     //  Paced, each message carries its send time: the sink keeps every
-    //  message's latency (the sizes were checked to hold the stamp).
+    //  message's latency (the sizes were checked to hold the stamp), unless
+    //  the worker does (--hops 2).
     int64_t *latency = NULL;
-    if (shared->rate && !(latency = malloc (shared->messages * sizeof *latency)))
+    if (shared->rate && shared->hops == 4
+    &&  !(latency = malloc (shared->messages * sizeof *latency)))
         return s_fail (shared, S_SINK, "out of memory");
     uint64_t received = 0, disorder = 0;
     while (received < shared->messages) {
@@ -492,11 +534,7 @@ s_sink_run (s_shared_t *shared, void *sub)
     }
     s_store (&shared->end_ns, (uint64_t) s_now_ns ());
     if (latency) {
-        qsort (latency, received, sizeof *latency, s_compare);
-        const double at [4] = { 0.50, 0.99, 0.999, 1.0 };
-        for (int i = 0; i < 4; i++)
-            s_store (&shared->latency_ns [i],
-                     (uint64_t) latency [(uint64_t) (at [i] * (double) (received - 1) + 0.5)]);
+        s_store_percentiles (shared, latency, received);
         free (latency);
     }
     return disorder ? 1 : 0;
@@ -801,11 +839,12 @@ s_run (s_shared_t *shared)
         uint64_t us [4];
         for (int i = 0; i < 4; i++)
             us [i] = (s_load (&shared->latency_ns [i]) + 500) / 1000;
-        fprintf (stderr, "%s: paced at %" PRIu64 "/s, send to sink: p50 %" PRIu64 " us, p99 %"
-                 PRIu64 " us, p99.9 %" PRIu64 " us, max %" PRIu64 " us\n", S_PROGRAM,
-                 shared->rate, us [0], us [1], us [2], us [3]);
-        printf (",\"rate\":%" PRIu64 ",\"p50_us\":%" PRIu64 ",\"p99_us\":%" PRIu64
-                ",\"p999_us\":%" PRIu64 ",\"max_us\":%" PRIu64, shared->rate,
+        fprintf (stderr, "%s: paced at %" PRIu64 "/s, send to %s (%d hops): p50 %" PRIu64
+                 " us, p99 %" PRIu64 " us, p99.9 %" PRIu64 " us, max %" PRIu64 " us\n",
+                 S_PROGRAM, shared->rate, shared->hops == 2 ? "worker" : "sink", shared->hops,
+                 us [0], us [1], us [2], us [3]);
+        printf (",\"rate\":%" PRIu64 ",\"hops\":%d,\"p50_us\":%" PRIu64 ",\"p99_us\":%" PRIu64
+                ",\"p999_us\":%" PRIu64 ",\"max_us\":%" PRIu64, shared->rate, shared->hops,
                 us [0], us [1], us [2], us [3]);
     }
     printf ("}\n");
@@ -821,7 +860,7 @@ s_usage (FILE *out)
     fprintf (out,
         "Usage: " S_PROGRAM " [--messages N] [--size BYTES] [--reply-size BYTES]\n"
         "                       [--batch N] [--rate PER_SECOND] [--curve]\n"
-        "                       [--timeout SECONDS]\n"
+        "                       [--hops 2|4] [--timeout SECONDS]\n"
         "\n"
         "The physical-limit baseline for the benchmark: a raw libzmq pipeline of the\n"
         "router's shape, four processes on tcp 127.0.0.1, no protobuf, no journal.\n"
@@ -836,6 +875,10 @@ s_usage (FILE *out)
         "                      wakeup (default 1024, as the router)\n"
         "  --rate PER_SECOND   pace the source and measure each message's latency\n"
         "                      from send to sink (needs sizes of 16 bytes or more)\n"
+        "  --hops 2|4          with --rate, where each latency ends: 4 (the default)\n"
+        "                      at the sink, 2 at the worker (source -> broker ->\n"
+        "                      worker, a strategy's intent reaching a worker); the\n"
+        "                      replies flow on to the sink either way\n"
         "  --curve             CURVE on every hop, as in the product (keys made for\n"
         "                      the run; no ZAP handler)\n"
         "  --timeout SECONDS   the whole run ends by then (default 60)\n"
@@ -845,7 +888,7 @@ s_usage (FILE *out)
         "Prints one line for people on standard error and, once the source has\n"
         "started, one JSON line on standard output:\n"
         "  {\"messages\":N,\"size\":S,\"reply_size\":R,\"curve\":C,\"elapsed_ms\":E,\"msgs_per_s\":X,\"lost\":L}\n"
-        "and, with --rate, the keys rate, p50_us, p99_us, p999_us and max_us.\n"
+        "and, with --rate, the keys rate, hops, p50_us, p99_us, p999_us and max_us.\n"
         "\n"
         "Exit: 0 every message arrived, in order; 1 some were lost or a role failed\n"
         "or the timeout passed; 2 bad usage; 128+N stopped by signal N.\n");
@@ -876,11 +919,12 @@ main (int argc, char *argv [])
         { "timeout", required_argument, 0, 't' },
         { "rate", required_argument, 0, 'p' },
         { "curve", no_argument, 0, 'c' },
+        { "hops", required_argument, 0, 'H' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     uint64_t messages = 1000000, size = 64, reply_size = UINT64_MAX, batch = 1024, timeout_s = 60,
-             pace = 0;
+             pace = 0, hops = 4;
     bool curve = false;
     int opt, rc = 0;
     while (rc == 0 && (opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
@@ -892,6 +936,7 @@ main (int argc, char *argv [])
             case 't': rc = s_number (optarg, "--timeout", 1, 86400, &timeout_s); break;
             case 'p': rc = s_number (optarg, "--rate", 1, 100000000, &pace); break;
             case 'c': curve = true; break;
+            case 'H': rc = s_number (optarg, "--hops", 2, 4, &hops); break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -900,6 +945,14 @@ main (int argc, char *argv [])
         return 2;
     if (optind < argc) {
         fprintf (stderr, "%s: unexpected argument '%s' (see --help)\n", S_PROGRAM, argv [optind]);
+        return 2;
+    }
+    if (hops != 2 && hops != 4) {
+        fprintf (stderr, "%s: --hops takes 2 or 4\n", S_PROGRAM);
+        return 2;
+    }
+    if (hops == 2 && !pace) {
+        fprintf (stderr, "%s: --hops 2 needs --rate (it says where a latency ends)\n", S_PROGRAM);
         return 2;
     }
     if (reply_size == UINT64_MAX)
@@ -919,6 +972,7 @@ main (int argc, char *argv [])
     shared->size = (size_t) size;
     shared->reply_size = (size_t) reply_size;
     shared->rate = pace;
+    shared->hops = (int) hops;
     shared->batch = (int) batch;
     shared->deadline_ns = s_now_ns () + (int64_t) timeout_s * 1000000000;
     shared->curve = curve;

@@ -140,6 +140,12 @@ typedef struct {
     char what [48];             //  "METHOD PATH"
 } s_arrival_t;
 
+//  One order request as it was read (GET /fakex/receipts)
+typedef struct {
+    char *client_id;            //  newClientOrderId as sent, decoded
+    int64_t us;                 //  the host's wall clock (CLOCK_REALTIME), microseconds
+} s_receipt_t;
+
 //  Requests counted per client order id
 typedef struct {
     s_count_t *counts;
@@ -200,6 +206,9 @@ typedef struct {
     s_arrival_t *arrivals;      //  every /api/v3 request on the main port, in order
     size_t arrivals_size;
     size_t arrivals_max;
+    s_receipt_t *receipts;      //  every POST /api/v3/order with a client order id, in order
+    size_t receipts_size;
+    size_t receipts_max;
     fakex_account_t *positions; //  --ws-port without --balances: balances from
                                 //  0 that fills move, for outboundAccountPosition
     int64_t execution_id;       //  the last executionReport's I
@@ -391,6 +400,10 @@ s_usage (FILE *out)
         "and --order-limit-10s. GET /fakex/requests answers {requests: [[ms, \"METHOD\n"
         "PATH\"], ...]}: every /api/v3 request the main port read, in order, with the\n"
         "server's clock when it was read (before any check or fault).\n"
+        "GET /fakex/receipts answers [{client_order_id, received_us}, ...]: every\n"
+        "POST /api/v3/order the main port read with a newClientOrderId, in order,\n"
+        "with the host's wall clock (CLOCK_REALTIME, microseconds, never shifted by\n"
+        "--clock-offset-ms) when its request had been read, before any check.\n"
         "POST /fakex/trade?origClientOrderId=ID&quantity=Q executes one trade of Q on\n"
         "the open order ID at its limit price (its commission as for any fill), as if\n"
         "the market had crossed it: 200 {id, orderId, symbol, price, qty, commission,\n"
@@ -477,6 +490,16 @@ s_now_ms (void)
     struct timespec now;
     clock_gettime (CLOCK_REALTIME, &now);
     return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000 + s_clock_offset_ms;
+}
+
+//  The host's wall clock in microseconds, unshifted (GET /fakex/receipts:
+//  compared with the clocks of other processes on the host)
+static int64_t
+s_host_us (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    return (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
 //  The rate limits' clock
@@ -897,6 +920,29 @@ s_count (s_counter_t *self, const char *client_id)
     self->size++;
 }
 
+//  Notes when an order request was read, for GET /fakex/receipts. Called
+//  with the mutex held.
+static void
+s_receipt (s_fakex_t *self, const char *client_id, int64_t received_us)
+{
+    if (self->receipts_size == self->receipts_max) {
+        size_t max = self->receipts_max ? self->receipts_max * 2 : 1024;
+        s_receipt_t *receipts = realloc (self->receipts, max * sizeof *receipts);
+        if (!receipts) {
+            ep_log_error ("out of memory: an order request's receipt is not noted");
+            return;
+        }
+        self->receipts = receipts;
+        self->receipts_max = max;
+    }
+    char *copy = strdup (client_id);
+    if (!copy) {
+        ep_log_error ("out of memory: an order request's receipt is not noted");
+        return;
+    }
+    self->receipts [self->receipts_size++] = (s_receipt_t) { copy, received_us };
+}
+
 //  ---------------------------------------------------------------------
 //  The venue's rules (each off unless its option is given). Called with
 //  the mutex held.
@@ -1274,6 +1320,8 @@ s_reply_echo_secret (s_fakex_t *self, struct MHD_Connection *connection)
 static enum MHD_Result
 s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
 {
+    //  The request has been read whole: its receipt time
+    int64_t received_us = s_host_us ();
     unsigned int status = 400;
     fakex_params_t *params = NULL;
     fakex_params_error_t params_error;
@@ -1286,8 +1334,10 @@ s_order_post (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *r
     //  Counted before anything else is decided, whatever the outcome
     const char *client_id = params ? s_param (params, "newClientOrderId") : NULL;
     pthread_mutex_lock (&self->mutex);
-    if (client_id)
+    if (client_id) {
         s_count (&self->orders, client_id);
+        s_receipt (self, client_id, received_us);
+    }
     s_fault_t fault = self->fault;
     pthread_mutex_unlock (&self->mutex);
     const s_fault_spec_t *spec = &s_faults [fault];
@@ -2130,6 +2180,20 @@ s_fakex_endpoint (s_fakex_t *self, struct MHD_Connection *connection, const char
                                                     self->arrivals [index].what));
         pthread_mutex_unlock (&self->mutex);
         return s_reply_json (connection, 200, json_pack ("{s:o}", "requests", list), NULL);
+    }
+    if (streq (url, "/fakex/receipts")) {
+        if (!streq (method, "GET"))
+            return s_reply_fakex_error (connection, 405, "use GET");
+        pthread_mutex_lock (&self->mutex);
+        json_t *list = json_array ();
+        for (size_t index = 0; list && index < self->receipts_size; index++)
+            json_array_append_new (list, json_pack ("{s:s,s:I}",
+                                                    "client_order_id",
+                                                    self->receipts [index].client_id,
+                                                    "received_us",
+                                                    (json_int_t) self->receipts [index].us));
+        pthread_mutex_unlock (&self->mutex);
+        return s_reply_json (connection, 200, list, NULL);
     }
     if (streq (url, "/fakex/rate")) {
         if (!streq (method, "GET"))
@@ -2984,6 +3048,9 @@ out:
         free (counters [counter]->counts);
     }
     free (self->arrivals);
+    for (size_t index = 0; index < self->receipts_size; index++)
+        free (self->receipts [index].client_id);
+    free (self->receipts);
     fakex_book_destroy (&self->book);
     fakex_rules_destroy (&self->rules);
     fakex_account_destroy (&self->account);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark's own tools measure what they say. ep-raw-pipeline paced
 # delivers every message and reports ordered latency percentiles, with CURVE
-# too; ep-sync-probe times the syncs it was asked for, rests when asked to,
+# too, and with --hops 2 up to the worker; ep-sync-probe times the syncs it was asked for, rests when asked to,
 # and leaves no file behind; ep-loadgen against the real stack counts a
 # terminal report for every intent it pushed, and its count of them matches
 # the journal's; paced, it keeps the pace.
@@ -32,6 +32,22 @@ raw=$("$BIN/ep-raw-pipeline" --messages 2000 --rate 2000 --size 96 --reply-size 
 ordered "$raw" || fail "ep-raw-pipeline --curve percentiles out of order: $raw"
 grep -q "CURVE" "$WORK/raw-curve.log" || fail "ep-raw-pipeline --curve does not say so: $(cat "$WORK/raw-curve.log")"
 pass "ep-raw-pipeline --curve: $raw"
+
+# With --hops 2 the latency ends at the worker (strategy -> router ->
+# worker, the live benchmark's floor): every message still reaches the sink.
+raw=$("$BIN/ep-raw-pipeline" --messages 1000 --rate 2000 --size 96 --reply-size 160 --curve --hops 2 \
+      --timeout 30 2> "$WORK/raw-hops.log") || fail "ep-raw-pipeline --hops 2: $(cat "$WORK/raw-hops.log")"
+[ "$(jq '[.messages, .lost, .hops] | @csv' -r <<< "$raw")" = "1000,0,2" ] \
+    || fail "ep-raw-pipeline --hops 2: $raw"
+ordered "$raw" || fail "ep-raw-pipeline --hops 2 percentiles out of order: $raw"
+grep -q "send to worker (2 hops)" "$WORK/raw-hops.log" || fail "ep-raw-pipeline --hops 2 does not say so: $(cat "$WORK/raw-hops.log")"
+for args in "--hops 2" "--hops 3 --rate 10"; do
+    rc=0
+    "$BIN/ep-raw-pipeline" --messages 10 $args > /dev/null 2> "$WORK/raw-bad.log" || rc=$?
+    [ "$rc" = 2 ] && grep -q -- "--hops" "$WORK/raw-bad.log" \
+        || fail "ep-raw-pipeline $args: exit $rc, $(cat "$WORK/raw-bad.log")"
+done
+pass "ep-raw-pipeline --hops 2: $raw"
 
 rc=0
 "$BIN/ep-raw-pipeline" --messages 10 --rate 10 --size 8 > /dev/null 2> "$WORK/raw-bad.log" || rc=$?
