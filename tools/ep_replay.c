@@ -336,25 +336,6 @@ s_verify (sqlite3 *db, const char *journal, const ep_paper_config_t *paper, bool
     return status;
 }
 
-//  Opens path read only (libsodium ready for the digests); NULL, said why,
-//  if it cannot be.
-static sqlite3 *
-s_open (const char *path)
-{
-    if (sodium_init () < 0) {
-        fprintf (stderr, "ep-replay: libsodium failed to initialise\n");
-        return NULL;
-    }
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf (stderr, "ep-replay: cannot open %s: %s\n", path,
-                 db ? sqlite3_errmsg (db) : "out of memory");
-        sqlite3_close (db);
-        return NULL;
-    }
-    return db;
-}
-
 //  SQLite's integrity check of the database what (journal, audit) at path,
 //  as the router's at start-up: 0 passed, or -1 said why (one line). Nothing
 //  read from a damaged file is reported: it would be a report on what is
@@ -392,6 +373,30 @@ s_integrity (sqlite3 *db, const char *what, const char *path)
     return 0;
 }
 
+//  Opens the database what (journal, audit) at path read only, libsodium
+//  ready for the digests, once it passes SQLite's integrity check; NULL,
+//  said why, if it cannot be.
+static sqlite3 *
+s_open (const char *path, const char *what)
+{
+    if (sodium_init () < 0) {
+        fprintf (stderr, "ep-replay: libsodium failed to initialise\n");
+        return NULL;
+    }
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf (stderr, "ep-replay: cannot open %s: %s\n", path,
+                 db ? sqlite3_errmsg (db) : "out of memory");
+        sqlite3_close (db);
+        return NULL;
+    }
+    if (s_integrity (db, what, path)) {
+        sqlite3_close (db);
+        return NULL;
+    }
+    return db;
+}
+
 //  --audit: the live audit's chain. Returns the exit status.
 static int
 s_verify_audit (const char *path, const char *head, bool with_other)
@@ -400,13 +405,9 @@ s_verify_audit (const char *path, const char *head, bool with_other)
         fprintf (stderr, "ep-replay: --audit is a run of its own (try --help)\n");
         return 2;
     }
-    sqlite3 *db = s_open (path);
+    sqlite3 *db = s_open (path, "audit");
     if (!db)
         return 1;
-    if (s_integrity (db, "audit", path)) {
-        sqlite3_close (db);
-        return 1;
-    }
     static const char *const tables [] = { "attempts", "observations", NULL };
     int status = s_verify_chain (db, path, tables, head);
     sqlite3_close (db);
@@ -475,13 +476,9 @@ main (int argc, char *argv [])
         ep_cli_config_error ("ep-replay", err);
         return 2;
     }
-    sqlite3 *db = s_open (journal);
+    sqlite3 *db = s_open (journal, "journal");
     if (!db)
         return 1;
-    if (s_integrity (db, "journal", journal)) {
-        sqlite3_close (db);
-        return 1;
-    }
     ep_instruments_t instruments = { 0 };
     if (*config.paper_instruments
     &&  ep_instruments_load (config.paper_instruments, &instruments, err, sizeof err)) {
