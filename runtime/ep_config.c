@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "ep_config.h"
 #include "ep_decimal.h"
@@ -74,6 +75,7 @@ static const s_key_t s_keys [] = {
     S_FILE ("security/certs", certs, "var/certs"),
 };
 #define S_KEY_COUNT (sizeof s_keys / sizeof s_keys [0])
+#define S_MAX_BYTES (1 << 20)             //  a configuration file larger is refused
 
 //  Stores text as the key's value; returns 0 or -1 with err set.
 static int
@@ -324,6 +326,34 @@ s_anchor (char *field, size_t size, const char *folder)
     return 0;
 }
 
+//  The ZPL tree of the file at path, or NULL if it cannot be read or is
+//  not ZPL. (Read here and parsed from memory: CZMQ's zconfig_load leaks
+//  its file handle when the text is not ZPL.)
+static zconfig_t *
+s_load (const char *path)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return NULL;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *memory = open_memstream (&text, &size);
+    char block [4096];
+    size_t got, total = 0;
+    bool failed = !memory;
+    while (!failed && (got = fread (block, 1, sizeof block, file)) > 0) {
+        total += got;
+        failed = fwrite (block, 1, got, memory) != got || total > S_MAX_BYTES;
+    }
+    failed = failed || ferror (file);
+    fclose (file);
+    if (memory)
+        fclose (memory);
+    zconfig_t *root = failed || !text ? NULL : zconfig_str_load (text);
+    free (text);
+    return root;
+}
+
 int
 ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_size)
 {
@@ -337,9 +367,13 @@ ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_siz
         snprintf (err, err_size, "config %s: no such file", path);
         return -1;
     }
+    if (zsys_file_mode (path) != -1 && S_ISDIR (zsys_file_mode (path))) {
+        snprintf (err, err_size, "config %s: is a folder, not a file", path);
+        return -1;
+    }
     if (s_check_names (path, err, err_size))
         return -1;
-    zconfig_t *root = zconfig_load (path);
+    zconfig_t *root = s_load (path);
     if (!root) {
         snprintf (err, err_size, "config %s: not a valid ZPL file", path);
         return -1;

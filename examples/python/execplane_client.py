@@ -280,11 +280,11 @@ def load_config(path):
         return config
     if not os.path.exists(path):
         raise ConfigError(f"config {path}: no such file")
+    if os.path.isdir(path):
+        raise ConfigError(f"config {path}: is a folder, not a file")
     try:
         with open(path, "rb") as file:
             lines = file.read().decode("utf-8", "surrogateescape").split("\n")
-    except IsADirectoryError:
-        lines = []                              # zconfig reads a folder as empty
     except OSError as error:
         raise ConfigError(f"config {path}: {error.strerror}") from None
     _check_names(path, lines)
