@@ -7,7 +7,6 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "ep_checkpoint.h"
 #include "ep_journal.h"
 #include "ep_journal_internal.h"
 #include "ep_buf.h"
@@ -467,10 +466,6 @@ ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
             snprintf (err, err_size, "journal %s: %s", path, sqlite3_errmsg (self->db));
             goto fail;
         }
-    //  Checkpoints are the checkpointer's, not the router's turn's
-    self->checkpoint = ep_checkpoint_new (self->db, path, err, err_size);
-    if (!self->checkpoint)
-        goto fail;
     ep_chain_head_t head;
     self->chain_reader = ep_chain_reader_new (self->db);
     if (!self->chain_reader || ep_chain_read_head (self->db, &head, self->chain_hash)
@@ -493,9 +488,6 @@ ep_journal_destroy (ep_journal_t **self_p)
         return;
     if (self->in_txn)
         ep_journal_commit (self);
-    //  Its thread ends first: the router's connection, the last, then
-    //  checkpoints what is left as it closes
-    ep_checkpoint_destroy (&self->checkpoint);
     ep_buf_free (&self->redo.log);
     ep_buf_free (&self->row_bytes);
     ep_buf_free (&self->commit.rows);
@@ -622,14 +614,6 @@ s_chain_committed (ep_journal_t *self)
                     sizeof self->chain_hash);
     if (!self->chain_id)
         self->committed.hex [0] = '\0';
-}
-
-uint64_t
-ep_journal_checkpoints (ep_journal_t *self, uint64_t *inline_count)
-{
-    if (inline_count)
-        *inline_count = ep_checkpoint_inline_count (self->checkpoint);
-    return ep_checkpoint_count (self->checkpoint);
 }
 
 void

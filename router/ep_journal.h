@@ -80,11 +80,6 @@ ep_journal_status_t ep_journal_retry (ep_journal_t *self);
 //  chain as it is written.
 void ep_journal_chain_head (const ep_journal_t *self, ep_chain_head_t *head);
 
-//  The write-ahead log's checkpoints so far: made on the checkpointer's
-//  thread (returned), and in *inline_count (if not NULL) those the router
-//  made itself because the log had grown too long (ep_checkpoint.h).
-uint64_t ep_journal_checkpoints (ep_journal_t *self, uint64_t *inline_count);
-
 //  When intent router_seq was written, that is read (wall clock,
 //  microseconds), as the chain says; 0 if it does not say.
 int64_t ep_journal_intake_us (ep_journal_t *self, uint64_t router_seq);

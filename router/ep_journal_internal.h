@@ -6,7 +6,6 @@
 
 #include <sqlite3.h>
 #include "ep_chain.h"
-#include "ep_checkpoint.h"
 #include <stdbool.h>
 #include "ep_buf.h"
 #include "ep_journal.h"
@@ -45,7 +44,6 @@ struct _ep_journal_t {
         ep_buf_t rows;                  //  chain at its commit (ep_chain.h)
         int64_t first_intent;           //  the first intent among them, or 0
     } commit;
-    ep_checkpoint_t *checkpoint;        //  checkpoints the WAL on its own thread
     ep_chain_reader_t *chain_reader;    //  reads a journal from before the chain
     uint8_t chain_hash [32];            //  the chain's head as written: its hash
     int64_t chain_id;                   //  and its row (0: empty)

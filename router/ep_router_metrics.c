@@ -143,15 +143,6 @@ ep_router_metrics_update (ep_router_t *self, int64_t now)
     ep_prom_one (prom, "execplane_journal_writable", "gauge",
                  "1 while journal commits succeed",
                  journal_ok);
-    uint64_t inline_checkpoints;
-    uint64_t checkpoints = ep_journal_checkpoints (self->journal, &inline_checkpoints);
-    ep_prom_family (prom, "execplane_journal_checkpoints_total", "counter",
-                    "Checkpoints of the journal's write-ahead log, by who made them: the "
-                    "checkpointer's thread, or the router itself when the log grew too long");
-    ep_prom_int (prom, "execplane_journal_checkpoints_total", "by=\"thread\"",
-                 (int64_t) checkpoints);
-    ep_prom_int (prom, "execplane_journal_checkpoints_total", "by=\"router\"",
-                 (int64_t) inline_checkpoints);
     ep_prom_family (prom, "execplane_journal_commit_seconds", "histogram",
                     "Time a journal commit took (synchronous=FULL: it waits for the disk)");
     ep_prom_histogram (prom, "execplane_journal_commit_seconds", "", &self->metrics.commit_seconds);
