@@ -24,30 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench_util.h"
 
 #define S_PROGRAM    "ep-http-probe"
 #define S_TIMEOUT_MS 5000L              //  each exchange, at most
-
-static int
-s_compare (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return (x > y) - (x < y);
-}
-
-static int
-s_number (const char *text, const char *name, long min, long max, long *value)
-{
-    char *end;
-    errno = 0;
-    long parsed = strtol (text, &end, 10);
-    if (errno || end == text || *end || parsed < min || parsed > max) {
-        fprintf (stderr, "%s: %s takes %ld to %ld\n", S_PROGRAM, name, min, max);
-        return -1;
-    }
-    *value = parsed;
-    return 0;
-}
 
 //  The answer's body is not kept
 static size_t
@@ -140,8 +120,14 @@ main (int argc, char *argv [])
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
             case 'u': url = optarg; break;
-            case 'n': if (s_number (optarg, "--requests", 1, 1000000, &requests)) return 2; break;
-            case 'p': if (s_number (optarg, "--pause", 0, 1000000, &pause_us)) return 2; break;
+            case 'n':
+                if (bench_number (S_PROGRAM, optarg, "--requests", 1, 1000000, &requests))
+                    return 2;
+                break;
+            case 'p':
+                if (bench_number (S_PROGRAM, optarg, "--pause", 0, 1000000, &pause_us))
+                    return 2;
+                break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -173,8 +159,8 @@ main (int argc, char *argv [])
         if (s_exchange (url, &took [i], &connected [i]))
             goto done;
     }
-    qsort (took, (size_t) requests, sizeof *took, s_compare);
-    qsort (connected, (size_t) requests, sizeof *connected, s_compare);
+    qsort (took, (size_t) requests, sizeof *took, bench_compare_i64);
+    qsort (connected, (size_t) requests, sizeof *connected, bench_compare_i64);
     printf ("{\"requests\":%ld,\"p50_us\":%" PRId64 ",\"p99_us\":%" PRId64 ",\"max_us\":%" PRId64
             ",\"connect_p50_us\":%" PRId64 "}\n", requests,
             took [(requests - 1) / 2],

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
+#include "bench_util.h"
 #include "ep_config.h"
 #include "ep_security.h"
 #include "ep_sock.h"
@@ -133,13 +134,6 @@ s_strategy (const s_args_t *args, int k, long count, long rate, int go_fd, s_sen
     return 0;
 }
 
-static int
-s_compare (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return (x > y) - (x < y);
-}
-
 static int64_t
 s_percentile (const int64_t *sorted, long count, double p)
 {
@@ -229,7 +223,7 @@ s_monitor (const s_args_t *args, int go_fds [], int strategies)
         }
     }
     zsock_destroy (&outcomes);
-    qsort (latency, (size_t) terminal, sizeof *latency, s_compare);
+    qsort (latency, (size_t) terminal, sizeof *latency, bench_compare_i64);
     double elapsed_ms = terminal && last > start ? (double) (last - start) / 1000.0 : 0;
     printf ("{\"intents\":%ld,\"strategies\":%d,\"rate\":%ld,\"terminal\":%ld,\"lost\":%ld,"
             "\"elapsed_ms\":%.1f,\"intents_per_s\":%.0f,\"p50_us\":%" PRId64 ","

@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
+#include "bench_util.h"
 
 #define S_PROGRAM           "ep-raw-pipeline"
 #define S_ENDPOINT_MAX      256
@@ -392,20 +393,13 @@ s_broker (s_shared_t *shared, int fd)
 //  ---------------------------------------------------------------------
 //  Latencies, kept by the sink (or the worker, --hops 2) when paced.
 
-static int
-s_compare (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return (x > y) - (x < y);
-}
-
 //  Sorts count latencies and publishes their p50, p99, p99.9 and max.
 static void
 s_store_percentiles (s_shared_t *shared, int64_t *latency, uint64_t count)
 {
     if (count == 0)
         return;
-    qsort (latency, count, sizeof *latency, s_compare);
+    qsort (latency, count, sizeof *latency, bench_compare_i64);
     const double at [4] = { 0.50, 0.99, 0.999, 1.0 };
     for (int i = 0; i < 4; i++)
         s_store (&shared->latency_ns [i],

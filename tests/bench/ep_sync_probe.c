@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench_util.h"
 
 #define S_PROGRAM "ep-sync-probe"
 
@@ -31,27 +32,6 @@ s_now_ns (void)
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
     return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int
-s_compare (const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-    return (x > y) - (x < y);
-}
-
-static int
-s_number (const char *text, const char *name, long min, long max, long *value)
-{
-    char *end;
-    errno = 0;
-    long parsed = strtol (text, &end, 10);
-    if (errno || end == text || *end || parsed < min || parsed > max) {
-        fprintf (stderr, "%s: %s takes %ld to %ld\n", S_PROGRAM, name, min, max);
-        return -1;
-    }
-    *value = parsed;
-    return 0;
 }
 
 static void
@@ -86,9 +66,18 @@ main (int argc, char *argv [])
     while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
             case 'd': dir = optarg; break;
-            case 'n': if (s_number (optarg, "--syncs", 1, 1000000, &syncs)) return 2; break;
-            case 's': if (s_number (optarg, "--size", 1, 1 << 20, &size)) return 2; break;
-            case 'p': if (s_number (optarg, "--pause", 0, 1000000, &pause_us)) return 2; break;
+            case 'n':
+                if (bench_number (S_PROGRAM, optarg, "--syncs", 1, 1000000, &syncs))
+                    return 2;
+                break;
+            case 's':
+                if (bench_number (S_PROGRAM, optarg, "--size", 1, 1 << 20, &size))
+                    return 2;
+                break;
+            case 'p':
+                if (bench_number (S_PROGRAM, optarg, "--pause", 0, 1000000, &pause_us))
+                    return 2;
+                break;
             case 'h': s_usage (stdout); return 0;
             default:  s_usage (stderr); return 2;
         }
@@ -136,7 +125,7 @@ main (int argc, char *argv [])
             goto failed;
         took [i] = s_now_ns () - start;
     }
-    qsort (took, (size_t) syncs, sizeof *took, s_compare);
+    qsort (took, (size_t) syncs, sizeof *took, bench_compare_i64);
     printf ("{\"syncs\":%ld,\"size\":%ld,\"p50_us\":%" PRId64 ",\"p99_us\":%" PRId64
             ",\"max_us\":%" PRId64 "}\n", syncs, size,
             (took [(syncs - 1) / 2] + 500) / 1000,
