@@ -550,9 +550,11 @@ ep_journal_commit (ep_journal_t *self)
     ep_journal_status_t chained = s_chain_commit (self);
     self->in_txn = false;
     if (chained != EP_JOURNAL_OK) {
-        //  As a failed commit: rolled back, the redo log keeps the writes
+        //  Rolled back, and final: the chain's head in memory did not
+        //  take the row a retry would write again
         s_keep_error (self, 0);
         sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        self->redo.broken = true;
     }
     if (chained != EP_JOURNAL_OK || s_commit (self)) {
         //  The redo log keeps the writes for ep_journal_retry, unless it is
