@@ -433,6 +433,22 @@ use_python () {
         || fail "$PY cannot import zmq and google.protobuf (apt install python3-zmq python3-protobuf): $(tail -n 1 "$WORK/import.log")"
 }
 
+# status_report ID STATUS, plane_reported ID, intent_ended ID: intent ID
+# (by its intent_id) has a report of that status number, one from its
+# plane, a terminal one.
+status_report () {
+    sql_at_least "SELECT count(*) FROM reports r JOIN intents i USING (router_seq)
+                  WHERE i.intent_id = '$1' AND r.status = $2" 1
+}
+plane_reported () {
+    sql_at_least "SELECT count(*) FROM reports r JOIN intents i USING (router_seq)
+                  WHERE i.intent_id = '$1' AND r.origin = 1" 1
+}
+intent_ended () {
+    sql_at_least "SELECT count(*) FROM reports r JOIN intents i USING (router_seq)
+                  WHERE i.intent_id = '$1' AND r.terminal = 1" 1
+}
+
 # conf_in DIR: DIR/execplane.zpl, the router's ready file with the
 # certificates next to it, named relatively ("certs = certs").
 conf_in () {

@@ -24,18 +24,6 @@ start_router
 start_live
 "$BIN/ep-meta" --config "$READY" select live --reason "amend race test" > /dev/null
 
-status_report () {
-    sql_at_least "SELECT count(*) FROM reports r JOIN intents i USING (router_seq)
-                  WHERE i.intent_id = '$1' AND r.status = $2" 1
-}
-plane_reported () {
-    sql_at_least "SELECT count(*) FROM reports r JOIN intents i USING (router_seq)
-                  WHERE i.intent_id = '$1' AND r.origin = 1" 1
-}
-ended () {
-    sql_at_least "SELECT count(*) FROM reports r JOIN intents i USING (router_seq)
-                  WHERE i.intent_id = '$1' AND r.terminal = 1" 1
-}
 # rest ID QTY: a LIMIT BUY of QTY at 200.5, resting; returns once ACCEPTED.
 rest () {
     echo '{"intent_id":"'"$1"'","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"'"$2"'","limit_price":"200.5","ref_price":"250"}' \
@@ -85,7 +73,7 @@ amends_of () { audit "SELECT count(*) FROM attempts WHERE kind = 5 AND intent_id
 rest a1 2
 fakex_trade "$(client_id a1)" 0.7 > "$WORK/trade-a1.json"
 replace a2 a1 1.5
-wait_until 15 ended a1
+wait_until 15 intent_ended a1
 wait_until 15 plane_reported a2
 [ "$(amends_of a2)" = 1 ] || fail "a2 was not one amend: $(audit "SELECT method, path FROM attempts WHERE kind = 5")"
 target=$(reports a1 | jq -c 'select(.terminal)')
@@ -110,7 +98,7 @@ jq -e -s --arg id "$a2.$(jq -r .id "$WORK/trade-a2-1.json")" \
     || fail "a2's fill is not the trade after the amend: $(cat "$WORK/a2.reports")"
 fakex_trade "$a2" 0.3 > "$WORK/trade-a2-2.json"
 restart_live
-wait_until 15 ended a2
+wait_until 15 intent_ended a2
 [ "$(check_sums a2)" = "$(e8 0.8)" ] || fail "a2 at its end: $(cat "$WORK/a2.reports")"
 last=$(jq -c 'select(.terminal)' "$WORK/a2.reports")
 jq -e '.status == "FILLED" and .filled_qty == "0.8" and (.reason | test("0.7 of venue order [0-9]+ executed under the order it amends"))' \
@@ -137,7 +125,7 @@ pass "a2 reconciled after its end: FILLED 0.8, no fill again"
 rest b1 2
 fakex_trade "$(client_id b1)" 0.4 > /dev/null
 replace b2 b1 1.2
-wait_until 15 ended b1
+wait_until 15 intent_ended b1
 wait_until 15 plane_reported b2
 [ "$(amends_of b2)" = 1 ] || fail "b2 was not one amend"
 jq -e -s 'map(select(.terminal)) | .[0] | .status == "CANCELED" and .filled_qty == "0.4"' \
@@ -147,7 +135,7 @@ echo '{"action":"CANCEL","intent_id":"cb2","strategy_id":"live","target_intent_i
 "$BIN/ep-send" --config "$READY" --wait --timeout 30 --file "$WORK/cb2.jsonl" > "$WORK/cb2.out" 2>> "$WORK/send.log" \
     || fail "ep-send --wait cb2"
 jq -e 'select(.terminal) | .status == "CANCELED"' "$WORK/cb2.out" > /dev/null || fail "cb2: $(cat "$WORK/cb2.out")"
-wait_until 15 ended b2
+wait_until 15 intent_ended b2
 [ "$(check_sums b2)" = "$(e8 0.3)" ] || fail "b2 at its cancel: $(cat "$WORK/b2.reports")"
 last=$(jq -c 'select(.terminal)' "$WORK/b2.reports")
 jq -e '.status == "CANCELED" and .filled_qty == "0.3" and (.reason | test("canceled by intent cb2"))' \

@@ -15,18 +15,6 @@ start_fakex_stream --hold
 start_stream_stack "poll_ms = 3600000" "stream_poll_ms = 3600000" \
                    "stream_ping_ms = 500" "stream_stall_ms = 60000"
 
-status_report () {
-    sql_at_least "SELECT count(*) FROM reports r JOIN intents i USING (router_seq)
-                  WHERE i.intent_id = '$1' AND r.status = $2" 1
-}
-plane_reported () {
-    sql_at_least "SELECT count(*) FROM reports r JOIN intents i USING (router_seq)
-                  WHERE i.intent_id = '$1' AND r.origin = 1" 1
-}
-ended () {
-    sql_at_least "SELECT count(*) FROM reports r JOIN intents i USING (router_seq)
-                  WHERE i.intent_id = '$1' AND r.terminal = 1" 1
-}
 client_id () { audit "SELECT client_order_id FROM attempts WHERE kind IN (1, 5) AND intent_id = '$1'"; }
 e8 () { jq -n --arg v "$1" '$v | tonumber * 100000000 | round'; }
 # check_sums ID: in every report on ID, filled_qty is the sum of ID's fills
@@ -55,7 +43,7 @@ fakex_ws_mode stall
 fakex_trade "$(client_id s1)" 0.7 > /dev/null
 echo '{"action":"REPLACE","intent_id":"s2","strategy_id":"live","target_intent_id":"s1","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"1.5","limit_price":"200.5","ref_price":"250"}' \
     | "$BIN/ep-send" --config "$READY" > /dev/null || fail "ep-send s2"
-wait_until 15 ended s1
+wait_until 15 intent_ended s1
 wait_until 15 plane_reported s2
 fakex_ws_mode normal
 [ "$(audit "SELECT count(*) FROM attempts WHERE kind = 5 AND intent_id = 's2' AND path = '/api/v3/order/amend/keepPriority'")" = 1 ] \
@@ -70,7 +58,7 @@ s2=$(client_id s2)
 fakex_trade "$s2" 0.5 > "$WORK/trade-1.json"
 wait_until 15 status_report s2 2
 fakex_trade "$s2" 0.3 > "$WORK/trade-2.json"
-wait_until 15 ended s2
+wait_until 15 intent_ended s2
 [ "$(check_sums s2)" = "$(e8 0.8)" ] || fail "s2 at its end: $(cat "$WORK/s2.reports")"
 jq -e -s --arg a "$s2.$(jq -r .id "$WORK/trade-1.json")" --arg b "$s2.$(jq -r .id "$WORK/trade-2.json")" \
     '[.[].fills[].fill_id] | unique == ([$a, $b] | sort)' "$WORK/s2.reports" > /dev/null \
