@@ -1,5 +1,12 @@
 /*  ep_commit: the commit that ends each turn, before anything of it is
-    published, and what the router does while the journal cannot commit.  */
+    published, and what the router does while the journal cannot commit.
+
+    Under journal_sync = full, a commit waits for the disk only when its
+    turn needs it (ep_commit_plan): a turn that wrote only the paper intents
+    it dispatches (and their claims), and from which nothing else leaves,
+    commits without waiting. The paper worker may then run them before they
+    are on disk; the next synced commit (the one of their reports) makes
+    them durable, and nothing else leaves the router before it.  */
 #include <czmq.h>
 #include "ep_router_internal.h"
 #include "ep_log.h"
@@ -38,7 +45,8 @@ s_wait_for_journal (ep_router_t *self)
                           "them was published", ep_journal_owed_writes (self->journal));
             return EP_ROUTER_UNCOMMITTED;
         }
-        if (self->metrics.server)
+        //  The metrics name the chain's head: only once it is on disk.
+        if (self->metrics.server && ep_commit_durable (self) == EP_ROUTER_OK)
             ep_router_metrics_update (self, now);
         if (ep_journal_retry (self->journal) == 0)
             break;
@@ -59,21 +67,94 @@ s_wait_for_journal (ep_router_t *self)
     return ep_router_event (self, "journal", detail);
 }
 
+ep_commit_plan_t
+ep_commit_plan (const ep_commit_turn_t *turn)
+{
+    if (!turn->writes)
+        return turn->unsynced && turn->goes_out ? EP_COMMIT_SYNC_ONLY : EP_COMMIT_NONE;
+    if (turn->writes > turn->deferrable || turn->goes_out)
+        return EP_COMMIT_SYNCED;
+    return EP_COMMIT_DEFERRED;
+}
+
 ep_router_status_t
-ep_commit_turn (ep_router_t *self)
+ep_commit_durable (ep_router_t *self)
+{
+    if (!self->durability.unsynced)
+        return EP_ROUTER_OK;
+    if (ep_journal_sync (self->journal))
+        return EP_ROUTER_JOURNAL_SYNC;
+    self->durability.unsynced = false;
+    self->durability.syncs++;
+    return EP_ROUTER_OK;
+}
+
+void
+ep_commit_sent (ep_router_t *self)
+{
+    if (self->durability.unsynced)
+        self->durability.unsynced_sends++;
+}
+
+ep_router_status_t
+ep_commit_defer (ep_router_t *self, bool on)
+{
+    if (!streq (self->config.journal_sync, "full") || self->durability.deferring == on)
+        return EP_ROUTER_OK;
+    ep_router_status_t status = EP_ROUTER_OK;
+    if (!on)
+        status = ep_commit_durable (self);
+    if (ep_journal_defer_syncs (self->journal, on))
+        return status ? status : EP_ROUTER_JOURNAL_COMMIT;
+    self->durability.deferring = on;
+    return status;
+}
+
+//  A commit that went through: made durable now if plan says so.
+static ep_router_status_t
+s_committed (ep_router_t *self, ep_commit_plan_t plan)
+{
+    if (!self->durability.deferring) {
+        self->durability.normal += streq (self->config.journal_sync, "full") ? 0 : 1;
+        self->durability.synced += streq (self->config.journal_sync, "full") ? 1 : 0;
+        return EP_ROUTER_OK;
+    }
+    if (plan == EP_COMMIT_DEFERRED) {
+        self->durability.unsynced = true;
+        self->durability.deferred++;
+        return EP_ROUTER_OK;
+    }
+    if (ep_journal_sync (self->journal))
+        return EP_ROUTER_JOURNAL_SYNC;
+    self->durability.unsynced = false;
+    self->durability.synced++;
+    return EP_ROUTER_OK;
+}
+
+ep_router_status_t
+ep_commit_turn (ep_router_t *self, bool goes_out)
 {
     size_t writes = ep_journal_open_writes (self->journal);
+    ep_commit_turn_t turn = { writes, self->durability.deferrable, self->durability.unsynced,
+                              goes_out };
+    self->durability.deferrable = 0;
+    ep_commit_plan_t plan = ep_commit_plan (&turn);
+    if (plan == EP_COMMIT_SYNC_ONLY)
+        return ep_commit_durable (self);
     int64_t commit_start = writes ? zclock_usecs () : 0;
     ep_journal_status_t committed = ep_journal_commit (self->journal);
     if (committed == EP_JOURNAL_OK) {
-        if (writes) {
-            ep_histogram_observe (&self->metrics.commit_seconds,
-                                  (double) (zclock_usecs () - commit_start) / 1e6);
-            ep_histogram_observe (&self->metrics.commit_writes, (double) writes);
-        }
-        return EP_ROUTER_OK;
+        if (!writes)
+            return EP_ROUTER_OK;
+        ep_router_status_t status = s_committed (self, plan);
+        ep_histogram_observe (&self->metrics.commit_seconds,
+                              (double) (zclock_usecs () - commit_start) / 1e6);
+        ep_histogram_observe (&self->metrics.commit_writes, (double) writes);
+        return status;
     }
     if (committed != EP_JOURNAL_FULL)
         return EP_ROUTER_JOURNAL_COMMIT;
-    return s_wait_for_journal (self);
+    //  What a retry commits goes out with this turn: it waits for the disk.
+    ep_router_status_t status = s_wait_for_journal (self);
+    return status ? status : s_committed (self, EP_COMMIT_SYNCED);
 }

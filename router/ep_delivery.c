@@ -1,7 +1,8 @@
 /*  ep_delivery: what leaves the router once a turn is committed. Reports
     are published; dispatches are sent until a worker's queue is full (the
     rest wait in pending, and intake is not read meanwhile), the paper
-    plane's in batches.  */
+    plane's in batches. Only paper dispatches may leave before the commit
+    that records them is on disk (ep_commit.c).  */
 #include <czmq.h>
 #include "ep_router_internal.h"
 #include "ep_names.h"
@@ -90,6 +91,7 @@ ep_delivery_flush (ep_router_t *self)
 {
     ep_outbox_item_t *item;
     while ((item = ep_outbox_at (&self->outbox, 0))) {
+        ep_commit_sent (self);
         ep_sock_send2 (self->sock.outcomes, item->topic, item->data, item->size, 0);
         ep_outbox_pop (&self->outbox);
     }
@@ -102,6 +104,11 @@ ep_delivery_flush (ep_router_t *self)
         }
         //  While dispatch is bound anew, nobody would get it: hold it.
         if (self->sock.dispatch_unbound)
+            break;
+        //  A live order leaves only once the journal is on disk (if the
+        //  sync fails, the router stops at its next turn's commit).
+        if (strcmp (item->topic, ep_exec_topic (EP_PLANE (PAPER)))
+        &&  ep_commit_durable (self))
             break;
         size_t taken = ep_delivery_batch (self);
         int rc = taken > 1

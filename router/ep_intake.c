@@ -91,6 +91,7 @@ typedef struct {
     int64_t read_us;                    //  when it was read (wall clock)
     bool attributed;                    //  told to its strategy's stream
     int failure;                        //  FAILURE_NONE: dispatch it
+    size_t claim_writes;                //  the journal writes of its duplicate-id claim
     char reason [512];
 } s_intent_t;
 
@@ -116,8 +117,10 @@ static ep_router_status_t
 s_check_claimed (ep_router_t *self, s_intent_t *in)
 {
     ep_intent_t *intent = in->intent;
+    size_t writes = ep_journal_open_writes (self->journal);
     int claim = ep_journal_claim (self->journal, intent->strategy_id, intent->intent_id,
                                   in->router_seq);
+    in->claim_writes = ep_journal_open_writes (self->journal) - writes;
     if (claim < 0)
         return EP_ROUTER_JOURNAL_WRITE;
     if (claim == 0) {
@@ -280,12 +283,18 @@ s_take (ep_router_t *self, s_intent_t *in, const ep_peer_t *peer, bool verbatim)
     if (status)
         return status;
     bool dispatched = in->failure == EP_FAILURE (FAILURE_NONE);
+    size_t writes = ep_journal_open_writes (self->journal);
     //  An intent told to its sender alone is journaled under no strategy.
     if (ep_journal_add_intent (self->journal, in->router_seq,
                                in->attributed ? in->intent->strategy_id : "",
                                in->intent->intent_id, in->plane, in->epoch, dispatched,
                                peer->sender, in->data, in->size))
         return EP_ROUTER_JOURNAL_WRITE;
+    //  A paper intent it dispatches, and its claim, need not be on disk
+    //  before the paper worker runs it (ep_commit.c).
+    if (dispatched && in->plane == EP_PLANE (PAPER))
+        self->durability.deferrable += in->claim_writes
+                                     + ep_journal_open_writes (self->journal) - writes;
     return dispatched ? s_dispatch (self, in, verbatim) : s_reject (self, in, peer);
 }
 

@@ -761,6 +761,42 @@ ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on)
     return s_step_done (self, stmt, "mark zombie");
 }
 
+//  --------------------------------------------------------------------------
+//  Durability on demand
 
+ep_journal_status_t
+ep_journal_defer_syncs (ep_journal_t *self, bool on)
+{
+    if (self->in_txn || self->owing) {
+        ep_log_error ("journal: syncs can be deferred or not only between transactions");
+        return EP_JOURNAL_IO;
+    }
+    return s_exec (self, on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL")
+         ? EP_JOURNAL_IO : EP_JOURNAL_OK;
+}
 
-
+int
+ep_journal_sync (ep_journal_t *self)
+{
+    //  The log's file as SQLite holds it open: its sync is SQLite's own
+    //  (fdatasync), the one a commit under synchronous=FULL makes.
+    sqlite3_file *log = NULL;
+    if (sqlite3_file_control (self->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log)
+        != SQLITE_OK) {
+        snprintf (self->error, sizeof self->error, "cannot reach the write-ahead log: %s",
+                  sqlite3_errmsg (self->db));
+        ep_log_error ("journal: %s", self->error);
+        return -1;
+    }
+    if (!log || !log->pMethods)
+        return 0;                       //  no log open: nothing was written to one
+    errno = 0;
+    int rc = log->pMethods->xSync (log, SQLITE_SYNC_NORMAL);
+    if (rc != SQLITE_OK) {
+        snprintf (self->error, sizeof self->error, "sync of the write-ahead log failed "
+                  "(SQLite error %d)%s%s", rc, errno ? ": " : "", errno ? strerror (errno) : "");
+        ep_log_error ("journal: %s", self->error);
+        return -1;
+    }
+    return 0;
+}

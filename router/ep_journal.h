@@ -195,4 +195,19 @@ int ep_journal_zombies (ep_journal_t *self, ep_journal_open_fn *fn, void *arg);
 int ep_journal_plane_reports (ep_journal_t *self, uint64_t router_seq,
                               ep_journal_report_fn *fn, void *arg);
 
+//  Durability on demand, for a journal opened with sync_full. While syncs
+//  are deferred (on), a commit writes its frames to the write-ahead log
+//  without waiting for the disk (synchronous=NORMAL: a crash of the process
+//  loses nothing, a power loss may lose them), and ep_journal_sync makes
+//  every commit so far durable with the one fdatasync of the log that a
+//  commit under synchronous=FULL ends with. Off: every commit waits again
+//  (FULL). SQLite changes it only between transactions: EP_JOURNAL_IO
+//  (logged) while one is open or a retry is owed.
+ep_journal_status_t ep_journal_defer_syncs (ep_journal_t *self, bool on);
+
+//  Syncs the write-ahead log, through SQLite's own handle of it. Returns 0,
+//  or -1 (logged, and kept for ep_journal_error) if it failed: what was
+//  committed since the last sync may then not be on disk.
+int ep_journal_sync (ep_journal_t *self);
+
 #endif

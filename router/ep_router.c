@@ -37,6 +37,7 @@ ep_router_strerror (ep_router_status_t status)
         case EP_ROUTER_NO_MEMORY:       return "out of memory";
         case EP_ROUTER_JOURNAL_COMMIT:  return "journal commit failed";
         case EP_ROUTER_UNCOMMITTED:     return "stopped with writes never committed";
+        case EP_ROUTER_JOURNAL_SYNC:    return "journal sync failed";
     }
     return "?";
 }
@@ -184,10 +185,23 @@ s_read (ep_router_t *self, const zmq_pollitem_t *slots, int polled)
     return status;
 }
 
+//  True if something other than a paper dispatch leaves the router this
+//  turn, at now: reports, the plane state, stats, metrics, answers to
+//  queries. It must wait until the journal is on disk.
+static bool
+s_goes_out (ep_router_t *self, int64_t now, bool query_ready, int64_t next_stats_ms)
+{
+    return ep_outbox_count (&self->outbox) > 0
+        || self->state.dirty || now >= self->state.next_ms
+        || now >= next_stats_ms
+        || (self->metrics.server && now >= self->metrics.next_ms)
+        || query_ready || self->restores.count > 0;
+}
+
 //  What every turn does once it has read: keys, refusals, liveness and
 //  deadlines, then the commit.
 static ep_router_status_t
-s_settle (ep_router_t *self)
+s_settle (ep_router_t *self, bool query_ready, int64_t next_stats_ms)
 {
     ep_subscriptions_reload_keys (self);
     ep_router_status_t status = ep_access_summarize (self, false);
@@ -197,32 +211,44 @@ s_settle (ep_router_t *self)
     if (!status)
         status = ep_reports_expire_due (self, now);
     if (!status)
-        status = ep_commit_turn (self);
+        status = ep_commit_turn (self, s_goes_out (self, ep_sock_clock_ms (), query_ready,
+                                                   next_stats_ms));
     return status;
 }
 
-//  What goes out once the turn is committed.
+//  What goes out once the turn is committed. Paper dispatches may leave
+//  before the commit is on disk; anything else only after (ep_commit.c).
 static ep_router_status_t
 s_publish (ep_router_t *self, bool query_ready, int64_t *next_stats_ms)
 {
     int64_t now = ep_sock_clock_ms ();
+    //  Time passed since the commit: what became due since then syncs here.
+    ep_router_status_t status = EP_ROUTER_OK;
+    if (s_goes_out (self, now, query_ready, *next_stats_ms))
+        status = ep_commit_durable (self);
+    if (status)
+        return status;
     ep_delivery_flush (self);
     if (self->state.dirty || now >= self->state.next_ms) {
+        ep_commit_sent (self);
         ep_control_publish (self);
         self->state.dirty = false;
         self->state.next_ms = now + EP_ROUTER_STATE_MS;
     }
     ep_intake_log_malformed (self, now);
     if (now >= *next_stats_ms) {
+        ep_commit_sent (self);
         ep_router_metrics_publish_stats (self);
         *next_stats_ms = now + EP_ROUTER_STATE_MS;
     }
     if (self->metrics.server && now >= self->metrics.next_ms) {
+        ep_commit_sent (self);
         ep_router_metrics_update (self, now);
         self->metrics.next_ms = now + EP_ROUTER_METRICS_MS;
     }
     //  Queries read only what is committed, so they come after the commit.
-    ep_router_status_t status = EP_ROUTER_OK;
+    if (self->restores.count || query_ready)
+        ep_commit_sent (self);
     if (self->restores.count)
         status = ep_query_serve_waiting (self);
     if (!status && query_ready)
@@ -247,7 +273,7 @@ ep_router_run (ep_router_t *self)
     };
     self->state.dirty = true;
     int64_t next_stats_ms = 0;
-    ep_router_status_t status = EP_ROUTER_OK;
+    ep_router_status_t status = ep_commit_defer (self, true);
     while (!status) {
         int64_t now = ep_sock_clock_ms ();
         if (ep_drain_due (self, now))
@@ -263,12 +289,17 @@ ep_router_run (ep_router_t *self)
             ep_log_error ("poll failed: %s", zmq_strerror (zmq_errno ()));
             return -1;
         }
+        bool query_ready = slots [S_SLOT_QUERY].revents & ZMQ_POLLIN;
         status = s_read (self, slots, polled);
         if (!status)
-            status = s_settle (self);
+            status = s_settle (self, query_ready, next_stats_ms);
         if (!status)
-            status = s_publish (self, slots [S_SLOT_QUERY].revents & ZMQ_POLLIN, &next_stats_ms);
+            status = s_publish (self, query_ready, &next_stats_ms);
     }
+    //  What follows waits for the disk at each commit again (after a
+    //  failure, ep_router_destroy syncs what was committed).
+    if (!status)
+        status = ep_commit_defer (self, false);
     if (status) {
         //  Once: after an unretried commit, the journal's own log says why.
         if (status != EP_ROUTER_UNCOMMITTED)
@@ -414,8 +445,10 @@ ep_router_destroy (ep_router_t **self_p)
             ep_journal_add_event (self->journal, self->last_seq, "stop", self->boot);
         }
         ep_journal_commit (self->journal);
+        //  Left deferring syncs (the loop ended early): on disk before anything goes.
+        bool durable = !self->durability.deferring || ep_journal_sync (self->journal) == 0;
         //  What was committed may still be published before the sockets go.
-        if (self->sock.outcomes && self->sock.dispatch && !self->failure)
+        if (durable && self->sock.outcomes && self->sock.dispatch && !self->failure)
             ep_delivery_flush (self);
     }
     ep_metrics_stop (&self->metrics.server);

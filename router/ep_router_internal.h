@@ -64,7 +64,9 @@ typedef enum {
     EP_ROUTER_JOURNAL_WRITE,            //  a journal write failed
     EP_ROUTER_NO_MEMORY,                //  out of memory
     EP_ROUTER_JOURNAL_COMMIT,           //  a commit failed, and cannot be retried
-    EP_ROUTER_UNCOMMITTED               //  asked to stop while a commit was owed
+    EP_ROUTER_UNCOMMITTED,              //  asked to stop while a commit was owed
+    EP_ROUTER_JOURNAL_SYNC              //  a sync of the journal failed: what it
+                                        //  covered may not be on disk
 } ep_router_status_t;
 
 //  The text of a status, as the router logs it ("journal write failed").
@@ -154,6 +156,24 @@ typedef struct {
     size_t count;                       //  restores waiting
 } ep_restores_t;
 
+//  ep_commit: how far the journal is durable (journal_sync = full). A
+//  turn that only dispatches paper intents commits without waiting for the
+//  disk; the next synced commit, or an explicit sync, makes it durable
+//  before anything else leaves the router (ep_commit_plan).
+typedef struct {
+    bool deferring;                     //  journal_sync = full: commits sync on demand
+    bool unsynced;                      //  a commit since the last sync is not on disk
+    size_t deferrable;                  //  this turn's writes that may wait: paper
+                                        //  intents it dispatches, and their claims
+    uint64_t synced;                    //  commits that waited for the disk
+    uint64_t deferred;                  //  commits that did not
+    uint64_t normal;                    //  commits under journal_sync = normal
+    uint64_t syncs;                     //  syncs of the log alone, for turns that wrote
+                                        //  nothing
+    uint64_t unsynced_sends;            //  messages (other than paper dispatches) sent
+                                        //  while a commit was not on disk: always 0
+} ep_durability_t;
+
 //  ep_router_metrics: what router/metrics renders.
 typedef struct {
     ep_metrics_t *server;               //  NULL: not configured
@@ -196,6 +216,7 @@ struct _ep_router_t {
         int64_t until_ms;               //  and no longer than this
     } drain;
     ep_router_status_t failure;         //  why the loop stopped (OK: it did not fail)
+    ep_durability_t durability;         //  which commits are on disk yet
     ep_router_metrics_t metrics;        //  Prometheus metrics and the health check
 };
 
@@ -576,10 +597,49 @@ void ep_delivery_flush (ep_router_t *self);
 //  --------------------------------------------------------------------------
 //  ep_commit and ep_drain
 
-//  Commits the turn; a commit that fails for a full disk is retried until
-//  it commits (ep_commit_wait). Returns EP_ROUTER_OK, or
-//  EP_ROUTER_JOURNAL_COMMIT, or EP_ROUTER_UNCOMMITTED if asked to stop first.
-ep_router_status_t ep_commit_turn (ep_router_t *self);
+//  What a turn's commit must be.
+typedef enum {
+    EP_COMMIT_NONE = 0,                 //  nothing written, nothing to make durable
+    EP_COMMIT_DEFERRED,                 //  commit without waiting for the disk
+    EP_COMMIT_SYNCED,                   //  commit, and wait for the disk
+    EP_COMMIT_SYNC_ONLY                 //  nothing written: sync what earlier turns
+                                        //  committed, before something leaves
+} ep_commit_plan_t;
+
+//  What the decision looks at.
+typedef struct {
+    size_t writes;                      //  the turn's journal writes
+    size_t deferrable;                  //  of them, paper intents it dispatches and
+                                        //  their duplicate-id claims
+    bool unsynced;                      //  an earlier commit is not on disk yet
+    bool goes_out;                      //  the turn publishes, answers, or updates
+                                        //  stats or metrics (anything but paper dispatches)
+} ep_commit_turn_t;
+
+//  Does this turn need durability? A turn whose writes are all deferrable,
+//  and from which nothing but paper dispatches leaves, need not wait for
+//  the disk; any other that wrote must; one that wrote nothing syncs only
+//  if something leaves while an earlier commit is not on disk.
+ep_commit_plan_t ep_commit_plan (const ep_commit_turn_t *turn);
+
+//  Commits the turn as ep_commit_plan says (goes_out: see there); a commit
+//  that fails for a full disk is retried until it commits. Returns
+//  EP_ROUTER_OK, or EP_ROUTER_JOURNAL_COMMIT, EP_ROUTER_JOURNAL_SYNC, or
+//  EP_ROUTER_UNCOMMITTED if asked to stop first.
+ep_router_status_t ep_commit_turn (ep_router_t *self, bool goes_out);
+
+//  Makes every commit so far durable, before something other than a paper
+//  dispatch leaves. Returns EP_ROUTER_OK or EP_ROUTER_JOURNAL_SYNC (logged).
+ep_router_status_t ep_commit_durable (ep_router_t *self);
+
+//  Notes that a message other than a paper dispatch leaves now: counted
+//  (durability.unsynced_sends) if a commit is not on disk yet.
+void ep_commit_sent (ep_router_t *self);
+
+//  Starts (on) or ends deferring syncs for the loop, under journal_sync =
+//  full; ending makes what was committed durable. Returns EP_ROUTER_OK or
+//  why not (logged).
+ep_router_status_t ep_commit_defer (ep_router_t *self, bool on);
 
 //  True when a stop was asked and it is time to go (see ep_drain.c).
 bool ep_drain_due (ep_router_t *self, int64_t now);

@@ -95,6 +95,29 @@ s_planes (ep_router_t *self, ep_prom_t *prom, int64_t now)
     }
 }
 
+//  The journal's commits by how they reached the disk, its syncs alone,
+//  and what left before a commit was on disk (always 0).
+static void
+s_durability (ep_router_t *self, ep_prom_t *prom)
+{
+    const ep_durability_t *d = &self->durability;
+    ep_prom_family (prom, "execplane_journal_commits_total", "counter",
+                    "Journal commits: sync=full waited for the disk, sync=deferred did not "
+                    "(paper dispatches only), sync=normal under journal_sync = normal");
+    ep_prom_int (prom, "execplane_journal_commits_total", "sync=\"full\"", (int64_t) d->synced);
+    ep_prom_int (prom, "execplane_journal_commits_total", "sync=\"deferred\"",
+                 (int64_t) d->deferred);
+    ep_prom_int (prom, "execplane_journal_commits_total", "sync=\"normal\"", (int64_t) d->normal);
+    ep_prom_one (prom, "execplane_journal_syncs_total", "counter",
+                 "Syncs of the journal's log alone, for a turn that wrote nothing but "
+                 "sent what must follow an earlier deferred commit",
+                 (int64_t) d->syncs);
+    ep_prom_one (prom, "execplane_unsynced_sends_total", "counter",
+                 "Messages other than paper dispatches sent while a commit was not on disk "
+                 "(always 0)",
+                 (int64_t) d->unsynced_sends);
+}
+
 //  text (valid UTF-8) as a JSON string, quotes included, into out.
 static void
 s_json_quote (const char *text, char *out, size_t size)
@@ -143,8 +166,9 @@ ep_router_metrics_update (ep_router_t *self, int64_t now)
     ep_prom_one (prom, "execplane_journal_writable", "gauge",
                  "1 while journal commits succeed",
                  journal_ok);
+    s_durability (self, prom);
     ep_prom_family (prom, "execplane_journal_commit_seconds", "histogram",
-                    "Time a journal commit took (synchronous=FULL: it waits for the disk)");
+                    "Time a journal commit took, with its sync if it waited for the disk");
     ep_prom_histogram (prom, "execplane_journal_commit_seconds", "", &self->metrics.commit_seconds);
     ep_prom_family (prom, "execplane_journal_commit_rows", "histogram",
                     "Rows one journal commit wrote (the group commit's batch)");
