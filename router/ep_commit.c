@@ -139,13 +139,11 @@ ep_commit_turn (ep_router_t *self, bool goes_out)
                               goes_out };
     self->durability.deferrable = 0;
     ep_commit_plan_t plan = ep_commit_plan (&turn);
-    if (plan == EP_COMMIT_SYNC_ONLY)
-        return ep_commit_durable (self);
     int64_t commit_start = writes ? zclock_usecs () : 0;
     ep_journal_status_t committed = ep_journal_commit (self->journal);
     if (committed == EP_JOURNAL_OK) {
         if (!writes)
-            return EP_ROUTER_OK;
+            return plan == EP_COMMIT_SYNC_ONLY ? ep_commit_durable (self) : EP_ROUTER_OK;
         ep_router_status_t status = s_committed (self, plan);
         ep_histogram_observe (&self->metrics.commit_seconds,
                               (double) (zclock_usecs () - commit_start) / 1e6);
