@@ -761,6 +761,9 @@ ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on)
     return s_step_done (self, stmt, "mark zombie");
 }
 
+
+
+
 //  --------------------------------------------------------------------------
 //  Durability on demand
 
