@@ -15,18 +15,23 @@
 # the test says so and fails: it would prove nothing.
 source "$(dirname "$0")/lib.sh"
 
-live_resting_order lf-1 300
+live_resting_order lf-1 1000          # a status query a second
 kill -STOP "$ROUTER_PID"
 # The first query: PARTIALLY_FILLED 1, pushed to a router that cannot read.
 partial () { audit_has "SELECT 1 FROM attempts WHERE kind = 2 AND status = 2"; }
 wait_until 15 partial
+# The venue then holds the order as it is (queries fill no more) until the
+# router is dead: its FILLED report cannot reach the router that dies.
+fakex_fault hold
+[ "$(audit "SELECT COUNT(*) FROM attempts WHERE kind = 2 AND status = 3")" = 0 ] \
+    || fail "the order filled before the venue held it: its FILLED report may die with the router"
 # The worker logs a report once its socket has it ...
 reported () { grep -q 'intent live/lf-1: PARTIALLY_FILLED' "$WORK/live.log"; }
 wait_until 15 reported
-# ... which writes it to the router's connection at its next turn, ahead of
-# anything sent after it (a heartbeat every 100 ms): once the bytes waiting
-# in the frozen router's results connection grow past what they were when
-# the report was handed over, the report is among them.
+# ... which writes it to the router's connection, ahead of anything sent
+# after it (a heartbeat every 100 ms): once the bytes waiting in the frozen
+# router's results connection grow past what they were when the report was
+# handed over, the report is among them.
 results_port=$(sed -n 's|^ *results = "tcp://127\.0\.0\.1:\([0-9]*\)"$|\1|p' "$READY")
 [ -n "$results_port" ] || fail "no results endpoint in $READY"
 port_hex=$(printf '%04X' "$results_port")
@@ -50,7 +55,8 @@ grown () { [ "$(unread)" -gt "$handed_over" ]; }
 wait_until 5 grown
 kill -KILL "$ROUTER_PID"
 wait "$ROUTER_PID" 2>/dev/null || true
-# The next: FILLED 2, queued for whichever router comes next.
+# The next query: FILLED 2, queued for whichever router comes next.
+fakex_fault none
 venue_filled () { audit_has "SELECT 1 FROM attempts WHERE kind = 2 AND terminal = 1 AND status = 3"; }
 wait_until 15 venue_filled
 [ "$(sql "SELECT COUNT(*) FROM reports WHERE status = 2")" = 0 ] \
