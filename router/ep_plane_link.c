@@ -274,7 +274,9 @@ s_heard (ep_router_t *self, const char *kind, const ep_worker_msg_t *message,
         status = ep_reports_from_plane (self, message->plane, message->reports [i],
                                         n_produced == message->n_reports && i < EP_ROUTER_SLICES
                                         ? &produced [i] : NULL);
-    if (message->tick > worker->processed_through)
+    //  Never past the newest intent this router holds: a worker that ran
+    //  intents a lost machine took with it must not skip their numbers.
+    if (message->tick > worker->processed_through && message->tick <= self->last_router_seq)
         worker->processed_through = message->tick;
     return status;
 }

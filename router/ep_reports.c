@@ -261,6 +261,29 @@ s_track_zombie (ep_router_t *self, ep_inflight_entry_t *entry, const ep_report_t
     return entry;
 }
 
+//  True if the report names the intent it reports on: the same intent_id
+//  under the same strategy. A report that gives another intent's router_seq
+//  (a worker that outlived a router whose last commits were lost with its
+//  machine, and numbers that were given again since) must not touch it.
+static bool
+s_names (const ep_report_t *report, const char *intent_id, const char *strategy_id)
+{
+    return streq (report->intent_id ? report->intent_id : "", intent_id)
+        && streq (report->strategy_id ? report->strategy_id : "", strategy_id);
+}
+
+//  Fences off a report on an intent it was never sent, or that is not the
+//  one it names. Returns the status of journaling the event.
+static ep_router_status_t
+s_fence (ep_router_t *self, int plane, const ep_report_t *report, const char *why)
+{
+    self->stats.fenced_reports++;
+    ep_log_intent (EP_LOG_WARN, report->strategy_id, report->intent_id,
+                   ": the %s worker reported on it as router_seq %llu, %s: ignored",
+                   ep_plane_name (plane), (unsigned long long) report->router_seq, why);
+    return ep_router_event (self, "bogus-report", report->intent_id);
+}
+
 //  A report on an intent that is not in flight on its plane (or is a
 //  zombie): either its terminal report was already made, or the worker
 //  names an intent it was never sent, which is fenced off (*bogus).
@@ -276,13 +299,17 @@ s_late (ep_router_t *self, int plane, ep_report_t *report, ep_inflight_entry_t *
     size_t size = 0;
     int found = ep_journal_intent (self->journal, report->router_seq, &journaled_plane,
                                    &epoch, &dispatched, &payload, &size);
-    if (found <= 0 || !dispatched || journaled_plane != plane) {
-        self->stats.fenced_reports++;
-        ep_log_intent (EP_LOG_WARN, report->strategy_id, report->intent_id,
-                       ": the %s worker reported on it as router_seq %llu, which was never "
-                       "dispatched to it: ignored", ep_plane_name (plane),
-                       (unsigned long long) report->router_seq);
-        *status = ep_router_event (self, "bogus-report", report->intent_id);
+    ep_intent_t *intent = found > 0
+        ? execplane__v1__order_intent__unpack (NULL, size, payload) : NULL;
+    const char *why = found <= 0 || !dispatched || journaled_plane != plane
+                    ? "which was never dispatched to it"
+                    : !intent ? "whose journaled intent cannot be read"
+                    : !s_names (report, intent->intent_id, intent->strategy_id)
+                    ? "which is another intent" : NULL;
+    if (intent)
+        execplane__v1__order_intent__free_unpacked (intent, NULL);
+    if (why) {
+        *status = s_fence (self, plane, report, why);
         *bogus = true;
         free (payload);
         return NULL;
@@ -330,6 +357,8 @@ ep_reports_from_plane (ep_router_t *self, int plane, ep_report_t *report,
     ep_inflight_entry_t *entry = ep_inflight_find (self->inflight, report->router_seq);
     if (entry && entry->plane != plane)
         entry = NULL;
+    if (entry && !s_names (report, entry->intent_id, entry->strategy_id))
+        return s_fence (self, plane, report, "which is another intent");
     bool late = !entry || entry->zombie;
     uint32_t known_fills = entry ? entry->fills : 0;
     if (late) {

@@ -385,6 +385,7 @@ test_router_cancel_and_its_order_each_end_once (void **state)
     assert_int_equal (ep_reports_from_plane (router, EP_PLANE (PAPER), &report, NULL),
                       EP_ROUTER_OK);
     report.router_seq = cancel;
+    report.intent_id = ep_inflight_find (router->inflight, cancel)->intent_id;
     report.target_intent_id = "o1";
     assert_int_equal (ep_reports_from_plane (router, EP_PLANE (PAPER), &report, NULL),
                       EP_ROUTER_OK);

@@ -55,6 +55,8 @@ test_it_waits_for_answers_up_to_drain_ms (void **state)
     router->drain.on = false;
     ep_report_t report;
     execplane__v1__execution_report__init (&report);
+    report.intent_id = "i1";
+    report.strategy_id = "s1";
     report.status = EP_STATUS (FILLED);
     report.terminal = true;
     report.router_seq = router->last_router_seq;

@@ -136,6 +136,48 @@ test_report_on_an_intent_never_dispatched_is_fenced (void **state)
     assert_non_null (ep_inflight_find (router->inflight, router_seq));
 }
 
+//  A report that gives an intent's router_seq but names another intent (a
+//  worker that ran intents a lost machine took with it, whose numbers were
+//  given again) touches neither the intent in flight nor one already ended.
+static void
+test_report_naming_another_intent_is_fenced (void **state)
+{
+    ep_router_t *router = ((fixture_t *) *state)->router;
+    uint64_t router_seq = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "i1");
+    uint64_t last_seq = router->last_seq;
+    ep_report_t report;
+    s_plane_report (&report, router_seq, EP_STATUS (FILLED), true);
+    report.intent_id = "lost-1";
+    assert_int_equal (ep_reports_from_plane (router, EP_PLANE (PAPER), &report, NULL),
+                      EP_ROUTER_OK);
+    assert_int_equal (router->stats.fenced_reports, 1);
+    assert_int_equal (router->last_seq, last_seq);
+    ep_inflight_entry_t *entry = ep_inflight_find (router->inflight, router_seq);
+    assert_non_null (entry);
+    assert_false (entry->acked);
+    //  The same intent_id under another strategy is another intent too.
+    s_plane_report (&report, router_seq, EP_STATUS (FILLED), true);
+    report.strategy_id = "s2";
+    ep_reports_from_plane (router, EP_PLANE (PAPER), &report, NULL);
+    assert_int_equal (router->stats.fenced_reports, 2);
+    assert_non_null (ep_inflight_find (router->inflight, router_seq));
+    //  Once it has ended, a late report naming another intent is fenced as well.
+    assert_int_equal (ep_reports_expire_due (router, entry->deadline_ms), EP_ROUTER_OK);
+    assert_null (ep_inflight_find (router->inflight, router_seq));
+    last_seq = router->last_seq;
+    s_plane_report (&report, router_seq, EP_STATUS (PARTIALLY_FILLED), false);
+    report.intent_id = "lost-1";
+    ep_reports_from_plane (router, EP_PLANE (PAPER), &report, NULL);
+    assert_int_equal (router->stats.fenced_reports, 3);
+    assert_int_equal (router->last_seq, last_seq);
+    assert_null (ep_inflight_find (router->inflight, router_seq));
+    //  While its own late report is still published.
+    s_plane_report (&report, router_seq, EP_STATUS (PARTIALLY_FILLED), false);
+    ep_reports_from_plane (router, EP_PLANE (PAPER), &report, NULL);
+    assert_int_equal (router->stats.fenced_reports, 3);
+    assert_int_equal (router->last_seq, last_seq + 1);
+}
+
 static void
 test_fills_the_router_has_are_not_told_twice (void **state)
 {
@@ -196,6 +238,7 @@ test_a_restart_settles_what_no_plane_answered (void **state)
     uint64_t resting = fixture_dispatch (fixture->router, EP_PLANE (PAPER), "s1", "resting");
     ep_report_t report;
     s_plane_report (&report, resting, EP_STATUS (ACCEPTED), false);
+    report.intent_id = "resting";
     ep_reports_from_plane (fixture->router, EP_PLANE (PAPER), &report, NULL);
     assert_int_equal (ep_journal_commit (fixture->router->journal), EP_JOURNAL_OK);
     ep_router_t *router = fixture_restart (fixture);
@@ -222,6 +265,7 @@ main (void)
         S_TEST (test_plane_report_is_published_and_a_terminal_one_ends_the_intent),
         S_TEST (test_report_after_the_deadline_is_late_and_a_resting_order_a_zombie),
         S_TEST (test_report_on_an_intent_never_dispatched_is_fenced),
+        S_TEST (test_report_naming_another_intent_is_fenced),
         S_TEST (test_fills_the_router_has_are_not_told_twice),
         S_TEST (test_fills_that_never_reached_the_router_are_counted),
         S_TEST (test_a_restart_settles_what_no_plane_answered),
