@@ -74,10 +74,13 @@ wait_until () {
 }
 
 # write_config [EXTRA ZPL LINES for the router section]: random free ports
-# of the dynamic range (CZMQ's `:!`). Not `:*`, which takes the lowest free
-# ones: a test running at the same time would get the same ports as soon as
-# they are free, and a worker that outlives its router (kill and restart
-# tests) would reconnect to the other test's router.
+# (CZMQ's `:!`) below Linux's range for outgoing connections (32768 up), so
+# that a restarted router finds its ports free: another test's outgoing
+# connection could take a port of the dynamic range (49152 up) meanwhile.
+# Not `:*`, which takes the lowest free ones: a test running at the same
+# time would get the same ports as soon as they are free, and a worker that
+# outlives its router (kill and restart tests) would reconnect to the other
+# test's router.
 #
 # Security as in production: CURVE on every socket, with a fresh set of
 # certificates under $CERTS (ep-keygen --set): router, paper, live (workers),
@@ -94,7 +97,7 @@ write_config () {
     {
         echo "router"
         for key in intake outcomes control dispatch results query; do
-            echo "    $key = tcp://127.0.0.1:!"
+            echo "    $key = tcp://127.0.0.1:![20000-32767]"
         done
         echo "    journal = $JOURNAL"
         for line in "$@"; do echo "    $line"; done
