@@ -82,7 +82,7 @@ s_keep (s_pg_t *pg, const char *what, const char *message)
     snprintf (pg->message, sizeof pg->message, "%s%s%s", what, *what ? ": " : "",
               message && *message ? message : "no message");
     for (char *at = pg->message; *at; at++)
-        if (*at == '\n')
+        if (*at == '\n' || *at == '\t')
             *at = *(at + 1) ? ' ' : '\0';
 }
 
@@ -245,6 +245,7 @@ s_begin (ep_journal_t *self)
     if (rc == 1) {
         if (s_connect (pg))
             return 1;
+        ep_log_info ("journal: connected to PostgreSQL again (%s)", pg->shown);
         rc = s_simple (pg, "BEGIN", NULL);
     }
     return rc;

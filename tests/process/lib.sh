@@ -80,6 +80,20 @@ if [ "${EP_TEST_JOURNAL:-sqlite}" = postgresql ]; then
     chmod 711 "$PG_DIR"
     PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
     JOURNAL=$(bash "$PG_SCRIPT" start "$PG_DIR") || fail "cannot start a PostgreSQL cluster"
+    # SQLite's functions the tests' queries use, for `sql`
+    "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$JOURNAL" > /dev/null <<'EOF' \
+        || fail "cannot add SQLite's functions to the cluster"
+CREATE FUNCTION ifnull (anycompatible, anycompatible) RETURNS anycompatible
+    LANGUAGE sql IMMUTABLE AS 'SELECT COALESCE ($1, $2)';
+CREATE FUNCTION hex (bytea) RETURNS text
+    LANGUAGE sql IMMUTABLE AS 'SELECT upper (encode ($1, ''hex''))';
+CREATE FUNCTION ep_concat (text, anyelement, text) RETURNS text
+    LANGUAGE sql IMMUTABLE AS 'SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2::text ELSE $1 || $3 || $2::text END';
+CREATE FUNCTION ep_concat (text, anyelement) RETURNS text
+    LANGUAGE sql IMMUTABLE AS 'SELECT ep_concat ($1, $2, '','')';
+CREATE AGGREGATE group_concat (anyelement, text) (SFUNC = ep_concat, STYPE = text);
+CREATE AGGREGATE group_concat (anyelement) (SFUNC = ep_concat, STYPE = text);
+EOF
 elif [ "${EP_TEST_JOURNAL:-sqlite}" != sqlite ]; then
     fail "EP_TEST_JOURNAL must be sqlite or postgresql, not $EP_TEST_JOURNAL"
 fi
@@ -234,16 +248,13 @@ start_paper () {
 paper_alive_is () { [ "$(plane_field paper_alive)" = "$1" ]; }
 
 # sql QUERY: one query against the journal, read only (SQLite, or psql on
-# PostgreSQL: IFNULL(...) is COALESCE(...) there, hex(COLUMN)
-# upper(encode(COLUMN, 'hex')); a comparison's boolean prints as SQLite's
-# 1 or 0 (a field that is t or f); rows print the same, "a|b").
+# PostgreSQL, where the test's cluster has SQLite's IFNULL, hex and
+# group_concat (pg_compat), and a comparison's boolean prints as SQLite's 1
+# or 0 (a field that is t or f); rows print the same, "a|b").
 sql () {
     if [ -n "${PG_DIR:-}" ]; then
-        local query
-        query=$(sed -E -e 's/\bIFNULL\(/COALESCE(/g' \
-                       -e "s/\bhex\(([a-z_.]+)\)/upper(encode(\1, 'hex'))/g" <<<"$1")
         "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$JOURNAL" \
-            -c "SET default_transaction_read_only = on" -c "$query" \
+            -c "SET default_transaction_read_only = on" -c "$1" \
             | awk 'BEGIN { FS = OFS = "|" }
                    { for (i = 1; i <= NF; i++) if ($i == "t") $i = 1; else if ($i == "f") $i = 0
                      print }'

@@ -6,7 +6,9 @@
 #                              empty), a cluster in DIR/data listening on
 #                              127.0.0.1 only, on a free port, its socket in
 #                              DIR; prints the journal's connection string
-#                              (also in DIR/url) and returns once it serves
+#                              (also in DIR/url) and returns once it serves.
+#                              A cluster DIR holds already (stopped) starts
+#                              again, on the same port
 #   pg_cluster.sh stop DIR     stops it (fast; immediate if that fails),
 #                              bounded; the files stay for whoever removes DIR
 #   pg_cluster.sh url DIR      prints the connection string again
@@ -56,6 +58,15 @@ start)
     bin=$(pg_bin)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
+    if [ -f "$dir/port" ]; then
+        port=$(cat "$dir/port")
+        as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=20 -c shared_buffers=16MB" \
+            start > "$dir/pg_ctl.log" 2>&1 \
+            || die "the cluster did not start again: $(tail -n 5 "$dir/server.log" 2>/dev/null)"
+        cat "$dir/url"
+        exit 0
+    fi
     [ ! -e "$dir/data" ] || die "$dir/data exists"
     if [ "$(id -u)" -eq 0 ]; then
         chown nobody:nogroup "$dir"
