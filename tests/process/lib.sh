@@ -105,7 +105,9 @@ journal_is_sqlite () { [ -z "$PG_DIR" ]; }
 # read the file itself (ep-replay, the chain's checks): $JOURNAL itself, or
 # on PostgreSQL a copy of its tables made now ($WORK/journal-copy.db), each
 # value of the type it has there (BIGINT an integer, TEXT text, BYTEA a
-# blob), in the same columns: its chain verifies as the original does.
+# blob), in the same columns, the first a table numbers its rows by as its
+# rowid (INTEGER PRIMARY KEY, as in an SQLite journal): its chain verifies
+# as the original does.
 journal_file () {
     if journal_is_sqlite; then echo "$JOURNAL"; return; fi
     local copy=$WORK/journal-copy.db table
@@ -115,8 +117,10 @@ journal_file () {
         for table in intents intent_keys reports commands events state zombies chain; do
             "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$JOURNAL" -c "
                 SELECT 'CREATE TABLE $table (' || string_agg(column_name || ' ' ||
-                    CASE data_type WHEN 'bigint' THEN 'INTEGER' WHEN 'bytea' THEN 'BLOB'
-                                   ELSE 'TEXT' END, ', ' ORDER BY ordinal_position) || ');'
+                    CASE WHEN data_type = 'bigint' AND ordinal_position = 1
+                              AND '$table' <> 'intent_keys' THEN 'INTEGER PRIMARY KEY'
+                         WHEN data_type = 'bigint' THEN 'INTEGER' WHEN data_type = 'bytea' THEN 'BLOB'
+                         ELSE 'TEXT' END, ', ' ORDER BY ordinal_position) || ');'
                 FROM information_schema.columns
                 WHERE table_schema = current_schema () AND table_name = '$table'" \
                 || fail "cannot read the columns of $table"
