@@ -139,7 +139,8 @@ s_session (s_pg_t *pg)
 static int
 s_connect (s_pg_t *pg)
 {
-    if (pg->conn)
+    bool again = pg->conn != NULL;
+    if (again)
         PQreset (pg->conn);
     else {
         //  Defaults the connection string may override (it is expanded
@@ -162,7 +163,11 @@ s_connect (s_pg_t *pg)
         s_keep (pg, "PostgreSQL cannot be reached", PQerrorMessage (pg->conn));
         return -1;
     }
-    return pg->tables ? s_session (pg) : 0;
+    if (pg->tables && s_session (pg))
+        return -1;
+    if (again)
+        ep_log_info ("journal: connected to PostgreSQL again (%s)", pg->shown);
+    return 0;
 }
 
 //  Runs a statement without parameters. Returns 0, -1 if refused, 1 if the
@@ -245,7 +250,6 @@ s_begin (ep_journal_t *self)
     if (rc == 1) {
         if (s_connect (pg))
             return 1;
-        ep_log_info ("journal: connected to PostgreSQL again (%s)", pg->shown);
         rc = s_simple (pg, "BEGIN", NULL);
     }
     return rc;
@@ -293,7 +297,6 @@ s_reconnect (ep_journal_t *self)
         snprintf (self->error, sizeof self->error, "%s", pg->message);
         return -1;
     }
-    ep_log_info ("journal: connected to PostgreSQL again (%s)", pg->shown);
     return 0;
 }
 
