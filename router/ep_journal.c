@@ -87,44 +87,6 @@ ep_journal_fail (ep_journal_t *self, const char *what)
     return -1;
 }
 
-bool
-ep_journal_is_postgresql (const char *location)
-{
-    return strncmp (location, "postgresql://", 13) == 0
-        || strncmp (location, "postgres://", 11) == 0;
-}
-
-const char *
-ep_journal_redacted (const char *location, char *buf, size_t size)
-{
-    //  postgresql://user:secret@host/...: the password is everything from
-    //  the first colon after the scheme to the last @ of the authority
-    snprintf (buf, size, "%s", location);
-    if (!ep_journal_is_postgresql (location))
-        return buf;
-    char *authority = strstr (buf, "://") + 3;
-    size_t length = strcspn (authority, "/?#");
-    char *at = NULL;
-    for (char *c = authority; c < authority + length; c++)
-        if (*c == '@')
-            at = c;
-    char *colon = at ? memchr (authority, ':', (size_t) (at - authority)) : NULL;
-    if (colon) {
-        char tail [EP_JOURNAL_LOCATION_MAX];
-        snprintf (tail, sizeof tail, "%s", at);
-        snprintf (colon, size - (size_t) (colon - buf), ":***%s", tail);
-    }
-    //  ... and a password given as a parameter
-    char *param = strstr (buf, "password=");
-    if (param && param > buf && (param [-1] == '?' || param [-1] == '&')) {
-        char *end = param + 9 + strcspn (param + 9, "&#");
-        char tail [EP_JOURNAL_LOCATION_MAX];
-        snprintf (tail, sizeof tail, "%s", end);
-        snprintf (param + 9, size - (size_t) (param + 9 - buf), "***%s", tail);
-    }
-    return buf;
-}
-
 //  --------------------------------------------------------------------------
 //  The redo log
 

@@ -78,6 +78,16 @@ bool ep_journal_is_postgresql (const char *location);
 #define EP_JOURNAL_LOCATION_MAX 1024
 const char *ep_journal_redacted (const char *location, char *buf, size_t size);
 
+//  Copies the journal in the PostgreSQL database conninfo names into db
+//  (an empty SQLite database, such as ":memory:"), as one snapshot: the
+//  same tables and columns, each value of the type it has there (BIGINT an
+//  integer, TEXT text, BYTEA a blob), rows numbered by the same column as
+//  in an SQLite journal. What reads an SQLite journal (the chain's checks)
+//  then reads it. Returns 0, or -1 with the reason in err (the connection
+//  string's password masked). (ep_journal_location.c, with the two
+//  functions above: the tools link it without the router.)
+int ep_journal_copy_pg (const char *conninfo, sqlite3 *db, char *err, size_t err_size);
+
 //  The database that holds the journal: "SQLite" or "PostgreSQL".
 const char *ep_journal_backend_name (ep_journal_t *self);
 

@@ -98,52 +98,6 @@ elif [ "${EP_TEST_JOURNAL:-sqlite}" != sqlite ]; then
     fail "EP_TEST_JOURNAL must be sqlite or postgresql, not $EP_TEST_JOURNAL"
 fi
 
-# journal_is_sqlite: the journal is the SQLite file.
-journal_is_sqlite () { [ -z "$PG_DIR" ]; }
-
-# journal_file: an SQLite file with the journal's rows, for the tools that
-# read the file itself (ep-replay, the chain's checks): $JOURNAL itself, or
-# on PostgreSQL a copy of its tables made now ($WORK/journal-copy.db), each
-# value of the type it has there (BIGINT an integer, TEXT text, BYTEA a
-# blob), in the same columns, the first a table numbers its rows by as its
-# rowid (INTEGER PRIMARY KEY, as in an SQLite journal): its chain verifies
-# as the original does.
-journal_file () {
-    if journal_is_sqlite; then echo "$JOURNAL"; return; fi
-    local copy=$WORK/journal-copy.db table
-    rm -f "$copy" "$copy.sql"
-    {
-        echo "BEGIN;"
-        for table in intents intent_keys reports commands events state zombies chain; do
-            "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$JOURNAL" -c "
-                SELECT 'CREATE TABLE $table (' || string_agg(column_name || ' ' ||
-                    CASE WHEN data_type = 'bigint' AND ordinal_position = 1
-                              AND '$table' <> 'intent_keys' THEN 'INTEGER PRIMARY KEY'
-                         WHEN data_type = 'bigint' THEN 'INTEGER' WHEN data_type = 'bytea' THEN 'BLOB'
-                         ELSE 'TEXT' END, ', ' ORDER BY ordinal_position) || ');'
-                FROM information_schema.columns
-                WHERE table_schema = current_schema () AND table_name = '$table'" \
-                || fail "cannot read the columns of $table"
-            "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$JOURNAL" -c "
-                SELECT 'SELECT ''INSERT INTO $table VALUES ('' || concat_ws ('','', ' ||
-                    string_agg (CASE data_type
-                        WHEN 'bigint' THEN 'COALESCE (' || column_name || '::text, ''NULL'')'
-                        WHEN 'bytea' THEN 'COALESCE (''X'''''' || encode (' || column_name
-                                          || ', ''hex'') || '''''''', ''NULL'')'
-                        ELSE 'COALESCE ('''''''' || replace (' || column_name
-                             || ', '''''''', '''''''''''') || '''''''', ''NULL'')' END,
-                        ', ' ORDER BY ordinal_position) || ') || '');'' FROM $table'
-                FROM information_schema.columns
-                WHERE table_schema = current_schema () AND table_name = '$table'" \
-                > "$copy.select" || fail "cannot copy $table"
-            "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$JOURNAL" -f "$copy.select" \
-                || fail "cannot copy the rows of $table"
-        done
-        echo "COMMIT;"
-    } > "$copy.sql"
-    sqlite3 -batch "$copy" < "$copy.sql" || fail "the copy of the journal does not load into SQLite"
-    echo "$copy"
-}
 
 # wait_until SECONDS COMMAND...: polls COMMAND every 50 ms, fails after SECONDS.
 wait_until () {

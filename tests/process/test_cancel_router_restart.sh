@@ -51,6 +51,6 @@ for id in o1 c1 c2; do [ "$(terminals "$id")" = 1 ] || fail "$id has $(terminals
 [ "$(sql "SELECT count(*) FROM reports WHERE late = 1 AND router_seq NOT IN (SELECT router_seq FROM intents WHERE intent_id = 'c1')")" = 0 ] \
     || fail "a late report on another intent than the cancel in flight at the crash"
 check_journal_invariants
-"$BIN/ep-replay" --journal "$(journal_file)" --config "$READY" --verify > "$WORK/digest" 2> "$WORK/replay.err" \
+"$BIN/ep-replay" --journal "$JOURNAL" --config "$READY" --verify > "$WORK/digest" 2> "$WORK/replay.err" \
     || fail "ep-replay --verify exited $?: $(cat "$WORK/replay.err")"
 pass "router killed with a cancel in flight: the cancel ends once (FAILED, the plane's answer late), the target once (CANCELED), replay verifies ($(jq -r .status <<<"$c2") for the second cancel)"

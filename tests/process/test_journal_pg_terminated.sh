@@ -60,7 +60,7 @@ check_journal_invariants
     || fail "not every intent was FILLED: $(sql 'SELECT status, COUNT(*) FROM reports WHERE terminal = 1 GROUP BY status')"
 [ "$(jq -s "map(.seq) == [range(1; $((N + 1)))]" "$WORK/tap.out")" = true ] \
     || fail "the monitor's reports are not seq 1..$N, each once"
-"$BIN/ep-replay" --journal "$(journal_file)" --config "$READY" --verify > /dev/null 2> "$WORK/verify.err" \
+"$BIN/ep-replay" --journal "$JOURNAL" --config "$READY" --verify > /dev/null 2> "$WORK/verify.err" \
     || fail "the journal does not verify: $(cat "$WORK/verify.err")"
 running "$ROUTER_PID" || fail "the router stopped"
 again=$(grep -c "connected to PostgreSQL again" "$WORK/router.log" || true)

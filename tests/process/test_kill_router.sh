@@ -179,6 +179,6 @@ jq -s --argjson rs "$max_rs" --rawfile ids "$WORK/dup_ids.txt" '
 [ "$(jq -s '[.[] | select(.terminal and (.intent_id | startswith("B-") or startswith("F-")
              or startswith("sweep-")) and .status == "FILLED")] | length' "$WORK/B.out")" = 552 ] \
     || fail "not every new intent after the restart was FILLED"
-"$BIN/ep-replay" --journal "$(journal_file)" --config "$READY" --verify > /dev/null 2> "$WORK/replay.log" \
+"$BIN/ep-replay" --journal "$JOURNAL" --config "$READY" --verify > /dev/null 2> "$WORK/replay.log" \
     || fail "ep-replay --verify after the router restart: $(tail -n 1 "$WORK/replay.log")"
 pass "router killed at seq $max_seq (router_seq $max_rs), $a3 intents of the stream after it: $n_unanswered unanswered intents failed at start-up, $n_resting resting orders kept and filled, $late late reports, 100 duplicates rejected"
