@@ -3,7 +3,6 @@
     failed commit's writes for a retry, and the chain (the reads:
     ep_journal_read.c; the databases: ep_journal_sqlite.c, ep_journal_pg.c).  */
 #include <czmq.h>
-#include <errno.h>
 #include <sodium.h>
 #include <string.h>
 #include "ep_journal.h"
@@ -568,7 +567,6 @@ ep_journal_retry (ep_journal_t *self)
         self->backend->rollback (self);
         return EP_JOURNAL_FULL;
     }
-    errno = 0;
     bool unknown = false;
     if (s_redo_run (self)) {
         self->backend->rollback (self);

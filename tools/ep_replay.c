@@ -266,7 +266,7 @@ s_usage (FILE *out)
     fprintf (out,
         "Usage: ep-replay --journal FILE|URL [--verify [--head ROW:HEX]] [--config FILE]\n"
         "  or:  ep-replay --audit FILE [--head ROW:HEX]\n"
-        "  or:  ep-replay --shadow --journal FILE [--html OUT.html] [--csv OUT.csv]\n"
+        "  or:  ep-replay --shadow --journal FILE|URL [--html OUT.html] [--csv OUT.csv]\n"
         "                 [--json OUT.json] [--config FILE]\n"
         "\n"
         "Re-runs the journal's paper intents through the paper plane (with the\n"
