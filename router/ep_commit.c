@@ -48,8 +48,14 @@ s_wait_for_journal (ep_router_t *self)
         //  The metrics name the chain's head: only once it is on disk.
         if (self->metrics.server && ep_commit_durable (self) == EP_ROUTER_OK)
             ep_router_metrics_update (self, now);
-        if (ep_journal_retry (self->journal) == 0)
+        ep_journal_status_t retried = ep_journal_retry (self->journal);
+        if (retried == EP_JOURNAL_OK)
             break;
+        if (retried == EP_JOURNAL_IO) {
+            ep_log_error ("journal: the held writes can never commit (%s): stopping; none "
+                          "of them was published", ep_journal_error (self->journal));
+            return EP_ROUTER_JOURNAL_COMMIT;
+        }
         //  Logged after 1, 2, 4 ... 64 retries, then every 64th.
         retries++;
         if ((retries <= 64 && (retries & (retries - 1)) == 0) || retries % 64 == 0)
@@ -99,7 +105,8 @@ ep_commit_sent (ep_router_t *self)
 ep_router_status_t
 ep_commit_defer (ep_router_t *self, bool on)
 {
-    if (!streq (self->config.journal_sync, "full") || self->durability.deferring == on)
+    if (!streq (self->config.journal_sync, "full") || self->durability.deferring == on
+    ||  !ep_journal_can_defer_syncs (self->journal))
         return EP_ROUTER_OK;
     ep_router_status_t status = EP_ROUTER_OK;
     if (!on)

@@ -1,122 +1,100 @@
-/*  ep_journal: SQLite (WAL) journal of intents, reports, commands, events:
-    its schema, opening and checking it, the writes and the transactions
-    (the reads: ep_journal_read.c).  */
+/*  ep_journal: the journal's own logic, whichever database holds it: the
+    statements, the writes and the transactions, the redo log that keeps a
+    failed commit's writes for a retry, and the chain (the reads:
+    ep_journal_read.c; the databases: ep_journal_sqlite.c, ep_journal_pg.c).  */
 #include <czmq.h>
-#include <errno.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "ep_journal.h"
 #include "ep_journal_internal.h"
 #include "ep_buf.h"
-#include "ep_file.h"
 #include "ep_log.h"
 
-static const char *s_schema =
-    "CREATE TABLE IF NOT EXISTS intents ("
-    "  router_seq  INTEGER PRIMARY KEY,"
-    "  strategy_id TEXT NOT NULL,"
-    "  intent_id   TEXT NOT NULL,"
-    "  plane       INTEGER NOT NULL,"
-    "  plane_epoch INTEGER NOT NULL,"
-    "  dispatched  INTEGER NOT NULL,"           //  1: sent to its plane; 0: rejected
-    "  payload     BLOB NOT NULL,"              //  the OrderIntent as read
-    "  sender      TEXT);"             //  the OrderIntent as read
-    "CREATE TABLE IF NOT EXISTS intent_keys ("  //  duplicate detection, forever
-    "  strategy_id TEXT NOT NULL,"
-    "  intent_id   TEXT NOT NULL,"
-    "  router_seq  INTEGER NOT NULL,"
-    "  PRIMARY KEY (strategy_id, intent_id)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS reports ("
-    "  seq         INTEGER PRIMARY KEY,"
-    "  router_seq  INTEGER NOT NULL,"
-    "  strategy_id TEXT NOT NULL,"
-    "  plane       INTEGER NOT NULL,"
-    "  status      INTEGER NOT NULL,"
-    "  terminal    INTEGER NOT NULL,"
-    "  origin      INTEGER NOT NULL,"           //  0 router, 1 plane
-    "  late        INTEGER NOT NULL,"
-    "  plane_payload BLOB,"                     //  the plane's report as produced
-    "  payload     BLOB NOT NULL);"             //  the report as published
-    "CREATE INDEX IF NOT EXISTS reports_by_intent ON reports (router_seq);"
-    "CREATE TABLE IF NOT EXISTS commands ("
-    "  id INTEGER PRIMARY KEY, at_seq INTEGER NOT NULL, kind INTEGER, plane INTEGER,"
-    "  epoch INTEGER, issued_by TEXT, sender TEXT, reason TEXT,"
-    "  applied INTEGER NOT NULL, outcome TEXT NOT NULL, payload BLOB);"
-    "CREATE TABLE IF NOT EXISTS events ("
-    "  id INTEGER PRIMARY KEY, at_seq INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT);"
-    "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB);"
-    "CREATE TABLE IF NOT EXISTS zombies (router_seq INTEGER PRIMARY KEY);"
-    EP_CHAIN_TABLE
-    //  The chain rows of commits by their first intent, and of intents
-    //  chained one by one (before commits were), by router_seq: when each
-    //  intent was read. A journal's rows are chained once: it needs no
-    //  index of them all.
-    "CREATE INDEX IF NOT EXISTS chain_commits ON chain (row)"
-    "  WHERE tbl = '" EP_CHAIN_COMMIT "' AND row > 0;"
-    "CREATE INDEX IF NOT EXISTS chain_intents ON chain (row) WHERE tbl = 'intents';"
-    "DROP INDEX IF EXISTS chain_rows;";
-
-//  The tables whose every row joins the chain (the others are indexes of
-//  them, or state rewritten in place).
-static const char *const s_chained [] = { "intents", "reports", "commands", "events", NULL };
-
-
+//  Written once for both databases: parameters numbered (?1; PostgreSQL's
+//  $1), ON CONFLICT rather than INSERT OR ..., every integer a 64-bit one.
+//  The writer numbers the rows of commands, events and chain itself (id,
+//  the first value), so that a retry writes the same numbers again.
 static const char *s_sql [S_STMT_COUNT] = {
-    [S_CLAIM] = "INSERT OR IGNORE INTO intent_keys VALUES (?, ?, ?)",
-    [S_INTENT] = "INSERT INTO intents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    [S_REPORT] = "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    [S_COMMAND] = "INSERT INTO commands (at_seq, kind, plane, epoch, issued_by, sender,"
-                  " reason, applied, outcome, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    [S_EVENT] = "INSERT INTO events (at_seq, kind, detail) VALUES (?, ?, ?)",
-    [S_SAVE_STATE] = "INSERT OR REPLACE INTO state VALUES ('plane_state', ?)",
+    [S_CLAIM] = "INSERT INTO intent_keys VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    [S_INTENT] = "INSERT INTO intents VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_REPORT] = "INSERT INTO reports VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [S_COMMAND] = "INSERT INTO commands (id, at_seq, kind, plane, epoch, issued_by, sender,"
+                  " reason, applied, outcome, payload)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [S_EVENT] = "INSERT INTO events (id, at_seq, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+    [S_SAVE_STATE] = "INSERT INTO state VALUES ('plane_state', ?1)"
+                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [S_ZOMBIE_ON] = "INSERT INTO zombies VALUES (?1) ON CONFLICT DO NOTHING",
+    [S_ZOMBIE_OFF] = "DELETE FROM zombies WHERE router_seq = ?1",
+    [S_SAVE_DEFINITION] = "INSERT INTO state VALUES ('definition/' || CAST (?1 AS TEXT), ?2)"
+                          " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [S_CHAIN] = "INSERT INTO chain (id, tbl, row, at_us, row_hash, hash, rows)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_REPORTS_ALL] = "SELECT seq, payload, strategy_id FROM reports"
                       " WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
     [S_REPORTS_ONE] = "SELECT seq, payload, strategy_id FROM reports"
                       " WHERE seq >= ?1 AND seq <= ?2 AND strategy_id = ?4 ORDER BY seq LIMIT ?3",
-    [S_PLANE_REPORTS] = "SELECT seq, plane_payload FROM reports WHERE router_seq = ?"
+    [S_PLANE_REPORTS] = "SELECT seq, plane_payload FROM reports WHERE router_seq = ?1"
                         " AND origin = 1 ORDER BY seq",
     [S_INTENT_BY_SEQ] = "SELECT plane, plane_epoch, dispatched, payload FROM intents"
-                        " WHERE router_seq = ?",
-    [S_ZOMBIE_ON] = "INSERT OR IGNORE INTO zombies VALUES (?)",
-    [S_ZOMBIE_OFF] = "DELETE FROM zombies WHERE router_seq = ?",
-    [S_SAVE_DEFINITION] = "INSERT OR REPLACE INTO state VALUES ('definition/' || ?, ?)",
-    [S_CHAIN] = "INSERT INTO chain (tbl, row, at_us, row_hash, hash, rows)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                        " WHERE router_seq = ?1",
     [S_INTAKE_COMMIT] = "SELECT at_us, rows FROM chain WHERE tbl = '" EP_CHAIN_COMMIT "'"
-                        " AND row > 0 AND row <= ? ORDER BY row DESC LIMIT 1",
-    [S_INTAKE_US] = "SELECT MIN(at_us) FROM chain WHERE tbl = 'intents' AND row = ?",
+                        " AND row > 0 AND row <= ?1 ORDER BY row DESC LIMIT 1",
+    [S_INTAKE_US] = "SELECT MIN(at_us) FROM chain WHERE tbl = 'intents' AND row = ?1",
+    [S_LOAD_STATE] = "SELECT value FROM state WHERE key = 'plane_state'",
+    [S_DEFINITIONS] = "SELECT value FROM state WHERE key LIKE 'definition/%'",
+    [S_OPEN_INTENTS] =
+        "SELECT i.router_seq, i.plane, i.plane_epoch,"
+        "  CASE WHEN EXISTS (SELECT 1 FROM reports r WHERE r.router_seq = i.router_seq"
+        "                    AND r.origin = 1) THEN 1 ELSE 0 END,"
+        "  i.payload FROM intents i WHERE i.dispatched = 1 AND NOT EXISTS"
+        "  (SELECT 1 FROM reports r WHERE r.router_seq = i.router_seq AND r.terminal = 1)"
+        " ORDER BY i.router_seq",
+    [S_FIND_ANY] = "SELECT router_seq FROM intent_keys WHERE intent_id = ?1 LIMIT 2",
+    [S_FIND_ONE] = "SELECT router_seq FROM intent_keys WHERE intent_id = ?1 AND strategy_id = ?2",
+    [S_ENDING] = "SELECT status FROM reports WHERE router_seq = ?1"
+                 " AND terminal = 1 AND late = 0 ORDER BY seq LIMIT 1",
+    [S_ENDED_UNKNOWN] =
+        "SELECT i.router_seq, i.plane, i.plane_epoch, 1, i.payload FROM reports r"
+        " JOIN intents i ON i.router_seq = r.router_seq"
+        " WHERE r.terminal = 1 AND r.late = 0 AND r.status = ?2"
+        " AND i.plane = ?1 AND i.dispatched = 1"
+        " AND NOT EXISTS (SELECT 1 FROM zombies z WHERE z.router_seq = i.router_seq)"
+        " ORDER BY r.seq DESC LIMIT ?3",
+    [S_ZOMBIES] = "SELECT i.router_seq, i.plane, i.plane_epoch, 1, i.payload"
+                  " FROM zombies z JOIN intents i ON i.router_seq = z.router_seq"
+                  " ORDER BY i.router_seq",
+    [S_LAST_SEQ] = "SELECT MAX(seq) FROM reports",
+    [S_LAST_ROUTER_SEQ] = "SELECT MAX(router_seq) FROM intents",
+    [S_PROCESSED] = "SELECT MAX(router_seq) FROM reports WHERE origin = 1 AND plane = ?1",
+    [S_CHAIN_HEAD] = "SELECT id, hash FROM chain ORDER BY id DESC LIMIT 1",
+    [S_CHAIN_HASH] = "SELECT hash FROM chain WHERE id = ?1",
+    [S_MAX_COMMAND] = "SELECT MAX(id) FROM commands",
+    [S_MAX_EVENT] = "SELECT MAX(id) FROM events",
 };
+
+const char *
+ep_journal_sql (int which)
+{
+    return s_sql [which];
+}
 
 int
 ep_journal_fail (ep_journal_t *self, const char *what)
 {
-    ep_log_error ("journal: %s: %s", what, sqlite3_errmsg (self->db));
+    ep_log_error ("journal: %s: %s", what, self->backend->errmsg (self));
     return -1;
-}
-
-static int
-s_exec (ep_journal_t *self, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        ep_log_error ("journal: %s: %s", sql, msg ? msg : "?");
-        sqlite3_free (msg);
-        return -1;
-    }
-    return 0;
 }
 
 //  --------------------------------------------------------------------------
 //  The redo log
 
-//  A record: u8 statement, u8 parameter count, then per parameter u8
-//  index, u8 type and its value (int64, or u32 length and bytes). When a
-//  commit fails (a full disk), SQLite rolls the transaction back, but the
-//  router has already counted on it: ep_journal_retry runs the same
-//  writes again.
-enum { S_NULL, S_INT, S_TEXT, S_BLOB };
+//  A record: u8 statement (with S_NEW: a claim that found its key new), u8
+//  value count, then each value: u8 type and its value (int64, or u32
+//  length and bytes). When a commit fails, the database rolls the
+//  transaction back, but the router has already counted on it:
+//  ep_journal_retry runs the same writes again.
+#define S_NEW 0x80
 
 static void
 s_redo_put (ep_journal_t *self, const void *bytes, size_t size)
@@ -128,127 +106,185 @@ s_redo_put (ep_journal_t *self, const void *bytes, size_t size)
         redo->broken = true;
 }
 
-//  Starts the record of one write and returns its statement.
-static sqlite3_stmt *
-s_write (ep_journal_t *self, int which)
-{
-    uint8_t head [2] = { (uint8_t) which, 0 };
-    s_redo_put (self, head, sizeof head);
-    self->redo.count_at = self->redo.log.size - 1;
-    self->redo.writes++;
-    for (size_t i = 0; i < S_ROW_MAX; i++)
-        self->row [i] = (ep_chain_value_t) { .type = SQLITE_NULL };
-    return self->stmt [which];
-}
-
 static void
-s_redo_param (ep_journal_t *self, int index, int type, const void *value, size_t size)
+s_redo_record (ep_journal_t *self, int which, bool new_claim)
 {
-    uint8_t head [2] = { (uint8_t) index, (uint8_t) type };
+    uint8_t head [2] = { (uint8_t) (which | (new_claim ? S_NEW : 0)),
+                         (uint8_t) self->row_count };
     s_redo_put (self, head, sizeof head);
-    if (type == S_TEXT || type == S_BLOB) {
-        uint32_t length = (uint32_t) size;
-        s_redo_put (self, &length, sizeof length);
+    for (int i = 0; i < self->row_count; i++) {
+        const ep_chain_value_t *value = &self->row [i];
+        uint8_t type = (uint8_t) value->type;
+        s_redo_put (self, &type, 1);
+        if (value->type == SQLITE_INTEGER)
+            s_redo_put (self, &value->integer, sizeof value->integer);
+        else
+        if (value->type != SQLITE_NULL) {
+            uint32_t length = (uint32_t) value->size;
+            s_redo_put (self, &length, sizeof length);
+            s_redo_put (self, value->bytes, value->size);
+        }
     }
-    s_redo_put (self, value, size);
-    if (!self->redo.broken)
-        self->redo.log.data [self->redo.count_at]++;
+    self->redo.writes++;
 }
 
-static void
-s_bind_int (ep_journal_t *self, sqlite3_stmt *stmt, int index, int64_t value)
+//  The record at *at: its statement and values (pointing into the log);
+//  *at moves past it.
+static int
+s_redo_read (const uint8_t **at, ep_chain_value_t values [S_ROW_MAX], int *count)
 {
-    sqlite3_bind_int64 (stmt, index, value);
-    s_redo_param (self, index, S_INT, &value, sizeof value);
-    assert (index >= 1 && index <= S_ROW_MAX);
-    self->row [index - 1] = (ep_chain_value_t) { .type = SQLITE_INTEGER, .integer = value };
+    const uint8_t *p = *at;
+    int which = p [0];
+    *count = p [1];
+    p += 2;
+    for (int i = 0; i < *count; i++) {
+        values [i] = (ep_chain_value_t) { .type = *p++ };
+        if (values [i].type == SQLITE_INTEGER) {
+            memcpy (&values [i].integer, p, sizeof values [i].integer);
+            p += sizeof values [i].integer;
+        }
+        else
+        if (values [i].type != SQLITE_NULL) {
+            uint32_t length;
+            memcpy (&length, p, sizeof length);
+            p += sizeof length;
+            values [i].bytes = p;
+            values [i].size = length;
+            p += length;
+        }
+    }
+    *at = p;
+    return which;
 }
 
-//  NULL binds SQL NULL.
-static void
-s_bind_text (ep_journal_t *self, sqlite3_stmt *stmt, int index, const char *text)
-{
-    size_t size = text ? strlen (text) : 0;
-    sqlite3_bind_text (stmt, index, text, (int) size, SQLITE_STATIC);
-    s_redo_param (self, index, text ? S_TEXT : S_NULL, text, size);
-    assert (index >= 1 && index <= S_ROW_MAX);
-    self->row [index - 1] = (ep_chain_value_t) {
-        .type = text ? SQLITE_TEXT : SQLITE_NULL, .bytes = text, .size = size
-    };
-}
-
-static void
-s_bind_blob (ep_journal_t *self, sqlite3_stmt *stmt, int index, const void *data, size_t size)
-{
-    sqlite3_bind_blob (stmt, index, size ? data : "", (int) size, SQLITE_STATIC);
-    s_redo_param (self, index, S_BLOB, data, size);
-    assert (index >= 1 && index <= S_ROW_MAX);
-    self->row [index - 1] = (ep_chain_value_t) { .type = SQLITE_BLOB, .bytes = data, .size = size };
-}
-
-static void
-s_redo_clear (ep_journal_t *self)
+void
+ep_journal_redo_clear (ep_journal_t *self)
 {
     ep_buf_clear (&self->redo.log);
     self->redo.writes = 0;
     self->redo.broken = false;
 }
 
-//  Runs the redo log's writes again, in order. Returns 0 or -1.
+//  Runs the redo log's writes again, in order. Returns 0; 1 if a write
+//  failed (to be tried again); -1 if a claim taken for new was a duplicate,
+//  which no retry can mend (why in self->error).
 static int
 s_redo_run (ep_journal_t *self)
 {
     const uint8_t *at = self->redo.log.data;
     const uint8_t *end = at + self->redo.log.size;
     while (at < end) {
-        sqlite3_stmt *stmt = self->stmt [at [0]];
-        int params = at [1];
-        at += 2;
-        for (int i = 0; i < params; i++) {
-            int index = at [0], type = at [1];
-            at += 2;
-            if (type == S_INT) {
-                int64_t value;
-                memcpy (&value, at, sizeof value);
-                sqlite3_bind_int64 (stmt, index, value);
-                at += sizeof value;
-            }
-            else
-            if (type == S_TEXT || type == S_BLOB) {
-                uint32_t length;
-                memcpy (&length, at, sizeof length);
-                at += sizeof length;
-                if (type == S_TEXT)
-                    sqlite3_bind_text (stmt, index, (const char *) at, (int) length,
-                                       SQLITE_STATIC);
-                else
-                    sqlite3_bind_blob (stmt, index, length ? (const void *) at : "",
-                                       (int) length, SQLITE_STATIC);
-                at += length;
-            }
-            else
-                sqlite3_bind_null (stmt, index);
+        ep_chain_value_t values [S_ROW_MAX];
+        int count, changed = 0;
+        int which = s_redo_read (&at, values, &count);
+        int rc = self->backend->write (self, which & ~S_NEW, values, count, &changed);
+        if (rc) {
+            snprintf (self->error, sizeof self->error, "%s", self->backend->errmsg (self));
+            return 1;
         }
-        int rc = sqlite3_step (stmt);
-        sqlite3_reset (stmt);
-        sqlite3_clear_bindings (stmt);
-        if (rc != SQLITE_DONE)
+        //  A claim that found its key new while the database could not be
+        //  reached must find it new now: else that intent was a duplicate,
+        //  and the turn that took it for new is not committed
+        if ((which & S_NEW) && changed != 1) {
+            snprintf (self->error, sizeof self->error, "intent id %.*s of strategy %.*s, "
+                      "taken for new while the journal could not be reached, was used before",
+                      (int) values [1].size, (const char *) values [1].bytes,
+                      (int) values [0].size, (const char *) values [0].bytes);
             return -1;
+        }
     }
     return 0;
 }
 
-//  Runs a statement that returns no rows, then resets it.
-static ep_journal_status_t
-s_step_done (ep_journal_t *self, sqlite3_stmt *stmt, const char *what)
+//  Whether a claim of the open transaction, while the database could not
+//  be reached, found (strategy_id, intent_id) new.
+static bool
+s_redo_claimed (ep_journal_t *self, const char *strategy_id, const char *intent_id)
 {
-    int rc = sqlite3_step (stmt);
-    sqlite3_reset (stmt);
-    sqlite3_clear_bindings (stmt);
-    if (rc == SQLITE_DONE)
-        return EP_JOURNAL_OK;
-    ep_journal_fail (self, what);
-    return EP_JOURNAL_IO;
+    const uint8_t *at = self->redo.log.data;
+    const uint8_t *end = at + self->redo.log.size;
+    while (!self->redo.broken && at < end) {
+        ep_chain_value_t values [S_ROW_MAX];
+        int count;
+        int which = s_redo_read (&at, values, &count);
+        if (which == (S_CLAIM | S_NEW)
+        &&  values [0].size == strlen (strategy_id)
+        &&  memcmp (values [0].bytes, strategy_id, values [0].size) == 0
+        &&  values [1].size == strlen (intent_id)
+        &&  memcmp (values [1].bytes, intent_id, values [1].size) == 0)
+            return true;
+    }
+    return false;
+}
+
+//  --------------------------------------------------------------------------
+//  Writes
+
+//  Starts a write of count values, set with s_int, s_text and s_blob
+//  (index from 1); those left unset are NULL.
+static void
+s_write (ep_journal_t *self, int count)
+{
+    assert (count <= S_ROW_MAX);
+    for (int i = 0; i < S_ROW_MAX; i++)
+        self->row [i] = (ep_chain_value_t) { .type = SQLITE_NULL };
+    self->row_count = count;
+}
+
+static void
+s_int (ep_journal_t *self, int index, int64_t value)
+{
+    assert (index >= 1 && index <= self->row_count);
+    self->row [index - 1] = (ep_chain_value_t) { .type = SQLITE_INTEGER, .integer = value };
+}
+
+//  NULL is SQL NULL.
+static void
+s_text (ep_journal_t *self, int index, const char *text)
+{
+    assert (index >= 1 && index <= self->row_count);
+    self->row [index - 1] = (ep_chain_value_t) {
+        .type = text ? SQLITE_TEXT : SQLITE_NULL, .bytes = text, .size = text ? strlen (text) : 0
+    };
+}
+
+static void
+s_blob (ep_journal_t *self, int index, const void *data, size_t size)
+{
+    assert (index >= 1 && index <= self->row_count);
+    self->row [index - 1] = (ep_chain_value_t) {
+        .type = SQLITE_BLOB, .bytes = size ? data : "", .size = size
+    };
+}
+
+//  Runs the write set up, which (what, for the log), and keeps it in the
+//  redo log. *changed (if not NULL): the rows it changed. While the
+//  database cannot be reached, the write is only kept, for the retry that
+//  will run it (its commit fails).
+static ep_journal_status_t
+s_run (ep_journal_t *self, int which, const char *what, int *changed)
+{
+    int rows = 0, rc = 1;
+    if (!self->unreached)
+        rc = self->backend->write (self, which, self->row, self->row_count, &rows);
+    if (rc == 1 && !self->in_txn) {
+        ep_log_error ("journal: %s: the database cannot be reached", what);
+        return EP_JOURNAL_IO;
+    }
+    if (rc == 1 && !self->unreached) {
+        self->unreached = true;
+        snprintf (self->error, sizeof self->error, "%s", self->backend->errmsg (self));
+    }
+    if (rc == -1) {
+        ep_journal_fail (self, what);
+        return EP_JOURNAL_IO;
+    }
+    if (changed)
+        *changed = rc == 1 ? -1 : rows;
+    bool new_claim = which == S_CLAIM && (rc == 1 || rows == 1);
+    if (self->in_txn)
+        s_redo_record (self, which, new_claim);
+    return EP_JOURNAL_OK;
 }
 
 static void s_chain_committed (ep_journal_t *self);
@@ -264,51 +300,51 @@ s_chain_add (ep_journal_t *self, const char *table, int64_t rowid, const uint8_t
     uint8_t hash [32];
     int64_t at_us;
     ep_chain_link_hashed (self->chain_hash, table, rowid, row_hash, &at_us, hash);
-    sqlite3_stmt *stmt = s_write (self, S_CHAIN);
-    s_bind_text (self, stmt, 1, table);
-    s_bind_int (self, stmt, 2, rowid);
-    s_bind_int (self, stmt, 3, at_us);
-    s_bind_blob (self, stmt, 4, row_hash, 32);
-    s_bind_blob (self, stmt, 5, hash, sizeof hash);
+    int64_t id = self->next_id [S_ID_CHAIN];
+    s_write (self, 7);
+    s_int (self, 1, id);
+    s_text (self, 2, table);
+    s_int (self, 3, rowid);
+    s_int (self, 4, at_us);
+    s_blob (self, 5, row_hash, 32);
+    s_blob (self, 6, hash, sizeof hash);
     if (rows)
-        s_bind_blob (self, stmt, 6, rows->data, rows->size);
-    ep_journal_status_t status = s_step_done (self, stmt, "chain a row");
+        s_blob (self, 7, rows->data, rows->size);
+    ep_journal_status_t status = s_run (self, S_CHAIN, "chain a row", NULL);
     if (status == EP_JOURNAL_OK) {
         memcpy (self->chain_hash, hash, sizeof hash);
-        self->chain_id = sqlite3_last_insert_rowid (self->db);
+        self->chain_id = id;
+        self->next_id [S_ID_CHAIN]++;
     }
     return status;
 }
 
-//  The row rowid just written to table by stmt (written: how that went)
-//  joins the chain: in a transaction, the list of the rows its commit
-//  chains; outside one, a chain row of its own. Its bytes are the values
-//  the write bound, in the table's column order, after the rowid when the
-//  table numbers its rows itself (numbered): the row as `SELECT *` gives
-//  it back, not read back.
+ep_journal_status_t
+ep_journal_chain_row (ep_journal_t *self, const char *table, int64_t rowid,
+                      const uint8_t row_hash [32])
+{
+    return s_chain_add (self, table, rowid, row_hash, NULL);
+}
+
+//  The row rowid just written to table (written: how that went) joins the
+//  chain: in a transaction, the list of the rows its commit chains;
+//  outside one, a chain row of its own. Its bytes are the values the write
+//  bound, in the table's column order: the row as `SELECT *` gives it
+//  back, not read back.
 static ep_journal_status_t
-s_chain (ep_journal_t *self, ep_journal_status_t written, sqlite3_stmt *stmt, const char *table,
-         int64_t rowid, bool numbered)
+s_chain (ep_journal_t *self, ep_journal_status_t written, const char *table, int64_t rowid)
 {
     if (written != EP_JOURNAL_OK)
         return written;
-    ep_chain_value_t values [S_ROW_MAX + 1];
-    size_t count = 0;
-    if (numbered)
-        values [count++] = (ep_chain_value_t) { .type = SQLITE_INTEGER, .integer = rowid };
-    int params = sqlite3_bind_parameter_count (stmt);
-    assert (params <= S_ROW_MAX);
-    for (int i = 0; i < params; i++)
-        values [count++] = self->row [i];
     uint8_t row_hash [32];
-    if (ep_chain_values_hash (values, count, &self->row_bytes, row_hash)) {
-        ep_journal_fail (self, "hash a row for the chain (out of memory)");
+    if (ep_chain_values_hash (self->row, (size_t) self->row_count, &self->row_bytes, row_hash)) {
+        ep_log_error ("journal: hash a row for the chain: out of memory");
         return EP_JOURNAL_IO;
     }
     if (!self->in_txn)
         return s_chain_add (self, table, rowid, row_hash, NULL);
     if (ep_chain_rows_add (&self->commit.rows, table, rowid, row_hash)) {
-        ep_journal_fail (self, "list a row for the chain (out of memory)");
+        ep_log_error ("journal: list a row for the chain: out of memory");
         return EP_JOURNAL_IO;
     }
     if (!self->commit.first_intent && strcmp (table, "intents") == 0)
@@ -320,6 +356,7 @@ s_chain (ep_journal_t *self, ep_journal_status_t written, sqlite3_stmt *stmt, co
 static ep_journal_status_t
 s_chain_commit (ep_journal_t *self)
 {
+    self->owed_chain_id = 0;
     if (!self->commit.rows.size)
         return EP_JOURNAL_OK;
     uint8_t row_hash [32];
@@ -328,156 +365,90 @@ s_chain_commit (ep_journal_t *self)
                                               row_hash, &self->commit.rows);
     ep_buf_clear (&self->commit.rows);
     self->commit.first_intent = 0;
+    if (status == EP_JOURNAL_OK)
+        self->owed_chain_id = self->chain_id;
     return status;
 }
 
-//  A journal from before the chain: its rows, table by table, begin it.
-static int
-s_chain_begin (ep_journal_t *self)
+uint64_t
+ep_journal_scalar (ep_journal_t *self, int which, int params, int64_t param)
 {
-    if (self->chain_id)
+    ep_chain_value_t value = { .type = SQLITE_INTEGER, .integer = param };
+    ep_journal_rows_t *rows = self->backend->query (self, which, &value, params);
+    if (!rows)
         return 0;
-    if (s_exec (self, "BEGIN"))
-        return -1;
-    ep_journal_status_t status = EP_JOURNAL_OK;
-    for (size_t i = 0; s_chained [i] && status == EP_JOURNAL_OK; i++) {
-        char sql [96];
-        snprintf (sql, sizeof sql, "SELECT rowid FROM %s ORDER BY rowid", s_chained [i]);
-        sqlite3_stmt *rows;
-        if (sqlite3_prepare_v2 (self->db, sql, -1, &rows, NULL) != SQLITE_OK)
-            status = EP_JOURNAL_IO;
-        uint8_t row_hash [32];
-        while (status == EP_JOURNAL_OK && sqlite3_step (rows) == SQLITE_ROW) {
-            int64_t rowid = sqlite3_column_int64 (rows, 0);
-            status = ep_chain_row_hash (self->chain_reader, s_chained [i], rowid, row_hash) == 1
-                   ? s_chain_add (self, s_chained [i], rowid, row_hash, NULL) : EP_JOURNAL_IO;
-        }
-        sqlite3_finalize (rows);
-    }
-    if (status != EP_JOURNAL_OK) {
-        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
-    }
-    s_redo_clear (self);
-    return s_exec (self, "COMMIT");
+    uint64_t result = 0;
+    if (self->backend->next (self, rows) == 1)
+        result = (uint64_t) self->backend->integer (rows, 0);
+    self->backend->close (&rows);
+    return result;
 }
 
-static bool
-s_has_column (ep_journal_t *self, const char *table, const char *column)
-{
-    char sql [128];
-    snprintf (sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = '%s'",
-              table, column);
-    return ep_journal_scalar (self, sql, 0) == 1;
-}
-
-//  The start-up check of an existing journal: SQLite's integrity check, and
-//  the tables a journal has.
+//  Whether chain row id has hash: 1, 0 if not (or no such row), -1 if it
+//  cannot be read.
 static int
-s_check (ep_journal_t *self, const char *path, char *err, size_t err_size)
+s_chain_has (ep_journal_t *self, int64_t id, const uint8_t hash [32])
 {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (self->db, "PRAGMA integrity_check", -1, &stmt, NULL) != SQLITE_OK) {
-        snprintf (err, err_size, "journal %s cannot be read (%s): refusing to start; the file "
-                  "is left as it is", path, sqlite3_errmsg (self->db));
+    ep_chain_value_t value = { .type = SQLITE_INTEGER, .integer = id };
+    ep_journal_rows_t *rows = self->backend->query (self, S_CHAIN_HASH, &value, 1);
+    if (!rows)
         return -1;
-    }
-    char first [256] = "";
-    int rc, problems = 0;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        const char *line = (const char *) sqlite3_column_text (stmt, 0);
-        if (line && streq (line, "ok"))
-            continue;
-        if (!problems++)
-            snprintf (first, sizeof first, "%s", line ? line : "?");
-    }
-    if (rc != SQLITE_DONE && !problems)
-        snprintf (first, sizeof first, "%s", sqlite3_errmsg (self->db));
-    sqlite3_finalize (stmt);
-    for (char *at = first; *at; at++)
-        if (*at == '\n')
-            *at = ' ';
-    if (rc != SQLITE_DONE || problems) {
-        snprintf (err, err_size, "journal %s fails SQLite's integrity check (%s%s): refusing "
-                  "to start; the file is left as it is: restore it from a copy, or move it "
-                  "away to start a new journal", path, first,
-                  problems > 1 ? ", and more" : "");
+    int rc = self->backend->next (self, rows);
+    size_t size = 0;
+    const void *stored = rc == 1 ? self->backend->bytes (rows, 0, &size) : NULL;
+    int found = rc < 0 ? -1 : stored && size == 32 && memcmp (stored, hash, 32) == 0;
+    self->backend->close (&rows);
+    return found;
+}
+
+int
+ep_journal_start (ep_journal_t *self)
+{
+    self->next_id [S_ID_COMMAND] = (int64_t) ep_journal_scalar (self, S_MAX_COMMAND, 0, 0) + 1;
+    self->next_id [S_ID_EVENT] = (int64_t) ep_journal_scalar (self, S_MAX_EVENT, 0, 0) + 1;
+    ep_journal_rows_t *rows = self->backend->query (self, S_CHAIN_HEAD, NULL, 0);
+    if (!rows)
         return -1;
+    int rc = self->backend->next (self, rows);
+    size_t size = 0;
+    const void *hash = rc == 1 ? self->backend->bytes (rows, 1, &size) : NULL;
+    memset (self->chain_hash, 0, sizeof self->chain_hash);
+    self->chain_id = 0;
+    if (hash && size == 32) {
+        self->chain_id = self->backend->integer (rows, 0);
+        memcpy (self->chain_hash, hash, 32);
     }
-    if (ep_journal_scalar (self, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
-                        " AND name IN ('intents', 'reports', 'commands', 'state')", 0) != 4) {
-        snprintf (err, err_size, "%s is an SQLite database but not an execplane journal: "
-                  "refusing to start; the file is left as it is", path);
-        return -1;
-    }
-    return 0;
+    self->backend->close (&rows);
+    self->next_id [S_ID_CHAIN] = self->chain_id + 1;
+    return rc < 0 ? -1 : 0;
 }
 
 ep_journal_t *
-ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size)
+ep_journal_open (const char *location, bool sync_full, char *err, size_t err_size)
 {
     ep_journal_t *self = calloc (1, sizeof *self);
     if (!self) {
         snprintf (err, err_size, "out of memory");
         return NULL;
     }
-    struct stat info;
-    bool existed = stat (path, &info) == 0 && info.st_size > 0;
-    ep_file_create_private (path);     //  SQLite reports it if that failed
-    //  One thread uses the journal: no locks on each call, no global
-    //  statistics on each allocation (a no-op once SQLite is initialized).
-    sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
-    if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                                          | SQLITE_OPEN_NOMUTEX, NULL)
-        != SQLITE_OK) {
-        snprintf (err, err_size, "journal %s: %s", path,
-                  self->db ? sqlite3_errmsg (self->db) : "cannot open");
-        goto fail;
+    int rc = ep_journal_is_postgresql (location)
+           ? ep_journal_pg_open (self, location, err, err_size)
+           : ep_journal_sqlite_open (self, location, sync_full, err, err_size);
+    char shown [EP_JOURNAL_LOCATION_MAX];
+    if (rc == 0 && (ep_journal_start (self)
+                    || (!ep_journal_is_postgresql (location)
+                        && ep_journal_sqlite_chain_begin (self)))) {
+        snprintf (err, err_size, "journal %s: its chain: %s",
+                  ep_journal_redacted (location, shown, sizeof shown),
+                  self->backend->errmsg (self));
+        rc = -1;
     }
-    sqlite3_busy_timeout (self->db, 5000);
-    //  An existing journal is checked before anything is written to it: a
-    //  damaged one is left exactly as it is, for whoever restores it.
-    if (existed && s_check (self, path, err, err_size))
-        goto fail;
-    //  Without spilling, the statements of a transaction write nothing to
-    //  the file: a full disk fails the commit, which the redo log can retry.
-    if (s_exec (self, "PRAGMA cache_spill=OFF")
-    ||  s_exec (self, "PRAGMA journal_mode=WAL")
-    ||  s_exec (self, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
-    ||  s_exec (self, s_schema)) {
-        snprintf (err, err_size, "journal %s: %s", path, sqlite3_errmsg (self->db));
-        goto fail;
-    }
-    //  A journal from before intents had a sender gets the column (NULL).
-    if (!s_has_column (self, "intents", "sender")
-    &&  s_exec (self, "ALTER TABLE intents ADD COLUMN sender TEXT")) {
-        snprintf (err, err_size, "journal %s: %s", path, sqlite3_errmsg (self->db));
-        goto fail;
-    }
-    //  A chain from before commits were chained gets their column.
-    if (!s_has_column (self, "chain", "rows")
-    &&  s_exec (self, "ALTER TABLE chain ADD COLUMN rows BLOB")) {
-        snprintf (err, err_size, "journal %s: %s", path, sqlite3_errmsg (self->db));
-        goto fail;
-    }
-    for (int i = 0; i < S_STMT_COUNT; i++)
-        if (sqlite3_prepare_v3 (self->db, s_sql [i], -1, SQLITE_PREPARE_PERSISTENT,
-                                &self->stmt [i], NULL) != SQLITE_OK) {
-            snprintf (err, err_size, "journal %s: %s", path, sqlite3_errmsg (self->db));
-            goto fail;
-        }
-    ep_chain_head_t head;
-    self->chain_reader = ep_chain_reader_new (self->db);
-    if (!self->chain_reader || ep_chain_read_head (self->db, &head, self->chain_hash)
-    ||  (self->chain_id = head.id, s_chain_begin (self))) {
-        snprintf (err, err_size, "journal %s: its chain: %s", path, sqlite3_errmsg (self->db));
-        goto fail;
+    if (rc) {
+        ep_journal_destroy (&self);
+        return NULL;
     }
     s_chain_committed (self);
     return self;
-fail:
-    ep_journal_destroy (&self);
-    return NULL;
 }
 
 void
@@ -491,10 +462,8 @@ ep_journal_destroy (ep_journal_t **self_p)
     ep_buf_free (&self->redo.log);
     ep_buf_free (&self->row_bytes);
     ep_buf_free (&self->commit.rows);
-    ep_chain_reader_destroy (&self->chain_reader);
-    for (int i = 0; i < S_STMT_COUNT; i++)
-        sqlite3_finalize (self->stmt [i]);
-    sqlite3_close (self->db);
+    if (self->backend)
+        self->backend->destroy (self);
     free (self);
     *self_p = NULL;
 }
@@ -506,40 +475,35 @@ ep_journal_begin (ep_journal_t *self)
         return EP_JOURNAL_OK;
     if (self->owing)
         return EP_JOURNAL_FULL;
-    if (s_exec (self, "BEGIN"))
+    int rc = self->backend->begin (self);
+    if (rc < 0) {
+        ep_journal_fail (self, "BEGIN");
         return EP_JOURNAL_IO;
+    }
+    //  Unreached: the transaction's writes are kept until its commit
+    //  fails, and a retry runs them
+    self->unreached = rc == 1;
+    if (self->unreached)
+        snprintf (self->error, sizeof self->error, "%s", self->backend->errmsg (self));
     self->in_txn = true;
-    s_redo_clear (self);
+    ep_journal_redo_clear (self);
     return EP_JOURNAL_OK;
 }
 
-//  Keeps why a write failed: SQLite's message and, for an I/O error, the
-//  system's (errno as the failed call left it: SQLite's own record of it,
-//  sqlite3_system_errno, is not kept for every write).
-static void
-s_keep_error (ep_journal_t *self, int os_error)
+//  The failed commit's writes wait for ep_journal_retry, unless the redo
+//  log is incomplete: then the failure is final, and the numbers and the
+//  chain's head are read back as the database has them.
+static ep_journal_status_t
+s_owe (ep_journal_t *self, bool unknown)
 {
-    if (!os_error)
-        os_error = sqlite3_system_errno (self->db);
-    bool io = (sqlite3_errcode (self->db) & 0xff) == SQLITE_IOERR
-           || (sqlite3_errcode (self->db) & 0xff) == SQLITE_FULL;
-    snprintf (self->error, sizeof self->error, "%s%s%s", sqlite3_errmsg (self->db),
-              io && os_error ? ": " : "", io && os_error ? strerror (os_error) : "");
-}
-
-//  Commits, or rolls back and keeps why in self->error (logged by the
-//  caller, which knows how often to say it).
-static int
-s_commit (ep_journal_t *self)
-{
-    errno = 0;
-    if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-        return 0;
-    s_keep_error (self, errno);
-    //  An I/O error has usually rolled the transaction back already.
-    if (!sqlite3_get_autocommit (self->db))
-        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
+    self->owing = !self->redo.broken;
+    self->commit_unknown = unknown;
+    if (self->owing)
+        return EP_JOURNAL_FULL;
+    ep_log_error ("journal: COMMIT: %s", self->error);
+    ep_journal_redo_clear (self);
+    ep_journal_start (self);
+    return EP_JOURNAL_IO;
 }
 
 ep_journal_status_t
@@ -552,19 +516,25 @@ ep_journal_commit (ep_journal_t *self)
     if (chained != EP_JOURNAL_OK) {
         //  Rolled back, and final: the chain's head in memory did not
         //  take the row a retry would write again
-        s_keep_error (self, 0);
-        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        snprintf (self->error, sizeof self->error, "%s", self->backend->errmsg (self));
+        self->backend->rollback (self);
         self->redo.broken = true;
+        return s_owe (self, false);
     }
-    if (chained != EP_JOURNAL_OK || s_commit (self)) {
-        //  The redo log keeps the writes for ep_journal_retry, unless it is
-        //  incomplete: then this failure is final.
-        self->owing = !self->redo.broken;
-        if (!self->owing)
-            ep_log_error ("journal: COMMIT: %s", self->error);
-        return self->owing ? EP_JOURNAL_FULL : EP_JOURNAL_IO;
+    bool unknown = false;
+    if (self->unreached) {
+        //  Nothing of it reached the database: the retry makes every write
+        self->backend->rollback (self);
+        self->unreached = false;
+        return s_owe (self, false);
     }
-    s_redo_clear (self);
+    int rc = self->backend->commit (self, &unknown);
+    if (rc) {
+        if (rc == -2)
+            self->redo.broken = true;
+        return s_owe (self, unknown);
+    }
+    ep_journal_redo_clear (self);
     s_chain_committed (self);
     return EP_JOURNAL_OK;
 }
@@ -574,21 +544,44 @@ ep_journal_retry (ep_journal_t *self)
 {
     if (!self->owing)
         return EP_JOURNAL_OK;
-    if (sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-        snprintf (self->error, sizeof self->error, "BEGIN: %s", sqlite3_errmsg (self->db));
+    if (self->backend->reconnect && self->backend->reconnect (self))
+        return EP_JOURNAL_FULL;
+    //  A commit whose fate the database took away with it: its chain row
+    //  says whether it took effect
+    if (self->commit_unknown && self->owed_chain_id) {
+        int found = s_chain_has (self, self->owed_chain_id, self->chain_hash);
+        if (found < 0) {
+            snprintf (self->error, sizeof self->error, "%s", self->backend->errmsg (self));
+            return EP_JOURNAL_FULL;
+        }
+        if (found == 1) {
+            ep_log_info ("journal: the commit whose outcome was lost with the connection "
+                         "had taken effect");
+            self->owing = self->commit_unknown = false;
+            ep_journal_redo_clear (self);
+            s_chain_committed (self);
+            return EP_JOURNAL_OK;
+        }
+    }
+    if (self->backend->begin (self)) {
+        snprintf (self->error, sizeof self->error, "BEGIN: %s", self->backend->errmsg (self));
+        self->backend->rollback (self);
         return EP_JOURNAL_FULL;
     }
-    errno = 0;
-    if (s_redo_run (self)) {
-        s_keep_error (self, errno);
-        if (!sqlite3_get_autocommit (self->db))
-            sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    bool unknown = false;
+    int redone = s_redo_run (self);
+    if (redone) {
+        self->backend->rollback (self);
+        //  A write the database refuses (a claim that was a duplicate) is
+        //  refused at every retry: said, not tried for ever
+        return redone < 0 ? EP_JOURNAL_IO : EP_JOURNAL_FULL;
+    }
+    if (self->backend->commit (self, &unknown)) {
+        self->commit_unknown = unknown;
         return EP_JOURNAL_FULL;
     }
-    if (s_commit (self))
-        return EP_JOURNAL_FULL;
-    self->owing = false;
-    s_redo_clear (self);
+    self->owing = self->commit_unknown = false;
+    ep_journal_redo_clear (self);
     s_chain_committed (self);
     return EP_JOURNAL_OK;
 }
@@ -600,9 +593,10 @@ ep_journal_strerror (ep_journal_status_t status)
         case EP_JOURNAL_OK:
             return "committed";
         case EP_JOURNAL_FULL:
-            return "the disk is full or failing: writes held for a retry";
+            return "the database cannot commit (a full or failing disk, or PostgreSQL "
+                   "unreachable): writes held for a retry";
         case EP_JOURNAL_IO:
-            return "SQLite refused a write: the transaction is lost";
+            return "the database refused a write: the transaction is lost";
     }
     return "?";
 }
@@ -648,17 +642,28 @@ ep_journal_error (ep_journal_t *self)
     return self->error;
 }
 
+const char *
+ep_journal_backend_name (ep_journal_t *self)
+{
+    return self->backend->name;
+}
+
 int
 ep_journal_claim (ep_journal_t *self, const char *strategy_id, const char *intent_id,
                   uint64_t router_seq)
 {
-    sqlite3_stmt *stmt = s_write (self, S_CLAIM);
-    s_bind_text (self, stmt, 1, strategy_id);
-    s_bind_text (self, stmt, 2, intent_id);
-    s_bind_int (self, stmt, 3, (int64_t) router_seq);
-    if (s_step_done (self, stmt, "claim intent id"))
+    //  While the database cannot be reached, a key is new unless this
+    //  transaction claimed it: the retry checks it against the journal
+    if (self->unreached && s_redo_claimed (self, strategy_id, intent_id))
+        return 0;
+    s_write (self, 3);
+    s_text (self, 1, strategy_id);
+    s_text (self, 2, intent_id);
+    s_int (self, 3, (int64_t) router_seq);
+    int changed;
+    if (s_run (self, S_CLAIM, "claim intent id", &changed))
         return -1;
-    return sqlite3_changes (self->db) == 1 ? 1 : 0;
+    return changed != 0 ? 1 : 0;
 }
 
 ep_journal_status_t
@@ -666,36 +671,36 @@ ep_journal_add_intent (ep_journal_t *self, uint64_t router_seq, const char *stra
                        const char *intent_id, int plane, uint64_t epoch, bool dispatched,
                        const char *sender, const void *payload, size_t size)
 {
-    sqlite3_stmt *stmt = s_write (self, S_INTENT);
-    s_bind_int (self, stmt, 1, (int64_t) router_seq);
-    s_bind_text (self, stmt, 2, strategy_id);
-    s_bind_text (self, stmt, 3, intent_id);
-    s_bind_int (self, stmt, 4, plane);
-    s_bind_int (self, stmt, 5, (int64_t) epoch);
-    s_bind_int (self, stmt, 6, dispatched);
-    s_bind_blob (self, stmt, 7, payload, size);
-    s_bind_text (self, stmt, 8, sender);
-    return s_chain (self, s_step_done (self, stmt, "add intent"), stmt, "intents",
-                    (int64_t) router_seq, false);
+    s_write (self, 8);
+    s_int (self, 1, (int64_t) router_seq);
+    s_text (self, 2, strategy_id);
+    s_text (self, 3, intent_id);
+    s_int (self, 4, plane);
+    s_int (self, 5, (int64_t) epoch);
+    s_int (self, 6, dispatched);
+    s_blob (self, 7, payload, size);
+    s_text (self, 8, sender);
+    return s_chain (self, s_run (self, S_INTENT, "add intent", NULL), "intents",
+                    (int64_t) router_seq);
 }
 
 ep_journal_status_t
 ep_journal_add_report (ep_journal_t *self, const ep_journal_report_t *r)
 {
-    sqlite3_stmt *stmt = s_write (self, S_REPORT);
-    s_bind_int (self, stmt, 1, (int64_t) r->seq);
-    s_bind_int (self, stmt, 2, (int64_t) r->router_seq);
-    s_bind_text (self, stmt, 3, r->strategy_id);
-    s_bind_int (self, stmt, 4, r->plane);
-    s_bind_int (self, stmt, 5, r->status);
-    s_bind_int (self, stmt, 6, r->terminal);
-    s_bind_int (self, stmt, 7, r->origin);
-    s_bind_int (self, stmt, 8, r->late);
+    s_write (self, 10);
+    s_int (self, 1, (int64_t) r->seq);
+    s_int (self, 2, (int64_t) r->router_seq);
+    s_text (self, 3, r->strategy_id);
+    s_int (self, 4, r->plane);
+    s_int (self, 5, r->status);
+    s_int (self, 6, r->terminal);
+    s_int (self, 7, r->origin);
+    s_int (self, 8, r->late);
     if (r->plane_payload)
-        s_bind_blob (self, stmt, 9, r->plane_payload, r->plane_size);
-    s_bind_blob (self, stmt, 10, r->payload, r->size);
-    return s_chain (self, s_step_done (self, stmt, "add report"), stmt, "reports",
-                    (int64_t) r->seq, false);
+        s_blob (self, 9, r->plane_payload, r->plane_size);
+    s_blob (self, 10, r->payload, r->size);
+    return s_chain (self, s_run (self, S_REPORT, "add report", NULL), "reports",
+                    (int64_t) r->seq);
 }
 
 ep_journal_status_t
@@ -704,68 +709,68 @@ ep_journal_add_command (ep_journal_t *self, uint64_t at_seq, int kind, int plane
                         const char *reason, bool applied, const char *outcome,
                         const void *payload, size_t size)
 {
-    sqlite3_stmt *stmt = s_write (self, S_COMMAND);
-    s_bind_int (self, stmt, 1, (int64_t) at_seq);
-    s_bind_int (self, stmt, 2, kind);
-    s_bind_int (self, stmt, 3, plane);
-    s_bind_int (self, stmt, 4, (int64_t) epoch);
-    s_bind_text (self, stmt, 5, issued_by);
-    s_bind_text (self, stmt, 6, sender);
-    s_bind_text (self, stmt, 7, reason);
-    s_bind_int (self, stmt, 8, applied);
-    s_bind_text (self, stmt, 9, outcome);
-    s_bind_blob (self, stmt, 10, payload, size);
-    ep_journal_status_t status = s_step_done (self, stmt, "add command");
-    return s_chain (self, status, stmt, "commands", sqlite3_last_insert_rowid (self->db), true);
+    int64_t id = self->next_id [S_ID_COMMAND];
+    s_write (self, 11);
+    s_int (self, 1, id);
+    s_int (self, 2, (int64_t) at_seq);
+    s_int (self, 3, kind);
+    s_int (self, 4, plane);
+    s_int (self, 5, (int64_t) epoch);
+    s_text (self, 6, issued_by);
+    s_text (self, 7, sender);
+    s_text (self, 8, reason);
+    s_int (self, 9, applied);
+    s_text (self, 10, outcome);
+    s_blob (self, 11, payload, size);
+    ep_journal_status_t status = s_run (self, S_COMMAND, "add command", NULL);
+    if (status == EP_JOURNAL_OK)
+        self->next_id [S_ID_COMMAND]++;
+    return s_chain (self, status, "commands", id);
 }
 
 ep_journal_status_t
 ep_journal_add_event (ep_journal_t *self, uint64_t at_seq, const char *kind, const char *detail)
 {
-    sqlite3_stmt *stmt = s_write (self, S_EVENT);
-    s_bind_int (self, stmt, 1, (int64_t) at_seq);
-    s_bind_text (self, stmt, 2, kind);
-    s_bind_text (self, stmt, 3, detail);
-    ep_journal_status_t status = s_step_done (self, stmt, "add event");
-    return s_chain (self, status, stmt, "events", sqlite3_last_insert_rowid (self->db), true);
+    int64_t id = self->next_id [S_ID_EVENT];
+    s_write (self, 4);
+    s_int (self, 1, id);
+    s_int (self, 2, (int64_t) at_seq);
+    s_text (self, 3, kind);
+    s_text (self, 4, detail);
+    ep_journal_status_t status = s_run (self, S_EVENT, "add event", NULL);
+    if (status == EP_JOURNAL_OK)
+        self->next_id [S_ID_EVENT]++;
+    return s_chain (self, status, "events", id);
 }
 
 ep_journal_status_t
 ep_journal_save_state (ep_journal_t *self, const void *payload, size_t size)
 {
-    sqlite3_stmt *stmt = s_write (self, S_SAVE_STATE);
-    s_bind_blob (self, stmt, 1, payload, size);
-    return s_step_done (self, stmt, "save plane state");
+    s_write (self, 1);
+    s_blob (self, 1, payload, size);
+    return s_run (self, S_SAVE_STATE, "save plane state", NULL);
 }
-
-
-
-
-
 
 ep_journal_status_t
 ep_journal_save_definition (ep_journal_t *self, const char *id, const void *payload,
                             size_t size)
 {
-    sqlite3_stmt *stmt = s_write (self, S_SAVE_DEFINITION);
-    s_bind_text (self, stmt, 1, id);
-    s_bind_blob (self, stmt, 2, payload, size);
-    return s_step_done (self, stmt, "save a plane definition");
+    s_write (self, 2);
+    s_text (self, 1, id);
+    s_blob (self, 2, payload, size);
+    return s_run (self, S_SAVE_DEFINITION, "save a plane definition", NULL);
 }
 
 ep_journal_status_t
 ep_journal_set_zombie (ep_journal_t *self, uint64_t router_seq, bool on)
 {
-    sqlite3_stmt *stmt = s_write (self, on ? S_ZOMBIE_ON : S_ZOMBIE_OFF);
-    s_bind_int (self, stmt, 1, (int64_t) router_seq);
-    return s_step_done (self, stmt, "mark zombie");
+    s_write (self, 1);
+    s_int (self, 1, (int64_t) router_seq);
+    return s_run (self, on ? S_ZOMBIE_ON : S_ZOMBIE_OFF, "mark zombie", NULL);
 }
-
-
-
-
 //  --------------------------------------------------------------------------
-//  Durability on demand
+//  Durability on demand (the backend's; a backend without it makes every
+//  commit durable: nothing to defer or sync)
 
 ep_journal_status_t
 ep_journal_defer_syncs (ep_journal_t *self, bool on)
@@ -774,32 +779,18 @@ ep_journal_defer_syncs (ep_journal_t *self, bool on)
         ep_log_error ("journal: syncs can be deferred or not only between transactions");
         return EP_JOURNAL_IO;
     }
-    return s_exec (self, on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL")
-         ? EP_JOURNAL_IO : EP_JOURNAL_OK;
+    return !self->backend->defer_syncs || self->backend->defer_syncs (self, on) == 0
+         ? EP_JOURNAL_OK : EP_JOURNAL_IO;
+}
+
+bool
+ep_journal_can_defer_syncs (const ep_journal_t *self)
+{
+    return self->backend->defer_syncs != NULL;
 }
 
 int
 ep_journal_sync (ep_journal_t *self)
 {
-    //  The log's file as SQLite holds it open: its sync is SQLite's own
-    //  (fdatasync), the one a commit under synchronous=FULL makes.
-    sqlite3_file *log = NULL;
-    if (sqlite3_file_control (self->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log)
-        != SQLITE_OK) {
-        snprintf (self->error, sizeof self->error, "cannot reach the write-ahead log: %s",
-                  sqlite3_errmsg (self->db));
-        ep_log_error ("journal: %s", self->error);
-        return -1;
-    }
-    if (!log || !log->pMethods)
-        return 0;                       //  no log open: nothing was written to one
-    errno = 0;
-    int rc = log->pMethods->xSync (log, SQLITE_SYNC_NORMAL);
-    if (rc != SQLITE_OK) {
-        snprintf (self->error, sizeof self->error, "sync of the write-ahead log failed "
-                  "(SQLite error %d)%s%s", rc, errno ? ": " : "", errno ? strerror (errno) : "");
-        ep_log_error ("journal: %s", self->error);
-        return -1;
-    }
-    return 0;
+    return self->backend->sync ? self->backend->sync (self) : 0;
 }

@@ -1,4 +1,6 @@
-/*  ep_journal: the router's durable record, one SQLite file in WAL mode.
+/*  ep_journal: the router's durable record: one SQLite file in WAL mode
+    (the default), or a PostgreSQL database (a location that is a
+    postgresql:// or postgres:// connection string).
 
     It holds every intent the router read (accepted or rejected), every
     report it published, every plane command (applied or refused, with the
@@ -8,7 +10,7 @@
 
     A write (begin, commit, retry, the add_, save and set functions) returns
     an ep_journal_status_t; every other function returns 0 on success and -1
-    on a SQLite failure, which it logs, unless stated otherwise.  */
+    on a database failure, which it logs, unless stated otherwise.  */
 #ifndef EP_JOURNAL_H_INCLUDED
 #define EP_JOURNAL_H_INCLUDED
 
@@ -23,10 +25,11 @@ typedef struct _ep_journal_t ep_journal_t;
 //  reads as "if it failed".
 typedef enum {
     EP_JOURNAL_OK = 0,          //  done
-    EP_JOURNAL_FULL,            //  a commit failed (a full disk, an I/O error): its
-                                //  writes are kept, and ep_journal_retry runs them again
-    EP_JOURNAL_IO               //  SQLite refused the write or the commit for good
-                                //  (logged): what the transaction held is lost
+    EP_JOURNAL_FULL,            //  a commit failed (a full disk, an I/O error, the
+                                //  PostgreSQL server lost or unreachable): its writes
+                                //  are kept, and ep_journal_retry runs them again
+    EP_JOURNAL_IO               //  the database refused the write or the commit for
+                                //  good (logged): what the transaction held is lost
 } ep_journal_status_t;
 
 //  The text of a status ("the disk is full or failing: writes held for a retry").
@@ -53,12 +56,40 @@ typedef struct {
     size_t size;
 } ep_journal_report_t;
 
-//  Opens (creating if needed) the journal at path, creating its folder.
-//  sync_full selects synchronous=FULL, else NORMAL. Returns NULL with the
-//  reason in err if the file cannot be opened or is not a journal. An
-//  existing file must pass SQLite's integrity check before anything is
-//  written to it; one that does not is refused and left as it is.
-ep_journal_t *ep_journal_open (const char *path, bool sync_full, char *err, size_t err_size);
+//  Opens (creating if needed) the journal at location. A file path: the
+//  SQLite file, its folder created; sync_full selects synchronous=FULL,
+//  else NORMAL. An existing file must pass SQLite's integrity check before
+//  anything is written to it; one that does not is refused and left as it
+//  is. A postgresql:// (or postgres://) URL: a libpq connection string
+//  (the password from its passfile parameter, PGPASSFILE or PGPASSWORD, or
+//  in the URL), the tables created if missing; every commit is made with
+//  synchronous_commit on (sync_full does not apply). Returns NULL with the
+//  reason in err (the location with its password masked) if the journal
+//  cannot be opened or is not a journal.
+ep_journal_t *ep_journal_open (const char *location, bool sync_full, char *err,
+                               size_t err_size);
+
+//  Whether location names a PostgreSQL journal (postgresql:// or
+//  postgres://).
+bool ep_journal_is_postgresql (const char *location);
+
+//  location as it may be logged: a password in a connection string masked
+//  ("***"). Writes into buf (size bytes) and returns it.
+#define EP_JOURNAL_LOCATION_MAX 1024
+const char *ep_journal_redacted (const char *location, char *buf, size_t size);
+
+//  Copies the journal in the PostgreSQL database conninfo names into db
+//  (an empty SQLite database, such as ":memory:"), as one snapshot: the
+//  same tables and columns, each value of the type it has there (BIGINT an
+//  integer, TEXT text, BYTEA a blob), rows numbered by the same column as
+//  in an SQLite journal. What reads an SQLite journal (the chain's checks)
+//  then reads it. Returns 0, or -1 with the reason in err (the connection
+//  string's password masked). (ep_journal_location.c, with the two
+//  functions above: the tools link it without the router.)
+int ep_journal_copy_pg (const char *conninfo, sqlite3 *db, char *err, size_t err_size);
+
+//  The database that holds the journal: "SQLite" or "PostgreSQL".
+const char *ep_journal_backend_name (ep_journal_t *self);
 
 //  Closes the journal and NULLs *self_p. Safe on NULL.
 void ep_journal_destroy (ep_journal_t **self_p);
@@ -71,7 +102,9 @@ void ep_journal_destroy (ep_journal_t **self_p);
 //  commit: EP_JOURNAL_FULL if it failed (or still owes) and its writes
 //  wait for a retry, EP_JOURNAL_IO if they could not all be kept.
 //  retry: EP_JOURNAL_OK once they committed (or nothing was owed), else
-//  EP_JOURNAL_FULL, and they are kept for the next retry.
+//  EP_JOURNAL_FULL, and they are kept for the next retry; EP_JOURNAL_IO if
+//  they can never commit (an intent id claimed as new while the database
+//  could not be reached was used before).
 ep_journal_status_t ep_journal_begin (ep_journal_t *self);
 ep_journal_status_t ep_journal_commit (ep_journal_t *self);
 ep_journal_status_t ep_journal_retry (ep_journal_t *self);
@@ -103,12 +136,19 @@ uint64_t ep_journal_last_router_seq (ep_journal_t *self);
 uint64_t ep_journal_processed_through (ep_journal_t *self, int plane);
 
 //  Claims (strategy_id, intent_id) for router_seq. Returns 1 if it was new,
-//  0 if it was claimed before (a duplicate), -1 on failure.
+//  0 if it was claimed before (a duplicate), -1 on failure. While
+//  PostgreSQL cannot be reached (in a transaction), a key not claimed in
+//  the same transaction is taken for new, and the retry of its commit
+//  checks it: one that proves claimed before fails the retry, so that
+//  nothing of that transaction is ever published.
 int ep_journal_claim (ep_journal_t *self, const char *strategy_id, const char *intent_id,
                       uint64_t router_seq);
 
 //  The add_, save_state and set_zombie writes return EP_JOURNAL_OK, or
-//  EP_JOURNAL_IO (logged) if SQLite refused them.
+//  EP_JOURNAL_IO (logged) if the database refused them. In a transaction
+//  begun while PostgreSQL could not be reached (or lost during it), they
+//  are kept for the retry that follows its failed commit, and return
+//  EP_JOURNAL_OK.
 
 //  Records an intent read from intake. dispatched: sent to plane, else
 //  rejected by the router.
@@ -204,6 +244,10 @@ int ep_journal_plane_reports (ep_journal_t *self, uint64_t router_seq,
 //  (FULL). SQLite changes it only between transactions: EP_JOURNAL_IO
 //  (logged) while one is open or a retry is owed.
 ep_journal_status_t ep_journal_defer_syncs (ep_journal_t *self, bool on);
+
+//  False if every commit is durable as it returns and none can wait
+//  (PostgreSQL with synchronous_commit on): defer_syncs then changes nothing.
+bool ep_journal_can_defer_syncs (const ep_journal_t *self);
 
 //  Syncs the write-ahead log, through SQLite's own handle of it. Returns 0,
 //  or -1 (logged, and kept for ep_journal_error) if it failed: what was

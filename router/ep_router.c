@@ -400,8 +400,10 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
                                      err, err_size);
     if (!self->inflight || !self->journal)
         goto fail;
+    char journal [EP_JOURNAL_LOCATION_MAX];     //  as it may be logged: no password
+    ep_journal_redacted (config->journal, journal, sizeof journal);
     if (ep_recovery_run (self)) {
-        snprintf (err, err_size, "journal %s: recovery failed (see the log)", config->journal);
+        snprintf (err, err_size, "journal %s: recovery failed (see the log)", journal);
         goto fail;
     }
     //  Under CURVE the ZAP handler must be there before any socket binds.
@@ -426,7 +428,7 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
     ep_log_info ("intake %s, outcomes %s, control %s, dispatch %s, results %s, query %s, "
                  "journal %s", self->config.intake, self->config.outcomes,
                  self->config.control, self->config.dispatch, self->config.results,
-                 self->config.query, self->config.journal);
+                 self->config.query, journal);
     return self;
 fail:
     ep_router_destroy (&self);

@@ -310,13 +310,21 @@ s_folder_of (const char *path, char *folder, size_t size)
     return written < 0 || (size_t) written >= size ? -1 : 0;
 }
 
+//  Whether the value of a path key is a URL rather than a path: a
+//  PostgreSQL connection string (router/journal), never resolved as a file.
+static bool
+s_is_url (const char *value)
+{
+    return strncmp (value, "postgresql://", 13) == 0 || strncmp (value, "postgres://", 11) == 0;
+}
+
 //  Makes the path in field (of size bytes), if relative and not empty,
 //  relative to folder instead (folder/field). Returns 0, or -1 if it does
 //  not fit.
 static int
 s_anchor (char *field, size_t size, const char *folder)
 {
-    if (*field == 0 || *field == '/')
+    if (*field == 0 || *field == '/' || s_is_url (field))
         return 0;
     char joined [EP_PATH_MAX * 2 + 2];
     snprintf (joined, sizeof joined, "%s/%s", folder, field);
@@ -438,8 +446,9 @@ ep_config_save (const ep_config_t *config, const char *path)
             //  wherever it is read from
             snprintf (text, sizeof text, "%s", field);
             char folder [EP_PATH_MAX];
-            if (*field && *field != '/' && (s_folder_of ("x", folder, sizeof folder)
-                                            || s_anchor (text, sizeof text, folder))) {
+            if (*field && *field != '/' && !s_is_url (field)
+            &&  (s_folder_of ("x", folder, sizeof folder)
+                 || s_anchor (text, sizeof text, folder))) {
                 zconfig_destroy (&root);
                 return -1;
             }

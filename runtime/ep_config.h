@@ -20,7 +20,7 @@ typedef struct {
     char dispatch [EP_ENDPOINT_MAX];    //  XPUB: intents to workers
     char results [EP_ENDPOINT_MAX];     //  PULL: worker reports and heartbeats
     char query [EP_ENDPOINT_MAX];       //  ROUTER: replay of reports by seq
-    char journal [EP_PATH_MAX];         //  SQLite journal file
+    char journal [EP_PATH_MAX];         //  SQLite journal file, or postgresql:// URL
     int64_t paper_deadline_ms;          //  paper intent unanswered this long fails
     int64_t live_deadline_ms;           //  live intent unanswered this long is UNKNOWN
     int64_t worker_timeout_ms;          //  no heartbeat this long: worker is dead
@@ -63,7 +63,9 @@ typedef struct {
 //  Fills *config with the built-in defaults, then, if path is not NULL,
 //  overrides them with the file's values. A relative path written in the
 //  file (router/journal, paper/instruments, live/keys, live/audit,
-//  security/certs) is relative to the file's folder, and is made absolute;
+//  security/certs) is relative to the file's folder, and is made absolute
+//  (a router/journal that is a postgresql:// or postgres:// URL is not a
+//  path, and is kept as it is);
 //  a built-in default (var/...) stays relative to the working folder. Returns 0, or -1 with a one-line
 //  explanation in err if the file cannot be read; names a section or key
 //  that is not known (with its line and the nearest known name), a section

@@ -18,6 +18,7 @@
 #include "ep_cli.h"
 #include "ep_config.h"
 #include "ep_instruments_file.h"
+#include "ep_journal.h"
 #include "ep_paper_book.h"
 #include "ep_shadow.h"
 #include "ep_targets.h"
@@ -263,16 +264,18 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "Usage: ep-replay --journal FILE [--verify [--head ROW:HEX]] [--config FILE]\n"
+        "Usage: ep-replay --journal FILE|URL [--verify [--head ROW:HEX]] [--config FILE]\n"
         "  or:  ep-replay --audit FILE [--head ROW:HEX]\n"
-        "  or:  ep-replay --shadow --journal FILE [--html OUT.html] [--csv OUT.csv]\n"
+        "  or:  ep-replay --shadow --journal FILE|URL [--html OUT.html] [--csv OUT.csv]\n"
         "                 [--json OUT.json] [--config FILE]\n"
         "\n"
         "Re-runs the journal's paper intents through the paper plane (with the\n"
         "paper settings of the configuration) and prints the SHA-256 digest of the\n"
         "reports it produces.\n"
         "\n"
-        "  --journal FILE   the router's journal (read only)\n"
+        "  --journal FILE   the router's journal (read only): its SQLite file, or\n"
+        "                   the postgresql:// connection string of a journal in\n"
+        "                   PostgreSQL (read as one snapshot)\n"
         "  --verify         first check the journal's hash chain (every intent,\n"
         "                   report, command and event, in the order written) and\n"
         "                   that each published report is what its plane produced,\n"
@@ -384,9 +387,19 @@ s_open (const char *path, const char *what)
         return NULL;
     }
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    //  A journal in PostgreSQL: its rows copied into memory, one snapshot
+    bool postgresql = ep_journal_is_postgresql (path);
+    if (sqlite3_open_v2 (postgresql ? ":memory:" : path, &db,
+                         postgresql ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, NULL)
+        != SQLITE_OK) {
         fprintf (stderr, "ep-replay: cannot open %s: %s\n", path,
                  db ? sqlite3_errmsg (db) : "out of memory");
+        sqlite3_close (db);
+        return NULL;
+    }
+    char err [512];
+    if (postgresql && ep_journal_copy_pg (path, db, err, sizeof err)) {
+        fprintf (stderr, "ep-replay: cannot read the journal %s\n", err);
         sqlite3_close (db);
         return NULL;
     }
@@ -476,7 +489,10 @@ main (int argc, char *argv [])
         ep_cli_config_error ("ep-replay", err);
         return 2;
     }
+    //  Named as it may be shown: a connection string's password masked
+    char shown [EP_JOURNAL_LOCATION_MAX];
     sqlite3 *db = s_open (journal, "journal");
+    journal = ep_journal_redacted (journal, shown, sizeof shown);
     if (!db)
         return 1;
     ep_instruments_t instruments = { 0 };

@@ -10,6 +10,7 @@ CFG=$WORK/config.zpl           # what the router starts from
 READY=$WORK/ready.zpl          # the same with the ports it bound: what clients use
 JOURNAL=$WORK/journal.db
 PIDS=()
+PG_DIR=
 ROUTER_PID=
 PAPER_PID=
 # WRAP: a command the daemons are started under (valgrind); STARTUP: how
@@ -46,6 +47,10 @@ cleanup () {
             [ $rc -ne 0 ] || rc=1
         fi
     done
+    # The journal's PostgreSQL cluster (EP_TEST_JOURNAL=postgresql), once
+    # the router is gone
+    [ -z "${PG_DIR:-}" ] || bash "$PG_SCRIPT" stop "$PG_DIR" \
+        || { echo "FAIL: the PostgreSQL cluster in $PG_DIR did not stop" >&2; [ $rc -ne 0 ] || rc=1; }
     if grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$WORK"/*.log 2>/dev/null; then
         echo "FAIL: sanitizer findings in the logs above" >&2
         [ $rc -ne 0 ] || rc=1
@@ -53,8 +58,10 @@ cleanup () {
     if [ $rc -ne 0 ]; then
         echo "--- logs in $WORK ---"
         for log in "$WORK"/*.log; do [ -f "$log" ] && { echo "== $log"; tail -n 30 "$log"; }; done
+        [ -z "${PG_DIR:-}" ] || { echo "== $PG_DIR/server.log"; tail -n 30 "$PG_DIR/server.log"; }
     elif [ -z "${KEEP:-}" ]; then
         rm -rf "$WORK"
+        [ -z "${PG_DIR:-}" ] || rm -rf "$PG_DIR"
     fi
     exit $rc
 }
@@ -62,6 +69,35 @@ trap cleanup EXIT
 
 fail () { echo "FAIL: $*" >&2; exit 1; }
 pass () { echo "PASS: $*"; }
+
+# EP_TEST_JOURNAL=postgresql: the router's journal in a throwaway
+# PostgreSQL cluster of this test's own (pg_cluster.sh), stopped when the
+# test ends; $JOURNAL is its connection string, and `sql` speaks to it.
+PG_SCRIPT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pg_cluster.sh
+if [ "${EP_TEST_JOURNAL:-sqlite}" = postgresql ]; then
+    # Not under $WORK (private to this user): the cluster may run as nobody
+    PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ep-pg.XXXXXX")
+    chmod 711 "$PG_DIR"
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    JOURNAL=$(bash "$PG_SCRIPT" start "$PG_DIR") || fail "cannot start a PostgreSQL cluster"
+    # SQLite's functions the tests' queries use, for `sql`
+    "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$JOURNAL" > /dev/null <<'EOF' \
+        || fail "cannot add SQLite's functions to the cluster"
+CREATE FUNCTION ifnull (anycompatible, anycompatible) RETURNS anycompatible
+    LANGUAGE sql IMMUTABLE AS 'SELECT COALESCE ($1, $2)';
+CREATE FUNCTION hex (bytea) RETURNS text
+    LANGUAGE sql IMMUTABLE AS 'SELECT upper (encode ($1, ''hex''))';
+CREATE FUNCTION ep_concat (text, anyelement, text) RETURNS text
+    LANGUAGE sql IMMUTABLE AS 'SELECT CASE WHEN $2 IS NULL THEN $1 WHEN $1 IS NULL THEN $2::text ELSE $1 || $3 || $2::text END';
+CREATE FUNCTION ep_concat (text, anyelement) RETURNS text
+    LANGUAGE sql IMMUTABLE AS 'SELECT ep_concat ($1, $2, '','')';
+CREATE AGGREGATE group_concat (anyelement, text) (SFUNC = ep_concat, STYPE = text);
+CREATE AGGREGATE group_concat (anyelement) (SFUNC = ep_concat, STYPE = text);
+EOF
+elif [ "${EP_TEST_JOURNAL:-sqlite}" != sqlite ]; then
+    fail "EP_TEST_JOURNAL must be sqlite or postgresql, not $EP_TEST_JOURNAL"
+fi
+
 
 # wait_until SECONDS COMMAND...: polls COMMAND every 50 ms, fails after SECONDS.
 wait_until () {
@@ -211,8 +247,21 @@ start_paper () {
 
 paper_alive_is () { [ "$(plane_field paper_alive)" = "$1" ]; }
 
-# sql QUERY: one query against the journal, read only.
-sql () { sqlite3 -readonly -batch -noheader "$JOURNAL" "$1"; }
+# sql QUERY: one query against the journal, read only (SQLite, or psql on
+# PostgreSQL, where the test's cluster has SQLite's IFNULL, hex and
+# group_concat (pg_compat), and a comparison's boolean prints as SQLite's 1
+# or 0 (a field that is t or f); rows print the same, "a|b").
+sql () {
+    if [ -n "${PG_DIR:-}" ]; then
+        "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$JOURNAL" \
+            -c "SET default_transaction_read_only = on" -c "$1" \
+            | awk 'BEGIN { FS = OFS = "|" }
+                   { for (i = 1; i <= NF; i++) if ($i == "t") $i = 1; else if ($i == "f") $i = 0
+                     print }'
+    else
+        sqlite3 -readonly -batch -noheader "$JOURNAL" "$1"
+    fi
+}
 
 # sql_at_least QUERY N: the query's number is N or more (for wait_until,
 # which runs its command anew each time).

@@ -72,7 +72,7 @@ jq -e '.status == "FILLED" and .plane == "PAPER" and .failure == "FAILURE_NONE"'
 # Journaled as applied (ep-meta may repeat a command until it sees the
 # outcome, so only the applied ones are counted).
 # (the test's approvals of the planes' definitions aside)
-[ "$(sql "SELECT group_concat(kind || ':' || epoch, ',') FROM (SELECT kind, epoch FROM commands WHERE applied = 1 AND kind <> 7 ORDER BY id)")" = "2:1,3:2" ] \
+[ "$(sql "SELECT group_concat(kind || ':' || epoch, ',') FROM (SELECT kind, epoch FROM commands WHERE applied = 1 AND kind <> 7 ORDER BY id) AS c")" = "2:1,3:2" ] \
     || fail "journal: applied commands are $(sql "SELECT group_concat(kind || ':' || epoch) FROM commands WHERE applied = 1 AND kind <> 7"), expected HALT epoch 1, RESUME epoch 2"
 check_journal_invariants
 pass "halt rejects normal intents (PLANE_HALTED), passes a Safety Sell (FILLED), refuses a safety BUY; resume fills again"

@@ -46,7 +46,6 @@ gone () { ! running "$1"; }
 # Dispatched, no report of any kind yet.
 UNANSWERED="FROM intents i WHERE i.dispatched = 1 AND NOT EXISTS
             (SELECT 1 FROM reports r WHERE r.router_seq = i.router_seq)"
-unanswered_at_least () { [ "$(sql "SELECT COUNT(*) $UNANSWERED")" -ge "$1" ]; }
 
 # The pre-crash stream: one ep-send (no --wait) fed through a FIFO.
 mkfifo "$WORK/stream"
@@ -59,11 +58,17 @@ cat_pid=$!
 wait_until 20 finished 300
 wait_until 20 gone "$cat_pid"
 # Freeze the worker (the router still counts it alive for 5 s), so intents
-# are certainly dispatched and unanswered when the router dies.
+# are certainly dispatched and unanswered when the router dies: those the
+# router journals after the freeze (answers the worker sent before it may
+# still settle the ones before).
 kill -STOP "$PAPER_PID"
+frozen_at=$(sql "SELECT IFNULL(MAX(router_seq), 0) FROM intents")
+unanswered_since_freeze () {
+    [ "$(sql "SELECT COUNT(*) $UNANSWERED AND i.router_seq > $frozen_at")" -ge "$1" ]
+}
 cat "$WORK/A2.jsonl" >&3 &
 cat_pid=$!
-wait_until 20 unanswered_at_least 20
+wait_until 20 unanswered_since_freeze 20
 wait_until 20 gone "$cat_pid"
 kill -KILL "$ROUTER_PID"
 wait "$ROUTER_PID" 2>/dev/null || true

@@ -30,7 +30,7 @@ jq -s -e --argjson n $total 'map(.seq) == [range(1; $n + 1)]' "$WORK/tap.jsonl" 
     || fail "ep-tap --from-seq 1 did not print seq 1..$total exactly once each, in order"
 [ "$(jq -s 'map(select(.strategy_id != "beta")) | length' "$WORK/beta.jsonl")" = 0 ] \
     || fail "ep-tap --strategy beta printed another strategy's report"
-expected=$(sql "SELECT group_concat(seq) FROM (SELECT seq FROM reports WHERE strategy_id = 'beta' ORDER BY seq)")
+expected=$(sql "SELECT group_concat(seq) FROM (SELECT seq FROM reports WHERE strategy_id = 'beta' ORDER BY seq) AS r")
 got=$(jq -r -s 'map(.seq) | join(",")' "$WORK/beta.jsonl")
 [ "$got" = "$expected" ] || fail "ep-tap --strategy beta differs from the journal's beta reports"
 # The same reports, byte for byte in JSON, as a second replay of the journal.

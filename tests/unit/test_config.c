@@ -193,6 +193,28 @@ test_relative_paths_are_the_files_folder (void **state)
     assert_string_equal (again.paper_instruments, "");
 }
 
+//  A journal that is a PostgreSQL connection string is not a path: kept
+//  as written, when read and when saved.
+static void
+test_a_journal_url_is_not_a_path (void **state)
+{
+    (void) state;
+    const char *urls [] = {
+        "postgresql://ep@db.example:5432/execplane?passfile=/etc/ep/pgpass",
+        "postgres://ep@127.0.0.1/journal"
+    };
+    for (size_t i = 0; i < 2; i++) {
+        ep_config_t config, again;
+        char text [256], err [512];
+        snprintf (text, sizeof text, "router\n    journal = %s\n", urls [i]);
+        assert_int_equal (s_load (text, &config, err, sizeof err), 0);
+        assert_string_equal (config.journal, urls [i]);
+        assert_int_equal (ep_config_save (&config, s_path), 0);
+        assert_int_equal (ep_config_load (&again, s_path, err, sizeof err), 0);
+        assert_string_equal (again.journal, urls [i]);
+    }
+}
+
 int
 main (void)
 {
@@ -204,6 +226,7 @@ main (void)
         cmocka_unit_test (test_misplaced_keys_are_refused),
         cmocka_unit_test (test_the_saved_file_is_read_back),
         cmocka_unit_test (test_relative_paths_are_the_files_folder),
+        cmocka_unit_test (test_a_journal_url_is_not_a_path),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
