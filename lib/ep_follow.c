@@ -22,10 +22,45 @@ struct _ep_follow_t {
     uint64_t chain_row;                 //  the journal's chain head, from stats
     char chain_head [17];               //  (its row, and its hash's first 16 hex digits)
     bool chain_fresh;                   //  a new head since it was last asked
+    //  The router followed, and its loss (README "Two routers")
+    zsock_t *watch;                     //  PAIR: the subscription's socket events
+    int64_t heard_ms;                   //  when the last plane state came
+    bool lost;                          //  the router went away; none heard since
+    uint64_t losses;                    //  routers lost so far
+    int64_t back_ms;                    //  when a router was heard again after the last
+    uint64_t settle_seq;                //  caught up through this: the loss is settled
+    bool settling;                      //  settle_seq is set
+    uint64_t settled;                   //  losses settled so far
 };
+
+//  No plane state for this long: the router is lost (it publishes one at
+//  least once a second).
+#define S_LOST_MS 3000
+//  After a loss, a router heard for this long has read what was sent to
+//  it before it was heard: what its journal lacks then was never read.
+#define S_SETTLE_MS 1000
+//  The longest a wait goes without looking at the clock.
+#define S_TICK_MS 250
 
 //  How often a strategy key asks for news while it waits.
 #define S_POLL_MS 20
+
+//  Watches the subscription's connections: a router's going away is told
+//  at once (a reset, or ZMTP heartbeats unanswered), not only by silence.
+static int
+s_watch (ep_follow_t *self, char *err, size_t err_size)
+{
+    char address [64];
+    snprintf (address, sizeof address, "inproc://ep-follow-%p", (void *) self);
+    self->watch = zsock_new (ZMQ_PAIR);
+    if (!self->watch
+    ||  zmq_socket_monitor (zsock_resolve (self->sub), address, ZMQ_EVENT_DISCONNECTED) < 0
+    ||  zsock_connect (self->watch, "%s", address) < 0) {
+        snprintf (err, err_size, "cannot watch the subscription: %s", zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    return 0;
+}
 
 ep_follow_t *
 ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t err_size)
@@ -50,6 +85,9 @@ ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t e
         zsock_set_subscribe (self->sub, "plane");
         self->query = ep_sock_new (ZMQ_DEALER, config->query, false, err, err_size);
     }
+    if (self->query && s_watch (self, err, err_size))
+        ep_follow_destroy (&self);
+    else
     if (!self->query)
         ep_follow_destroy (&self);
     return self;
@@ -72,6 +110,9 @@ ep_follow_destroy (ep_follow_t **self_p)
     ep_follow_t *self = *self_p;
     if (!self)
         return;
+    if (self->sub)
+        zmq_socket_monitor (zsock_resolve (self->sub), NULL, 0);
+    zsock_destroy (&self->watch);
     zsock_destroy (&self->sub);
     zsock_destroy (&self->query);
     s_free_reports (&self->held);
@@ -92,9 +133,24 @@ s_ask (ep_follow_t *self, uint64_t to_seq)
     request.limit = S_QUERY_LIMIT;
     uint8_t data [64];
     size_t size = execplane__v1__query_request__pack (&request, data);
-    ep_sock_send2 (self->query, "reports", data, size, 0);
+    //  With no router to take it now, it is asked again when one is heard.
+    if (ep_sock_send2 (self->query, "reports", data, size, ZMQ_DONTWAIT))
+        return;
     self->asking = true;
     self->asked_to = to_seq;
+}
+
+//  The router went away. What was asked of it will not be answered; the
+//  next router heard is asked from where the reports stopped.
+static void
+s_lose (ep_follow_t *self)
+{
+    if (self->lost || !self->ready)
+        return;
+    self->lost = true;
+    self->losses++;
+    self->asking = false;
+    self->settling = false;
 }
 
 //  Moves held live reports that are now in order to the ready list, and
@@ -164,13 +220,29 @@ s_on_plane (ep_follow_t *self, const uint8_t *data, size_t size)
         execplane__v1__plane_state__free_unpacked (self->plane, NULL);
     self->plane = state;
     self->plane_fresh = true;
+    int64_t now = ep_sock_clock_ms ();
+    self->heard_ms = now;
     if (!self->ready) {
         self->ready = true;
         self->next_seq = self->from_seq ? self->from_seq : state->last_seq + 1;
     }
+    if (self->lost) {
+        //  A router again (the same restarted, or another taking over)
+        self->lost = false;
+        self->back_ms = now;
+        self->settling = false;
+    }
+    //  Settled once every report journaled by then is handed on.
+    if (self->settled < self->losses && !self->settling && now >= self->back_ms + S_SETTLE_MS) {
+        self->settle_seq = state->last_seq;
+        self->settling = true;
+    }
     //  A journaled report we have not seen and nothing live after it: ask.
     if (state->last_seq >= self->next_seq && !self->asking && zlistx_size (self->held) == 0)
         s_ask (self, state->last_seq);
+    else
+    if (!self->asking)
+        s_settle (self);
 }
 
 static void
@@ -211,8 +283,16 @@ s_pump (ep_follow_t *self, int timeout_ms)
     zmq_pollitem_t items [] = {
         { zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->query), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->watch), 0, ZMQ_POLLIN, 0 },
     };
-    if (zmq_poll (items, 2, timeout_ms) <= 0 || zsys_interrupted)
+    if (timeout_ms < 0 || timeout_ms > S_TICK_MS)
+        timeout_ms = S_TICK_MS;
+    int rc = zmq_poll (items, 3, timeout_ms);
+    ep_follow_check (self);
+    if (rc <= 0 || zsys_interrupted)
+        return -1;
+    if ((items [2].revents & ZMQ_POLLIN) && !(items [0].revents & ZMQ_POLLIN)
+    &&  !(items [1].revents & ZMQ_POLLIN))
         return -1;
     if (items [1].revents & ZMQ_POLLIN) {
         zmsg_t *msg = zmsg_recv (self->query);
@@ -245,6 +325,40 @@ s_pump (ep_follow_t *self, int timeout_ms)
         zmsg_destroy (&msg);
     }
     return 0;
+}
+
+void
+ep_follow_check (ep_follow_t *self)
+{
+    zmsg_t *event;
+    while ((event = zmsg_recv_nowait (self->watch))) {
+        zframe_t *head = zmsg_first (event);
+        uint16_t kind = 0;
+        if (head && zframe_size (head) >= 2)
+            memcpy (&kind, zframe_data (head), 2);
+        if (kind == ZMQ_EVENT_DISCONNECTED)
+            s_lose (self);
+        zmsg_destroy (&event);
+    }
+    if (self->ready && !self->lost && ep_sock_clock_ms () - self->heard_ms > S_LOST_MS)
+        s_lose (self);
+}
+
+uint64_t
+ep_follow_losses (ep_follow_t *self)
+{
+    return self->losses;
+}
+
+uint64_t
+ep_follow_settled (ep_follow_t *self)
+{
+    if (self->settling && !self->lost && self->next_seq > self->settle_seq
+    &&  zlistx_size (self->ready_reports) == 0) {
+        self->settled = self->losses;
+        self->settling = false;
+    }
+    return self->settled;
 }
 
 void

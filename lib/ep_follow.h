@@ -22,6 +22,25 @@ ep_follow_t *ep_follow_new (const ep_config_t *config, uint64_t from_seq,
 
 void ep_follow_destroy (ep_follow_t **self_p);
 
+//  A router lost and another heard (README "Two routers"). The router is
+//  lost when its connection drops (a reset, or ZMTP heartbeats
+//  unanswered) or when no plane state came for 3 s (it sends one at least
+//  once a second); whichever router is heard next is asked for every
+//  report from the last one handed out on, so the stream goes on with no
+//  gap and no duplicate. ep_follow_check looks for a loss now, without
+//  waiting; the waits below look too.
+void ep_follow_check (ep_follow_t *self);
+
+//  How many times the router was lost so far.
+uint64_t ep_follow_losses (ep_follow_t *self);
+
+//  How many of those losses are settled: after a loss, a router was heard
+//  for a second and every report it had journaled by then (the plane
+//  state's last_seq) was handed out. Anything sent before the loss that
+//  got no report by then was never read by the router that was lost,
+//  and the new router does not have it.
+uint64_t ep_follow_settled (ep_follow_t *self);
+
 //  Follows the router's stats too, for the journal's chain head.
 void ep_follow_watch_chain (ep_follow_t *self);
 

@@ -134,7 +134,14 @@ struct _execplane_strategy_t {
     zhashx_t *owed_ids;                 //  intent id -> terminal reports owed
     zlistx_t *reports;                  //  reports on our intents, not handed out yet
     size_t n_owed;
+    zhashx_t *unheard;                  //  owed key -> 1 + router losses when sent, until
+                                        //  a report on it comes
+    zlistx_t *never_read;               //  owed keys found never read, not told yet
 };
+
+//  The longest the strategy waits on the follower before it looks for
+//  intents never read.
+#define S_TICK_MS 250
 
 static void
 s_count (zhashx_t *map, const char *key, int delta)
@@ -167,6 +174,10 @@ execplane_strategy_new (const execplane_options_t *options, execplane_error_t *e
     self->owed = zhashx_new ();
     self->owed_ids = zhashx_new ();
     self->reports = zlistx_new ();
+    self->unheard = zhashx_new ();
+    self->never_read = zlistx_new ();
+    if (self->never_read)
+        zlistx_set_destructor (self->never_read, (zlistx_destructor_fn *) zstr_free);
     int timeout_ms = s_timeout_ms (options);
     //  Intake connects at once (its handshake is the router's to judge, and
     //  to journal if refused); nothing is sent before the follower is live,
@@ -201,6 +212,8 @@ execplane_strategy_destroy (execplane_strategy_t **self_p)
     ep_follow_destroy (&self->follow);
     zhashx_destroy (&self->owed);
     zhashx_destroy (&self->owed_ids);
+    zhashx_destroy (&self->unheard);
+    zlistx_destroy (&self->never_read);
     if (self->reports) {
         execplane_report_t *report;
         while ((report = zlistx_detach (self->reports, NULL)))
@@ -242,6 +255,9 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
     if (!data)
         return s_error (error, EXECPLANE_ENOMEM, "out of memory");
     execplane__v1__order_intent__pack (intent, data);
+    //  Which router this goes to: the one followed since the last loss.
+    ep_follow_check (self->follow);
+    uint64_t losses = ep_follow_losses (self->follow);
     int rc = zmq_send (zsock_resolve (self->intake), data, size, 0);
     free (data);
     if (rc != (int) size) {
@@ -261,8 +277,51 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
     s_count (self->owed, key, +1);
     s_count (self->owed_ids, intent->intent_id, +1);
     self->n_owed++;
+    if (!zhashx_lookup (self->unheard, key))
+        zhashx_insert (self->unheard, key, (void *) (uintptr_t) (losses + 1));
     s_ok (error);
     return 0;
+}
+
+//  Intents sent before a router was lost that got no report by the time
+//  that loss was settled were never read: no report will ever come on
+//  them. They stop being owed, and wait in never_read to be told.
+static void
+s_find_never_read (execplane_strategy_t *self)
+{
+    uint64_t settled = ep_follow_settled (self->follow);
+    if (settled == 0 || zhashx_size (self->unheard) == 0)
+        return;
+    zlistx_t *found = zlistx_new ();
+    for (void *sent = zhashx_first (self->unheard); sent; sent = zhashx_next (self->unheard))
+        if ((uint64_t) (uintptr_t) sent - 1 < settled)
+            zlistx_add_end (found, (void *) zhashx_cursor (self->unheard));
+    for (const char *key = zlistx_first (found); key; key = zlistx_next (found)) {
+        const char *intent_id = strchr (key, '\x1f');
+        s_count (self->owed_ids, intent_id ? intent_id + 1 : key, -1);
+        s_count (self->owed, key, -1);
+        self->n_owed--;
+        zlistx_add_end (self->never_read, strdup (key));
+        zhashx_delete (self->unheard, key);
+    }
+    zlistx_destroy (&found);
+}
+
+int
+execplane_strategy_never_read (execplane_strategy_t *self,
+                               char strategy_id [EXECPLANE_ID_BUFSIZE],
+                               char intent_id [EXECPLANE_ID_BUFSIZE])
+{
+    s_find_never_read (self);
+    char *key = zlistx_detach (self->never_read, NULL);
+    if (!key)
+        return 0;
+    const char *separator = strchr (key, '\x1f');
+    size_t length = separator ? (size_t) (separator - key) : 0;
+    snprintf (strategy_id, EXECPLANE_ID_BUFSIZE, "%.*s", (int) length, key);
+    snprintf (intent_id, EXECPLANE_ID_BUFSIZE, "%s", separator ? separator + 1 : key);
+    free (key);
+    return 1;
 }
 
 int
@@ -332,7 +391,10 @@ s_owed_key_of (execplane_strategy_t *self, const char *intent_id, char *key, siz
 static execplane_report_t *
 s_pump (execplane_strategy_t *self, int timeout_ms)
 {
-    execplane_report_t *report = ep_follow_next (self->follow, timeout_ms);
+    execplane_report_t *report = ep_follow_next (self->follow, timeout_ms < 0
+                                                 || timeout_ms > S_TICK_MS ? S_TICK_MS
+                                                                           : timeout_ms);
+    s_find_never_read (self);
     if (!report)
         return NULL;
     //  A report is an intent's outcome only from the intent's own stream:
@@ -352,6 +414,7 @@ s_pump (execplane_strategy_t *self, int timeout_ms)
         execplane_report_free (report);
         return NULL;
     }
+    zhashx_delete (self->unheard, key);     //  read: no longer a question
     if (report->terminal) {
         s_count (self->owed, key, -1);
         s_count (self->owed_ids, report->intent_id, -1);

@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <string.h>
 #include <time.h>
+#include "ep_endpoints.h"
 #include "ep_sock.h"
 #include "ep_wire.h"
 
@@ -71,12 +72,25 @@ ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
     }
     s_limits (self, max_msg);
     s_secure_apply (self, bind, "");
-    int rc = bind ? zsock_bind (self, "%s", endpoint) : zsock_connect (self, "%s", endpoint);
-    if (rc < 0) {
-        snprintf (err, err_size, "cannot %s %s: %s", bind ? "bind" : "connect",
-                  endpoint, zmq_strerror (zmq_errno ()));
-        zsock_destroy (&self);
+    if (bind) {
+        if (zsock_bind (self, "%s", endpoint) < 0) {
+            snprintf (err, err_size, "cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+            zsock_destroy (&self);
+        }
+        return self;
     }
+    //  Whichever router of a list is active: nothing waits in a queue for
+    //  one that is not there (a standby binds nothing), and a connection
+    //  whose router went silent is dropped (a machine lost without a TCP
+    //  reset), so that what is sent goes to the router that serves. One
+    //  router alone is waited for, as ever: what is sent while it restarts
+    //  waits in the queue for it.
+    if ((type == ZMQ_PUSH || type == ZMQ_DEALER) && strchr (endpoint, ','))
+        zsock_set_immediate (self, 1);
+    zsock_set_heartbeat_ivl (self, EP_SOCK_HEARTBEAT_MS);
+    zsock_set_heartbeat_timeout (self, EP_SOCK_HEARTBEAT_TIMEOUT_MS);
+    if (ep_endpoints_connect (self, endpoint, err, err_size))
+        zsock_destroy (&self);
     return self;
 }
 

@@ -15,6 +15,11 @@
 
 #define EP_SOCK_LINGER_MS 2000
 
+//  A connecting socket's ZMTP heartbeat (ZMQ_HEARTBEAT_IVL), and how long
+//  a connection may stay silent before it is dropped (_TIMEOUT).
+#define EP_SOCK_HEARTBEAT_MS         1000
+#define EP_SOCK_HEARTBEAT_TIMEOUT_MS 3000
+
 //  Secures socket before it binds or connects: server (the router), with
 //  domain as its ZAP domain, or client.
 typedef void (ep_sock_secure_fn) (zsock_t *socket, bool server, const char *domain);
@@ -24,7 +29,12 @@ typedef void (ep_sock_secure_fn) (zsock_t *socket, bool server, const char *doma
 void ep_sock_set_secure (ep_sock_secure_fn *secure);
 
 //  Creates a socket of the given ZMQ type and binds (bind true) or connects
-//  it to endpoint. Returns NULL, with the reason in err, on failure.
+//  it to endpoint. Connecting, endpoint may list several, comma-separated
+//  (one per router, ep_endpoints.h): the socket connects to each, and a
+//  PUSH or DEALER then sends only on connections that are up
+//  (ZMQ_IMMEDIATE: it blocks while there is none); with one endpoint what
+//  is sent waits for its router. Connections carry ZMTP heartbeats. Returns
+//  NULL, with the reason in err, on failure.
 zsock_t *ep_sock_new (int type, const char *endpoint, bool bind, char *err, size_t err_size);
 
 //  Same, refusing received messages over max_msg bytes.
