@@ -134,10 +134,8 @@ s_ask (ep_follow_t *self, uint64_t to_seq)
     uint8_t data [64];
     size_t size = execplane__v1__query_request__pack (&request, data);
     //  With no router to take it now, it is asked again when one is heard.
-    if (ep_sock_send2 (self->query, "reports", data, size, ZMQ_DONTWAIT)) {
-        if (getenv ("EP_FOLLOW_DEBUG")) fprintf (stderr, "DEBUG ask failed\n");
+    if (ep_sock_send2 (self->query, "reports", data, size, ZMQ_DONTWAIT))
         return;
-    }
     self->asking = true;
     self->asked_to = to_seq;
 }
