@@ -11,8 +11,8 @@
 # both; the batch A never read is named, every one; seq is gap-free; the
 # ep-tap started before the kill, never restarted, printed exactly the
 # journal's reports (no gap, no duplicate, byte for byte what a replay
-# gives); the paper worker re-claimed its plane from B and served the
-# intents sent after the kill.
+# gives), and so did the Python client's Monitor (monitor.py); the paper
+# worker re-claimed its plane from B and fills what is sent to it.
 source "$(dirname "$0")/lib.sh"
 
 write_router_pair "paper_deadline_ms = 5000"
@@ -38,6 +38,13 @@ gone () { ! running "$1"; }
 "$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 > "$WORK/tap.out" 2> "$WORK/tap.log" &
 TAP_PID=$!
 PIDS+=("$TAP_PID")
+
+# The same in Python (examples/python/monitor.py, the client's Monitor).
+use_python
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+"$PY" "$SRC/examples/python/monitor.py" --config "$CLIENTS" --from-seq 1 > "$WORK/py.out" 2> "$WORK/py.log" &
+PY_PID=$!
+PIDS+=("$PY_PID")
 
 # The strategy: one ep-send --wait, fed through a FIFO across the takeover.
 mkfifo "$WORK/stream"
@@ -118,5 +125,11 @@ wait "$TAP_PID" || fail "ep-tap exited $? on SIGTERM"
 [ "$(jq -r .seq "$WORK/tap.out" | paste -sd,)" = "$(seq -s, 1 "$n_reports")" ] \
     || fail "the monitor's seqs are not 1..$n_reports, each once"
 cmp -s "$WORK/tap.out" "$WORK/all.jsonl" || fail "the monitor's stream differs from the journal's reports"
+py_tapped () { [ "$(wc -l < "$WORK/py.out")" -gt "$n_reports" ]; }
+wait_until 20 py_tapped
+kill -TERM "$PY_PID"
+wait "$PY_PID" 2>/dev/null || true      # Python's own exit on SIGTERM
+tail -n +2 "$WORK/py.out" | cmp -s - "$WORK/all.jsonl" \
+    || fail "the Python monitor's stream differs from the journal's reports: $(tail -n +2 "$WORK/py.out" | diff - "$WORK/all.jsonl" | head -n 5)"
 [ "$n_reports" -gt "$max_seq" ] || fail "no report after the takeover"
 pass "A killed at seq $max_seq; B took over: $n_reports reports followed without a gap, $n_never intent(s) named never read (the 20 A never read among them), every other intent of 520 ended once ($filled_after of the 200 sent during the takeover filled under B)"
