@@ -379,6 +379,15 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
     }
     ep_arena_init (&self->arena);
     self->config = *config;
+    //  Which endpoint of each list is this router's: known before the
+    //  journal is opened (a router that cannot tell must not recover it).
+    for (int i = 0; i < EP_ENDPOINTS_KEYS; i++) {
+        char own [EP_ENDPOINT_MAX];
+        if (ep_endpoints_own (config, ep_endpoints_keys [i], own, err, err_size)) {
+            free (self);
+            return NULL;
+        }
+    }
     self->link.next_probe = (uint64_t) zclock_time () * 1000;
     if (ep_delivery_send_budget_ms (config) <= 0) {
         snprintf (err, err_size, "router/live_deadline_ms (%lld) must exceed live/timeout_ms "
