@@ -26,7 +26,9 @@ struct _ep_follow_t {
     zsock_t *watch;                     //  PAIR: the subscription's socket events
     int64_t heard_ms;                   //  when the last plane state came
     bool lost;                          //  the router went away; none heard since
-    uint64_t losses;                    //  routers lost so far
+    bool dropped;                       //  its connection dropped; none heard since
+    uint64_t losses;                    //  connections dropped so far (counted once a
+                                        //  router heard)
     int64_t back_ms;                    //  when a router was heard again after the last
     uint64_t settle_seq;                //  caught up through this: the loss is settled
     bool settling;                      //  settle_seq is set
@@ -140,17 +142,25 @@ s_ask (ep_follow_t *self, uint64_t to_seq)
     self->asked_to = to_seq;
 }
 
-//  The router went away. What was asked of it will not be answered; the
-//  next router heard is asked from where the reports stopped.
+//  The router went away: its connection dropped, or it fell silent. What
+//  was asked of it will not be answered; the next router heard is asked
+//  from where the reports stopped. Only a dropped connection loses what
+//  was sent on it: a router merely silent (a commit that waits for a full
+//  disk) still holds what it has not read yet.
 static void
-s_lose (ep_follow_t *self)
+s_lose (ep_follow_t *self, bool dropped)
 {
-    if (self->lost || !self->ready)
+    if (!self->ready)
         return;
-    self->lost = true;
-    self->losses++;
-    self->asking = false;
-    self->settling = false;
+    if (dropped && !self->dropped) {
+        self->dropped = true;
+        self->losses++;
+        self->settling = false;
+    }
+    if (!self->lost) {
+        self->lost = true;
+        self->asking = false;
+    }
 }
 
 //  Moves held live reports that are now in order to the ready list, and
@@ -232,6 +242,7 @@ s_on_plane (ep_follow_t *self, const uint8_t *data, size_t size)
         self->back_ms = now;
         self->settling = false;
     }
+    self->dropped = false;
     //  Settled once every report journaled by then is handed on.
     if (self->settled < self->losses && !self->settling && now >= self->back_ms + S_SETTLE_MS) {
         self->settle_seq = state->last_seq;
@@ -337,11 +348,11 @@ ep_follow_check (ep_follow_t *self)
         if (head && zframe_size (head) >= 2)
             memcpy (&kind, zframe_data (head), 2);
         if (kind == ZMQ_EVENT_DISCONNECTED)
-            s_lose (self);
+            s_lose (self, true);
         zmsg_destroy (&event);
     }
     if (self->ready && !self->lost && ep_sock_clock_ms () - self->heard_ms > S_LOST_MS)
-        s_lose (self);
+        s_lose (self, false);
 }
 
 uint64_t

@@ -31,13 +31,14 @@ void ep_follow_destroy (ep_follow_t **self_p);
 //  waiting; the waits below look too.
 void ep_follow_check (ep_follow_t *self);
 
-//  How many times the router was lost so far.
+//  How many times the connection to the router dropped so far (a router
+//  merely silent is lost too, but keeps what was sent to it: not counted).
 uint64_t ep_follow_losses (ep_follow_t *self);
 
-//  How many of those losses are settled: after a loss, a router was heard
-//  for a second and every report it had journaled by then (the plane
-//  state's last_seq) was handed out. Anything sent before the loss that
-//  got no report by then was never read by the router that was lost,
+//  How many of those losses are settled: after the drop, a router was
+//  heard for a second and every report it had journaled by then (the
+//  plane state's last_seq) was handed out. Anything sent before the drop
+//  that got no report by then was never read by the router that was lost,
 //  and the new router does not have it.
 uint64_t ep_follow_settled (ep_follow_t *self);
 
