@@ -24,6 +24,8 @@ struct _ep_follow_t {
     bool chain_fresh;                   //  a new head since it was last asked
     //  The router followed, and its loss (README "Two routers")
     zsock_t *watch;                     //  PAIR: the subscription's socket events
+    char outcomes [EP_ENDPOINT_MAX];    //  its endpoints, one per router
+    unsigned drops;                     //  dropped since last told (ep_sock_dropped)
     int64_t heard_ms;                   //  when the last plane state came
     bool lost;                          //  the router went away; none heard since
     bool dropped;                       //  its connection dropped; none heard since
@@ -46,23 +48,6 @@ struct _ep_follow_t {
 
 //  How often a strategy key asks for news while it waits.
 #define S_POLL_MS 20
-
-//  Watches the subscription's connections: a router's going away is told
-//  at once (a reset, or ZMTP heartbeats unanswered), not only by silence.
-static int
-s_watch (ep_follow_t *self, char *err, size_t err_size)
-{
-    char address [64];
-    snprintf (address, sizeof address, "inproc://ep-follow-%p", (void *) self);
-    self->watch = zsock_new (ZMQ_PAIR);
-    if (!self->watch
-    ||  zmq_socket_monitor (zsock_resolve (self->sub), address, ZMQ_EVENT_DISCONNECTED) < 0
-    ||  zsock_connect (self->watch, "%s", address) < 0) {
-        snprintf (err, err_size, "cannot watch the subscription: %s", zmq_strerror (zmq_errno ()));
-        return -1;
-    }
-    return 0;
-}
 
 ep_follow_t *
 ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t err_size)
@@ -87,10 +72,12 @@ ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t e
         zsock_set_subscribe (self->sub, "plane");
         self->query = ep_sock_new (ZMQ_DEALER, config->query, false, err, err_size);
     }
-    if (self->query && s_watch (self, err, err_size))
-        ep_follow_destroy (&self);
-    else
-    if (!self->query)
+    //  A router's going away is told at once (a reset, or ZMTP heartbeats
+    //  unanswered), not only by its silence.
+    if (self->query)
+        self->watch = ep_sock_watch (self->sub, err, err_size);
+    snprintf (self->outcomes, sizeof self->outcomes, "%s", config->outcomes);
+    if (!self->watch)
         ep_follow_destroy (&self);
     return self;
 }
@@ -112,9 +99,7 @@ ep_follow_destroy (ep_follow_t **self_p)
     ep_follow_t *self = *self_p;
     if (!self)
         return;
-    if (self->sub)
-        zmq_socket_monitor (zsock_resolve (self->sub), NULL, 0);
-    zsock_destroy (&self->watch);
+    ep_sock_unwatch (self->sub, &self->watch);
     zsock_destroy (&self->sub);
     zsock_destroy (&self->query);
     s_free_reports (&self->held);
@@ -341,18 +326,22 @@ s_pump (ep_follow_t *self, int timeout_ms)
 void
 ep_follow_check (ep_follow_t *self)
 {
-    zmsg_t *event;
-    while ((event = zmsg_recv_nowait (self->watch))) {
-        zframe_t *head = zmsg_first (event);
-        uint16_t kind = 0;
-        if (head && zframe_size (head) >= 2)
-            memcpy (&kind, zframe_data (head), 2);
-        if (kind == ZMQ_EVENT_DISCONNECTED)
-            s_lose (self, true);
-        zmsg_destroy (&event);
+    unsigned dropped = ep_sock_dropped (self->watch, self->outcomes);
+    if (dropped) {
+        self->drops |= dropped;
+        s_lose (self, true);
     }
     if (self->ready && !self->lost && ep_sock_clock_ms () - self->heard_ms > S_LOST_MS)
         s_lose (self, false);
+}
+
+unsigned
+ep_follow_drops (ep_follow_t *self)
+{
+    ep_follow_check (self);
+    unsigned drops = self->drops;
+    self->drops = 0;
+    return drops;
 }
 
 uint64_t

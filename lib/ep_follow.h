@@ -31,6 +31,12 @@ void ep_follow_destroy (ep_follow_t **self_p);
 //  waiting; the waits below look too.
 void ep_follow_check (ep_follow_t *self);
 
+//  The connections to the routers that dropped since the last call, as
+//  ep_sock_dropped tells them (bit i: position i of the outcomes list); 0
+//  if none. A PUSH to the same routers is then connected anew to them
+//  (ep_sock_reconnect).
+unsigned ep_follow_drops (ep_follow_t *self);
+
 //  How many times the connection to the router dropped so far (a router
 //  merely silent is lost too, but keeps what was sent to it: not counted).
 uint64_t ep_follow_losses (ep_follow_t *self);

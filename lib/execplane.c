@@ -130,6 +130,7 @@ s_follow (const ep_config_t *config, uint64_t from_seq, int timeout_ms, execplan
 struct _execplane_strategy_t {
     ep_follow_t *follow;
     zsock_t *intake;
+    char intake_list [EP_ENDPOINT_MAX];     //  its endpoints, one per router
     zhashx_t *owed;                     //  "strategy\x1fintent" -> terminal reports owed
     zhashx_t *owed_ids;                 //  intent id -> terminal reports owed
     zlistx_t *reports;                  //  reports on our intents, not handed out yet
@@ -183,6 +184,7 @@ execplane_strategy_new (const execplane_options_t *options, execplane_error_t *e
     //  to journal if refused); nothing is sent before the follower is live,
     //  so that no report on what is sent is missed.
     char err [512];
+    snprintf (self->intake_list, sizeof self->intake_list, "%s", config.intake);
     self->intake = ep_sock_new (ZMQ_PUSH, config.intake, false, err, sizeof err);
     if (!self->intake) {
         s_error (error, EXECPLANE_ECONNECT, "%s", err);
@@ -256,7 +258,11 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
         return s_error (error, EXECPLANE_ENOMEM, "out of memory");
     execplane__v1__order_intent__pack (intent, data);
     //  Which router this goes to: the one followed since the last loss.
-    ep_follow_check (self->follow);
+    //  Whatever waited for a router whose connection dropped goes with it
+    //  (a machine lost without a reset keeps the TCP connection for long).
+    unsigned drops = ep_follow_drops (self->follow);
+    if (drops)
+        ep_sock_reconnect (self->intake, self->intake_list, drops);
     uint64_t losses = ep_follow_losses (self->follow);
     int rc = zmq_send (zsock_resolve (self->intake), data, size, 0);
     free (data);

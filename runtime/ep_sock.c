@@ -87,8 +87,15 @@ ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
     //  waits in the queue for it.
     if ((type == ZMQ_PUSH || type == ZMQ_DEALER) && strchr (endpoint, ','))
         zsock_set_immediate (self, 1);
-    zsock_set_heartbeat_ivl (self, EP_SOCK_HEARTBEAT_MS);
-    zsock_set_heartbeat_timeout (self, EP_SOCK_HEARTBEAT_TIMEOUT_MS);
+    //  Not on a PUSH: a router that pushes back (stops reading intake)
+    //  stops reading the heartbeats too, and a connection it holds back
+    //  must not be dropped. A PUSH's connection to a router lost is
+    //  dropped by ep_sock_reconnect when the same router's outcomes or
+    //  dispatch connection is.
+    if (type != ZMQ_PUSH) {
+        zsock_set_heartbeat_ivl (self, EP_SOCK_HEARTBEAT_MS);
+        zsock_set_heartbeat_timeout (self, EP_SOCK_HEARTBEAT_TIMEOUT_MS);
+    }
     if (ep_endpoints_connect (self, endpoint, err, err_size))
         zsock_destroy (&self);
     return self;
@@ -133,4 +140,69 @@ ep_sock_left_ms (int64_t deadline)
         return -1;
     int64_t left = deadline - ep_sock_clock_ms ();
     return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int) left;
+}
+
+zsock_t *
+ep_sock_watch (zsock_t *socket, char *err, size_t err_size)
+{
+    char address [64];
+    snprintf (address, sizeof address, "inproc://ep-sock-watch-%p", (void *) socket);
+    zsock_t *watch = zsock_new (ZMQ_PAIR);
+    if (!watch
+    ||  zmq_socket_monitor (zsock_resolve (socket), address, ZMQ_EVENT_DISCONNECTED) < 0
+    ||  zsock_connect (watch, "%s", address) < 0) {
+        snprintf (err, err_size, "cannot watch a socket's connections: %s",
+                  zmq_strerror (zmq_errno ()));
+        zsock_destroy (&watch);
+    }
+    return watch;
+}
+
+void
+ep_sock_unwatch (zsock_t *socket, zsock_t **watch_p)
+{
+    if (socket && *watch_p)
+        zmq_socket_monitor (zsock_resolve (socket), NULL, 0);
+    zsock_destroy (watch_p);
+}
+
+unsigned
+ep_sock_dropped (zsock_t *watch, const char *list)
+{
+    char items [EP_ENDPOINTS_MAX][EP_ENDPOINT_MAX];
+    char err [256];
+    int count = ep_endpoints_split (list, items, err, sizeof err);
+    unsigned dropped = 0;
+    zmsg_t *event;
+    while ((event = zmsg_recv_nowait (watch))) {
+        zframe_t *head = zmsg_first (event);
+        zframe_t *where = zmsg_next (event);
+        uint16_t kind = 0;
+        if (head && zframe_size (head) >= 2)
+            memcpy (&kind, zframe_data (head), 2);
+        if (kind == ZMQ_EVENT_DISCONNECTED) {
+            dropped |= EP_SOCK_DROPPED_ANY;
+            for (int i = 0; where && i < count; i++)
+                if (zframe_streq (where, items [i]))
+                    dropped |= 1u << i;
+        }
+        zmsg_destroy (&event);
+    }
+    return dropped;
+}
+
+int
+ep_sock_reconnect (zsock_t *socket, const char *list, unsigned dropped)
+{
+    char items [EP_ENDPOINTS_MAX][EP_ENDPOINT_MAX];
+    char err [256];
+    int count = ep_endpoints_split (list, items, err, sizeof err);
+    int rc = 0;
+    for (int i = 0; i < count; i++)
+        if ((dropped & (1u << i)) && count > 1) {
+            zsock_disconnect (socket, "%s", items [i]);
+            if (zsock_connect (socket, "%s", items [i]) < 0)
+                rc = -1;
+        }
+    return rc;
 }

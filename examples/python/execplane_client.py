@@ -598,8 +598,9 @@ class _Connection:
     def _socket(self, kind, key):
         """A socket connected to every router the key lists (README "Two
         routers"): with several, a PUSH or DEALER sends only where a router
-        is there (ZMQ_IMMEDIATE), and every connection carries ZMTP
-        heartbeats, so one whose router went silent is dropped."""
+        is there (ZMQ_IMMEDIATE), and every connection but a PUSH's carries
+        ZMTP heartbeats, so one whose router went silent is dropped (a
+        router that pushes back stops reading a PUSH's heartbeats too)."""
         endpoints = split_endpoints(self.config[key])
         socket = self.context.socket(kind)
         socket.linger = 1000
@@ -608,8 +609,9 @@ class _Connection:
             socket.curve_serverkey = self.router
         if kind in (zmq.PUSH, zmq.DEALER) and len(endpoints) > 1:
             socket.setsockopt(zmq.IMMEDIATE, 1)
-        socket.setsockopt(zmq.HEARTBEAT_IVL, HEARTBEAT_MS)
-        socket.setsockopt(zmq.HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS)
+        if kind != zmq.PUSH:
+            socket.setsockopt(zmq.HEARTBEAT_IVL, HEARTBEAT_MS)
+            socket.setsockopt(zmq.HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS)
         for endpoint in endpoints:
             socket.connect(endpoint)
         self.sockets.append(socket)
