@@ -26,6 +26,7 @@ struct _ep_follow_t {
     zsock_t *watch;                     //  PAIR: the subscription's socket events
     char outcomes [EP_ENDPOINT_MAX];    //  its endpoints, one per router
     unsigned drops;                     //  dropped since last told (ep_sock_dropped)
+    unsigned established;               //  connections made (ep_sock_dropped)
     int64_t heard_ms;                   //  when the last plane state came
     bool lost;                          //  the router went away; none heard since
     bool dropped;                       //  its connection dropped; none heard since
@@ -326,7 +327,7 @@ s_pump (ep_follow_t *self, int timeout_ms)
 void
 ep_follow_check (ep_follow_t *self)
 {
-    unsigned dropped = ep_sock_dropped (self->watch, self->outcomes);
+    unsigned dropped = ep_sock_dropped (self->watch, self->outcomes, &self->established);
     if (dropped) {
         self->drops |= dropped;
         s_lose (self, true);

@@ -149,7 +149,8 @@ ep_sock_watch (zsock_t *socket, char *err, size_t err_size)
     snprintf (address, sizeof address, "inproc://ep-sock-watch-%p", (void *) socket);
     zsock_t *watch = zsock_new (ZMQ_PAIR);
     if (!watch
-    ||  zmq_socket_monitor (zsock_resolve (socket), address, ZMQ_EVENT_DISCONNECTED) < 0
+    ||  zmq_socket_monitor (zsock_resolve (socket), address,
+                            ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED) < 0
     ||  zsock_connect (watch, "%s", address) < 0) {
         snprintf (err, err_size, "cannot watch a socket's connections: %s",
                   zmq_strerror (zmq_errno ()));
@@ -167,7 +168,7 @@ ep_sock_unwatch (zsock_t *socket, zsock_t **watch_p)
 }
 
 unsigned
-ep_sock_dropped (zsock_t *watch, const char *list)
+ep_sock_dropped (zsock_t *watch, const char *list, unsigned *established)
 {
     char items [EP_ENDPOINTS_MAX][EP_ENDPOINT_MAX];
     char err [256];
@@ -180,11 +181,18 @@ ep_sock_dropped (zsock_t *watch, const char *list)
         uint16_t kind = 0;
         if (head && zframe_size (head) >= 2)
             memcpy (&kind, zframe_data (head), 2);
-        if (kind == ZMQ_EVENT_DISCONNECTED) {
-            dropped |= EP_SOCK_DROPPED_ANY;
-            for (int i = 0; where && i < count; i++)
-                if (zframe_streq (where, items [i]))
-                    dropped |= 1u << i;
+        unsigned position = EP_SOCK_DROPPED_ANY;   //  an endpoint the list names otherwise
+        for (int i = 0; where && i < count; i++)
+            if (zframe_streq (where, items [i]))
+                position = 1u << i;
+        if (kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            *established |= position;
+        else
+        if (kind == ZMQ_EVENT_DISCONNECTED && (*established & position)) {
+            //  Only a connection that was made: a router that is there
+            //  but does not finish the handshake never carried anything.
+            *established &= ~position;
+            dropped |= position | EP_SOCK_DROPPED_ANY;
         }
         zmsg_destroy (&event);
     }

@@ -45,13 +45,14 @@ zsock_t *ep_sock_new (int type, const char *endpoint, bool bind, char *err, size
 zsock_t *ep_sock_watch (zsock_t *socket, char *err, size_t err_size);
 void ep_sock_unwatch (zsock_t *socket, zsock_t **watch_p);
 
-//  Reads the events waiting on watch. Returns 0 if no connection dropped;
-//  else EP_SOCK_DROPPED_ANY, with bit i set for each position i of list
-//  whose endpoint's connection dropped (a machine gone is dropped by the
-//  ZMTP heartbeats; an endpoint that names a host, not an address, is
-//  told as ANY alone).
+//  Reads the events waiting on watch. Returns 0 if no connection that was
+//  made (its handshake done) dropped; else EP_SOCK_DROPPED_ANY, with bit i
+//  set for each position i of list whose endpoint's connection dropped (a
+//  machine gone is dropped by the ZMTP heartbeats; an endpoint that names
+//  a host, not an address, is told as ANY alone). *established (0 at
+//  first) keeps, from call to call, which connections are made.
 #define EP_SOCK_DROPPED_ANY (1u << 31)
-unsigned ep_sock_dropped (zsock_t *watch, const char *list);
+unsigned ep_sock_dropped (zsock_t *watch, const char *list, unsigned *established);
 
 //  Connects socket anew to each endpoint of list whose bit is set in
 //  dropped (ep_sock_dropped of the same router's other socket: the lists

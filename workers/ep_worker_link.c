@@ -26,6 +26,7 @@ struct _ep_worker_link_t {
     zsock_t *results;                   //  PUSH: reports and heartbeats
     zsock_t *query;                     //  DEALER: claims the plane
     zsock_t *watch;                     //  PAIR: the dispatches' connection events
+    unsigned established;               //  which of them are made (ep_sock_dropped)
     char session [33];                  //  this process's id, in every message
     char *definition;                   //  the plane definition's text (owned)
     char *description;                  //  the operator's description of it (owned)
@@ -251,7 +252,8 @@ void
 ep_worker_link_heartbeat (ep_worker_link_t *self)
 {
     const ep_config_t *endpoints = self->config.config;
-    unsigned dropped = ep_sock_dropped (self->watch, endpoints->dispatch);
+    unsigned dropped = ep_sock_dropped (self->watch, endpoints->dispatch,
+                                         &self->established);
     if (dropped)
         ep_sock_reconnect (self->results, endpoints->results, dropped);
     if (self->handler.before_heartbeat)
