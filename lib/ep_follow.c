@@ -26,6 +26,7 @@ struct _ep_follow_t {
     zsock_t *watch;                     //  PAIR: the subscription's socket events
     char outcomes [EP_ENDPOINT_MAX];    //  its endpoints, one per router
     unsigned drops;                     //  dropped since last told (ep_sock_dropped)
+    uint64_t drops_losses;              //  losses before the first of them
     unsigned established;               //  connections made (ep_sock_dropped)
     int64_t heard_ms;                   //  when the last plane state came
     bool lost;                          //  the router went away; none heard since
@@ -329,6 +330,8 @@ ep_follow_check (ep_follow_t *self)
 {
     unsigned dropped = ep_sock_dropped (self->watch, self->outcomes, &self->established);
     if (dropped) {
+        if (!self->drops)
+            self->drops_losses = self->losses;
         self->drops |= dropped;
         s_lose (self, true);
     }
@@ -337,10 +340,11 @@ ep_follow_check (ep_follow_t *self)
 }
 
 unsigned
-ep_follow_drops (ep_follow_t *self)
+ep_follow_drops (ep_follow_t *self, uint64_t *losses_before)
 {
     ep_follow_check (self);
     unsigned drops = self->drops;
+    *losses_before = self->drops ? self->drops_losses : self->losses;
     self->drops = 0;
     return drops;
 }

@@ -33,9 +33,10 @@ void ep_follow_check (ep_follow_t *self);
 
 //  The connections to the routers that dropped since the last call, as
 //  ep_sock_dropped tells them (bit i: position i of the outcomes list); 0
-//  if none. A PUSH to the same routers is then connected anew to them
-//  (ep_sock_reconnect).
-unsigned ep_follow_drops (ep_follow_t *self);
+//  if none, and in *losses_before ep_follow_losses as it was before the
+//  first of them. A PUSH to the same routers is then connected anew to
+//  them (ep_sock_reconnect).
+unsigned ep_follow_drops (ep_follow_t *self, uint64_t *losses_before);
 
 //  How many times the connection to the router dropped so far (a router
 //  merely silent is lost too, but keeps what was sent to it: not counted).

@@ -138,7 +138,13 @@ struct _execplane_strategy_t {
     zhashx_t *unheard;                  //  owed key -> 1 + router losses when sent, until
                                         //  a report on it comes
     zlistx_t *never_read;               //  owed keys found never read, not told yet
+    int64_t reconnected_ms;             //  when intake last let go of a router lost
+    uint64_t reconnect_losses;          //  the follower's losses before that
 };
+
+//  How long after intake lets go of a router what it sends may still go
+//  to that router's connection (it ends on libzmq's I/O thread).
+#define S_RECONNECT_MS 100
 
 //  The longest the strategy waits on the follower before it looks for
 //  intents never read.
@@ -177,6 +183,7 @@ execplane_strategy_new (const execplane_options_t *options, execplane_error_t *e
     self->reports = zlistx_new ();
     self->unheard = zhashx_new ();
     self->never_read = zlistx_new ();
+    self->reconnected_ms = INT64_MIN / 2;
     if (self->never_read)
         zlistx_set_destructor (self->never_read, (zlistx_destructor_fn *) zstr_free);
     int timeout_ms = s_timeout_ms (options);
@@ -260,10 +267,19 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
     //  Which router this goes to: the one followed since the last loss.
     //  Whatever waited for a router whose connection dropped goes with it
     //  (a machine lost without a reset keeps the TCP connection for long).
-    unsigned drops = ep_follow_drops (self->follow);
-    if (drops)
+    uint64_t before;
+    unsigned drops = ep_follow_drops (self->follow, &before);
+    int64_t now = ep_sock_clock_ms ();
+    if (drops) {
         ep_sock_reconnect (self->intake, self->intake_list, drops);
-    uint64_t losses = ep_follow_losses (self->follow);
+        self->reconnected_ms = now;
+        self->reconnect_losses = before;
+    }
+    //  The old connection ends on libzmq's I/O thread, a moment later: what
+    //  is sent meanwhile may still go to it, and so counts as sent before
+    //  the loss (never read, if no report on it comes).
+    uint64_t losses = now - self->reconnected_ms < S_RECONNECT_MS ? self->reconnect_losses
+                                                                  : ep_follow_losses (self->follow);
     int rc = zmq_send (zsock_resolve (self->intake), data, size, 0);
     free (data);
     if (rc != (int) size) {
