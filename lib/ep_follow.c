@@ -37,13 +37,17 @@ struct _ep_follow_t {
     uint64_t settle_seq;                //  caught up through this: the loss is settled
     bool settling;                      //  settle_seq is set
     uint64_t settled;                   //  losses settled so far
+    int64_t paper_deadline_ms;          //  the routers' (router/paper_deadline_ms),
+    int64_t live_deadline_ms;           //  as the configuration says
 };
 
 //  No plane state for this long: the router is lost (it publishes one at
 //  least once a second).
 #define S_LOST_MS 3000
-//  After a loss, a router heard for this long has read what was sent to
-//  it before it was heard: what its journal lacks then was never read.
+//  After a loss, a router heard for this long, plus the deadline of its
+//  active plane, has read what was sent to it before it was heard and
+//  reported on it (every intent the router reads has a report by its
+//  plane's deadline): what has no report then was never read.
 #define S_SETTLE_MS 1000
 //  The longest a wait goes without looking at the clock.
 #define S_TICK_MS 250
@@ -79,6 +83,8 @@ ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t e
     if (self->query)
         self->watch = ep_sock_watch (self->sub, err, err_size);
     snprintf (self->outcomes, sizeof self->outcomes, "%s", config->outcomes);
+    self->paper_deadline_ms = config->paper_deadline_ms;
+    self->live_deadline_ms = config->live_deadline_ms;
     if (!self->watch)
         ep_follow_destroy (&self);
     return self;
@@ -231,7 +237,10 @@ s_on_plane (ep_follow_t *self, const uint8_t *data, size_t size)
     }
     self->dropped = false;
     //  Settled once every report journaled by then is handed on.
-    if (self->settled < self->losses && !self->settling && now >= self->back_ms + S_SETTLE_MS) {
+    int64_t deadline_ms = state->plane == EP_PLANE (LIVE) ? self->live_deadline_ms
+                                                           : self->paper_deadline_ms;
+    if (self->settled < self->losses && !self->settling
+    &&  now >= self->back_ms + S_SETTLE_MS + deadline_ms) {
         self->settle_seq = state->last_seq;
         self->settling = true;
     }

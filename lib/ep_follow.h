@@ -43,8 +43,10 @@ unsigned ep_follow_drops (ep_follow_t *self, uint64_t *losses_before);
 uint64_t ep_follow_losses (ep_follow_t *self);
 
 //  How many of those losses are settled: after the drop, a router was
-//  heard for a second and every report it had journaled by then (the
-//  plane state's last_seq) was handed out. Anything sent before the drop
+//  heard for a second plus its active plane's deadline
+//  (router/paper_deadline_ms or live_deadline_ms, as the configuration
+//  says: every intent it read has a report by then) and every report it
+//  had journaled by then (the plane state's last_seq) was handed out. Anything sent before the drop
 //  that got no report by then was never read by the router that was lost,
 //  and the new router does not have it.
 uint64_t ep_follow_settled (ep_follow_t *self);

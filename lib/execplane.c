@@ -280,7 +280,22 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
     //  the loss (never read, if no report on it comes).
     uint64_t losses = now - self->reconnected_ms < S_RECONNECT_MS ? self->reconnect_losses
                                                                   : ep_follow_losses (self->follow);
-    int rc = zmq_send (zsock_resolve (self->intake), data, size, 0);
+    void *intake = zsock_resolve (self->intake);
+    int rc = zmq_send (intake, data, size, ZMQ_DONTWAIT);
+    if (rc < 0 && zmq_errno () == EAGAIN) {
+        //  No connection could take it now (no router, or it pushes back):
+        //  it goes to one there once it can, so it counts as sent then.
+        rc = zmq_send (intake, data, size, 0);
+        if (rc == (int) size) {
+            drops = ep_follow_drops (self->follow, &before);
+            if (drops) {
+                ep_sock_reconnect (self->intake, self->intake_list, drops);
+                self->reconnected_ms = ep_sock_clock_ms ();
+                self->reconnect_losses = before;
+            }
+            losses = ep_follow_losses (self->follow);
+        }
+    }
     free (data);
     if (rc != (int) size) {
         int errnum = zmq_errno ();
@@ -407,18 +422,11 @@ s_owed_key_of (execplane_strategy_t *self, const char *intent_id, char *key, siz
     return false;
 }
 
-//  Takes the follower's next report, waiting at most timeout_ms, and keeps
-//  it if it is on one of our intents. Returns the kept report, or NULL
-//  (none in time, or not ours).
+//  Keeps report if it is on one of our intents. Returns it, or NULL (not
+//  ours: freed).
 static execplane_report_t *
-s_pump (execplane_strategy_t *self, int timeout_ms)
+s_keep (execplane_strategy_t *self, execplane_report_t *report)
 {
-    execplane_report_t *report = ep_follow_next (self->follow, timeout_ms < 0
-                                                 || timeout_ms > S_TICK_MS ? S_TICK_MS
-                                                                           : timeout_ms);
-    s_find_never_read (self);
-    if (!report)
-        return NULL;
     //  A report is an intent's outcome only from the intent's own stream:
     //  its strategy's, or, for one told to its sender alone (sender_key:
     //  the router would not attribute it to the strategy it named), ours.
@@ -444,6 +452,21 @@ s_pump (execplane_strategy_t *self, int timeout_ms)
     }
     zlistx_add_end (self->reports, report);
     return report;
+}
+
+//  Takes the follower's next report, waiting at most timeout_ms, and keeps
+//  it if it is on one of our intents; then looks for intents never read
+//  (after the report: it may be the first on one of them). Returns the
+//  kept report, or NULL (none in time, or not ours).
+static execplane_report_t *
+s_pump (execplane_strategy_t *self, int timeout_ms)
+{
+    execplane_report_t *report = ep_follow_next (self->follow, timeout_ms < 0
+                                                 || timeout_ms > S_TICK_MS ? S_TICK_MS
+                                                                           : timeout_ms);
+    execplane_report_t *kept = report ? s_keep (self, report) : NULL;
+    s_find_never_read (self);
+    return kept;
 }
 
 execplane_report_t *

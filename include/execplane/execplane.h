@@ -176,10 +176,12 @@ size_t execplane_strategy_owed (execplane_strategy_t *self);
 //  through _next and _wait as usual: an intent the lost router read has
 //  its reports in the journal the routers share. An intent it never read
 //  gets no report, ever (nothing re-sends it): once the new router was
-//  heard for a second and every report it had journaled by then came,
-//  each intent sent before the lost router's connection dropped that got
-//  no report at all is never read (a router merely silent, its connection
-//  up, still holds what it has not read: nothing is named for it). It is then no longer owed (_wait on it returns NULL), and this
+//  heard for a second plus its active plane's deadline (the configuration's
+//  router/paper_deadline_ms or live_deadline_ms) and every report it had
+//  journaled by then came, each intent that may have gone to the lost
+//  router (sent before its connection dropped) and got no report at all
+//  is never read (a router merely silent, its connection up, still holds
+//  what it has not read: nothing is named for it). It is then no longer owed (_wait on it returns NULL), and this
 //  call names it: the next one not yet told, its ids in strategy_id and
 //  intent_id. Returns 1 if it named one, 0 if none waits. It does not
 //  wait: call it after _next or _wait.
