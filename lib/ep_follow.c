@@ -22,7 +22,35 @@ struct _ep_follow_t {
     uint64_t chain_row;                 //  the journal's chain head, from stats
     char chain_head [17];               //  (its row, and its hash's first 16 hex digits)
     bool chain_fresh;                   //  a new head since it was last asked
+    //  The router followed, and its loss (README "Two routers")
+    zsock_t *watch;                     //  PAIR: the subscription's socket events
+    char outcomes [EP_ENDPOINT_MAX];    //  its endpoints, one per router
+    unsigned drops;                     //  dropped since last told (ep_sock_dropped)
+    uint64_t drops_losses;              //  losses before the first of them
+    unsigned established;               //  connections made (ep_sock_dropped)
+    int64_t heard_ms;                   //  when the last plane state came
+    bool lost;                          //  the router went away; none heard since
+    bool dropped;                       //  its connection dropped; none heard since
+    uint64_t losses;                    //  connections dropped so far (counted once a
+                                        //  router heard)
+    int64_t back_ms;                    //  when a router was heard again after the last
+    uint64_t settle_seq;                //  caught up through this: the loss is settled
+    bool settling;                      //  settle_seq is set
+    uint64_t settled;                   //  losses settled so far
+    int64_t paper_deadline_ms;          //  the routers' (router/paper_deadline_ms),
+    int64_t live_deadline_ms;           //  as the configuration says
 };
+
+//  No plane state for this long: the router is lost (it publishes one at
+//  least once a second).
+#define S_LOST_MS 3000
+//  After a loss, a router heard for this long, plus the deadline of its
+//  active plane, has read what was sent to it before it was heard and
+//  reported on it (every intent the router reads has a report by its
+//  plane's deadline): what has no report then was never read.
+#define S_SETTLE_MS 1000
+//  The longest a wait goes without looking at the clock.
+#define S_TICK_MS 250
 
 //  How often a strategy key asks for news while it waits.
 #define S_POLL_MS 20
@@ -50,7 +78,14 @@ ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t e
         zsock_set_subscribe (self->sub, "plane");
         self->query = ep_sock_new (ZMQ_DEALER, config->query, false, err, err_size);
     }
-    if (!self->query)
+    //  A router's going away is told at once (a reset, or ZMTP heartbeats
+    //  unanswered), not only by its silence.
+    if (self->query)
+        self->watch = ep_sock_watch (self->sub, err, err_size);
+    snprintf (self->outcomes, sizeof self->outcomes, "%s", config->outcomes);
+    self->paper_deadline_ms = config->paper_deadline_ms;
+    self->live_deadline_ms = config->live_deadline_ms;
+    if (!self->watch)
         ep_follow_destroy (&self);
     return self;
 }
@@ -72,6 +107,7 @@ ep_follow_destroy (ep_follow_t **self_p)
     ep_follow_t *self = *self_p;
     if (!self)
         return;
+    ep_sock_unwatch (self->sub, &self->watch);
     zsock_destroy (&self->sub);
     zsock_destroy (&self->query);
     s_free_reports (&self->held);
@@ -92,9 +128,32 @@ s_ask (ep_follow_t *self, uint64_t to_seq)
     request.limit = S_QUERY_LIMIT;
     uint8_t data [64];
     size_t size = execplane__v1__query_request__pack (&request, data);
-    ep_sock_send2 (self->query, "reports", data, size, 0);
+    //  With no router to take it now, it is asked again when one is heard.
+    if (ep_sock_send2 (self->query, "reports", data, size, ZMQ_DONTWAIT))
+        return;
     self->asking = true;
     self->asked_to = to_seq;
+}
+
+//  The router went away: its connection dropped, or it fell silent. What
+//  was asked of it will not be answered; the next router heard is asked
+//  from where the reports stopped. Only a dropped connection loses what
+//  was sent on it: a router merely silent (a commit that waits for a full
+//  disk) still holds what it has not read yet.
+static void
+s_lose (ep_follow_t *self, bool dropped)
+{
+    if (!self->ready)
+        return;
+    if (dropped && !self->dropped) {
+        self->dropped = true;
+        self->losses++;
+        self->settling = false;
+    }
+    if (!self->lost) {
+        self->lost = true;
+        self->asking = false;
+    }
 }
 
 //  Moves held live reports that are now in order to the ready list, and
@@ -164,13 +223,33 @@ s_on_plane (ep_follow_t *self, const uint8_t *data, size_t size)
         execplane__v1__plane_state__free_unpacked (self->plane, NULL);
     self->plane = state;
     self->plane_fresh = true;
+    int64_t now = ep_sock_clock_ms ();
+    self->heard_ms = now;
     if (!self->ready) {
         self->ready = true;
         self->next_seq = self->from_seq ? self->from_seq : state->last_seq + 1;
     }
+    if (self->lost) {
+        //  A router again (the same restarted, or another taking over)
+        self->lost = false;
+        self->back_ms = now;
+        self->settling = false;
+    }
+    self->dropped = false;
+    //  Settled once every report journaled by then is handed on.
+    int64_t deadline_ms = state->plane == EP_PLANE (LIVE) ? self->live_deadline_ms
+                                                           : self->paper_deadline_ms;
+    if (self->settled < self->losses && !self->settling
+    &&  now >= self->back_ms + S_SETTLE_MS + deadline_ms) {
+        self->settle_seq = state->last_seq;
+        self->settling = true;
+    }
     //  A journaled report we have not seen and nothing live after it: ask.
     if (state->last_seq >= self->next_seq && !self->asking && zlistx_size (self->held) == 0)
         s_ask (self, state->last_seq);
+    else
+    if (!self->asking)
+        s_settle (self);
 }
 
 static void
@@ -211,8 +290,16 @@ s_pump (ep_follow_t *self, int timeout_ms)
     zmq_pollitem_t items [] = {
         { zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->query), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->watch), 0, ZMQ_POLLIN, 0 },
     };
-    if (zmq_poll (items, 2, timeout_ms) <= 0 || zsys_interrupted)
+    if (timeout_ms < 0 || timeout_ms > S_TICK_MS)
+        timeout_ms = S_TICK_MS;
+    int rc = zmq_poll (items, 3, timeout_ms);
+    ep_follow_check (self);
+    if (rc <= 0 || zsys_interrupted)
+        return -1;
+    if ((items [2].revents & ZMQ_POLLIN) && !(items [0].revents & ZMQ_POLLIN)
+    &&  !(items [1].revents & ZMQ_POLLIN))
         return -1;
     if (items [1].revents & ZMQ_POLLIN) {
         zmsg_t *msg = zmsg_recv (self->query);
@@ -245,6 +332,47 @@ s_pump (ep_follow_t *self, int timeout_ms)
         zmsg_destroy (&msg);
     }
     return 0;
+}
+
+void
+ep_follow_check (ep_follow_t *self)
+{
+    unsigned dropped = ep_sock_dropped (self->watch, self->outcomes, &self->established);
+    if (dropped) {
+        if (!self->drops)
+            self->drops_losses = self->losses;
+        self->drops |= dropped;
+        s_lose (self, true);
+    }
+    if (self->ready && !self->lost && ep_sock_clock_ms () - self->heard_ms > S_LOST_MS)
+        s_lose (self, false);
+}
+
+unsigned
+ep_follow_drops (ep_follow_t *self, uint64_t *losses_before)
+{
+    ep_follow_check (self);
+    unsigned drops = self->drops;
+    *losses_before = self->drops ? self->drops_losses : self->losses;
+    self->drops = 0;
+    return drops;
+}
+
+uint64_t
+ep_follow_losses (ep_follow_t *self)
+{
+    return self->losses;
+}
+
+uint64_t
+ep_follow_settled (ep_follow_t *self)
+{
+    if (self->settling && !self->lost && self->next_seq > self->settle_seq
+    &&  zlistx_size (self->ready_reports) == 0) {
+        self->settled = self->losses;
+        self->settling = false;
+    }
+    return self->settled;
 }
 
 void

@@ -22,6 +22,35 @@ ep_follow_t *ep_follow_new (const ep_config_t *config, uint64_t from_seq,
 
 void ep_follow_destroy (ep_follow_t **self_p);
 
+//  A router lost and another heard (README "Two routers"). The router is
+//  lost when its connection drops (a reset, or ZMTP heartbeats
+//  unanswered) or when no plane state came for 3 s (it sends one at least
+//  once a second); whichever router is heard next is asked for every
+//  report from the last one handed out on, so the stream goes on with no
+//  gap and no duplicate. ep_follow_check looks for a loss now, without
+//  waiting; the waits below look too.
+void ep_follow_check (ep_follow_t *self);
+
+//  The connections to the routers that dropped since the last call, as
+//  ep_sock_dropped tells them (bit i: position i of the outcomes list); 0
+//  if none, and in *losses_before ep_follow_losses as it was before the
+//  first of them. A PUSH to the same routers is then connected anew to
+//  them (ep_sock_reconnect).
+unsigned ep_follow_drops (ep_follow_t *self, uint64_t *losses_before);
+
+//  How many times the connection to the router dropped so far (a router
+//  merely silent is lost too, but keeps what was sent to it: not counted).
+uint64_t ep_follow_losses (ep_follow_t *self);
+
+//  How many of those losses are settled: after the drop, a router was
+//  heard for a second plus its active plane's deadline
+//  (router/paper_deadline_ms or live_deadline_ms, as the configuration
+//  says: every intent it read has a report by then) and every report it
+//  had journaled by then (the plane state's last_seq) was handed out. Anything sent before the drop
+//  that got no report by then was never read by the router that was lost,
+//  and the new router does not have it.
+uint64_t ep_follow_settled (ep_follow_t *self);
+
 //  Follows the router's stats too, for the journal's chain head.
 void ep_follow_watch_chain (ep_follow_t *self);
 

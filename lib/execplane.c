@@ -130,11 +130,25 @@ s_follow (const ep_config_t *config, uint64_t from_seq, int timeout_ms, execplan
 struct _execplane_strategy_t {
     ep_follow_t *follow;
     zsock_t *intake;
+    char intake_list [EP_ENDPOINT_MAX];     //  its endpoints, one per router
     zhashx_t *owed;                     //  "strategy\x1fintent" -> terminal reports owed
     zhashx_t *owed_ids;                 //  intent id -> terminal reports owed
     zlistx_t *reports;                  //  reports on our intents, not handed out yet
     size_t n_owed;
+    zhashx_t *unheard;                  //  owed key -> 1 + router losses when sent, until
+                                        //  a report on it comes
+    zlistx_t *never_read;               //  owed keys found never read, not told yet
+    int64_t reconnected_ms;             //  when intake last let go of a router lost
+    uint64_t reconnect_losses;          //  the follower's losses before that
 };
+
+//  How long after intake lets go of a router what it sends may still go
+//  to that router's connection (it ends on libzmq's I/O thread).
+#define S_RECONNECT_MS 100
+
+//  The longest the strategy waits on the follower before it looks for
+//  intents never read.
+#define S_TICK_MS 250
 
 static void
 s_count (zhashx_t *map, const char *key, int delta)
@@ -167,11 +181,17 @@ execplane_strategy_new (const execplane_options_t *options, execplane_error_t *e
     self->owed = zhashx_new ();
     self->owed_ids = zhashx_new ();
     self->reports = zlistx_new ();
+    self->unheard = zhashx_new ();
+    self->never_read = zlistx_new ();
+    self->reconnected_ms = INT64_MIN / 2;
+    if (self->never_read)
+        zlistx_set_destructor (self->never_read, (zlistx_destructor_fn *) zstr_free);
     int timeout_ms = s_timeout_ms (options);
     //  Intake connects at once (its handshake is the router's to judge, and
     //  to journal if refused); nothing is sent before the follower is live,
     //  so that no report on what is sent is missed.
     char err [512];
+    snprintf (self->intake_list, sizeof self->intake_list, "%s", config.intake);
     self->intake = ep_sock_new (ZMQ_PUSH, config.intake, false, err, sizeof err);
     if (!self->intake) {
         s_error (error, EXECPLANE_ECONNECT, "%s", err);
@@ -201,6 +221,8 @@ execplane_strategy_destroy (execplane_strategy_t **self_p)
     ep_follow_destroy (&self->follow);
     zhashx_destroy (&self->owed);
     zhashx_destroy (&self->owed_ids);
+    zhashx_destroy (&self->unheard);
+    zlistx_destroy (&self->never_read);
     if (self->reports) {
         execplane_report_t *report;
         while ((report = zlistx_detach (self->reports, NULL)))
@@ -242,7 +264,38 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
     if (!data)
         return s_error (error, EXECPLANE_ENOMEM, "out of memory");
     execplane__v1__order_intent__pack (intent, data);
-    int rc = zmq_send (zsock_resolve (self->intake), data, size, 0);
+    //  Which router this goes to: the one followed since the last loss.
+    //  Whatever waited for a router whose connection dropped goes with it
+    //  (a machine lost without a reset keeps the TCP connection for long).
+    uint64_t before;
+    unsigned drops = ep_follow_drops (self->follow, &before);
+    int64_t now = ep_sock_clock_ms ();
+    if (drops) {
+        ep_sock_reconnect (self->intake, self->intake_list, drops);
+        self->reconnected_ms = now;
+        self->reconnect_losses = before;
+    }
+    //  The old connection ends on libzmq's I/O thread, a moment later: what
+    //  is sent meanwhile may still go to it, and so counts as sent before
+    //  the loss (never read, if no report on it comes).
+    uint64_t losses = now - self->reconnected_ms < S_RECONNECT_MS ? self->reconnect_losses
+                                                                  : ep_follow_losses (self->follow);
+    void *intake = zsock_resolve (self->intake);
+    int rc = zmq_send (intake, data, size, ZMQ_DONTWAIT);
+    if (rc < 0 && zmq_errno () == EAGAIN) {
+        //  No connection could take it now (no router, or it pushes back):
+        //  it goes to one there once it can, so it counts as sent then.
+        rc = zmq_send (intake, data, size, 0);
+        if (rc == (int) size) {
+            drops = ep_follow_drops (self->follow, &before);
+            if (drops) {
+                ep_sock_reconnect (self->intake, self->intake_list, drops);
+                self->reconnected_ms = ep_sock_clock_ms ();
+                self->reconnect_losses = before;
+            }
+            losses = ep_follow_losses (self->follow);
+        }
+    }
     free (data);
     if (rc != (int) size) {
         int errnum = zmq_errno ();
@@ -261,8 +314,51 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
     s_count (self->owed, key, +1);
     s_count (self->owed_ids, intent->intent_id, +1);
     self->n_owed++;
+    if (!zhashx_lookup (self->unheard, key))
+        zhashx_insert (self->unheard, key, (void *) (uintptr_t) (losses + 1));
     s_ok (error);
     return 0;
+}
+
+//  Intents sent before a router was lost that got no report by the time
+//  that loss was settled were never read: no report will ever come on
+//  them. They stop being owed, and wait in never_read to be told.
+static void
+s_find_never_read (execplane_strategy_t *self)
+{
+    uint64_t settled = ep_follow_settled (self->follow);
+    if (settled == 0 || zhashx_size (self->unheard) == 0)
+        return;
+    zlistx_t *found = zlistx_new ();
+    for (void *sent = zhashx_first (self->unheard); sent; sent = zhashx_next (self->unheard))
+        if ((uint64_t) (uintptr_t) sent - 1 < settled)
+            zlistx_add_end (found, (void *) zhashx_cursor (self->unheard));
+    for (const char *key = zlistx_first (found); key; key = zlistx_next (found)) {
+        const char *intent_id = strchr (key, '\x1f');
+        s_count (self->owed_ids, intent_id ? intent_id + 1 : key, -1);
+        s_count (self->owed, key, -1);
+        self->n_owed--;
+        zlistx_add_end (self->never_read, strdup (key));
+        zhashx_delete (self->unheard, key);
+    }
+    zlistx_destroy (&found);
+}
+
+int
+execplane_strategy_never_read (execplane_strategy_t *self,
+                               char strategy_id [EXECPLANE_ID_BUFSIZE],
+                               char intent_id [EXECPLANE_ID_BUFSIZE])
+{
+    s_find_never_read (self);
+    char *key = zlistx_detach (self->never_read, NULL);
+    if (!key)
+        return 0;
+    const char *separator = strchr (key, '\x1f');
+    size_t length = separator ? (size_t) (separator - key) : 0;
+    snprintf (strategy_id, EXECPLANE_ID_BUFSIZE, "%.*s", (int) length, key);
+    snprintf (intent_id, EXECPLANE_ID_BUFSIZE, "%s", separator ? separator + 1 : key);
+    free (key);
+    return 1;
 }
 
 int
@@ -326,15 +422,11 @@ s_owed_key_of (execplane_strategy_t *self, const char *intent_id, char *key, siz
     return false;
 }
 
-//  Takes the follower's next report, waiting at most timeout_ms, and keeps
-//  it if it is on one of our intents. Returns the kept report, or NULL
-//  (none in time, or not ours).
+//  Keeps report if it is on one of our intents. Returns it, or NULL (not
+//  ours: freed).
 static execplane_report_t *
-s_pump (execplane_strategy_t *self, int timeout_ms)
+s_keep (execplane_strategy_t *self, execplane_report_t *report)
 {
-    execplane_report_t *report = ep_follow_next (self->follow, timeout_ms);
-    if (!report)
-        return NULL;
     //  A report is an intent's outcome only from the intent's own stream:
     //  its strategy's, or, for one told to its sender alone (sender_key:
     //  the router would not attribute it to the strategy it named), ours.
@@ -352,6 +444,7 @@ s_pump (execplane_strategy_t *self, int timeout_ms)
         execplane_report_free (report);
         return NULL;
     }
+    zhashx_delete (self->unheard, key);     //  read: no longer a question
     if (report->terminal) {
         s_count (self->owed, key, -1);
         s_count (self->owed_ids, report->intent_id, -1);
@@ -359,6 +452,21 @@ s_pump (execplane_strategy_t *self, int timeout_ms)
     }
     zlistx_add_end (self->reports, report);
     return report;
+}
+
+//  Takes the follower's next report, waiting at most timeout_ms, and keeps
+//  it if it is on one of our intents; then looks for intents never read
+//  (after the report: it may be the first on one of them). Returns the
+//  kept report, or NULL (none in time, or not ours).
+static execplane_report_t *
+s_pump (execplane_strategy_t *self, int timeout_ms)
+{
+    execplane_report_t *report = ep_follow_next (self->follow, timeout_ms < 0
+                                                 || timeout_ms > S_TICK_MS ? S_TICK_MS
+                                                                           : timeout_ms);
+    execplane_report_t *kept = report ? s_keep (self, report) : NULL;
+    s_find_never_read (self);
+    return kept;
 }
 
 execplane_report_t *

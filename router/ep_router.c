@@ -6,6 +6,7 @@
 #include <time.h>
 #include <sodium.h>
 #include "ep_router_internal.h"
+#include "ep_endpoints.h"
 #include "ep_log.h"
 #include "ep_security.h"
 #include "ep_sock.h"
@@ -357,18 +358,46 @@ s_bind (ep_router_t *self, char *err, size_t err_size)
         }
         if (socket == sock->intake)
             zsock_set_rcvhwm (socket, (int) self->config.hwm);
-        if (zsock_bind (socket, "%s", binds [i].endpoint) < 0) {
+        //  Of a list (one endpoint per router), only this router's own.
+        char own [EP_ENDPOINT_MAX];
+        if (ep_endpoints_own (&self->config, binds [i].name, own, err, err_size))
+            return -1;
+        if (zsock_bind (socket, "%s", own) < 0) {
             snprintf (err, err_size, "cannot bind %s %s: %s", binds [i].name,
-                      binds [i].endpoint, zmq_strerror (zmq_errno ()));
+                      own, zmq_strerror (zmq_errno ()));
             return -1;
         }
-        //  Keep what was bound, so a tcp://host:* wildcard becomes a port.
+        //  Keep what was bound, so a tcp://host:* wildcard becomes a port:
+        //  from now on the router's configuration names its own endpoint.
         const char *bound = zsock_endpoint (socket);
-        if (bound)
-            snprintf (binds [i].endpoint, EP_ENDPOINT_MAX, "%s", bound);
+        snprintf (binds [i].endpoint, EP_ENDPOINT_MAX, "%s", bound ? bound : own);
     }
     zsock_set_subscribe (sock->control, "control.plane");
     return 0;
+}
+
+//  Writes the ready file: the configuration with the endpoints bound, in
+//  their lists beside the other routers' (what clients and workers use).
+static int
+s_save_ready (ep_router_t *self, const ep_config_t *config, const char *ready_file)
+{
+    ep_config_t *ready = malloc (sizeof *ready);
+    if (!ready)
+        return -1;
+    *ready = self->config;
+    char *lists [EP_ENDPOINTS_KEYS] = {
+        ready->intake, ready->outcomes, ready->control,
+        ready->dispatch, ready->results, ready->query
+    };
+    int rc = 0;
+    for (int i = 0; i < EP_ENDPOINTS_KEYS && rc == 0; i++)
+        rc = ep_endpoints_splice (config, ep_endpoints_keys [i],
+                                  ep_endpoints_list (&self->config, ep_endpoints_keys [i]),
+                                  lists [i], EP_ENDPOINT_MAX);
+    if (rc == 0)
+        rc = ep_config_save (ready, ready_file);
+    free (ready);
+    return rc;
 }
 
 ep_router_t *
@@ -381,6 +410,15 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
     }
     ep_arena_init (&self->arena);
     self->config = *config;
+    //  Which endpoint of each list is this router's: known before the
+    //  journal is opened (a router that cannot tell must not recover it).
+    for (int i = 0; i < EP_ENDPOINTS_KEYS; i++) {
+        char own [EP_ENDPOINT_MAX];
+        if (ep_endpoints_own (config, ep_endpoints_keys [i], own, err, err_size)) {
+            free (self);
+            return NULL;
+        }
+    }
     self->link.next_probe = (uint64_t) zclock_time () * 1000;
     if (ep_delivery_send_budget_ms (config) <= 0) {
         snprintf (err, err_size, "router/live_deadline_ms (%lld) must exceed live/timeout_ms "
@@ -421,7 +459,7 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
         snprintf (self->config.router_metrics, sizeof self->config.router_metrics, "%s",
                   ep_metrics_address (self->metrics.server));
     }
-    if (ready_file && ep_config_save (&self->config, ready_file)) {
+    if (ready_file && s_save_ready (self, config, ready_file)) {
         snprintf (err, err_size, "cannot write %s", ready_file);
         goto fail;
     }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "ep_config.h"
 #include "ep_decimal.h"
+#include "ep_endpoints.h"
 #include "ep_metrics.h"
 
 //  S_PATH: a string that names a file or folder; written relative in a
@@ -37,6 +38,7 @@ static const s_key_t s_keys [] = {
     S_STR ("router/dispatch", dispatch, "tcp://127.0.0.1:5553"),
     S_STR ("router/results",  results,  "tcp://127.0.0.1:5554"),
     S_STR ("router/query",    query,    "tcp://127.0.0.1:5555"),
+    S_NUM ("router/member",   member,   0, EP_ENDPOINTS_MAX, "0"),
     S_FILE ("router/journal",  journal,  "var/journal.db"),
     S_NUM ("router/paper_deadline_ms", paper_deadline_ms, 1, 86400000, "2000"),
     S_NUM ("router/live_deadline_ms",  live_deadline_ms,  1, 86400000, "30000"),
@@ -413,6 +415,12 @@ ep_config_load (ep_config_t *config, const char *path, char *err, size_t err_siz
         }
     }
     zconfig_destroy (&root);
+    //  Endpoint lists, one endpoint per router (ep_endpoints.h)
+    char lists [512];
+    if (rc == 0 && ep_endpoints_check (config, lists, sizeof lists)) {
+        snprintf (err, err_size, "config %s: %s", path, lists);
+        rc = -1;
+    }
     if (rc == 0 && strcmp (config->journal_sync, "full") && strcmp (config->journal_sync, "normal")) {
         snprintf (err, err_size, "config %s: router/journal_sync must be full or normal", path);
         rc = -1;

@@ -20,6 +20,10 @@ typedef struct {
     char dispatch [EP_ENDPOINT_MAX];    //  XPUB: intents to workers
     char results [EP_ENDPOINT_MAX];     //  PULL: worker reports and heartbeats
     char query [EP_ENDPOINT_MAX];       //  ROUTER: replay of reports by seq
+    //  Each of the six above may list several endpoints, one per router
+    //  (ep_endpoints.h): clients connect to all; a router binds the one at
+    //  this position (1 for the first), 0 for a single endpoint
+    int64_t member;
     char journal [EP_PATH_MAX];         //  SQLite journal file, or postgresql:// URL
     int64_t paper_deadline_ms;          //  paper intent unanswered this long fails
     int64_t live_deadline_ms;           //  live intent unanswered this long is UNKNOWN

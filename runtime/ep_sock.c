@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <string.h>
 #include <time.h>
+#include "ep_endpoints.h"
 #include "ep_sock.h"
 #include "ep_wire.h"
 
@@ -71,12 +72,32 @@ ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
     }
     s_limits (self, max_msg);
     s_secure_apply (self, bind, "");
-    int rc = bind ? zsock_bind (self, "%s", endpoint) : zsock_connect (self, "%s", endpoint);
-    if (rc < 0) {
-        snprintf (err, err_size, "cannot %s %s: %s", bind ? "bind" : "connect",
-                  endpoint, zmq_strerror (zmq_errno ()));
-        zsock_destroy (&self);
+    if (bind) {
+        if (zsock_bind (self, "%s", endpoint) < 0) {
+            snprintf (err, err_size, "cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+            zsock_destroy (&self);
+        }
+        return self;
     }
+    //  Whichever router of a list is active: nothing waits in a queue for
+    //  one that is not there (a standby binds nothing), and a connection
+    //  whose router went silent is dropped (a machine lost without a TCP
+    //  reset), so that what is sent goes to the router that serves. One
+    //  router alone is waited for, as ever: what is sent while it restarts
+    //  waits in the queue for it.
+    if ((type == ZMQ_PUSH || type == ZMQ_DEALER) && strchr (endpoint, ','))
+        zsock_set_immediate (self, 1);
+    //  Not on a PUSH: a router that pushes back (stops reading intake)
+    //  stops reading the heartbeats too, and a connection it holds back
+    //  must not be dropped. A PUSH's connection to a router lost is
+    //  dropped by ep_sock_reconnect when the same router's outcomes or
+    //  dispatch connection is.
+    if (type != ZMQ_PUSH) {
+        zsock_set_heartbeat_ivl (self, EP_SOCK_HEARTBEAT_MS);
+        zsock_set_heartbeat_timeout (self, EP_SOCK_HEARTBEAT_TIMEOUT_MS);
+    }
+    if (ep_endpoints_connect (self, endpoint, err, err_size))
+        zsock_destroy (&self);
     return self;
 }
 
@@ -119,4 +140,77 @@ ep_sock_left_ms (int64_t deadline)
         return -1;
     int64_t left = deadline - ep_sock_clock_ms ();
     return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int) left;
+}
+
+zsock_t *
+ep_sock_watch (zsock_t *socket, char *err, size_t err_size)
+{
+    char address [64];
+    snprintf (address, sizeof address, "inproc://ep-sock-watch-%p", (void *) socket);
+    zsock_t *watch = zsock_new (ZMQ_PAIR);
+    if (!watch
+    ||  zmq_socket_monitor (zsock_resolve (socket), address,
+                            ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED) < 0
+    ||  zsock_connect (watch, "%s", address) < 0) {
+        snprintf (err, err_size, "cannot watch a socket's connections: %s",
+                  zmq_strerror (zmq_errno ()));
+        zsock_destroy (&watch);
+    }
+    return watch;
+}
+
+void
+ep_sock_unwatch (zsock_t *socket, zsock_t **watch_p)
+{
+    if (socket && *watch_p)
+        zmq_socket_monitor (zsock_resolve (socket), NULL, 0);
+    zsock_destroy (watch_p);
+}
+
+unsigned
+ep_sock_dropped (zsock_t *watch, const char *list, unsigned *established)
+{
+    char items [EP_ENDPOINTS_MAX][EP_ENDPOINT_MAX];
+    char err [256];
+    int count = ep_endpoints_split (list, items, err, sizeof err);
+    unsigned dropped = 0;
+    zmsg_t *event;
+    while ((event = zmsg_recv_nowait (watch))) {
+        zframe_t *head = zmsg_first (event);
+        zframe_t *where = zmsg_next (event);
+        uint16_t kind = 0;
+        if (head && zframe_size (head) >= 2)
+            memcpy (&kind, zframe_data (head), 2);
+        unsigned position = EP_SOCK_DROPPED_ANY;   //  an endpoint the list names otherwise
+        for (int i = 0; where && i < count; i++)
+            if (zframe_streq (where, items [i]))
+                position = 1u << i;
+        if (kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            *established |= position;
+        else
+        if (kind == ZMQ_EVENT_DISCONNECTED && (*established & position)) {
+            //  Only a connection that was made: a router that is there
+            //  but does not finish the handshake never carried anything.
+            *established &= ~position;
+            dropped |= position | EP_SOCK_DROPPED_ANY;
+        }
+        zmsg_destroy (&event);
+    }
+    return dropped;
+}
+
+int
+ep_sock_reconnect (zsock_t *socket, const char *list, unsigned dropped)
+{
+    char items [EP_ENDPOINTS_MAX][EP_ENDPOINT_MAX];
+    char err [256];
+    int count = ep_endpoints_split (list, items, err, sizeof err);
+    int rc = 0;
+    for (int i = 0; i < count; i++)
+        if ((dropped & (1u << i)) && count > 1) {
+            zsock_disconnect (socket, "%s", items [i]);
+            if (zsock_connect (socket, "%s", items [i]) < 0)
+                rc = -1;
+        }
+    return rc;
 }

@@ -15,6 +15,11 @@
 
 #define EP_SOCK_LINGER_MS 2000
 
+//  A connecting socket's ZMTP heartbeat (ZMQ_HEARTBEAT_IVL), and how long
+//  a connection may stay silent before it is dropped (_TIMEOUT).
+#define EP_SOCK_HEARTBEAT_MS         1000
+#define EP_SOCK_HEARTBEAT_TIMEOUT_MS 3000
+
 //  Secures socket before it binds or connects: server (the router), with
 //  domain as its ZAP domain, or client.
 typedef void (ep_sock_secure_fn) (zsock_t *socket, bool server, const char *domain);
@@ -24,8 +29,37 @@ typedef void (ep_sock_secure_fn) (zsock_t *socket, bool server, const char *doma
 void ep_sock_set_secure (ep_sock_secure_fn *secure);
 
 //  Creates a socket of the given ZMQ type and binds (bind true) or connects
-//  it to endpoint. Returns NULL, with the reason in err, on failure.
+//  it to endpoint. Connecting, endpoint may list several, comma-separated
+//  (one per router, ep_endpoints.h): the socket connects to each, and a
+//  PUSH or DEALER then sends only on connections that are up
+//  (ZMQ_IMMEDIATE: it blocks while there is none); with one endpoint what
+//  is sent waits for its router. Connections carry ZMTP heartbeats, but a
+//  PUSH's (see ep_sock_reconnect). Returns NULL, with the reason in err, on
+//  failure.
 zsock_t *ep_sock_new (int type, const char *endpoint, bool bind, char *err, size_t err_size);
+
+//  Watching a connecting socket's connections to the routers of a list
+//  (README "Two routers"). ep_sock_watch returns a PAIR socket that
+//  receives socket's monitor events (readable when one came), or NULL with
+//  err set; ep_sock_unwatch ends it (safe on NULL).
+zsock_t *ep_sock_watch (zsock_t *socket, char *err, size_t err_size);
+void ep_sock_unwatch (zsock_t *socket, zsock_t **watch_p);
+
+//  Reads the events waiting on watch. Returns 0 if no connection that was
+//  made (its handshake done) dropped; else EP_SOCK_DROPPED_ANY, with bit i
+//  set for each position i of list whose endpoint's connection dropped (a
+//  machine gone is dropped by the ZMTP heartbeats; an endpoint that names
+//  a host, not an address, is told as ANY alone). *established (0 at
+//  first) keeps, from call to call, which connections are made.
+#define EP_SOCK_DROPPED_ANY (1u << 31)
+unsigned ep_sock_dropped (zsock_t *watch, const char *list, unsigned *established);
+
+//  Connects socket anew to each endpoint of list whose bit is set in
+//  dropped (ep_sock_dropped of the same router's other socket: the lists
+//  are in the same order): what waited for that router is dropped, and
+//  the connection is made again when a router is there. Nothing for a
+//  single endpoint. Returns 0, or -1 if a connect failed.
+int ep_sock_reconnect (zsock_t *socket, const char *list, unsigned dropped);
 
 //  Same, refusing received messages over max_msg bytes.
 zsock_t *ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,

@@ -467,7 +467,7 @@ s_planes (const ep_config_t *config, bool pending, int plane, int64_t deadline,
         //  Asked again now and then, in case the first ask was lost while
         //  the router restarted; a stale answer is as good as a fresh one.
         if (now >= ask_at) {
-            ep_sock_send2 (query, "definitions", "", 0, 0);
+            ep_sock_send2 (query, "definitions", "", 0, ZMQ_DONTWAIT);
             ask_at = now + 1000;
         }
         int64_t until = ask_at < deadline ? ask_at : deadline;

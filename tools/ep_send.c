@@ -7,6 +7,8 @@
 
 #define S_LINE_MAX 65536
 #define S_ID_MAX   64                   //  the longest intent_id the router takes
+#define S_NAMED_MAX 10                  //  intents never read named in the summary
+#define S_TURN_MS  250
 
 //  text is 1 to S_ID_MAX characters an intent_id may hold: A-Z a-z 0-9 . _ : -
 static bool
@@ -62,7 +64,10 @@ s_usage (FILE *out)
         "\n"
         "  --file FILE        read intents from FILE instead of standard input\n"
         "  --wait             print every report on the sent intents as JSON lines,\n"
-        "                     until each has its terminal report\n"
+        "                     until each has its terminal report; with several\n"
+        "                     routers (README \"Two routers\"), an intent the router\n"
+        "                     that was lost never read is named on standard error\n"
+        "                     (\"ep-send: never read: STRATEGY/INTENT ...\")\n"
         "  --timeout SECONDS  give up waiting for the router, for room to send an\n"
         "                     intent (back-pressure), or for the reports after this\n"
         "                     long (default 60)\n"
@@ -78,8 +83,8 @@ s_usage (FILE *out)
         "  --help             this text\n"
         "\n"
         "Exit: 0 all sent (and, with --wait, all terminal); 1 a line was refused,\n"
-        "the router did not answer, or reports were missing at the timeout; 2 bad usage\n"
-        "or configuration.\n");
+        "the router did not answer, reports were missing at the timeout, or an intent\n"
+        "was never read; 2 bad usage or configuration.\n");
 }
 
 int
@@ -184,12 +189,30 @@ main (int argc, char *argv [])
     int rc = refused || unsent ? 1 : 0;
     size_t duplicates = 0;              //  reports DUPLICATE_INTENT
     char duplicate [S_ID_MAX + 1] = ""; //  the first one's intent_id
-    while (wait && execplane_strategy_owed (strategy) > 0 && !zsys_interrupted) {
-        int64_t left = deadline - zclock_mono ();
-        execplane_report_t *report = left > 0 ? execplane_strategy_next (strategy, (int) left)
-                                              : NULL;
-        if (!report)
+    size_t never_read = 0;
+    char unread [S_NAMED_MAX][2 * EXECPLANE_ID_BUFSIZE];    //  the first few, for the summary
+    while (wait && !zsys_interrupted) {
+        //  Intents the router that was lost never read: told as found.
+        char strategy_id [EXECPLANE_ID_BUFSIZE], intent_id [EXECPLANE_ID_BUFSIZE];
+        while (execplane_strategy_never_read (strategy, strategy_id, intent_id)) {
+            fprintf (stderr, "ep-send: never read: %s/%s (the router was lost before it read "
+                     "it; the router that took over has no report on it, and nothing re-sends "
+                     "it)\n", strategy_id, intent_id);
+            if (never_read < S_NAMED_MAX)
+                snprintf (unread [never_read], sizeof unread [never_read], "%s/%s",
+                          strategy_id, intent_id);
+            never_read++;
+        }
+        if (execplane_strategy_owed (strategy) == 0)
             break;
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0)
+            break;
+        //  A turn at least every S_TURN_MS, for the intents never read.
+        execplane_report_t *report = execplane_strategy_next (strategy, left > S_TURN_MS
+                                                                        ? S_TURN_MS : (int) left);
+        if (!report)
+            continue;
         char *json = execplane_report_to_json (report);
         if (json)
             printf ("%s\n", json);
@@ -205,6 +228,14 @@ main (int argc, char *argv [])
     if (wait && owed > 0) {
         fprintf (stderr, "ep-send: %zu intent(s) without a terminal report after %lld s\n",
                  owed, timeout_s);
+        rc = 1;
+    }
+    if (never_read) {
+        fprintf (stderr, "ep-send: %zu intent(s) never read (", never_read);
+        for (size_t i = 0; i < never_read && i < S_NAMED_MAX; i++)
+            fprintf (stderr, "%s%s", i ? ", " : "", unread [i]);
+        fprintf (stderr, "%s): the router was lost before reading them\n",
+                 never_read > S_NAMED_MAX ? ", ..." : "");
         rc = 1;
     }
     if (duplicates)

@@ -25,6 +25,8 @@ struct _ep_worker_link_t {
     zsock_t *intents;                   //  SUB: the plane's dispatches
     zsock_t *results;                   //  PUSH: reports and heartbeats
     zsock_t *query;                     //  DEALER: claims the plane
+    zsock_t *watch;                     //  PAIR: the dispatches' connection events
+    unsigned established;               //  which of them are made (ep_sock_dropped)
     char session [33];                  //  this process's id, in every message
     char *definition;                   //  the plane definition's text (owned)
     char *description;                  //  the operator's description of it (owned)
@@ -79,6 +81,11 @@ ep_worker_link_new (const ep_worker_link_config_t *config,
     self->query = ep_sock_new (ZMQ_DEALER, endpoints->query, false, err, err_size);
     if (!self->query)
         goto fail;
+    //  A router lost (README "Two routers"): its dispatches' connection
+    //  drops, and the reports' is then made anew (ep_sock_reconnect).
+    self->watch = ep_sock_watch (self->intents, err, err_size);
+    if (!self->watch)
+        goto fail;
     if (config->metrics && *config->metrics) {
         self->metrics = ep_metrics_start (config->metrics, 3 * S_CLAIM_RETRY_MS, err, err_size);
         if (!self->metrics)
@@ -99,6 +106,7 @@ ep_worker_link_destroy (ep_worker_link_t **self_p)
         return;
     ep_metrics_stop (&self->metrics);
     ep_prom_free (&self->prom);
+    ep_sock_unwatch (self->intents, &self->watch);
     zsock_destroy (&self->intents);
     zsock_destroy (&self->query);
     zsock_destroy (&self->results);
@@ -243,6 +251,11 @@ s_signal (ep_worker_link_t *self, const char *kind, int flags)
 void
 ep_worker_link_heartbeat (ep_worker_link_t *self)
 {
+    const ep_config_t *endpoints = self->config.config;
+    unsigned dropped = ep_sock_dropped (self->watch, endpoints->dispatch,
+                                         &self->established);
+    if (dropped)
+        ep_sock_reconnect (self->results, endpoints->results, dropped);
     if (self->handler.before_heartbeat)
         self->handler.before_heartbeat (self->handler.arg);
     s_signal (self, "hb", 0);

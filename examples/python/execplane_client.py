@@ -41,6 +41,8 @@ import zmq.auth
 import execplane_pb2 as pb
 
 QUERY_LIMIT = 1000
+ASK_S = 30.0                    # how long a query is asked again before giving up
+HEARTBEAT_MS, HEARTBEAT_TIMEOUT_MS = 1000, 3000     # ZMTP, as runtime/ep_sock.h
 POLL_S = 0.02                   # how often a strategy asks for news while it waits
 
 
@@ -104,6 +106,7 @@ CONFIG_KEYS = {
     "router/dispatch": ("string", _ENDPOINT, "tcp://127.0.0.1:5553"),
     "router/results": ("string", _ENDPOINT, "tcp://127.0.0.1:5554"),
     "router/query": ("string", _ENDPOINT, "tcp://127.0.0.1:5555"),
+    "router/member": ("int", (0, 8), "0"),
     "router/journal": ("path", _PATH, "var/journal.db"),
     "router/paper_deadline_ms": ("int", (1, 86400000), "2000"),
     "router/live_deadline_ms": ("int", (1, 86400000), "30000"),
@@ -266,6 +269,51 @@ def _metrics_error(address):
             f"localhost:PORT or [::1]:PORT): metrics are served without authentication")
 
 
+# The router's sockets, whose keys may list one endpoint per router
+# (runtime/ep_endpoints.h; README "Two routers").
+SOCKET_KEYS = ("intake", "outcomes", "control", "dispatch", "results", "query")
+ENDPOINTS_MAX = 8
+
+
+def split_endpoints(text):
+    """The endpoints a router socket key lists, comma-separated (spaces
+    around each dropped); raises ValueError with the C reader's words."""
+    items = []
+    for item in text.split(","):
+        item = item.strip(" ")
+        if not item:
+            raise ValueError(f'"{text}": ' + ("an empty endpoint in the list"
+                                                if "," in text else "no endpoint"))
+        if len(items) == ENDPOINTS_MAX:
+            raise ValueError(f'"{text}": more than {ENDPOINTS_MAX} endpoints')
+        if item[0] in "@>":
+            raise ValueError(f'"{item}": write the endpoint without \'{item[0]}\' (a router '
+                             f"binds its own endpoint, clients connect to every one)")
+        items.append(item)
+    return items
+
+
+def _endpoints_error(config):
+    """Why the router section's endpoint lists cannot be used, in the C
+    reader's words (ep_endpoints_check), or None."""
+    first = 0
+    for index, key in enumerate(SOCKET_KEYS):
+        try:
+            count = len(split_endpoints(config[f"router/{key}"]))
+        except ValueError as error:
+            return f"router/{key}: {error}"
+        if index == 0:
+            first = count
+        elif count != first:
+            return (f"router/{key} lists {count} endpoint(s) but router/{SOCKET_KEYS[0]} "
+                    f"{first}: every socket's list names the same routers, in the same order")
+    member = int(config["router/member"])
+    if member > first:
+        return (f"router/member is {member} but the lists name {first} router(s): it is the "
+                f"position (1 to {first}) of this router's own endpoint in every list")
+    return None
+
+
 def load_config(path):
     """The configuration as {"section/key": "value"}, every key the C
     programs know: the built-in defaults, overridden by the ZPL file at path
@@ -325,6 +373,9 @@ def load_config(path):
         else:
             text = str(int(text))               # as read: "+1" and " 01" are 1
         config[key] = text
+    why = _endpoints_error(config)
+    if why:
+        raise ConfigError(f"config {path}: {why}")
     if config["router/journal_sync"] not in ("full", "normal"):
         raise ConfigError(f"config {path}: router/journal_sync must be full or normal")
     for section in ("router", "paper", "live"):
@@ -545,12 +596,24 @@ class _Connection:
                                  f"{self.config_note}") from None
 
     def _socket(self, kind, key):
+        """A socket connected to every router the key lists (README "Two
+        routers"): with several, a PUSH or DEALER sends only where a router
+        is there (ZMQ_IMMEDIATE), and every connection but a PUSH's carries
+        ZMTP heartbeats, so one whose router went silent is dropped (a
+        router that pushes back stops reading a PUSH's heartbeats too)."""
+        endpoints = split_endpoints(self.config[key])
         socket = self.context.socket(kind)
         socket.linger = 1000
         if self.curve:
             socket.curve_publickey, socket.curve_secretkey = self.public, self.secret
             socket.curve_serverkey = self.router
-        socket.connect(self.config[key])
+        if kind in (zmq.PUSH, zmq.DEALER) and len(endpoints) > 1:
+            socket.setsockopt(zmq.IMMEDIATE, 1)
+        if kind != zmq.PUSH:
+            socket.setsockopt(zmq.HEARTBEAT_IVL, HEARTBEAT_MS)
+            socket.setsockopt(zmq.HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS)
+        for endpoint in endpoints:
+            socket.connect(endpoint)
         self.sockets.append(socket)
         return socket
 
@@ -580,13 +643,26 @@ class _Connection:
             elif topic.startswith(b"outcome."):
                 reports.append(pb.ExecutionReport.FromString(body))
 
-    def _ask(self, from_seq, to_seq=0, timeout=5.0):
+    def _ask(self, from_seq, to_seq=0, timeout=ASK_S):
         """The journaled reports from from_seq (to to_seq; 0: the newest)
-        that this key may see: (reports, through_seq, head_seq)."""
+        that this key may see: (reports, through_seq, head_seq). Asked
+        again every second while no answer comes: a router lost with the
+        question is not there to answer it, and whichever router serves
+        next is asked (a late answer to an earlier ask is as good: every
+        caller takes only what is past what it has)."""
         request = pb.QueryRequest(from_seq=from_seq, to_seq=to_seq, limit=QUERY_LIMIT)
-        self.query.send_multipart([b"reports", request.SerializeToString()])
-        if not self.query.poll(int(timeout * 1000)):
-            raise ExecplaneError(f"no answer from the router's query socket within {timeout} s")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.query.send_multipart([b"reports", request.SerializeToString()], zmq.NOBLOCK)
+            except zmq.Again:
+                pass                                # no router there now
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ExecplaneError(f"no answer from the router's query socket within "
+                                     f"{timeout} s")
+            if self.query.poll(int(min(left, 1.0) * 1000)):
+                break
         kind, body = self.query.recv_multipart()[:2]
         if kind != b"reports":
             raise ExecplaneError(f"the router answered {kind!r} to a query")

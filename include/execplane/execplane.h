@@ -162,8 +162,32 @@ execplane_report_t *execplane_strategy_next (execplane_strategy_t *self, int tim
 execplane_report_t *execplane_strategy_wait (execplane_strategy_t *self, const char *intent_id,
                                              int timeout_ms);
 
-//  How many intents sent through this handle have no terminal report yet.
+//  How many intents sent through this handle have no terminal report yet
+//  (those found never read, below, are no longer owed).
 size_t execplane_strategy_owed (execplane_strategy_t *self);
+
+//  Size of a buffer that holds any intent_id or strategy_id with its NUL.
+#define EXECPLANE_ID_BUFSIZE 65
+
+//  Two routers (README "Two routers"): the handle connects to every router
+//  the configuration lists and follows whichever is active. When the one
+//  it followed is lost (its connection drops, or no plane state for 3 s)
+//  and a router is heard again, every report journaled meanwhile comes
+//  through _next and _wait as usual: an intent the lost router read has
+//  its reports in the journal the routers share. An intent it never read
+//  gets no report, ever (nothing re-sends it): once the new router was
+//  heard for a second plus its active plane's deadline (the configuration's
+//  router/paper_deadline_ms or live_deadline_ms) and every report it had
+//  journaled by then came, each intent that may have gone to the lost
+//  router (sent before its connection dropped) and got no report at all
+//  is never read (a router merely silent, its connection up, still holds
+//  what it has not read: nothing is named for it). It is then no longer owed (_wait on it returns NULL), and this
+//  call names it: the next one not yet told, its ids in strategy_id and
+//  intent_id. Returns 1 if it named one, 0 if none waits. It does not
+//  wait: call it after _next or _wait.
+int execplane_strategy_never_read (execplane_strategy_t *self,
+                                   char strategy_id [EXECPLANE_ID_BUFSIZE],
+                                   char intent_id [EXECPLANE_ID_BUFSIZE]);
 
 //  --------------------------------------------------------------------------
 //  Monitor: follows the reports, gap-free, each once.

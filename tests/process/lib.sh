@@ -598,3 +598,63 @@ expect_fields () {
     got=$(jq -r "$1 | @tsv" <<<"$BODY") || fail "answer is not JSON: $BODY"
     [ "$got" = "$2" ] || fail "for $1 expected '$2', got '$got' in: $BODY"
 }
+
+# free_ports N: N free TCP ports on 127.0.0.1, one a line, held by nothing
+# once printed (for configurations that must name ports before anything binds
+# them: two routers, each listing the other's endpoints). Random, below
+# Linux's range for outgoing connections, as write_config's: a router that
+# binds them later must not find one taken by another test's connection.
+free_ports () {
+    python3 -c '
+import random, socket, sys
+held = []
+while len(held) < int(sys.argv[1]):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", random.randint(20000, 32767)))
+        held.append(s)
+    except OSError:
+        s.close()
+print("\n".join(str(s.getsockname()[1]) for s in held))
+for s in held:
+    s.close()' "$1"
+}
+
+# write_router_pair [EXTRA ZPL LINES for the router section]: two router
+# configurations on one journal, $WORK/router-a.zpl (router/member = 1) and
+# $WORK/router-b.zpl (router/member = 2), each socket key listing both
+# routers' endpoints (A's first) on free ports; certificates as write_config.
+write_router_pair () {
+    write_config "$@"
+    local ports member key i=0 pa pb
+    mapfile -t ports < <(free_ports 12)
+    [ "${#ports[@]}" = 12 ] || fail "free_ports: ${ports[*]}"
+    for member in 1 2; do
+        i=0
+        {
+            echo "router"
+            for key in intake outcomes control dispatch results query; do
+                pa=${ports[$i]}; pb=${ports[$((i + 6))]}
+                echo "    $key = tcp://127.0.0.1:$pa,tcp://127.0.0.1:$pb"
+                i=$((i + 1))
+            done
+            echo "    member = $member"
+            echo "    journal = $JOURNAL"
+            for line in "$@"; do echo "    $line"; done
+            echo "security"
+            echo "    certs = $CERTS"
+        } > "$WORK/router-$([ $member = 1 ] && echo a || echo b).zpl"
+    done
+}
+
+# intake_queued CONFIG MEMBER BYTES: the kernel holds at least BYTES unread
+# on the intake connections of router MEMBER (1 or 2) of CONFIG (a router
+# that is stopped, SIGSTOP, and so reads nothing).
+intake_queued () {
+    local list endpoint port queued
+    list=$(sed -n 's/^ *intake *= *//p' "$1")
+    endpoint=$(cut -d, -f"$2" <<<"$list")
+    port=${endpoint##*:}
+    queued=$(ss -Htn state established "( sport = :$port )" | awk '{ s += $1 } END { print s + 0 }')
+    [ "$queued" -ge "$3" ]
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Two routers on one journal, and a machine lost without a TCP reset: router
+# A is frozen (SIGSTOP: its connections stay up, nothing answers) and B is
+# started on its own ports with the same journal. The clients and the paper
+# worker let go of A when its ZMTP heartbeats go unanswered (3 s), connect
+# their PUSH to it anew (nothing more waits for A), and follow B.
+#
+# Asserted: every intent ep-send sent has exactly one terminal report or is
+# named never read (those that went to A, all sent after the freeze), never
+# both, including those sent once ep-send let go of A (without that, they
+# would be neither: sent to A, after the loss); seq is gap-free; the ep-tap
+# started before the freeze, never restarted, printed exactly the journal's
+# reports; the paper worker serves B.
+source "$(dirname "$0")/lib.sh"
+
+write_router_pair "paper_deadline_ms = 3000"
+start_router "$WORK/router-a.zpl"
+A_PID=$ROUTER_PID
+CLIENTS=$WORK/clients.zpl
+cp "$READY" "$CLIENTS"
+start_paper
+
+gen () {
+    for i in $(seq "$2" "$3"); do
+        printf '{"intent_id":"%s-%04d","strategy_id":"kr","symbol":"BTCUSDT","side":"%s","type":"MARKET","qty":"0.5","ref_price":"%d"}\n' \
+            "$1" "$i" "$([ $((i % 2)) = 0 ] && echo BUY || echo SELL)" $((100 + i % 7))
+    done
+}
+terminal_at_least () { sql_at_least "SELECT COUNT(*) FROM reports WHERE terminal = 1" "$1"; }
+gone () { ! running "$1"; }
+
+"$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 > "$WORK/tap.out" 2> "$WORK/tap.log" &
+TAP_PID=$!
+PIDS+=("$TAP_PID")
+mkfifo "$WORK/stream"
+"$BIN/ep-send" --config "$CLIENTS" --wait --timeout 50 --file "$WORK/stream" \
+    > "$WORK/send.out" 2> "$WORK/send.log" &
+SEND_PID=$!
+PIDS+=("$SEND_PID")
+exec 3> "$WORK/stream"
+gen before 1 200 >&3
+wait_until 20 terminal_at_least 200
+
+# A's machine is lost: no reset, no answer. B takes over.
+kill -STOP "$A_PID"
+max_seq=$(sql "SELECT IFNULL(MAX(seq), 0) FROM reports")
+start_router "$WORK/router-b.zpl" 3>&-
+gen after 1 200 >&3
+# Once ep-send and ep-tap let go of their outcomes connections to A (ZMTP
+# heartbeats unanswered: each closed its own, and A never will: FIN-WAIT),
+# ep-send connects its intake to A anew before it sends again: what it
+# sends then goes to B alone.
+a_outcomes=$(sed -n 's/^ *outcomes *= *"*\([^,]*\),.*/\1/p' "$WORK/router-a.zpl")
+let_go () {
+    [ "$(ss -Htn state fin-wait-1 state fin-wait-2 "( dport = :${a_outcomes##*:} )" | wc -l)" -ge 2 ]
+}
+wait_until 15 let_go
+gen late 1 50 >&3
+exec 3>&-
+wait_until 60 gone "$SEND_PID"
+rc=0
+wait "$SEND_PID" || rc=$?
+sed -n 's|^ep-send: never read: kr/\([^ ]*\) .*|\1|p' "$WORK/send.log" | sort > "$WORK/never_read.txt"
+n_never=$(wc -l < "$WORK/never_read.txt")
+[ "$rc" = "$([ "$n_never" = 0 ] && echo 0 || echo 1)" ] \
+    || fail "ep-send --wait exited $rc with $n_never intent(s) named never read: $(tail -n 3 "$WORK/send.log")"
+
+{ gen before 1 200; gen after 1 200; gen late 1 50; } | jq -r .intent_id | sort > "$WORK/sent.txt"
+sql "SELECT intent_id FROM intents" | sort > "$WORK/journaled.txt"
+[ -z "$(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt")" ] \
+    || fail "named never read but journaled: $(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt" | head -n 3)"
+[ "$(sort -u "$WORK/journaled.txt" "$WORK/never_read.txt")" = "$(cat "$WORK/sent.txt")" ] \
+    || fail "not every intent sent is journaled or named never read: $(sort -u "$WORK/journaled.txt" "$WORK/never_read.txt" | comm -13 - "$WORK/sent.txt" | head -n 3)"
+# Only what was sent after the freeze (the late ones, sent as ep-send lets
+# go of A, may still have gone to A's connection while libzmq ended it).
+! grep -qv -e '^after-' -e '^late-' "$WORK/never_read.txt" \
+    || fail "an intent sent before the freeze was named never read: $(grep -v -e '^after-' -e '^late-' "$WORK/never_read.txt" | head -n 3)"
+n_late=$(grep -c '^late-' "$WORK/never_read.txt" || true)
+check_journal_invariants
+
+# The paper worker let go of A and serves B.
+wait_until 15 paper_alive_is true
+gen final 1 20 > "$WORK/final.jsonl"
+"$BIN/ep-send" --config "$CLIENTS" --wait --timeout 20 --file "$WORK/final.jsonl" > "$WORK/final.out" 2>> "$WORK/send.log" \
+    || fail "ep-send --wait to B failed: $(tail -n 1 "$WORK/send.log")"
+[ "$(jq -s '[.[] | select(.terminal and .status == "FILLED")] | length' "$WORK/final.out")" = 20 ] \
+    || fail "the paper worker under B did not fill the 20 intents sent once it was alive"
+
+n_reports=$(sql "SELECT COUNT(*) FROM reports")
+tapped () { [ "$(wc -l < "$WORK/tap.out")" -ge "$n_reports" ]; }
+wait_until 20 tapped
+kill -TERM "$TAP_PID"
+wait "$TAP_PID" || fail "ep-tap exited $? on SIGTERM"
+"$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
+    || fail "ep-tap could not replay the $n_reports reports from B"
+[ "$(jq -r .seq "$WORK/tap.out" | paste -sd,)" = "$(seq -s, 1 "$n_reports")" ] \
+    || fail "the monitor's seqs are not 1..$n_reports, each once"
+cmp -s "$WORK/tap.out" "$WORK/all.jsonl" || fail "the monitor's stream differs from the journal's reports"
+kill -KILL "$A_PID"
+wait "$A_PID" 2>/dev/null || true
+pass "A frozen at seq $max_seq; B took over: $n_reports reports followed without a gap, $n_never intent(s) sent to the frozen A named never read, every other of 450 ended once ($n_late of the 50 sent as A was let go of named never read)"

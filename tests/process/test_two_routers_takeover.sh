@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Two routers, A and B, on two sets of ports and one journal, one running
+# at a time: every client and the paper worker are configured with both
+# (each socket key lists A's endpoint and B's) and follow whichever runs.
+# A is stopped (SIGSTOP) with a batch of intents sent to it unread, then
+# SIGKILLed while the stream goes on, and B is started on its own ports
+# with the same journal: exactly what a takeover looks like to clients.
+#
+# Asserted: every intent ep-send sent has exactly one terminal report in
+# the journal, or ep-send --wait names it as never read (and exits 1), never
+# both; the batch A never read is named, every one; seq is gap-free; the
+# ep-tap started before the kill, never restarted, printed exactly the
+# journal's reports (no gap, no duplicate, byte for byte what a replay
+# gives), and so did the Python client's Monitor (monitor.py); the paper
+# worker re-claimed its plane from B and fills what is sent to it.
+source "$(dirname "$0")/lib.sh"
+
+write_router_pair "paper_deadline_ms = 5000"
+start_router "$WORK/router-a.zpl"
+A_PID=$ROUTER_PID
+CLIENTS=$WORK/clients.zpl             # both lists (and the planes' descriptions)
+cp "$READY" "$CLIENTS"
+grep -q "intake = \"*tcp://127.0.0.1:[0-9]*,tcp://127.0.0.1:[0-9]*" "$CLIENTS" \
+    || fail "the ready file does not list both routers' intake: $(grep intake "$CLIENTS")"
+start_paper
+
+# gen PREFIX FIRST LAST: MARKET intents for strategy kr, ids PREFIX-FIRST..LAST.
+gen () {
+    for i in $(seq "$2" "$3"); do
+        printf '{"intent_id":"%s-%04d","strategy_id":"kr","symbol":"BTCUSDT","side":"%s","type":"MARKET","qty":"0.5","ref_price":"%d"}\n' \
+            "$1" "$i" "$([ $((i % 2)) = 0 ] && echo BUY || echo SELL)" $((100 + i % 7))
+    done
+}
+terminal_at_least () { sql_at_least "SELECT COUNT(*) FROM reports WHERE terminal = 1" "$1"; }
+gone () { ! running "$1"; }
+
+# The monitor: from seq 1, started before anything is sent, never restarted.
+"$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 > "$WORK/tap.out" 2> "$WORK/tap.log" &
+TAP_PID=$!
+PIDS+=("$TAP_PID")
+
+# The same in Python (examples/python/monitor.py, the client's Monitor).
+use_python
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+"$PY" "$SRC/examples/python/monitor.py" --config "$CLIENTS" --from-seq 1 > "$WORK/py.out" 2> "$WORK/py.log" &
+PY_PID=$!
+PIDS+=("$PY_PID")
+
+# The strategy: one ep-send --wait, fed through a FIFO across the takeover.
+mkfifo "$WORK/stream"
+"$BIN/ep-send" --config "$CLIENTS" --wait --timeout 50 --file "$WORK/stream" \
+    > "$WORK/send.out" 2> "$WORK/send.log" &
+SEND_PID=$!
+PIDS+=("$SEND_PID")
+exec 3> "$WORK/stream"
+gen before 1 300 >&3
+wait_until 20 terminal_at_least 300
+
+# A stops reading: a batch sent now reaches its socket and is never read.
+kill -STOP "$A_PID"
+gen unread 1 20 >&3
+wait_until 10 intake_queued "$WORK/router-a.zpl" 1 1000
+kill -KILL "$A_PID"
+wait "$A_PID" 2>/dev/null || true
+max_seq=$(sql "SELECT IFNULL(MAX(seq), 0) FROM reports")
+# The stream goes on while no router runs: ep-send holds each intent until
+# a router is there (ZMQ_IMMEDIATE), and sends it to B.
+gen after 1 200 >&3 &
+FEED_PID=$!
+start_router "$WORK/router-b.zpl" 3>&-     # the router must not hold the stream open
+B_PID=$ROUTER_PID
+wait_until 20 gone "$FEED_PID"
+exec 3>&-
+
+# ep-send ends once every intent has its terminal report or is never read.
+wait_until 60 gone "$SEND_PID"
+rc=0
+wait "$SEND_PID" || rc=$?
+[ "$rc" = 1 ] || fail "ep-send --wait exited $rc, not 1 (intents never read): $(tail -n 3 "$WORK/send.log")"
+sed -n 's|^ep-send: never read: kr/\([^ ]*\) .*|\1|p' "$WORK/send.log" | sort > "$WORK/never_read.txt"
+grep -q "intent(s) never read (kr/" "$WORK/send.log" || fail "ep-send's summary does not name the intents never read"
+n_never=$(wc -l < "$WORK/never_read.txt")
+
+# Every intent sent: exactly one terminal report, or named never read.
+{ gen before 1 300; gen unread 1 20; gen after 1 200; } | jq -r .intent_id | sort > "$WORK/sent.txt"
+sql "SELECT intent_id FROM intents" | sort > "$WORK/journaled.txt"
+[ -z "$(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt")" ] \
+    || fail "named never read but journaled: $(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt" | head -n 3)"
+[ "$(sort -u "$WORK/journaled.txt" "$WORK/never_read.txt")" = "$(cat "$WORK/sent.txt")" ] \
+    || fail "not every intent sent is journaled or named never read: $(sort -u "$WORK/journaled.txt" "$WORK/never_read.txt" | comm -13 - "$WORK/sent.txt" | head -n 3)"
+[ "$(sql "SELECT COUNT(*) FROM intents i WHERE (SELECT COUNT(*) FROM reports r
+           WHERE r.router_seq = i.router_seq AND r.terminal = 1) != 1")" = 0 ] \
+    || fail "a journaled intent has no terminal report, or more than one"
+gen unread 1 20 | jq -r .intent_id | sort | comm -23 - "$WORK/never_read.txt" > "$WORK/missed.txt"
+[ ! -s "$WORK/missed.txt" ] || fail "the batch A never read is not all named never read: $(head -n 3 "$WORK/missed.txt")"
+# ep-send printed each terminal report it waited for, once.
+jq -r 'select(.terminal) | .intent_id' "$WORK/send.out" | sort > "$WORK/send_terminal.txt"
+[ "$(cat "$WORK/send_terminal.txt")" = "$(cat "$WORK/journaled.txt")" ] \
+    || fail "ep-send --wait did not print exactly one terminal report per journaled intent"
+check_journal_invariants
+
+# The paper worker serves B: it re-claimed the plane from B's boot (what
+# reached B before that was refused PLANE_UNAVAILABLE, each once, above),
+# and fills what is sent now.
+[ "$(sql "SELECT COUNT(*) FROM intents WHERE intent_id LIKE 'after-%'")" = 200 ] \
+    || fail "not every intent sent after the kill reached B"
+wait_until 10 paper_alive_is true
+[ "$(grep -c 'restored with .* processed through [1-9]' "$WORK/router.log")" -ge 1 ] \
+    || fail "the paper worker did not re-claim its plane from B"
+gen final 1 20 > "$WORK/final.jsonl"
+"$BIN/ep-send" --config "$CLIENTS" --wait --timeout 20 --file "$WORK/final.jsonl" > "$WORK/final.out" 2>> "$WORK/send.log" \
+    || fail "ep-send --wait to B failed: $(tail -n 1 "$WORK/send.log")"
+[ "$(jq -s '[.[] | select(.terminal and .status == "FILLED")] | length' "$WORK/final.out")" = 20 ] \
+    || fail "the paper worker under B did not fill the 20 intents sent once it was alive"
+filled_after=$(jq -s '[.[] | select(.terminal and (.intent_id | startswith("after-")) and .status == "FILLED")] | length' "$WORK/send.out")
+
+# The monitor's stream, never restarted: exactly the journal's reports.
+n_reports=$(sql "SELECT COUNT(*) FROM reports")
+tapped () { [ "$(wc -l < "$WORK/tap.out")" -ge "$n_reports" ]; }
+wait_until 20 tapped
+kill -TERM "$TAP_PID"
+wait "$TAP_PID" || fail "ep-tap exited $? on SIGTERM"
+"$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
+    || fail "ep-tap could not replay the $n_reports reports from B"
+[ "$(jq -r .seq "$WORK/tap.out" | paste -sd,)" = "$(seq -s, 1 "$n_reports")" ] \
+    || fail "the monitor's seqs are not 1..$n_reports, each once"
+cmp -s "$WORK/tap.out" "$WORK/all.jsonl" || fail "the monitor's stream differs from the journal's reports"
+py_tapped () { [ "$(wc -l < "$WORK/py.out")" -gt "$n_reports" ]; }
+wait_until 20 py_tapped
+kill -TERM "$PY_PID"
+wait "$PY_PID" 2>/dev/null || true      # Python's own exit on SIGTERM
+tail -n +2 "$WORK/py.out" | cmp -s - "$WORK/all.jsonl" \
+    || fail "the Python monitor's stream differs from the journal's reports: $(tail -n +2 "$WORK/py.out" | diff - "$WORK/all.jsonl" | head -n 5)"
+[ "$n_reports" -gt "$max_seq" ] || fail "no report after the takeover"
+pass "A killed at seq $max_seq; B took over: $n_reports reports followed without a gap, $n_never intent(s) named never read (the 20 A never read among them), every other intent of 520 ended once ($filled_after of the 200 sent during the takeover filled under B)"
