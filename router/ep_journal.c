@@ -546,6 +546,11 @@ ep_journal_retry (ep_journal_t *self)
         return EP_JOURNAL_OK;
     if (self->backend->reconnect && self->backend->reconnect (self))
         return EP_JOURNAL_FULL;
+    //  Another router took the lease: what is owed can never be committed
+    if (ep_journal_lease_lost (self)) {
+        snprintf (self->error, sizeof self->error, "%s", self->backend->errmsg (self));
+        return EP_JOURNAL_IO;
+    }
     //  A commit whose fate the database took away with it: its chain row
     //  says whether it took effect
     if (self->commit_unknown && self->owed_chain_id) {
@@ -578,7 +583,7 @@ ep_journal_retry (ep_journal_t *self)
     }
     if (self->backend->commit (self, &unknown)) {
         self->commit_unknown = unknown;
-        return EP_JOURNAL_FULL;
+        return ep_journal_lease_lost (self) ? EP_JOURNAL_IO : EP_JOURNAL_FULL;
     }
     self->owing = self->commit_unknown = false;
     ep_journal_redo_clear (self);
@@ -793,4 +798,25 @@ int
 ep_journal_sync (ep_journal_t *self)
 {
     return self->backend->sync ? self->backend->sync (self) : 0;
+}
+
+int
+ep_journal_lease_take (ep_journal_t *self, const char *holder, uint64_t *epoch)
+{
+    *epoch = 0;
+    return self->backend->lease_take ? self->backend->lease_take (self, holder, epoch) : 1;
+}
+
+int
+ep_journal_lease_check (ep_journal_t *self)
+{
+    if (!self->backend->lease_check || self->in_txn)
+        return 0;
+    return self->backend->lease_check (self);
+}
+
+bool
+ep_journal_lease_lost (ep_journal_t *self)
+{
+    return self->backend->lease_lost && self->backend->lease_lost (self);
 }

@@ -91,6 +91,30 @@ int ep_journal_copy_pg (const char *conninfo, sqlite3 *db, char *err, size_t err
 //  The database that holds the journal: "SQLite" or "PostgreSQL".
 const char *ep_journal_backend_name (ep_journal_t *self);
 
+//  The lease (PostgreSQL): which of several routers on one database is
+//  active. The lease is the session-level advisory lock of the journal's
+//  connection (it lapses with the connection or the process) and a row of
+//  table lease, its epoch bumped by each router that takes it. From then
+//  on every commit of this journal is fenced by that epoch: its
+//  transaction reads the row FOR SHARE, and fails for good (EP_JOURNAL_IO,
+//  ep_journal_lease_lost true) if the epoch is not this router's any more,
+//  or if the lock could not be taken again after the connection was lost.
+//  A SQLite journal has no lease: take always succeeds with epoch 0.
+//
+//  take: tries for the lease, holder (this router's boot) written in its
+//  row. Returns 1 (taken: *epoch the new epoch), 0 (another router's
+//  connection holds the lock), or -1 (the database cannot be reached or
+//  refused; logged). Outside a transaction only.
+int ep_journal_lease_take (ep_journal_t *self, const char *holder, uint64_t *epoch);
+//  check: whether the lease is still this router's, outside a transaction
+//  (in one it says 0 and leaves the check to the commit's fence): 0 yes
+//  (a connection lost is made again, and its lock taken again), 1 lost for
+//  good, -1 cannot tell (the database cannot be reached; why in
+//  ep_journal_error).
+int ep_journal_lease_check (ep_journal_t *self);
+//  Whether the lease was found lost (a check, a fence or a reconnection).
+bool ep_journal_lease_lost (ep_journal_t *self);
+
 //  Closes the journal and NULLs *self_p. Safe on NULL.
 void ep_journal_destroy (ep_journal_t **self_p);
 

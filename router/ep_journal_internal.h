@@ -89,6 +89,12 @@ typedef struct {
     //  commit is durable as it returns (PostgreSQL, synchronous_commit on).
     int (*defer_syncs) (ep_journal_t *self, bool on);
     int (*sync) (ep_journal_t *self);
+    //  The lease (ep_journal.h): take and check as ep_journal_lease_take
+    //  and ep_journal_lease_check; lost as ep_journal_lease_lost. NULL: the
+    //  database has no lease (SQLite).
+    int (*lease_take) (ep_journal_t *self, const char *holder, uint64_t *epoch);
+    int (*lease_check) (ep_journal_t *self);
+    bool (*lease_lost) (ep_journal_t *self);
     //  The database's last error message.
     const char *(*errmsg) (ep_journal_t *self);
     void (*destroy) (ep_journal_t *self);

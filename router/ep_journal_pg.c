@@ -44,7 +44,13 @@ static const char *s_schema =
     "  row_hash BYTEA NOT NULL, hash BYTEA NOT NULL, rows BYTEA);"
     "CREATE INDEX IF NOT EXISTS chain_commits ON chain (row)"
     "  WHERE tbl = '" EP_CHAIN_COMMIT "' AND row > 0;"
-    "CREATE INDEX IF NOT EXISTS chain_intents ON chain (row) WHERE tbl = 'intents';";
+    "CREATE INDEX IF NOT EXISTS chain_intents ON chain (row) WHERE tbl = 'intents';"
+    "CREATE TABLE IF NOT EXISTS lease ("
+    "  id BIGINT PRIMARY KEY, epoch BIGINT NOT NULL, holder TEXT NOT NULL,"
+    "  taken_at TIMESTAMPTZ NOT NULL);";
+
+//  The lease's advisory lock, one per schema (one journal a schema).
+#define S_LEASE_KEY "hashtext (current_schema () || '.execplane.lease')"
 
 //  The columns of a journal's tables, all told (the check of a database
 //  that already had them).
@@ -62,6 +68,8 @@ typedef struct {
     bool aborted;                       //  the server refused a statement of the
                                         //  open transaction: it can only roll back
     bool tables;                        //  the tables are there: statements can be prepared
+    uint64_t epoch;                     //  the lease this router holds (0: none yet)
+    bool lease_lost;                    //  another router took it: nothing more commits
 } s_pg_t;
 
 struct _ep_journal_rows_t {
@@ -135,6 +143,42 @@ s_session (s_pg_t *pg)
     return rc;
 }
 
+//  The lease's lock, tried on the connection: 1 taken, 0 another's, -1
+//  failed (why kept).
+static int
+s_try_lock (s_pg_t *pg)
+{
+    PGresult *result = PQexec (pg->conn, "SELECT pg_try_advisory_lock (" S_LEASE_KEY ")");
+    int rc = -1;
+    if (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1)
+        rc = streq (PQgetvalue (result, 0, 0), "t");
+    else
+        s_keep (pg, "the lease's lock", PQerrorMessage (pg->conn));
+    PQclear (result);
+    return rc;
+}
+
+static void
+s_lease_lose (s_pg_t *pg, const char *why)
+{
+    if (!pg->lease_lost)
+        ep_log_error ("journal: the lease (epoch %llu) is lost: %s; nothing more commits",
+                      (unsigned long long) pg->epoch, why);
+    pg->lease_lost = true;
+    s_keep (pg, "the lease is another router's", why);
+}
+
+//  A connection made again lost the lock with the old one: taken again,
+//  or the lease is lost (another router holds it). Returns 0, or -1.
+static int
+s_relock (s_pg_t *pg)
+{
+    int locked = s_try_lock (pg);
+    if (locked == 0)
+        s_lease_lose (pg, "another router took its lock while the connection was lost");
+    return locked == 1 ? 0 : -1;
+}
+
 //  (Re)connects. Returns 0, or -1 (why kept).
 static int
 s_connect (s_pg_t *pg)
@@ -167,7 +211,7 @@ s_connect (s_pg_t *pg)
         return -1;
     if (again)
         ep_log_info ("journal: connected to PostgreSQL again (%s)", pg->shown);
-    return 0;
+    return again && pg->epoch ? s_relock (pg) : 0;
 }
 
 //  Runs a statement without parameters. Returns 0, -1 if refused, 1 if the
@@ -266,6 +310,40 @@ s_rollback (ep_journal_t *self)
     pg->aborted = false;
 }
 
+//  The fence, the last statement before COMMIT: the lease's row read FOR
+//  SHARE must still hold this router's epoch. A router that takes the
+//  lease bumps it with an UPDATE, which waits for this transaction (and
+//  then reads what it committed), or came first (and this one fails).
+//  Returns 0; or, rolled back, -1 (unreachable: for a retry) or -2 (the
+//  lease is lost, or the read refused).
+static int
+s_fence (ep_journal_t *self)
+{
+    s_pg_t *pg = s_pg (self);
+    PGresult *result = PQexec (pg->conn, "SELECT epoch FROM lease WHERE id = 1 FOR SHARE");
+    int rc = 0;
+    if (PQresultStatus (result) != PGRES_TUPLES_OK) {
+        rc = s_lost (pg) ? -1 : -2;
+        s_keep (pg, "the lease's fence", PQerrorMessage (pg->conn));
+    }
+    else {
+        uint64_t epoch = PQntuples (result) == 1 ? strtoull (PQgetvalue (result, 0, 0), NULL, 10)
+                                                 : 0;
+        if (epoch != pg->epoch) {
+            char why [96];
+            snprintf (why, sizeof why, "the fence found epoch %llu", (unsigned long long) epoch);
+            s_lease_lose (pg, why);
+            rc = -2;
+        }
+    }
+    PQclear (result);
+    if (rc) {
+        snprintf (self->error, sizeof self->error, "%s", pg->message);
+        s_rollback (self);
+    }
+    return rc;
+}
+
 static int
 s_commit (ep_journal_t *self, bool *unknown)
 {
@@ -277,7 +355,15 @@ s_commit (ep_journal_t *self, bool *unknown)
         s_rollback (self);
         return -2;
     }
-    int rc = s_simple (pg, "COMMIT", "COMMIT");
+    if (pg->lease_lost) {
+        snprintf (self->error, sizeof self->error, "%s", pg->message);
+        s_rollback (self);
+        return -2;
+    }
+    int rc = pg->epoch ? s_fence (self) : 0;
+    if (rc)
+        return rc;
+    rc = s_simple (pg, "COMMIT", "COMMIT");
     if (rc == 0)
         return 0;
     snprintf (self->error, sizeof self->error, "%s", pg->message);
@@ -383,12 +469,87 @@ s_destroy (ep_journal_t *self)
     self->backend_state = NULL;
 }
 
+static int
+s_lease_take (ep_journal_t *self, const char *holder, uint64_t *epoch)
+{
+    s_pg_t *pg = s_pg (self);
+    if (s_lost (pg) && s_connect (pg)) {
+        ep_log_error ("journal: the lease: %s", pg->message);
+        return -1;
+    }
+    int locked = s_try_lock (pg);
+    if (locked <= 0) {
+        if (locked < 0)
+            ep_log_error ("journal: %s", pg->message);
+        return locked;
+    }
+    //  The lock is ours: the epoch bumped, committed at once
+    const char *params [1] = { holder };
+    PGresult *result = PQexecParams (pg->conn,
+        "INSERT INTO lease VALUES (1, 1, $1, now ()) ON CONFLICT (id) DO UPDATE"
+        " SET epoch = lease.epoch + 1, holder = excluded.holder, taken_at = excluded.taken_at"
+        " RETURNING epoch", 1, NULL, params, NULL, NULL, 0);
+    int rc = -1;
+    if (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1) {
+        pg->epoch = strtoull (PQgetvalue (result, 0, 0), NULL, 10);
+        pg->lease_lost = false;
+        *epoch = pg->epoch;
+        rc = 1;
+    }
+    else {
+        s_keep (pg, "taking the lease", PQerrorMessage (pg->conn));
+        ep_log_error ("journal: %s", pg->message);
+        //  Not taken: the lock goes too, for another router to try
+        PQclear (PQexec (pg->conn, "SELECT pg_advisory_unlock (" S_LEASE_KEY ")"));
+    }
+    PQclear (result);
+    return rc;
+}
+
+static int
+s_lease_check (ep_journal_t *self)
+{
+    s_pg_t *pg = s_pg (self);
+    if (pg->lease_lost)
+        return 1;
+    if (s_lost (pg) && s_connect (pg)) {
+        snprintf (self->error, sizeof self->error, "%s", pg->message);
+        return pg->lease_lost ? 1 : -1;
+    }
+    PGresult *result = PQexec (pg->conn, "SELECT epoch FROM lease WHERE id = 1");
+    int rc = -1;
+    if (PQresultStatus (result) == PGRES_TUPLES_OK) {
+        uint64_t epoch = PQntuples (result) == 1 ? strtoull (PQgetvalue (result, 0, 0), NULL, 10)
+                                                 : 0;
+        rc = 0;
+        if (epoch != pg->epoch) {
+            char why [96];
+            snprintf (why, sizeof why, "its row holds epoch %llu", (unsigned long long) epoch);
+            s_lease_lose (pg, why);
+            rc = 1;
+        }
+    }
+    else {
+        s_keep (pg, "the lease", PQerrorMessage (pg->conn));
+        snprintf (self->error, sizeof self->error, "%s", pg->message);
+    }
+    PQclear (result);
+    return rc;
+}
+
+static bool
+s_lease_lost (ep_journal_t *self)
+{
+    return s_pg (self)->lease_lost;
+}
+
 static const ep_journal_backend_t s_backend = {
     .name = "PostgreSQL",
     .write = s_write, .begin = s_begin, .commit = s_commit, .rollback = s_rollback,
     .reconnect = s_reconnect,
     .query = s_query, .next = s_next, .integer = s_integer, .bytes = s_bytes,
     .close = s_close, .errmsg = s_errmsg, .destroy = s_destroy,
+    .lease_take = s_lease_take, .lease_check = s_lease_check, .lease_lost = s_lease_lost,
 };
 
 //  The tables, created if missing, and a check that those there are a

@@ -39,6 +39,7 @@ ep_router_strerror (ep_router_status_t status)
         case EP_ROUTER_JOURNAL_COMMIT:  return "journal commit failed";
         case EP_ROUTER_UNCOMMITTED:     return "stopped with writes never committed";
         case EP_ROUTER_JOURNAL_SYNC:    return "journal sync failed";
+        case EP_ROUTER_LEASE_LOST:      return "the lease was lost: another router is active";
     }
     return "?";
 }
@@ -152,6 +153,8 @@ s_timeout (ep_router_t *self, int64_t now, bool backlog)
         wake = deadline;
     if (self->drain.on && self->drain.until_ms < wake)
         wake = self->drain.until_ms;
+    if (self->lease.epoch && self->lease.next_ms < wake)
+        wake = self->lease.next_ms;
     for (int plane = EP_PLANE (PAPER); plane <= EP_PLANE (LIVE); plane++)
         if (self->link.worker [plane].alive) {
             int64_t lost = self->link.worker [plane].last_heard_ms
@@ -257,9 +260,23 @@ s_publish (ep_router_t *self, bool query_ready, int64_t *next_stats_ms)
     return status;
 }
 
+static int s_serve (ep_router_t *self, char *err, size_t err_size);
+
 int
 ep_router_run (ep_router_t *self)
 {
+    if (self->lease.standby) {
+        int waited = ep_lease_wait (self);
+        if (waited)
+            return waited > 0 ? 0 : -1;
+        char err [512];
+        if (s_serve (self, err, sizeof err)) {
+            ep_log_error ("taking over: %s", err);
+            self->failure = EP_ROUTER_JOURNAL_WRITE;
+            return -1;
+        }
+        ep_lease_serving (self);
+    }
     zsock_t *zap = ep_guard_zap (self->guard);
     zmq_pollitem_t slots [S_SLOTS] = {
         [S_SLOT_CONTROL]  = { zsock_resolve (self->sock.control), 0, ZMQ_POLLIN, 0 },
@@ -278,6 +295,9 @@ ep_router_run (ep_router_t *self)
     while (!status) {
         int64_t now = ep_sock_clock_ms ();
         if (ep_drain_due (self, now))
+            break;
+        status = ep_lease_confirm (self, now);
+        if (status)
             break;
         slots [S_SLOT_CONTROL].events = self->drain.on ? 0 : ZMQ_POLLIN;
         //  Back-pressure: while dispatches wait for room, intake is not read.
@@ -303,6 +323,13 @@ ep_router_run (ep_router_t *self)
         status = ep_commit_defer (self, false);
     if (status) {
         //  Once: after an unretried commit, the journal's own log says why.
+        if (status != EP_ROUTER_LEASE_LOST && ep_journal_lease_lost (self->journal))
+            status = EP_ROUTER_LEASE_LOST;
+        if (status == EP_ROUTER_LEASE_LOST)
+            ep_log_error ("%s (epoch %llu was ours): stopping, nothing more is committed or "
+                          "published", ep_router_strerror (status),
+                          (unsigned long long) self->lease.epoch);
+        else
         if (status != EP_ROUTER_UNCOMMITTED)
             ep_log_error ("%s: stopping, nothing more will be accepted",
                           ep_router_strerror (status));
@@ -400,6 +427,51 @@ s_save_ready (ep_router_t *self, const ep_config_t *config, const char *ready_fi
     return rc;
 }
 
+//  What a start does once the lease is this router's: recovery from the
+//  journal, the sockets bound, the ready file written. Returns 0, or -1
+//  with the reason in err.
+static int
+s_serve (ep_router_t *self, char *err, size_t err_size)
+{
+    char journal [EP_JOURNAL_LOCATION_MAX];     //  as it may be logged: no password
+    ep_journal_redacted (self->config.journal, journal, sizeof journal);
+    if (self->lease.epoch) {
+        char detail [128];
+        snprintf (detail, sizeof detail, "epoch %llu taken by boot %s%s",
+                  (unsigned long long) self->lease.epoch, self->boot,
+                  self->lease.locked_ms ? " from a router that lost it (a takeover)" : "");
+        if (ep_router_event (self, "lease", detail)) {
+            snprintf (err, err_size, "journal %s: the lease's event not written", journal);
+            return -1;
+        }
+    }
+    if (ep_recovery_run (self)) {
+        snprintf (err, err_size, "journal %s: recovery failed (see the log)", journal);
+        return -1;
+    }
+    //  Under CURVE the ZAP handler must be there before any socket binds.
+    ep_config_t *config = malloc (sizeof *config);  //  as configured: the lists to splice into
+    if (!config) {
+        snprintf (err, err_size, "out of memory");
+        return -1;
+    }
+    *config = self->config;
+    self->guard = ep_guard_new (&self->config, err, err_size);
+    int rc = self->guard && s_bind (self, err, err_size) == 0 ? 0 : -1;
+    if (rc == 0 && self->ready_file && s_save_ready (self, config, self->ready_file)) {
+        snprintf (err, err_size, "cannot write %s", self->ready_file);
+        rc = -1;
+    }
+    free (config);
+    if (rc)
+        return -1;
+    ep_log_info ("intake %s, outcomes %s, control %s, dispatch %s, results %s, query %s, "
+                 "journal %s", self->config.intake, self->config.outcomes,
+                 self->config.control, self->config.dispatch, self->config.results,
+                 self->config.query, journal);
+    return 0;
+}
+
 ep_router_t *
 ep_router_new (const ep_config_t *config, const char *ready_file, char *err, size_t err_size)
 {
@@ -438,15 +510,11 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
                                      err, err_size);
     if (!self->inflight || !self->journal)
         goto fail;
-    char journal [EP_JOURNAL_LOCATION_MAX];     //  as it may be logged: no password
-    ep_journal_redacted (config->journal, journal, sizeof journal);
-    if (ep_recovery_run (self)) {
-        snprintf (err, err_size, "journal %s: recovery failed (see the log)", journal);
+    if (ready_file && !(self->ready_file = strdup (ready_file))) {
+        snprintf (err, err_size, "out of memory");
         goto fail;
     }
-    //  Under CURVE the ZAP handler must be there before any socket binds.
-    self->guard = ep_guard_new (&self->config, err, err_size);
-    if (!self->guard || s_bind (self, err, err_size))
+    if (ep_lease_start (self, err, err_size))
         goto fail;
     ep_router_metrics_init (self);
     if (*self->config.router_metrics) {
@@ -459,14 +527,9 @@ ep_router_new (const ep_config_t *config, const char *ready_file, char *err, siz
         snprintf (self->config.router_metrics, sizeof self->config.router_metrics, "%s",
                   ep_metrics_address (self->metrics.server));
     }
-    if (ready_file && s_save_ready (self, config, ready_file)) {
-        snprintf (err, err_size, "cannot write %s", ready_file);
+    //  A standby serves once it has the lease (ep_router_run)
+    if (!self->lease.standby && s_serve (self, err, err_size))
         goto fail;
-    }
-    ep_log_info ("intake %s, outcomes %s, control %s, dispatch %s, results %s, query %s, "
-                 "journal %s", self->config.intake, self->config.outcomes,
-                 self->config.control, self->config.dispatch, self->config.results,
-                 self->config.query, journal);
     return self;
 fail:
     ep_router_destroy (&self);
@@ -479,7 +542,8 @@ ep_router_destroy (ep_router_t **self_p)
     ep_router_t *self = *self_p;
     if (!self)
         return;
-    if (self->journal) {
+    //  A standby never writes: the journal is the active's
+    if (self->journal && !self->lease.standby) {
         if (!self->failure) {
             ep_journal_begin (self->journal);
             ep_journal_add_event (self->journal, self->last_seq, "stop", self->boot);
@@ -509,6 +573,7 @@ ep_router_destroy (ep_router_t **self_p)
     ep_buf_free (&self->batch);
     ep_arena_destroy (&self->arena);
     ep_query_clear (self);
+    free (self->ready_file);
     free (self);
     *self_p = NULL;
 }

@@ -23,6 +23,8 @@
         ep_commit          the turn's commit, and a journal that cannot commit
         ep_drain           stopping: the planes' last answers
         ep_router_metrics  Prometheus metrics, health, and `stats`
+        ep_lease           active or standby on a PostgreSQL journal: the
+                           lease taken, watched, and confirmed
 
     Errors are values: what can fail returns an ep_router_status_t, and the
     loop alone decides to stop on it. A module function that fails leaves
@@ -65,8 +67,10 @@ typedef enum {
     EP_ROUTER_NO_MEMORY,                //  out of memory
     EP_ROUTER_JOURNAL_COMMIT,           //  a commit failed, and cannot be retried
     EP_ROUTER_UNCOMMITTED,              //  asked to stop while a commit was owed
-    EP_ROUTER_JOURNAL_SYNC              //  a sync of the journal failed: what it
+    EP_ROUTER_JOURNAL_SYNC,             //  a sync of the journal failed: what it
                                         //  covered may not be on disk
+    EP_ROUTER_LEASE_LOST                //  another router took the lease (PostgreSQL):
+                                        //  nothing more is committed or published
 } ep_router_status_t;
 
 //  The text of a status, as the router logs it ("journal write failed").
@@ -174,6 +178,17 @@ typedef struct {
                                         //  while a commit was not on disk: always 0
 } ep_durability_t;
 
+//  ep_lease: which router of those on one PostgreSQL journal serves.
+typedef struct {
+    bool standby;                       //  waiting for the lease: nothing recovered
+                                        //  or bound yet
+    uint64_t epoch;                     //  the lease held (0: none, SQLite)
+    uint64_t takeovers;                 //  standby to active, since this start
+    int64_t took_ms;                    //  the last: from the lock to serving (-1: none)
+    int64_t locked_ms;                  //  when the lock was obtained (monotonic)
+    int64_t next_ms;                    //  the active's next confirmation
+} ep_lease_t;
+
 //  ep_router_metrics: what router/metrics renders.
 typedef struct {
     ep_metrics_t *server;               //  NULL: not configured
@@ -218,6 +233,8 @@ struct _ep_router_t {
     ep_router_status_t failure;         //  why the loop stopped (OK: it did not fail)
     ep_durability_t durability;         //  which commits are on disk yet
     ep_router_metrics_t metrics;        //  Prometheus metrics and the health check
+    ep_lease_t lease;                   //  active or standby (ep_lease)
+    char *ready_file;                   //  written once serving (NULL: none)
 };
 
 //  The wall clock, in microseconds since the epoch (report times only:
@@ -643,6 +660,28 @@ ep_router_status_t ep_commit_defer (ep_router_t *self, bool on);
 
 //  True when a stop was asked and it is time to go (see ep_drain.c).
 bool ep_drain_due (ep_router_t *self, int64_t now);
+
+//  --------------------------------------------------------------------------
+//  ep_lease
+
+//  At start, once the journal is open: the lease taken (active), or held
+//  by another router (standby). Returns 0, or -1 with the reason in err.
+int ep_lease_start (ep_router_t *self, char *err, size_t err_size);
+
+//  The standby's wait: tries for the lease every router/takeover_ms, the
+//  metrics kept up, until it is taken (0) or the router is asked to stop
+//  (1). Returns -1 on a failure it cannot wait out (logged).
+int ep_lease_wait (ep_router_t *self);
+
+//  Taken over: the takeover's time, counted and logged, once serving.
+void ep_lease_serving (ep_router_t *self);
+
+//  The active, each router/takeover_ms (due at self->lease.next_ms):
+//  whether the lease is still its own. While that cannot be told (the
+//  database unreachable), nothing is read or published: asked again every
+//  router/takeover_ms. Returns EP_ROUTER_OK, EP_ROUTER_LEASE_LOST, or
+//  EP_ROUTER_UNCOMMITTED if asked to stop meanwhile.
+ep_router_status_t ep_lease_confirm (ep_router_t *self, int64_t now);
 
 //  --------------------------------------------------------------------------
 //  ep_router_metrics

@@ -137,9 +137,48 @@ s_json_quote (const char *text, char *out, size_t size)
     out [len] = '\0';
 }
 
+//  Active or standby, the lease's epoch, and the takeovers.
+static void
+s_lease (ep_router_t *self, ep_prom_t *prom)
+{
+    ep_prom_one (prom, "execplane_router_active", "gauge",
+                 "1 while this router serves, 0 while it is a standby waiting for the lease",
+                 !self->lease.standby);
+    ep_prom_one (prom, "execplane_lease_epoch", "gauge",
+                 "The epoch of the lease this router holds (PostgreSQL; 0: none)",
+                 (int64_t) self->lease.epoch);
+    ep_prom_one (prom, "execplane_takeovers_total", "counter",
+                 "Times this router went from standby to active",
+                 (int64_t) self->lease.takeovers);
+    ep_prom_family (prom, "execplane_takeover_seconds", "gauge",
+                    "The last takeover: from the lease's lock obtained to serving (-1: none)");
+    ep_prom_double (prom, "execplane_takeover_seconds", "",
+                    self->lease.took_ms < 0 ? -1 : (double) self->lease.took_ms / 1e3);
+}
+
+//  What /healthz says of the lease.
+static void
+s_lease_health (ep_router_t *self, char *out, size_t size)
+{
+    snprintf (out, size, "\"role\":\"%s\",\"lease_epoch\":%llu,\"takeovers\":%llu,"
+              "\"last_takeover_ms\":%lld", self->lease.standby ? "standby" : "active",
+              (unsigned long long) self->lease.epoch,
+              (unsigned long long) self->lease.takeovers, (long long) self->lease.took_ms);
+}
+
 void
 ep_router_metrics_update (ep_router_t *self, int64_t now)
 {
+    if (self->lease.standby) {
+        //  Nothing recovered yet: the lease alone. Healthy: ready to take over.
+        ep_prom_t *prom = &self->metrics.prom;
+        ep_prom_reset (prom);
+        s_lease (self, prom);
+        char health [256];
+        s_lease_health (self, health, sizeof health);
+        ep_metrics_update (self->metrics.server, prom, true, health);
+        return;
+    }
     ep_prom_t *prom = &self->metrics.prom;
     ep_prom_reset (prom);
     s_counters (self, prom);
@@ -167,6 +206,7 @@ ep_router_metrics_update (ep_router_t *self, int64_t now)
                  "1 while journal commits succeed",
                  journal_ok);
     s_durability (self, prom);
+    s_lease (self, prom);
     ep_prom_family (prom, "execplane_journal_commit_seconds", "histogram",
                     "Time a journal commit took, with its sync if it waited for the disk");
     ep_prom_histogram (prom, "execplane_journal_commit_seconds", "", &self->metrics.commit_seconds);
@@ -192,10 +232,11 @@ ep_router_metrics_update (ep_router_t *self, int64_t now)
     if (self->state.plane > 0 && self->state.plane < EP_ROUTER_PLANES)
         ep_definitions_problem (self, self->state.plane, problem, sizeof problem);
     s_json_quote (problem, quoted, sizeof quoted);
-    char health [1600];
-    snprintf (health, sizeof health, "\"journal\":\"%s\",\"active_plane\":\"%s\","
+    char health [1900], lease [256];
+    s_lease_health (self, lease, sizeof lease);
+    snprintf (health, sizeof health, "%s,\"journal\":\"%s\",\"active_plane\":\"%s\","
               "\"active_worker_alive\":%s,\"halted\":%s,\"active_definition\":\"%s\","
-              "\"definition_problem\":%s",
+              "\"definition_problem\":%s", lease,
               journal_ok ? "writable" : "failing",
               ep_plane_name (self->state.plane) ? ep_plane_name (self->state.plane) : "NONE",
               worker_ok ? "true" : "false", self->state.halted ? "true" : "false",

@@ -44,6 +44,7 @@ static const s_key_t s_keys [] = {
     S_NUM ("router/live_deadline_ms",  live_deadline_ms,  1, 86400000, "30000"),
     S_NUM ("router/worker_timeout_ms", worker_timeout_ms, 10, 3600000, "1000"),
     S_NUM ("router/heartbeat_ms",      heartbeat_ms,      1, 60000, "100"),
+    S_NUM ("router/takeover_ms",       takeover_ms,       10, 600000, "1000"),
     S_STR ("router/journal_sync", journal_sync, "full"),
     S_NUM ("router/drain_ms", drain_ms, 0, 600000, "5000"),
     S_NUM ("router/hwm",      hwm,      100, 10000000, "100000"),

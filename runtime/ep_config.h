@@ -29,6 +29,8 @@ typedef struct {
     int64_t live_deadline_ms;           //  live intent unanswered this long is UNKNOWN
     int64_t worker_timeout_ms;          //  no heartbeat this long: worker is dead
     int64_t heartbeat_ms;               //  how often workers send heartbeats
+    int64_t takeover_ms;                //  PostgreSQL: how often a standby tries for
+                                        //  the lease, and an active confirms it
     char journal_sync [16];             //  "full" (default) or "normal"
     int64_t drain_ms;                   //  on SIGTERM, wait this long for answers
     int64_t hwm;                        //  messages queued per connection and way
