@@ -804,7 +804,18 @@ int
 ep_journal_lease_take (ep_journal_t *self, const char *holder, uint64_t *epoch)
 {
     *epoch = 0;
-    return self->backend->lease_take ? self->backend->lease_take (self, holder, epoch) : 1;
+    if (!self->backend->lease_take)
+        return 1;
+    int taken = self->backend->lease_take (self, holder, epoch);
+    //  What another router wrote since the journal was opened: the numbers
+    //  the next rows take, and the chain's head, read anew
+    if (taken == 1 && ep_journal_start (self)) {
+        ep_journal_fail (self, "the numbers and the chain's head, read after taking the lease");
+        return -1;
+    }
+    if (taken == 1)
+        s_chain_committed (self);
+    return taken;
 }
 
 int

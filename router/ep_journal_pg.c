@@ -517,6 +517,15 @@ s_lease_check (ep_journal_t *self)
         return pg->lease_lost ? 1 : -1;
     }
     PGresult *result = PQexec (pg->conn, "SELECT epoch FROM lease WHERE id = 1");
+    if (PQresultStatus (result) != PGRES_TUPLES_OK && s_lost (pg)) {
+        //  Found lost by this read (the server ended it): connected again, once
+        PQclear (result);
+        if (s_connect (pg)) {
+            snprintf (self->error, sizeof self->error, "%s", pg->message);
+            return pg->lease_lost ? 1 : -1;
+        }
+        result = PQexec (pg->conn, "SELECT epoch FROM lease WHERE id = 1");
+    }
     int rc = -1;
     if (PQresultStatus (result) == PGRES_TUPLES_OK) {
         uint64_t epoch = PQntuples (result) == 1 ? strtoull (PQgetvalue (result, 0, 0), NULL, 10)

@@ -37,6 +37,8 @@ s_usage (FILE *out)
         "checkpoints do); paper_deadline_ms, live_deadline_ms (an intent unanswered\n"
         "this long ends FAILED or UNKNOWN); worker_timeout_ms, heartbeat_ms;\n"
         "drain_ms (how long a stop waits for answers); hwm, socket_buffer;\n"
+        "takeover_ms (PostgreSQL: how often a standby tries for the lease, and\n"
+        "the active confirms it is still its own);\n"
         "metrics (HOST:PORT on loopback: /metrics and /healthz over HTTP).\n"
         "Section security: curve, certs (the allow-list is certs/public, read\n"
         "again every second).\n"

@@ -658,3 +658,51 @@ intake_queued () {
     queued=$(ss -Htn state established "( sport = :$port )" | awk '{ s += $1 } END { print s + 0 }')
     [ "$queued" -ge "$3" ]
 }
+
+# router_pair_metrics: gives router-a.zpl and router-b.zpl (write_router_pair)
+# a metrics endpoint each, on free ports: $METRICS_A and $METRICS_B
+# (HOST:PORT), so that a standby, which writes no ready file until it
+# serves, can be asked what it is.
+router_pair_metrics () {
+    local ports
+    mapfile -t ports < <(free_ports 2)
+    METRICS_A=127.0.0.1:${ports[0]}
+    METRICS_B=127.0.0.1:${ports[1]}
+    sed -i "s/^    member = 1$/&\n    metrics = $METRICS_A/" "$WORK/router-a.zpl"
+    sed -i "s/^    member = 2$/&\n    metrics = $METRICS_B/" "$WORK/router-b.zpl"
+}
+
+# healthz HOST:PORT FIELD: FIELD of the router's /healthz ("" if none answers).
+healthz () {
+    local body
+    body=$(curl -s --max-time 2 "http://$1/healthz") || true
+    jq -r ".$2 // empty" <<<"$body" 2>/dev/null || true
+}
+
+# role_is HOST:PORT ROLE: /healthz says role ROLE (active or standby).
+role_is () { [ "$(healthz "$1" role)" = "$2" ]; }
+
+# start_standby CONFIG NAME: a second router (a standby while another holds
+# the lease), logging to $WORK/router-NAME.log, its ready file
+# $WORK/ready-NAME.zpl once it serves; its pid in $STANDBY_PID.
+start_standby () {
+    rm -f "$WORK/ready-$2.zpl"
+    ${WRAP[@]+"${WRAP[@]}"} "$BIN/ep-router" --config "$1" --ready-file "$WORK/ready-$2.zpl" \
+        >>"$WORK/router-$2.log" 2>&1 &
+    STANDBY_PID=$!
+    PIDS+=("$STANDBY_PID")
+}
+
+# binds_nothing CONFIG MEMBER: no socket listens on any endpoint of router
+# MEMBER (1 or 2) of CONFIG.
+binds_nothing () {
+    local key endpoint port
+    for key in intake outcomes control dispatch results query; do
+        endpoint=$(sed -n "s/^ *$key *= *//p" "$1" | tr -d '"' | cut -d, -f"$2")
+        port=${endpoint##*:}
+        [ -z "$(ss -Htln "( sport = :$port )")" ] || return 1
+    done
+}
+
+# psql_write SQL: one statement against the PostgreSQL journal, writable.
+psql_write () { "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$JOURNAL" -c "$1"; }
