@@ -85,30 +85,24 @@ ep_lease_confirm (ep_router_t *self, int64_t now)
 {
     if (!self->lease.epoch || now < self->lease.next_ms)
         return EP_ROUTER_OK;
-    int64_t since = now;
-    bool said = false;
-    while (true) {
-        int held = ep_journal_lease_check (self->journal);
-        now = ep_sock_clock_ms ();
-        self->lease.next_ms = now + self->config.takeover_ms;
-        if (held == 0) {
-            if (said)
-                ep_log_info ("active: the lease confirmed again after %lld ms; nothing was "
-                             "read or published meanwhile", (long long) (now - since));
-            return EP_ROUTER_OK;
-        }
-        if (held > 0)
-            return EP_ROUTER_LEASE_LOST;
-        if (!said)
-            ep_log_error ("active: the lease cannot be confirmed (%s): nothing is read or "
-                          "published until it is, asked again every %lld ms",
-                          ep_journal_error (self->journal),
-                          (long long) self->config.takeover_ms);
-        said = true;
-        zmq_poll (NULL, 0, (long) self->config.takeover_ms);     //  a signal ends it early
-        if (zsys_interrupted) {
-            ep_log_error ("active: stopping while the lease cannot be confirmed");
-            return EP_ROUTER_UNCOMMITTED;
-        }
+    int held = ep_journal_lease_check (self->journal);
+    self->lease.next_ms = ep_sock_clock_ms () + self->config.takeover_ms;
+    if (held > 0)
+        return EP_ROUTER_LEASE_LOST;
+    if (held == 0 && self->lease.unconfirmed)
+        ep_log_info ("active: the lease is confirmed again after %lld ms; the plane state "
+                     "and stats go out again", (long long) (now - self->lease.unconfirmed_ms));
+    //  A router alone (no endpoint lists: no other to follow) keeps
+    //  publishing its plane state: its clients wait for it
+    if (held < 0 && !self->config.member)
+        return EP_ROUTER_OK;
+    if (held < 0 && !self->lease.unconfirmed) {
+        ep_log_error ("active: the lease cannot be confirmed (%s): the plane state and stats "
+                      "are not published until it is (asked again every %lld ms); a turn "
+                      "that writes waits for the journal", ep_journal_error (self->journal),
+                      (long long) self->config.takeover_ms);
+        self->lease.unconfirmed_ms = now;
     }
+    self->lease.unconfirmed = held < 0;
+    return EP_ROUTER_OK;
 }

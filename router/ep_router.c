@@ -147,7 +147,8 @@ s_on_result (ep_router_t *self, const char *kind, const uint8_t *data, size_t si
 static long
 s_timeout (ep_router_t *self, int64_t now, bool backlog)
 {
-    int64_t wake = self->state.next_ms;
+    //  (while the lease is unconfirmed, the plane state waits for it)
+    int64_t wake = self->lease.unconfirmed ? self->lease.next_ms : self->state.next_ms;
     int64_t deadline = ep_inflight_next_deadline (self->inflight);
     if (deadline < wake)
         wake = deadline;
@@ -233,14 +234,15 @@ s_publish (ep_router_t *self, bool query_ready, int64_t *next_stats_ms)
     if (status)
         return status;
     ep_delivery_flush (self);
-    if (self->state.dirty || now >= self->state.next_ms) {
+    //  A lease that cannot be confirmed: nothing that no commit precedes
+    if ((self->state.dirty || now >= self->state.next_ms) && !self->lease.unconfirmed) {
         ep_commit_sent (self);
         ep_control_publish (self);
         self->state.dirty = false;
         self->state.next_ms = now + EP_ROUTER_STATE_MS;
     }
     ep_intake_log_malformed (self, now);
-    if (now >= *next_stats_ms) {
+    if (now >= *next_stats_ms && !self->lease.unconfirmed) {
         ep_commit_sent (self);
         ep_router_metrics_publish_stats (self);
         *next_stats_ms = now + EP_ROUTER_STATE_MS;

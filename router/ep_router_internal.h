@@ -187,6 +187,9 @@ typedef struct {
     int64_t took_ms;                    //  the last: from the lock to serving (-1: none)
     int64_t locked_ms;                  //  when the lock was obtained (monotonic)
     int64_t next_ms;                    //  the active's next confirmation
+    bool unconfirmed;                   //  the last confirmation could not reach the
+                                        //  database: no plane state or stats go out
+    int64_t unconfirmed_ms;             //  since then
 } ep_lease_t;
 
 //  ep_router_metrics: what router/metrics renders.
@@ -678,9 +681,12 @@ void ep_lease_serving (ep_router_t *self);
 
 //  The active, each router/takeover_ms (due at self->lease.next_ms):
 //  whether the lease is still its own. While that cannot be told (the
-//  database unreachable), nothing is read or published: asked again every
-//  router/takeover_ms. Returns EP_ROUTER_OK, EP_ROUTER_LEASE_LOST, or
-//  EP_ROUTER_UNCOMMITTED if asked to stop meanwhile.
+//  database unreachable) and the router is one of a list (router/member),
+//  self->lease.unconfirmed: the plane state and stats, which no commit
+//  precedes, are not published, and clients move to the other router
+//  (what a turn writes waits for its commit, which cannot be made either).
+//  Returns
+//  EP_ROUTER_OK, or EP_ROUTER_LEASE_LOST.
 ep_router_status_t ep_lease_confirm (ep_router_t *self, int64_t now);
 
 //  --------------------------------------------------------------------------
