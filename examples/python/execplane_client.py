@@ -112,6 +112,7 @@ CONFIG_KEYS = {
     "router/live_deadline_ms": ("int", (1, 86400000), "30000"),
     "router/worker_timeout_ms": ("int", (10, 3600000), "1000"),
     "router/heartbeat_ms": ("int", (1, 60000), "100"),
+    "router/takeover_ms": ("int", (10, 600000), "1000"),
     "router/journal_sync": ("string", 16, "full"),
     "router/drain_ms": ("int", (0, 600000), "5000"),
     "router/hwm": ("int", (100, 10000000), "100000"),
