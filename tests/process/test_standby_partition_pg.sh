@@ -10,7 +10,8 @@
 # listens to A alone saw only reports the journal holds, byte for byte, and
 # none after A was frozen), commits nothing (the intents sent to A while
 # frozen are not journaled), and stops, exiting non-zero, saying the lease
-# was lost; B serves what is sent to it; seq is gap-free.
+# was lost; B serves what is sent to it; seq is gap-free. A started again
+# is the standby, bound to nothing, and writes nothing.
 EP_TEST_JOURNAL=postgresql
 source "$(dirname "$0")/lib.sh"
 
@@ -93,4 +94,12 @@ n_a=$(wc -l < "$WORK/tap-a.out")
 head -n "$n_a" "$WORK/all.jsonl" | cmp -s - "$WORK/tap-a.out" \
     || fail "what A's monitor saw differs from the journal's reports"
 [ "$(sql "SELECT COUNT(*) FROM intents WHERE intent_id LIKE 'second-%'")" = 50 ] || fail "B did not journal the 50 intents"
+# A started again comes back as the standby (B holds the lease), writes
+# nothing, and stops cleanly on SIGTERM (the cleanup checks its exit 0).
+n_events=$(sql "SELECT COUNT(*) FROM events")
+start_standby "$WORK/router-a.zpl" a2
+wait_until 10 role_is "$METRICS_A" standby
+binds_nothing "$WORK/router-a.zpl" 1 || fail "A, started again as the standby, listens on one of its endpoints"
+[ "$(sql "SELECT COUNT(*) FROM events")" = "$n_events" ] || fail "the standby wrote to the journal"
+[ "$(healthz "$METRICS_A" lease_epoch)" = 0 ] || fail "the standby says it holds a lease"
 pass "A frozen at seq $before_stop and its connection ended; B took the lease and served 50 intents; A, let go, stopped (exit $rc) with nothing more published or committed (20 intents sent to it never journaled); $n_reports reports gap-free"
