@@ -287,7 +287,6 @@ s_run (ep_journal_t *self, int which, const char *what, int *changed)
     return EP_JOURNAL_OK;
 }
 
-static void s_chain_committed (ep_journal_t *self);
 
 //  A chain row after the head, written in the same transaction: for row
 //  rowid of table, its bytes hashing to row_hash; or for the rows of a
@@ -447,7 +446,7 @@ ep_journal_open (const char *location, bool sync_full, char *err, size_t err_siz
         ep_journal_destroy (&self);
         return NULL;
     }
-    s_chain_committed (self);
+    ep_journal_chain_committed (self);
     return self;
 }
 
@@ -535,7 +534,7 @@ ep_journal_commit (ep_journal_t *self)
         return s_owe (self, unknown);
     }
     ep_journal_redo_clear (self);
-    s_chain_committed (self);
+    ep_journal_chain_committed (self);
     return EP_JOURNAL_OK;
 }
 
@@ -564,7 +563,7 @@ ep_journal_retry (ep_journal_t *self)
                          "had taken effect");
             self->owing = self->commit_unknown = false;
             ep_journal_redo_clear (self);
-            s_chain_committed (self);
+            ep_journal_chain_committed (self);
             return EP_JOURNAL_OK;
         }
     }
@@ -587,7 +586,7 @@ ep_journal_retry (ep_journal_t *self)
     }
     self->owing = self->commit_unknown = false;
     ep_journal_redo_clear (self);
-    s_chain_committed (self);
+    ep_journal_chain_committed (self);
     return EP_JOURNAL_OK;
 }
 
@@ -606,9 +605,8 @@ ep_journal_strerror (ep_journal_status_t status)
     return "?";
 }
 
-//  The head as written is committed.
-static void
-s_chain_committed (ep_journal_t *self)
+void
+ep_journal_chain_committed (ep_journal_t *self)
 {
     self->committed.id = self->chain_id;
     sodium_bin2hex (self->committed.hex, sizeof self->committed.hex, self->chain_hash,
@@ -798,36 +796,4 @@ int
 ep_journal_sync (ep_journal_t *self)
 {
     return self->backend->sync ? self->backend->sync (self) : 0;
-}
-
-int
-ep_journal_lease_take (ep_journal_t *self, const char *holder, uint64_t *epoch)
-{
-    *epoch = 0;
-    if (!self->backend->lease_take)
-        return 1;
-    int taken = self->backend->lease_take (self, holder, epoch);
-    //  What another router wrote since the journal was opened: the numbers
-    //  the next rows take, and the chain's head, read anew
-    if (taken == 1 && ep_journal_start (self)) {
-        ep_journal_fail (self, "the numbers and the chain's head, read after taking the lease");
-        return -1;
-    }
-    if (taken == 1)
-        s_chain_committed (self);
-    return taken;
-}
-
-int
-ep_journal_lease_check (ep_journal_t *self)
-{
-    if (!self->backend->lease_check || self->in_txn)
-        return 0;
-    return self->backend->lease_check (self);
-}
-
-bool
-ep_journal_lease_lost (ep_journal_t *self)
-{
-    return self->backend->lease_lost && self->backend->lease_lost (self);
 }

@@ -134,6 +134,10 @@ int ep_journal_fail (ep_journal_t *self, const char *what);
 //  chain's head, read. Returns 0, or -1.
 int ep_journal_start (ep_journal_t *self);
 
+//  The chain's head as written is committed (its row and hash, as
+//  ep_journal_chain_head gives them).
+void ep_journal_chain_committed (ep_journal_t *self);
+
 //  A chain row of its own for row rowid of table, its bytes hashing to
 //  row_hash (a journal from before the chain: ep_journal_sqlite.c).
 ep_journal_status_t ep_journal_chain_row (ep_journal_t *self, const char *table, int64_t rowid,
