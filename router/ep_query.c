@@ -464,6 +464,8 @@ s_serve_intents (ep_router_t *self, zframe_t *identity, const uint8_t *data, siz
         reply.fates = items;
         reply.n_fates = count;
         reply.head_seq = self->last_seq;
+        reply.intake_waiting = ep_outbox_count (&self->pending) > 0 || self->drain.on
+                            || (zsock_events (self->sock.intake) & ZMQ_POLLIN);
         s_reply (self, identity, "intents", &reply.base);
     }
     free (items);

@@ -251,6 +251,8 @@ test_intents_tells_what_the_journal_holds_of_each (void **state)
     uint64_t rejected = router->last_router_seq;
     uint64_t resting = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "resting");
     assert_int_equal (ep_journal_commit (router->journal), EP_JOURNAL_OK);
+    ep_delivery_flush (router);                     //  nothing waits for room
+    assert_int_equal (ep_outbox_count (&router->pending), 0);
     const char *pairs [][2] = {
         { "s1", "rejected" }, { "s1", "resting" }, { "s1", "unread" }, { "s2", "rejected" }
     };
@@ -262,6 +264,7 @@ test_intents_tells_what_the_journal_holds_of_each (void **state)
     assert_non_null (reply);
     assert_int_equal (reply->n_fates, 4);
     assert_int_equal (reply->head_seq, router->last_seq);
+    assert_false (reply->intake_waiting);
     for (size_t i = 0; i < 4; i++) {
         assert_string_equal (reply->fates [i]->strategy_id, pairs [i][0]);
         assert_string_equal (reply->fates [i]->intent_id, pairs [i][1]);
@@ -279,6 +282,51 @@ test_intents_tells_what_the_journal_holds_of_each (void **state)
     execplane__v1__intents_reply__free_unpacked (reply, NULL);
     zframe_destroy (&body);
     zstr_free (&kind);
+    fixture_stop (&fixture);
+}
+
+//  An intent waiting unread on intake when the router answers: not held
+//  yet, and the reply says intents wait (the asker must not judge it).
+static void
+test_intents_says_when_intake_waits_unread (void **state)
+{
+    (void) state;
+    fixture_t fixture;
+    ep_router_t *router = fixture_start (&fixture);
+    zsock_t *push = zsock_new_push (fixture.config.intake);
+    assert_non_null (push);
+    ep_intent_t intent;
+    fixture_intent (&intent, "queued");
+    size_t size;
+    uint8_t *data = fixture_pack (&intent.base, &size);
+    assert_int_equal (zsock_send (push, "b", data, size), 0);
+    free (data);
+    zmq_pollitem_t item = { zsock_resolve (router->sock.intake), 0, ZMQ_POLLIN, 0 };
+    assert_int_equal (zmq_poll (&item, 1, 5000), 1);
+    const char *pairs [][2] = { { "s1", "queued" } };
+    char *kind;
+    zframe_t *body = s_ask_intents (&fixture, pairs, 1, &kind);
+    assert_string_equal (kind, "intents");
+    Execplane__V1__IntentsReply *reply = execplane__v1__intents_reply__unpack (
+        NULL, zframe_size (body), zframe_data (body));
+    assert_non_null (reply);
+    assert_false (reply->fates [0]->held);
+    assert_true (reply->intake_waiting);
+    execplane__v1__intents_reply__free_unpacked (reply, NULL);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    //  Once read, it is held, and nothing waits.
+    assert_int_equal (ep_intake_drain (router), EP_ROUTER_OK);
+    assert_int_equal (ep_journal_commit (router->journal), EP_JOURNAL_OK);
+    body = s_ask_intents (&fixture, pairs, 1, &kind);
+    reply = execplane__v1__intents_reply__unpack (NULL, zframe_size (body), zframe_data (body));
+    assert_non_null (reply);
+    assert_true (reply->fates [0]->held);
+    assert_false (reply->intake_waiting);
+    execplane__v1__intents_reply__free_unpacked (reply, NULL);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    zsock_destroy (&push);
     fixture_stop (&fixture);
 }
 
@@ -352,6 +400,7 @@ main (void)
         cmocka_unit_test (test_a_strategy_key_reads_only_what_is_its_own),
         cmocka_unit_test (test_only_a_planes_worker_key_may_ask_to_restore_it),
         cmocka_unit_test (test_intents_tells_what_the_journal_holds_of_each),
+        cmocka_unit_test (test_intents_says_when_intake_waits_unread),
         cmocka_unit_test (test_intents_refuses_too_many_and_invalid_ids),
         cmocka_unit_test (test_who_may_ask_what_became_of_intents),
     };
