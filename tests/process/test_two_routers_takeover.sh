@@ -105,6 +105,22 @@ jq -r 'select(.terminal) | .intent_id' "$WORK/send.out" | sort > "$WORK/send_ter
     || fail "ep-send --wait did not print exactly one terminal report per journaled intent"
 check_journal_invariants
 
+# The Python client asks B the same question (examples/python/execplane_fates.py):
+# an intent A never read is not held; one A read and filled is, ended.
+"$PY" - "$CLIENTS" > "$WORK/fates.txt" 2> "$WORK/fates.log" <<'PYEOF' || fail "execplane_fates: $(tail -n 1 "$WORK/fates.log")"
+import sys
+from execplane_client import Strategy
+from execplane_fates import fates
+import execplane_pb2 as pb
+with Strategy(sys.argv[1]) as strategy:
+    answer = fates(strategy, [("kr", "unread-0001"), ("kr", "before-0001")])
+    for fate in answer.fates:
+        print(fate.intent_id, fate.held, fate.router_seq > 0, fate.ended,
+              pb.Status.Name(fate.status))
+PYEOF
+[ "$(cat "$WORK/fates.txt")" = "unread-0001 False False False STATUS_UNSPECIFIED
+before-0001 True True True FILLED" ] || fail "the Python client's fates from B: $(cat "$WORK/fates.txt")"
+
 # The paper worker serves B: it re-claimed the plane from B's boot (what
 # reached B before that was refused PLANE_UNAVAILABLE, each once, above),
 # and fills what is sent now.
