@@ -1,6 +1,7 @@
 /*  ep_follow: live subscription plus query-based gap filling.  */
 #include <czmq.h>
 #include "ep_follow.h"
+#include "ep_endpoints.h"
 #include "ep_security.h"
 #include "ep_sock.h"
 
@@ -58,6 +59,17 @@ struct _ep_follow_t {
 //  How often a strategy key asks for news while it waits.
 #define S_POLL_MS 20
 
+//  Disconnects sub from every endpoint of list and connects it again.
+static int
+s_connect_watched (zsock_t *sub, const char *list, char *err, size_t err_size)
+{
+    char items [EP_ENDPOINTS_MAX][EP_ENDPOINT_MAX];
+    int count = ep_endpoints_split (list, items, err, err_size);
+    for (int i = 0; i < count; i++)
+        zsock_disconnect (sub, "%s", items [i]);
+    return count < 0 ? -1 : ep_endpoints_connect (sub, list, err, err_size);
+}
+
 ep_follow_t *
 ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t err_size)
 {
@@ -82,9 +94,13 @@ ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t e
         self->query = ep_sock_new (ZMQ_DEALER, config->query, false, err, err_size);
     }
     //  A router's going away is told at once (a reset, or ZMTP heartbeats
-    //  unanswered), not only by its silence.
+    //  unanswered), not only by its silence. The subscription connects
+    //  again once watched: a connection made before would never be told
+    //  as made, and so its drop would not count (ep_sock_dropped).
     if (self->query)
         self->watch = ep_sock_watch (self->sub, err, err_size);
+    if (self->watch && s_connect_watched (self->sub, config->outcomes, err, err_size))
+        ep_sock_unwatch (self->sub, &self->watch);
     snprintf (self->outcomes, sizeof self->outcomes, "%s", config->outcomes);
     self->paper_deadline_ms = config->paper_deadline_ms;
     self->live_deadline_ms = config->live_deadline_ms;

@@ -11,11 +11,15 @@
 #define S_ASKS 3
 //  The router had intents waiting unread on its intake: ask again after.
 #define S_AGAIN_MS 100
+//  Asked no sooner than this after the loss was seen: an intent sent just
+//  before, that went to the new router, has reached its intake by then.
+#define S_QUIET_MS 200
 
 struct _ep_unread_t {
     ep_follow_t *follow;
     zhashx_t *unheard;                  //  key -> 1 + losses when sent, until a report
     uint64_t losses;                    //  the follower's losses when last judged
+    int64_t loss_ms;                    //  when the newest loss was first seen here
     bool asking;                        //  a question is out
     int64_t asked_ms;                   //  when
     uint64_t asked_losses;              //  about what was sent before this many losses
@@ -164,6 +168,7 @@ ep_unread_judge (ep_unread_t *self, int64_t intake_quiet_ms, zlistx_t *found)
     if (losses != self->losses) {
         //  Lost again: what was asked of the router before is not answered
         self->losses = losses;
+        self->loss_ms = now;
         self->asking = false;
         self->unanswered = 0;
         self->bound = false;
@@ -195,7 +200,8 @@ ep_unread_judge (ep_unread_t *self, int64_t intake_quiet_ms, zlistx_t *found)
             s_found (self, key, found);
     else
     if (zlistx_size (candidates) && !self->asking && now >= self->next_ask_ms
-    &&  now >= intake_quiet_ms && ep_follow_heard (self->follow))
+    &&  now >= intake_quiet_ms && now >= self->loss_ms + S_QUIET_MS
+    &&  ep_follow_heard (self->follow))
         s_ask (self, candidates, now);
     zlistx_destroy (&candidates);
 }

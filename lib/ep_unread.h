@@ -7,7 +7,11 @@
     asked about, once the new router is heard, on its query socket (frame
     "intents"): those its journal holds were read, and their reports come
     from the journal; those it does not hold, while nothing waits unread on
-    its intake, were never read. A router that does not know the frame
+    its intake, were never read. (The question goes on another connection
+    than the intents: it is asked no sooner than 200 ms after the loss was
+    seen, and after the intake let go of the router lost, so that an
+    intent sent just before, that went to the new router, is on its intake
+    by then.) A router that does not know the frame
     answers nothing: after a few unanswered asks, or a refusal, the loss
     is judged by the bound instead (ep_follow_settled: what has no report
     by the time the loss is settled was never read).  */
