@@ -251,13 +251,24 @@ test_intents_tells_what_the_journal_holds_of_each (void **state)
     uint64_t rejected = router->last_router_seq;
     uint64_t resting = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "resting");
     assert_int_equal (ep_journal_commit (router->journal), EP_JOURNAL_OK);
-    ep_delivery_flush (router);                     //  nothing waits for room
-    assert_int_equal (ep_outbox_count (&router->pending), 0);
     const char *pairs [][2] = {
         { "s1", "rejected" }, { "s1", "resting" }, { "s1", "unread" }, { "s2", "rejected" }
     };
+    //  While a dispatch waits for room (back-pressure), intake is not read:
+    //  the reply says intents may wait there.
+    assert_true (ep_outbox_count (&router->pending) > 0);
     char *kind;
     zframe_t *body = s_ask_intents (&fixture, pairs, 4, &kind);
+    Execplane__V1__IntentsReply *pushed_back = execplane__v1__intents_reply__unpack (
+        NULL, zframe_size (body), zframe_data (body));
+    assert_non_null (pushed_back);
+    assert_true (pushed_back->intake_waiting);
+    execplane__v1__intents_reply__free_unpacked (pushed_back, NULL);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    ep_delivery_flush (router);                     //  nothing waits for room
+    assert_int_equal (ep_outbox_count (&router->pending), 0);
+    body = s_ask_intents (&fixture, pairs, 4, &kind);
     assert_string_equal (kind, "intents");
     Execplane__V1__IntentsReply *reply = execplane__v1__intents_reply__unpack (
         NULL, zframe_size (body), zframe_data (body));
