@@ -26,7 +26,6 @@ struct _ep_unread_t {
     int64_t next_ask_ms;                //  not before then
     unsigned unanswered;                //  asks unanswered since the last loss
     bool bound;                         //  this loss is judged by the bound
-    uint64_t bounded;                   //  losses judged by the bound
 };
 
 ep_unread_t *
@@ -66,12 +65,6 @@ ep_unread_heard (ep_unread_t *self, const char *key)
     zhashx_delete (self->unheard, key);
 }
 
-uint64_t
-ep_unread_bounded (ep_unread_t *self)
-{
-    return self->bounded;
-}
-
 //  The losses before key was sent (0 if it is not unheard).
 static uint64_t
 s_sent_before (ep_unread_t *self, const char *key, bool *unheard)
@@ -90,6 +83,14 @@ s_found (ep_unread_t *self, const char *key, zlistx_t *found)
     zhashx_delete (self->unheard, key);
 }
 
+//  One more ask went unanswered: after S_ASKS, the bound judges the loss.
+static void
+s_unanswered (ep_unread_t *self)
+{
+    if (++self->unanswered >= S_ASKS)
+        self->bound = true;
+}
+
 //  Takes the router's answer: held (read: its reports come from the
 //  journal) or not; not held while nothing waits on intake: never read.
 static void
@@ -98,13 +99,12 @@ s_take_answer (ep_unread_t *self, int64_t now, zlistx_t *found)
     bool refused;
     Execplane__V1__IntentsReply *reply = ep_follow_fates (self->follow, &refused);
     if (refused && self->asking) {
-        //  A router that cannot answer this (its journal unreadable, or a
-        //  key it will not answer): the bound judges this loss.
+        //  A router that cannot answer this now (its journal unreadable) or
+        //  ever (a key it will not answer): asked again a second later, and
+        //  after S_ASKS refusals the bound judges this loss.
         self->asking = false;
-        if (!self->bound) {
-            self->bound = true;
-            self->bounded++;
-        }
+        self->next_ask_ms = now + S_ANSWER_MS;
+        s_unanswered (self);
     }
     if (!reply)
         return;
@@ -176,10 +176,7 @@ ep_unread_judge (ep_unread_t *self, int64_t intake_quiet_ms, zlistx_t *found)
     s_take_answer (self, now, found);
     if (self->asking && now - self->asked_ms >= S_ANSWER_MS) {
         self->asking = false;
-        if (++self->unanswered >= S_ASKS && !self->bound) {
-            self->bound = true;
-            self->bounded++;
-        }
+        s_unanswered (self);
     }
     //  The intents that may have gone to a router lost since
     zlistx_t *candidates = zlistx_new ();

@@ -12,8 +12,8 @@
     seen, and after the intake let go of the router lost, so that an
     intent sent just before, that went to the new router, is on its intake
     by then.) A router that does not know the frame
-    answers nothing: after a few unanswered asks, or a refusal, the loss
-    is judged by the bound instead (ep_follow_settled: what has no report
+    answers nothing: after three asks unanswered (or refused), a second
+    apart, the loss is judged by the bound instead (ep_follow_settled: what has no report
     by the time the loss is settled was never read).  */
 #ifndef EP_UNREAD_H_INCLUDED
 #define EP_UNREAD_H_INCLUDED
@@ -42,10 +42,5 @@ void ep_unread_heard (ep_unread_t *self, const char *key);
 //  Asks only once intake_quiet_ms (monotonic ms) has passed: what was sent
 //  as the intake let go of the router lost has left by then.
 void ep_unread_judge (ep_unread_t *self, int64_t intake_quiet_ms, zlistx_t *found);
-
-//  How many losses were judged by the bound, because the router that
-//  took over did not answer the question (for the tests: 0 with a router
-//  that knows the frame).
-uint64_t ep_unread_bounded (ep_unread_t *self);
 
 #endif

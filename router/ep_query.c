@@ -1,8 +1,9 @@
 /*  ep_query: the router's ROUTER socket. A client reads back the reports
     it may see (report replay, from the journal: a strategy key sees only
     its strategies' and its own refusals), and asks what became of intents
-    it sent (whether the journal holds them: "intents"); a worker is restored with the
-    orders still resting on its plane, and becomes the plane's worker.  */
+    ("intents": whether the journal holds them, and how they ended); a
+    worker is restored with the orders still resting on its plane, and
+    becomes the plane's worker.  */
 #include <czmq.h>
 #include "ep_router_internal.h"
 #include "ep_log.h"

@@ -181,8 +181,8 @@ size_t execplane_strategy_owed (execplane_strategy_t *self);
 //  "intents"): one its journal holds was read, and is followed to its
 //  end, however long that takes; one it does not hold, while nothing
 //  waits unread on its intake, is never read. (A router that does not
-//  know the frame answers nothing: after three unanswered asks, a second
-//  each, what has no report once the new router was heard for a second
+//  know the frame answers nothing: after three asks unanswered or
+//  refused, a second apart, what has no report once the new router was heard for a second
 //  plus its active plane's deadline, router/paper_deadline_ms or
 //  live_deadline_ms, and every report it had journaled by then came, is
 //  taken for never read.) A router merely silent, its connection up,
