@@ -1,6 +1,7 @@
 /*  ep_follow: live subscription plus query-based gap filling.  */
 #include <czmq.h>
 #include "ep_follow.h"
+#include "ep_endpoints.h"
 #include "ep_security.h"
 #include "ep_sock.h"
 
@@ -39,6 +40,9 @@ struct _ep_follow_t {
     uint64_t settled;                   //  losses settled so far
     int64_t paper_deadline_ms;          //  the routers' (router/paper_deadline_ms),
     int64_t live_deadline_ms;           //  as the configuration says
+    //  What became of intents (frame "intents"): the newest answer
+    Execplane__V1__IntentsReply *fates;
+    bool fates_refused;                 //  a request refused since last told
 };
 
 //  No plane state for this long: the router is lost (it publishes one at
@@ -54,6 +58,17 @@ struct _ep_follow_t {
 
 //  How often a strategy key asks for news while it waits.
 #define S_POLL_MS 20
+
+//  Disconnects sub from every endpoint of list and connects it again.
+static int
+s_connect_watched (zsock_t *sub, const char *list, char *err, size_t err_size)
+{
+    char items [EP_ENDPOINTS_MAX][EP_ENDPOINT_MAX];
+    int count = ep_endpoints_split (list, items, err, err_size);
+    for (int i = 0; i < count; i++)
+        zsock_disconnect (sub, "%s", items [i]);
+    return count < 0 ? -1 : ep_endpoints_connect (sub, list, err, err_size);
+}
 
 ep_follow_t *
 ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t err_size)
@@ -79,9 +94,13 @@ ep_follow_new (const ep_config_t *config, uint64_t from_seq, char *err, size_t e
         self->query = ep_sock_new (ZMQ_DEALER, config->query, false, err, err_size);
     }
     //  A router's going away is told at once (a reset, or ZMTP heartbeats
-    //  unanswered), not only by its silence.
+    //  unanswered), not only by its silence. The subscription connects
+    //  again once watched: a connection made before would never be told
+    //  as made, and so its drop would not count (ep_sock_dropped).
     if (self->query)
         self->watch = ep_sock_watch (self->sub, err, err_size);
+    if (self->watch && s_connect_watched (self->sub, config->outcomes, err, err_size))
+        ep_sock_unwatch (self->sub, &self->watch);
     snprintf (self->outcomes, sizeof self->outcomes, "%s", config->outcomes);
     self->paper_deadline_ms = config->paper_deadline_ms;
     self->live_deadline_ms = config->live_deadline_ms;
@@ -114,6 +133,8 @@ ep_follow_destroy (ep_follow_t **self_p)
     s_free_reports (&self->ready_reports);
     if (self->plane)
         execplane__v1__plane_state__free_unpacked (self->plane, NULL);
+    if (self->fates)
+        execplane__v1__intents_reply__free_unpacked (self->fates, NULL);
     free (self);
     *self_p = NULL;
 }
@@ -267,6 +288,18 @@ s_on_report (ep_follow_t *self, const uint8_t *data, size_t size)
     s_settle (self);
 }
 
+//  An answer to the intents asked about: kept, the newest only.
+static void
+s_on_fates (ep_follow_t *self, const uint8_t *data, size_t size)
+{
+    Execplane__V1__IntentsReply *reply = execplane__v1__intents_reply__unpack (NULL, size, data);
+    if (!reply)
+        return;
+    if (self->fates)
+        execplane__v1__intents_reply__free_unpacked (self->fates, NULL);
+    self->fates = reply;
+}
+
 //  The router's counters: the journal's chain head, if it moved.
 static void
 s_on_stats (ep_follow_t *self, const uint8_t *data, size_t size)
@@ -307,6 +340,12 @@ s_pump (ep_follow_t *self, int timeout_ms)
         zframe_t *body = zmsg_pop (msg);
         if (kind && body && streq (kind, "reports"))
             s_on_reply (self, zframe_data (body), zframe_size (body));
+        else
+        if (kind && body && streq (kind, "intents"))
+            s_on_fates (self, zframe_data (body), zframe_size (body));
+        else
+        if (kind && streq (kind, "refused"))
+            self->fates_refused = true;
         zstr_free (&kind);
         zframe_destroy (&body);
         zmsg_destroy (&msg);
@@ -373,6 +412,36 @@ ep_follow_settled (ep_follow_t *self)
         self->settling = false;
     }
     return self->settled;
+}
+
+bool
+ep_follow_heard (ep_follow_t *self)
+{
+    ep_follow_check (self);
+    return self->ready && !self->lost && !self->dropped;
+}
+
+int
+ep_follow_ask_fates (ep_follow_t *self, const Execplane__V1__IntentsRequest *request)
+{
+    size_t size = execplane__v1__intents_request__get_packed_size (request);
+    uint8_t *data = malloc (size ? size : 1);
+    if (!data)
+        return -1;
+    execplane__v1__intents_request__pack (request, data);
+    int rc = ep_sock_send2 (self->query, "intents", data, size, ZMQ_DONTWAIT);
+    free (data);
+    return rc ? -1 : 0;
+}
+
+Execplane__V1__IntentsReply *
+ep_follow_fates (ep_follow_t *self, bool *refused)
+{
+    Execplane__V1__IntentsReply *reply = self->fates;
+    self->fates = NULL;
+    *refused = self->fates_refused;
+    self->fates_refused = false;
+    return reply;
 }
 
 void

@@ -51,6 +51,21 @@ uint64_t ep_follow_losses (ep_follow_t *self);
 //  and the new router does not have it.
 uint64_t ep_follow_settled (ep_follow_t *self);
 
+//  True if a router was heard (a plane state) since the last connection
+//  that dropped, or ever if none did.
+bool ep_follow_heard (ep_follow_t *self);
+
+//  Asks the router followed what its journal holds of the intents in
+//  request (query frame "intents", at most 256 of them). Returns 0 if it
+//  went to a router, -1 if none could take it now.
+int ep_follow_ask_fates (ep_follow_t *self, const Execplane__V1__IntentsRequest *request);
+
+//  The newest answer to ep_follow_ask_fates since the last call, or NULL
+//  (the caller frees it with execplane__v1__intents_reply__free_unpacked).
+//  *refused is set if a router refused a request since the last call (a
+//  router that does not know the frame answers nothing at all).
+Execplane__V1__IntentsReply *ep_follow_fates (ep_follow_t *self, bool *refused);
+
 //  Follows the router's stats too, for the journal's chain head.
 void ep_follow_watch_chain (ep_follow_t *self);
 

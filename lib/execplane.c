@@ -11,6 +11,7 @@
 #include "ep_names.h"
 #include "ep_security.h"
 #include "ep_sock.h"
+#include "ep_unread.h"
 #include "ep_wire.h"
 
 #define S_TIMEOUT_MS 10000              //  the default wait for the router
@@ -135,8 +136,7 @@ struct _execplane_strategy_t {
     zhashx_t *owed_ids;                 //  intent id -> terminal reports owed
     zlistx_t *reports;                  //  reports on our intents, not handed out yet
     size_t n_owed;
-    zhashx_t *unheard;                  //  owed key -> 1 + router losses when sent, until
-                                        //  a report on it comes
+    ep_unread_t *unheard;               //  owed keys with no report yet, and when sent
     zlistx_t *never_read;               //  owed keys found never read, not told yet
     int64_t reconnected_ms;             //  when intake last let go of a router lost
     uint64_t reconnect_losses;          //  the follower's losses before that
@@ -181,7 +181,6 @@ execplane_strategy_new (const execplane_options_t *options, execplane_error_t *e
     self->owed = zhashx_new ();
     self->owed_ids = zhashx_new ();
     self->reports = zlistx_new ();
-    self->unheard = zhashx_new ();
     self->never_read = zlistx_new ();
     self->reconnected_ms = INT64_MIN / 2;
     if (self->never_read)
@@ -200,7 +199,9 @@ execplane_strategy_new (const execplane_options_t *options, execplane_error_t *e
     }
     zsock_set_linger (self->intake, 0);     //  until something is sent
     self->follow = s_follow (&config, 0, timeout_ms, error);
-    if (!self->follow) {
+    if (self->follow && !(self->unheard = ep_unread_new (self->follow)))
+        s_error (error, EXECPLANE_ENOMEM, "out of memory");
+    if (!self->unheard) {
         execplane_strategy_destroy (&self);
         return NULL;
     }
@@ -221,7 +222,7 @@ execplane_strategy_destroy (execplane_strategy_t **self_p)
     ep_follow_destroy (&self->follow);
     zhashx_destroy (&self->owed);
     zhashx_destroy (&self->owed_ids);
-    zhashx_destroy (&self->unheard);
+    ep_unread_destroy (&self->unheard);
     zlistx_destroy (&self->never_read);
     if (self->reports) {
         execplane_report_t *report;
@@ -314,32 +315,29 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
     s_count (self->owed, key, +1);
     s_count (self->owed_ids, intent->intent_id, +1);
     self->n_owed++;
-    if (!zhashx_lookup (self->unheard, key))
-        zhashx_insert (self->unheard, key, (void *) (uintptr_t) (losses + 1));
+    ep_unread_sent (self->unheard, key, losses);
     s_ok (error);
     return 0;
 }
 
-//  Intents sent before a router was lost that got no report by the time
-//  that loss was settled were never read: no report will ever come on
-//  them. They stop being owed, and wait in never_read to be told.
+//  Intents that may have gone to a router lost and that no router read
+//  (ep_unread: the router that took over says its journal does not hold
+//  them) stop being owed, and wait in never_read to be told.
 static void
 s_find_never_read (execplane_strategy_t *self)
 {
-    uint64_t settled = ep_follow_settled (self->follow);
-    if (settled == 0 || zhashx_size (self->unheard) == 0)
-        return;
     zlistx_t *found = zlistx_new ();
-    for (void *sent = zhashx_first (self->unheard); sent; sent = zhashx_next (self->unheard))
-        if ((uint64_t) (uintptr_t) sent - 1 < settled)
-            zlistx_add_end (found, (void *) zhashx_cursor (self->unheard));
-    for (const char *key = zlistx_first (found); key; key = zlistx_next (found)) {
+    if (!found)
+        return;
+    zlistx_set_destructor (found, (zlistx_destructor_fn *) zstr_free);
+    ep_unread_judge (self->unheard, self->reconnected_ms + S_RECONNECT_MS, found);
+    char *key;
+    while ((key = zlistx_detach (found, NULL))) {
         const char *intent_id = strchr (key, '\x1f');
         s_count (self->owed_ids, intent_id ? intent_id + 1 : key, -1);
         s_count (self->owed, key, -1);
         self->n_owed--;
-        zlistx_add_end (self->never_read, strdup (key));
-        zhashx_delete (self->unheard, key);
+        zlistx_add_end (self->never_read, key);
     }
     zlistx_destroy (&found);
 }
@@ -444,7 +442,7 @@ s_keep (execplane_strategy_t *self, execplane_report_t *report)
         execplane_report_free (report);
         return NULL;
     }
-    zhashx_delete (self->unheard, key);     //  read: no longer a question
+    ep_unread_heard (self->unheard, key);   //  read: no longer a question
     if (report->terminal) {
         s_count (self->owed, key, -1);
         s_count (self->owed_ids, report->intent_id, -1);

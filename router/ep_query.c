@@ -1,7 +1,9 @@
 /*  ep_query: the router's ROUTER socket. A client reads back the reports
     it may see (report replay, from the journal: a strategy key sees only
-    its strategies' and its own refusals); a worker is restored with the
-    orders still resting on its plane, and becomes the plane's worker.  */
+    its strategies' and its own refusals), and asks what became of intents
+    ("intents": whether the journal holds them, and how they ended); a
+    worker is restored with the orders still resting on its plane, and
+    becomes the plane's worker.  */
 #include <czmq.h>
 #include "ep_router_internal.h"
 #include "ep_log.h"
@@ -355,6 +357,124 @@ s_serve_definitions (ep_router_t *self, zframe_t *identity, const ep_peer_t *pee
     return EP_ROUTER_OK;
 }
 
+bool
+ep_query_may_ask_fate (const ep_peer_t *peer, const char *strategy_id, bool curve)
+{
+    if (!curve || peer->info.role == EP_ROLE_MONITOR)
+        return true;
+    return (peer->info.role == EP_ROLE_STRATEGY || peer->info.role == EP_ROLE_SAFETY)
+        && ep_key_info_speaks_for (&peer->info, strategy_id);
+}
+
+//  Answers [identity]["refused"][why].
+static void
+s_refuse (ep_router_t *self, zframe_t *identity, const char *why)
+{
+    void *handle = zsock_resolve (self->sock.query);
+    zmq_send (handle, zframe_data (identity), zframe_size (identity), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (handle, "refused", 7, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (handle, why, strlen (why), ZMQ_DONTWAIT);
+}
+
+//  Why request may not be answered for peer ("" if it may): too many
+//  intents, an invalid id, or a strategy the key may not ask about.
+//  *denied is set when it is the key that is refused.
+static void
+s_judge_intents (const Execplane__V1__IntentsRequest *request, const ep_peer_t *peer,
+                 char *why, size_t size, bool *denied)
+{
+    *why = '\0';
+    *denied = false;
+    if (request->n_intents > EP_QUERY_INTENTS_MAX) {
+        snprintf (why, size, "intents: %zu intents asked, at most %d per request",
+                  request->n_intents, EP_QUERY_INTENTS_MAX);
+        return;
+    }
+    bool curve = ep_security_curve ();
+    for (size_t i = 0; i < request->n_intents; i++) {
+        const Execplane__V1__IntentRef *ref = request->intents [i];
+        if (!ep_id_valid (ref->strategy_id) || !ep_id_valid (ref->intent_id)) {
+            snprintf (why, size, "intents: intent %zu: strategy_id and intent_id must each "
+                      "be 1 to %d of A-Z a-z 0-9 . _ : -", i + 1, EP_ID_MAX);
+            return;
+        }
+        if (!ep_query_may_ask_fate (peer, ref->strategy_id, curve)) {
+            snprintf (why, size, "intents: refused %s: the key may not ask about strategy %s",
+                      peer->sender, ref->strategy_id);
+            *denied = true;
+            return;
+        }
+    }
+}
+
+//  What the journal holds of each intent asked: whether a router read it,
+//  its router_seq, and how it ended if it has (reads only what is
+//  committed: queries are answered after the turn's commit).
+static ep_router_status_t
+s_serve_intents (ep_router_t *self, zframe_t *identity, const uint8_t *data, size_t size,
+                 const ep_peer_t *peer)
+{
+    Execplane__V1__IntentsRequest *request =
+        execplane__v1__intents_request__unpack (NULL, size, data);
+    if (!request) {
+        s_refuse (self, identity, "intents: the request is not an IntentsRequest");
+        return EP_ROUTER_OK;
+    }
+    char why [256];
+    bool denied;
+    s_judge_intents (request, peer, why, sizeof why, &denied);
+    ep_router_status_t status = EP_ROUTER_OK;
+    if (*why) {
+        if (denied)
+            status = ep_access_refuse (self, EP_REFUSAL_MESSAGE, "query", peer->sender,
+                                       "query: %s", why);
+        s_refuse (self, identity, why);
+        execplane__v1__intents_request__free_unpacked (request, NULL);
+        return status;
+    }
+    size_t count = request->n_intents;
+    Execplane__V1__IntentFate *fates = calloc (count + 1, sizeof *fates);
+    Execplane__V1__IntentFate **items = calloc (count + 1, sizeof *items);
+    bool failed = !fates || !items;
+    for (size_t i = 0; i < count && !failed; i++) {
+        const Execplane__V1__IntentRef *ref = request->intents [i];
+        Execplane__V1__IntentFate *fate = &fates [i];
+        execplane__v1__intent_fate__init (fate);
+        fate->strategy_id = ref->strategy_id;
+        fate->intent_id = ref->intent_id;
+        uint64_t router_seq = 0;
+        int found = ep_journal_find_intent (self->journal, ref->strategy_id, ref->intent_id,
+                                            &router_seq);
+        failed = found < 0;
+        fate->held = found == 1;
+        fate->router_seq = fate->held ? router_seq : 0;
+        if (fate->held) {
+            int ended_status = 0;
+            int rc = ep_journal_ending (self->journal, router_seq, &ended_status);
+            failed = rc < 0;
+            fate->ended = rc == 1;
+            fate->status = fate->ended ? ended_status : 0;
+        }
+        items [i] = fate;
+    }
+    if (failed)
+        //  Not answered: the client asks again, or judges without it
+        s_refuse (self, identity, "intents: the journal could not be read");
+    else {
+        Execplane__V1__IntentsReply reply = EXECPLANE__V1__INTENTS_REPLY__INIT;
+        reply.fates = items;
+        reply.n_fates = count;
+        reply.head_seq = self->last_seq;
+        reply.intake_waiting = ep_outbox_count (&self->pending) > 0 || self->drain.on
+                            || (zsock_events (self->sock.intake) & ZMQ_POLLIN);
+        s_reply (self, identity, "intents", &reply.base);
+    }
+    free (items);
+    free (fates);
+    execplane__v1__intents_request__free_unpacked (request, NULL);
+    return status;
+}
+
 //  Answers one request, if one waits; *read is false if none did.
 static ep_router_status_t
 s_handle_query (ep_router_t *self, bool *read)
@@ -385,6 +505,10 @@ s_handle_query (ep_router_t *self, bool *read)
         else
         if (streq (kind, "definitions"))
             status = s_serve_definitions (self, identity, &peer);
+        else
+        if (streq (kind, "intents"))
+            status = s_serve_intents (self, identity, zframe_data (body), zframe_size (body),
+                                      &peer);
     }
     zframe_destroy (&identity);
     zstr_free (&kind);

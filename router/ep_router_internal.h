@@ -533,6 +533,14 @@ bool ep_query_shows (const ep_peer_t *peer, const char *strategy_id, const void 
 //  worker key.
 bool ep_query_may_restore (const ep_peer_t *peer, int plane, bool curve);
 
+//  The most intents one "intents" request may ask about; more is refused.
+#define EP_QUERY_INTENTS_MAX    256
+
+//  True if peer may ask what became of strategy_id's intents ("intents"):
+//  under CURVE, a monitor key about any strategy, a strategy or safety key
+//  about those it speaks for, no other key.
+bool ep_query_may_ask_fate (const ep_peer_t *peer, const char *strategy_id, bool curve);
+
 //  Answers up to 64 requests waiting on query.
 ep_router_status_t ep_query_drain (ep_router_t *self);
 

@@ -42,7 +42,7 @@ class BuildPyWithSchema(build_py):
 
 SCRATCH = tempfile.mkdtemp(prefix="execplane-client-build.")
 atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
-setup(py_modules=["execplane_client"],
+setup(py_modules=["execplane_client", "execplane_fates"],
       cmdclass={"build_py": BuildPyWithSchema},
       options={"build": {"build_base": os.path.join(SCRATCH, "build")},
                "egg_info": {"egg_base": SCRATCH}})

@@ -175,14 +175,20 @@ size_t execplane_strategy_owed (execplane_strategy_t *self);
 //  and a router is heard again, every report journaled meanwhile comes
 //  through _next and _wait as usual: an intent the lost router read has
 //  its reports in the journal the routers share. An intent it never read
-//  gets no report, ever (nothing re-sends it): once the new router was
-//  heard for a second plus its active plane's deadline (the configuration's
-//  router/paper_deadline_ms or live_deadline_ms) and every report it had
-//  journaled by then came, each intent that may have gone to the lost
-//  router (sent before its connection dropped) and got no report at all
-//  is never read (a router merely silent, its connection up, still holds
-//  what it has not read: nothing is named for it). It is then no longer owed (_wait on it returns NULL), and this
-//  call names it: the next one not yet told, its ids in strategy_id and
+//  gets no report, ever (nothing re-sends it). Each intent that may have
+//  gone to the lost router (sent before its connection dropped) and got no
+//  report yet is asked about on the new router's query socket (frame
+//  "intents"): one its journal holds was read, and is followed to its
+//  end, however long that takes; one it does not hold, while nothing
+//  waits unread on its intake, is never read. (A router that does not
+//  know the frame answers nothing: after three asks unanswered or
+//  refused, a second apart, what has no report once the new router was heard for a second
+//  plus its active plane's deadline, router/paper_deadline_ms or
+//  live_deadline_ms, and every report it had journaled by then came, is
+//  taken for never read.) A router merely silent, its connection up,
+//  still holds what it has not read: nothing is named for it. An intent
+//  never read is no longer owed (_wait on it returns NULL), and this call
+//  names it: the next one not yet told, its ids in strategy_id and
 //  intent_id. Returns 1 if it named one, 0 if none waits. It does not
 //  wait: call it after _next or _wait.
 int execplane_strategy_never_read (execplane_strategy_t *self,

@@ -20,6 +20,12 @@ start_router "$WORK/router-a.zpl"
 A_PID=$ROUTER_PID
 CLIENTS=$WORK/clients.zpl             # both lists (and the planes' descriptions)
 cp "$READY" "$CLIENTS"
+# The clients are told a paper deadline of 10 minutes: judged by the bound
+# (a second plus the deadline), no intent could be named never read
+# within ep-send's 50 s. The router that took over is asked instead
+# (query frame "intents"): what its journal does not hold was never read.
+sed -i 's/^\( *paper_deadline_ms *= *\).*/\1600000/' "$CLIENTS"
+grep -q '^ *paper_deadline_ms *= *600000' "$CLIENTS" || fail "the clients' paper_deadline_ms was not set"
 grep -q "intake = \"*tcp://127.0.0.1:[0-9]*,tcp://127.0.0.1:[0-9]*" "$CLIENTS" \
     || fail "the ready file does not list both routers' intake: $(grep intake "$CLIENTS")"
 start_paper
@@ -98,6 +104,22 @@ jq -r 'select(.terminal) | .intent_id' "$WORK/send.out" | sort > "$WORK/send_ter
 [ "$(cat "$WORK/send_terminal.txt")" = "$(cat "$WORK/journaled.txt")" ] \
     || fail "ep-send --wait did not print exactly one terminal report per journaled intent"
 check_journal_invariants
+
+# The Python client asks B the same question (examples/python/execplane_fates.py):
+# an intent A never read is not held; one A read and filled is, ended.
+"$PY" - "$CLIENTS" > "$WORK/fates.txt" 2> "$WORK/fates.log" <<'PYEOF' || fail "execplane_fates: $(tail -n 1 "$WORK/fates.log")"
+import sys
+from execplane_client import Strategy
+from execplane_fates import fates
+import execplane_pb2 as pb
+with Strategy(sys.argv[1]) as strategy:
+    answer = fates(strategy, [("kr", "unread-0001"), ("kr", "before-0001")])
+    for fate in answer.fates:
+        print(fate.intent_id, fate.held, fate.router_seq > 0, fate.ended,
+              pb.Status.Name(fate.status))
+PYEOF
+[ "$(cat "$WORK/fates.txt")" = "unread-0001 False False False STATUS_UNSPECIFIED
+before-0001 True True True FILLED" ] || fail "the Python client's fates from B: $(cat "$WORK/fates.txt")"
 
 # The paper worker serves B: it re-claimed the plane from B's boot (what
 # reached B before that was refused PLANE_UNAVAILABLE, each once, above),

@@ -1,6 +1,7 @@
 /*  test_router_query: report replay reads what is committed, in seq order;
     a worker's restore names the orders still resting on its plane and
-    makes it the plane's worker. Driven through an inproc DEALER.  */
+    makes it the plane's worker; "intents" tells what the journal holds of
+    each intent asked, to the keys that may ask. Driven through an inproc DEALER.  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -212,6 +213,194 @@ test_only_a_planes_worker_key_may_ask_to_restore_it (void **state)
     assert_true (ep_query_may_restore (&peer, EP_PLANE (PAPER), false));
 }
 
+//  Asks "intents" about n (strategy, intent) pairs; returns the reply's
+//  kind in kind (the caller frees it) and its body.
+static zframe_t *
+s_ask_intents (fixture_t *fixture, const char *pairs [][2], size_t n, char **kind)
+{
+    Execplane__V1__IntentRef refs [n ? n : 1];
+    Execplane__V1__IntentRef *items [n ? n : 1];
+    for (size_t i = 0; i < n; i++) {
+        execplane__v1__intent_ref__init (&refs [i]);
+        refs [i].strategy_id = (char *) pairs [i][0];
+        refs [i].intent_id = (char *) pairs [i][1];
+        items [i] = &refs [i];
+    }
+    Execplane__V1__IntentsRequest request = EXECPLANE__V1__INTENTS_REQUEST__INIT;
+    request.intents = items;
+    request.n_intents = n;
+    zmsg_t *reply = fixture_ask (fixture, "intents", &request.base);
+    *kind = zmsg_popstr (reply);
+    zframe_t *body = zmsg_pop (reply);
+    zmsg_destroy (&reply);
+    return body;
+}
+
+//  The router says, for each intent asked, whether its journal holds it
+//  (a router read it), at which router_seq, and how it ended if it has:
+//  ended (REJECTED: no worker), in flight (no ending yet), never read.
+static void
+test_intents_tells_what_the_journal_holds_of_each (void **state)
+{
+    (void) state;
+    fixture_t fixture;
+    ep_router_t *router = fixture_start (&fixture);
+    ep_intent_t intent;
+    fixture_intent (&intent, "rejected");
+    fixture_send_intent (router, &intent);          //  no worker: rejected
+    uint64_t rejected = router->last_router_seq;
+    uint64_t resting = fixture_dispatch (router, EP_PLANE (PAPER), "s1", "resting");
+    assert_int_equal (ep_journal_commit (router->journal), EP_JOURNAL_OK);
+    const char *pairs [][2] = {
+        { "s1", "rejected" }, { "s1", "resting" }, { "s1", "unread" }, { "s2", "rejected" }
+    };
+    //  While a dispatch waits for room (back-pressure), intake is not read:
+    //  the reply says intents may wait there.
+    assert_true (ep_outbox_count (&router->pending) > 0);
+    char *kind;
+    zframe_t *body = s_ask_intents (&fixture, pairs, 4, &kind);
+    Execplane__V1__IntentsReply *pushed_back = execplane__v1__intents_reply__unpack (
+        NULL, zframe_size (body), zframe_data (body));
+    assert_non_null (pushed_back);
+    assert_true (pushed_back->intake_waiting);
+    execplane__v1__intents_reply__free_unpacked (pushed_back, NULL);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    ep_delivery_flush (router);                     //  nothing waits for room
+    assert_int_equal (ep_outbox_count (&router->pending), 0);
+    body = s_ask_intents (&fixture, pairs, 4, &kind);
+    assert_string_equal (kind, "intents");
+    Execplane__V1__IntentsReply *reply = execplane__v1__intents_reply__unpack (
+        NULL, zframe_size (body), zframe_data (body));
+    assert_non_null (reply);
+    assert_int_equal (reply->n_fates, 4);
+    assert_int_equal (reply->head_seq, router->last_seq);
+    assert_false (reply->intake_waiting);
+    for (size_t i = 0; i < 4; i++) {
+        assert_string_equal (reply->fates [i]->strategy_id, pairs [i][0]);
+        assert_string_equal (reply->fates [i]->intent_id, pairs [i][1]);
+    }
+    assert_true (reply->fates [0]->held);
+    assert_int_equal (reply->fates [0]->router_seq, rejected);
+    assert_true (reply->fates [0]->ended);
+    assert_int_equal (reply->fates [0]->status, EP_STATUS (REJECTED));
+    assert_true (reply->fates [1]->held);
+    assert_int_equal (reply->fates [1]->router_seq, resting);
+    assert_false (reply->fates [1]->ended);
+    assert_false (reply->fates [2]->held);          //  never read
+    assert_int_equal (reply->fates [2]->router_seq, 0);
+    assert_false (reply->fates [3]->held);          //  another strategy's id: not this one
+    execplane__v1__intents_reply__free_unpacked (reply, NULL);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    fixture_stop (&fixture);
+}
+
+//  An intent waiting unread on intake when the router answers: not held
+//  yet, and the reply says intents wait (the asker must not judge it).
+static void
+test_intents_says_when_intake_waits_unread (void **state)
+{
+    (void) state;
+    fixture_t fixture;
+    ep_router_t *router = fixture_start (&fixture);
+    zsock_t *push = zsock_new_push (fixture.config.intake);
+    assert_non_null (push);
+    ep_intent_t intent;
+    fixture_intent (&intent, "queued");
+    size_t size;
+    uint8_t *data = fixture_pack (&intent.base, &size);
+    assert_int_equal (zsock_send (push, "b", data, size), 0);
+    free (data);
+    zmq_pollitem_t item = { zsock_resolve (router->sock.intake), 0, ZMQ_POLLIN, 0 };
+    assert_int_equal (zmq_poll (&item, 1, 5000), 1);
+    const char *pairs [][2] = { { "s1", "queued" } };
+    char *kind;
+    zframe_t *body = s_ask_intents (&fixture, pairs, 1, &kind);
+    assert_string_equal (kind, "intents");
+    Execplane__V1__IntentsReply *reply = execplane__v1__intents_reply__unpack (
+        NULL, zframe_size (body), zframe_data (body));
+    assert_non_null (reply);
+    assert_false (reply->fates [0]->held);
+    assert_true (reply->intake_waiting);
+    execplane__v1__intents_reply__free_unpacked (reply, NULL);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    //  Once read, it is held, and nothing waits.
+    assert_int_equal (ep_intake_drain (router), EP_ROUTER_OK);
+    assert_int_equal (ep_journal_commit (router->journal), EP_JOURNAL_OK);
+    body = s_ask_intents (&fixture, pairs, 1, &kind);
+    reply = execplane__v1__intents_reply__unpack (NULL, zframe_size (body), zframe_data (body));
+    assert_non_null (reply);
+    assert_true (reply->fates [0]->held);
+    assert_false (reply->intake_waiting);
+    execplane__v1__intents_reply__free_unpacked (reply, NULL);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    zsock_destroy (&push);
+    fixture_stop (&fixture);
+}
+
+//  More than EP_QUERY_INTENTS_MAX intents in one request, or an invalid
+//  id, is refused with the reason; nothing is answered of it.
+static void
+test_intents_refuses_too_many_and_invalid_ids (void **state)
+{
+    (void) state;
+    fixture_t fixture;
+    fixture_start (&fixture);
+    static const char *pairs [EP_QUERY_INTENTS_MAX + 1][2];
+    for (size_t i = 0; i <= EP_QUERY_INTENTS_MAX; i++) {
+        pairs [i][0] = "s1";
+        pairs [i][1] = "x";
+    }
+    char *kind;
+    zframe_t *body = s_ask_intents (&fixture, pairs, EP_QUERY_INTENTS_MAX + 1, &kind);
+    assert_string_equal (kind, "refused");
+    char *why = zframe_strdup (body);
+    assert_non_null (strstr (why, "257 intents asked, at most 256 per request"));
+    zstr_free (&why);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    //  Exactly the cap is answered.
+    body = s_ask_intents (&fixture, pairs, EP_QUERY_INTENTS_MAX, &kind);
+    assert_string_equal (kind, "intents");
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    const char *bad [][2] = { { "s1", "ok" }, { "", "x" } };
+    body = s_ask_intents (&fixture, bad, 2, &kind);
+    assert_string_equal (kind, "refused");
+    why = zframe_strdup (body);
+    assert_non_null (strstr (why, "intent 2: strategy_id and intent_id"));
+    zstr_free (&why);
+    zframe_destroy (&body);
+    zstr_free (&kind);
+    fixture_stop (&fixture);
+}
+
+//  Under CURVE a strategy (or safety) key asks only about the strategies
+//  it speaks for, a monitor key about any; a worker or meta key about none.
+static void
+test_who_may_ask_what_became_of_intents (void **state)
+{
+    (void) state;
+    ep_peer_t peer = fixture_peer ();
+    peer.info.role = EP_ROLE_STRATEGY;
+    snprintf (peer.info.strategies, sizeof peer.info.strategies, "s1");
+    assert_true (ep_query_may_ask_fate (&peer, "s1", true));
+    assert_false (ep_query_may_ask_fate (&peer, "s2", true));
+    peer.info.role = EP_ROLE_SAFETY;
+    assert_true (ep_query_may_ask_fate (&peer, "s1", true));
+    assert_false (ep_query_may_ask_fate (&peer, "s2", true));
+    peer.info.role = EP_ROLE_MONITOR;
+    assert_true (ep_query_may_ask_fate (&peer, "s2", true));
+    peer.info.role = EP_ROLE_WORKER;
+    assert_false (ep_query_may_ask_fate (&peer, "s1", true));
+    peer.info.role = EP_ROLE_META;
+    assert_false (ep_query_may_ask_fate (&peer, "s1", true));
+    assert_true (ep_query_may_ask_fate (&peer, "s1", false));   //  insecure: anyone
+}
+
 int
 main (void)
 {
@@ -221,6 +410,10 @@ main (void)
         cmocka_unit_test (test_restore_leaves_out_canceled_orders_and_cancels),
         cmocka_unit_test (test_a_strategy_key_reads_only_what_is_its_own),
         cmocka_unit_test (test_only_a_planes_worker_key_may_ask_to_restore_it),
+        cmocka_unit_test (test_intents_tells_what_the_journal_holds_of_each),
+        cmocka_unit_test (test_intents_says_when_intake_waits_unread),
+        cmocka_unit_test (test_intents_refuses_too_many_and_invalid_ids),
+        cmocka_unit_test (test_who_may_ask_what_became_of_intents),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
