@@ -88,6 +88,12 @@ const char *ep_journal_redacted (const char *location, char *buf, size_t size);
 //  functions above: the tools link it without the router.)
 int ep_journal_copy_pg (const char *conninfo, sqlite3 *db, char *err, size_t err_size);
 
+//  SQLite's integrity check of db (a journal or an audit file). Returns 0
+//  if it passes; 1 if it fails, with its first complaint in first (one
+//  line, ", and more" after it if there are others); -1 if it cannot be
+//  run, with SQLite's reason in first.
+int ep_journal_integrity (sqlite3 *db, char *first, size_t size);
+
 //  The database that holds the journal: "SQLite" or "PostgreSQL".
 const char *ep_journal_backend_name (ep_journal_t *self);
 

@@ -170,3 +170,33 @@ ep_journal_copy_pg (const char *conninfo, sqlite3 *db, char *err, size_t err_siz
             *at = *(at + 1) ? ' ' : '\0';
     return rc;
 }
+
+int
+ep_journal_integrity (sqlite3 *db, char *first, size_t size)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL) != SQLITE_OK) {
+        snprintf (first, size, "%s", sqlite3_errmsg (db));
+        return -1;
+    }
+    *first = '\0';
+    int rc, problems = 0;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        const char *line = (const char *) sqlite3_column_text (stmt, 0);
+        if (line && strcmp (line, "ok") == 0)
+            continue;
+        if (!problems++)
+            snprintf (first, size, "%s", line ? line : "?");
+    }
+    if (rc != SQLITE_DONE && !problems)
+        snprintf (first, size, "%s", sqlite3_errmsg (db));
+    sqlite3_finalize (stmt);
+    for (char *at = first; *at; at++)
+        if (*at == '\n')
+            *at = ' ';
+    if (problems > 1) {
+        size_t used = strlen (first);
+        snprintf (first + used, size - used, ", and more");
+    }
+    return rc != SQLITE_DONE || problems ? 1 : 0;
+}

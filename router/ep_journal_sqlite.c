@@ -345,33 +345,17 @@ s_has_column (ep_journal_t *self, const char *table, const char *column)
 static int
 s_check (ep_journal_t *self, const char *path, char *err, size_t err_size)
 {
-    sqlite3 *db = s_db (self)->db;
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL) != SQLITE_OK) {
+    char first [256];
+    int checked = ep_journal_integrity (s_db (self)->db, first, sizeof first);
+    if (checked < 0) {
         snprintf (err, err_size, "journal %s cannot be read (%s): refusing to start; the file "
-                  "is left as it is", path, sqlite3_errmsg (db));
+                  "is left as it is", path, first);
         return -1;
     }
-    char first [256] = "";
-    int rc, problems = 0;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        const char *line = (const char *) sqlite3_column_text (stmt, 0);
-        if (line && streq (line, "ok"))
-            continue;
-        if (!problems++)
-            snprintf (first, sizeof first, "%s", line ? line : "?");
-    }
-    if (rc != SQLITE_DONE && !problems)
-        snprintf (first, sizeof first, "%s", sqlite3_errmsg (db));
-    sqlite3_finalize (stmt);
-    for (char *at = first; *at; at++)
-        if (*at == '\n')
-            *at = ' ';
-    if (rc != SQLITE_DONE || problems) {
-        snprintf (err, err_size, "journal %s fails SQLite's integrity check (%s%s): refusing "
+    if (checked) {
+        snprintf (err, err_size, "journal %s fails SQLite's integrity check (%s): refusing "
                   "to start; the file is left as it is: restore it from a copy, or move it "
-                  "away to start a new journal", path, first,
-                  problems > 1 ? ", and more" : "");
+                  "away to start a new journal", path, first);
         return -1;
     }
     if (s_scalar (self, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"

@@ -346,34 +346,16 @@ s_verify (sqlite3 *db, const char *journal, const ep_paper_config_t *paper, bool
 static int
 s_integrity (sqlite3 *db, const char *what, const char *path)
 {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL) != SQLITE_OK) {
+    char first [256];
+    int checked = ep_journal_integrity (db, first, sizeof first);
+    if (checked < 0)
         fprintf (stderr, "ep-replay: %s %s cannot be read (%s): refusing to read it\n",
-                 what, path, sqlite3_errmsg (db));
-        return -1;
-    }
-    char first [256] = "";
-    int rc, problems = 0;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        const char *line = (const char *) sqlite3_column_text (stmt, 0);
-        if (line && strcmp (line, "ok") == 0)
-            continue;
-        if (!problems++)
-            snprintf (first, sizeof first, "%s", line ? line : "?");
-    }
-    if (rc != SQLITE_DONE && !problems)
-        snprintf (first, sizeof first, "%s", sqlite3_errmsg (db));
-    sqlite3_finalize (stmt);
-    for (char *at = first; *at; at++)
-        if (*at == '\n')
-            *at = ' ';
-    if (rc != SQLITE_DONE || problems) {
-        fprintf (stderr, "ep-replay: %s %s fails SQLite's integrity check (%s%s): refusing to "
-                 "read it; restore it from a copy\n", what, path, first,
-                 problems > 1 ? ", and more" : "");
-        return -1;
-    }
-    return 0;
+                 what, path, first);
+    else
+    if (checked)
+        fprintf (stderr, "ep-replay: %s %s fails SQLite's integrity check (%s): refusing to "
+                 "read it; restore it from a copy\n", what, path, first);
+    return checked ? -1 : 0;
 }
 
 //  Opens the database what (journal, audit) at path read only, libsodium

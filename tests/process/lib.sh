@@ -706,3 +706,63 @@ binds_nothing () {
 
 # psql_write SQL: one statement against the PostgreSQL journal, writable.
 psql_write () { "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$JOURNAL" -c "$1"; }
+
+# --- A takeover's clients (two routers on one journal) ----------------------
+
+# market_intents PREFIX FIRST LAST: MARKET intents of strategy kr, ids
+# PREFIX-FIRST..PREFIX-LAST (four digits), sold and bought in turn.
+market_intents () {
+    for i in $(seq "$2" "$3"); do
+        printf '{"intent_id":"%s-%04d","strategy_id":"kr","symbol":"BTCUSDT","side":"%s","type":"MARKET","qty":"0.5","ref_price":"%d"}\n' \
+            "$1" "$i" "$([ $((i % 2)) = 0 ] && echo BUY || echo SELL)" $((100 + i % 7))
+    done
+}
+terminal_at_least () { sql_at_least "SELECT COUNT(*) FROM reports WHERE terminal = 1" "$1"; }
+gone () { ! running "$1"; }
+
+# clients_judged_by_router: $CLIENTS, the ready file the clients use, with
+# a paper deadline of 10 minutes: judged by the bound (a second plus the
+# deadline), no intent could be named never read within ep-send's 50 s, so
+# the router that took over is asked instead (query frame "intents").
+clients_judged_by_router () {
+    CLIENTS=$WORK/clients.zpl
+    cp "$READY" "$CLIENTS"
+    sed -i 's/^\( *paper_deadline_ms *= *\).*/\1600000/' "$CLIENTS"
+    grep -q '^ *paper_deadline_ms *= *600000' "$CLIENTS" || fail "the clients' paper_deadline_ms was not set"
+}
+
+# follow_across_takeover: started before anything is sent and never
+# restarted, both configured with $CLIENTS: the monitor (ep-tap from seq 1
+# into $WORK/tap.out, TAP_PID) and the strategy (one ep-send --wait fed
+# through a FIFO on fd 3, into $WORK/send.out and send.log, SEND_PID).
+# A process started after it must not hold the FIFO open: start it 3>&-.
+follow_across_takeover () {
+    "$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 > "$WORK/tap.out" 2> "$WORK/tap.log" &
+    TAP_PID=$!
+    PIDS+=("$TAP_PID")
+    mkfifo "$WORK/stream"
+    "$BIN/ep-send" --config "$CLIENTS" --wait --timeout 50 --file "$WORK/stream" \
+        > "$WORK/send.out" 2> "$WORK/send.log" &
+    SEND_PID=$!
+    PIDS+=("$SEND_PID")
+    exec 3> "$WORK/stream"
+}
+
+# router_metrics: the router's metrics address (http://HOST:PORT), as its
+# ready file names it.
+router_metrics () {
+    echo "http://$(awk '/^router/ { s = 1; next } /^[a-z]/ { s = 0 }
+        s && $1 == "metrics" { gsub(/"/, "", $3); print $3 }' "$READY")"
+}
+
+# health_is CODE: the router's /healthz answers HTTP CODE.
+health_is () { [ "$(curl -s -o /dev/null -w '%{http_code}' "$(router_metrics)/healthz")" = "$1" ]; }
+
+# alpha_intents PREFIX FROM TO: MARKET intents of strategy alpha, quantity
+# 1, ids PREFIX-FROM..PREFIX-TO, sold and bought in turn.
+alpha_intents () {
+    for i in $(seq "$2" "$3"); do
+        printf '{"intent_id":"%s-%d","strategy_id":"alpha","symbol":"BTCUSDT","side":"%s","type":"MARKET","qty":"1","ref_price":"100"}\n' \
+            "$1" "$i" "$([ $((i % 2)) = 0 ] && echo BUY || echo SELL)"
+    done
+}

@@ -20,19 +20,10 @@ wait_until 10 test -f "$READY.new"
 mv "$READY.new" "$READY"
 describe_planes
 start_paper
-HEALTH=http://$(awk '/^router/ { s = 1; next } /^[a-z]/ { s = 0 }
-    s && $1 == "metrics" { gsub(/"/, "", $3); print $3 }' "$READY")/healthz
-health_is () { [ "$(curl -s -o /dev/null -w '%{http_code}' "$HEALTH")" = "$1" ]; }
 wait_until 10 health_is 200
 
-intents () {   # intents PREFIX FROM TO
-    for i in $(seq "$2" "$3"); do
-        printf '{"intent_id":"%s-%d","strategy_id":"alpha","symbol":"BTCUSDT","side":"%s","type":"MARKET","qty":"1","ref_price":"100"}\n' \
-            "$1" "$i" "$([ $((i % 2)) = 0 ] && echo BUY || echo SELL)"
-    done
-}
-intents before 1 50 > "$WORK/before.jsonl"
-intents during 1 200 > "$WORK/during.jsonl"
+alpha_intents before 1 50 > "$WORK/before.jsonl"
+alpha_intents during 1 200 > "$WORK/during.jsonl"
 "$BIN/ep-send" --config "$READY" --wait --timeout 20 --file "$WORK/before.jsonl" > /dev/null \
     2>> "$WORK/send.log" || fail "the intents before the outage did not all finish"
 n_before=$(sql "SELECT COUNT(*) FROM intents")
@@ -54,8 +45,8 @@ grep "journal: cannot commit" "$WORK/router.log" | head -n 1 | grep -q "File too
     || fail "the log does not say why the journal cannot commit: $(grep 'cannot commit' "$WORK/router.log" | head -n 1)"
 running "$ROUTER_PID" || fail "the router died on a full disk"
 wait_until 10 health_is 503
-curl -s "$HEALTH" | jq -e '.journal == "failing"' > /dev/null \
-    || fail "/healthz during the outage: $(curl -s "$HEALTH")"
+curl -s "$(router_metrics)/healthz" | jq -e '.journal == "failing"' > /dev/null \
+    || fail "/healthz during the outage: $(curl -s "$(router_metrics)/healthz")"
 [ "$(sql "SELECT COUNT(*) FROM intents")" = "$n_before" ] || fail "intents were journaled during the outage"
 [ ! -s "$WORK/tap.out" ] || fail "reports were published that the journal did not hold: $(head -n 3 "$WORK/tap.out")"
 

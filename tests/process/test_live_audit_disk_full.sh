@@ -22,8 +22,8 @@ approve_plane LIVE
 wait_until 10 live_alive_is true
 HEALTH=$(sed -n 's|.*metrics on \(http://[0-9.:]*\).*|\1|p' "$WORK/live.log" | head -n 1)/healthz
 [ "$HEALTH" != /healthz ] || fail "ep-live did not log its metrics address"
-health_is () { [ "$(curl -s -o /dev/null -w '%{http_code}' "$HEALTH")" = "$1" ]; }
-wait_until 10 health_is 200
+live_health_is () { [ "$(curl -s -o /dev/null -w '%{http_code}' "$HEALTH")" = "$1" ]; }
+wait_until 10 live_health_is 200
 "$BIN/ep-meta" --config "$READY" select live --reason "audit disk full test" > /dev/null
 
 intent () {
@@ -40,7 +40,7 @@ wait "$send_pid" || fail "d-1 got no terminal report while the audit was full"
 [ "$(jq -r 'select(.terminal) | "\(.plane) \(.status) \(.failure)"' "$WORK/out.jsonl")" = "LIVE UNKNOWN SEND_UNKNOWN" ] \
     || fail "d-1's report: $(cat "$WORK/out.jsonl")"
 wait_until 10 grep -q "intent live/d-1: attempt [0-9]*: the result could not be written to the audit; kept in memory" "$WORK/live.log"
-wait_until 10 health_is 503
+wait_until 10 live_health_is 503
 curl -s "$HEALTH" | jq -e '.audit == "failing" and .audit_results_waiting == 1' > /dev/null \
     || fail "/healthz while the audit is full: $(curl -s "$HEALTH")"
 [ "$(audit "SELECT finished_us IS NULL FROM attempts WHERE intent_id = 'd-1'")" = 1 ] \
@@ -50,7 +50,7 @@ running "$LIVE_PID" || fail "ep-live died on a full disk"
 # Room again: the kept result is written, and the worker is healthy.
 prlimit --pid "$LIVE_PID" --fsize=unlimited
 wait_until 10 audit_has "SELECT 1 FROM attempts WHERE intent_id = 'd-1' AND finished_us IS NOT NULL"
-wait_until 10 health_is 200
+wait_until 10 live_health_is 200
 grep -q "audit: 1 result(s) kept in memory written; 0 still waiting" "$WORK/live.log" \
     || fail "ep-live did not say it wrote the kept result"
 

@@ -16,21 +16,20 @@ printf 'paper\n    metrics = 127.0.0.1:0\n' >> "$CFG"
 live_section "metrics = 127.0.0.1:0" "timeout_ms = 2000" "connect_timeout_ms = 1000"
 start_router
 
-ROUTER_METRICS=http://$(awk '/^router/ { s = 1; next } /^[a-z]/ { s = 0 }
-    s && $1 == "metrics" { gsub(/"/, "", $3); print $3 }' "$READY")
+ROUTER_METRICS=$(router_metrics)
 [[ $ROUTER_METRICS =~ ^http://127\.0\.0\.1:[1-9][0-9]*$ ]] \
     || fail "the ready file does not name the router's metrics port: $ROUTER_METRICS"
 grep -q "metrics on $ROUTER_METRICS/metrics" "$WORK/router.log" || fail "the router did not log its metrics URL"
 
 status_of () { curl -s -o /dev/null -w '%{http_code}' "$1"; }
-health_is () { [ "$(status_of "$1/healthz")" = "$2" ]; }
+health_at () { [ "$(status_of "$1/healthz")" = "$2" ]; }
 # metric URL NAME{LABELS}: the sample's value, or "none".
 metric () { curl -s "$1/metrics" | awk -v k="$2" '$1 == k { v = $2 } END { print v == "" ? "none" : v }'; }
 metric_is () { [ "$(metric "$1" "$2")" = "$3" ]; }
 logged_url () { sed -n "s|.*metrics on \(http://127\.0\.0\.1:[0-9]*\)/metrics.*|\1|p" "$1" | tail -n 1; }
 
 # No worker yet: the router is up, but not healthy.
-wait_until 5 health_is "$ROUTER_METRICS" 503
+wait_until 5 health_at "$ROUTER_METRICS" 503
 curl -s "$ROUTER_METRICS/healthz" | jq -e '.healthy == false and .active_worker_alive == false
     and .journal == "writable" and .active_plane == "PAPER"' > /dev/null \
     || fail "router /healthz without a worker: $(curl -s "$ROUTER_METRICS/healthz")"
@@ -39,8 +38,8 @@ pass "router /healthz: 503 with no paper worker"
 start_paper
 wait_until 10 grep -q "metrics on" "$WORK/paper.log"
 PAPER_METRICS=$(logged_url "$WORK/paper.log")
-wait_until 5 health_is "$ROUTER_METRICS" 200
-wait_until 5 health_is "$PAPER_METRICS" 200
+wait_until 5 health_at "$ROUTER_METRICS" 200
+wait_until 5 health_at "$PAPER_METRICS" 200
 pass "router and paper /healthz: 200"
 
 # Well-formed text: every sample belongs to a family declared with # TYPE,
@@ -97,7 +96,7 @@ pass "values move: 5 intents FILLED, $commits_before -> $commits_after commits"
 start_live
 wait_until 10 grep -q "metrics on" "$WORK/live.log"
 LIVE_METRICS=$(logged_url "$WORK/live.log")
-wait_until 5 health_is "$LIVE_METRICS" 200
+wait_until 5 health_at "$LIVE_METRICS" 200
 "$BIN/ep-meta" --config "$READY" select live --reason "metrics test" > /dev/null
 echo '{"intent_id":"l-1","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"MARKET","qty":"0.4","ref_price":"250"}' \
     | "$BIN/ep-send" --config "$READY" --wait --timeout 20 > /dev/null
@@ -118,7 +117,7 @@ pass "live: 2 submissions timed ($sum s in all), 1 classified INSUFFICIENT_FUNDS
 
 # The active plane's worker dies: the router is unhealthy, and says why.
 kill -9 "$LIVE_PID"
-wait_until 10 health_is "$ROUTER_METRICS" 503
+wait_until 10 health_at "$ROUTER_METRICS" 503
 curl -s "$ROUTER_METRICS/healthz" | jq -e '.active_plane == "LIVE" and .active_worker_alive == false' \
     > /dev/null || fail "router /healthz: $(curl -s "$ROUTER_METRICS/healthz")"
 metric_is "$ROUTER_METRICS" 'execplane_worker_alive{plane="LIVE"}' 0 || fail "the live worker still counts as alive"

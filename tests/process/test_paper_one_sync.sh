@@ -15,8 +15,7 @@ write_config "metrics = 127.0.0.1:0"
 start_router
 start_paper
 
-ROUTER_METRICS=http://$(awk '/^router/ { s = 1; next } /^[a-z]/ { s = 0 }
-    s && $1 == "metrics" { gsub(/"/, "", $3); print $3 }' "$READY")
+ROUTER_METRICS=$(router_metrics)
 scrape () { curl -s "$ROUTER_METRICS/metrics" > "$WORK/scrape.txt"; }
 # value NAME{LABELS}: from the last scrape, or "none".
 value () { awk -v k="$1" '$1 == k { v = $2 } END { print v == "" ? "none" : v }' "$WORK/scrape.txt"; }

@@ -22,8 +22,7 @@ write_router_pair "paper_deadline_ms = 5000" "takeover_ms = $TAKEOVER_MS"
 router_pair_metrics
 start_router "$WORK/router-a.zpl"
 A_PID=$ROUTER_PID
-CLIENTS=$WORK/clients.zpl
-cp "$READY" "$CLIENTS"
+clients_judged_by_router
 wait_until 10 role_is "$METRICS_A" active
 start_standby "$WORK/router-b.zpl" b
 B_PID=$STANDBY_PID
@@ -34,37 +33,21 @@ binds_nothing "$WORK/router-b.zpl" 2 || fail "the standby B listens on one of it
 grep -q "standby: another router holds the lease" "$WORK/router-b.log" || fail "B does not log that it is a standby"
 start_paper
 
-gen () {
-    for i in $(seq "$2" "$3"); do
-        printf '{"intent_id":"%s-%04d","strategy_id":"kr","symbol":"BTCUSDT","side":"%s","type":"MARKET","qty":"0.5","ref_price":"%d"}\n' \
-            "$1" "$i" "$([ $((i % 2)) = 0 ] && echo BUY || echo SELL)" $((100 + i % 7))
-    done
-}
-terminal_at_least () { sql_at_least "SELECT COUNT(*) FROM reports WHERE terminal = 1" "$1"; }
-gone () { ! running "$1"; }
+# The monitor and the strategy, never restarted.
+follow_across_takeover
 
-"$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 > "$WORK/tap.out" 2> "$WORK/tap.log" &
-TAP_PID=$!
-PIDS+=("$TAP_PID")
-
-mkfifo "$WORK/stream"
-"$BIN/ep-send" --config "$CLIENTS" --wait --timeout 50 --file "$WORK/stream" \
-    > "$WORK/send.out" 2> "$WORK/send.log" &
-SEND_PID=$!
-PIDS+=("$SEND_PID")
-exec 3> "$WORK/stream"
-gen before 1 300 >&3
+market_intents before 1 300 >&3
 wait_until 20 terminal_at_least 300
 role_is "$METRICS_B" standby || fail "B left standby while A held the lease"
 
 kill -STOP "$A_PID"
-gen unread 1 20 >&3
+market_intents unread 1 20 >&3
 wait_until 10 intake_queued "$WORK/router-a.zpl" 1 1000
 killed_ms=$(now_ms)
 kill -KILL "$A_PID"
 wait "$A_PID" 2>/dev/null || true
 max_seq=$(sql "SELECT IFNULL(MAX(seq), 0) FROM reports")
-gen after 1 200 >&3 &
+market_intents after 1 200 >&3 &
 FEED_PID=$!
 # B serves: its ready file, written once it is bound, within the lock's
 # lapse (at once: the process is gone), takeover_ms, and recovery.
@@ -81,13 +64,13 @@ wait "$SEND_PID" || rc=$?
 sed -n 's|^ep-send: never read: kr/\([^ ]*\) .*|\1|p' "$WORK/send.log" | sort > "$WORK/never_read.txt"
 n_never=$(wc -l < "$WORK/never_read.txt")
 
-{ gen before 1 300; gen unread 1 20; gen after 1 200; } | jq -r .intent_id | sort > "$WORK/sent.txt"
+{ market_intents before 1 300; market_intents unread 1 20; market_intents after 1 200; } | jq -r .intent_id | sort > "$WORK/sent.txt"
 sql "SELECT intent_id FROM intents" | sort > "$WORK/journaled.txt"
 [ -z "$(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt")" ] \
     || fail "named never read but journaled: $(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt" | head -n 3)"
 [ "$(sort -u "$WORK/journaled.txt" "$WORK/never_read.txt")" = "$(cat "$WORK/sent.txt")" ] \
     || fail "not every intent sent is journaled or named never read"
-gen unread 1 20 | jq -r .intent_id | sort | comm -23 - "$WORK/never_read.txt" > "$WORK/missed.txt"
+market_intents unread 1 20 | jq -r .intent_id | sort | comm -23 - "$WORK/never_read.txt" > "$WORK/missed.txt"
 [ ! -s "$WORK/missed.txt" ] || fail "the batch A never read is not all named never read: $(head -n 3 "$WORK/missed.txt")"
 jq -r 'select(.terminal) | .intent_id' "$WORK/send.out" | sort > "$WORK/send_terminal.txt"
 [ "$(cat "$WORK/send_terminal.txt")" = "$(cat "$WORK/journaled.txt")" ] \

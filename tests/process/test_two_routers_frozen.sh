@@ -16,42 +16,19 @@ source "$(dirname "$0")/lib.sh"
 write_router_pair "paper_deadline_ms = 3000"
 start_router "$WORK/router-a.zpl"
 A_PID=$ROUTER_PID
-CLIENTS=$WORK/clients.zpl
-cp "$READY" "$CLIENTS"
-# The clients are told a paper deadline of 10 minutes: judged by the bound
-# (a second plus the deadline), no intent could be named never read
-# within ep-send's 50 s. The router that took over is asked instead
-# (query frame "intents"): what its journal does not hold was never read.
-sed -i 's/^\( *paper_deadline_ms *= *\).*/\1600000/' "$CLIENTS"
-grep -q '^ *paper_deadline_ms *= *600000' "$CLIENTS" || fail "the clients' paper_deadline_ms was not set"
+clients_judged_by_router
 start_paper
 
-gen () {
-    for i in $(seq "$2" "$3"); do
-        printf '{"intent_id":"%s-%04d","strategy_id":"kr","symbol":"BTCUSDT","side":"%s","type":"MARKET","qty":"0.5","ref_price":"%d"}\n' \
-            "$1" "$i" "$([ $((i % 2)) = 0 ] && echo BUY || echo SELL)" $((100 + i % 7))
-    done
-}
-terminal_at_least () { sql_at_least "SELECT COUNT(*) FROM reports WHERE terminal = 1" "$1"; }
-gone () { ! running "$1"; }
-
-"$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 > "$WORK/tap.out" 2> "$WORK/tap.log" &
-TAP_PID=$!
-PIDS+=("$TAP_PID")
-mkfifo "$WORK/stream"
-"$BIN/ep-send" --config "$CLIENTS" --wait --timeout 50 --file "$WORK/stream" \
-    > "$WORK/send.out" 2> "$WORK/send.log" &
-SEND_PID=$!
-PIDS+=("$SEND_PID")
-exec 3> "$WORK/stream"
-gen before 1 200 >&3
+# The monitor and the strategy, never restarted.
+follow_across_takeover
+market_intents before 1 200 >&3
 wait_until 20 terminal_at_least 200
 
 # A's machine is lost: no reset, no answer. B takes over.
 kill -STOP "$A_PID"
 max_seq=$(sql "SELECT IFNULL(MAX(seq), 0) FROM reports")
 start_router "$WORK/router-b.zpl" 3>&-
-gen after 1 200 >&3
+market_intents after 1 200 >&3
 # Once ep-send and ep-tap let go of their outcomes connections to A (ZMTP
 # heartbeats unanswered: each closed its own, and A never will: FIN-WAIT),
 # ep-send connects its intake to A anew before it sends again: what it
@@ -61,7 +38,7 @@ let_go () {
     [ "$(ss -Htn state fin-wait-1 state fin-wait-2 "( dport = :${a_outcomes##*:} )" | wc -l)" -ge 2 ]
 }
 wait_until 15 let_go
-gen late 1 50 >&3
+market_intents late 1 50 >&3
 exec 3>&-
 wait_until 60 gone "$SEND_PID"
 rc=0
@@ -71,7 +48,7 @@ n_never=$(wc -l < "$WORK/never_read.txt")
 [ "$rc" = "$([ "$n_never" = 0 ] && echo 0 || echo 1)" ] \
     || fail "ep-send --wait exited $rc with $n_never intent(s) named never read: $(tail -n 3 "$WORK/send.log")"
 
-{ gen before 1 200; gen after 1 200; gen late 1 50; } | jq -r .intent_id | sort > "$WORK/sent.txt"
+{ market_intents before 1 200; market_intents after 1 200; market_intents late 1 50; } | jq -r .intent_id | sort > "$WORK/sent.txt"
 sql "SELECT intent_id FROM intents" | sort > "$WORK/journaled.txt"
 [ -z "$(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt")" ] \
     || fail "named never read but journaled: $(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt" | head -n 3)"
@@ -86,7 +63,7 @@ check_journal_invariants
 
 # The paper worker let go of A and serves B.
 wait_until 15 paper_alive_is true
-gen final 1 20 > "$WORK/final.jsonl"
+market_intents final 1 20 > "$WORK/final.jsonl"
 "$BIN/ep-send" --config "$CLIENTS" --wait --timeout 20 --file "$WORK/final.jsonl" > "$WORK/final.out" 2>> "$WORK/send.log" \
     || fail "ep-send --wait to B failed: $(tail -n 1 "$WORK/send.log")"
 [ "$(jq -s '[.[] | select(.terminal and .status == "FILLED")] | length' "$WORK/final.out")" = 20 ] \

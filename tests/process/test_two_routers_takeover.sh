@@ -18,60 +18,34 @@ source "$(dirname "$0")/lib.sh"
 write_router_pair "paper_deadline_ms = 5000"
 start_router "$WORK/router-a.zpl"
 A_PID=$ROUTER_PID
-CLIENTS=$WORK/clients.zpl             # both lists (and the planes' descriptions)
-cp "$READY" "$CLIENTS"
-# The clients are told a paper deadline of 10 minutes: judged by the bound
-# (a second plus the deadline), no intent could be named never read
-# within ep-send's 50 s. The router that took over is asked instead
-# (query frame "intents"): what its journal does not hold was never read.
-sed -i 's/^\( *paper_deadline_ms *= *\).*/\1600000/' "$CLIENTS"
-grep -q '^ *paper_deadline_ms *= *600000' "$CLIENTS" || fail "the clients' paper_deadline_ms was not set"
+clients_judged_by_router
 grep -q "intake = \"*tcp://127.0.0.1:[0-9]*,tcp://127.0.0.1:[0-9]*" "$CLIENTS" \
     || fail "the ready file does not list both routers' intake: $(grep intake "$CLIENTS")"
 start_paper
 
-# gen PREFIX FIRST LAST: MARKET intents for strategy kr, ids PREFIX-FIRST..LAST.
-gen () {
-    for i in $(seq "$2" "$3"); do
-        printf '{"intent_id":"%s-%04d","strategy_id":"kr","symbol":"BTCUSDT","side":"%s","type":"MARKET","qty":"0.5","ref_price":"%d"}\n' \
-            "$1" "$i" "$([ $((i % 2)) = 0 ] && echo BUY || echo SELL)" $((100 + i % 7))
-    done
-}
-terminal_at_least () { sql_at_least "SELECT COUNT(*) FROM reports WHERE terminal = 1" "$1"; }
-gone () { ! running "$1"; }
-
-# The monitor: from seq 1, started before anything is sent, never restarted.
-"$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 > "$WORK/tap.out" 2> "$WORK/tap.log" &
-TAP_PID=$!
-PIDS+=("$TAP_PID")
+# The monitor and the strategy, never restarted.
+follow_across_takeover
 
 # The same in Python (examples/python/monitor.py, the client's Monitor).
 use_python
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-"$PY" "$SRC/examples/python/monitor.py" --config "$CLIENTS" --from-seq 1 > "$WORK/py.out" 2> "$WORK/py.log" &
+"$PY" "$SRC/examples/python/monitor.py" --config "$CLIENTS" --from-seq 1 > "$WORK/py.out" 2> "$WORK/py.log" 3>&- &
 PY_PID=$!
 PIDS+=("$PY_PID")
 
-# The strategy: one ep-send --wait, fed through a FIFO across the takeover.
-mkfifo "$WORK/stream"
-"$BIN/ep-send" --config "$CLIENTS" --wait --timeout 50 --file "$WORK/stream" \
-    > "$WORK/send.out" 2> "$WORK/send.log" &
-SEND_PID=$!
-PIDS+=("$SEND_PID")
-exec 3> "$WORK/stream"
-gen before 1 300 >&3
+market_intents before 1 300 >&3
 wait_until 20 terminal_at_least 300
 
 # A stops reading: a batch sent now reaches its socket and is never read.
 kill -STOP "$A_PID"
-gen unread 1 20 >&3
+market_intents unread 1 20 >&3
 wait_until 10 intake_queued "$WORK/router-a.zpl" 1 1000
 kill -KILL "$A_PID"
 wait "$A_PID" 2>/dev/null || true
 max_seq=$(sql "SELECT IFNULL(MAX(seq), 0) FROM reports")
 # The stream goes on while no router runs: ep-send holds each intent until
 # a router is there (ZMQ_IMMEDIATE), and sends it to B.
-gen after 1 200 >&3 &
+market_intents after 1 200 >&3 &
 FEED_PID=$!
 start_router "$WORK/router-b.zpl" 3>&-     # the router must not hold the stream open
 B_PID=$ROUTER_PID
@@ -88,7 +62,7 @@ grep -q "intent(s) never read (kr/" "$WORK/send.log" || fail "ep-send's summary 
 n_never=$(wc -l < "$WORK/never_read.txt")
 
 # Every intent sent: exactly one terminal report, or named never read.
-{ gen before 1 300; gen unread 1 20; gen after 1 200; } | jq -r .intent_id | sort > "$WORK/sent.txt"
+{ market_intents before 1 300; market_intents unread 1 20; market_intents after 1 200; } | jq -r .intent_id | sort > "$WORK/sent.txt"
 sql "SELECT intent_id FROM intents" | sort > "$WORK/journaled.txt"
 [ -z "$(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt")" ] \
     || fail "named never read but journaled: $(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt" | head -n 3)"
@@ -97,7 +71,7 @@ sql "SELECT intent_id FROM intents" | sort > "$WORK/journaled.txt"
 [ "$(sql "SELECT COUNT(*) FROM intents i WHERE (SELECT COUNT(*) FROM reports r
            WHERE r.router_seq = i.router_seq AND r.terminal = 1) != 1")" = 0 ] \
     || fail "a journaled intent has no terminal report, or more than one"
-gen unread 1 20 | jq -r .intent_id | sort | comm -23 - "$WORK/never_read.txt" > "$WORK/missed.txt"
+market_intents unread 1 20 | jq -r .intent_id | sort | comm -23 - "$WORK/never_read.txt" > "$WORK/missed.txt"
 [ ! -s "$WORK/missed.txt" ] || fail "the batch A never read is not all named never read: $(head -n 3 "$WORK/missed.txt")"
 # ep-send printed each terminal report it waited for, once.
 jq -r 'select(.terminal) | .intent_id' "$WORK/send.out" | sort > "$WORK/send_terminal.txt"
@@ -129,7 +103,7 @@ before-0001 True True True FILLED" ] || fail "the Python client's fates from B: 
 wait_until 10 paper_alive_is true
 [ "$(grep -c 'restored with .* processed through [1-9]' "$WORK/router.log")" -ge 1 ] \
     || fail "the paper worker did not re-claim its plane from B"
-gen final 1 20 > "$WORK/final.jsonl"
+market_intents final 1 20 > "$WORK/final.jsonl"
 "$BIN/ep-send" --config "$CLIENTS" --wait --timeout 20 --file "$WORK/final.jsonl" > "$WORK/final.out" 2>> "$WORK/send.log" \
     || fail "ep-send --wait to B failed: $(tail -n 1 "$WORK/send.log")"
 [ "$(jq -s '[.[] | select(.terminal and .status == "FILLED")] | length' "$WORK/final.out")" = 20 ] \
