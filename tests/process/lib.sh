@@ -766,3 +766,20 @@ alpha_intents () {
             "$1" "$i" "$([ $((i % 2)) = 0 ] && echo BUY || echo SELL)"
     done
 }
+
+# monitor_equals_journal: the monitor that follow_across_takeover started
+# has printed exactly the journal's reports (seq 1..n_reports, each once,
+# byte for byte what a replay from the router serving now gives, into
+# $WORK/all.jsonl); it is then stopped. Sets n_reports.
+monitor_equals_journal () {
+    n_reports=$(sql "SELECT COUNT(*) FROM reports")
+    tapped () { [ "$(wc -l < "$WORK/tap.out")" -ge "$n_reports" ]; }
+    wait_until 20 tapped
+    kill -TERM "$TAP_PID"
+    wait "$TAP_PID" || fail "ep-tap exited $? on SIGTERM"
+    "$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
+        || fail "ep-tap could not replay the $n_reports reports from the router serving now"
+    [ "$(jq -r .seq "$WORK/tap.out" | paste -sd,)" = "$(seq -s, 1 "$n_reports")" ] \
+        || fail "the monitor's seqs are not 1..$n_reports, each once"
+    cmp -s "$WORK/tap.out" "$WORK/all.jsonl" || fail "the monitor's stream differs from the journal's reports"
+}

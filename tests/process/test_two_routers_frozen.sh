@@ -69,16 +69,7 @@ market_intents final 1 20 > "$WORK/final.jsonl"
 [ "$(jq -s '[.[] | select(.terminal and .status == "FILLED")] | length' "$WORK/final.out")" = 20 ] \
     || fail "the paper worker under B did not fill the 20 intents sent once it was alive"
 
-n_reports=$(sql "SELECT COUNT(*) FROM reports")
-tapped () { [ "$(wc -l < "$WORK/tap.out")" -ge "$n_reports" ]; }
-wait_until 20 tapped
-kill -TERM "$TAP_PID"
-wait "$TAP_PID" || fail "ep-tap exited $? on SIGTERM"
-"$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
-    || fail "ep-tap could not replay the $n_reports reports from B"
-[ "$(jq -r .seq "$WORK/tap.out" | paste -sd,)" = "$(seq -s, 1 "$n_reports")" ] \
-    || fail "the monitor's seqs are not 1..$n_reports, each once"
-cmp -s "$WORK/tap.out" "$WORK/all.jsonl" || fail "the monitor's stream differs from the journal's reports"
+monitor_equals_journal
 kill -KILL "$A_PID"
 wait "$A_PID" 2>/dev/null || true
 pass "A frozen at seq $max_seq; B took over: $n_reports reports followed without a gap, $n_never intent(s) sent to the frozen A named never read, every other of 450 ended once ($n_late of the 50 sent as A was let go of named never read)"

@@ -111,16 +111,7 @@ market_intents final 1 20 > "$WORK/final.jsonl"
 filled_after=$(jq -s '[.[] | select(.terminal and (.intent_id | startswith("after-")) and .status == "FILLED")] | length' "$WORK/send.out")
 
 # The monitor's stream, never restarted: exactly the journal's reports.
-n_reports=$(sql "SELECT COUNT(*) FROM reports")
-tapped () { [ "$(wc -l < "$WORK/tap.out")" -ge "$n_reports" ]; }
-wait_until 20 tapped
-kill -TERM "$TAP_PID"
-wait "$TAP_PID" || fail "ep-tap exited $? on SIGTERM"
-"$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
-    || fail "ep-tap could not replay the $n_reports reports from B"
-[ "$(jq -r .seq "$WORK/tap.out" | paste -sd,)" = "$(seq -s, 1 "$n_reports")" ] \
-    || fail "the monitor's seqs are not 1..$n_reports, each once"
-cmp -s "$WORK/tap.out" "$WORK/all.jsonl" || fail "the monitor's stream differs from the journal's reports"
+monitor_equals_journal
 py_tapped () { [ "$(wc -l < "$WORK/py.out")" -gt "$n_reports" ]; }
 wait_until 20 py_tapped
 kill -TERM "$PY_PID"
