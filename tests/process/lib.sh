@@ -110,9 +110,11 @@ wait_until () {
 }
 
 # write_config [EXTRA ZPL LINES for the router section]: random free ports
-# (CZMQ's `:!`) below Linux's range for outgoing connections (32768 up), so
-# that a restarted router finds its ports free: another test's outgoing
-# connection could take a port of the dynamic range (49152 up) meanwhile.
+# (CZMQ's `:!`) from 10000 to 19999: below Linux's range for outgoing
+# connections (32768 up), so that a restarted router finds its ports free
+# (another test's outgoing connection could take a port of the dynamic
+# range, 49152 up, meanwhile), and below the range test_run_ports_taken
+# gives scripts/run (20000 to 32000).
 # Not `:*`, which takes the lowest free ones: a test running at the same
 # time would get the same ports as soon as they are free, and a worker that
 # outlives its router (kill and restart tests) would reconnect to the other
@@ -133,7 +135,7 @@ write_config () {
     {
         echo "router"
         for key in intake outcomes control dispatch results query; do
-            echo "    $key = tcp://127.0.0.1:![20000-32767]"
+            echo "    $key = tcp://127.0.0.1:![10000-19999]"
         done
         echo "    journal = $JOURNAL"
         for line in "$@"; do echo "    $line"; done
@@ -601,9 +603,9 @@ expect_fields () {
 
 # free_ports N: N free TCP ports on 127.0.0.1, one a line, held by nothing
 # once printed (for configurations that must name ports before anything binds
-# them: two routers, each listing the other's endpoints). Random, below
-# Linux's range for outgoing connections, as write_config's: a router that
-# binds them later must not find one taken by another test's connection.
+# them: two routers, each listing the other's endpoints). Random, in
+# write_config's range: a router that binds them later must not find one
+# taken by another test's connection.
 free_ports () {
     python3 -c '
 import random, socket, sys
@@ -611,7 +613,7 @@ held = []
 while len(held) < int(sys.argv[1]):
     s = socket.socket()
     try:
-        s.bind(("127.0.0.1", random.randint(20000, 32767)))
+        s.bind(("127.0.0.1", random.randint(10000, 19999)))
         held.append(s)
     except OSError:
         s.close()

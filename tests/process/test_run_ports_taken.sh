@@ -6,8 +6,9 @@
 # never reporting the other stack's state as its own. Its normal start
 # (router + paper worker, the paper plane) still says it is running, and
 # the Python command it prints works as printed.
-# Its ports: --port-base, from 20000 to 32000, below the ports the other
-# tests bind (CZMQ's 49152 and up, the kernel's ephemeral 32768 and up).
+# Its ports: --port-base, from 20000 to 32000, apart from the ports the
+# other tests bind (10000 to 19999, lib.sh; the kernel's ephemeral 32768
+# and up).
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 command -v python3 > /dev/null || fail "python3 is missing"
