@@ -18,6 +18,15 @@
 #
 #   soak.sh BIN_DIR [--minutes N | --seconds N] [--seed S]
 #
+# With the journal on PostgreSQL (EP_TEST_JOURNAL=postgresql: lib.sh starts
+# a cluster of the soak's own), two routers run on it, an active and a
+# standby (router/takeover_ms = 1000), every client and worker configured
+# with both: a kill of the router is a takeover (the standby must serve
+# within 20 s; the killed one starts again as the standby), and the chaos
+# adds partitions (the active frozen while the server ends its connection:
+# the standby takes over, and the old active, let go, must stop non-zero
+# saying it lost the lease). The checker reads the journal from PostgreSQL.
+#
 # Everything random comes from the seed (printed first): the streams (awk
 # srand) and the chaos schedule (bash RANDOM), so `--seed S` repeats a run's
 # inputs and actions (not its timing). KEEP=1 keeps the work folder.
@@ -52,6 +61,8 @@ say () { { echo "soak: $*" >&9; } 2>/dev/null || echo "soak: $*" >&2; }
 
 # --- bookkeeping ------------------------------------------------------------
 
+TAKEOVERS=0 TAKEOVER_FAILURES=0 TAKEOVER_MS_MAX=0 PARTITIONS=0 PAIR=
+[ -z "${PG_DIR:-}" ] || PAIR=1
 KILLS=0 KILL9=0 TERMS=0 CRASHES=0 TERM_FAILURES=0 SENDER_FAILURES=0
 FLIPS=0 FLIPS_CONFIRMED=0 HALTS=0 FAULTS=0 JUNK=0 FREEZES=0 RECONCILES=0 ACTIONS=0
 EPOCH=0 HALTED=0
@@ -100,7 +111,8 @@ on_exit () {
             bash "$HERE/soak_check.sh" "$JOURNAL" "$WORK/live-audit.db" /dev/null "$BIN/ep-replay" "$CFG" \
                 --seed "$seed" --kills "$KILLS" --meta-log "$META_LOG" --crashes "$CRASHES" \
                 --term-failures "$TERM_FAILURES" --sender-failures "$SENDER_FAILURES" \
-                --stream-changes "${stream_changes:-0}" 2>/dev/null \
+                --stream-changes "${stream_changes:-0}" --takeovers "$TAKEOVERS" \
+                --takeover-failures "$TAKEOVER_FAILURES" 2>/dev/null \
                 | tail -n 1 | jq -c '. + {ok: false, aborted: true}' || true
         else
             echo "{\"ok\":false,\"aborted\":true,\"seed\":$seed}"
@@ -154,14 +166,85 @@ spawn_live () {
     LIVE_PID=$!; PIDS+=("$LIVE_PID")
 }
 
+# --- two routers (PAIR) ------------------------------------------------------
+# ACTIVE and STANDBY are the members (a, b: $WORK/router-a.zpl, router-b.zpl)
+# running as each; ROUTER_PID is the active's pid, STANDBY_PID the standby's.
+
+metrics_of () { if [ "$1" = a ]; then echo "$METRICS_A"; else echo "$METRICS_B"; fi; }
+
+spawn_standby () {
+    "$BIN/ep-router" --config "$WORK/router-$STANDBY.zpl" --ready-file "$WORK/ready-$STANDBY.zpl" \
+        >>"$WORK/router-$STANDBY.log" 2>&1 </dev/null 9>&- &
+    STANDBY_PID=$!; PIDS+=("$STANDBY_PID")
+}
+
+# takeover SINCE_NS: the active has stopped (or lost its connection): the
+# standby must serve within 20 s of SINCE_NS (a takeover failure, and the
+# end of the soak, if not). Then the roles swap: OLD_PID is the router that
+# was active, and the caller starts a standby (spawn_standby) once it is gone.
+takeover () {
+    local ms
+    if ! poll_until 20 role_is "$(metrics_of "$STANDBY")" active; then
+        TAKEOVER_FAILURES=$((TAKEOVER_FAILURES + 1))
+        fail "the standby ($STANDBY) did not take over within 20 s"
+    fi
+    ms=$(( ($(date +%s%N) - $1) / 1000000 ))
+    TAKEOVERS=$((TAKEOVERS + 1))
+    [ "$ms" -le "$TAKEOVER_MS_MAX" ] || TAKEOVER_MS_MAX=$ms
+    chaos_log "takeover by $STANDBY in $ms ms"
+    OLD_PID=$ROUTER_PID
+    local old=$ACTIVE
+    ACTIVE=$STANDBY ROUTER_PID=$STANDBY_PID STANDBY=$old
+}
+
+# lease_lost_lines: how often the routers logged that they lost the lease.
+lease_lost_lines () { cat "$WORK"/router*.log | grep -c "the lease was lost: another router is active" || true; }
+
+# partition: the active frozen (SIGSTOP) while the server ends the
+# connection that holds the lease's lock, so that it cannot know: the
+# standby takes over; the old active, let go, must stop by itself, non-zero,
+# saying it lost the lease (a takeover failure if not); it starts again as
+# the standby.
+partition () {
+    local ended status=0 lost
+    PARTITIONS=$((PARTITIONS + 1))
+    lost=$(lease_lost_lines)
+    kill -STOP "$ROUTER_PID"
+    chaos_log "partition $ACTIVE"
+    ended=$(sql "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+    if [ "$ended" != 1 ]; then
+        say "partition: not one backend held the lease's lock ($ended): the active ($ACTIVE) served without it"
+        TAKEOVER_FAILURES=$((TAKEOVER_FAILURES + 1))
+        kill -CONT "$ROUTER_PID"
+        return
+    fi
+    takeover "$(date +%s%N)"
+    kill -CONT "$OLD_PID"
+    if ! poll_until 15 gone "$OLD_PID"; then
+        say "partition: the old active (pid $OLD_PID) still runs 15 s after it lost the lease"
+        TAKEOVER_FAILURES=$((TAKEOVER_FAILURES + 1))
+        kill -KILL "$OLD_PID" 2>/dev/null || true
+        wait_until 10 gone "$OLD_PID"
+    fi
+    wait "$OLD_PID" 2>/dev/null || status=$?
+    forget_pid "$OLD_PID"
+    if [ "$status" = 0 ] || [ "$(lease_lost_lines)" -le "$lost" ]; then
+        say "partition: the old active exited $status and logged $(( $(lease_lost_lines) - lost )) lease losses"
+        TAKEOVER_FAILURES=$((TAKEOVER_FAILURES + 1))
+    fi
+    pause_ms 0 1000
+    spawn_standby
+}
+
 # check_alive: a daemon that exited although nobody stopped it is a crash:
-# counted, logged with its status, restarted.
+# counted, logged with its status, restarted (an active router's crash is a
+# takeover when there is a standby).
 check_alive () {
     local name pid status
-    for name in router paper live fakex; do
+    for name in router paper live fakex ${PAIR:+standby}; do
         case $name in
             router) pid=$ROUTER_PID ;; paper) pid=$PAPER_PID ;;
-            live) pid=$LIVE_PID ;; fakex) pid=$FAKEX_PID ;;
+            live) pid=$LIVE_PID ;; fakex) pid=$FAKEX_PID ;; standby) pid=$STANDBY_PID ;;
         esac
         alive "$pid" && continue
         status=0; wait "$pid" 2>/dev/null || status=$?
@@ -169,7 +252,10 @@ check_alive () {
         CRASHES=$((CRASHES + 1))
         say "$name (pid $pid) exited by itself with status $status at +$(( $(date +%s) - started )) s"
         case $name in
-            router) restart_router 9>&- ;; paper) spawn_paper ;; live) spawn_live ;;
+            router) if [ -n "$PAIR" ]; then takeover "$(date +%s%N)"; spawn_standby
+                    else restart_router 9>&-; fi ;;
+            standby) spawn_standby ;;
+            paper) spawn_paper ;; live) spawn_live ;;
             fakex) fail "the fake venue died: cannot go on" ;;
         esac
     done
@@ -211,7 +297,11 @@ kill_restart () {
     case $name in
         paper)  stop_daemon "$PAPER_PID" "$sig" paper; pause_ms 0 1500; spawn_paper ;;
         live)   stop_daemon "$LIVE_PID" "$sig" live; pause_ms 0 1500; spawn_live ;;
-        router) stop_daemon "$ROUTER_PID" "$sig" router; pause_ms 0 1000; restart_router 9>&- ;;
+        router)
+            stop_daemon "$ROUTER_PID" "$sig" router
+            if [ -n "$PAIR" ]; then takeover "$(date +%s%N)"; pause_ms 0 1000; spawn_standby
+            else pause_ms 0 1000; restart_router 9>&-; fi ;;
+        standby) stop_daemon "$STANDBY_PID" "$sig" standby; pause_ms 0 1000; spawn_standby ;;
     esac
     KILLS=$((KILLS + 1))
     if [ "$sig" = KILL ]; then KILL9=$((KILL9 + 1)); else TERMS=$((TERMS + 1)); fi
@@ -237,7 +327,12 @@ chaos_action () {
     elif [ $R -lt 30 ]; then
         kill_restart live $sig
     elif [ $R -lt 40 ]; then
-        kill_restart router $sig
+        if [ -n "$PAIR" ]; then
+            rand 4
+            case $R in 0) partition ;; 1) kill_restart standby $sig ;; *) kill_restart router $sig ;; esac
+        else
+            kill_restart router $sig
+        fi
     elif [ $R -lt 52 ]; then
         # Freeze a daemon (SIGSTOP), often past the deadlines and the
         # router's worker timeout: a frozen worker's intents are failed
@@ -307,9 +402,22 @@ chaos_action () {
 # Retry-After has passed: a 5 s ban (the venue's are 2 minutes and more)
 # keeps the settling at the end within its bounds.
 start_fakex --ban-retry-after 5
-write_config "worker_timeout_ms = 3000" "paper_deadline_ms = 4000" "live_deadline_ms = 8000"
-live_section "timeout_ms = 2000" "connect_timeout_ms = 1000" "poll_ms = 200"
-start_router
+settings=("worker_timeout_ms = 3000" "paper_deadline_ms = 4000" "live_deadline_ms = 8000")
+live_settings=("timeout_ms = 2000" "connect_timeout_ms = 1000" "poll_ms = 200")
+if [ -n "$PAIR" ]; then
+    write_router_pair "${settings[@]}" "takeover_ms = 1000"
+    router_pair_metrics
+    for member in a b; do CFG=$WORK/router-$member.zpl live_section "${live_settings[@]}"; done
+    ACTIVE=a STANDBY=b
+    start_router "$WORK/router-a.zpl"
+    wait_until 10 role_is "$METRICS_A" active
+    spawn_standby
+    wait_until 20 role_is "$METRICS_B" standby
+else
+    write_config "${settings[@]}"
+    live_section "${live_settings[@]}"
+    start_router
+fi
 # Each worker's plane definition is approved through ep-meta as it first
 # claims its plane (start_paper, start_live: approve_plane); the workers the
 # chaos restarts run the same configuration, so the same approved definition.
@@ -357,7 +465,7 @@ while [ "$(date +%s)" -lt "$chaos_end" ]; do
     { check_alive; chaos_action; } 2>>"$WORK/chaos-stderr.log"
     ACTIONS=$((ACTIONS + 1))
 done
-echo "soak: chaos over after $ACTIONS actions: $KILLS kills ($KILL9 SIGKILL, $TERMS SIGTERM), $FREEZES freezes, $FLIPS plane flips ($FLIPS_CONFIRMED confirmed), $HALTS halt/resume, $FAULTS venue faults, $RECONCILES reconciles, $JUNK junk bursts"
+echo "soak: chaos over after $ACTIONS actions: $KILLS kills ($KILL9 SIGKILL, $TERMS SIGTERM)${PAIR:+, $TAKEOVERS takeovers (slowest $TAKEOVER_MS_MAX ms), $PARTITIONS partitions}, $FREEZES freezes, $FLIPS plane flips ($FLIPS_CONFIRMED confirmed), $HALTS halt/resume, $FAULTS venue faults, $RECONCILES reconciles, $JUNK junk bursts"
 
 # --- settle -----------------------------------------------------------------
 
@@ -420,7 +528,9 @@ tap_count=$(sql "SELECT COUNT(*) FROM reports")
     > "$WORK/tap.jsonl" 2> "$WORK/tap.log" </dev/null \
     || say "ep-tap --from-seq 1 did not print the $tap_count journaled reports: $(tail -n 1 "$WORK/tap.log")"
 
-# The stack stops as an operator stops it; every daemon must exit 0.
+# The stack stops as an operator stops it; every daemon must exit 0 (the
+# standby first, lest it take over).
+[ -z "$PAIR" ] || stop_daemon "$STANDBY_PID" TERM standby
 stop_daemon "$PAPER_PID" TERM paper
 stop_daemon "$LIVE_PID" TERM live
 stop_daemon "$ROUTER_PID" TERM router
@@ -438,14 +548,14 @@ bash "$HERE/soak_check.sh" "$JOURNAL" "$WORK/live-audit.db" "$WORK/fakex-counts.
     "$BIN/ep-replay" "$CFG" --seed "$seed" --kills "$KILLS" --meta-log "$META_LOG" \
     --crashes "$CRASHES" --term-failures "$TERM_FAILURES" --sender-failures "$SENDER_FAILURES" \
     --tap "$WORK/tap.jsonl" --tap-count "$tap_count" --venue-cancels "$WORK/fakex-cancels.json" \
-    --stream-changes "$stream_changes" \
+    --stream-changes "$stream_changes" --takeovers "$TAKEOVERS" --takeover-failures "$TAKEOVER_FAILURES" \
     > "$WORK/verdict.json" 2> "$WORK/check.log" || rc=$?
 if [ $rc -ne 0 ]; then
     cat "$WORK/check.log" >&2
     # What failed comes first: a long log tail can be cut by whoever reads it.
     jq -r '[to_entries[] | select(.key != "seed" and .key != "kills"
                                   and ((.value | type) == "number" and .value != 0
-                                       and (.key | test("^(missing_terminal|duplicate_reports|seq_gaps|live_resent|plane_changes_unjournaled|double_dispatch|tap_mismatch|duplicate_fills|fill_sum_mismatch|change_violations|crashes|term_failures|sender_failures)$"))
+                                       and (.key | test("^(missing_terminal|duplicate_reports|seq_gaps|live_resent|plane_changes_unjournaled|double_dispatch|tap_mismatch|duplicate_fills|fill_sum_mismatch|change_violations|crashes|term_failures|sender_failures|takeover_failures)$"))
                                        or (.key == "replay_identical" and .value != true)))
             | "\(.key)=\(.value)"] | "soak: failed on: " + join(" ")' \
         "$WORK/verdict.json" >&2 || true

@@ -63,22 +63,28 @@
 #                 [--seed S] [--kills N] [--meta-log FILE] [--crashes N]
 #                 [--term-failures N] [--sender-failures N] [--tap FILE --tap-count N]
 #                 [--venue-cancels FILE] [--stream-changes N]
+#                 [--takeovers N] [--takeover-failures N]
 #
+# JOURNAL: the SQLite file, or the PostgreSQL journal's connection string
+# (read from a copy: pg_snapshot.sh).
 # --meta-log: lines "EPOCH KIND PLANE RC" of the plane commands sent (RC 0:
 # ep-meta saw it applied). --crashes, --term-failures, --sender-failures: the
 # soak's own counts of daemons that died by themselves, exited non-zero after
-# SIGTERM, and ep-send runs that failed; each must be 0.
+# SIGTERM, and ep-send runs that failed; each must be 0. --takeovers: how
+# often a standby router took over (for the record); --takeover-failures:
+# takeovers that did not happen within their bound, and routers cut off
+# from the journal that did not stop saying they lost the lease; must be 0.
 set -euo pipefail
 
 usage () {
-    echo "usage: soak_check.sh JOURNAL AUDIT FAKEX_COUNTS_JSON REPLAY_BIN CONFIG [--seed S] [--kills N] [--meta-log FILE] [--crashes N] [--term-failures N] [--sender-failures N] [--tap FILE --tap-count N] [--venue-cancels FILE] [--stream-changes N]" >&2
+    echo "usage: soak_check.sh JOURNAL AUDIT FAKEX_COUNTS_JSON REPLAY_BIN CONFIG [--seed S] [--kills N] [--meta-log FILE] [--crashes N] [--term-failures N] [--sender-failures N] [--tap FILE --tap-count N] [--venue-cancels FILE] [--stream-changes N] [--takeovers N] [--takeover-failures N]" >&2
     exit 2
 }
 [ $# -ge 5 ] || usage
 journal=$1 audit_db=$2 counts=$3 replay=$4 config=$5
 shift 5
 seed=null kills=0 meta_log= crashes=0 term_failures=0 sender_failures=0 tap= tap_count= venue_cancels=
-stream_changes=0
+stream_changes=0 takeovers=0 takeover_failures=0
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || usage
     case $1 in
@@ -92,10 +98,24 @@ while [ $# -gt 0 ]; do
         --tap-count) tap_count=$2 ;;
         --venue-cancels) venue_cancels=$2 ;;
         --stream-changes) [[ $2 =~ ^[0-9]+$ ]] || usage; stream_changes=$2 ;;
+        --takeovers) [[ $2 =~ ^[0-9]+$ ]] || usage; takeovers=$2 ;;
+        --takeover-failures) [[ $2 =~ ^[0-9]+$ ]] || usage; takeover_failures=$2 ;;
         *) usage ;;
     esac
     shift 2
 done
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/soak-check.XXXXXX")
+trap '[ -n "${KEEP_SCRATCH:-}" ] && echo "scratch: $scratch" >&2 || rm -rf "$scratch"' EXIT
+# A journal on PostgreSQL (a connection string) is read from a copy in
+# SQLite (pg_snapshot.sh: psql, one read-only snapshot), so that every
+# query below is the same on either backend; ep-replay reads the server.
+replay_journal=$journal
+case $journal in
+    postgresql://*|postgres://*)
+        journal=$scratch/journal.db
+        bash "$(dirname "$0")/pg_snapshot.sh" "$replay_journal" "$journal" \
+            || { echo "soak_check: cannot copy the journal from PostgreSQL" >&2; exit 1; } ;;
+esac
 [ -f "$journal" ] || { echo "soak_check: no journal $journal" >&2; exit 1; }
 
 # q SQL: one number (or row) from the journal, read only.
@@ -111,8 +131,6 @@ qa () {
 # (9 failure, 10 reason). They go, with the live audit's cancel and replace
 # attempts and the venue's cancel counts, into a scratch database (cdb) with
 # the journal attached read only: qc runs SQL there.
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/soak-check.XXXXXX")
-trap '[ -n "${KEEP_SCRATCH:-}" ] && echo "scratch: $scratch" >&2 || rm -rf "$scratch"' EXIT
 cdb=$scratch/changes.db
 cat > "$scratch/pb.awk" <<'AWK'
 # Input: tab-separated columns, the last one a protobuf message in hex.
@@ -488,7 +506,7 @@ change_violations=$(( change_terminal + target_not_canceled + canceled_twice + f
 
 # Paper determinism: the journal's paper reports are what a replay makes.
 replay_identical=false
-replay_out=$("$replay" --journal "$journal" --config "$config" --verify 2>&1 >/dev/null) && replay_identical=true
+replay_out=$("$replay" --journal "$replay_journal" --config "$config" --verify 2>&1 >/dev/null) && replay_identical=true
 echo "soak_check: $replay_out" >&2
 
 # For the record.
@@ -505,7 +523,7 @@ if [ "$intents" -gt 0 ] && [ $missing_terminal = 0 ] && [ $orphan_reports = 0 ] 
    && [ $live_resent = 0 ] && [ $double_dispatch = 0 ] && [ $plane_changes_unjournaled = 0 ] \
    && [ $replay_identical = true ] && [ "$crashes" = 0 ] && [ "$term_failures" = 0 ] \
    && [ "$sender_failures" = 0 ] && [ $tap_mismatch = 0 ] && [ $duplicate_fills = 0 ] \
-   && [ $fill_sum_mismatch = 0 ] && [ $change_violations = 0 ]; then
+   && [ $fill_sum_mismatch = 0 ] && [ $change_violations = 0 ] && [ "$takeover_failures" = 0 ]; then
     ok=true
 fi
 jq -n -c \
@@ -514,6 +532,7 @@ jq -n -c \
     --argjson duplicate_reports "$duplicate_reports" --argjson seq_gaps "$seq_gaps" \
     --argjson live_resent "$live_resent" --argjson plane_changes_unjournaled "$plane_changes_unjournaled" \
     --argjson replay_identical "$replay_identical" --argjson double_dispatch "$double_dispatch" \
+    --argjson takeovers "$takeovers" --argjson takeover_failures "$takeover_failures" \
     --argjson crashes "$crashes" --argjson term_failures "$term_failures" --argjson sender_failures "$sender_failures" \
     --argjson reports "$reports" --argjson late "$late" --argjson unknown "$unknown" \
     --argjson on_paper "$on_paper" --argjson on_live "$on_live" --argjson live_submissions "$live_submissions" \
@@ -536,6 +555,7 @@ jq -n -c \
       fill_sum_mismatch_reconciled: $fill_sum_reconciled,
       change_violations: $change_violations,
       crashes: $crashes, term_failures: $term_failures, sender_failures: $sender_failures,
+      takeovers: $takeovers, takeover_failures: $takeover_failures,
       reports: $reports, late_reports: $late, unknown: $unknown, on_paper: $on_paper, on_live: $on_live,
       tap_reports: $tap_reports, live_submissions: $live_submissions, venue_orders: $venue_orders, router_starts: $restarts,
       applied_plane_commands: $applied_changes,
