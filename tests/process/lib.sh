@@ -750,6 +750,30 @@ follow_across_takeover () {
     exec 3> "$WORK/stream"
 }
 
+# fates_across_takeover RC < IDS: the intents the strategy of
+# follow_across_takeover sent, their ids on stdin (not a pipe: it must run
+# in the shell that started ep-send, to reap it). Once it ended (within
+# 60 s), it must have exited RC (any: 1 if it named an intent never read,
+# else 0), and each intent it sent is journaled or named never read, never
+# both. Leaves $WORK/never_read.txt and $WORK/journaled.txt (sorted ids);
+# sets n_never.
+fates_across_takeover () {
+    local want=$1 rc=0
+    sort > "$WORK/sent.txt"
+    wait_until 60 gone "$SEND_PID"
+    wait "$SEND_PID" || rc=$?
+    sed -n 's|^ep-send: never read: kr/\([^ ]*\) .*|\1|p' "$WORK/send.log" | sort > "$WORK/never_read.txt"
+    n_never=$(wc -l < "$WORK/never_read.txt")
+    [ "$want" != any ] || want=$([ "$n_never" = 0 ] && echo 0 || echo 1)
+    [ "$rc" = "$want" ] \
+        || fail "ep-send --wait exited $rc, not $want, with $n_never intent(s) named never read: $(tail -n 3 "$WORK/send.log")"
+    sql "SELECT intent_id FROM intents" | sort > "$WORK/journaled.txt"
+    [ -z "$(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt")" ] \
+        || fail "named never read but journaled: $(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt" | head -n 3)"
+    [ "$(sort -u "$WORK/journaled.txt" "$WORK/never_read.txt")" = "$(cat "$WORK/sent.txt")" ] \
+        || fail "not every intent sent is journaled or named never read: $(sort -u "$WORK/journaled.txt" "$WORK/never_read.txt" | comm -13 - "$WORK/sent.txt" | head -n 3)"
+}
+
 # router_metrics: the router's metrics address (http://HOST:PORT), as its
 # ready file names it.
 router_metrics () {

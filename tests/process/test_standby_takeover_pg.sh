@@ -57,19 +57,7 @@ serving_ms=$(( $(now_ms) - killed_ms ))
 wait_until 20 gone "$FEED_PID"
 exec 3>&-
 
-wait_until 60 gone "$SEND_PID"
-rc=0
-wait "$SEND_PID" || rc=$?
-[ "$rc" = 1 ] || fail "ep-send --wait exited $rc, not 1 (intents never read): $(tail -n 3 "$WORK/send.log")"
-sed -n 's|^ep-send: never read: kr/\([^ ]*\) .*|\1|p' "$WORK/send.log" | sort > "$WORK/never_read.txt"
-n_never=$(wc -l < "$WORK/never_read.txt")
-
-{ market_intents before 1 300; market_intents unread 1 20; market_intents after 1 200; } | jq -r .intent_id | sort > "$WORK/sent.txt"
-sql "SELECT intent_id FROM intents" | sort > "$WORK/journaled.txt"
-[ -z "$(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt")" ] \
-    || fail "named never read but journaled: $(comm -12 "$WORK/journaled.txt" "$WORK/never_read.txt" | head -n 3)"
-[ "$(sort -u "$WORK/journaled.txt" "$WORK/never_read.txt")" = "$(cat "$WORK/sent.txt")" ] \
-    || fail "not every intent sent is journaled or named never read"
+fates_across_takeover 1 < <({ market_intents before 1 300; market_intents unread 1 20; market_intents after 1 200; } | jq -r .intent_id)
 market_intents unread 1 20 | jq -r .intent_id | sort | comm -23 - "$WORK/never_read.txt" > "$WORK/missed.txt"
 [ ! -s "$WORK/missed.txt" ] || fail "the batch A never read is not all named never read: $(head -n 3 "$WORK/missed.txt")"
 jq -r 'select(.terminal) | .intent_id' "$WORK/send.out" | sort > "$WORK/send_terminal.txt"
