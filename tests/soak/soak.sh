@@ -25,7 +25,9 @@
 # within 20 s; the killed one starts again as the standby), and the chaos
 # adds partitions (the active frozen while the server ends its connection:
 # the standby takes over, and the old active, let go, must stop non-zero
-# saying it lost the lease). The checker reads the journal from PostgreSQL.
+# saying it lost the lease); at least one takeover by a third of the time
+# and one partition by two thirds, whatever the draw. The checker reads the
+# journal from PostgreSQL.
 #
 # Everything random comes from the seed (printed first): the streams (awk
 # srand) and the chaos schedule (bash RANDOM), so `--seed S` repeats a run's
@@ -459,10 +461,20 @@ echo "soak: stack up in $WORK; streams of $(cat "$WORK"/{alpha,beta,safety}.json
 # --- chaos ------------------------------------------------------------------
 
 exec 9>&2
-chaos_end=$(( $(date +%s) + seconds ))
+chaos_start=$(date +%s)
+chaos_end=$(( chaos_start + seconds ))
 while [ "$(date +%s)" -lt "$chaos_end" ]; do
     pause_ms 300 2000
-    { check_alive; chaos_action; } 2>>"$WORK/chaos-stderr.log"
+    # With two routers, whatever the draw: a takeover by a third of the
+    # time, and a partition by two thirds.
+    elapsed=$(( $(date +%s) - chaos_start ))
+    if [ -n "$PAIR" ] && [ "$TAKEOVERS" = 0 ] && [ $(( elapsed * 3 )) -ge "$seconds" ]; then
+        { check_alive; kill_restart router KILL; } 2>>"$WORK/chaos-stderr.log"
+    elif [ -n "$PAIR" ] && [ "$PARTITIONS" = 0 ] && [ $(( elapsed * 3 )) -ge $(( seconds * 2 )) ]; then
+        { check_alive; partition; } 2>>"$WORK/chaos-stderr.log"
+    else
+        { check_alive; chaos_action; } 2>>"$WORK/chaos-stderr.log"
+    fi
     ACTIONS=$((ACTIONS + 1))
 done
 echo "soak: chaos over after $ACTIONS actions: $KILLS kills ($KILL9 SIGKILL, $TERMS SIGTERM)${PAIR:+, $TAKEOVERS takeovers (slowest $TAKEOVER_MS_MAX ms), $PARTITIONS partitions}, $FREEZES freezes, $FLIPS plane flips ($FLIPS_CONFIRMED confirmed), $HALTS halt/resume, $FAULTS venue faults, $RECONCILES reconciles, $JUNK junk bursts"
