@@ -14,7 +14,7 @@
 #    connection cut); intents sent meanwhile are held (the router cannot
 #    commit, retries every second); S is promoted, as PostgreSQL's own
 #    tools would, and the router follows its connection string to S, where
-#    the held intents commit and are realized;
+#    the held intents commit and are realized, and new ones after them;
 # 4. on S alone: every report ep-send printed before the loss is there, the
 #    same (seq, router_seq, payload as a replay from S gives it), seq is
 #    gap-free, every intent has one terminal report, the chain verifies.
@@ -94,12 +94,15 @@ grep -q "journal: connected to PostgreSQL again" "$WORK/router.log" \
     || fail "the router did not say it connected again"
 running "$ROUTER_PID" || fail "the router stopped"
 wait_until 10 health_is 200
+alpha_intents after 1 20 > "$WORK/after.jsonl"
+"$BIN/ep-send" --config "$READY" --wait --timeout 20 --file "$WORK/after.jsonl" > "$WORK/after.out" \
+    2>> "$WORK/send.log" || fail "the 20 intents sent once the router was on S did not all finish"
 
 # 4. On S alone (P is gone: nothing can be read from it)
 JOURNAL=$S_URL
 [ "$(sql "SELECT pg_is_in_recovery ()")" = 0 ] || fail "S is not a primary"
 check_journal_invariants
-[ "$(sql "SELECT COUNT(*) FROM intents")" = 151 ] || fail "S holds $(sql "SELECT COUNT(*) FROM intents") intents, not 151"
+[ "$(sql "SELECT COUNT(*) FROM intents")" = 171 ] || fail "S holds $(sql "SELECT COUNT(*) FROM intents") intents, not 171"
 # Every report printed is on S with its seq and router_seq, and is the
 # report S holds: a replay through the router (from S) gives it byte for byte
 jq -r '"\(.seq)|\(.router_seq)"' "$WORK/printed.jsonl" | sort > "$WORK/printed.keys"
@@ -109,7 +112,7 @@ missing=$(comm -23 "$WORK/printed.keys" "$WORK/journal.keys")
 replay_reports
 missing=$(sort "$WORK/printed.jsonl" | comm -23 - <(sort "$WORK/all.jsonl"))
 [ -z "$missing" ] || fail "reports ep-send printed differ from S's: $(echo "$missing" | head -n 3)"
-[ "$(sql "SELECT COUNT(*) FROM reports WHERE terminal = 1 AND status = 3")" = 151 ] \
+[ "$(sql "SELECT COUNT(*) FROM reports WHERE terminal = 1 AND status = 3")" = 171 ] \
     || fail "not every intent was FILLED: $(sql 'SELECT status, COUNT(*) FROM reports WHERE terminal = 1 GROUP BY status')"
 "$BIN/ep-replay" --journal "$S_URL" --verify > /dev/null 2> "$WORK/verify.err" \
     || fail "the journal on S does not verify: $(cat "$WORK/verify.err")"
