@@ -11,6 +11,7 @@ READY=$WORK/ready.zpl          # the same with the ports it bound: what clients 
 JOURNAL=$WORK/journal.db
 PIDS=()
 PG_DIR=
+PG_MORE=()    # further clusters the test started (pg_cluster.sh standby): stopped as PG_DIR
 ROUTER_PID=
 PAPER_PID=
 # WRAP: a command the daemons are started under (valgrind); STARTUP: how
@@ -47,10 +48,13 @@ cleanup () {
             [ $rc -ne 0 ] || rc=1
         fi
     done
-    # The journal's PostgreSQL cluster (EP_TEST_JOURNAL=postgresql), once
-    # the router is gone
-    [ -z "${PG_DIR:-}" ] || bash "$PG_SCRIPT" stop "$PG_DIR" \
-        || { echo "FAIL: the PostgreSQL cluster in $PG_DIR did not stop" >&2; [ $rc -ne 0 ] || rc=1; }
+    # The journal's PostgreSQL cluster (EP_TEST_JOURNAL=postgresql) and the
+    # test's others, once the router is gone
+    local pg
+    for pg in ${PG_DIR:+"$PG_DIR"} ${PG_MORE[@]+"${PG_MORE[@]}"}; do
+        bash "$PG_SCRIPT" stop "$pg" \
+            || { echo "FAIL: the PostgreSQL cluster in $pg did not stop" >&2; [ $rc -ne 0 ] || rc=1; }
+    done
     if grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$WORK"/*.log 2>/dev/null; then
         echo "FAIL: sanitizer findings in the logs above" >&2
         [ $rc -ne 0 ] || rc=1
@@ -58,10 +62,12 @@ cleanup () {
     if [ $rc -ne 0 ]; then
         echo "--- logs in $WORK ---"
         for log in "$WORK"/*.log; do [ -f "$log" ] && { echo "== $log"; tail -n 30 "$log"; }; done
-        [ -z "${PG_DIR:-}" ] || { echo "== $PG_DIR/server.log"; tail -n 30 "$PG_DIR/server.log"; }
+        for pg in ${PG_DIR:+"$PG_DIR"} ${PG_MORE[@]+"${PG_MORE[@]}"}; do
+            echo "== $pg/server.log"; tail -n 30 "$pg/server.log" 2>/dev/null || true
+        done
     elif [ -z "${KEEP:-}" ]; then
         rm -rf "$WORK"
-        [ -z "${PG_DIR:-}" ] || rm -rf "$PG_DIR"
+        for pg in ${PG_DIR:+"$PG_DIR"} ${PG_MORE[@]+"${PG_MORE[@]}"}; do rm -rf "$pg"; done
     fi
     exit $rc
 }
