@@ -5,6 +5,8 @@
 # - one byte changed in a published report, in a plane's report, in a
 #   command's reason, in an audit row;
 # - a row deleted; a row inserted; two rows' contents swapped;
+# - two intents' published reports swapped and the chain recomputed: the
+#   published check (each is what its plane produced) names the row;
 # - the newest row edited and the whole chain recomputed by someone who
 #   knows how: the file holds together, but not against a head recorded
 #   before (--head, as stats and ep-tap --chain print it).
@@ -81,6 +83,21 @@ rows=$(sqlite3 "$JOURNAL" "SELECT hex(rows) FROM chain WHERE id = $commit")
 tampered listed "UPDATE chain SET rows = X'$(flip "$rows")' WHERE id = $commit" \
     "chain row $commit: its list of rows is not what was written"
 
+# Two intents' published reports swapped and the chain recomputed: the
+# chain holds, but a published report is no longer what its plane produced
+read -r a b < <(sqlite3 "$JOURNAL" "SELECT group_concat(seq, ' ') FROM (SELECT MIN(seq) AS seq
+                FROM reports WHERE origin = 1 AND plane_payload IS NOT NULL GROUP BY router_seq
+                ORDER BY seq LIMIT 2)")
+sqlite3 "$JOURNAL" ".backup '$WORK/republished.db'"
+sqlite3 "$WORK/republished.db" "UPDATE reports SET payload = CASE seq WHEN $a THEN
+    (SELECT payload FROM reports WHERE seq = $b) ELSE (SELECT payload FROM reports WHERE seq = $a) END
+    WHERE seq IN ($a, $b)"
+python3 "$RECHAIN" "$WORK/republished.db" || fail "could not recompute the chain"
+rc=0
+"$BIN/ep-replay" --journal "$WORK/republished.db" --verify > /dev/null 2> "$WORK/republished.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "reports row $a: its published intent_id is not what its plane produced" \
+    "$WORK/republished.err" || fail "the swapped published reports were not named ($rc): $(cat "$WORK/republished.err")"
+
 # The newest row edited, the chain recomputed: it holds in itself, not
 # against the recorded head
 newest=$(sqlite3 "$JOURNAL" "SELECT MAX(seq) FROM reports")
@@ -102,4 +119,4 @@ rc=0
 "$BIN/ep-replay" --audit "$WORK/audit-copy.db" 2> "$WORK/audit-copy.err" || rc=$?
 [ "$rc" = 1 ] && grep -q "attempts row $attempt is not what was written" "$WORK/audit-copy.err" \
     || fail "the changed audit row was not named ($rc): $(cat "$WORK/audit-copy.err")"
-pass "a changed published report, plane report, command reason, commit list and audit row, a deleted, an inserted and a swapped row, and a recomputed chain against its recorded head: each found, the row named"
+pass "a changed published report, plane report, command reason, commit list and audit row, a deleted, an inserted and a swapped row, published reports swapped under a recomputed chain, and a recomputed chain against its recorded head: each found, the row named"
