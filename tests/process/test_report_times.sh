@@ -6,7 +6,9 @@
 # router's two times; paper has no clock (its fills' trade_time_ms is 0),
 # and its replay digest is unchanged by any of it (ep-replay --verify).
 # The router's metrics hold the delay from intake to the terminal report.
+# Every journal row has its wall-clock time: its commit's chain row's.
 source "$(dirname "$0")/lib.sh"
+start_us=$(date +%s%6N)
 
 start_fakex
 write_config "metrics = 127.0.0.1:0"
@@ -56,4 +58,10 @@ wait_until 10 metric_at_least 'execplane_intake_to_terminal_seconds_count{plane=
 "$BIN/ep-replay" --journal "$JOURNAL" --verify > /dev/null 2> "$WORK/verify.err" \
     || fail "ep-replay --verify: $(cat "$WORK/verify.err")"
 check_journal_invariants
-pass "reports carry their intake and journal times in order, live ones the venue's; paper none; the replay digest holds"
+# The chain's times (one a commit, covering each row it wrote, as --verify
+# checked): wall clock within this run, in the order of the commits
+[ "$(sql "SELECT COUNT(*) FROM chain WHERE at_us < $start_us OR at_us > $(date +%s%6N)")" = 0 ] \
+    || fail "a chain row's time is outside the run: $(sql "SELECT id, at_us FROM chain") (from $start_us)"
+[ "$(sql "SELECT COUNT(*) FROM chain c JOIN chain p ON p.id = c.id - 1 WHERE c.at_us < p.at_us")" = 0 ] \
+    || fail "chain times out of order: $(sql "SELECT id, at_us FROM chain")"
+pass "reports carry their intake and journal times in order, live ones the venue's; paper none; the replay digest holds; journal rows stamped by their commits"
