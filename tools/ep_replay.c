@@ -210,7 +210,8 @@ static int
 s_verify_published (sqlite3 *db)
 {
     sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (db, "SELECT seq, plane_payload, payload FROM reports WHERE origin = 1 "
+    if (sqlite3_prepare_v2 (db, "SELECT seq, plane_payload, payload, router_seq, strategy_id, "
+                            "plane, status, terminal FROM reports WHERE origin = 1 "
                             "AND plane_payload IS NOT NULL ORDER BY seq", -1, &stmt, NULL)
         != SQLITE_OK)
         return 1;
@@ -222,6 +223,19 @@ s_verify_published (sqlite3 *db)
             NULL, (size_t) sqlite3_column_bytes (stmt, 2), sqlite3_column_blob (stmt, 2));
         const char *field = !plane ? "plane payload (undecodable)"
                           : !published ? "payload (undecodable)" : NULL;
+        //  The row's own columns, which the router wrote beside it
+        const char *strategy = (const char *) sqlite3_column_text (stmt, 4);
+        if (!field)
+            field = published->seq != (uint64_t) sqlite3_column_int64 (stmt, 0) ? "seq (not the row's)"
+                  : published->router_seq != (uint64_t) sqlite3_column_int64 (stmt, 3)
+                    ? "router_seq (not the row's)"
+                  : !streq (published->strategy_id, strategy ? strategy : "")
+                    ? "strategy_id (not the row's)"
+                  : published->plane != sqlite3_column_int (stmt, 5) ? "plane (not the row's)"
+                  : published->status != sqlite3_column_int (stmt, 6) ? "status (not the row's)"
+                  : published->terminal != (sqlite3_column_int (stmt, 7) != 0)
+                    ? "terminal (not the row's)"
+                  : NULL;
         if (!field)
             field = !streq (plane->intent_id, published->intent_id) ? "intent_id"
                   : !streq (plane->strategy_id, published->strategy_id) ? "strategy_id"
