@@ -43,12 +43,14 @@ done
 [ -n "$BASE" ] || fail "no 13 free ports found from 20000 to $top"
 
 # run NAME [OPTIONS...]: scripts/run on $BASE, state in $WORK/NAME, in the
-# background; its pid in RUN_PID, its output in $WORK/NAME.out and .err.
+# background; its pid in RUN_PID (stopped with the test's daemons if the
+# test fails), its output in $WORK/NAME.out and .err.
 run () {
     local name=$1; shift
     bash "$ROOT/scripts/run" --bin "$BIN" --var "$WORK/$name" --port-base "$BASE" "$@" \
         > "$WORK/$name.out" 2> "$WORK/$name.err" &
     RUN_PID=$!
+    PIDS+=("$RUN_PID")
 }
 # finished PID: the process has exited (for wait_until)
 finished () { ! running "$1"; }
