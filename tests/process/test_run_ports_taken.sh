@@ -5,7 +5,8 @@
 # scripts/run) it says which port is taken and by what, and exits 1,
 # never reporting the other stack's state as its own. Its normal start
 # (router + paper worker, the paper plane) still says it is running, and
-# the Python command it prints works as printed.
+# the Python command it prints works as printed. It approves the paper
+# definition its own worker presents, saying so, and no other that waits.
 # Its ports: --port-base, from 20000 to 32000, apart from the ports the
 # other tests bind (10000 to 19999, lib.sh; the kernel's ephemeral 32768
 # and up).
@@ -42,12 +43,14 @@ done
 [ -n "$BASE" ] || fail "no 13 free ports found from 20000 to $top"
 
 # run NAME [OPTIONS...]: scripts/run on $BASE, state in $WORK/NAME, in the
-# background; its pid in RUN_PID, its output in $WORK/NAME.out and .err.
+# background; its pid in RUN_PID (stopped with the test's daemons if the
+# test fails), its output in $WORK/NAME.out and .err.
 run () {
     local name=$1; shift
     bash "$ROOT/scripts/run" --bin "$BIN" --var "$WORK/$name" --port-base "$BASE" "$@" \
         > "$WORK/$name.out" 2> "$WORK/$name.err" &
     RUN_PID=$!
+    PIDS+=("$RUN_PID")
 }
 # finished PID: the process has exited (for wait_until)
 finished () { ! running "$1"; }
@@ -122,3 +125,31 @@ exit_of "$FIRST" 30; rc=$RC
 grep -q "^stopped; the journal is in" "$WORK/first.out" || fail "scripts/run did not say it stopped"
 free "$BASE" || fail "scripts/run left a process on its ports"
 pass "scripts/run stops on SIGTERM, exit 0, its ports free again"
+
+# 4. Its first start approved the definition its own paper worker presents,
+# and said so; started again, it approves nothing else: a paper definition
+# another worker presented meanwhile still waits for an operator.
+id=$(sed -n "s/^approved the paper plane's definition \([0-9a-f]\{12\}\): .*/\1/p" "$WORK/first.out")
+[ -n "$id" ] || fail "the first start did not say it approved its paper definition: $(cat "$WORK/first.out")"
+[ "$(sqlite3 "$WORK/first/journal.db" "SELECT COUNT(*) FROM commands WHERE kind = 7 AND applied = 1")" = 1 ] \
+    || fail "the approval is not journaled as one applied command"
+"$BIN/ep-router" --config "$WORK/first/run.zpl" >> "$WORK/other.log" 2>&1 &
+PIDS+=("$!"); ROUTER=$!
+sed 's/^paper$/paper\n    slippage_bps = 25/' "$WORK/first/run.zpl" > "$WORK/first/other.zpl"
+"$BIN/ep-paper" --config "$WORK/first/other.zpl" >> "$WORK/other.log" 2>&1 &
+PIDS+=("$!"); OTHER=$!
+pending () { "$BIN/ep-meta" --config "$WORK/first/run.zpl" --timeout 5 planes --pending --plane PAPER > "$WORK/pending" && [ -s "$WORK/pending" ]; }
+wait_until 20 pending
+other=$(jq -r .id "$WORK/pending")
+[ "${other:0:12}" != "$id" ] || fail "another slippage gave the same definition"
+kill -TERM "$OTHER" "$ROUTER"; exit_of "$OTHER" 10; exit_of "$ROUTER" 10
+run first
+FIRST=$RUN_PID
+wait_until 60 grep -q "execplane is running" "$WORK/first.out"
+grep -q "^the paper plane's definition $id was approved before" "$WORK/first.out" \
+    || fail "started again, it does not name its approved definition: $(cat "$WORK/first.out")"
+grep -q "^approved " "$WORK/first.out" && fail "started again, it approved: $(grep "^approved " "$WORK/first.out")"
+"$BIN/ep-meta" --config "$WORK/first/run.zpl" --timeout 5 planes --pending --plane PAPER > "$WORK/pending"
+[ "$(jq -r .id "$WORK/pending")" = "$other" ] || fail "the other definition does not wait: $(cat "$WORK/pending")"
+kill -TERM "$FIRST"; exit_of "$FIRST" 30
+pass "scripts/run approves the paper definition its worker presents (${id}), no other that waits (${other:0:12})"
