@@ -225,18 +225,20 @@ s_verify_published (sqlite3 *db)
                           : !published ? "payload (undecodable)" : NULL;
         //  The row's own columns, which the router wrote beside it
         const char *strategy = (const char *) sqlite3_column_text (stmt, 4);
-        if (!field)
-            field = published->seq != (uint64_t) sqlite3_column_int64 (stmt, 0) ? "seq (not the row's)"
-                  : published->router_seq != (uint64_t) sqlite3_column_int64 (stmt, 3)
-                    ? "router_seq (not the row's)"
-                  : !streq (published->strategy_id, strategy ? strategy : "")
-                    ? "strategy_id (not the row's)"
-                  : published->plane != sqlite3_column_int (stmt, 5) ? "plane (not the row's)"
-                  : published->status != sqlite3_column_int (stmt, 6) ? "status (not the row's)"
-                  : published->terminal != (sqlite3_column_int (stmt, 7) != 0)
-                    ? "terminal (not the row's)"
-                  : NULL;
-        if (!field)
+        const char *column = field ? NULL
+            : published->seq != (uint64_t) sqlite3_column_int64 (stmt, 0) ? "seq"
+            : published->router_seq != (uint64_t) sqlite3_column_int64 (stmt, 3) ? "router_seq"
+            : !streq (published->strategy_id, strategy ? strategy : "") ? "strategy_id"
+            : (int) published->plane != sqlite3_column_int (stmt, 5) ? "plane"
+            : (int) published->status != sqlite3_column_int (stmt, 6) ? "status"
+            : published->terminal != (sqlite3_column_int (stmt, 7) != 0) ? "terminal"
+            : NULL;
+        if (column) {
+            fprintf (stderr, "ep-replay: reports row %lld: its published %s is not its row's\n",
+                     (long long) sqlite3_column_int64 (stmt, 0), column);
+            rc = 1;
+        }
+        if (!field && !column)
             field = !streq (plane->intent_id, published->intent_id) ? "intent_id"
                   : !streq (plane->strategy_id, published->strategy_id) ? "strategy_id"
                   : !streq (plane->symbol, published->symbol) ? "symbol"
@@ -292,7 +294,8 @@ s_usage (FILE *out)
         "                   PostgreSQL (read as one snapshot)\n"
         "  --verify         first check the journal's hash chain (every intent,\n"
         "                   report, command and event, in the order written) and\n"
-        "                   that each published report is what its plane produced,\n"
+        "                   that each published report is what its plane produced\n"
+        "                   and carries its row's seq, strategy, plane and status,\n"
         "                   naming the first row that does not hold; then digest\n"
         "                   the paper reports recorded in the journal: exit 1\n"
         "                   unless everything holds and the two digests are equal\n"

@@ -83,20 +83,30 @@ rows=$(sqlite3 "$JOURNAL" "SELECT hex(rows) FROM chain WHERE id = $commit")
 tampered listed "UPDATE chain SET rows = X'$(flip "$rows")' WHERE id = $commit" \
     "chain row $commit: its list of rows is not what was written"
 
-# Two intents' published reports swapped and the chain recomputed: the
-# chain holds, but a published report is no longer what its plane produced
+# Two intents' plane reports swapped and the chain recomputed: the chain
+# holds, but a published report is no longer what its plane produced
 read -r a b < <(sqlite3 "$JOURNAL" "SELECT group_concat(seq, ' ') FROM (SELECT MIN(seq) AS seq
                 FROM reports WHERE origin = 1 AND plane_payload IS NOT NULL GROUP BY router_seq
                 ORDER BY seq LIMIT 2)")
 sqlite3 "$JOURNAL" ".backup '$WORK/republished.db'"
-sqlite3 "$WORK/republished.db" "UPDATE reports SET payload = CASE seq WHEN $a THEN
-    (SELECT payload FROM reports WHERE seq = $b) ELSE (SELECT payload FROM reports WHERE seq = $a) END
+sqlite3 "$WORK/republished.db" "UPDATE reports SET plane_payload = CASE seq WHEN $a THEN
+    (SELECT plane_payload FROM reports WHERE seq = $b) ELSE (SELECT plane_payload FROM reports WHERE seq = $a) END
     WHERE seq IN ($a, $b)"
 python3 "$RECHAIN" "$WORK/republished.db" || fail "could not recompute the chain"
 rc=0
 "$BIN/ep-replay" --journal "$WORK/republished.db" --verify > /dev/null 2> "$WORK/republished.err" || rc=$?
 [ "$rc" = 1 ] && grep -q "reports row $a: its published intent_id is not what its plane produced" \
-    "$WORK/republished.err" || fail "the swapped published reports were not named ($rc): $(cat "$WORK/republished.err")"
+    "$WORK/republished.err" || fail "the swapped plane reports were not named ($rc): $(cat "$WORK/republished.err")"
+
+# A report's own column rewritten (its status) and the chain recomputed:
+# the published report no longer carries its row's status
+sqlite3 "$JOURNAL" ".backup '$WORK/restated.db'"
+sqlite3 "$WORK/restated.db" "UPDATE reports SET status = status + 1 WHERE seq = $a"
+python3 "$RECHAIN" "$WORK/restated.db" || fail "could not recompute the chain"
+rc=0
+"$BIN/ep-replay" --journal "$WORK/restated.db" --verify > /dev/null 2> "$WORK/restated.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "reports row $a: its published status is not its row's" \
+    "$WORK/restated.err" || fail "the rewritten status was not named ($rc): $(cat "$WORK/restated.err")"
 
 # The newest row edited, the chain recomputed: it holds in itself, not
 # against the recorded head
