@@ -412,8 +412,9 @@ s_usage (FILE *out)
         "With --ws-port: POST /fakex/ws?mode=MODE switches the stream: normal; drop\n"
         "(every connection closed now, then normal); down (every connection closed,\n"
         "upgrades refused with 503 until normal); stall (connections kept open but\n"
-        "nothing read, answered, ponged or sent until normal). Events made while down\n"
-        "or stalled are dropped, never sent later. GET /fakex/ws (and the POST)\n"
+        "nothing read, answered, ponged or sent until normal); late (events queued, and\n"
+        "sent once normal: a stream that lags). Events made while down or stalled are\n"
+        "dropped, never sent later. GET /fakex/ws (and the POST)\n"
         "answers {mode, connections (open now), logons, subscriptions, events_sent,\n"
         "events_dropped (counts since the start)}; GET /fakex/ws/events answers\n"
         "[[send_time_us, \"FRAME\"], ...], the last 10000 events sent, oldest first,\n"
@@ -2112,7 +2113,7 @@ s_fakex_ws (s_fakex_t *self, struct MHD_Connection *connection, const char *url,
         bool known = mode && fakex_ws_set_mode (self->ws, mode);
         fakex_params_destroy (&params);
         if (!known)
-            return s_reply_fakex_error (connection, 400, "mode is normal, drop, down or stall");
+            return s_reply_fakex_error (connection, 400, "mode is normal, drop, down, stall or late");
     }
     else
     if (!streq (method, "GET"))

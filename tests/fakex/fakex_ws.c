@@ -29,8 +29,8 @@
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 
-typedef enum { S_MODE_NORMAL, S_MODE_DOWN, S_MODE_STALL } s_mode_t;
-static const char *s_mode_names [] = { "normal", "down", "stall" };
+typedef enum { S_MODE_NORMAL, S_MODE_DOWN, S_MODE_STALL, S_MODE_LATE } s_mode_t;
+static const char *s_mode_names [] = { "normal", "down", "stall", "late" };
 
 //  One frame waiting to be sent, with LWS_PRE bytes before its text
 typedef struct _s_message_t s_message_t;
@@ -493,6 +493,8 @@ s_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
                 return -1;
             }
             s_message_t *message = conn->head;
+            if (message && message->event && self->mode == S_MODE_LATE)
+                message = NULL;         //  events wait for normal, answers too behind them
             if (message) {
                 conn->head = message->next;
                 if (!conn->head)
@@ -665,7 +667,7 @@ fakex_ws_publish (fakex_ws_t *self, json_t *event)
     }
     bool wake = false;
     pthread_mutex_lock (&self->mutex);
-    if (self->mode != S_MODE_NORMAL)
+    if (self->mode == S_MODE_DOWN || self->mode == S_MODE_STALL)
         //  A gap, as a real outage makes: the client must query to learn it
         self->events_dropped++;
     else
@@ -706,6 +708,9 @@ fakex_ws_set_mode (fakex_ws_t *self, const char *mode)
     else
     if (streq (mode, "stall"))
         next = S_MODE_STALL;
+    else
+    if (streq (mode, "late"))
+        next = S_MODE_LATE;
     else
     if (!drop && !streq (mode, "normal"))
         return false;

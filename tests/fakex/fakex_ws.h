@@ -44,8 +44,9 @@ void fakex_ws_stop (fakex_ws_t **self_p);
 void fakex_ws_publish (fakex_ws_t *self, json_t *event);
 
 //  Switches the stream's mode: normal, drop (close every connection, then
-//  normal), down (close every connection, refuse upgrades with 503) or
-//  stall (service nothing). False if mode is none of these.
+//  normal), down (close every connection, refuse upgrades with 503),
+//  stall (service nothing) or late (hold events, sent once normal). False
+//  if mode is none of these.
 bool fakex_ws_set_mode (fakex_ws_t *self, const char *mode);
 
 //  {"mode", "connections", "logons", "subscriptions", "events_sent",

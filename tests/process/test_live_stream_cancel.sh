@@ -31,7 +31,7 @@ jq -c 'select(.intent_id == "sc-1" and .terminal)' "$WORK/all.jsonl" > "$WORK/ta
 [ "$(wc -l < "$WORK/target.jsonl")" = 1 ] || fail "the order ended $(wc -l < "$WORK/target.jsonl") times"
 [ "$(jq -r '"\(.status) \(.filled_qty)"' "$WORK/target.jsonl")" = "CANCELED 0.5" ] \
     || fail "the order's end: $(cat "$WORK/target.jsonl")"
-jq -r .reason "$WORK/target.jsonl" | grep -q '^canceled by intent sc-2' \
+jq -r .reason "$WORK/target.jsonl" | grep '^canceled by intent sc-2' > /dev/null \
     || fail "the order's end does not name the cancel: $(jq -r .reason "$WORK/target.jsonl")"
 # The stream's CANCELED event, whenever it came, is in the audit under the order
 wait_until 10 audit_has "SELECT 1 FROM observations WHERE client_order_id = '$id' AND text LIKE '%\"X\":\"CANCELED\"%'"
@@ -49,7 +49,7 @@ METRICS=$(sed -n "s|.*metrics on \(http://127\.0\.0\.1:[0-9]*\)/metrics.*|\1|p" 
 # /healthz is refreshed every 250 ms
 healthz_says_why () {
     curl -s "$METRICS/healthz" > "$WORK/healthz.json"
-    jq -r .stream_problem "$WORK/healthz.json" | grep -q 'refused to log on'
+    jq -r .stream_problem "$WORK/healthz.json" | grep 'refused to log on' > /dev/null
 }
 wait_until 10 healthz_says_why
 [ "$(jq -r .stream "$WORK/healthz.json")" = down ] || fail "healthz: $(cat "$WORK/healthz.json")"
@@ -57,7 +57,7 @@ echo '{"intent_id":"sc-3","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","
     | "$BIN/ep-send" --config "$READY" --wait --timeout 20 > "$WORK/refused.jsonl"
 [ "$(jq -r 'select(.terminal) | "\(.status) \(.failure)"' "$WORK/refused.jsonl")" = "REJECTED VENUE_AUTH_FAILED" ] \
     || fail "an order signed with a key the venue does not know: $(cat "$WORK/refused.jsonl")"
-jq -r 'select(.terminal) | .reason' "$WORK/refused.jsonl" | grep -q -- '-1022' \
+jq -r 'select(.terminal) | .reason' "$WORK/refused.jsonl" | grep -- '-1022' > /dev/null \
     || fail "the refusal does not say -1022: $(cat "$WORK/refused.jsonl")"
 check_journal_invariants
 assert_no_secrets

@@ -35,7 +35,7 @@ replay_reports
     || fail "statuses: $(jq -r '.status' "$WORK/all.jsonl" | paste -sd' ')"
 [ "$(jq -r '.filled_qty' "$WORK/all.jsonl" | paste -sd' ')" = "0 1 2 3" ] \
     || fail "cumulative quantities: $(jq -r '.filled_qty' "$WORK/all.jsonl" | paste -sd' ')"
-jq -r 'select(.status != "ACCEPTED") | .reason' "$WORK/all.jsonl" | grep -v -q '^stream: ' \
+jq -r 'select(.status != "ACCEPTED") | .reason' "$WORK/all.jsonl" | grep -v '^stream: ' > /dev/null \
     && fail "a report that is not the stream's: $(jq -r .reason "$WORK/all.jsonl")"
 
 # Each fill is the venue's trade, with its id, price, quantity and fee

@@ -50,7 +50,7 @@ queries_before=$(fakex_requests "GET /api/v3/order")
 fakex_ws_mode stall
 fakex_trade "$id" 1 > "$WORK/trade-4.json"
 wait_until 10 stream_events_at_least stream-down 2
-sql "SELECT detail FROM events WHERE kind = 'stream-down' ORDER BY id DESC LIMIT 1" | grep -q '^stalled: nothing heard for' \
+sql "SELECT detail FROM events WHERE kind = 'stream-down' ORDER BY id DESC LIMIT 1" | grep '^stalled: nothing heard for' > /dev/null \
     || fail "the stall was not told as one: $(sql "SELECT detail FROM events WHERE kind = 'stream-down'")"
 wait_until 10 plane_reports_at_least 5
 [ "$(fakex_requests "GET /api/v3/order")" -gt "$queries_before" ] \
