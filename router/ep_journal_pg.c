@@ -2,63 +2,45 @@
     schema (the SQLite journal's tables, with BIGINT and BYTEA), the
     connection and its session, and the journal's statements run on it
     (ep_journal_internal.h), each prepared once a connection and run with
-    binary parameters and results.
+    binary parameters and results (its tables: ep_journal_pg_schema.c).
 
     A statement that fails because the server cannot be reached (the
     connection lost, the server down) leaves the transaction to fail at
     its commit, and the journal's retry to connect again and run its
-    writes; one the server refuses is final (ep_journal.h).  */
+    writes; one the server refuses is final (ep_journal.h).
+
+    Inside a transaction, writes go out in a pipeline (libpq's pipeline
+    mode) without waiting for their results, which are read when a result
+    is needed: a duplicate-id claim's (the router decides on it at once), a
+    read's, or the commit's. The commit sends the writes still pending,
+    the fence and COMMIT together: a turn costs one round trip for BEGIN,
+    one per claim, and one for the rest. A write the server refuses is
+    found then, and is as final (the commit fails for good); a connection
+    lost before COMMIT's result was read leaves the commit's outcome to be
+    looked up by its chain row, as before.  */
 #include <czmq.h>
 #include <libpq-fe.h>
 #include <string.h>
 #include "ep_journal.h"
 #include "ep_journal_internal.h"
+#include "ep_journal_pg.h"
 #include "ep_log.h"
 
-//  The same tables and columns as the SQLite journal's, in the same order
-//  (a row reads back as the values its writer bound and hashed).
-static const char *s_schema =
-    "CREATE TABLE IF NOT EXISTS intents ("
-    "  router_seq BIGINT PRIMARY KEY, strategy_id TEXT NOT NULL, intent_id TEXT NOT NULL,"
-    "  plane BIGINT NOT NULL, plane_epoch BIGINT NOT NULL, dispatched BIGINT NOT NULL,"
-    "  payload BYTEA NOT NULL, sender TEXT);"
-    "CREATE TABLE IF NOT EXISTS intent_keys ("
-    "  strategy_id TEXT NOT NULL, intent_id TEXT NOT NULL, router_seq BIGINT NOT NULL,"
-    "  PRIMARY KEY (strategy_id, intent_id));"
-    "CREATE TABLE IF NOT EXISTS reports ("
-    "  seq BIGINT PRIMARY KEY, router_seq BIGINT NOT NULL, strategy_id TEXT NOT NULL,"
-    "  plane BIGINT NOT NULL, status BIGINT NOT NULL, terminal BIGINT NOT NULL,"
-    "  origin BIGINT NOT NULL, late BIGINT NOT NULL, plane_payload BYTEA,"
-    "  payload BYTEA NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS reports_by_intent ON reports (router_seq);"
-    "CREATE TABLE IF NOT EXISTS commands ("
-    "  id BIGINT PRIMARY KEY, at_seq BIGINT NOT NULL, kind BIGINT, plane BIGINT,"
-    "  epoch BIGINT, issued_by TEXT, sender TEXT, reason TEXT,"
-    "  applied BIGINT NOT NULL, outcome TEXT NOT NULL, payload BYTEA);"
-    "CREATE TABLE IF NOT EXISTS events ("
-    "  id BIGINT PRIMARY KEY, at_seq BIGINT NOT NULL, kind TEXT NOT NULL, detail TEXT);"
-    "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BYTEA);"
-    "CREATE TABLE IF NOT EXISTS zombies (router_seq BIGINT PRIMARY KEY);"
-    "CREATE TABLE IF NOT EXISTS chain ("
-    "  id BIGINT PRIMARY KEY, tbl TEXT NOT NULL, row BIGINT NOT NULL, at_us BIGINT NOT NULL,"
-    "  row_hash BYTEA NOT NULL, hash BYTEA NOT NULL, rows BYTEA);"
-    "CREATE INDEX IF NOT EXISTS chain_commits ON chain (row)"
-    "  WHERE tbl = '" EP_CHAIN_COMMIT "' AND row > 0;"
-    "CREATE INDEX IF NOT EXISTS chain_intents ON chain (row) WHERE tbl = 'intents';"
-    "CREATE TABLE IF NOT EXISTS lease ("
-    "  id BIGINT PRIMARY KEY, epoch BIGINT NOT NULL, holder TEXT NOT NULL,"
-    "  taken_at TIMESTAMPTZ NOT NULL);";
+//  The fence (s_commit): an error unless the lease's row, read FOR SHARE,
+//  holds epoch $1, so that COMMIT, sent after it in the same pipeline, is
+//  never run under another router's lease (the server skips what follows
+//  an error up to the pipeline's end). A missing row is no epoch.
+static const char *s_fence_sql =
+    "SELECT 1 / CASE WHEN (SELECT epoch FROM lease WHERE id = 1 FOR SHARE) = $1"
+    " THEN 1 ELSE 0 END";
+#define S_FENCE_FAILED "22012"          //  division_by_zero: the fence's epoch differs
+
+//  Writes pending in a pipeline before their results are read (a turn of
+//  many reports reads them as it goes)
+#define S_PIPE_MAX 512
 
 //  The lease's advisory lock, one per schema (one journal a schema).
 #define S_LEASE_KEY "hashtext (current_schema () || '.execplane.lease')"
-
-//  The columns of a journal's tables, all told (the check of a database
-//  that already had them).
-static const char *s_columns =
-    "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema ()"
-    " AND table_name IN ('intents', 'intent_keys', 'reports', 'commands', 'events', 'state',"
-    " 'zombies', 'chain')";
-#define S_COLUMNS 46
 
 typedef struct {
     PGconn *conn;
@@ -70,6 +52,9 @@ typedef struct {
     bool tables;                        //  the tables are there: statements can be prepared
     uint64_t epoch;                     //  the lease this router holds (0: none yet)
     bool lease_lost;                    //  another router took it: nothing more commits
+    int queued;                         //  statements in the pipeline, results unread
+    int failed_at;                      //  the first the server refused there, or -1
+    char failed_state [6];              //  and its SQLSTATE
 } s_pg_t;
 
 struct _ep_journal_rows_t {
@@ -140,6 +125,14 @@ s_session (s_pg_t *pg)
         }
         PQclear (result);
     }
+    if (rc == 0) {
+        result = PQprepare (pg->conn, "fence", s_fence_sql, 0, NULL);
+        if (PQresultStatus (result) != PGRES_COMMAND_OK) {
+            s_keep (pg, "prepare", PQerrorMessage (pg->conn));
+            rc = -1;
+        }
+        PQclear (result);
+    }
     return rc;
 }
 
@@ -184,7 +177,13 @@ static int
 s_connect (s_pg_t *pg)
 {
     bool again = pg->conn != NULL;
-    if (again)
+    //  A connection lost inside a pipeline is not reused
+    if (again && PQpipelineStatus (pg->conn) != PQ_PIPELINE_OFF) {
+        PQfinish (pg->conn);
+        pg->conn = NULL;
+    }
+    pg->queued = 0;
+    if (pg->conn)
         PQreset (pg->conn);
     else {
         //  Defaults the connection string may override (it is expanded
@@ -214,13 +213,156 @@ s_connect (s_pg_t *pg)
     return again && pg->epoch ? s_relock (pg) : 0;
 }
 
+//  A statement's values as binary parameters (pointing into them).
+typedef struct {
+    const char *params [S_ROW_MAX];
+    int lengths [S_ROW_MAX], formats [S_ROW_MAX];
+    uint8_t integers [S_ROW_MAX][8];
+} s_params_t;
+
+static void
+s_bind (s_params_t *p, const ep_chain_value_t *values, int count)
+{
+    for (int i = 0; i < count; i++) {
+        const ep_chain_value_t *value = &values [i];
+        p->formats [i] = 1;
+        if (value->type == SQLITE_INTEGER) {
+            uint64_t v = (uint64_t) value->integer;
+            for (int b = 7; b >= 0; b--, v >>= 8)
+                p->integers [i][b] = (uint8_t) v;
+            p->params [i] = (const char *) p->integers [i];
+            p->lengths [i] = 8;
+        }
+        else
+        if (value->type == SQLITE_NULL) {
+            p->params [i] = NULL;
+            p->lengths [i] = 0;
+        }
+        else {
+            p->params [i] = value->size ? value->bytes : "";
+            p->lengths [i] = (int) value->size;
+        }
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  The pipeline
+
+//  Into pipeline mode, if not in it. Returns 0, -1 (refused), or 1 (lost).
+static int
+s_pipe (s_pg_t *pg)
+{
+    if (PQpipelineStatus (pg->conn) != PQ_PIPELINE_OFF || PQenterPipelineMode (pg->conn))
+        return 0;
+    s_keep (pg, "pipeline mode", PQerrorMessage (pg->conn));
+    return s_lost (pg) ? 1 : -1;
+}
+
+//  Sends prepared statement name with its values (NULL: sql, without),
+//  its result to be read by s_drain. Returns 0, -1, or 1 (lost).
+static int
+s_send (s_pg_t *pg, const char *name, const char *sql, const ep_chain_value_t *values,
+        int count)
+{
+    s_params_t p;
+    s_bind (&p, values, count);
+    int sent = name ? PQsendQueryPrepared (pg->conn, name, count, p.params, p.lengths,
+                                           p.formats, 1)
+                    : PQsendQueryParams (pg->conn, sql, 0, NULL, NULL, NULL, NULL, 1);
+    if (sent) {
+        pg->queued++;
+        return 0;
+    }
+    s_keep (pg, "", PQerrorMessage (pg->conn));
+    return s_lost (pg) ? 1 : -1;
+}
+
+//  Reads the results of the statements in the pipeline, up to a sync, and
+//  leaves pipeline mode. *last (if not NULL): the last one's result, if
+//  it succeeded (the caller clears it). Returns 0; 1 if the connection was
+//  lost meanwhile (whatever the server refused before); else -1 if the
+//  server refused one (the first in pg->failed_at, its SQLSTATE kept, why
+//  kept: those after it were skipped).
+static int
+s_drain (s_pg_t *pg, PGresult **last)
+{
+    int count = pg->queued, rc = 0;
+    pg->queued = 0;
+    pg->failed_at = -1;
+    if (last)
+        *last = NULL;
+    if (!PQpipelineSync (pg->conn))
+        rc = 1;
+    for (int i = 0; i < count && rc != 1; i++) {
+        PGresult *result = PQgetResult (pg->conn);
+        ExecStatusType status = PQresultStatus (result);
+        bool got = result != NULL;
+        if (!got)
+            rc = 1;
+        else
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+            if (last && i == count - 1) {
+                *last = result;
+                result = NULL;
+            }
+        }
+        else
+        if (rc == 0) {
+            rc = -1;
+            pg->failed_at = i;
+            const char *state = PQresultErrorField (result, PG_DIAG_SQLSTATE);
+            snprintf (pg->failed_state, sizeof pg->failed_state, "%s", state ? state : "");
+            s_keep (pg, "", PQresultErrorMessage (result));
+        }
+        //  Each statement's results end with a NULL
+        if (got)
+            for (PGresult *more; !s_lost (pg) && (more = PQgetResult (pg->conn)); )
+                PQclear (more);
+        PQclear (result);
+    }
+    if (rc != 1) {
+        PGresult *sync = PQgetResult (pg->conn);
+        if (PQresultStatus (sync) != PGRES_PIPELINE_SYNC)
+            rc = 1;
+        PQclear (sync);
+    }
+    if (rc != 1 && !PQexitPipelineMode (pg->conn))
+        rc = 1;
+    //  The server ending the connection refuses what it was running first
+    if (rc == 1 || s_lost (pg)) {
+        rc = 1;
+        s_keep (pg, "PostgreSQL cannot be reached", PQerrorMessage (pg->conn));
+        if (last) {
+            PQclear (*last);
+            *last = NULL;
+        }
+    }
+    return rc;
+}
+
+//  Out of pipeline mode, its results read (and dropped: what failed is
+//  kept, and a refusal aborted the transaction). Returns as s_drain.
+static int
+s_settle (s_pg_t *pg)
+{
+    if (PQpipelineStatus (pg->conn) == PQ_PIPELINE_OFF)
+        return 0;
+    if (s_lost (pg))
+        return 1;
+    return s_drain (pg, NULL);
+}
+
+//  --------------------------------------------------------------------------
+
 //  Runs a statement without parameters. Returns 0, -1 if refused, 1 if the
 //  server cannot be reached (why kept).
 static int
 s_simple (s_pg_t *pg, const char *sql, const char *expected)
 {
+    int rc = s_settle (pg);
+    if (rc)
+        return rc;
     PGresult *result = PQexec (pg->conn, sql);
-    int rc = 0;
     if (PQresultStatus (result) != PGRES_COMMAND_OK) {
         rc = s_lost (pg) ? 1 : -1;
         s_keep (pg, sql, PQerrorMessage (pg->conn));
@@ -238,38 +380,44 @@ s_simple (s_pg_t *pg, const char *sql, const char *expected)
 static PGresult *
 s_run (s_pg_t *pg, int which, const ep_chain_value_t *values, int count)
 {
-    const char *params [S_ROW_MAX];
-    int lengths [S_ROW_MAX], formats [S_ROW_MAX];
-    uint8_t integers [S_ROW_MAX][8];
-    for (int i = 0; i < count; i++) {
-        const ep_chain_value_t *value = &values [i];
-        formats [i] = 1;
-        if (value->type == SQLITE_INTEGER) {
-            uint64_t v = (uint64_t) value->integer;
-            for (int b = 7; b >= 0; b--, v >>= 8)
-                integers [i][b] = (uint8_t) v;
-            params [i] = (const char *) integers [i];
-            lengths [i] = 8;
-        }
-        else
-        if (value->type == SQLITE_NULL) {
-            params [i] = NULL;
-            lengths [i] = 0;
-        }
-        else {
-            params [i] = value->size ? value->bytes : "";
-            lengths [i] = (int) value->size;
-        }
-    }
+    s_params_t p;
+    s_bind (&p, values, count);
     char name [16];
     snprintf (name, sizeof name, "s%d", which);
-    return PQexecPrepared (pg->conn, name, count, params, lengths, formats, 1);
+    return PQexecPrepared (pg->conn, name, count, p.params, p.lengths, p.formats, 1);
+}
+
+//  A write of the open transaction, in the pipeline: its result is read
+//  now if it is a claim's (*changed: the rows it changed) or the pipeline
+//  is long; else later (*changed 1: only a claim's count is used).
+static int
+s_write_piped (s_pg_t *pg, int which, const ep_chain_value_t *values, int count, int *changed)
+{
+    char name [16];
+    snprintf (name, sizeof name, "s%d", which);
+    int rc = s_pipe (pg);
+    if (rc == 0)
+        rc = s_send (pg, name, NULL, values, count);
+    *changed = 1;
+    if (rc == 0 && (which == S_CLAIM || pg->queued >= S_PIPE_MAX)) {
+        PGresult *last;
+        rc = s_drain (pg, which == S_CLAIM ? &last : NULL);
+        if (rc == 0 && which == S_CLAIM) {
+            *changed = atoi (PQcmdTuples (last));
+            PQclear (last);
+        }
+    }
+    if (rc < 0)
+        pg->aborted = true;
+    return rc;
 }
 
 static int
 s_write (ep_journal_t *self, int which, const ep_chain_value_t *values, int count, int *changed)
 {
     s_pg_t *pg = s_pg (self);
+    if (self->in_txn && !pg->aborted)
+        return s_write_piped (pg, which, values, count, changed);
     PGresult *result = s_run (pg, which, values, count);
     int rc = 0;
     if (PQresultStatus (result) == PGRES_COMMAND_OK)
@@ -303,6 +451,7 @@ static void
 s_rollback (ep_journal_t *self)
 {
     s_pg_t *pg = s_pg (self);
+    s_settle (pg);
     if (!s_lost (pg) && PQtransactionStatus (pg->conn) != PQTRANS_IDLE) {
         PGresult *result = PQexec (pg->conn, "ROLLBACK");
         PQclear (result);
@@ -310,65 +459,76 @@ s_rollback (ep_journal_t *self)
     pg->aborted = false;
 }
 
-//  The fence, the last statement before COMMIT: the lease's row read FOR
-//  SHARE must still hold this router's epoch. A router that takes the
-//  lease bumps it with an UPDATE, which waits for this transaction (and
-//  then reads what it committed), or came first (and this one fails).
-//  Returns 0; or, rolled back, -1 (unreachable: for a retry) or -2 (the
-//  lease is lost, or the read refused).
-static int
-s_fence (ep_journal_t *self)
+//  The fence found another epoch than this router's: the lease is lost
+//  (the epoch the row holds now, read for the log).
+static void
+s_fence_failed (s_pg_t *pg)
 {
-    s_pg_t *pg = s_pg (self);
-    PGresult *result = PQexec (pg->conn, "SELECT epoch FROM lease WHERE id = 1 FOR SHARE");
-    int rc = 0;
-    if (PQresultStatus (result) != PGRES_TUPLES_OK) {
-        rc = s_lost (pg) ? -1 : -2;
-        s_keep (pg, "the lease's fence", PQerrorMessage (pg->conn));
-    }
-    else {
-        uint64_t epoch = PQntuples (result) == 1 ? strtoull (PQgetvalue (result, 0, 0), NULL, 10)
-                                                 : 0;
-        if (epoch != pg->epoch) {
-            char why [96];
-            snprintf (why, sizeof why, "the fence found epoch %llu", (unsigned long long) epoch);
-            s_lease_lose (pg, why);
-            rc = -2;
-        }
-    }
+    PGresult *result = PQexec (pg->conn, "SELECT epoch FROM lease WHERE id = 1");
+    char why [96];
+    if (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1)
+        snprintf (why, sizeof why, "the fence found epoch %s", PQgetvalue (result, 0, 0));
+    else
+        snprintf (why, sizeof why, "the fence found no epoch of its own");
     PQclear (result);
-    if (rc) {
-        snprintf (self->error, sizeof self->error, "%s", pg->message);
-        s_rollback (self);
-    }
-    return rc;
+    s_lease_lose (pg, why);
 }
 
+//  COMMIT, in one round trip with the writes still in the pipeline and
+//  the fence before it (s_fence_sql): the lease's row read FOR SHARE must
+//  still hold this router's epoch. A router that takes the lease bumps it
+//  with an UPDATE, which waits for this transaction (and then reads what
+//  it committed), or came first (and this one fails).
 static int
 s_commit (ep_journal_t *self, bool *unknown)
 {
     s_pg_t *pg = s_pg (self);
     *unknown = false;
-    if (pg->aborted) {
-        snprintf (self->error, sizeof self->error, "PostgreSQL refused a write of the "
-                  "transaction (%.160s): rolled back", pg->message);
+    if (pg->aborted || pg->lease_lost) {
+        if (pg->aborted)
+            snprintf (self->error, sizeof self->error, "PostgreSQL refused a write of the "
+                      "transaction (%.160s): rolled back", pg->message);
+        else
+            snprintf (self->error, sizeof self->error, "%s", pg->message);
         s_rollback (self);
         return -2;
     }
-    if (pg->lease_lost) {
-        snprintf (self->error, sizeof self->error, "%s", pg->message);
-        s_rollback (self);
-        return -2;
+    int rc = s_pipe (pg), fence_at = -1, commit_at;
+    pg->failed_at = -1;
+    if (rc == 0 && pg->epoch) {
+        fence_at = pg->queued;
+        ep_chain_value_t epoch = { .type = SQLITE_INTEGER, .integer = (int64_t) pg->epoch };
+        rc = s_send (pg, "fence", NULL, &epoch, 1);
     }
-    int rc = pg->epoch ? s_fence (self) : 0;
-    if (rc)
-        return rc;
-    rc = s_simple (pg, "COMMIT", "COMMIT");
+    commit_at = pg->queued;
+    if (rc == 0)
+        rc = s_send (pg, NULL, "COMMIT", NULL, 0);
+    bool sent = rc == 0;
+    PGresult *last = NULL;
+    if (rc == 0)
+        rc = s_drain (pg, &last);
+    if (rc == 0 && strcmp (PQcmdStatus (last), "COMMIT")) {
+        rc = -1;
+        pg->failed_at = commit_at;
+        s_keep (pg, "COMMIT", "the transaction was refused before its commit: rolled back");
+    }
+    PQclear (last);
     if (rc == 0)
         return 0;
-    snprintf (self->error, sizeof self->error, "%s", pg->message);
-    //  Lost during the commit: the server may have made it
-    *unknown = rc == 1;
+    if (rc < 0 && fence_at >= 0 && pg->failed_at == fence_at
+    &&  streq (pg->failed_state, S_FENCE_FAILED)) {
+        s_rollback (self);
+        s_fence_failed (pg);
+        snprintf (self->error, sizeof self->error, "%s", pg->message);
+        return -2;
+    }
+    if (rc < 0 && pg->failed_at >= 0 && pg->failed_at != fence_at && pg->failed_at != commit_at)
+        snprintf (self->error, sizeof self->error, "PostgreSQL refused a write of the "
+                  "transaction (%.160s): rolled back", pg->message);
+    else
+        snprintf (self->error, sizeof self->error, "%s", pg->message);
+    //  Lost once COMMIT was sent: the server may have made it
+    *unknown = rc == 1 && sent;
     s_rollback (self);
     return rc == 1 ? -1 : -2;
 }
@@ -393,6 +553,14 @@ s_query (ep_journal_t *self, int which, const ep_chain_value_t *values, int coun
     //  Outside a transaction, a lost connection is made again for a read
     if (s_lost (pg) && !self->in_txn && s_connect (pg)) {
         ep_log_error ("journal: read: %s", pg->message);
+        return NULL;
+    }
+    //  The writes in the pipeline first (what failed there fails the read)
+    int settled = s_settle (pg);
+    if (settled) {
+        ep_log_error ("journal: read: %s", pg->message);
+        if (settled < 0 && self->in_txn)
+            pg->aborted = true;
         return NULL;
     }
     ep_journal_rows_t *rows = calloc (1, sizeof *rows);
@@ -473,6 +641,7 @@ static int
 s_lease_take (ep_journal_t *self, const char *holder, uint64_t *epoch)
 {
     s_pg_t *pg = s_pg (self);
+    s_settle (pg);
     if (s_lost (pg) && s_connect (pg)) {
         ep_log_error ("journal: the lease: %s", pg->message);
         return -1;
@@ -512,6 +681,7 @@ s_lease_check (ep_journal_t *self)
     s_pg_t *pg = s_pg (self);
     if (pg->lease_lost)
         return 1;
+    s_settle (pg);
     if (s_lost (pg) && s_connect (pg)) {
         snprintf (self->error, sizeof self->error, "%s", pg->message);
         return pg->lease_lost ? 1 : -1;
@@ -561,32 +731,6 @@ static const ep_journal_backend_t s_backend = {
     .lease_take = s_lease_take, .lease_check = s_lease_check, .lease_lost = s_lease_lost,
 };
 
-//  The tables, created if missing, and a check that those there are a
-//  journal's. Returns 0, or -1 with the reason in err.
-static int
-s_tables (s_pg_t *pg, char *err, size_t err_size)
-{
-    PGresult *result = PQexec (pg->conn, s_schema);
-    if (PQresultStatus (result) != PGRES_COMMAND_OK) {
-        s_keep (pg, "creating its tables", PQerrorMessage (pg->conn));
-        snprintf (err, err_size, "journal %s: %s", pg->shown, pg->message);
-        PQclear (result);
-        return -1;
-    }
-    PQclear (result);
-    result = PQexec (pg->conn, s_columns);
-    long columns = PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1
-                 ? atol (PQgetvalue (result, 0, 0)) : -1;
-    PQclear (result);
-    if (columns != S_COLUMNS) {
-        snprintf (err, err_size, "journal %s: the database has tables of the journal's names "
-                  "that are not an execplane journal's (%ld columns, not %d): refusing to "
-                  "start; they are left as they are", pg->shown, columns, S_COLUMNS);
-        return -1;
-    }
-    return 0;
-}
-
 int
 ep_journal_pg_open (ep_journal_t *self, const char *conninfo, char *err, size_t err_size)
 {
@@ -608,7 +752,7 @@ ep_journal_pg_open (ep_journal_t *self, const char *conninfo, char *err, size_t 
         snprintf (err, err_size, "journal %s: %s", pg->shown, pg->message);
         return -1;
     }
-    if (s_tables (pg, err, err_size))
+    if (ep_journal_pg_tables (pg->conn, pg->shown, err, err_size))
         return -1;
     pg->tables = true;
     if (s_session (pg)) {
