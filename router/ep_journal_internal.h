@@ -57,7 +57,12 @@ typedef struct {
     //  Runs write which with its count values. Returns 0 (and the rows it
     //  changed in *changed), -1 if the database refused it (logged), or 1
     //  if the database could not be reached: the write is not made, and
-    //  the transaction's commit will fail for a retry.
+    //  the transaction's commit will fail for a retry. Inside a
+    //  transaction a backend may send a write other than S_CLAIM without
+    //  waiting for its result (PostgreSQL's pipeline): it returns 0 (and
+    //  *changed 1), and a refusal or a lost connection is returned by a
+    //  later write, read or commit of the transaction instead, as final
+    //  or for a retry alike.
     int (*write) (ep_journal_t *self, int which, const ep_chain_value_t *values, int count,
                   int *changed);
     //  BEGIN. Returns 0, -1 (refused, logged), or 1 (unreachable: the
