@@ -780,6 +780,46 @@ fates_across_takeover () {
         || fail "not every intent sent is journaled or named never read: $(sort -u "$WORK/journaled.txt" "$WORK/never_read.txt" | comm -13 - "$WORK/sent.txt" | head -n 3)"
 }
 
+# resting_buy ID QTY: a LIMIT GTC buy of QTY BTCUSDT at 200.5 (below the
+# fake venue's price: it rests) of strategy live, sent and seen by the
+# plane; ORDER is the client order id it went to the venue with.
+resting_buy () {
+    printf '{"intent_id":"%s","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"%s","limit_price":"200.5","ref_price":"250"}\n' "$1" "$2" \
+        | "$BIN/ep-send" --config "$READY" > /dev/null
+    wait_until 10 plane_reports_at_least 1
+    ORDER=$(audit "SELECT client_order_id FROM attempts WHERE kind = 1 AND intent_id = '$1'")
+    [ -n "$ORDER" ] || fail "no submission of $1 in the audit"
+}
+
+# kr_order ID: one MARKET intent of strategy kr, ID, buying 1.
+kr_order () {
+    printf '{"intent_id":"%s","strategy_id":"kr","symbol":"BTCUSDT","side":"BUY","type":"MARKET","qty":"1","ref_price":"100"}\n' "$1"
+}
+
+# monitored_stack [ROUTER LINES]: the router (write_config with the lines)
+# and its paper worker, a monitor from seq 1 into $WORK/tap.out (TAP_PID),
+# and one intent, before-1, sent and ended: the stack serves.
+monitored_stack () {
+    write_config "$@"
+    start_router
+    start_paper
+    "$BIN/ep-tap" --config "$READY" --from-seq 1 > "$WORK/tap.out" 2> "$WORK/tap.log" &
+    TAP_PID=$!
+    PIDS+=("$TAP_PID")
+    kr_order before-1 > "$WORK/before.jsonl"
+    "$BIN/ep-send" --config "$READY" --wait --timeout 20 --file "$WORK/before.jsonl" > /dev/null 2>> "$WORK/send.log" \
+        || fail "the first intent: $(tail -n 2 "$WORK/send.log")"
+}
+
+# stops_failing PID WHY: the daemon PID exits within 10 s, not 0 (WHY: what
+# should have stopped it, for the failure's message); its status in $rc.
+stops_failing () {
+    rc=0
+    wait_until 10 gone "$1"
+    wait "$1" || rc=$?
+    [ "$rc" != 0 ] || fail "pid $1 exited 0 after $2"
+}
+
 # router_metrics: the router's metrics address (http://HOST:PORT), as its
 # ready file names it.
 router_metrics () {

@@ -15,27 +15,12 @@
 EP_TEST_JOURNAL=postgresql
 source "$(dirname "$0")/lib.sh"
 
-write_config
-start_router
-start_paper
-gone () { ! running "$1"; }
-order () {
-    printf '{"intent_id":"%s","strategy_id":"kr","symbol":"BTCUSDT","side":"BUY","type":"MARKET","qty":"1","ref_price":"100"}\n' "$1"
-}
-"$BIN/ep-tap" --config "$READY" --from-seq 1 > "$WORK/tap.out" 2> "$WORK/tap.log" &
-TAP_PID=$!
-PIDS+=("$TAP_PID")
-order before-1 > "$WORK/before.jsonl"
-"$BIN/ep-send" --config "$READY" --wait --timeout 20 --file "$WORK/before.jsonl" > /dev/null 2>> "$WORK/send.log" \
-    || fail "the first intent: $(tail -n 2 "$WORK/send.log")"
+monitored_stack
 
 psql_write "ALTER TABLE intents ADD CONSTRAINT no_poison CHECK (intent_id <> 'poison')" > /dev/null
-{ order after-1; order poison; order after-2; } > "$WORK/after.jsonl"
+{ kr_order after-1; kr_order poison; kr_order after-2; } > "$WORK/after.jsonl"
 "$BIN/ep-send" --config "$READY" --file "$WORK/after.jsonl" > /dev/null 2>> "$WORK/send.log" || true
-wait_until 10 gone "$ROUTER_PID"
-rc=0
-wait "$ROUTER_PID" || rc=$?
-[ "$rc" != 0 ] || fail "the router exited 0 after PostgreSQL refused a write"
+stops_failing "$ROUTER_PID" "PostgreSQL refused a write"
 # Found at the next claim's result, or with the commit's
 grep -q 'ERROR router: journal: .*violates check constraint "no_poison"' "$WORK/router.log" \
     || fail "the router did not say PostgreSQL refused a write: $(tail -n 3 "$WORK/router.log")"

@@ -13,30 +13,15 @@
 EP_TEST_JOURNAL=postgresql
 source "$(dirname "$0")/lib.sh"
 
-write_config "takeover_ms = 600000"
-start_router
-start_paper
-gone () { ! running "$1"; }
-order () {
-    printf '{"intent_id":"%s","strategy_id":"kr","symbol":"BTCUSDT","side":"BUY","type":"MARKET","qty":"1","ref_price":"100"}\n' "$1"
-}
-"$BIN/ep-tap" --config "$READY" --from-seq 1 > "$WORK/tap.out" 2> "$WORK/tap.log" &
-TAP_PID=$!
-PIDS+=("$TAP_PID")
-order before-1 > "$WORK/before.jsonl"
-"$BIN/ep-send" --config "$READY" --wait --timeout 20 --file "$WORK/before.jsonl" > /dev/null 2>> "$WORK/send.log" \
-    || fail "the first intent: $(tail -n 2 "$WORK/send.log")"
+monitored_stack "takeover_ms = 600000"
 [ "$(sql "SELECT epoch FROM lease")" = 1 ] || fail "the lease is not epoch 1"
 wait_until 10 test -s "$WORK/tap.out"
 n_before=$(sql "SELECT COUNT(*) FROM reports")
 
 psql_write "UPDATE lease SET epoch = 2" > /dev/null
-order after-1 > "$WORK/after.jsonl"
+kr_order after-1 > "$WORK/after.jsonl"
 "$BIN/ep-send" --config "$READY" --file "$WORK/after.jsonl" > /dev/null 2>> "$WORK/send.log" || true
-wait_until 10 gone "$ROUTER_PID"
-rc=0
-wait "$ROUTER_PID" || rc=$?
-[ "$rc" != 0 ] || fail "the router exited 0 after its fence failed"
+stops_failing "$ROUTER_PID" "its fence failed"
 grep -q "the lease (epoch 1) is lost: the fence found epoch 2" "$WORK/router.log" \
     || fail "the router did not log the fence's failure: $(tail -n 3 "$WORK/router.log")"
 grep -q "the lease was lost: another router is active (epoch 1 was ours): stopping" "$WORK/router.log" \

@@ -11,10 +11,8 @@ start_fakex_stream --balances "USDT=100000,BTC=10"
 start_stream_stack "poll_ms = 600000" "stream_poll_ms = 1000" \
                    "stream_ping_ms = 500" "stream_stall_ms = 60000"
 
-echo '{"intent_id":"late-1","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"2","limit_price":"200.5","ref_price":"250"}' \
-    | "$BIN/ep-send" --config "$READY" > /dev/null
-wait_until 10 plane_reports_at_least 1
-id=$(audit "SELECT client_order_id FROM attempts WHERE kind = 1")
+resting_buy late-1 2
+id=$ORDER
 
 fakex_ws_mode late
 fakex_trade "$id" 1 > "$WORK/trade-1.json"

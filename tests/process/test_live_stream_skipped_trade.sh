@@ -13,10 +13,8 @@ start_fakex_stream --balances "USDT=100000,BTC=10"
 start_stream_stack "poll_ms = 600000" "stream_poll_ms = 600000" \
                    "stream_ping_ms = 500" "stream_stall_ms = 60000"
 
-echo '{"intent_id":"skip-1","strategy_id":"live","symbol":"BTCUSDT","side":"BUY","type":"LIMIT","tif":"GTC","qty":"3","limit_price":"200.5","ref_price":"250"}' \
-    | "$BIN/ep-send" --config "$READY" > /dev/null
-wait_until 10 plane_reports_at_least 1
-id=$(audit "SELECT client_order_id FROM attempts WHERE kind = 1")
+resting_buy skip-1 3
+id=$ORDER
 
 # Trade 1 while the stream is stalled: its events are dropped
 fakex_ws_mode stall
