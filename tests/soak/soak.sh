@@ -95,7 +95,15 @@ poll_until () {
 # Replaces lib.sh's cleanup, so that the checker's JSON stays the last line.
 # A soak that aborts (a bounded wait failed, a daemon would not start) stops
 # what still runs, shows the logs, and still ends with the checker's JSON on
-# whatever the journal holds, marked aborted.
+# whatever the journal holds, marked aborted. The PostgreSQL cluster of
+# the journal, if any (lib.sh's), is stopped last, and its folder kept
+# with the soak's when the soak failed.
+stop_pg () {
+    [ -n "${PG_DIR:-}" ] || return 0
+    bash "$PG_SCRIPT" stop "$PG_DIR" > /dev/null 2>&1 \
+        || echo "soak: the PostgreSQL cluster in $PG_DIR did not stop" >&2
+    [ "$1" -ne 0 ] || [ -n "${KEEP:-}" ] || rm -rf "$PG_DIR"
+}
 on_exit () {
     local rc=$? pid
     trap - EXIT
@@ -109,7 +117,7 @@ on_exit () {
         done
         echo "--- soak aborted (status $rc); logs in $WORK (kept) ---"
         for log in "$WORK"/*.log; do [ -f "$log" ] && { echo "== $log"; tail -n 15 "$log"; }; done
-        if [ -f "$JOURNAL" ]; then
+        if [ -f "$JOURNAL" ] || [ -n "${PG_DIR:-}" ]; then
             bash "$HERE/soak_check.sh" "$JOURNAL" "$WORK/live-audit.db" /dev/null "$BIN/ep-replay" "$CFG" \
                 --seed "$seed" --kills "$KILLS" --meta-log "$META_LOG" --crashes "$CRASHES" \
                 --term-failures "$TERM_FAILURES" --sender-failures "$SENDER_FAILURES" \
@@ -119,8 +127,10 @@ on_exit () {
         else
             echo "{\"ok\":false,\"aborted\":true,\"seed\":$seed}"
         fi
+        stop_pg 1
         exit 1
     fi
+    stop_pg $rc
     [ $rc -ne 0 ] || [ -n "${KEEP:-}" ] || rm -rf "$WORK"
     exit $rc
 }
