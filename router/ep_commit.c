@@ -117,6 +117,13 @@ ep_commit_defer (ep_router_t *self, bool on)
     return status;
 }
 
+ep_router_status_t
+ep_commit_end (ep_router_t *self)
+{
+    ep_router_status_t status = ep_commit_turn (self, true);
+    return status ? status : ep_commit_defer (self, false);
+}
+
 //  A commit that went through: made durable now if plan says so.
 static ep_router_status_t
 s_committed (ep_router_t *self, ep_commit_plan_t plan)

@@ -322,7 +322,7 @@ ep_router_run (ep_router_t *self)
     //  What follows waits for the disk at each commit again (after a
     //  failure, ep_router_destroy syncs what was committed).
     if (!status)
-        status = ep_commit_defer (self, false);
+        status = ep_commit_end (self);
     if (status) {
         //  Once: after an unretried commit, the journal's own log says why.
         if (status != EP_ROUTER_LEASE_LOST && ep_journal_lease_lost (self->journal))

@@ -669,6 +669,12 @@ void ep_commit_sent (ep_router_t *self);
 //  why not (logged).
 ep_router_status_t ep_commit_defer (ep_router_t *self, bool on);
 
+//  Where the loop ends: what the last turn wrote after its commit (a
+//  worker adopted while its restore was served) is committed, durably,
+//  and syncs are deferred no more (they can change only between
+//  transactions). Returns EP_ROUTER_OK or why not (logged).
+ep_router_status_t ep_commit_end (ep_router_t *self);
+
 //  True when a stop was asked and it is time to go (see ep_drain.c).
 bool ep_drain_due (ep_router_t *self, int64_t now);
 

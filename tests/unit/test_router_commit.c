@@ -189,6 +189,27 @@ test_a_live_dispatch_after_a_deferred_commit_syncs_first (void **state)
     fixture_stop (&fixture);
 }
 
+//  The loop ends with a transaction open (a worker adopted after the
+//  turn's commit, while its restore was served): it is committed and
+//  synced, and deferring ends, where ending it alone was refused.
+static void
+test_the_loop_ends_with_what_was_written_after_its_commit_committed (void **state)
+{
+    (void) state;
+    fixture_t fixture;
+    ep_router_t *router = s_start (&fixture);
+    s_send (router, "i1");
+    assert_int_equal (ep_commit_turn (router, false), EP_ROUTER_OK);
+    assert_int_equal (ep_router_event (router, "worker", "adopted after the commit"),
+                      EP_ROUTER_OK);
+    assert_true (ep_journal_open_writes (router->journal) > 0);
+    assert_int_equal (ep_commit_end (router), EP_ROUTER_OK);
+    assert_false (router->durability.deferring);
+    assert_false (router->durability.unsynced);
+    assert_int_equal (ep_journal_open_writes (router->journal), 0);
+    fixture_stop (&fixture);
+}
+
 static void
 test_nothing_written_but_something_leaves_syncs_alone (void **state)
 {
@@ -270,6 +291,7 @@ main (void)
         cmocka_unit_test (test_a_live_intent_waits_for_the_disk),
         cmocka_unit_test (test_a_live_dispatch_after_a_deferred_commit_syncs_first),
         cmocka_unit_test (test_nothing_written_but_something_leaves_syncs_alone),
+        cmocka_unit_test (test_the_loop_ends_with_what_was_written_after_its_commit_committed),
         cmocka_unit_test (test_a_publication_while_unsynced_is_counted),
         cmocka_unit_test (test_under_journal_sync_normal_nothing_is_deferred_or_synced),
         cmocka_unit_test (test_ending_the_deferral_makes_what_was_committed_durable),
