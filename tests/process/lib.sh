@@ -780,6 +780,18 @@ fates_across_takeover () {
         || fail "not every intent sent is journaled or named never read: $(sort -u "$WORK/journaled.txt" "$WORK/never_read.txt" | comm -13 - "$WORK/sent.txt" | head -n 3)"
 }
 
+# unread_batch_named PREFIX FIRST LAST: after fates_across_takeover, each
+# intent of market_intents PREFIX FIRST LAST (the batch sent to a router
+# that never read it) was named never read, and ep-send --wait printed
+# exactly one terminal report per journaled intent.
+unread_batch_named () {
+    market_intents "$@" | jq -r .intent_id | sort | comm -23 - "$WORK/never_read.txt" > "$WORK/missed.txt"
+    [ ! -s "$WORK/missed.txt" ] || fail "the batch A never read is not all named never read: $(head -n 3 "$WORK/missed.txt")"
+    jq -r 'select(.terminal) | .intent_id' "$WORK/send.out" | sort > "$WORK/send_terminal.txt"
+    [ "$(cat "$WORK/send_terminal.txt")" = "$(cat "$WORK/journaled.txt")" ] \
+        || fail "ep-send --wait did not print exactly one terminal report per journaled intent"
+}
+
 # resting_buy ID QTY: a LIMIT GTC buy of QTY BTCUSDT at 200.5 (below the
 # fake venue's price: it rests) of strategy live, sent and seen by the
 # plane; ORDER is the client order id it went to the venue with.
