@@ -34,8 +34,8 @@ void ep_follow_check (ep_follow_t *self);
 //  The connections to the routers that dropped since the last call, as
 //  ep_sock_dropped tells them (bit i: position i of the outcomes list); 0
 //  if none, and in *losses_before ep_follow_losses as it was before the
-//  first of them. A PUSH to the same routers is then connected anew to
-//  them (ep_sock_reconnect).
+//  first of them. A PUSH to the same routers then lets go of them
+//  (ep_push_renew).
 unsigned ep_follow_drops (ep_follow_t *self, uint64_t *losses_before);
 
 //  How many times the connection to the router dropped so far (a router

@@ -9,6 +9,7 @@
 #include "ep_follow.h"
 #include "ep_json.h"
 #include "ep_names.h"
+#include "ep_push.h"
 #include "ep_security.h"
 #include "ep_sock.h"
 #include "ep_unread.h"
@@ -130,21 +131,15 @@ s_follow (const ep_config_t *config, uint64_t from_seq, int timeout_ms, execplan
 
 struct _execplane_strategy_t {
     ep_follow_t *follow;
-    zsock_t *intake;
-    char intake_list [EP_ENDPOINT_MAX];     //  its endpoints, one per router
+    ep_push_t *intake;                  //  a PUSH per router
     zhashx_t *owed;                     //  "strategy\x1fintent" -> terminal reports owed
     zhashx_t *owed_ids;                 //  intent id -> terminal reports owed
     zlistx_t *reports;                  //  reports on our intents, not handed out yet
     size_t n_owed;
     ep_unread_t *unheard;               //  owed keys with no report yet, and when sent
     zlistx_t *never_read;               //  owed keys found never read, not told yet
-    int64_t reconnected_ms;             //  when intake last let go of a router lost
-    uint64_t reconnect_losses;          //  the follower's losses before that
+    int64_t renewed_ms;                 //  when intake last let go of a router lost
 };
-
-//  How long after intake lets go of a router what it sends may still go
-//  to that router's connection (it ends on libzmq's I/O thread).
-#define S_RECONNECT_MS 100
 
 //  The longest the strategy waits on the follower before it looks for
 //  intents never read.
@@ -182,7 +177,7 @@ execplane_strategy_new (const execplane_options_t *options, execplane_error_t *e
     self->owed_ids = zhashx_new ();
     self->reports = zlistx_new ();
     self->never_read = zlistx_new ();
-    self->reconnected_ms = INT64_MIN / 2;
+    self->renewed_ms = INT64_MIN / 2;
     if (self->never_read)
         zlistx_set_destructor (self->never_read, (zlistx_destructor_fn *) zstr_free);
     int timeout_ms = s_timeout_ms (options);
@@ -190,14 +185,13 @@ execplane_strategy_new (const execplane_options_t *options, execplane_error_t *e
     //  to journal if refused); nothing is sent before the follower is live,
     //  so that no report on what is sent is missed.
     char err [512];
-    snprintf (self->intake_list, sizeof self->intake_list, "%s", config.intake);
-    self->intake = ep_sock_new (ZMQ_PUSH, config.intake, false, err, sizeof err);
+    self->intake = ep_push_new (config.intake, 0, err, sizeof err);
     if (!self->intake) {
         s_error (error, EXECPLANE_ECONNECT, "%s", err);
         execplane_strategy_destroy (&self);
         return NULL;
     }
-    zsock_set_linger (self->intake, 0);     //  until something is sent
+    ep_push_set_linger (self->intake, 0);   //  until something is sent
     self->follow = s_follow (&config, 0, timeout_ms, error);
     if (self->follow && !(self->unheard = ep_unread_new (self->follow)))
         s_error (error, EXECPLANE_ENOMEM, "out of memory");
@@ -206,8 +200,8 @@ execplane_strategy_new (const execplane_options_t *options, execplane_error_t *e
         return NULL;
     }
     //  Back-pressure and the queue at the end are bounded alike.
-    zsock_set_sndtimeo (self->intake, timeout_ms);
-    zsock_set_linger (self->intake, timeout_ms);
+    ep_push_set_sndtimeo (self->intake, timeout_ms);
+    ep_push_set_linger (self->intake, timeout_ms);
     s_ok (error);
     return self;
 }
@@ -218,7 +212,7 @@ execplane_strategy_destroy (execplane_strategy_t **self_p)
     execplane_strategy_t *self = self_p ? *self_p : NULL;
     if (!self)
         return;
-    zsock_destroy (&self->intake);
+    ep_push_destroy (&self->intake);
     ep_follow_destroy (&self->follow);
     zhashx_destroy (&self->owed);
     zhashx_destroy (&self->owed_ids);
@@ -265,45 +259,38 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
     if (!data)
         return s_error (error, EXECPLANE_ENOMEM, "out of memory");
     execplane__v1__order_intent__pack (intent, data);
-    //  Which router this goes to: the one followed since the last loss.
-    //  Whatever waited for a router whose connection dropped goes with it
-    //  (a machine lost without a reset keeps the TCP connection for long).
+    //  A router whose connection dropped is let go of before anything
+    //  more is sent: what waited for it goes with it (a machine lost
+    //  without a reset keeps the TCP connection for long), and nothing
+    //  sent from now on can reach it.
     uint64_t before;
     unsigned drops = ep_follow_drops (self->follow, &before);
-    int64_t now = ep_sock_clock_ms ();
     if (drops) {
-        ep_sock_reconnect (self->intake, self->intake_list, drops);
-        self->reconnected_ms = now;
-        self->reconnect_losses = before;
+        ep_push_renew (self->intake, drops);
+        self->renewed_ms = ep_sock_clock_ms ();
     }
-    //  The old connection ends on libzmq's I/O thread, a moment later: what
-    //  is sent meanwhile may still go to it, and so counts as sent before
-    //  the loss (never read, if no report on it comes).
-    uint64_t losses = now - self->reconnected_ms < S_RECONNECT_MS ? self->reconnect_losses
-                                                                  : ep_follow_losses (self->follow);
-    void *intake = zsock_resolve (self->intake);
-    int rc = zmq_send (intake, data, size, ZMQ_DONTWAIT);
-    if (rc < 0 && zmq_errno () == EAGAIN) {
-        //  No connection could take it now (no router, or it pushes back):
-        //  it goes to one there once it can, so it counts as sent then.
-        rc = zmq_send (intake, data, size, 0);
-        if (rc == (int) size) {
-            drops = ep_follow_drops (self->follow, &before);
-            if (drops) {
-                ep_sock_reconnect (self->intake, self->intake_list, drops);
-                self->reconnected_ms = ep_sock_clock_ms ();
-                self->reconnect_losses = before;
-            }
-            losses = ep_follow_losses (self->follow);
+    uint64_t losses = ep_follow_losses (self->follow);
+    int rc = ep_push_send (self->intake, NULL, data, size, 0);
+    if (rc >= 0) {
+        //  A send that waited may have gone to a router that dropped
+        //  meanwhile: it was sent before that loss.
+        drops = ep_follow_drops (self->follow, &before);
+        if (drops) {
+            ep_push_renew (self->intake, drops);
+            self->renewed_ms = ep_sock_clock_ms ();
+            if (drops & (1u << rc))
+                losses = before;
+            else
+                losses = ep_follow_losses (self->follow);
         }
     }
     free (data);
-    if (rc != (int) size) {
+    if (rc < 0) {
         int errnum = zmq_errno ();
         if (errnum == EAGAIN)
             return s_error (error, EXECPLANE_ETIMEOUT,
                             "intent %s: the router took nothing within %d ms (back-pressure)",
-                            intent->intent_id, zsock_sndtimeo (self->intake));
+                            intent->intent_id, ep_push_sndtimeo (self->intake));
         if (errnum == EINTR)
             return s_error (error, EXECPLANE_EINTR, "intent %s: interrupted, not sent",
                             intent->intent_id);
@@ -330,7 +317,7 @@ s_find_never_read (execplane_strategy_t *self)
     if (!found)
         return;
     zlistx_set_destructor (found, (zlistx_destructor_fn *) zstr_free);
-    ep_unread_judge (self->unheard, self->reconnected_ms + S_RECONNECT_MS, found);
+    ep_unread_judge (self->unheard, self->renewed_ms, found);
     char *key;
     while ((key = zlistx_detach (found, NULL))) {
         const char *intent_id = strchr (key, '\x1f');

@@ -61,9 +61,10 @@ ep_sock_new (int type, const char *endpoint, bool bind, char *err, size_t err_si
                               err, err_size);
 }
 
-zsock_t *
-ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
-                   char *err, size_t err_size)
+//  A socket that connects: set up, secured, and (sndhwm > 0) with that
+//  high-water mark, before any connection is made.
+static zsock_t *
+s_connecting (int type, int64_t max_msg, int sndhwm, char *err, size_t err_size)
 {
     zsock_t *self = zsock_new (type);
     if (!self) {
@@ -71,14 +72,30 @@ ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
         return NULL;
     }
     s_limits (self, max_msg);
-    s_secure_apply (self, bind, "");
+    if (sndhwm > 0)
+        zsock_set_sndhwm (self, sndhwm);
+    s_secure_apply (self, false, "");
+    return self;
+}
+
+zsock_t *
+ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
+                   char *err, size_t err_size)
+{
     if (bind) {
+        zsock_t *self = ep_sock_server_new (type, max_msg, "");
+        if (!self)
+            snprintf (err, err_size, "cannot create socket: %s", zmq_strerror (zmq_errno ()));
+        else
         if (zsock_bind (self, "%s", endpoint) < 0) {
             snprintf (err, err_size, "cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
             zsock_destroy (&self);
         }
         return self;
     }
+    zsock_t *self = s_connecting (type, max_msg, 0, err, err_size);
+    if (!self)
+        return NULL;
     //  Whichever router of a list is active: nothing waits in a queue for
     //  one that is not there (a standby binds nothing), and a connection
     //  whose router went silent is dropped (a machine lost without a TCP
@@ -90,7 +107,7 @@ ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
     //  Not on a PUSH: a router that pushes back (stops reading intake)
     //  stops reading the heartbeats too, and a connection it holds back
     //  must not be dropped. A PUSH's connection to a router lost is
-    //  dropped by ep_sock_reconnect when the same router's outcomes or
+    //  let go of (ep_push_renew) when the same router's outcomes or
     //  dispatch connection is.
     if (type != ZMQ_PUSH) {
         zsock_set_heartbeat_ivl (self, EP_SOCK_HEARTBEAT_MS);
@@ -98,6 +115,22 @@ ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,
     }
     if (ep_endpoints_connect (self, endpoint, err, err_size))
         zsock_destroy (&self);
+    return self;
+}
+
+zsock_t *
+ep_sock_push_new (const char *endpoint, bool one_of_several, int sndhwm, char *err,
+                  size_t err_size)
+{
+    zsock_t *self = s_connecting (ZMQ_PUSH, EP_MAX_MSG, sndhwm, err, err_size);
+    if (!self)
+        return NULL;
+    if (one_of_several)
+        zsock_set_immediate (self, 1);
+    if (zsock_connect (self, "%s", endpoint) < 0) {
+        snprintf (err, err_size, "cannot connect %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+        zsock_destroy (&self);
+    }
     return self;
 }
 
@@ -199,18 +232,3 @@ ep_sock_dropped (zsock_t *watch, const char *list, unsigned *established)
     return dropped;
 }
 
-int
-ep_sock_reconnect (zsock_t *socket, const char *list, unsigned dropped)
-{
-    char items [EP_ENDPOINTS_MAX][EP_ENDPOINT_MAX];
-    char err [256];
-    int count = ep_endpoints_split (list, items, err, sizeof err);
-    int rc = 0;
-    for (int i = 0; i < count; i++)
-        if ((dropped & (1u << i)) && count > 1) {
-            zsock_disconnect (socket, "%s", items [i]);
-            if (zsock_connect (socket, "%s", items [i]) < 0)
-                rc = -1;
-        }
-    return rc;
-}

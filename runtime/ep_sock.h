@@ -34,8 +34,8 @@ void ep_sock_set_secure (ep_sock_secure_fn *secure);
 //  PUSH or DEALER then sends only on connections that are up
 //  (ZMQ_IMMEDIATE: it blocks while there is none); with one endpoint what
 //  is sent waits for its router. Connections carry ZMTP heartbeats, but a
-//  PUSH's (see ep_sock_reconnect). Returns NULL, with the reason in err, on
-//  failure.
+//  PUSH's (ep_push sends to one of several routers and lets go of a lost
+//  one). Returns NULL, with the reason in err, on failure.
 zsock_t *ep_sock_new (int type, const char *endpoint, bool bind, char *err, size_t err_size);
 
 //  Watching a connecting socket's connections to the routers of a list
@@ -54,12 +54,12 @@ void ep_sock_unwatch (zsock_t *socket, zsock_t **watch_p);
 #define EP_SOCK_DROPPED_ANY (1u << 31)
 unsigned ep_sock_dropped (zsock_t *watch, const char *list, unsigned *established);
 
-//  Connects socket anew to each endpoint of list whose bit is set in
-//  dropped (ep_sock_dropped of the same router's other socket: the lists
-//  are in the same order): what waited for that router is dropped, and
-//  the connection is made again when a router is there. Nothing for a
-//  single endpoint. Returns 0, or -1 if a connect failed.
-int ep_sock_reconnect (zsock_t *socket, const char *list, unsigned dropped);
+//  A PUSH connected to one endpoint, with sndhwm as its high-water mark
+//  (messages; 0: libzmq's). one_of_several: the router is one of a list
+//  (ep_push), and the socket sends only on a connection that is up
+//  (ZMQ_IMMEDIATE). NULL, with the reason in err, on failure.
+zsock_t *ep_sock_push_new (const char *endpoint, bool one_of_several, int sndhwm, char *err,
+                           size_t err_size);
 
 //  Same, refusing received messages over max_msg bytes.
 zsock_t *ep_sock_new_sized (int type, const char *endpoint, bool bind, int64_t max_msg,

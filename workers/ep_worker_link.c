@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include "ep_log.h"
 #include "ep_names.h"
+#include "ep_push.h"
 #include "ep_security.h"
 #include "ep_sock.h"
 #include "ep_utf8.h"
@@ -23,7 +24,7 @@ struct _ep_worker_link_t {
     void (*others_ready [S_OTHERS_MAX]) (void *arg);    //  called when one is readable
     size_t n_others;
     zsock_t *intents;                   //  SUB: the plane's dispatches
-    zsock_t *results;                   //  PUSH: reports and heartbeats
+    ep_push_t *results;                 //  PUSH per router: reports and heartbeats
     zsock_t *query;                     //  DEALER: claims the plane
     zsock_t *watch;                     //  PAIR: the dispatches' connection events
     unsigned established;               //  which of them are made (ep_sock_dropped)
@@ -73,16 +74,15 @@ ep_worker_link_new (const ep_worker_link_config_t *config,
     if (!self->intents)
         goto fail;
     zsock_set_rcvhwm (self->intents, config->rcvhwm);
-    self->results = ep_sock_new (ZMQ_PUSH, endpoints->results, false, err, err_size);
+    self->results = ep_push_new (endpoints->results, config->sndhwm, err, err_size);
     if (!self->results)
         goto fail;
-    if (config->sndhwm)
-        zsock_set_sndhwm (self->results, config->sndhwm);
     self->query = ep_sock_new (ZMQ_DEALER, endpoints->query, false, err, err_size);
     if (!self->query)
         goto fail;
     //  A router lost (README "Two routers"): its dispatches' connection
-    //  drops, and the reports' is then made anew (ep_sock_reconnect).
+    //  drops, and the reports' socket to it is then made anew
+    //  (ep_push_renew): nothing sent after that reaches it.
     self->watch = ep_sock_watch (self->intents, err, err_size);
     if (!self->watch)
         goto fail;
@@ -109,7 +109,7 @@ ep_worker_link_destroy (ep_worker_link_t **self_p)
     ep_sock_unwatch (self->intents, &self->watch);
     zsock_destroy (&self->intents);
     zsock_destroy (&self->query);
-    zsock_destroy (&self->results);
+    ep_push_destroy (&self->results);
     free (self->definition);
     free (self->description);
     free (self);
@@ -175,7 +175,7 @@ int
 ep_worker_link_send (ep_worker_link_t *self, const char *kind, const void *data, size_t size,
                      int flags)
 {
-    return ep_sock_send2 (self->results, kind, data, size, flags);
+    return ep_push_send (self->results, kind, data, size, flags) < 0 ? -1 : 0;
 }
 
 int
@@ -255,7 +255,7 @@ ep_worker_link_heartbeat (ep_worker_link_t *self)
     unsigned dropped = ep_sock_dropped (self->watch, endpoints->dispatch,
                                          &self->established);
     if (dropped)
-        ep_sock_reconnect (self->results, endpoints->results, dropped);
+        ep_push_renew (self->results, dropped);
     if (self->handler.before_heartbeat)
         self->handler.before_heartbeat (self->handler.arg);
     s_signal (self, "hb", 0);
