@@ -247,6 +247,7 @@ s_send_restore (ep_router_t *self, zframe_t *identity, int plane, const char *se
     reply.n_orders = n;
     reply.processed_through = self->link.worker [plane].processed_through;
     reply.router_boot = self->boot;
+    reply.router_member = (uint32_t) self->config.member;
     s_reply (self, identity, "restore", &reply.base);
     ep_log_info ("%s worker %s restored with %zu resting order(s), processed through %llu",
                  ep_plane_name (plane), session, n,

@@ -10,6 +10,7 @@ struct _ep_push_t {
     char endpoints [EP_ENDPOINTS_MAX][EP_ENDPOINT_MAX];
     int count;
     int next;                           //  the router tried first next time
+    int only;                           //  the router sent to alone; -1: any
     int sndhwm;                         //  0: libzmq's
     int sndtimeo;
     int linger;
@@ -37,6 +38,7 @@ ep_push_new (const char *list, int sndhwm, char *err, size_t err_size)
         return NULL;
     }
     self->sndhwm = sndhwm;
+    self->only = -1;
     self->sndtimeo = -1;
     self->linger = EP_SOCK_LINGER_MS;
     self->count = ep_endpoints_split (list, self->endpoints, err, err_size);
@@ -87,6 +89,19 @@ ep_push_sndtimeo (const ep_push_t *self)
     return self->sndtimeo;
 }
 
+void
+ep_push_only (ep_push_t *self, int position)
+{
+    self->only = position >= 0 && position < self->count ? position : -1;
+}
+
+//  Whether the router at position i may be sent to now.
+static bool
+s_open (const ep_push_t *self, int i)
+{
+    return self->sockets [i] && (self->only < 0 || self->only == i);
+}
+
 //  Sends on the socket at position i if it can take the message now.
 static int
 s_send_now (ep_push_t *self, int i, const char *head, const void *data, size_t size)
@@ -115,7 +130,7 @@ ep_push_send (ep_push_t *self, const char *head, const void *data, size_t size, 
     while (true) {
         for (int k = 0; k < self->count; k++) {
             int i = (self->next + k) % self->count;
-            if (!self->sockets [i])
+            if (!s_open (self, i))
                 continue;
             if (s_send_now (self, i, head, data, size) == 0) {
                 self->next = (i + 1) % self->count;
@@ -134,7 +149,7 @@ ep_push_send (ep_push_t *self, const char *head, const void *data, size_t size, 
         zmq_pollitem_t items [EP_ENDPOINTS_MAX];
         int n = 0;
         for (int i = 0; i < self->count; i++)
-            if (self->sockets [i])
+            if (s_open (self, i))
                 items [n++] = (zmq_pollitem_t) { zsock_resolve (self->sockets [i]), 0, ZMQ_POLLOUT, 0 };
         if (n == 0) {
             errno = ENOTCONN;           //  no socket could be made anew
@@ -153,6 +168,8 @@ ep_push_renew (ep_push_t *self, unsigned dropped)
     int rc = 0;
     for (int i = 0; i < self->count; i++)
         if (dropped & (1u << i)) {
+            if (self->only == i)
+                self->only = -1;
             if (self->sockets [i]) {
                 zsock_set_linger (self->sockets [i], 0);
                 zsock_destroy (&self->sockets [i]);

@@ -40,6 +40,11 @@ int ep_push_sndtimeo (const ep_push_t *self);
 //  could take it in time; EINTR: interrupted).
 int ep_push_send (ep_push_t *self, const char *head, const void *data, size_t size, int flags);
 
+//  Sends to the router at position alone from now on (-1: to any), as a
+//  worker does to the router it claimed its plane from. A send then waits
+//  for that router; letting go of it (ep_push_renew) lifts the limit.
+void ep_push_only (ep_push_t *self, int position);
+
 //  Lets go of the routers whose bit is set in dropped (bit i: position i
 //  of the list, as ep_sock_dropped tells of a socket connected to the
 //  same routers in the same order): what waited for one of them is

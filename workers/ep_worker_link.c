@@ -353,6 +353,8 @@ ep_restore_reply_t *
 ep_worker_link_claim (ep_worker_link_t *self)
 {
     self->claimed = false;
+    //  Whichever router answers: the heartbeat goes to any that is there.
+    ep_push_only (self->results, -1);
     while (!zsys_interrupted) {
         s_update_metrics (self);        //  unhealthy until claimed
         //  A heartbeat first, on the reports' own way: the router answers
@@ -362,6 +364,11 @@ ep_worker_link_claim (ep_worker_link_t *self)
         if (reply) {
             snprintf (self->boot, sizeof self->boot, "%s", reply->router_boot);
             self->claimed = true;
+            //  From now on, reports go to the router that answered alone:
+            //  one cut off from the journal while its process still runs
+            //  (a partition) keeps its connections up, and what it read
+            //  it could never commit.
+            ep_push_only (self->results, (int) reply->router_member - 1);
             return reply;
         }
     }

@@ -123,8 +123,11 @@ void ep_worker_link_heartbeat (ep_worker_link_t *self);
 //  answered once it has read this worker's messages through the last;
 //  again every 2.5 s until it answers. A refusal (the router keeps another
 //  worker) is logged once per reason, `cannot claim the PLANE plane:
-//  REASON; standing by`. Returns the answer (free it with
-//  execplane__v1__restore_reply__free_unpacked), or NULL if interrupted.
+//  REASON; standing by`. From the answer on, the worker's messages go to
+//  the router that answered alone (its router_member), until it claims
+//  again or that router's connection drops. Returns the answer (free it
+//  with execplane__v1__restore_reply__free_unpacked), or NULL if
+//  interrupted.
 ep_restore_reply_t *ep_worker_link_claim (ep_worker_link_t *self);
 
 //  Has the loop also wait on other (a zsock_t or zactor_t; two at most) and call ready

@@ -8,6 +8,8 @@
       this process.
     - What is sent goes only to routers whose connection is up, in turn,
       and the position returned is the router that received it.
+    - Sent to one router alone (ep_push_only): nothing goes to the other,
+      until that one is let go of.
     - No router answering: with one router what is sent is queued for it;
       with several, a send that may not wait fails with EAGAIN at once, one
       that may waits its send timeout and then fails with EAGAIN.  */
@@ -224,6 +226,57 @@ test_sends_only_to_routers_connected_in_turn (void **state)
 }
 
 static void
+test_only_one_router_until_it_is_let_go_of (void **state)
+{
+    (void) state;
+    zsock_t *a = zsock_new_pull ("tcp://127.0.0.1:*");
+    zsock_t *b = zsock_new_pull ("tcp://127.0.0.1:*");
+    assert_true (a && b);
+    zsock_set_rcvtimeo (a, S_BOUND_MS);
+    zsock_set_rcvtimeo (b, S_BOUND_MS);
+    char endpoint_a [256], endpoint_b [256], list [600];
+    s_endpoint (a, endpoint_a, sizeof endpoint_a);
+    s_endpoint (b, endpoint_b, sizeof endpoint_b);
+    snprintf (list, sizeof list, "%s,%s", endpoint_a, endpoint_b);
+    char err [256];
+    ep_push_t *push = ep_push_new (list, 0, err, sizeof err);
+    assert_non_null (push);
+    ep_push_set_sndtimeo (push, S_BOUND_MS);
+    //  Both connected: each took one.
+    bool seen [2] = { false, false };
+    int64_t deadline = ep_sock_clock_ms () + S_BOUND_MS;
+    while (!(seen [0] && seen [1]) && ep_sock_clock_ms () < deadline) {
+        int position = s_send_number (push, 0, 0);
+        assert_in_range (position, 0, 1);
+        seen [position] = true;
+        char *message = zstr_recv (position == 0 ? a : b);
+        assert_non_null (message);
+        zstr_free (&message);
+    }
+    assert_true (seen [0] && seen [1]);
+    //  B alone: all of it to B, though A is there.
+    ep_push_only (push, 1);
+    for (int n = 1; n <= 50; n++) {
+        assert_int_equal (s_send_number (push, n, 0), 1);
+        char *message = zstr_recv (b);
+        assert_non_null (message);
+        assert_int_equal (atoi (message), n);
+        zstr_free (&message);
+    }
+    //  B let go of: the limit goes with it, and A takes what is sent.
+    ep_push_renew (push, 1u << 1);
+    zsock_destroy (&b);
+    assert_int_equal (s_send_number (push, 51, ZMQ_DONTWAIT), 0);
+    char *message = zstr_recv (a);
+    assert_non_null (message);
+    assert_string_equal (message, "51");
+    zstr_free (&message);
+    ep_push_set_linger (push, 0);
+    ep_push_destroy (&push);
+    zsock_destroy (&a);
+}
+
+static void
 test_no_router_answering_is_eagain_within_the_timeout (void **state)
 {
     (void) state;
@@ -273,6 +326,7 @@ main (void)
         //  First: it forks before this process makes a ZeroMQ context.
         cmocka_unit_test_teardown (test_a_frozen_router_let_go_of_is_sent_nothing, s_end_child),
         cmocka_unit_test (test_sends_only_to_routers_connected_in_turn),
+        cmocka_unit_test (test_only_one_router_until_it_is_let_go_of),
         cmocka_unit_test (test_no_router_answering_is_eagain_within_the_timeout),
         cmocka_unit_test (test_a_bad_list_is_refused),
     };
