@@ -111,6 +111,10 @@ s_present (s_worker_t *self, const char *instruments, const char *was, size_t sy
     char was_id [65];
     snprintf (was_id, sizeof was_id, "%s", ep_worker_link_definition (self->link));
     char *definition = ep_live_definition (&self->config, self->venue, instruments);
+    //  As a worker that stops would: reported while this session serves
+    if (definition && *was)
+        ep_live_plane_drop_queued (self->plane, "not sent: the venue's rules changed, and "
+                                   "the plane waits for its new definition's approval");
     if (!definition || ep_worker_link_redefine (self->link, definition)) {
         zstr_free (&definition);
         ep_log_error ("out of memory: the plane definition naming instruments %s is not "

@@ -763,6 +763,13 @@ ep_live_plane_instruments (const ep_live_plane_t *self, uint64_t *reads, const c
 }
 
 void
+ep_live_plane_drop_queued (ep_live_plane_t *self, const char *why)
+{
+    assert (self && why);
+    s_drop_jobs (self, why);
+}
+
+void
 ep_live_plane_rename (ep_live_plane_t *self, const char *session)
 {
     assert (self && session);

@@ -184,6 +184,12 @@ void ep_live_plane_on_stream (ep_live_plane_t *self);
 const ep_instruments_t *ep_live_plane_instruments (const ep_live_plane_t *self,
                                                    uint64_t *reads, const char **problem);
 
+//  Drops the requests queued and not yet sent, as ep_live_plane_stop does
+//  (each submission, cancel or replace reported FAILED / NOT_SENT with
+//  why; queries asked again later); the one in flight finishes. For a
+//  worker that lets its plane go while it keeps running.
+void ep_live_plane_drop_queued (ep_live_plane_t *self, const char *why);
+
 //  The worker's session is now session (copied): dispatches must name it,
 //  and none is seen for it yet (the router adopts it anew).
 void ep_live_plane_rename (ep_live_plane_t *self, const char *session);

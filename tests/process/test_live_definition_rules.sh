@@ -48,7 +48,7 @@ send
 pass "the approved definition names the instruments digest and is served"
 
 # --- the venue's rules change ----------------------------------------------------------
-jq '(.symbols[] | select(.symbol == "BTCUSDT") | .filters[] | select(.filterType == "PRICE_FILTER") | .tickSize) = "0.10000000"' \
+jq '(.symbols[] | select(.symbol == "BTCUSDT") | .filters[] | select(.filterType == "PRICE_FILTER") | .minPrice, .tickSize) = "0.10000000"' \
     "$(dirname "$0")/../fakex/exchange_info.json" > "$WORK/exchange_info.json.new" \
     || fail "cannot change the fixture's tick size"
 mv "$WORK/exchange_info.json.new" "$WORK/exchange_info.json"
