@@ -34,6 +34,7 @@ struct _ep_worker_link_t {
     char definition_id [65];            //  its SHA-256, in every message
     char boot [40];                     //  the router start the plane was claimed from
     bool claimed;                       //  from the router that runs now
+    bool ever_claimed;                  //  by this session, from any router
     uint64_t number;                    //  of the last worker message sent
     uint64_t probe;                     //  the router's newest probe heard
     int64_t next_heartbeat_ms;          //  when the next heartbeat is due
@@ -42,6 +43,15 @@ struct _ep_worker_link_t {
     ep_prom_t prom;                     //  the metrics as last rendered
     int64_t next_metrics_ms;            //  when they are rendered next
 };
+
+//  A new session id: 32 random hex digits.
+static void
+s_new_session (ep_worker_link_t *self)
+{
+    uint8_t nonce [16];
+    randombytes_buf (nonce, sizeof nonce);
+    sodium_bin2hex (self->session, sizeof self->session, nonce, sizeof nonce);
+}
 
 ep_worker_link_t *
 ep_worker_link_new (const ep_worker_link_config_t *config,
@@ -66,9 +76,7 @@ ep_worker_link_new (const ep_worker_link_config_t *config,
         goto fail;
     }
     ep_security_sha256_hex (self->definition, strlen (self->definition), self->definition_id);
-    uint8_t nonce [16];
-    randombytes_buf (nonce, sizeof nonce);
-    sodium_bin2hex (self->session, sizeof self->session, nonce, sizeof nonce);
+    s_new_session (self);
     const ep_config_t *endpoints = config->config;
     self->intents = ep_sock_new (ZMQ_SUB, endpoints->dispatch, false, err, err_size);
     if (!self->intents)
@@ -120,6 +128,26 @@ const char *
 ep_worker_link_definition (const ep_worker_link_t *self)
 {
     return self->definition_id;
+}
+
+int
+ep_worker_link_redefine (ep_worker_link_t *self, const char *definition)
+{
+    assert (self && definition);
+    char *copy = strdup (definition);
+    if (!copy)
+        return -1;
+    //  Under the session and definition the router adopted
+    if (self->ever_claimed) {
+        ep_worker_link_bye (self);
+        s_new_session (self);
+    }
+    free (self->definition);
+    self->definition = copy;
+    ep_security_sha256_hex (self->definition, strlen (self->definition), self->definition_id);
+    self->claimed = false;
+    self->refusal [0] = '\0';          //  the router's next refusal is news
+    return 0;
 }
 
 const char *
@@ -175,6 +203,8 @@ int
 ep_worker_link_send (ep_worker_link_t *self, const char *kind, const void *data, size_t size,
                      int flags)
 {
+    if (!*self->definition)
+        return -1;                      //  the router would only ignore it
     return ep_push_send (self->results, kind, data, size, flags) < 0 ? -1 : 0;
 }
 
@@ -363,7 +393,7 @@ ep_worker_link_claim (ep_worker_link_t *self)
         ep_restore_reply_t *reply = s_ask (self, S_CLAIM_RETRY_MS);
         if (reply) {
             snprintf (self->boot, sizeof self->boot, "%s", reply->router_boot);
-            self->claimed = true;
+            self->claimed = self->ever_claimed = true;
             //  From now on, reports go to the router that answered alone:
             //  one cut off from the journal while its process still runs
             //  (a partition) keeps its connections up, and what it read
@@ -409,6 +439,34 @@ ep_worker_link_watch (ep_worker_link_t *self, void *other, void (*ready) (void *
     assert (other && ready && self->n_others < S_OTHERS_MAX);
     self->others [self->n_others] = other;
     self->others_ready [self->n_others++] = ready;
+}
+
+void
+ep_worker_link_wait (ep_worker_link_t *self, int timeout_ms)
+{
+    zmq_pollitem_t items [S_OTHERS_MAX];
+    for (size_t i = 0; i < self->n_others; i++)
+        items [i] = (zmq_pollitem_t) { zsock_resolve (self->others [i]), 0, ZMQ_POLLIN, 0 };
+    int64_t deadline = ep_sock_clock_ms () + timeout_ms;
+    while (!zsys_interrupted) {
+        if (self->metrics && ep_sock_clock_ms () >= self->next_metrics_ms)
+            s_update_metrics (self);
+        int64_t wait = deadline - ep_sock_clock_ms ();
+        if (wait > S_METRICS_MS)
+            wait = S_METRICS_MS;
+        if (wait <= 0)
+            break;
+        int ready = self->n_others ? zmq_poll (items, (int) self->n_others, (long) wait)
+                                   : poll (NULL, 0, (int) wait);
+        if (ready < 0)
+            break;                      //  a signal
+        if (ready == 0)
+            continue;
+        for (size_t i = 0; i < self->n_others; i++)
+            if (items [i].revents & ZMQ_POLLIN)
+                self->others_ready [i] (self->handler.arg);
+        return;
+    }
 }
 
 void

@@ -63,6 +63,23 @@ ep_worker_link_t *ep_worker_link_new (const ep_worker_link_config_t *config,
 //  The id of the plane definition the worker presents (64 hex digits).
 const char *ep_worker_link_definition (const ep_worker_link_t *self);
 
+//  Presents definition (its canonical text, copied) from now on, in every
+//  claim and message. A link that claimed its plane under the one before
+//  lets it go as a worker restarted with the new definition would: it says
+//  goodbye (the plane is unavailable at once), takes a new session id and
+//  counts as unclaimed; the caller then claims the plane again
+//  (ep_worker_link_claim), which the router grants once the new definition
+//  is approved, and tells the plane its new session. A link that never
+//  claimed keeps its session. Returns 0, or -1 on out of memory (nothing
+//  changed).
+int ep_worker_link_redefine (ep_worker_link_t *self, const char *definition);
+
+//  For a worker not ready to claim its plane yet: waits up to timeout_ms
+//  for one of the sockets it watches (ep_worker_link_watch) to be readable,
+//  calls its ready function, and keeps the metrics current (unhealthy: not
+//  claimed). No heartbeat, no dispatch. A signal ends the wait.
+void ep_worker_link_wait (ep_worker_link_t *self, int timeout_ms);
+
 //  Stops the metrics server, closes the sockets and NULLs *self_p.
 void ep_worker_link_destroy (ep_worker_link_t **self_p);
 
@@ -92,7 +109,9 @@ bool ep_worker_link_new_router (const ep_worker_link_t *self, const char *router
 void ep_worker_link_head (ep_worker_link_t *self, uint64_t tick, ep_worker_msg_t *message);
 
 //  Sends a message of kind ("reports", "hb", "bye") on the results socket.
-//  Returns 0, or -1 if it could not be queued (with ZMQ_DONTWAIT).
+//  Returns 0, or -1 if it could not be queued (with ZMQ_DONTWAIT), or if
+//  the link presents no definition yet (none is sent: the router would
+//  ignore it, and take the empty definition for one never presented).
 int ep_worker_link_send (ep_worker_link_t *self, const char *kind, const void *data,
                          size_t size, int flags);
 

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <czmq.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include "ep_live_plane_internal.h"
@@ -91,10 +92,26 @@ ep_live_plane_health (ep_live_plane_t *self, char *json, size_t json_size)
     return writable && clock;
 }
 
-char *
-ep_live_definition (const ep_config_t *config, const ep_venue_t *venue)
+int
+ep_live_instruments_digest (const ep_instruments_t *table, char digest [65])
 {
-    assert (config && venue);
+    assert (table && digest);
+    digest [0] = '\0';
+    char *text = ep_instruments_format (table);
+    if (!text)
+        return -1;
+    unsigned char hash [crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (hash, (const unsigned char *) text, strlen (text));
+    sodium_bin2hex (digest, 65, hash, sizeof hash);
+    free (text);
+    return 0;
+}
+
+char *
+ep_live_definition (const ep_config_t *config, const ep_venue_t *venue,
+                    const char *instruments)
+{
+    assert (config && venue && instruments);
     return zsys_sprintf (
         "plane = LIVE\n"
         "venue = %s\n"
@@ -104,6 +121,7 @@ ep_live_definition (const ep_config_t *config, const ep_venue_t *venue)
         "orders = MARKET IOC; LIMIT GTC, IOC, FOK; cancel; cancel-replace; amend (lower "
         "quantity)\n"
         "rules = the venue's (exchangeInfo), read every %lld ms\n"
+        "instruments = %s\n"
         "rate_limits = the venue's (exchangeInfo)\n"
         "clock = the venue's, checked every %lld ms; off by more than %lld ms: nothing "
         "placed\n"
@@ -114,7 +132,7 @@ ep_live_definition (const ep_config_t *config, const ep_venue_t *venue)
         "stream_url = %s\n"
         "stream_poll_ms = %lld\n",
         venue->name, config->base_url, venue->account, venue->key_kind ? venue->key_kind : "",
-        (long long) config->rules_refresh_ms, (long long) config->clock_check_ms,
+        (long long) config->rules_refresh_ms, instruments, (long long) config->clock_check_ms,
         (long long) config->clock_max_offset_ms, (long long) config->recv_window_ms,
         (long long) config->connect_timeout_ms, (long long) config->timeout_ms,
         (long long) config->poll_ms, config->stream_url, (long long) config->stream_poll_ms);

@@ -752,6 +752,30 @@ ep_live_plane_stop (ep_live_plane_t *self)
 //  --------------------------------------------------------------------------
 //  What it tells about itself
 
+const ep_instruments_t *
+ep_live_plane_instruments (const ep_live_plane_t *self, uint64_t *reads, const char **problem)
+{
+    assert (self && reads);
+    *reads = self->rules.enabled ? self->rules.reads : 1;
+    if (problem)
+        *problem = self->rules.rules_problem;
+    return &self->rules.table;
+}
+
+void
+ep_live_plane_drop_queued (ep_live_plane_t *self, const char *why)
+{
+    assert (self && why);
+    s_drop_jobs (self, why);
+}
+
+void
+ep_live_plane_rename (ep_live_plane_t *self, const char *session)
+{
+    assert (self && session);
+    ep_live_session_init (&self->session, session);
+}
+
 size_t
 ep_live_plane_waiting (ep_live_plane_t *self)
 {

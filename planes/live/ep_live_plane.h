@@ -95,9 +95,23 @@ typedef struct {
 //  The live plane's definition (malloc'd; NULL on out of memory): the
 //  canonical text of what decides where and how it executes: the venue,
 //  its base URL, the account (venue's key fingerprint, never the key),
-//  the key's kind, the orders it sends, the venue's rules and limits as
-//  it reads them, and every request and following setting of config.
-char *ep_live_definition (const ep_config_t *config, const ep_venue_t *venue);
+//  the key's kind, the orders it sends, the venue's rules as read
+//  (instruments: their digest, ep_live_instruments_digest, on a line
+//  `instruments = DIGEST`) and how often they are read, its limits, and
+//  every request and following setting of config. The same settings and
+//  rules give the same text, whatever the run.
+char *ep_live_definition (const ep_config_t *config, const ep_venue_t *venue,
+                          const char *instruments);
+
+//  The digest of an instrument table (64 hex digits into digest): the
+//  SHA-256 of its canonical text, ep_instruments_format's: one line per
+//  symbol, sorted by symbol, with every rule the plane enforces (status,
+//  order types, base and quote assets, price, lot and market lot bounds
+//  and steps, notional bounds, percent-price multipliers) in the decimals
+//  the table holds. The order in which the venue listed its symbols does
+//  not change it; any rule that changes does. Returns 0, or -1 on out of
+//  memory (digest "").
+int ep_live_instruments_digest (const ep_instruments_t *table, char digest [65]);
 
 //  The plane's settings as config gives them (live/poll_ms, timeout_ms, the
 //  clock's and rules', the stream's); venue, audit, session and the
@@ -160,6 +174,25 @@ void *ep_live_plane_stream (ep_live_plane_t *self);
 //  Acts on what the stream said (ep_live_stream.h), if the plane has one,
 //  then does the time-driven work (ep_live_plane_tick) it may have made due.
 void ep_live_plane_on_stream (ep_live_plane_t *self);
+
+//  The venue's rules as the plane last read them (empty until read), with
+//  in *reads how many times it has read them: 0 while never, and then in
+//  *problem (if not NULL) why the last read failed ("" before any answer).
+//  A plane that keeps no rules (its venue publishes none) counts as having
+//  read them once, with an empty table. The table is the plane's, valid
+//  until its next read.
+const ep_instruments_t *ep_live_plane_instruments (const ep_live_plane_t *self,
+                                                   uint64_t *reads, const char **problem);
+
+//  Drops the requests queued and not yet sent, as ep_live_plane_stop does
+//  (each submission, cancel or replace reported FAILED / NOT_SENT with
+//  why; queries asked again later); the one in flight finishes. For a
+//  worker that lets its plane go while it keeps running.
+void ep_live_plane_drop_queued (ep_live_plane_t *self, const char *why);
+
+//  The worker's session is now session (copied): dispatches must name it,
+//  and none is seen for it yet (the router adopts it anew).
+void ep_live_plane_rename (ep_live_plane_t *self, const char *session);
 
 //  How many requests wait behind the one in flight.
 size_t ep_live_plane_waiting (ep_live_plane_t *self);

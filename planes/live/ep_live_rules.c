@@ -8,6 +8,7 @@
 #include "ep_log.h"
 
 #define S_RETRY_MS          5000        //  a clock or rules that could not be read: asked again
+#define S_FIRST_RETRY_MS    30000       //  rules never read: asked again at least this often
 #define S_FILTER_REREAD_MS  60000       //  a filter refusal re-reads the rules at most this often
 #define S_VENUE_FILTER_CODE -1013       //  "Filter failure: NAME"
 
@@ -136,6 +137,8 @@ s_on_rules (ep_live_rules_t *self, ep_venue_t *venue, const ep_venue_result_t *r
         self->rules_retry_ms = self->rules_retry_ms ? self->rules_retry_ms * 2 : S_RETRY_MS;
         if (self->rules_retry_ms > self->config.rules_refresh_ms)
             self->rules_retry_ms = self->config.rules_refresh_ms;
+        if (!self->rules_known && self->rules_retry_ms > S_FIRST_RETRY_MS)
+            self->rules_retry_ms = S_FIRST_RETRY_MS;
         if (strcmp (self->rules_problem, why))
             ep_log_warn ("venue rules: %s; %s; read again in %lld s and later", why,
                          self->rules_known ? "the rules read before still hold"
@@ -149,6 +152,7 @@ s_on_rules (ep_live_rules_t *self, ep_venue_t *venue, const ep_venue_result_t *r
     ep_instruments_clear (&self->table);
     self->table = table;
     self->rules_known = true;
+    self->reads++;
     self->rules_read_ms = now_ms;
     self->rules_problem [0] = '\0';
     self->next_rules_ms = now_ms + self->config.rules_refresh_ms;

@@ -15,7 +15,10 @@
       replace that breaks its symbol's rules (ep_instrument_check) is
       REJECTED / INVALID_INTENT, naming the rule and the values, and is not
       sent. Until the rules are read, the venue's own checks are the only
-      ones.
+      ones. A read that fails is tried again ever later: 5 s after, then
+      twice as long each time, up to rules_refresh_ms, or up to 30 s while
+      the rules were never read (the live worker claims its plane only
+      once they are).
     - The venue's rate limits (read_limits, from the same answer): the
       request weight a minute and the orders per 10 s and per day, which
       the plane's governor (ep_live_governor) keeps within. Binance's
@@ -54,6 +57,7 @@ typedef struct {
     //  The rules
     ep_instruments_t table;             //  empty until read
     bool rules_known;                   //  table was read at least once
+    uint64_t reads;                     //  how many times it was read
     int64_t rules_read_ms;              //  monotonic: when it was last read
     int64_t next_rules_ms;              //  monotonic: when to read it again
     int64_t rules_retry_ms;             //  after a failed read: doubles up to the refresh

@@ -162,7 +162,9 @@ typedef struct {
     const char *api_secret;     //  HMAC key; never logged
     bool hold;                  //  --hold: queries never fill a resting order
     int wake [2];               //  pipe: a fault switch wakes the main thread
-    fakex_rules_t *rules;       //  --exchange-info, or NULL
+    fakex_rules_t *rules;       //  --exchange-info, or NULL: read through s_rules,
+                                //  replaced whole by POST /fakex/rules
+    const char *rules_path;     //  --exchange-info's FILE, or NULL
     s_fee_t fee;                //  --fee-asset
     bool strict_clock;          //  --strict-clock
     bool fault_queries;         //  --fault-queries
@@ -183,6 +185,8 @@ typedef struct {
     fakex_ws_t *ws;             //  --ws-port, or NULL
 
     pthread_mutex_t mutex;      //  guards every field below
+    fakex_rules_t **retired;    //  rules POST /fakex/rules replaced: kept until the end,
+    size_t retired_size;        //  as a request may still read them
     pthread_cond_t applied;     //  the main thread applied a fault switch
     fakex_book_t *book;         //  every order placed
     s_counter_t orders;         //  order requests per (new) client order id
@@ -394,6 +398,10 @@ s_usage (FILE *out)
         "names the current one; GET /fakex/counts answers {client order id: number\n"
         "of POST /api/v3/order requests received with it}. A request is counted as\n"
         "soon as it is read, before any check, in every mode that reads it.\n"
+        "POST /fakex/rules reads --exchange-info's FILE again: its rules are in\n"
+        "force from the next request on (answers {symbols}; 400, the rules before\n"
+        "kept, if it does not read; 400 without --exchange-info, whose\n"
+        "exchangeInfo lists no symbol).\n"
         "GET /fakex/rate answers {rate_limits, used_weight, weight_limit,\n"
         "banned_until_ms, retry_until_ms, orders_10s} (times on the server's clock, 0\n"
         "when none). With --rate-limits, exchangeInfo's rateLimits say --weight-limit\n"
@@ -956,6 +964,15 @@ s_holds (s_fakex_t *self)
         || self->fault == S_FAULT_CANCEL_UNKNOWN;
 }
 
+//  The rules in force (NULL: none): those --exchange-info read, or the
+//  last POST /fakex/rules read. A request reads them once, whole: the ones
+//  replaced stay valid until the end.
+static fakex_rules_t *
+s_rules (s_fakex_t *self)
+{
+    return __atomic_load_n (&self->rules, __ATOMIC_ACQUIRE);
+}
+
 //  --price-path: fills what the price has crossed by now
 static void
 s_advance (s_fakex_t *self, int64_t now_ms)
@@ -980,7 +997,7 @@ s_locked (s_fakex_t *self, const char *asset)
         if (!fakex_order_is_open (order))
             continue;
         char base [FAKEX_ASSET_MAX + 1], quote [FAKEX_ASSET_MAX + 1];
-        fakex_rules_assets (self->rules, order->symbol, base, quote);
+        fakex_rules_assets (s_rules (self), order->symbol, base, quote);
         int64_t remaining = order->qty_e8 - order->executed_e8;
         if (order->side == FAKEX_BUY && streq (quote, asset))
             locked += (int64_t) ((__int128) remaining * order->price_e8 / 100000000);
@@ -997,7 +1014,7 @@ static bool
 s_funds_ok (s_fakex_t *self, const fakex_order_t *order, int64_t now_ms)
 {
     char base [FAKEX_ASSET_MAX + 1], quote [FAKEX_ASSET_MAX + 1];
-    fakex_rules_assets (self->rules, order->symbol, base, quote);
+    fakex_rules_assets (s_rules (self), order->symbol, base, quote);
     const char *asset = order->side == FAKEX_BUY ? quote : base;
     __int128 cost = order->qty_e8;
     if (order->side == FAKEX_BUY) {
@@ -1020,7 +1037,7 @@ s_fee (void *arg, const fakex_order_t *order, int64_t qty_e8, int64_t price_e8,
     if (self->fee == S_FEE_USDT)
         return;
     char base [FAKEX_ASSET_MAX + 1], quote [FAKEX_ASSET_MAX + 1];
-    fakex_rules_assets (self->rules, order->symbol, base, quote);
+    fakex_rules_assets (s_rules (self), order->symbol, base, quote);
     if (self->fee == S_FEE_QUOTE)
         snprintf (asset, FAKEX_ASSET_MAX + 1, "%s", quote);
     else
@@ -1119,7 +1136,7 @@ s_on_trade (void *arg, const fakex_order_t *order, const fakex_trade_t *trade)
 {
     s_fakex_t *self = arg;
     char base [FAKEX_ASSET_MAX + 1], quote [FAKEX_ASSET_MAX + 1];
-    fakex_rules_assets (self->rules, order->symbol, base, quote);
+    fakex_rules_assets (s_rules (self), order->symbol, base, quote);
     fakex_account_t *account = self->account ? self->account : self->positions;
     if (account && !s_move (account, order, trade, base, quote))
         ep_log_error ("out of memory: a fill did not move the balances");
@@ -1240,7 +1257,8 @@ s_admit_order (s_fakex_t *self, const fakex_order_t *order, int64_t now_ms, unsi
             return s_error (-1015, msg);
         }
     }
-    if (self->rules) {
+    fakex_rules_t *rules = s_rules (self);
+    if (rules) {
         size_t open = 0, size = fakex_book_size (self->book);
         for (size_t index = 0; index < size; index++) {
             const fakex_order_t *other = fakex_book_at (self->book, index);
@@ -1249,7 +1267,7 @@ s_admit_order (s_fakex_t *self, const fakex_order_t *order, int64_t now_ms, unsi
         }
         int code;
         char msg [120];
-        if (!fakex_rules_check (self->rules, order,
+        if (!fakex_rules_check (rules, order,
                                 fakex_book_price (self->book, order->symbol, now_ms), open,
                                 &code, msg, sizeof msg))
             return s_error (code, msg);
@@ -1853,13 +1871,15 @@ s_symbol_check (s_fakex_t *self, const char *symbol)
 {
     if (!s_symbol_ok (symbol))
         return s_illegal ("symbol", "^[A-Z0-9-_.]{1,20}$");
-    if (self->rules && !fakex_rules_has (self->rules, symbol))
+    fakex_rules_t *rules = s_rules (self);
+    if (rules && !fakex_rules_has (rules, symbol))
         return s_error (-1121, "Invalid symbol.");
     return NULL;
 }
 
-//  GET /api/v3/exchangeInfo (--exchange-info): the document, with the
-//  server's time, and only the symbol asked for if one is
+//  GET /api/v3/exchangeInfo: the document (--exchange-info; without it, one
+//  that lists no symbol: no rule to enforce), with the server's time, and
+//  only the symbol asked for if one is
 static enum MHD_Result
 s_exchange_info (s_fakex_t *self, struct MHD_Connection *connection, s_request_t *request)
 {
@@ -1871,7 +1891,10 @@ s_exchange_info (s_fakex_t *self, struct MHD_Connection *connection, s_request_t
     const char *symbol = s_param (params, "symbol");
     json_t *answer = symbol ? s_symbol_check (self, symbol) : NULL;
     if (!answer) {
-        answer = json_deep_copy (fakex_rules_json (self->rules));
+        fakex_rules_t *rules = s_rules (self);
+        answer = rules ? json_deep_copy (fakex_rules_json (rules))
+                       : json_pack ("{s:s,s:[],s:[],s:[]}", "timezone", "UTC", "rateLimits",
+                                    "exchangeFilters", "symbols");
         status = 200;
         if (answer)
             json_object_set_new (answer, "serverTime", json_integer (s_now_ms ()));
@@ -2121,6 +2144,43 @@ s_fakex_ws (s_fakex_t *self, struct MHD_Connection *connection, const char *url,
     return s_reply_json (connection, 200, fakex_ws_status_json (self->ws), NULL);
 }
 
+//  POST /fakex/rules: --exchange-info's FILE read again, its rules in force
+//  from the next request on (the rules before stay if it does not read)
+static enum MHD_Result
+s_fakex_rules (s_fakex_t *self, struct MHD_Connection *connection, const char *method)
+{
+    if (!streq (method, "POST"))
+        return s_reply_fakex_error (connection, 405, "use POST");
+    if (!self->rules_path)
+        return s_reply_fakex_error (connection, 400, "no rules to read again: no --exchange-info");
+    char error [256];
+    fakex_rules_t *rules = fakex_rules_load (self->rules_path, error, sizeof error);
+    if (!rules) {
+        char text [400];
+        snprintf (text, sizeof text, "%s not read again: %s; the rules before stay",
+                  self->rules_path, error);
+        ep_log_error ("%s", text);
+        return s_reply_fakex_error (connection, 400, text);
+    }
+    size_t symbols = json_array_size (json_object_get (fakex_rules_json (rules), "symbols"));
+    pthread_mutex_lock (&self->mutex);
+    fakex_rules_t **retired = realloc (self->retired,
+                                       (self->retired_size + 1) * sizeof *retired);
+    if (retired) {
+        self->retired = retired;
+        self->retired [self->retired_size++] = s_rules (self);
+        __atomic_store_n (&self->rules, rules, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock (&self->mutex);
+    if (!retired) {
+        fakex_rules_destroy (&rules);
+        return s_reply_fakex_error (connection, 500, "out of memory");
+    }
+    ep_log_info ("rules read again from %s: %zu symbol(s)", self->rules_path, symbols);
+    return s_reply_json (connection, 200, json_pack ("{s:I}", "symbols", (json_int_t) symbols),
+                         NULL);
+}
+
 static enum MHD_Result
 s_fakex_endpoint (s_fakex_t *self, struct MHD_Connection *connection, const char *url,
                   const char *method, s_request_t *request)
@@ -2217,6 +2277,8 @@ s_fakex_endpoint (s_fakex_t *self, struct MHD_Connection *connection, const char
         pthread_mutex_unlock (&self->mutex);
         return s_reply_json (connection, 200, answer, NULL);
     }
+    if (streq (url, "/fakex/rules"))
+        return s_fakex_rules (self, connection, method);
     if (streq (url, "/fakex/trade"))
         return s_fakex_trade (self, connection, method, request);
     if (streq (url, "/fakex/ws") || streq (url, "/fakex/ws/events"))
@@ -2402,7 +2464,7 @@ s_handle (void *cls, struct MHD_Connection *connection, const char *url, const c
     if (streq (url, "/api/v3/time") && streq (method, "GET"))
         return s_reply_json (connection, 200,
                              json_pack ("{s:I}", "serverTime", (json_int_t) s_now_ms ()), NULL);
-    if (streq (url, "/api/v3/exchangeInfo") && streq (method, "GET") && self->rules)
+    if (streq (url, "/api/v3/exchangeInfo") && streq (method, "GET"))
         return s_exchange_info (self, connection, request);
     if (streq (url, "/api/v3/account") && streq (method, "GET"))
         return s_account (self, connection, request);
@@ -2897,6 +2959,7 @@ main (int argc, char *argv [])
         .fault = (s_fault_t) fault,
         .hold = hold,
         .rules = rules,
+        .rules_path = info_path,
         .account = account,
         .fee = fee,
         .strict_clock = strict_clock,
@@ -3054,6 +3117,9 @@ out:
     free (self->receipts);
     fakex_book_destroy (&self->book);
     fakex_rules_destroy (&self->rules);
+    for (size_t index = 0; index < self->retired_size; index++)
+        fakex_rules_destroy (&self->retired [index]);
+    free (self->retired);
     fakex_account_destroy (&self->account);
     fakex_account_destroy (&self->positions);
     pthread_cond_destroy (&self->applied);

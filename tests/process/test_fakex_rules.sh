@@ -6,7 +6,9 @@
 # --clock-offset-ms, --rate-limits (headers, 429, then 418 and the ban's
 # end), --fault-queries, --market-liquidity, --price-path (a resting order
 # filled with no query), --absent-ms, and the shapes of openOrders and
-# myTrades. Bounded: the longest wait is a configured window of ~2 s.
+# myTrades, and POST /fakex/rules (the rules read again while it runs;
+# without --exchange-info, exchangeInfo lists no symbol). Bounded: the
+# longest wait is a configured window of ~2 s.
 source "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 INFO=$SRC/tests/fakex/exchange_info.json
@@ -55,7 +57,7 @@ not_placed () {
 for o in --exchange-info --symbol-price --balances --fee-asset --strict-clock \
          --clock-offset-ms --rate-limits --weight-limit --order-limit-10s --ban-ms \
          --fault-queries --market-liquidity --price-path --path-step-ms --absent-ms \
-         /api/v3/account /api/v3/openOrders /api/v3/myTrades /fakex/rate; do
+         /api/v3/account /api/v3/openOrders /api/v3/myTrades /fakex/rate /fakex/rules; do
     grep -q -- "$o\b" "$WORK/help.txt" || fail "--help does not mention $o"
 done
 for args in "--port 0 --price 1 --exchange-info /nonexistent.json" \
@@ -367,3 +369,38 @@ expect_fields '[.[].qty]' 2.00000000
 get /api/v3/myTrades "timestamp=$(now_ms)"
 expect 400 -1102
 pass "openOrders and myTrades answer in Binance's shapes"
+
+# --- 10. POST /fakex/rules ---------------------------------------------------------
+cp "$INFO" "$WORK/info.json"
+start_fakex_named reread --port 0 --price 50000 --exchange-info "$WORK/info.json" --control-port 0
+rules_again () { curl -s -o "$WORK/rules.out" -w '%{http_code}' -X POST "http://127.0.0.1:$CONTROL/fakex/rules"; }
+btc_tick () {
+    send GET /api/v3/exchangeInfo "symbol=BTCUSDT" ""
+    field '.symbols[0].filters[] | select(.filterType == "PRICE_FILTER") | .tickSize'
+}
+order "$(limit t1 0.001 49000.05)"
+expect 200
+[ "$(btc_tick)" = 0.01000000 ] || fail "the fixture's tick size: $(btc_tick)"
+jq '(.symbols[] | select(.symbol == "BTCUSDT") | .filters[] | select(.filterType == "PRICE_FILTER") | .minPrice, .tickSize) = "0.10000000"' \
+    "$INFO" > "$WORK/info.json"
+[ "$(rules_again)" = 200 ] && [ "$(jq -r .symbols "$WORK/rules.out")" = 3 ] \
+    || fail "POST /fakex/rules: $(cat "$WORK/rules.out")"
+[ "$(btc_tick)" = 0.10000000 ] || fail "exchangeInfo after the rules were read again: $(btc_tick)"
+refuse t2 -1013 "Filter failure: PRICE_FILTER" "$(limit t2 0.001 49000.05)"
+order "$(limit t3 0.001 49000.1)"
+expect 200
+# A file that does not read: 400, the rules before stay
+echo '{"symbols": [' > "$WORK/info.json"
+[ "$(rules_again)" = 400 ] || fail "POST /fakex/rules read a broken file: $(cat "$WORK/rules.out")"
+grep -q "the rules before stay" "$WORK/rules.out" || fail "POST /fakex/rules on a broken file: $(cat "$WORK/rules.out")"
+[ "$(btc_tick)" = 0.10000000 ] || fail "a broken file changed the rules: $(btc_tick)"
+curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CONTROL/fakex/rules" | grep -qx 405 \
+    || fail "GET /fakex/rules is not refused"
+# Without --exchange-info: nothing to read again, and exchangeInfo lists no symbol
+start_fakex_named norules --port 0 --price 50000 --control-port 0
+[ "$(rules_again)" = 400 ] || fail "POST /fakex/rules without --exchange-info: $(cat "$WORK/rules.out")"
+send GET /api/v3/exchangeInfo "" ""
+expect 200
+expect_fields '[(.symbols | length), (.rateLimits | length), .timezone]' $'0\t0\tUTC'
+[ "$(field .serverTime)" -gt 1765000000000 ] || fail "exchangeInfo without rules: no serverTime: $BODY"
+pass "POST /fakex/rules: the rules read again are in force (tick size served and enforced); a broken file keeps those before; without --exchange-info exchangeInfo lists no symbol"

@@ -3,11 +3,14 @@
 # (its exchangeInfo fixture, the venue's timestamp rule, its clock 2 s
 # behind this host's, so that a request stamped with this host's clock is
 # refused -1021):
-# - while the venue's clock cannot be measured (its port refuses), a
-#   submission is FAILED / NOT_SENT naming the clock and never reaches the
-#   venue, and /healthz is 503 saying why;
-# - once measured, requests are stamped with the venue's time: a valid
-#   order fills, and /healthz is 200 with the offset in the metrics;
+# - while the venue's rules cannot be read (its port refuses), the worker
+#   does not claim the plane (its definition names their digest) and says
+#   why in its log: a submission is REJECTED / PLANE_UNAVAILABLE and never
+#   reaches the venue, and /healthz is 503 saying the rules are not read;
+# - once the venue answers, the rules are read, the definition naming their
+#   digest is approved, the venue's clock is measured and requests are
+#   stamped with the venue's time: a valid order fills, and /healthz is 200
+#   with the offset in the metrics;
 # - an intent that breaks its symbol's rules (LOT_SIZE, PRICE_FILTER,
 #   NOTIONAL, a symbol not trading, a symbol the venue lacks, an order type
 #   it does not take) is REJECTED / INVALID_INTENT naming the rule, and the
@@ -25,9 +28,13 @@ live_section "metrics = 127.0.0.1:0" "timeout_ms = 2000" "connect_timeout_ms = 1
 # The file ep-live exports below, which the paper worker reads when it starts
 printf 'paper\n    instruments = %s\n' "$WORK/instruments.txt" >> "$CFG"
 start_router
-start_live
+# Not start_live: the plane is not claimed while the venue refuses
+"$BIN/ep-live" --config "$READY" >> "$WORK/live.log" 2>&1 &
+LIVE_PID=$!
+PIDS+=("$LIVE_PID")
 "$BIN/ep-meta" --config "$READY" select live --reason "venue rules" > /dev/null
 
+wait_until 10 grep -q "metrics on http://127\.0\.0\.1:[0-9]*/metrics" "$WORK/live.log"
 LIVE_METRICS=$(sed -n "s|.*metrics on \(http://127\.0\.0\.1:[0-9]*\)/metrics.*|\1|p" "$WORK/live.log" | tail -n 1)
 [ -n "$LIVE_METRICS" ] || fail "ep-live did not log its metrics URL"
 metric () { curl -s "$LIVE_METRICS/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v == "" ? "none" : v }'; }
@@ -44,18 +51,23 @@ send () {
         || fail "ep-send --wait: $(cat "$WORK/send.log")"
 }
 
-# --- the clock cannot be measured ----------------------------------------------------
+# --- the rules cannot be read: the plane is not claimed ---------------------------------
+wait_until 10 grep -q "the live plane is not claimed: the venue's rules (exchangeInfo) cannot be read (.*Couldn't connect" "$WORK/live.log"
 wait_until 10 health_code_is 503
-curl -s "$LIVE_METRICS/healthz" | jq -e '.clock == "unhealthy" and (.clock_problem | test("clock"))' > /dev/null \
-    || fail "/healthz while the clock is unknown: $(curl -s "$LIVE_METRICS/healthz")"
+curl -s "$LIVE_METRICS/healthz" | jq -e '.claimed_from_router == false and .instruments == "not read"' > /dev/null \
+    || fail "/healthz while the rules are not read: $(curl -s "$LIVE_METRICS/healthz")"
 line early BTCUSDT MARKET IOC 0.4 > "$WORK/in.jsonl"
 send
-[[ $(terminal early) == "FAILED NOT_SENT not sent: the host's clock: "* ]] || fail "early: $(terminal early)"
-[ "$(curl -s "$FAKEX_CONTROL/fakex/counts" | jq 'length')" = 0 ] || fail "the venue saw an order while the clock was unknown"
-pass "while the venue's clock cannot be measured: FAILED / NOT_SENT naming the clock, nothing sent, /healthz 503"
+[[ $(terminal early) == "REJECTED PLANE_UNAVAILABLE no live worker is alive"* ]] || fail "early: $(terminal early)"
+[ "$(curl -s "$FAKEX_CONTROL/fakex/counts" | jq 'length')" = 0 ] || fail "the venue saw an order while the rules were not read"
+pass "while the venue's rules cannot be read: the plane is not claimed (the log says why), REJECTED / PLANE_UNAVAILABLE, nothing sent, /healthz 503"
 
-# --- measured: stamped with the venue's time -------------------------------------------
+# --- read, approved, the clock measured: stamped with the venue's time ------------------
 fakex_fault none
+approve_plane LIVE
+wait_until "$STARTUP" live_alive_is true
+grep -q "symbol(s) in the venue's rules (instruments [0-9a-f]\{64\}), plane definition" "$WORK/live.log" \
+    || fail "the definition presented once the rules were read was not logged"
 wait_until 15 health_code_is 200
 offset=$(metric execplane_venue_clock_offset_ms)
 [ "$offset" -le -1900 ] && [ "$offset" -ge -2100 ] || fail "the measured offset is $offset ms, not about -2000"
@@ -97,7 +109,7 @@ expect_rule mkt   "symbol ETHUSDT does not accept MARKET orders"
 [ "$(curl -s "$FAKEX_CONTROL/fakex/counts" | jq 'length')" = 1 ] \
     || fail "the venue saw an intent the rules refuse: $(curl -s "$FAKEX_CONTROL/fakex/counts")"
 refused_is () { [ "$(metric execplane_live_refused_before_sending_total)" = "$1" ]; }
-wait_until 5 refused_is 7
+wait_until 5 refused_is 6
 pass "the venue's rules refuse before sending, naming the rule and the values; the venue saw none of them"
 
 # --- the same rules for the paper plane ------------------------------------------------------
