@@ -23,11 +23,11 @@
 # standby (router/takeover_ms = 1000), every client and worker configured
 # with both: a kill of the router is a takeover (the standby must serve
 # within 20 s; the killed one starts again as the standby), and the chaos
-# also kills the standby; at least one takeover by a third of the time,
-# whatever the draw. The checker reads the journal from PostgreSQL.
-# (Partitions, the active cut off from PostgreSQL while it runs, are not
-# in the chaos: see test_standby_partition_pg and the README's "Two
-# routers" for what a worker's report sent to a router cut off may lose.)
+# adds partitions (the active frozen while the server ends its connection:
+# the standby takes over, and the old active, let go, must stop non-zero
+# saying it lost the lease); at least one takeover by a third of the time
+# and one partition by two thirds, whatever the draw. The checker reads the
+# journal from PostgreSQL.
 #
 # Everything random comes from the seed (printed first): the streams (awk
 # srand) and the chaos schedule (bash RANDOM), so `--seed S` repeats a run's
@@ -63,7 +63,7 @@ say () { { echo "soak: $*" >&9; } 2>/dev/null || echo "soak: $*" >&2; }
 
 # --- bookkeeping ------------------------------------------------------------
 
-TAKEOVERS=0 TAKEOVER_FAILURES=0 TAKEOVER_MS_MAX=0 PAIR=
+TAKEOVERS=0 TAKEOVER_FAILURES=0 TAKEOVER_MS_MAX=0 PARTITIONS=0 PAIR=
 [ -z "${PG_DIR:-}" ] || PAIR=1
 KILLS=0 KILL9=0 TERMS=0 CRASHES=0 TERM_FAILURES=0 SENDER_FAILURES=0
 FLIPS=0 FLIPS_CONFIRMED=0 HALTS=0 FAULTS=0 JUNK=0 FREEZES=0 RECONCILES=0 ACTIONS=0
@@ -190,9 +190,10 @@ spawn_standby () {
     STANDBY_PID=$!; PIDS+=("$STANDBY_PID")
 }
 
-# takeover SINCE_NS: the active has stopped: the standby must serve within
-# 20 s of SINCE_NS (a takeover failure, and the end of the soak, if not).
-# Then the roles swap, and the caller starts a standby (spawn_standby).
+# takeover SINCE_NS: the active has stopped (or lost its connection): the
+# standby must serve within 20 s of SINCE_NS (a takeover failure, and the
+# end of the soak, if not). Then the roles swap: OLD_PID is the router that
+# was active, and the caller starts a standby (spawn_standby) once it is gone.
 takeover () {
     local ms
     if ! poll_until 20 role_is "$(metrics_of "$STANDBY")" active; then
@@ -203,8 +204,48 @@ takeover () {
     TAKEOVERS=$((TAKEOVERS + 1))
     [ "$ms" -le "$TAKEOVER_MS_MAX" ] || TAKEOVER_MS_MAX=$ms
     chaos_log "takeover by $STANDBY in $ms ms"
+    OLD_PID=$ROUTER_PID
     local old=$ACTIVE
     ACTIVE=$STANDBY ROUTER_PID=$STANDBY_PID STANDBY=$old
+}
+
+# lease_lost_lines: how often the routers logged that they lost the lease.
+lease_lost_lines () { cat "$WORK"/router*.log | grep -c "the lease was lost: another router is active" || true; }
+
+# partition: the active frozen (SIGSTOP) while the server ends the
+# connection that holds the lease's lock, so that it cannot know: the
+# standby takes over; the old active, let go, must stop by itself, non-zero,
+# saying it lost the lease (a takeover failure if not); it starts again as
+# the standby.
+partition () {
+    local ended status=0 lost
+    PARTITIONS=$((PARTITIONS + 1))
+    lost=$(lease_lost_lines)
+    kill -STOP "$ROUTER_PID"
+    chaos_log "partition $ACTIVE"
+    ended=$(sql "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+    if [ "$ended" != 1 ]; then
+        say "partition: not one backend held the lease's lock ($ended): the active ($ACTIVE) served without it"
+        TAKEOVER_FAILURES=$((TAKEOVER_FAILURES + 1))
+        kill -CONT "$ROUTER_PID"
+        return
+    fi
+    takeover "$(date +%s%N)"
+    kill -CONT "$OLD_PID"
+    if ! poll_until 15 gone "$OLD_PID"; then
+        say "partition: the old active (pid $OLD_PID) still runs 15 s after it lost the lease"
+        TAKEOVER_FAILURES=$((TAKEOVER_FAILURES + 1))
+        kill -KILL "$OLD_PID" 2>/dev/null || true
+        wait_until 10 gone "$OLD_PID"
+    fi
+    wait "$OLD_PID" 2>/dev/null || status=$?
+    forget_pid "$OLD_PID"
+    if [ "$status" = 0 ] || [ "$(lease_lost_lines)" -le "$lost" ]; then
+        say "partition: the old active exited $status and logged $(( $(lease_lost_lines) - lost )) lease losses"
+        TAKEOVER_FAILURES=$((TAKEOVER_FAILURES + 1))
+    fi
+    pause_ms 0 1000
+    spawn_standby
 }
 
 # check_alive: a daemon that exited although nobody stopped it is a crash:
@@ -299,8 +340,8 @@ chaos_action () {
         kill_restart live $sig
     elif [ $R -lt 40 ]; then
         if [ -n "$PAIR" ]; then
-            rand 3
-            if [ $R = 0 ]; then kill_restart standby $sig; else kill_restart router $sig; fi
+            rand 4
+            case $R in 0) partition ;; 1) kill_restart standby $sig ;; *) kill_restart router $sig ;; esac
         else
             kill_restart router $sig
         fi
@@ -434,16 +475,19 @@ chaos_start=$(date +%s)
 chaos_end=$(( chaos_start + seconds ))
 while [ "$(date +%s)" -lt "$chaos_end" ]; do
     pause_ms 300 2000
-    # With two routers, whatever the draw: a takeover by a third of the time.
+    # With two routers, whatever the draw: a takeover by a third of the
+    # time, and a partition by two thirds.
     elapsed=$(( $(date +%s) - chaos_start ))
     if [ -n "$PAIR" ] && [ "$TAKEOVERS" = 0 ] && [ $(( elapsed * 3 )) -ge "$seconds" ]; then
         { check_alive; kill_restart router KILL; } 2>>"$WORK/chaos-stderr.log"
+    elif [ -n "$PAIR" ] && [ "$PARTITIONS" = 0 ] && [ $(( elapsed * 3 )) -ge $(( seconds * 2 )) ]; then
+        { check_alive; partition; } 2>>"$WORK/chaos-stderr.log"
     else
         { check_alive; chaos_action; } 2>>"$WORK/chaos-stderr.log"
     fi
     ACTIONS=$((ACTIONS + 1))
 done
-echo "soak: chaos over after $ACTIONS actions: $KILLS kills ($KILL9 SIGKILL, $TERMS SIGTERM)${PAIR:+, $TAKEOVERS takeovers (slowest $TAKEOVER_MS_MAX ms)}, $FREEZES freezes, $FLIPS plane flips ($FLIPS_CONFIRMED confirmed), $HALTS halt/resume, $FAULTS venue faults, $RECONCILES reconciles, $JUNK junk bursts"
+echo "soak: chaos over after $ACTIONS actions: $KILLS kills ($KILL9 SIGKILL, $TERMS SIGTERM)${PAIR:+, $TAKEOVERS takeovers (slowest $TAKEOVER_MS_MAX ms), $PARTITIONS partitions}, $FREEZES freezes, $FLIPS plane flips ($FLIPS_CONFIRMED confirmed), $HALTS halt/resume, $FAULTS venue faults, $RECONCILES reconciles, $JUNK junk bursts"
 
 # --- settle -----------------------------------------------------------------
 
