@@ -143,26 +143,34 @@ forget_pid () {
     PIDS=("${keep[@]}")
 }
 
-# stop_daemon PID SIGNAL NAME: signals it, waits (bounded) until it is gone
-# and reaps it. After SIGTERM a daemon must exit 0.
-stop_daemon () {
-    local pid=$1 sig=$2 name=$3 status=0
+# reap PID NAME WHAT: waits (bounded: 15 s) until PID is gone, as WHAT (a
+# signal sent, a lease lost) should make it; if it is not, says so, kills
+# it and sets FAILED to 1 (else 0). Then reaps it: its exit status in
+# REAPED.
+reap () {
+    local pid=$1 name=$2 what=$3 end=$(( $(date +%s) + 15 ))
+    FAILED=0 REAPED=0
     # (stderr aside while it dies: bash's "Killed" job notice is no news here)
-    {
-        kill -"$sig" "$pid" 2>/dev/null || true
-        local end=$(( $(date +%s) + 15 ))
-        while alive "$pid" && [ "$(date +%s)" -lt "$end" ]; do sleep 0.05; done
-    } 2>/dev/null
+    { while alive "$pid" && [ "$(date +%s)" -lt "$end" ]; do sleep 0.05; done; } 2>/dev/null
     if alive "$pid"; then
-        say "$name (pid $pid) still running 15 s after SIG$sig: killed"
-        TERM_FAILURES=$((TERM_FAILURES + 1))
+        say "$name (pid $pid) still running 15 s after $what: killed"
+        FAILED=1
         kill -KILL "$pid" 2>/dev/null || true
         wait_until 10 gone "$pid"
     fi
-    wait "$pid" 2>/dev/null || status=$?
+    wait "$pid" 2>/dev/null || REAPED=$?
     forget_pid "$pid"
-    if [ "$sig" = TERM ] && [ $status -ne 0 ]; then
-        say "$name (pid $pid) exited $status after SIGTERM"
+}
+
+# stop_daemon PID SIGNAL NAME: signals it, waits (bounded) until it is gone
+# and reaps it. After SIGTERM a daemon must exit 0.
+stop_daemon () {
+    local pid=$1 sig=$2 name=$3
+    kill -"$sig" "$pid" 2>/dev/null || true
+    reap "$pid" "$name" "SIG$sig"
+    TERM_FAILURES=$((TERM_FAILURES + FAILED))
+    if [ "$sig" = TERM ] && [ "$REAPED" -ne 0 ]; then
+        say "$name (pid $pid) exited $REAPED after SIGTERM"
         TERM_FAILURES=$((TERM_FAILURES + 1))
     fi
 }
@@ -218,7 +226,7 @@ lease_lost_lines () { cat "$WORK"/router*.log | grep -c "the lease was lost: ano
 # saying it lost the lease (a takeover failure if not); it starts again as
 # the standby.
 partition () {
-    local ended status=0 lost
+    local ended status lost
     PARTITIONS=$((PARTITIONS + 1))
     lost=$(lease_lost_lines)
     kill -STOP "$ROUTER_PID"
@@ -232,14 +240,9 @@ partition () {
     fi
     takeover "$(date +%s%N)"
     kill -CONT "$OLD_PID"
-    if ! poll_until 15 gone "$OLD_PID"; then
-        say "partition: the old active (pid $OLD_PID) still runs 15 s after it lost the lease"
-        TAKEOVER_FAILURES=$((TAKEOVER_FAILURES + 1))
-        kill -KILL "$OLD_PID" 2>/dev/null || true
-        wait_until 10 gone "$OLD_PID"
-    fi
-    wait "$OLD_PID" 2>/dev/null || status=$?
-    forget_pid "$OLD_PID"
+    reap "$OLD_PID" "partition: the old active" "it lost the lease"
+    TAKEOVER_FAILURES=$((TAKEOVER_FAILURES + FAILED))
+    status=$REAPED
     if [ "$status" = 0 ] || [ "$(lease_lost_lines)" -le "$lost" ]; then
         say "partition: the old active exited $status and logged $(( $(lease_lost_lines) - lost )) lease losses"
         TAKEOVER_FAILURES=$((TAKEOVER_FAILURES + 1))

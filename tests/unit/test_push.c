@@ -98,6 +98,34 @@ s_silent_router (char *endpoint, size_t size)
     return fd;
 }
 
+//  Two routers there, PULLs in this process, and the list naming them,
+//  then extra if not NULL.
+static void
+s_two_routers (zsock_t **a, zsock_t **b, const char *extra, char *list, size_t size)
+{
+    *a = zsock_new_pull ("tcp://127.0.0.1:*");
+    *b = zsock_new_pull ("tcp://127.0.0.1:*");
+    assert_true (*a && *b);
+    zsock_set_rcvtimeo (*a, S_BOUND_MS);
+    zsock_set_rcvtimeo (*b, S_BOUND_MS);
+    char endpoint_a [256], endpoint_b [256];
+    s_endpoint (*a, endpoint_a, sizeof endpoint_a);
+    s_endpoint (*b, endpoint_b, sizeof endpoint_b);
+    snprintf (list, size, "%s,%s%s%s", endpoint_a, endpoint_b, extra ? "," : "",
+              extra ? extra : "");
+}
+
+//  A push to the routers of list, whose sends wait up to S_BOUND_MS.
+static ep_push_t *
+s_push (const char *list)
+{
+    char err [256];
+    ep_push_t *push = ep_push_new (list, 0, err, sizeof err);
+    assert_non_null (push);
+    ep_push_set_sndtimeo (push, S_BOUND_MS);
+    return push;
+}
+
 //  Sends the number n (text) on push; returns the router it went to.
 static int
 s_send_number (ep_push_t *push, int n, int flags)
@@ -134,10 +162,7 @@ test_a_frozen_router_let_go_of_is_sent_nothing (void **state)
     char endpoint_b [256], list [600];
     s_endpoint (b, endpoint_b, sizeof endpoint_b);
     snprintf (list, sizeof list, "%s,%s", endpoint_a, endpoint_b);
-    char err [256];
-    ep_push_t *push = ep_push_new (list, 0, err, sizeof err);
-    assert_non_null (push);
-    ep_push_set_sndtimeo (push, S_BOUND_MS);
+    ep_push_t *push = s_push (list);
 
     //  Both routers connected: each took a message.
     int n = 0, to_b = 0;
@@ -182,22 +207,13 @@ static void
 test_sends_only_to_routers_connected_in_turn (void **state)
 {
     (void) state;
-    zsock_t *a = zsock_new_pull ("tcp://127.0.0.1:*");
-    zsock_t *b = zsock_new_pull ("tcp://127.0.0.1:*");
-    assert_true (a && b);
     //  A third router that is there and never answers.
     char silent [64];
     int silent_fd = s_silent_router (silent, sizeof silent);
-    char endpoint_a [256], endpoint_b [256], list [800];
-    s_endpoint (a, endpoint_a, sizeof endpoint_a);
-    s_endpoint (b, endpoint_b, sizeof endpoint_b);
-    snprintf (list, sizeof list, "%s,%s,%s", endpoint_a, endpoint_b, silent);
-    zsock_set_rcvtimeo (a, S_BOUND_MS);
-    zsock_set_rcvtimeo (b, S_BOUND_MS);
-    char err [256];
-    ep_push_t *push = ep_push_new (list, 0, err, sizeof err);
-    assert_non_null (push);
-    ep_push_set_sndtimeo (push, S_BOUND_MS);
+    zsock_t *a, *b;
+    char list [800];
+    s_two_routers (&a, &b, silent, list, sizeof list);
+    ep_push_t *push = s_push (list);
     int count [3] = { 0, 0, 0 };
     for (int n = 1; n <= 100; n++) {
         int position = ep_push_send (push, "head", &n, sizeof n, 0);
@@ -229,19 +245,10 @@ static void
 test_only_one_router_until_it_is_let_go_of (void **state)
 {
     (void) state;
-    zsock_t *a = zsock_new_pull ("tcp://127.0.0.1:*");
-    zsock_t *b = zsock_new_pull ("tcp://127.0.0.1:*");
-    assert_true (a && b);
-    zsock_set_rcvtimeo (a, S_BOUND_MS);
-    zsock_set_rcvtimeo (b, S_BOUND_MS);
-    char endpoint_a [256], endpoint_b [256], list [600];
-    s_endpoint (a, endpoint_a, sizeof endpoint_a);
-    s_endpoint (b, endpoint_b, sizeof endpoint_b);
-    snprintf (list, sizeof list, "%s,%s", endpoint_a, endpoint_b);
-    char err [256];
-    ep_push_t *push = ep_push_new (list, 0, err, sizeof err);
-    assert_non_null (push);
-    ep_push_set_sndtimeo (push, S_BOUND_MS);
+    zsock_t *a, *b;
+    char list [600];
+    s_two_routers (&a, &b, NULL, list, sizeof list);
+    ep_push_t *push = s_push (list);
     //  Both connected: each took one.
     bool seen [2] = { false, false };
     int64_t deadline = ep_sock_clock_ms () + S_BOUND_MS;
