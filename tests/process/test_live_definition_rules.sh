@@ -10,13 +10,17 @@
 #   intent is REJECTED / PLANE_UNAVAILABLE naming the new definition, the
 #   venue never sees it, and `ep-meta planes` lists it, pending;
 # - once approved, the plane is served again under the new rules: an
-#   intent fills, one off the new tick is refused naming it;
+#   intent fills, one off the new tick is refused naming it, and a buy that
+#   rested across the change, filled at the venue while the plane waited,
+#   is reported FILLED with its one fill;
 # - a worker started again on the same rules presents the same definition,
 #   which needs no approval again.
 source "$(dirname "$0")/lib.sh"
 
 cp "$(dirname "$0")/../fakex/exchange_info.json" "$WORK/exchange_info.json"
-start_fakex --exchange-info "$WORK/exchange_info.json"
+# One price (a path of one), so that a resting order fills only by POST
+# /fakex/trade.
+start_fakex --exchange-info "$WORK/exchange_info.json" --price-path 250.25 --path-step-ms 3600000
 write_config
 live_section "rules_refresh_ms = 10000"
 start_router
@@ -46,6 +50,9 @@ line before MARKET IOC 0.4 > "$WORK/in.jsonl"
 send
 [ "$(terminal before | cut -d' ' -f1-2)" = "FILLED FAILURE_NONE" ] || fail "before: $(terminal before)"
 pass "the approved definition names the instruments digest and is served"
+# A buy that rests at the venue across the change (its fill comes while the
+# new definition waits for approval).
+resting_buy rest-1 0.4
 
 # --- the venue's rules change ----------------------------------------------------------
 jq '(.symbols[] | select(.symbol == "BTCUSDT") | .filters[] | select(.filterType == "PRICE_FILTER") | .minPrice, .tickSize) = "0.10000000"' \
@@ -74,6 +81,8 @@ send
 [ "$(curl -s "$FAKEX_CONTROL/fakex/counts" | jq 'length')" = "$counts_before" ] \
     || fail "the venue saw an intent while the new definition was not approved"
 pass "the venue's rules changed: the new definition (instruments ${new_digest:0:12}) is presented and listed; meanwhile REJECTED / PLANE_UNAVAILABLE naming it"
+# The market crosses the resting buy while the plane waits.
+fakex_trade "$ORDER" 0.4 > /dev/null
 
 # --- approved: served again under the new rules ----------------------------------------
 approve_plane LIVE
@@ -86,7 +95,13 @@ send
 [ "$(terminal after | cut -d' ' -f1-2)" = "FILLED FAILURE_NONE" ] || fail "after: $(terminal after)"
 [ "$(terminal offtick)" = "REJECTED INVALID_INTENT not sent: the venue's rules: PRICE_FILTER: price 240.05 is not a multiple of tickSize 0.1 (nothing is rounded)" ] \
     || fail "offtick: $(terminal offtick)"
-pass "approved: the plane is served again, under the new rules"
+wait_until 30 intent_ended rest-1
+replay_reports
+[ "$(jq -r 'select(.intent_id == "rest-1" and .terminal) | "\(.status) \(.filled_qty)"' "$WORK/all.jsonl")" = "FILLED 0.4" ] \
+    || fail "the buy that rested across the change did not end FILLED 0.4: $(jq -c 'select(.intent_id == "rest-1")' "$WORK/all.jsonl")"
+[ "$(jq -s '[.[] | select(.intent_id == "rest-1") | .fills[]] | length' "$WORK/all.jsonl")" = 1 ] \
+    || fail "the buy that rested across the change was not reported with exactly one fill"
+pass "approved: the plane is served again, under the new rules, and the fill of the buy that rested across the change is reported once"
 
 # --- the same rules after a restart: the same definition ---------------------------------
 kill -TERM "$LIVE_PID"
