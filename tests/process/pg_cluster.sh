@@ -56,13 +56,21 @@ as_owner () {
     fi
 }
 
-# free_port: a port of the dynamic range nothing listens on (the cluster
-# fails to start if another process takes it meanwhile: start tries again).
+# free_port: a port nothing listens on, at random in 61000-65000: above
+# the kernel's ephemeral range (32768-60999 by default: a cluster started
+# again on its port must not find it taken by some connection's own end)
+# and away from the ports the tests name (10000-32000). The cluster fails
+# to start if another process takes it meanwhile: start tries again.
 free_port () {
     python3 - <<'EOF'
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
+import random, socket
+while True:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", random.randint(61000, 65000)))
+        break
+    except OSError:
+        s.close()
 print(s.getsockname()[1])
 s.close()
 EOF
