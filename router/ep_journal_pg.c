@@ -99,6 +99,13 @@ s_notice (void *arg, const char *message)
     (void) message;
 }
 
+//  The name statement which (ep_journal_sql) is prepared under.
+static void
+s_name (int which, char name [16])
+{
+    snprintf (name, 16, "s%d", which);
+}
+
 //  What a connection needs: every commit durable before it returns, and
 //  the statements prepared. Returns 0, or -1 (why kept).
 static int
@@ -117,7 +124,7 @@ s_session (s_pg_t *pg)
         for (char *at = sql; *at; at++)
             if (*at == '?')
                 *at = '$';
-        snprintf (name, sizeof name, "s%d", i);
+        s_name (i, name);
         result = PQprepare (pg->conn, name, sql, 0, NULL);
         if (PQresultStatus (result) != PGRES_COMMAND_OK) {
             s_keep (pg, "prepare", PQerrorMessage (pg->conn));
@@ -383,7 +390,7 @@ s_run (s_pg_t *pg, int which, const ep_chain_value_t *values, int count)
     s_params_t p;
     s_bind (&p, values, count);
     char name [16];
-    snprintf (name, sizeof name, "s%d", which);
+    s_name (which, name);
     return PQexecPrepared (pg->conn, name, count, p.params, p.lengths, p.formats, 1);
 }
 
@@ -394,7 +401,7 @@ static int
 s_write_piped (s_pg_t *pg, int which, const ep_chain_value_t *values, int count, int *changed)
 {
     char name [16];
-    snprintf (name, sizeof name, "s%d", which);
+    s_name (which, name);
     int rc = s_pipe (pg);
     if (rc == 0)
         rc = s_send (pg, name, NULL, values, count);
