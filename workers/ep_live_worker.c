@@ -4,17 +4,15 @@
     reconciliation, a cancel or a replace, a sweep for orphans), which
     writes each attempt to its audit before the venue sees it and reports
     every outcome through the link. A router that starts anew is claimed
-    again; the plane resynchronizes with the orders it holds. The plane's
-    definition names the digest of the venue's rules (its instrument
-    table): the plane is claimed only once they are read, and claimed
-    again under a new definition when a later read finds them changed, as
-    a worker restarted with the new rules would be. The main
+    again; the plane resynchronizes with the orders it holds. What it
+    presents as the plane's definition is ep_live_presenter's. The main
     thread owns the sockets and the plane; the plane's sender thread only
     performs requests, so heartbeats go on while one waits.  */
 #include <czmq.h>
 #include <signal.h>
 #include "ep_cli.h"
 #include "ep_live_plane.h"
+#include "ep_live_presenter.h"
 #include "ep_log.h"
 #include "ep_security.h"
 #include "ep_signal.h"
@@ -23,14 +21,9 @@
 typedef struct {
     ep_config_t config;                 //  endpoints, venue and audit settings
     ep_live_plane_t *plane;             //  the plane, its venue and its audit
-    const ep_venue_t *venue;            //  the plane's
     ep_worker_link_t *link;             //  the sockets to the router
-    char instruments [65];              //  the rules' digest the definition names ("": none yet)
-    uint64_t rules_reads;               //  the plane's reads of the rules, as last looked at
-    char rules_problem [600];           //  why the rules are not read, as last logged
+    ep_live_presenter_t presenter;      //  the definition presented, as the rules stand
 } s_worker_t;
-
-static int s_claim (s_worker_t *self, bool recover);
 
 //  Sends one report to the router, as a worker message of its own.
 static void
@@ -55,10 +48,10 @@ s_metrics (void *arg, ep_prom_t *prom, char *health, size_t health_size)
     ep_prom_one (prom, "execplane_worker_restored", "gauge",
                  "1 once the worker has claimed the plane from the router that runs now",
                  claimed);
+    const char *instruments = self->presenter.instruments;
     snprintf (health, health_size,
               "\"plane\":\"LIVE\",\"claimed_from_router\":%s,\"instruments\":\"%s\",%s",
-              claimed ? "true" : "false", *self->instruments ? self->instruments : "not read",
-              plane);
+              claimed ? "true" : "false", *instruments ? instruments : "not read", plane);
     return claimed && healthy;
 }
 
@@ -102,114 +95,16 @@ s_dispatch (void *arg, const uint8_t *data, size_t size)
     ep_live_plane_dispatch (self->plane, dispatch);
 }
 
-//  Presents the definition naming the rules' digest instruments: says so,
-//  with what it replaces (was, "" at start). Returns 0, or -1 on out of
-//  memory (the definition before still presented).
-static int
-s_present (s_worker_t *self, const char *instruments, const char *was, size_t symbols)
-{
-    char was_id [65];
-    snprintf (was_id, sizeof was_id, "%s", ep_worker_link_definition (self->link));
-    char *definition = ep_live_definition (&self->config, self->venue, instruments);
-    //  As a worker that stops would: reported while this session serves
-    if (definition && *was)
-        ep_live_plane_drop_queued (self->plane, "not sent: the venue's rules changed, and "
-                                   "the plane waits for its new definition's approval");
-    if (!definition || ep_worker_link_redefine (self->link, definition)) {
-        zstr_free (&definition);
-        ep_log_error ("out of memory: the plane definition naming instruments %s is not "
-                      "presented", instruments);
-        return -1;
-    }
-    zstr_free (&definition);
-    snprintf (self->instruments, sizeof self->instruments, "%s", instruments);
-    const char *id = ep_worker_link_definition (self->link);
-    ep_live_plane_rename (self->plane, ep_worker_link_session (self->link));
-    if (*was)
-        ep_log_warn ("session %s: the venue's rules changed (%zu symbol(s)): instruments %s "
-                     "is now %s, so plane definition %s is now %s; the router serves the live "
-                     "plane again only once it is approved (ep-meta planes; ep-meta approve "
-                     "%s --reason ...): until then the plane is unavailable",
-                     ep_worker_link_session (self->link), symbols, was, instruments, was_id,
-                     id, id);
-    else
-        ep_log_info ("session %s: venue %s at %s, audit %s, %zu symbol(s) in the venue's "
-                     "rules (instruments %s), plane definition %s",
-                     ep_worker_link_session (self->link), self->venue->name,
-                     self->config.base_url, self->config.audit, symbols, instruments, id);
-    return 0;
-}
-
-//  Whether the plane read the venue's rules since last looked at, and
-//  they differ from those the definition names: then the definition
-//  naming them is presented and the plane claimed again under it.
-static void
-s_check_rules (s_worker_t *self)
-{
-    uint64_t reads;
-    const ep_instruments_t *table = ep_live_plane_instruments (self->plane, &reads, NULL);
-    if (reads == self->rules_reads || !*self->instruments)
-        return;
-    self->rules_reads = reads;
-    char digest [65];
-    if (ep_live_instruments_digest (table, digest)) {
-        ep_log_error ("out of memory: the venue's rules as read are not compared with the "
-                      "plane definition's");
-        return;
-    }
-    char was [65];
-    snprintf (was, sizeof was, "%s", self->instruments);
-    if (streq (digest, was) || s_present (self, digest, was, table->count))
-        return;
-    s_claim (self, false);
-}
-
 //  The plane's turn: its sender's answer and its stream's frames, if any
-//  came (either socket woke the loop), then its time-driven work; then
-//  whether the rules it read change the definition.
+//  came, its time-driven work, then whether the rules read change its definition.
 static void
 s_plane_turn (void *arg)
 {
     s_worker_t *self = arg;
     ep_live_plane_on_answer (self->plane, 0);
     ep_live_plane_on_stream (self->plane);
-    s_check_rules (self);
-}
-
-//  Waits until the plane has read the venue's rules (it asks for them at
-//  start, and again ever later, 30 s apart at most, while it cannot),
-//  saying why while it cannot: the definition names their digest, and none
-//  is presented without it. Then presents it. Returns 0, or -1 if
-//  interrupted or out of memory.
-static int
-s_first_rules (s_worker_t *self)
-{
-    while (!zsys_interrupted) {
-        uint64_t reads;
-        const char *problem;
-        const ep_instruments_t *table = ep_live_plane_instruments (self->plane, &reads,
-                                                                    &problem);
-        if (reads) {
-            char digest [65];
-            self->rules_reads = reads;
-            if (ep_live_instruments_digest (table, digest)) {
-                ep_log_error ("out of memory: the venue's rules have no digest");
-                return -1;
-            }
-            return s_present (self, digest, "", table->count);
-        }
-        if (*problem && strcmp (problem, self->rules_problem)) {
-            snprintf (self->rules_problem, sizeof self->rules_problem, "%s", problem);
-            ep_log_error ("session %s: the live plane is not claimed: the venue's rules "
-                          "(exchangeInfo) cannot be read (%s), and its definition names "
-                          "their digest; they are asked for again until read, and the plane "
-                          "is unavailable until then", ep_worker_link_session (self->link),
-                          problem);
-        }
-        ep_worker_link_wait (self->link, 1000);
-        ep_live_plane_tick (self->plane);         //  asks again when due
-    }
-    return -1;
+    if (ep_live_presenter_check (&self->presenter))
+        s_claim (self, false);
 }
 
 static void
@@ -229,18 +124,15 @@ s_usage (FILE *out)
         "audit (the file is locked), and one serves the plane: it sends only what\n"
         "the router dispatches to its own session.\n"
         "\n"
-        "The plane's definition names the digest of the venue's trading rules\n"
-        "(instruments = SHA-256): the plane is claimed only once they are read (read\n"
-        "again at most 30 s apart until then), and claimed again under a new\n"
-        "definition, which the router serves only once approved, when a later read\n"
-        "(live/rules_refresh_ms) finds them changed.\n"
+        "The plane's definition names the digest of the venue's trading rules: it is\n"
+        "claimed once they are read, and again under a new definition (served once\n"
+        "approved) when a later read (live/rules_refresh_ms) finds them changed.\n"
         "\n"
         "Venue keys: live/keys (mode 600, else refused): `api_key = ...` and either\n"
         "`api_secret = ...` (HMAC) or an Ed25519 private key (the stream needs one):\n"
         "its PEM block, or `private_key_file = PATH`. Or EP_VENUE_API_KEY and\n"
         "EP_VENUE_API_SECRET (taken out of the environment once read). They never\n"
         "reach a log, the audit, the journal or a report.\n"
-
         "\n"
         "  --export-instruments FILE\n"
         "                  read the venue's trading rules once, write them to FILE\n"
@@ -297,8 +189,7 @@ s_worker_new (const ep_cli_t *cli, int *rc)
         goto fail;
     }
     *rc = 1;
-    //  A full disk makes a write fail (the audit keeps the result), not
-    //  the process die.
+    //  A full disk fails a write (the audit keeps the result), not the process.
     signal (SIGXFSZ, SIG_IGN);
     venue = ep_venue_new (self->config.venue, &self->config, err, sizeof err);
     audit = venue ? ep_audit_open (self->config.audit, err, sizeof err) : NULL;
@@ -306,8 +197,7 @@ s_worker_new (const ep_cli_t *cli, int *rc)
         goto fail_err;
     zsys_init ();
     ep_signal_catch ("ep-live");
-    //  The definition, presented once the venue's rules are read (s_first_rules)
-    ep_worker_link_config_t link = {
+    ep_worker_link_config_t link = {         //  the definition: ep_live_presenter's, once read
         .plane = EP_PLANE (LIVE), .topic = "exec.live", .config = &self->config,
         .rcvhwm = (int) self->config.hwm, .metrics = self->config.live_metrics, .batch = 256,
         .definition = NULL, .description = self->config.live_description
@@ -320,7 +210,6 @@ s_worker_new (const ep_cli_t *cli, int *rc)
         goto fail_err;
     ep_live_plane_config_t plane = ep_live_plane_settings (&self->config);
     plane.venue = venue;
-    self->venue = venue;
     plane.audit = audit;
     plane.session = ep_worker_link_session (self->link);
     plane.emit = s_emit;
@@ -337,6 +226,8 @@ s_worker_new (const ep_cli_t *cli, int *rc)
     ep_worker_link_watch (self->link, ep_live_plane_sender (self->plane), s_plane_turn);
     if (ep_live_plane_stream (self->plane))
         ep_worker_link_watch (self->link, ep_live_plane_stream (self->plane), s_plane_turn);
+    self->presenter = (ep_live_presenter_t) { .config = &self->config, .venue = venue,
+                                              .plane = self->plane, .link = self->link };
     *rc = 0;
     return self;
 fail_err:
@@ -357,7 +248,7 @@ s_worker_run (s_worker_t *self)
     //  The plane first, so the router takes this session's reports. Then
     //  what the last run left: attempts with no result are UNKNOWN, never
     //  sent again; resting orders are followed again.
-    if (s_first_rules (self) || s_claim (self, true))
+    if (ep_live_presenter_first (&self->presenter) || s_claim (self, true))
         return;
     ep_worker_link_run (self->link);
 }
