@@ -11,6 +11,9 @@ struct _ep_push_t {
     int count;
     int next;                           //  the router tried first next time
     int only;                           //  the router sent to alone; -1: any
+    void *waker;                        //  readable while a send waits: woke is called
+    void (*woke) (void *arg);
+    void *woke_arg;
     int sndhwm;                         //  0: libzmq's
     int sndtimeo;
     int linger;
@@ -65,22 +68,27 @@ ep_push_destroy (ep_push_t **self_p)
     *self_p = NULL;
 }
 
+//  Sets an option of every socket there is (set: a CZMQ setter).
+static void
+s_set_all (ep_push_t *self, void (*set) (void *socket, int value), int value)
+{
+    for (int i = 0; i < self->count; i++)
+        if (self->sockets [i])
+            set (self->sockets [i], value);
+}
+
 void
 ep_push_set_sndtimeo (ep_push_t *self, int timeout_ms)
 {
     self->sndtimeo = timeout_ms;
-    for (int i = 0; i < self->count; i++)
-        if (self->sockets [i])
-            zsock_set_sndtimeo (self->sockets [i], timeout_ms);
+    s_set_all (self, zsock_set_sndtimeo, timeout_ms);
 }
 
 void
 ep_push_set_linger (ep_push_t *self, int linger_ms)
 {
     self->linger = linger_ms;
-    for (int i = 0; i < self->count; i++)
-        if (self->sockets [i])
-            zsock_set_linger (self->sockets [i], linger_ms);
+    s_set_all (self, zsock_set_linger, linger_ms);
 }
 
 int
@@ -93,6 +101,14 @@ void
 ep_push_only (ep_push_t *self, int position)
 {
     self->only = position >= 0 && position < self->count ? position : -1;
+}
+
+void
+ep_push_wake_on (ep_push_t *self, void *socket, void (*woke) (void *arg), void *arg)
+{
+    self->waker = socket;
+    self->woke = woke;
+    self->woke_arg = arg;
 }
 
 //  Whether the router at position i may be sent to now.
@@ -145,18 +161,22 @@ ep_push_send (ep_push_t *self, const char *head, const void *data, size_t size, 
             return -1;
         }
         //  Until one of them can take it (a router connects, or one that
-        //  pushed back reads again).
-        zmq_pollitem_t items [EP_ENDPOINTS_MAX];
+        //  pushed back reads again), or the waker tells of news.
+        zmq_pollitem_t items [EP_ENDPOINTS_MAX + 1];
         int n = 0;
         for (int i = 0; i < self->count; i++)
             if (s_open (self, i))
                 items [n++] = (zmq_pollitem_t) { zsock_resolve (self->sockets [i]), 0, ZMQ_POLLOUT, 0 };
-        if (n == 0) {
+        if (n == 0 && !self->waker) {
             errno = ENOTCONN;           //  no socket could be made anew
             return -1;
         }
+        if (self->waker)
+            items [n++] = (zmq_pollitem_t) { zsock_resolve (self->waker), 0, ZMQ_POLLIN, 0 };
         if (zmq_poll (items, n, left) < 0)
             return -1;
+        if (self->waker && (items [n - 1].revents & ZMQ_POLLIN))
+            self->woke (self->woke_arg);
     }
 }
 

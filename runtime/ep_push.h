@@ -45,6 +45,14 @@ int ep_push_send (ep_push_t *self, const char *head, const void *data, size_t si
 //  for that router; letting go of it (ep_push_renew) lifts the limit.
 void ep_push_only (ep_push_t *self, int position);
 
+//  While a send waits, whenever socket (a zsock_t or a ZeroMQ socket) is
+//  readable, woke (arg) is called: it may let go of routers
+//  (ep_push_renew), as when socket tells of a connection to a router that
+//  dropped, and the send then waits for whichever may take it. Without
+//  it, a send limited to one router (ep_push_only) that is lost would
+//  wait for that router alone.
+void ep_push_wake_on (ep_push_t *self, void *socket, void (*woke) (void *arg), void *arg);
+
 //  Lets go of the routers whose bit is set in dropped (bit i: position i
 //  of the list, as ep_sock_dropped tells of a socket connected to the
 //  same routers in the same order): what waited for one of them is

@@ -53,6 +53,18 @@ s_new_session (ep_worker_link_t *self)
     sodium_bin2hex (self->session, sizeof self->session, nonce, sizeof nonce);
 }
 
+//  Lets go of the routers whose dispatches' connection dropped: the
+//  reports' socket to each is made anew, and nothing sent after reaches it.
+static void
+s_let_go (void *arg)
+{
+    ep_worker_link_t *self = arg;
+    unsigned dropped = ep_sock_dropped (self->watch, self->config.config->dispatch,
+                                         &self->established);
+    if (dropped)
+        ep_push_renew (self->results, dropped);
+}
+
 ep_worker_link_t *
 ep_worker_link_new (const ep_worker_link_config_t *config,
                     const ep_worker_link_handler_t *handler, char *err, size_t err_size)
@@ -94,6 +106,9 @@ ep_worker_link_new (const ep_worker_link_config_t *config,
     self->watch = ep_sock_watch (self->intents, err, err_size);
     if (!self->watch)
         goto fail;
+    //  A report waiting for the router claimed from, which is lost meanwhile,
+    //  goes to whichever router is there (and claims again) instead.
+    ep_push_wake_on (self->results, self->watch, s_let_go, self);
     if (config->metrics && *config->metrics) {
         self->metrics = ep_metrics_start (config->metrics, 3 * S_CLAIM_RETRY_MS, err, err_size);
         if (!self->metrics)
@@ -281,11 +296,7 @@ s_signal (ep_worker_link_t *self, const char *kind, int flags)
 void
 ep_worker_link_heartbeat (ep_worker_link_t *self)
 {
-    const ep_config_t *endpoints = self->config.config;
-    unsigned dropped = ep_sock_dropped (self->watch, endpoints->dispatch,
-                                         &self->established);
-    if (dropped)
-        ep_push_renew (self->results, dropped);
+    s_let_go (self);
     if (self->handler.before_heartbeat)
         self->handler.before_heartbeat (self->handler.arg);
     s_signal (self, "hb", 0);

@@ -9,7 +9,8 @@
     - What is sent goes only to routers whose connection is up, in turn,
       and the position returned is the router that received it.
     - Sent to one router alone (ep_push_only): nothing goes to the other,
-      until that one is let go of.
+      until that one is let go of, also while a send waits (the waker,
+      ep_push_wake_on, tells that the router is lost).
     - No router answering: with one router what is sent is queued for it;
       with several, a send that may not wait fails with EAGAIN at once, one
       that may waits its send timeout and then fails with EAGAIN.  */
@@ -283,6 +284,64 @@ test_only_one_router_until_it_is_let_go_of (void **state)
     zsock_destroy (&a);
 }
 
+//  The waker's callback: lets go of router A, as a worker does when its
+//  dispatches' connection to A drops.
+typedef struct {
+    ep_push_t *push;
+    zsock_t *waker;
+    int woken;
+} s_waker_t;
+
+static void
+s_woke (void *arg)
+{
+    s_waker_t *waker = arg;
+    waker->woken++;
+    char *news = zstr_recv (waker->waker);
+    zstr_free (&news);
+    ep_push_renew (waker->push, 1u << 0);
+}
+
+static void
+test_a_send_limited_to_a_router_lost_goes_to_the_other (void **state)
+{
+    (void) state;
+    //  A is there and never answers (lost); B is there.
+    char silent [64];
+    int silent_fd = s_silent_router (silent, sizeof silent);
+    zsock_t *b = zsock_new_pull ("tcp://127.0.0.1:*");
+    assert_non_null (b);
+    zsock_set_rcvtimeo (b, S_BOUND_MS);
+    char endpoint_b [256], list [600];
+    s_endpoint (b, endpoint_b, sizeof endpoint_b);
+    snprintf (list, sizeof list, "%s,%s", silent, endpoint_b);
+    ep_push_t *push = s_push (list);
+    ep_push_set_linger (push, 0);
+    //  Sent to A alone: nothing goes, and B takes nothing.
+    ep_push_only (push, 0);
+    ep_push_set_sndtimeo (push, 200);
+    assert_int_equal (s_send_number (push, 1, 0), -1);
+    assert_int_equal (zmq_errno (), EAGAIN);
+    //  The news that A is lost comes while a send waits: it goes to B.
+    zsock_t *tell = zsock_new_pair ("@inproc://test-push-waker");
+    s_waker_t waker = { push, zsock_new_pair (">inproc://test-push-waker"), 0 };
+    assert_true (tell && waker.waker);
+    ep_push_wake_on (push, waker.waker, s_woke, &waker);
+    assert_int_equal (zstr_send (tell, "A dropped"), 0);
+    ep_push_set_sndtimeo (push, S_BOUND_MS);
+    assert_int_equal (s_send_number (push, 2, 0), 1);
+    assert_int_equal (waker.woken, 1);
+    char *message = zstr_recv (b);
+    assert_non_null (message);
+    assert_string_equal (message, "2");
+    zstr_free (&message);
+    ep_push_destroy (&push);
+    zsock_destroy (&waker.waker);
+    zsock_destroy (&tell);
+    zsock_destroy (&b);
+    close (silent_fd);
+}
+
 static void
 test_no_router_answering_is_eagain_within_the_timeout (void **state)
 {
@@ -334,6 +393,7 @@ main (void)
         cmocka_unit_test_teardown (test_a_frozen_router_let_go_of_is_sent_nothing, s_end_child),
         cmocka_unit_test (test_sends_only_to_routers_connected_in_turn),
         cmocka_unit_test (test_only_one_router_until_it_is_let_go_of),
+        cmocka_unit_test (test_a_send_limited_to_a_router_lost_goes_to_the_other),
         cmocka_unit_test (test_no_router_answering_is_eagain_within_the_timeout),
         cmocka_unit_test (test_a_bad_list_is_refused),
     };
