@@ -161,7 +161,7 @@ s_ask (ep_unread_t *self, zlistx_t *candidates, int64_t now)
 }
 
 void
-ep_unread_judge (ep_unread_t *self, int64_t intake_quiet_ms, zlistx_t *found)
+ep_unread_judge (ep_unread_t *self, zlistx_t *found)
 {
     int64_t now = ep_sock_clock_ms ();
     uint64_t losses = ep_follow_losses (self->follow);
@@ -197,7 +197,7 @@ ep_unread_judge (ep_unread_t *self, int64_t intake_quiet_ms, zlistx_t *found)
             s_found (self, key, found);
     else
     if (zlistx_size (candidates) && !self->asking && now >= self->next_ask_ms
-    &&  now >= intake_quiet_ms && now >= self->loss_ms + S_QUIET_MS
+    &&  now >= self->loss_ms + S_QUIET_MS
     &&  ep_follow_heard (self->follow))
         s_ask (self, candidates, now);
     zlistx_destroy (&candidates);

@@ -39,8 +39,6 @@ void ep_unread_heard (ep_unread_t *self, const char *key);
 
 //  Asks, takes the answers, and appends to found (strdup'd keys, the
 //  caller's) every intent now known never read; each is forgotten here.
-//  Asks only once intake_quiet_ms (monotonic ms) has passed: what was sent
-//  as the intake let go of the router lost has left by then.
-void ep_unread_judge (ep_unread_t *self, int64_t intake_quiet_ms, zlistx_t *found);
+void ep_unread_judge (ep_unread_t *self, zlistx_t *found);
 
 #endif

@@ -138,7 +138,6 @@ struct _execplane_strategy_t {
     size_t n_owed;
     ep_unread_t *unheard;               //  owed keys with no report yet, and when sent
     zlistx_t *never_read;               //  owed keys found never read, not told yet
-    int64_t renewed_ms;                 //  when intake last let go of a router lost
 };
 
 //  The longest the strategy waits on the follower before it looks for
@@ -177,7 +176,6 @@ execplane_strategy_new (const execplane_options_t *options, execplane_error_t *e
     self->owed_ids = zhashx_new ();
     self->reports = zlistx_new ();
     self->never_read = zlistx_new ();
-    self->renewed_ms = INT64_MIN / 2;
     if (self->never_read)
         zlistx_set_destructor (self->never_read, (zlistx_destructor_fn *) zstr_free);
     int timeout_ms = s_timeout_ms (options);
@@ -246,6 +244,17 @@ execplane_strategy_await_worker (execplane_strategy_t *self, int timeout_ms)
     return 0;
 }
 
+//  Lets intake go of the routers whose connection dropped since the last
+//  call (ep_follow_drops); returns which, with *losses_before as it says.
+static unsigned
+s_let_go (execplane_strategy_t *self, uint64_t *losses_before)
+{
+    unsigned drops = ep_follow_drops (self->follow, losses_before);
+    if (drops)
+        ep_push_renew (self->intake, drops);
+    return drops;
+}
+
 int
 execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *intent,
                          execplane_error_t *error)
@@ -264,20 +273,14 @@ execplane_strategy_send (execplane_strategy_t *self, const execplane_intent_t *i
     //  without a reset keeps the TCP connection for long), and nothing
     //  sent from now on can reach it.
     uint64_t before;
-    unsigned drops = ep_follow_drops (self->follow, &before);
-    if (drops) {
-        ep_push_renew (self->intake, drops);
-        self->renewed_ms = ep_sock_clock_ms ();
-    }
+    s_let_go (self, &before);
     uint64_t losses = ep_follow_losses (self->follow);
     int rc = ep_push_send (self->intake, NULL, data, size, 0);
     if (rc >= 0) {
         //  A send that waited may have gone to a router that dropped
         //  meanwhile: it was sent before that loss.
-        drops = ep_follow_drops (self->follow, &before);
+        unsigned drops = s_let_go (self, &before);
         if (drops) {
-            ep_push_renew (self->intake, drops);
-            self->renewed_ms = ep_sock_clock_ms ();
             if (drops & (1u << rc))
                 losses = before;
             else
@@ -317,7 +320,7 @@ s_find_never_read (execplane_strategy_t *self)
     if (!found)
         return;
     zlistx_set_destructor (found, (zlistx_destructor_fn *) zstr_free);
-    ep_unread_judge (self->unheard, self->renewed_ms, found);
+    ep_unread_judge (self->unheard, found);
     char *key;
     while ((key = zlistx_detach (found, NULL))) {
         const char *intent_id = strchr (key, '\x1f');

@@ -34,7 +34,6 @@ struct _ep_worker_link_t {
     char definition_id [65];            //  its SHA-256, in every message
     char boot [40];                     //  the router start the plane was claimed from
     bool claimed;                       //  from the router that runs now
-    bool ever_claimed;                  //  by this session, from any router
     uint64_t number;                    //  of the last worker message sent
     uint64_t probe;                     //  the router's newest probe heard
     int64_t next_heartbeat_ms;          //  when the next heartbeat is due
@@ -153,7 +152,7 @@ ep_worker_link_redefine (ep_worker_link_t *self, const char *definition)
     if (!copy)
         return -1;
     //  Under the session and definition the router adopted
-    if (self->ever_claimed) {
+    if (*self->boot) {                  //  claimed before, from some router
         ep_worker_link_bye (self);
         s_new_session (self);
     }
@@ -404,7 +403,7 @@ ep_worker_link_claim (ep_worker_link_t *self)
         ep_restore_reply_t *reply = s_ask (self, S_CLAIM_RETRY_MS);
         if (reply) {
             snprintf (self->boot, sizeof self->boot, "%s", reply->router_boot);
-            self->claimed = self->ever_claimed = true;
+            self->claimed = true;
             //  From now on, reports go to the router that answered alone:
             //  one cut off from the journal while its process still runs
             //  (a partition) keeps its connections up, and what it read

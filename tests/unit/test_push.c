@@ -99,19 +99,24 @@ s_silent_router (char *endpoint, size_t size)
     return fd;
 }
 
-//  Two routers there, PULLs in this process, and the list naming them,
-//  then extra if not NULL.
+//  A router there, a PULL in this process, with its endpoint in endpoint.
+static zsock_t *
+s_router (char *endpoint, size_t size)
+{
+    zsock_t *router = zsock_new_pull ("tcp://127.0.0.1:*");
+    assert_non_null (router);
+    zsock_set_rcvtimeo (router, S_BOUND_MS);
+    s_endpoint (router, endpoint, size);
+    return router;
+}
+
+//  Two routers there, and the list naming them, then extra if not NULL.
 static void
 s_two_routers (zsock_t **a, zsock_t **b, const char *extra, char *list, size_t size)
 {
-    *a = zsock_new_pull ("tcp://127.0.0.1:*");
-    *b = zsock_new_pull ("tcp://127.0.0.1:*");
-    assert_true (*a && *b);
-    zsock_set_rcvtimeo (*a, S_BOUND_MS);
-    zsock_set_rcvtimeo (*b, S_BOUND_MS);
     char endpoint_a [256], endpoint_b [256];
-    s_endpoint (*a, endpoint_a, sizeof endpoint_a);
-    s_endpoint (*b, endpoint_b, sizeof endpoint_b);
+    *a = s_router (endpoint_a, sizeof endpoint_a);
+    *b = s_router (endpoint_b, sizeof endpoint_b);
     snprintf (list, size, "%s,%s%s%s", endpoint_a, endpoint_b, extra ? "," : "",
               extra ? extra : "");
 }
@@ -157,11 +162,8 @@ test_a_frozen_router_let_go_of_is_sent_nothing (void **state)
     close (fds [0]);
     assert_true (got > 0);
 
-    zsock_t *b = zsock_new_pull ("tcp://127.0.0.1:*");
-    assert_non_null (b);
-    zsock_set_rcvtimeo (b, S_BOUND_MS);
     char endpoint_b [256], list [600];
-    s_endpoint (b, endpoint_b, sizeof endpoint_b);
+    zsock_t *b = s_router (endpoint_b, sizeof endpoint_b);
     snprintf (list, sizeof list, "%s,%s", endpoint_a, endpoint_b);
     ep_push_t *push = s_push (list);
 
@@ -309,11 +311,8 @@ test_a_send_limited_to_a_router_lost_goes_to_the_other (void **state)
     //  A is there and never answers (lost); B is there.
     char silent [64];
     int silent_fd = s_silent_router (silent, sizeof silent);
-    zsock_t *b = zsock_new_pull ("tcp://127.0.0.1:*");
-    assert_non_null (b);
-    zsock_set_rcvtimeo (b, S_BOUND_MS);
     char endpoint_b [256], list [600];
-    s_endpoint (b, endpoint_b, sizeof endpoint_b);
+    zsock_t *b = s_router (endpoint_b, sizeof endpoint_b);
     snprintf (list, sizeof list, "%s,%s", silent, endpoint_b);
     ep_push_t *push = s_push (list);
     ep_push_set_linger (push, 0);
