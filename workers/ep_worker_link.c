@@ -16,6 +16,7 @@
 #define S_METRICS_MS 250            //  metrics rendered at most this often
 
 #define S_OTHERS_MAX 2                  //  sockets besides the dispatches
+#define S_HELD_MAX 64                   //  stream events held before a claim, at most
 
 struct _ep_worker_link_t {
     ep_worker_link_config_t config;     //  plane, topic, endpoints
@@ -34,6 +35,7 @@ struct _ep_worker_link_t {
     char definition_id [65];            //  its SHA-256, in every message
     char boot [40];                     //  the router start the plane was claimed from
     bool claimed;                       //  from the router that runs now
+    zlistx_t *held;                     //  stream events ("event\x1fdetail") before the claim
     uint64_t number;                    //  of the last worker message sent
     uint64_t probe;                     //  the router's newest probe heard
     int64_t next_heartbeat_ms;          //  when the next heartbeat is due
@@ -131,6 +133,7 @@ ep_worker_link_destroy (ep_worker_link_t **self_p)
     ep_sock_unwatch (self->intents, &self->watch);
     zsock_destroy (&self->intents);
     zsock_destroy (&self->query);
+    zlistx_destroy (&self->held);
     ep_push_destroy (&self->results);
     free (self->definition);
     free (self->description);
@@ -268,6 +271,22 @@ void
 ep_worker_link_stream_event (void *link, const char *event, const char *detail)
 {
     ep_worker_link_t *self = (ep_worker_link_t *) link;
+    if (!self->claimed) {
+        //  A router that has not adopted this worker ignores it: told once
+        //  the plane is claimed (the oldest let go past S_HELD_MAX).
+        if (!self->held && (self->held = zlistx_new ()))
+            zlistx_set_destructor (self->held, (zlistx_destructor_fn *) zstr_free);
+        if (self->held && zlistx_size (self->held) >= S_HELD_MAX) {
+            char *oldest = zlistx_detach (self->held, NULL);
+            zstr_free (&oldest);
+        }
+        char *item = zsys_sprintf ("%s\x1f%s", event, detail ? detail : "");
+        if (self->held && item)
+            zlistx_add_end (self->held, item);
+        else
+            zstr_free (&item);
+        return;
+    }
     ep_worker_msg_t message;
     ep_worker_link_head (self, 0, &message);
     message.stream_event = (char *) event;
@@ -389,6 +408,20 @@ s_ask (ep_worker_link_t *self, int timeout_ms)
     return reply;
 }
 
+//  The stream events held while the plane was not claimed, told now.
+static void
+s_tell_held (ep_worker_link_t *self)
+{
+    char *item;
+    while (self->held && (item = zlistx_detach (self->held, NULL))) {
+        char *detail = strchr (item, '\x1f');
+        if (detail)
+            *detail++ = '\0';
+        ep_worker_link_stream_event (self, item, detail ? detail : "");
+        zstr_free (&item);
+    }
+}
+
 ep_restore_reply_t *
 ep_worker_link_claim (ep_worker_link_t *self)
 {
@@ -404,6 +437,7 @@ ep_worker_link_claim (ep_worker_link_t *self)
         if (reply) {
             snprintf (self->boot, sizeof self->boot, "%s", reply->router_boot);
             self->claimed = true;
+            s_tell_held (self);
             //  From now on, reports go to the router that answered alone:
             //  one cut off from the journal while its process still runs
             //  (a partition) keeps its connections up, and what it read
