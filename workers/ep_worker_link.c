@@ -278,6 +278,12 @@ ep_worker_link_stream_event (void *link, const char *event, const char *detail)
             zlistx_set_destructor (self->held, (zlistx_destructor_fn *) zstr_free);
         if (self->held && zlistx_size (self->held) >= S_HELD_MAX) {
             char *oldest = zlistx_detach (self->held, NULL);
+            char *lost = oldest ? strchr (oldest, '\x1f') : NULL;
+            if (lost)
+                *lost++ = '\0';
+            ep_log_warn ("stream event %s (%s) not told to the router: more than %d came "
+                         "before the plane was claimed (the live audit has it)",
+                         oldest ? oldest : "?", lost ? lost : "", S_HELD_MAX);
             zstr_free (&oldest);
         }
         char *item = zsys_sprintf ("%s\x1f%s", event, detail ? detail : "");
