@@ -87,6 +87,126 @@ s_usage (FILE *out)
         "was never read; 2 bad usage or configuration.\n");
 }
 
+//  What the sending and the waiting counted, for the summary.
+typedef struct {
+    size_t sent, unsent, refused;       //  lines
+    size_t duplicates;                  //  reports DUPLICATE_INTENT
+    char duplicate [S_ID_MAX + 1];      //  the first one's intent_id
+    size_t never_read;
+    char unread [S_NAMED_MAX][2 * EXECPLANE_ID_BUFSIZE];    //  the first few
+} s_tally_t;
+
+//  Sends every line of input as an intent; a line that does not read is
+//  refused, said, and not sent.
+static void
+s_send_lines (execplane_strategy_t *strategy, FILE *input, const char *prefix, s_tally_t *tally)
+{
+    size_t line_no = 0;
+    char *line = NULL;
+    size_t line_size = 0;
+    ssize_t len;
+    while ((len = getline (&line, &line_size, input)) >= 0 && !zsys_interrupted) {
+        line_no++;
+        while (len > 0 && (line [len - 1] == '\n' || line [len - 1] == '\r'))
+            line [--len] = 0;
+        if (len == 0)
+            continue;
+        execplane_intent_t intent;
+        execplane_error_t error;
+        if (len > S_LINE_MAX)
+            snprintf (error.text, sizeof error.text, "longer than %d bytes", S_LINE_MAX);
+        if (len > S_LINE_MAX || execplane_intent_from_json (line, &intent, &error)) {
+            fprintf (stderr, "ep-send: line %zu refused, not sent: %s\n", line_no, error.text);
+            tally->refused++;
+            continue;
+        }
+        if (s_prefix (&intent.intent_id, "intent_id", prefix, &error)
+        ||  s_prefix (&intent.target_intent_id, "target_intent_id", prefix, &error)) {
+            fprintf (stderr, "ep-send: line %zu refused, not sent: %s\n", line_no, error.text);
+            execplane_intent_clear (&intent);
+            tally->refused++;
+            continue;
+        }
+        if (execplane_strategy_send (strategy, &intent, &error) == 0)
+            tally->sent++;
+        else {
+            fprintf (stderr, "ep-send: line %zu not sent: %s\n", line_no, error.text);
+            tally->unsent++;
+        }
+        execplane_intent_clear (&intent);
+    }
+    free (line);
+}
+
+//  Prints every report until each intent sent has its terminal one, or the
+//  deadline; says each intent the router that was lost never read.
+static void
+s_wait (execplane_strategy_t *strategy, int64_t deadline, s_tally_t *tally)
+{
+    while (!zsys_interrupted) {
+        char strategy_id [EXECPLANE_ID_BUFSIZE], intent_id [EXECPLANE_ID_BUFSIZE];
+        while (execplane_strategy_never_read (strategy, strategy_id, intent_id)) {
+            fprintf (stderr, "ep-send: never read: %s/%s (the router was lost before it read "
+                     "it; the router that took over has no report on it, and nothing re-sends "
+                     "it)\n", strategy_id, intent_id);
+            if (tally->never_read < S_NAMED_MAX)
+                snprintf (tally->unread [tally->never_read], sizeof tally->unread [0], "%s/%s",
+                          strategy_id, intent_id);
+            tally->never_read++;
+        }
+        if (execplane_strategy_owed (strategy) == 0)
+            break;
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0)
+            break;
+        //  A turn at least every S_TURN_MS, for the intents never read.
+        execplane_report_t *report = execplane_strategy_next (strategy, left > S_TURN_MS
+                                                                        ? S_TURN_MS : (int) left);
+        if (!report)
+            continue;
+        char *json = execplane_report_to_json (report);
+        if (json)
+            printf ("%s\n", json);
+        free (json);
+        if (report->failure == EXECPLANE__V1__FAILURE__DUPLICATE_INTENT
+        &&  tally->duplicates++ == 0)
+            snprintf (tally->duplicate, sizeof tally->duplicate, "%s", report->intent_id);
+        execplane_report_free (report);
+    }
+    fflush (stdout);
+}
+
+//  Says what went wrong, if anything; returns the exit code.
+static int
+s_summary (execplane_strategy_t *strategy, bool wait, long long timeout_s, const s_tally_t *tally)
+{
+    int rc = tally->refused || tally->unsent ? 1 : 0;
+    size_t owed = execplane_strategy_owed (strategy);
+    if (wait && owed > 0) {
+        fprintf (stderr, "ep-send: %zu intent(s) without a terminal report after %lld s\n",
+                 owed, timeout_s);
+        rc = 1;
+    }
+    if (tally->never_read) {
+        fprintf (stderr, "ep-send: %zu intent(s) never read (", tally->never_read);
+        for (size_t i = 0; i < tally->never_read && i < S_NAMED_MAX; i++)
+            fprintf (stderr, "%s%s", i ? ", " : "", tally->unread [i]);
+        fprintf (stderr, "%s): the router was lost before reading them\n",
+                 tally->never_read > S_NAMED_MAX ? ", ..." : "");
+        rc = 1;
+    }
+    if (tally->duplicates)
+        fprintf (stderr, "ep-send: %zu intent(s) rejected as DUPLICATE_INTENT (%s%s): each "
+                 "intent_id was used before by its strategy, and an id is unique per strategy "
+                 "forever (the journal keeps them, across restarts), so sending the same intents "
+                 "again repeats them; give them new ids, or run with --id-prefix TEXT\n",
+                 tally->duplicates, tally->duplicate, tally->duplicates > 1 ? ", ..." : "");
+    if (tally->refused)
+        fprintf (stderr, "ep-send: %zu line(s) refused, %zu intent(s) sent\n", tally->refused,
+                 tally->sent);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -148,104 +268,13 @@ main (int argc, char *argv [])
     }
     //  Give a worker that is starting up a moment to be heard (bounded).
     execplane_strategy_await_worker (strategy, 3000);
-
-    size_t sent = 0, unsent = 0, refused = 0, line_no = 0;
-    char *line = NULL;
-    size_t line_size = 0;
-    ssize_t len;
-    while ((len = getline (&line, &line_size, input)) >= 0 && !zsys_interrupted) {
-        line_no++;
-        while (len > 0 && (line [len - 1] == '\n' || line [len - 1] == '\r'))
-            line [--len] = 0;
-        if (len == 0)
-            continue;
-        execplane_intent_t intent;
-        if (len > S_LINE_MAX)
-            snprintf (error.text, sizeof error.text, "longer than %d bytes", S_LINE_MAX);
-        if (len > S_LINE_MAX || execplane_intent_from_json (line, &intent, &error)) {
-            fprintf (stderr, "ep-send: line %zu refused, not sent: %s\n", line_no, error.text);
-            refused++;
-            continue;
-        }
-        if (s_prefix (&intent.intent_id, "intent_id", prefix, &error)
-        ||  s_prefix (&intent.target_intent_id, "target_intent_id", prefix, &error)) {
-            fprintf (stderr, "ep-send: line %zu refused, not sent: %s\n", line_no, error.text);
-            execplane_intent_clear (&intent);
-            refused++;
-            continue;
-        }
-        if (execplane_strategy_send (strategy, &intent, &error) == 0)
-            sent++;
-        else {
-            fprintf (stderr, "ep-send: line %zu not sent: %s\n", line_no, error.text);
-            unsent++;
-        }
-        execplane_intent_clear (&intent);
-    }
-    free (line);
+    s_tally_t tally = { 0 };
+    s_send_lines (strategy, input, prefix, &tally);
     if (input != stdin)
         fclose (input);
-
-    int rc = refused || unsent ? 1 : 0;
-    size_t duplicates = 0;              //  reports DUPLICATE_INTENT
-    char duplicate [S_ID_MAX + 1] = ""; //  the first one's intent_id
-    size_t never_read = 0;
-    char unread [S_NAMED_MAX][2 * EXECPLANE_ID_BUFSIZE];    //  the first few, for the summary
-    while (wait && !zsys_interrupted) {
-        //  Intents the router that was lost never read: told as found.
-        char strategy_id [EXECPLANE_ID_BUFSIZE], intent_id [EXECPLANE_ID_BUFSIZE];
-        while (execplane_strategy_never_read (strategy, strategy_id, intent_id)) {
-            fprintf (stderr, "ep-send: never read: %s/%s (the router was lost before it read "
-                     "it; the router that took over has no report on it, and nothing re-sends "
-                     "it)\n", strategy_id, intent_id);
-            if (never_read < S_NAMED_MAX)
-                snprintf (unread [never_read], sizeof unread [never_read], "%s/%s",
-                          strategy_id, intent_id);
-            never_read++;
-        }
-        if (execplane_strategy_owed (strategy) == 0)
-            break;
-        int64_t left = deadline - zclock_mono ();
-        if (left <= 0)
-            break;
-        //  A turn at least every S_TURN_MS, for the intents never read.
-        execplane_report_t *report = execplane_strategy_next (strategy, left > S_TURN_MS
-                                                                        ? S_TURN_MS : (int) left);
-        if (!report)
-            continue;
-        char *json = execplane_report_to_json (report);
-        if (json)
-            printf ("%s\n", json);
-        free (json);
-        if (report->failure == EXECPLANE__V1__FAILURE__DUPLICATE_INTENT) {
-            if (duplicates++ == 0)
-                snprintf (duplicate, sizeof duplicate, "%s", report->intent_id);
-        }
-        execplane_report_free (report);
-    }
-    fflush (stdout);
-    size_t owed = execplane_strategy_owed (strategy);
-    if (wait && owed > 0) {
-        fprintf (stderr, "ep-send: %zu intent(s) without a terminal report after %lld s\n",
-                 owed, timeout_s);
-        rc = 1;
-    }
-    if (never_read) {
-        fprintf (stderr, "ep-send: %zu intent(s) never read (", never_read);
-        for (size_t i = 0; i < never_read && i < S_NAMED_MAX; i++)
-            fprintf (stderr, "%s%s", i ? ", " : "", unread [i]);
-        fprintf (stderr, "%s): the router was lost before reading them\n",
-                 never_read > S_NAMED_MAX ? ", ..." : "");
-        rc = 1;
-    }
-    if (duplicates)
-        fprintf (stderr, "ep-send: %zu intent(s) rejected as DUPLICATE_INTENT (%s%s): each "
-                 "intent_id was used before by its strategy, and an id is unique per strategy "
-                 "forever (the journal keeps them, across restarts), so sending the same intents "
-                 "again repeats them; give them new ids, or run with --id-prefix TEXT\n",
-                 duplicates, duplicate, duplicates > 1 ? ", ..." : "");
-    if (refused)
-        fprintf (stderr, "ep-send: %zu line(s) refused, %zu intent(s) sent\n", refused, sent);
+    if (wait)
+        s_wait (strategy, deadline, &tally);
+    int rc = s_summary (strategy, wait, timeout_s, &tally);
     execplane_strategy_destroy (&strategy);
     return rc;
 }
