@@ -856,13 +856,16 @@ alpha_intents () {
 # monitor_equals_journal: the monitor that follow_across_takeover started
 # has printed exactly the journal's reports (seq 1..n_reports, each once,
 # byte for byte what a replay from the router serving now gives, into
-# $WORK/all.jsonl); it is then stopped. Sets n_reports.
+# $WORK/all.jsonl); it is then stopped. Sets n_reports: what the journal
+# held when asked, or more if the router journaled a report (a plane's late
+# answer) before the monitor was stopped.
 monitor_equals_journal () {
     n_reports=$(sql "SELECT COUNT(*) FROM reports")
     tapped () { [ "$(wc -l < "$WORK/tap.out")" -ge "$n_reports" ]; }
     wait_until 20 tapped
     kill -TERM "$TAP_PID"
     wait "$TAP_PID" || fail "ep-tap exited $? on SIGTERM"
+    n_reports=$(wc -l < "$WORK/tap.out")
     "$BIN/ep-tap" --config "$CLIENTS" --from-seq 1 --count "$n_reports" --timeout 10 > "$WORK/all.jsonl" \
         || fail "ep-tap could not replay the $n_reports reports from the router serving now"
     [ "$(jq -r .seq "$WORK/tap.out" | paste -sd,)" = "$(seq -s, 1 "$n_reports")" ] \
