@@ -443,12 +443,12 @@ ep_worker_link_claim (ep_worker_link_t *self)
         if (reply) {
             snprintf (self->boot, sizeof self->boot, "%s", reply->router_boot);
             self->claimed = true;
-            s_tell_held (self);
             //  From now on, reports go to the router that answered alone:
             //  one cut off from the journal while its process still runs
             //  (a partition) keeps its connections up, and what it read
-            //  it could never commit.
+            //  it could never commit. The events held go there too.
             ep_push_only (self->results, (int) reply->router_member - 1);
+            s_tell_held (self);
             return reply;
         }
     }
