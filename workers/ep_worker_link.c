@@ -267,6 +267,17 @@ ep_worker_link_orphans (void *link, const Execplane__V1__VenueOrder *const *orph
     free (data);
 }
 
+//  A held event's detail: item ("event\x1fdetail") is cut to the event.
+static const char *
+s_held_detail (char *item)
+{
+    char *detail = strchr (item, '\x1f');
+    if (!detail)
+        return "";
+    *detail = '\0';
+    return detail + 1;
+}
+
 void
 ep_worker_link_stream_event (void *link, const char *event, const char *detail)
 {
@@ -278,12 +289,10 @@ ep_worker_link_stream_event (void *link, const char *event, const char *detail)
             zlistx_set_destructor (self->held, (zlistx_destructor_fn *) zstr_free);
         if (self->held && zlistx_size (self->held) >= S_HELD_MAX) {
             char *oldest = zlistx_detach (self->held, NULL);
-            char *lost = oldest ? strchr (oldest, '\x1f') : NULL;
-            if (lost)
-                *lost++ = '\0';
-            ep_log_warn ("stream event %s (%s) not told to the router: more than %d came "
-                         "before the plane was claimed (the live audit has it)",
-                         oldest ? oldest : "?", lost ? lost : "", S_HELD_MAX);
+            if (oldest)
+                ep_log_warn ("stream event %s (%s) not told to the router: more than %d "
+                             "came before the plane was claimed (the live audit has it)",
+                             oldest, s_held_detail (oldest), S_HELD_MAX);
             zstr_free (&oldest);
         }
         char *item = zsys_sprintf ("%s\x1f%s", event, detail ? detail : "");
@@ -420,10 +429,8 @@ s_tell_held (ep_worker_link_t *self)
 {
     char *item;
     while (self->held && (item = zlistx_detach (self->held, NULL))) {
-        char *detail = strchr (item, '\x1f');
-        if (detail)
-            *detail++ = '\0';
-        ep_worker_link_stream_event (self, item, detail ? detail : "");
+        const char *detail = s_held_detail (item);
+        ep_worker_link_stream_event (self, item, detail);
         zstr_free (&item);
     }
 }
