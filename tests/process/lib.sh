@@ -397,10 +397,16 @@ live_section () {
     } >> "$CFG"
 }
 
-start_live () {
+# launch_live: ep-live started, its definition not approved (start_live
+# approves it and waits for the plane). Sets LIVE_PID.
+launch_live () {
     ${WRAP[@]+"${WRAP[@]}"} "$BIN/ep-live" --config "$READY" >> "$WORK/live.log" 2>&1 &
     LIVE_PID=$!
     PIDS+=("$LIVE_PID")
+}
+
+start_live () {
+    launch_live
     approve_plane LIVE
     wait_until "$STARTUP" live_alive_is true
 }

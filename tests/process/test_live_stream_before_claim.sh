@@ -14,9 +14,7 @@ rest_port=$(free_ports 1)
 write_config
 FAKEX_URL=http://127.0.0.1:$rest_port live_section "stream_url = $FAKEX_WS"
 start_router
-${WRAP[@]+"${WRAP[@]}"} "$BIN/ep-live" --config "$READY" >> "$WORK/live.log" 2>&1 &
-LIVE_PID=$!
-PIDS+=("$LIVE_PID")
+launch_live
 
 # Subscribed at the venue; the rules unread: nothing presented, not claimed.
 subscribed () { [ "$(curl -s -f "$FAKEX_CONTROL/fakex/ws" | jq -r .subscriptions)" -ge 1 ]; }

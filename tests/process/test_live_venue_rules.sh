@@ -29,9 +29,7 @@ live_section "metrics = 127.0.0.1:0" "timeout_ms = 2000" "connect_timeout_ms = 1
 printf 'paper\n    instruments = %s\n' "$WORK/instruments.txt" >> "$CFG"
 start_router
 # Not start_live: the plane is not claimed while the venue refuses
-"$BIN/ep-live" --config "$READY" >> "$WORK/live.log" 2>&1 &
-LIVE_PID=$!
-PIDS+=("$LIVE_PID")
+launch_live
 "$BIN/ep-meta" --config "$READY" select live --reason "venue rules" > /dev/null
 
 wait_until 10 grep -q "metrics on http://127\.0\.0\.1:[0-9]*/metrics" "$WORK/live.log"

@@ -15,9 +15,7 @@ start_fakex --price-path 250.25 --path-step-ms 3600000
 write_config
 live_section "poll_ms = 200"
 start_router
-"$BIN/ep-live" --config "$READY" >> "$WORK/live.log" 2>&1 &
-LIVE_PID=$!
-PIDS+=("$LIVE_PID")
+launch_live
 pending () { [ -n "$("$BIN/ep-meta" --config "$READY" planes --pending --plane LIVE)" ]; }
 wait_until 10 pending
 id=$("$BIN/ep-meta" --config "$READY" planes --pending --plane LIVE | jq -r .id)
