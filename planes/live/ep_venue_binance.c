@@ -264,6 +264,20 @@ s_weight (ep_venue_t *self, ep_venue_op_t op)
     }
 }
 
+//  Ends the parameters of request, len bytes so far, with the venue's guard
+//  window and the timestamp. Returns 0, or -1 with the reason if they do
+//  not fit (fits false: an earlier part did not).
+static int
+s_finish_params (ep_venue_request_t *request, size_t len, bool fits)
+{
+    fits = fits && ep_binance_appendf (request->params, sizeof (request->params), &len,
+                                       "&recvWindow=%" PRId64 "&timestamp=%" PRId64,
+                                       request->recv_window_ms, request->timestamp_ms);
+    if (!fits)
+        return s_refuse (request, "parameters do not fit in %d bytes", EP_VENUE_PARAMS_MAX);
+    return 0;
+}
+
 static int
 s_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
            const char *client_order_id, int64_t now_ms, int64_t window_ms,
@@ -317,12 +331,7 @@ s_prepare (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
     else
         return s_refuse (request, "operation %d is not submit, query or cancel", (int) op);
 
-    fits = fits && ep_binance_appendf (params, size, &len,
-                                       "&recvWindow=%" PRId64 "&timestamp=%" PRId64,
-                                       request->recv_window_ms, now_ms);
-    if (!fits)
-        return s_refuse (request, "parameters do not fit in %d bytes", EP_VENUE_PARAMS_MAX);
-    return 0;
+    return s_finish_params (request, len, fits);
 }
 
 //  A cancel-replace (POST cancelReplace, STOP_ON_FAILURE: nothing placed if
@@ -376,12 +385,7 @@ s_prepare_change (ep_venue_t *self, ep_venue_op_t op, const ep_intent_t *intent,
                                    "symbol=%s&origClientOrderId=%s&newClientOrderId=%s&newQty=%s",
                                    intent->symbol, target_client_order_id, client_order_id, qty);
     }
-    fits = fits && ep_binance_appendf (params, size, &len,
-                                       "&recvWindow=%" PRId64 "&timestamp=%" PRId64,
-                                       request->recv_window_ms, now_ms);
-    if (!fits)
-        return s_refuse (request, "parameters do not fit in %d bytes", EP_VENUE_PARAMS_MAX);
-    return 0;
+    return s_finish_params (request, len, fits);
 }
 
 //  ---------------------------------------------------------------------
