@@ -13,22 +13,52 @@
 
 //  SHA-256 by OpenSSL's libcrypto, which uses the CPU's SHA extensions
 //  where it has them (several times libsodium's portable code): the chain
-//  hashes every row the router writes. The digest is fetched once.
+//  hashes every row the router writes. The digest is fetched once, and
+//  each thread reuses one context of its own rather than making one a hash.
 static EVP_MD *s_sha256_md;
+static pthread_key_t s_context_key;
+static bool s_context_keyed;
 
 static void
-s_sha256_fetch (void)
+s_context_free (void *context)
+{
+    EVP_MD_CTX_free (context);
+}
+
+static void
+s_sha256_setup (void)
 {
     s_sha256_md = EVP_MD_fetch (NULL, "SHA256", NULL);
+    s_context_keyed = pthread_key_create (&s_context_key, s_context_free) == 0;
+}
+
+//  This thread's context, or NULL if it cannot have one.
+static EVP_MD_CTX *
+s_context (void)
+{
+    if (!s_context_keyed || !s_sha256_md)
+        return NULL;
+    EVP_MD_CTX *context = pthread_getspecific (s_context_key);
+    if (!context && (context = EVP_MD_CTX_new ())
+    &&  pthread_setspecific (s_context_key, context)) {
+        EVP_MD_CTX_free (context);
+        context = NULL;
+    }
+    return context;
 }
 
 static void
 s_sha256 (const void *data, size_t size, uint8_t hash [32])
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once (&once, s_sha256_fetch);
+    pthread_once (&once, s_sha256_setup);
     unsigned int length = 32;
-    int done = EVP_Digest (data, size, hash, &length,
+    EVP_MD_CTX *context = s_context ();
+    int done = context
+             ? EVP_DigestInit_ex2 (context, s_sha256_md, NULL)
+               && EVP_DigestUpdate (context, data, size)
+               && EVP_DigestFinal_ex (context, hash, &length)
+             : EVP_Digest (data, size, hash, &length,
                            s_sha256_md ? s_sha256_md : EVP_sha256 (), NULL);
     //  A libcrypto that cannot hash SHA-256 is a broken install
     assert (done == 1 && length == 32);
@@ -43,34 +73,44 @@ s_be64 (uint8_t bytes [8], uint64_t value)
         bytes [i] = (uint8_t) value;
 }
 
-static int
-s_put64 (ep_buf_t *buf, uint64_t value)
-{
-    uint8_t bytes [8];
-    s_be64 (bytes, value);
-    return ep_buf_append (buf, bytes, sizeof bytes);
-}
-
 //  The canonical bytes of a row of values, appended to buf: the column
 //  count, then each column's type and its value (8 bytes; or a length
-//  and the bytes). Returns 0, or -1 out of memory.
+//  and the bytes). Sized first and written in place: the router hashes
+//  every row it writes. Returns 0, or -1 out of memory.
 static int
 s_put_values (ep_buf_t *buf, const ep_chain_value_t *values, size_t count)
 {
-    int failed = s_put64 (buf, (uint64_t) count);
-    for (size_t i = 0; i < count && !failed; i++) {
-        const ep_chain_value_t *value = &values [i];
-        uint8_t tag = (uint8_t) value->type;
-        failed = ep_buf_append (buf, &tag, 1);
-        if (failed || value->type == SQLITE_NULL)
-            continue;
-        if (value->type == SQLITE_INTEGER || value->type == SQLITE_FLOAT)
-            failed = s_put64 (buf, (uint64_t) value->integer);
-        else
-            failed = s_put64 (buf, (uint64_t) value->size)
-                  || (value->size > 0 && ep_buf_append (buf, value->bytes, value->size));
+    size_t size = 8;
+    for (size_t i = 0; i < count; i++) {
+        int type = values [i].type;
+        size += type == SQLITE_NULL ? 1
+              : type == SQLITE_INTEGER || type == SQLITE_FLOAT ? 1 + 8
+              : 1 + 8 + values [i].size;
     }
-    return failed ? -1 : 0;
+    if (ep_buf_reserve (buf, size))
+        return -1;
+    uint8_t *at = buf->data + buf->size;
+    s_be64 (at, (uint64_t) count);
+    at += 8;
+    for (size_t i = 0; i < count; i++) {
+        const ep_chain_value_t *value = &values [i];
+        *at++ = (uint8_t) value->type;
+        if (value->type == SQLITE_NULL)
+            continue;
+        if (value->type == SQLITE_INTEGER || value->type == SQLITE_FLOAT) {
+            s_be64 (at, (uint64_t) value->integer);
+            at += 8;
+            continue;
+        }
+        s_be64 (at, (uint64_t) value->size);
+        at += 8;
+        if (value->size > 0)
+            memcpy (at, value->bytes, value->size);
+        at += value->size;
+    }
+    assert ((size_t) (at - buf->data) == buf->size + size);
+    buf->size += size;
+    return 0;
 }
 
 int
