@@ -96,36 +96,47 @@ ep_journal_fail (ep_journal_t *self, const char *what)
 //  ep_journal_retry runs the same writes again.
 #define S_NEW 0x80
 
-static void
-s_redo_put (ep_journal_t *self, const void *bytes, size_t size)
-{
-    ep_journal_redo_t *redo = &self->redo;
-    if (redo->broken || !size)
-        return;
-    if (ep_buf_append (&redo->log, bytes, size))
-        redo->broken = true;
-}
-
+//  Appends the record of the write being made, sized first and written in
+//  place: every write the router makes is recorded.
 static void
 s_redo_record (ep_journal_t *self, int which, bool new_claim)
 {
-    uint8_t head [2] = { (uint8_t) (which | (new_claim ? S_NEW : 0)),
-                         (uint8_t) self->row_count };
-    s_redo_put (self, head, sizeof head);
+    ep_journal_redo_t *redo = &self->redo;
+    redo->writes++;
+    if (redo->broken)
+        return;
+    size_t size = 2;
     for (int i = 0; i < self->row_count; i++) {
         const ep_chain_value_t *value = &self->row [i];
-        uint8_t type = (uint8_t) value->type;
-        s_redo_put (self, &type, 1);
-        if (value->type == SQLITE_INTEGER)
-            s_redo_put (self, &value->integer, sizeof value->integer);
+        size += 1 + (value->type == SQLITE_INTEGER ? sizeof value->integer
+                   : value->type == SQLITE_NULL ? 0 : sizeof (uint32_t) + value->size);
+    }
+    if (ep_buf_reserve (&redo->log, size)) {
+        redo->broken = true;
+        return;
+    }
+    uint8_t *at = redo->log.data + redo->log.size;
+    *at++ = (uint8_t) (which | (new_claim ? S_NEW : 0));
+    *at++ = (uint8_t) self->row_count;
+    for (int i = 0; i < self->row_count; i++) {
+        const ep_chain_value_t *value = &self->row [i];
+        *at++ = (uint8_t) value->type;
+        if (value->type == SQLITE_INTEGER) {
+            memcpy (at, &value->integer, sizeof value->integer);
+            at += sizeof value->integer;
+        }
         else
         if (value->type != SQLITE_NULL) {
             uint32_t length = (uint32_t) value->size;
-            s_redo_put (self, &length, sizeof length);
-            s_redo_put (self, value->bytes, value->size);
+            memcpy (at, &length, sizeof length);
+            at += sizeof length;
+            if (value->size)
+                memcpy (at, value->bytes, value->size);
+            at += value->size;
         }
     }
-    self->redo.writes++;
+    assert ((size_t) (at - redo->log.data) == redo->log.size + size);
+    redo->log.size += size;
 }
 
 //  The record at *at: its statement and values (pointing into the log);
