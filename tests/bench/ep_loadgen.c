@@ -204,8 +204,10 @@ s_monitor (const s_args_t *args, int go_fds [], int strategies)
                     if (write (go_fds [k], "g", 1) != 1)
                         fprintf (stderr, "ep-loadgen: strategy %d is gone\n", k + 1);
             }
-            give_up = now + args->timeout_s * 1000000;
+            //  Only a report is progress: the router's plane state comes
+            //  every second whether intents are answered or not.
             if (zmq_msg_size (&topic) > 8 && memcmp (zmq_msg_data (&topic), "outcome.", 8) == 0) {
+                give_up = now + args->timeout_s * 1000000;
                 ep_report_t *report = execplane__v1__execution_report__unpack (
                     NULL, zmq_msg_size (&body), zmq_msg_data (&body));
                 int64_t sent;

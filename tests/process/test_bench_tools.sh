@@ -4,7 +4,8 @@
 # too, and with --hops 2 up to the worker; ep-sync-probe times the syncs it was asked for, rests when asked to,
 # and leaves no file behind; ep-loadgen against the real stack counts a
 # terminal report for every intent it pushed, and its count of them matches
-# the journal's; paced, it keeps the pace.
+# the journal's; paced, it keeps the pace; it gives up --timeout after the
+# last report.
 TEST_STRATEGIES="bench s1 s2"
 source "$(dirname "$0")/lib.sh"
 
@@ -91,3 +92,16 @@ out=$("$BIN/ep-loadgen" --config "$READY" --cert strategy --tag paced --intents 
     || fail "ep-loadgen --rate: $out"
 jq -e '.elapsed_ms >= 199' <<< "$out" > /dev/null || fail "ep-loadgen --rate 20000 did not pace: $out"
 pass "ep-loadgen --rate: $out"
+
+# It gives up --timeout after the last report, however long the router
+# goes on publishing its plane state: a third strategy, which the key may
+# not speak for, has its 10 intents refused and told to it alone, so they
+# are lost, and the run ends about 2 s after the other 20 are answered
+# (bounded here by 30 s: a run kept alive by the plane state never ends).
+rc=0
+out=$(timeout 30 "$BIN/ep-loadgen" --config "$READY" --cert strategy --tag lost --intents 30 \
+      --strategies 3 --timeout 2 2> "$WORK/loadgen-lost.log") || rc=$?
+[ "$rc" != 124 ] || fail "ep-loadgen --timeout 2 still waiting after 30 s: $(cat "$WORK/loadgen-lost.log")"
+[ "$(jq '[.intents, .terminal, .lost] | @csv' -r <<< "$out")" = "30,20,10" ] \
+    || fail "ep-loadgen with a strategy refused: exit $rc, $out"
+pass "ep-loadgen gives up --timeout after the last report: $out"
