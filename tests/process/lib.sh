@@ -709,14 +709,16 @@ start_standby () {
     PIDS+=("$STANDBY_PID")
 }
 
-# binds_nothing CONFIG MEMBER: no socket listens on any endpoint of router
-# MEMBER (1 or 2) of CONFIG.
+# binds_nothing CONFIG MEMBER PID: process PID listens on no endpoint of
+# router MEMBER (1 or 2) of CONFIG. Another process's listener does not
+# count: tests running beside this one pick free ports too, and one may
+# have taken the same port since.
 binds_nothing () {
     local key endpoint port
     for key in intake outcomes control dispatch results query; do
         endpoint=$(sed -n "s/^ *$key *= *//p" "$1" | tr -d '"' | cut -d, -f"$2")
         port=${endpoint##*:}
-        [ -z "$(ss -Htln "( sport = :$port )")" ] || return 1
+        ! ss -Htlnp "( sport = :$port )" | grep "pid=$3," > /dev/null || return 1
     done
 }
 

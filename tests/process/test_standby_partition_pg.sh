@@ -95,7 +95,7 @@ head -n "$n_a" "$WORK/all.jsonl" | cmp -s - "$WORK/tap-a.out" \
 n_events=$(sql "SELECT COUNT(*) FROM events")
 start_standby "$WORK/router-a.zpl" a2
 wait_until 10 role_is "$METRICS_A" standby
-binds_nothing "$WORK/router-a.zpl" 1 || fail "A, started again as the standby, listens on one of its endpoints"
+binds_nothing "$WORK/router-a.zpl" 1 "$STANDBY_PID" || fail "A, started again as the standby, listens on one of its endpoints"
 [ "$(sql "SELECT COUNT(*) FROM events")" = "$n_events" ] || fail "the standby wrote to the journal"
 [ "$(healthz "$METRICS_A" lease_epoch)" = 0 ] || fail "the standby says it holds a lease"
 pass "A frozen at seq $before_stop and its connection ended; B took the lease and served 50 intents; A, let go, stopped (exit $rc) with nothing more published or committed (20 intents sent to it never journaled); $n_reports reports gap-free"

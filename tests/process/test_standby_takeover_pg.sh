@@ -28,7 +28,7 @@ start_standby "$WORK/router-b.zpl" b
 B_PID=$STANDBY_PID
 wait_until 10 role_is "$METRICS_B" standby
 [ "$(healthz "$METRICS_A" lease_epoch)" = 1 ] || fail "A's lease is not epoch 1: $(curl -s "http://$METRICS_A/healthz")"
-binds_nothing "$WORK/router-b.zpl" 2 || fail "the standby B listens on one of its endpoints"
+binds_nothing "$WORK/router-b.zpl" 2 "$B_PID" || fail "the standby B listens on one of its endpoints"
 [ ! -e "$WORK/ready-b.zpl" ] || fail "the standby B wrote its ready file"
 grep -q "standby: another router holds the lease" "$WORK/router-b.log" || fail "B does not log that it is a standby"
 start_paper
