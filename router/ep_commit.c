@@ -6,7 +6,9 @@
     it dispatches (and their claims), and from which nothing else leaves,
     commits without waiting. The paper worker may then run them before they
     are on disk; the next synced commit (the one of their reports) makes
-    them durable, and nothing else leaves the router before it.  */
+    them durable, and nothing else leaves the router before it. A turn
+    that syncs sends its paper dispatches between its commit and its sync,
+    so that the worker runs them while the disk syncs.  */
 #include <czmq.h>
 #include "ep_router_internal.h"
 #include "ep_log.h"
@@ -138,6 +140,9 @@ s_committed (ep_router_t *self, ep_commit_plan_t plan)
         self->durability.deferred++;
         return EP_ROUTER_OK;
     }
+    //  The turn's paper dispatches leave before the sync: the worker runs
+    //  them while the disk syncs, as after a deferred commit.
+    ep_delivery_paper (self);
     if (ep_journal_sync (self->journal))
         return EP_ROUTER_JOURNAL_SYNC;
     self->durability.unsynced = false;

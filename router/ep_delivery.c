@@ -86,15 +86,12 @@ ep_delivery_batch (ep_router_t *self)
     return batched > 1 ? taken : 1;
 }
 
-void
-ep_delivery_flush (ep_router_t *self)
+//  Sends the dispatches waiting in pending, oldest first, until a worker's
+//  queue is full; with paper_only, until the first that is not paper.
+static void
+s_dispatch (ep_router_t *self, bool paper_only)
 {
     ep_outbox_item_t *item;
-    while ((item = ep_outbox_at (&self->outbox, 0))) {
-        ep_commit_sent (self);
-        ep_sock_send2 (self->sock.outcomes, item->topic, item->data, item->size, 0);
-        ep_outbox_pop (&self->outbox);
-    }
     while ((item = ep_outbox_at (&self->pending, 0))) {
         //  One that waited past its deadline already has its terminal
         //  report: its plane must not run it now.
@@ -105,10 +102,12 @@ ep_delivery_flush (ep_router_t *self)
         //  While dispatch is bound anew, nobody would get it: hold it.
         if (self->sock.dispatch_unbound)
             break;
+        bool paper = streq (item->topic, ep_exec_topic (EP_PLANE (PAPER)));
+        if (!paper && paper_only)
+            break;
         //  A live order leaves only once the journal is on disk (if the
         //  sync fails, the router stops at its next turn's commit).
-        if (strcmp (item->topic, ep_exec_topic (EP_PLANE (PAPER)))
-        &&  ep_commit_durable (self))
+        if (!paper && ep_commit_durable (self))
             break;
         size_t taken = ep_delivery_batch (self);
         int rc = taken > 1
@@ -122,4 +121,22 @@ ep_delivery_flush (ep_router_t *self)
         while (taken--)
             ep_outbox_pop (&self->pending);
     }
+}
+
+void
+ep_delivery_paper (ep_router_t *self)
+{
+    s_dispatch (self, true);
+}
+
+void
+ep_delivery_flush (ep_router_t *self)
+{
+    ep_outbox_item_t *item;
+    while ((item = ep_outbox_at (&self->outbox, 0))) {
+        ep_commit_sent (self);
+        ep_sock_send2 (self->sock.outcomes, item->topic, item->data, item->size, 0);
+        ep_outbox_pop (&self->outbox);
+    }
+    s_dispatch (self, false);
 }

@@ -622,6 +622,11 @@ size_t ep_delivery_batch (ep_router_t *self);
 //  high-water mark pushes back.
 void ep_delivery_flush (ep_router_t *self);
 
+//  Sends the paper dispatches at the head of pending (those before the
+//  first of another plane) until the high-water mark pushes back: what
+//  may leave once the turn is committed, before it is on disk.
+void ep_delivery_paper (ep_router_t *self);
+
 //  --------------------------------------------------------------------------
 //  ep_commit and ep_drain
 

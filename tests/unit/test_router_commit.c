@@ -150,6 +150,29 @@ test_a_paper_intent_with_a_report_to_publish_waits (void **state)
     fixture_stop (&fixture);
 }
 
+//  A turn that syncs (here: it also refuses a duplicate, whose report
+//  waits for the disk) sends its paper dispatches between its commit and
+//  its sync, so that the worker runs them while the disk syncs: they have
+//  left when the commit returns, and the report has not.
+static void
+test_a_synced_turn_dispatches_paper_before_its_sync (void **state)
+{
+    (void) state;
+    fixture_t fixture;
+    ep_router_t *router = s_start (&fixture);
+    s_send (router, "i1");
+    s_send (router, "i1");
+    assert_int_equal (ep_outbox_count (&router->pending), 1);
+    assert_int_equal (ep_outbox_count (&router->outbox), 1);
+    assert_int_equal (ep_commit_turn (router, true), EP_ROUTER_OK);
+    assert_int_equal (router->durability.synced, 1);
+    assert_false (router->durability.unsynced);
+    assert_int_equal (ep_outbox_count (&router->pending), 0);
+    assert_int_equal (ep_outbox_count (&router->outbox), 1);
+    assert_int_equal (router->durability.unsynced_sends, 0);
+    fixture_stop (&fixture);
+}
+
 static void
 test_a_live_intent_waits_for_the_disk (void **state)
 {
@@ -288,6 +311,7 @@ main (void)
         cmocka_unit_test (test_a_turn_that_wrote_nothing_syncs_only_what_leaves_after_a_deferred_commit),
         cmocka_unit_test (test_paper_intents_commit_deferred_and_their_reports_synced),
         cmocka_unit_test (test_a_paper_intent_with_a_report_to_publish_waits),
+        cmocka_unit_test (test_a_synced_turn_dispatches_paper_before_its_sync),
         cmocka_unit_test (test_a_live_intent_waits_for_the_disk),
         cmocka_unit_test (test_a_live_dispatch_after_a_deferred_commit_syncs_first),
         cmocka_unit_test (test_nothing_written_but_something_leaves_syncs_alone),
